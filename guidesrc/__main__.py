@@ -1,0 +1,3 @@
+from guidesrc.cli import main
+
+main()

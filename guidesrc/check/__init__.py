@@ -1,0 +1,1 @@
+"""`guides check`: load, validate, resolve and apply the content rules."""

@@ -1,0 +1,430 @@
+"""Stage one of `guides check`: each file on its own.
+
+A file's result depends only on its bytes (and this code), so it is cached by content hash: the
+problems found in it, and the *facts* the library-wide rules need (its id, codes and references).
+Facts are plain, picklable values, so a run where nothing changed never imports the models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from guidesrc.check import identifiers
+from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.i18n import N_
+from guidesrc.model import catalogues as cat
+from guidesrc.model.common import ID_RE
+from guidesrc.model.guide import Guide
+from guidesrc.model.library import LibraryConfig
+from guidesrc.yamlio import Source, parse
+
+Path_ = tuple[PathPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference from a file to a catalogue entry, a guide or a file, at a field path."""
+
+    kind: str  # "legal_basis" | "material" | "office" | "faq" | "guide" | "file"
+    target: str
+    path: Path_
+
+
+@dataclass(frozen=True, slots=True)
+class GuideFacts:
+    id: str
+    name: str
+    implementation_code: str
+    effective_date: dt.date
+    places: tuple[str, ...]
+    #: (path of the requirement, material id, extra legal basis ids given in the guide)
+    materials: tuple[tuple[Path_, str, tuple[str, ...]], ...]
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LegalFacts:
+    title: str
+    in_force_from: dt.date
+    repealed_on: dt.date | None
+    replaced_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFacts:
+    kind: str
+    #: id → name; for legal bases id → LegalFacts; for materials id → (name, legal basis ids);
+    #: for offices id → {window id: guide ids}
+    entries: dict[str, Any]
+    refs: tuple[Ref, ...] = ()
+
+
+@dataclass(slots=True)
+class FileResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    facts: GuideFacts | CatalogueFacts | LibraryConfig | None = None
+
+
+CATALOGUES: dict[str, type[BaseModel]] = {
+    "materials": cat.MaterialCatalogue,
+    "legal-bases": cat.LegalBasisCatalogue,
+    "offices": cat.OfficeCatalogue,
+    "faq": cat.FaqCatalogue,
+}
+
+# Fields where a phone number is the point, not personal data.
+_CONTACT_FIELDS = {"consult_phones", "complaint_phones", "phones", "phone"}
+
+
+def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:
+    """Parse and validate one decoded file against ``model``."""
+    if source.problem is not None:
+        return None, [source.problem]
+    data, problem = parse(source)
+    if problem is not None:
+        return None, [problem]
+    if not isinstance(data, dict):
+        return None, [_structure_problem(source.rel, data)]
+    try:
+        return model.model_validate(data), _personal_data(source, data)
+    except ValidationError as exc:
+        return None, diagnostics_from(exc, source.rel, model) + _personal_data(source, data)
+
+
+def _structure_problem(rel: str, data: Any) -> Diagnostic:
+    if data is None:
+        return Diagnostic(
+            "yaml-structure",
+            "error",
+            rel,
+            message=N_("the file is empty"),
+            hint=N_("fill in the fields, or delete the file"),
+            line=1,
+            column=1,
+        )
+    return Diagnostic(
+        "yaml-structure",
+        "error",
+        rel,
+        message=N_('the file must hold fields ("key: value" lines), not {found}'),
+        hint=N_('start each top-level line with a field name and a colon, e.g. "name: 户口迁移"'),
+        args={"found": N_("a list") if isinstance(data, list) else N_("a single value")},
+        line=1,
+        column=1,
+    )
+
+
+def analyse_guide(source: Source) -> FileResult:
+    guide, problems = load(source, Guide)
+    result = FileResult(problems)
+    stem = PurePosixPath(source.rel).stem
+    if not ID_RE.match(stem):
+        result.diagnostics.append(
+            Diagnostic(
+                "file-name",
+                "error",
+                source.rel,
+                message=N_('the file name "{name}" is not a valid id'),
+                hint=N_(
+                    'rename the file: 1–64 lower-case letters, digits, "-" or "_", ending in .yaml'
+                ),
+                args={"name": stem},
+                line=1,
+                column=1,
+            )
+        )
+    if not isinstance(guide, Guide):
+        return result
+    if guide.id != stem:
+        result.diagnostics.append(
+            _rule(
+                "id-mismatch",
+                source.rel,
+                ("id",),
+                N_('the id "{id}" differs from the file name "{stem}"'),
+                N_('rename the file to {id}.yaml, or change the id to "{stem}"'),
+                id=guide.id,
+                stem=stem,
+            )
+        )
+    result.diagnostics.extend(guide_rules(guide, source.rel))
+    result.facts = guide_facts(guide)
+    return result
+
+
+def guide_facts(guide: Guide) -> GuideFacts:
+    refs: list[Ref] = [
+        Ref("legal_basis", i, ("legal_basis", n)) for n, i in enumerate(guide.legal_basis)
+    ]
+    materials = []
+    for n, req in enumerate(guide.materials):
+        base: Path_ = ("materials", n)
+        refs.append(Ref("material", req.material, (*base, "material")))
+        refs.extend(
+            Ref("legal_basis", i, (*base, "legal_basis", k)) for k, i in enumerate(req.legal_basis)
+        )
+        for name in ("blank_form", "sample_form"):
+            value = getattr(req, name)
+            if value:
+                refs.append(Ref("file", value, (*base, name)))
+        materials.append((base, req.material, tuple(req.legal_basis)))
+    for n, fee in enumerate(guide.fees.items):
+        refs.extend(
+            Ref("legal_basis", i, ("fees", "items", n, "legal_basis", k))
+            for k, i in enumerate(fee.legal_basis)
+        )
+    for n, result in enumerate(guide.results):
+        if result.sample:
+            refs.append(Ref("file", result.sample, ("results", n, "sample")))
+    refs.extend(Ref("office", i, ("places", n)) for n, i in enumerate(guide.places))
+    refs.extend(Ref("faq", i, ("faq", n)) for n, i in enumerate(guide.faq))
+    return GuideFacts(
+        id=guide.id,
+        name=guide.name,
+        implementation_code=guide.implementation_code,
+        effective_date=guide.effective_date,
+        places=tuple(guide.places),
+        materials=tuple(materials),
+        refs=tuple(refs),
+    )
+
+
+def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
+    """The rules that need nothing but the guide itself."""
+    yield from _time_limit_rules(guide, rel)
+    yield from _fee_rules(guide, rel)
+    yield from _material_count_rules(guide, rel)
+    visits = guide.onsite_visits
+    if visits.count > 0 and not (visits.reason or "").strip():
+        yield _rule(
+            "onsite-reason",
+            rel,
+            ("onsite_visits", "reason"),
+            N_("{count} on-site visit(s) are required but no reason is given"),
+            N_("state why the applicant must come in person, or set the count to 0"),
+            count=visits.count,
+        )
+    if 2 in guide.handling_forms and not guide.online.url:
+        yield _rule(
+            "online-url",
+            rel,
+            ("online",),
+            N_("online handling (办理形式 2) is offered but no online address is given"),
+            N_(
+                "add online.url with the address in the online hall, or remove 2 from handling_forms"
+            ),
+        )
+    body = guide.implementing_body
+    if not identifiers.is_credit_code(body.credit_code):
+        yield _rule(
+            "credit-code",
+            rel,
+            ("implementing_body", "credit_code"),
+            N_("the unified social credit code {code} has a wrong check character"),
+            N_("copy the code again from the business licence or the organisation's register"),
+            code=body.credit_code,
+        )
+
+
+def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
+    promised, statutory = guide.promised_time_limit, guide.statutory_time_limit
+    if guide.case_type == "即办件" and promised.value != 0:
+        yield _rule(
+            "immediate-case",
+            rel,
+            ("promised_time_limit", "value"),
+            N_(
+                "an immediate case (即办件) must be finished at once, but the promised time limit is {value} {unit}"
+            ),
+            N_("set promised_time_limit.value to 0, or change case_type to 承诺件"),
+            value=promised.value,
+            unit=promised.unit,
+        )
+    if guide.case_type == "承诺件" and promised.value == 0:
+        yield _rule(
+            "promised-case",
+            rel,
+            ("promised_time_limit", "value"),
+            N_("a promised case (承诺件) needs a promised time limit of at least 1 day"),
+            N_("enter the promised number of days, or change case_type to 即办件"),
+        )
+    if statutory is None:
+        return
+    if statutory.unit != promised.unit:
+        yield _rule(
+            "time-limit-units",
+            rel,
+            ("promised_time_limit", "unit"),
+            N_(
+                "the statutory time limit is in {statutory_unit} but the promised one in {promised_unit}"
+            ),
+            N_("give both time limits in the same unit"),
+            statutory_unit=statutory.unit,
+            promised_unit=promised.unit,
+        )
+    elif promised.value > statutory.value:
+        yield _rule(
+            "time-limit-exceeds",
+            rel,
+            ("promised_time_limit", "value"),
+            N_(
+                "the promised time limit ({promised} {unit}) is longer than the statutory one ({statutory} {unit})"
+            ),
+            N_("the promise may not exceed the statutory time limit; shorten it"),
+            promised=promised.value,
+            statutory=statutory.value,
+            unit=promised.unit,
+        )
+
+
+def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
+    fees = guide.fees
+    if fees.charged and not fees.items:
+        yield _rule(
+            "fee-items",
+            rel,
+            ("fees", "items"),
+            N_("fees are charged but no fee item is listed"),
+            N_("list each fee with its standard and legal basis, or set charged: false (不收费)"),
+        )
+    if not fees.charged and fees.items:
+        yield _rule(
+            "fee-items",
+            rel,
+            ("fees", "charged"),
+            N_("charged is false (不收费) but fee items are listed"),
+            N_("remove the fee items, or set charged: true"),
+        )
+    for n, item in enumerate(fees.items):
+        if not item.legal_basis:
+            yield _rule(
+                "fee-basis",
+                rel,
+                ("fees", "items", n),
+                N_('the fee "{name}" has no legal basis'),
+                N_("add the legal basis of the fee (收费依据) from catalogues/legal-bases.yaml"),
+                name=item.name,
+            )
+
+
+def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
+    for n, req in enumerate(guide.materials):
+        needs_original = req.form in ("原件", "原件和复印件")
+        needs_copy = req.form in ("复印件", "原件和复印件")
+        if needs_original and req.original_count == 0:
+            yield _rule(
+                "material-count",
+                rel,
+                ("materials", n, "original_count"),
+                N_("the form is {form} but original_count is 0"),
+                N_("enter how many originals are needed, or correct the form"),
+                form=req.form,
+            )
+        if needs_copy and req.copy_count == 0:
+            yield _rule(
+                "material-count",
+                rel,
+                ("materials", n, "copy_count"),
+                N_("the form is {form} but copy_count is 0"),
+                N_("enter how many copies are needed, or correct the form"),
+                form=req.form,
+            )
+
+
+def analyse_catalogue(source: Source, kind: str) -> FileResult:
+    catalogue, problems = load(source, CATALOGUES[kind])
+    result = FileResult(problems)
+    if catalogue is None:
+        return result
+    entries: dict[str, Any] = getattr(catalogue, "entries")  # noqa: B009 - all catalogues
+    refs: list[Ref] = []
+    facts: dict[str, Any] = {}
+    for key, entry in entries.items():
+        if isinstance(entry, cat.Material):
+            facts[key] = (entry.name, tuple(entry.legal_basis))
+            refs.extend(
+                Ref("legal_basis", i, ("entries", key, "legal_basis", n))
+                for n, i in enumerate(entry.legal_basis)
+            )
+        elif isinstance(entry, cat.LegalBasis):
+            facts[key] = LegalFacts(
+                entry.title, entry.in_force_from, entry.repealed_on, entry.replaced_by
+            )
+            if entry.replaced_by:
+                refs.append(Ref("legal_basis", entry.replaced_by, ("entries", key, "replaced_by")))
+        elif isinstance(entry, cat.Office):
+            facts[key] = {w: tuple(window.items) for w, window in entry.windows.items()}
+            for w, window in entry.windows.items():
+                refs.extend(
+                    Ref("guide", g, ("entries", key, "windows", w, "items", n))
+                    for n, g in enumerate(window.items)
+                )
+        else:
+            facts[key] = entry.question
+    result.facts = CatalogueFacts(kind, facts, tuple(refs))
+    return result
+
+
+def analyse_config(source: Source) -> FileResult:
+    config, problems = load(source, LibraryConfig)
+    return FileResult(problems, config if isinstance(config, LibraryConfig) else None)
+
+
+def _personal_data(source: Source, data: Any) -> list[Diagnostic]:
+    """Resident ID numbers anywhere, and mobile numbers outside contact fields (去标识化)."""
+    text = source.text or ""
+    if not (identifiers.MOBILE_RE.search(text) or identifiers.ID_NUMBER_RE.search(text)):
+        return []  # the common case: one regex pass over the file, no walk
+    found = []
+    for path, value in _strings(data, ()):
+        for match in identifiers.ID_NUMBER_RE.finditer(value):
+            if identifiers.is_id_number(match.group()):
+                found.append(
+                    _rule(
+                        "personal-data",
+                        source.rel,
+                        path,
+                        N_("the text contains a resident ID number ({masked})"),
+                        N_(
+                            "remove personal data (去标识化); write an example such as 110101********1234"
+                        ),
+                        masked=identifiers.mask(match.group()),
+                    )
+                )
+        if _CONTACT_FIELDS.isdisjoint(p for p in path if isinstance(p, str)):
+            for match in identifiers.MOBILE_RE.finditer(value):
+                found.append(
+                    _rule(
+                        "personal-data",
+                        source.rel,
+                        path,
+                        N_(
+                            "the text contains a mobile phone number ({masked}) outside the contact fields"
+                        ),
+                        N_("remove personal numbers; service numbers belong in consult_phones"),
+                        masked=identifiers.mask(match.group()),
+                    )
+                )
+    return found
+
+
+def _strings(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            yield from _strings(value, (*path, n))
+
+
+def _rule(rule: str, rel: str, path: Path_, message: str, hint: str, **args: Any) -> Diagnostic:
+    return Diagnostic(rule, "error", rel, path=path, message=message, hint=hint, args=args)

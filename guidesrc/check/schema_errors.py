@@ -1,0 +1,234 @@
+"""Turn pydantic validation errors into diagnostics an editor can act on.
+
+pydantic reports a location (``("materials", 2, "form")``) and an error type; each type gets a
+message and a fix hint, and the hint names the allowed values or the expected format.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.i18n import N_
+
+# Format hints for pattern errors, by the name of the field (or of the mapping holding ids).
+_PATTERN_HINTS: dict[str, str] = {
+    "id": N_(
+        'use 1–64 lower-case letters, digits, "-" or "_", e.g. hukou-qianru; "/" and ".." are not allowed'
+    ),
+    "credit_code": N_("write the 18-character unified social credit code, e.g. 11440300MB2C12345X"),
+    "basic_code": N_("write the code from the catalogue: 6–40 letters or digits, in quotes"),
+    "implementation_code": N_(
+        "write the code from the catalogue: 6–40 letters or digits, in quotes"
+    ),
+    "phone": N_("write a phone number such as 0755-12345678, 0755-12345678转123 or 12345"),
+    "url": N_("write a full address starting with https:// or http://"),
+    "base_url": N_("write a full address starting with https:// or http://"),
+    "region_code": N_('write the 6-digit administrative division code in quotes, e.g. "440300"'),
+    "file": N_("write a path inside the library's files/ folder, e.g. files/apply-form.pdf"),
+    "date": N_("write the date as YYYY-MM-DD, e.g. 2026-12-01"),
+}
+_FILE_FIELDS = {"blank_form", "sample_form", "sample"}
+_ID_FIELDS = {
+    "id", "material", "legal_basis", "places", "faq", "replaced_by", "items", "entries",
+    "windows", "channels", "type",
+}  # fmt: skip
+
+
+def diagnostics_from(error: ValidationError, rel: str, model: type[BaseModel]) -> list[Diagnostic]:
+    return [_one(item, rel, model) for item in error.errors(include_url=False)]
+
+
+def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
+    loc: tuple[PathPart, ...] = tuple(item["loc"])
+    kind: str = item["type"]
+    ctx = item.get("ctx") or {}
+    value = item.get("input")
+    at_key = False
+    if loc and loc[-1] == "[key]":  # a mapping key (an id) is wrong, not its value
+        loc, at_key = loc[:-1], True
+    field = _field_name(loc)
+    args: dict[str, Any] = {"field": field, "value": _show(value), "found": _kind_of(value)}
+
+    if kind == "missing":
+        message, hint = N_('the required field "{field}" is missing'), N_('add "{field}:" here')
+        at_key = False
+        return _diag(rel, loc[:-1], message, hint, args, at_key, missing=str(loc[-1]))
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        if close:
+            args["suggestion"] = close[0]
+            hint = N_('did you mean "{suggestion}"?')
+        else:
+            args["allowed"] = ", ".join(allowed)
+            hint = N_("remove it, or use one of: {allowed}")
+        return _diag(rel, loc, N_('unknown field "{field}"'), hint, args, at_key=True)
+    if kind in {"string_type", "str_type"}:
+        hint = (
+            N_('put the value in quotation marks: "{value}"')
+            if isinstance(value, int | float)
+            else N_("write text here")
+        )
+        return _diag(rel, loc, N_("expected text, found {found}"), hint, args, at_key)
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        hint = N_("write a whole number without quotation marks, e.g. 20")
+        return _diag(rel, loc, N_("expected a whole number, found {found}"), hint, args, at_key)
+    if kind in {"bool_type", "bool_parsing"}:
+        hint = N_("write true or false (是/否 and yes/no are not accepted)")
+        return _diag(rel, loc, N_("expected true or false, found {found}"), hint, args, at_key)
+    if kind in {"list_type", "tuple_type"}:
+        hint = N_('write each item on its own line, starting with "- "')
+        return _diag(rel, loc, N_("expected a list, found {found}"), hint, args, at_key)
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        hint = N_('write "key: value" lines, indented under this field')
+        return _diag(
+            rel, loc, N_("expected fields (key: value), found {found}"), hint, args, at_key
+        )
+    if kind == "literal_error":
+        args["expected"] = str(ctx.get("expected", "")).replace("'", "")
+        hint = N_("use one of: {expected}")
+        if _is_number(value) and f"'{value:02d}'" in str(ctx.get("expected")):
+            args["quoted"] = f"{value:02d}"
+            hint = N_('codes are text: write "{quoted}" with quotation marks')
+        return _diag(rel, loc, N_("{value} is not an allowed value"), hint, args, at_key)
+    if kind == "string_pattern_mismatch":
+        hint = _PATTERN_HINTS.get(_pattern_topic(loc, at_key), N_("expected the format {pattern}"))
+        args["pattern"] = ctx.get("pattern", "")
+        return _diag(rel, loc, N_("{value} is not in the expected format"), hint, args, at_key)
+    if kind in {"string_too_short", "too_short"}:
+        args["min"] = ctx.get("min_length", 1)
+        message = (
+            N_("must not be empty")
+            if kind == "string_too_short"
+            else N_("needs at least {min} item(s)")
+        )
+        return _diag(rel, loc, message, N_("fill in this field or remove it"), args, at_key)
+    if kind in {"string_too_long", "too_long"}:
+        args["max"] = ctx.get("max_length")
+        return _diag(rel, loc, N_("is too long (at most {max})"), N_("shorten it"), args, at_key)
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        args["limit"] = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
+        message = (
+            N_("must be at least {limit}")
+            if kind.startswith("greater")
+            else N_("must be at most {limit}")
+        )
+        return _diag(rel, loc, message, N_("correct the number"), args, at_key)
+    if kind == "value_error" and field_is_date(ctx, item):
+        return _diag(
+            rel, loc, N_("{value} is not a valid date"), _PATTERN_HINTS["date"], args, at_key
+        )
+    args["detail"] = item.get("msg", kind)
+    return _diag(rel, loc, N_("invalid value: {detail}"), N_("correct this value"), args, at_key)
+
+
+def field_is_date(ctx: dict[str, Any], item: Any) -> bool:
+    return "date" in str(item.get("msg", "")) or "date" in str(ctx.get("error", ""))
+
+
+def _diag(
+    rel: str,
+    loc: tuple[PathPart, ...],
+    message: str,
+    hint: str,
+    args: dict[str, Any],
+    at_key: bool,
+    missing: str | None = None,
+) -> Diagnostic:
+    if missing is not None:
+        args = {**args, "field": missing}
+    return Diagnostic(
+        "schema", "error", rel, path=loc, message=message, hint=hint, args=args, at_key=at_key
+    )
+
+
+def _field_name(loc: tuple[PathPart, ...]) -> str:
+    for part in reversed(loc):
+        if isinstance(part, str):
+            return part
+    return ""
+
+
+def _pattern_topic(loc: tuple[PathPart, ...], at_key: bool) -> str:
+    name = _field_name(loc)
+    if at_key or name in _ID_FIELDS:
+        return "id"
+    if name in _FILE_FIELDS:
+        return "file"
+    if name == "phones" or name == "phone":
+        return "phone"
+    return name
+
+
+def _kind_of(value: Any) -> str:
+    """What was found, as a message id (formatted with ``value`` when shown)."""
+    if isinstance(value, bool):
+        return N_("true/false")
+    if isinstance(value, int | float):
+        return N_("the number {value}")
+    if isinstance(value, str):
+        return N_('the text "{value}"')
+    if isinstance(value, list):
+        return N_("a list")
+    if isinstance(value, dict):
+        return N_("fields")
+    return N_("nothing")
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _allowed_fields(model: type[BaseModel], loc: tuple[PathPart, ...]) -> list[str]:
+    """Field names of the model found at ``loc`` inside ``model``."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int) or not _is_model(current):  # a list item or a mapping entry
+            current = _element(current)
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            return []
+        current = field.annotation
+    current = _unwrap(current)
+    return sorted(current.model_fields) if _is_model(current) else []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional / Annotated around a type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = args[0] if len(args) == 1 else tp
+            if len(args) != 1:
+                return tp
+        else:
+            return tp
+
+
+def _element(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return typing.get_args(tp)[0]
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    return tp

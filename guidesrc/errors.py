@@ -1,0 +1,41 @@
+"""The one exception hierarchy of guidesrc.
+
+Problems in library content (a wrong field, a missing legal basis) are not exceptions: they are
+:class:`guidesrc.diagnostics.Diagnostic` values, all collected before the command exits. Exceptions
+are for what stops a command from running at all::
+
+    GuidesError                  exit 2; the CLI prints the message, never a traceback
+    ├── LibraryNotFoundError     no library.yaml at or above the given folder
+    ├── LibraryConfigError       library.yaml cannot be read or does not validate
+    └── LibraryIOError           a file or folder of the library cannot be read or written
+
+Every error carries the context a user needs to fix it (file, line, field path) in its message;
+messages are translated at the point where they are raised.
+"""
+
+from __future__ import annotations
+
+
+class GuidesError(Exception):
+    """Base of every error guidesrc raises on purpose."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LibraryNotFoundError(GuidesError):
+    """The folder is not a guidesrc content library."""
+
+
+class LibraryConfigError(GuidesError):
+    """``library.yaml`` is missing a field, has a wrong one, or is not valid YAML."""
+
+
+class LibraryIOError(GuidesError):
+    """A file or folder of the library cannot be read or written."""

@@ -1,0 +1,1 @@
+"""Content models: the source from which ``schemas/*.schema.json`` are generated."""

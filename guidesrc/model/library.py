@@ -1,0 +1,45 @@
+"""The library configuration file, ``library.yaml`` at the root of a content library."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from guidesrc.model.common import Id, Model, NonEmptyText
+
+Severity = Literal["error", "warning", "off"]
+
+
+class ChannelConfig(Model, title="发布渠道"):
+    """One publishing channel; its settings are checked by the channel's adapter."""
+
+    type: Id = Field(title="渠道类型", description="如 site（网上办事大厅）、pdf（打印）。")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, title="渠道设置", description="由该渠道的适配器检查的设置项。"
+    )
+
+
+class LibraryConfig(Model, title="资料库配置"):
+    name: NonEmptyText = Field(title="资料库名称", description="如 示例市政务服务中心办事指南库。")
+    region_code: str = Field(
+        pattern=r"^\d{6}$", title="行政区划代码", description="6 位行政区划代码（GB/T 2260）。"
+    )
+    base_url: str = Field(
+        pattern=r"^https?://[^\s]+$",
+        title="网站地址",
+        description="网上办事大厅中指南页面的根地址，用于二维码和链接。",
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        title="时区",
+        description="显示时间使用的时区，默认 Asia/Shanghai。",
+    )
+    channels: dict[Id, ChannelConfig] = Field(
+        default_factory=dict, title="发布渠道", description="渠道名称到渠道配置的映射。"
+    )
+    rules: dict[str, Severity] = Field(
+        default_factory=dict,
+        title="检查规则级别",
+        description="按规则编号调整级别：error、warning 或 off。",
+    )
