@@ -6,6 +6,8 @@ missing library, unreadable files). User mistakes never show a traceback.
 
 from __future__ import annotations
 
+import gettext
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import click
 
 from guidesrc import __version__
 from guidesrc.errors import GuidesError
-from guidesrc.i18n import _, resolve_lang, set_lang
+from guidesrc.i18n import DOMAIN, LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
 
 
 class _Group(click.Group):
@@ -26,27 +28,34 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("guidesrc: one source for service guides: check, diff, publish and verify them."),
+)
 @click.version_option(__version__, prog_name="guides")
 @click.option(
     "--lang",
     metavar="LANG",
-    help="Language of messages: zh_CN (default) or en; also GUIDES_LANG.",
+    help=N_("Language of messages: zh_CN (default) or en; also set by GUIDES_LANG."),
 )
 def cli(lang: str | None) -> None:
-    """guidesrc: 办事指南同源管理（检查、比对、发布、核验）。"""
     set_lang(resolve_lang(lang))
 
 
-@cli.command()
+@cli.command(help=N_("Check a library: schema, references and content rules."))
 @click.argument("library", default=".", type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help=N_("text: one line per problem; json: for programs."),
 )
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--no-cache", is_flag=True, help="Analyse every file again.")
+@click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
+@click.option("--no-cache", is_flag=True, help=N_("Analyse every file again, ignoring the cache."))
 def check(library: Path, fmt: str, strict: bool, no_cache: bool) -> None:
-    """Validate a library: schema, references and content rules."""
     from guidesrc.check.engine import check_library
     from guidesrc.library import find_root
     from guidesrc.output import as_json, format_line, summary
@@ -63,10 +72,9 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool) -> None:
     sys.exit(1 if report.errors else 0)
 
 
-@cli.command()
+@cli.command(help=N_("Create a new library with a sample guide and its catalogues."))
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
-    """Create a new library with one sample guide and empty catalogues."""
     from guidesrc.scaffold import create_library
 
     created = create_library(directory)
@@ -77,14 +85,44 @@ def init(directory: Path) -> None:
     )
 
 
-@cli.command(name="rules")
+@cli.command(name="rules", help=N_("List every check rule with its id and default level."))
 def list_rules() -> None:
-    """List every check rule with its id and default level."""
-    from guidesrc.check.rules import RULES
+    from guidesrc.check.rules import RULES, SEVERITY_NAMES
 
     for rule in RULES.values():
-        click.echo(f"{rule.id:26} {_(rule.severity):8} {_(rule.title)}")
+        click.echo(f"{rule.id:26} {_(SEVERITY_NAMES[rule.severity]):8} {_(rule.title)}")
 
 
 def main() -> None:
+    """Entry point: pick the language before click formats any help or error text."""
+    set_lang(resolve_lang(_lang_from_argv(sys.argv[1:])))
+    _translate_click()
+    _translate_help(cli)
     cli(prog_name="guides")
+
+
+def _lang_from_argv(args: list[str]) -> str | None:
+    for n, arg in enumerate(args):
+        if arg == "--lang" and n + 1 < len(args):
+            return args[n + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _translate_click() -> None:
+    """click's own words ("Usage:", "Error: …") come from gettext's global domain."""
+    gettext.bindtextdomain(DOMAIN, LOCALE_DIR)
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = current_lang()
+
+
+def _translate_help(command: click.Command) -> None:
+    if command.help:
+        command.help = _(command.help)
+    for param in command.params:
+        if isinstance(param, click.Option) and param.help:
+            param.help = _(param.help)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _translate_help(sub)

@@ -126,6 +126,7 @@ def _syntax_problem(source: Source, detail: str) -> Diagnostic:
     if detail.startswith("duplicate mapping key"):
         return _duplicate_key_problem(source, detail)
     line = column = 1
+    original = detail
     found = _YAML_RS_POS.search(detail)
     if found:
         line, column = int(found.group(1)), int(found.group(2))
@@ -134,13 +135,14 @@ def _syntax_problem(source: Source, detail: str) -> Diagnostic:
     try:
         yaml.compose(source.text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.context_mark or exc.problem_mark
+        opened = "quoted scalar" in (exc.context or "") or "flow" in (exc.context or "")
+        mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
         if mark is not None:
             line, column = mark.line + 1, mark.column + 1
         detail = f"{exc.context or ''} {exc.problem or ''}".strip() or detail
     except Exception:
         pass
-    message, hint = _explain(detail)
+    message, hint = _explain(f"{original} {detail}")
     return Diagnostic(
         "yaml-syntax",
         "error",
@@ -155,7 +157,7 @@ def _syntax_problem(source: Source, detail: str) -> Diagnostic:
 
 def _explain(detail: str) -> tuple[str, str]:
     text = detail.lower()
-    if "\\t" in detail or "tab" in text:
+    if "\\t" in detail or "tabs disallowed" in text or "found a tab" in text:
         return N_("a tab character is used for indentation"), N_(
             "indent with spaces only (2 spaces per level); most editors can convert tabs to spaces"
         )

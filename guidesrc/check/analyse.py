@@ -206,7 +206,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         yield _rule(
             "onsite-reason",
             rel,
-            ("onsite_visits", "reason"),
+            ("onsite_visits", "count"),
             N_("{count} on-site visit(s) are required but no reason is given"),
             N_("state why the applicant must come in person, or set the count to 0"),
             count=visits.count,
@@ -215,7 +215,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         yield _rule(
             "online-url",
             rel,
-            ("online",),
+            ("handling_forms",),
             N_("online handling (办理形式 2) is offered but no online address is given"),
             N_(
                 "add online.url with the address in the online hall, or remove 2 from handling_forms"

@@ -138,7 +138,8 @@ def _library_facts(layout: LibraryLayout, results: dict[str, Any], today: dt.dat
         if rel in results and isinstance(results[rel][0].facts, CatalogueFacts)
     }
     complete = len(guides) == len(layout.guides) and len(catalogues) == len(CATALOGUE_FILES)
-    return LibraryFacts(guides, catalogues, layout.files, complete, today)
+    unreadable = frozenset(Path(rel).stem for rel in layout.guides if rel not in guides)
+    return LibraryFacts(guides, catalogues, layout.files, complete, today, unreadable)
 
 
 def _today(config: Any) -> dt.date:

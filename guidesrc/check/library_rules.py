@@ -43,6 +43,8 @@ class LibraryFacts:
     files: frozenset[str]  # paths of attachments under files/
     complete: bool  # False when some file could not be read: "unused" cannot be judged then
     today: dt.date
+    #: ids (file names) of guides that could not be read: references to them are not "unknown"
+    unreadable: frozenset[str] = frozenset()
 
 
 def library_rules(facts: LibraryFacts) -> Iterator[Diagnostic]:
@@ -86,7 +88,7 @@ def _all_refs(facts: LibraryFacts) -> Iterator[tuple[str, Ref]]:
 
 
 def _references(facts: LibraryFacts) -> Iterator[Diagnostic]:
-    guide_ids = {g.id for g in facts.guides.values()}
+    guide_ids = {g.id for g in facts.guides.values()} | facts.unreadable
     for rel, ref in _all_refs(facts):
         if ref.kind == "file":
             if ref.target not in facts.files:

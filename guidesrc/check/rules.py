@@ -17,6 +17,9 @@ from guidesrc.diagnostics import Severity
 from guidesrc.i18n import N_
 
 
+SEVERITY_NAMES = {"error": N_("error"), "warning": N_("warning")}
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str

@@ -1,0 +1,87 @@
+"""Shared fixtures: a fresh library made by `guides init`, and a way to run the CLI on it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from guidesrc.cli import cli
+from guidesrc.i18n import DEFAULT_LANG, set_lang
+from guidesrc.scaffold import create_library
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "example"
+GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's language or database settings."""
+    for name in ("GUIDES_LANG", "GUIDES_DATABASE_URL", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    set_lang(DEFAULT_LANG)
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+
+def invoke(*args: str) -> Run:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@dataclass
+class Library:
+    root: Path
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read(self, rel: str) -> str:
+        return self.path(rel).read_text(encoding="utf-8")
+
+    def write(self, rel: str, text: str | bytes) -> None:
+        target = self.path(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        text = self.read(rel)
+        assert old in text, f"{old!r} not in {rel}"
+        self.write(rel, text.replace(old, new, 1))
+
+    def check(self, *args: str) -> Run:
+        return invoke("check", str(self.root), *args)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    """The library `guides init` creates: one guide and its catalogues, all valid."""
+    root = tmp_path / "lib"
+    create_library(root)
+    return Library(root)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Library:
+    """A private copy of the bundled example library."""
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    return Library(root)

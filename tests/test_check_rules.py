@@ -1,0 +1,363 @@
+"""Each rule of `guides check`, broken once: the exact line an editor sees, and the exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from guidesrc.check.rules import RULES
+from tests.conftest import GUIDE, Library
+
+Edit = Callable[[Library], None]
+
+
+def replace(rel: str, old: str, new: str) -> Edit:
+    return lambda lib: lib.edit(rel, old, new)
+
+
+def write(rel: str, text: str | bytes) -> Edit:
+    return lambda lib: lib.write(rel, text)
+
+
+def both(*edits: Edit) -> Edit:
+    def apply(lib: Library) -> None:
+        for edit in edits:
+            edit(lib)
+
+    return apply
+
+
+def remove(rel: str) -> Edit:
+    return lambda lib: lib.path(rel).unlink()
+
+
+LEGAL = "catalogues/legal-bases.yaml"
+MATERIALS = "catalogues/materials.yaml"
+OFFICES = "catalogues/offices.yaml"
+FAQ = "catalogues/faq.yaml"
+REPEALED = """  old-rule:
+    title: 《旧办法》
+    issuer: 示例市人民政府
+    level: 地方政府规章
+    in_force_from: 2001-01-01
+    repealed_on: 2020-01-01
+    replaced_by: shenfenzheng-fa-11
+"""
+
+# rule id → (edit, exact stdout lines)
+# rule id → (edit, exact stdout lines); {GUIDE} is the guide's path, {today} today's date.
+CASES: dict[str, tuple[Edit, list[str]]] = {
+    "encoding": (
+        write(GUIDE, "id: x\nname: 居民身份证\n".encode("gbk")),
+        [
+            "{GUIDE}:2:7: 文件不是 UTF-8 编码的文本（发现 0xBE）（修改建议：请以“UTF-8”编码保存文件（记事本：另存为 → 编码 → UTF-8）） [encoding]",
+        ],
+    ),
+    "file-too-large": (
+        write(GUIDE, "# " + "x" * (3 * 1024 * 1024) + "\n"),
+        [
+            "{GUIDE}:1:1: 文件大小为 3.0 MB，超过单个文件上限 1.0 MB（修改建议：请拆分内容；附件放到 files/ 目录下再引用） [file-too-large]",
+        ],
+    ),
+    "yaml-syntax": (
+        replace(GUIDE, "name: 居民身份证换领", 'name: "居民身份证换领'),
+        [
+            "{GUIDE}:4:14: 此处的引号没有闭合（修改建议：请补上右引号，或删除左引号） [yaml-syntax]",
+        ],
+    ),
+    "yaml-structure": (
+        write(GUIDE, "- 居民身份证换领\n"),
+        [
+            "{GUIDE}:1:1: 文件内容应为字段（“字段: 值”的形式），而不是列表（修改建议：顶层每行以字段名和冒号开头，例如“name: 户口迁移”） [yaml-structure]",
+        ],
+    ),
+    "duplicate-key": (
+        replace(GUIDE, 'item_type: "20"\n', 'item_type: "20"\nname: 重复\n'),
+        [
+            "{GUIDE}:7:1: 同一层级中字段“name”出现了两次（第一次在第 3 行）（修改建议：请只保留一个；其他工具会悄悄只采用后一个） [duplicate-key]",
+        ],
+    ),
+    "schema": (
+        replace(GUIDE, "  nature: 1\n", "  nature: 1\n  natrue: 1\n"),
+        [
+            "{GUIDE}:12:3: implementing_body.natrue: 未知字段“natrue”（修改建议：是不是要写“nature”？） [schema]",
+        ],
+    ),
+    "file-name": (
+        both(
+            replace(GUIDE, "id: jumin-shenfenzheng-huanling", "id: Bad_Name"),
+            lambda lib: lib.path(GUIDE).rename(lib.path("guides/Bad_Name.yaml")),
+        ),
+        [
+            "catalogues/offices.yaml:10:17: entries.zhongxin-dating.windows.a-03.items[0]: 未知的办事指南“jumin-shenfenzheng-huanling”（修改建议：请在 guides/ 中登记，或更正标识） [unknown-reference]",
+            "guides/Bad_Name.yaml:1:1: 文件名“Bad_Name”不是合法的标识（修改建议：请重命名文件：1–64 个小写字母、数字、“-”或“_”，扩展名为 .yaml） [file-name]",
+            "guides/Bad_Name.yaml:2:5: id: “Bad_Name”的格式不正确（修改建议：请使用 1–64 个小写字母、数字、“-”或“_”，例如 hukou-qianru；不能包含“/”和“..”） [schema]",
+        ],
+    ),
+    "id-mismatch": (
+        replace(GUIDE, "id: jumin-shenfenzheng-huanling", "id: shenfenzheng"),
+        [
+            "catalogues/offices.yaml:10:17: entries.zhongxin-dating.windows.a-03.items[0]: 未知的办事指南“jumin-shenfenzheng-huanling”（修改建议：请在 guides/ 中登记，或更正标识） [unknown-reference]",
+            "{GUIDE}:2:5: id: 标识“shenfenzheng”与文件名“jumin-shenfenzheng-huanling”不一致（修改建议：请把文件改名为 shenfenzheng.yaml，或把 id 改为“jumin-shenfenzheng-huanling”） [id-mismatch]",
+        ],
+    ),
+    "duplicate-id": (
+        lambda lib: lib.write(
+            "guides/more/jumin-shenfenzheng-huanling.yaml",
+            lib.read(GUIDE).replace(
+                "11990100MB1A00010Q7000107001000", "11990100MB1A00010Q7000107001001"
+            ),
+        ),
+        [
+            "guides/more/jumin-shenfenzheng-huanling.yaml:2:5: id: 标识“jumin-shenfenzheng-huanling”已被 {GUIDE} 使用（修改建议：每个指南的标识必须不同；标识是其网页地址的一部分） [duplicate-id]",
+        ],
+    ),
+    "duplicate-code": (
+        lambda lib: lib.write(
+            "guides/jumin-shenfenzheng-buling.yaml",
+            lib.read(GUIDE).replace(
+                "id: jumin-shenfenzheng-huanling", "id: jumin-shenfenzheng-buling"
+            ),
+        ),
+        [
+            "{GUIDE}:5:22: implementation_code: 实施编码 11990100MB1A00010Q7000107001000 已被 guides/jumin-shenfenzheng-buling.yaml 使用（修改建议：每个事项都有自己的实施编码，请核对实施清单） [duplicate-code]",
+        ],
+    ),
+    "credit-code": (
+        replace(GUIDE, "credit_code: 11990100MB1A00010Q", "credit_code: 11990100MB1A00010R"),
+        [
+            "{GUIDE}:10:16: implementing_body.credit_code: 统一社会信用代码 11990100MB1A00010R 的校验码不正确（修改建议：请从营业执照或机构登记信息中重新抄录该代码） [credit-code]",
+        ],
+    ),
+    "material-legal-basis": (
+        replace(MATERIALS, "    legal_basis: [shenfenzheng-fa-11]\n", ""),
+        [
+            "{GUIDE}:19:5: materials[0]: 材料“居民身份证”没有现行有效的法律法规依据（证明材料没有法律法规依据的一律取消）（修改建议：请在 catalogues/materials.yaml 的 jumin-shenfenzheng 中补充依据，或取消该材料） [material-legal-basis]",
+        ],
+    ),
+    "legal-basis-repealed": (
+        both(
+            lambda lib: lib.write(LEGAL, lib.read(LEGAL) + REPEALED),
+            replace(GUIDE, "legal_basis: [shenfenzheng-fa-11]", "legal_basis: [old-rule]"),
+        ),
+        [
+            "{GUIDE}:15:15: legal_basis[0]: 《旧办法》已于 2020-01-01 废止（修改建议：请改为引用《中华人民共和国居民身份证法》（shenfenzheng-fa-11）） [legal-basis-repealed]",
+        ],
+    ),
+    "legal-basis-not-in-force": (
+        replace(
+            LEGAL,
+            "    in_force_from: 2004-01-01\n  shenfenzheng-gongbenfei",
+            "    in_force_from: 2099-01-01\n  shenfenzheng-gongbenfei",
+        ),
+        [
+            "catalogues/materials.yaml:7:19: entries.jumin-shenfenzheng.legal_basis[0]: 《中华人民共和国居民身份证法》自 2099-01-01 起才施行，晚于 {today}（修改建议：请引用现行有效的依据，或把指南的 effective_date 设为 2099-01-01 或之后） [legal-basis-not-in-force]",
+            "{GUIDE}:15:15: legal_basis[0]: 《中华人民共和国居民身份证法》自 2099-01-01 起才施行，晚于 {today}（修改建议：请引用现行有效的依据，或把指南的 effective_date 设为 2099-01-01 或之后） [legal-basis-not-in-force]",
+            "{GUIDE}:19:5: materials[0]: 材料“居民身份证”没有现行有效的法律法规依据（证明材料没有法律法规依据的一律取消）（修改建议：请在 catalogues/materials.yaml 的 jumin-shenfenzheng 中补充依据，或取消该材料） [material-legal-basis]",
+        ],
+    ),
+    "reference-cycle": (
+        both(
+            lambda lib: lib.write(
+                LEGAL,
+                lib.read(LEGAL)
+                + REPEALED.replace("replaced_by: shenfenzheng-fa-11", "replaced_by: old-rule-2")
+                + REPEALED.replace("old-rule:", "old-rule-2:").replace(
+                    "replaced_by: shenfenzheng-fa-11", "replaced_by: old-rule"
+                ),
+            ),
+            replace(
+                GUIDE,
+                "legal_basis: [shenfenzheng-fa-11]",
+                "legal_basis: [shenfenzheng-fa-11, old-rule]",
+            ),
+        ),
+        [
+            "catalogues/legal-bases.yaml:23:3: entries.old-rule-2: 警告：“old-rule-2”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "catalogues/legal-bases.yaml:29:18: entries.old-rule-2.replaced_by: replaced_by 形成了循环：old-rule → old-rule-2 → old-rule（修改建议：依据不能直接或间接地被自身取代，请更正 replaced_by） [reference-cycle]",
+            "{GUIDE}:15:35: legal_basis[1]: 《旧办法》已于 2020-01-01 废止（修改建议：请删除，或改为引用现行有效的依据） [legal-basis-repealed]",
+        ],
+    ),
+    "unknown-reference": (
+        replace(GUIDE, "  - material: jumin-shenfenzheng\n", "  - material: jumin-shenfenzhen\n"),
+        [
+            "catalogues/materials.yaml:3:3: entries.jumin-shenfenzheng: 警告：“jumin-shenfenzheng”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "{GUIDE}:19:15: materials[0].material: 未知的材料“jumin-shenfenzhen”（修改建议：是不是要写“jumin-shenfenzheng”？） [unknown-reference]",
+        ],
+    ),
+    "missing-file": (
+        replace(
+            GUIDE,
+            "    notes: 交回原居民身份证。\n",
+            "    notes: 交回原居民身份证。\n    blank_form: files/shenqingbiao.pdf\n",
+        ),
+        [
+            "{GUIDE}:27:17: materials[0].blank_form: 资料库中没有文件 files/shenqingbiao.pdf（修改建议：请把文件放到 files/ 目录下，或更正路径） [missing-file]",
+        ],
+    ),
+    "unused-entry": (
+        lambda lib: lib.write(
+            FAQ,
+            lib.read(FAQ)
+            + "  weiyong:\n    question: 没人引用的问题？\n    answer: 没人引用的解答。\n",
+        ),
+        [
+            "catalogues/faq.yaml:7:3: entries.weiyong: 警告：“weiyong”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+        ],
+    ),
+    "window-place": (
+        lambda lib: lib.write(
+            OFFICES,
+            lib.read(OFFICES)
+            + "  fenting:\n    name: 示例市政务服务中心东区分厅\n    address: 示例市东区 2 号\n    windows:\n      c-01:\n        name: C01 窗口\n        items: [jumin-shenfenzheng-huanling]\n    hours:\n      - days: 周一至周五\n        hours: 9:00–12:00\n",
+        ),
+        [
+            "catalogues/offices.yaml:15:3: entries.fenting: 警告：“fenting”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "catalogues/offices.yaml:21:17: entries.fenting.windows.c-01.items[0]: 窗口“c-01”办理“jumin-shenfenzheng-huanling”，但该指南的办理地点中没有 fenting（修改建议：请在该指南的 places 中加入 fenting，或从该窗口的事项中删除它） [window-place]",
+        ],
+    ),
+    "time-limit-exceeds": (
+        replace(
+            GUIDE,
+            "promised_time_limit: {value: 20, unit: 自然日}",
+            "promised_time_limit: {value: 90, unit: 自然日}",
+        ),
+        [
+            "{GUIDE}:35:30: promised_time_limit.value: 承诺办结时限（90 个自然日）超过了法定办结时限（60 个自然日）（修改建议：承诺时限不得超过法定时限，请缩短） [time-limit-exceeds]",
+        ],
+    ),
+    "time-limit-units": (
+        replace(
+            GUIDE,
+            "promised_time_limit: {value: 20, unit: 自然日}",
+            "promised_time_limit: {value: 20, unit: 工作日}",
+        ),
+        [
+            "{GUIDE}:35:40: promised_time_limit.unit: 法定办结时限以自然日计，承诺办结时限却以工作日计（修改建议：请用同一单位填写两个时限） [time-limit-units]",
+        ],
+    ),
+    "immediate-case": (
+        replace(GUIDE, "case_type: 承诺件", "case_type: 即办件"),
+        [
+            "{GUIDE}:35:30: promised_time_limit.value: 即办件应当场办结，但承诺办结时限为 20 个自然日（修改建议：请把 promised_time_limit.value 改为 0，或把 case_type 改为承诺件） [immediate-case]",
+        ],
+    ),
+    "promised-case": (
+        replace(
+            GUIDE,
+            "promised_time_limit: {value: 20, unit: 自然日}",
+            "promised_time_limit: {value: 0, unit: 自然日}",
+        ),
+        [
+            "{GUIDE}:35:30: promised_time_limit.value: 承诺件的承诺办结时限至少为 1 天（修改建议：请填写承诺办结天数，或把 case_type 改为即办件） [promised-case]",
+        ],
+    ),
+    "fee-items": (
+        replace(GUIDE, "  charged: true\n", "  charged: false\n"),
+        [
+            "{GUIDE}:38:12: fees.charged: 标明不收费（charged: false），却列出了收费项目（修改建议：请删除收费项目，或设置 charged: true） [fee-items]",
+        ],
+    ),
+    "fee-basis": (
+        replace(GUIDE, "      legal_basis: [shenfenzheng-gongbenfei]\n", ""),
+        [
+            "catalogues/legal-bases.yaml:10:3: entries.shenfenzheng-gongbenfei: 警告：“shenfenzheng-gongbenfei”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "{GUIDE}:40:7: fees.items[0]: 收费项目“居民身份证工本费”没有收费依据（修改建议：请从 catalogues/legal-bases.yaml 中引用该项收费的依据） [fee-basis]",
+        ],
+    ),
+    "material-count": (
+        replace(GUIDE, "    original_count: 1\n", "    original_count: 0\n"),
+        [
+            "{GUIDE}:22:21: materials[0].original_count: 材料形式为原件，但原件份数为 0（修改建议：请填写所需原件份数，或更正材料形式） [material-count]",
+        ],
+    ),
+    "onsite-reason": (
+        replace(GUIDE, "  reason: 需现场采集人像和指纹信息。\n", ""),
+        [
+            "{GUIDE}:53:10: onsite_visits.count: 需要到现场 1 次，但没有说明必须到现场的原因（修改建议：请说明申请人必须到现场的原因，或把到现场次数改为 0） [onsite-reason]",
+        ],
+    ),
+    "online-url": (
+        replace(GUIDE, "handling_forms: [1]", "handling_forms: [1, 2]"),
+        [
+            "{GUIDE}:55:1: handling_forms: 办理形式包含网上办理（2），但没有填写网上办理地址（修改建议：请在 online.url 填写网上办事大厅中的办理地址，或从 handling_forms 中删除 2） [online-url]",
+        ],
+    ),
+    "personal-data": (
+        replace(
+            GUIDE,
+            "notes: 交回原居民身份证。",
+            "notes: 交回原居民身份证，如 11010519491231002X，或联系 13912345678。",
+        ),
+        [
+            "{GUIDE}:26:12: materials[0].notes: 文字中含有居民身份证号码（110***********002X）（修改建议：请删除个人信息（去标识化）；示例可写作 110101********1234） [personal-data]",
+            "{GUIDE}:26:12: materials[0].notes: 联系电话字段以外的文字中含有手机号码（139****5678）（修改建议：请删除个人号码；服务电话应填在 consult_phones 中） [personal-data]",
+        ],
+    ),
+    "missing-catalogue": (
+        remove(FAQ),
+        [
+            "catalogues/faq.yaml:1:1: 缺少该目录文件（修改建议：请新建该文件，内容为“entries: {{}}”（guides init 会创建全部目录）） [missing-catalogue]",
+        ],
+    ),
+    "empty-library": (
+        remove(GUIDE),
+        [
+            "catalogues/faq.yaml:3:3: entries.shenfenzheng-yidi: 警告：“shenfenzheng-yidi”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "catalogues/legal-bases.yaml:10:3: entries.shenfenzheng-gongbenfei: 警告：“shenfenzheng-gongbenfei”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "catalogues/materials.yaml:3:3: entries.jumin-shenfenzheng: 警告：“jumin-shenfenzheng”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "catalogues/offices.yaml:3:3: entries.zhongxin-dating: 警告：“zhongxin-dating”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+            "catalogues/offices.yaml:10:17: entries.zhongxin-dating.windows.a-03.items[0]: 未知的办事指南“jumin-shenfenzheng-huanling”（修改建议：请在 guides/ 中登记，或更正标识） [unknown-reference]",
+            "guides/:1:1: 资料库中没有任何办事指南（修改建议：请在 guides/ 下为每个事项建立一个 YAML 文件，例如 guides/hukou-qianru.yaml） [empty-library]",
+        ],
+    ),
+}
+
+
+def _today() -> str:
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_check_rule_reports_exact_line(library: Library, rule: str) -> None:
+    edit, expected = CASES[rule]
+    edit(library)
+    run = library.check()
+    assert run.lines == [line.format(GUIDE=GUIDE, today=_today()) for line in expected]
+    assert run.exit_code == (1 if RULES[rule].severity == "error" else 0)
+
+
+def test_every_rule_has_a_case() -> None:
+    assert set(CASES) == set(RULES)
+
+
+def test_warnings_alone_exit_zero_and_strict_makes_them_errors(library: Library) -> None:
+    CASES["unused-entry"][0](library)
+    assert library.check().exit_code == 0
+    strict = library.check("--strict")
+    assert strict.exit_code == 1
+    assert "警告" not in strict.stdout
+    assert strict.lines[0].endswith("[unused-entry]")
+
+
+def test_rule_levels_from_library_config(library: Library) -> None:
+    CASES["credit-code"][0](library)
+    library.edit("library.yaml", "rules: {}", "rules:\n  credit-code: warning")
+    run = library.check()
+    assert run.exit_code == 0
+    assert "警告：统一社会信用代码" in run.stdout
+    library.edit("library.yaml", "credit-code: warning", "credit-code: off")
+    assert library.check().lines == []
+
+
+def test_charged_without_items_names_the_items_field(library: Library) -> None:
+    library.edit(
+        GUIDE,
+        "  items:\n    - name: 居民身份证工本费\n      standard: 每证 20 元\n      legal_basis: [shenfenzheng-gongbenfei]\n",
+        "",
+    )
+    run = library.check()
+    assert f"{GUIDE}:38:3: fees.items: 标明收费，但没有列出收费项目" in run.stdout
