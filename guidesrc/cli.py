@@ -16,7 +16,7 @@ import click
 
 from guidesrc import __version__
 from guidesrc.errors import GuidesError
-from guidesrc.i18n import DOMAIN, LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
+from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
 
 
 class _Group(click.Group):
@@ -112,8 +112,8 @@ def _lang_from_argv(args: list[str]) -> str | None:
 
 def _translate_click() -> None:
     """click's own words ("Usage:", "Error: …") come from gettext's global domain."""
-    gettext.bindtextdomain(DOMAIN, LOCALE_DIR)
-    gettext.textdomain(DOMAIN)
+    gettext.bindtextdomain("click", LOCALE_DIR)
+    gettext.textdomain("click")
     os.environ["LANGUAGE"] = current_lang()
 
 

@@ -167,11 +167,19 @@ def _explain(detail: str) -> tuple[str, str]:
         )
     if "flow sequence" in text or "flow mapping" in text:
         return N_("a bracket is opened here but never closed"), N_(
-            'close the list with "]" (or the mapping with "}"), or write one item per line with "- "'
+            'close it with the matching "]" or "}}", or write one item per line with "- "'
         )
     if "mapping values are not allowed" in text or "could not find expected ':'" in text:
         return N_("a colon is out of place"), N_(
             'write "key: value" with a space after the colon; quote text that contains ": "'
+        )
+    if "alias" in text and ("limit" in text or "exceeded" in text):
+        return N_("aliases (*name) expand to too much content"), N_(
+            "write the content out instead of nesting anchors (&) and aliases (*)"
+        )
+    if "nesting depth" in text or "recursion" in text or "too deep" in text:
+        return N_("the content is nested too deeply"), N_(
+            "a guide needs only a few levels of indentation; check the brackets and indentation"
         )
     return N_("YAML syntax error: {detail}"), N_(
         "check indentation, colons and quotation marks on this line and the one above"
@@ -219,10 +227,15 @@ def _find_duplicate(node: yaml.Node | None) -> tuple[str, int, int, int] | None:
     return None
 
 
+# Characters PyYAML refuses to read; replaced by spaces (same length) before composing, so that a
+# file with a stray control character can still be located in.
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def compose(text: str) -> yaml.Node | None:
     """The node tree of ``text`` with positions, or None when PyYAML cannot read it."""
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(_UNPRINTABLE.sub(" ", text), Loader=_Loader)
     except (yaml.YAMLError, RecursionError):
         return None
 

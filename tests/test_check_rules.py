@@ -286,6 +286,13 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "{GUIDE}:55:1: handling_forms: 办理形式包含网上办理（2），但没有填写网上办理地址（修改建议：请在 online.url 填写网上办事大厅中的办理地址，或从 handling_forms 中删除 2） [online-url]",
         ],
     ),
+    "hidden-characters": (
+        replace(GUIDE, "notes: 交回原居民身份证。", "notes: 交回原居民\u202e身份证。"),
+        [
+            "{GUIDE}:26:12: materials[0].notes: 文字中含有不可见的控制字符（U+202E）"
+            "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]"
+        ],
+    ),
     "personal-data": (
         replace(
             GUIDE,

@@ -8,6 +8,7 @@ Facts are plain, picklable values, so a run where nothing changed never imports 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -92,10 +93,11 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
         return None, [problem]
     if not isinstance(data, dict):
         return None, [_structure_problem(source.rel, data)]
+    text_problems = _hidden_characters(source, data) + _personal_data(source, data)
     try:
-        return model.model_validate(data), _personal_data(source, data)
+        return model.model_validate(data), text_problems
     except ValidationError as exc:
-        return None, diagnostics_from(exc, source.rel, model) + _personal_data(source, data)
+        return None, diagnostics_from(exc, source.rel, model) + text_problems
 
 
 def _structure_problem(rel: str, data: Any) -> Diagnostic:
@@ -413,6 +415,28 @@ def _personal_data(source: Source, data: Any) -> list[Diagnostic]:
                     )
                 )
     return found
+
+
+# C0 controls other than tab and newline, DEL, and the bidirectional overrides that can make
+# published text read differently from its source (the "Trojan Source" characters).
+_HIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
+    if not _HIDDEN_RE.search(source.text or ""):
+        return []
+    return [
+        _rule(
+            "hidden-characters",
+            source.rel,
+            path,
+            N_("the text contains an invisible control character (U+{code:04X})"),
+            N_("delete it: retype the text, or paste it as plain text"),
+            code=ord(match.group()),
+        )
+        for path, value in _strings(data, ())
+        if (match := _HIDDEN_RE.search(value))
+    ]
 
 
 def _strings(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:

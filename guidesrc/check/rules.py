@@ -67,6 +67,7 @@ RULES: dict[str, Rule] = {
         Rule("onsite-reason", "error", N_("on-site visits state their reason")),
         Rule("online-url", "error", N_("online handling gives the online address")),
         Rule("personal-data", "error", N_("no personal data in published text (去标识化)")),
+        Rule("hidden-characters", "error", N_("no invisible control or direction characters in text")),
         Rule("missing-catalogue", "error", N_("every catalogue file exists")),
         Rule("empty-library", "error", N_("the library holds at least one guide")),
     ]

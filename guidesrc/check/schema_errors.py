@@ -41,7 +41,25 @@ _ID_FIELDS = {
 
 
 def diagnostics_from(error: ValidationError, rel: str, model: type[BaseModel]) -> list[Diagnostic]:
-    return [_one(item, rel, model) for item in error.errors(include_url=False)]
+    items = error.errors(include_url=False)
+    missing: dict[tuple[PathPart, ...], list[str]] = {}
+    for item in items:
+        if item["type"] == "missing":
+            missing.setdefault(tuple(item["loc"][:-1]), []).append(str(item["loc"][-1]))
+    out = [_one(item, rel, model) for item in items if item["type"] != "missing"]
+    for parent, fields in missing.items():
+        out.append(_missing(rel, parent, fields))
+    return out
+
+
+def _missing(rel: str, parent: tuple[PathPart, ...], fields: list[str]) -> Diagnostic:
+    """All required fields missing from one mapping, in one line."""
+    if len(fields) == 1:
+        message, hint = N_('the required field "{field}" is missing'), N_('add "{field}:" here')
+    else:
+        message, hint = N_("{count} required fields are missing: {fields}"), N_("add them here")
+    args = {"field": fields[0], "fields": ", ".join(fields), "count": len(fields)}
+    return Diagnostic("schema", "error", rel, path=parent, message=message, hint=hint, args=args)
 
 
 def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
@@ -55,10 +73,6 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
     field = _field_name(loc)
     args: dict[str, Any] = {"field": field, "value": _show(value), "found": _kind_of(value)}
 
-    if kind == "missing":
-        message, hint = N_('the required field "{field}" is missing'), N_('add "{field}:" here')
-        at_key = False
-        return _diag(rel, loc[:-1], message, hint, args, at_key, missing=str(loc[-1]))
     if kind == "extra_forbidden":
         allowed = _allowed_fields(model, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -91,7 +105,7 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
             rel, loc, N_("expected fields (key: value), found {found}"), hint, args, at_key
         )
     if kind == "literal_error":
-        args["expected"] = str(ctx.get("expected", "")).replace("'", "")
+        args["expected"] = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         hint = N_("use one of: {expected}")
         if _is_number(value) and f"'{value:02d}'" in str(ctx.get("expected")):
             args["quoted"] = f"{value:02d}"
@@ -139,10 +153,7 @@ def _diag(
     hint: str,
     args: dict[str, Any],
     at_key: bool,
-    missing: str | None = None,
 ) -> Diagnostic:
-    if missing is not None:
-        args = {**args, "field": missing}
     return Diagnostic(
         "schema", "error", rel, path=loc, message=message, hint=hint, args=args, at_key=at_key
     )

@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine (see README):
+#   make demo   install into .venv and run the main job on the bundled example library
+#   make test   install into .venv and run every check CI runs
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALE := guidesrc/locale
+
+.PHONY: demo test quick lint typecheck schemas i18n bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## check the bundled example library
+	$(BIN)/guides check example
+
+test: lint typecheck  ## everything CI runs
+	$(BIN)/pytest
+
+quick: $(STAMP)  ## the everyday unit tests (under a minute)
+	$(BIN)/pytest -m 'not slow' -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+schemas: $(STAMP)  ## regenerate schemas/*.schema.json from the models
+	$(BIN)/python -m guidesrc.schemagen
+
+i18n: $(STAMP)  ## extract messages, merge them into the zh_CN catalog, compile
+	$(BIN)/pybabel -q extract --no-location --omit-header -k N_ -o $(LOCALE)/guidesrc.pot guidesrc
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALE)/guidesrc.pot -d $(LOCALE) -D guidesrc -l zh_CN
+	$(BIN)/pybabel -q compile -d $(LOCALE) -D guidesrc -l zh_CN
+	$(BIN)/pybabel -q compile -d $(LOCALE) -D click -l zh_CN
+
+bench: $(STAMP)  ## time `guides check` on a generated 10,000-guide library
+	$(BIN)/python bench/bench_check.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out
