@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALE := guidesrc/locale
 
-.PHONY: demo test quick lint typecheck schemas i18n bench clean
+.PHONY: demo test quick lint typecheck schemas docs i18n bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,6 +32,9 @@ typecheck: $(STAMP)
 
 schemas: $(STAMP)  ## regenerate schemas/*.schema.json from the models
 	$(BIN)/python -m guidesrc.schemagen
+
+docs: $(STAMP)  ## regenerate docs/rules.md from the rule table
+	$(BIN)/python -m guidesrc.check.docs > docs/rules.md
 
 i18n: $(STAMP)  ## extract messages, merge them into the zh_CN catalog, compile
 	$(BIN)/pybabel -q extract --no-location --omit-header -k N_ -o $(LOCALE)/guidesrc.pot guidesrc

@@ -33,7 +33,14 @@ class _Group(click.Group):
     context_settings={"help_option_names": ["-h", "--help"]},
     help=N_("guidesrc: one source for service guides: check, diff, publish and verify them."),
 )
-@click.version_option(__version__, prog_name="guides")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help=N_("Show the version and exit."),
+)
 @click.option(
     "--lang",
     metavar="LANG",
@@ -41,6 +48,11 @@ class _Group(click.Group):
 )
 def cli(lang: str | None) -> None:
     set_lang(resolve_lang(lang))
+
+
+def _print_version(ctx: click.Context) -> None:
+    click.echo(_("guides, version {version}").format(version=__version__))
+    ctx.exit()
 
 
 @cli.command(help=N_("Check a library: schema, references and content rules."))

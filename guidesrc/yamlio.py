@@ -39,9 +39,13 @@ class Source:
     problem: Diagnostic | None = None
 
 
-def decode(data: bytes, rel: str, limit: int) -> Source:
-    """Decode UTF-8 (a UTF-8 byte-order mark is allowed and dropped), refusing oversized files."""
-    if len(data) > limit:
+def decode(data: bytes, rel: str, limit: int, size: int | None = None) -> Source:
+    """Decode UTF-8 (a UTF-8 byte-order mark is allowed and dropped), refusing oversized files.
+
+    ``size`` is the file's size when only part of it was read.
+    """
+    size = len(data) if size is None else size
+    if size > limit:
         return Source(
             rel,
             None,
@@ -51,7 +55,7 @@ def decode(data: bytes, rel: str, limit: int) -> Source:
                 rel,
                 message=N_("file is {size}, more than the {limit} one file may hold"),
                 hint=N_("split the content; put attachments under files/ and refer to them"),
-                args={"size": _size(len(data)), "limit": _size(limit)},
+                args={"size": _size(size), "limit": _size(limit)},
                 line=1,
                 column=1,
             ),
@@ -229,7 +233,9 @@ def _find_duplicate(node: yaml.Node | None) -> tuple[str, int, int, int] | None:
 
 # Characters PyYAML refuses to read; replaced by spaces (same length) before composing, so that a
 # file with a stray control character can still be located in.
-_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_UNPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def compose(text: str) -> yaml.Node | None:

@@ -41,7 +41,7 @@ def test_unclosed_bracket_points_at_the_opening(library: Library) -> None:
         (
             'basic_code: "000107001000"',
             "basic_code: 107001000",
-            "4:13: basic_code: 此处应为文字，实际为数字 107001000（修改建议：请给值加上引号：\"107001000\"）",
+            '4:13: basic_code: 此处应为文字，实际为数字 107001000（修改建议：请给值加上引号："107001000"）',
         ),
         (
             "express_delivery: true",
@@ -111,7 +111,11 @@ def test_path_tricks_in_ids_are_refused(library: Library, old: str, new: str, li
 
 
 def test_file_references_cannot_leave_the_library(library: Library) -> None:
-    library.edit(GUIDE, "    notes: 交回原居民身份证。\n", "    notes: 交回。\n    blank_form: ../../etc/passwd\n")
+    library.edit(
+        GUIDE,
+        "    notes: 交回原居民身份证。\n",
+        "    notes: 交回。\n    blank_form: ../../etc/passwd\n",
+    )
     assert library.check().lines == [
         f"{GUIDE}:27:17: materials[0].blank_form: “../../etc/passwd”的格式不正确"
         "（修改建议：请填写资料库 files/ 目录下的路径，例如 files/apply-form.pdf） [schema]"
@@ -168,7 +172,10 @@ def test_empty_and_multi_document_files(library: Library) -> None:
     library.write("guides/empty.yaml", "")
     library.write("guides/multi.yaml", "id: a\n---\nid: b\n")
     run = library.check()
-    assert "guides/empty.yaml:1:1: 文件是空的（修改建议：请填写内容，或删除该文件） [yaml-structure]" in run.lines
+    assert (
+        "guides/empty.yaml:1:1: 文件是空的（修改建议：请填写内容，或删除该文件） [yaml-structure]"
+        in run.lines
+    )
     assert (
         "guides/multi.yaml:1:1: 文件中包含多个 YAML 文档"
         "（修改建议：请删除“---”分隔行：一个文件只写一个文档） [yaml-structure]"
@@ -193,7 +200,7 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_broken_library_config_is_reported_like_any_file(library: Library) -> None:
     library.edit("library.yaml", 'region_code: "990100"', "region_code: 990100")
     assert library.check().lines == [
-        "library.yaml:3:14: region_code: 此处应为文字，实际为数字 990100（修改建议：请给值加上引号：\"990100\"） [schema]"
+        'library.yaml:3:14: region_code: 此处应为文字，实际为数字 990100（修改建议：请给值加上引号："990100"） [schema]'
     ]
 
 
@@ -213,4 +220,6 @@ def test_fifty_megabyte_file_is_refused_without_a_traceback(library: Library) ->
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stdout.startswith("guides/huge.yaml:1:1: 文件大小为 50.0 MB，超过单个文件上限 1.0 MB")
+    assert result.stdout.startswith(
+        "guides/huge.yaml:1:1: 文件大小为 50.0 MB，超过单个文件上限 1.0 MB"
+    )

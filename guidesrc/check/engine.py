@@ -86,11 +86,16 @@ def check_library(
 
 
 def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
+    """Bytes and SHA-256 of every source file; an oversized file is read only up to its limit."""
     rels = [CONFIG_FILE, *CATALOGUE_FILES.values(), *layout.guides]
     out: dict[str, tuple[bytes, str]] = {}
     for rel in rels:
+        limit = MAX_GUIDE_BYTES if _kind_of(rel) == "guide" else MAX_CATALOGUE_BYTES
         try:
-            data = (layout.root / rel).read_bytes()
+            with (layout.root / rel).open("rb") as fh:
+                data = fh.read(limit + 1)
+                if len(data) > limit:  # keep the true size for the message, not the bytes
+                    data = _OVERSIZE + str(os.fstat(fh.fileno()).st_size).encode()
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -99,6 +104,9 @@ def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
             ) from exc
         out[rel] = (data, hashlib.sha256(data).hexdigest())
     return out
+
+
+_OVERSIZE = b"\x00guides-oversize:"
 
 
 def _analyse(rel: str, data: bytes, digest: str, cache: _Cache | None) -> tuple[FileResult, bool]:
@@ -111,7 +119,9 @@ def _analyse(rel: str, data: bytes, digest: str, cache: _Cache | None) -> tuple[
     from guidesrc.yamlio import decode
 
     kind = _kind_of(rel)
-    source = decode(data, rel, MAX_GUIDE_BYTES if kind == "guide" else MAX_CATALOGUE_BYTES)
+    limit = MAX_GUIDE_BYTES if kind == "guide" else MAX_CATALOGUE_BYTES
+    size = int(data[len(_OVERSIZE) :]) if data.startswith(_OVERSIZE) else len(data)
+    source = decode(data, rel, limit, size)
     if kind == "guide":
         return analyse.analyse_guide(source), True
     if kind == "config":

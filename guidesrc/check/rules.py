@@ -5,7 +5,7 @@ A library can change a rule's severity in ``library.yaml``::
     rules:
       unused-entry: off        # or: error, warning
 
-``--strict`` turns every warning into an error. ``docs/rules.md`` lists the same table, and a test
+``--strict`` turns every warning into an error. ``docs/rules.md`` (``make docs``) lists the same table, and a test
 keeps the two in step.
 """
 
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from guidesrc.diagnostics import Severity
 from guidesrc.i18n import N_
-
 
 SEVERITY_NAMES = {"error": N_("error"), "warning": N_("warning")}
 
@@ -67,7 +66,9 @@ RULES: dict[str, Rule] = {
         Rule("onsite-reason", "error", N_("on-site visits state their reason")),
         Rule("online-url", "error", N_("online handling gives the online address")),
         Rule("personal-data", "error", N_("no personal data in published text (去标识化)")),
-        Rule("hidden-characters", "error", N_("no invisible control or direction characters in text")),
+        Rule(
+            "hidden-characters", "error", N_("no invisible control or direction characters in text")
+        ),
         Rule("missing-catalogue", "error", N_("every catalogue file exists")),
         Rule("empty-library", "error", N_("the library holds at least one guide")),
     ]

@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 # Identifiers end up in file names and URLs: lower-case ASCII only, so that case-insensitive
 # file systems cannot hold two ids that collide, and no id can contain "/" or "..".
@@ -48,6 +49,16 @@ IsoDate = Annotated[
 ]
 
 NonEmptyText = Annotated[str, Field(min_length=1)]
+
+
+def not_bool(value: Any) -> Any:
+    """Numeric codes refuse true/false, which Python would otherwise take for 1 and 0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+NotBool = BeforeValidator(not_bool)
 
 
 class Model(BaseModel):

@@ -7,18 +7,26 @@ service centre speaks. Labels for the codes live in :mod:`guidesrc.model.codes`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from guidesrc.model.common import PHONE_PATTERN, Id, IsoDate, Model, NonEmptyText, TimeLimit
+from guidesrc.model.common import (
+    PHONE_PATTERN,
+    Id,
+    IsoDate,
+    Model,
+    NonEmptyText,
+    NotBool,
+    TimeLimit,
+)
 
 ItemType = Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"]
-ExerciseLevel = Literal[1, 2, 3, 4, 5, 6, 7]
-BodyNature = Literal[1, 2, 3, 9]
-ServiceObject = Literal[1, 2, 3, 4, 5, 6]
-HandlingForm = Literal[1, 2, 3, 4, 9]
-OnlineDepth = Literal[1, 2, 3, 4]
+ExerciseLevel = Annotated[Literal[1, 2, 3, 4, 5, 6, 7], NotBool]
+BodyNature = Annotated[Literal[1, 2, 3, 9], NotBool]
+ServiceObject = Annotated[Literal[1, 2, 3, 4, 5, 6], NotBool]
+HandlingForm = Annotated[Literal[1, 2, 3, 4, 9], NotBool]
+OnlineDepth = Annotated[Literal[1, 2, 3, 4], NotBool]
 MaterialForm = Literal["原件", "复印件", "原件和复印件"]
 MaterialMedium = Literal["纸质", "电子", "纸质或电子"]
 MaterialSource = Literal["申请人自备", "政府部门核发", "其他"]

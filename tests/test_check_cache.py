@@ -1,0 +1,69 @@
+"""The check cache: keyed by content hash, never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+
+from guidesrc.check.engine import CACHE_FILE, check_library
+from tests.conftest import GUIDE, Library
+
+
+def test_second_run_analyses_nothing(library: Library) -> None:
+    first = check_library(library.root)
+    second = check_library(library.root)
+    assert first.analysed == first.files == 6
+    assert second.analysed == 0
+    assert second.diagnostics == first.diagnostics == []
+
+
+def test_changed_content_is_analysed_again_even_with_the_old_mtime(library: Library) -> None:
+    check_library(library.root)
+    path = library.path(GUIDE)
+    stat = path.stat()
+    library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as if nothing had changed
+    report = check_library(library.root)
+    assert report.analysed == 1
+    assert [d.rule for d in report.diagnostics] == ["immediate-case"]
+
+
+def test_cached_problems_are_shown_again(library: Library) -> None:
+    library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
+    first = library.check()
+    second = library.check()
+    assert second.lines == first.lines
+    assert len(second.lines) == 1
+
+
+def test_catalogue_change_rechecks_cross_file_rules_without_reanalysing_guides(
+    library: Library,
+) -> None:
+    check_library(library.root)
+    library.edit("catalogues/materials.yaml", "    legal_basis: [shenfenzheng-fa-11]\n", "")
+    report = check_library(library.root)
+    assert report.analysed == 1  # only the catalogue
+    assert [d.rule for d in report.diagnostics] == ["material-legal-basis"]
+
+
+def test_damaged_cache_is_rebuilt(library: Library) -> None:
+    check_library(library.root)
+    cache = library.root / ".guides" / CACHE_FILE
+    cache.write_bytes(b"not a pickle")
+    report = check_library(library.root)
+    assert report.analysed == report.files
+    assert check_library(library.root).analysed == 0
+
+
+def test_no_cache_option_analyses_everything(library: Library) -> None:
+    check_library(library.root)
+    assert check_library(library.root, use_cache=False).analysed == 6
+
+
+def test_read_only_library_still_checks(library: Library) -> None:
+    state = library.root / ".guides"
+    state.mkdir()
+    state.chmod(0o500)
+    try:
+        assert library.check().exit_code == 0
+    finally:
+        state.chmod(0o700)
