@@ -67,13 +67,19 @@ def _print_version(ctx: click.Context) -> None:
 )
 @click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 @click.option("--no-cache", is_flag=True, help=N_("Analyse every file again, ignoring the cache."))
-def check(library: Path, fmt: str, strict: bool, no_cache: bool) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help=N_("Processes that analyse changed files (default: one per CPU)."),
+)
+def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | None) -> None:
     from guidesrc.check.engine import check_library
     from guidesrc.library import find_root
     from guidesrc.output import as_json, format_line, summary
 
     root = find_root(library)
-    report = check_library(root, use_cache=not no_cache, strict=strict)
+    report = check_library(root, use_cache=not no_cache, strict=strict, jobs=jobs)
     if fmt == "json":
         click.echo(as_json(report))
     else:

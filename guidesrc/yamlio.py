@@ -37,6 +37,7 @@ class Source:
     rel: str
     text: str | None
     problem: Diagnostic | None = None
+    data: bytes = b""  # the file's bytes, for byte-level prefilters
 
 
 def decode(data: bytes, rel: str, limit: int, size: int | None = None) -> Source:
@@ -70,7 +71,7 @@ def decode(data: bytes, rel: str, limit: int, size: int | None = None) -> Source
         return Source(rel, None, _encoding_problem(rel, line, column, f"0x{data[exc.start]:02X}"))
     if text.startswith("\ufeff"):
         text = text[1:]
-    return Source(rel, text)
+    return Source(rel, text, data=data)
 
 
 def _encoding_problem(rel: str, line: int, column: int, found: str) -> Diagnostic:

@@ -67,3 +67,21 @@ def test_read_only_library_still_checks(library: Library) -> None:
         assert library.check().exit_code == 0
     finally:
         state.chmod(0o700)
+
+
+def test_worker_processes_find_exactly_what_one_process_finds(library: Library) -> None:
+    from guidesrc.check.engine import PARALLEL_MIN_FILES
+
+    text = library.read(GUIDE)
+    for n in range(PARALLEL_MIN_FILES + 10):
+        guide = text.replace("id: jumin-shenfenzheng-huanling", f"id: copy-{n}").replace(
+            "7000107001000", f"7{n:012d}"
+        )
+        if n % 50 == 0:
+            guide = guide.replace("case_type: 承诺件", "case_type: 即办件")
+        library.write(f"guides/copies/copy-{n}.yaml", guide)
+    one = check_library(library.root, use_cache=False, jobs=1)
+    two = check_library(library.root, use_cache=False, jobs=2)
+    assert two.analysed == one.analysed == PARALLEL_MIN_FILES + 16
+    assert two.diagnostics == one.diagnostics
+    assert [d.rule for d in one.diagnostics] == ["immediate-case"] * 9

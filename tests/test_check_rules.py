@@ -176,7 +176,6 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             ),
         ),
         [
-            "catalogues/legal-bases.yaml:23:3: entries.old-rule-2: 警告：“old-rule-2”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
             "catalogues/legal-bases.yaml:29:18: entries.old-rule-2.replaced_by: replaced_by 形成了循环：old-rule → old-rule-2 → old-rule（修改建议：依据不能直接或间接地被自身取代，请更正 replaced_by） [reference-cycle]",
             "{GUIDE}:15:35: legal_basis[1]: 《旧办法》已于 2020-01-01 废止（修改建议：请删除，或改为引用现行有效的依据） [legal-basis-repealed]",
         ],

@@ -7,16 +7,22 @@ Facts are plain, picklable values, so a run where nothing changed never imports 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from guidesrc.check import identifiers
+from guidesrc.check.facts import (
+    CatalogueFacts,
+    ConfigFacts,
+    FileResult,
+    GuideFacts,
+    LegalFacts,
+    Ref,
+)
 from guidesrc.check.schema_errors import diagnostics_from
 from guidesrc.diagnostics import Diagnostic, PathPart
 from guidesrc.i18n import N_
@@ -27,50 +33,6 @@ from guidesrc.model.library import LibraryConfig
 from guidesrc.yamlio import Source, parse
 
 Path_ = tuple[PathPart, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A reference from a file to a catalogue entry, a guide or a file, at a field path."""
-
-    kind: str  # "legal_basis" | "material" | "office" | "faq" | "guide" | "file"
-    target: str
-    path: Path_
-
-
-@dataclass(frozen=True, slots=True)
-class GuideFacts:
-    id: str
-    name: str
-    implementation_code: str
-    effective_date: dt.date
-    places: tuple[str, ...]
-    #: (path of the requirement, material id, extra legal basis ids given in the guide)
-    materials: tuple[tuple[Path_, str, tuple[str, ...]], ...]
-    refs: tuple[Ref, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LegalFacts:
-    title: str
-    in_force_from: dt.date
-    repealed_on: dt.date | None
-    replaced_by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueFacts:
-    kind: str
-    #: id → name; for legal bases id → LegalFacts; for materials id → (name, legal basis ids);
-    #: for offices id → {window id: guide ids}
-    entries: dict[str, Any]
-    refs: tuple[Ref, ...] = ()
-
-
-@dataclass(slots=True)
-class FileResult:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    facts: GuideFacts | CatalogueFacts | LibraryConfig | None = None
 
 
 CATALOGUES: dict[str, type[BaseModel]] = {
@@ -125,7 +87,7 @@ def _structure_problem(rel: str, data: Any) -> Diagnostic:
 
 def analyse_guide(source: Source) -> FileResult:
     guide, problems = load(source, Guide)
-    result = FileResult(problems)
+    result = FileResult(problems, None)
     stem = PurePosixPath(source.rel).stem
     if not ID_RE.match(stem):
         result.diagnostics.append(
@@ -157,36 +119,35 @@ def analyse_guide(source: Source) -> FileResult:
             )
         )
     result.diagnostics.extend(guide_rules(guide, source.rel))
-    result.facts = guide_facts(guide)
-    return result
+    return result._replace(facts=guide_facts(guide))
 
 
 def guide_facts(guide: Guide) -> GuideFacts:
     refs: list[Ref] = [
-        Ref("legal_basis", i, ("legal_basis", n)) for n, i in enumerate(guide.legal_basis)
+        ("legal_basis", i, ("legal_basis", n)) for n, i in enumerate(guide.legal_basis)
     ]
     materials = []
     for n, req in enumerate(guide.materials):
         base: Path_ = ("materials", n)
-        refs.append(Ref("material", req.material, (*base, "material")))
+        refs.append(("material", req.material, (*base, "material")))
         refs.extend(
-            Ref("legal_basis", i, (*base, "legal_basis", k)) for k, i in enumerate(req.legal_basis)
+            ("legal_basis", i, (*base, "legal_basis", k)) for k, i in enumerate(req.legal_basis)
         )
         for name in ("blank_form", "sample_form"):
             value = getattr(req, name)
             if value:
-                refs.append(Ref("file", value, (*base, name)))
+                refs.append(("file", value, (*base, name)))
         materials.append((base, req.material, tuple(req.legal_basis)))
     for n, fee in enumerate(guide.fees.items):
         refs.extend(
-            Ref("legal_basis", i, ("fees", "items", n, "legal_basis", k))
+            ("legal_basis", i, ("fees", "items", n, "legal_basis", k))
             for k, i in enumerate(fee.legal_basis)
         )
     for n, result in enumerate(guide.results):
         if result.sample:
-            refs.append(Ref("file", result.sample, ("results", n, "sample")))
-    refs.extend(Ref("office", i, ("places", n)) for n, i in enumerate(guide.places))
-    refs.extend(Ref("faq", i, ("faq", n)) for n, i in enumerate(guide.faq))
+            refs.append(("file", result.sample, ("results", n, "sample")))
+    refs.extend(("office", i, ("places", n)) for n, i in enumerate(guide.places))
+    refs.extend(("faq", i, ("faq", n)) for n, i in enumerate(guide.faq))
     return GuideFacts(
         id=guide.id,
         name=guide.name,
@@ -342,7 +303,7 @@ def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
 
 def analyse_catalogue(source: Source, kind: str) -> FileResult:
     catalogue, problems = load(source, CATALOGUES[kind])
-    result = FileResult(problems)
+    result = FileResult(problems, None)
     if catalogue is None:
         return result
     entries: dict[str, Any] = getattr(catalogue, "entries")  # noqa: B009 - all catalogues
@@ -352,7 +313,7 @@ def analyse_catalogue(source: Source, kind: str) -> FileResult:
         if isinstance(entry, cat.Material):
             facts[key] = (entry.name, tuple(entry.legal_basis))
             refs.extend(
-                Ref("legal_basis", i, ("entries", key, "legal_basis", n))
+                ("legal_basis", i, ("entries", key, "legal_basis", n))
                 for n, i in enumerate(entry.legal_basis)
             )
         elif isinstance(entry, cat.LegalBasis):
@@ -360,30 +321,30 @@ def analyse_catalogue(source: Source, kind: str) -> FileResult:
                 entry.title, entry.in_force_from, entry.repealed_on, entry.replaced_by
             )
             if entry.replaced_by:
-                refs.append(Ref("legal_basis", entry.replaced_by, ("entries", key, "replaced_by")))
+                refs.append(("legal_basis", entry.replaced_by, ("entries", key, "replaced_by")))
         elif isinstance(entry, cat.Office):
             facts[key] = {w: tuple(window.items) for w, window in entry.windows.items()}
             for w, window in entry.windows.items():
                 refs.extend(
-                    Ref("guide", g, ("entries", key, "windows", w, "items", n))
+                    ("guide", g, ("entries", key, "windows", w, "items", n))
                     for n, g in enumerate(window.items)
                 )
         else:
             facts[key] = entry.question
-    result.facts = CatalogueFacts(kind, facts, tuple(refs))
-    return result
+    return result._replace(facts=CatalogueFacts(kind, facts, tuple(refs)))
 
 
 def analyse_config(source: Source) -> FileResult:
     config, problems = load(source, LibraryConfig)
-    return FileResult(problems, config if isinstance(config, LibraryConfig) else None)
+    if not isinstance(config, LibraryConfig):
+        return FileResult(problems, None)
+    return FileResult(problems, ConfigFacts(config.timezone, dict(config.rules)))
 
 
 def _personal_data(source: Source, data: Any) -> list[Diagnostic]:
     """Resident ID numbers anywhere, and mobile numbers outside contact fields (去标识化)."""
-    text = source.text or ""
-    if not (identifiers.MOBILE_RE.search(text) or identifiers.ID_NUMBER_RE.search(text)):
-        return []  # the common case: one regex pass over the file, no walk
+    if not identifiers.may_hold_personal_numbers(source.data):
+        return []  # the common case: no walk over the strings
     found = []
     for path, value in _strings(data, ()):
         for match in identifiers.ID_NUMBER_RE.finditer(value):
@@ -420,11 +381,15 @@ def _personal_data(source: Source, data: Any) -> list[Diagnostic]:
 # C0 controls other than tab and newline, DEL, and the bidirectional overrides that can make
 # published text read differently from its source (the "Trojan Source" characters).
 _HIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
+_NOT_CONTROL = bytes(set(range(256)) - set(_CONTROL_BYTES))
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 
 def _hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
-    if not _HIDDEN_RE.search(source.text or ""):
-        return []
+    text = source.text or ""
+    if not source.data.translate(None, _NOT_CONTROL) and not any(c in text for c in _BIDI):
+        return []  # the common case, in a few microseconds
     return [
         _rule(
             "hidden-characters",

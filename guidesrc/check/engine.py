@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing as mp
 import os
 import pickle
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import guidesrc
+from guidesrc.check.facts import CatalogueFacts, ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts, library_rules
 from guidesrc.check.rules import RULES
 from guidesrc.diagnostics import Diagnostic
@@ -35,9 +37,6 @@ from guidesrc.library import (
     LibraryLayout,
     scan,
 )
-
-if TYPE_CHECKING:
-    from guidesrc.check.analyse import FileResult
 
 CACHE_FILE = "cache/check.pickle"
 _CODE_DIRS = ("model", "check")
@@ -61,41 +60,55 @@ class CheckReport:
 
 
 def check_library(
-    root: Path, *, use_cache: bool = True, strict: bool = False, today: dt.date | None = None
+    root: Path,
+    *,
+    use_cache: bool = True,
+    strict: bool = False,
+    today: dt.date | None = None,
+    jobs: int | None = None,
 ) -> CheckReport:
+    """Check the library at ``root``; ``jobs`` processes analyse changed files (default: one per CPU)."""
     layout = scan(root)
     sources = _read_all(layout)
     cache = _Cache(layout.state_dir / CACHE_FILE, _code_fingerprint()) if use_cache else None
-    results = {rel: _analyse(rel, data, digest, cache) for rel, (data, digest) in sources.items()}
-    report = CheckReport(guides=len(layout.guides), files=len(sources))
-    report.analysed = sum(1 for r in results.values() if r[1])
-    if cache is not None and report.analysed:
-        cache.save({rel: (digest, results[rel][0]) for rel, (_d, digest) in sources.items()})
+    cached = {
+        rel: hit
+        for rel, (_d, digest) in sources.items()
+        if cache and (hit := cache.get(rel, digest))
+    }
+    fresh = _analyse_all(
+        [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], jobs
+    )
+    results = {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}
+    report = CheckReport(guides=len(layout.guides), files=len(sources), analysed=len(fresh))
+    if cache is not None and fresh:
+        cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
 
-    diagnostics = [d for result, _fresh in results.values() for d in result.diagnostics]
-    config = results[CONFIG_FILE][0].facts if CONFIG_FILE in results else None
+    diagnostics = [d for result in results.values() for d in result.diagnostics]
+    config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
+    config = config if isinstance(config, ConfigFacts) else None
     diagnostics += _missing_catalogues(sources)
     if not layout.guides:
         diagnostics.append(_empty_library())
-    facts = _library_facts(layout, results, today or _today(config))
+    facts = _library_facts(layout, results, today or _today(config.timezone if config else None))
     diagnostics += library_rules(facts)
 
-    levels = dict(getattr(config, "rules", {}) or {})
+    levels = config.rules if config else {}
     report.diagnostics = _locate(root, sources, _apply_levels(diagnostics, levels, strict))
     return report
 
 
 def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
-    """Bytes and SHA-256 of every source file; an oversized file is read only up to its limit."""
-    rels = [CONFIG_FILE, *CATALOGUE_FILES.values(), *layout.guides]
+    """Bytes and SHA-256 of every source file; an oversized file is read only up to its limit.
+
+    Plain ``os`` calls, not pathlib: on a 10,000-guide library this loop is most of a cached run.
+    """
+    root = str(layout.root)
     out: dict[str, tuple[bytes, str]] = {}
-    for rel in rels:
-        limit = MAX_GUIDE_BYTES if _kind_of(rel) == "guide" else MAX_CATALOGUE_BYTES
+    for rel in (CONFIG_FILE, *CATALOGUE_FILES.values(), *layout.guides):
+        limit = MAX_GUIDE_BYTES if rel.startswith("guides/") else MAX_CATALOGUE_BYTES
         try:
-            with (layout.root / rel).open("rb") as fh:
-                data = fh.read(limit + 1)
-                if len(data) > limit:  # keep the true size for the message, not the bytes
-                    data = _OVERSIZE + str(os.fstat(fh.fileno()).st_size).encode()
+            data = _read_limited(os.path.join(root, rel), limit)
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -106,16 +119,55 @@ def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
     return out
 
 
+def _read_limited(path: str, limit: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:  # keep the true size for the message, not the bytes
+            return _OVERSIZE + str(size).encode()
+        chunks = []
+        while chunk := os.read(fd, size + 1 or 65536):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > limit:
+                return _OVERSIZE + str(limit + 1).encode()
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 _OVERSIZE = b"\x00guides-oversize:"
 
 
-def _analyse(rel: str, data: bytes, digest: str, cache: _Cache | None) -> tuple[FileResult, bool]:
-    """The file's result and whether it was computed now (False: from the cache)."""
-    if cache is not None:
-        hit = cache.get(rel, digest)
-        if hit is not None:
-            return hit, False
-    from guidesrc.check import analyse  # imported only when some file changed
+#: Below this many changed files, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 400
+_pending: list[tuple[str, bytes]] = []  # read by forked workers (inherited, not pickled)
+
+
+def _analyse_all(pending: list[tuple[str, bytes]], jobs: int | None) -> dict[str, FileResult]:
+    """Analyse the files not in the cache, in worker processes when there are many."""
+    from guidesrc.check import analyse  # noqa: F401 - imported once here, inherited by workers
+
+    workers = min(jobs or os.cpu_count() or 1, 8)
+    if workers < 2 or len(pending) < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+        return {rel: _analyse_one(rel, data) for rel, data in pending}
+    global _pending
+    _pending = pending
+    step = -(-len(pending) // (workers * 4))  # a few slices per worker balance uneven files
+    slices = [(start, min(start + step, len(pending))) for start in range(0, len(pending), step)]
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_analyse_slice, slices)
+    finally:
+        _pending = []
+    return {rel: result for part in parts for rel, result in part}
+
+
+def _analyse_slice(bounds: tuple[int, int]) -> list[tuple[str, FileResult]]:
+    return [(rel, _analyse_one(rel, data)) for rel, data in _pending[bounds[0] : bounds[1]]]
+
+
+def _analyse_one(rel: str, data: bytes) -> FileResult:
+    from guidesrc.check import analyse
     from guidesrc.yamlio import decode
 
     kind = _kind_of(rel)
@@ -123,10 +175,10 @@ def _analyse(rel: str, data: bytes, digest: str, cache: _Cache | None) -> tuple[
     size = int(data[len(_OVERSIZE) :]) if data.startswith(_OVERSIZE) else len(data)
     source = decode(data, rel, limit, size)
     if kind == "guide":
-        return analyse.analyse_guide(source), True
+        return analyse.analyse_guide(source)
     if kind == "config":
-        return analyse.analyse_config(source), True
-    return analyse.analyse_catalogue(source, kind), True
+        return analyse.analyse_config(source)
+    return analyse.analyse_catalogue(source, kind)
 
 
 def _kind_of(rel: str) -> str:
@@ -138,23 +190,23 @@ def _kind_of(rel: str) -> str:
     return "guide"
 
 
-def _library_facts(layout: LibraryLayout, results: dict[str, Any], today: dt.date) -> LibraryFacts:
-    from guidesrc.check.analyse import CatalogueFacts, GuideFacts
-
-    guides = {rel: r.facts for rel, (r, _f) in results.items() if isinstance(r.facts, GuideFacts)}
+def _library_facts(
+    layout: LibraryLayout, results: dict[str, FileResult], today: dt.date
+) -> LibraryFacts:
+    guides = {rel: r.facts for rel, r in results.items() if isinstance(r.facts, GuideFacts)}
     catalogues = {
-        kind: results[rel][0].facts
+        kind: facts
         for kind, rel in CATALOGUE_FILES.items()
-        if rel in results and isinstance(results[rel][0].facts, CatalogueFacts)
+        if rel in results and isinstance(facts := results[rel].facts, CatalogueFacts)
     }
     complete = len(guides) == len(layout.guides) and len(catalogues) == len(CATALOGUE_FILES)
     unreadable = frozenset(Path(rel).stem for rel in layout.guides if rel not in guides)
     return LibraryFacts(guides, catalogues, layout.files, complete, today, unreadable)
 
 
-def _today(config: Any) -> dt.date:
+def _today(timezone: str | None) -> dt.date:
     try:
-        zone = ZoneInfo(getattr(config, "timezone", None) or "Asia/Shanghai")
+        zone = ZoneInfo(timezone or "Asia/Shanghai")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("Asia/Shanghai")
     return dt.datetime.now(zone).date()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
-from guidesrc.check.analyse import CatalogueFacts, GuideFacts, LegalFacts, Ref
+from guidesrc.check.facts import CatalogueFacts, GuideFacts, LegalFacts, Path_, Ref
 from guidesrc.diagnostics import Diagnostic
 from guidesrc.i18n import N_
 
@@ -48,12 +48,16 @@ class LibraryFacts:
 
 
 def library_rules(facts: LibraryFacts) -> Iterator[Diagnostic]:
+    used: dict[str, set[str]] = {kind: set() for kind in CATALOGUE_FILES}
     yield from _unique(facts)
-    yield from _references(facts)
-    yield from _legal_bases(facts)
+    yield from _references(facts, used)
+    yield from _materials(facts)
+    legal = facts.catalogues.get("legal-bases")
+    if legal is not None:
+        yield from _cycles(legal.entries)
     yield from _windows(facts)
     if facts.complete:
-        yield from _unused(facts)
+        yield from _unused(facts, used)
 
 
 def _unique(facts: LibraryFacts) -> Iterator[Diagnostic]:
@@ -78,70 +82,92 @@ def _unique(facts: LibraryFacts) -> Iterator[Diagnostic]:
         codes.setdefault(guide.implementation_code, rel)
 
 
-def _all_refs(facts: LibraryFacts) -> Iterator[tuple[str, Ref]]:
+def _sources_of_refs(facts: LibraryFacts) -> Iterator[tuple[str, tuple[Ref, ...], dt.date]]:
+    """Each file with its references and the date from which they must hold."""
     for rel, guide in facts.guides.items():
-        for ref in guide.refs:
-            yield rel, ref
+        yield rel, guide.refs, max(facts.today, guide.effective_date)
     for kind, catalogue in facts.catalogues.items():
-        for ref in catalogue.refs:
-            yield CATALOGUE_FILES[kind], ref
+        yield CATALOGUE_FILES[kind], catalogue.refs, facts.today
 
 
-def _references(facts: LibraryFacts) -> Iterator[Diagnostic]:
-    guide_ids = {g.id for g in facts.guides.values()} | facts.unreadable
-    for rel, ref in _all_refs(facts):
-        if ref.kind == "file":
-            if ref.target not in facts.files:
-                yield _diag(
-                    "missing-file", rel, ref.path,
-                    N_("the file {file} does not exist in the library"),
-                    N_("put the file under files/, or correct the path"),
-                    file=ref.target,
-                )  # fmt: skip
-            continue
-        if ref.kind == "guide":
-            known: set[str] | dict[str, object] = guide_ids
-            where = "guides/"
-        else:
-            catalogue = facts.catalogues.get(_KIND_CATALOGUE[ref.kind])
-            if catalogue is None:
-                continue  # the missing or broken catalogue is reported once, not per reference
-            known = catalogue.entries
-            where = CATALOGUE_FILES[_KIND_CATALOGUE[ref.kind]]
-        if ref.target not in known:
-            close = difflib.get_close_matches(ref.target, list(known), n=1, cutoff=0.7)
-            yield _diag(
-                "unknown-reference", rel, ref.path,
-                N_('unknown {kind} "{id}"'),
-                N_('did you mean "{suggestion}"?') if close else N_("add it to {where}, or correct the id"),
-                kind=_KIND_NAMES[ref.kind], id=ref.target, where=where,
-                suggestion=close[0] if close else "",
-            )  # fmt: skip
+def _references(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnostic]:
+    """One pass over every reference: unknown ids, missing files, repealed or future bases.
+
+    Fills ``used`` (catalogue kind → ids referenced) for the unused-entry rule.
+    """
+    known: dict[str, tuple[Container[str], str] | None] = {
+        "guide": ({g.id for g in facts.guides.values()} | facts.unreadable, "guides/")
+    }
+    for kind, name in _KIND_CATALOGUE.items():
+        catalogue = facts.catalogues.get(name)  # a missing one is reported once, not per reference
+        known[kind] = (catalogue.entries, CATALOGUE_FILES[name]) if catalogue else None
+    legal_cat = facts.catalogues.get("legal-bases")
+    legal: dict[str, LegalFacts] = legal_cat.entries if legal_cat else {}
+    for rel, refs, when in _sources_of_refs(facts):
+        for kind, target, path in refs:
+            if kind == "file":
+                if target not in facts.files:
+                    yield _missing_file(rel, path, target)
+                continue
+            entry = known[kind]
+            if entry is None:
+                continue
+            ids, where = entry
+            if target not in ids:
+                yield _unknown(rel, path, kind, target, ids, where)
+                continue
+            if path[-1] == "replaced_by" or kind == "guide":
+                continue
+            used[_KIND_CATALOGUE[kind]].add(target)
+            if kind == "legal_basis":
+                problem = _legal_status(rel, path, target, legal, when)
+                if problem is not None:
+                    yield problem
 
 
-def _legal_bases(facts: LibraryFacts) -> Iterator[Diagnostic]:
+def _missing_file(rel: str, path: Path_, target: str) -> Diagnostic:
+    return _diag(
+        "missing-file", rel, path,
+        N_("the file {file} does not exist in the library"),
+        N_("put the file under files/, or correct the path"),
+        file=target,
+    )  # fmt: skip
+
+
+def _unknown(
+    rel: str, path: Path_, kind: str, target: str, ids: Container[str], where: str
+) -> Diagnostic:
+    close = difflib.get_close_matches(target, list(ids), n=1, cutoff=0.7)  # type: ignore[call-overload]
+    return _diag(
+        "unknown-reference", rel, path,
+        N_('unknown {kind} "{id}"'),
+        N_('did you mean "{suggestion}"?') if close else N_("add it to {where}, or correct the id"),
+        kind=_KIND_NAMES[kind], id=target, where=where, suggestion=close[0] if close else "",
+    )  # fmt: skip
+
+
+def _legal_status(
+    rel: str, path: Path_, target: str, legal: dict[str, LegalFacts], when: dt.date
+) -> Diagnostic | None:
+    basis = legal[target]
+    if basis.repealed_on is not None and basis.repealed_on <= when:
+        return _repealed(rel, path, target, legal)
+    if basis.in_force_from > when:
+        return _diag(
+            "legal-basis-not-in-force", rel, path,
+            N_('"{title}" only takes effect on {start}, after {when}'),
+            N_("cite the basis in force now, or set the guide's effective_date to {start} or later"),
+            title=basis.title, start=basis.in_force_from.isoformat(), when=when.isoformat(),
+        )  # fmt: skip
+    return None
+
+
+def _materials(facts: LibraryFacts) -> Iterator[Diagnostic]:
     legal_cat = facts.catalogues.get("legal-bases")
     material_cat = facts.catalogues.get("materials")
-    if legal_cat is None:
+    if legal_cat is None or material_cat is None:
         return
     legal: dict[str, LegalFacts] = legal_cat.entries
-    yield from _cycles(legal)
-    for rel, ref in _all_refs(facts):
-        if ref.kind != "legal_basis" or ref.target not in legal or ref.path[-1] == "replaced_by":
-            continue
-        when = _reference_date(facts, rel)
-        basis = legal[ref.target]
-        if basis.repealed_on is not None and basis.repealed_on <= when:
-            yield _repealed(rel, ref, basis, legal)
-        elif basis.in_force_from > when:
-            yield _diag(
-                "legal-basis-not-in-force", rel, ref.path,
-                N_('"{title}" only takes effect on {start}, after {when}'),
-                N_("cite the basis in force now, or set the guide's effective_date to {start} or later"),
-                title=basis.title, start=basis.in_force_from.isoformat(), when=when.isoformat(),
-            )  # fmt: skip
-    if material_cat is None:
-        return
     for rel, guide in facts.guides.items():
         when = max(facts.today, guide.effective_date)
         for path, material_id, extra in guide.materials:
@@ -158,21 +184,16 @@ def _legal_bases(facts: LibraryFacts) -> Iterator[Diagnostic]:
                 )  # fmt: skip
 
 
-def _reference_date(facts: LibraryFacts, rel: str) -> dt.date:
-    """A guide must be lawful from when it takes effect, and from today on."""
-    guide = facts.guides.get(rel)
-    return max(facts.today, guide.effective_date) if guide else facts.today
-
-
 def _in_force(basis: LegalFacts | None, when: dt.date) -> bool:
     if basis is None:
         return False
     return basis.in_force_from <= when and (basis.repealed_on is None or basis.repealed_on > when)
 
 
-def _repealed(rel: str, ref: Ref, basis: LegalFacts, legal: dict[str, LegalFacts]) -> Diagnostic:
+def _repealed(rel: str, path: Path_, target: str, legal: dict[str, LegalFacts]) -> Diagnostic:
+    basis = legal[target]
     assert basis.repealed_on is not None
-    successor = _successor(ref.target, legal)
+    successor = _successor(target, legal)
     args = {"title": basis.title, "date": basis.repealed_on.isoformat()}
     if successor is not None:
         hint = N_('cite "{replacement}" ({replacement_id}) instead')
@@ -180,7 +201,7 @@ def _repealed(rel: str, ref: Ref, basis: LegalFacts, legal: dict[str, LegalFacts
     else:
         hint = N_("remove it, or cite the basis that is in force now")
     return _diag(
-        "legal-basis-repealed", rel, ref.path, N_('"{title}" was repealed on {date}'), hint, **args
+        "legal-basis-repealed", rel, path, N_('"{title}" was repealed on {date}'), hint, **args
     )
 
 
@@ -234,13 +255,12 @@ def _windows(facts: LibraryFacts) -> Iterator[Diagnostic]:
                     )  # fmt: skip
 
 
-def _unused(facts: LibraryFacts) -> Iterator[Diagnostic]:
-    used: dict[str, set[str]] = {kind: set() for kind in CATALOGUE_FILES}
-    for _rel, ref in _all_refs(facts):
-        if ref.kind in _KIND_CATALOGUE and ref.path[-1] != "replaced_by":
-            used[_KIND_CATALOGUE[ref.kind]].add(ref.target)
+def _unused(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnostic]:
     for kind, catalogue in facts.catalogues.items():
         for entry_id in sorted(set(catalogue.entries) - used[kind]):
+            entry = catalogue.entries[entry_id]
+            if isinstance(entry, LegalFacts) and entry.repealed_on is not None:
+                continue  # a repealed basis is kept on record, for its successor and history
             yield _diag(
                 "unused-entry", CATALOGUE_FILES[kind], ("entries", entry_id),
                 N_('"{id}" is not used by any guide'),
