@@ -223,3 +223,10 @@ def test_fifty_megabyte_file_is_refused_without_a_traceback(library: Library) ->
     assert result.stdout.startswith(
         "guides/huge.yaml:1:1: 文件大小为 50.0 MB，超过单个文件上限 1.0 MB"
     )
+
+
+def test_unknown_time_zone_is_refused(library: Library) -> None:
+    library.edit("library.yaml", "timezone: Asia/Shanghai", "timezone: Asia/Beijing")
+    assert library.check().lines == [
+        "library.yaml:5:11: timezone: “Asia/Beijing”不是已知的时区（修改建议：请填写时区名称，例如 Asia/Shanghai） [schema]"
+    ]

@@ -134,6 +134,9 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
             else N_("must be at most {limit}")
         )
         return _diag(rel, loc, message, N_("correct the number"), args, at_key)
+    if kind == "timezone":
+        hint = N_("write a time zone name such as Asia/Shanghai")
+        return _diag(rel, loc, N_('"{value}" is not a known time zone'), hint, args, at_key)
     if kind == "value_error" and field_is_date(ctx, item):
         return _diag(
             rel, loc, N_("{value} is not a valid date"), _PATTERN_HINTS["date"], args, at_key

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from guidesrc.model.common import Id, Model, NonEmptyText
 
 Severity = Literal["error", "warning", "off"]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PydanticCustomError("timezone", "unknown time zone") from exc
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_known_zone)]
 
 
 class ChannelConfig(Model, title="发布渠道"):
@@ -30,7 +43,7 @@ class LibraryConfig(Model, title="资料库配置"):
         title="网站地址",
         description="网上办事大厅中指南页面的根地址，用于二维码和链接。",
     )
-    timezone: str = Field(
+    timezone: TimeZone = Field(
         default="Asia/Shanghai",
         title="时区",
         description="显示时间使用的时区，默认 Asia/Shanghai。",
