@@ -90,6 +90,77 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
     sys.exit(1 if report.errors else 0)
 
 
+@cli.command(help=N_("Show what changed in the guides, field by field, with the change notices."))
+@click.argument("library", default=".", type=click.Path(path_type=Path))
+@click.option("--base", metavar="REV", help=N_("Git revision to compare from (default: HEAD)."))
+@click.option(
+    "--head", metavar="REV", help=N_("Git revision to compare to (default: the working tree).")
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json", "markdown"]),
+    default="terminal",
+    show_default=True,
+    help=N_("terminal: coloured, per guide; json: the change set; markdown: for a merge request."),
+)
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help=N_("Exit with 1 when anything changed, like git diff --exit-code."),
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help=N_("Colour the terminal output (default: when it is a terminal)."),
+)
+def diff(
+    library: Path, base: str | None, head: str | None, fmt: str, exit_code: bool, color: bool | None
+) -> None:
+    from guidesrc.diff import render
+    from guidesrc.diff.changeset import change_set
+    from guidesrc.library import find_root
+    from guidesrc.state import GitTree, WorkingTree, load_state
+
+    root = find_root(library)
+    base_tree = GitTree(root, base or "HEAD")
+    head_tree = GitTree(root, head) if head else WorkingTree(root, label=_("working tree"))
+    new = load_state(head_tree)
+    changes = change_set(
+        load_state(base_tree), new, new.config.change_policy if new.config else None
+    )
+    if fmt == "json":
+        click.echo(render.as_json(changes))
+    elif fmt == "markdown":
+        click.echo(render.markdown(changes), nl=False)
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        click.echo(render.terminal(changes, use_color), nl=False, color=use_color)
+    sys.exit(1 if exit_code and changes else 0)
+
+
+@cli.command(name="where-used", help=N_("List the guides that use a catalogue entry."))
+@click.argument("entry")
+@click.option(
+    "--library",
+    default=".",
+    type=click.Path(path_type=Path),
+    help=N_("The library (default: here)."),
+)
+def where_used(entry: str, library: Path) -> None:
+    from guidesrc.check.engine import library_facts
+    from guidesrc.check.library_rules import where_used as find
+    from guidesrc.library import find_root
+
+    facts = library_facts(find_root(library))
+    kinds, guides = find(facts, entry)
+    if not kinds:
+        raise GuidesError(_('"{id}" is not in any catalogue').format(id=entry))
+    for rel, name in guides:
+        click.echo(f"{rel}\t{name}")
+    click.echo(_("{count} guide(s) use {id}").format(count=len(guides), id=entry), err=True)
+
+
 @cli.command(help=N_("Create a new library with a sample guide and its catalogues."))
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:

@@ -7,7 +7,9 @@ are for what stops a command from running at all::
     GuidesError                  exit 2; the CLI prints the message, never a traceback
     ├── LibraryNotFoundError     no library.yaml at or above the given folder
     ├── LibraryConfigError       library.yaml cannot be read or does not validate
-    └── LibraryIOError           a file or folder of the library cannot be read or written
+    ├── LibraryIOError           a file or folder of the library cannot be read or written
+    ├── GitError                 git is missing, the folder is not a repository, no such revision
+    └── StateInvalidError        a library state to diff or publish does not pass `guides check`
 
 Every error carries the context a user needs to fix it (file, line, field path) in its message;
 messages are translated at the point where they are raised.
@@ -39,3 +41,11 @@ class LibraryConfigError(GuidesError):
 
 class LibraryIOError(GuidesError):
     """A file or folder of the library cannot be read or written."""
+
+
+class GitError(GuidesError):
+    """A git revision of the library cannot be read."""
+
+
+class StateInvalidError(GuidesError):
+    """A library state (a revision, the working tree) has errors, so it cannot be compiled."""

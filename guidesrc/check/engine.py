@@ -98,6 +98,23 @@ def check_library(
     return report
 
 
+def library_facts(root: Path) -> LibraryFacts:
+    """The facts `guides check` knows about every file (from the cache where it can)."""
+    layout = scan(root)
+    sources = _read_all(layout)
+    cache = _Cache(layout.state_dir / CACHE_FILE, _code_fingerprint())
+    cached = {rel: hit for rel, (_d, digest) in sources.items() if (hit := cache.get(rel, digest))}
+    fresh = _analyse_all(
+        [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], None
+    )
+    results = {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}
+    if fresh:
+        cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
+    config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
+    timezone = config.timezone if isinstance(config, ConfigFacts) else None
+    return _library_facts(layout, results, _today(timezone))
+
+
 def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
     """Bytes and SHA-256 of every source file; an oversized file is read only up to its limit.
 

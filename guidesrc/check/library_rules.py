@@ -276,3 +276,25 @@ def _diag(
     return Diagnostic(
         rule, "error", rel, path=path, message=message, hint=hint, args=args, at_key=at_key
     )
+
+
+def where_used(facts: LibraryFacts, entry: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The catalogues that hold ``entry``, and the guides (file, name) whose compiled form uses it.
+
+    A legal basis is also used by every guide that needs a material citing it.
+    """
+    kinds = [
+        kind for kind, catalogue in sorted(facts.catalogues.items()) if entry in catalogue.entries
+    ]
+    materials = facts.catalogues.get("materials")
+    citing = {
+        material_id
+        for material_id, (_name, basis) in (materials.entries.items() if materials else [])
+        if entry in basis
+    }
+    users = []
+    for rel, guide in sorted(facts.guides.items()):
+        targets = {target for kind, target, _path in guide.refs if kind != "file"}
+        if entry in targets or citing & {m for _p, m, _e in guide.materials}:
+            users.append((rel, guide.name))
+    return kinds, users

@@ -51,6 +51,14 @@ class LibraryConfig(Model, title="资料库配置"):
     channels: dict[Id, ChannelConfig] = Field(
         default_factory=dict, title="发布渠道", description="渠道名称到渠道配置的映射。"
     )
+    change_policy: dict[str, Literal["major", "minor"]] = Field(
+        default_factory=dict,
+        title="变更分类规则",
+        description=(
+            "按字段路径调整变更类别：major 实质性变更，minor 一般性修改；"
+            "路径如 materials.*.notes（* 匹配一项），最具体的规则优先。"
+        ),
+    )
     rules: dict[str, Severity] = Field(
         default_factory=dict,
         title="检查规则级别",

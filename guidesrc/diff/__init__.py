@@ -1,0 +1,1 @@
+"""Change sets between two compiled states of a library."""

@@ -1,0 +1,285 @@
+"""Change sets: what changed between two states of a library, guide by guide, field by field.
+
+Guides whose content hash did not change are skipped; the others are compared with deepdiff on a
+*keyed* form of the compiled guide, where each list is turned into a mapping by the identity of
+its items (a material by its catalogue id, a step by its name, a condition by its text). So
+inserting one material is one "added" item, not nine "changed" ones, and reordering an order-free
+list is no change at all. Each change is classed 实质性变更 (major) or 一般性修改 (minor) by a
+declared per-field policy that a library can override in ``library.yaml`` (``change_policy``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from deepdiff import DeepDiff
+
+from guidesrc.compile import ORDERLESS, compile_guide, content_hash
+from guidesrc.state import LibraryState
+
+Action = Literal["added", "removed", "changed", "moved"]
+Status = Literal["added", "removed", "changed"]
+PathPart = str | int
+
+#: Field path pattern → class; the most specific (longest) matching pattern wins. ``*`` matches
+#: one path part (an item's identity). Anything not listed is major: when unsure, tell the public.
+DEFAULT_POLICY: dict[str, str] = {
+    "*": "major",
+    "name": "minor",
+    "themes": "minor",
+    "handling_bodies": "minor",
+    "joint_bodies": "minor",
+    "version": "minor",
+    "faq": "minor",
+    "legal_basis.*.text": "minor",
+    "legal_basis.*.document_number": "minor",
+    "materials.*.notes": "minor",
+    "materials.*.description": "minor",
+    "materials.*.legal_basis.*.text": "minor",
+    "procedure.*.description": "minor",
+    "places.*.transport": "minor",
+    "places.*.hall": "minor",
+    "places.*.windows": "minor",
+    "consult_phones.*.note": "minor",
+    "complaint_phones.*.note": "minor",
+    "statutory_time_limit.note": "minor",
+    "promised_time_limit.note": "minor",
+    "effective_date": "minor",  # announced with every change anyway
+}
+
+#: Ordered lists keyed by an item field; their items carry their position as "order".
+_ORDERED_KEYED = {"procedure": "name"}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    path: tuple[PathPart, ...]  # identity path, e.g. ("materials", "hukou-bu", "copy_count")
+    action: Action
+    old: Any = None
+    new: Any = None
+    major: bool = True
+
+    @property
+    def field(self) -> str:
+        return str(self.path[0])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": ".".join(str(p) for p in self.path),
+            "action": self.action,
+            "old": self.old,
+            "new": self.new,
+            "class": "major" if self.major else "minor",
+        }
+
+
+@dataclass(slots=True)
+class GuideChange:
+    id: str
+    name: str
+    status: Status
+    file: str
+    old_hash: str | None
+    new_hash: str | None
+    effective_date: str | None  # of the new state (the old one's for a removed guide)
+    changes: list[FieldChange] = field(default_factory=list)
+    old: dict[str, Any] | None = None  # compiled guides, for the notice
+    new: dict[str, Any] | None = None
+
+    @property
+    def major(self) -> bool:
+        return self.status != "changed" or any(c.major for c in self.changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "file": self.file,
+            "class": "major" if self.major else "minor",
+            "old_hash": self.old_hash,
+            "new_hash": self.new_hash,
+            "effective_date": self.effective_date,
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    base: str
+    head: str
+    guides: list[GuideChange] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.guides)
+
+    def as_dict(self) -> dict[str, Any]:
+        counts = {
+            s: sum(g.status == s for g in self.guides) for s in ("added", "removed", "changed")
+        }
+        return {
+            "base": self.base,
+            "head": self.head,
+            "summary": {**counts, "major": sum(g.major for g in self.guides)},
+            "guides": [g.as_dict() for g in self.guides],
+        }
+
+
+def change_set(
+    old: LibraryState, new: LibraryState, policy: Mapping[str, str] | None = None
+) -> ChangeSet:
+    """Every guide added, removed or changed from ``old`` to ``new``."""
+    rules = {**DEFAULT_POLICY, **(policy or {})}
+    result = ChangeSet(old.label, new.label)
+    for guide_id in sorted(old.guides.keys() | new.guides.keys()):
+        before = (
+            compile_guide(old.guides[guide_id], old.catalogues) if guide_id in old.guides else None
+        )
+        after = (
+            compile_guide(new.guides[guide_id], new.catalogues) if guide_id in new.guides else None
+        )
+        old_hash = content_hash(before) if before else None
+        new_hash = content_hash(after) if after else None
+        if old_hash == new_hash:
+            continue
+        current = after or before
+        assert current is not None
+        status: Status = "added" if before is None else "removed" if after is None else "changed"
+        change = GuideChange(
+            id=guide_id,
+            name=current["name"],
+            status=status,
+            file=(new.guide_files.get(guide_id) or old.guide_files[guide_id]),
+            old_hash=old_hash,
+            new_hash=new_hash,
+            effective_date=current["effective_date"],
+            old=before,
+            new=after,
+        )
+        if before is not None and after is not None:
+            change.changes = list(field_changes(before, after, rules))
+        result.guides.append(change)
+    return result
+
+
+def field_changes(
+    before: dict[str, Any], after: dict[str, Any], policy: dict[str, str]
+) -> Iterator[FieldChange]:
+    """Field-level changes between two compiled guides, items matched by identity."""
+    diff = DeepDiff(keyed(before), keyed(after), view="tree", threshold_to_diff_deeper=0)
+    raw: list[FieldChange] = []
+    for report, levels in diff.items():
+        for level in levels:
+            path = tuple(level.path(output_format="list"))
+            if not path or path[0] == "format":
+                continue
+            action: Action = _ACTIONS.get(report, "changed")
+            old = None if action == "added" else _plain(level.t1)
+            new = None if action == "removed" else _plain(level.t2)
+            if path[-1] == "order" and action == "changed":
+                path, action = path[:-1], "moved"
+            raw.append(FieldChange(path, action, old, new, _is_major(path, policy)))
+    yield from sorted(
+        _pair_rewordings(raw, policy), key=lambda c: (_field_rank(c.field), _path_key(c.path))
+    )
+
+
+_ACTIONS: dict[str, Action] = {
+    "dictionary_item_added": "added",
+    "iterable_item_added": "added",
+    "dictionary_item_removed": "removed",
+    "iterable_item_removed": "removed",
+    "values_changed": "changed",
+    "type_changes": "changed",
+}
+
+
+def keyed(value: Any, key: str | None = None) -> Any:
+    """Lists become mappings by item identity; ordered keyed lists keep their position as "order"."""
+    if isinstance(value, dict):
+        return {k: keyed(v, k) for k, v in value.items()}
+    if not isinstance(value, list):
+        return value
+    if key in _ORDERED_KEYED:
+        order_key = _ORDERED_KEYED[key]
+        return {item[order_key]: {**keyed(item), "order": n} for n, item in enumerate(value)}
+    if key in ORDERLESS:
+        ident = ORDERLESS[key]
+        return {
+            (item[ident] if ident and isinstance(item, dict) else str(item)): keyed(item)
+            for item in value
+        }
+    return [keyed(v) for v in value]
+
+
+def _plain(value: Any) -> Any:
+    """deepdiff's placeholder for "not present" becomes None; keyed mappings stay as they are."""
+    return None if type(value).__name__ == "NotPresent" else value
+
+
+def _is_major(path: tuple[PathPart, ...], policy: dict[str, str]) -> bool:
+    text = ".".join(str(p) for p in path)
+    best, best_len = "major", -1
+    for pattern, klass in policy.items():
+        if _matches(pattern, path, text) and _specificity(pattern) > best_len:
+            best, best_len = klass, _specificity(pattern)
+    return best == "major"
+
+
+def _matches(pattern: str, path: tuple[PathPart, ...], text: str) -> bool:
+    if pattern == "*":
+        return True
+    parts = pattern.split(".")
+    if len(parts) > len(path):
+        return False
+    return all(fnmatch.fnmatchcase(str(p), q) for p, q in zip(path, parts, strict=False))
+
+
+def _specificity(pattern: str) -> int:
+    return 0 if pattern == "*" else len(pattern.split(".")) * 2 - pattern.count("*")
+
+
+def _pair_rewordings(changes: list[FieldChange], policy: dict[str, str]) -> list[FieldChange]:
+    """A text item removed and a similar one added in the same list is one item reworded."""
+    out: list[FieldChange] = []
+    removed = [
+        c for c in changes if c.action == "removed" and isinstance(c.old, str) and len(c.path) == 2
+    ]
+    added = [
+        c for c in changes if c.action == "added" and isinstance(c.new, str) and len(c.path) == 2
+    ]
+    paired: set[int] = set()
+    for gone in removed:
+        best, score = None, 0.5
+        for candidate in added:
+            if id(candidate) in paired or candidate.path[0] != gone.path[0]:
+                continue
+            ratio = difflib.SequenceMatcher(None, gone.old, candidate.new, autojunk=False).ratio()
+            if ratio > score:
+                best, score = candidate, ratio
+        if best is not None:
+            paired |= {id(gone), id(best)}
+            path = (gone.path[0], gone.path[1])
+            out.append(FieldChange(path, "changed", gone.old, best.new, _is_major(path, policy)))
+    out.extend(c for c in changes if id(c) not in paired)
+    return out
+
+
+_FIELD_ORDER = [
+    "name", "status", "disclosure", "item_type", "implementing_body", "service_objects", "conditions",
+    "materials", "procedure", "statutory_time_limit", "promised_time_limit", "case_type", "fees",
+    "results", "places", "consult_phones", "complaint_phones", "onsite_visits", "handling_forms",
+    "online", "scope", "appointment", "express_delivery", "online_payment", "legal_basis", "faq",
+]  # fmt: skip
+
+
+def _field_rank(name: str) -> int:
+    return _FIELD_ORDER.index(name) if name in _FIELD_ORDER else len(_FIELD_ORDER)
+
+
+def _path_key(path: tuple[PathPart, ...]) -> tuple[str, ...]:
+    return tuple(str(p) for p in path)

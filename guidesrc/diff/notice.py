@@ -1,0 +1,430 @@
+"""Change notices (变更公告): what changed in a guide, in words a citizen understands.
+
+Generated from a change set, never written by hand, e.g.::
+
+    申请材料：新增《结婚证》；删除《户口簿》。承诺办结时限：由 20 个工作日调整为 10 个工作日。
+    自 2026 年 12 月 1 日起实施。
+
+A notice is data (:class:`Notice`, JSON-ready) with renderings for text, Markdown and HTML that the
+channels reuse. Its wording is public content in Simplified Chinese whatever language the editor's
+terminal uses, so the phrases here are not translated through gettext.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
+from guidesrc.model.codes import HANDLING_FORMS, SERVICE_OBJECTS, field_title
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeItem:
+    field: str
+    label: str
+    clauses: tuple[str, ...]
+
+    def text(self) -> str:
+        return f"{self.label}：{'；'.join(self.clauses)}。"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    guide: str
+    name: str
+    status: str
+    effective_date: str | None
+    items: tuple[NoticeItem, ...] = field(default_factory=tuple)
+
+    @property
+    def headline(self) -> str:
+        return {"added": "新增事项", "removed": "取消事项", "changed": "变更事项"}[
+            self.status
+        ] + f"：{self.name}"
+
+    def text(self) -> str:
+        if self.status == "added":
+            body = f"新增“{self.name}”事项办事指南。"
+        elif self.status == "removed":
+            body = f"“{self.name}”事项办事指南不再有效。"
+        else:
+            body = "".join(item.text() for item in self.items)
+        return body + (_effective(self.effective_date) if self.status != "removed" else "")
+
+    def markdown(self) -> str:
+        lines = [f"**{md_escape(self.headline)}**", ""]
+        if self.status != "changed":
+            lines.append(md_escape(self.text()))
+        else:
+            lines += [
+                f"- **{md_escape(i.label)}**：{md_escape('；'.join(i.clauses))}。"
+                for i in self.items
+            ]
+            if self.effective_date:
+                lines += ["", md_escape(_effective(self.effective_date))]
+        return "\n".join(lines) + "\n"
+
+    def html(self) -> str:
+        parts = [
+            f'<section class="change-notice" lang="zh-CN"><h3>{html.escape(self.headline)}</h3>'
+        ]
+        if self.status != "changed":
+            parts.append(f"<p>{html.escape(self.text())}</p>")
+        else:
+            parts.append("<ul>")
+            parts += [
+                f"<li><strong>{html.escape(i.label)}</strong>：{html.escape('；'.join(i.clauses))}。</li>"
+                for i in self.items
+            ]
+            parts.append("</ul>")
+            if self.effective_date:
+                parts.append(
+                    f'<p class="effective">{html.escape(_effective(self.effective_date))}</p>'
+                )
+        parts.append("</section>")
+        return "".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "guide": self.guide,
+            "name": self.name,
+            "status": self.status,
+            "effective_date": self.effective_date,
+            "items": [
+                {"field": i.field, "label": i.label, "clauses": list(i.clauses)} for i in self.items
+            ],
+            "text": self.text(),
+        }
+
+
+def notices(changes: ChangeSet) -> list[Notice]:
+    return [notice(g) for g in changes.guides]
+
+
+def notice(change: GuideChange) -> Notice:
+    grouped: dict[str, list[FieldChange]] = {}
+    for c in change.changes:
+        grouped.setdefault(c.field, []).append(c)
+    items = []
+    for name, field_changes in grouped.items():
+        if name == "effective_date":
+            continue  # said once, at the end
+        clauses = _clauses(name, field_changes, change.old or {}, change.new or {})
+        if clauses:
+            items.append(NoticeItem(name, field_title(name), tuple(dict.fromkeys(clauses))))
+    return Notice(change.id, change.name, change.status, change.effective_date, tuple(items))
+
+
+def _effective(date: str | None) -> str:
+    if not date:
+        return ""
+    day = dt.date.fromisoformat(date)
+    return f"自 {day.year} 年 {day.month} 月 {day.day} 日起实施。"
+
+
+def _q(value: object) -> str:
+    """Quote a piece of guide text, without its own closing punctuation (no "。”。")."""
+    return f"“{str(value).rstrip('。；;.')}”"
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown syntax so that guide text cannot become markup."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
+
+
+# --- clauses, one function per field -----------------------------------------------------------
+
+Old = dict[str, Any]
+Clauses = Callable[[list[FieldChange], Old, Old], list[str]]
+
+
+def _clauses(name: str, changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    return _BY_FIELD.get(name, _generic)(changes, old, new)
+
+
+def _conditions(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    out = []
+    for c in changes:
+        if c.action == "added":
+            out.append(f"新增{_q(c.new)}")
+        elif c.action == "removed":
+            out.append(f"删除{_q(c.old)}")
+        else:
+            out.append(f"{_q(c.old)}修改为{_q(c.new)}")
+    return out
+
+
+def _book(name: str) -> str:
+    return f"《{name.strip('《》')}》"
+
+
+def _materials(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    before = {m["id"]: m for m in old.get("materials", [])}
+    after = {m["id"]: m for m in new.get("materials", [])}
+    out = []
+    for c in changes:
+        material = str(c.path[1]) if len(c.path) > 1 else ""
+        label = _book((after.get(material) or before.get(material) or {}).get("name", material))
+        if len(c.path) == 2:
+            out.append(f"新增{label}" if c.action == "added" else f"删除{label}")
+            continue
+        sub = str(c.path[2])
+        if sub == "name":
+            out.append(f"{_book(c.old)}更名为{_book(c.new)}")
+        elif sub == "legal_basis":
+            out.append(f"{label}的依据{_legal_clause(c)}")
+        elif sub in ("original_count", "copy_count"):
+            out.append(f"{label}{_MATERIAL_FIELDS[sub]}由 {c.old} 份调整为 {c.new} 份")
+        elif c.action == "added":
+            out.append(f"{label}新增{_MATERIAL_FIELDS.get(sub, sub)}{_q(c.new)}")
+        elif c.action == "removed":
+            out.append(f"{label}删除{_MATERIAL_FIELDS.get(sub, sub)}")
+        else:
+            out.append(f"{label}{_MATERIAL_FIELDS.get(sub, sub)}由{_q(c.old)}调整为{_q(c.new)}")
+    return out
+
+
+_MATERIAL_FIELDS = {
+    "form": "材料形式",
+    "medium": "材料载体",
+    "original_count": "原件份数",
+    "copy_count": "复印件份数",
+    "source": "来源渠道",
+    "necessity": "必要性",
+    "condition": "适用情形",
+    "notes": "填报须知",
+    "blank_form": "空白表格",
+    "sample_form": "示例样表",
+    "kind": "材料类型",
+    "issuer": "出具单位",
+    "description": "材料说明",
+}
+
+
+def _legal_clause(c: FieldChange) -> str:
+    value = c.new if c.action == "added" else c.old
+    title = (
+        f"{value.get('title', '')}{value.get('article') or ''}"
+        if isinstance(value, dict)
+        else str(value)
+    )
+    if len(c.path) in (2, 4) and c.action in ("added", "removed"):
+        return f"{'新增' if c.action == 'added' else '删除'}{title}"
+    sub = str(c.path[-1])
+    if sub == "repealed_on" and c.new:
+        return f"所引{c.path[-2]}已于 {c.new} 废止"
+    return "已更新"
+
+
+def _legal_basis(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    everything = {b["id"]: b for b in [*old.get("legal_basis", []), *new.get("legal_basis", [])]}
+    out = []
+    for c in changes:
+        basis = everything.get(str(c.path[1]), {})
+        title = f"{basis.get('title', c.path[1])}{basis.get('article') or ''}"
+        if len(c.path) == 2:
+            out.append(f"{'新增' if c.action == 'added' else '删除'}{title}")
+        elif c.path[2] == "repealed_on" and c.new:
+            out.append(f"{title}已于 {c.new} 废止")
+        else:
+            out.append(f"{title}内容更新")
+    return out
+
+
+def _time_limit_text(value: Any) -> str:
+    if not isinstance(value, dict):
+        return "无"
+    return f"{value['value']} 个{value['unit']}" if value["value"] else "即时办结"
+
+
+def _time_limit(name: str) -> Clauses:
+    def clauses(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+        before, after = old.get(name), new.get(name)
+        out = []
+        if _time_limit_text(before) != _time_limit_text(after):
+            out.append(f"由 {_time_limit_text(before)}调整为 {_time_limit_text(after)}")
+        if (
+            any(c.path[-1] == "note" for c in changes)
+            and isinstance(after, dict)
+            and after.get("note")
+        ):
+            out.append(f"说明修改为{_q(after['note'])}")
+        return out
+
+    return clauses
+
+
+def _fees(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    out = []
+    items_before = {i["name"]: i for i in old.get("fees", {}).get("items", [])}
+    for c in changes:
+        if c.path[1:] == ("charged",):
+            out.append("由不收费调整为收费" if c.new else "由收费调整为不收费")
+        elif len(c.path) == 3 and c.path[1] == "items":
+            if c.action == "added":
+                out.append(f"新增收费项目{_q(c.new['name'])}（{c.new['standard']}）")
+            else:
+                out.append(f"取消收费项目{_q(c.path[2])}")
+        elif len(c.path) >= 4 and c.path[3] == "standard":
+            out.append(f"{_q(c.path[2])}收费标准由{_q(c.old)}调整为{_q(c.new)}")
+        elif len(c.path) >= 4 and c.path[3] == "legal_basis":
+            out.append(f"{_q(c.path[2])}的收费依据{_legal_clause(c)}")
+        elif c.path[2:3] and str(c.path[2]) in items_before:
+            out.append(f"{_q(c.path[2])}收费项目更新")
+    return out
+
+
+def _places(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    offices = {p["id"]: p for p in [*old.get("places", []), *new.get("places", [])]}
+    after = {p["id"]: p for p in new.get("places", [])}
+    out = []
+    for c in changes:
+        office = offices.get(str(c.path[1]), {})
+        name = office.get("name", str(c.path[1]))
+        if len(c.path) == 2:
+            out.append(
+                f"新增{_q(name)}（{office.get('address', '')}）"
+                if c.action == "added"
+                else f"不再在{_q(name)}办理"
+            )
+            continue
+        sub = str(c.path[2])
+        if sub == "hours":
+            hours = "，".join(
+                f"{h['days']} {h['hours']}" for h in after.get(str(c.path[1]), {}).get("hours", [])
+            )
+            out.append(f"{_q(name)}办理时间调整为{hours}")
+        elif sub == "address":
+            out.append(f"{_q(name)}地址由{_q(c.old)}调整为{_q(c.new)}")
+        elif sub == "name":
+            out.append(f"{_q(c.old)}更名为{_q(c.new)}")
+        elif sub == "phones":
+            phones = "、".join(after.get(str(c.path[1]), {}).get("phones", []))
+            out.append(f"{_q(name)}联系电话调整为{phones or '无'}")
+        elif sub == "windows":
+            windows = "、".join(w["name"] for w in after.get(str(c.path[1]), {}).get("windows", []))
+            out.append(f"{_q(name)}办理窗口调整为{windows or '无'}")
+        else:
+            out.append(f"{_q(name)}信息更新")
+    return out
+
+
+def _procedure(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    out = []
+    for c in changes:
+        step = str(c.path[1])
+        if len(c.path) == 2 and c.action in ("added", "removed"):
+            out.append(f"{'新增' if c.action == 'added' else '取消'}{_q(step)}环节")
+        elif c.action == "moved":
+            out.append(f"调整{_q(step)}环节的顺序")
+        elif c.path[2] == "description":
+            out.append(f"{_q(step)}环节内容修改为{_q(c.new)}")
+        else:
+            out.append(f"{_q(step)}环节时限调整")
+    return out
+
+
+def _code_list(labels: dict[int, str]) -> Clauses:
+    def clauses(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+        out = []
+        for c in changes:
+            code = int(str(c.path[1])) if len(c.path) > 1 and str(c.path[1]).isdigit() else None
+            label = labels.get(code, str(code)) if code is not None else ""
+            out.append(f"{'新增' if c.action == 'added' else '取消'}{label}")
+        return out
+
+    return clauses
+
+
+def _text_list(noun: str) -> Clauses:
+    def clauses(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+        out = []
+        for c in changes:
+            value = c.new if c.action == "added" else c.old
+            shown = value.get(noun, "") if isinstance(value, dict) else value
+            if c.action == "added":
+                out.append(f"新增{_q(shown or c.path[1])}")
+            elif c.action == "removed":
+                out.append(f"删除{_q(shown or c.path[1])}")
+            else:
+                out.append(f"{_q(c.path[1])}有更新")
+        return out
+
+    return clauses
+
+
+def _faq(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    questions = {q["id"]: q["question"] for q in [*old.get("faq", []), *new.get("faq", [])]}
+    out = []
+    for c in changes:
+        question = questions.get(str(c.path[1]), str(c.path[1]))
+        if len(c.path) == 2:
+            out.append(f"{'新增' if c.action == 'added' else '删除'}{_q(question)}")
+        else:
+            out.append(f"{_q(question)}的解答已更新")
+    return out
+
+
+_FLAGS = {True: "支持", False: "不支持"}
+
+
+def _generic(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    out = []
+    for c in changes:
+        if isinstance(c.old, bool) or isinstance(c.new, bool):
+            out.append(f"由{_FLAGS.get(c.old, '未填写')}调整为{_FLAGS.get(c.new, '未填写')}")
+        elif (
+            c.action == "changed"
+            and not isinstance(c.old, dict | list)
+            and not isinstance(c.new, dict | list)
+        ):
+            out.append(f"由{_q(c.old)}调整为{_q(c.new)}")
+        else:
+            value = new.get(c.field)
+            out.append(
+                f"调整为{_q(_short(value))}" if value not in (None, "", [], {}) else "已更新"
+            )
+    return out
+
+
+def _onsite(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
+    before, after = old.get("onsite_visits", {}), new.get("onsite_visits", {})
+    out = []
+    if before.get("count") != after.get("count"):
+        out.append(f"由 {before.get('count')} 次调整为 {after.get('count')} 次")
+    if before.get("reason") != after.get("reason") and after.get("reason"):
+        out.append(f"原因：{after['reason']}")
+    return out
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "，".join(str(v) for v in value.values() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+_BY_FIELD: dict[str, Clauses] = {
+    "conditions": _conditions,
+    "materials": _materials,
+    "legal_basis": _legal_basis,
+    "statutory_time_limit": _time_limit("statutory_time_limit"),
+    "promised_time_limit": _time_limit("promised_time_limit"),
+    "fees": _fees,
+    "places": _places,
+    "procedure": _procedure,
+    "service_objects": _code_list(SERVICE_OBJECTS),
+    "handling_forms": _code_list(HANDLING_FORMS),
+    "results": _text_list("name"),
+    "consult_phones": _text_list("phone"),
+    "complaint_phones": _text_list("phone"),
+    "themes": _text_list(""),
+    "faq": _faq,
+    "onsite_visits": _onsite,
+}

@@ -1,0 +1,166 @@
+"""Showing a change set: in the terminal (coloured, per guide), as Markdown for a merge-request
+comment, and as JSON for programs. Text fields get a word-level redline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
+from guidesrc.diff.notice import md_escape, notice
+from guidesrc.diff.redline import redline, render_ansi, render_markdown
+from guidesrc.i18n import _
+from guidesrc.model.codes import field_title
+
+_STATUS = {"added": "新增", "removed": "删除", "changed": "变更"}
+_ACTION = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "顺序调整"}
+_CLASS = {True: "实质性变更", False: "一般性修改"}
+_SUBFIELDS = {
+    "original_count": "原件份数", "copy_count": "复印件份数", "form": "材料形式", "medium": "材料载体",
+    "source": "来源渠道", "necessity": "必要性", "notes": "填报须知", "condition": "适用情形",
+    "value": "数值", "unit": "单位", "note": "说明", "hours": "办理时间", "days": "日期",
+    "address": "地址", "phones": "电话", "name": "名称", "description": "内容", "standard": "收费标准",
+    "charged": "是否收费", "items": "收费项目", "legal_basis": "依据", "count": "次数", "reason": "原因",
+    "url": "地址", "depth": "深度", "windows": "窗口", "time_limit": "时限", "title": "名称",
+    "repealed_on": "废止日期", "text": "条款内容", "question": "问题", "answer": "解答",
+}  # fmt: skip
+
+
+def describe(change: FieldChange, guide: GuideChange) -> str:
+    """``申请材料 › 《居民身份证》 › 复印件份数`` for ``materials.jumin-shenfenzheng.copy_count``."""
+    parts = [field_title(change.field)]
+    items = _items_by_id(guide, change.field)
+    for n, part in enumerate(change.path[1:], start=1):
+        if n == 1 and str(part) in items:
+            parts.append(items[str(part)])
+        elif isinstance(part, int) or str(part).isdigit():
+            continue
+        else:
+            parts.append(_SUBFIELDS.get(str(part), str(part)))
+    return " › ".join(parts)
+
+
+def _items_by_id(guide: GuideChange, name: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for compiled in (guide.old, guide.new):
+        for item in (
+            (compiled or {}).get(name, []) if isinstance((compiled or {}).get(name), list) else []
+        ):
+            if isinstance(item, dict) and "id" in item:
+                label = item.get("name") or item.get("title") or item.get("question") or item["id"]
+                out[item["id"]] = (
+                    f"《{label.strip('《》')}》" if name == "materials" else str(label)
+                )
+    return out
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "，".join(f"{v}" for v in value.values() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "、".join(_value(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "（无）" if value is None else str(value)
+
+
+# --- terminal ---------------------------------------------------------------------------------
+
+
+def terminal(changes: ChangeSet, color: bool) -> str:
+    if not changes:
+        return (
+            _("no changes between {base} and {head}").format(base=changes.base, head=changes.head)
+            + "\n"
+        )
+    out = [_("changes from {base} to {head}:").format(base=changes.base, head=changes.head), ""]
+    for guide in changes.guides:
+        out += _terminal_guide(guide, color)
+    summary = changes.as_dict()["summary"]
+    out.append(
+        _("{changed} changed, {added} added, {removed} removed; {major} with major changes").format(
+            **summary
+        )
+    )
+    return "\n".join(out) + "\n"
+
+
+def _terminal_guide(guide: GuideChange, color: bool) -> list[str]:
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if color else text
+
+    head = f"{_STATUS[guide.status]} {guide.name}（{guide.id}）{guide.file} [{_CLASS[guide.major]}]"
+    lines = [style(head, bold=True, fg="red" if guide.major else "yellow")]
+    for c in guide.changes:
+        label = f"  {_ACTION[c.action]} {describe(c, guide)}"
+        if c.action == "changed" and isinstance(c.old, str) and isinstance(c.new, str):
+            shown = render_ansi(redline(c.old, c.new)) if color else _plain_redline(c.old, c.new)
+            lines.append(f"{label}：{shown}")
+        elif c.action == "changed":
+            lines.append(
+                f"{label}：{style(_value(c.old), fg='red')} → {style(_value(c.new), fg='green')}"
+            )
+        elif c.action == "added":
+            lines.append(f"{label}：{style(_value(c.new), fg='green')}")
+        elif c.action == "removed":
+            lines.append(f"{label}：{style(_value(c.old), fg='red')}")
+        else:
+            lines.append(label)
+    lines += [f"  {style('公告', bold=True)}：{notice(guide).text()}", ""]
+    return lines
+
+
+def _plain_redline(old: str, new: str) -> str:
+    from guidesrc.diff.redline import render_text
+
+    return render_text(redline(old, new))
+
+
+# --- Markdown (merge-request comment) -----------------------------------------------------------
+
+
+def markdown(changes: ChangeSet) -> str:
+    if not changes:
+        return f"**办事指南无变更**（{md_escape(changes.base)} → {md_escape(changes.head)}）\n"
+    summary = changes.as_dict()["summary"]
+    lines = [
+        f"### 办事指南变更：{len(changes.guides)} 项（实质性变更 {summary['major']} 项）",
+        "",
+        f"{md_escape(changes.base)} → {md_escape(changes.head)}",
+        "",
+        "| 事项 | 文件 | 变更 | 类别 | 实施日期 |",
+        "|---|---|---|---|---|",
+    ]
+    for g in changes.guides:
+        lines.append(
+            f"| {md_escape(g.name)} | `{g.file}` | {_STATUS[g.status]} | {_CLASS[g.major]} | {g.effective_date or ''} |"
+        )
+    for g in changes.guides:
+        lines += ["", notice(g).markdown().rstrip("\n")]
+        if g.changes:
+            lines += ["", "<details><summary>逐项变更</summary>", ""]
+            lines += [_markdown_change(c, g) for c in g.changes]
+            lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_change(c: FieldChange, guide: GuideChange) -> str:
+    label = f"- {_ACTION[c.action]} **{md_escape(describe(c, guide))}**（{_CLASS[c.major]}）"
+    if c.action == "changed" and isinstance(c.old, str) and isinstance(c.new, str):
+        return f"{label}：{render_markdown(redline(c.old, c.new))}"
+    if c.action == "changed":
+        return f"{label}：~~{md_escape(_value(c.old))}~~ → **{md_escape(_value(c.new))}**"
+    if c.action in ("added", "removed"):
+        return f"{label}：{md_escape(_value(c.new if c.action == 'added' else c.old))}"
+    return label
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def as_json(changes: ChangeSet) -> str:
+    body = changes.as_dict()
+    body["notices"] = [notice(g).as_dict() for g in changes.guides]
+    return json.dumps(body, ensure_ascii=False, indent=2)
