@@ -94,6 +94,11 @@ class GuideChange:
     def major(self) -> bool:
         return self.status != "changed" or any(c.major for c in self.changes)
 
+    @property
+    def stale_effective_date(self) -> bool:
+        """A changed guide whose 具体实施时间 was not updated with the change."""
+        return self.status == "changed" and all(c.field != "effective_date" for c in self.changes)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -104,6 +109,7 @@ class GuideChange:
             "old_hash": self.old_hash,
             "new_hash": self.new_hash,
             "effective_date": self.effective_date,
+            "effective_date_updated": not self.stale_effective_date,
             "changes": [c.as_dict() for c in self.changes],
         }
 
@@ -178,10 +184,10 @@ def field_changes(
             if not path or path[0] == "format":
                 continue
             action: Action = _ACTIONS.get(report, "changed")
-            old = None if action == "added" else _plain(level.t1)
-            new = None if action == "removed" else _plain(level.t2)
             if path[-1] == "order" and action == "changed":
                 path, action = path[:-1], "moved"
+            old = None if action == "added" else lookup(before, path)
+            new = None if action == "removed" else lookup(after, path)
             raw.append(FieldChange(path, action, old, new, _is_major(path, policy)))
     yield from sorted(
         _pair_rewordings(raw, policy), key=lambda c: (_field_rank(c.field), _path_key(c.path))
@@ -216,9 +222,29 @@ def keyed(value: Any, key: str | None = None) -> Any:
     return [keyed(v) for v in value]
 
 
-def _plain(value: Any) -> Any:
-    """deepdiff's placeholder for "not present" becomes None; keyed mappings stay as they are."""
-    return None if type(value).__name__ == "NotPresent" else value
+def lookup(compiled: Any, path: tuple[PathPart, ...]) -> Any:
+    """The value at an identity path (as :func:`keyed` names it) in a compiled guide."""
+    node = compiled
+    key: str | None = None
+    for part in path:
+        if isinstance(node, dict):
+            node, key = node.get(str(part)), str(part)
+        elif isinstance(node, list):
+            node = _item(node, key, part)
+        else:
+            return None
+    return node
+
+
+def _item(items: list[Any], key: str | None, part: PathPart) -> Any:
+    ident = _ORDERED_KEYED.get(key or "") or (ORDERLESS.get(key or "") if key in ORDERLESS else "")
+    if key not in _ORDERED_KEYED and key not in ORDERLESS:
+        return items[int(part)] if 0 <= int(part) < len(items) else None
+    for item in items:
+        value = item.get(ident) if ident and isinstance(item, dict) else str(item)
+        if value == part:
+            return item
+    return None
 
 
 def _is_major(path: tuple[PathPart, ...], policy: dict[str, str]) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
+from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange, lookup
 from guidesrc.model.codes import HANDLING_FORMS, SERVICE_OBJECTS, field_title
 
 
@@ -177,7 +177,8 @@ def _materials(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         if sub == "name":
             out.append(f"{_book(c.old)}更名为{_book(c.new)}")
         elif sub == "legal_basis":
-            out.append(f"{label}的依据{_legal_clause(c)}")
+            basis = lookup(new, c.path[:4]) or lookup(old, c.path[:4]) or {}
+            out.append(f"{label}的依据{_legal_clause(c, basis)}")
         elif sub in ("original_count", "copy_count"):
             out.append(f"{label}{_MATERIAL_FIELDS[sub]}由 {c.old} 份调整为 {c.new} 份")
         elif c.action == "added":
@@ -206,19 +207,16 @@ _MATERIAL_FIELDS = {
 }
 
 
-def _legal_clause(c: FieldChange) -> str:
-    value = c.new if c.action == "added" else c.old
+def _legal_clause(c: FieldChange, basis: dict[str, Any]) -> str:
+    """A change inside a nested legal basis (of a material or a fee item): path[3] is its id."""
     title = (
-        f"{value.get('title', '')}{value.get('article') or ''}"
-        if isinstance(value, dict)
-        else str(value)
+        f"{basis.get('title', c.path[3] if len(c.path) > 3 else '')}{basis.get('article') or ''}"
     )
-    if len(c.path) in (2, 4) and c.action in ("added", "removed"):
+    if len(c.path) == 4 and c.action in ("added", "removed"):
         return f"{'新增' if c.action == 'added' else '删除'}{title}"
-    sub = str(c.path[-1])
-    if sub == "repealed_on" and c.new:
-        return f"所引{c.path[-2]}已于 {c.new} 废止"
-    return "已更新"
+    if c.path[-1] == "repealed_on" and c.new:
+        return f"{title}已于 {c.new} 废止"
+    return f"{title}内容更新"
 
 
 def _legal_basis(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
@@ -273,7 +271,9 @@ def _fees(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         elif len(c.path) >= 4 and c.path[3] == "standard":
             out.append(f"{_q(c.path[2])}收费标准由{_q(c.old)}调整为{_q(c.new)}")
         elif len(c.path) >= 4 and c.path[3] == "legal_basis":
-            out.append(f"{_q(c.path[2])}的收费依据{_legal_clause(c)}")
+            basis = lookup(new, c.path[:5]) or lookup(old, c.path[:5]) or {}
+            nested = FieldChange(c.path[1:], c.action, c.old, c.new, c.major)
+            out.append(f"{_q(c.path[2])}的收费依据{_legal_clause(nested, basis)}")
         elif c.path[2:3] and str(c.path[2]) in items_before:
             out.append(f"{_q(c.path[2])}收费项目更新")
     return out

@@ -19,7 +19,8 @@ its own token and whitespace runs are tokens. Readability comes from cleaning up
   (``[-二十-]{+十+}个工作日``, never ``[-二-]十个工作日``);
 * an equal run between two changes is folded into them when it is no longer than the changes on
   either side (the rule of diff-match-patch's semantic cleanup), so a reworded phrase reads as one
-  replacement instead of confetti; runs that contain a line break are never folded.
+  replacement instead of confetti; runs that end a sentence (。；！？ or a line break) are never
+  folded, so each sentence keeps its own changes.
 
 Inputs longer than :data:`LONG_INPUT_TOKENS` are first diffed sentence by sentence (split after
 。；！？ and line breaks), and only changed sentences are diffed token by token, because
@@ -158,9 +159,13 @@ def _sentences(tokens: list[str]) -> list[list[str]]:
     out: list[list[str]] = [[]]
     for token in tokens:
         out[-1].append(token)
-        if token in _SENTENCE_ENDS or "\n" in token:
+        if _ends_sentence(token):
             out.append([])
     return [s for s in out if s]
+
+
+def _ends_sentence(token: str) -> bool:
+    return token in _SENTENCE_ENDS or "\n" in token
 
 
 def _flatten(groups: Sequence[list[str]]) -> list[str]:
@@ -254,26 +259,38 @@ def _is_break(token: str) -> bool:
 
 
 def _snap_numbers(hunks: list[_Hunk]) -> list[_Hunk]:
-    """Grow every change that touches a number so that it covers the whole number."""
-    for i, hunk in enumerate(hunks):
-        if isinstance(hunk, _Change):
-            _absorb_left(_equal_at(hunks, i - 1), hunk)
-            _absorb_right(hunk, _equal_at(hunks, i + 1))
-    return _normalize(hunks)
+    """Grow every change that touches a number so that it covers the whole number.
+
+    Growing can empty an equal run and merge two changes into one with new edges, so repeat
+    until nothing moves.
+    """
+    grown = True
+    while grown:
+        grown = False
+        for i, hunk in enumerate(hunks):
+            if isinstance(hunk, _Change):
+                grown |= _absorb_left(_equal_at(hunks, i - 1), hunk)
+                grown |= _absorb_right(hunk, _equal_at(hunks, i + 1))
+        hunks = _normalize(hunks)
+    return hunks
 
 
-def _absorb_left(equal: _Equal, change: _Change) -> None:
+def _absorb_left(equal: _Equal, change: _Change) -> bool:
+    start = len(equal.tokens)
     while equal.tokens and _is_numeral(equal.tokens[-1]) and _edge_is_numeral(change, 0):
         token = equal.tokens.pop()
         change.old.insert(0, token)
         change.new.insert(0, token)
+    return len(equal.tokens) != start
 
 
-def _absorb_right(change: _Change, equal: _Equal) -> None:
+def _absorb_right(change: _Change, equal: _Equal) -> bool:
+    start = len(equal.tokens)
     while equal.tokens and _is_numeral(equal.tokens[0]) and _edge_is_numeral(change, -1):
         token = equal.tokens.pop(0)
         change.old.append(token)
         change.new.append(token)
+    return len(equal.tokens) != start
 
 
 def _edge_is_numeral(change: _Change, index: int) -> bool:
@@ -344,7 +361,7 @@ def _fold_into(out: list[_Hunk], change: _Change) -> _Change:
 
 
 def _is_short(equal: _Equal, before: _Change, after: _Change) -> bool:
-    if any("\n" in token for token in equal.tokens):
+    if any(_ends_sentence(token) for token in equal.tokens):
         return False
     width = _width(equal.tokens)
     return width <= _change_width(before) and width <= _change_width(after)
@@ -453,7 +470,8 @@ def render_markdown(spans: list[Span]) -> str:
         if span.op == "equal":
             parts.append(bodies[i])
             continue
-        before = parts[-1][-1] if parts else ""
+        # cmark-gfm looks through "~" when it checks what precedes a delimiter run.
+        before = parts[-1].rstrip("~")[-1:] if parts else ""
         parts.append(_markdown_change(span.op, bodies[i], before, _next_char(spans, bodies, i)))
     return "".join(parts)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from guidesrc.compile import ORDERLESS
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
 from guidesrc.diff.notice import md_escape, notice
 from guidesrc.diff.redline import redline, render_ansi, render_markdown
@@ -33,6 +34,8 @@ def describe(change: FieldChange, guide: GuideChange) -> str:
     parts = [field_title(change.field)]
     items = _items_by_id(guide, change.field)
     for n, part in enumerate(change.path[1:], start=1):
+        if n == 1 and change.field in ORDERLESS and ORDERLESS[change.field] is None:
+            continue  # a plain text item: its text is shown as the value
         if n == 1 and str(part) in items:
             parts.append(items[str(part)])
         elif isinstance(part, int) or str(part).isdigit():
@@ -108,8 +111,14 @@ def _terminal_guide(guide: GuideChange, color: bool) -> list[str]:
             lines.append(f"{label}：{style(_value(c.old), fg='red')}")
         else:
             lines.append(label)
+    if guide.stale_effective_date:
+        lines.append(style("  " + _STALE.format(date=guide.effective_date), fg="yellow"))
     lines += [f"  {style('公告', bold=True)}：{notice(guide).text()}", ""]
     return lines
+
+
+# Public wording, as in the notices: Chinese whatever the terminal's language.
+_STALE = "注意：具体实施时间（effective_date）没有随本次变更更新，仍为 {date}"
 
 
 def _plain_redline(old: str, new: str) -> str:
@@ -139,6 +148,8 @@ def markdown(changes: ChangeSet) -> str:
         )
     for g in changes.guides:
         lines += ["", notice(g).markdown().rstrip("\n")]
+        if g.stale_effective_date:
+            lines += ["", f"> ⚠️ {md_escape(_STALE.format(date=g.effective_date))}"]
         if g.changes:
             lines += ["", "<details><summary>逐项变更</summary>", ""]
             lines += [_markdown_change(c, g) for c in g.changes]

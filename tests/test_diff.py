@@ -1,0 +1,295 @@
+"""`guides diff`: exact change items, their class and the change notice, for each kind of change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guidesrc.compile import content_hash
+from guidesrc.state import WorkingTree, load_state
+from tests.conftest import EXAMPLE, Library, invoke
+
+H = "guides/hukou-qianru-fuqi-toukao.yaml"
+HUKOU = "hukou-qianru-fuqi-toukao"
+TAIL = "自 2026 年 3 月 1 日起实施。"
+
+
+def git(root: Path, *args: str) -> str:
+    env_args = ["-c", "user.name=编辑甲", "-c", "user.email=editor@example.invalid"]
+    return subprocess.run(
+        ["git", *env_args, *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Library:
+    """The example library as a git repository with one commit."""
+    root = tmp_path / "library"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    return Library(root)
+
+
+def diff_json(lib: Library, *args: str) -> dict[str, Any]:
+    run = invoke("diff", str(lib.root), "--format", "json", *args)
+    assert run.exit_code == 0, run.stderr
+    return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+
+def only_guide(body: dict[str, Any]) -> dict[str, Any]:
+    (guide,) = body["guides"]
+    return guide  # type: ignore[no-any-return]
+
+
+def scalar_changes(guide: dict[str, Any]) -> list[tuple[str, str, Any, Any, str]]:
+    return [(c["path"], c["action"], c["old"], c["new"], c["class"]) for c in guide["changes"]]
+
+
+def test_material_added_is_one_added_item(repo: Library) -> None:
+    repo.edit(H, "procedure:\n", "  - material: jiankang-tijian-zhengming\n    form: 原件\n    medium: 纸质\n"
+              "    original_count: 1\n    copy_count: 0\n    source: 申请人自备\n    necessity: 容缺后补\nprocedure:\n")  # fmt: skip
+    body = diff_json(repo)
+    guide = only_guide(body)
+    assert [(c["path"], c["action"], c["class"]) for c in guide["changes"]] == [
+        ("materials.jiankang-tijian-zhengming", "added", "major")
+    ]
+    assert guide["changes"][0]["new"]["name"] == "申请前 6 个月内的健康体检证明"
+    assert body["notices"][0]["text"] == "申请材料：新增《申请前 6 个月内的健康体检证明》。" + TAIL
+
+
+def test_material_removed(repo: Library) -> None:
+    repo.edit(H, "  - material: shouquan-weituoshu\n    form: 原件\n    medium: 纸质\n    original_count: 1\n"
+              "    copy_count: 0\n    source: 申请人自备\n    necessity: 必要\n    condition: 委托他人代为办理的。\n", "")  # fmt: skip
+    body = diff_json(repo)
+    assert [(c["path"], c["action"]) for c in only_guide(body)["changes"]] == [
+        ("materials.shouquan-weituoshu", "removed")
+    ]
+    assert body["notices"][0]["text"] == "申请材料：删除《授权委托书》。" + TAIL
+
+
+def test_material_count_changed(repo: Library) -> None:
+    repo.edit(H, "    original_count: 2\n    copy_count: 0\n    source: 政府部门核发\n    necessity: 必要\n    notes: 夫妻双方的居民户口簿",
+              "    original_count: 1\n    copy_count: 0\n    source: 政府部门核发\n    necessity: 必要\n    notes: 夫妻双方的居民户口簿")  # fmt: skip
+    body = diff_json(repo)
+    assert scalar_changes(only_guide(body)) == [
+        ("materials.jumin-hukoubu.original_count", "changed", 2, 1, "major")
+    ]
+    assert (
+        body["notices"][0]["text"] == "申请材料：《居民户口簿》原件份数由 2 份调整为 1 份。" + TAIL
+    )
+
+
+def test_condition_reworded_is_one_change(repo: Library) -> None:
+    old = "被投靠方在示例市有合法稳定住所，申请迁入该住所落户。"
+    new = "被投靠方在示例市有合法稳定住所（含租赁），申请迁入该住所落户。"
+    repo.edit(H, old, new)
+    body = diff_json(repo)
+    assert scalar_changes(only_guide(body)) == [(f"conditions.{old}", "changed", old, new, "major")]
+    assert body["notices"][0]["text"] == f"受理条件：“{old[:-1]}”修改为“{new[:-1]}”。" + TAIL
+
+
+def test_time_limit_changed(repo: Library) -> None:
+    repo.edit(
+        H,
+        "promised_time_limit: {value: 10, unit: 工作日}",
+        "promised_time_limit: {value: 5, unit: 工作日}",
+    )
+    body = diff_json(repo)
+    assert scalar_changes(only_guide(body)) == [
+        ("promised_time_limit.value", "changed", 10, 5, "major")
+    ]
+    assert body["notices"][0]["text"] == "承诺办结时限：由 10 个工作日调整为 5 个工作日。" + TAIL
+
+
+def test_fee_added(repo: Library) -> None:
+    repo.edit(H, "fees:\n  charged: false\n", "fees:\n  charged: true\n  items:\n    - name: 户口簿工本费\n"
+              "      standard: 每本 8 元\n      legal_basis: [hukou-tiaoli-10]\n")  # fmt: skip
+    body = diff_json(repo)
+    changes = only_guide(body)["changes"]
+    assert [(c["path"], c["action"], c["class"]) for c in changes] == [
+        ("fees.charged", "changed", "major"),
+        ("fees.items.户口簿工本费", "added", "major"),
+    ]
+    assert (
+        body["notices"][0]["text"]
+        == "收费：由不收费调整为收费；新增收费项目“户口簿工本费”（每本 8 元）。" + TAIL
+    )
+
+
+def test_office_hours_changed_in_catalogue_lists_every_dependent_guide(repo: Library) -> None:
+    repo.edit("catalogues/offices.yaml", "        hours: 8:30–12:00，14:00–17:30\n      - days: 周六",
+              "        hours: 8:30–12:00，13:30–17:30\n      - days: 周六")  # fmt: skip
+    body = diff_json(repo)
+    assert [g["id"] for g in body["guides"]] == [
+        "chusheng-dengji",
+        HUKOU,
+        "jumin-shenfenzheng-huanling",
+        "linshi-jumin-shenfenzheng",
+    ]
+    for guide in body["guides"]:
+        assert scalar_changes(guide) == [
+            (
+                "places.minsheng-paichusuo.hours.0.hours",
+                "changed",
+                "8:30–12:00，14:00–17:30",
+                "8:30–12:00，13:30–17:30",
+                "major",
+            )
+        ]
+    assert body["notices"][1]["text"] == (
+        "办理地点：“示例市公安局中心区分局民生派出所”办理时间调整为周一至周五（法定节假日除外） 8:30–12:00，13:30–17:30，"
+        "周六 9:00–12:00（仅办理居民身份证业务）。" + TAIL
+    )
+    run = invoke("where-used", "minsheng-paichusuo", "--library", str(repo.root))
+    assert [line.split("\t")[0] for line in run.lines] == [
+        f"guides/{g['id']}.yaml" for g in body["guides"]
+    ]
+
+
+def test_legal_basis_repealed(repo: Library) -> None:
+    repo.edit(
+        "catalogues/legal-bases.yaml",
+        "    in_force_from: 2014-07-24\n",
+        "    in_force_from: 2014-07-24\n    repealed_on: 2026-11-01\n",
+    )
+    body = diff_json(repo)
+    assert scalar_changes(only_guide(body)) == [
+        (
+            "materials.hefa-wending-zhusuo-zhengming.legal_basis.huji-gaige-yijian.repealed_on",
+            "changed",
+            None,
+            "2026-11-01",
+            "major",
+        ),
+        ("legal_basis.huji-gaige-yijian.repealed_on", "changed", None, "2026-11-01", "major"),
+    ]
+    title = "《国务院关于进一步推进户籍制度改革的意见》"
+    assert body["notices"][0]["text"] == (
+        f"申请材料：《合法稳定住所证明》的依据{title}已于 2026-11-01 废止。设定依据：{title}已于 2026-11-01 废止。"
+        + TAIL
+    )
+
+
+def test_guide_added_and_removed(repo: Library) -> None:
+    text = repo.read(H)
+    repo.path(H).unlink()
+    repo.write("guides/hukou-qianru-xin.yaml", text.replace(f"id: {HUKOU}", "id: hukou-qianru-xin"))
+    repo.edit("catalogues/offices.yaml", f"items: [{HUKOU},", "items: [hukou-qianru-xin,")
+    body = diff_json(repo)
+    assert [(g["id"], g["status"], g["class"]) for g in body["guides"]] == [
+        ("hukou-qianru-fuqi-toukao", "removed", "major"),
+        ("hukou-qianru-xin", "added", "major"),
+    ]
+    assert [n["text"] for n in body["notices"]] == [
+        "“夫妻投靠户口迁入”事项办事指南不再有效。",
+        "新增“夫妻投靠户口迁入”事项办事指南。" + TAIL,
+    ]
+    assert body["summary"] == {"added": 1, "removed": 1, "changed": 0, "major": 2}
+
+
+def test_minor_change_by_policy_and_library_override(repo: Library) -> None:
+    repo.edit(
+        H,
+        "notes: 可通过婚姻登记信息共享核验的，免于提交。",
+        "notes: 可通过婚姻登记信息共享核验的，免予提交。",
+    )
+    guide = only_guide(diff_json(repo))
+    assert (guide["class"], guide["changes"][0]["class"]) == ("minor", "minor")
+    repo.edit("library.yaml", "rules: {}", "rules: {}\nchange_policy:\n  materials.*.notes: major")
+    assert only_guide(diff_json(repo))["class"] == "major"
+
+
+def test_reordering_and_reformatting_change_nothing(repo: Library) -> None:
+    before = load_state(WorkingTree(repo.root))
+    text = repo.read(H)
+    # reorder two materials, two conditions and top-level keys; requote; add comments
+    block_a = text[
+        text.index("  - material: jumin-shenfenzheng\n") : text.index(
+            "  - material: jumin-hukoubu\n"
+        )
+    ]
+    block_b = text[
+        text.index("  - material: jumin-hukoubu\n") : text.index("  - material: jiehunzheng\n")
+    ]
+    text = text.replace(block_a + block_b, block_b + block_a)
+    text = text.replace("  - 申请人与示例市常住户口居民依法登记结婚。\n  - 被投靠方在示例市有合法稳定住所，申请迁入该住所落户。\n",
+                        "  - 被投靠方在示例市有合法稳定住所，申请迁入该住所落户。\n  - '申请人与示例市常住户口居民依法登记结婚。'\n")  # fmt: skip
+    text = text.replace(
+        "name: 夫妻投靠户口迁入\n", '# 事项名称\nname: "夫妻投靠户口迁入"  # 与实施清单一致\n'
+    )
+    text = text.replace("exercise_level: 4\n", "") + "exercise_level: 4\n"
+    text = text.replace("service_objects: [1]", "service_objects:\n  - 1")
+    repo.write(H, text)
+    after = load_state(WorkingTree(repo.root))
+    from guidesrc.compile import compile_guide
+
+    def hash_of(state: Any) -> str:
+        return content_hash(compile_guide(state.guides[HUKOU], state.catalogues))
+
+    assert hash_of(before) == hash_of(after)
+    run = invoke("diff", str(repo.root), "--exit-code")
+    assert run.exit_code == 0
+    assert run.stdout.startswith("HEAD (")  # "HEAD (…) 与 工作区 之间没有变更"
+    assert "之间没有变更" in run.stdout
+
+
+def test_exit_code_option_and_revisions(repo: Library) -> None:
+    repo.edit(
+        H,
+        "promised_time_limit: {value: 10, unit: 工作日}",
+        "promised_time_limit: {value: 5, unit: 工作日}",
+    )
+    assert invoke("diff", str(repo.root), "--exit-code").exit_code == 1
+    git(repo.root, "commit", "-qam", "shorter")
+    assert invoke("diff", str(repo.root), "--exit-code").exit_code == 0
+    body = diff_json(repo, "--base", "HEAD~1", "--head", "HEAD")
+    assert scalar_changes(only_guide(body)) == [
+        ("promised_time_limit.value", "changed", 10, 5, "major")
+    ]
+
+
+def test_terminal_and_markdown_output(repo: Library) -> None:
+    repo.edit(
+        H,
+        "promised_time_limit: {value: 10, unit: 工作日}",
+        "promised_time_limit: {value: 5, unit: 工作日}",
+    )
+    repo.edit(H, "申请人未在其他城市办理过同类投靠落户", "申请人未在其他城市办理过投靠落户")
+    lines = invoke("diff", str(repo.root), "--no-color").lines
+    assert lines[2] == f"变更 夫妻投靠户口迁入（{HUKOU}）{H} [实质性变更]"
+    assert "  修改 受理条件：申请人未在其他城市办理过[-同类-]投靠落户且未被注销户口。" in lines
+    assert "  修改 承诺办结时限 › 数值：10 → 5" in lines
+    assert lines[-1] == "变更 1 项，新增 0 项，删除 0 项；其中实质性变更 1 项"
+    markdown = invoke("diff", str(repo.root), "--format", "markdown").stdout
+    assert markdown.startswith("### 办事指南变更：1 项（实质性变更 1 项）\n")
+    assert f"| 夫妻投靠户口迁入 | `{H}` | 变更 | 实质性变更 | 2026-03-01 |" in markdown
+    assert "申请人未在其他城市办理过~~同类~~投靠落户且未被注销户口。" in markdown
+
+
+def test_revision_that_does_not_exist(repo: Library) -> None:
+    run = invoke("diff", str(repo.root), "--base", "v9.9")
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr == f"错误：{repo.root} 中不存在版本“v9.9”\n"
+
+
+def test_library_that_is_not_a_git_repository(library: Library) -> None:
+    run = invoke("diff", str(library.root))
+    assert run.exit_code == 2
+    assert run.stderr == f"错误：{library.root} 不在 git 仓库中；请先在该目录运行 git init\n"
+
+
+def test_base_state_that_no_longer_validates(repo: Library) -> None:
+    repo.edit(H, "case_type: 承诺件", "case_type: 承诺")
+    git(repo.root, "commit", "-qam", "broken")
+    repo.edit(H, "case_type: 承诺", "case_type: 承诺件")
+    run = invoke("diff", str(repo.root))
+    assert run.exit_code == 2
+    assert run.stderr.startswith("错误：HEAD (")
+    assert run.stderr.endswith(f"：有 1 个文件未通过 guides check（如 {H}），请先修正\n")
