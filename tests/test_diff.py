@@ -293,3 +293,16 @@ def test_base_state_that_no_longer_validates(repo: Library) -> None:
     assert run.exit_code == 2
     assert run.stderr.startswith("错误：HEAD (")
     assert run.stderr.endswith(f"：有 1 个文件未通过 guides check（如 {H}），请先修正\n")
+
+
+def test_pre_commit_hooks_name_real_commands() -> None:
+    import yaml
+
+    from tests.conftest import REPO
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"] for h in hooks} == {"guides-check", "guides-diff"}
+    for hook in hooks:
+        program, command = hook["entry"].split()
+        assert program == "guides"
+        assert invoke(command, "--help").exit_code == 0
