@@ -13,9 +13,11 @@ catalogue entry changes the hash of every guide that uses it.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import orjson
 
 from guidesrc.model.catalogues import FaqEntry, LegalBasis, Material, Office
 from guidesrc.model.guide import Guide
@@ -45,41 +47,75 @@ ORDERLESS: dict[str, str | None] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Catalogues:
-    """The four shared catalogues of one library state, as validated models."""
+    """The four shared catalogues of one library state, as validated models.
+
+    Each entry is turned into JSON data once per state and shared by every compiled guide that
+    uses it: treat compiled guides as read-only.
+    """
 
     materials: dict[str, Material] = field(default_factory=dict)
     legal_bases: dict[str, LegalBasis] = field(default_factory=dict)
     offices: dict[str, Office] = field(default_factory=dict)
     faq: dict[str, FaqEntry] = field(default_factory=dict)
 
+    @cached_property
+    def _legal_data(self) -> dict[str, dict[str, Any]]:
+        return {
+            i: {"id": i, **entry.model_dump(mode="json")} for i, entry in self.legal_bases.items()
+        }
+
+    @cached_property
+    def _faq_data(self) -> dict[str, dict[str, Any]]:
+        return {i: {"id": i, **entry.model_dump(mode="json")} for i, entry in self.faq.items()}
+
+    @cached_property
+    def _office_data(self) -> dict[str, dict[str, Any]]:
+        return {
+            i: {"id": i, **entry.model_dump(mode="json", exclude={"windows"})}
+            for i, entry in self.offices.items()
+        }
+
+    @cached_property
+    def _windows(self) -> dict[tuple[str, str], list[dict[str, str]]]:
+        """(office id, guide id) → the windows of that office serving that guide."""
+        out: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for office_id, office in self.offices.items():
+            for window_id, window in office.windows.items():
+                for guide_id in window.items:
+                    out.setdefault((office_id, guide_id), []).append(
+                        {"id": window_id, "name": window.name}
+                    )
+        return out
+
+    def legal(self, basis_id: str) -> dict[str, Any]:
+        return self._legal_data[basis_id]
+
+    def faq_entry(self, faq_id: str) -> dict[str, Any]:
+        return self._faq_data[faq_id]
+
+    def office(self, office_id: str, guide_id: str) -> dict[str, Any]:
+        base = self._office_data[office_id]
+        return {**base, "windows": self._windows.get((office_id, guide_id), [])}
+
 
 def compile_guide(guide: Guide, catalogues: Catalogues) -> dict[str, Any]:
     """The guide with every reference resolved. References must exist (``guides check``)."""
     data = guide.model_dump(mode="json")
-    data["legal_basis"] = [_legal(i, catalogues) for i in guide.legal_basis]
-    data["materials"] = [
-        _material(req.material, n, data, catalogues) for n, req in enumerate(guide.materials)
-    ]
+    data["legal_basis"] = [catalogues.legal(i) for i in guide.legal_basis]
+    data["materials"] = [_material(req, catalogues) for req in data["materials"]]
     for item in data["fees"]["items"]:
-        item["legal_basis"] = [_legal(i, catalogues) for i in item["legal_basis"]]
-    data["places"] = [_office(i, guide.id, catalogues) for i in guide.places]
-    data["faq"] = [{"id": i, **catalogues.faq[i].model_dump(mode="json")} for i in guide.faq]
+        item["legal_basis"] = [catalogues.legal(i) for i in item["legal_basis"]]
+    data["places"] = [catalogues.office(i, guide.id) for i in guide.places]
+    data["faq"] = [catalogues.faq_entry(i) for i in guide.faq]
     return {"format": COMPILED_FORMAT, **data}
 
 
-def _legal(basis_id: str, catalogues: Catalogues) -> dict[str, Any]:
-    return {"id": basis_id, **catalogues.legal_bases[basis_id].model_dump(mode="json")}
-
-
-def _material(
-    material_id: str, index: int, data: dict[str, Any], catalogues: Catalogues
-) -> dict[str, Any]:
-    requirement = data["materials"][index]
+def _material(requirement: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:
+    material_id = requirement.pop("material")
     entry = catalogues.materials[material_id]
     basis_ids = list(dict.fromkeys([*entry.legal_basis, *requirement.pop("legal_basis")]))
-    del requirement["material"]
     return {
         "id": material_id,
         "name": entry.name,
@@ -87,42 +123,55 @@ def _material(
         "issuer": entry.issuer,
         "description": entry.description,
         **requirement,
-        "legal_basis": [_legal(i, catalogues) for i in basis_ids],
+        "legal_basis": [catalogues.legal(i) for i in basis_ids],
     }
 
 
-def _office(office_id: str, guide_id: str, catalogues: Catalogues) -> dict[str, Any]:
-    office = catalogues.offices[office_id]
-    data = office.model_dump(mode="json")
-    data["windows"] = [
-        {"id": window_id, "name": window.name}
-        for window_id, window in office.windows.items()
-        if guide_id in window.items
+def canonical(compiled: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``compiled`` with every order-free list sorted by identity.
+
+    Written for the compiled guide's known shape (not a generic walk): hashing 10,000 guides is
+    on the hot path of diff, publish and verify.
+    """
+    out = dict(compiled)
+    for name, ident in ORDERLESS.items():
+        if isinstance(out.get(name), list):
+            out[name] = _sorted(out[name], ident)
+    out["materials"] = [_sorted_in(m, "legal_basis", "id") for m in out.get("materials", [])]
+    out["places"] = [
+        _sorted_in(_sorted_in(p, "windows", "id"), "phones", None) for p in out.get("places", [])
     ]
-    return {"id": office_id, **data}
+    out["faq"] = [_sorted_in(q, "tags", None) for q in out.get("faq", [])]
+    if isinstance(out.get("fees"), dict):
+        items = [_sorted_in(i, "legal_basis", "id") for i in out["fees"].get("items", [])]
+        out["fees"] = {**out["fees"], "items": _sorted(items, "name")}
+    return out
 
 
-def canonical(value: Any, key: str | None = None) -> Any:
-    """``value`` with every order-free list sorted by identity (dict keys are sorted on output)."""
-    if isinstance(value, dict):
-        return {k: canonical(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [canonical(v) for v in value]
-        if key in ORDERLESS:
-            ident = ORDERLESS[key]
-            items.sort(key=lambda v: _sort_key(v[ident] if ident and isinstance(v, dict) else v))
-        return items
-    return value
+def _sorted(items: list[Any], ident: str | None) -> list[Any]:
+    if ident is None:
+        return sorted(items, key=_scalar_key)
+    return sorted(
+        items,
+        key=lambda item: (
+            _scalar_key(item.get(ident)) if isinstance(item, dict) else _scalar_key(item)
+        ),
+    )
 
 
-def _sort_key(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _sorted_in(item: Any, name: str, ident: str | None) -> Any:
+    if not isinstance(item, dict) or not isinstance(item.get(name), list):
+        return item
+    return {**item, name: _sorted(item[name], ident)}
+
+
+def _scalar_key(value: Any) -> tuple[str, str]:
+    return (type(value).__name__, value if isinstance(value, str) else repr(value))
 
 
 def canonical_bytes(compiled: dict[str, Any]) -> bytes:
-    return json.dumps(
-        canonical(compiled), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    ).encode("utf-8")
+    """Sorted keys, no insignificant white space, UTF-8: the bytes the content hash is taken of."""
+    return orjson.dumps(canonical(compiled), option=orjson.OPT_SORT_KEYS)
 
 
 def content_hash(compiled: dict[str, Any]) -> str:

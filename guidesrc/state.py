@@ -14,8 +14,9 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
 
+import yaml_rs
 from pydantic import BaseModel
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
@@ -38,6 +39,7 @@ from guidesrc.model.catalogues import (
 )
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
+from guidesrc.yamlio import parse_bytes
 
 
 class Tree(Protocol):
@@ -47,6 +49,10 @@ class Tree(Protocol):
     def label(self) -> str: ...
 
     def guide_files(self) -> list[str]: ...
+
+    def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
+        """An id per file that changes exactly when its bytes change."""
+        ...
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
         """The bytes of each file that exists (missing files are left out)."""
@@ -60,6 +66,9 @@ class WorkingTree:
 
     def guide_files(self) -> list[str]:
         return scan(self.root).guides
+
+    def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
+        return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.read_many(rels).items()}
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
         out = {}
@@ -105,16 +114,14 @@ class GitTree:
                 blobs[path[len(self.prefix) :]] = blob
         return blobs
 
-    def blob_ids(self) -> dict[str, str]:
-        return dict(self._blobs)
+    def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
+        return {rel: self._blobs[rel] for rel in rels if rel in self._blobs}
 
     def guide_files(self) -> list[str]:
         return sorted(
             rel
             for rel in self._blobs
-            if rel.startswith(f"{GUIDES_DIR}/")
-            and rel.endswith(YAML_SUFFIXES)
-            and not any(part.startswith(".") for part in PurePosixPath(rel).parts)
+            if rel.startswith(f"{GUIDES_DIR}/") and rel.endswith(YAML_SUFFIXES) and "/." not in rel
         )
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
@@ -163,65 +170,115 @@ def _git(cwd: Path, *args: str, missing_ok: bool = False) -> str:
     return result.stdout
 
 
-@dataclass
 class LibraryState:
-    """A checked library: its config, guides by id, catalogues, and each file's SHA-256."""
+    """A library state: config and catalogues loaded, guides read and validated on demand.
 
-    label: str
-    config: LibraryConfig | None
-    guides: dict[str, Guide]
-    guide_files: dict[str, str]  # guide id → file
-    catalogues: Catalogues
-    hashes: dict[str, str]  # file → SHA-256 of its bytes
+    A diff touches only the guides that changed, so a state never parses what it is not asked
+    for; ``content_ids`` (git blob ids, or SHA-256 of the working tree's bytes) tell which did.
+    """
 
+    def __init__(self, tree: Tree) -> None:
+        from guidesrc.check.analyse import load  # the models, only when a state is needed
+        from guidesrc.yamlio import decode
 
-def load_state(tree: Tree) -> LibraryState:
-    """Read, validate and resolve a library state; refuse one that does not pass its schema."""
-    from guidesrc.check.analyse import load
-    from guidesrc.yamlio import decode
-
-    rels = [CONFIG_FILE, *CATALOGUE_FILES.values(), *tree.guide_files()]
-    contents = tree.read_many(rels)
-    problems = []
-    models = {}
-    for rel in rels:
-        if rel not in contents:
-            continue
-        model = _MODELS.get(rel, Guide)
-        limit = MAX_GUIDE_BYTES if model is Guide else MAX_CATALOGUE_BYTES
-        loaded, _problems = load(decode(contents[rel], rel, limit), model)
-        if loaded is None:
-            problems.append(rel)
-        models[rel] = loaded
-    if problems:
-        raise StateInvalidError(
-            _(
-                "{state}: {count} file(s) do not pass `guides check`, e.g. {file}; fix them first"
-            ).format(state=tree.label, count=len(problems), file=problems[0])
+        self._load, self._decode = load, decode
+        self.tree = tree
+        self.label = tree.label
+        self.guide_files: dict[str, str] = {
+            PurePosixPath(rel).stem: rel for rel in tree.guide_files()
+        }
+        self.content_ids = tree.content_ids(self.guide_files.values())
+        self._bytes: dict[str, bytes] = {}
+        self._guides: dict[str, Guide] = {}
+        contents = tree.read_many([CONFIG_FILE, *CATALOGUE_FILES.values()])
+        models = {rel: self._parse(rel, data, _MODELS[rel]) for rel, data in contents.items()}
+        config = models.get(CONFIG_FILE)
+        self.config = config if isinstance(config, LibraryConfig) else None
+        self.catalogues = Catalogues(
+            materials=_entries(models.get(CATALOGUE_FILES["materials"])),
+            legal_bases=_entries(models.get(CATALOGUE_FILES["legal-bases"])),
+            offices=_entries(models.get(CATALOGUE_FILES["offices"])),
+            faq=_entries(models.get(CATALOGUE_FILES["faq"])),
         )
-    guides = {m.id: m for rel, m in models.items() if isinstance(m, Guide)}
-    unresolved = _unresolved(models)
-    if unresolved:
+        for material in self.catalogues.materials.values():
+            for basis in material.legal_basis:
+                if basis not in self.catalogues.legal_bases:
+                    self._unresolved(CATALOGUE_FILES["materials"], basis)
+
+    def _parse(self, rel: str, data: bytes, model: type[BaseModel]) -> BaseModel:
+        try:  # the fast path: a checked library parses and validates
+            return model.model_validate(parse_bytes(data))
+        except (ValueError, yaml_rs.YAMLDecodeError):
+            pass  # ValidationError and UnicodeDecodeError are ValueErrors
+        limit = MAX_GUIDE_BYTES if model is Guide else MAX_CATALOGUE_BYTES
+        loaded, _problems = self._load(self._decode(data, rel, limit), model)
+        if loaded is None:
+            raise StateInvalidError(
+                _(
+                    "{state}: {count} file(s) do not pass `guides check`, e.g. {file}; fix them first"
+                ).format(state=self.label, count=1, file=rel)
+            )
+        return loaded
+
+    def _unresolved(self, rel: str, target: str) -> None:
         raise StateInvalidError(
             _(
                 '{state}: {file} refers to "{id}", which is not in the catalogues; run `guides check`'
-            ).format(state=tree.label, file=unresolved[0], id=unresolved[1])
+            ).format(state=self.label, file=rel, id=target)
         )
-    catalogues = Catalogues(
-        materials=_entries(models.get(CATALOGUE_FILES["materials"])),
-        legal_bases=_entries(models.get(CATALOGUE_FILES["legal-bases"])),
-        offices=_entries(models.get(CATALOGUE_FILES["offices"])),
-        faq=_entries(models.get(CATALOGUE_FILES["faq"])),
-    )
-    config = models.get(CONFIG_FILE)
-    return LibraryState(
-        label=tree.label,
-        config=config if isinstance(config, LibraryConfig) else None,
-        guides=guides,
-        guide_files={m.id: rel for rel, m in models.items() if isinstance(m, Guide)},
-        catalogues=catalogues,
-        hashes={rel: hashlib.sha256(data).hexdigest() for rel, data in contents.items()},
-    )
+
+    def read(self, guide_ids: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of these guides' files (read in one go, kept)."""
+        rels = [self.guide_files[g] for g in guide_ids if g in self.guide_files]
+        missing = [rel for rel in rels if rel not in self._bytes]
+        self._bytes.update(self.tree.read_many(missing))
+        return {_stem(rel): self._bytes[rel] for rel in rels if rel in self._bytes}
+
+    def guide(self, guide_id: str) -> Guide:
+        if guide_id not in self._guides:
+            rel = self.guide_files[guide_id]
+            data = self.read([guide_id])[guide_id]
+            guide = self._parse(rel, data, Guide)
+            assert isinstance(guide, Guide)
+            self._guides[guide_id] = guide
+        return self._guides[guide_id]
+
+    def share(self, guide_id: str, other: LibraryState) -> None:
+        """Take ``other``'s parsed guide when the file is byte-for-byte the same here."""
+        rel, theirs = self.guide_files.get(guide_id), other.guide_files.get(guide_id)
+        if (
+            rel is not None
+            and theirs is not None
+            and guide_id not in self._guides
+            and self.content_ids.get(rel) == other.content_ids.get(theirs)
+        ):
+            self._guides[guide_id] = other.guide(guide_id)
+
+    @property
+    def guides(self) -> dict[str, Guide]:
+        """Every guide, validated (reads and parses the whole library)."""
+        self.read(self.guide_files)
+        return {guide_id: self.guide(guide_id) for guide_id in sorted(self.guide_files)}
+
+    def compiled(self, guide_id: str) -> dict[str, Any]:
+        from guidesrc.compile import compile_guide
+
+        guide = self.guide(guide_id)
+        try:
+            return compile_guide(guide, self.catalogues)
+        except KeyError as exc:
+            self._unresolved(self.guide_files[guide_id], str(exc.args[0]))
+            raise  # not reached
+
+
+def _stem(rel: str) -> str:
+    """``guides/dept/hukou.yaml`` → ``hukou``: a guide's id is its file name (`guides check`)."""
+    return rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def load_state(tree: Tree) -> LibraryState:
+    """A library state to compare or publish; refuses catalogues that do not validate."""
+    return LibraryState(tree)
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -231,36 +288,6 @@ _MODELS: dict[str, type[BaseModel]] = {
     CATALOGUE_FILES["offices"]: OfficeCatalogue,
     CATALOGUE_FILES["faq"]: FaqCatalogue,
 }
-
-
-def _unresolved(models: dict[str, BaseModel | None]) -> tuple[str, str] | None:
-    """The first reference that names no entry, as (file, id); compiling needs every one."""
-    entries = {rel: set(_entries(models.get(rel))) for rel in CATALOGUE_FILES.values()}
-    legal, materials = (
-        entries[CATALOGUE_FILES["legal-bases"]],
-        entries[CATALOGUE_FILES["materials"]],
-    )
-    offices, faq = entries[CATALOGUE_FILES["offices"]], entries[CATALOGUE_FILES["faq"]]
-    for rel, model in models.items():
-        if not isinstance(model, Guide):
-            continue
-        wanted = [
-            *((i, legal) for i in model.legal_basis),
-            *((m.material, materials) for m in model.materials),
-            *((i, legal) for m in model.materials for i in m.legal_basis),
-            *((i, legal) for f in model.fees.items for i in f.legal_basis),
-            *((i, offices) for i in model.places),
-            *((i, faq) for i in model.faq),
-        ]
-        for target, known in wanted:
-            if target not in known:
-                return rel, target
-    catalogue = models.get(CATALOGUE_FILES["materials"])
-    for material in _entries(catalogue).values():
-        for basis in material.legal_basis:
-            if basis not in legal:
-                return CATALOGUE_FILES["materials"], basis
-    return None
 
 
 def _entries(catalogue: object) -> dict:  # type: ignore[type-arg]

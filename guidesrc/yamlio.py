@@ -91,6 +91,16 @@ def _size(n: int) -> str:
     return f"{n / MiB:.1f} MB" if n >= MiB else f"{n / 1024:.0f} KB"
 
 
+def parse_bytes(data: bytes) -> Any:
+    """The fast path for files already checked: bytes to data, or an exception."""
+    return yaml_rs.loads(
+        data.decode("utf-8-sig"),
+        parse_datetime=False,
+        alias_limits=_ALIAS_LIMITS,
+        duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
+    )
+
+
 def parse(source: Source) -> tuple[Any, Diagnostic | None]:
     """Parse one YAML document into plain data (text dates stay text for the models to check)."""
     assert source.text is not None

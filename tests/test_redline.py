@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 from difflib import SequenceMatcher
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -30,7 +31,9 @@ CONDITION = (
 )
 
 # Guide-like characters, so that generated texts share tokens and the diff has work to do.
-GUIDE_ALPHABET = "申请人提交材料身份证户口簿工作日个受理二十三百千万0123456789.，。；、（）《》 \nPDFab*_<>&"
+GUIDE_ALPHABET = (
+    "申请人提交材料身份证户口簿工作日个受理二十三百千万0123456789.，。；、（）《》 \nPDFab*_<>&"
+)
 guide_text = st.text(alphabet=GUIDE_ALPHABET, max_size=60)
 any_text = st.text(max_size=60)
 texts = st.one_of(any_text, guide_text)
@@ -93,9 +96,9 @@ def test_redline_decimal_and_full_width_numbers_are_replaced_whole() -> None:
 
 
 def test_redline_chinese_numeral_change_replaces_the_whole_numeral() -> None:
-    assert render_text(redline("自受理之日起二十个工作日内办结。", "自受理之日起十个工作日内办结。")) == (
-        "自受理之日起[-二十-]{+十+}个工作日内办结。"
-    )
+    assert render_text(
+        redline("自受理之日起二十个工作日内办结。", "自受理之日起十个工作日内办结。")
+    ) == ("自受理之日起[-二十-]{+十+}个工作日内办结。")
     assert render_text(redline("三十日内", "四十日内")) == "[-三十-]{+四十+}日内"
     assert render_text(redline("二十日内", "二十五日内")) == "[-二十-]{+二十五+}日内"
 
@@ -178,11 +181,16 @@ def test_redline_punctuation_only_change() -> None:
 
 
 def test_redline_latin_word_change_replaces_the_word() -> None:
-    assert render_text(redline("材料格式为PDF。", "材料格式为OFD。")) == "材料格式为[-PDF-]{+OFD+}。"
+    assert (
+        render_text(redline("材料格式为PDF。", "材料格式为OFD。")) == "材料格式为[-PDF-]{+OFD+}。"
+    )
 
 
 def test_redline_short_text_replaced_whole() -> None:
-    assert redline("窗口办理", "网上申请") == [Span("delete", "窗口办理"), Span("insert", "网上申请")]
+    assert redline("窗口办理", "网上申请") == [
+        Span("delete", "窗口办理"),
+        Span("insert", "网上申请"),
+    ]
     assert render_text(redline("不收费", "免费")) == "[-不收费-]{+免费+}"
 
 
@@ -212,7 +220,9 @@ def _long_guide() -> list[str]:
 def test_redline_long_input_is_diffed_sentence_by_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
 
-    def recording_matcher(junk: Any, a: list[str], b: list[str], autojunk: bool) -> SequenceMatcher[str]:
+    def recording_matcher(
+        junk: Any, a: list[str], b: list[str], autojunk: bool
+    ) -> SequenceMatcher[str]:
         sizes.append(max(len(a), len(b)))
         return SequenceMatcher(junk, a, b, autojunk=autojunk)
 
@@ -257,8 +267,8 @@ def test_redline_rebuilds_both_texts(old: str, new: str) -> None:
 def test_redline_spans_are_non_empty_and_never_repeat_an_op(old: str, new: str) -> None:
     spans = redline(old, new)
     assert all(span.text for span in spans)
-    assert all(a.op != b.op for a, b in zip(spans, spans[1:], strict=False))
-    assert all(not (a.op == "insert" and b.op == "delete") for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a.op != b.op for a, b in pairwise(spans))
+    assert all(not (a.op == "insert" and b.op == "delete") for a, b in pairwise(spans))
 
 
 @given(texts)
@@ -274,7 +284,7 @@ def _cuts_a_number(spans: list[Span], side: str) -> bool:
     shown = [span for span in spans if span.op in ("equal", side)]
     return any(
         a.op != b.op and a.text[-1] in NUMERALS and b.text[0] in NUMERALS
-        for a, b in zip(shown, shown[1:], strict=False)
+        for a, b in pairwise(shown)
     )
 
 

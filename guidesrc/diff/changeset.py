@@ -14,11 +14,13 @@ import difflib
 import fnmatch
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
+import orjson
 from deepdiff import DeepDiff
 
-from guidesrc.compile import ORDERLESS, compile_guide, content_hash
+from guidesrc.compile import ORDERLESS, content_hash
 from guidesrc.state import LibraryState
 
 Action = Literal["added", "removed", "changed", "moved"]
@@ -50,6 +52,9 @@ DEFAULT_POLICY: dict[str, str] = {
     "promised_time_limit.note": "minor",
     "effective_date": "minor",  # announced with every change anyway
 }
+
+#: The policy as (pattern, class) pairs: hashable, so that classing a path can be memoised.
+Rules = tuple[tuple[str, str], ...]
 
 #: Ordered lists keyed by an item field; their items carry their position as "order".
 _ORDERED_KEYED = {"procedure": "name"}
@@ -138,60 +143,126 @@ class ChangeSet:
 def change_set(
     old: LibraryState, new: LibraryState, policy: Mapping[str, str] | None = None
 ) -> ChangeSet:
-    """Every guide added, removed or changed from ``old`` to ``new``."""
-    rules = {**DEFAULT_POLICY, **(policy or {})}
+    """Every guide added, removed or changed from ``old`` to ``new``.
+
+    Only the guides whose file changed, or whose file mentions a catalogue entry that changed, are
+    read, compiled and compared; the rest are the same by construction.
+    """
+    rules: Rules = tuple({**DEFAULT_POLICY, **(policy or {})}.items())
     result = ChangeSet(old.label, new.label)
-    for guide_id in sorted(old.guides.keys() | new.guides.keys()):
-        before = (
-            compile_guide(old.guides[guide_id], old.catalogues) if guide_id in old.guides else None
-        )
-        after = (
-            compile_guide(new.guides[guide_id], new.catalogues) if guide_id in new.guides else None
-        )
-        old_hash = content_hash(before) if before else None
-        new_hash = content_hash(after) if after else None
-        if old_hash == new_hash:
-            continue
-        current = after or before
-        assert current is not None
-        status: Status = "added" if before is None else "removed" if after is None else "changed"
-        change = GuideChange(
-            id=guide_id,
-            name=current["name"],
-            status=status,
-            file=(new.guide_files.get(guide_id) or old.guide_files[guide_id]),
-            old_hash=old_hash,
-            new_hash=new_hash,
-            effective_date=current["effective_date"],
-            old=before,
-            new=after,
-        )
-        if before is not None and after is not None:
-            change.changes = list(field_changes(before, after, rules))
-        result.guides.append(change)
+    candidates = _candidates(old, new)
+    old.read(candidates)  # one git process per state, not one per guide
+    new.read(candidates)
+    for guide_id in candidates:
+        change = _compare(guide_id, old, new, rules)
+        if change is not None:
+            result.guides.append(change)
     return result
 
 
+def _candidates(old: LibraryState, new: LibraryState) -> list[str]:
+    ids = old.guide_files.keys() | new.guide_files.keys()
+    same = {
+        g
+        for g in ids
+        if g in old.guide_files
+        and g in new.guide_files
+        and old.content_ids.get(old.guide_files[g]) == new.content_ids.get(new.guide_files[g])
+    }
+    candidates = ids - same
+    needles = [entry.encode() for entry in changed_entries(old, new)]
+    if needles and same:
+        # A guide whose file did not change is affected only through an entry it names.
+        contents = new.read(same)
+        candidates |= {g for g, data in contents.items() if any(n in data for n in needles)}
+    return sorted(candidates)
+
+
+def changed_entries(old: LibraryState, new: LibraryState) -> set[str]:
+    """Ids of catalogue entries that differ, with the materials that cite a changed legal basis."""
+    changed: set[str] = set()
+    for name in ("materials", "legal_bases", "offices", "faq"):
+        before, after = getattr(old.catalogues, name), getattr(new.catalogues, name)
+        changed |= {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+    for catalogue in (old.catalogues, new.catalogues):
+        changed |= {
+            m for m, entry in catalogue.materials.items() if changed & set(entry.legal_basis)
+        }
+    return changed
+
+
+def _compare(
+    guide_id: str, old: LibraryState, new: LibraryState, rules: Rules
+) -> GuideChange | None:
+    new.share(guide_id, old)
+    before = old.compiled(guide_id) if guide_id in old.guide_files else None
+    after = new.compiled(guide_id) if guide_id in new.guide_files else None
+    old_hash = content_hash(before) if before else None
+    new_hash = content_hash(after) if after else None
+    if old_hash == new_hash:
+        return None
+    current = after or before
+    assert current is not None
+    status: Status = "added" if before is None else "removed" if after is None else "changed"
+    change = GuideChange(
+        id=guide_id,
+        name=current["name"],
+        status=status,
+        file=new.guide_files.get(guide_id) or old.guide_files[guide_id],
+        old_hash=old_hash,
+        new_hash=new_hash,
+        effective_date=current["effective_date"],
+        old=before,
+        new=after,
+    )
+    if before is not None and after is not None:
+        change.changes = list(field_changes(before, after, rules))
+    return change
+
+
 def field_changes(
-    before: dict[str, Any], after: dict[str, Any], policy: dict[str, str]
+    before: dict[str, Any], after: dict[str, Any], policy: Rules
 ) -> Iterator[FieldChange]:
     """Field-level changes between two compiled guides, items matched by identity."""
-    diff = DeepDiff(keyed(before), keyed(after), view="tree", threshold_to_diff_deeper=0)
     raw: list[FieldChange] = []
-    for report, levels in diff.items():
-        for level in levels:
-            path = tuple(level.path(output_format="list"))
-            if not path or path[0] == "format":
-                continue
-            action: Action = _ACTIONS.get(report, "changed")
-            if path[-1] == "order" and action == "changed":
-                path, action = path[:-1], "moved"
+    for name in before.keys() | after.keys():
+        if name == "format" or before.get(name) == after.get(name):
+            continue
+        for path, action in _field_diff(name, _frozen(before.get(name)), _frozen(after.get(name))):
             old = None if action == "added" else lookup(before, path)
             new = None if action == "removed" else lookup(after, path)
             raw.append(FieldChange(path, action, old, new, _is_major(path, policy)))
     yield from sorted(
         _pair_rewordings(raw, policy), key=lambda c: (_field_rank(c.field), _path_key(c.path))
     )
+
+
+def _frozen(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+@lru_cache(maxsize=4096)
+def _field_diff(
+    name: str, before: str, after: str
+) -> tuple[tuple[tuple[PathPart, ...], Action], ...]:
+    """(path, action) of each difference in one top-level field; memoised, because a catalogue
+    change makes the same difference in every guide that uses the entry."""
+    old, new = orjson.loads(before), orjson.loads(after)
+    diff = DeepDiff(
+        keyed({name: old} if old is not None else {}),
+        keyed({name: new} if new is not None else {}),
+        view="tree",
+        threshold_to_diff_deeper=0,
+    )
+    out: list[tuple[tuple[PathPart, ...], Action]] = []
+    for report, levels in diff.items():
+        for level in levels:
+            path = tuple(level.path(output_format="list"))
+            action: Action = _ACTIONS.get(report, "changed")
+            if path[-1] == "order" and action == "changed":
+                path, action = path[:-1], "moved"
+            out.append((path, action))
+    return tuple(out)
 
 
 _ACTIONS: dict[str, Action] = {
@@ -247,10 +318,11 @@ def _item(items: list[Any], key: str | None, part: PathPart) -> Any:
     return None
 
 
-def _is_major(path: tuple[PathPart, ...], policy: dict[str, str]) -> bool:
+@lru_cache(maxsize=8192)
+def _is_major(path: tuple[PathPart, ...], policy: Rules) -> bool:
     text = ".".join(str(p) for p in path)
     best, best_len = "major", -1
-    for pattern, klass in policy.items():
+    for pattern, klass in policy:
         if _matches(pattern, path, text) and _specificity(pattern) > best_len:
             best, best_len = klass, _specificity(pattern)
     return best == "major"
@@ -269,7 +341,7 @@ def _specificity(pattern: str) -> int:
     return 0 if pattern == "*" else len(pattern.split(".")) * 2 - pattern.count("*")
 
 
-def _pair_rewordings(changes: list[FieldChange], policy: dict[str, str]) -> list[FieldChange]:
+def _pair_rewordings(changes: list[FieldChange], policy: Rules) -> list[FieldChange]:
     """A text item removed and a similar one added in the same list is one item reworded."""
     out: list[FieldChange] = []
     removed = [

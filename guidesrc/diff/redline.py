@@ -17,14 +17,17 @@ its own token and whitespace runs are tokens. Readability comes from cleaning up
   follows punctuation and whitespace (``原件{+及复印件+}，`` rather than ``原{+件及复印+}件，``);
 * a change that touches a number grows to the whole number, Chinese numerals included
   (``[-二十-]{+十+}个工作日``, never ``[-二-]十个工作日``);
+* a lone ideograph left between a replacement and punctuation joins the replacement
+  (``[-本市户籍居民-]{+中国公民+}，`` rather than ``[-本市户籍居-]{+中国公+}民，``);
 * an equal run between two changes is folded into them when it is no longer than the changes on
   either side (the rule of diff-match-patch's semantic cleanup), so a reworded phrase reads as one
   replacement instead of confetti; runs that end a sentence (。；！？ or a line break) are never
   folded, so each sentence keeps its own changes.
 
-Inputs longer than :data:`LONG_INPUT_TOKENS` are first diffed sentence by sentence (split after
-。；！？ and line breaks), and only changed sentences are diffed token by token, because
-:class:`difflib.SequenceMatcher` is quadratic in the worst case.
+When the part between the common prefix and suffix is longer than :data:`LONG_INPUT_TOKENS`,
+it is first diffed sentence by sentence (split after 。；！？ and line breaks), and only changed
+sentences are diffed token by token, because :class:`difflib.SequenceMatcher` is quadratic in the
+worst case; a changed block that is still too long is shown as replaced whole.
 """
 
 from __future__ import annotations
@@ -98,7 +101,8 @@ def redline(old: str, new: str) -> list[Span]:
     """The changes that turn ``old`` into ``new``; deletions come before insertions."""
     hunks = _diff_tokens(tokenize(old), tokenize(new))
     hunks = _snap_numbers(_slide_pure_changes(hunks))
-    hunks = _fold_short_equals(_absorb_dangling(hunks))
+    # Folding can give a change a new edge (a folded run at the end of an empty side): snap again.
+    hunks = _snap_numbers(_fold_short_equals(_absorb_dangling(hunks)))
     return _to_spans(hunks)
 
 

@@ -3,10 +3,10 @@ comment, and as JSON for programs. Text fields get a word-level redline."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
+import orjson
 
 from guidesrc.compile import ORDERLESS
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
@@ -174,4 +174,4 @@ def _markdown_change(c: FieldChange, guide: GuideChange) -> str:
 def as_json(changes: ChangeSet) -> str:
     body = changes.as_dict()
     body["notices"] = [notice(g).as_dict() for g in changes.guides]
-    return json.dumps(body, ensure_ascii=False, indent=2)
+    return orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
