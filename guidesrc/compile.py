@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -102,27 +103,43 @@ class Catalogues:
 
 def compile_guide(guide: Guide, catalogues: Catalogues) -> dict[str, Any]:
     """The guide with every reference resolved. References must exist (``guides check``)."""
-    data = guide.model_dump(mode="json")
-    data["legal_basis"] = [catalogues.legal(i) for i in guide.legal_basis]
-    data["materials"] = [_material(req, catalogues) for req in data["materials"]]
-    for item in data["fees"]["items"]:
-        item["legal_basis"] = [catalogues.legal(i) for i in item["legal_basis"]]
-    data["places"] = [catalogues.office(i, guide.id) for i in guide.places]
-    data["faq"] = [catalogues.faq_entry(i) for i in guide.faq]
-    return {"format": COMPILED_FORMAT, **data}
+    return compile_data(guide.model_dump(mode="json"), catalogues)
+
+
+def compile_data(data: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:
+    """:func:`compile_guide` from a guide's validated data (``model_dump(mode="json")``).
+
+    ``data`` is not modified.
+    """
+    fees = data["fees"]
+    return {
+        "format": COMPILED_FORMAT,
+        **data,
+        "legal_basis": [catalogues.legal(i) for i in data["legal_basis"]],
+        "materials": [_material(req, catalogues) for req in data["materials"]],
+        "fees": {
+            **fees,
+            "items": [
+                {**item, "legal_basis": [catalogues.legal(i) for i in item["legal_basis"]]}
+                for item in fees["items"]
+            ],
+        },
+        "places": [catalogues.office(i, data["id"]) for i in data["places"]],
+        "faq": [catalogues.faq_entry(i) for i in data["faq"]],
+    }
 
 
 def _material(requirement: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:
-    material_id = requirement.pop("material")
-    entry = catalogues.materials[material_id]
-    basis_ids = list(dict.fromkeys([*entry.legal_basis, *requirement.pop("legal_basis")]))
+    entry = catalogues.materials[requirement["material"]]
+    basis_ids = list(dict.fromkeys([*entry.legal_basis, *requirement["legal_basis"]]))
+    own = {k: v for k, v in requirement.items() if k not in ("material", "legal_basis")}
     return {
-        "id": material_id,
+        "id": requirement["material"],
         "name": entry.name,
         "kind": entry.kind,
         "issuer": entry.issuer,
         "description": entry.description,
-        **requirement,
+        **own,
         "legal_basis": [catalogues.legal(i) for i in basis_ids],
     }
 
@@ -149,24 +166,15 @@ def canonical(compiled: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sorted(items: list[Any], ident: str | None) -> list[Any]:
-    if ident is None:
-        return sorted(items, key=_scalar_key)
-    return sorted(
-        items,
-        key=lambda item: (
-            _scalar_key(item.get(ident)) if isinstance(item, dict) else _scalar_key(item)
-        ),
-    )
+    # The schema makes every order-free list homogeneous (all text, or all numbers) and its
+    # identities text, so plain comparisons are enough.
+    if len(items) < 2:
+        return items
+    return sorted(items) if ident is None else sorted(items, key=itemgetter(ident))
 
 
-def _sorted_in(item: Any, name: str, ident: str | None) -> Any:
-    if not isinstance(item, dict) or not isinstance(item.get(name), list):
-        return item
-    return {**item, name: _sorted(item[name], ident)}
-
-
-def _scalar_key(value: Any) -> tuple[str, str]:
-    return (type(value).__name__, value if isinstance(value, str) else repr(value))
+def _sorted_in(item: dict[str, Any], name: str, ident: str | None) -> dict[str, Any]:
+    return {**item, name: _sorted(item[name], ident)} if item.get(name) else item
 
 
 def canonical_bytes(compiled: dict[str, Any]) -> bytes:

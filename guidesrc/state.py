@@ -13,7 +13,7 @@ import os
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Protocol
 
 import yaml_rs
@@ -39,6 +39,7 @@ from guidesrc.model.catalogues import (
 )
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
+from guidesrc.parsecache import ParseCache
 from guidesrc.yamlio import parse_bytes
 
 
@@ -177,16 +178,16 @@ class LibraryState:
     for; ``content_ids`` (git blob ids, or SHA-256 of the working tree's bytes) tell which did.
     """
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, cache: ParseCache | None = None) -> None:
         from guidesrc.check.analyse import load  # the models, only when a state is needed
         from guidesrc.yamlio import decode
 
         self._load, self._decode = load, decode
+        self._cache = cache
+        self._data: dict[str, dict[str, Any]] = {}
         self.tree = tree
         self.label = tree.label
-        self.guide_files: dict[str, str] = {
-            PurePosixPath(rel).stem: rel for rel in tree.guide_files()
-        }
+        self.guide_files: dict[str, str] = {_stem(rel): rel for rel in tree.guide_files()}
         self.content_ids = tree.content_ids(self.guide_files.values())
         self._bytes: dict[str, bytes] = {}
         self._guides: dict[str, Guide] = {}
@@ -243,16 +244,44 @@ class LibraryState:
             self._guides[guide_id] = guide
         return self._guides[guide_id]
 
+    def prefetch(self, guide_ids: Iterable[str]) -> None:
+        """Take what the parse cache has for these guides, and read the bytes of the rest."""
+        ids = [g for g in guide_ids if g in self.guide_files and g not in self._data]
+        if self._cache is not None:
+            keys = {self.content_ids[self.guide_files[g]]: g for g in ids}
+            for key, data in self._cache.get_many(keys).items():
+                self._data[keys[key]] = data
+        self.read(g for g in ids if g not in self._data)
+
+    def parsed_here(self) -> dict[str, dict[str, Any]]:
+        """Data validated in this process and not yet in the parse cache, by content id."""
+        return self._cache.pending() if self._cache is not None else {}
+
+    def remember(self, parsed: dict[str, dict[str, Any]]) -> None:
+        """Add data validated elsewhere (a worker process) to the parse cache."""
+        if self._cache is not None:
+            for content_id, data in parsed.items():
+                self._cache.put(content_id, data)
+
+    def data(self, guide_id: str) -> dict[str, Any]:
+        """The guide's validated data (``Guide.model_dump(mode="json")``)."""
+        if guide_id not in self._data:
+            self._data[guide_id] = self.guide(guide_id).model_dump(mode="json")
+            if self._cache is not None:
+                self._cache.put(self.content_ids[self.guide_files[guide_id]], self._data[guide_id])
+        return self._data[guide_id]
+
     def share(self, guide_id: str, other: LibraryState) -> None:
-        """Take ``other``'s parsed guide when the file is byte-for-byte the same here."""
+        """Take ``other``'s validated data for a guide whose file is byte-for-byte the same here."""
         rel, theirs = self.guide_files.get(guide_id), other.guide_files.get(guide_id)
         if (
             rel is not None
             and theirs is not None
-            and guide_id not in self._guides
+            and guide_id not in self._data
+            and guide_id in other._data
             and self.content_ids.get(rel) == other.content_ids.get(theirs)
         ):
-            self._guides[guide_id] = other.guide(guide_id)
+            self._data[guide_id] = other._data[guide_id]
 
     @property
     def guides(self) -> dict[str, Guide]:
@@ -261,11 +290,11 @@ class LibraryState:
         return {guide_id: self.guide(guide_id) for guide_id in sorted(self.guide_files)}
 
     def compiled(self, guide_id: str) -> dict[str, Any]:
-        from guidesrc.compile import compile_guide
+        from guidesrc.compile import compile_data
 
-        guide = self.guide(guide_id)
+        data = self.data(guide_id)
         try:
-            return compile_guide(guide, self.catalogues)
+            return compile_data(data, self.catalogues)
         except KeyError as exc:
             self._unresolved(self.guide_files[guide_id], str(exc.args[0]))
             raise  # not reached
@@ -276,9 +305,9 @@ def _stem(rel: str) -> str:
     return rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def load_state(tree: Tree) -> LibraryState:
+def load_state(tree: Tree, cache: ParseCache | None = None) -> LibraryState:
     """A library state to compare or publish; refuses catalogues that do not validate."""
-    return LibraryState(tree)
+    return LibraryState(tree, cache)
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -290,18 +319,5 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _entries(catalogue: object) -> dict:  # type: ignore[type-arg]
+def _entries(catalogue: BaseModel | None) -> dict[str, Any]:
     return dict(getattr(catalogue, "entries", {}))
-
-
-def is_git_work_tree(path: Path) -> bool:
-    return (
-        os.path.isdir(path)
-        and subprocess.run(
-            ["git", "rev-parse", "--is-inside-work-tree"],
-            cwd=path,
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-    )

@@ -70,7 +70,7 @@ def check_library(
     """Check the library at ``root``; ``jobs`` processes analyse changed files (default: one per CPU)."""
     layout = scan(root)
     sources = _read_all(layout)
-    cache = _Cache(layout.state_dir / CACHE_FILE, _code_fingerprint()) if use_cache else None
+    cache = _Cache(layout.state_dir / CACHE_FILE, code_fingerprint()) if use_cache else None
     cached = {
         rel: hit
         for rel, (_d, digest) in sources.items()
@@ -102,7 +102,7 @@ def library_facts(root: Path) -> LibraryFacts:
     """The facts `guides check` knows about every file (from the cache where it can)."""
     layout = scan(root)
     sources = _read_all(layout)
-    cache = _Cache(layout.state_dir / CACHE_FILE, _code_fingerprint())
+    cache = _Cache(layout.state_dir / CACHE_FILE, code_fingerprint())
     cached = {rel: hit for rel, (_d, digest) in sources.items() if (hit := cache.get(rel, digest))}
     fresh = _analyse_all(
         [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], None
@@ -289,7 +289,7 @@ def _locate(
     return sorted(out, key=Diagnostic.sort_key)
 
 
-def _code_fingerprint() -> str:
+def code_fingerprint() -> str:
     """Cached results are only valid for the code that produced them."""
     package = Path(guidesrc.__file__).resolve().parent
     digest = hashlib.sha256(guidesrc.__version__.encode())

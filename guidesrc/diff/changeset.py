@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import multiprocessing as mp
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -151,13 +153,49 @@ def change_set(
     rules: Rules = tuple({**DEFAULT_POLICY, **(policy or {})}.items())
     result = ChangeSet(old.label, new.label)
     candidates = _candidates(old, new)
-    old.read(candidates)  # one git process per state, not one per guide
-    new.read(candidates)
+    old.prefetch(candidates)  # one git process and one cache query per state, not one per guide
     for guide_id in candidates:
-        change = _compare(guide_id, old, new, rules)
-        if change is not None:
-            result.guides.append(change)
+        new.share(guide_id, old)  # the same bytes: the same validated data
+    new.prefetch(candidates)
+    result.guides = _compare_all(candidates, old, new, rules)
     return result
+
+
+#: Below this many guides to compare, worker processes cost more than they save.
+PARALLEL_MIN_GUIDES = 400
+_work: tuple[list[str], LibraryState, LibraryState, Rules] | None = None  # inherited by workers
+
+
+def _compare_all(
+    candidates: list[str], old: LibraryState, new: LibraryState, rules: Rules
+) -> list[GuideChange]:
+    workers = min(os.cpu_count() or 1, 8)
+    if (
+        workers < 2
+        or len(candidates) < PARALLEL_MIN_GUIDES
+        or "fork" not in mp.get_all_start_methods()
+    ):
+        return [c for g in candidates if (c := _compare(g, old, new, rules)) is not None]
+    global _work
+    _work = (candidates, old, new, rules)
+    step = -(-len(candidates) // (workers * 4))  # a few slices per worker balance the load
+    slices = [(start, start + step) for start in range(0, len(candidates), step)]
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_compare_slice, slices, chunksize=1)
+    finally:
+        _work = None
+    for _changes, parsed in parts:  # what the workers validated, for the parse cache
+        new.remember(parsed)
+    return [change for changes, _parsed in parts for change in changes]
+
+
+def _compare_slice(bounds: tuple[int, int]) -> tuple[list[GuideChange], dict[str, dict[str, Any]]]:
+    assert _work is not None
+    candidates, old, new, rules = _work
+    start, stop = bounds
+    changes = [c for g in candidates[start:stop] if (c := _compare(g, old, new, rules)) is not None]
+    return changes, {**old.parsed_here(), **new.parsed_here()}
 
 
 def _candidates(old: LibraryState, new: LibraryState) -> list[str]:
@@ -194,8 +232,8 @@ def changed_entries(old: LibraryState, new: LibraryState) -> set[str]:
 def _compare(
     guide_id: str, old: LibraryState, new: LibraryState, rules: Rules
 ) -> GuideChange | None:
-    new.share(guide_id, old)
     before = old.compiled(guide_id) if guide_id in old.guide_files else None
+    new.share(guide_id, old)  # parsed once when the file did not change
     after = new.compiled(guide_id) if guide_id in new.guide_files else None
     old_hash = content_hash(before) if before else None
     new_hash = content_hash(after) if after else None
