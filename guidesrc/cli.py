@@ -117,18 +117,21 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
 def diff(
     library: Path, base: str | None, head: str | None, fmt: str, exit_code: bool, color: bool | None
 ) -> None:
+    from guidesrc.check.engine import code_fingerprint
     from guidesrc.diff import render
     from guidesrc.diff.changeset import change_set
-    from guidesrc.library import find_root
+    from guidesrc.library import STATE_DIR, find_root
+    from guidesrc.parsecache import ParseCache
     from guidesrc.state import GitTree, WorkingTree, load_state
 
     root = find_root(library)
     base_tree = GitTree(root, base or "HEAD")
     head_tree = GitTree(root, head) if head else WorkingTree(root, label=_("working tree"))
-    new = load_state(head_tree)
-    changes = change_set(
-        load_state(base_tree), new, new.config.change_policy if new.config else None
-    )
+    cache = ParseCache(root / STATE_DIR, code_fingerprint())
+    new = load_state(head_tree, cache)
+    policy = new.config.change_policy if new.config else None
+    changes = change_set(load_state(base_tree, cache), new, policy)
+    cache.flush()
     if fmt == "json":
         click.echo(render.as_json(changes))
     elif fmt == "markdown":

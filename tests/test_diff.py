@@ -306,3 +306,29 @@ def test_pre_commit_hooks_name_real_commands() -> None:
         program, command = hook["entry"].split()
         assert program == "guides"
         assert invoke(command, "--help").exit_code == 0
+
+
+def test_worker_processes_give_the_same_change_set(repo: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guidesrc.diff import changeset
+
+    repo.edit("catalogues/offices.yaml", "        hours: 8:30–12:00，14:00–17:30\n", "        hours: 8:30–11:30，14:00–17:30\n")
+    one = diff_json(repo)
+    monkeypatch.setattr(changeset, "PARALLEL_MIN_GUIDES", 1)
+    assert diff_json(repo) == one
+    assert len(one["guides"]) == 4
+
+
+def test_parse_cache_is_only_an_optimisation(repo: Library) -> None:
+    repo.edit(H, "promised_time_limit: {value: 10, unit: 工作日}", "promised_time_limit: {value: 5, unit: 工作日}")
+    first = diff_json(repo)
+    cache = repo.root / ".guides" / "cache" / "guides.sqlite"
+    assert cache.stat().st_size > 0
+    assert diff_json(repo) == first  # from the cache
+    cache.write_bytes(b"this is not a database")
+    assert diff_json(repo) == first
+    cache.unlink()
+    cache.parent.chmod(0o500)
+    try:
+        assert diff_json(repo) == first
+    finally:
+        cache.parent.chmod(0o700)
