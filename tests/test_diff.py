@@ -332,3 +332,14 @@ def test_parse_cache_is_only_an_optimisation(repo: Library) -> None:
         assert diff_json(repo) == first
     finally:
         cache.parent.chmod(0o700)
+
+
+def test_where_used_follows_legal_bases_through_materials(example: Library) -> None:
+    run = invoke("where-used", "huji-gaige-yijian", "--library", str(example.root))
+    assert run.lines == [f"{H}\t夫妻投靠户口迁入"]
+    assert run.stderr == "1 个办事指南使用了 huji-gaige-yijian\n"
+
+
+def test_where_used_unknown_entry(example: Library) -> None:
+    run = invoke("where-used", "no-such-entry", "--library", str(example.root))
+    assert (run.exit_code, run.stderr) == (2, "错误：目录中没有“no-such-entry”\n")
