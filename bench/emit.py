@@ -21,6 +21,7 @@ _BAD_FIRST = set("-?:,[]{}#&*!|>'\"%@` +.")
 _FLOW_INDICATORS = set(",[]{}")
 _FLOW_WIDTH = 64  # a flow collection longer than this is written as a block
 _FLOW_ITEM = 20  # lists of longer items (conditions, notes) are always blocks
+_FLOW_KEYS = 2  # mappings of more fields are always blocks, as editors write them
 
 
 def dump(doc: Mapping[str, Any], header: str | None = None) -> str:
@@ -65,7 +66,7 @@ def _flow(value: Any) -> str | None:
             return None
         text = "[" + ", ".join(scalar(v, flow=True) for v in value) + "]"
     elif isinstance(value, Mapping):
-        if not all(_is_scalar(v) for v in value.values()):
+        if len(value) > _FLOW_KEYS or not all(_is_scalar(v) for v in value.values()):
             return None
         text = "{" + ", ".join(f"{k}: {scalar(v, flow=True)}" for k, v in value.items()) + "}"
     else:

@@ -154,11 +154,13 @@ def measure(rows: list[dict[str, Any]]) -> Shape:
     names = Counter(name for m in materials for name in m)
     object_lists = [[o for o in (r.get("service_object_name") or []) if o in _SERVICE_OBJECT_BY_NAME]
                     for r in rows]  # fmt: skip
-    conditions = [len(c) for r in rows if _is_text(c := r.get("accept_standard"))]
+    conditions = [len(r["accept_standard"]) for r in rows if _is_text(r.get("accept_standard"))]
     return Shape(
         source=f"real data ({len(rows)} guides)",
         material_counts=dict(counts),
-        item_types=_count(_ITEM_TYPE_BY_NAME.get(r.get("TASK_TYPE_TEXT") or "", "10") for r in rows),
+        item_types=_count(
+            _ITEM_TYPE_BY_NAME.get(r.get("TASK_TYPE_TEXT") or "", "10") for r in rows
+        ),
         condition_lengths=_count(conditions),
         time_limits=_time_limits(rows),
         department_sizes=_count(Counter(r.get("DEPT_NAME") for r in rows).values()),

@@ -66,7 +66,20 @@ BUREAUS = [
     Bureau("shuiwuju", "税务局", ("发票领用", "纳税人登记", "税收优惠备案", "完税证明开具", "涉税信息查询")),
 ]  # fmt: skip
 
-_ACTIONS = ("", "核发", "变更", "延续", "注销", "补办", "申请", "审核", "确认", "查询", "换发", "迁移")
+_ACTIONS = (
+    "",
+    "核发",
+    "变更",
+    "延续",
+    "注销",
+    "补办",
+    "申请",
+    "审核",
+    "确认",
+    "查询",
+    "换发",
+    "迁移",
+)
 _QUALIFIERS = (
     "", "（新办）", "（个人申请）", "（单位申请）", "（跨区办理）", "（变更法定代表人）",
     "（委托办理）", "（遗失补领）", "（到期换证）", "（简易程序）",
@@ -115,27 +128,37 @@ _SUBJECTS = (
 _REQUIREMENTS = (
     "具有完全民事行为能力", "具有与所申请事项相适应的场所、设施和设备", "有健全的管理制度和安全措施",
     "近三年内无严重违法失信记录", "已依法取得营业执照", "配备符合规定的专业技术人员",
-    "按规定缴纳相关费用", "所提交的材料真实、完整、有效", "符合国家产业政策和本市规划要求",
+    "已按规定缴纳相关费用", "提交的材料真实、完整、有效", "符合国家产业政策和本市规划要求",
     "未被列入经营异常名录或者严重违法失信名单", "已取得相关行政许可", "从业人员经培训合格",
     "符合国家标准和技术规范的要求", "在本市有固定的经营场所", "有明确的服务范围和收费标准",
-    "具备相应的资金和偿付能力", "法律、法规规定的其他条件", "申请事项属于本机关管辖范围",
+    "具备相应的资金和偿付能力", "符合法律、法规规定的其他条件", "申请事项属于本机关管辖范围",
 )  # fmt: skip
 _NUMBERS = "零一二三四五六七八九"
 
 _STEP_TEXT = {
-    "申请": ("申请人通过窗口或网上办事大厅提交申请材料", "申请人按照申请材料清单准备材料并提出申请"),
+    "申请": ("申请人通过窗口或网上办事大厅提交申请材料", "申请人按照申请材料清单准备材料并提出申请",
+             "网上申请的，上传材料的电子文件，并对材料的真实性作出承诺"),
     "受理": ("窗口工作人员核验申请材料，材料齐全、符合法定形式的当场受理",
-             "材料不齐全或者不符合法定形式的，一次性告知申请人需要补正的全部内容"),
-    "审查": ("承办机构对申请材料进行审查，必要时组织现场核查", "审查人员提出审查意见并报送审批"),
-    "决定": ("作出准予或者不予许可的书面决定", "不予批准的，书面说明理由并告知申请人依法享有的权利"),
-    "办结": ("窗口当场办结并告知申请人办理结果", "办理结果通过短信或者网上办事大厅告知申请人"),
-    "送达": ("申请人可到窗口领取办理结果，也可选择免费邮寄送达", "电子证照同步推送至申请人账户"),
+             "材料不齐全或者不符合法定形式的，一次性告知申请人需要补正的全部内容",
+             "不属于本机关职权范围的，不予受理并告知申请人向有关机关申请"),
+    "审查": ("承办机构对申请材料进行审查，必要时组织现场核查", "审查人员提出审查意见并报送审批",
+             "需要听证、检验、检测或者专家评审的，书面告知申请人所需时间"),
+    "决定": ("作出准予或者不予许可的书面决定", "不予批准的，书面说明理由并告知申请人依法享有的权利",
+             "决定结果在网上办事大厅同步公开，申请人可凭受理编号查询"),
+    "办结": ("窗口当场办结并告知申请人办理结果", "办理结果通过短信或者网上办事大厅告知申请人",
+             "申请人对办理结果有异议的，可以向窗口负责人反映"),
+    "送达": ("申请人可到窗口领取办理结果，也可选择免费邮寄送达", "电子证照同步推送至申请人账户",
+             "委托他人领取的，受托人须出示授权委托书和本人身份证明"),
 }  # fmt: skip
 _MATERIAL_NOTES = (
     "提供原件核验，复印件应注明“与原件一致”并由申请人签字。", "须加盖申请单位公章。",
     "应在有效期内。", "委托他人办理的，还须提供受托人的身份证明。", "A4 纸打印，一式两份。",
     "内容应当真实、完整，涂改无效。", "已通过电子证照库共享的，可免于提交。",
     "境外形成的材料须经公证认证，并附中文译本。", "表格可在窗口领取，也可在网上办事大厅下载。",
+)  # fmt: skip
+_TIME_LIMIT_NOTES = (
+    "不含补正材料、现场核查和专家评审所需时间。", "不含公示、听证和公告时间。",
+    "自受理之日起计算，不含申请人补正材料的时间。", "需要检验、检测、鉴定的，所需时间不计算在内。",
 )  # fmt: skip
 _FAQ_QUESTIONS = (
     "办理{name}需要本人到场吗？", "{name}的办理时限是多久？", "{name}可以网上申请吗？",
@@ -218,24 +241,32 @@ class Writer:
         return f"{self.pick(_SUBJECTS)}{self.pick(_REQUIREMENTS)}"
 
     def conditions(self, length: int) -> list[str]:
-        """Acceptance conditions of about ``length`` characters in all, one to four items."""
-        items: list[str] = []
-        total = 0
-        while total < length and len(items) < 4:
-            parts = [self.pick(_SUBJECTS) + "应当" + self.pick(_REQUIREMENTS)]
-            while total + sum(map(len, parts)) < length * (len(items) + 1) / 4 and len(parts) < 4:
-                parts.append(self.pick(_REQUIREMENTS))
-            text = "，".join(parts) + "。"
-            items.append(text)
-            total += len(text)
+        """Acceptance conditions of about ``length`` characters in all, one item per ~50."""
+        count = max(1, min(8, round(length / 50)))
+        items = []
+        for _ in range(count):
+            parts = [self.pick(_SUBJECTS) + self.pick(_REQUIREMENTS)]
+            while sum(map(len, parts)) + len(parts) < length / count and len(parts) < 5:
+                requirement = self.pick(_REQUIREMENTS)
+                if requirement not in parts[0] and requirement not in parts:
+                    parts.append(requirement)
+            items.append("，".join(parts) + "。")
         return items
 
     def step(self, name: str) -> str:
-        first, second = _STEP_TEXT[name]
-        return f"{first}；{second}。" if self.rng.random() < 0.6 else f"{first}。"
+        parts = _STEP_TEXT[name]
+        return "；".join(parts[: self.rng.choice((1, 2, 2, 3))]) + "。"
 
     def material_note(self) -> str:
-        return self.pick(_MATERIAL_NOTES)
+        note = self.pick(_MATERIAL_NOTES)
+        if self.rng.random() < 0.5:
+            other = self.pick(_MATERIAL_NOTES)
+            if other != note:
+                note += other
+        return note
+
+    def time_limit_note(self) -> str:
+        return self.pick(_TIME_LIMIT_NOTES)
 
     def sentence(self) -> str:
         return f"{self.clause()}，{self.pick(_REQUIREMENTS)}。"
@@ -246,37 +277,62 @@ class Writer:
 
     def legal_title(self, level: str, bureau: Bureau) -> tuple[str, str, str | None]:
         """(title, issuer, document number) of a legal basis at ``level``."""
-        topic = self.pick(_LAW_TOPICS)
+        law_topic = self.pick(_LAW_TOPICS)
+        topic = law_topic if self.rng.random() < 0.5 else self.pick(bureau.topics)
         year = self.rng.randint(1995, 2023)
         number = self.rng.randint(1, 799)
         if level == "法律":
-            return f"《中华人民共和国{topic}法》", "全国人民代表大会常务委员会", None
+            return f"《中华人民共和国{law_topic}法》", "全国人民代表大会常务委员会", None
         if level == "行政法规":
-            return f"《{topic}管理条例》", "国务院", f"国务院令第 {number} 号"
+            title = self.pick(("《{}条例》", "《{}管理条例》", "《{}实施条例》")).format(topic)
+            return title, "国务院", f"国务院令第 {number} 号"
         if level == "部门规章":
-            return f"《{topic}管理办法》", self.pick(_MINISTRIES), f"部令〔{year}〕第 {number % 60 + 1} 号"
+            title = self.pick(("《{}管理办法》", "《{}实施细则》", "《{}监督管理规定》")).format(
+                topic
+            )
+            return title, self.pick(_MINISTRIES), f"部令〔{year}〕第 {number % 60 + 1} 号"
         if level == "地方性法规":
-            return f"《{PROVINCE}{topic}条例》", f"{PROVINCE}人民代表大会常务委员会", None
+            pattern = self.pick(
+                ("《{p}{t}条例》", "《{p}{t}管理条例》", "《{p}实施〈{t}条例〉办法》")
+            )
+            title = pattern.format(p=PROVINCE, t=topic)
+            return title, f"{PROVINCE}人民代表大会常务委员会", None
         if level == "地方政府规章":
-            return f"《{CITY}{topic}管理规定》", f"{CITY}人民政府", f"{CITY}人民政府令第 {number} 号"
-        topic = self.pick(bureau.topics)
-        issuer = CITY + bureau.name
-        return f"《关于规范{topic}工作的通知》", issuer, f"示{bureau.name[:1]}〔{year}〕{number} 号"
+            title = self.pick(("《{c}{t}管理规定》", "《{c}{t}办法》", "《{c}{t}实施办法》"))
+            return (
+                title.format(c=CITY, t=topic),
+                f"{CITY}人民政府",
+                f"{CITY}人民政府令第 {number} 号",
+            )
+        pattern = self.pick(
+            (
+                "《关于规范{t}工作的通知》",
+                "《关于进一步做好{t}工作的通知》",
+                "《{c}{t}办理规程》",
+                "《关于优化{t}服务的实施意见》",
+            )
+        )
+        title = pattern.format(c=CITY, t=self.pick(bureau.topics))
+        return title, CITY + bureau.name, f"示{bureau.name[:1]}〔{year}〕{number} 号"
 
     def article(self) -> str:
         return f"第{chinese_number(self.rng.randint(1, 120))}条"
 
     def office_place(self, index: int) -> tuple[str, str]:
         """(name, address) of a service hall: the city centre, district centres, then streets."""
-        road = self.pick(("民生", "和平", "新华", "建设", "东风", "朝阳", "长安", "光明", "青年", "文化"))
+        road = self.pick(
+            ("民生", "和平", "新华", "建设", "东风", "朝阳", "长安", "光明", "青年", "文化")
+        )
         address_no = self.rng.randint(1, 300)
         if index < len(REGIONS):
             region = REGIONS[index][1]
             return f"{region}政务服务中心", f"{region}{road}路 {address_no} 号"
         region = REGIONS[1 + index % (len(REGIONS) - 1)][1]
-        street = self.pick(("和平", "幸福", "团结", "友谊", "胜利", "光华", "振兴", "翠湖", "云山", "锦江"))
+        street = self.pick(
+            ("和平", "幸福", "团结", "友谊", "胜利", "光华", "振兴", "翠湖", "云山", "锦江")
+        )
         street += self.pick(("街道", "镇", "社区"))
-        return f"{region}{street}便民服务中心（{chinese_number(index)}）", f"{region}{road}路 {address_no} 号"
+        return f"{region}{street}便民服务中心", f"{region}{road}路 {address_no} 号"
 
     def transport(self) -> str:
         line = self.rng.randint(1, 99)
