@@ -308,10 +308,16 @@ def test_pre_commit_hooks_name_real_commands() -> None:
         assert invoke(command, "--help").exit_code == 0
 
 
-def test_worker_processes_give_the_same_change_set(repo: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_processes_give_the_same_change_set(
+    repo: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from guidesrc.diff import changeset
 
-    repo.edit("catalogues/offices.yaml", "        hours: 8:30–12:00，14:00–17:30\n", "        hours: 8:30–11:30，14:00–17:30\n")
+    repo.edit(
+        "catalogues/offices.yaml",
+        "        hours: 8:30–12:00，14:00–17:30\n",
+        "        hours: 8:30–11:30，14:00–17:30\n",
+    )
     one = diff_json(repo)
     monkeypatch.setattr(changeset, "PARALLEL_MIN_GUIDES", 1)
     assert diff_json(repo) == one
@@ -319,7 +325,11 @@ def test_worker_processes_give_the_same_change_set(repo: Library, monkeypatch: p
 
 
 def test_parse_cache_is_only_an_optimisation(repo: Library) -> None:
-    repo.edit(H, "promised_time_limit: {value: 10, unit: 工作日}", "promised_time_limit: {value: 5, unit: 工作日}")
+    repo.edit(
+        H,
+        "promised_time_limit: {value: 10, unit: 工作日}",
+        "promised_time_limit: {value: 5, unit: 工作日}",
+    )
     first = diff_json(repo)
     cache = repo.root / ".guides" / "cache" / "guides.sqlite"
     assert cache.stat().st_size > 0
@@ -343,3 +353,32 @@ def test_where_used_follows_legal_bases_through_materials(example: Library) -> N
 def test_where_used_unknown_entry(example: Library) -> None:
     run = invoke("where-used", "no-such-entry", "--library", str(example.root))
     assert (run.exit_code, run.stderr) == (2, "错误：目录中没有“no-such-entry”\n")
+
+
+def test_release_notice_gathers_every_guide(repo: Library) -> None:
+    repo.edit(
+        "catalogues/offices.yaml",
+        "        hours: 8:30–12:00，14:00–17:30\n",
+        "        hours: 8:30–11:30，14:00–17:30\n",
+    )
+    release = diff_json(repo)["release_notice"]
+    assert release["summary"] == "本次调整办事指南 4 项（变更 4 项）。"
+    lines = release["text"].splitlines()
+    assert lines[:2] == ["办事指南变更公告", "本次调整办事指南 4 项（变更 4 项）。"]
+    assert lines[2].startswith("一、出生登记：办理地点：")
+    assert lines[5].startswith("四、临时居民身份证")
+
+
+def test_chinese_ordinals() -> None:
+    from guidesrc.diff.notice import _ordinal
+
+    assert [_ordinal(n) for n in (1, 9, 10, 11, 20, 42, 99, 100)] == [
+        "一",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "四十二",
+        "九十九",
+        "100",
+    ]

@@ -106,6 +106,69 @@ def notices(changes: ChangeSet) -> list[Notice]:
     return [notice(g) for g in changes.guides]
 
 
+@dataclass(frozen=True, slots=True)
+class ReleaseNotice:
+    """One notice for a whole release: every guide's notice under a summary."""
+
+    notices: tuple[Notice, ...]
+
+    @property
+    def summary(self) -> str:
+        counts = {
+            s: sum(n.status == s for n in self.notices) for s in ("added", "removed", "changed")
+        }
+        parts = [f"{label} {counts[s]} 项" for s, label in _RELEASE_PARTS if counts[s]]
+        return f"本次调整办事指南 {len(self.notices)} 项（{'、'.join(parts)}）。"
+
+    def text(self) -> str:
+        lines = ["办事指南变更公告", self.summary]
+        lines += [
+            f"{_ordinal(n)}、{x.name}：{x.text()}" for n, x in enumerate(self.notices, start=1)
+        ]
+        return "\n".join(lines) + "\n"
+
+    def markdown(self) -> str:
+        lines = ["## 办事指南变更公告", "", md_escape(self.summary)]
+        for n, x in enumerate(self.notices, start=1):
+            lines += ["", f"### {_ordinal(n)}、{md_escape(x.name)}", "", md_escape(x.text())]
+        return "\n".join(lines) + "\n"
+
+    def html(self) -> str:
+        items = "".join(
+            f"<li><h3>{html.escape(x.name)}</h3><p>{html.escape(x.text())}</p></li>"
+            for x in self.notices
+        )
+        return (
+            '<article class="release-notice" lang="zh-CN"><h2>办事指南变更公告</h2>'
+            f"<p>{html.escape(self.summary)}</p><ol>{items}</ol></article>"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary,
+            "text": self.text(),
+            "guides": [x.guide for x in self.notices],
+        }
+
+
+_RELEASE_PARTS = (("changed", "变更"), ("added", "新增"), ("removed", "取消"))
+_DIGITS = "零一二三四五六七八九"
+
+
+def _ordinal(n: int) -> str:
+    """1 → 一, 12 → 十二, 40 → 四十; beyond 99 the digits themselves."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+def release_notice(changes: ChangeSet) -> ReleaseNotice:
+    return ReleaseNotice(tuple(notices(changes)))
+
+
 def notice(change: GuideChange) -> Notice:
     grouped: dict[str, list[FieldChange]] = {}
     for c in change.changes:
