@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from guidesrc.check.engine import CACHE_FILE, check_library
+from guidesrc.check.engine import CACHE_FILE, LAST_FILE, check_library
 from tests.conftest import GUIDE, Library
 
 
@@ -47,8 +47,8 @@ def test_catalogue_change_rechecks_cross_file_rules_without_reanalysing_guides(
 
 def test_damaged_cache_is_rebuilt(library: Library) -> None:
     check_library(library.root)
-    cache = library.root / ".guides" / CACHE_FILE
-    cache.write_bytes(b"not a pickle")
+    for name in (CACHE_FILE, LAST_FILE):
+        (library.root / ".guides" / name).write_bytes(b"not a pickle")
     report = check_library(library.root)
     assert report.analysed == report.files
     assert check_library(library.root).analysed == 0
@@ -85,3 +85,43 @@ def test_worker_processes_find_exactly_what_one_process_finds(library: Library) 
     assert two.analysed == one.analysed == PARALLEL_MIN_FILES + 16
     assert two.diagnostics == one.diagnostics
     assert [d.rule for d in one.diagnostics] == ["immediate-case"] * 9
+
+
+def test_unchanged_library_reuses_the_last_report_until_something_changes(library: Library) -> None:
+    library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
+    first = library.check()
+    again = library.check()
+    assert again.lines == first.lines and again.exit_code == first.exit_code == 1
+    assert library.check("--strict").exit_code == 1
+    library.write("files/new-form.pdf", b"%PDF-1.7")  # an attachment counts as a change
+    report = check_library(library.root)
+    assert report.analysed == 0  # no source file changed: per-file results from the cache
+    assert [d.rule for d in report.diagnostics] == ["immediate-case"]
+
+
+def test_last_report_is_not_reused_on_another_day(library: Library) -> None:
+    import datetime as dt
+
+    library.edit(
+        "catalogues/legal-bases.yaml",
+        "    in_force_from: 2004-01-01\n  shenfenzheng-gongbenfei",
+        "    in_force_from: 2099-01-01\n  shenfenzheng-gongbenfei",
+    )
+    assert check_library(library.root).errors == 3
+    later = check_library(library.root, today=dt.date(2099, 6, 1))
+    assert later.errors == 0
+
+
+def test_last_report_from_yesterday_is_not_trusted(library: Library) -> None:
+    import datetime as dt
+    import pickle
+
+    library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
+    check_library(library.root)
+    path = library.root / ".guides" / LAST_FILE
+    key, timezone, made_on, report = pickle.loads(path.read_bytes())
+    report.diagnostics = []  # a doctored report: if it were reused, no error would show
+    path.write_bytes(pickle.dumps((key, timezone, made_on, report)))
+    assert check_library(library.root).errors == 0
+    path.write_bytes(pickle.dumps((key, timezone, made_on - dt.timedelta(days=1), report)))
+    assert check_library(library.root).errors == 1

@@ -39,6 +39,7 @@ from guidesrc.library import (
 )
 
 CACHE_FILE = "cache/check.pickle"
+LAST_FILE = "cache/check-last.pickle"
 _CODE_DIRS = ("model", "check")
 _CODE_FILES = ("yamlio.py", "diagnostics.py")
 
@@ -70,7 +71,13 @@ def check_library(
     """Check the library at ``root``; ``jobs`` processes analyse changed files (default: one per CPU)."""
     layout = scan(root)
     sources = _read_all(layout)
-    cache = _Cache(layout.state_dir / CACHE_FILE, code_fingerprint()) if use_cache else None
+    fingerprint = code_fingerprint()
+    key = _state_key(fingerprint, sources, layout.files, today)
+    last = _LastReport(layout.state_dir / LAST_FILE) if use_cache else None
+    if last is not None and (report := last.get(key)) is not None:
+        return _strict(report, strict)  # nothing changed since the last check
+
+    cache = _Cache(layout.state_dir / CACHE_FILE, fingerprint) if use_cache else None
     cached = {
         rel: hit
         for rel, (_d, digest) in sources.items()
@@ -90,12 +97,65 @@ def check_library(
     diagnostics += _missing_catalogues(sources)
     if not layout.guides:
         diagnostics.append(_empty_library())
-    facts = _library_facts(layout, results, today or _today(config.timezone if config else None))
+    timezone = config.timezone if config else None
+    facts = _library_facts(layout, results, today or _today(timezone))
     diagnostics += library_rules(facts)
 
     levels = config.rules if config else {}
-    report.diagnostics = _locate(root, sources, _apply_levels(diagnostics, levels, strict))
-    return report
+    report.diagnostics = _locate(root, sources, _apply_levels(diagnostics, levels, strict=False))
+    if last is not None:
+        last.save(key, timezone, today, report)
+    return _strict(report, strict)
+
+
+def _strict(report: CheckReport, strict: bool) -> CheckReport:
+    if not strict:
+        return report
+    return replace(report, diagnostics=_apply_levels(report.diagnostics, {}, strict=True))
+
+
+def _state_key(
+    fingerprint: str,
+    sources: dict[str, tuple[bytes, str]],
+    files: frozenset[str],
+    today: dt.date | None,
+) -> str:
+    """What a check's result depends on: the code, every source file, the attachments."""
+    digest = hashlib.sha256(fingerprint.encode())
+    for rel in sorted(sources):
+        digest.update(f"{rel}\0{sources[rel][1]}\n".encode())
+    for rel in sorted(files):
+        digest.update(f"{rel}\n".encode())
+    digest.update(str(today).encode())
+    return digest.hexdigest()
+
+
+class _LastReport:
+    """The last report, with the state it was made from: a re-check of an unchanged library
+    needs neither the per-file cache nor the library rules. The date it was made on is part of
+    it (rules about laws in force depend on the date)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, key: str) -> CheckReport | None:
+        try:
+            with self.path.open("rb") as fh:
+                stored = pickle.load(fh)
+            stored_key, timezone, made_on, report = stored
+        except Exception:
+            return None
+        if stored_key != key or made_on != _today(timezone) or not isinstance(report, CheckReport):
+            return None
+        return replace(report, analysed=0)
+
+    def save(
+        self, key: str, timezone: str | None, today: dt.date | None, report: CheckReport
+    ) -> None:
+        made_on = _today(timezone)
+        if today is not None:
+            return  # a report for another day is not kept
+        _write_atomic(self.path, (key, timezone, made_on, report))
 
 
 def library_facts(root: Path) -> LibraryFacts:
@@ -327,11 +387,20 @@ class _Cache:
         return hit[1] if hit is not None and hit[0] == digest else None
 
     def save(self, entries: dict[str, tuple[str, FileResult]]) -> None:
+        _write_atomic(self.path, {"fingerprint": self.fingerprint, "entries": entries})
+
+
+def _write_atomic(path: Path, value: object) -> None:
+    """Pickle ``value`` to ``path`` so that readers see the old file or the new one, never half."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".check-", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"fingerprint": self.fingerprint, "entries": entries}, fh, protocol=5)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only library still checks; it is only slower next time
+                pickle.dump(value, fh, protocol=5)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError:
+        pass  # a read-only library still checks; it is only slower next time

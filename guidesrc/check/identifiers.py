@@ -17,11 +17,12 @@ MOBILE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
 # Byte-level prefilter (a few microseconds for a 4 KB guide, where the precise patterns above take
 # ~100): keep digits and X, blank everything else, and look at the lengths of the digit runs.
 _DIGITS_ONLY = bytes(c if 48 <= c <= 57 or c in b"Xx" else 32 for c in range(256))
+_CANDIDATE_LENGTHS = frozenset((11, 17, 18))  # a mobile number; an ID number without/with its X
 
 
 def may_hold_personal_numbers(data: bytes) -> bool:
     """False when ``data`` surely holds no mobile or ID number (true may be a false alarm)."""
-    return any(len(run) in (11, 17, 18) for run in data.translate(_DIGITS_ONLY).split())
+    return not _CANDIDATE_LENGTHS.isdisjoint(map(len, data.translate(_DIGITS_ONLY).split()))
 
 
 def is_id_number(candidate: str) -> bool:
