@@ -92,6 +92,11 @@ def test_condition_reworded_is_one_change(repo: Library) -> None:
     repo.edit(H, old, new)
     body = diff_json(repo)
     assert scalar_changes(only_guide(body)) == [(f"conditions.{old}", "changed", old, new, "major")]
+    assert only_guide(body)["changes"][0]["redline"] == [
+        ["equal", "被投靠方在示例市有合法稳定住所"],
+        ["insert", "（含租赁）"],
+        ["equal", "，申请迁入该住所落户。"],
+    ]
     assert body["notices"][0]["text"] == f"受理条件：“{old[:-1]}”修改为“{new[:-1]}”。" + TAIL
 
 

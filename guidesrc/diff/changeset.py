@@ -75,13 +75,18 @@ class FieldChange:
         return str(self.path[0])
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "path": ".".join(str(p) for p in self.path),
             "action": self.action,
             "old": self.old,
             "new": self.new,
             "class": "major" if self.major else "minor",
         }
+        if isinstance(self.old, str) and isinstance(self.new, str):
+            from guidesrc.diff.redline import redline
+
+            body["redline"] = [[span.op, span.text] for span in redline(self.old, self.new)]
+        return body
 
 
 @dataclass(slots=True)
