@@ -17,7 +17,7 @@ import multiprocessing as mp
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,13 @@ def check_library(
     )
     results = {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}
     report = CheckReport(guides=len(layout.guides), files=len(sources), analysed=len(fresh))
-    if cache is not None and fresh:
-        cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
+    saving = _in_background(
+        lambda: (
+            cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
+            if cache is not None and fresh
+            else None
+        )
+    )
 
     diagnostics = [d for result in results.values() for d in result.diagnostics]
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
@@ -105,6 +110,7 @@ def check_library(
     report.diagnostics = _locate(root, sources, _apply_levels(diagnostics, levels, strict=False))
     if last is not None:
         last.save(key, timezone, today, report)
+    saving()
     return _strict(report, strict)
 
 
@@ -388,6 +394,29 @@ class _Cache:
 
     def save(self, entries: dict[str, tuple[str, FileResult]]) -> None:
         _write_atomic(self.path, {"fingerprint": self.fingerprint, "entries": entries})
+
+
+def _in_background(work: Callable[[], None]) -> Callable[[], None]:
+    """Run ``work`` (writing a cache) in a forked process while this one goes on; the returned
+    function waits for it. Where fork is missing, or fails, ``work`` runs here and now."""
+    if not hasattr(os, "fork"):
+        work()
+        return lambda: None
+    try:
+        pid = os.fork()
+    except OSError:
+        work()
+        return lambda: None
+    if pid == 0:  # the child: write, and leave without running the parent's clean-up
+        try:
+            work()
+        finally:
+            os._exit(0)
+
+    def wait() -> None:
+        os.waitpid(pid, 0)
+
+    return wait
 
 
 def _write_atomic(path: Path, value: object) -> None:
