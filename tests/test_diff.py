@@ -387,3 +387,20 @@ def test_chinese_ordinals() -> None:
         "九十九",
         "100",
     ]
+
+
+def test_inserting_a_step_moves_no_other_and_a_swap_is_one_move(repo: Library) -> None:
+    step = "  - name: 预约\n    description: 申请人通过网上办事大厅预约办理时间。\n"
+    repo.edit(H, "procedure:\n", "procedure:\n" + step)
+    changes = only_guide(diff_json(repo))["changes"]
+    assert [(c["path"], c["action"]) for c in changes] == [("procedure.预约", "added")]
+    repo.edit(H, "procedure:\n" + step, "procedure:\n")
+    text = repo.read(H)
+    first = text[text.index("  - name: 受理\n") : text.index("  - name: 审查\n")]
+    second = text[text.index("  - name: 审查\n") : text.index("  - name: 决定\n")]
+    repo.write(H, text.replace(first + second, second + first))
+    body = diff_json(repo)
+    assert [(c["path"], c["action"], c["class"]) for c in only_guide(body)["changes"]] == [
+        ("procedure.审查", "moved", "major")
+    ]
+    assert body["notices"][0]["text"] == "办理流程：调整“审查”环节的顺序。" + TAIL

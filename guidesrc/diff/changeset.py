@@ -83,9 +83,7 @@ class FieldChange:
             "class": "major" if self.major else "minor",
         }
         if isinstance(self.old, str) and isinstance(self.new, str):
-            from guidesrc.diff.redline import redline
-
-            body["redline"] = [[span.op, span.text] for span in redline(self.old, self.new)]
+            body["redline"] = [list(span) for span in _redline(self.old, self.new)]
         return body
 
 
@@ -271,13 +269,59 @@ def field_changes(
     for name in before.keys() | after.keys():
         if name == "format" or before.get(name) == after.get(name):
             continue
-        for path, action in _field_diff(name, _frozen(before.get(name)), _frozen(after.get(name))):
+        for path, action in _differences(name, before.get(name), after.get(name)):
             old = None if action == "added" else lookup(before, path)
             new = None if action == "removed" else lookup(after, path)
             raw.append(FieldChange(path, action, old, new, _is_major(path, policy)))
     yield from sorted(
         _pair_rewordings(raw, policy), key=lambda c: (_field_rank(c.field), _path_key(c.path))
     )
+
+
+def _differences(
+    name: str, before: Any, after: Any
+) -> Iterator[tuple[tuple[PathPart, ...], Action]]:
+    """The differences in one top-level field. A list of identified items (materials, places …)
+    is compared item by item, so that one changed catalogue entry is diffed once, not once per
+    combination of entries that guides happen to list."""
+    ident = _ORDERED_KEYED.get(name) or ORDERLESS.get(name)
+    if not (ident and isinstance(before, list) and isinstance(after, list)):
+        yield from _field_diff(name, _frozen(before), _frozen(after))
+        return
+    old = {item[ident]: item for item in before}
+    new = {item[ident]: item for item in after}
+    moved = _moved(list(old), list(new)) if name in _ORDERED_KEYED else set()
+    for key in old.keys() | new.keys():
+        if key not in new:
+            yield (name, key), "removed"
+        elif key not in old:
+            yield (name, key), "added"
+        else:
+            if key in moved:
+                yield (name, key), "moved"
+            if old[key] != new[key]:
+                yield from _field_diff(name, _frozen([old[key]]), _frozen([new[key]]))
+
+
+def _moved(before: list[str], after: list[str]) -> set[str]:
+    """Items kept in both whose place in the sequence changed: those outside the longest run of
+    items that kept their relative order (inserting one step moves no other)."""
+    kept_before = [k for k in before if k in set(after)]
+    kept_after = [k for k in after if k in set(before)]
+    matcher = difflib.SequenceMatcher(None, kept_before, kept_after, autojunk=False)
+    stable = {
+        k
+        for block in matcher.get_matching_blocks()
+        for k in kept_before[block.a : block.a + block.size]
+    }
+    return set(kept_before) - stable
+
+
+@lru_cache(maxsize=4096)
+def _redline(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    from guidesrc.diff.redline import redline
+
+    return tuple((span.op, span.text) for span in redline(old, new))
 
 
 def _frozen(value: Any) -> str:
@@ -302,8 +346,8 @@ def _field_diff(
         for level in levels:
             path = tuple(level.path(output_format="list"))
             action: Action = _ACTIONS.get(report, "changed")
-            if path[-1] == "order" and action == "changed":
-                path, action = path[:-1], "moved"
+            if path[-1] == "order":
+                continue  # moves are found by comparing positions (_differences)
             out.append((path, action))
     return tuple(out)
 
