@@ -12,7 +12,6 @@ import hashlib
 import os
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -59,11 +58,18 @@ class Tree(Protocol):
         """The bytes of each file that exists (missing files are left out)."""
         ...
 
+    def mentioning(self, needles: Iterable[str], rels: Iterable[str]) -> set[str]:
+        """Those of ``rels`` whose bytes contain any of ``needles``."""
+        ...
 
-@dataclass(frozen=True)
+
 class WorkingTree:
-    root: Path
-    label: str = "working tree"
+    """The library's folder as it is now. Files are read once and kept."""
+
+    def __init__(self, root: Path, label: str = "working tree") -> None:
+        self.root = root
+        self.label = label
+        self._bytes: dict[str, bytes] = {}
 
     def guide_files(self) -> list[str]:
         return scan(self.root).guides
@@ -71,13 +77,21 @@ class WorkingTree:
     def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
         return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.read_many(rels).items()}
 
+    def mentioning(self, needles: Iterable[str], rels: Iterable[str]) -> set[str]:
+        encoded = [n.encode() for n in needles]
+        return {
+            rel for rel, data in self.read_many(rels).items() if any(n in data for n in encoded)
+        }
+
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
         out = {}
         for rel in rels:
-            try:
-                out[rel] = (self.root / rel).read_bytes()
-            except FileNotFoundError:
-                continue
+            if rel not in self._bytes:
+                try:
+                    self._bytes[rel] = (self.root / rel).read_bytes()
+                except FileNotFoundError:
+                    continue
+            out[rel] = self._bytes[rel]
         return out
 
 
@@ -117,6 +131,40 @@ class GitTree:
 
     def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
         return {rel: self._blobs[rel] for rel in rels if rel in self._blobs}
+
+    def mentioning(self, needles: Iterable[str], rels: Iterable[str]) -> set[str]:
+        """``git grep`` in the commit: searched by git in C, nothing piped through Python."""
+        patterns = [arg for needle in needles for arg in ("-e", needle)]
+        if not patterns:
+            return set()
+        result = subprocess.run(
+            [
+                "git",
+                "grep",
+                "-l",
+                "-z",
+                "-F",
+                *patterns,
+                self.commit,
+                "--",
+                f"{self.prefix}{GUIDES_DIR}/",
+            ],
+            cwd=self.repo,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=_GIT_ENV,
+        )
+        if result.returncode not in (0, 1):  # 1: nothing found
+            raise GitError(
+                _("git {command} failed: {error}").format(
+                    command="grep", error=result.stderr.strip()
+                )
+            )
+        out = result.stdout
+        prefix = f"{self.commit}:{self.prefix}"
+        found = {path[len(prefix) :] for path in out.split("\0") if path.startswith(prefix)}
+        return found & set(rels)
 
     def guide_files(self) -> list[str]:
         return sorted(

@@ -211,11 +211,11 @@ def _candidates(old: LibraryState, new: LibraryState) -> list[str]:
         and old.content_ids.get(old.guide_files[g]) == new.content_ids.get(new.guide_files[g])
     }
     candidates = ids - same
-    needles = [entry.encode() for entry in changed_entries(old, new)]
+    needles = changed_entries(old, new)
     if needles and same:
         # A guide whose file did not change is affected only through an entry it names.
-        contents = new.read(same)
-        candidates |= {g for g, data in contents.items() if any(n in data for n in needles)}
+        files = new.tree.mentioning(sorted(needles), [new.guide_files[g] for g in same])
+        candidates |= {g for g in same if new.guide_files[g] in files}
     return sorted(candidates)
 
 
