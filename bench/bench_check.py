@@ -172,15 +172,20 @@ def bench_guides(lib: Path, runs: int, changed: int) -> list[Timing]:
     return timings
 
 
-def bench_guides_stable(lib: Path, runs: int, changed: int, attempts: int = 3) -> list[Timing]:
-    """The guidesrc scenarios, run again if guidesrc's source changes while they run."""
-    for _attempt in range(attempts):
+def bench_guides_stable(
+    lib: Path, runs: int, changed: int, attempts: int = 3
+) -> tuple[list[Timing], bool]:
+    """The guidesrc scenarios, run again if guidesrc's source changes while they run.
+
+    Returns the timings and whether one version of the source was measured throughout.
+    """
+    for attempt in range(1, attempts + 1):
         before = source_digest()
         timings = bench_guides(lib, runs, changed)
         if source_digest() == before:
-            return timings
-        print("guidesrc's source changed during the runs; running them again")
-    raise BenchError(f"guidesrc's source kept changing over {attempts} attempts")
+            return timings, True
+        print(f"guidesrc's source changed during the runs (attempt {attempt} of {attempts})")
+    return timings, False
 
 
 def bench_changed(lib: Path, runs: int, changed: int) -> Timing:
@@ -426,10 +431,12 @@ def main(argv: list[str] | None = None) -> int:
     print("micro-benchmarks …")
     micro = (min(args.micro_sample, stats["guides"]), micro_benchmarks(lib, args.micro_sample))
     # Last, and checked for code changes: guidesrc is the code under active development.
-    timings = bench_guides_stable(lib, args.runs, args.changed)
+    timings, stable = bench_guides_stable(lib, args.runs, args.changed)
     facts = machine_facts(load_at_start)
     source = shape_mod.load_shape().source
     text = report(facts, stats, timings, jsonschema, micro, args.runs, args.seed, source)
+    if not stable:
+        text += "\n**Warning: guidesrc's source changed while `guides check` was timed.**\n"
     print()
     print(text)
     (OUT / "check-results.md").write_text(text, encoding="utf-8")

@@ -228,6 +228,8 @@ _pending: list[tuple[str, bytes]] = []  # read by forked workers (inherited, not
 
 def _analyse_all(pending: list[tuple[str, bytes]], jobs: int | None) -> dict[str, FileResult]:
     """Analyse the files not in the cache, in worker processes when there are many."""
+    if not pending:
+        return {}  # and the models are never imported
     from guidesrc.check import analyse  # noqa: F401 - imported once here, inherited by workers
 
     workers = min(jobs or os.cpu_count() or 1, 8)
