@@ -128,9 +128,10 @@ def diff(
     base_tree = GitTree(root, base or "HEAD")
     head_tree = GitTree(root, head) if head else WorkingTree(root, label=_("working tree"))
     cache = ParseCache(root / STATE_DIR, code_fingerprint())
-    new = load_state(head_tree, cache)
+    old = load_state(base_tree, cache)
+    new = load_state(head_tree, cache, like=old)  # unchanged catalogues are parsed once
     policy = new.config.change_policy if new.config else None
-    changes = change_set(load_state(base_tree, cache), new, policy)
+    changes = change_set(old, new, policy)
     cache.flush()
     if fmt == "json":
         click.echo(render.as_json(changes))

@@ -226,7 +226,10 @@ class LibraryState:
     for; ``content_ids`` (git blob ids, or SHA-256 of the working tree's bytes) tell which did.
     """
 
-    def __init__(self, tree: Tree, cache: ParseCache | None = None) -> None:
+    def __init__(
+        self, tree: Tree, cache: ParseCache | None = None, like: LibraryState | None = None
+    ) -> None:
+        """``like``: another state whose config and catalogues are taken where the bytes match."""
         from guidesrc.check.analyse import load  # the models, only when a state is needed
         from guidesrc.yamlio import decode
 
@@ -239,8 +242,18 @@ class LibraryState:
         self.content_ids = tree.content_ids(self.guide_files.values())
         self._bytes: dict[str, bytes] = {}
         self._guides: dict[str, Guide] = {}
-        contents = tree.read_many([CONFIG_FILE, *CATALOGUE_FILES.values()])
-        models = {rel: self._parse(rel, data, _MODELS[rel]) for rel, data in contents.items()}
+        shared = [CONFIG_FILE, *CATALOGUE_FILES.values()]
+        self.shared_ids = tree.content_ids(shared)
+        models: dict[str, BaseModel] = {}
+        if like is not None:
+            models = {
+                rel: like._models[rel]
+                for rel in shared
+                if rel in like._models and like.shared_ids.get(rel) == self.shared_ids.get(rel)
+            }
+        contents = tree.read_many(rel for rel in shared if rel not in models)
+        models |= {rel: self._parse(rel, data, _MODELS[rel]) for rel, data in contents.items()}
+        self._models: dict[str, BaseModel] = models
         config = models.get(CONFIG_FILE)
         self.config = config if isinstance(config, LibraryConfig) else None
         self.catalogues = Catalogues(
@@ -353,9 +366,11 @@ def _stem(rel: str) -> str:
     return rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-def load_state(tree: Tree, cache: ParseCache | None = None) -> LibraryState:
+def load_state(
+    tree: Tree, cache: ParseCache | None = None, like: LibraryState | None = None
+) -> LibraryState:
     """A library state to compare or publish; refuses catalogues that do not validate."""
-    return LibraryState(tree, cache)
+    return LibraryState(tree, cache, like)
 
 
 _MODELS: dict[str, type[BaseModel]] = {
