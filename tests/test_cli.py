@@ -92,23 +92,20 @@ def test_rules_lists_every_rule() -> None:
     )
 
 
+def _guides(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point, in a process of its own (as an editor runs it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "guidesrc", *args], capture_output=True, text=True, check=False
+    )
+
+
 def test_installed_command_translates_help_and_usage_errors() -> None:
     """Through the real entry point: click's own words are Chinese too, and no traceback."""
-    help_run = subprocess.run(
-        [sys.executable, "-m", "guidesrc", "check", "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    help_run = _guides("check", "--help")
     assert help_run.returncode == 0
     assert help_run.stdout.startswith("用法： guides check [OPTIONS] [LIBRARY]")
     assert "忽略缓存，重新分析每个文件。" in help_run.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "guidesrc", "check", "--bogus"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    bad = _guides("check", "--bogus")
     assert bad.returncode == 2
     assert "错误：没有选项 '--bogus'。" in bad.stderr
     assert "Traceback" not in bad.stderr
