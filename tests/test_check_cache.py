@@ -125,3 +125,20 @@ def test_last_report_from_yesterday_is_not_trusted(library: Library) -> None:
     assert check_library(library.root).errors == 0
     path.write_bytes(pickle.dumps((key, timezone, made_on - dt.timedelta(days=1), report)))
     assert check_library(library.root).errors == 1
+
+
+def test_no_fork_while_other_threads_run(library: Library) -> None:
+    import threading
+
+    from guidesrc.check.engine import can_fork
+
+    assert can_fork()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+        assert check_library(library.root).analysed == 6  # still checks, in this process
+    finally:
+        stop.set()
+        thread.join()

@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import pickle
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -233,7 +234,7 @@ def _analyse_all(pending: list[tuple[str, bytes]], jobs: int | None) -> dict[str
     from guidesrc.check import analyse  # noqa: F401 - imported once here, inherited by workers
 
     workers = min(jobs or os.cpu_count() or 1, 8)
-    if workers < 2 or len(pending) < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+    if workers < 2 or len(pending) < PARALLEL_MIN_FILES or not can_fork():
         return {rel: _analyse_one(rel, data) for rel, data in pending}
     global _pending
     _pending = pending
@@ -398,10 +399,16 @@ class _Cache:
         _write_atomic(self.path, {"fingerprint": self.fingerprint, "entries": entries})
 
 
+def can_fork() -> bool:
+    """Forking is safe here: the platform has it and this process runs no other thread (a
+    forked child of a threaded process can deadlock on a lock another thread held)."""
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
 def _in_background(work: Callable[[], None]) -> Callable[[], None]:
     """Run ``work`` (writing a cache) in a forked process while this one goes on; the returned
     function waits for it. Where fork is missing, or fails, ``work`` runs here and now."""
-    if not hasattr(os, "fork"):
+    if not can_fork():
         work()
         return lambda: None
     try:

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import orjson
 from deepdiff import DeepDiff
 
+from guidesrc.check.engine import can_fork
 from guidesrc.compile import ORDERLESS, content_hash
 from guidesrc.state import LibraryState
 
@@ -173,11 +174,7 @@ def _compare_all(
     candidates: list[str], old: LibraryState, new: LibraryState, rules: Rules
 ) -> list[GuideChange]:
     workers = min(os.cpu_count() or 1, 8)
-    if (
-        workers < 2
-        or len(candidates) < PARALLEL_MIN_GUIDES
-        or "fork" not in mp.get_all_start_methods()
-    ):
+    if workers < 2 or len(candidates) < PARALLEL_MIN_GUIDES or not can_fork():
         return [c for g in candidates if (c := _compare(g, old, new, rules)) is not None]
     global _work
     _work = (candidates, old, new, rules)
