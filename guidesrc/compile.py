@@ -13,6 +13,7 @@ catalogue entry changes the hash of every guide that uses it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
@@ -111,22 +112,43 @@ def compile_data(data: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]
 
     ``data`` is not modified.
     """
+    resolved = {name: resolve(data, catalogues) for name, resolve in _RESOLVERS.items()}
+    return {"format": COMPILED_FORMAT, **data, **resolved}
+
+
+def recompile(
+    previous: dict[str, Any], data: dict[str, Any], catalogues: Catalogues, fields: Iterable[str]
+) -> dict[str, Any]:
+    """``previous`` (compiled from the same ``data``) with only ``fields`` resolved again, for
+    catalogues that changed only in what those fields draw on."""
+    return {**previous, **{name: _RESOLVERS[name](data, catalogues) for name in fields}}
+
+
+def _fees(data: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:
     fees = data["fees"]
-    return {
-        "format": COMPILED_FORMAT,
-        **data,
-        "legal_basis": [catalogues.legal(i) for i in data["legal_basis"]],
-        "materials": [_material(req, catalogues) for req in data["materials"]],
-        "fees": {
-            **fees,
-            "items": [
-                {**item, "legal_basis": [catalogues.legal(i) for i in item["legal_basis"]]}
-                for item in fees["items"]
-            ],
-        },
-        "places": [catalogues.office(i, data["id"]) for i in data["places"]],
-        "faq": [catalogues.faq_entry(i) for i in data["faq"]],
-    }
+    items = [
+        {**item, "legal_basis": [catalogues.legal(i) for i in item["legal_basis"]]}
+        for item in fees["items"]
+    ]
+    return {**fees, "items": items}
+
+
+#: Each field that references catalogues, with how to resolve it.
+_RESOLVERS: dict[str, Callable[[dict[str, Any], Catalogues], Any]] = {
+    "legal_basis": lambda data, c: [c.legal(i) for i in data["legal_basis"]],
+    "materials": lambda data, c: [_material(req, c) for req in data["materials"]],
+    "fees": _fees,
+    "places": lambda data, c: [c.office(i, data["id"]) for i in data["places"]],
+    "faq": lambda data, c: [c.faq_entry(i) for i in data["faq"]],
+}
+
+#: Which compiled fields each catalogue feeds (a legal basis reaches materials and fees too).
+FIELDS_FED_BY = {
+    "materials": ("materials",),
+    "legal_bases": ("legal_basis", "materials", "fees"),
+    "offices": ("places",),
+    "faq": ("faq",),
+}
 
 
 def _material(requirement: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:
@@ -150,19 +172,25 @@ def canonical(compiled: dict[str, Any]) -> dict[str, Any]:
     Written for the compiled guide's known shape (not a generic walk): hashing 10,000 guides is
     on the hot path of diff, publish and verify.
     """
-    out = dict(compiled)
-    for name, ident in ORDERLESS.items():
-        if isinstance(out.get(name), list):
-            out[name] = _sorted(out[name], ident)
-    out["materials"] = [_sorted_in(m, "legal_basis", "id") for m in out.get("materials", [])]
-    out["places"] = [
-        _sorted_in(_sorted_in(p, "windows", "id"), "phones", None) for p in out.get("places", [])
-    ]
-    out["faq"] = [_sorted_in(q, "tags", None) for q in out.get("faq", [])]
-    if isinstance(out.get("fees"), dict):
-        items = [_sorted_in(i, "legal_basis", "id") for i in out["fees"].get("items", [])]
-        out["fees"] = {**out["fees"], "items": _sorted(items, "name")}
-    return out
+    return {name: canonical_field(name, value) for name, value in compiled.items()}
+
+
+def canonical_field(name: str, value: Any) -> Any:
+    """One top-level field of a compiled guide in canonical order."""
+    if not isinstance(value, list | dict):
+        return value
+    if name in ORDERLESS and isinstance(value, list):
+        value = _sorted(value, ORDERLESS[name])
+    if name == "materials":
+        return [_sorted_in(m, "legal_basis", "id") for m in value]
+    if name == "places":
+        return [_sorted_in(_sorted_in(p, "windows", "id"), "phones", None) for p in value]
+    if name == "faq":
+        return [_sorted_in(q, "tags", None) for q in value]
+    if name == "fees" and isinstance(value, dict):
+        items = [_sorted_in(i, "legal_basis", "id") for i in value.get("items", [])]
+        return {**value, "items": _sorted(items, "name")}
+    return value
 
 
 def _sorted(items: list[Any], ident: str | None) -> list[Any]:
@@ -182,6 +210,18 @@ def canonical_bytes(compiled: dict[str, Any]) -> bytes:
     return orjson.dumps(canonical(compiled), option=orjson.OPT_SORT_KEYS)
 
 
-def content_hash(compiled: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical bytes: the identity of what a guide says."""
-    return hashlib.sha256(canonical_bytes(compiled)).hexdigest()
+def content_hash(compiled: dict[str, Any], reuse: dict[tuple[str, int], Any] | None = None) -> str:
+    """SHA-256 (hex) of the canonical bytes: the identity of what a guide says.
+
+    ``reuse`` ((field, value id) → canonical value) lets two versions of a guide that share most
+    of their fields put those in canonical order once.
+    """
+    if reuse is None:
+        return hashlib.sha256(canonical_bytes(compiled)).hexdigest()
+    canon = {}
+    for name, value in compiled.items():
+        key = (name, id(value))
+        if key not in reuse:
+            reuse[key] = canonical_field(name, value)
+        canon[name] = reuse[key]
+    return hashlib.sha256(orjson.dumps(canon, option=orjson.OPT_SORT_KEYS)).hexdigest()

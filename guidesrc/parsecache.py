@@ -64,8 +64,11 @@ class ParseCache:
     def put(self, content_id: str, data: dict[str, Any]) -> None:
         self._pending[content_id] = orjson.dumps(data)
 
-    def pending(self) -> dict[str, dict[str, Any]]:
-        return {key: orjson.loads(value) for key, value in self._pending.items()}
+    def pending_raw(self) -> dict[str, bytes]:
+        return dict(self._pending)
+
+    def put_raw(self, entries: dict[str, bytes]) -> None:
+        self._pending.update(entries)
 
     def flush(self) -> None:
         if self._db is None or not self._pending:

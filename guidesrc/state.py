@@ -314,15 +314,19 @@ class LibraryState:
                 self._data[keys[key]] = data
         self.read(g for g in ids if g not in self._data)
 
-    def parsed_here(self) -> dict[str, dict[str, Any]]:
+    def parsed_here(self) -> dict[str, bytes]:
         """Data validated in this process and not yet in the parse cache, by content id."""
-        return self._cache.pending() if self._cache is not None else {}
+        return self._cache.pending_raw() if self._cache is not None else {}
 
-    def remember(self, parsed: dict[str, dict[str, Any]]) -> None:
+    def remember(self, parsed: dict[str, bytes]) -> None:
         """Add data validated elsewhere (a worker process) to the parse cache."""
         if self._cache is not None:
-            for content_id, data in parsed.items():
-                self._cache.put(content_id, data)
+            self._cache.put_raw(parsed)
+
+    def same_data(self, guide_id: str, other: LibraryState) -> bool:
+        """Both states hold the very same validated data for this guide (its file is unchanged)."""
+        mine = self._data.get(guide_id)
+        return mine is not None and mine is other._data.get(guide_id)
 
     def data(self, guide_id: str) -> dict[str, Any]:
         """The guide's validated data (``Guide.model_dump(mode="json")``)."""
@@ -349,6 +353,14 @@ class LibraryState:
         """Every guide, validated (reads and parses the whole library)."""
         self.read(self.guide_files)
         return {guide_id: self.guide(guide_id) for guide_id in sorted(self.guide_files)}
+
+    def recompiled(
+        self, guide_id: str, previous: dict[str, Any], fields: Iterable[str]
+    ) -> dict[str, Any]:
+        """The compiled guide, from ``previous`` compiled from the same data in another state."""
+        from guidesrc.compile import recompile
+
+        return recompile(previous, self.data(guide_id), self.catalogues, fields)
 
     def compiled(self, guide_id: str) -> dict[str, Any]:
         from guidesrc.compile import compile_data

@@ -404,3 +404,15 @@ def test_inserting_a_step_moves_no_other_and_a_swap_is_one_move(repo: Library) -
         ("procedure.审查", "moved", "major")
     ]
     assert body["notices"][0]["text"] == "办理流程：调整“审查”环节的顺序。" + TAIL
+
+
+def test_content_hash_is_the_sha256_of_the_canonical_bytes(example: Library) -> None:
+    import hashlib
+
+    from guidesrc.compile import canonical_bytes, compile_guide
+
+    state = load_state(WorkingTree(example.root))
+    for guide in state.guides.values():
+        compiled = compile_guide(guide, state.catalogues)
+        expected = hashlib.sha256(canonical_bytes(compiled)).hexdigest()
+        assert content_hash(compiled) == content_hash(compiled, {}) == expected

@@ -23,7 +23,7 @@ import orjson
 from deepdiff import DeepDiff
 
 from guidesrc.check.engine import can_fork
-from guidesrc.compile import ORDERLESS, content_hash
+from guidesrc.compile import FIELDS_FED_BY, ORDERLESS, content_hash
 from guidesrc.state import LibraryState
 
 Action = Literal["added", "removed", "changed", "moved"]
@@ -161,23 +161,25 @@ def change_set(
     for guide_id in candidates:
         new.share(guide_id, old)  # the same bytes: the same validated data
     new.prefetch(candidates)
-    result.guides = _compare_all(candidates, old, new, rules)
+    result.guides = _compare_all(candidates, old, new, rules, fields_fed_by_changes(old, new))
     return result
 
 
 #: Below this many guides to compare, worker processes cost more than they save.
 PARALLEL_MIN_GUIDES = 400
-_work: tuple[list[str], LibraryState, LibraryState, Rules] | None = None  # inherited by workers
+_work: tuple[list[str], LibraryState, LibraryState, Rules, tuple[str, ...]] | None = (
+    None  # inherited by workers
+)
 
 
 def _compare_all(
-    candidates: list[str], old: LibraryState, new: LibraryState, rules: Rules
+    candidates: list[str], old: LibraryState, new: LibraryState, rules: Rules, fed: tuple[str, ...]
 ) -> list[GuideChange]:
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(candidates) < PARALLEL_MIN_GUIDES or not can_fork():
-        return [c for g in candidates if (c := _compare(g, old, new, rules)) is not None]
+        return [c for g in candidates if (c := _compare(g, old, new, rules, fed)) is not None]
     global _work
-    _work = (candidates, old, new, rules)
+    _work = (candidates, old, new, rules, fed)
     step = -(-len(candidates) // (workers * 4))  # a few slices per worker balance the load
     slices = [(start, start + step) for start in range(0, len(candidates), step)]
     try:
@@ -190,11 +192,13 @@ def _compare_all(
     return [change for changes, _parsed in parts for change in changes]
 
 
-def _compare_slice(bounds: tuple[int, int]) -> tuple[list[GuideChange], dict[str, dict[str, Any]]]:
+def _compare_slice(bounds: tuple[int, int]) -> tuple[list[GuideChange], dict[str, bytes]]:
     assert _work is not None
-    candidates, old, new, rules = _work
+    candidates, old, new, rules, fed = _work
     start, stop = bounds
-    changes = [c for g in candidates[start:stop] if (c := _compare(g, old, new, rules)) is not None]
+    changes = [
+        c for g in candidates[start:stop] if (c := _compare(g, old, new, rules, fed)) is not None
+    ]
     return changes, {**old.parsed_here(), **new.parsed_here()}
 
 
@@ -230,13 +234,17 @@ def changed_entries(old: LibraryState, new: LibraryState) -> set[str]:
 
 
 def _compare(
-    guide_id: str, old: LibraryState, new: LibraryState, rules: Rules
+    guide_id: str, old: LibraryState, new: LibraryState, rules: Rules, fed: tuple[str, ...]
 ) -> GuideChange | None:
     before = old.compiled(guide_id) if guide_id in old.guide_files else None
     new.share(guide_id, old)  # parsed once when the file did not change
-    after = new.compiled(guide_id) if guide_id in new.guide_files else None
-    old_hash = content_hash(before) if before else None
-    new_hash = content_hash(after) if after else None
+    if before is not None and new.same_data(guide_id, old):
+        after: dict[str, Any] | None = new.recompiled(guide_id, before, fed)  # only what changed
+    else:
+        after = new.compiled(guide_id) if guide_id in new.guide_files else None
+    shared: dict[tuple[str, int], Any] = {}  # fields both versions share: put in order once
+    old_hash = content_hash(before, shared) if before else None
+    new_hash = content_hash(after, shared) if after else None
     if old_hash == new_hash:
         return None
     current = after or before
@@ -250,12 +258,23 @@ def _compare(
         old_hash=old_hash,
         new_hash=new_hash,
         effective_date=current["effective_date"],
-        old=before,
-        new=after,
     )
     if before is not None and after is not None:
         change.changes = list(field_changes(before, after, rules))
+    # Keep of each compiled guide what notices and labels read: the changed fields, and names.
+    keep = {c.field for c in change.changes} | {"id", "name", "effective_date"}
+    change.old = {k: v for k, v in before.items() if k in keep} if before and after else before
+    change.new = {k: v for k, v in after.items() if k in keep} if before and after else after
     return change
+
+
+def fields_fed_by_changes(old: LibraryState, new: LibraryState) -> tuple[str, ...]:
+    """The compiled fields that changed catalogues feed: all a same-file guide can differ in."""
+    fields: dict[str, None] = {}
+    for name, fed in FIELDS_FED_BY.items():
+        if getattr(old.catalogues, name) != getattr(new.catalogues, name):
+            fields |= dict.fromkeys(fed)
+    return tuple(fields)
 
 
 def field_changes(
