@@ -416,3 +416,34 @@ def test_content_hash_is_the_sha256_of_the_canonical_bytes(example: Library) -> 
         compiled = compile_guide(guide, state.catalogues)
         expected = hashlib.sha256(canonical_bytes(compiled)).hexdigest()
         assert content_hash(compiled) == content_hash(compiled, {}) == expected
+
+
+def test_faq_answer_changed_in_the_knowledge_base_is_minor_everywhere(repo: Library) -> None:
+    repo.edit(
+        "catalogues/faq.yaml",
+        "办结后系统会以短信通知申请人。",
+        "办结后系统会以短信和站内信通知申请人。",
+    )
+    body = diff_json(repo)
+    assert len(body["guides"]) == 11
+    for guide in body["guides"]:
+        assert [(c["path"], c["class"]) for c in guide["changes"]] == [
+            ("faq.jindu-chaxun.answer", "minor")
+        ]
+        assert guide["class"] == "minor"
+    assert body["notices"][0]["text"].startswith(
+        "常见问题：“提交申请后，怎么查询办到哪一步了？”的解答已更新。"
+    )
+
+
+def test_material_renamed_in_the_catalogue(repo: Library) -> None:
+    repo.edit(
+        "catalogues/materials.yaml", "    name: 结婚证\n", "    name: 结婚证（电子证照可替代）\n"
+    )
+    body = diff_json(repo)
+    assert [g["id"] for g in body["guides"]] == ["chusheng-dengji", HUKOU]
+    for guide in body["guides"]:
+        assert scalar_changes(guide) == [
+            ("materials.jiehunzheng.name", "changed", "结婚证", "结婚证（电子证照可替代）", "major")
+        ]
+    assert "申请材料：《结婚证》更名为《结婚证（电子证照可替代）》。" in body["notices"][1]["text"]
