@@ -42,8 +42,9 @@ i18n: $(STAMP)  ## extract messages, merge them into the zh_CN catalog, compile
 	$(BIN)/pybabel -q compile -d $(LOCALE) -D guidesrc -l zh_CN
 	$(BIN)/pybabel -q compile -d $(LOCALE) -D click -l zh_CN
 
-bench: $(STAMP)  ## time `guides check` on a generated 10,000-guide library
-	$(BIN)/python bench/bench_check.py
+bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-guide library
+	$(BIN)/python bench/bench_check.py --runs 7
+	$(BIN)/python bench/bench_diff.py --runs 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out
