@@ -256,12 +256,18 @@ class LibraryState:
         self._models: dict[str, BaseModel] = models
         config = models.get(CONFIG_FILE)
         self.config = config if isinstance(config, LibraryConfig) else None
-        self.catalogues = Catalogues(
-            materials=_entries(models.get(CATALOGUE_FILES["materials"])),
-            legal_bases=_entries(models.get(CATALOGUE_FILES["legal-bases"])),
-            offices=_entries(models.get(CATALOGUE_FILES["offices"])),
-            faq=_entries(models.get(CATALOGUE_FILES["faq"])),
-        )
+        if like is not None and all(
+            rel in models and models[rel] is like._models.get(rel)
+            for rel in CATALOGUE_FILES.values()
+        ):
+            self.catalogues: Catalogues = like.catalogues  # with what it has resolved already
+        else:
+            self.catalogues = Catalogues(
+                materials=_entries(models.get(CATALOGUE_FILES["materials"])),
+                legal_bases=_entries(models.get(CATALOGUE_FILES["legal-bases"])),
+                offices=_entries(models.get(CATALOGUE_FILES["offices"])),
+                faq=_entries(models.get(CATALOGUE_FILES["faq"])),
+            )
         for material in self.catalogues.materials.values():
             for basis in material.legal_basis:
                 if basis not in self.catalogues.legal_bases:
