@@ -79,23 +79,9 @@ def check_library(
         return _strict(report, strict)  # nothing changed since the last check
 
     cache = _Cache(layout.state_dir / CACHE_FILE, fingerprint) if use_cache else None
-    cached = {
-        rel: hit
-        for rel, (_d, digest) in sources.items()
-        if cache and (hit := cache.get(rel, digest))
-    }
-    fresh = _analyse_all(
-        [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], jobs
-    )
-    results = {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}
-    report = CheckReport(guides=len(layout.guides), files=len(sources), analysed=len(fresh))
-    saving = _in_background(
-        lambda: (
-            cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
-            if cache is not None and fresh
-            else None
-        )
-    )
+    results, analysed = _results(sources, cache, jobs)
+    report = CheckReport(guides=len(layout.guides), files=len(sources), analysed=analysed)
+    saving = _in_background(lambda: _save(cache, sources, results) if analysed else None)
 
     diagnostics = [d for result in results.values() for d in result.diagnostics]
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
@@ -170,16 +156,34 @@ def library_facts(root: Path) -> LibraryFacts:
     layout = scan(root)
     sources = _read_all(layout)
     cache = _Cache(layout.state_dir / CACHE_FILE, code_fingerprint())
-    cached = {rel: hit for rel, (_d, digest) in sources.items() if (hit := cache.get(rel, digest))}
-    fresh = _analyse_all(
-        [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], None
-    )
-    results = {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}
-    if fresh:
-        cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
+    results, analysed = _results(sources, cache, None)
+    if analysed:
+        _save(cache, sources, results)
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
     timezone = config.timezone if isinstance(config, ConfigFacts) else None
     return _library_facts(layout, results, _today(timezone))
+
+
+def _results(
+    sources: dict[str, tuple[bytes, str]], cache: _Cache | None, jobs: int | None
+) -> tuple[dict[str, FileResult], int]:
+    """Stage one for every file: from the cache by content hash, else analysed now (counted)."""
+    cached = {
+        rel: hit
+        for rel, (_d, digest) in sources.items()
+        if cache is not None and (hit := cache.get(rel, digest)) is not None
+    }
+    fresh = _analyse_all(
+        [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], jobs
+    )
+    return {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}, len(fresh)
+
+
+def _save(
+    cache: _Cache | None, sources: dict[str, tuple[bytes, str]], results: dict[str, FileResult]
+) -> None:
+    if cache is not None:
+        cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
 
 
 def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
