@@ -55,7 +55,7 @@ class Tree(Protocol):
         ...
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
-        """The bytes of each file that exists (missing files are left out)."""
+        """The bytes of each file that exists (missing files are left out), kept for later calls."""
         ...
 
     def mentioning(self, needles: Iterable[str], rels: Iterable[str]) -> set[str]:
@@ -113,6 +113,7 @@ class GitTree:
         self.commit = commit.strip()
         self.label = f"{revision} ({self.commit[:10]})"
         self._blobs = self._list()
+        self._contents: dict[str, bytes] = {}
 
     def _list(self) -> dict[str, str]:
         """Path inside the library → blob id, for every file under the library at this commit."""
@@ -174,25 +175,25 @@ class GitTree:
         )
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
-        wanted = [rel for rel in rels if rel in self._blobs]
-        if not wanted:
-            return {}
-        request = "".join(f"{self._blobs[rel]}\n" for rel in wanted).encode()
-        out = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.repo,
-            input=request,
-            capture_output=True,
-            check=True,
-        ).stdout
-        contents: dict[str, bytes] = {}
-        pos = 0
-        for rel in wanted:
-            header_end = out.index(b"\n", pos)
-            size = int(out[pos:header_end].split()[2])
-            contents[rel] = out[header_end + 1 : header_end + 1 + size]
-            pos = header_end + 1 + size + 1
-        return contents
+        """Through one ``git cat-file --batch``; contents are kept for the next call."""
+        rels = [rel for rel in rels if rel in self._blobs]
+        wanted = [rel for rel in dict.fromkeys(rels) if rel not in self._contents]
+        if wanted:
+            request = "".join(f"{self._blobs[rel]}\n" for rel in wanted).encode()
+            out = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                cwd=self.repo,
+                input=request,
+                capture_output=True,
+                check=True,
+            ).stdout
+            pos = 0
+            for rel in wanted:
+                header_end = out.index(b"\n", pos)
+                size = int(out[pos:header_end].split()[2])
+                self._contents[rel] = out[header_end + 1 : header_end + 1 + size]
+                pos = header_end + 1 + size + 1
+        return {rel: self._contents[rel] for rel in rels}
 
 
 # git's own messages in English, whatever the user's locale, so that they can be recognised.
@@ -240,7 +241,6 @@ class LibraryState:
         self.label = tree.label
         self.guide_files: dict[str, str] = {_stem(rel): rel for rel in tree.guide_files()}
         self.content_ids = tree.content_ids(self.guide_files.values())
-        self._bytes: dict[str, bytes] = {}
         self._guides: dict[str, Guide] = {}
         shared = [CONFIG_FILE, *CATALOGUE_FILES.values()]
         self.shared_ids = tree.content_ids(shared)
@@ -296,11 +296,9 @@ class LibraryState:
         )
 
     def read(self, guide_ids: Iterable[str]) -> dict[str, bytes]:
-        """The bytes of these guides' files (read in one go, kept)."""
+        """The bytes of these guides' files (read in one go; the tree keeps them)."""
         rels = [self.guide_files[g] for g in guide_ids if g in self.guide_files]
-        missing = [rel for rel in rels if rel not in self._bytes]
-        self._bytes.update(self.tree.read_many(missing))
-        return {_stem(rel): self._bytes[rel] for rel in rels if rel in self._bytes}
+        return {_stem(rel): data for rel, data in self.tree.read_many(rels).items()}
 
     def guide(self, guide_id: str) -> Guide:
         if guide_id not in self._guides:
