@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from guidesrc import __version__
+from guidesrc.calendar_cli import calendar
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
 
@@ -184,6 +185,9 @@ def list_rules() -> None:
 
     for rule in RULES.values():
         click.echo(f"{rule.id:26} {_(SEVERITY_NAMES[rule.severity]):8} {_(rule.title)}")
+
+
+cli.add_command(calendar)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ are for what stops a command from running at all::
     ├── LibraryConfigError       library.yaml cannot be read or does not validate
     ├── LibraryIOError           a file or folder of the library cannot be read or written
     ├── GitError                 git is missing, the folder is not a repository, no such revision
+    ├── CalendarError            calendar.yaml does not validate, or a date's year has no holiday data
     └── StateInvalidError        a library state to diff or publish does not pass `guides check`
 
 Every error carries the context a user needs to fix it (file, line, field path) in its message;
@@ -45,6 +46,14 @@ class LibraryIOError(GuidesError):
 
 class GitError(GuidesError):
     """A git revision of the library cannot be read."""
+
+
+class CalendarError(GuidesError):
+    """Working days cannot be counted: ``calendar.yaml`` is wrong, or a year is not known.
+
+    A year that neither the ``chinese-calendar`` package nor ``calendar.yaml`` knows is an error,
+    never a guess: which days are worked depends on that year's State Council notice.
+    """
 
 
 class StateInvalidError(GuidesError):

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
+from guidesrc.model.calendar import CalendarFile
 from guidesrc.model.catalogues import (
     FaqCatalogue,
     LegalBasisCatalogue,
@@ -33,6 +34,11 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str, str]] = {
     "offices.schema.json": (OfficeCatalogue, "办理地点目录", "catalogues/offices.yaml"),
     "faq.schema.json": (FaqCatalogue, "咨询问答知识库", "catalogues/faq.yaml"),
     "library.schema.json": (LibraryConfig, "资料库配置", "资料库根目录下的 library.yaml。"),
+    "calendar.schema.json": (
+        CalendarFile,
+        "工作日日历",
+        "资料库根目录下的 calendar.yaml（可选）：国务院办公厅放假调休通知，补充或更正内置数据。",
+    ),
 }
 
 

@@ -62,6 +62,7 @@ def _sources() -> list[tuple[str, Path]]:
             (f"{p.stem}.schema.json", p) for p in sorted((root / "catalogues").glob("*.yaml"))
         ]
         found.append(("library.schema.json", root / "library.yaml"))
+        found.append(("calendar.schema.json", root / "calendar.yaml"))
     return [(name, path) for name, path in found if path.exists()]
 
 
@@ -140,3 +141,27 @@ def test_models_and_schema_agree_on_mutated_guides(data: Any) -> None:
 def test_models_and_schema_agree_on_mutated_catalogues(data: Any) -> None:
     model = SCHEMAS["offices.schema.json"][0]
     assert _valid(model, data) == _validator("offices.schema.json").is_valid(data)
+
+
+_CALENDAR = yaml_rs.loads(
+    """
+notices:
+  - year: 2027
+    title: 国务院办公厅关于2027年部分节假日安排的通知
+    holidays:
+      - name: 元旦
+        first_day: 2027-01-01
+        last_day: 2027-01-03
+      - name: 春节
+        first_day: 2027-02-05
+        makeup_working_days: [2027-02-20, 2027-02-21]
+""",
+    parse_datetime=False,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_mutated(_CALENDAR))
+def test_models_and_schema_agree_on_mutated_calendars(data: Any) -> None:
+    model = SCHEMAS["calendar.schema.json"][0]
+    assert _valid(model, data) == _validator("calendar.schema.json").is_valid(data)

@@ -33,6 +33,21 @@ class ChannelConfig(Model, title="发布渠道"):
     )
 
 
+class PublishDeadline(Model, title="发布时限"):
+    """指南变更审核通过后，必须在网上公开的期限（按工作日计）。"""
+
+    working_days: int = Field(
+        default=1,
+        ge=1,
+        le=30,
+        title="工作日数",
+        description=(
+            "审核通过当天之后的第几个工作日结束（24:00）前必须公开，默认 1；"
+            "工作日按国务院放假调休安排计算。"
+        ),
+    )
+
+
 class LibraryConfig(Model, title="资料库配置"):
     name: NonEmptyText = Field(title="资料库名称", description="如 示例市政务服务中心办事指南库。")
     region_code: str = Field(
@@ -47,6 +62,11 @@ class LibraryConfig(Model, title="资料库配置"):
         default="Asia/Shanghai",
         title="时区",
         description="显示时间使用的时区，默认 Asia/Shanghai。",
+    )
+    publish_deadline: PublishDeadline = Field(
+        default_factory=PublishDeadline,
+        title="发布时限",
+        description="指南变更审核通过后在网上公开的期限，默认审核通过后 1 个工作日内。",
     )
     channels: dict[Id, ChannelConfig] = Field(
         default_factory=dict, title="发布渠道", description="渠道名称到渠道配置的映射。"
