@@ -10,14 +10,18 @@ import gettext
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
+from guidesrc.cli_ledger import COMMANDS
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
+
+if TYPE_CHECKING:
+    from guidesrc.diff.changeset import ChangeSet
 
 
 class _Group(click.Group):
@@ -111,21 +115,43 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
     help=N_("Exit with 1 when anything changed, like git diff --exit-code."),
 )
 @click.option(
+    "--published",
+    is_flag=True,
+    help=N_(
+        "Compare the working tree with what is approved in the ledger (what guides approve would record)."
+    ),
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help=N_("Colour the terminal output (default: when it is a terminal)."),
 )
 def diff(
-    library: Path, base: str | None, head: str | None, fmt: str, exit_code: bool, color: bool | None
+    library: Path,
+    base: str | None,
+    head: str | None,
+    fmt: str,
+    exit_code: bool,
+    published: bool,
+    color: bool | None,
 ) -> None:
     from guidesrc.check.engine import code_fingerprint
-    from guidesrc.diff import render
     from guidesrc.diff.changeset import change_set
     from guidesrc.library import STATE_DIR, find_root
     from guidesrc.parsecache import ParseCache
     from guidesrc.state import GitTree, WorkingTree, load_state
 
     root = find_root(library)
+    if published:
+        if base or head:
+            raise GuidesError(
+                _(
+                    "--published compares the working tree with the ledger: it takes no --base or --head"
+                )
+            )
+        changes = _published_changes(root)
+        _show_changes(changes, fmt, color)
+        sys.exit(1 if exit_code and changes else 0)
     base_tree = GitTree(root, base or "HEAD")
     head_tree = GitTree(root, head) if head else WorkingTree(root, label=_("working tree"))
     cache = ParseCache(root / STATE_DIR, code_fingerprint())
@@ -134,6 +160,13 @@ def diff(
     policy = new.config.change_policy if new.config else None
     changes = change_set(old, new, policy)
     cache.flush()
+    _show_changes(changes, fmt, color)
+    sys.exit(1 if exit_code and changes else 0)
+
+
+def _show_changes(changes: ChangeSet, fmt: str, color: bool | None) -> None:
+    from guidesrc.diff import render
+
     if fmt == "json":
         click.echo(render.as_json(changes))
     elif fmt == "markdown":
@@ -141,7 +174,25 @@ def diff(
     else:
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(render.terminal(changes, use_color), nl=False, color=use_color)
-    sys.exit(1 if exit_code and changes else 0)
+
+
+def _published_changes(root: Path) -> ChangeSet:
+    """The pending changes: the working tree against the latest approved versions."""
+    from guidesrc.approve import pending_changes
+    from guidesrc.cli_ledger import open_for_command, working_state
+
+    state, cache = working_state(root)
+    policy = state.config.change_policy if state.config else None
+    pending = pending_changes(state, open_for_command(root), policy=policy)
+    cache.flush()
+    if pending.changes:
+        click.echo(
+            _(
+                "change set {id}: approve exactly these changes with guides approve --change-set {id}"
+            ).format(id=pending.id),
+            err=True,
+        )
+    return pending.changes
 
 
 @cli.command(name="where-used", help=N_("List the guides that use a catalogue entry."))
@@ -188,6 +239,8 @@ def list_rules() -> None:
 
 
 cli.add_command(calendar)
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -10,7 +10,10 @@ are for what stops a command from running at all::
     ├── LibraryIOError           a file or folder of the library cannot be read or written
     ├── GitError                 git is missing, the folder is not a repository, no such revision
     ├── CalendarError            calendar.yaml does not validate, or a date's year has no holiday data
-    └── StateInvalidError        a library state to diff or publish does not pass `guides check`
+    ├── StateInvalidError        a library state to diff or publish does not pass `guides check`
+    ├── LedgerError              the ledger database cannot be opened, migrated or written
+    ├── ApprovalError            an approval is refused (four eyes, a moved base, no note …)
+    └── ChannelError             a channel is misconfigured or its adapter cannot be found
 
 Every error carries the context a user needs to fix it (file, line, field path) in its message;
 messages are translated at the point where they are raised.
@@ -58,3 +61,15 @@ class CalendarError(GuidesError):
 
 class StateInvalidError(GuidesError):
     """A library state (a revision, the working tree) has errors, so it cannot be compiled."""
+
+
+class LedgerError(GuidesError):
+    """The ledger database cannot be opened, migrated or written."""
+
+
+class ApprovalError(GuidesError):
+    """An approval or withdrawal is refused; nothing was recorded."""
+
+
+class ChannelError(GuidesError):
+    """A publishing channel is misconfigured, or its adapter is not installed."""

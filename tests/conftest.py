@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's language or database settings."""
-    for name in ("GUIDES_LANG", "GUIDES_DATABASE_URL", "LANGUAGE"):
+    for name in ("GUIDES_LANG", "GUIDES_DATABASE_URL", "GUIDES_USER", "GUIDES_FAULT", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)
     yield
     set_lang(DEFAULT_LANG)
@@ -85,3 +87,35 @@ def example(tmp_path: Path) -> Library:
     root = tmp_path / "example"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
     return Library(root)
+
+
+#: The PostgreSQL server ledger tests use (a fresh schema per test). CI starts one (.ci/run);
+#: GUIDES_TEST_POSTGRES=skip runs the suite on SQLite only.
+PG_URL = os.environ.get("GUIDES_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test on both ledgers: the default SQLite file in the library, and PostgreSQL
+    through GUIDES_DATABASE_URL (a schema of its own, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    if PG_URL == "skip":
+        pytest.skip("GUIDES_TEST_POSTGRES=skip")
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(PG_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} ({exc.orig}); .ci/run starts one")
+    monkeypatch.setenv("GUIDES_DATABASE_URL", f"{PG_URL}?options=-csearch_path%3D{schema}")
+    try:
+        yield "postgresql"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

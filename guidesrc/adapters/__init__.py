@@ -1,0 +1,155 @@
+"""Channel adapters: how an approved guide version reaches one channel.
+
+An adapter is a subclass of :class:`Adapter` that handles :class:`Delivery` values. Built-in and
+third-party adapters are found the same way, through the ``guidesrc.adapters`` entry-point group::
+
+    [project.entry-points."guidesrc.adapters"]
+    directory = "guidesrc.adapters.directory:DirectoryAdapter"
+
+A channel in ``library.yaml`` names its adapter by that entry-point name (``type``) and gives its
+settings, which the adapter's ``Settings`` model checks. Secrets never go in the library: a
+setting names the environment variable that holds them.
+
+The publisher guarantees at-least-once delivery through its outbox; adapters make that exactly
+once by being idempotent per :attr:`Delivery.key` (delivering the same key twice leaves the
+channel as one delivery would) and, where the channel can tell, by answering :meth:`Adapter.lookup`
+for a delivery that a crashed run may have completed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from guidesrc.errors import ChannelError
+from guidesrc.i18n import _
+
+ENTRY_POINT_GROUP = "guidesrc.adapters"
+
+Action = Literal["publish", "announce", "activate", "withdraw"]
+#: publish   the version is in force now: show it as the guide
+#: announce  the version takes effect later: show it as upcoming (自 X 起实施), keep the current one
+#: activate  the effective date of an announced version has come: it becomes the guide
+#: withdraw  the guide is taken down, with the reason
+
+
+_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def safe_id(guide_id: str) -> str:
+    """``guide_id`` if it can be used as a file or URL name; ChannelError otherwise."""
+    if not _SAFE_ID.match(guide_id):
+        raise ChannelError(_('"{id}" is not a valid guide id').format(id=guide_id))
+    return guide_id
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One thing to do on a channel, for one version of one guide."""
+
+    action: Action
+    guide_id: str
+    version: int
+    name: str
+    effective_date: dt.date
+    approved_at: dt.datetime
+    content_hash: str | None  # None for a withdrawal
+    guide: dict[str, Any] | None  # the compiled guide (None for a withdrawal)
+    notice: dict[str, Any]  # the change notice (Notice.as_dict()): text, items, effective date
+    reason: str | None = None  # why the guide is withdrawn
+
+    @property
+    def key(self) -> str:
+        """The same for every attempt at this delivery, different for any other delivery."""
+        return f"{self.guide_id}@{self.version}:{self.action}"
+
+
+class AdapterSettings(BaseModel):
+    """Base for an adapter's settings: strict, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Adapter:
+    """One publishing channel. Subclasses set ``Settings`` and implement :meth:`deliver`."""
+
+    Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
+
+    def __init__(self, channel: str, settings: AdapterSettings, library: Path) -> None:
+        self.channel = channel
+        self.settings = settings
+        self.library = library
+
+    def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        """Carry out the delivery; return a receipt (JSON-able) that proves what was delivered.
+
+        Raise any exception to report a failure; the publisher records it and retries later.
+        """
+        raise NotImplementedError
+
+    def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
+        """The receipt of this delivery if the channel already has it (after a crash), else None.
+
+        The default says "not known", so the delivery is made again: fine for idempotent adapters.
+        """
+        return None
+
+    def close(self) -> None:
+        """Called once at the end of a publishing run."""
+
+
+@cache
+def adapter_types() -> dict[str, type[Adapter]]:
+    """Every installed adapter by its type name (entry point name)."""
+    found: dict[str, type[Adapter]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, _load(ep))
+    return found
+
+
+def _load(ep: Any) -> type[Adapter]:
+    try:
+        cls = ep.load()
+    except Exception as exc:  # a broken third-party package must not look like our bug
+        raise ChannelError(
+            _("the adapter {name} ({value}) cannot be loaded: {reason}").format(
+                name=ep.name, value=ep.value, reason=exc
+            )
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise ChannelError(
+            _("the adapter {name} ({value}) is not a guidesrc Adapter class").format(
+                name=ep.name, value=ep.value
+            )
+        )
+    return cls
+
+
+def make_adapter(channel: str, kind: str, settings: dict[str, Any], library: Path) -> Adapter:
+    """The adapter for one channel of ``library.yaml``, its settings checked."""
+    types = adapter_types()
+    if kind not in types:
+        raise ChannelError(
+            _(
+                "library.yaml: channels.{channel}.type: no adapter named {kind} is installed (installed: {known})"
+            ).format(channel=channel, kind=kind, known=", ".join(sorted(types)) or "-")
+        )
+    cls = types[kind]
+    try:
+        parsed = cls.Settings.model_validate(settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ChannelError(
+            _("library.yaml: channels.{channel}.settings.{field}: {message}").format(
+                channel=channel, field=where or "-", message=first["msg"]
+            )
+        ) from exc
+    return cls(channel, parsed, library)

@@ -1,0 +1,139 @@
+"""The directory channel: compiled JSON per guide plus an index, for integrators who pull files.
+
+::
+
+    <path>/guides/<id>.json      the version in force: compiled guide, version, hash, notice
+    <path>/upcoming/<id>.json    an approved version not yet in force (自 X 起实施), with its notice
+    <path>/withdrawn/<id>.json   a guide taken down, with the reason
+    <path>/index.json            every guide: name, version, hash, effective date, state
+
+Every file is replaced atomically (written beside, then renamed), so a reader never sees half a
+file, and delivering the same version twice writes the same bytes: deliveries are idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from guidesrc import faults
+from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+
+FORMAT = 1
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+
+class DirectorySettings(AdapterSettings):
+    path: str  # the output folder; relative paths are taken from the library's folder
+
+
+class DirectoryAdapter(Adapter):
+    Settings = DirectorySettings
+
+    @property
+    def out(self) -> Path:
+        assert isinstance(self.settings, DirectorySettings)
+        return self.library / self.settings.path
+
+    def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        gid = safe_id(delivery.guide_id)
+        body = _document(delivery)
+        if delivery.action == "withdraw":
+            written = _write(self.out / "withdrawn" / f"{gid}.json", body)
+            faults.point("directory.written")
+            _remove(self.out / "guides" / f"{gid}.json")
+            _remove(self.out / "upcoming" / f"{gid}.json")
+        elif delivery.action == "announce":
+            written = _write(self.out / "upcoming" / f"{gid}.json", body)
+            faults.point("directory.written")
+        else:  # publish, activate: this version is the guide now
+            written = _write(self.out / "guides" / f"{gid}.json", body)
+            faults.point("directory.written")
+            _remove(self.out / "withdrawn" / f"{gid}.json")
+            upcoming = self.out / "upcoming" / f"{gid}.json"
+            if _version_in(upcoming) is not None and _version_in(upcoming) <= delivery.version:  # type: ignore[operator]
+                _remove(upcoming)
+        self._index(delivery)
+        return written
+
+    def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
+        # Delivering again is idempotent (the same bytes, the same index entry), and cheaper to
+        # reason about than a partial check: say "not known" and let the publisher deliver.
+        return None
+
+    def _index(self, delivery: Delivery) -> None:
+        path = self.out / "index.json"
+        try:
+            index = orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            index = {"format": FORMAT, "guides": {}}
+        entries: dict[str, Any] = index["guides"]
+        entry = dict(entries.get(delivery.guide_id, {}))
+        info = {
+            "version": delivery.version,
+            "content_hash": delivery.content_hash,
+            "effective_date": delivery.effective_date.isoformat(),
+        }
+        if delivery.action == "withdraw":
+            entry = {"name": delivery.name, "state": "withdrawn", "reason": delivery.reason, **info}
+        elif delivery.action == "announce":
+            entry.setdefault("name", delivery.name)
+            entry.setdefault("state", "upcoming")
+            entry["upcoming"] = info
+        else:
+            upcoming = entry.get("upcoming")
+            entry = {"name": delivery.name, "state": "current", **info}
+            if upcoming and upcoming["version"] > delivery.version:
+                entry["upcoming"] = upcoming
+        entries[delivery.guide_id] = entry
+        index["guides"] = dict(sorted(entries.items()))
+        _write(path, index)
+
+
+def _document(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "id": delivery.guide_id,
+        "name": delivery.name,
+        "version": delivery.version,
+        "state": {"withdraw": "withdrawn", "announce": "upcoming"}.get(delivery.action, "current"),
+        "effective_date": delivery.effective_date.isoformat(),
+        "approved_at": delivery.approved_at.isoformat(),
+        "content_hash": delivery.content_hash,
+        "notice": delivery.notice,
+        "reason": delivery.reason,
+        "guide": delivery.guide,
+    }
+
+
+def _version_in(path: Path) -> int | None:
+    try:
+        version = orjson.loads(path.read_bytes())["version"]
+    except FileNotFoundError:
+        return None
+    return int(version)
+
+
+def _write(path: Path, body: dict[str, Any]) -> dict[str, Any]:
+    data = orjson.dumps(body, option=_OPTIONS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)

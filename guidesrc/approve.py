@@ -1,0 +1,464 @@
+"""What is pending approval, and recording approvals and withdrawals in the ledger.
+
+Pending changes are the differences between the working tree (checked, compiled) and the latest
+approved version of each guide in the ledger. Only guides that are 主动公开 are published; a guide
+that stops being public, or whose file is gone, is pending removal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from guidesrc.check.library_rules import CATALOGUE_FILES
+from guidesrc.compile import FIELDS_FED_BY, canonical_bytes, content_hash
+from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
+from guidesrc.diff.notice import notice, release_notice
+from guidesrc.errors import ApprovalError
+from guidesrc.i18n import _
+from guidesrc.identity import last_editors, same_person
+from guidesrc.ledger import Ledger
+from guidesrc.ledger.models import Approval, GuideVersion, Publication
+from guidesrc.state import LibraryState
+
+PUBLIC = "主动公开"
+PUBLISHED_LABEL = "已审核版本（台账）"
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """The latest approved version of a guide, as the ledger has it."""
+
+    id: int
+    guide_id: str
+    version: int
+    content_hash: str | None
+    withdrawn: bool
+
+
+@dataclass(slots=True)
+class Pending:
+    """The changes awaiting approval, with what is needed to record them."""
+
+    changes: ChangeSet
+    latest: dict[str, Latest]
+    compiled: dict[str, dict[str, Any]] = field(default_factory=dict)  # new versions
+    withdrawn_present: list[str] = field(default_factory=list)  # withdrawn, file still here
+    config_timezone: str = "Asia/Shanghai"
+
+    @property
+    def id(self) -> str:
+        """Identifies exactly these changes against exactly this ledger state (12 hex digits):
+        approving with ``--change-set ID`` refuses anything else."""
+        lines = sorted(f"{g.id} {g.old_hash} {g.new_hash}" for g in self.changes.guides)
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
+
+
+def latest_versions(ledger: Ledger) -> dict[str, Latest]:
+    newest = (
+        select(GuideVersion.guide_id, sa.func.max(GuideVersion.version).label("version"))
+        .group_by(col(GuideVersion.guide_id))
+        .subquery()
+    )
+    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(v.id, v.guide_id, v.version, v.content_hash, v.withdrawn).join(
+        newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version)
+    )
+    with ledger.engine.connect() as conn:
+        return {
+            row[1]: Latest(row[0], row[1], row[2], row[3], row[4]) for row in conn.execute(query)
+        }
+
+
+def compiled_version(ledger: Ledger, version_id: int) -> dict[str, Any]:
+    with ledger.session() as session:
+        text = session.exec(
+            select(GuideVersion.compiled).where(GuideVersion.id == version_id)
+        ).one()
+    return dict(orjson.loads(text)) if text else {}
+
+
+def pending_changes(
+    state: LibraryState,
+    ledger: Ledger,
+    only: Iterable[str] = (),
+    policy: Mapping[str, str] | None = None,
+) -> Pending:
+    """Every guide whose public content differs from its latest approved version."""
+    rules = tuple({**DEFAULT_POLICY, **(policy or {})}.items())
+    latest = latest_versions(ledger)
+    named = set(only)
+    unknown = named - state.guide_files.keys() - latest.keys()
+    if unknown:
+        raise ApprovalError(
+            _("no guide with the id {id} in the library or the ledger").format(
+                id="、".join(sorted(unknown))
+            )
+        )
+    pending = Pending(ChangeSet(PUBLISHED_LABEL, state.label), latest)
+    if state.config is not None:
+        pending.config_timezone = state.config.timezone
+    state.prefetch(state.guide_files)
+    for guide_id in sorted(named or (state.guide_files.keys() | latest.keys())):
+        before_meta = latest.get(guide_id)
+        after = state.compiled(guide_id) if guide_id in state.guide_files else None
+        if after is not None and after.get("disclosure") != PUBLIC:
+            after = None
+        if before_meta is not None and before_meta.withdrawn:
+            if after is not None and guide_id not in named:
+                pending.withdrawn_present.append(guide_id)  # stays withdrawn until named
+                continue
+            before_meta = None  # named again: it comes back as a new guide
+        new_hash = content_hash(after) if after is not None else None
+        old_hash = before_meta.content_hash if before_meta is not None else None
+        if new_hash == old_hash:
+            continue
+        before = compiled_version(ledger, before_meta.id) if before_meta is not None else None
+        current = after or before
+        assert current is not None
+        change = GuideChange(
+            id=guide_id,
+            name=current["name"],
+            status="added" if before is None else "removed" if after is None else "changed",
+            file=state.guide_files.get(guide_id, f"guides/{guide_id}.yaml"),
+            old_hash=old_hash,
+            new_hash=new_hash,
+            effective_date=current["effective_date"],
+            old=before,
+            new=after,
+        )
+        if before is not None and after is not None:
+            change.changes = list(field_changes(before, after, rules))
+        pending.changes.guides.append(change)
+        if after is not None:
+            pending.compiled[guide_id] = after
+    return pending
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What an approver decided."""
+
+    by: str
+    note: str
+    effective_date: dt.date
+    now: dt.datetime  # aware
+    deadline: dt.datetime  # aware; from the working-day calendar
+    force_reason: str | None = None
+    expect: str | None = None  # the change-set id the approver reviewed
+
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    approval_id: int
+    versions: list[tuple[str, int]]
+    publications: int
+    forced: bool
+    editors: list[str]
+
+
+def record_approval(
+    root: Path,
+    state: LibraryState,
+    ledger: Ledger,
+    pending: Pending,
+    decision: Decision,
+    channels: Iterable[str],
+) -> Approved:
+    """Check the decision against the rules of approval, then record it in one transaction."""
+    changes = pending.changes
+    if not changes:
+        raise ApprovalError(_("nothing to approve: the ledger already has this content"))
+    if decision.expect is not None and decision.expect != pending.id:
+        raise ApprovalError(
+            _(
+                "the pending changes are no longer those you reviewed (change set {expected}, now {actual}): someone changed the library or approved since; review them again with `guides diff --published` and approve the new change set"
+            ).format(expected=decision.expect, actual=pending.id)
+        )
+    zone = ZoneInfo(pending.config_timezone)
+    today = decision.now.astimezone(zone).date()
+    if decision.effective_date < today:
+        raise ApprovalError(
+            _(
+                "the effective date {date} is in the past; give today ({today}) or a later date"
+            ).format(date=decision.effective_date, today=today)
+        )
+    if any(g.major for g in changes.guides) and not decision.note.strip():
+        raise ApprovalError(
+            _(
+                "these changes include 实质性变更 (major changes): a change note is required; give it with --note"
+            )
+        )
+    for g in changes.guides:
+        own = g.new["effective_date"] if g.new else None
+        if own and dt.date.fromisoformat(own) > decision.effective_date:
+            raise ApprovalError(
+                _(
+                    "{file}: effective_date: the guide takes effect on {own}, after the approved date {date}; approve it with --effective {own} or change the guide"
+                ).format(file=g.file, own=own, date=decision.effective_date)
+            )
+    editors = _editors(root, state, changes)
+    if any(same_person(e, decision.by) for e in editors) and decision.force_reason is None:
+        raise ApprovalError(
+            _(
+                "four eyes: {by} last edited what is being approved and cannot approve it; another person must approve (or, in an emergency, --force --reason TEXT, which the log flags)"
+            ).format(by=decision.by)
+        )
+    source = last_editors(root, [])[1]
+    for g in changes.guides:  # the notice carries the approved effective date
+        g.effective_date = decision.effective_date.isoformat()
+    notices = {n.guide: n for n in (notice(g) for g in changes.guides)}
+    actor = decision.by
+    try:
+        with ledger.session() as session:
+            approval = Approval(
+                kind="approve",
+                approved_by=actor,
+                approved_at=decision.now,
+                note=decision.note.strip(),
+                effective_date=decision.effective_date,
+                deadline=decision.deadline,
+                forced_reason=decision.force_reason,
+                editors=orjson.dumps(sorted(editors)).decode(),
+                source=source,
+                change_set_id=pending.id,
+                release_notice=orjson.dumps(release_notice(changes).as_dict()).decode(),
+            )
+            session.add(approval)
+            session.flush()
+            assert approval.id is not None
+            versions: list[tuple[str, int]] = []
+            count = 0
+            for g in changes.guides:
+                previous = pending.latest.get(g.id)
+                number = (previous.version if previous else 0) + 1
+                compiled = pending.compiled.get(g.id)
+                version = GuideVersion(
+                    guide_id=g.id,
+                    version=number,
+                    approval_id=approval.id,
+                    name=g.name,
+                    file=g.file,
+                    effective_date=decision.effective_date,
+                    withdrawn=compiled is None,
+                    reason=_("no longer published: removed from the library or not 主动公开")
+                    if compiled is None
+                    else None,
+                    content_hash=g.new_hash,
+                    compiled=canonical_bytes(compiled).decode() if compiled is not None else None,
+                    change=orjson.dumps(g.as_dict()).decode(),
+                    notice=orjson.dumps(notices[g.id].as_dict()).decode(),
+                    major=g.major,
+                )
+                session.add(version)
+                session.flush()
+                assert version.id is not None
+                versions.append((g.id, number))
+                count += schedule(
+                    session,
+                    version,
+                    channels,
+                    decision.now,
+                    decision.deadline,
+                    today,
+                    zone,
+                )
+                ledger.log(
+                    session,
+                    "approved",
+                    actor,
+                    at=decision.now,
+                    guide_id=g.id,
+                    version=number,
+                    status=g.status,
+                    major=g.major,
+                    hash=g.new_hash,
+                    effective_date=decision.effective_date.isoformat(),
+                )
+            ledger.log(
+                session,
+                "approval.forced" if decision.force_reason else "approval",
+                actor,
+                at=decision.now,
+                approval=approval.id,
+                guides=len(versions),
+                change_set=pending.id,
+                note=decision.note.strip(),
+                editors=sorted(editors),
+                reason=decision.force_reason,
+                deadline=decision.deadline.isoformat(),
+            )
+            session.commit()
+    except IntegrityError as exc:  # another approval recorded a version of these guides first
+        raise ApprovalError(
+            _(
+                "another approval was recorded while this one was being made; review the pending changes again with `guides diff --published`"
+            )
+        ) from exc
+    return Approved(
+        approval.id, versions, count, decision.force_reason is not None, sorted(editors)
+    )
+
+
+def _editors(root: Path, state: LibraryState, changes: ChangeSet) -> set[str]:
+    """The last editors of the files behind the changes: the guide's own file, and each
+    catalogue feeding a field that changed."""
+    needed: dict[str, set[str]] = {}
+    for g in changes.guides:
+        files = {g.file} if g.status != "changed" or _own_fields(g) else set()
+        for catalogue, fed in FIELDS_FED_BY.items():
+            if any(c.field in fed for c in g.changes):
+                files.add(CATALOGUE_FILES[catalogue.replace("_", "-")])
+                files.add(g.file)
+        needed[g.id] = files
+    editors, _source = last_editors(root, {f for files in needed.values() for f in files})
+    if not editors:  # not a git repository: whoever works here edited it
+        from guidesrc.identity import current_user
+
+        return {current_user(root)}
+    return {editors[f] for files in needed.values() for f in files if f in editors}
+
+
+def _own_fields(g: GuideChange) -> bool:
+    fed = {f for fields in FIELDS_FED_BY.values() for f in fields}
+    return any(c.field not in fed for c in g.changes) or not g.changes
+
+
+def schedule(
+    session: Any,
+    version: GuideVersion,
+    channels: Iterable[str],
+    now: dt.datetime,
+    deadline: dt.datetime,
+    today: dt.date,
+    zone: ZoneInfo,
+) -> int:
+    """Queue the deliveries of a new version on every channel, and retire older undelivered ones
+    that it makes pointless. Returns how many deliveries were queued."""
+    assert version.id is not None
+    if version.withdrawn:
+        plan = [("withdraw", now, deadline)]
+    elif version.effective_date <= today:
+        plan = [("publish", now, deadline)]
+    else:
+        start = dt.datetime.combine(version.effective_date, dt.time(), zone)
+        end = start + dt.timedelta(days=1)
+        plan = [("announce", now, deadline), ("activate", start, end)]
+    older = select(Publication).where(
+        Publication.guide_id == version.guide_id,
+        col(Publication.status).in_(("queued", "failed")),
+        Publication.version_id != version.id,
+    )
+    for pub in session.exec(older):
+        later_switch = plan[-1][0] == "activate" and pub.due_at < plan[-1][1]
+        if pub.action == "activate" and later_switch:
+            continue  # an earlier version still takes effect first
+        pub.status = "superseded"
+        pub.updated_at = now
+        session.add(pub)
+    count = 0
+    for channel in channels:
+        for action, due, until in plan:
+            session.add(
+                Publication(
+                    version_id=version.id,
+                    guide_id=version.guide_id,
+                    channel=channel,
+                    action=action,
+                    due_at=due,
+                    deadline=until,
+                    updated_at=now,
+                )
+            )
+            count += 1
+    return count
+
+
+def record_withdrawal(
+    ledger: Ledger,
+    guide_id: str,
+    reason: str,
+    by: str,
+    now: dt.datetime,
+    deadline: dt.datetime,
+    channels: Iterable[str],
+    timezone: str,
+) -> int:
+    """Withdraw a published guide from every channel; returns the withdrawal's version number."""
+    if not reason.strip():
+        raise ApprovalError(_("a withdrawal needs a reason; give it with --reason"))
+    previous = latest_versions(ledger).get(guide_id)
+    if previous is None:
+        raise ApprovalError(
+            _("{id} has never been approved, so there is nothing to withdraw").format(id=guide_id)
+        )
+    if previous.withdrawn:
+        raise ApprovalError(_("{id} is already withdrawn").format(id=guide_id))
+    zone = ZoneInfo(timezone)
+    today = now.astimezone(zone).date()
+    with ledger.session() as session:
+        last = session.exec(select(GuideVersion).where(GuideVersion.id == previous.id)).one()
+        approval = Approval(
+            kind="withdraw",
+            approved_by=by,
+            approved_at=now,
+            note=reason.strip(),
+            effective_date=today,
+            deadline=deadline,
+            change_set_id=f"withdraw:{guide_id}@{previous.version}",
+        )
+        session.add(approval)
+        session.flush()
+        assert approval.id is not None
+        version = GuideVersion(
+            guide_id=guide_id,
+            version=previous.version + 1,
+            approval_id=approval.id,
+            name=last.name,
+            file=last.file,
+            effective_date=today,
+            withdrawn=True,
+            reason=reason.strip(),
+            notice=orjson.dumps(
+                {
+                    "guide": guide_id,
+                    "name": last.name,
+                    "status": "removed",
+                    "effective_date": None,
+                    "items": [],
+                    "text": f"“{last.name}”事项办事指南已撤回：{reason.strip()}",
+                }
+            ).decode(),
+        )
+        session.add(version)
+        session.flush()
+        schedule(session, version, channels, now, deadline, today, zone)
+        ledger.log(
+            session,
+            "withdrawn",
+            by,
+            at=now,
+            guide_id=guide_id,
+            version=version.version,
+            reason=reason.strip(),
+        )
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise ApprovalError(
+                _("another approval of {id} was recorded at the same time; try again").format(
+                    id=guide_id
+                )
+            ) from exc
+    return version.version

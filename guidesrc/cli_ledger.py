@@ -1,0 +1,506 @@
+"""The ledger commands: ``guides approve``, ``publish``, ``withdraw``, ``status`` and ``log``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+import orjson
+
+from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
+from guidesrc.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guidesrc.ledger import Ledger
+    from guidesrc.model.library import LibraryConfig
+    from guidesrc.parsecache import ParseCache
+    from guidesrc.state import LibraryState
+
+_DAY = dt.timedelta(days=1)
+
+ACTIONS = {
+    "publish": N_("publish"),
+    "announce": N_("announce upcoming"),
+    "activate": N_("switch to the new version"),
+    "withdraw": N_("withdraw"),
+}
+STATUSES = {
+    "queued": N_("pending"),
+    "scheduled": N_("scheduled"),
+    "sending": N_("sending"),
+    "delivered": N_("delivered"),
+    "failed": N_("failed"),
+}
+EVENTS = {
+    "approval": N_("approval"),
+    "approval.forced": N_("approval (four eyes overridden)"),
+    "approved": N_("approved"),
+    "withdrawn": N_("withdrawn"),
+    "delivered": N_("delivered"),
+    "delivery.failed": N_("delivery failed"),
+    "queued.new-channel": N_("queued for a new channel"),
+}
+
+_library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def local_time(moment: dt.datetime, zone: ZoneInfo, *, end: bool = True) -> str:
+    """``2026-09-30 16:00`` in the library's zone; a midnight that ends a day (a deadline) as
+    ``2026-10-08 24:00``, one that starts a day (``end=False``) as ``2026-10-09 00:00``."""
+    local = moment.astimezone(zone)
+    if end and local.time() == dt.time(0):
+        return f"{(local.date() - _DAY).isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _config(root: Path) -> LibraryConfig:
+    from guidesrc.workdays import read_config
+
+    return read_config(root)
+
+
+def open_for_command(root: Path) -> Ledger:
+    """The library's ledger, closed when the command ends."""
+    from guidesrc.ledger import open_ledger
+
+    ledger = open_ledger(root)
+    click.get_current_context().call_on_close(ledger.close)
+    return ledger
+
+
+@click.command(help=N_("Approve the pending changes (all, or the guides named with --guide)."))
+@_library_argument
+@click.option(
+    "--guide",
+    "guides",
+    multiple=True,
+    metavar="ID",
+    help=N_("Approve only this guide; repeatable."),
+)
+@click.option(
+    "--by", metavar="NAME", help=N_("Who approves (default: GUIDES_USER, else git's user.name).")
+)
+@click.option(
+    "--effective",
+    metavar="DATE",
+    required=True,
+    help=N_("具体实施时间: when the changes take effect, today or later (YYYY-MM-DD, or today)."),
+)
+@click.option(
+    "--note", default="", metavar="TEXT", help=N_("Change note; required for 实质性变更.")
+)
+@click.option(
+    "--change-set",
+    "expect",
+    metavar="ID",
+    help=N_("The change set you reviewed (from guides diff --published); refuse anything else."),
+)
+@click.option(
+    "--force", is_flag=True, help=N_("Approve your own edits (four eyes); needs --reason.")
+)
+@click.option("--reason", metavar="TEXT", help=N_("Why --force is needed; kept in the log."))
+def approve(
+    library: Path,
+    guides: tuple[str, ...],
+    by: str | None,
+    effective: str,
+    note: str,
+    expect: str | None,
+    force: bool,
+    reason: str | None,
+) -> None:
+    from guidesrc.approve import Decision, pending_changes, record_approval
+    from guidesrc.check.engine import check_library
+    from guidesrc.identity import current_user
+    from guidesrc.library import find_root
+    from guidesrc.workdays import load_calendar
+
+    root = find_root(library)
+    if force and not (reason and reason.strip()):
+        raise ApprovalError(_("--force needs --reason: say why four eyes cannot apply"))
+    if reason and not force:
+        raise ApprovalError(_("--reason goes with --force"))
+    config = _config(root)
+    zone = ZoneInfo(config.timezone)
+    now = _utcnow()
+    effective_date = _effective(effective, now.astimezone(zone).date())
+    report = check_library(root)
+    if report.errors:
+        raise StateInvalidError(
+            _(
+                "the library has {count} error(s) in `guides check`; an approval needs a library without errors: fix them first"
+            ).format(count=report.errors)
+        )
+    calendar = load_calendar(root, config)
+    deadline = calendar.deadline(now)  # refuses before anything is recorded if the year is unknown
+    ledger = open_for_command(root)
+    state, cache = working_state(root)
+    pending = pending_changes(state, ledger, guides, config.change_policy)
+    cache.flush()
+    if not pending.changes:
+        click.echo(_("nothing to approve: every guide is as approved"), err=True)
+        _withdrawn_note(pending.withdrawn_present)
+        return
+    who = (by or current_user(root)).strip()
+    decision = Decision(
+        by=who,
+        note=note,
+        effective_date=effective_date,
+        now=now,
+        deadline=deadline,
+        force_reason=reason.strip() if force and reason else None,
+        expect=expect,
+    )
+    done = record_approval(root, state, ledger, pending, decision, config.channels)
+    for guide_id, number in done.versions:
+        click.echo(f"{guide_id}\tv{number}")
+    click.echo(
+        _(
+            "approved {count} guide(s) as approval #{id} by {by}, in effect from {date}; {deliveries} deliveries queued, to be public by {deadline}: run guides publish"
+        ).format(
+            count=len(done.versions),
+            id=done.approval_id,
+            by=who,
+            date=effective_date.isoformat(),
+            deliveries=done.publications,
+            deadline=local_time(deadline, zone),
+        ),
+        err=True,
+    )
+    if done.forced:
+        click.echo(
+            _("four eyes overridden (--force): the log records it with the reason"), err=True
+        )
+    _withdrawn_note(pending.withdrawn_present)
+
+
+def _withdrawn_note(ids: list[str]) -> None:
+    if ids:
+        click.echo(
+            _(
+                "withdrawn and not approved again: {ids} (name them with --guide to publish them again)"
+            ).format(ids="、".join(ids)),
+            err=True,
+        )
+
+
+def _effective(value: str, today: dt.date) -> dt.date:
+    if value.strip().lower() in ("today", "今天", "今日"):
+        return today
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ApprovalError(
+            _("--effective: {value} is not a date such as 2026-12-01 (or today)").format(
+                value=value
+            )
+        ) from None
+
+
+def working_state(root: Path) -> tuple[LibraryState, ParseCache]:
+    """The working tree as a library state, with the parse cache (flush it when done)."""
+    from guidesrc.check.engine import code_fingerprint
+    from guidesrc.library import STATE_DIR
+    from guidesrc.parsecache import ParseCache
+    from guidesrc.state import WorkingTree, load_state
+
+    cache = ParseCache(root / STATE_DIR, code_fingerprint())
+    return load_state(WorkingTree(root, label=_("working tree")), cache), cache
+
+
+@click.command(
+    help=N_("Deliver every approved version not yet delivered to every channel (run it from cron).")
+)
+@_library_argument
+@click.option(
+    "--wait", is_flag=True, help=N_("If another publisher runs, wait for it instead of exiting.")
+)
+@click.option(
+    "--retry-now",
+    is_flag=True,
+    help=N_("Retry failed deliveries now, without waiting out the backoff."),
+)
+def publish(library: Path, wait: bool, retry_now: bool) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.publisher import channel_adapters
+    from guidesrc.publisher import publish as run
+
+    root = find_root(library)
+    config = _config(root)
+    adapters = channel_adapters(root, config)
+    if not adapters:
+        raise ChannelError(
+            _(
+                "library.yaml: channels: no channel is configured, so there is nowhere to publish; add one, e.g. a directory channel (see README)"
+            )
+        )
+    ledger = open_for_command(root)
+    report = run(
+        ledger,
+        adapters,
+        deadline_for=_deadline_function(root, config),
+        timezone=config.timezone,
+        wait=wait,
+        retry_now=retry_now,
+    )
+    if report.locked_out:
+        click.echo(
+            _(
+                "another guides publish is running; this one stops without publishing (use --wait to wait for it)"
+            ),
+            err=True,
+        )
+        return
+    for o in report.outcomes:
+        action = _(ACTIONS[o.action])
+        if o.ok:
+            click.echo(
+                _("delivered\t{guide} v{version}\t{channel}\t{action}").format(
+                    guide=o.guide_id, version=o.version, channel=o.channel, action=action
+                )
+            )
+        else:
+            click.echo(
+                _("failed\t{guide} v{version}\t{channel}\t{action}\t{error}").format(
+                    guide=o.guide_id,
+                    version=o.version,
+                    channel=o.channel,
+                    action=action,
+                    error=o.detail,
+                )
+            )
+    click.echo(
+        _("{delivered} delivered, {failed} failed, {later} still open").format(
+            delivered=len(report.delivered), failed=len(report.failed), later=report.later
+        ),
+        err=True,
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+def _deadline_function(root: Path, config: LibraryConfig) -> Callable[[dt.datetime], dt.datetime]:
+    def deadline_for(moment: dt.datetime) -> dt.datetime:
+        from guidesrc.workdays import load_calendar
+
+        return load_calendar(root, config).deadline(moment)
+
+    return deadline_for
+
+
+@click.command(
+    help=N_("Take a guide down from every channel, with the reason shown to the public.")
+)
+@click.argument("guide_id", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help=N_("Why it is withdrawn (public)."))
+@click.option(
+    "--by",
+    metavar="NAME",
+    help=N_("Who withdraws it (default: GUIDES_USER, else git's user.name)."),
+)
+@click.option(
+    "--library",
+    default=".",
+    type=click.Path(path_type=Path),
+    help=N_("The library (default: here)."),
+)
+def withdraw(guide_id: str, reason: str, by: str | None, library: Path) -> None:
+    from guidesrc.approve import record_withdrawal
+    from guidesrc.identity import current_user
+    from guidesrc.library import find_root
+    from guidesrc.workdays import load_calendar
+
+    root = find_root(library)
+    config = _config(root)
+    now = _utcnow()
+    deadline = load_calendar(root, config).deadline(now)
+    who = (by or current_user(root)).strip()
+    version = record_withdrawal(
+        open_for_command(root),
+        guide_id,
+        reason,
+        who,
+        now,
+        deadline,
+        config.channels,
+        config.timezone,
+    )
+    click.echo(
+        _(
+            "{id} withdrawn (v{version}); run guides publish to take it down from every channel, by {deadline}"
+        ).format(
+            id=guide_id, version=version, deadline=local_time(deadline, ZoneInfo(config.timezone))
+        ),
+        err=True,
+    )
+
+
+@click.command(help=N_("Each guide's deliveries per channel: pending, delivered, failed, overdue."))
+@_library_argument
+@click.option(
+    "--guide", "guides", multiple=True, metavar="ID", help=N_("Only this guide; repeatable.")
+)
+@click.option("--all", "everything", is_flag=True, help=N_("Also older versions' deliveries."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help=N_("text: for people; json: for monitoring."),
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help=N_("Colour the output (default: when it is a terminal)."),
+)
+def status(
+    library: Path, guides: tuple[str, ...], everything: bool, fmt: str, color: bool | None
+) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.status import status_rows
+
+    root = find_root(library)
+    config = _config(root)
+    zone = ZoneInfo(config.timezone)
+    now = _utcnow()
+    rows = status_rows(open_for_command(root), now, guides, everything)
+    overdue = [r for r in rows if r.overdue(now)]
+    if fmt == "json":
+        body = {
+            "now": now.isoformat(),
+            "overdue": len(overdue),
+            "deliveries": [r.as_dict(now) for r in rows],
+        }
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        for r in rows:
+            line = "\t".join(
+                [
+                    f"{r.guide_id} v{r.version}",
+                    r.name,
+                    r.channel,
+                    _(ACTIONS.get(r.action, r.action)),
+                    _(STATUSES.get(r.status, r.status)),
+                    _when(r, now, zone),
+                ]
+            )
+            late = r.overdue(now)
+            click.echo(click.style(line, fg="red") if late and use_color else line, color=use_color)
+        click.echo(
+            _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
+                count=len(rows),
+                pending=sum(r.status != "delivered" for r in rows),
+                overdue=len(overdue),
+            ),
+            err=True,
+        )
+    if overdue:
+        sys.exit(1)
+
+
+def _when(row: Any, now: dt.datetime, zone: ZoneInfo) -> str:
+    deadline = local_time(row.deadline, zone)
+    if row.status == "delivered":
+        text = _("at {time}").format(time=local_time(row.delivered_at, zone))
+        if row.overdue(now):
+            text += " " + _("(late; deadline {deadline})").format(deadline=deadline)
+        return text
+    if row.status == "scheduled":
+        return _("from {time}").format(time=local_time(row.due_at, zone, end=False))
+    left = row.deadline - now
+    if left.total_seconds() < 0:
+        text = _("OVERDUE by {span} (deadline {deadline})").format(
+            span=_span(-left), deadline=deadline
+        )
+    else:
+        text = _("deadline {deadline}, {span} left").format(deadline=deadline, span=_span(left))
+    if row.error:
+        text += " — " + row.error
+    return text
+
+
+def _span(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("{days} d {hours} h").format(days=days, hours=hours)
+    return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+
+
+@click.command(name="log", help=N_("The history of a guide, or of the whole library."))
+@_library_argument
+@click.option("--guide", metavar="ID", help=N_("Only this guide's events."))
+@click.option("--limit", type=click.IntRange(1), metavar="N", help=N_("Only the last N events."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help=N_("text: for people; json: for programs."),
+)
+def log(library: Path, guide: str | None, limit: int | None, fmt: str) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.status import event_detail, events
+
+    root = find_root(library)
+    zone = ZoneInfo(_config(root).timezone)
+    found = events(open_for_command(root), guide, limit)
+    if fmt == "json":
+        body = [
+            {
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "kind": e.kind,
+                "guide": e.guide_id,
+                "version": e.version,
+                "channel": e.channel,
+                "detail": event_detail(e),
+            }
+            for e in found
+        ]
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    for e in found:
+        what = _(EVENTS.get(e.kind, e.kind))
+        target = f"{e.guide_id} v{e.version}" if e.guide_id else ""
+        detail = event_detail(e)
+        extra = _event_extra(e.kind, detail)
+        parts = [local_time(e.at, zone), e.actor, what, target, e.channel or "", extra]
+        click.echo("\t".join(parts).rstrip())
+
+
+def _event_extra(kind: str, detail: dict[str, Any]) -> str:
+    if kind.startswith("approval"):
+        text = _("{guides} guide(s), change set {id}").format(
+            guides=detail.get("guides"), id=detail.get("change_set")
+        )
+        if detail.get("note"):
+            text += _(", note: {note}").format(note=detail["note"])
+        if detail.get("reason"):
+            text += _(", forced because: {reason}").format(reason=detail["reason"])
+        return text
+    if kind == "delivered":
+        return _(ACTIONS.get(str(detail.get("action")), ""))
+    if kind == "delivery.failed":
+        return f"{_(ACTIONS.get(str(detail.get('action')), ''))}: {detail.get('error')}"
+    if kind == "withdrawn":
+        return str(detail.get("reason", ""))
+    if kind == "approved":
+        return _("effective {date}").format(date=detail.get("effective_date"))
+    return ""
+
+
+COMMANDS = [approve, publish, withdraw, status, log]

@@ -1,0 +1,39 @@
+"""Named points where a test can make the process crash or fail, to prove crash safety.
+
+``GUIDES_FAULT=<point>`` kills the process with SIGKILL when it reaches ``<point>`` (no clean-up,
+no ``finally``: as a power cut would). ``GUIDES_FAULT=<point>:raise`` raises
+:class:`InjectedFault` there instead (a failing channel). ``GUIDES_FAULT=<point>:pause`` writes
+``<point>`` to the file named by ``GUIDES_FAULT_READY`` and blocks until a line can be read from
+the file (a FIFO) named by ``GUIDES_FAULT_RESUME``: a test holds a process at a point without sleeping.
+
+Unset (always, outside tests), :func:`point` costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+ENV = "GUIDES_FAULT"
+
+
+class InjectedFault(RuntimeError):
+    """A failure a test asked for."""
+
+
+def point(name: str) -> None:
+    wanted = os.environ.get(ENV)
+    if not wanted:
+        return
+    target, _, mode = wanted.partition(":")
+    if target != name:
+        return
+    if mode == "raise":
+        raise InjectedFault(f"injected failure at {name}")
+    if mode == "pause":
+        with open(os.environ["GUIDES_FAULT_READY"], "w") as ready:
+            ready.write(name + "\n")
+        with open(os.environ["GUIDES_FAULT_RESUME"]) as resume:
+            resume.readline()
+        return
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,116 @@
+"""The ledger's tables. Every time is stored in UTC (naive in the database, aware in Python).
+
+::
+
+    approval         one `guides approve` or `guides withdraw`: who, when, note, effective date,
+                     deadline, the change set and release notice it approved
+    guide_version    one approved version of one guide: compiled snapshot (canonical JSON), hash
+    publication      one delivery of a version to a channel (the outbox): queued → sending →
+                     delivered | failed (retried with backoff) | superseded (a later version won)
+    event            append-only history: who did what, when
+
+The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC (SQLite has no zones)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; use an aware one")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def _utc(nullable: bool = False) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable)
+
+
+class Approval(SQLModel, table=True):
+    __tablename__ = "approval"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # "approve" | "withdraw"
+    approved_by: str
+    approved_at: dt.datetime = _utc()
+    note: str = ""
+    effective_date: dt.date
+    deadline: dt.datetime = _utc()
+    forced_reason: str | None = None  # four eyes overridden with --force --reason
+    editors: str = "[]"  # JSON list of the last editors of what was approved
+    source: str | None = None  # the library's git commit, with "+dirty" for uncommitted changes
+    change_set_id: str
+    release_notice: str = "{}"  # JSON: ReleaseNotice.as_dict()
+
+
+class GuideVersion(SQLModel, table=True):
+    __tablename__ = "guide_version"
+    __table_args__ = (sa.UniqueConstraint("guide_id", "version", name="uq_guide_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guide_id: str = Field(index=True)
+    version: int
+    approval_id: int = Field(foreign_key="approval.id", index=True)
+    name: str
+    file: str
+    effective_date: dt.date
+    withdrawn: bool = False
+    reason: str | None = None  # why it was withdrawn
+    content_hash: str | None = None  # None for a withdrawal
+    compiled: str | None = Field(default=None, sa_type=sa.Text)  # canonical JSON
+    change: str = Field(default="{}", sa_type=sa.Text)  # JSON: GuideChange.as_dict()
+    notice: str = Field(default="{}", sa_type=sa.Text)  # JSON: Notice.as_dict()
+    major: bool = True
+
+
+class Publication(SQLModel, table=True):
+    __tablename__ = "publication"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "channel", "action", name="uq_publication"),
+        sa.Index("ix_publication_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="guide_version.id", index=True)
+    guide_id: str = Field(index=True)
+    channel: str
+    action: str  # "publish" | "announce" | "activate" | "withdraw"
+    status: str = "queued"  # queued | sending | delivered | failed | superseded
+    due_at: dt.datetime = _utc()
+    deadline: dt.datetime = _utc()
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    next_attempt_at: dt.datetime | None = _utc(nullable=True)
+    receipt: str | None = Field(default=None, sa_type=sa.Text)  # JSON from the adapter
+    delivered_at: dt.datetime | None = _utc(nullable=True)
+    updated_at: dt.datetime = _utc()
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    actor: str
+    kind: str
+    guide_id: str | None = Field(default=None, index=True)
+    version: int | None = None
+    channel: str | None = None
+    detail: str = Field(default="{}", sa_type=sa.Text)  # JSON

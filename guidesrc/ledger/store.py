@@ -1,0 +1,219 @@
+"""Opening the ledger: the database URL, the engine, migrations, and the publishing lock."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from guidesrc.errors import LedgerError
+from guidesrc.i18n import _
+from guidesrc.ledger.models import Event
+from guidesrc.library import STATE_DIR
+
+DATABASE_URL_ENV = "GUIDES_DATABASE_URL"
+LEDGER_FILE = "ledger.sqlite"
+#: The newest migration (``migrations/versions``); a test keeps it equal to Alembic's head.
+SCHEMA_REVISION = "0001"
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(root: Path) -> str:
+    """``GUIDES_DATABASE_URL``, else the SQLite file in the library's ``.guides`` folder."""
+    url = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if url:
+        return url
+    return f"sqlite:///{root / STATE_DIR / LEDGER_FILE}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the publisher
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at each checkpoint; safe in WAL mode
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Ledger:
+    """A connection pool to one ledger database, migrated to the current schema."""
+
+    def __init__(self, engine: Engine, root: Path, url: str) -> None:
+        self.engine = engine
+        self.root = root
+        self.url = url
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def log(
+        self,
+        session: Session,
+        kind: str,
+        actor: str,
+        *,
+        at: dt.datetime,
+        guide_id: str | None = None,
+        version: int | None = None,
+        channel: str | None = None,
+        **detail: Any,
+    ) -> None:
+        """Append an event (committed with the session's transaction)."""
+        session.add(
+            Event(
+                at=at,
+                actor=actor,
+                kind=kind,
+                guide_id=guide_id,
+                version=version,
+                channel=channel,
+                detail=orjson.dumps(detail).decode(),
+            )
+        )
+
+    @contextlib.contextmanager
+    def publish_lock(self, wait: bool) -> Iterator[bool]:
+        """Hold the one-publisher lock for the block; yields False when another holds it (and
+        ``wait`` is false). On PostgreSQL it is an advisory lock, so it holds across machines;
+        with SQLite, a lock on a file beside the database. Both are released if the process dies.
+        """
+        if self.dialect == "postgresql":
+            key = zlib.crc32(b"guidesrc-publish")
+            with self.engine.connect() as conn:
+                if wait:
+                    conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                    got = True
+                else:
+                    got = bool(
+                        conn.execute(
+                            sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}
+                        ).scalar()
+                    )
+                conn.commit()
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        conn.commit()
+            return
+        path = _sqlite_path(self.url).with_suffix(".publish.lock")
+        with path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(sa.engine.make_url(url).database or "")
+
+
+def open_ledger(root: Path, url: str | None = None) -> Ledger:
+    """The library's ledger, created or upgraded to :data:`SCHEMA_REVISION` if needed."""
+    url = url or database_url(root)
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise LedgerError(
+            _("{env}: not a database URL: {url} (e.g. postgresql+psycopg://user@host/db)").format(
+                env=DATABASE_URL_ENV, url=url
+            )
+        ) from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise LedgerError(
+            _("{env}: only SQLite and PostgreSQL ledgers are supported, not {backend}").format(
+                env=DATABASE_URL_ENV, backend=parsed.get_backend_name()
+            )
+        )
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+    ledger = Ledger(engine, root, url)
+    try:
+        _migrate(ledger)
+    except OperationalError as exc:
+        engine.dispose()
+        raise LedgerError(
+            _("cannot open the ledger {url}: {reason}").format(
+                url=_safe(url), reason=str(exc.orig).strip().splitlines()[0]
+            )
+        ) from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise LedgerError(
+            _("the ledger {url} cannot be used: {reason}").format(url=_safe(url), reason=exc)
+        ) from exc
+    return ledger
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def _migrate(ledger: Ledger) -> None:
+    with ledger.engine.connect() as conn:
+        if _revision(conn) == SCHEMA_REVISION:
+            return
+    # Alembic is imported only when the schema must change: most runs skip it.
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with ledger.engine.begin() as conn:
+        if ledger.dialect == "postgresql":  # two processes may open a new ledger at once
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x6775696465})
+        config.attributes["connection"] = conn
+        current = _revision(conn)
+        if current is not None and current != SCHEMA_REVISION and not _known(config, current):
+            raise LedgerError(
+                _(
+                    "the ledger was written by a newer guidesrc (schema {found}); upgrade guidesrc"
+                ).format(found=current)
+            )
+        command.upgrade(config, "head")
+
+
+def _known(config: Any, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
+    try:
+        return ScriptDirectory.from_config(config).get_revision(revision) is not None
+    except Exception:  # alembic raises its own errors for unknown revisions
+        return False
+
+
+def _revision(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()

@@ -1,0 +1,119 @@
+"""`guides status` and `guides log`: what each channel has, what is late, and the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlmodel import col, select
+
+from guidesrc.ledger import Ledger
+from guidesrc.ledger.models import Event, GuideVersion, Publication
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One delivery of one version to one channel."""
+
+    guide_id: str
+    name: str
+    version: int
+    channel: str
+    action: str
+    status: str  # queued | sending | delivered | failed | scheduled (not due yet)
+    due_at: dt.datetime
+    deadline: dt.datetime
+    delivered_at: dt.datetime | None
+    attempts: int
+    error: str | None
+
+    def overdue(self, now: dt.datetime) -> bool:
+        if self.status == "delivered":
+            return self.delivered_at is not None and self.delivered_at > self.deadline
+        return now > self.deadline
+
+    def as_dict(self, now: dt.datetime) -> dict[str, Any]:
+        return {
+            "guide": self.guide_id,
+            "name": self.name,
+            "version": self.version,
+            "channel": self.channel,
+            "action": self.action,
+            "status": self.status,
+            "due_at": self.due_at.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+            "attempts": self.attempts,
+            "error": self.error,
+            "overdue": self.overdue(now),
+            "seconds_left": None
+            if self.status == "delivered"
+            else int((self.deadline - now).total_seconds()),
+        }
+
+
+def status_rows(
+    ledger: Ledger, now: dt.datetime, guides: Iterable[str] = (), everything: bool = False
+) -> list[Row]:
+    """The deliveries of each guide's newest approved version (with ``everything``, also those
+    of older versions), superseded ones left out."""
+    query = (
+        select(Publication, GuideVersion.name, GuideVersion.version)
+        .join(GuideVersion, col(GuideVersion.id) == col(Publication.version_id))
+        .where(Publication.status != "superseded")
+        .order_by(
+            col(Publication.guide_id),
+            col(GuideVersion.version),
+            col(Publication.channel),
+            col(Publication.due_at),
+        )
+    )
+    wanted = set(guides)
+    if wanted:
+        query = query.where(col(Publication.guide_id).in_(wanted))
+    rows: list[Row] = []
+    newest: dict[str, int] = {}
+    with ledger.session() as session:
+        for pub, name, version in session.exec(query):
+            status = pub.status
+            if status == "queued" and pub.due_at > now:
+                status = "scheduled"
+            rows.append(
+                Row(
+                    pub.guide_id,
+                    name,
+                    version,
+                    pub.channel,
+                    pub.action,
+                    status,
+                    pub.due_at,
+                    pub.deadline,
+                    pub.delivered_at,
+                    pub.attempts,
+                    pub.last_error,
+                )
+            )
+            newest[pub.guide_id] = max(newest.get(pub.guide_id, 0), version)
+    if everything:
+        return rows
+    # Older versions matter only while still undelivered (an upcoming switch still to come).
+    return [r for r in rows if r.version == newest[r.guide_id] or r.status != "delivered"]
+
+
+def events(ledger: Ledger, guide_id: str | None = None, limit: int | None = None) -> list[Event]:
+    query = select(Event).order_by(col(Event.id).desc())
+    if guide_id:
+        query = query.where(Event.guide_id == guide_id)
+    if limit:
+        query = query.limit(limit)
+    with ledger.session() as session:
+        found = list(session.exec(query))
+    found.reverse()
+    return found
+
+
+def event_detail(event: Event) -> dict[str, Any]:
+    return dict(orjson.loads(event.detail or "{}"))

@@ -1,0 +1,430 @@
+"""The ledger, `guides approve`, `publish`, `withdraw`, `status` and `log`, on SQLite and PostgreSQL.
+
+Every test runs twice (the ``database`` fixture): on the library's own SQLite file and on a fresh
+PostgreSQL schema. Times are real; where a test needs another day it passes a clock to the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from guidesrc.compile import content_hash
+from guidesrc.ledger import open_ledger
+from guidesrc.ledger.store import SCHEMA_REVISION
+from guidesrc.state import WorkingTree, load_state
+from tests.conftest import GUIDE, Library, invoke
+
+pytestmark = pytest.mark.usefixtures("database")
+
+GID = "jumin-shenfenzheng-huanling"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+TODAY = dt.datetime.now(SHANGHAI).date()
+
+
+def approve(lib: Library, *args: str) -> Any:
+    return invoke("approve", str(lib.root), "--by", "审核员乙", *args)
+
+
+def publish(lib: Library, *args: str) -> Any:
+    return invoke("publish", str(lib.root), *args)
+
+
+def published(lib: Library, rel: str) -> dict[str, Any]:
+    return dict(json.loads((lib.root / ".guides/published" / rel).read_text(encoding="utf-8")))
+
+
+def rows(lib: Library, sql: str) -> list[tuple[Any, ...]]:
+    ledger = open_ledger(lib.root)
+    try:
+        with ledger.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        ledger.close()
+
+
+def first_approval(lib: Library) -> None:
+    run = approve(lib, "--effective", "today", "--note", "首次发布")
+    assert run.exit_code == 0, run.stderr
+    assert publish(lib).exit_code == 0
+
+
+# --- the ledger itself --------------------------------------------------------------------------
+
+
+def test_a_new_ledger_is_created_by_the_migrations(library: Library) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from guidesrc.ledger.models import SQLModel
+    from guidesrc.ledger.store import _MIGRATIONS
+
+    ledger = open_ledger(library.root)
+    with ledger.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == (
+            SCHEMA_REVISION
+        )
+        # The models and the migrations describe the same tables, indexes and constraints.
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+    ledger.close()
+
+
+def test_the_default_ledger_is_a_file_in_the_library(library: Library, database: str) -> None:
+    first_approval(library)
+    assert (library.root / ".guides/ledger.sqlite").exists() == (database == "sqlite")
+
+
+def test_a_wrong_database_url_is_a_clear_error(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GUIDES_DATABASE_URL", "mysql://localhost/x")
+    run = invoke("status", str(library.root))
+    assert run.exit_code == 2
+    assert (
+        run.stderr == "错误：GUIDES_DATABASE_URL：只支持 SQLite 和 PostgreSQL 台账，不支持 mysql\n"
+    )
+    monkeypatch.setenv("GUIDES_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    run = invoke("status", str(library.root))
+    assert run.exit_code == 2
+    assert run.stderr.startswith(
+        "错误：无法打开台账 postgresql+psycopg://nobody@127.0.0.1:1/none："
+    )
+
+
+# --- approve ------------------------------------------------------------------------------------
+
+
+def test_approve_then_publish_puts_the_compiled_guide_in_the_directory(library: Library) -> None:
+    run = approve(library, "--effective", "today", "--note", "首次发布")
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == f"{GID}\tv1\n"
+    assert "已审核 1 项指南（审核记录 #1，审核人 审核员乙），" in run.stderr
+    assert "已排队 1 次送达" in run.stderr
+    run = publish(library)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == f"已送达\t{GID} v1\tarchive\t发布\n"
+    assert run.stderr == "已送达 1 次，失败 0 次，尚余 0 次\n"
+    doc = published(library, f"guides/{GID}.json")
+    state = load_state(WorkingTree(library.root))
+    assert doc["content_hash"] == content_hash(state.compiled(GID))
+    assert doc["guide"]["name"] == "居民身份证换领"
+    assert doc["state"] == "current" and doc["version"] == 1
+    index = published(library, "index.json")
+    assert index["guides"][GID]["content_hash"] == doc["content_hash"]
+    # Nothing new: nothing to approve, nothing to deliver.
+    run = approve(library, "--effective", "today")
+    assert (run.exit_code, run.stderr) == (0, "没有需要审核的变更：每项指南都与已审核版本一致\n")
+    run = publish(library)
+    assert (run.exit_code, run.stdout) == (0, "")
+
+
+def test_a_change_is_approved_as_a_new_version_with_its_notice(library: Library) -> None:
+    first_approval(library)
+    library.edit(
+        GUIDE,
+        "promised_time_limit: {value: 20, unit: 自然日}",
+        "promised_time_limit: {value: 10, unit: 自然日}",
+    )
+    run = invoke("diff", str(library.root), "--published")
+    assert run.exit_code == 0
+    assert "承诺办结时限" in run.stdout
+    change_set = run.stderr.split("变更集 ")[1].split("：")[0]
+    run = approve(library, "--effective", "today", "--note", "压缩时限", "--change-set", change_set)
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout == f"{GID}\tv2\n"
+    publish(library)
+    doc = published(library, f"guides/{GID}.json")
+    assert doc["version"] == 2
+    assert doc["notice"]["text"].startswith("承诺办结时限：由 20 个自然日调整为 10 个自然日。")
+    assert doc["notice"]["text"].endswith(
+        f"自 {TODAY.year} 年 {TODAY.month} 月 {TODAY.day} 日起实施。"
+    )
+
+
+def test_a_major_change_needs_a_note(library: Library) -> None:
+    run = approve(library, "--effective", "today")
+    assert run.exit_code == 2
+    assert run.stderr == "错误：这些变更包含实质性变更：必须填写变更说明，请用 --note 给出\n"
+    assert rows(library, "SELECT count(*) FROM guide_version") == [(0,)]
+
+
+def test_the_effective_date_cannot_be_in_the_past(library: Library) -> None:
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    run = approve(library, "--effective", yesterday, "--note", "x")
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"错误：实施日期 {yesterday} 已经过去；请给出今天（{TODAY.isoformat()}）或以后的日期\n"
+    )
+    run = approve(library, "--effective", "12/01", "--note", "x")
+    assert run.stderr == "错误：--effective：12/01 不是日期，应写成 2026-12-01 这样（或 today）\n"
+
+
+def test_a_guide_cannot_take_effect_before_its_own_date(library: Library) -> None:
+    later = (TODAY + dt.timedelta(days=30)).isoformat()
+    library.edit(GUIDE, "effective_date: 2026-01-01", f"effective_date: {later}")
+    run = approve(library, "--effective", "today", "--note", "x")
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"错误：{GUIDE}：effective_date：指南自 {later} 起实施，晚于审核的实施日期 {TODAY.isoformat()}；"
+        f"请用 --effective {later} 审核，或修改指南\n"
+    )
+
+
+def test_a_library_with_errors_cannot_be_approved(library: Library) -> None:
+    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 900")
+    run = approve(library, "--effective", "today", "--note", "x")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("错误：资料库在 `guides check` 中有 1 个错误；")
+    assert rows(library, "SELECT count(*) FROM approval") == [(0,)]
+
+
+def test_a_reviewed_change_set_that_moved_is_refused(library: Library) -> None:
+    first_approval(library)
+    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
+    reviewed = invoke("diff", str(library.root), "--published").stderr.split("变更集 ")[1][:12]
+    library.edit(GUIDE, "promised_time_limit: {value: 10", "promised_time_limit: {value: 5")
+    run = approve(library, "--effective", "today", "--note", "x", "--change-set", reviewed)
+    assert run.exit_code == 2
+    assert run.stderr.startswith(
+        f"错误：待审核的变更已不是您审阅过的那些（变更集 {reviewed}，现在是 "
+    )
+    assert rows(library, "SELECT max(version) FROM guide_version") == [(1,)]
+
+
+def test_two_approvals_of_the_same_base_cannot_both_land(library: Library) -> None:
+    """Optimistic locking in the database: the second approval of the same pending change fails."""
+    from guidesrc.approve import Decision, pending_changes, record_approval
+    from guidesrc.errors import ApprovalError
+
+    ledger = open_ledger(library.root)
+    state = load_state(WorkingTree(library.root))
+    first = pending_changes(state, ledger)
+    second = pending_changes(state, ledger)
+    now = dt.datetime.now(dt.UTC)
+    decision = Decision("审核员乙", "首次发布", TODAY, now, now + dt.timedelta(days=1))
+    record_approval(library.root, state, ledger, first, decision, ["archive"])
+    with pytest.raises(ApprovalError, match="另一项审核"):
+        record_approval(library.root, state, ledger, second, decision, ["archive"])
+    with ledger.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM approval")).scalar() == 1
+    ledger.close()
+
+
+def git(root: Path, user: str, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", f"user.name={user}", "-c", "user.email=x@example.invalid", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_four_eyes_the_last_editor_cannot_approve(library: Library) -> None:
+    git(library.root, "编辑甲", "init", "-q")
+    git(library.root, "编辑甲", "add", "-A")
+    git(library.root, "编辑甲", "commit", "-qm", "guides")
+    run = invoke(
+        "approve", str(library.root), "--by", "编辑甲", "--effective", "today", "--note", "x"
+    )
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "错误：四眼原则：编辑甲 是待审核内容的最后编辑人，不能审核自己的修改；"
+        "请由另一人审核（紧急情况下可用 --force --reason 说明理由，日志会标记）\n"
+    )
+    run = invoke("approve", str(library.root), "--by", "编辑甲", "--effective", "today", "--force")
+    assert run.stderr == "错误：--force 必须同时给出 --reason，说明为何不能由另一人审核\n"
+    run = invoke(
+        "approve",
+        str(library.root),
+        "--by",
+        "编辑甲",
+        "--effective",
+        "today",
+        "--note",
+        "x",
+        "--force",
+        "--reason",
+        "值班期间只有一人",
+    )
+    assert run.exit_code == 0, run.stderr
+    assert "已绕过四眼原则（--force）" in run.stderr
+    log = invoke("log", str(library.root)).stdout
+    assert "审核（绕过四眼原则）" in log and "强制理由：值班期间只有一人" in log
+    (approval,) = rows(library, "SELECT approved_by, forced_reason, editors, source FROM approval")
+    assert approval[:3] == ("编辑甲", "值班期间只有一人", '["编辑甲"]')
+    assert len(approval[3]) == 40  # the git commit approved
+
+
+def test_uncommitted_edits_belong_to_whoever_works_here(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(library.root, "编辑甲", "init", "-q")
+    git(library.root, "编辑甲", "add", "-A")
+    git(library.root, "编辑甲", "commit", "-qm", "guides")
+    first_approval(library)
+    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
+    monkeypatch.setenv("GUIDES_USER", "审核员乙")  # the person at this checkout edited the file
+    run = approve(library, "--effective", "today", "--note", "x")
+    assert run.exit_code == 2 and "四眼原则：审核员乙" in run.stderr
+
+
+# --- publish ------------------------------------------------------------------------------------
+
+
+def test_a_future_effective_date_is_announced_then_switched(library: Library) -> None:
+    from guidesrc.adapters.directory import DirectoryAdapter, DirectorySettings
+    from guidesrc.publisher import publish as run_publish
+
+    first_approval(library)
+    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
+    later = TODAY + dt.timedelta(days=5)
+    run = approve(library, "--effective", later.isoformat(), "--note", "压缩时限")
+    assert run.exit_code == 0, run.stderr
+    run = publish(library)
+    assert run.stdout == f"已送达\t{GID} v2\tarchive\t预告\n"
+    assert run.stderr == "已送达 1 次，失败 0 次，尚余 1 次\n"
+    assert published(library, f"guides/{GID}.json")["version"] == 1  # still in force
+    upcoming = published(library, f"upcoming/{GID}.json")
+    assert upcoming["version"] == 2 and upcoming["state"] == "upcoming"
+    assert upcoming["notice"]["text"].endswith(
+        f"自 {later.year} 年 {later.month} 月 {later.day} 日起实施。"
+    )
+    status = invoke("status", str(library.root)).stdout
+    assert (
+        f"{GID} v2\t居民身份证换领\tarchive\t生效切换\t待生效\t自 {later.isoformat()} 00:00"
+        in status
+    )
+    # The effective date comes: the next run switches.
+    ledger = open_ledger(library.root)
+    adapter = DirectoryAdapter("archive", DirectorySettings(path=".guides/published"), library.root)
+    switch_day = dt.datetime.combine(later, dt.time(0, 5), SHANGHAI)
+    report = run_publish(
+        ledger,
+        {"archive": adapter},
+        deadline_for=lambda t: t,
+        timezone="Asia/Shanghai",
+        clock=lambda: switch_day,
+    )
+    assert [(o.action, o.ok) for o in report.outcomes] == [("activate", True)]
+    assert published(library, f"guides/{GID}.json")["version"] == 2
+    assert not (library.root / f".guides/published/upcoming/{GID}.json").exists()
+    assert published(library, "index.json")["guides"][GID]["version"] == 2
+    ledger.close()
+
+
+def test_a_failing_channel_does_not_stop_the_others(library: Library) -> None:
+    library.edit(
+        "library.yaml",
+        "      path: .guides/published\n",
+        "      path: .guides/published\n  broken:\n    type: directory\n    settings:\n      path: library.yaml/out\n",
+    )
+    approve(library, "--effective", "today", "--note", "首次发布")
+    run = publish(library)
+    assert run.exit_code == 1
+    assert f"已送达\t{GID} v1\tarchive\t发布" in run.stdout
+    assert f"失败\t{GID} v1\tbroken\t发布\tNotADirectoryError" in run.stdout
+    assert run.stderr == "已送达 1 次，失败 1 次，尚余 1 次\n"
+    status = invoke("status", str(library.root), "--format", "json")
+    body = json.loads(status.stdout)
+    failed = [d for d in body["deliveries"] if d["status"] == "failed"]
+    assert failed[0]["channel"] == "broken" and failed[0]["attempts"] == 1
+    # Backoff: a second run right away leaves it; --retry-now tries again.
+    assert publish(library).stdout == ""
+    library.edit("library.yaml", "path: library.yaml/out", "path: .guides/second")
+    run = publish(library, "--retry-now")
+    assert (run.exit_code, run.stdout) == (0, f"已送达\t{GID} v1\tbroken\t发布\n")
+    (attempts,) = rows(library, "SELECT attempts FROM publication WHERE channel = 'broken'")
+    assert attempts == (2,)
+
+
+def test_withdraw_takes_the_guide_down_with_its_reason(library: Library) -> None:
+    first_approval(library)
+    run = invoke(
+        "withdraw",
+        GID,
+        "--reason",
+        "该事项已划转至市公安局办理",
+        "--by",
+        "审核员乙",
+        "--library",
+        str(library.root),
+    )
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr.startswith(f"{GID} 已撤回（v2）")
+    run = publish(library)
+    assert run.stdout == f"已送达\t{GID} v2\tarchive\t撤回\n"
+    assert not (library.root / f".guides/published/guides/{GID}.json").exists()
+    gone = published(library, f"withdrawn/{GID}.json")
+    assert gone["reason"] == "该事项已划转至市公安局办理"
+    assert published(library, "index.json")["guides"][GID]["state"] == "withdrawn"
+    run = invoke("withdraw", GID, "--reason", "x", "--library", str(library.root))
+    assert (run.exit_code, run.stderr) == (2, f"错误：{GID} 已经撤回\n")
+    # Still in the library, but not approved again unless named.
+    run = approve(library, "--effective", "today")
+    assert f"已撤回、未再审核：{GID}" in run.stderr
+    run = invoke("withdraw", "no-such-guide", "--reason", "x", "--library", str(library.root))
+    assert run.stderr == "错误：no-such-guide 从未审核过，无可撤回\n"
+
+
+def test_publish_refuses_a_misconfigured_channel(library: Library) -> None:
+    library.edit("library.yaml", "type: directory", "type: ftp")
+    run = publish(library)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "错误：library.yaml：channels.archive.type：没有安装名为 ftp 的适配器（已安装：directory）\n"
+    )
+    library.edit("library.yaml", "type: ftp", "type: directory")
+    library.edit("library.yaml", "path: .guides/published", "folder: out")
+    run = publish(library)
+    assert run.stderr.startswith("错误：library.yaml：channels.archive.settings.")
+
+
+def test_a_second_publisher_stops_while_one_runs(library: Library) -> None:
+    approve(library, "--effective", "today", "--note", "首次发布")
+    ledger = open_ledger(library.root)
+    with ledger.publish_lock(wait=False) as held:
+        assert held
+        run = publish(library)
+        assert run.exit_code == 0
+        assert run.stderr == (
+            "另一个 guides publish 正在运行；本次不发布，直接退出（用 --wait 等它结束）\n"
+        )
+    ledger.close()
+    assert publish(library).stdout == f"已送达\t{GID} v1\tarchive\t发布\n"
+
+
+def test_status_flags_overdue_deliveries(library: Library) -> None:
+    from guidesrc.approve import Decision, pending_changes, record_approval
+
+    ledger = open_ledger(library.root)
+    state = load_state(WorkingTree(library.root))
+    then = dt.datetime(2026, 9, 30, 16, tzinfo=SHANGHAI)
+    deadline = dt.datetime(2026, 10, 9, tzinfo=SHANGHAI)
+    decision = Decision("审核员乙", "首次发布", TODAY, dt.datetime.now(dt.UTC), deadline)
+    record_approval(
+        library.root, state, ledger, pending_changes(state, ledger), decision, ["archive"]
+    )
+    ledger.close()
+    assert then < deadline
+    run = invoke("status", str(library.root), "--color")
+    assert run.exit_code == 1
+    assert "\x1b[31m" in run.stdout
+    assert "已超期" in run.stdout and "（期限 2026-10-08 24:00）" in run.stdout
+    body = json.loads(invoke("status", str(library.root), "--format", "json").stdout)
+    assert body["overdue"] == 1 and body["deliveries"][0]["overdue"] is True
+    run = publish(library)
+    run = invoke("status", str(library.root))
+    assert run.exit_code == 1  # delivered, but after the deadline: still shown as late
+    assert "（逾期；期限 2026-10-08 24:00）" in run.stdout
