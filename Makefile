@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine (see README):
-#   make demo   install into .venv and run the main job on the bundled example library
+#   make demo   install into .venv, then check, approve and publish the bundled example library
 #   make test   install into .venv and run every check CI runs
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## check the bundled example library
+demo: $(STAMP)  ## check, approve and publish the bundled example library (to example/.guides/published)
 	$(BIN)/guides check example
+	$(BIN)/guides approve example --by 示例审核员 --effective today --note "示例资料库首次发布"
+	$(BIN)/guides publish example
+	$(BIN)/guides status example
 
 test: lint typecheck  ## everything CI runs
 	$(BIN)/pytest

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guidesrc.check.engine import CheckReport
 from guidesrc.diagnostics import Diagnostic
 from guidesrc.i18n import _
+
+if TYPE_CHECKING:
+    from guidesrc.yamlio import Source
 
 #: Arguments that are themselves message ids (and may use the other arguments).
 _TRANSLATED_ARGS = ("found", "kind")
@@ -67,3 +70,15 @@ def as_json(report: CheckReport) -> str:
         "diagnostics": items,
     }
     return json.dumps(body, ensure_ascii=False, indent=2)
+
+
+def located_lines(source: Source, problems: list[Diagnostic]) -> str:
+    """Problems of one file as `guides check` prints them, located in it: ``file:line:col: …``."""
+    from guidesrc import yamlio
+
+    tree = yamlio.compose(source.text) if source.text is not None else None
+    located = [
+        d if d.line is not None else d.located(*yamlio.locate(tree, d.path, d.at_key))
+        for d in problems
+    ]
+    return "\n".join(format_line(d) for d in sorted(located, key=Diagnostic.sort_key))

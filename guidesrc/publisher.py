@@ -26,7 +26,7 @@ import orjson
 from sqlmodel import Session, col, select
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, Delivery, make_adapter
+from guidesrc.adapters import Adapter, Delivery, make_adapters
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.model.library import LibraryConfig
@@ -68,10 +68,7 @@ class RunReport:
 
 def channel_adapters(root: Path, config: LibraryConfig) -> dict[str, Adapter]:
     """An adapter per configured channel; every channel's settings are checked before any runs."""
-    return {
-        name: make_adapter(name, channel.type, channel.settings, root)
-        for name, channel in config.channels.items()
-    }
+    return make_adapters(root, config)
 
 
 def _utcnow() -> dt.datetime:

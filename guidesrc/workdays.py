@@ -402,12 +402,6 @@ def _read_model(
 
 def _report(source: Source, problems: list[Diagnostic]) -> str:
     """One line per problem, as `guides check` prints them: ``file:line:col: field: message``."""
-    from guidesrc import yamlio
-    from guidesrc.output import format_line
+    from guidesrc.output import located_lines
 
-    tree = yamlio.compose(source.text) if source.text is not None else None
-    located = [
-        d if d.line is not None else d.located(*yamlio.locate(tree, d.path, d.at_key))
-        for d in problems
-    ]
-    return "\n".join(format_line(d) for d in sorted(located, key=Diagnostic.sort_key))
+    return located_lines(source, problems)

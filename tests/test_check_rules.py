@@ -86,6 +86,12 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "{GUIDE}:12:3: implementing_body.natrue: 未知字段“natrue”（修改建议：是不是要写“nature”？） [schema]",
         ],
     ),
+    "channel": (
+        replace("library.yaml", "type: directory", "type: ftp"),
+        [
+            "library.yaml:9:11: channels.archive.type: 没有安装名为“ftp”的适配器（修改建议：请使用以下之一：directory；或安装提供该适配器的软件包） [channel]",
+        ],
+    ),
     "file-name": (
         both(
             replace(GUIDE, "id: jumin-shenfenzheng-huanling", "id: Bad_Name"),

@@ -379,16 +379,32 @@ def test_withdraw_takes_the_guide_down_with_its_reason(library: Library) -> None
 
 
 def test_publish_refuses_a_misconfigured_channel(library: Library) -> None:
+    approve(library, "--effective", "today", "--note", "首次发布")
     library.edit("library.yaml", "type: directory", "type: ftp")
     run = publish(library)
     assert run.exit_code == 2
     assert run.stderr == (
-        "错误：library.yaml：channels.archive.type：没有安装名为 ftp 的适配器（已安装：directory）\n"
+        "错误：library.yaml:9:11: channels.archive.type: 没有安装名为“ftp”的适配器"
+        "（修改建议：请使用以下之一：directory；或安装提供该适配器的软件包） [channel]\n"
     )
     library.edit("library.yaml", "type: ftp", "type: directory")
     library.edit("library.yaml", "path: .guides/published", "folder: out")
     run = publish(library)
-    assert run.stderr.startswith("错误：library.yaml：channels.archive.settings.")
+    assert run.stderr.splitlines() == [
+        "错误：library.yaml:10:5: channels.archive.settings: 缺少必填字段“path”（修改建议：请在此处添加“path:”） [channel]",
+        "library.yaml:11:7: channels.archive.settings.folder: 未知字段“folder”（修改建议：请删除，或使用以下字段之一：path） [channel]",
+    ]
+    assert rows(library, "SELECT count(*) FROM publication WHERE status = 'delivered'") == [(0,)]
+
+
+def test_publish_needs_a_channel(library: Library) -> None:
+    text = library.read("library.yaml")
+    library.write("library.yaml", text[: text.index("channels:")] + "channels: {}\nrules: {}\n")
+    run = publish(library)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        "错误：library.yaml：channels：没有配置发布渠道，无处发布；请添加一个，例如目录渠道（见 README）\n"
+    )
 
 
 def test_a_second_publisher_stops_while_one_runs(library: Library) -> None:

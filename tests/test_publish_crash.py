@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,12 @@ def plugin(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def approved(example: Library) -> Library:
+def approved(example: Library, plugin: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
     """The example library with a second channel (the journal), all 18 guides approved."""
+    from guidesrc.adapters import adapter_types
+
+    monkeypatch.syspath_prepend(str(plugin))  # installed here too: `guides check` knows it
+    adapter_types.cache_clear()
     example.edit(
         "library.yaml",
         "      path: .guides/published\n",

@@ -18,6 +18,7 @@ for a delivery that a crashed run may have completed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from guidesrc.diagnostics import Diagnostic
 from guidesrc.errors import ChannelError
-from guidesrc.i18n import _
+from guidesrc.i18n import N_, _
 
 ENTRY_POINT_GROUP = "guidesrc.adapters"
 
@@ -132,24 +134,53 @@ def _load(ep: Any) -> type[Adapter]:
     return cls
 
 
-def make_adapter(channel: str, kind: str, settings: dict[str, Any], library: Path) -> Adapter:
-    """The adapter for one channel of ``library.yaml``, its settings checked."""
+def channel_problems(channels: dict[str, Any], rel: str = "library.yaml") -> list[Diagnostic]:
+    """What is wrong with the channels of ``library.yaml``: an adapter that is not installed,
+    settings its adapter refuses (rule ``channel``; ``guides check`` and ``guides publish``)."""
+    from guidesrc.check.schema_errors import diagnostics_from
+
+    problems: list[Diagnostic] = []
     types = adapter_types()
-    if kind not in types:
-        raise ChannelError(
-            _(
-                "library.yaml: channels.{channel}.type: no adapter named {kind} is installed (installed: {known})"
-            ).format(channel=channel, kind=kind, known=", ".join(sorted(types)) or "-")
-        )
-    cls = types[kind]
-    try:
-        parsed = cls.Settings.model_validate(settings)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ChannelError(
-            _("library.yaml: channels.{channel}.settings.{field}: {message}").format(
-                channel=channel, field=where or "-", message=first["msg"]
+    for name, channel in channels.items():
+        here: tuple[str | int, ...] = ("channels", name)
+        if channel.type not in types:
+            problems.append(
+                Diagnostic(
+                    "channel",
+                    "error",
+                    rel,
+                    path=(*here, "type"),
+                    message=N_('no adapter named "{kind}" is installed'),
+                    hint=N_("use one of: {known}; or install the package that provides it"),
+                    args={"kind": channel.type, "known": ", ".join(sorted(types)) or "-"},
+                )
             )
-        ) from exc
-    return cls(channel, parsed, library)
+            continue
+        try:
+            types[channel.type].Settings.model_validate(channel.settings)
+        except ValidationError as exc:
+            for d in diagnostics_from(exc, rel, types[channel.type].Settings):
+                problems.append(
+                    dataclasses.replace(d, rule="channel", path=(*here, "settings", *d.path))
+                )
+    return problems
+
+
+def make_adapters(root: Path, config: Any) -> dict[str, Adapter]:
+    """An adapter per channel of ``library.yaml``; ChannelError listing every problem (with its
+    line in ``library.yaml``) before any adapter is made."""
+    from guidesrc.library import CONFIG_FILE
+    from guidesrc.output import located_lines
+    from guidesrc.yamlio import decode
+
+    problems = channel_problems(config.channels)
+    if problems:
+        source = decode((root / CONFIG_FILE).read_bytes(), CONFIG_FILE, 1024 * 1024)
+        raise ChannelError(located_lines(source, problems))
+    types = adapter_types()
+    return {
+        name: types[channel.type](
+            name, types[channel.type].Settings.model_validate(channel.settings), root
+        )
+        for name, channel in config.channels.items()
+    }

@@ -338,6 +338,10 @@ def analyse_config(source: Source) -> FileResult:
     config, problems = load(source, LibraryConfig)
     if not isinstance(config, LibraryConfig):
         return FileResult(problems, None)
+    if config.channels:
+        from guidesrc.adapters import channel_problems
+
+        problems += channel_problems(dict(config.channels), source.rel)
     return FileResult(problems, ConfigFacts(config.timezone, dict(config.rules)))
 
 

@@ -41,7 +41,7 @@ from guidesrc.library import (
 
 CACHE_FILE = "cache/check.pickle"
 LAST_FILE = "cache/check-last.pickle"
-_CODE_DIRS = ("model", "check")
+_CODE_DIRS = ("model", "check", "adapters")
 _CODE_FILES = ("yamlio.py", "diagnostics.py")
 
 
@@ -371,6 +371,12 @@ def code_fingerprint() -> str:
         paths.extend(sorted((package / folder).glob("*.py")))
     for path in paths:
         digest.update(path.read_bytes())
+    # library.yaml's channels are checked against the adapters installed (third-party ones too).
+    # (guidesrc.adapters.ENTRY_POINT_GROUP, named here so that a check never imports pydantic.)
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group="guidesrc.adapters"), key=lambda ep: (ep.name, ep.value)):
+        digest.update(f"{ep.name}={ep.value}\n".encode())
     return digest.hexdigest()
 
 

@@ -35,6 +35,9 @@ RULES: dict[str, Rule] = {
         Rule("yaml-structure", "error", N_("a file holds one mapping of fields")),
         Rule("duplicate-key", "error", N_("no key appears twice in a mapping")),
         Rule("schema", "error", N_("fields and values follow the schema")),
+        Rule(
+            "channel", "error", N_("each channel names an installed adapter, with valid settings")
+        ),
         Rule("file-name", "error", N_("file names are valid ids")),
         Rule("id-mismatch", "error", N_("a guide's id equals its file name")),
         Rule("duplicate-id", "error", N_("guide ids are unique")),
