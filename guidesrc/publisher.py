@@ -3,9 +3,12 @@
 Each delivery is a ``publication`` row. A run, holding the one-publisher lock:
 
 1. queues what channels added since an approval have never received (the latest versions);
-2. takes every delivery that is due (``due_at`` passed; failed ones once their backoff is over);
-3. for each: marks it ``sending`` (committed), asks the adapter to deliver, then records
-   ``delivered`` with the adapter's receipt — or ``failed`` with the error and the next attempt.
+2. takes every delivery that is due (``due_at`` passed; failed ones once their backoff is over),
+   channel by channel, in batches of the adapter's ``batch_size`` (one, unless the adapter builds
+   something whole, such as a site, from many deliveries at once);
+3. for each batch: marks its deliveries ``sending`` (committed), asks the adapter to deliver them,
+   then records each ``delivered`` with the adapter's receipt — or ``failed`` with the error and
+   the time of the next attempt.
 
 A crash between 3's steps leaves a ``sending`` row, which the next run completes. Before any
 second attempt (after a crash or a failure, which may both come after the channel took the
@@ -95,10 +98,14 @@ def publish(
         faults.point("publish.locked")
         _queue_new_channels(ledger, adapters, clock(), deadline_for, timezone)
         try:
-            for pub_id in _due(ledger, clock(), retry_now):
-                outcome = _deliver_one(ledger, adapters, pub_id, clock)
-                if outcome is not None:
-                    report.outcomes.append(outcome)
+            for channel, pub_ids in _due(ledger, clock(), retry_now).items():
+                adapter = adapters.get(channel)
+                if adapter is None:
+                    continue  # removed from library.yaml: left open, shown by `guides status`
+                size = adapter.batch_size or len(pub_ids)
+                for start in range(0, len(pub_ids), size):
+                    batch = pub_ids[start : start + size]
+                    report.outcomes += _deliver_batch(ledger, adapter, batch, clock)
         finally:
             for adapter in adapters.values():
                 adapter.close()
@@ -106,19 +113,26 @@ def publish(
     return report
 
 
-def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> list[int]:
+def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[int]]:
+    """The deliveries to make now, by channel, in order (due time, then version)."""
     query = (
-        select(col(Publication.id), Publication.status, Publication.next_attempt_at)
+        select(
+            col(Publication.id),
+            Publication.channel,
+            Publication.status,
+            Publication.next_attempt_at,
+        )
         .where(col(Publication.status).in_(OPEN), Publication.due_at <= now)
         .order_by(col(Publication.due_at), col(Publication.version_id), col(Publication.id))
     )
+    due: dict[str, list[int]] = {}
     with ledger.session() as session:
-        return [
-            pid
-            for pid, status, next_at in session.exec(query)
-            if pid is not None
-            and (retry_now or status != "failed" or next_at is None or next_at <= now)
-        ]
+        for pid, channel, status, next_at in session.exec(query):
+            if pid is not None and (
+                retry_now or status != "failed" or next_at is None or next_at <= now
+            ):
+                due.setdefault(channel, []).append(pid)
+    return due
 
 
 def _still_open(ledger: Ledger) -> int:
@@ -130,61 +144,75 @@ def _still_open(ledger: Ledger) -> int:
         return int(session.exec(query).one())
 
 
-def _deliver_one(
-    ledger: Ledger, adapters: dict[str, Adapter], pub_id: int, clock: Callable[[], dt.datetime]
-) -> Outcome | None:
+def _deliver_batch(
+    ledger: Ledger, adapter: Adapter, pub_ids: list[int], clock: Callable[[], dt.datetime]
+) -> list[Outcome]:
+    """Claim a batch of one channel's deliveries, hand them to the adapter, record the results."""
     with ledger.session() as session:
-        pub = session.get(Publication, pub_id)
-        if pub is None or pub.status not in OPEN:
-            return None  # superseded or done meanwhile
-        version = session.get(GuideVersion, pub.version_id)
-        assert version is not None
-        approval = session.get(Approval, version.approval_id)
-        assert approval is not None
-        adapter = adapters.get(pub.channel)
-        if adapter is None:
-            return None  # the channel was removed from library.yaml: leave it for `guides status`
-        delivery = _delivery(pub, version, approval)
-        # A run that died after claiming it, or an attempt that failed, may have delivered it.
-        retry = pub.attempts > 0
-        pub.status = "sending"
-        pub.attempts += 1
-        pub.updated_at = clock()
-        session.add(pub)
+        claimed: list[tuple[Publication, Delivery]] = []
+        for pub_id in pub_ids:
+            pub = session.get(Publication, pub_id)
+            if pub is None or pub.status not in OPEN:
+                continue  # superseded or done meanwhile
+            version = session.get(GuideVersion, pub.version_id)
+            approval = session.get(Approval, version.approval_id) if version else None
+            assert version is not None and approval is not None
+            pub.status = "sending"
+            pub.attempts += 1
+            pub.updated_at = clock()
+            session.add(pub)
+            claimed.append((pub, _delivery(pub, version, approval)))
         session.commit()
-        receipt: dict[str, Any] | None = None
+        if not claimed:
+            return []
+        # An attempt after a crash or a failure may find the channel already has the delivery.
+        work = [(delivery, pub.attempts > 1) for pub, delivery in claimed]
         try:
             faults.point("publish.claimed")
-            if retry:
-                receipt = adapter.lookup(delivery)
-            if receipt is None:
-                receipt = adapter.deliver(delivery)
+            results = adapter.deliver_many(work)
             faults.point("publish.delivered")
-        except Exception as exc:  # any adapter failure is recorded, never fatal to the run
-            return _failed(ledger, session, pub, delivery, exc, clock())
+        except Exception as exc:  # the batch as a whole failed
+            results = [exc] * len(claimed)
         now = clock()
-        pub.status = "delivered"
-        pub.receipt = orjson.dumps(receipt).decode()
-        pub.delivered_at = now
-        pub.last_error = None
-        pub.next_attempt_at = None
-        pub.updated_at = now
-        session.add(pub)
-        ledger.log(
-            session,
-            "delivered",
-            ACTOR,
-            at=now,
-            guide_id=delivery.guide_id,
-            version=delivery.version,
-            channel=pub.channel,
-            action=pub.action,
-            attempts=pub.attempts,
-            receipt=receipt,
-        )
+        outcomes = []
+        for (pub, delivery), result in zip(claimed, results, strict=True):
+            if isinstance(result, Exception):
+                outcomes.append(_failed(ledger, session, pub, delivery, result, now))
+            else:
+                outcomes.append(_delivered(ledger, session, pub, delivery, result, now))
         session.commit()
         faults.point("publish.recorded")
-        return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, True, "")
+        return outcomes
+
+
+def _delivered(
+    ledger: Ledger,
+    session: Session,
+    pub: Publication,
+    delivery: Delivery,
+    receipt: dict[str, Any],
+    now: dt.datetime,
+) -> Outcome:
+    pub.status = "delivered"
+    pub.receipt = orjson.dumps(receipt).decode()
+    pub.delivered_at = now
+    pub.last_error = None
+    pub.next_attempt_at = None
+    pub.updated_at = now
+    session.add(pub)
+    ledger.log(
+        session,
+        "delivered",
+        ACTOR,
+        at=now,
+        guide_id=delivery.guide_id,
+        version=delivery.version,
+        channel=pub.channel,
+        action=pub.action,
+        attempts=pub.attempts,
+        receipt=receipt,
+    )
+    return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, True, "")
 
 
 def _failed(
@@ -214,7 +242,6 @@ def _failed(
         error=error,
         trace=traceback.format_exception_only(exc)[-1].strip(),
     )
-    session.commit()
     return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, False, error)
 
 

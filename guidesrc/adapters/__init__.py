@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
@@ -83,6 +84,9 @@ class Adapter:
     """One publishing channel. Subclasses set ``Settings`` and implement :meth:`deliver`."""
 
     Settings: ClassVar[type[AdapterSettings]] = AdapterSettings
+    #: How many deliveries the publisher hands over at once (None: all that are due). An adapter
+    #: that builds one whole thing from many deliveries (a site, switched at once) takes them all.
+    batch_size: ClassVar[int | None] = 1
 
     def __init__(self, channel: str, settings: AdapterSettings, library: Path) -> None:
         self.channel = channel
@@ -95,6 +99,24 @@ class Adapter:
         Raise any exception to report a failure; the publisher records it and retries later.
         """
         raise NotImplementedError
+
+    def deliver_many(
+        self, work: Sequence[tuple[Delivery, bool]]
+    ) -> list[dict[str, Any] | Exception]:
+        """Carry out deliveries in order: a receipt, or the exception, for each.
+
+        ``work`` pairs each delivery with ``retry``: an earlier attempt may have landed, so the
+        channel is asked first (:meth:`lookup`). The default delivers one by one; an adapter with a
+        ``batch_size`` above one overrides it to apply a batch at once.
+        """
+        results: list[dict[str, Any] | Exception] = []
+        for delivery, retry in work:
+            try:
+                receipt = self.lookup(delivery) if retry else None
+                results.append(receipt if receipt is not None else self.deliver(delivery))
+            except Exception as exc:  # reported per delivery; the others go on
+                results.append(exc)
+        return results
 
     def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
         """The receipt of this delivery if the channel already has it (after a crash), else None.
