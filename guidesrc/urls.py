@@ -1,0 +1,24 @@
+"""Where a guide lives on the online hall: one rule for the site, QR codes on print, and feeds.
+
+The library's ``base_url`` is the root of the site the static-site adapter writes; a guide's page
+is ``{base_url}/guides/{id}.html`` — a plain file name, so that any web server or object store
+serves it, and stable for as long as the guide's id is (QR codes on printed sheets point to it).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def guide_path(guide_id: str) -> str:
+    """The guide page's path inside the site, e.g. ``guides/hukou-qianru.html``."""
+    if not _ID.match(guide_id):
+        raise ValueError(f"not a guide id: {guide_id!r}")
+    return f"guides/{guide_id}.html"
+
+
+def guide_url(base_url: str, guide_id: str) -> str:
+    """The guide page's public address, e.g. ``https://zwfw.example.gov.cn/guides/guides/x.html``."""
+    return f"{base_url.rstrip('/')}/{guide_path(guide_id)}"
