@@ -444,3 +444,39 @@ def test_status_flags_overdue_deliveries(library: Library) -> None:
     run = invoke("status", str(library.root))
     assert run.exit_code == 1  # delivered, but after the deadline: still shown as late
     assert "（逾期；期限 2026-10-08 24:00）" in run.stdout
+
+
+def test_the_event_log_is_append_only(library: Library) -> None:
+    first_approval(library)
+    ledger = open_ledger(library.root)
+    for statement in ("UPDATE event SET actor = 'x'", "DELETE FROM event"):
+        with (
+            pytest.raises(sa.exc.DatabaseError, match="append-only"),
+            ledger.engine.begin() as conn,
+        ):
+            conn.execute(sa.text(statement))
+    with ledger.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM event WHERE actor = 'x'")).scalar() == 0
+    ledger.close()
+
+
+def test_a_ledger_of_an_older_schema_is_upgraded(library: Library) -> None:
+    """A ledger left at the first migration is brought to the current schema when opened."""
+    from alembic import command
+    from alembic.config import Config
+
+    from guidesrc.ledger.store import _MIGRATIONS
+
+    first_approval(library)
+    ledger = open_ledger(library.root)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with ledger.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    ledger.close()
+    ledger = open_ledger(library.root)
+    with ledger.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(sa.text("SELECT count(*) FROM guide_version")).scalar() == 1
+    ledger.close()
