@@ -356,7 +356,7 @@ def schedule(
         plan = [("announce", now, deadline), ("activate", start, end)]
     older = select(Publication).where(
         Publication.guide_id == version.guide_id,
-        col(Publication.status).in_(("queued", "failed")),
+        col(Publication.status).in_(("queued", "failed", "awaiting")),
         Publication.version_id != version.id,
     )
     for pub in session.exec(older):

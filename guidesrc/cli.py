@@ -17,6 +17,7 @@ import click
 from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
 from guidesrc.cli_ledger import COMMANDS
+from guidesrc.cli_print import print_group
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
 
@@ -241,6 +242,7 @@ def list_rules() -> None:
 cli.add_command(calendar)
 for _command in COMMANDS:
     cli.add_command(_command)
+cli.add_command(print_group)
 
 
 def main() -> None:

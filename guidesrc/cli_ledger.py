@@ -35,6 +35,7 @@ STATUSES = {
     "sending": N_("sending"),
     "delivered": N_("delivered"),
     "failed": N_("failed"),
+    "awaiting": N_("awaiting confirmation"),
 }
 EVENTS = {
     "approval": N_("approval"),
@@ -44,6 +45,8 @@ EVENTS = {
     "delivered": N_("delivered"),
     "delivery.failed": N_("delivery failed"),
     "queued.new-channel": N_("queued for a new channel"),
+    "awaiting": N_("handed over, awaiting confirmation"),
+    "handover.done": N_("handover confirmed"),
 }
 
 _library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from guidesrc import faults
 from guidesrc.adapters import Adapter, Delivery, make_adapters
+from guidesrc.handover import open_handover
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.model.library import LibraryConfig
@@ -193,16 +194,19 @@ def _delivered(
     receipt: dict[str, Any],
     now: dt.datetime,
 ) -> Outcome:
-    pub.status = "delivered"
+    handovers = receipt.get("handover") or []
+    pub.status = "awaiting" if handovers else "delivered"
     pub.receipt = orjson.dumps(receipt).decode()
-    pub.delivered_at = now
+    pub.delivered_at = None if handovers else now
     pub.last_error = None
     pub.next_attempt_at = None
     pub.updated_at = now
     session.add(pub)
+    for item in handovers:
+        open_handover(session, pub.channel, item, now)
     ledger.log(
         session,
-        "delivered",
+        "awaiting" if handovers else "delivered",
         ACTOR,
         at=now,
         guide_id=delivery.guide_id,
@@ -212,7 +216,8 @@ def _delivered(
         attempts=pub.attempts,
         receipt=receipt,
     )
-    return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, True, "")
+    detail = "、".join(str(item["token"]) for item in handovers)
+    return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, True, detail)
 
 
 def _failed(

@@ -477,6 +477,6 @@ def test_a_ledger_of_an_older_schema_is_upgraded(library: Library) -> None:
     ledger.close()
     ledger = open_ledger(library.root)
     with ledger.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
         assert conn.execute(sa.text("SELECT count(*) FROM guide_version")).scalar() == 1
     ledger.close()

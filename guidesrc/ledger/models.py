@@ -114,3 +114,22 @@ class Event(SQLModel, table=True):
     version: int | None = None
     channel: str | None = None
     detail: str = Field(default="{}", sa_type=sa.Text)  # JSON
+
+
+class Handover(SQLModel, table=True):
+    """Work a person must finish before deliveries count as done: a batch of printed sheets that
+    hall staff post at a window, say. An adapter hands deliveries over by returning tokens in its
+    receipt (``{"handover": [{"token": …, "title": …, …}]}``); a delivery is ``awaiting`` until
+    every handover it is part of is confirmed (``guides print done TOKEN``)."""
+
+    __tablename__ = "handover"
+    __table_args__ = (sa.UniqueConstraint("channel", "token", name="uq_handover"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    token: str
+    title: str
+    created_at: dt.datetime = _utc()
+    done_at: dt.datetime | None = _utc(nullable=True)
+    done_by: str | None = None
+    detail: str = Field(default="{}", sa_type=sa.Text)  # JSON from the adapter: files, place …
