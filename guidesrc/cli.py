@@ -18,6 +18,7 @@ from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
 from guidesrc.cli_ledger import COMMANDS
 from guidesrc.cli_print import print_group
+from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
 
@@ -127,6 +128,7 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
     default=None,
     help=N_("Colour the terminal output (default: when it is a terminal)."),
 )
+@without_cycle_collection()
 def diff(
     library: Path,
     base: str | None,

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,6 +27,13 @@ from guidesrc.model.guide import Guide
 
 #: Bumped when the compiled form changes shape, so that stored hashes are not compared across forms.
 COMPILED_FORMAT = 1
+
+
+@cache
+def compiler_fingerprint() -> str:
+    """Changes with this module's code: content hashes kept by another compiler are not reused."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
 
 #: Lists whose order carries no meaning, with the key that identifies an item (None: the item).
 ORDERLESS: dict[str, str | None] = {
@@ -116,12 +124,16 @@ def compile_data(data: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]
     return {"format": COMPILED_FORMAT, **data, **resolved}
 
 
-def recompile(
-    previous: dict[str, Any], data: dict[str, Any], catalogues: Catalogues, fields: Iterable[str]
+def compile_fields(
+    data: dict[str, Any], catalogues: Catalogues, fields: Iterable[str]
 ) -> dict[str, Any]:
-    """``previous`` (compiled from the same ``data``) with only ``fields`` resolved again, for
-    catalogues that changed only in what those fields draw on."""
-    return {**previous, **{name: _RESOLVERS[name](data, catalogues) for name in fields}}
+    """Only these fields of the compiled guide (those ``data`` has, and those resolved): for a
+    guide whose data is the same in two states, the fields the changed catalogues feed."""
+    return {
+        name: _RESOLVERS[name](data, catalogues) if name in _RESOLVERS else data[name]
+        for name in fields
+        if name in _RESOLVERS or name in data
+    }
 
 
 def _fees(data: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import yaml_rs
 from pydantic import BaseModel
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
-from guidesrc.compile import Catalogues
+from guidesrc.compile import COMPILED_FORMAT, Catalogues, compiler_fingerprint, content_hash
 from guidesrc.errors import GitError, StateInvalidError
 from guidesrc.i18n import _
 from guidesrc.library import (
@@ -38,7 +38,7 @@ from guidesrc.model.catalogues import (
 )
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
-from guidesrc.parsecache import ParseCache
+from guidesrc.parsecache import CacheEntries, ParseCache
 from guidesrc.yamlio import parse_bytes
 
 
@@ -51,7 +51,8 @@ class Tree(Protocol):
     def guide_files(self) -> list[str]: ...
 
     def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
-        """An id per file that changes exactly when its bytes change."""
+        """An id per file that changes exactly when its bytes change: its git blob id, the same
+        for the same bytes whatever the tree."""
         ...
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
@@ -75,7 +76,9 @@ class WorkingTree:
         return scan(self.root).guides
 
     def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
-        return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.read_many(rels).items()}
+        """Git's blob ids: a file that is as committed has its id in the commit, so comparing
+        with a revision skips it like an unchanged file between two revisions."""
+        return {rel: blob_id(data) for rel, data in self.read_many(rels).items()}
 
     def mentioning(self, needles: Iterable[str], rels: Iterable[str]) -> set[str]:
         encoded = [n.encode() for n in needles]
@@ -196,6 +199,13 @@ class GitTree:
         return {rel: self._contents[rel] for rel in rels}
 
 
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a file (``git hash-object``)."""
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
+
+
 # git's own messages in English, whatever the user's locale, so that they can be recognised.
 _GIT_ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}
 
@@ -224,7 +234,7 @@ class LibraryState:
     """A library state: config and catalogues loaded, guides read and validated on demand.
 
     A diff touches only the guides that changed, so a state never parses what it is not asked
-    for; ``content_ids`` (git blob ids, or SHA-256 of the working tree's bytes) tell which did.
+    for; ``content_ids`` (git blob ids, in a revision or the working tree) tell which did.
     """
 
     def __init__(
@@ -242,8 +252,11 @@ class LibraryState:
         self.guide_files: dict[str, str] = {_stem(rel): rel for rel in tree.guide_files()}
         self.content_ids = tree.content_ids(self.guide_files.values())
         self._guides: dict[str, Guide] = {}
+        self._hashes: dict[str, str] = {}
         shared = [CONFIG_FILE, *CATALOGUE_FILES.values()]
         self.shared_ids = tree.content_ids(shared)
+        #: What a compiled guide depends on besides its own file: the catalogues and the compiler.
+        self.compiled_from = _compiled_from(self.shared_ids)
         models: dict[str, BaseModel] = {}
         if like is not None:
             models = {
@@ -310,27 +323,41 @@ class LibraryState:
         return self._guides[guide_id]
 
     def prefetch(self, guide_ids: Iterable[str]) -> None:
-        """Take what the parse cache has for these guides, and read the bytes of the rest."""
-        ids = [g for g in guide_ids if g in self.guide_files and g not in self._data]
+        """Take what the parse cache has for these guides (validated data, content hashes), and
+        read the bytes of those it has no data for."""
+        ids = [g for g in guide_ids if g in self.guide_files]
         if self._cache is not None:
             keys = {self.content_ids[self.guide_files[g]]: g for g in ids}
-            for key, data in self._cache.get_many(keys).items():
+            missing = [key for key, g in keys.items() if g not in self._data]
+            for key, data in self._cache.get_many(missing).items():
                 self._data[keys[key]] = data
+            for key, value in self._cache.hashes(self.compiled_from, keys).items():
+                self._hashes[keys[key]] = value
         self.read(g for g in ids if g not in self._data)
 
-    def parsed_here(self) -> dict[str, bytes]:
-        """Data validated in this process and not yet in the parse cache, by content id."""
-        return self._cache.pending_raw() if self._cache is not None else {}
+    def ready(self, guide_id: str) -> bool:
+        """This guide's validated data and content hash are at hand (or it is not in this state)."""
+        return guide_id not in self.guide_files or (
+            guide_id in self._data and guide_id in self._hashes
+        )
 
-    def remember(self, parsed: dict[str, bytes]) -> None:
-        """Add data validated elsewhere (a worker process) to the parse cache."""
+    def unsaved(self) -> CacheEntries:
+        """What this process added to the parse cache and has not written yet."""
+        return self._cache.unsaved() if self._cache is not None else CacheEntries()
+
+    def remember(self, entries: CacheEntries) -> None:
+        """Add entries made elsewhere (a worker process) to the parse cache."""
         if self._cache is not None:
-            self._cache.put_raw(parsed)
+            self._cache.add(entries)
 
-    def same_data(self, guide_id: str, other: LibraryState) -> bool:
-        """Both states hold the very same validated data for this guide (its file is unchanged)."""
-        mine = self._data.get(guide_id)
-        return mine is not None and mine is other._data.get(guide_id)
+    def same_file(self, guide_id: str, other: LibraryState) -> bool:
+        """The guide's file is byte for byte the same here and in ``other``."""
+        rel, theirs = self.guide_files.get(guide_id), other.guide_files.get(guide_id)
+        return (
+            rel is not None
+            and theirs is not None
+            and self.content_ids.get(rel) == other.content_ids.get(theirs)
+        )
 
     def data(self, guide_id: str) -> dict[str, Any]:
         """The guide's validated data (``Guide.model_dump(mode="json")``)."""
@@ -342,13 +369,10 @@ class LibraryState:
 
     def share(self, guide_id: str, other: LibraryState) -> None:
         """Take ``other``'s validated data for a guide whose file is byte-for-byte the same here."""
-        rel, theirs = self.guide_files.get(guide_id), other.guide_files.get(guide_id)
         if (
-            rel is not None
-            and theirs is not None
-            and guide_id not in self._data
+            guide_id not in self._data
             and guide_id in other._data
-            and self.content_ids.get(rel) == other.content_ids.get(theirs)
+            and self.same_file(guide_id, other)
         ):
             self._data[guide_id] = other._data[guide_id]
 
@@ -358,23 +382,49 @@ class LibraryState:
         self.read(self.guide_files)
         return {guide_id: self.guide(guide_id) for guide_id in sorted(self.guide_files)}
 
-    def recompiled(
-        self, guide_id: str, previous: dict[str, Any], fields: Iterable[str]
-    ) -> dict[str, Any]:
-        """The compiled guide, from ``previous`` compiled from the same data in another state."""
-        from guidesrc.compile import recompile
-
-        return recompile(previous, self.data(guide_id), self.catalogues, fields)
-
-    def compiled(self, guide_id: str) -> dict[str, Any]:
-        from guidesrc.compile import compile_data
+    def compiled(self, guide_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
+        """The compiled guide; with ``fields``, only those fields of it."""
+        from guidesrc.compile import compile_data, compile_fields
 
         data = self.data(guide_id)
         try:
-            return compile_data(data, self.catalogues)
+            if fields is None:
+                return compile_data(data, self.catalogues)
+            return compile_fields(data, self.catalogues, fields)
         except KeyError as exc:
             self._unresolved(self.guide_files[guide_id], str(exc.args[0]))
             raise  # not reached
+
+    def known_hash(self, guide_id: str) -> str | None:
+        """The guide's content hash, when the parse cache or an earlier call gave it."""
+        return self._hashes.get(guide_id)
+
+    def content_hash(
+        self,
+        guide_id: str,
+        compiled: dict[str, Any] | None = None,
+        reuse: dict[tuple[str, int], Any] | None = None,
+    ) -> str:
+        """The guide's content hash: the known one, or taken of ``compiled`` (the guide compiled
+        in this state; compiled here when not given) and kept in the parse cache.
+        ``reuse``: as for :func:`guidesrc.compile.content_hash`."""
+        if guide_id not in self._hashes:
+            value = content_hash(
+                compiled if compiled is not None else self.compiled(guide_id), reuse
+            )
+            self._hashes[guide_id] = value
+            if self._cache is not None:
+                content_id = self.content_ids[self.guide_files[guide_id]]
+                self._cache.put_hash(self.compiled_from, content_id, value)
+        return self._hashes[guide_id]
+
+
+def _compiled_from(shared_ids: dict[str, str]) -> str:
+    """An id of the catalogues' bytes and of the compiler: with a guide's content id, the key
+    of its content hash."""
+    parts = [f"format {COMPILED_FORMAT}", compiler_fingerprint()]
+    parts += [f"{rel} {shared_ids.get(rel)}" for rel in CATALOGUE_FILES.values()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _stem(rel: str) -> str:

@@ -325,7 +325,9 @@ def test_worker_processes_give_the_same_change_set(
     )
     one = diff_json(repo)
     monkeypatch.setattr(changeset, "PARALLEL_MIN_GUIDES", 1)
+    (repo.root / ".guides" / "cache" / "guides.sqlite").unlink()  # workers validate and hash
     assert diff_json(repo) == one
+    assert diff_json(repo) == one  # from what the workers added to the cache
     assert len(one["guides"]) == 4
 
 
@@ -447,3 +449,74 @@ def test_material_renamed_in_the_catalogue(repo: Library) -> None:
             ("materials.jiehunzheng.name", "changed", "结婚证", "结婚证（电子证照可替代）", "major")
         ]
     assert "申请材料：《结婚证》更名为《结婚证（电子证照可替代）》。" in body["notices"][1]["text"]
+
+
+def test_guide_with_its_own_edit_beside_an_office_change(repo: Library) -> None:
+    """A guide whose file changed is compared whole: its own edit and the office's new hours."""
+    repo.edit("catalogues/offices.yaml", "        hours: 8:30–12:00，14:00–17:30\n      - days: 周六",
+              "        hours: 8:30–12:00，13:30–17:30\n      - days: 周六")  # fmt: skip
+    repo.edit(
+        H,
+        "promised_time_limit: {value: 10, unit: 工作日}",
+        "promised_time_limit: {value: 5, unit: 工作日}",
+    )
+    hours = ("places.minsheng-paichusuo.hours.0.hours", "changed", "8:30–12:00，14:00–17:30",
+             "8:30–12:00，13:30–17:30", "major")  # fmt: skip
+    for _run in ("compiled and hashed", "hashes from the parse cache"):
+        body = diff_json(repo)
+        by_id = {g["id"]: g for g in body["guides"]}
+        assert list(by_id) == [
+            "chusheng-dengji",
+            HUKOU,
+            "jumin-shenfenzheng-huanling",
+            "linshi-jumin-shenfenzheng",
+        ]
+        assert scalar_changes(by_id[HUKOU]) == [
+            ("promised_time_limit.value", "changed", 10, 5, "major"),
+            hours,
+        ]
+        assert scalar_changes(by_id["chusheng-dengji"]) == [hours]
+        assert body["notices"][1]["text"].startswith(
+            "承诺办结时限：由 10 个工作日调整为 5 个工作日。办理地点："
+        )
+        assert_hashes_of_whole_guides(repo, body)
+
+
+def assert_hashes_of_whole_guides(repo: Library, body: dict[str, Any]) -> None:
+    """The hashes in a change set are those of the guides compiled whole in each state."""
+    from guidesrc.compile import compile_guide
+    from guidesrc.state import GitTree
+
+    for state, key in ((load_state(GitTree(repo.root, "HEAD")), "old_hash"),
+                       (load_state(WorkingTree(repo.root)), "new_hash")):  # fmt: skip
+        for guide in body["guides"]:
+            compiled = compile_guide(state.guides[guide["id"]], state.catalogues)
+            assert guide[key] == content_hash(compiled)
+
+
+def test_reordering_a_list_in_a_catalogue_entry_changes_nothing(repo: Library) -> None:
+    repo.edit(
+        "catalogues/offices.yaml",
+        "phones: [0990-66001111]",
+        "phones: [0990-66001111, 0990-66001112]",
+    )
+    git(repo.root, "commit", "-qam", "a second phone")
+    repo.edit(
+        "catalogues/offices.yaml",
+        "phones: [0990-66001111, 0990-66001112]",
+        "phones: [0990-66001112, 0990-66001111]",
+    )
+    assert diff_json(repo)["guides"] == []
+
+
+def test_working_tree_files_have_their_git_blob_ids(repo: Library) -> None:
+    """So that comparing HEAD with the working tree skips the files as they were committed."""
+    from guidesrc.state import GitTree
+
+    rels = [H, "catalogues/offices.yaml"]
+    repo.edit(H, "name: 夫妻投靠户口迁入\n", "name: 夫妻投靠户口迁入（修订）\n")
+    head = GitTree(repo.root, "HEAD").content_ids(rels)
+    here = WorkingTree(repo.root).content_ids(rels)
+    assert here["catalogues/offices.yaml"] == head["catalogues/offices.yaml"]  # as committed
+    assert here[H] != head[H]
+    assert here[H] == git(repo.root, "hash-object", H).strip()

@@ -20,10 +20,10 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
-from deepdiff import DeepDiff
 
 from guidesrc.check.engine import can_fork
-from guidesrc.compile import FIELDS_FED_BY, ORDERLESS, content_hash
+from guidesrc.compile import FIELDS_FED_BY, ORDERLESS
+from guidesrc.parsecache import CacheEntries
 from guidesrc.state import LibraryState
 
 Action = Literal["added", "removed", "changed", "moved"]
@@ -152,7 +152,9 @@ def change_set(
     """Every guide added, removed or changed from ``old`` to ``new``.
 
     Only the guides whose file changed, or whose file mentions a catalogue entry that changed, are
-    read, compiled and compared; the rest are the same by construction.
+    read, compiled and compared; the rest are the same by construction. A guide whose file did not
+    change is compiled only in the fields that the changed catalogues feed, and its content
+    hashes come from the parse cache when a run before this one took them.
     """
     rules: Rules = tuple({**DEFAULT_POLICY, **(policy or {})}.items())
     result = ChangeSet(old.label, new.label)
@@ -165,7 +167,7 @@ def change_set(
     return result
 
 
-#: Below this many guides to compare, worker processes cost more than they save.
+#: Below this many guides to validate or hash, worker processes cost more than they save.
 PARALLEL_MIN_GUIDES = 400
 _work: tuple[list[str], LibraryState, LibraryState, Rules, tuple[str, ...]] | None = (
     None  # inherited by workers
@@ -176,7 +178,9 @@ def _compare_all(
     candidates: list[str], old: LibraryState, new: LibraryState, rules: Rules, fed: tuple[str, ...]
 ) -> list[GuideChange]:
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(candidates) < PARALLEL_MIN_GUIDES or not can_fork():
+    # What the parse cache had is cheap to compare; the rest is worth spreading over processes.
+    work = sum(not (old.ready(g) and new.ready(g)) for g in candidates)
+    if workers < 2 or work < PARALLEL_MIN_GUIDES or not can_fork():
         return [c for g in candidates if (c := _compare(g, old, new, rules, fed)) is not None]
     global _work
     _work = (candidates, old, new, rules, fed)
@@ -187,30 +191,26 @@ def _compare_all(
             parts = pool.map(_compare_slice, slices, chunksize=1)
     finally:
         _work = None
-    for _changes, parsed in parts:  # what the workers validated, for the parse cache
-        new.remember(parsed)
-    return [change for changes, _parsed in parts for change in changes]
+    for _changes, entries in parts:  # what the workers validated and hashed, for the cache
+        new.remember(entries)
+    return [change for changes, _entries in parts for change in changes]
 
 
-def _compare_slice(bounds: tuple[int, int]) -> tuple[list[GuideChange], dict[str, bytes]]:
+def _compare_slice(bounds: tuple[int, int]) -> tuple[list[GuideChange], CacheEntries]:
     assert _work is not None
     candidates, old, new, rules, fed = _work
     start, stop = bounds
     changes = [
         c for g in candidates[start:stop] if (c := _compare(g, old, new, rules, fed)) is not None
     ]
-    return changes, {**old.parsed_here(), **new.parsed_here()}
+    entries = old.unsaved()
+    entries.update(new.unsaved())
+    return changes, entries
 
 
 def _candidates(old: LibraryState, new: LibraryState) -> list[str]:
     ids = old.guide_files.keys() | new.guide_files.keys()
-    same = {
-        g
-        for g in ids
-        if g in old.guide_files
-        and g in new.guide_files
-        and old.content_ids.get(old.guide_files[g]) == new.content_ids.get(new.guide_files[g])
-    }
+    same = {g for g in ids if new.same_file(g, old)}
     candidates = ids - same
     needles = changed_entries(old, new)
     if needles and same:
@@ -225,7 +225,8 @@ def changed_entries(old: LibraryState, new: LibraryState) -> set[str]:
     changed: set[str] = set()
     for name in ("materials", "legal_bases", "offices", "faq"):
         before, after = getattr(old.catalogues, name), getattr(new.catalogues, name)
-        changed |= {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+        if before != after:  # at once when both states hold the same entries (an unchanged file)
+            changed |= {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
     for catalogue in (old.catalogues, new.catalogues):
         changed |= {
             m for m, entry in catalogue.materials.items() if changed & set(entry.legal_basis)
@@ -236,15 +237,12 @@ def changed_entries(old: LibraryState, new: LibraryState) -> set[str]:
 def _compare(
     guide_id: str, old: LibraryState, new: LibraryState, rules: Rules, fed: tuple[str, ...]
 ) -> GuideChange | None:
+    if new.same_file(guide_id, old):
+        return _compare_same_file(guide_id, old, new, rules, fed)
     before = old.compiled(guide_id) if guide_id in old.guide_files else None
-    new.share(guide_id, old)  # parsed once when the file did not change
-    if before is not None and new.same_data(guide_id, old):
-        after: dict[str, Any] | None = new.recompiled(guide_id, before, fed)  # only what changed
-    else:
-        after = new.compiled(guide_id) if guide_id in new.guide_files else None
-    shared: dict[tuple[str, int], Any] = {}  # fields both versions share: put in order once
-    old_hash = content_hash(before, shared) if before else None
-    new_hash = content_hash(after, shared) if after else None
+    after = new.compiled(guide_id) if guide_id in new.guide_files else None
+    old_hash = old.content_hash(guide_id, before) if before is not None else None
+    new_hash = new.content_hash(guide_id, after) if after is not None else None
     if old_hash == new_hash:
         return None
     current = after or before
@@ -261,11 +259,53 @@ def _compare(
     )
     if before is not None and after is not None:
         change.changes = list(field_changes(before, after, rules))
-    # Keep of each compiled guide what notices and labels read: the changed fields, and names.
-    keep = {c.field for c in change.changes} | {"id", "name", "effective_date"}
-    change.old = {k: v for k, v in before.items() if k in keep} if before and after else before
-    change.new = {k: v for k, v in after.items() if k in keep} if before and after else after
+        _keep_for_notice(change, before, after)
+    else:
+        change.old, change.new = before, after
     return change
+
+
+#: Compiled fields that notices and labels read whatever changed.
+_LABELS = ("id", "name", "effective_date")
+
+
+def _compare_same_file(
+    guide_id: str, old: LibraryState, new: LibraryState, rules: Rules, fed: tuple[str, ...]
+) -> GuideChange | None:
+    """A guide whose file did not change: it can differ only in the fields that the changed
+    catalogues feed, so only those are compiled (and the rest only when a hash is not known)."""
+    before = old.compiled(guide_id, (*_LABELS, *fed))
+    new.share(guide_id, old)  # validated once
+    after = new.compiled(guide_id, (*_LABELS, *fed))
+    if before == after:
+        return None
+    if new.known_hash(guide_id) is None or old.known_hash(guide_id) is None:
+        full = old.compiled(guide_id)
+        shared: dict[tuple[str, int], Any] = {}  # fields both versions share: put in order once
+        old.content_hash(guide_id, full, shared)
+        new.content_hash(guide_id, {**full, **after}, shared)
+    old_hash, new_hash = old.content_hash(guide_id), new.content_hash(guide_id)
+    if old_hash == new_hash:
+        return None  # e.g. only the order of an order-free list changed
+    change = GuideChange(
+        id=guide_id,
+        name=after["name"],
+        status="changed",
+        file=new.guide_files[guide_id],
+        old_hash=old_hash,
+        new_hash=new_hash,
+        effective_date=after["effective_date"],
+        changes=list(field_changes(before, after, rules)),
+    )
+    _keep_for_notice(change, before, after)
+    return change
+
+
+def _keep_for_notice(change: GuideChange, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Keep of each compiled guide what notices and labels read: the changed fields, and names."""
+    keep = {c.field for c in change.changes} | set(_LABELS)
+    change.old = {k: v for k, v in before.items() if k in keep}
+    change.new = {k: v for k, v in after.items() if k in keep}
 
 
 def fields_fed_by_changes(old: LibraryState, new: LibraryState) -> tuple[str, ...]:
@@ -350,6 +390,8 @@ def _field_diff(
 ) -> tuple[tuple[tuple[PathPart, ...], Action], ...]:
     """(path, action) of each difference in one top-level field; memoised, because a catalogue
     change makes the same difference in every guide that uses the entry."""
+    from deepdiff import DeepDiff  # imported only when something changed
+
     old, new = orjson.loads(before), orjson.loads(after)
     diff = DeepDiff(
         keyed({name: old} if old is not None else {}),

@@ -10,7 +10,7 @@ import orjson
 
 from guidesrc.compile import ORDERLESS
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
-from guidesrc.diff.notice import md_escape, notice, release_notice
+from guidesrc.diff.notice import ReleaseNotice, md_escape, notice
 from guidesrc.diff.redline import redline, render_ansi, render_markdown
 from guidesrc.i18n import _
 from guidesrc.model.codes import field_title
@@ -173,6 +173,7 @@ def _markdown_change(c: FieldChange, guide: GuideChange) -> str:
 
 def as_json(changes: ChangeSet) -> str:
     body = changes.as_dict()
-    body["notices"] = [notice(g).as_dict() for g in changes.guides]
-    body["release_notice"] = release_notice(changes).as_dict() if changes else None
+    notices = tuple(notice(g) for g in changes.guides)  # made once for both lists
+    body["notices"] = [n.as_dict() for n in notices]
+    body["release_notice"] = ReleaseNotice(notices).as_dict() if changes else None
     return orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
