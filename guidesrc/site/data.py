@@ -1,0 +1,264 @@
+"""What the site shows, as data: one document per guide, one per change notice, and the
+manifest that lists them; how a delivery changes them.
+
+A guide's **document** (``api/guides/<id>.json``, part of the JSON API) holds everything its pages
+are made from: the version in force (``current``), an approved version not yet in force
+(``upcoming``), or the withdrawal (``withdrawn``), each with its compiled guide or reason and its
+change notice. A **notice** document (``api/notices/<key>.json``, key ``<id>-v<version>``) is the
+change notice of one version. The **manifest** (``_state/manifest.json``) is the site's own state:
+per guide its versions (without the compiled text) and its listing entry (name, department,
+themes … what lists, search and the sitemap need), every notice's summary, and the delivery keys
+already applied (what :meth:`SiteAdapter.lookup` answers from).
+
+Documents and manifest are a function of the deliveries applied, not of when or in which batches
+they came, so an incremental publish and a full build give the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from guidesrc.adapters import Delivery, safe_id
+from guidesrc.site.render import slug
+
+FORMAT = 1
+MANIFEST = "_state/manifest.json"
+
+Doc = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Manifest:
+    """The site's state: guides (without compiled text), notices, applied delivery keys."""
+
+    guides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    applied: dict[str, dict[str, Any]] = field(default_factory=dict)
+    build: int = 0
+    fingerprint: str = ""
+
+    def dumps(self) -> bytes:
+        return orjson.dumps(
+            {
+                "format": FORMAT,
+                "build": self.build,
+                "fingerprint": self.fingerprint,
+                "guides": self.guides,
+                "notices": self.notices,
+                "applied": self.applied,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+
+    @classmethod
+    def loads(cls, data: bytes) -> Manifest:
+        body = orjson.loads(data)
+        if body.get("format") != FORMAT:
+            raise ValueError(f"manifest format {body.get('format')} is not {FORMAT}")
+        return cls(
+            guides=body["guides"],
+            notices=body["notices"],
+            applied=body["applied"],
+            build=body["build"],
+            fingerprint=body["fingerprint"],
+        )
+
+    def listings(self) -> dict[str, dict[str, Any]]:
+        """Every listed guide (not withdrawn): id → listing entry."""
+        return {i: g["listing"] for i, g in self.guides.items() if g["listing"] is not None}
+
+
+def iso(moment: dt.datetime) -> str:
+    """A time as ISO 8601 in UTC, to the second (the data's own times, stable across runs)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def notice_key(guide_id: str, version: int) -> str:
+    return f"{guide_id}-v{version}"
+
+
+def release_key(approved_at: str) -> str:
+    """The release (one approval) a notice belongs to: ``r-20260930T080000Z``."""
+    return "r-" + approved_at.replace("-", "").replace(":", "")
+
+
+def empty_doc(guide_id: str, name: str, base_url: str) -> Doc:
+    return {
+        "format": FORMAT,
+        "id": guide_id,
+        "name": name,
+        "state": "current",
+        "url": f"{base_url}/guides/{guide_id}.html",
+        "current": None,
+        "upcoming": None,
+        "withdrawn": None,
+    }
+
+
+def _newest(doc: Doc) -> int:
+    return max(
+        (doc[k]["version"] for k in ("current", "upcoming", "withdrawn") if doc[k]), default=0
+    )
+
+
+def apply(doc: Doc, delivery: Delivery) -> bool:
+    """Change a guide's document as the delivery says; False if it is older than what the
+    document holds (a stale delivery changes nothing)."""
+    version = {
+        "version": delivery.version,
+        "effective_date": delivery.effective_date.isoformat(),
+        "approved_at": iso(delivery.approved_at),
+        "content_hash": delivery.content_hash,
+        "notice_key": notice_key(delivery.guide_id, delivery.version),
+        "guide": delivery.guide,
+    }
+    newest = _newest(doc)
+    if delivery.action == "withdraw":
+        if newest > delivery.version:
+            return False
+        doc["current"] = doc["upcoming"] = None
+        doc["withdrawn"] = {
+            "version": delivery.version,
+            "effective_date": delivery.effective_date.isoformat(),
+            "approved_at": iso(delivery.approved_at),
+            "reason": delivery.reason or "",
+            "notice_key": notice_key(delivery.guide_id, delivery.version),
+        }
+    elif delivery.action == "announce":
+        if newest > delivery.version or (doc["current"] or {}).get("version") == delivery.version:
+            return False
+        if delivery.guide is None:
+            raise ValueError(f"{delivery.key}: no compiled guide to announce")
+        doc["upcoming"] = version
+        doc["withdrawn"] = None
+    else:  # publish, activate
+        current = doc["current"]
+        withdrawn = doc["withdrawn"]
+        if (current and current["version"] >= delivery.version) or (
+            withdrawn and withdrawn["version"] > delivery.version
+        ):
+            return False
+        if delivery.guide is None:
+            raise ValueError(f"{delivery.key}: no compiled guide to publish")
+        doc["current"] = version
+        doc["withdrawn"] = None
+        if doc["upcoming"] and doc["upcoming"]["version"] <= delivery.version:
+            doc["upcoming"] = None
+    doc["name"] = delivery.name
+    doc["state"] = "withdrawn" if doc["withdrawn"] else "current" if doc["current"] else "upcoming"
+    return True
+
+
+def notice_document(delivery: Delivery, base_url: str) -> Doc:
+    """``api/notices/<key>.json``: the change notice of the delivered version."""
+    key = notice_key(safe_id(delivery.guide_id), delivery.version)
+    notice = delivery.notice or {}
+    withdrawn = delivery.action == "withdraw"
+    if withdrawn:
+        headline = f"撤回事项：{delivery.name}"
+    else:
+        headline = {"added": "新增事项", "removed": "取消事项"}.get(
+            str(notice.get("status")), "变更事项"
+        ) + f"：{delivery.name}"
+    effective = notice.get("effective_date") or (
+        None if withdrawn else delivery.effective_date.isoformat()
+    )
+    return {
+        "format": FORMAT,
+        "key": key,
+        "guide": delivery.guide_id,
+        "version": delivery.version,
+        "name": delivery.name,
+        "action": "withdraw" if withdrawn else "change",
+        "status": "withdrawn" if withdrawn else str(notice.get("status") or "changed"),
+        "approved_at": iso(delivery.approved_at),
+        "effective_date": effective,
+        "headline": headline,
+        "text": str(notice.get("text") or ""),
+        "items": [
+            {
+                "field": str(item.get("field", "")),
+                "label": str(item.get("label", "")),
+                "clauses": [str(c) for c in item.get("clauses", [])],
+            }
+            for item in notice.get("items", [])
+        ],
+        "reason": delivery.reason if withdrawn else None,
+        "url": f"{base_url}/notices/{key}.html",
+        "guide_url": f"{base_url}/guides/{delivery.guide_id}.html",
+    }
+
+
+def notice_summary(notice: Mapping[str, Any]) -> dict[str, Any]:
+    """What the manifest, the lists, the feed and ``api/notices.json`` keep of a notice."""
+    return {
+        k: notice[k]
+        for k in (
+            "key",
+            "guide",
+            "version",
+            "name",
+            "action",
+            "status",
+            "approved_at",
+            "effective_date",
+            "headline",
+            "text",
+            "url",
+        )
+    }
+
+
+def record(doc: Doc) -> dict[str, Any]:
+    """The manifest's entry for a guide: its versions without the compiled text, its listing."""
+
+    def bare(version: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        return None if version is None else {k: v for k, v in version.items() if k != "guide"}
+
+    return {
+        "name": doc["name"],
+        "state": doc["state"],
+        "current": bare(doc["current"]),
+        "upcoming": bare(doc["upcoming"]),
+        "withdrawn": doc["withdrawn"],
+        "listing": listing(doc),
+    }
+
+
+def listing(doc: Doc) -> dict[str, Any] | None:
+    """A listed guide's entry: what the lists, search, sitemap and the API index show."""
+    if doc["state"] == "withdrawn":
+        return None
+    shown = doc["current"] or doc["upcoming"]
+    guide = shown["guide"]
+    body = guide["implementing_body"]
+    upcoming = doc["upcoming"] if doc["current"] else None
+    changed = max(v["approved_at"] for v in (doc["current"], doc["upcoming"]) if v)
+    return {
+        "name": guide["name"],
+        "department": body["name"],
+        "department_id": slug(str(body["credit_code"])),
+        "themes": sorted(set(guide.get("themes", []))),
+        "objects": sorted(set(guide.get("service_objects", []))),
+        "type": guide["item_type"],
+        "state": doc["state"],
+        "version": shown["version"],
+        "content_hash": shown["content_hash"],
+        "effective_date": shown["effective_date"],
+        "upcoming": upcoming["effective_date"] if upcoming else None,
+        "changed": changed,
+        "search": [
+            *guide.get("handling_bodies", []),
+            *guide.get("themes", []),
+            *(r["name"] for r in guide.get("results", [])),
+            guide["basic_code"],
+            guide["implementation_code"],
+        ],
+    }

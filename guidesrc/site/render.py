@@ -1,0 +1,357 @@
+"""Pages, feeds and API documents of the static site, from the site's data.
+
+Every HTML and XML file comes from a Jinja2 template in ``templates/`` with autoescaping on for
+all of them, so guide text is always text: ``<script>`` shows as ``&lt;script&gt;``, and ``{{ }}``
+in content is never evaluated (content is passed as data, never as template source). Links are
+relative (the site works from any folder); the absolute addresses (canonical links, JSON-LD,
+feed, sitemap) follow :mod:`guidesrc.urls`. Only addresses that match a strict pattern become
+links: ``http(s)://`` for the online hall, digits for ``tel:``; anything else shows as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from guidesrc.model.codes import (
+    BODY_NATURES,
+    EXERCISE_LEVELS,
+    HANDLING_FORMS,
+    ITEM_TYPES,
+    ONLINE_DEPTHS,
+    SERVICE_OBJECTS,
+)
+from guidesrc.urls import guide_url
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+ASSETS = ("site.css", "print.css", "search.js")
+
+_HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][^\s\"'<>`\\]*)?$")
+_PHONE = re.compile(r"^[0-9][0-9-]{2,20}$")
+_SAFE_SLUG = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")
+
+JSON_OPTIONS = orjson.OPT_SORT_KEYS
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """What every page needs to know about the site."""
+
+    title: str
+    library: str  # the library's name, in the footer and as the feed's author
+    base_url: str  # the public root of the site, without a trailing slash
+    timezone: str = "Asia/Shanghai"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "library": self.library,
+            "base_url": self.base_url,
+            "timezone": self.timezone,
+        }
+
+
+def slug(text: str) -> str:
+    """A file name for a facet value: the value if it is plain ASCII, else a short hash."""
+    if _SAFE_SLUG.match(text):
+        return text
+    return "h" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def http_url(value: Any) -> str | None:
+    return value if isinstance(value, str) and _HTTP_URL.match(value) else None
+
+
+def tel(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    number = value.split("转")[0]
+    return f"tel:{number}" if _PHONE.match(number) else None
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON to put inside ``<script type="application/ld+json">``: ``<``, ``>`` and ``&`` (and
+    the JavaScript line separators) escaped, so no text can close the script element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return Markup(text)  # escaped above for the script context
+
+
+def date_cn(value: Any) -> str:
+    """``2026-12-01`` → ``2026 年 12 月 1 日``."""
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
+def limit_text(value: Mapping[str, Any]) -> str:
+    return f"{value['value']} 个{value['unit']}" if value.get("value") else "即时办结"
+
+
+def shown_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "，".join(str(v) for v in value.values() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "、".join(shown_value(v) for v in value)
+    return str(value)
+
+
+class Renderer:
+    """Renders every kind of file of the site for one configuration."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.zone = ZoneInfo(config.timezone)
+        env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,  # every template, .html and .xml alike
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(
+            date_cn=date_cn,
+            local_date=self.local_date,
+            limit_text=limit_text,
+            tel=tel,
+            http_url=http_url,
+            shown_value=shown_value,
+            basename=lambda path: str(path).rsplit("/", 1)[-1],
+            labels=lambda codes, table: [str(table.get(c, c)) for c in codes],
+        )
+        env.globals.update(
+            site=config.as_dict(),
+            assets=self.assets,
+            item_types=ITEM_TYPES,
+            exercise_levels=EXERCISE_LEVELS,
+            body_natures=BODY_NATURES,
+            service_objects=SERVICE_OBJECTS,
+            handling_forms=HANDLING_FORMS,
+            online_depths=ONLINE_DEPTHS,
+            canonical=None,
+            noindex=False,
+        )
+        self.env = env
+
+    @cached_property
+    def assets(self) -> dict[str, str]:
+        """Each static file's content hash (8 hex digits), appended to its address."""
+        return {
+            name: hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:8] for name in ASSETS
+        }
+
+    def local_date(self, value: Any) -> str:
+        """An ISO time → its date in the library's time zone, ``2026 年 9 月 30 日``."""
+        if not value:
+            return ""
+        moment = dt.datetime.fromisoformat(str(value))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return date_cn(moment.astimezone(self.zone).date().isoformat())
+
+    def _render(self, template: str, depth: int, **context: Any) -> bytes:
+        root = "../" * depth
+        return self.env.get_template(template).render(root=root, **context).encode()
+
+    def url(self, rel: str) -> str:
+        return f"{self.config.base_url}/{rel}"
+
+    # --- guides ---------------------------------------------------------------------------------
+
+    def guide_page(self, doc: Mapping[str, Any], draft: Mapping[str, Any] | None = None) -> bytes:
+        """``guides/<id>.html``: the version in force (or the upcoming one if none is), with the
+        upcoming banner; the withdrawal notice for a withdrawn guide."""
+        if doc["state"] == "withdrawn":
+            return self.withdrawn_page(doc)
+        shown = doc["current"] or doc["upcoming"]
+        return self._guide(doc, shown, "guide", draft)
+
+    def upcoming_page(self, doc: Mapping[str, Any]) -> bytes:
+        """``upcoming/<id>.html``: the full text of the approved version not yet in force."""
+        return self._guide(doc, doc["upcoming"], "upcoming", None)
+
+    def _guide(
+        self,
+        doc: Mapping[str, Any],
+        shown: Mapping[str, Any],
+        page: str,
+        draft: Mapping[str, Any] | None,
+    ) -> bytes:
+        guide = shown["guide"]
+        canonical = guide_url(self.config.base_url, doc["id"])
+        return self._render(
+            "guide.html",
+            1,
+            doc=doc,
+            shown=shown,
+            g=guide,
+            upcoming=doc["upcoming"] if page == "guide" else None,
+            page=page,
+            draft=draft,
+            canonical=canonical,
+            noindex=page == "upcoming" or draft is not None,
+            jsonld=json_for_script(government_service(guide, canonical)),
+        )
+
+    def withdrawn_page(self, doc: Mapping[str, Any]) -> bytes:
+        return self._render(
+            "withdrawn.html",
+            1,
+            doc=doc,
+            w=doc["withdrawn"],
+            canonical=guide_url(self.config.base_url, doc["id"]),
+            noindex=True,
+        )
+
+    def guide_document(self, doc: Mapping[str, Any]) -> bytes:
+        """``api/guides/<id>.json``."""
+        return orjson.dumps(doc, option=JSON_OPTIONS)
+
+    # --- lists ----------------------------------------------------------------------------------
+
+    def index(
+        self,
+        facets: Sequence[Mapping[str, Any]],
+        total: int,
+        latest: Sequence[Mapping[str, Any]],
+        upcoming: Sequence[Mapping[str, Any]],
+    ) -> bytes:
+        return self._render(
+            "index.html",
+            0,
+            facets=facets,
+            total=total,
+            latest=latest,
+            upcoming=upcoming,
+            canonical=self.url("index.html"),
+        )
+
+    def facet_page(
+        self, kind: str, title: str, label: str, entries: Sequence[Mapping[str, Any]]
+    ) -> bytes:
+        return self._render("facet.html", 2, kind=kind, title=title, label=label, entries=entries)
+
+    def withdrawn_index(self, entries: Sequence[Mapping[str, Any]]) -> bytes:
+        return self._render("withdrawn_index.html", 1, entries=entries)
+
+    def search_page(self) -> bytes:
+        return self._render("search.html", 0, canonical=self.url("search.html"))
+
+    def not_found(self) -> bytes:
+        return self._render("404.html", 0, noindex=True)
+
+    # --- notices --------------------------------------------------------------------------------
+
+    def notice_page(self, notice: Mapping[str, Any], release: str) -> bytes:
+        return self._render(
+            "notice.html",
+            1,
+            n=notice,
+            release=release,
+            canonical=self.url(f"notices/{notice['key']}.html"),
+        )
+
+    def release_page(
+        self, approved_at: str, summary: str, notices: Sequence[Mapping[str, Any]]
+    ) -> bytes:
+        return self._render(
+            "release.html", 1, approved_at=approved_at, summary=summary, notices=notices
+        )
+
+    def notices_index(
+        self, latest: Sequence[Mapping[str, Any]], releases: Sequence[Mapping[str, Any]]
+    ) -> bytes:
+        return self._render(
+            "notices.html",
+            1,
+            latest=latest,
+            releases=releases,
+            canonical=self.url("notices/index.html"),
+        )
+
+    def feed(self, notices: Sequence[Mapping[str, Any]]) -> bytes:
+        updated = max((n["approved_at"] for n in notices), default="1970-01-01T00:00:00+00:00")
+        return self._render(
+            "feed.xml", 0, base=self.config.base_url, notices=notices, updated=updated
+        )
+
+    # --- sitemap --------------------------------------------------------------------------------
+
+    def sitemap(self, urls: Sequence[Mapping[str, Any]]) -> bytes:
+        return self._render("sitemap.xml", 0, urls=urls)
+
+    def sitemap_index(self, parts: Iterable[str]) -> bytes:
+        return self._render("sitemap_index.xml", 0, parts=list(parts))
+
+    def static_files(self) -> dict[str, bytes]:
+        return {f"static/{name}": (STATIC / name).read_bytes() for name in ASSETS}
+
+
+def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
+    """schema.org ``GovernmentService`` for a guide page (JSON-LD)."""
+    body = guide["implementing_body"]
+    channels: list[dict[str, Any]] = []
+    online = http_url((guide.get("online") or {}).get("url"))
+    if online:
+        channels.append({"@type": "ServiceChannel", "name": "网上办理", "serviceUrl": online})
+    for place in guide.get("places", []):
+        channel: dict[str, Any] = {
+            "@type": "ServiceChannel",
+            "name": place["name"],
+            "serviceLocation": {
+                "@type": "Place",
+                "name": place["name"],
+                "address": place.get("address"),
+            },
+        }
+        if place.get("phones"):
+            channel["servicePhone"] = {
+                "@type": "ContactPoint",
+                "telephone": place["phones"][0],
+            }
+        channels.append(channel)
+    return {
+        "@context": "https://schema.org",
+        "@type": "GovernmentService",
+        "name": guide["name"],
+        "identifier": guide["implementation_code"],
+        "url": url,
+        "serviceType": ITEM_TYPES.get(guide["item_type"], str(guide["item_type"])),
+        "description": "".join(guide.get("conditions", [])),
+        "provider": {
+            "@type": "GovernmentOrganization",
+            "name": body["name"],
+            "identifier": body["credit_code"],
+        },
+        "audience": [
+            {"@type": "Audience", "audienceType": SERVICE_OBJECTS.get(code, str(code))}
+            for code in guide.get("service_objects", [])
+        ],
+        "availableChannel": channels,
+    }

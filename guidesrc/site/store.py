@@ -1,0 +1,210 @@
+"""Where the site lives on disk, and how a publish reaches it atomically for readers.
+
+::
+
+    <path>                 a symbolic link to the build being served: point the web server here
+    <path>.builds/b000007  one complete build (the site's files and its _state/manifest.json)
+    <path>.builds/b000006  the build before it, kept until the next full build
+
+**Full build** (the first publish, a new guidesrc version or new settings, or a batch that
+changes many guides): every file is written into a new build folder, the file system is synced,
+the manifest is written last, and the link is switched with one ``rename`` of a new link over the
+old one. Readers see the old build or the new one, never a mix.
+
+**Incremental publish**: the files that change are first written beside their targets under
+temporary names (``.<name>.~<token>``, fsync'd), listed beforehand in ``_state/pending.json``;
+then renamed into place in three stages — the guides' own pages and documents, then the lists
+that link to them, then the indexes, feeds, search files and sitemap — then files that are gone
+are removed, and the manifest is renamed last. Each file is always whole (old or new); a page is
+in place before any page that links to it; the manifest names a delivery as applied only once
+every file of it is in place. A crash leaves the old manifest, so the deliveries are made again;
+temporary files a crash left behind are removed by the next publish (``pending.json``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import orjson
+
+from guidesrc import faults
+from guidesrc.errors import ChannelError
+from guidesrc.i18n import _
+
+PENDING = "_state/pending.json"
+STAGES = 3  # 0: a guide's own files; 1: lists linking to them; 2: indexes, feeds, search, sitemap
+
+
+def builds_dir(link: Path) -> Path:
+    return link.with_name(link.name + ".builds")
+
+
+def current_build(link: Path) -> Path | None:
+    """The build folder ``link`` points to; None if there is no site yet."""
+    if link.is_symlink():
+        target = link.parent / os.readlink(link)
+        return target if target.is_dir() else None
+    if link.exists():
+        if link.is_dir() and not any(link.iterdir()):
+            return None  # an empty folder made for us: replaced by the first build
+        raise ChannelError(
+            _(
+                "{path} exists and is not a site made by the site channel (it should be a link to a build): remove it or choose another path"
+            ).format(path=link)
+        )
+    return None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs(path: Path) -> None:
+    """Flush the file system holding ``path`` (Linux ``syncfs``; ``sync`` elsewhere)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """A new file in a new build (nothing reads it yet: no temporary name, synced later)."""
+    try:
+        path.write_bytes(data)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+class NewBuild:
+    """A full build: a fresh folder, switched in by replacing the link."""
+
+    def __init__(self, link: Path, number: int) -> None:
+        self.link = link
+        self.root = builds_dir(link) / f"b{number:06d}"
+        if self.root.exists():  # left by a crashed build
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+
+    def write(self, rel: str, data: bytes) -> None:
+        write_file(self.root / rel, data)
+
+    def switch(self, manifest: bytes) -> None:
+        _syncfs(self.root)
+        self.write("_state/manifest.json.tmp", manifest)
+        os.replace(self.root / "_state/manifest.json.tmp", self.root / "_state/manifest.json")
+        _fsync_dir(self.root / "_state")
+        faults.point("site.built")
+        previous = current_build(self.link)
+        if self.link.exists() and not self.link.is_symlink():
+            self.link.rmdir()  # the empty folder current_build accepted
+        temporary = self.link.with_name(f".{self.link.name}.~{secrets.token_hex(4)}")
+        os.symlink(os.path.relpath(self.root, self.link.parent), temporary)
+        os.replace(temporary, self.link)
+        _fsync_dir(self.link.parent)
+        faults.point("site.switched")
+        self._prune(previous)
+
+    def _prune(self, previous: Path | None) -> None:
+        """Keep this build and the one before it (a reader may still be on it)."""
+        keep = {self.root.name, previous.name if previous else ""}
+        for old in builds_dir(self.link).iterdir():
+            if old.name not in keep and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+
+
+class Update:
+    """An incremental publish into the build being served: files written aside, then renamed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.token = secrets.token_hex(4)
+        self.staged: list[list[tuple[Path, Path]]] = [[] for _ in range(STAGES)]
+        self.removed: list[Path] = []
+        self.written: list[str] = []
+        self._pending: list[str] = []
+        self._data: dict[Path, bytes] = {}
+        recover(root)
+
+    def write(self, rel: str, data: bytes, stage: int) -> None:
+        """Stage ``data`` for ``rel``, unless the file already holds exactly these bytes."""
+        target = self.root / rel
+        try:
+            if target.read_bytes() == data:
+                return
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.~{self.token}")
+        self._pending.append(str(temporary.relative_to(self.root)))
+        self.staged[stage].append((temporary, target))
+        self.written.append(rel)
+        self._data[temporary] = data
+
+    def remove(self, rel: str) -> None:
+        target = self.root / rel
+        if target.exists():
+            self.removed.append(target)
+            self.written.append(rel)
+
+    def commit(self, manifest: bytes) -> None:
+        """Write every staged file aside (fsync), rename them stage by stage, remove what is
+        gone, then put the manifest in place."""
+        manifest_tmp = self.root / f"_state/.manifest.json.~{self.token}"
+        self._pending.append(str(manifest_tmp.relative_to(self.root)))
+        _write_synced(self.root / PENDING, orjson.dumps(sorted(self._pending)))
+        for stage in self.staged:
+            for temporary, _target in stage:
+                _write_synced(temporary, self._data[temporary])
+        _write_synced(manifest_tmp, manifest)
+        faults.point("site.staged")
+        folders: set[Path] = set()
+        for stage in self.staged:
+            for temporary, target in stage:
+                os.replace(temporary, target)
+                folders.add(target.parent)
+            faults.point("site.renamed")
+        for target in self.removed:
+            target.unlink(missing_ok=True)
+            folders.add(target.parent)
+        for folder in folders:
+            _fsync_dir(folder)
+        os.replace(manifest_tmp, self.root / "_state/manifest.json")
+        (self.root / PENDING).unlink(missing_ok=True)
+        _fsync_dir(self.root / "_state")
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def recover(root: Path) -> None:
+    """Remove the temporary files of a publish that crashed before it finished."""
+    pending = root / PENDING
+    try:
+        names: Iterable[str] = orjson.loads(pending.read_bytes())
+    except FileNotFoundError:
+        return
+    except orjson.JSONDecodeError:
+        names = []  # the crash came while writing the list itself: nothing was staged yet
+    for name in names:
+        (root / name).unlink(missing_ok=True)
+    pending.unlink(missing_ok=True)
