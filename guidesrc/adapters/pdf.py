@@ -1,0 +1,357 @@
+"""The print channel: one A4 PDF per guide for the physical hall (实体政务大厅), rendered with Typst.
+
+::
+
+    <path>/current/<id>.pdf      the version in force: every section, QR code to the online page
+    <path>/upcoming/<id>.pdf     an approved version not yet in force: 即将实施, with the notice
+    <path>/withdrawn/<id>.pdf    the notice that a guide was withdrawn, with the reason
+    <path>/manifest.json         every guide's sheets (version, hash, file, SHA-256, pages, the
+                                 halls and windows that post it) and what each publish changed
+
+Settings (``library.yaml``)::
+
+    channels:
+      print:
+        type: pdf
+        settings:
+          path: .guides/print     # relative to the library, or absolute
+          large_print: false      # true: bigger type, one column (for elderly readers)
+          font_dir: null          # default: Debian fonts-noto-cjk, else where fontconfig has it
+          pdf_a: true             # PDF/A-2b
+          workers: null           # processes for large batches (default: one per CPU)
+
+Every file is replaced atomically (written beside, then renamed) and a sheet is a function of its
+delivery, so delivering again writes the same bytes: deliveries are idempotent. The publisher hands
+over every due delivery at once (``batch_size = None``): a large batch (the first publish of a
+library, a catalogue change reaching many guides) is printed by a pool of processes. The manifest
+keeps, per publish, which sheets were posted and removed where: the view hall staff need to
+replace the sheets at each window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import Field
+
+from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.errors import ChannelError
+from guidesrc.print.fonts import FontSet, find_fonts
+from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
+from guidesrc.print.sheet import Kind, SheetJob
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+RUNS_KEPT = 100  # publishes whose changes the manifest keeps (newest last)
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+#: The folder (and the manifest's slot) of each action's sheet.
+SLOT: dict[str, Kind] = {
+    "publish": "current",
+    "activate": "current",
+    "announce": "upcoming",
+    "withdraw": "withdrawn",
+}
+
+
+class PdfSettings(AdapterSettings):
+    path: str  # the output folder; relative paths are taken from the library's folder
+    large_print: bool = False
+    font_dir: str | None = None  # a folder with Noto Sans CJK SC (regular and bold)
+    pdf_a: bool = True
+    workers: int | None = Field(default=None, ge=1, le=64)
+
+
+class PdfAdapter(Adapter):
+    Settings = PdfSettings
+    batch_size = None  # all due deliveries at once: large batches are printed in parallel
+
+    def __init__(self, channel: str, settings: AdapterSettings, library: Path) -> None:
+        super().__init__(channel, settings, library)
+        assert isinstance(settings, PdfSettings)
+        self.options: PdfSettings = settings
+        # Found once, at start-up. Missing fonts fail this channel's deliveries (recorded, retried
+        # after the package is installed) and leave the other channels to publish.
+        self.fonts: FontSet | ChannelError
+        try:
+            self.fonts = find_fonts(self._folder(settings.font_dir))
+        except ChannelError as exc:
+            self.fonts = exc
+        self._renderer: Renderer | None = None
+        self._base_url: str | None = None
+
+    @property
+    def out(self) -> Path:
+        return self.library / self.options.path
+
+    def _folder(self, path: str | None) -> Path | None:
+        return None if path is None else self.library / path
+
+    # --- the Adapter interface ---------------------------------------------------------------
+
+    def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        [result] = self.deliver_many([(delivery, False)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def deliver_many(
+        self, work: Sequence[tuple[Delivery, bool]]
+    ) -> list[dict[str, Any] | Exception]:
+        manifest = Manifest.load(self.out)
+        results: list[dict[str, Any] | Exception | None] = [None] * len(work)
+        todo: list[tuple[int, Delivery]] = []
+        for i, (delivery, retry) in enumerate(work):
+            try:
+                safe_id(delivery.guide_id)
+                receipt = manifest.receipt(self.out, delivery) if retry else None
+            except Exception as exc:
+                results[i] = exc
+                continue
+            if receipt is not None:
+                results[i] = receipt
+            else:
+                todo.append((i, delivery))
+        if todo and isinstance(self.fonts, ChannelError):
+            for i, _delivery in todo:
+                results[i] = self.fonts
+            todo = []
+        if todo:
+            changes = self._print(manifest, todo, results)
+            manifest.add_run(changes)
+            manifest.save(self.out)
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
+        return Manifest.load(self.out).receipt(self.out, delivery)
+
+    def close(self) -> None:
+        self._renderer = None
+
+    # --- printing ----------------------------------------------------------------------------
+
+    def _print(
+        self,
+        manifest: Manifest,
+        todo: list[tuple[int, Delivery]],
+        results: list[dict[str, Any] | Exception | None],
+    ) -> list[dict[str, Any]]:
+        """Render the sheets (in parallel when many), then put each in place in order."""
+        assert isinstance(self.fonts, FontSet)
+        options = RenderOptions(self.fonts, pdf_a=self.options.pdf_a)
+        workers = self.options.workers or os.cpu_count() or 1
+        jobs = [self._job(delivery) for _i, delivery in todo]
+        changes = []
+        rendered = render_many(jobs, options, workers, local=self._local)
+        for (i, delivery), pdf in zip(todo, rendered, strict=True):
+            if isinstance(pdf, Exception):
+                results[i] = pdf
+                continue
+            try:
+                receipt, change = manifest.apply(self.out, delivery, pdf)
+            except Exception as exc:  # e.g. the disk is full: this delivery fails, others go on
+                results[i] = exc
+                continue
+            results[i] = receipt
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def _local(self, options: RenderOptions) -> Renderer:
+        """This process's compiler, kept for the run (a small batch is printed here)."""
+        if self._renderer is None:
+            self._renderer = Renderer(options)
+        return self._renderer
+
+    def _job(self, delivery: Delivery) -> SheetJob:
+        from guidesrc.urls import guide_url
+
+        return SheetJob(
+            kind=SLOT[delivery.action],
+            guide_id=delivery.guide_id,
+            name=delivery.name,
+            version=delivery.version,
+            effective_date=delivery.effective_date,
+            approved_at=delivery.approved_at,
+            content_hash=delivery.content_hash,
+            guide=delivery.guide,
+            notice=delivery.notice,
+            reason=delivery.reason,
+            url=guide_url(self.base_url, delivery.guide_id),
+            large=self.options.large_print,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The online hall's address (``library.yaml``), for the QR codes."""
+        if self._base_url is None:
+            from guidesrc.workdays import read_config
+
+            self._base_url = read_config(self.library).base_url
+        return self._base_url
+
+
+# --- the manifest -------------------------------------------------------------------------------
+
+
+class Manifest:
+    """``manifest.json``: the sheets each guide has in the channel, and each publish's changes.
+
+    Per guide: ``current``, ``upcoming`` and ``withdrawn`` (each present when that sheet exists)
+    with the delivery key that wrote it, the version, content hash, effective date, file, its
+    SHA-256 and pages, and the places (halls, windows) that serve the guide. ``runs``: per
+    publish, which sheets were posted and removed, and where.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    @classmethod
+    def load(cls, out: Path) -> Manifest:
+        try:
+            data = orjson.loads((out / MANIFEST).read_bytes())
+        except FileNotFoundError:
+            data = {"format": FORMAT, "guides": {}, "runs": []}
+        return cls(data)
+
+    @property
+    def guides(self) -> dict[str, dict[str, Any]]:
+        guides: dict[str, dict[str, Any]] = self.data["guides"]
+        return guides
+
+    def save(self, out: Path) -> None:
+        self.data["guides"] = dict(sorted(self.guides.items()))
+        write_atomic(out / MANIFEST, orjson.dumps(self.data, option=_OPTIONS))
+
+    def receipt(self, out: Path, delivery: Delivery) -> dict[str, Any] | None:
+        """The receipt of ``delivery`` if its sheet is in place, intact; else None."""
+        sheet = self.guides.get(delivery.guide_id, {}).get(SLOT[delivery.action])
+        if not sheet or sheet["key"] != delivery.key:
+            return None
+        try:
+            data = (out / sheet["file"]).read_bytes()
+        except FileNotFoundError:
+            return None
+        if hashlib.sha256(data).hexdigest() != sheet["sha256"]:
+            return None
+        return _receipt(sheet)
+
+    def apply(
+        self, out: Path, delivery: Delivery, pdf: bytes
+    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Put ``pdf`` in place for ``delivery``; the receipt, and the change (None if stale)."""
+        gid = delivery.guide_id
+        entry = self.guides.setdefault(gid, {"name": delivery.name})
+        newer = _newer_version(entry, delivery)
+        if newer is not None:
+            # A late retry of an older version never replaces what a newer one put in place.
+            return {"file": None, "superseded_by": newer}, None
+        slot = SLOT[delivery.action]
+        rel = f"{slot}/{gid}.pdf"
+        sheet = {
+            "key": delivery.key,
+            "version": delivery.version,
+            "content_hash": delivery.content_hash,
+            "effective_date": delivery.effective_date.isoformat(),
+            "file": rel,
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+            "bytes": len(pdf),
+            "pages": page_count(pdf),
+            "places": _places(delivery.guide) if delivery.guide else _where(entry),
+        }
+        if delivery.reason is not None:
+            sheet["reason"] = delivery.reason
+        was = _where(entry)
+        write_atomic(out / rel, pdf)
+        removed: list[str] = []
+        if slot == "withdrawn":
+            removed = [s for s in ("current", "upcoming") if s in entry]
+        elif slot == "current":
+            removed = [s for s in ("withdrawn",) if s in entry]
+            upcoming = entry.get("upcoming")
+            if upcoming and upcoming["version"] <= delivery.version:
+                removed.append("upcoming")
+        files = [entry.pop(s)["file"] for s in removed]
+        for name in files:
+            (out / name).unlink(missing_ok=True)
+        entry[slot] = sheet
+        entry["name"] = delivery.name
+        change = {
+            "guide": gid,
+            "name": delivery.name,
+            "action": delivery.action,
+            "version": delivery.version,
+            "posted": rel,
+            "removed": files,
+            "places": sheet["places"],
+        }
+        if was != sheet["places"]:
+            change["previous_places"] = was
+        return _receipt(sheet), change
+
+    def add_run(self, changes: list[dict[str, Any]]) -> None:
+        """Record one publish's changes (kept for the newest :data:`RUNS_KEPT` publishes)."""
+        if not changes:
+            return
+        runs: list[dict[str, Any]] = self.data.setdefault("runs", [])
+        seq = runs[-1]["seq"] + 1 if runs else 1
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        runs.append({"seq": seq, "at": at, "changes": changes})
+        del runs[:-RUNS_KEPT]
+
+
+def _receipt(sheet: dict[str, Any]) -> dict[str, Any]:
+    return {k: sheet[k] for k in ("file", "sha256", "bytes", "pages")}
+
+
+def _newer_version(entry: dict[str, Any], delivery: Delivery) -> int | None:
+    """The version already shown that makes ``delivery`` stale, if any."""
+    shown = [entry[s]["version"] for s in ("current", "withdrawn") if s in entry]
+    latest = max(shown, default=0)
+    if delivery.action == "announce":
+        return latest if latest >= delivery.version else None
+    return latest if latest > delivery.version else None
+
+
+def _places(guide: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where the guide is served: each office and the windows there (for hall staff)."""
+    return [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "windows": [{"id": w["id"], "name": w["name"]} for w in p.get("windows", [])],
+        }
+        for p in guide.get("places", [])
+    ]
+
+
+def _where(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where the guide's posted sheet hangs now (the current one, else the upcoming one)."""
+    for slot in ("current", "upcoming", "withdrawn"):
+        if slot in entry:
+            places: list[dict[str, Any]] = entry[slot]["places"]
+            return places
+    return []
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data``: written beside, flushed to disk, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

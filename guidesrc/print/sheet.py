@@ -1,0 +1,287 @@
+"""What one printed sheet shows, as plain data for the Typst template (``guide.typ``).
+
+A sheet is one of three kinds: the guide in force (``current``), an approved version that takes
+effect later (``upcoming``: marked 即将实施, with its change notice), or the notice that a guide was
+withdrawn (``withdrawn``, with the reason). Codes become their Chinese labels here and dates are
+written the way the change notices write them (2026 年 12 月 1 日), so the template only lays out
+text it is given. The wording is public content in Simplified Chinese, so it is not translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from guidesrc.model.codes import (
+    BODY_NATURES,
+    EXERCISE_LEVELS,
+    HANDLING_FORMS,
+    ITEM_TYPES,
+    ONLINE_DEPTHS,
+    SERVICE_OBJECTS,
+)
+
+Kind = Literal["current", "upcoming", "withdrawn"]
+SHORT_HASH = 12  # hex digits of the content hash printed in the footer (as change set ids)
+FORMAT = 1  # the shape of the data the template reads
+
+
+@dataclass(frozen=True, slots=True)
+class SheetJob:
+    """Everything needed to print one sheet (picklable: sent to worker processes)."""
+
+    kind: Kind
+    guide_id: str
+    name: str
+    version: int
+    effective_date: dt.date
+    approved_at: dt.datetime
+    content_hash: str | None
+    guide: dict[str, Any] | None  # the compiled guide (None for a withdrawal)
+    notice: dict[str, Any]  # Notice.as_dict()
+    reason: str | None
+    url: str  # the guide's page on the online hall (the QR code)
+    large: bool = False  # large print: bigger type, one column
+
+
+def cn_date(day: dt.date | str) -> str:
+    """2026 年 12 月 1 日"""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
+
+
+def short_hash(content_hash: str | None) -> str:
+    return (content_hash or "")[:SHORT_HASH]
+
+
+def sheet_data(job: SheetJob) -> dict[str, Any]:
+    """The JSON the template reads for ``job``."""
+    effective = cn_date(job.effective_date)
+    since = f"自 {effective}起停止办理" if job.kind == "withdrawn" else f"自 {effective}起实施"
+    footer = [job.name, f"第 {job.version} 版", since]
+    if job.content_hash:
+        footer.append(short_hash(job.content_hash))
+    if job.kind == "upcoming":
+        footer.append("即将实施")
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "kind": job.kind,
+        "large": job.large,
+        "name": job.name,
+        "version": job.version,
+        "effective": effective,
+        "since": since,
+        "url": job.url,
+        "footer": " · ".join(footer),
+        "meta": _meta(job, since),
+    }
+    if job.kind == "withdrawn":
+        data["withdrawal"] = _withdrawal(job, since)
+        return data
+    assert job.guide is not None, "a guide sheet needs the compiled guide"
+    if job.kind == "upcoming":
+        data["notice"] = _notice(job.notice)
+    return data | guide_sections(job.guide)
+
+
+def _meta(job: SheetJob, since: str) -> dict[str, Any]:
+    label = {"current": "办事指南", "upcoming": "办事指南（即将实施）", "withdrawn": "停止办理公告"}
+    keywords = ["办事指南", job.guide_id, f"第 {job.version} 版"]
+    if job.content_hash:
+        keywords.append(f"sha256:{job.content_hash}")
+    return {
+        "title": f"{job.name} {label[job.kind]}",
+        "subject": f"{job.name}，第 {job.version} 版，{since}",
+        "keywords": keywords,
+    }
+
+
+def _withdrawal(job: SheetJob, since: str) -> dict[str, Any]:
+    lines = [f"“{job.name}”事项{since}，原办事指南不再使用。"]
+    if job.reason:
+        lines.append(f"原因：{job.reason}")
+    lines.append("请勿再按原办事指南准备材料。如有疑问，请拨打 12345 政务服务便民热线咨询。")
+    return {"lines": lines}
+
+
+def _notice(notice: dict[str, Any]) -> dict[str, Any]:
+    items = [f"{i['label']}：{'；'.join(i['clauses'])}。" for i in notice.get("items", [])]
+    return {"lines": items or [notice.get("text", "")]}
+
+
+# --- the guide's sections ------------------------------------------------------------------------
+
+
+def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
+    """Each section of a compiled guide as labelled text."""
+    return {
+        "body": g["implementing_body"]["name"],
+        "basic": _basic(g),
+        "conditions": list(g["conditions"]),
+        "materials": [_material(i, m) for i, m in enumerate(g["materials"], 1)],
+        "steps": [_step(s) for s in g["procedure"]],
+        "limits": _limits(g),
+        "fees": _fees(g["fees"]),
+        "results": [f"{r['name']}（{r['kind']}）" for r in g["results"]],
+        "places": [_place(p) for p in g["places"]],
+        "contacts": _contacts(g),
+        "faq": [{"q": q["question"], "a": q["answer"]} for q in g["faq"]],
+        "bases": [_basis(b) for b in g["legal_basis"]],
+    }
+
+
+def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
+    """Short label/value pairs (two to a row) and wide ones (a row each)."""
+    body = g["implementing_body"]
+    short = [
+        ["事项类型", ITEM_TYPES.get(g["item_type"], g["item_type"])],
+        ["行使层级", EXERCISE_LEVELS.get(g["exercise_level"], str(g["exercise_level"]))],
+        ["服务对象", "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in g["service_objects"])],
+        ["办件类型", g["case_type"]],
+        ["办理形式", "、".join(HANDLING_FORMS.get(f, str(f)) for f in g["handling_forms"])],
+        ["通办范围", g.get("scope", "不通办")],
+        ["基本编码", g["basic_code"]],
+    ]
+    if g.get("status", "在用") != "在用":
+        short.append(["事项状态", g["status"]])
+    services = [
+        label
+        for key, label in (
+            ("appointment", "预约办理"),
+            ("express_delivery", "物流快递"),
+            ("online_payment", "网上支付"),
+        )
+        if g.get(key)
+    ]
+    short.append(["便民服务", "支持" + "、".join(services) if services else "无"])
+    wide = [
+        ["实施主体", f"{body['name']}（{BODY_NATURES.get(body['nature'], '其他')}）"],
+    ]
+    if g["handling_bodies"]:
+        wide.append(["承办机构", "、".join(g["handling_bodies"])])
+    if g["joint_bodies"]:
+        wide.append(["联办机构", "、".join(g["joint_bodies"])])
+    if g["themes"]:
+        wide.append(["服务主题", "、".join(g["themes"])])
+    visits = g["onsite_visits"]
+    wide.append(
+        [
+            "到现场次数",
+            f"{visits['count']} 次" + (f"（{visits['reason']}）" if visits.get("reason") else ""),
+        ]
+    )
+    online = g.get("online") or {}
+    if online.get("url") or online.get("depth"):
+        parts = [ONLINE_DEPTHS.get(online["depth"], "")] if online.get("depth") else []
+        if online.get("url"):
+            parts.append(online["url"])
+        wide.append(["网上办理", "：".join(parts)])
+    wide.append(["实施编码", g["implementation_code"]])
+    return {"short": short, "wide": wide}
+
+
+def _count(m: dict[str, Any]) -> str:
+    parts = []
+    if m["original_count"]:
+        parts.append(f"原件 {m['original_count']} 份")
+    if m["copy_count"]:
+        parts.append(f"复印件 {m['copy_count']} 份")
+    return "，".join(parts) or m["form"]
+
+
+def _material(no: int, m: dict[str, Any]) -> dict[str, Any]:
+    notes = []
+    if m.get("condition"):
+        notes.append(f"适用情形：{m['condition']}")
+    if m.get("notes"):
+        notes.append(m["notes"])
+    if m.get("description"):
+        notes.append(m["description"])
+    if m.get("issuer"):
+        notes.append(f"出具单位：{m['issuer']}")
+    bases = [_cite(b) for b in m.get("legal_basis", [])]
+    if bases:
+        notes.append("依据：" + "；".join(bases))
+    return {
+        "no": str(no),
+        "name": m["name"],
+        "form": m["form"],
+        "count": _count(m),
+        "medium": m["medium"],
+        "source": m["source"],
+        "necessity": m["necessity"],
+        "notes": notes,
+    }
+
+
+def _cite(basis: dict[str, Any]) -> str:
+    return f"{basis['title']}{basis.get('article') or ''}"
+
+
+def time_limit(value: dict[str, Any] | None) -> str:
+    if not value:
+        return "无"
+    text = f"{value['value']} 个{value['unit']}" if value["value"] else "即时办结"
+    return text + (f"（{value['note']}）" if value.get("note") else "")
+
+
+def _step(step: dict[str, Any]) -> dict[str, str]:
+    limit = step.get("time_limit")
+    return {
+        "name": step["name"],
+        "description": step["description"],
+        "limit": time_limit(limit) if limit else "",
+    }
+
+
+def _limits(g: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    if g.get("statutory_time_limit"):
+        rows.append(["法定办结时限", time_limit(g["statutory_time_limit"])])
+    rows.append(["承诺办结时限", time_limit(g["promised_time_limit"])])
+    return rows
+
+
+def _fees(fees: dict[str, Any]) -> dict[str, Any]:
+    items = [
+        {
+            "name": item["name"],
+            "standard": item["standard"],
+            "basis": "；".join(_cite(b) for b in item["legal_basis"]),
+        }
+        for item in fees.get("items", [])
+    ]
+    return {"charged": bool(fees["charged"]), "items": items}
+
+
+def _place(p: dict[str, Any]) -> dict[str, Any]:
+    rows = [["地址", p["address"] + (f"（{p['hall']}）" if p.get("hall") else "")]]
+    if p.get("windows"):
+        rows.append(["窗口", "、".join(w["name"] for w in p["windows"])])
+    rows.append(["办理时间", "；".join(f"{h['days']} {h['hours']}" for h in p["hours"])])
+    if p.get("phones"):
+        rows.append(["联系电话", "、".join(p["phones"])])
+    if p.get("transport"):
+        rows.append(["交通指引", p["transport"]])
+    return {"name": p["name"], "rows": rows}
+
+
+def _phones(contacts: list[dict[str, Any]]) -> str:
+    return "；".join(c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts)
+
+
+def _contacts(g: dict[str, Any]) -> list[list[str]]:
+    return [
+        ["咨询电话", _phones(g["consult_phones"])],
+        ["监督投诉电话", _phones(g["complaint_phones"])],
+    ]
+
+
+def _basis(b: dict[str, Any]) -> dict[str, str]:
+    detail = [b["issuer"]]
+    if b.get("document_number"):
+        detail.append(b["document_number"])
+    detail.append(f"{cn_date(b['in_force_from'])}起施行")
+    return {"title": _cite(b), "detail": "，".join(detail), "text": b.get("text") or ""}
