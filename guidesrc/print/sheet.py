@@ -124,7 +124,7 @@ def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
         "steps": [_step(s) for s in g["procedure"]],
         "limits": _limits(g),
         "fees": _fees(g["fees"]),
-        "results": [f"{r['name']}（{r['kind']}）" for r in g["results"]],
+        "results": [f"{r['kind']}：{r['name']}" for r in g["results"]],
         "places": [_place(p) for p in g["places"]],
         "contacts": _contacts(g),
         "faq": [{"q": q["question"], "a": q["answer"]} for q in g["faq"]],
@@ -132,20 +132,13 @@ def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The widest value (in ems of Chinese text) that fits in half a row of the basic-facts table.
+HALF_ROW_EMS = 19
+
+
 def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
-    """Short label/value pairs (two to a row) and wide ones (a row each)."""
+    """Label/value pairs: short ones two to a row, wide ones a row each (in regular print)."""
     body = g["implementing_body"]
-    short = [
-        ["事项类型", ITEM_TYPES.get(g["item_type"], g["item_type"])],
-        ["行使层级", EXERCISE_LEVELS.get(g["exercise_level"], str(g["exercise_level"]))],
-        ["服务对象", "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in g["service_objects"])],
-        ["办件类型", g["case_type"]],
-        ["办理形式", "、".join(HANDLING_FORMS.get(f, str(f)) for f in g["handling_forms"])],
-        ["通办范围", g.get("scope", "不通办")],
-        ["基本编码", g["basic_code"]],
-    ]
-    if g.get("status", "在用") != "在用":
-        short.append(["事项状态", g["status"]])
     services = [
         label
         for key, label in (
@@ -155,31 +148,46 @@ def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
         )
         if g.get(key)
     ]
-    short.append(["便民服务", "支持" + "、".join(services) if services else "无"])
-    wide = [
-        ["实施主体", f"{body['name']}（{BODY_NATURES.get(body['nature'], '其他')}）"],
-    ]
-    if g["handling_bodies"]:
-        wide.append(["承办机构", "、".join(g["handling_bodies"])])
-    if g["joint_bodies"]:
-        wide.append(["联办机构", "、".join(g["joint_bodies"])])
-    if g["themes"]:
-        wide.append(["服务主题", "、".join(g["themes"])])
     visits = g["onsite_visits"]
-    wide.append(
+    online = g.get("online") or {}
+    rows = [
+        ["事项类型", ITEM_TYPES.get(g["item_type"], g["item_type"])],
+        ["行使层级", EXERCISE_LEVELS.get(g["exercise_level"], str(g["exercise_level"]))],
+        ["实施主体", f"{body['name']}（{BODY_NATURES.get(body['nature'], '其他')}）"],
+        ["承办机构", "、".join(g["handling_bodies"])],
+        ["联办机构", "、".join(g["joint_bodies"])],
+        ["服务对象", "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in g["service_objects"])],
+        ["服务主题", "、".join(g["themes"])],
+        ["办件类型", g["case_type"]],
+        ["办理形式", "、".join(HANDLING_FORMS.get(f, str(f)) for f in g["handling_forms"])],
+        ["通办范围", g.get("scope", "不通办")],
+        ["事项状态", g["status"] if g.get("status", "在用") != "在用" else ""],
+        ["便民服务", "支持" + "、".join(services) if services else "无"],
         [
             "到现场次数",
             f"{visits['count']} 次" + (f"（{visits['reason']}）" if visits.get("reason") else ""),
-        ]
-    )
-    online = g.get("online") or {}
-    if online.get("url") or online.get("depth"):
-        parts = [ONLINE_DEPTHS.get(online["depth"], "")] if online.get("depth") else []
-        if online.get("url"):
-            parts.append(online["url"])
-        wide.append(["网上办理", "：".join(parts)])
-    wide.append(["实施编码", g["implementation_code"]])
-    return {"short": short, "wide": wide}
+        ],
+        ["网上办理", _online(online)],
+        ["基本编码", g["basic_code"]],
+        ["实施编码", g["implementation_code"]],
+    ]
+    rows = [row for row in rows if row[1]]
+    return {
+        "short": [row for row in rows if ems(row[1]) <= HALF_ROW_EMS],
+        "wide": [row for row in rows if ems(row[1]) > HALF_ROW_EMS],
+    }
+
+
+def _online(online: dict[str, Any]) -> str:
+    parts = [ONLINE_DEPTHS.get(online["depth"], "")] if online.get("depth") else []
+    if online.get("url"):
+        parts.append(online["url"])
+    return "：".join(parts)
+
+
+def ems(text: str) -> float:
+    """The printed width of ``text`` in ems, roughly: Chinese characters one, others about half."""
+    return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in text)
 
 
 def _count(m: dict[str, Any]) -> str:
