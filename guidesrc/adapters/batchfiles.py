@@ -1,0 +1,263 @@
+"""What the batch file exports (hotline, mobile, cpsv) share: a manifest, a run's deliveries
+applied to it at once, and atomic writes of only the files whose bytes change.
+
+Each export keeps a **manifest** beside its files (``.<type>-manifest.json``): per guide, the
+version shown now, the one announced, or the withdrawal, plus every delivery key applied. A run
+applies its deliveries to the manifest in order, renders the library-wide files from it, writes
+those whose bytes changed (temp file + rename, so a reader never sees half a file), and saves the
+manifest last. A run killed before the manifest is saved leaves the delivery unrecorded, and the
+next attempt renders the same bytes again; :meth:`BatchExport.lookup` answers from the manifest,
+so a delivery is applied once however often it is attempted.
+
+Output depends only on what was delivered (versions, hashes, approval times), never on the clock,
+so delivering the same versions always writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+from pydantic import Field
+
+from guidesrc import faults
+from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.errors import ChannelError
+from guidesrc.i18n import _
+
+MANIFEST_FORMAT = 1
+
+Manifest = dict[str, Any]
+Entry = dict[str, Any]
+
+
+class ExportSettings(AdapterSettings):
+    path: str = Field(min_length=1)  # the output folder; relative to the library, or absolute
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """``2026-11-30T08:00:00Z``: approval times as integrators compare them (naive means UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_bytes(body: Any, *, compact: bool = False) -> bytes:
+    option = orjson.OPT_SORT_KEYS | (0 if compact else orjson.OPT_INDENT_2)
+    return orjson.dumps(body, option=option) + (b"" if compact else b"\n")
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace ``path`` atomically with ``data``, unless it already holds exactly that."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o644)  # published files: readable by the web server or sync job
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def remove(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+class BatchExport(Adapter):
+    """A channel that builds library-wide files: it takes all of a run's deliveries at once.
+
+    Subclasses set ``kind`` and implement :meth:`extract` (what to keep of a version) and
+    :meth:`render` (write the files from the manifest).
+    """
+
+    Settings = ExportSettings
+    batch_size: ClassVar[int | None] = None
+    kind: ClassVar[str] = "export"
+
+    @property
+    def out(self) -> Path:
+        assert isinstance(self.settings, ExportSettings)
+        return self.library / self.settings.path
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.out / f".{self.kind}-manifest.json"
+
+    @cached_property
+    def config(self) -> Any:
+        """The library's ``library.yaml`` (name, region code, base URL)."""
+        from guidesrc.workdays import read_config
+
+        return read_config(self.library)
+
+    # --- what subclasses provide ------------------------------------------------------------
+
+    def extract(self, delivery: Delivery) -> dict[str, Any]:
+        """What this export keeps of a version that is shown (publish, activate, announce)."""
+        raise NotImplementedError
+
+    def render(self, manifest: Manifest, changed: set[str]) -> None:
+        """Write the files from the manifest; ``changed`` holds the guides this run touched."""
+        raise NotImplementedError
+
+    def applied(self, manifest: Manifest, delivery: Delivery, result: str) -> None:
+        """Called once per delivery that changed the manifest (the mobile feed logs it)."""
+
+    # --- the adapter interface ---------------------------------------------------------------
+
+    def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        (result,) = self.deliver_many([(delivery, False)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def deliver_many(
+        self, work: Sequence[tuple[Delivery, bool]]
+    ) -> list[dict[str, Any] | Exception]:
+        manifest = self.load()
+        changed: set[str] = set()
+        results: list[dict[str, Any] | Exception] = []
+        for delivery, _retry in work:
+            try:
+                results.append(self._apply(manifest, delivery, changed))
+            except Exception as exc:  # this delivery fails; the others go on
+                results.append(exc)
+        if not changed:
+            return results
+        try:
+            self.render(manifest, changed)
+            faults.point(f"{self.kind}.written")
+            self.save(manifest)
+        except Exception as exc:  # nothing recorded: every delivery of the run is retried
+            return [exc] * len(work)
+        return results
+
+    def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
+        guide = self.load()["guides"].get(delivery.guide_id)
+        if guide is None or delivery.key not in guide["keys"]:
+            return None
+        return {"channel": self.channel, "key": delivery.key, "found": True}
+
+    # --- the manifest -------------------------------------------------------------------------
+
+    def load(self) -> Manifest:
+        try:
+            manifest: Manifest = orjson.loads(self.manifest_path.read_bytes())
+        except FileNotFoundError:
+            return {"format": MANIFEST_FORMAT, "kind": self.kind, "guides": {}, "seq": 0}
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise ChannelError(
+                _("the {kind} manifest {path} cannot be read: {reason}").format(
+                    kind=self.kind, path=self.manifest_path, reason=exc
+                )
+            ) from exc
+        if manifest.get("format") != MANIFEST_FORMAT or manifest.get("kind") != self.kind:
+            raise ChannelError(
+                _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
+                    path=self.manifest_path, kind=self.kind
+                )
+            )
+        return manifest
+
+    def save(self, manifest: Manifest) -> None:
+        write_if_changed(self.manifest_path, json_bytes(manifest, compact=True))
+
+    def _apply(self, manifest: Manifest, delivery: Delivery, changed: set[str]) -> dict[str, Any]:
+        gid = safe_id(delivery.guide_id)
+        guide = manifest["guides"].get(gid) or {
+            "name": delivery.name,
+            "floor": 0,
+            "current": None,
+            "upcoming": None,
+            "withdrawn": None,
+            "keys": [],
+        }
+        if delivery.key in guide["keys"]:
+            return {"channel": self.channel, "key": delivery.key, "result": "unchanged"}
+        entry = None if delivery.action == "withdraw" else self._entry(delivery)
+        result = _transition(guide, delivery, entry)
+        guide["keys"].append(delivery.key)
+        manifest["guides"][gid] = guide
+        changed.add(gid)
+        if result != "superseded":
+            manifest["seq"] += 1
+            self.applied(manifest, delivery, result)
+        return {"channel": self.channel, "key": delivery.key, "result": result}
+
+    def _entry(self, delivery: Delivery) -> Entry:
+        if delivery.guide is None or delivery.content_hash is None:
+            raise ChannelError(
+                _("{key}: the delivery carries no compiled guide").format(key=delivery.key)
+            )
+        return {
+            "version": delivery.version,
+            "content_hash": delivery.content_hash,
+            "effective_date": delivery.effective_date.isoformat(),
+            "approved_at": utc_text(delivery.approved_at),
+            "notice": {
+                "text": str(delivery.notice.get("text", "")),
+                "effective_date": delivery.notice.get("effective_date"),
+            },
+            "data": self.extract(delivery),
+        }
+
+
+def _transition(guide: dict[str, Any], delivery: Delivery, entry: Entry | None) -> str:
+    """Apply one delivery to one guide's state; the state's name after it, or "superseded"
+    for a delivery older than what the guide already shows (it changes nothing)."""
+    floor = guide["floor"]
+    if delivery.action == "announce":
+        upcoming = guide["upcoming"]
+        if delivery.version <= floor or (upcoming and upcoming["version"] > delivery.version):
+            return "superseded"
+        guide["upcoming"] = entry
+        guide["name"] = guide["name"] if guide["current"] else delivery.name
+        return "upcoming"
+    if delivery.version < floor:
+        return "superseded"
+    guide["floor"] = delivery.version
+    guide["name"] = delivery.name
+    if delivery.action == "withdraw":
+        guide["current"] = guide["upcoming"] = None
+        guide["withdrawn"] = {
+            "version": delivery.version,
+            "effective_date": delivery.effective_date.isoformat(),
+            "approved_at": utc_text(delivery.approved_at),
+            "reason": delivery.reason or "",
+        }
+        return "withdrawn"
+    guide["current"] = entry
+    guide["withdrawn"] = None
+    if guide["upcoming"] and guide["upcoming"]["version"] <= delivery.version:
+        guide["upcoming"] = None
+    return "current"
+
+
+def shown(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
+    """Every guide of the manifest, by id."""
+    return sorted(manifest["guides"].items())
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,371 @@
+"""The 12345 hotline knowledge base (12345 热线知识库): an answer card per guide plus the FAQ base.
+
+::
+
+    <path>/hotline.csv            every card and FAQ entry, one knowledge item (知识点) a row:
+                                  UTF-8 with BOM (Excel), the columns of ``CSV_COLUMNS``
+    <path>/hotline-withdrawn.csv  knowledge items to take offline (下架), with the reason
+    <path>/hotline.json           the same as data (schemas/hotline.schema.json)
+
+A card is short plain text a call-taker reads aloud: conditions, materials, time limit, fees,
+place, hours, phone, the online link. A version announced for later leaves the card as it is and
+adds 【即将调整】 with the change notice (自 X 起实施). FAQ entries reach the hotline through the
+guides that use them, as approved. The layout and why are in docs/exports.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from guidesrc.adapters import Delivery
+from guidesrc.adapters.batchfiles import (
+    BatchExport,
+    ExportSettings,
+    Manifest,
+    json_bytes,
+    shown,
+    write_if_changed,
+)
+from guidesrc.model.codes import ITEM_TYPES
+from guidesrc.urls import guide_url
+
+FORMAT = 1
+
+#: The CSV header, in order (docs/exports.md describes each column).
+CSV_COLUMNS = (
+    "知识编号",
+    "类目",
+    "标题",
+    "内容",
+    "关键字",
+    "材料性质",
+    "发文单位",
+    "实施编码",
+    "版本",
+    "生效日期",
+    "状态",
+    "内容哈希",
+    "链接",
+)
+WITHDRAWN_COLUMNS = ("知识编号", "标题", "下架原因", "版本", "生效日期")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_SPACES = re.compile(r"\s+")
+#: A spreadsheet takes a cell starting with one of these for a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class HotlineSettings(ExportSettings):
+    #: The root of the category path (类目) every item is filed under; the library's name if unset.
+    category_root: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+def plain(value: Any) -> str:
+    """One line of plain text: control characters and line breaks become single spaces."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", str(value))).strip()
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading = + - @ gets an apostrophe before it."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _end(text: str) -> str:
+    return plain(text).rstrip("。；;.，,")
+
+
+class HotlineAdapter(BatchExport):
+    Settings = HotlineSettings
+    kind: ClassVar[str] = "hotline"
+
+    def extract(self, delivery: Delivery) -> dict[str, Any]:
+        guide = delivery.guide or {}
+        body = guide.get("implementing_body", {})
+        return {
+            "title": plain(guide.get("name", delivery.name)),
+            "themes": [plain(t) for t in guide.get("themes", [])],
+            "item_type": ITEM_TYPES.get(guide.get("item_type", ""), ""),
+            "issuer": plain(body.get("name", "")),
+            "implementation_code": plain(guide.get("implementation_code", "")),
+            "sections": card_sections(guide, guide_url(self.config.base_url, delivery.guide_id)),
+            "online_url": (guide.get("online") or {}).get("url"),
+            "guide_url": guide_url(self.config.base_url, delivery.guide_id),
+            "faq": [
+                {
+                    "id": q["id"],
+                    "question": plain(q["question"]),
+                    "answer": plain(q["answer"]),
+                    "tags": [plain(t) for t in q.get("tags", [])],
+                }
+                for q in guide.get("faq", [])
+            ],
+        }
+
+    def render(self, manifest: Manifest, changed: set[str]) -> None:
+        assert isinstance(self.settings, HotlineSettings)
+        root = plain(self.settings.category_root or self.config.name)
+        body = knowledge_base(manifest, root, self.config.name)
+        write_if_changed(self.out / "hotline.json", json_bytes(body))
+        write_if_changed(self.out / "hotline.csv", items_csv(body))
+        write_if_changed(self.out / "hotline-withdrawn.csv", withdrawn_csv(body))
+
+
+# --- the card -----------------------------------------------------------------------------------
+
+
+def card_sections(guide: dict[str, Any], page: str) -> list[dict[str, str]]:
+    """The card's sections, in the order a call-taker answers."""
+    sections = [
+        ("办理条件", _conditions(guide.get("conditions", []))),
+        ("申请材料", _materials(guide.get("materials", []))),
+        ("办理时限", _time_limits(guide)),
+        ("收费", _fees(guide.get("fees", {}))),
+        ("办理地点", _places(guide.get("places", []))),
+        ("办理时间", _hours(guide.get("places", []))),
+        ("咨询电话", _phones(guide.get("consult_phones", []))),
+        ("网上办理", plain((guide.get("online") or {}).get("url") or "")),
+        ("办事指南", page),
+    ]
+    return [{"label": label, "text": text} for label, text in sections if text]
+
+
+def card_text(sections: list[dict[str, str]]) -> str:
+    return "".join(f"【{s['label']}】{s['text']}" for s in sections)
+
+
+def _conditions(conditions: list[str]) -> str:
+    if len(conditions) == 1:
+        return _end(conditions[0]) + "。"
+    return "；".join(f"（{n}）{_end(c)}" for n, c in enumerate(conditions, start=1)) + "。"
+
+
+def _material(m: dict[str, Any]) -> str:
+    counts = {
+        "原件": f"原件{m['original_count']}份",
+        "复印件": f"复印件{m['copy_count']}份",
+        "原件和复印件": f"原件{m['original_count']}份、复印件{m['copy_count']}份",
+    }[m["form"]]
+    extra = [_end(m["condition"])] if m.get("condition") else []
+    extra += {"非必要": ["非必要"], "容缺后补": ["可容缺后补"]}.get(m["necessity"], [])
+    name = "《" + plain(m["name"]).strip("《》") + "》"
+    return name + counts + (f"（{'，'.join(extra)}）" if extra else "")
+
+
+def _materials(materials: list[dict[str, Any]]) -> str:
+    return "；".join(_material(m) for m in materials) + "。" if materials else "无需提交材料。"
+
+
+def _limit(value: dict[str, Any]) -> str:
+    return "即时办结" if value["value"] == 0 else f"{value['value']}个{value['unit']}"
+
+
+def _time_limits(guide: dict[str, Any]) -> str:
+    promised = guide.get("promised_time_limit")
+    if not promised:
+        return ""
+    text = f"承诺{_limit(promised)}" + ("" if promised["value"] == 0 else "办结")
+    statutory = guide.get("statutory_time_limit")
+    if statutory:
+        text += f"（法定{_limit(statutory)}）"
+    return text + "。"
+
+
+def _fees(fees: dict[str, Any]) -> str:
+    if not fees.get("charged"):
+        return "不收费。"
+    return "；".join(f"{plain(i['name'])}：{_end(i['standard'])}" for i in fees["items"]) + "。"
+
+
+def _places(places: list[dict[str, Any]]) -> str:
+    out = []
+    for p in places:
+        where = plain(p["name"]) + (plain(p["hall"]) if p.get("hall") else "")
+        windows = "、".join(plain(w["name"]) for w in p.get("windows", []))
+        out.append(f"{where}（{plain(p['address'])}）" + (f"，{windows}" if windows else ""))
+    return "；".join(out) + "。" if out else ""
+
+
+def _hours(places: list[dict[str, Any]]) -> str:
+    out = []
+    for p in places:
+        hours = "，".join(f"{plain(h['days'])} {plain(h['hours'])}" for h in p.get("hours", []))
+        out.append((f"{plain(p['name'])}：" if len(places) > 1 else "") + hours)
+    return "；".join(out) + "。" if out else ""
+
+
+def _phones(phones: list[dict[str, Any]]) -> str:
+    listed = "、".join(
+        plain(p["phone"]) + (f"（{_end(p['note'])}）" if p.get("note") else "") for p in phones
+    )
+    return listed + "。" if listed else ""
+
+
+# --- the knowledge base -------------------------------------------------------------------------
+
+
+def _keywords(words: list[str], title: str) -> list[str]:
+    """Keywords as hotline systems take them: each at most 20 characters, none equal to the
+    title, no duplicates, no commas (the separator)."""
+    kept = [plain(w).replace(",", "，") for w in words]
+    return list(dict.fromkeys(w for w in kept if w and len(w) <= 20 and w != title))
+
+
+def _card(gid: str, state: dict[str, Any], root: str) -> dict[str, Any] | None:
+    entry = state["current"] or state["upcoming"]
+    if entry is None:
+        return None
+    data = entry["data"]
+    sections = list(data["sections"])
+    upcoming = state["upcoming"] if state["current"] else None
+    if upcoming:
+        sections.append({"label": "即将调整", "text": plain(upcoming["notice"]["text"])})
+    elif state["current"] is None:
+        sections.insert(0, {"label": "即将实施", "text": _starts(entry["effective_date"])})
+    theme = data["themes"][0] if data["themes"] else "其他"
+    return {
+        "id": f"guide:{gid}",
+        "guide_id": gid,
+        "category": f"{root}/办事指南/{theme}",
+        "title": data["title"],
+        "text": card_text(sections),
+        "sections": sections,
+        "keywords": _keywords([*data["themes"], data["item_type"]], data["title"]),
+        "kind": "办事指南",
+        "issuer": data["issuer"],
+        "implementation_code": data["implementation_code"],
+        "version": entry["version"],
+        "effective_date": entry["effective_date"],
+        "state": "现行" if state["current"] else "即将实施",
+        "content_hash": entry["content_hash"],
+        "online_url": data["online_url"],
+        "guide_url": data["guide_url"],
+        "upcoming": (
+            {
+                "version": upcoming["version"],
+                "effective_date": upcoming["effective_date"],
+                "notice": plain(upcoming["notice"]["text"]),
+            }
+            if upcoming
+            else None
+        ),
+    }
+
+
+def _starts(date: str) -> str:
+    year, month, day = (int(x) for x in date.split("-"))
+    return f"本事项自 {year} 年 {month} 月 {day} 日起实施。"
+
+
+def _faq(manifest: Manifest, root: str) -> list[dict[str, Any]]:
+    """The FAQ entries of the shown cards; an entry two guides carry in different approved
+    versions is taken from the guide approved last."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    used_by: dict[str, set[str]] = {}
+    issuers: dict[str, set[str]] = {}
+    for gid, state in shown(manifest):
+        entry = state["current"] or state["upcoming"]
+        if entry is None:
+            continue
+        for q in entry["data"]["faq"]:
+            used_by.setdefault(q["id"], set()).add(gid)
+            issuers.setdefault(q["id"], set()).add(entry["data"]["issuer"])
+            if q["id"] not in found or found[q["id"]][0] < entry["approved_at"]:
+                found[q["id"]] = (entry["approved_at"], q)
+    return [
+        {
+            "id": f"faq:{fid}",
+            "category": f"{root}/热点问答",
+            "title": q["question"],
+            "text": q["answer"],
+            "keywords": _keywords(q["tags"], q["question"]),
+            "kind": "热点问答",
+            "issuer": "、".join(sorted(issuers[fid])),
+            "guides": sorted(used_by[fid]),
+        }
+        for fid, (_at, q) in sorted(found.items())
+    ]
+
+
+def knowledge_base(manifest: Manifest, root: str, library: str) -> dict[str, Any]:
+    cards = [c for gid, state in shown(manifest) if (c := _card(gid, state, root))]
+    withdrawn = [
+        {
+            "id": f"guide:{gid}",
+            "guide_id": gid,
+            "title": plain(state["name"]),
+            "reason": plain(state["withdrawn"]["reason"]),
+            "version": state["withdrawn"]["version"],
+            "effective_date": state["withdrawn"]["effective_date"],
+        }
+        for gid, state in shown(manifest)
+        if state["withdrawn"]
+    ]
+    return {
+        "format": FORMAT,
+        "library": plain(library),
+        "cards": cards,
+        "faq": _faq(manifest, root),
+        "withdrawn": withdrawn,
+    }
+
+
+def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(plain("" if cell is None else cell)) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def items_csv(body: dict[str, Any]) -> bytes:
+    rows = [
+        [
+            c["id"],
+            c["category"],
+            c["title"],
+            c["text"],
+            ",".join(c["keywords"]),
+            c["kind"],
+            c["issuer"],
+            c["implementation_code"],
+            c["version"],
+            c["effective_date"],
+            c["state"],
+            c["content_hash"],
+            c["guide_url"],
+        ]
+        for c in body["cards"]
+    ]
+    rows += [
+        [
+            q["id"],
+            q["category"],
+            q["title"],
+            q["text"],
+            ",".join(q["keywords"]),
+            q["kind"],
+            q["issuer"],
+            "",
+            "",
+            "",
+            "现行",
+            "",
+            "",
+        ]
+        for q in body["faq"]
+    ]
+    return _csv(CSV_COLUMNS, rows)
+
+
+def withdrawn_csv(body: dict[str, Any]) -> bytes:
+    rows = [
+        [w["id"], w["title"], w["reason"], w["version"], w["effective_date"]]
+        for w in body["withdrawn"]
+    ]
+    return _csv(WITHDRAWN_COLUMNS, rows)

@@ -1,0 +1,238 @@
+"""The mobile / mini-program feed (两微一端): compact JSON per guide, an index with ETags, and a
+change feed for incremental sync.
+
+::
+
+    <path>/guides/<id>.json     the version in force, compact (schemas/mobile-guide.schema.json)
+    <path>/upcoming/<id>.json   a version announced for later, with its change notice
+    <path>/index.json           every guide: id, name, version, content hash, etag, updated,
+                                state (current / upcoming / withdrawn), the upcoming version
+    <path>/changes.json         the last ``changes_kept`` changes, numbered (``seq``): a client
+                                that has seen seq N applies the entries after N
+
+A document's ``etag`` is the SHA-256 of its bytes (quoted, as in an HTTP ETag header); it
+changes exactly when the document does. The sync protocol is in docs/exports.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from guidesrc.adapters import Delivery
+from guidesrc.adapters.batchfiles import (
+    BatchExport,
+    ExportSettings,
+    Manifest,
+    digest,
+    json_bytes,
+    remove,
+    shown,
+    write_if_changed,
+)
+from guidesrc.model.codes import HANDLING_FORMS, ITEM_TYPES, ONLINE_DEPTHS, SERVICE_OBJECTS
+from guidesrc.urls import guide_url
+
+FORMAT = 1
+
+
+class MobileSettings(ExportSettings):
+    #: How many changes changes.json keeps; a client further behind reloads the index.
+    changes_kept: int = Field(default=1000, ge=1, le=100_000)
+
+
+class MobileAdapter(BatchExport):
+    Settings = MobileSettings
+    kind: ClassVar[str] = "mobile"
+
+    def extract(self, delivery: Delivery) -> dict[str, Any]:
+        doc = document(delivery, guide_url(self.config.base_url, delivery.guide_id))
+        data = json_bytes(doc, compact=True)
+        return {"etag": f'"{digest(data)}"', "bytes": len(data), "document": doc}
+
+    def applied(self, manifest: Manifest, delivery: Delivery, result: str) -> None:
+        state = manifest["guides"][delivery.guide_id]
+        entry = state["upcoming"] if result == "upcoming" else state["current"]
+        change: dict[str, Any] = {
+            "seq": manifest["seq"],
+            "id": delivery.guide_id,
+            "action": delivery.action,
+            "state": result,
+            "version": delivery.version,
+            "effective_date": delivery.effective_date.isoformat(),
+        }
+        if entry is not None:
+            change |= {
+                "content_hash": entry["content_hash"],
+                "etag": entry["data"]["etag"],
+                "updated": entry["approved_at"],
+                "notice": entry["notice"]["text"],
+            }
+        else:
+            change |= {
+                "updated": state["withdrawn"]["approved_at"],
+                "reason": state["withdrawn"]["reason"],
+            }
+        assert isinstance(self.settings, MobileSettings)
+        changes = [*manifest.get("changes", []), change]
+        manifest["changes"] = changes[-self.settings.changes_kept :]
+
+    def render(self, manifest: Manifest, changed: set[str]) -> None:
+        for gid in sorted(changed):
+            state = manifest["guides"][gid]
+            for folder, entry in (("guides", state["current"]), ("upcoming", state["upcoming"])):
+                path = self.out / folder / f"{gid}.json"
+                if entry is None:
+                    remove(path)
+                elif "document" in entry["data"]:  # delivered in this run (else unchanged)
+                    write_if_changed(path, json_bytes(entry["data"]["document"], compact=True))
+        write_if_changed(self.out / "index.json", json_bytes(index(manifest)))
+        write_if_changed(self.out / "changes.json", json_bytes(changes(manifest)))
+
+    def save(self, manifest: Manifest) -> None:
+        # The documents are files of their own: the manifest keeps their etags, not their text.
+        slim = {**manifest, "guides": {gid: _slim(s) for gid, s in manifest["guides"].items()}}
+        super().save(slim)
+
+
+def _slim(state: dict[str, Any]) -> dict[str, Any]:
+    out = dict(state)
+    for name in ("current", "upcoming"):
+        if out[name] is not None:
+            data = {k: v for k, v in out[name]["data"].items() if k != "document"}
+            out[name] = {**out[name], "data": data}
+    return out
+
+
+def _summary(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": entry["version"],
+        "content_hash": entry["content_hash"],
+        "etag": entry["data"]["etag"],
+        "updated": entry["approved_at"],
+        "effective_date": entry["effective_date"],
+    }
+
+
+def index(manifest: Manifest) -> dict[str, Any]:
+    guides = []
+    for gid, state in shown(manifest):
+        item: dict[str, Any] = {"id": gid, "name": state["name"]}
+        if state["current"]:
+            item |= {"state": "current", **_summary(state["current"])}
+        elif state["withdrawn"]:
+            w = state["withdrawn"]
+            item |= {
+                "state": "withdrawn",
+                "version": w["version"],
+                "updated": w["approved_at"],
+                "effective_date": w["effective_date"],
+                "reason": w["reason"],
+            }
+        else:
+            item |= {"state": "upcoming"}
+        upcoming = state["upcoming"]
+        item["upcoming"] = (
+            {**_summary(upcoming), "notice": upcoming["notice"]["text"]} if upcoming else None
+        )
+        guides.append(item)
+    return {"format": FORMAT, "seq": manifest["seq"], "guides": guides}
+
+
+def changes(manifest: Manifest) -> dict[str, Any]:
+    kept = manifest.get("changes", [])
+    return {
+        "format": FORMAT,
+        "first_seq": kept[0]["seq"] if kept else manifest["seq"] + 1,
+        "last_seq": manifest["seq"],
+        "changes": kept,
+    }
+
+
+# --- the compact document -----------------------------------------------------------------------
+
+
+def document(delivery: Delivery, page: str) -> dict[str, Any]:
+    """What a phone needs to show the guide: labels instead of codes, catalogue entries trimmed
+    to what a citizen reads, no file paths, no internal identifiers beyond the guide's own."""
+    g = delivery.guide or {}
+    online = g.get("online") or {}
+    return {
+        "format": FORMAT,
+        "id": delivery.guide_id,
+        "name": g.get("name", delivery.name),
+        "version": delivery.version,
+        "content_hash": delivery.content_hash,
+        "effective_date": delivery.effective_date.isoformat(),
+        "url": page,
+        "notice": {
+            "text": str(delivery.notice.get("text", "")),
+            "effective_date": delivery.notice.get("effective_date"),
+        },
+        "item_type": ITEM_TYPES.get(g.get("item_type", ""), ""),
+        "implementing_body": (g.get("implementing_body") or {}).get("name", ""),
+        "service_objects": [SERVICE_OBJECTS.get(c, str(c)) for c in g.get("service_objects", [])],
+        "themes": g.get("themes", []),
+        "conditions": g.get("conditions", []),
+        "materials": [_material(m) for m in g.get("materials", [])],
+        "procedure": [
+            {"name": s["name"], "description": s["description"], "time_limit": s.get("time_limit")}
+            for s in g.get("procedure", [])
+        ],
+        "statutory_time_limit": g.get("statutory_time_limit"),
+        "promised_time_limit": g.get("promised_time_limit"),
+        "case_type": g.get("case_type"),
+        "fees": {
+            "charged": bool((g.get("fees") or {}).get("charged")),
+            "items": [
+                {"name": i["name"], "standard": i["standard"]}
+                for i in (g.get("fees") or {}).get("items", [])
+            ],
+        },
+        "results": [{"name": r["name"], "kind": r["kind"]} for r in g.get("results", [])],
+        "places": [_place(p) for p in g.get("places", [])],
+        "consult_phones": [_phone(p) for p in g.get("consult_phones", [])],
+        "complaint_phones": [_phone(p) for p in g.get("complaint_phones", [])],
+        "onsite_visits": g.get("onsite_visits"),
+        "handling_forms": [HANDLING_FORMS.get(c, str(c)) for c in g.get("handling_forms", [])],
+        "online": {"url": online.get("url"), "depth": ONLINE_DEPTHS.get(online.get("depth") or 0)},
+        "scope": g.get("scope"),
+        "appointment": bool(g.get("appointment")),
+        "express_delivery": bool(g.get("express_delivery")),
+        "online_payment": bool(g.get("online_payment")),
+        "legal_basis": [
+            f"{b['title']}{b.get('article') or ''}" for b in g.get("legal_basis", [])
+        ],
+        "faq": [
+            {"id": q["id"], "question": q["question"], "answer": q["answer"]}
+            for q in g.get("faq", [])
+        ],
+    }
+
+
+def _material(m: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "name", "form", "medium", "original_count", "copy_count", "source")
+    return {
+        **{k: m[k] for k in keys},
+        "necessity": m["necessity"],
+        "condition": m.get("condition"),
+        "notes": m.get("notes"),
+    }
+
+
+def _place(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": p["id"],
+        "name": p["name"],
+        "hall": p.get("hall"),
+        "address": p["address"],
+        "windows": [w["name"] for w in p.get("windows", [])],
+        "hours": [{"days": h["days"], "hours": h["hours"]} for h in p.get("hours", [])],
+        "phones": p.get("phones", []),
+        "transport": p.get("transport"),
+    }
+
+
+def _phone(p: dict[str, Any]) -> dict[str, Any]:
+    return {"phone": p["phone"], "note": p.get("note")}
