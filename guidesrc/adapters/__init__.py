@@ -74,6 +74,25 @@ class Delivery:
         return f"{self.guide_id}@{self.version}:{self.action}"
 
 
+class DeliveryError(Exception):
+    """A delivery failed. The publisher records it (``failed``, the message as ``last_error``)
+    and tries again on its schedule; an adapter raises one of the two kinds below::
+
+        DeliveryError
+        ├── TransientDeliveryError   the channel was unreachable, slow or overloaded
+        └── PermanentDeliveryError   the channel refused it: it fails again until someone acts
+    """
+
+
+class TransientDeliveryError(DeliveryError):
+    """The same request may well succeed later (a timeout, a dropped connection, HTTP 5xx)."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The channel refused the delivery (credentials, settings, a conflict); repeating the same
+    request does not help until the channel or the library is fixed."""
+
+
 class AdapterSettings(BaseModel):
     """Base for an adapter's settings: strict, unknown keys refused."""
 
