@@ -48,6 +48,7 @@ i18n: $(STAMP)  ## extract messages, merge them into the zh_CN catalog, compile
 bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-guide library
 	$(BIN)/python bench/bench_check.py --runs 7
 	$(BIN)/python bench/bench_diff.py --runs 5
+	$(BIN)/python bench/bench_pdf.py --runs 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out
