@@ -287,6 +287,14 @@ def _problem(status: int, detail: str, **extra: Any) -> tuple[int, dict[str, Any
     }
 
 
+#: Answers a receiver gives when told to: status → the problem's detail.
+TROUBLES = {
+    "500": "database is down",
+    "422": "materials[0].name: 不能为空",
+    "405": "GET is not implemented here",
+}
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     receiver: Receiver
@@ -314,13 +322,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not receiver.authentic(seen):
             return self._answer(seen, *_problem(401, "X-Guides-Signature does not match"))
         trouble = receiver.trouble()
-        if trouble == "500":
-            return self._answer(seen, *_problem(500, "database is down"))
+        if trouble in TROUBLES:
+            return self._answer(seen, *_problem(int(trouble), TROUBLES[trouble]))
         if trouble is not None and trouble.startswith("429:"):
             retry = {"Retry-After": trouble.split(":")[1]}
             return self._answer(seen, *_problem(429, "slow down"), headers=retry)
-        if trouble == "422":
-            return self._answer(seen, *_problem(422, "materials[0].name: 不能为空"))
         if trouble == "302":
             return self._answer(seen, 302, {}, headers={"Location": "https://elsewhere.invalid/"})
         status, reply = receiver.handle(seen)  # slow and dropped answers come after the work
@@ -761,6 +767,8 @@ def test_http_lookup_says_what_the_receiver_holds(
     assert p.adapter.lookup(_fields(announced, action="activate")) is None
     p.adapter.deliver(delivery("withdraw", 3))
     assert p.adapter.lookup(delivery("withdraw", 3)) is not None
+    receiver.plan = ["405"]  # a receiver that cannot say: deliver again
+    assert p.adapter.lookup(delivery("withdraw", 3)) is None
     gets = [s for s in receiver.seen if s.method == "GET"]
     assert all(s.body == b"" and "idempotency-key" in s.headers for s in gets)
 
@@ -968,7 +976,7 @@ def hall(library: Library, receiver: Receiver, database: str) -> Library:
     return library
 
 
-def test_publish_over_http_records_the_receipt(hall: Library, receiver: Receiver) -> None:
+def test_http_publish_records_the_receipt_in_the_ledger(hall: Library, receiver: Receiver) -> None:
     run = publish(hall)
     assert run.exit_code == 0, run.stdout + run.stderr
     assert f"已送达\t{GID} v1\thall\t发布\n" in run.stdout
@@ -992,7 +1000,7 @@ def test_publish_over_http_records_the_receipt(hall: Library, receiver: Receiver
     assert len(receiver.seen) == 1
 
 
-def test_a_failing_receiver_is_recorded_then_delivered_once_it_recovers(
+def test_http_publish_records_a_failing_receiver_and_delivers_once_it_recovers(
     hall: Library, receiver: Receiver
 ) -> None:
     receiver.always = "500"
@@ -1026,7 +1034,7 @@ def test_a_failing_receiver_is_recorded_then_delivered_once_it_recovers(
     assert len(receiver.applied) == 1
 
 
-def test_a_slow_receiver_is_a_recorded_timeout(hall: Library, receiver: Receiver) -> None:
+def test_http_publish_records_a_timeout(hall: Library, receiver: Receiver) -> None:
     receiver.always = "slow"
     run = publish(hall)
     assert run.exit_code == 1
@@ -1037,7 +1045,7 @@ def test_a_slow_receiver_is_a_recorded_timeout(hall: Library, receiver: Receiver
     )
 
 
-def test_a_conflict_is_recorded_as_a_permanent_failure(hall: Library, receiver: Receiver) -> None:
+def test_http_publish_records_a_conflict_as_permanent(hall: Library, receiver: Receiver) -> None:
     receiver.held[GID] = {
         "current": {"version": 7, "content_hash": "1" * 64, "effective_date": "2026-01-01"},
         "upcoming": None,
@@ -1053,7 +1061,7 @@ def test_a_conflict_is_recorded_as_a_permanent_failure(hall: Library, receiver: 
     assert len(receiver.seen) == 1
 
 
-def test_a_wrong_secret_is_rejected_and_recorded(
+def test_http_publish_records_a_rejected_signature(
     hall: Library, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, "not the secret")
@@ -1068,7 +1076,7 @@ def test_a_wrong_secret_is_rejected_and_recorded(
     assert receiver.held == {}
 
 
-def test_a_withdrawal_is_a_delete_with_the_reason(hall: Library, receiver: Receiver) -> None:
+def test_http_publish_withdraws_with_a_delete(hall: Library, receiver: Receiver) -> None:
     assert publish(hall).exit_code == 0
     run = invoke(
         "withdraw",
@@ -1098,7 +1106,7 @@ def test_a_withdrawal_is_a_delete_with_the_reason(hall: Library, receiver: Recei
 
 
 @pytest.mark.slow
-def test_a_crash_after_the_put_is_found_by_lookup_and_not_sent_again(
+def test_http_publish_after_a_crash_finds_the_put_and_sends_nothing_again(
     hall: Library, receiver: Receiver
 ) -> None:
     crashed = subprocess.run(

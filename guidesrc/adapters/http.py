@@ -166,8 +166,8 @@ class HttpAdapter(Adapter):
 
     def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
         response, attempts = self._send("GET", delivery, None)
-        if response.status_code == 404:
-            return None  # never had this guide
+        if response.status_code in (404, 405, 501):
+            return None  # never had this guide, or cannot say: deliver again (idempotent)
         if not response.is_success:
             raise refusal(response)
         if holds(_json(response), delivery):
