@@ -542,6 +542,13 @@ def test_missing_fonts_fail_each_delivery_with_the_chinese_error(
 
 # --- guides publish, end to end -------------------------------------------------------------------
 
+
+def publish(lib: Library) -> Any:
+    """``guides publish --wait``: on PostgreSQL the one-publisher lock is one per server, and other
+    test runs on the same server may hold it for a moment."""
+    return invoke("publish", str(lib.root), "--wait")
+
+
 PRINT_CHANNEL = "  print:\n    type: pdf\n    settings:\n      path: .guides/print\n"
 
 
@@ -565,7 +572,7 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
         "首次发布",
     )
     assert run.exit_code == 0, run.stderr
-    run = invoke("publish", str(example.root))
+    run = publish(example)
     assert run.exit_code == 0, run.stdout + run.stderr
     assert run.stderr == "已送达 36 次，失败 0 次，尚余 0 次\n"
     out = example.root / ".guides/print"
@@ -578,7 +585,7 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
     footer = f"第1版·自{today.year}年{today.month}月{today.day}日起实施·{entries[GID]['current']['content_hash'][:12]}"
     assert footer in squeeze(text_of(pdf))
     assert qr_codes(pdf, tmp_path) == [f"{BASE_URL}/guides/{GID}.html"]
-    assert invoke("publish", str(example.root)).stdout == ""
+    assert publish(example).stdout == ""
 
 
 @pytest.mark.slow
@@ -597,7 +604,7 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
         "首次发布",
     )
     assert run.exit_code == 0, run.stderr
-    assert invoke("publish", str(library.root)).exit_code == 0
+    assert publish(library).exit_code == 0
     library.edit(
         "guides/jumin-shenfenzheng-huanling.yaml",
         "promised_time_limit: {value: 20",
@@ -615,7 +622,7 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
         "压缩时限",
     )
     assert run.exit_code == 0, run.stderr
-    run = invoke("publish", str(library.root))
+    run = publish(library)
     assert f"已送达\t{gid} v2\tprint\t预告" in run.stdout
     out = library.root / ".guides/print"
     text = squeeze(text_of((out / f"upcoming/{gid}.pdf").read_bytes()))
@@ -633,7 +640,7 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
         str(library.root),
     )
     assert run.exit_code == 0, run.stderr
-    run = invoke("publish", str(library.root))
+    run = publish(library)
     assert f"已送达\t{gid} v3\tprint\t撤回" in run.stdout
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == [
         f"withdrawn/{gid}.pdf"
@@ -659,7 +666,7 @@ def test_guides_publish_reports_missing_fonts_and_the_other_channels_go_on(
         "--note",
         "首次发布",
     )
-    run = invoke("publish", str(library.root))
+    run = publish(library)
     assert run.exit_code == 1
     gid = "jumin-shenfenzheng-huanling"
     assert f"已送达\t{gid} v1\tarchive\t发布\n" in run.stdout
