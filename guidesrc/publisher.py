@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, Delivery, make_adapters
+from guidesrc.adapters import Adapter, Delivery, PermanentDeliveryError, make_adapters
 from guidesrc.handover import open_handover
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
@@ -231,7 +232,10 @@ def _failed(
     error = f"{type(exc).__name__}: {exc}".strip()
     pub.status = "failed"
     pub.last_error = error
-    pub.next_attempt_at = now + backoff(pub.attempts)
+    # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
+    # it goes through once the receiving side is fixed, without hammering it meanwhile.
+    wait = MAX_BACKOFF if isinstance(exc, PermanentDeliveryError) else backoff(pub.attempts)
+    pub.next_attempt_at = now + wait
     pub.updated_at = now
     session.add(pub)
     ledger.log(
@@ -272,34 +276,42 @@ def _queue_new_channels(
     deadline_for: Callable[[dt.datetime], dt.datetime],
     timezone: str,
 ) -> None:
-    """A channel added to library.yaml after approvals gets the latest version of every guide."""
-    from zoneinfo import ZoneInfo
+    """A channel added to library.yaml after approvals gets the latest version of every guide.
 
-    from guidesrc.approve import latest_versions, schedule
-
+    Every run asks this, so the database answers it: the latest versions that have no
+    publication on a channel, found through indexes alone (none, but for a new channel)."""
     channels = list(adapters)
     if not channels:
         return
+    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
+    p = Publication.__table__.c  # type: ignore[attr-defined]
+    newest = (
+        sa.select(v.guide_id, sa.func.max(v.version).label("version"))
+        .group_by(v.guide_id)
+        .subquery()
+    )
+    missing: dict[int, list[str]] = {}
     with ledger.session() as session:
-        served = {
-            (vid, channel)
-            for vid, channel in session.exec(
-                select(Publication.version_id, Publication.channel).distinct()
+        for channel in channels:
+            unserved = (
+                sa.select(v.id, v.withdrawn)
+                .join(
+                    newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version)
+                )
+                .where(~sa.exists().where(p.version_id == v.id, p.channel == channel))
             )
-        }
-        latest = latest_versions(ledger)
-        missing: dict[int, list[str]] = {}
-        for item in latest.values():
-            if item.withdrawn:
-                continue  # nothing to show there, and nothing to take down
-            for channel in channels:
-                if (item.id, channel) not in served:
-                    missing.setdefault(item.id, []).append(channel)
+            for vid, withdrawn in session.connection().execute(unserved):
+                if not withdrawn:  # nothing to show there, and nothing to take down
+                    missing.setdefault(vid, []).append(channel)
         if not missing:
             return
+        from zoneinfo import ZoneInfo
+
+        from guidesrc.approve import schedule
+
         zone = ZoneInfo(timezone)
         deadline = deadline_for(now)
-        for vid, names in missing.items():
+        for vid, names in sorted(missing.items()):
             version = session.get(GuideVersion, vid)
             assert version is not None
             schedule(session, version, names, now, deadline, now.astimezone(zone).date(), zone)

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import re
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+#: The guide id pattern (guidesrc.model.common.ID_PATTERN, kept here so that this module does not
+#: import the models; a test keeps the two equal). No "/", ".", or upper case: safe in any path.
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$"
+_ID = re.compile(ID_PATTERN)
+
+
+def is_guide_id(value: str) -> bool:
+    return bool(_ID.match(value))
 
 
 def guide_path(guide_id: str) -> str:
     """The guide page's path inside the site, e.g. ``guides/hukou-qianru.html``."""
-    if not _ID.match(guide_id):
+    if not is_guide_id(guide_id):
         raise ValueError(f"not a guide id: {guide_id!r}")
     return f"guides/{guide_id}.html"
 

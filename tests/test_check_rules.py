@@ -87,9 +87,13 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         ],
     ),
     "channel": (
-        replace("library.yaml", "type: directory", "type: ftp"),
+        replace(
+            "library.yaml",
+            "      path: .guides/published\n",
+            "      path: .guides/published\n      colour: blue\n",
+        ),
         [
-            "library.yaml:9:11: channels.archive.type: 没有安装名为“ftp”的适配器（修改建议：请使用以下之一：directory；或安装提供该适配器的软件包） [channel]",
+            "library.yaml:12:7: channels.archive.settings.colour: 未知字段“colour”（修改建议：请删除，或使用以下字段之一：path） [channel]",
         ],
     ),
     "file-name": (
@@ -211,6 +215,15 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         ),
         [
             "catalogues/faq.yaml:7:3: entries.weiyong: 警告：“weiyong”没有被任何办事指南使用（修改建议：请删除该条目，或在需要它的指南中引用） [unused-entry]",
+        ],
+    ),
+    "to-complete": (
+        replace(
+            GUIDE, "legal_basis: [shenfenzheng-fa-11]\n", "pending: [legal_basis, effective_date]\n"
+        ),
+        [
+            "{GUIDE}:15:1: pending: 警告：待补充 2 项：设定依据、具体实施时间（修改建议：请向承办部门核实后补充，并从 pending 中删除） [to-complete]",
+            "{GUIDE}:15:24: pending[1]: 警告：具体实施时间（effective_date）已经填写，但仍列在待补充（pending）中（修改建议：请从 pending 中删除“effective_date”） [to-complete]",
         ],
     ),
     "window-place": (

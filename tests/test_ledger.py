@@ -379,13 +379,16 @@ def test_withdraw_takes_the_guide_down_with_its_reason(library: Library) -> None
 
 
 def test_publish_refuses_a_misconfigured_channel(library: Library) -> None:
+    from guidesrc.adapters import adapter_types
+
     approve(library, "--effective", "today", "--note", "首次发布")
     library.edit("library.yaml", "type: directory", "type: ftp")
     run = publish(library)
     assert run.exit_code == 2
+    installed = ", ".join(sorted(adapter_types()))
     assert run.stderr == (
         "错误：library.yaml:9:11: channels.archive.type: 没有安装名为“ftp”的适配器"
-        "（修改建议：请使用以下之一：directory；或安装提供该适配器的软件包） [channel]\n"
+        f"（修改建议：请使用以下之一：{installed}；或安装提供该适配器的软件包） [channel]\n"
     )
     library.edit("library.yaml", "type: ftp", "type: directory")
     library.edit("library.yaml", "path: .guides/published", "folder: out")
@@ -477,6 +480,16 @@ def test_a_ledger_of_an_older_schema_is_upgraded(library: Library) -> None:
     ledger.close()
     ledger = open_ledger(library.root)
     with ledger.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
+        assert (
+            conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            == SCHEMA_REVISION
+        )
         assert conn.execute(sa.text("SELECT count(*) FROM guide_version")).scalar() == 1
     ledger.close()
+
+
+def test_the_url_id_pattern_is_the_model_id_pattern() -> None:
+    from guidesrc.model.common import ID_PATTERN
+    from guidesrc.urls import ID_PATTERN as URL_PATTERN
+
+    assert URL_PATTERN == ID_PATTERN

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from guidesrc.diagnostics import Diagnostic
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import N_, _
+from guidesrc.urls import is_guide_id
 
 ENTRY_POINT_GROUP = "guidesrc.adapters"
 
@@ -43,12 +43,9 @@ Action = Literal["publish", "announce", "activate", "withdraw"]
 #: withdraw  the guide is taken down, with the reason
 
 
-_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-
-
 def safe_id(guide_id: str) -> str:
     """``guide_id`` if it can be used as a file or URL name; ChannelError otherwise."""
-    if not _SAFE_ID.match(guide_id):
+    if not is_guide_id(guide_id):
         raise ChannelError(_('"{id}" is not a valid guide id').format(id=guide_id))
     return guide_id
 

@@ -93,8 +93,10 @@ class Ledger:
         with SQLite, a lock on a file beside the database. Both are released if the process dies.
         """
         if self.dialect == "postgresql":
-            key = zlib.crc32(b"guidesrc-publish")
             with self.engine.connect() as conn:
+                # One lock per ledger: a database may hold several ledgers, one per schema.
+                schema = conn.execute(sa.text("SELECT current_schema()")).scalar() or ""
+                key = zlib.crc32(f"guidesrc-publish:{schema}".encode())
                 if wait:
                     conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
                     got = True
