@@ -16,6 +16,7 @@ import click
 
 from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
+from guidesrc.cli_import import import_
 from guidesrc.cli_ledger import COMMANDS
 from guidesrc.cli_print import print_group
 from guidesrc.diff.batch import without_cycle_collection
@@ -242,6 +243,7 @@ def list_rules() -> None:
 
 
 cli.add_command(calendar)
+cli.add_command(import_)
 for _command in COMMANDS:
     cli.add_command(_command)
 cli.add_command(print_group)

@@ -27,7 +27,7 @@ from guidesrc.check.schema_errors import diagnostics_from
 from guidesrc.diagnostics import Diagnostic, PathPart
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
-from guidesrc.model.common import ID_RE
+from guidesrc.model.common import ID_RE, Completable
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
 from guidesrc.yamlio import Source, parse
@@ -119,6 +119,8 @@ def analyse_guide(source: Source) -> FileResult:
             )
         )
     result.diagnostics.extend(guide_rules(guide, source.rel))
+    if b"pending" in source.data:
+        result.diagnostics.extend(pending_rules(guide, (), source.rel))
     return result._replace(facts=guide_facts(guide))
 
 
@@ -165,7 +167,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     yield from _fee_rules(guide, rel)
     yield from _material_count_rules(guide, rel)
     visits = guide.onsite_visits
-    if visits.count > 0 and not (visits.reason or "").strip():
+    if visits.count and not (visits.reason or "").strip() and "reason" not in visits.pending:
         yield _rule(
             "onsite-reason",
             rel,
@@ -185,7 +187,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             ),
         )
     body = guide.implementing_body
-    if not identifiers.is_credit_code(body.credit_code):
+    if body.credit_code is not None and not identifiers.is_credit_code(body.credit_code):
         yield _rule(
             "credit-code",
             rel,
@@ -198,6 +200,8 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
 
 def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     promised, statutory = guide.promised_time_limit, guide.statutory_time_limit
+    if promised is None:
+        return
     if guide.case_type == "即办件" and promised.value != 0:
         yield _rule(
             "immediate-case",
@@ -249,6 +253,8 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
 
 def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     fees = guide.fees
+    if fees.charged is None:
+        return
     if fees.charged and not fees.items:
         yield _rule(
             "fee-items",
@@ -301,6 +307,41 @@ def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             )
 
 
+def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnostic]:
+    """to-complete: each model's 待补充 fields, in one line per model, and those filled in since."""
+    if isinstance(model, Completable) and model.pending:
+        fields = type(model).model_fields
+        names = list(dict.fromkeys(model.pending))
+        yield _rule(
+            "to-complete",
+            rel,
+            (*path, "pending"),
+            N_("{count} field(s) to be completed (待补充): {fields}"),
+            N_("complete them with the department responsible, then remove them from pending"),
+            count=len(names),
+            fields="、".join(fields[name].title or name for name in names),
+            at_key=True,
+        )
+        for n, name in enumerate(model.pending):
+            if getattr(model, name) not in (None, []):
+                yield _rule(
+                    "to-complete",
+                    rel,
+                    (*path, "pending", n),
+                    N_('{title} ("{field}") is filled in but still listed as pending'),
+                    N_('remove "{field}" from pending'),
+                    field=name,
+                    title=fields[name].title or name,
+                )
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from pending_rules(value, (*path, name), rel)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for n, item in enumerate(value):
+                yield from pending_rules(item, (*path, name, n), rel)
+
+
 def analyse_catalogue(source: Source, kind: str) -> FileResult:
     catalogue, problems = load(source, CATALOGUES[kind])
     result = FileResult(problems, None)
@@ -311,7 +352,9 @@ def analyse_catalogue(source: Source, kind: str) -> FileResult:
     facts: dict[str, Any] = {}
     for key, entry in entries.items():
         if isinstance(entry, cat.Material):
-            facts[key] = (entry.name, tuple(entry.legal_basis))
+            # legal bases still to be completed: reported by to-complete, not material-legal-basis
+            pending = "legal_basis" in entry.pending
+            facts[key] = (entry.name, None if pending else tuple(entry.legal_basis))
             refs.extend(
                 ("legal_basis", i, ("entries", key, "legal_basis", n))
                 for n, i in enumerate(entry.legal_basis)
@@ -331,6 +374,9 @@ def analyse_catalogue(source: Source, kind: str) -> FileResult:
                 )
         else:
             facts[key] = entry.question
+    if b"pending" in source.data:
+        for key, entry in entries.items():
+            result.diagnostics.extend(pending_rules(entry, ("entries", key), source.rel))
     return result._replace(facts=CatalogueFacts(kind, facts, tuple(refs)))
 
 
@@ -420,4 +466,7 @@ def _strings(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
 
 
 def _rule(rule: str, rel: str, path: Path_, message: str, hint: str, **args: Any) -> Diagnostic:
-    return Diagnostic(rule, "error", rel, path=path, message=message, hint=hint, args=args)
+    at_key = bool(args.pop("at_key", False))
+    return Diagnostic(
+        rule, "error", rel, path=path, message=message, hint=hint, args=args, at_key=at_key
+    )

@@ -24,7 +24,7 @@ class GuideFacts(NamedTuple):
     id: str
     name: str
     implementation_code: str
-    effective_date: dt.date
+    effective_date: dt.date | None  # None: still to be completed (待补充)
     places: tuple[str, ...]
     #: (path of the requirement, material id, extra legal basis ids given in the guide)
     materials: tuple[tuple[Path_, str, tuple[str, ...]], ...]
@@ -33,7 +33,7 @@ class GuideFacts(NamedTuple):
 
 class LegalFacts(NamedTuple):
     title: str
-    in_force_from: dt.date
+    in_force_from: dt.date | None  # None: still to be completed (待补充)
     repealed_on: dt.date | None
     replaced_by: str | None
 
@@ -41,7 +41,7 @@ class LegalFacts(NamedTuple):
 class CatalogueFacts(NamedTuple):
     kind: str
     #: id → name (FAQ: the question); legal bases: id → LegalFacts; materials: id → (name, legal
-    #: basis ids); offices: id → {window id: guide ids}
+    #: basis ids, or None while they are to be completed); offices: id → {window id: guide ids}
     entries: dict[str, Any]
     refs: tuple[Ref, ...] = ()
 

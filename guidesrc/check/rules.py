@@ -56,6 +56,13 @@ RULES: dict[str, Rule] = {
         Rule("unknown-reference", "error", N_("every reference names an existing entry")),
         Rule("missing-file", "error", N_("referenced files exist in the library")),
         Rule("unused-entry", "warning", N_("every catalogue entry is used by some guide")),
+        Rule(
+            "to-complete",
+            "warning",
+            N_(
+                "fields marked 待补充 (pending) are completed, and removed from pending once filled"
+            ),
+        ),
         Rule("window-place", "error", N_("a window's items list the office among their places")),
         Rule(
             "time-limit-exceeds", "error", N_("the promised time limit is within the statutory one")

@@ -80,7 +80,7 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
             args["suggestion"] = close[0]
             hint = N_('did you mean "{suggestion}"?')
         else:
-            args["allowed"] = ", ".join(allowed)
+            args["allowed"] = ", ".join(f for f in allowed if f != "pending")  # 待补充: import
             hint = N_("remove it, or use one of: {allowed}")
         return _diag(rel, loc, N_('unknown field "{field}"'), hint, args, at_key=True)
     if kind in {"string_type", "str_type"}:

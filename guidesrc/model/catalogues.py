@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from guidesrc.model.common import PHONE_PATTERN, Id, IsoDate, Model, NonEmptyText
+from guidesrc.model.common import (
+    PHONE_PATTERN,
+    Completable,
+    Id,
+    IsoDate,
+    Model,
+    NonEmptyText,
+    pending_field,
+)
 
 MaterialKind = Literal["证件证照", "申请表格文书", "证明文件", "其他"]
 LegalLevel = Literal[
@@ -18,11 +26,12 @@ LegalLevel = Literal[
 ]
 
 
-class Material(Model, title="材料"):
+class Material(Completable, title="材料"):
+    pending: list[Literal["kind", "legal_basis"]] = pending_field()
     name: NonEmptyText = Field(
         title="材料名称", description="规范名称，如《居民身份证》。", max_length=200
     )
-    kind: MaterialKind = Field(
+    kind: MaterialKind | None = Field(
         title="材料类型", description="证件证照、申请表格文书、证明文件或其他。"
     )
     issuer: str | None = Field(default=None, title="出具单位", description="申请人自备时省略。")
@@ -36,21 +45,24 @@ class Material(Model, title="材料"):
     )
 
 
-class LegalBasis(Model, title="法律法规依据"):
+class LegalBasis(Completable, title="法律法规依据"):
+    pending: list[Literal["issuer", "level", "in_force_from"]] = pending_field()
     title: NonEmptyText = Field(
         title="法律法规名称", description="如《中华人民共和国行政许可法》。"
     )
     article: str | None = Field(default=None, title="条款", description="如 第二十九条。")
     text: str | None = Field(default=None, title="条款内容", description="依据条款的原文。")
-    issuer: NonEmptyText = Field(title="制定机关", description="制定或发布该依据的机关。")
-    level: LegalLevel = Field(
+    issuer: NonEmptyText | None = Field(title="制定机关", description="制定或发布该依据的机关。")
+    level: LegalLevel | None = Field(
         title="效力层级",
         description="法律、行政法规、地方性法规、部门规章、地方政府规章、规范性文件或其他。",
     )
     document_number: str | None = Field(
         default=None, title="文号", description="如 国务院令第 412 号。"
     )
-    in_force_from: IsoDate = Field(title="施行日期", description="开始施行的日期，如 2004-07-01。")
+    in_force_from: IsoDate | None = Field(
+        title="施行日期", description="开始施行的日期，如 2004-07-01。"
+    )
     repealed_on: IsoDate | None = Field(
         default=None, title="废止日期", description="已废止或失效时填写；此后不能再作为依据。"
     )
@@ -71,18 +83,17 @@ class Window(Model, title="窗口"):
     )
 
 
-class Office(Model, title="办理地点"):
-    name: NonEmptyText = Field(title="办理地点名称", description="如 示例市政务服务中心。")
+class Office(Completable, title="办理地点"):
+    pending: list[Literal["name", "address", "hours"]] = pending_field()
+    name: NonEmptyText | None = Field(title="办理地点名称", description="如 示例市政务服务中心。")
     hall: str | None = Field(default=None, title="大厅/楼层", description="如 一楼 A 区。")
-    address: NonEmptyText = Field(
+    address: NonEmptyText | None = Field(
         title="地址", description="详细地址，如 示例市中心区民生路 1 号。"
     )
     windows: dict[Id, Window] = Field(
         default_factory=dict, title="窗口", description="窗口标识到窗口信息的映射。"
     )
-    hours: list[OpeningHours] = Field(
-        min_length=1, title="办理时间", description="对外办公时间，可写多段。"
-    )
+    hours: list[OpeningHours] = Field(title="办理时间", description="对外办公时间，可写多段。")
     phones: list[Annotated[str, Field(pattern=PHONE_PATTERN)]] = Field(
         default_factory=list, title="联系电话", description="办理地点的咨询电话。"
     )

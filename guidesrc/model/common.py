@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+import typing
+from collections.abc import Sequence
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 # Identifiers end up in file names and URLs: lower-case ASCII only, so that case-insensitive
@@ -69,6 +72,116 @@ class Model(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def pending_field(**kwargs: Any) -> Any:
+    """The ``pending`` (待补充) field of a :class:`Completable` model; declare it first."""
+    return Field(
+        default_factory=list,
+        exclude_if=lambda value: not value,  # absent from compiled guides (and hashes) when empty
+        title="待补充",
+        description=(
+            "来源中缺少、尚待补充的字段（如导入时省级平台没有提供的内容）。列在这里的必填字段可以暂时不填；"
+            "补充后请从这里删除。guides check 以 to-complete 规则列出全部待补充内容。"
+        ),
+        **kwargs,
+    )
+
+
+_ABSENT = object()
+
+
+class Completable(Model):
+    """A model whose fields may be marked 待补充 (to be completed) in its ``pending`` list.
+
+    A required field named in ``pending`` may be left out: it then holds ``None`` (a list: ``[]``).
+    A required field not named there may not be left out, nor be ``null`` or ``[]`` (an empty
+    required field is a missing one). The subclass declares ``pending`` first, typed
+    ``list[Literal[...names...]]``; the names it allows are the fields that can be pending. The
+    JSON Schema says the same with one ``if``/``else`` per required field.
+    """
+
+    model_config = ConfigDict(json_schema_extra=lambda schema, cls: _pending_schema(schema, cls))
+
+    #: required fields that may be pending → their value when left out (None, or [] for lists)
+    pending_empty: ClassVar[dict[str, Any]] = {}
+
+    if typing.TYPE_CHECKING:  # declared by each subclass, with the names it allows
+
+        @property
+        def pending(self) -> Sequence[str]: ...
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        names = typing.get_args(typing.get_args(cls.model_fields["pending"].annotation)[0])
+        cls.pending_empty = {
+            name: []
+            if typing.get_origin(_bare(cls.model_fields[name].annotation)) is list
+            else None
+            for name in names
+            if cls.model_fields[name].is_required()
+        }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pending_gaps(cls, data: Any) -> Any:
+        """Fill in the pending fields left out; take out empty required ones (so they are missing)."""
+        if type(data) is not dict:
+            return data
+        pending = data.get("pending")
+        pending = (
+            set(pending)
+            if isinstance(pending, list) and all(isinstance(p, str) for p in pending)
+            else ()
+        )
+        out = None
+        for name, empty in cls.pending_empty.items():
+            value = data.get(name, _ABSENT)
+            if name in pending:
+                if value is _ABSENT:
+                    out = out if out is not None else dict(data)
+                    out[name] = empty
+            elif value is None or (type(value) is list and not value):
+                out = out if out is not None else dict(data)
+                del out[name]
+        return data if out is None else out
+
+
+def _bare(annotation: Any) -> Any:
+    """``X | None`` → ``X``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return (
+        args[0]
+        if typing.get_origin(annotation) in (typing.Union, UnionType) and len(args) == 1
+        else annotation
+    )
+
+
+def _pending_schema(schema: dict[str, Any], cls: Any) -> None:
+    """Required unless pending, in JSON Schema: one ``if pending contains x … else required x``."""
+    rules = []
+    for name, empty in cls.pending_empty.items():
+        schema["required"].remove(name)
+        prop = schema["properties"][name]
+        strict: dict[str, Any] = (
+            {"minItems": 1}
+            if empty == []
+            else next(a for a in prop["anyOf"] if a != {"type": "null"})
+        )
+        rules.append(
+            {
+                "if": {
+                    "required": ["pending"],
+                    "properties": {"pending": {"contains": {"const": name}}},
+                },
+                "else": {"required": [name], "properties": {name: strict}},
+            }
+        )
+    if not schema["required"]:
+        del schema["required"]
+    if rules:
+        schema["allOf"] = rules
 
 
 TimeUnit = Literal["工作日", "自然日"]

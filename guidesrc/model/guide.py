@@ -13,12 +13,14 @@ from pydantic import Field
 
 from guidesrc.model.common import (
     PHONE_PATTERN,
+    Completable,
     Id,
     IsoDate,
     Model,
     NonEmptyText,
     NotBool,
     TimeLimit,
+    pending_field,
 )
 
 ItemType = Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"]
@@ -45,33 +47,45 @@ FILE_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*
 Phone = Field(pattern=PHONE_PATTERN, title="电话号码", description="如 0755-12345678、12345。")
 
 
-class ImplementingBody(Model, title="实施主体"):
-    name: NonEmptyText = Field(title="实施主体名称", description="实施该事项的机关或组织全称。")
-    credit_code: str = Field(
+class ImplementingBody(Completable, title="实施主体"):
+    pending: list[Literal["name", "credit_code", "nature"]] = pending_field()
+    name: NonEmptyText | None = Field(
+        title="实施主体名称", description="实施该事项的机关或组织全称。"
+    )
+    credit_code: str | None = Field(
         pattern=CREDIT_CODE_PATTERN,
         title="统一社会信用代码",
         description="18 位统一社会信用代码（GB 32100），含校验位。",
     )
-    nature: BodyNature = Field(
+    nature: BodyNature | None = Field(
         title="实施主体性质",
         description="1 法定机关；2 授权组织；3 受委托组织；9 其他。",
     )
 
 
-class MaterialRequirement(Model, title="申请材料要求"):
+class MaterialRequirement(Completable, title="申请材料要求"):
+    pending: list[
+        Literal["form", "medium", "original_count", "copy_count", "source", "necessity"]
+    ] = pending_field()
     material: Id = Field(
         title="材料", description="材料目录（catalogues/materials.yaml）中的标识。"
     )
-    form: MaterialForm = Field(title="材料形式", description="原件、复印件，或原件和复印件。")
-    medium: MaterialMedium = Field(title="材料载体", description="纸质、电子，或纸质或电子均可。")
-    original_count: int = Field(
+    form: MaterialForm | None = Field(
+        title="材料形式", description="原件、复印件，或原件和复印件。"
+    )
+    medium: MaterialMedium | None = Field(
+        title="材料载体", description="纸质、电子，或纸质或电子均可。"
+    )
+    original_count: int | None = Field(
         ge=0, le=99, title="原件份数", description="需提交的原件份数，不需要原件时为 0。"
     )
-    copy_count: int = Field(
+    copy_count: int | None = Field(
         ge=0, le=99, title="复印件份数", description="需提交的复印件份数，不需要复印件时为 0。"
     )
-    source: MaterialSource = Field(title="来源渠道", description="申请人自备、政府部门核发或其他。")
-    necessity: Necessity = Field(title="必要性", description="必要、非必要或容缺后补。")
+    source: MaterialSource | None = Field(
+        title="来源渠道", description="申请人自备、政府部门核发或其他。"
+    )
+    necessity: Necessity | None = Field(title="必要性", description="必要、非必要或容缺后补。")
     condition: str | None = Field(
         default=None,
         title="适用情形",
@@ -117,8 +131,9 @@ class FeeItem(Model, title="收费项目"):
     )
 
 
-class Fees(Model, title="收费"):
-    charged: bool = Field(
+class Fees(Completable, title="收费"):
+    pending: list[Literal["charged"]] = pending_field()
+    charged: bool | None = Field(
         title="是否收费", description="true 收费；false 不收费（页面显示“不收费”）。"
     )
     items: list[FeeItem] = Field(
@@ -128,16 +143,18 @@ class Fees(Model, title="收费"):
     )
 
 
-class Result(Model, title="办理结果"):
+class Result(Completable, title="办理结果"):
+    pending: list[Literal["kind"]] = pending_field()
     name: NonEmptyText = Field(title="结果名称", description="如《居民户口簿》。")
-    kind: ResultKind = Field(title="结果类型", description="证照、批文或其他。")
+    kind: ResultKind | None = Field(title="结果类型", description="证照、批文或其他。")
     sample: str | None = Field(
         default=None, pattern=FILE_PATTERN, title="结果样本", description="files/ 下的文件路径。"
     )
 
 
-class OnsiteVisits(Model, title="到办事现场次数"):
-    count: int = Field(
+class OnsiteVisits(Completable, title="到办事现场次数"):
+    pending: list[Literal["count", "reason"]] = pending_field()
+    count: int | None = Field(
         ge=0, le=9, title="到办事现场次数", description="申请人需要到现场的次数，0 表示零跑动。"
     )
     reason: str | None = Field(
@@ -164,29 +181,37 @@ class Contact(Model, title="联系电话"):
     note: str | None = Field(default=None, title="说明", description="如“工作日 9:00–17:00”。")
 
 
-class Guide(Model, title="办事指南"):
+GuideGap = Literal[
+    "basic_code", "item_type", "exercise_level", "service_objects", "legal_basis", "conditions",
+    "materials", "procedure", "statutory_time_limit", "promised_time_limit", "case_type",
+    "results", "places", "consult_phones", "complaint_phones", "handling_forms", "effective_date",
+]  # fmt: skip
+
+
+class Guide(Completable, title="办事指南"):
     """办事指南：一个政务服务事项的全部公开信息。"""
 
+    pending: list[GuideGap] = pending_field()
     id: Id = Field(
         title="指南标识", description="与文件名一致，如 hukou-qianru.yaml 的标识为 hukou-qianru。"
     )
     name: NonEmptyText = Field(
         title="事项名称", description="规范的事项名称，与目录清单一致。", max_length=200
     )
-    basic_code: str = Field(
+    basic_code: str | None = Field(
         pattern=CODE_PATTERN, title="基本编码", description="目录清单中的基本编码。"
     )
     implementation_code: str = Field(
         pattern=CODE_PATTERN, title="实施编码", description="实施清单中的实施编码，全库唯一。"
     )
-    item_type: ItemType = Field(
+    item_type: ItemType | None = Field(
         title="事项类型",
         description=(
             "01 行政许可；02 行政处罚；03 行政强制；04 行政征收；05 行政给付；06 行政检查；"
             '07 行政确认；08 行政奖励；09 行政裁决；10 其他行政权力；20 公共服务。请加引号，如 "01"。'
         ),
     )
-    exercise_level: ExerciseLevel = Field(
+    exercise_level: ExerciseLevel | None = Field(
         title="行使层级",
         description="1 国家级；2 省级；3 市级；4 县级；5 镇（乡、街道）级；6 村（社区）级；7 其他。",
     )
@@ -200,52 +225,43 @@ class Guide(Model, title="办事指南"):
         default_factory=list, title="联办机构", description="需要共同办理的其他部门名称。"
     )
     service_objects: list[ServiceObject] = Field(
-        min_length=1,
         title="服务对象",
         description="1 自然人；2 企业法人；3 事业法人；4 社会组织法人；5 非法人企业；6 行政机关。",
     )
     themes: list[NonEmptyText] = Field(
         default_factory=list, title="服务主题", description="如 户籍办理、社会保障。"
     )
-    legal_basis: list[Id] = Field(
-        min_length=1, title="设定依据", description="法律法规库中的标识。"
-    )
-    conditions: list[NonEmptyText] = Field(min_length=1, title="受理条件", description="每条一项。")
+    legal_basis: list[Id] = Field(title="设定依据", description="法律法规库中的标识。")
+    conditions: list[NonEmptyText] = Field(title="受理条件", description="每条一项。")
     materials: list[MaterialRequirement] = Field(
         default_factory=list,
         title="申请材料",
         description="申请人需要提交的材料清单，每项引用材料目录。",
     )
-    procedure: list[Step] = Field(
-        min_length=1, title="办理流程", description="按顺序列出办理环节。"
-    )
+    procedure: list[Step] = Field(title="办理流程", description="按顺序列出办理环节。")
     statutory_time_limit: TimeLimit | None = Field(
         default=None, title="法定办结时限", description="法律法规未规定时省略。"
     )
-    promised_time_limit: TimeLimit = Field(
+    promised_time_limit: TimeLimit | None = Field(
         title="承诺办结时限", description="本中心承诺的办结时间，不得超过法定办结时限。"
     )
-    case_type: CaseType = Field(title="办件类型", description="即办件或承诺件。")
+    case_type: CaseType | None = Field(title="办件类型", description="即办件或承诺件。")
     fees: Fees = Field(title="收费", description="是否收费及收费项目。")
     results: list[Result] = Field(
         default_factory=list, title="办理结果", description="办结后申请人得到的证照、批文等。"
     )
     places: list[Id] = Field(
-        min_length=1,
         title="办理地点",
         description="办理地点目录中的标识；地址、窗口和时间从目录读取。",
     )
-    consult_phones: list[Contact] = Field(
-        min_length=1, title="咨询电话", description="群众咨询该事项的电话。"
-    )
+    consult_phones: list[Contact] = Field(title="咨询电话", description="群众咨询该事项的电话。")
     complaint_phones: list[Contact] = Field(
-        min_length=1, title="监督投诉电话", description="受理投诉的电话，如 12345。"
+        title="监督投诉电话", description="受理投诉的电话，如 12345。"
     )
     onsite_visits: OnsiteVisits = Field(
         title="到办事现场次数", description="到现场次数及必须到现场的原因。"
     )
     handling_forms: list[HandlingForm] = Field(
-        min_length=1,
         title="办理形式",
         description="1 窗口办理；2 网上办理；3 快递申请；4 自助终端；9 其他。",
     )
@@ -278,6 +294,6 @@ class Guide(Model, title="办事指南"):
     version: int | None = Field(
         default=None, ge=1, title="版本号", description="由编辑维护的版本号（可选）。"
     )
-    effective_date: IsoDate = Field(
+    effective_date: IsoDate | None = Field(
         title="具体实施时间", description="本版本指南开始实施的日期，如 2026-12-01。"
     )

@@ -1,0 +1,99 @@
+"""`guides import`: guides from a provincial portal's export or a spreadsheet into a library.
+
+Exit codes: 0 imported, no row had an error; 1 imported, some rows had errors (listed, not
+imported); 2 nothing imported (no such file, unknown format, uncommitted changes without --force).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from guidesrc.i18n import N_, _
+
+
+@click.command(
+    name="import",
+    help=N_(
+        "Import guides from a provincial portal's JSON export (gdzwfw) or a CSV/XLSX sheet; what the source lacks is marked 待补充."
+    ),
+)
+@click.argument("source", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--into",
+    "into",
+    default=".",
+    type=click.Path(path_type=Path),
+    show_default=True,
+    help=N_("The library to import into; created when it does not exist."),
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gdzwfw-json", "csv", "xlsx"]),
+    default=None,
+    help=N_("The source's format (default: from the file name: .jsonl/.json, .csv, .xlsx)."),
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help=N_("Overwrite files that have uncommitted changes in git."),
+)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=N_(
+        "Write an empty template to fill in (FILE.xlsx, or FILE.csv and its sibling sheets) and exit."
+    ),
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=N_("Folder for the import report (default: the library's .guides/import/)."),
+)
+def import_(
+    source: Path | None,
+    into: Path,
+    fmt: str | None,
+    force: bool,
+    template: Path | None,
+    report_dir: Path | None,
+) -> None:
+    from guidesrc.errors import GuidesError
+
+    if template is not None:
+        from guidesrc.importer.sheet import write_template
+
+        for path in write_template(template):
+            click.echo(_("wrote {file}").format(file=path))
+        return
+    if source is None:
+        raise GuidesError(_("give the file to import, or --template FILE to get a template"))
+    from guidesrc.importer import run_import
+    from guidesrc.importer.report import summary, write_files
+    from guidesrc.library import STATE_DIR
+
+    report = run_import(source, into, fmt, force=force)  # type: ignore[arg-type]
+    out = sys.stdout
+    for problem in report.problems:
+        out.write(problem.text() + "\n")
+    folder = report_dir or into / STATE_DIR / "import"
+    try:
+        written = write_files(report, folder)
+    except OSError as exc:
+        raise GuidesError(
+            _("{file}: cannot write: {error}").format(file=folder, error=exc.strerror or exc)
+        ) from exc
+    click.echo(summary(report), err=True)
+    click.echo(
+        _("report: {file}; check the guides with: guides check {library}").format(
+            file=written[0], library=into
+        ),
+        err=True,
+    )
+    sys.exit(1 if report.errors else 0)

@@ -1,0 +1,113 @@
+"""`guides import`: service guides from a provincial portal's export or a spreadsheet.
+
+The pipeline, one stage a line::
+
+    read the source (gdzwfw.read | sheet.read)     → items, per-row problems
+    drop duplicate 实施编码                          → problems
+    load the library (apply.load_existing)          → its guides by code, its catalogues
+    resolve references, merge (apply.plan)          → the files to write
+    refuse files with uncommitted changes (git)     → ImportRefusedError, nothing written
+    write (apply.write)                             → staged, then moved into place
+    report (report.ImportReport)                    → coverage, gaps, problems
+
+What a source lacks is never invented: it is marked 待补充 (the ``pending`` lists of
+:class:`guidesrc.model.common.Completable`), and `guides check` lists it (rule ``to-complete``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from guidesrc.errors import GuidesError
+from guidesrc.i18n import N_, _
+from guidesrc.importer import apply
+from guidesrc.importer.catalogues import KINDS, CatalogueBuilder
+from guidesrc.importer.records import Item, Problem, ReadResult
+from guidesrc.importer.report import ImportReport
+
+Format = Literal["gdzwfw-json", "csv", "xlsx"]
+FORMATS: dict[str, Format] = {
+    ".jsonl": "gdzwfw-json", ".json": "gdzwfw-json", ".csv": "csv", ".xlsx": "xlsx",
+}  # fmt: skip
+
+
+class ImportRefusedError(GuidesError):
+    """The import would overwrite files with uncommitted changes; nothing was written."""
+
+
+def detect_format(source: Path) -> Format:
+    found = FORMATS.get(source.suffix.lower())
+    if found is None:
+        raise GuidesError(
+            _("{file}: unknown file type; give --format gdzwfw-json, csv or xlsx").format(
+                file=source
+            )
+        )
+    return found
+
+
+def read_source(source: Path, fmt: Format) -> ReadResult:
+    if not source.is_file():
+        raise GuidesError(_("{file}: no such file").format(file=source))
+    if fmt == "gdzwfw-json":
+        from guidesrc.importer import gdzwfw
+
+        return gdzwfw.read(source)
+    from guidesrc.importer import sheet
+
+    return sheet.read(source, fmt)
+
+
+def run_import(
+    source: Path, into: Path, fmt: Format | None = None, *, force: bool = False
+) -> ImportReport:
+    fmt = fmt or detect_format(source)
+    read = read_source(source, fmt)
+    items = _unique(read.items, read.problems)
+    existing = apply.load_existing(into)
+    builder = CatalogueBuilder(existing.catalogues)
+    planned = apply.plan(existing, items, builder)
+    report = ImportReport(
+        source=source.name, library=str(into), rows=read.rows, problems=read.problems,
+        added=planned.added, updated=planned.updated, unchanged=planned.unchanged,
+        guides=planned.guides,
+    )  # fmt: skip
+    for kind in KINDS:
+        report.new_entries[kind] = len(builder.added[kind])
+        report.catalogue_gaps[kind] = sum(
+            bool(builder.entries[kind][i].get("pending")) for i in builder.added[kind]
+        )
+    if not existing.is_new and not force:
+        dirty = apply.uncommitted(into, sorted(planned.files))
+        if dirty:
+            raise ImportRefusedError(
+                _(
+                    "{count} file(s) to be updated have uncommitted changes, e.g. {file}; commit them first, or use --force"
+                ).format(count=len(dirty), file=dirty[0])
+            )
+    if planned.files or existing.is_new:
+        apply.write(existing, planned.files, read.region_code)
+    report.written = True
+    return report
+
+
+def _unique(items: list[Item], problems: list[Problem]) -> list[Item]:
+    """The first row of each 实施编码; each later one is an error that names the first."""
+    first: dict[str, Item] = {}
+    out = []
+    for item in items:
+        if item.code in first:
+            seen = first[item.code]
+            problems.append(
+                Problem(
+                    item.source, item.line, N_("implementation code"),
+                    N_("the implementation code {code} is also on line {line}; this row was not imported"),
+                    N_("each item has its own code: correct it, or delete the duplicate row"),
+                    args={"code": item.code, "line": seen.line},
+                )
+            )  # fmt: skip
+            continue
+        first[item.code] = item
+        out.append(item)
+    return out

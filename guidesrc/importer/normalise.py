@@ -1,0 +1,208 @@
+"""Text as the sources write it, made comparable and valid: names, phone numbers, time limits, ids.
+
+Every function here is deterministic: the same text gives the same result on every run and every
+machine, so re-importing an export finds the entries it made before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import cache
+
+from guidesrc.model.common import ID_RE, PHONE_PATTERN
+
+#: What the sources write for "nothing here".
+NOTHING = frozenset({"", "无", "暂无", "null", "none", "/", "-", "—", "——", "无。"})
+#: The editors' marker: a cell or value that is to be completed.
+PENDING = "待补充"
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]"})
+_SPACE_RE = re.compile(r"\s+")
+
+
+#: Full-width letters and digits to ASCII; Chinese punctuation (，：（）) stays as written.
+_HALF_WIDTH = {
+    c: c - 0xFEE0
+    for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+    for c in range(r[0], r[1] + 1)
+}
+
+
+def clean(text: str) -> str:
+    """Text for display: full-width letters and digits to half-width, runs of white space
+    (the ideographic space too) to one space, trimmed. Punctuation is left as written."""
+    return _SPACE_RE.sub(" ", text.translate(_HALF_WIDTH)).strip()
+
+
+def is_nothing(value: object) -> bool:
+    return value is None or (isinstance(value, str) and clean(value).lower() in NOTHING)
+
+
+def name_key(name: str) -> str:
+    """The key under which two names are the same entry: 《居民身份证》, 居民身份证 and
+    “居民 身份证” match; （复印件） and (复印件) match."""
+    text = unicodedata.normalize("NFKC", clean(name)).translate(_BRACKETS)
+    text = re.sub(r"[《》〈〉<>“”\"'‘’「」『』]", "", text)
+    text = text.replace(" ", "")
+    return text.rstrip("。.;；,，、").lower()
+
+
+def display_name(name: str) -> str:
+    """A name as written into the catalogue: cleaned, without a trailing full stop."""
+    return clean(name).rstrip("。;；,，、") or clean(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ids
+
+
+@cache
+def _pinyin() -> tuple[object, object] | None:
+    try:
+        from pypinyin import lazy_pinyin
+        from pypinyin.seg.simpleseg import seg
+    except ImportError:  # pragma: no cover - a dependency; the hash ids still work
+        return None
+    return lazy_pinyin, seg
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A readable id from a Chinese name: 居民身份证 → jumin-shenfenzheng (pinyin of each word;
+    single characters in a row are joined), cut at a word boundary; "" when nothing is left."""
+    text = name_key(text)
+    words: list[str] = []
+    tools = _pinyin()
+    if tools is not None:
+        lazy_pinyin, seg = tools
+        run = ""
+        for segment in seg(text):  # type: ignore[operator]
+            syllables = "".join(lazy_pinyin(segment))  # type: ignore[operator]
+            word = re.sub(r"[^a-z0-9]", "", syllables.lower())
+            if len(segment) == 1 and word:
+                run += word
+                continue
+            if run:
+                words.append(run)
+                run = ""
+            if word:
+                words.append(word)
+        if run:
+            words.append(run)
+    else:  # pragma: no cover
+        words = re.findall(r"[a-z0-9]+", text.lower())
+    out = ""
+    for word in words:
+        candidate = f"{out}-{word}" if out else word
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out or (words[0][:limit] if words else "")
+
+
+def short_hash(text: str, length: int = 6) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def unique_id(base: str, key: str, taken: set[str], prefix: str) -> str:
+    """``base`` if free, else ``base-<hash of key>``: the same key gets the same id whatever the
+    order entries are met in. ``prefix`` stands in for a base with no letters (e.g. all symbols)."""
+    base = base or f"{prefix}-{short_hash(key)}"
+    candidates = [base, f"{base[:53]}-{short_hash(key)}", f"{prefix}-{short_hash(key, 12)}"]
+    for candidate in candidates:
+        if candidate not in taken and ID_RE.match(candidate):
+            return candidate
+    n = 2
+    while f"{prefix}-{short_hash(key, 12)}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{short_hash(key, 12)}-{n}"
+
+
+def guide_id(code: str) -> str:
+    """A guide's id from its implementation code: stable across exports and re-imports, unique
+    like the code, and the same key the provincial portal's own addresses use."""
+    return re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-")[:64].strip("-")
+
+
+# ---------------------------------------------------------------------------------------------
+# Phone numbers
+
+_PHONE_RE = re.compile(PHONE_PATTERN)
+# An optional area code — 020-, (020), （0662）, 8620 — then the number, then extension groups.
+_PHONE_TOKEN = re.compile(
+    r"(?<![\d])(?:(?:\(|（)?(?:(0\d{2,3})|86[\s\-]?([1-9]\d{1,2}))(?:\)|）)?[\s\-–—]*)?"
+    r"((?:1\d{10})|(?:400[\s\-]?\d{3,4}[\s\-]?\d{3,4})|(?:\d{3,4}[\s]?\d{4})|(?:\d{5}))"
+    r"((?:\s*(?:[-–—]|转)\s*\d{1,6})*)(?![\d])"
+)
+
+
+def phones(text: str) -> list[tuple[str, str | None]]:
+    """The phone numbers in a source's text, each as (number in the schema's format, note).
+
+    ``020-12333-9-3`` → ("020-12333", "转9-3"); ``020-87300569-825`` → ("020-87300569转825");
+    ``（0662）3681111`` → ("0662-3681111"); ``400-7000-690`` → ("400-7000690"). Text around the
+    numbers (labels, hours) is left out: it is not a number.
+    """
+    out: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for match in _PHONE_TOKEN.finditer(clean(text)):
+        area = match.group(1) or (f"0{match.group(2)}" if match.group(2) else None)
+        number, extra = re.sub(r"[\s\-]", "", match.group(3)), match.group(4)
+        if number.startswith("400") and len(number) == 10:
+            area, number = "400", number[3:]
+        if number.startswith("1") and len(number) == 11:
+            area = None  # a mobile number has no area code
+        groups = re.findall(r"\d+", extra or "")
+        base = f"{area}-{number}" if area else number
+        note = None
+        if len(groups) == 1 and _PHONE_RE.fullmatch(f"{base}转{groups[0]}"):
+            base = f"{base}转{groups[0]}"
+        elif groups:
+            note = "转" + "-".join(groups)
+        if _PHONE_RE.fullmatch(base) and base not in seen:
+            seen.add(base)
+            out.append((base, note))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Time limits
+
+_LIMIT_RE = re.compile(r"^(\d{1,4})\s*(?:个)?\s*[\(（]?\s*(工作日|自然日|日|天)\s*[\)）]?$")
+
+
+def time_limit(text: str) -> tuple[int, str] | None:
+    """``20(工作日)``, ``20 个工作日``, ``20工作日`` → (20, "工作日"); 即办/即时办结 → (0, "工作日");
+    None when the text is not a time limit with its unit (天 and 日 are 自然日)."""
+    value = clean(text)
+    if value in ("即办", "即时办结", "当场办结", "即来即办"):
+        return 0, "工作日"
+    found = _LIMIT_RE.match(value)
+    if not found:
+        return None
+    unit = found.group(2)
+    return int(found.group(1)), "工作日" if unit == "工作日" else "自然日"
+
+
+def lines(text: str) -> list[str]:
+    """One item a line (or a ；-separated part), cleaned, empty ones dropped."""
+    parts = re.split(r"[\r\n]+|；|;", text)
+    return [p for p in (clean(part) for part in parts) if p]
+
+
+def split_list(text: str) -> list[str]:
+    """Items separated by 、，,；; or new lines, not inside brackets."""
+    out, depth, current = [], 0, ""
+    for char in text:
+        if char in "（(【[《":
+            depth += 1
+        elif char in "）)】]》":
+            depth = max(depth - 1, 0)
+        if depth == 0 and char in "、，,；;\n\r":
+            out.append(current)
+            current = ""
+        else:
+            current += char
+    out.append(current)
+    return [c for c in (clean(item) for item in out) if c and not is_nothing(c)]

@@ -1,0 +1,863 @@
+"""Read guides from a spreadsheet whose columns carry the GB/T 39046 element names in Chinese.
+
+A workbook (``.xlsx``) has up to four sheets; a CSV source is one file per sheet, the others
+beside it with the sheet's name after a hyphen (``指南.csv``, ``指南-申请材料.csv`` …)::
+
+    事项       one row per service item (事项名称, 实施编码, …)             required
+    申请材料   one row per material an item requires (实施编码, 材料名称, …)  optional
+    法律法规   one row per legal basis the other sheets cite (依据名称, 条款, …) optional
+    办理地点   one row per office the items name (地点名称, 地址, 办理时间, …)  optional
+
+`guides import --template FILE.xlsx` (or ``.csv``) writes the empty sheets with every column, a
+note on each header, and a 说明 sheet. A blank cell of a required element, or the text 待补充, marks
+the field 待补充; nothing is filled in for it. CSV files may be UTF-8 (with or without a byte-order
+mark), GB18030/GBK, or UTF-16 with a byte-order mark; a file mixing UTF-8 and GBK lines is read
+line by line, with a warning for each GBK line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from guidesrc.errors import GuidesError
+from guidesrc.i18n import N_, _
+from guidesrc.importer import normalise as norm
+from guidesrc.importer.catalogues import legal_key
+from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Problem, ReadResult
+from guidesrc.model import catalogues as cat_model
+from guidesrc.model import codes
+from guidesrc.model.common import ID_RE
+from guidesrc.model.guide import CODE_PATTERN
+
+ITEMS, MATERIALS, LEGAL, PLACES = "事项", "申请材料", "法律法规", "办理地点"
+SHEETS = (ITEMS, MATERIALS, LEGAL, PLACES)
+_ABSENT = object()  # a blank optional cell
+_PENDING = object()  # a blank required cell, or 待补充
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str  # the GB/T 39046 element name
+    key: str  # where the value goes (see _item, _material …)
+    kind: str  # how the cell is read: text, lines, list, code, codes, int, bool, limit, date, …
+    required: bool  # blank means 待补充 (else: left out)
+    note: str  # for editors: what to write (the template's header notes, docs/import.md)
+    choices: tuple[tuple[str, Any], ...] = ()  # label → value, for code columns
+
+
+def _labels(table: dict[Any, str]) -> tuple[tuple[str, Any], ...]:
+    return tuple((label, code) for code, label in table.items())
+
+
+def _same(*values: str) -> tuple[tuple[str, Any], ...]:
+    return tuple((v, v) for v in values)
+
+
+_YES_NO = (("是", True), ("否", False))
+ITEM_COLUMNS = [
+    Column("事项名称", "name", "text", True, "规范的事项名称，与实施清单一致。"),
+    Column("实施编码", "implementation_code", "code", True, "实施清单中的实施编码，全库唯一；再次导入时据此找到已有指南。"),
+    Column("基本编码", "basic_code", "code", True, "目录清单中的基本编码。"),
+    Column("标识", "id", "id", False, "可选：指南文件名，如 hukou-qianru；不填时由实施编码生成。"),
+    Column("事项类型", "item_type", "choice", True, "如 行政许可 或 01。", _labels(codes.ITEM_TYPES)),
+    Column("行使层级", "exercise_level", "choice", True, "如 市级 或 3。", _labels(codes.EXERCISE_LEVELS)),
+    Column("实施主体", "implementing_body.name", "text", True, "实施该事项的机关或组织全称。"),
+    Column("实施主体编码", "implementing_body.credit_code", "text", True, "18 位统一社会信用代码。"),
+    Column("实施主体性质", "implementing_body.nature", "choice", True, "法定机关、授权组织、受委托组织或其他。", _labels(codes.BODY_NATURES)),
+    Column("承办机构", "handling_bodies", "list", False, "多个用顿号或换行分隔。"),
+    Column("联办机构", "joint_bodies", "list", False, "多个用顿号或换行分隔。"),
+    Column("服务对象", "service_objects", "choices", True, "如 自然人、企业法人；多个用顿号分隔。", _labels(codes.SERVICE_OBJECTS)),
+    Column("服务主题", "themes", "list", False, "如 户籍办理；多个用顿号分隔。"),
+    Column("设定依据", "legal_basis", "legal", True, "每行一条，如《中华人民共和国行政许可法》第二十九条；详情填在“法律法规”表。"),
+    Column("受理条件", "conditions", "lines", True, "每行一条。"),
+    Column("办理流程", "procedure", "steps", True, "每行一个环节，写作“环节名称：办理内容”，如 受理：窗口核验材料。"),
+    Column("法定办结时限", "statutory_time_limit", "limit", False, "如 20 个工作日；法律法规未规定时留空。"),
+    Column("承诺办结时限", "promised_time_limit", "limit", True, "如 5 个工作日；即办件写 即办。"),
+    Column("办件类型", "case_type", "choice", True, "即办件或承诺件；留空时按承诺时限判断（0 天为即办件）。", _same("即办件", "承诺件")),
+    Column("是否收费", "fees.charged", "bool", True, "是 或 否。", _YES_NO),
+    Column("收费项目", "fees.items", "fees", False, "每行一项，写作“项目名称：收费标准”，如 工本费：每证 20 元。"),
+    Column("收费依据", "fee_basis", "legal", False, "收费项目的法律法规依据，写法同设定依据。"),
+    Column("办理结果", "results", "lines", False, "每行一个结果名称，如《居民户口簿》。"),
+    Column("结果类型", "result_kind", "choice", False, "证照、批文或其他（适用于本行全部结果）。", _same("证照", "批文", "其他")),
+    Column("办理地点", "places", "list", True, "地点名称，多个用顿号或换行分隔；地址和时间填在“办理地点”表。"),
+    Column("咨询电话", "consult_phones", "phones", True, "如 020-12345678；多个用顿号分隔。"),
+    Column("监督投诉电话", "complaint_phones", "phones", True, "如 12345。"),
+    Column("到办事现场次数", "onsite_visits.count", "int", True, "0 表示零跑动。"),
+    Column("必须到现场原因", "onsite_visits.reason", "text", False, "到现场次数大于 0 时填写。"),
+    Column("办理形式", "handling_forms", "choices", True, "如 窗口办理、网上办理；多个用顿号分隔。", _labels(codes.HANDLING_FORMS)),
+    Column("网上办理地址", "online.url", "url", False, "以 https:// 或 http:// 开头。"),
+    Column("网上办理深度", "online.depth", "choice", False, "信息公开、在线预审、在线受理或全程网办。", _labels(codes.ONLINE_DEPTHS)),
+    Column("通办范围", "scope", "choice", False, "跨省通办、全省通办、全市通办、全区通办或不通办。", _same("跨省通办", "全省通办", "全市通办", "全区通办", "不通办")),
+    Column("支持预约办理", "appointment", "bool", False, "是 或 否。", _YES_NO),
+    Column("支持物流快递", "express_delivery", "bool", False, "是 或 否。", _YES_NO),
+    Column("支持网上支付", "online_payment", "bool", False, "是 或 否。", _YES_NO),
+    Column("公开属性", "disclosure", "choice", False, "主动公开、依申请公开或不予公开。", _same("主动公开", "依申请公开", "不予公开")),
+    Column("事项状态", "status", "choice", False, "在用、暂停或已取消。", _same("在用", "暂停", "已取消")),
+    Column("具体实施时间", "effective_date", "date", True, "如 2026-12-01。"),
+]  # fmt: skip
+MATERIAL_COLUMNS = [
+    Column("实施编码", "code", "code", True, "所属事项的实施编码（“事项”表中的）。"),
+    Column("材料名称", "name", "text", True, "规范名称；同名材料在各事项间共用一个目录条目。整项待补充时写 待补充。"),
+    Column("材料类型", "kind", "choice", True, "证件证照、申请表格文书、证明文件或其他。", _same(*typing.get_args(cat_model.MaterialKind))),
+    Column("出具单位", "issuer", "text", False, "申请人自备时留空。"),
+    Column("材料说明", "description", "text", False, "材料的内容、格式等说明。"),
+    Column("材料依据", "legal_basis", "legal", True, "要求提交该材料的法律法规，写法同设定依据。"),
+    Column("材料形式", "form", "choice", True, "原件、复印件，或原件和复印件。", _same("原件", "复印件", "原件和复印件")),
+    Column("材料载体", "medium", "choice", True, "纸质、电子，或纸质或电子。", _same("纸质", "电子", "纸质或电子")),
+    Column("原件份数", "original_count", "int", True, "不需要原件时填 0。"),
+    Column("复印件份数", "copy_count", "int", True, "不需要复印件时填 0。"),
+    Column("来源渠道", "source", "choice", True, "申请人自备、政府部门核发或其他。", _same("申请人自备", "政府部门核发", "其他")),
+    Column("必要性", "necessity", "choice", True, "必要、非必要或容缺后补。", _same("必要", "非必要", "容缺后补")),
+    Column("适用情形", "condition", "text", False, "仅某种情形下需要时填写，如 委托他人办理的。"),
+    Column("填报须知", "notes", "text", False, "签字盖章等要求。"),
+]  # fmt: skip
+LEGAL_COLUMNS = [
+    Column("依据名称", "title", "text", True, "如《中华人民共和国行政许可法》。"),
+    Column("条款", "article", "text", False, "如 第二十九条。"),
+    Column("条款内容", "text", "text", False, "依据条款的原文。"),
+    Column("制定机关", "issuer", "text", True, "制定或发布该依据的机关。"),
+    Column("效力层级", "level", "choice", True, "法律、行政法规、地方性法规、部门规章、地方政府规章、规范性文件或其他。", _same(*typing.get_args(cat_model.LegalLevel))),
+    Column("文号", "document_number", "text", False, "如 国务院令第 412 号。"),
+    Column("施行日期", "in_force_from", "date", True, "如 2004-07-01。"),
+    Column("废止日期", "repealed_on", "date", False, "已废止时填写。"),
+]  # fmt: skip
+PLACE_COLUMNS = [
+    Column("地点名称", "name", "text", True, "与“事项”表“办理地点”列中的名称一致。"),
+    Column("地址", "address", "text", True, "详细地址。"),
+    Column("大厅楼层", "hall", "text", False, "如 一楼 A 区。"),
+    Column("办理时间", "hours", "hours", True, "每行一段，写作“日期 时间”，如 周一至周五 9:00–12:00，13:30–17:30。"),
+    Column("联系电话", "phones", "phones", False, "多个用顿号分隔。"),
+    Column("交通指引", "transport", "text", False, "公交、地铁、停车等。"),
+]  # fmt: skip
+COLUMNS = {
+    ITEMS: ITEM_COLUMNS,
+    MATERIALS: MATERIAL_COLUMNS,
+    LEGAL: LEGAL_COLUMNS,
+    PLACES: PLACE_COLUMNS,
+}
+#: Columns without which a sheet's rows cannot be imported at all.
+IDENTITY = {ITEMS: ("实施编码", "事项名称"), MATERIALS: ("实施编码", "材料名称"),
+            LEGAL: ("依据名称",), PLACES: ("地点名称",)}  # fmt: skip
+SHEET_NOTES = {
+    ITEMS: "一行一个事项。",
+    MATERIALS: "一行一项申请材料，用实施编码对应到事项。",
+    LEGAL: "一行一条依据（可选）：其他表引用的依据在这里写明制定机关、效力层级和施行日期。",
+    PLACES: "一行一个办理地点（可选）。",
+}
+
+Row = tuple[int, dict[str, Any]]  # (line, header → raw value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the sheets
+
+
+def read(path: Path, fmt: str) -> ReadResult:
+    problems: list[Problem] = []
+    sheets = _xlsx_sheets(path, problems) if fmt == "xlsx" else _csv_sheets(path, problems)
+    result = ReadResult(problems=problems)
+    if ITEMS not in sheets:
+        return result
+    tables = {name: _table(name, *sheets[name], problems) for name in sheets}
+    legal = _legal_rows(tables.get(LEGAL), problems)
+    places = _place_rows(tables.get(PLACES), problems)
+    materials = _material_rows(tables.get(MATERIALS), legal, problems)
+    source, header_ok, rows = tables[ITEMS]
+    result.rows = len(rows)
+    if not header_ok:
+        return result
+    for line, values in rows:
+        item = _item(source, line, values, legal, places, problems)
+        if item is not None:
+            result.items.append(item)
+    known = {item.code: item for item in result.items}
+    for code, refs in materials.items():
+        item = known.get(code)
+        if item is None:
+            for source_name, line, _ref in refs:
+                problems.append(
+                    Problem(source_name, line, "实施编码",
+                            N_('no item with the implementation code "{code}" was imported; the material was skipped'),
+                            N_("use the code of an item on the 事项 sheet"), args={"code": code})
+                )  # fmt: skip
+            continue
+        item.materials = [ref for _s, _l, ref in refs if ref is not None]
+        if any(ref is None for _s, _l, ref in refs):
+            item.data.setdefault("pending", []).append("materials")
+    return result
+
+
+def _xlsx_sheets(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[Row]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise GuidesError(
+            _("{file}: not a readable XLSX workbook ({error})").format(file=path.name, error=exc)
+        ) from exc
+    try:
+        names = [ws.title for ws in book.worksheets]
+        chosen = {name: name for name in SHEETS if name in names}
+        if ITEMS not in chosen:
+            others = [n for n in names if n not in SHEETS and n != "说明"]
+            if others:
+                chosen[ITEMS] = others[0]
+        out = {}
+        for sheet, title in chosen.items():
+            rows: list[Row] = []
+            header: list[str] | None = None
+            for number, values in enumerate(book[title].iter_rows(values_only=True), start=1):
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                if header is None:
+                    header = [norm.clean(str(v)) if v is not None else "" for v in values]
+                    rows.append((number, {h: h for h in header}))
+                    continue
+                rows.append(
+                    (
+                        number,
+                        {
+                            header[i]: v
+                            for i, v in enumerate(values)
+                            if i < len(header) and header[i]
+                        },
+                    )
+                )
+            out[sheet] = (f"{path.name}[{title}]", rows)
+        if ITEMS not in out:
+            problems.append(
+                Problem(path.name, 1, ITEMS, N_("the workbook has no sheet of items"),
+                        N_('name the sheet "事项"; guides import --template FILE.xlsx writes one'))
+            )  # fmt: skip
+        return out
+    finally:
+        book.close()
+
+
+def _csv_sheets(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[Row]]]:
+    out = {ITEMS: (path.name, _csv_rows(path, problems))}
+    for sheet in SHEETS[1:]:
+        sibling = path.with_name(f"{path.stem}-{sheet}{path.suffix}")
+        if sibling.is_file():
+            out[sheet] = (sibling.name, _csv_rows(sibling, problems))
+    return out
+
+
+def _csv_rows(path: Path, problems: list[Problem]) -> list[Row]:
+    text = _decode_csv(path, problems)
+    rows: list[Row] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    start = 1
+    for values in reader:
+        line, start = start, reader.line_num + 1
+        if not any(v.strip() for v in values):
+            continue
+        if header is None:
+            header = [norm.clean(v) for v in values]
+            rows.append((line, {h: h for h in header}))
+            continue
+        rows.append(
+            (line, {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]})
+        )
+    return rows
+
+
+def _decode_csv(path: Path, problems: list[Problem]) -> str:
+    """The file's text: UTF-16 with a byte-order mark, else line by line UTF-8 or GB18030."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    lines = data.split(b"\n")
+    decoded, legacy, utf8 = [], [], False
+    for number, raw in enumerate(lines, start=1):
+        try:
+            decoded.append(raw.decode("utf-8"))
+            utf8 = utf8 or not raw.isascii()
+        except UnicodeDecodeError:
+            try:
+                decoded.append(raw.decode("gb18030"))
+                legacy.append(number)
+            except UnicodeDecodeError:
+                decoded.append(raw.decode("utf-8", "replace"))
+                problems.append(
+                    Problem(path.name, number, N_("(whole line)"),
+                            N_("the line is in no known encoding (UTF-8, GB18030); unreadable characters became �"),
+                            N_("save the file as UTF-8 (in Excel: Save As → CSV UTF-8)"))
+                )  # fmt: skip
+    if legacy and not utf8:
+        problems.append(
+            Problem(path.name, legacy[0], N_("(whole file)"),
+                    N_("the file is not UTF-8; it was read as GB18030 (GBK)"),
+                    N_("nothing to do; to avoid the question, save as CSV UTF-8"), level="warning")
+        )  # fmt: skip
+    else:
+        for number in legacy:
+            problems.append(
+                Problem(path.name, number, N_("(whole line)"),
+                        N_("the line is not UTF-8 like the rest of the file; it was read as GB18030"),
+                        N_("check the line's Chinese text; save the whole file as CSV UTF-8"), level="warning")
+            )  # fmt: skip
+    return "\n".join(decoded)
+
+
+def _table(
+    sheet: str, source: str, rows: list[Row], problems: list[Problem]
+) -> tuple[str, bool, list[Row]]:
+    """(source, whether the rows can be imported, the data rows) after checking the header."""
+    if not rows:
+        return source, False, []
+    line, header_map = rows[0]
+    header = [h for h in header_map.values() if h]
+    known = {c.header for c in COLUMNS[sheet]}
+    ok = True
+    for column in COLUMNS[sheet]:
+        if column.header in header:
+            continue
+        identity = column.header in IDENTITY[sheet]
+        ok = ok and not identity
+        problems.append(
+            Problem(source, line, column.header,
+                    N_("the column is missing; no row can be imported without it") if identity
+                    else N_("the column is missing; the field is 待补充 in every guide") if column.required
+                    else N_("the column is missing; the field is left empty"),
+                    N_('add a column headed "{header}" (guides import --template writes every column)'),
+                    args={"header": column.header})
+        )  # fmt: skip
+    for name in header:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
+            problems.append(
+                Problem(source, line, name, N_("unknown column; ignored"),
+                        N_('did you mean "{suggestion}"?') if close else N_("remove it, or rename it to an element of the template"),
+                        level="warning", args={"suggestion": close[0] if close else ""})
+            )  # fmt: skip
+    return source, ok, rows[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+class _Cells:
+    """One row's cells, read by column kind, with problems reported at ``source:line``."""
+
+    def __init__(self, source: str, line: int, values: dict[str, Any], problems: list[Problem]):
+        self.source, self.line, self.values, self.problems = source, line, values, problems
+
+    def warn(self, header: str, message: str, hint: str, **args: Any) -> None:
+        self.problems.append(
+            Problem(self.source, self.line, header, message, hint, level="warning", args=args)
+        )
+
+    def get(self, column: Column) -> Any:
+        """The cell's value for the model; _ABSENT (blank, optional) or _PENDING (blank and
+        required, 待补充, or not readable — with a warning)."""
+        raw = self.values.get(column.header)
+        text = _cell_text(raw)
+        if text == norm.PENDING:
+            return _PENDING
+        if not text:
+            return _PENDING if column.required else _ABSENT
+        try:
+            return _READERS[column.kind](raw, text, column)
+        except _Unreadable as exc:
+            self.warn(column.header, exc.message, exc.hint, value=text[:40], **exc.fields)
+            return _PENDING if column.required else _ABSENT
+
+
+class _Unreadable(Exception):
+    def __init__(self, message: str, hint: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.fields = message, hint, fields
+
+
+def _cell_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def _choice(raw: Any, text: str, column: Column) -> Any:
+    value = norm.clean(text)
+    for label, code in column.choices:
+        code_text = str(code)
+        if value in (label, code_text, f"{code_text} {label}", f"{code_text}{label}") or (
+            code_text.isdigit() and value.isdigit() and int(value) == int(code_text)
+        ):
+            return code
+    raise _Unreadable(
+        N_('"{value}" is not one of: {choices}; marked 待补充'), N_("write one of the values listed"),
+        choices="、".join(label for label, _c in column.choices),
+    )  # fmt: skip
+
+
+def _choices(raw: Any, text: str, column: Column) -> Any:
+    out = [_choice(part, part, column) for part in norm.split_list(text)]
+    return sorted(set(out)) if out else _PENDING
+
+
+def _int(raw: Any, text: str, column: Column) -> Any:
+    value = norm.clean(text)
+    if re.fullmatch(r"\d{1,2}", value):
+        return int(value)
+    raise _Unreadable(
+        N_('"{value}" is not a whole number; marked 待补充'), N_("write a number such as 0 or 1")
+    )
+
+
+def _bool(raw: Any, text: str, column: Column) -> Any:
+    value = norm.clean(text).lower()
+    if value in ("是", "收费", "支持", "true", "yes", "y", "1"):
+        return True
+    if value in ("否", "不收费", "不支持", "false", "no", "n", "0"):
+        return False
+    raise _Unreadable(N_('"{value}" is neither 是 nor 否; marked 待补充'), N_("write 是 or 否"))
+
+
+def _limit(raw: Any, text: str, column: Column) -> Any:
+    parsed = norm.time_limit(text)
+    if parsed is None:
+        raise _Unreadable(
+            N_('"{value}" is not a time limit with its unit; marked 待补充'),
+            N_("write the days and the unit, e.g. 20 个工作日 or 30 个自然日"),
+        )
+    return {"value": parsed[0], "unit": parsed[1]}
+
+
+def _date(raw: Any, text: str, column: Column) -> Any:
+    found = re.fullmatch(
+        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", norm.clean(text)
+    )
+    if found:
+        try:
+            return dt.date(*map(int, found.groups())).isoformat()
+        except ValueError:
+            pass
+    raise _Unreadable(
+        N_('"{value}" is not a date; marked 待补充'), N_("write the date as 2026-12-01")
+    )
+
+
+def _phones(raw: Any, text: str, column: Column) -> Any:
+    found = norm.phones(text)
+    if not found:
+        raise _Unreadable(
+            N_('no phone number recognised in "{value}"'), N_("write the number, e.g. 020-12345678")
+        )
+    if column.key == "phones":
+        return [phone for phone, _note in found]
+    return [{"phone": phone, **({"note": note} if note else {})} for phone, note in found]
+
+
+def _code(raw: Any, text: str, column: Column) -> Any:
+    value = norm.clean(text)
+    if re.fullmatch(CODE_PATTERN, value):
+        return value
+    raise _Unreadable(
+        N_('"{value}" is not a code (6–40 letters or digits)'),
+        N_("copy the code from the catalogue"),
+    )
+
+
+def _id(raw: Any, text: str, column: Column) -> Any:
+    value = norm.clean(text)
+    if ID_RE.match(value):
+        return value
+    raise _Unreadable(
+        N_('"{value}" is not a valid id; the id is made from the implementation code'),
+        N_('use lower-case letters, digits and "-", e.g. hukou-qianru'),
+    )
+
+
+def _url(raw: Any, text: str, column: Column) -> Any:
+    value = norm.clean(text)
+    if re.fullmatch(r"https?://[^\s]+", value):
+        return value
+    raise _Unreadable(
+        N_('"{value}" is not a web address; left out'),
+        N_("write a full address starting with https://"),
+    )
+
+
+def _steps(raw: Any, text: str, column: Column) -> Any:
+    steps = []
+    for line in re.split(r"[\r\n]+", text):
+        line = norm.clean(line)
+        if not line:
+            continue
+        found = re.match(r"^(?:\d+[.、．]\s*)?([^：:]+)[：:](.+)$", line)
+        name, description = (found.group(1).strip(), found.group(2).strip()) if found else ("", "")
+        if not name or not description:
+            raise _Unreadable(
+                N_('the step "{step}" is not written as 环节名称：办理内容; marked 待补充'),
+                N_("write each step on its own line as 名称：内容"), step=line[:20],
+            )  # fmt: skip
+        steps.append({"name": name, "description": description})
+    return steps
+
+
+def _fees(raw: Any, text: str, column: Column) -> Any:
+    items = []
+    for line in norm.lines(text):
+        name, _sep, standard = line.partition("：") if "：" in line else line.partition(":")
+        if not standard.strip():
+            raise _Unreadable(N_('the fee "{fee}" has no standard after "："; left out'),
+                              N_("write each fee as 名称：标准, e.g. 工本费：每证 20 元"), fee=line[:20])  # fmt: skip
+        items.append({"name": name.strip(), "standard": standard.strip()})
+    return items
+
+
+def _hours(raw: Any, text: str, column: Column) -> Any:
+    hours = []
+    for line in norm.lines(text):
+        found = re.match(r"^(.*?)[\s：:]*(\d{1,2}[:：]\d{2}.*)$", line)
+        if not found or not found.group(1).strip():
+            raise _Unreadable(N_('"{value}" is not written as 日期 时间; marked 待补充'),
+                              N_("write e.g. 周一至周五 9:00–12:00，13:30–17:30"))  # fmt: skip
+        hours.append({"days": found.group(1).strip(), "hours": found.group(2).strip()})
+    return hours
+
+
+def legal_refs(text: str) -> list[LegalRef]:
+    refs = []
+    for line in norm.lines(text):
+        found = re.match(r"^(《[^》]+》|[^第]+?)\s*(第.+)?$", line)
+        title, article = (found.group(1), found.group(2)) if found else (line, None)
+        refs.append(LegalRef(title.strip(), article.strip() if article else None))
+    return refs
+
+
+_READERS: dict[str, Callable[[Any, str, Column], Any]] = {
+    "text": lambda raw, text, column: norm.clean(text),
+    "lines": lambda raw, text, column: norm.lines(text),
+    "list": lambda raw, text, column: norm.split_list(text),
+    "legal": lambda raw, text, column: legal_refs(text),
+    "choice": _choice, "choices": _choices, "int": _int, "bool": _bool, "limit": _limit,
+    "date": _date, "phones": _phones, "code": _code, "id": _id, "url": _url, "steps": _steps,
+    "fees": _fees, "hours": _hours,
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows to items and catalogue descriptions
+
+
+def _put(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``a.b`` in ``data``; _PENDING goes into the pending list of the object that holds it."""
+    *parents, name = key.split(".")
+    target = data
+    for parent in parents:
+        target = target.setdefault(parent, {})
+    if value is _PENDING:
+        target.setdefault("pending", []).append(name)
+    elif value is not _ABSENT:
+        target[name] = value
+
+
+_SPECIAL = {
+    "implementation_code",
+    "name",
+    "id",
+    "legal_basis",
+    "fee_basis",
+    "places",
+    "results",
+    "result_kind",
+}
+
+
+def _item(
+    source: str,
+    line: int,
+    values: dict[str, Any],
+    legal: dict[str, LegalRef],
+    places: dict[str, PlaceRef],
+    problems: list[Problem],
+) -> Item | None:
+    cells = _Cells(source, line, values, problems)
+    code, name = _cell_text(values.get("实施编码")), norm.clean(_cell_text(values.get("事项名称")))
+    if not code or not re.fullmatch(CODE_PATTERN, norm.clean(code)):
+        problems.append(
+            Problem(source, line, "实施编码",
+                    N_('"{value}" is not an implementation code; the row was not imported') if code
+                    else N_("the implementation code is missing; the row was not imported"),
+                    N_("copy the code from the implementation list (6–40 letters or digits)"),
+                    args={"value": code})
+        )  # fmt: skip
+        return None
+    if not name or name == norm.PENDING:
+        problems.append(
+            Problem(source, line, "事项名称", N_("the item name is missing; the row was not imported"),
+                    N_("write the item's name as in the implementation list"))
+        )  # fmt: skip
+        return None
+    code = norm.clean(code)
+    data: dict[str, Any] = {"name": name, "implementation_code": code}
+    by_key = {c.key: c for c in ITEM_COLUMNS}
+    for column in ITEM_COLUMNS:
+        if column.key not in _SPECIAL and (column.header in values or column.required):
+            _put(data, column.key, cells.get(column))
+    for group in ("implementing_body", "fees", "onsite_visits"):
+        data.setdefault(group, {})
+    _derive(data)
+    item = Item(source, line, code, data)
+    gid = cells.get(by_key["id"])
+    item.guide_id = gid if isinstance(gid, str) else None
+    item.legal_basis = _refs(cells.get(by_key["legal_basis"]), legal, data, "legal_basis")
+    item.fee_basis = _refs(cells.get(by_key["fee_basis"]), legal, {}, "fee_basis")
+    item.places = _places(cells.get(by_key["places"]), places, data)
+    _results(cells, by_key, data)
+    return item
+
+
+def _derive(data: dict[str, Any]) -> None:
+    """What the sheet implies: the case type from the promised days; a missing reason for
+    on-site visits is 待补充."""
+    pending = data.setdefault("pending", [])
+    promised = data.get("promised_time_limit")
+    if "case_type" in pending and isinstance(promised, dict):
+        pending.remove("case_type")
+        data["case_type"] = "即办件" if promised["value"] == 0 else "承诺件"
+    visits = data["onsite_visits"]
+    if visits.get("count") and not visits.get("reason"):
+        visits.setdefault("pending", []).append("reason")
+
+
+def _refs(
+    value: Any, legal: dict[str, LegalRef], data: dict[str, Any], field: str
+) -> list[LegalRef]:
+    if value is _PENDING:
+        data.setdefault("pending", []).append(field)
+        return []
+    if value is _ABSENT:
+        return []
+    out = []
+    for ref in value:
+        known = legal.get(legal_key(ref.title, ref.article)) or legal.get(
+            legal_key(ref.title, None)
+        )
+        out.append(
+            LegalRef(known.title, ref.article or known.article, known.details) if known else ref
+        )
+    return out
+
+
+def _places(value: Any, places: dict[str, PlaceRef], data: dict[str, Any]) -> list[PlaceRef]:
+    if value is _PENDING:
+        data.setdefault("pending", []).append("places")
+        return []
+    if value is _ABSENT:
+        return []
+    return [places.get(norm.name_key(name)) or PlaceRef(name=name) for name in value]
+
+
+def _results(cells: _Cells, by_key: dict[str, Column], data: dict[str, Any]) -> None:
+    names = cells.get(by_key["results"])
+    kind = cells.get(by_key["result_kind"])
+    if names is _PENDING:
+        data.setdefault("pending", []).append("results")
+    elif names is not _ABSENT:
+        data["results"] = [
+            {"name": name, **({"kind": kind} if isinstance(kind, str) else {"pending": ["kind"]})}
+            for name in names
+        ]
+
+
+def _rows(table: tuple[str, bool, list[Row]] | None) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    if table is None or not table[1]:
+        return
+    source, _ok, rows = table
+    for line, values in rows:
+        yield source, line, values
+
+
+def _legal_rows(
+    table: tuple[str, bool, list[Row]] | None, problems: list[Problem]
+) -> dict[str, LegalRef]:
+    out: dict[str, LegalRef] = {}
+    for source, line, values in _rows(table):
+        cells = _Cells(source, line, values, problems)
+        title = norm.clean(_cell_text(values.get("依据名称")))
+        if not title:
+            continue
+        details: dict[str, Any] = {}
+        for column in LEGAL_COLUMNS[1:]:
+            _put(details, column.key, cells.get(column))
+        article = details.pop("article", None)
+        out.setdefault(legal_key(title, article), LegalRef(title, article, details))
+    return out
+
+
+def _place_rows(
+    table: tuple[str, bool, list[Row]] | None, problems: list[Problem]
+) -> dict[str, PlaceRef]:
+    out: dict[str, PlaceRef] = {}
+    for source, line, values in _rows(table):
+        cells = _Cells(source, line, values, problems)
+        name = norm.clean(_cell_text(values.get("地点名称")))
+        if not name:
+            continue
+        details: dict[str, Any] = {}
+        for column in PLACE_COLUMNS[1:]:
+            _put(details, column.key, cells.get(column))
+        address = details.pop("address", None)
+        out.setdefault(norm.name_key(name), PlaceRef(name=name, address=address, details=details))
+    return out
+
+
+_REQUIREMENT = (
+    "form",
+    "medium",
+    "original_count",
+    "copy_count",
+    "source",
+    "necessity",
+    "condition",
+    "notes",
+)
+_ENTRY = ("kind", "issuer", "description")
+
+
+def _material_rows(
+    table: tuple[str, bool, list[Row]] | None, legal: dict[str, LegalRef], problems: list[Problem]
+) -> dict[str, list[tuple[str, int, MaterialRef | None]]]:
+    """实施编码 → the materials its rows list (None for a 待补充 row)."""
+    out: dict[str, list[tuple[str, int, MaterialRef | None]]] = {}
+    by_key = {c.key: c for c in MATERIAL_COLUMNS}
+    for source, line, values in _rows(table):
+        cells = _Cells(source, line, values, problems)
+        code = norm.clean(_cell_text(values.get("实施编码")))
+        name = norm.clean(_cell_text(values.get("材料名称")))
+        if not code:
+            continue
+        if not name or name == norm.PENDING:
+            out.setdefault(code, []).append((source, line, None))
+            continue
+        requirement: dict[str, Any] = {}
+        details: dict[str, Any] = {}
+        for key in _REQUIREMENT:
+            _put(requirement, key, cells.get(by_key[key]))
+        for key in _ENTRY:
+            _put(details, key, cells.get(by_key[key]))
+        basis = cells.get(by_key["legal_basis"])
+        refs = _refs(basis, legal, details, "legal_basis") if basis is not _PENDING else []
+        if basis is _PENDING:
+            details.setdefault("pending", []).append("legal_basis")
+        out.setdefault(code, []).append(
+            (source, line, MaterialRef(name, requirement, details, refs))
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The template
+
+INSTRUCTIONS = [
+    "guidesrc 办事指南导入模板（guides import）",
+    "",
+    "“事项”表一行一个事项；“申请材料”表一行一项材料，用实施编码对应到事项；“法律法规”和“办理地点”表可选，"
+    "写明其他表引用的依据和地点的详情。",
+    "列名是 GB/T 39046 的要素名称，请不要改动；每个列名上的批注说明怎么填。",
+    "必填要素暂时不知道时，留空或写“待补充”：导入后该字段标为待补充，guides check 会列出，不会凭空填写。",
+    "多个值用顿号（、）分隔；多条内容（受理条件、办理流程）每条占一行（单元格内换行：Alt+Enter）。",
+    "同名材料（不计书名号、括号的全角半角和空格）在各事项间共用材料目录中的一个条目。",
+    "导入：guides import 本文件.xlsx --into 资料库目录；再次导入同一实施编码的事项会更新原指南，用 guides diff 查看变化。",
+]
+
+
+def write_template(path: Path) -> list[Path]:
+    """An empty template: the four sheets with every column (``.xlsx``: one workbook with a note
+    on each header and drop-down lists; ``.csv``: one UTF-8 file per sheet)."""
+    try:
+        return _template(path)
+    except OSError as exc:
+        raise GuidesError(
+            _("{file}: cannot write: {error}").format(file=path, error=exc.strerror or exc)
+        ) from exc
+
+
+def _template(path: Path) -> list[Path]:
+    if path.suffix.lower() == ".xlsx":
+        _xlsx_template(path)
+        return [path]
+    if path.suffix.lower() != ".csv":
+        raise GuidesError(_("{file}: the template is written as .xlsx or .csv").format(file=path))
+    written = []
+    for sheet, columns in COLUMNS.items():
+        target = path if sheet == ITEMS else path.with_name(f"{path.stem}-{sheet}{path.suffix}")
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow([c.header for c in columns])
+        target.write_text("\ufeff" + buffer.getvalue(), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def _xlsx_template(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    for row, text in enumerate(INSTRUCTIONS, start=1):
+        notes.cell(row=row, column=1, value=text)
+    notes.column_dimensions["A"].width = 120
+    for sheet, columns in COLUMNS.items():
+        ws = book.create_sheet(sheet)
+        for n, column in enumerate(columns, start=1):
+            cell = ws.cell(row=1, column=n, value=column.header)
+            cell.font = Font(bold=True, color="FFFFFF" if column.required else "000000")
+            cell.fill = PatternFill("solid", fgColor="1F5C99" if column.required else "D9E2F3")
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            required = "（必填：不知道时留空或写 待补充）" if column.required else "（可选）"
+            cell.comment = Comment(column.note + required, "guidesrc", width=320, height=120)
+            letter = cell.column_letter
+            ws.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4)
+            choices = ",".join(label for label, _code in column.choices)
+            if column.kind == "choice" and choices and len(choices) < 250:
+                check = DataValidation(
+                    type="list", formula1=f'"{choices},待补充"', allow_blank=True
+                )
+                check.add(f"{letter}2:{letter}5000")
+                ws.add_data_validation(check)
+        ws.freeze_panes = "A2"
+    book.save(path)
+
+
+def columns_markdown() -> str:
+    """The template's columns as Markdown tables (docs/import.md)."""
+    lines = []
+    for sheet, columns in COLUMNS.items():
+        lines += [
+            f"### {sheet}",
+            "",
+            SHEET_NOTES[sheet],
+            "",
+            "| 列 | 必填 | 字段 | 怎么填 |",
+            "|---|---|---|---|",
+        ]
+        for c in columns:
+            lines.append(f"| {c.header} | {'是' if c.required else ''} | `{c.key}` | {c.note} |")
+        lines.append("")
+    return "\n".join(lines)
