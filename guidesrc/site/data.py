@@ -117,6 +117,7 @@ def apply(doc: Doc, delivery: Delivery) -> bool:
         "approved_at": iso(delivery.approved_at),
         "content_hash": delivery.content_hash,
         "notice_key": notice_key(delivery.guide_id, delivery.version),
+        "notice": notice_body(delivery),
         "guide": delivery.guide,
     }
     newest = _newest(doc)
@@ -156,6 +157,25 @@ def apply(doc: Doc, delivery: Delivery) -> bool:
     return True
 
 
+def notice_body(delivery: Delivery) -> dict[str, Any]:
+    """The words of a version's change notice: text, items (label and clauses), effective date."""
+    notice = delivery.notice or {}
+    withdrawn = delivery.action == "withdraw"
+    return {
+        "effective_date": notice.get("effective_date")
+        or (None if withdrawn else delivery.effective_date.isoformat()),
+        "text": str(notice.get("text") or ""),
+        "items": [
+            {
+                "field": str(item.get("field", "")),
+                "label": str(item.get("label", "")),
+                "clauses": [str(c) for c in item.get("clauses", [])],
+            }
+            for item in notice.get("items", [])
+        ],
+    }
+
+
 def notice_document(delivery: Delivery, base_url: str) -> Doc:
     """``api/notices/<key>.json``: the change notice of the delivered version."""
     key = notice_key(safe_id(delivery.guide_id), delivery.version)
@@ -167,9 +187,6 @@ def notice_document(delivery: Delivery, base_url: str) -> Doc:
         headline = {"added": "新增事项", "removed": "取消事项"}.get(
             str(notice.get("status")), "变更事项"
         ) + f"：{delivery.name}"
-    effective = notice.get("effective_date") or (
-        None if withdrawn else delivery.effective_date.isoformat()
-    )
     return {
         "format": FORMAT,
         "key": key,
@@ -179,17 +196,8 @@ def notice_document(delivery: Delivery, base_url: str) -> Doc:
         "action": "withdraw" if withdrawn else "change",
         "status": "withdrawn" if withdrawn else str(notice.get("status") or "changed"),
         "approved_at": iso(delivery.approved_at),
-        "effective_date": effective,
         "headline": headline,
-        "text": str(notice.get("text") or ""),
-        "items": [
-            {
-                "field": str(item.get("field", "")),
-                "label": str(item.get("label", "")),
-                "clauses": [str(c) for c in item.get("clauses", [])],
-            }
-            for item in notice.get("items", [])
-        ],
+        **notice_body(delivery),
         "reason": delivery.reason if withdrawn else None,
         "url": f"{base_url}/notices/{key}.html",
         "guide_url": f"{base_url}/guides/{delivery.guide_id}.html",
@@ -220,7 +228,9 @@ def record(doc: Doc) -> dict[str, Any]:
     """The manifest's entry for a guide: its versions without the compiled text, its listing."""
 
     def bare(version: Mapping[str, Any] | None) -> dict[str, Any] | None:
-        return None if version is None else {k: v for k, v in version.items() if k != "guide"}
+        if version is None:
+            return None
+        return {k: v for k, v in version.items() if k not in ("guide", "notice")}
 
     return {
         "name": doc["name"],

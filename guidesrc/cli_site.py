@@ -1,0 +1,53 @@
+"""``guides serve``: preview the online-hall site, drafts included, on 127.0.0.1 and ::1."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+from guidesrc.errors import GuidesError
+from guidesrc.i18n import N_, _
+
+
+@click.command(
+    help=N_(
+        "Preview the site on 127.0.0.1 and ::1: what is approved, and unapproved changes as drafts with their redline."
+    )
+)
+@click.argument("library", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help=N_("Port to listen on (0: any free port)."),
+)
+def serve(library: Path, port: int) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.site.preview import start_preview
+
+    root = find_root(library)
+    click.echo(_("building the preview of {path} …").format(path=root), err=True)
+    try:
+        preview = start_preview(root, port)
+    except OSError as exc:
+        raise GuidesError(
+            _("cannot listen on port {port}: {reason}").format(
+                port=port, reason=exc.strerror or exc
+            )
+        ) from exc
+    for warning in preview.warnings:
+        click.echo(_("not listening on {address}").format(address=warning), err=True)
+    preview.serve()
+    click.echo(
+        _("serving the preview at {urls} (Ctrl-C stops)").format(urls=" ".join(preview.urls)),
+        err=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.close()

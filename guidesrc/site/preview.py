@@ -1,0 +1,342 @@
+"""``guides serve``: the site as it will look, built from the working tree, on 127.0.0.1 and ::1.
+
+What the ledger has approved is shown as the site would show it today (versions in force,
+upcoming changes, withdrawals); every guide whose working-tree content differs from its latest
+approved version (:func:`guidesrc.approve.pending_changes`) is shown as that draft instead, with
+a 草稿，未经审核 banner and the redline of each changed field. A library without a ledger shows every
+guide as a draft. The library is not changed (only the parse cache ``guides check`` keeps is
+used): a library without a ledger gets a temporary one, and the site is built into a temporary
+folder.
+
+The server is the standard library's :class:`http.server.ThreadingHTTPServer`, one socket per
+address (127.0.0.1 and ::1, the same port). A withdrawn guide's page answers ``410 Gone`` with
+its withdrawal notice, as the generated web-server configuration makes a real server do. The
+site is rebuilt when a file of the library or the ledger changes (checked at most once a second,
+on page requests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from guidesrc.adapters import Action, Delivery
+from guidesrc.model.codes import field_title
+from guidesrc.site.builder import Site, _Loader
+from guidesrc.site.data import (
+    Doc,
+    Manifest,
+    apply,
+    empty_doc,
+    notice_document,
+    notice_key,
+    notice_summary,
+    record,
+)
+from guidesrc.site.render import SiteConfig
+
+LOOPBACK = ("127.0.0.1", "::1")
+CHECK_INTERVAL = 1.0  # seconds between checks for changed library files
+
+
+def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
+    """Build the preview of the library at ``root`` into the empty folder ``out``; returns the
+    ids of withdrawn guides (their pages answer 410)."""
+    from guidesrc.approve import pending_changes
+    from guidesrc.cli_ledger import working_state
+    from guidesrc.ledger import open_ledger
+    from guidesrc.workdays import read_config
+
+    config = read_config(root)
+    site = Site(
+        out / "unused",
+        SiteConfig(config.name, config.name, base_url.rstrip("/"), config.timezone),
+    )
+    today = dt.datetime.now(ZoneInfo(config.timezone)).date()
+    with _ledger_for(root) as url:
+        ledger = open_ledger(root, url)
+        try:
+            docs, notices = approved_docs(ledger, today, site.config.base_url)
+            state, cache = working_state(root)
+            pending = pending_changes(state, ledger, policy=config.change_policy)
+            cache.flush()
+        finally:
+            ledger.close()
+    drafts: dict[str, dict[str, Any]] = {}
+    for change in pending.changes.guides:
+        doc = dict(docs.get(change.id) or empty_doc(change.id, change.name, site.config.base_url))
+        newest = max(
+            (doc[k]["version"] for k in ("current", "upcoming", "withdrawn") if doc[k]), default=0
+        )
+        compiled = pending.compiled.get(change.id)
+        if compiled is None:  # pending removal: shown as withdrawn
+            doc.update(
+                state="withdrawn",
+                current=None,
+                upcoming=None,
+                withdrawn={
+                    "version": newest + 1,
+                    "effective_date": today.isoformat(),
+                    "approved_at": "",
+                    "reason": "草稿，未经审核：该事项将不再公开（指南已删除或不再主动公开）。",
+                    "notice_key": None,
+                },
+            )
+        else:
+            doc.update(
+                state="current",
+                name=compiled["name"],
+                current={
+                    "version": newest + 1,
+                    "effective_date": compiled["effective_date"],
+                    "approved_at": "",
+                    "content_hash": change.new_hash,
+                    "notice_key": None,
+                    "guide": compiled,
+                },
+                upcoming=None,
+                withdrawn=None,
+            )
+            drafts[change.id] = {
+                "status": change.status,
+                "changes": [_shown_change(c.as_dict()) for c in change.changes],
+            }
+        docs[change.id] = doc
+    manifest = Manifest(
+        guides={gid: record(doc) for gid, doc in docs.items()},
+        notices={key: notice_summary(n) for key, n in notices.items()},
+    )
+    site.write_all(out, manifest, docs.__getitem__, notices, _Loader(None), drafts)
+    return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
+
+
+def _shown_change(change: Mapping[str, Any]) -> dict[str, Any]:
+    head, _, rest = str(change["path"]).partition(".")
+    # An item's identity (a material id, a step name) helps; a whole condition's text does not.
+    where = rest.replace(".", " › ") if rest and len(rest) <= 24 else ""
+    label = field_title(head) + (f"（{where}）" if where else "")
+    return {
+        "label": label,
+        "redline": change.get("redline"),
+        "old": change.get("old"),
+        "new": change.get("new"),
+    }
+
+
+@contextmanager
+def _ledger_for(root: Path) -> Iterator[str | None]:
+    """None: the library's own ledger; else the URL of an empty temporary one (a library that
+    has no ledger yet gets none made by a preview)."""
+    import os
+
+    from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
+    from guidesrc.library import STATE_DIR
+
+    if os.environ.get(DATABASE_URL_ENV, "").strip() or (root / STATE_DIR / LEDGER_FILE).exists():
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="guides-preview-ledger-") as folder:
+        yield f"sqlite:///{folder}/ledger.sqlite"
+
+
+def approved_docs(
+    ledger: Any, today: dt.date, base_url: str
+) -> tuple[dict[str, Doc], dict[str, Doc]]:
+    """Every guide's document and every notice as the site shows them today."""
+    from sqlmodel import col, select
+
+    from guidesrc.ledger.models import Approval, GuideVersion
+
+    docs: dict[str, Doc] = {}
+    notices: dict[str, Doc] = {}
+    query = (
+        select(GuideVersion, Approval)
+        .where(GuideVersion.approval_id == Approval.id)
+        .order_by(col(GuideVersion.guide_id), col(GuideVersion.version))
+    )
+    with ledger.session() as session:
+        for version, approval in session.exec(query):
+            action: Action = (
+                "withdraw"
+                if version.withdrawn
+                else "publish"
+                if version.effective_date <= today
+                else "announce"
+            )
+            delivery = Delivery(
+                action=action,
+                guide_id=version.guide_id,
+                version=version.version,
+                name=version.name,
+                effective_date=version.effective_date,
+                approved_at=approval.approved_at,
+                content_hash=version.content_hash,
+                guide=orjson.loads(version.compiled) if version.compiled else None,
+                notice=orjson.loads(version.notice),
+                reason=version.reason,
+            )
+            doc = docs.get(version.guide_id) or empty_doc(version.guide_id, version.name, base_url)
+            apply(doc, delivery)
+            docs[version.guide_id] = doc
+            notices[notice_key(version.guide_id, version.version)] = notice_document(
+                delivery, base_url
+            )
+    return docs, notices
+
+
+def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """What a rebuild depends on: the library's files and the ledger file, by time and size."""
+    from guidesrc.library import STATE_DIR
+
+    found = []
+    for top in ("library.yaml", "calendar.yaml", "guides", "catalogues", STATE_DIR):
+        path = root / top
+        paths = [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []
+        for p in paths:
+            if p.is_file() and (top != STATE_DIR or p.name.startswith("ledger.sqlite")):
+                stat = p.stat()
+                found.append((str(p), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+@dataclass
+class Preview:
+    """A preview server: its sockets are bound when made; :meth:`serve` starts answering."""
+
+    root: Path
+    servers: list[ThreadingHTTPServer]
+    warnings: list[str] = field(default_factory=list)
+    folder: Path | None = None
+    withdrawn: set[str] = field(default_factory=set)
+    _temp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="guides-preview-")))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _signature: tuple[tuple[str, int, int], ...] = ()
+    _checked: float = 0.0
+    _builds: int = 0
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.servers[0].server_address[1])
+
+    @property
+    def urls(self) -> list[str]:
+        out = []
+        for server in self.servers:
+            host = str(server.server_address[0])
+            out.append(
+                f"http://[{host}]:{self.port}/" if ":" in host else f"http://{host}:{self.port}/"
+            )
+        return out
+
+    def build(self) -> None:
+        """Build the site afresh into a new folder, then serve that one."""
+        self._builds += 1
+        folder = self._temp / f"site-{self._builds}"
+        signature = _signature(self.root)
+        withdrawn = build_preview(self.root, folder, self.urls[0])
+        self.folder, self.withdrawn, self._signature = folder, withdrawn, signature
+        # The build before stays: a request may still be reading from it.
+        shutil.rmtree(self._temp / f"site-{self._builds - 2}", ignore_errors=True)
+
+    def refresh(self) -> None:
+        """Build again if the library or the ledger changed (at most one check a second)."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked < CHECK_INTERVAL:
+                return
+            self._checked = now
+            if _signature(self.root) != self._signature:
+                self.build()
+
+    def serve(self) -> None:
+        """Answer requests on every socket, each in a thread of its own (returns at once)."""
+        for server in self.servers:
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self) -> None:
+        for server in self.servers:
+            if self._threads:
+                server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join()
+        shutil.rmtree(self._temp, ignore_errors=True)
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    preview: Preview
+
+    def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
+        self.preview = preview
+        super().__init__(*args, directory=str(preview.folder), **kwargs)
+
+    def send_head(self) -> Any:
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if path == "/":
+            path = self.path = "/index.html"
+        if path.endswith(".html"):
+            self.preview.refresh()
+        self.directory = str(self.preview.folder)
+        name = path.rsplit("/", 1)[-1]
+        if path.startswith("/guides/") and name.removesuffix(".html") in self.preview.withdrawn:
+            return self._page(410, f"withdrawn/{name}")
+        if not (Path(self.directory) / path.lstrip("/")).exists():
+            return self._page(404, "404.html")
+        return super().send_head()
+
+    def _page(self, code: int, rel: str) -> Any:
+        import io
+
+        body = (Path(self.directory) / rel).read_bytes()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: a preview, not a server log
+        return
+
+
+def start_preview(root: Path, port: int = 8000) -> Preview:
+    """Bind 127.0.0.1 and ::1 on ``port`` (0: any free port, the same for both), build the
+    site, and return the preview ready to :meth:`~Preview.serve`."""
+    preview = Preview(root, [])
+    handler = partial(_Handler, preview=preview)
+    first = ThreadingHTTPServer((LOOPBACK[0], port), handler)
+    preview.servers.append(first)
+    try:
+        preview.servers.append(_IPv6Server((LOOPBACK[1], preview.port), handler))
+    except OSError as exc:  # no IPv6 on this machine, or the port is taken there
+        preview.warnings.append(f"[{LOOPBACK[1]}]:{preview.port}: {exc.strerror or exc}")
+    try:
+        preview.build()
+    except BaseException:
+        preview.close()
+        raise
+    return preview
