@@ -115,10 +115,10 @@ class CatalogueBuilder:
         return found
 
     def finish(self) -> None:
-        """Offices made from guides' locations get the phones at least half their guides give."""
+        """Offices made from guides' locations get the phones more than half their guides give."""
         for office_id, counts in self._office_phones.items():
             guides = self._office_guides[office_id]
-            shared = [p for p, n in counts.most_common() if n * 2 >= guides]
+            shared = [p for p, n in counts.most_common() if n * 2 > guides]
             if shared:
                 self.entries["offices"][office_id]["phones"] = shared
 

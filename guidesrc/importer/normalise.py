@@ -45,8 +45,10 @@ def name_key(name: str) -> str:
     “居民 身份证” match; （复印件） and (复印件) match."""
     text = unicodedata.normalize("NFKC", clean(name)).translate(_BRACKETS)
     text = re.sub(r"[《》〈〉<>“”\"'‘’「」『』]", "", text)
-    text = text.replace(" ", "")
-    return text.rstrip("。.;；,，、").lower()
+    text = text.replace(" ", "").rstrip("。.;；,，、")
+    while re.fullmatch(r"\([^()]*\)|\[[^\[\]]*\]", text):  # a name wrapped whole in brackets
+        text = text[1:-1]
+    return text.lower()
 
 
 def display_name(name: str) -> str:
@@ -80,7 +82,7 @@ def slug(text: str, limit: int = 40) -> str:
         for segment in seg(text):  # type: ignore[operator]
             syllables = "".join(lazy_pinyin(segment))  # type: ignore[operator]
             word = re.sub(r"[^a-z0-9]", "", syllables.lower())
-            if len(segment) == 1 and word:
+            if len(segment) == 1 and word and not segment.isascii():
                 run += word
                 continue
             if run:
