@@ -193,8 +193,8 @@ class BatchExport(Adapter):
             "withdrawn": None,
             "keys": [],
         }
-        if delivery.key in guide["keys"]:
-            return {"channel": self.channel, "key": delivery.key, "result": "unchanged"}
+        if delivery.key in guide["keys"]:  # delivered before (a retry after a crash): as lookup
+            return {"channel": self.channel, "key": delivery.key, "found": True}
         entry = None if delivery.action == "withdraw" else self._entry(delivery)
         result = _transition(guide, delivery, entry)
         guide["keys"].append(delivery.key)

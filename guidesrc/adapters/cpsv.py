@@ -268,7 +268,12 @@ def _description(g: dict[str, Any]) -> str:
 
 
 def _material_text(m: dict[str, Any]) -> str:
-    parts = [m["form"], m["medium"], f"原件 {m['original_count']} 份", f"复印件 {m['copy_count']} 份"]
+    parts = [
+        m["form"],
+        m["medium"],
+        f"原件 {m['original_count']} 份",
+        f"复印件 {m['copy_count']} 份",
+    ]
     parts += [m["source"], m["necessity"]]
     parts += [f"适用情形：{m['condition']}"] if m.get("condition") else []
     parts += [f"填报须知：{m['notes']}"] if m.get("notes") else []

@@ -201,9 +201,7 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
         "appointment": bool(g.get("appointment")),
         "express_delivery": bool(g.get("express_delivery")),
         "online_payment": bool(g.get("online_payment")),
-        "legal_basis": [
-            f"{b['title']}{b.get('article') or ''}" for b in g.get("legal_basis", [])
-        ],
+        "legal_basis": [f"{b['title']}{b.get('article') or ''}" for b in g.get("legal_basis", [])],
         "faq": [
             {"id": q["id"], "question": q["question"], "answer": q["answer"]}
             for q in g.get("faq", [])

@@ -1,0 +1,553 @@
+"""The export channels (hotline, mobile, cpsv) through `guides approve` and `guides publish`.
+
+Every test runs on both ledgers (the ``database`` fixture). The CPSV-AP export is read with a
+local JSON-LD document loader and validated against the vendored official SHACL shapes: nothing
+is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+
+from guidesrc.compile import content_hash
+from guidesrc.ledger import open_ledger
+from guidesrc.state import WorkingTree, load_state
+from tests.conftest import REPO, Library, invoke
+
+pytestmark = pytest.mark.usefixtures("database")
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+TODAY = dt.datetime.now(SHANGHAI).date()
+CPSV_DATA = REPO / "guidesrc" / "adapters" / "cpsv_data"
+CHANNELS = """\
+  hotline:
+    type: hotline
+    settings:
+      path: out/hotline
+  mobile:
+    type: mobile
+    settings:
+      path: out/mobile
+  cpsv:
+    type: cpsv
+    settings:
+      path: out/cpsv
+"""
+NOTE = "首次发布（内部备注：联系人李四 13800138000）"
+GID = "linshi-jumin-shenfenzheng"
+
+
+def approve(lib: Library, *args: str) -> None:
+    run = invoke("approve", str(lib.root), "--by", "审核员乙", *args)
+    assert run.exit_code == 0, run.stderr
+
+
+def publish(lib: Library) -> str:
+    run = invoke("publish", str(lib.root))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+@pytest.fixture
+def lib(example: Library) -> Library:
+    """The example library with the three export channels, all 18 guides approved and published."""
+    example.edit(
+        "library.yaml",
+        "      path: .guides/published\n",
+        "      path: .guides/published\n" + CHANNELS,
+    )
+    approve(example, "--effective", "today", "--note", NOTE)
+    publish(example)
+    return example
+
+
+def out(lib: Library, rel: str) -> Path:
+    return lib.root / "out" / rel
+
+
+def load(lib: Library, rel: str) -> Any:
+    return json.loads(out(lib, rel).read_text(encoding="utf-8"))
+
+
+def schema(name: str) -> dict[str, Any]:
+    return dict(json.loads((REPO / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8")))
+
+
+def csv_rows(lib: Library, rel: str) -> list[list[str]]:
+    data = out(lib, rel).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for Excel"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def snapshot(lib: Library) -> dict[str, bytes]:
+    root = lib.root / "out"
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+
+
+def validate_all(lib: Library) -> None:
+    jsonschema.validate(load(lib, "mobile/index.json"), schema("mobile-index"))
+    jsonschema.validate(load(lib, "mobile/changes.json"), schema("mobile-changes"))
+    for folder in ("guides", "upcoming"):
+        for path in sorted(out(lib, f"mobile/{folder}").glob("*.json")):
+            jsonschema.validate(
+                json.loads(path.read_text(encoding="utf-8")), schema("mobile-guide")
+            )
+    jsonschema.validate(load(lib, "hotline/hotline.json"), schema("hotline"))
+
+
+# --- CPSV-AP: JSON-LD and SHACL, offline ---------------------------------------------------------
+
+
+def cpsv_graph(document: dict[str, Any]) -> Any:
+    import rdflib
+    from pyld import jsonld
+
+    from guidesrc.adapters.cpsv import CONTEXT_URL
+
+    context = json.loads((CPSV_DATA / "cpsv-ap_en.jsonld").read_text(encoding="utf-8"))
+
+    def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        if url != CONTEXT_URL:
+            raise AssertionError(f"the export needs {url}, which is not vendored")
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": context,
+        }
+
+    quads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": loader})
+    return rdflib.Graph().parse(data=quads, format="nt")  # one default graph: N-Triples
+
+
+def shacl(graph: Any) -> tuple[bool, str]:
+    import pyshacl
+    import rdflib
+
+    shapes = rdflib.Graph().parse(CPSV_DATA / "cpsv-ap-SHACL.ttl", format="turtle")
+    conforms, _report, text = pyshacl.validate(graph, shacl_graph=shapes)
+    return bool(conforms), str(text)
+
+
+def test_cpsv_export_is_json_ld_that_conforms_to_the_cpsv_ap_shapes(lib: Library) -> None:
+    import rdflib
+    from rdflib.namespace import DCTERMS, RDF
+
+    document = load(lib, "cpsv/cpsv-ap.jsonld")
+    assert document["@context"][0] == (
+        "https://semiceu.github.io/CPSV-AP/releases/3.2.0/context/cpsv-ap_en.jsonld"
+    )
+    graph = cpsv_graph(document)
+    cpsv = rdflib.Namespace("http://purl.org/vocab/cpsv#")
+    cv = rdflib.Namespace("http://data.europa.eu/m8g/")
+    services = set(graph.subjects(RDF.type, cpsv.PublicService))
+    assert len(services) == 18
+    for kind in (
+        cv.Requirement,
+        cv.Evidence,
+        cpsv.Rule,
+        cv.Cost,
+        cv.Channel,
+        cv.ContactPoint,
+        cv.Output,
+        cv.PublicOrganisation,
+    ):
+        assert set(graph.subjects(RDF.type, kind)), kind
+    titles = list(graph.objects(None, DCTERMS.title))
+    assert titles and {t.language.lower() for t in titles} == {"zh-cn"}  # BCP 47: case-insensitive
+    conforms, report = shacl(graph)
+    assert conforms, report
+    # The shapes do check: a service without its identifier (1..1) fails.
+    service = sorted(services)[0]
+    graph.remove((service, DCTERMS.identifier, None))
+    conforms, report = shacl(graph)
+    assert not conforms and "identifier" in report
+
+
+def test_cpsv_export_maps_a_guide(lib: Library) -> None:
+    nodes = {n["@id"]: n for n in load(lib, "cpsv/cpsv-ap.jsonld")["@graph"]}
+    base = "https://zwfw.example.gov.cn/guides/cpsv/"
+    service = nodes[f"{base}service/{GID}"]
+    assert service["PublicService.identifier"] == "11990100MB1A00010Q7000107002000"
+    assert service["PublicService.name"] == [{"@value": "临时居民身份证申领", "@language": "zh-CN"}]
+    assert service["PublicService.processingTime"] == "PT0S"  # 即时办结
+    (authority,) = service["PublicService.hasCompetentAuthority"]
+    assert nodes[authority]["PublicOrganization.preferredLabel"] == [
+        {"@value": "示例市公安局", "@language": "zh-CN"}
+    ]
+    (cost,) = service["PublicService.hasCost"]
+    assert nodes[cost]["Cost.hasValue"] == 10.0
+    assert (
+        nodes[cost]["Cost.currency"]
+        == "http://publications.europa.eu/resource/authority/currency/CNY"
+    )
+
+
+# --- the whole run ------------------------------------------------------------------------------
+
+
+def test_publish_writes_every_export_and_a_second_run_changes_nothing(lib: Library) -> None:
+    validate_all(lib)
+    index = load(lib, "mobile/index.json")
+    assert [g["id"] for g in index["guides"]] == sorted(
+        p.stem for p in (lib.root / "guides").glob("*.yaml")
+    )
+    assert {g["state"] for g in index["guides"]} == {"current"}
+    entry = next(g for g in index["guides"] if g["id"] == GID)
+    doc_bytes = out(lib, f"mobile/guides/{GID}.json").read_bytes()
+    import hashlib
+
+    assert entry["etag"] == f'"{hashlib.sha256(doc_bytes).hexdigest()}"'
+    assert json.loads(doc_bytes)["content_hash"] == entry["content_hash"]
+    changes = load(lib, "mobile/changes.json")
+    assert (changes["first_seq"], changes["last_seq"], len(changes["changes"])) == (1, 18, 18)
+    body = load(lib, "hotline/hotline.json")
+    assert len(body["cards"]) == 18 and body["withdrawn"] == []
+    assert {q["id"] for q in body["faq"]} >= {"faq:jindu-chaxun", "faq:weituo-daiban"}
+    before = snapshot(lib)
+    assert publish(lib) == ""
+    approve_run = invoke("approve", str(lib.root), "--by", "审核员乙", "--effective", "today")
+    assert approve_run.exit_code == 0
+    publish(lib)
+    assert changed(before, snapshot(lib)) == set()
+
+
+def test_hotline_csv_has_the_documented_columns_and_one_row_per_item(lib: Library) -> None:
+    rows = csv_rows(lib, "hotline/hotline.csv")
+    assert rows[0] == [
+        "知识编号",
+        "类目",
+        "标题",
+        "内容",
+        "关键字",
+        "材料性质",
+        "发文单位",
+        "实施编码",
+        "版本",
+        "生效日期",
+        "状态",
+        "内容哈希",
+        "链接",
+    ]
+    state = load_state(WorkingTree(lib.root))
+    page = f"https://zwfw.example.gov.cn/guides/guides/{GID}.html"
+    (row,) = [r for r in rows if r[0] == f"guide:{GID}"]
+    assert row == [
+        f"guide:{GID}",
+        "示例市政务服务中心办事指南库（示例资料库）/办事指南/户籍办理",
+        "临时居民身份证申领",
+        "【办理条件】（1）已申请领取、换领或者补领居民身份证，在居民身份证制作期间急需使用身份证件的；"
+        "（2）申请人本人到场，并能提供居民身份证领取凭证。"
+        "【申请材料】《居民身份证领取凭证》原件1份；《居民身份证申领登记表》原件1份。"
+        "【办理时限】承诺即时办结。"
+        "【收费】临时居民身份证工本费：每证 10 元。"
+        "【办理地点】示例市公安局中心区分局民生派出所一楼户籍室（示例市中心区民生路 88 号），2 号窗口（居民身份证）；"
+        "示例市政务服务中心一楼 A 区至二楼 D 区（示例市中心区民生路 1 号），A03 窗口（户政业务）。"
+        "【办理时间】示例市公安局中心区分局民生派出所：周一至周五（法定节假日除外） 8:30–12:00，14:00–17:30，"
+        "周六 9:00–12:00（仅办理居民身份证业务）；示例市政务服务中心：周一至周五（法定节假日除外） "
+        "9:00–12:00，13:30–17:30，周六（A 区户政、C 区社保窗口） 9:00–12:00。"
+        "【咨询电话】0990-12345678（工作日 9:00–17:00）。"
+        f"【办事指南】{page}",
+        "户籍办理,证件办理,公共服务",
+        "办事指南",
+        "示例市公安局",
+        "11990100MB1A00010Q7000107002000",
+        "1",
+        TODAY.isoformat(),
+        "现行",
+        content_hash(state.compiled(GID)),
+        page,
+    ]
+    cards = [r for r in rows[1:] if r[5] == "办事指南"]
+    faq = [r for r in rows[1:] if r[5] == "热点问答"]
+    assert len(cards) == 18 and len(faq) == len(load(lib, "hotline/hotline.json")["faq"])
+    assert csv_rows(lib, "hotline/hotline-withdrawn.csv") == [
+        ["知识编号", "标题", "下架原因", "版本", "生效日期"]
+    ]
+
+
+# --- incremental, upcoming, withdrawal ----------------------------------------------------------
+
+
+def test_one_changed_guide_rewrites_only_its_documents_and_the_library_wide_files(
+    lib: Library,
+) -> None:
+    before = snapshot(lib)
+    text = lib.read(f"guides/{GID}.yaml")
+    lib.write(f"guides/{GID}.yaml", text.replace("每证 10 元", "每证 5 元"))
+    approve(lib, "--effective", "today", "--note", "降低工本费")
+    publish(lib)
+    after = snapshot(lib)
+    assert changed(before, after) == {
+        "hotline/.hotline-manifest.json",
+        "hotline/hotline.csv",
+        "hotline/hotline.json",
+        "mobile/.mobile-manifest.json",
+        f"mobile/guides/{GID}.json",
+        "mobile/index.json",
+        "mobile/changes.json",
+        "cpsv/.cpsv-manifest.json",
+        "cpsv/cpsv-ap.jsonld",
+    }
+    change = load(lib, "mobile/changes.json")["changes"][-1]
+    assert (change["seq"], change["id"], change["version"], change["action"]) == (
+        19,
+        GID,
+        2,
+        "publish",
+    )
+    assert "“临时居民身份证工本费”收费标准由“每证 10 元”调整为“每证 5 元”" in change["notice"]
+    validate_all(lib)
+
+
+def test_an_announced_version_is_upcoming_and_the_current_one_stays(lib: Library) -> None:
+    later = TODAY + dt.timedelta(days=30)
+    text = lib.read(f"guides/{GID}.yaml")
+    lib.write(f"guides/{GID}.yaml", text.replace("每证 10 元", "每证 5 元"))
+    cpsv_before = out(lib, "cpsv/cpsv-ap.jsonld").read_bytes()
+    approve(lib, "--effective", later.isoformat(), "--note", "降低工本费")
+    publish(lib)
+    entry = next(g for g in load(lib, "mobile/index.json")["guides"] if g["id"] == GID)
+    assert (entry["state"], entry["version"], entry["upcoming"]["version"]) == ("current", 1, 2)
+    when = f"自 {later.year} 年 {later.month} 月 {later.day} 日起实施。"
+    assert entry["upcoming"]["notice"].endswith(when)
+    assert load(lib, f"mobile/upcoming/{GID}.json")["version"] == 2
+    assert load(lib, f"mobile/guides/{GID}.json")["version"] == 1
+    card = next(c for c in load(lib, "hotline/hotline.json")["cards"] if c["guide_id"] == GID)
+    assert "【收费】临时居民身份证工本费：每证 10 元。" in card["text"]  # the text in force
+    assert card["text"].endswith(when) and "【即将调整】" in card["text"]
+    assert out(lib, "cpsv/cpsv-ap.jsonld").read_bytes() == cpsv_before  # current versions only
+    validate_all(lib)
+
+
+def test_a_withdrawn_guide_leaves_every_export_and_the_feeds_say_so(lib: Library) -> None:
+    run = invoke(
+        "withdraw",
+        GID,
+        "--library",
+        str(lib.root),
+        "--by",
+        "审核员乙",
+        "--reason",
+        "该事项已划转至市公安局出入境窗口办理",
+    )
+    assert run.exit_code == 0, run.stderr
+    publish(lib)
+    assert not out(lib, f"mobile/guides/{GID}.json").exists()
+    entry = next(g for g in load(lib, "mobile/index.json")["guides"] if g["id"] == GID)
+    assert (entry["state"], entry["reason"]) == (
+        "withdrawn",
+        "该事项已划转至市公安局出入境窗口办理",
+    )
+    change = load(lib, "mobile/changes.json")["changes"][-1]
+    assert (change["action"], change["state"], change["id"]) == ("withdraw", "withdrawn", GID)
+    body = load(lib, "hotline/hotline.json")
+    assert GID not in {c["guide_id"] for c in body["cards"]}
+    rows = csv_rows(lib, "hotline/hotline-withdrawn.csv")
+    assert rows[1][:3] == [
+        f"guide:{GID}",
+        "临时居民身份证申领",
+        "该事项已划转至市公安局出入境窗口办理",
+    ]
+    assert f"guide:{GID}" not in {r[0] for r in csv_rows(lib, "hotline/hotline.csv")}
+    ids = {n["@id"] for n in load(lib, "cpsv/cpsv-ap.jsonld")["@graph"]}
+    assert not any(GID in i for i in ids)
+    validate_all(lib)
+
+
+# --- crash safety -------------------------------------------------------------------------------
+
+
+def run_publish(lib: Library, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "guidesrc", "publish", str(lib.root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "point", ["mobile.written", "hotline.written", "cpsv.written", "publish.delivered"]
+)
+def test_a_publisher_killed_mid_export_resumes_to_the_same_files(
+    example: Library, point: str
+) -> None:
+    # The export channels alone, so that the first batch of the run is an export's.
+    archive = "  archive:\n    type: directory\n    settings:\n      path: .guides/published\n"
+    example.edit("library.yaml", archive, CHANNELS)
+    approve(example, "--effective", "today", "--note", NOTE)
+    crashed = run_publish(example, GUIDES_FAULT=point)
+    assert crashed.returncode == -9, crashed.stderr
+    resumed = run_publish(example)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.stderr.endswith("失败 0 次，尚余 0 次\n")
+    assert len(load(example, "mobile/changes.json")["changes"]) == 18  # no duplicate
+    ledger = open_ledger(example.root)
+    with ledger.engine.connect() as conn:
+        counts = conn.execute(
+            sa.text("SELECT channel, status, count(*) FROM publication GROUP BY channel, status")
+        ).all()
+        found: dict[str, set[bool]] = {}
+        for channel, receipt in conn.execute(sa.text("SELECT channel, receipt FROM publication")):
+            found.setdefault(channel, set()).add(bool(json.loads(receipt).get("found")))
+    ledger.close()
+    assert sorted(tuple(r) for r in counts) == [
+        ("cpsv", "delivered", 18),
+        ("hotline", "delivered", 18),
+        ("mobile", "delivered", 18),
+    ]
+    if point == "publish.delivered":  # the first batch had landed: the retry found it (lookup)
+        assert sorted(found.values(), key=sorted) == [{False}, {False}, {True}]
+    # The same bytes as one uninterrupted delivery of the same versions.
+    resumed_files = snapshot(example)
+    shutil.rmtree(example.root / "out")
+    redeliver_all(example)
+    assert snapshot(example) == resumed_files
+
+
+def redeliver_all(lib: Library) -> None:
+    """Every delivery of the ledger, in order, to fresh adapters in one batch per channel."""
+    from sqlmodel import select
+
+    from guidesrc.adapters import make_adapters
+    from guidesrc.ledger.models import Approval, GuideVersion, Publication
+    from guidesrc.publisher import _delivery
+    from guidesrc.workdays import read_config
+
+    adapters = make_adapters(lib.root, read_config(lib.root))
+    ledger = open_ledger(lib.root)
+    work: dict[str, list[Any]] = {}
+    with ledger.session() as session:
+        for pub in session.exec(select(Publication).order_by(Publication.id)).all():  # type: ignore[arg-type]
+            version = session.get(GuideVersion, pub.version_id)
+            assert version is not None
+            approval = session.get(Approval, version.approval_id)
+            assert approval is not None
+            work.setdefault(pub.channel, []).append((_delivery(pub, version, approval), False))
+    ledger.close()
+    for channel, items in work.items():
+        results = adapters[channel].deliver_many(items)
+        assert not [r for r in results if isinstance(r, Exception)]
+
+
+def test_lookup_and_redelivery_are_idempotent(lib: Library) -> None:
+    from guidesrc.adapters import make_adapters
+    from guidesrc.workdays import read_config
+
+    adapters = make_adapters(lib.root, read_config(lib.root))
+    ledger = open_ledger(lib.root)
+    from sqlmodel import select
+
+    from guidesrc.ledger.models import Approval, GuideVersion, Publication
+    from guidesrc.publisher import _delivery
+
+    with ledger.session() as session:
+        pub = session.exec(select(Publication).where(Publication.channel == "mobile")).first()
+        assert pub is not None
+        version = session.get(GuideVersion, pub.version_id)
+        assert version is not None
+        approval = session.get(Approval, version.approval_id)
+        assert approval is not None
+        delivery = _delivery(pub, version, approval)
+    ledger.close()
+    before = snapshot(lib)
+    for name in ("hotline", "mobile", "cpsv"):
+        adapter = adapters[name]
+        assert adapter.lookup(delivery) == {"channel": name, "key": delivery.key, "found": True}
+        assert adapter.deliver_many([(delivery, True)])[0] == {
+            "channel": name,
+            "key": delivery.key,
+            "found": True,
+        }
+        assert adapter.deliver(delivery) == adapter.lookup(delivery)
+    assert changed(before, snapshot(lib)) == set()
+
+
+# --- hostile text and personal data -------------------------------------------------------------
+
+HOSTILE_QUESTION = "=cmd|' /C calc'!A0"
+HOSTILE_ANSWER = '第一行，含逗号,和"引号"\n<script>alert("x")</script>\n@SUM(1+1)'
+
+
+def test_hostile_text_stays_text_in_every_export(example: Library) -> None:
+    example.edit(
+        "library.yaml",
+        "      path: .guides/published\n",
+        "      path: .guides/published\n" + CHANNELS,
+    )
+    faq = example.read("catalogues/faq.yaml")
+    start = faq.index("    question: 提交申请后，怎么查询办到哪一步了？")
+    end = faq.index("    tags: [办件查询, 网上办理]")
+    example.write(
+        "catalogues/faq.yaml",
+        faq[:start]
+        + f"    question: {json.dumps(HOSTILE_QUESTION, ensure_ascii=False)}\n"
+        + f"    answer: {json.dumps(HOSTILE_ANSWER, ensure_ascii=False)}\n"
+        + faq[end:],
+    )
+    example.edit(
+        f"guides/{GID}.yaml", "name: 临时居民身份证申领", 'name: "+临时居民身份证申领, <b>加急</b>"'
+    )
+    approve(example, "--effective", "today", "--note", NOTE)
+    publish(example)
+    rows = {r[0]: r for r in csv_rows(example, "hotline/hotline.csv")}
+    question = rows["faq:jindu-chaxun"]
+    assert question[2] == "'" + HOSTILE_QUESTION  # shown as text, not run as a formula
+    assert (
+        question[3] == '第一行，含逗号,和"引号" <script>alert("x")</script> @SUM(1+1)'
+    )  # one line
+    assert rows[f"guide:{GID}"][2] == "'+临时居民身份证申领, <b>加急</b>"
+    for row in rows.values():
+        assert all(not cell.startswith(("=", "+", "-", "@")) for cell in row)
+    body = load(example, "hotline/hotline.json")
+    (q,) = [q for q in body["faq"] if q["id"] == "faq:jindu-chaxun"]
+    assert q["title"] == HOSTILE_QUESTION  # JSON carries the text itself
+    doc = load(example, "mobile/guides/hukou-qianru-fuqi-toukao.json")
+    assert next(f for f in doc["faq"] if f["id"] == "jindu-chaxun")["answer"] == HOSTILE_ANSWER
+    assert load(example, f"mobile/guides/{GID}.json")["name"] == "+临时居民身份证申领, <b>加急</b>"
+    graph = cpsv_graph(load(example, "cpsv/cpsv-ap.jsonld"))
+    assert shacl(graph)[0]
+    validate_all(example)
+
+
+def test_nothing_beyond_the_published_guide_is_exported(lib: Library) -> None:
+    """Who approved, the internal note and the ledger's details stay in the ledger."""
+    for path in sorted((lib.root / "out").rglob("*")):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8-sig")
+            for secret in ("审核员乙", "李四", "13800138000", "内部备注"):
+                assert secret not in text, (secret, path)
+
+
+def test_channel_settings_are_checked(example: Library) -> None:
+    example.edit(
+        "library.yaml",
+        "      path: .guides/published\n",
+        "      path: .guides/published\n  hotline:\n    type: hotline\n    settings:\n      path: ''\n      colour: red\n",
+    )
+    run = example.check()
+    assert run.exit_code == 1
+    assert "channels.hotline.settings.path" in run.stdout
+    assert "channels.hotline.settings.colour" in run.stdout
