@@ -49,6 +49,7 @@ bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-
 	$(BIN)/python bench/bench_check.py --runs 7
 	$(BIN)/python bench/bench_diff.py --runs 5
 	$(BIN)/python bench/bench_pdf.py --runs 5
+	$(BIN)/python bench/bench_import.py --runs 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out
