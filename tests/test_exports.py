@@ -337,6 +337,34 @@ def test_an_announced_version_is_upcoming_and_the_current_one_stays(lib: Library
     assert card["text"].endswith(when) and "【即将调整】" in card["text"]
     assert out(lib, "cpsv/cpsv-ap.jsonld").read_bytes() == cpsv_before  # current versions only
     validate_all(lib)
+    # The effective date comes: the next run switches every export to version 2.
+    from guidesrc.adapters import make_adapters
+    from guidesrc.publisher import publish as run_publish
+    from guidesrc.workdays import read_config
+
+    ledger = open_ledger(lib.root)
+    report = run_publish(
+        ledger,
+        make_adapters(lib.root, read_config(lib.root)),
+        deadline_for=lambda t: t,
+        timezone="Asia/Shanghai",
+        clock=lambda: dt.datetime.combine(later, dt.time(0, 5), SHANGHAI),
+    )
+    ledger.close()
+    assert {(o.channel, o.action, o.ok) for o in report.outcomes} >= {
+        ("hotline", "activate", True),
+        ("mobile", "activate", True),
+        ("cpsv", "activate", True),
+    }
+    entry = next(g for g in load(lib, "mobile/index.json")["guides"] if g["id"] == GID)
+    assert (entry["version"], entry["upcoming"]) == (2, None)
+    assert not out(lib, f"mobile/upcoming/{GID}.json").exists()
+    assert load(lib, "mobile/changes.json")["changes"][-1]["action"] == "activate"
+    card = next(c for c in load(lib, "hotline/hotline.json")["cards"] if c["guide_id"] == GID)
+    assert "【收费】临时居民身份证工本费：每证 5 元。" in card["text"]
+    assert "【即将调整】" not in card["text"] and card["upcoming"] is None
+    assert out(lib, "cpsv/cpsv-ap.jsonld").read_bytes() != cpsv_before
+    validate_all(lib)
 
 
 def test_a_withdrawn_guide_leaves_every_export_and_the_feeds_say_so(lib: Library) -> None:

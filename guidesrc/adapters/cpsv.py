@@ -216,7 +216,7 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
     duration = _duration(g["promised_time_limit"])
     if duration:
         service["PublicService.processingTime"] = duration
-    if g["fees"]["charged"] or costs:
+    if costs:
         shared.append({"@id": YUAN, "@type": "Concept", "skos:prefLabel": [zh("人民币")]})
     shared += [
         {"@id": iri, "@type": "Concept", "skos:prefLabel": [zh(label)]}
