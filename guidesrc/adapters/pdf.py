@@ -18,7 +18,7 @@ Settings (``library.yaml``)::
           large_print: false      # true: bigger type, one column (for elderly readers)
           font_dir: null          # default: Debian fonts-noto-cjk, else where fontconfig has it
           pdf_a: true             # PDF/A-2b
-          workers: null           # processes for large batches (default: one per CPU)
+          workers: null           # processes for large batches (default: one per CPU, at most 8)
 
 Every file is replaced atomically (written beside, then renamed) and a sheet is a function of its
 delivery, so delivering again writes the same bytes: deliveries are idempotent. The publisher hands
@@ -50,6 +50,7 @@ from guidesrc.print.sheet import Kind, SheetJob
 MANIFEST = "manifest.json"
 FORMAT = 1
 RUNS_KEPT = 100  # publishes whose changes the manifest keeps (newest last)
+MAX_DEFAULT_WORKERS = 8  # each holds a Typst compiler and the fonts (~170 MB)
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 #: The folder (and the manifest's slot) of each action's sheet.
@@ -147,7 +148,7 @@ class PdfAdapter(Adapter):
         """Render the sheets (in parallel when many), then put each in place in order."""
         assert isinstance(self.fonts, FontSet)
         options = RenderOptions(self.fonts, pdf_a=self.options.pdf_a)
-        workers = self.options.workers or os.cpu_count() or 1
+        workers = self.options.workers or min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
         jobs = [self._job(delivery) for _i, delivery in todo]
         changes = []
         rendered = render_many(jobs, options, workers, local=self._local)
