@@ -123,6 +123,8 @@ def test_approve_then_publish_puts_the_compiled_guide_in_the_directory(library: 
     assert doc["state"] == "current" and doc["version"] == 1
     index = published(library, "index.json")
     assert index["guides"][GID]["content_hash"] == doc["content_hash"]
+    mode = (library.root / ".guides/published" / f"guides/{GID}.json").stat().st_mode
+    assert mode & 0o777 == 0o644  # readable by the web server that serves the folder
     # Nothing new: nothing to approve, nothing to deliver.
     run = approve(library, "--effective", "today")
     assert (run.exit_code, run.stderr) == (0, "没有需要审核的变更：每项指南都与已审核版本一致\n")

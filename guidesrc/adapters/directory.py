@@ -127,6 +127,7 @@ def _write(path: Path, body: dict[str, Any]) -> dict[str, Any]:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; readers are web servers
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
