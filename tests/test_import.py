@@ -599,3 +599,19 @@ def test_import_all_real_guangdong_guides(tmp_path: Path) -> None:
         "to-complete", "time-limit-units", "credit-code", "personal-data", "online-url",
         "unused-entry", "onsite-reason", "time-limit-exceeds",
     }  # fmt: skip
+
+
+def test_a_failed_write_leaves_no_half_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_jsonl(tmp_path / "export.jsonl", portal_rows())
+    target = tmp_path / "lib"
+
+    def refuse(*_args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("guidesrc.importer.apply.os.rename", refuse)
+    run = invoke("import", str(source), "--into", str(target))
+    assert run.exit_code == 2
+    assert run.stderr == f"错误：{target}：无法写入：No space left on device\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.jsonl"]  # no lib, no staging
