@@ -740,3 +740,47 @@ def test_serve_rebuilds_when_the_library_changes(preview: Any, lib: Library) -> 
     preview._checked = 0.0  # let the next page request look at the files at once
     status, body = get(preview.urls[0] + f"guides/{GID}.html")
     assert status == 200 and "内地居民结婚登记（预约制）" in body
+
+
+def example_deliveries() -> list[Delivery]:
+    from guidesrc.compile import canonical, content_hash
+    from guidesrc.state import WorkingTree, load_state
+
+    state = load_state(WorkingTree(REPO / "example"))
+    now = dt.datetime(2026, 9, 30, 8, tzinfo=dt.UTC)
+    out = []
+    for gid in sorted(state.guide_files):
+        compiled = state.compiled(gid)
+        notice = {"status": "added", "effective_date": "2026-09-30", "items": [], "text": "新增。"}
+        out.append(
+            Delivery(
+                "publish",
+                gid,
+                1,
+                compiled["name"],
+                dt.date(2026, 9, 30),
+                now,
+                content_hash(compiled),
+                canonical(compiled),
+                notice,
+            )
+        )
+    return out
+
+
+def test_site_full_build_is_the_same_in_one_process_or_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guidesrc.site.builder as builder
+
+    deliveries = example_deliveries()
+    Site(tmp_path / "one", example_config()).publish(deliveries)
+    monkeypatch.setattr(builder, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(builder, "CHUNK", 2)
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    Site(tmp_path / "two", example_config()).publish(deliveries)
+    assert forks == [1]
+    one, two = files_of(tmp_path / "one"), files_of(tmp_path / "two")
+    assert len(one) > 18 * 4 and one == two

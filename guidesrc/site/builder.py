@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from guidesrc.adapters import Delivery, safe_id
+from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
@@ -54,6 +56,7 @@ LATEST_NOTICES = 20  # on the home page and the notices page
 FEED_ENTRIES = 50
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the protocol's limit)
 PARALLEL_MIN = 400  # guides: below this a full build runs in one process
+CHUNK = 50  # guides a process takes at a time in a parallel full build
 
 FACETS = (
     ("department", "部门"),
@@ -217,21 +220,23 @@ class Site:
                 for key in by_guide.get(gid, []):
                     self._notice_files(sink, notices.get(key) or known.notice(key))
 
-        ids = sorted(manifest.guides)
-        _in_two_processes(guides_part, ids)
-        # Notices of guides no longer in the manifest (none today; kept for safety).
-        for gid in sorted(set(by_guide) - set(manifest.guides)):
-            for key in by_guide[gid]:
-                self._notice_files(sink, notices.get(key) or known.notice(key))
-        listings = manifest.listings()
-        groups = facet_groups(listings)
-        for kind, key in sorted(groups):
-            self._facet_page(sink, groups, listings, kind, key)
-        for rkey, members in releases(manifest.notices).items():
-            self._release_page(sink, rkey, members)
-        for rel, data in search.build_index(listings).items():
-            sink.write(rel, data, 2)
-        self._global_files(sink, manifest, groups)
+        def lists() -> None:
+            # Notices of guides no longer in the manifest (none today; kept for safety).
+            for gid in sorted(set(by_guide) - set(manifest.guides)):
+                for key in by_guide[gid]:
+                    self._notice_files(sink, notices.get(key) or known.notice(key))
+            listings = manifest.listings()
+            groups = facet_groups(listings)
+            for kind, key in sorted(groups):
+                self._facet_page(sink, groups, listings, kind, key)
+            for rkey, members in releases(manifest.notices).items():
+                self._release_page(sink, rkey, members)
+            for rel, data in search.build_index(listings).items():
+                sink.write(rel, data, 2)
+            self._global_files(sink, manifest, groups)
+
+        with without_cycle_collection():
+            _shared_work(sorted(manifest.guides), guides_part, lists)
         return sink.written
 
     # --- an incremental publish ---------------------------------------------------------------
@@ -638,25 +643,42 @@ class _FolderSink:
         (self.root / rel).unlink(missing_ok=True)
 
 
-def _in_two_processes(work: Callable[[Sequence[str]], None], ids: Sequence[str]) -> None:
-    """``work`` over ``ids``, half of them in a forked process when that is safe and useful."""
+def _shared_work(
+    ids: Sequence[str], work: Callable[[Sequence[str]], None], alone: Callable[[], None]
+) -> None:
+    """``work`` over ``ids`` in chunks, and ``alone`` once. Where forking is safe and useful, a
+    forked worker takes chunks from the start while this process does ``alone`` and then takes
+    chunks too (a shared counter hands them out), so both cores stay busy to the end."""
     from guidesrc.check.engine import can_fork
 
     if len(ids) < PARALLEL_MIN or (os.cpu_count() or 1) < 2 or not can_fork():
+        alone()
         work(ids)
         return
+    counter = multiprocessing.get_context("fork").Value("l", 0)
+
+    def take_chunks() -> None:
+        while True:
+            with counter.get_lock():
+                start = counter.value
+                counter.value = start + CHUNK
+            if start >= len(ids):
+                return
+            work(ids[start : start + CHUNK])
+
     pid = os.fork()
-    if pid == 0:  # the child: its half, then exit without running the parent's clean-ups
+    if pid == 0:  # the worker: chunks, then exit without running the parent's clean-ups
         code = 1
         try:
-            work(ids[1::2])
+            take_chunks()
             code = 0
         except BaseException:
             traceback.print_exc()
         finally:
             os._exit(code)
     try:
-        work(ids[0::2])
+        alone()
+        take_chunks()
     finally:
         _pid, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
