@@ -50,6 +50,7 @@ bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-
 	$(BIN)/python bench/bench_diff.py --runs 5
 	$(BIN)/python bench/bench_pdf.py --runs 5
 	$(BIN)/python bench/bench_import.py --runs 5
+	$(BIN)/python bench/bench_site.py --runs 5  # needs Debian's hugo; installs mkdocs in bench/out
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out

@@ -200,16 +200,23 @@ def approved_docs(
 
 def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """What a rebuild depends on: the library's files and the ledger file, by time and size."""
+    from guidesrc.ledger.store import LEDGER_FILE
     from guidesrc.library import STATE_DIR
 
-    found = []
-    for top in ("library.yaml", "calendar.yaml", "guides", "catalogues", STATE_DIR):
+    paths: list[Path] = []
+    for top in ("library.yaml", "calendar.yaml", "guides", "catalogues"):
         path = root / top
-        paths = [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []
-        for p in paths:
-            if p.is_file() and (top != STATE_DIR or p.name.startswith("ledger.sqlite")):
-                stat = p.stat()
-                found.append((str(p), stat.st_mtime_ns, stat.st_size))
+        paths += sorted(path.rglob("*")) if path.is_dir() else [path]
+    ledger = root / STATE_DIR / LEDGER_FILE
+    paths += [ledger, ledger.with_name(LEDGER_FILE + "-wal")]
+    found = []
+    for p in paths:
+        try:
+            stat = p.stat()
+        except FileNotFoundError:
+            continue
+        if not p.is_dir():
+            found.append((str(p), stat.st_mtime_ns, stat.st_size))
     return tuple(found)
 
 
