@@ -311,11 +311,13 @@ def validator(name: str) -> jsonschema.Draft202012Validator:
 def assert_api_valid(root: Path) -> None:
     validator("index.schema.json").validate(json.loads((root / "api/index.json").read_bytes()))
     validator("notices.schema.json").validate(json.loads((root / "api/notices.json").read_bytes()))
-    guide, notice = validator("guide.schema.json"), validator("notice.schema.json")
+    guide, release = validator("guide.schema.json"), validator("release.schema.json")
     for path in (root / "api/guides").glob("*.json"):
         guide.validate(json.loads(path.read_bytes()))
-    for path in (root / "api/notices").glob("*.json"):
-        notice.validate(json.loads(path.read_bytes()))
+    releases = sorted((root / "api/releases").glob("*.json"))
+    assert releases
+    for path in releases:
+        release.validate(json.loads(path.read_bytes()))
 
 
 def assert_sitemap_valid(root: Path) -> list[str]:
@@ -378,8 +380,8 @@ def test_site_incremental_publish_rewrites_only_what_changed(lib: Library, tmp_p
         f"guides/{GID}.html",
         f"api/guides/{GID}.json",
         f"notices/{GID}-v2.html",
-        f"api/notices/{GID}-v2.json",
         release,
+        f"api/releases/{release.removeprefix('notices/').removesuffix('.html')}.json",
         "notices/index.html",
         "index.html",
         "feed.xml",

@@ -218,19 +218,22 @@ class Site:
             for gid in ids:
                 self._guide_files(sink, doc(gid), (drafts or {}).get(gid), full=True)
                 for key in by_guide.get(gid, []):
-                    self._notice_files(sink, notices.get(key) or known.notice(key))
+                    self._notice_page(sink, notice_of(key))
+
+        def notice_of(key: str) -> Doc:
+            return notices.get(key) or known.notice(key, manifest.notices[key]["approved_at"])
 
         def lists() -> None:
             # Notices of guides no longer in the manifest (none today; kept for safety).
             for gid in sorted(set(by_guide) - set(manifest.guides)):
                 for key in by_guide[gid]:
-                    self._notice_files(sink, notices.get(key) or known.notice(key))
+                    self._notice_page(sink, notice_of(key))
             listings = manifest.listings()
             groups = facet_groups(listings)
             for kind, key in sorted(groups):
                 self._facet_page(sink, groups, listings, kind, key)
             for rkey, members in releases(manifest.notices).items():
-                self._release_page(sink, rkey, members)
+                self._release_files(sink, rkey, [notice_of(n["key"]) for n in members])
             for rel, data in search.build_index(listings).items():
                 sink.write(rel, data, 2)
             self._global_files(sink, manifest, groups)
@@ -253,11 +256,15 @@ class Site:
         for gid in sorted(docs):
             self._guide_files(update, docs[gid], None, full=False)
         for key in sorted(notices):
-            self._notice_files(update, notices[key])
+            self._notice_page(update, notices[key])
         rkeys = {release_key(n["approved_at"]) for n in notices.values()}
         for rkey, members in releases(manifest.notices).items():
             if rkey in rkeys:
-                self._release_page(update, rkey, members)
+                full = [
+                    notices.get(n["key"]) or known.notice(n["key"], n["approved_at"])
+                    for n in members
+                ]
+                self._release_files(update, rkey, full)
         listings = manifest.listings()
         groups = facet_groups(listings)
         old_groups = {
@@ -310,17 +317,24 @@ class Site:
         elif not full:
             sink.remove(f"withdrawn/{gid}.html")
 
-    def _notice_files(self, sink: Sink, notice: Doc) -> None:
-        key = notice["key"]
+    def _notice_page(self, sink: Sink, notice: Doc) -> None:
         release = release_key(notice["approved_at"])
-        sink.write(f"notices/{key}.html", self.render.notice_page(notice, release), 0)
-        sink.write(f"api/notices/{key}.json", orjson.dumps(notice, option=JSON_OPTIONS), 0)
+        sink.write(f"notices/{notice['key']}.html", self.render.notice_page(notice, release), 0)
 
-    def _release_page(self, sink: Sink, rkey: str, members: list[dict[str, Any]]) -> None:
+    def _release_files(self, sink: Sink, rkey: str, members: list[Doc]) -> None:
+        """A release (one approval): its page, and its notices in full (``api/releases/``: the
+        notices' documents, one file per release rather than one per notice)."""
         page = self.render.release_page(
             members[0]["approved_at"], release_summary(members), members
         )
         sink.write(f"notices/{rkey}.html", page, 1)
+        body = {
+            "format": 1,
+            "key": rkey,
+            "approved_at": members[0]["approved_at"],
+            "notices": members,
+        }
+        sink.write(f"api/releases/{rkey}.json", orjson.dumps(body, option=JSON_OPTIONS), 1)
 
     def _facet_page(
         self,
@@ -589,7 +603,9 @@ def release_summary(members: Sequence[Mapping[str, Any]]) -> str:
 def notices_api(latest: Sequence[Mapping[str, Any]]) -> bytes:
     body = {
         "format": 1,
-        "notices": [{**n, "document": f"notices/{n['key']}.json"} for n in latest],
+        "notices": [
+            {**n, "document": f"releases/{release_key(n['approved_at'])}.json"} for n in latest
+        ],
     }
     return orjson.dumps(body, option=JSON_OPTIONS)
 
@@ -602,12 +618,22 @@ class _Loader:
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
+        self._releases: dict[str, dict[str, Doc]] = {}
 
     def doc(self, gid: str) -> Doc:
         return self._read(f"api/guides/{gid}.json")
 
-    def notice(self, key: str) -> Doc:
-        return self._read(f"api/notices/{key}.json")
+    def notice(self, key: str, approved_at: str) -> Doc:
+        rkey = release_key(approved_at)
+        if rkey not in self._releases:
+            body = self._read(f"api/releases/{rkey}.json")
+            self._releases[rkey] = {n["key"]: n for n in body["notices"]}
+        try:
+            return self._releases[rkey][key]
+        except KeyError:
+            raise ChannelError(
+                _("the site has no {file}").format(file=f"api/releases/{rkey}.json#{key}")
+            ) from None
 
     def _read(self, rel: str) -> Doc:
         if self.root is None:
