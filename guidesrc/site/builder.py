@@ -19,8 +19,9 @@ import math
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -121,6 +122,12 @@ class Site:
 
     def publish(self, deliveries: Sequence[Delivery]) -> Result:
         """Apply the deliveries and write the site; a receipt or an exception per delivery."""
+        # The manifest and the documents are hundreds of thousands of small objects and none
+        # forms a cycle: the cyclic collector would only scan them again and again.
+        with without_cycle_collection():
+            return self._publish(deliveries)
+
+    def _publish(self, deliveries: Sequence[Delivery]) -> Result:
         root = self.root()
         manifest = self.manifest() or Manifest()
         known = _Loader(root)
@@ -236,9 +243,9 @@ class Site:
                 self._release_files(sink, rkey, [notice_of(n["key"]) for n in members])
             for rel, data in search.build_index(listings).items():
                 sink.write(rel, data, 2)
-            self._global_files(sink, manifest, groups)
+            self._global_files(sink, manifest, listings, groups)
 
-        with without_cycle_collection():
+        with without_cycle_collection():  # also for the preview, which calls this directly
             _shared_work(sorted(manifest.guides), guides_part, lists)
         return sink.written
 
@@ -298,7 +305,7 @@ class Site:
                     update.remove(f"search/{old.name}")
         for rel, data in changed_search.items():
             update.write(rel, data, 2)
-        self._global_files(update, manifest, groups)
+        self._global_files(update, manifest, listings, groups)
 
     # --- the files ----------------------------------------------------------------------------
 
@@ -353,10 +360,13 @@ class Site:
         sink.write(f"by/{kind}/{key}.html", page, 1)
 
     def _global_files(
-        self, sink: Sink, manifest: Manifest, groups: Mapping[tuple[str, str], dict[str, Any]]
+        self,
+        sink: Sink,
+        manifest: Manifest,
+        listings: Mapping[str, dict[str, Any]],
+        groups: Mapping[tuple[str, str], dict[str, Any]],
     ) -> None:
-        listings = manifest.listings()
-        latest = sorted(manifest.notices.values(), key=_newest_first)
+        latest = newest_first(manifest.notices.values())
         upcoming = sorted(
             (
                 list_entry(gid, e)
@@ -546,33 +556,18 @@ def _entry(listing: Mapping[str, Any] | None) -> Any:
     return (list_entry("", listing), facets_of(listing))
 
 
-def _newest_first(notice: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (_Desc(notice["approved_at"]), notice["guide"], -notice["version"])
+def newest_first(notices: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Notices by approval time, newest first; within one approval by guide, then version."""
+    ordered = sorted(notices, key=lambda n: (n["guide"], -n["version"]))
+    ordered.sort(key=itemgetter("approved_at"), reverse=True)  # stable: keeps the order above
+    return ordered
 
 
-class _Desc:
-    """Sorts text in descending order inside a key tuple."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Desc) -> bool:
-        return self.value > other.value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.value == other.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-
-def releases(notices: Mapping[str, Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def releases(notices: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
     """Notices grouped by approval (release key), each group in guide order."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[Mapping[str, Any]]] = {}
     for summary in notices.values():
-        out.setdefault(release_key(summary["approved_at"]), []).append(dict(summary))
+        out.setdefault(release_key(summary["approved_at"]), []).append(summary)
     return {
         k: sorted(v, key=lambda n: (n["name"], n["guide"], n["version"])) for k, v in out.items()
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -84,6 +85,7 @@ def notice_key(guide_id: str, version: int) -> str:
     return f"{guide_id}-v{version}"
 
 
+@lru_cache(maxsize=4096)
 def release_key(approved_at: str) -> str:
     """The release (one approval) a notice belongs to: ``r-20260930T080000Z``."""
     return "r-" + approved_at.replace("-", "").replace(":", "")

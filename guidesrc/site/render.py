@@ -15,13 +15,19 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+)
 from markupsafe import Markup, escape
 
 from guidesrc.model.codes import (
@@ -64,6 +70,7 @@ class SiteConfig:
         }
 
 
+@lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """A file name for a facet value: the value if it is plain ASCII, else a short hash."""
     if _SAFE_SLUG.match(text):
@@ -158,6 +165,9 @@ class Renderer:
         self.zone = ZoneInfo(config.timezone)
         env = _Environment(
             loader=FileSystemLoader(str(TEMPLATES)),
+            # Compiled templates kept between processes (a per-user folder in the temporary
+            # directory, made private by Jinja): a publish does not compile them again.
+            bytecode_cache=FileSystemBytecodeCache(),
             autoescape=True,  # every template, .html and .xml alike
             undefined=StrictUndefined,
             trim_blocks=True,
