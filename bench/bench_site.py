@@ -30,6 +30,7 @@ figures in ``site-results.json``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -37,6 +38,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +62,7 @@ class Runs:
     rss_mb: list[float] = field(default_factory=list)  # peak of the process
     worker_mb: list[float] = field(default_factory=list)  # peak of its forked worker(s)
     inner: list[float] = field(default_factory=list)  # time measured inside (adapter work)
+    pss_mb: list[float] = field(default_factory=list)  # peak summed PSS of the process tree
 
     @property
     def median(self) -> float:
@@ -68,49 +71,114 @@ class Runs:
     def peak(self) -> float:
         return max(self.rss_mb) if self.rss_mb else 0.0
 
+    def peak_pss(self) -> float:
+        return max(self.pss_mb) if self.pss_mb else 0.0
+
 
 # ---------------------------------------------------------------------------------------------
 # Processes
 
 
-def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one process, which must succeed."""
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (parents read from /proc/<pid>/stat)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += parents.get(p, [])
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PssSampler:
+    """The peak, over time, of the summed PSS of a process tree (shared pages counted once)."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        self.pid, self.every, self.peak_kb = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = sum(_pss_kb(p) for p in _tree(self.pid))
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+def run_measured(
+    cmd: Sequence[str], env: dict[str, str] | None = None
+) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS (MB, ``ru_maxrss``), stdout, and peak PSS of the process tree (MB)
+    of one process, which must succeed."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    sampler = PssSampler(proc.pid)
     assert proc.stdout is not None and proc.stderr is not None
     out, err = proc.stdout.read(), proc.stderr.read()  # the processes say little: no deadlock
-    _pid, status, usage = os.wait4(proc.pid, 0)  # not proc.wait(): wait4 gives the peak memory
+    # Not proc.wait(): wait4 also gives the peak memory. The zombie stays until then, so the
+    # sampler can still read the tree's last figures.
+    _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
+    pss = sampler.stop()
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     rss = usage.ru_maxrss / 1024
     if code != 0:
         raise BenchError(f"{' '.join(cmd[:4])} … exited {code}:\n{err[-2000:]}")
-    return elapsed, rss, out
+    return elapsed, rss, out, pss
 
 
-def measure(
-    label: str,
-    cmd: Callable[[int], Sequence[str]],
-    runs: int,
-    before: Callable[[int], None] | None = None,
-    env: dict[str, str] | None = None,
-) -> Runs:
-    result = Runs(label)
+@dataclass(slots=True)
+class Scenario:
+    label: str
+    cmd: Callable[[int], Sequence[str]]
+    before: Callable[[int], None] | None = None
+    env: dict[str, str] | None = None
+
+
+def measure(scenarios: Sequence[Scenario], runs: int) -> list[Runs]:
+    """Each scenario once untimed, then ``runs`` rounds in which every scenario runs once, in
+    turn: scenarios compared with each other see the same moments of a shared machine."""
+    results = [Runs(s.label) for s in scenarios]
     for i in range(-1, runs):
-        if before is not None:
-            before(i)
-        elapsed, rss, out = run_measured(cmd(i), env)
-        if i < 0:
-            print(f"  {label}: warm-up {elapsed:.2f} s")
-            continue
-        result.times.append(elapsed)
-        result.rss_mb.append(rss)
-        inner = _json_tail(out)
-        if inner:
-            result.inner.append(inner["adapter_s"])
-            result.worker_mb.append(inner["children_maxrss_kb"] / 1024)
-        print(f"  {label}: run {i + 1}: {elapsed:.2f} s, {rss:.0f} MB")
-    return result
+        for scenario, result in zip(scenarios, results, strict=True):
+            if scenario.before is not None:
+                scenario.before(i)
+            elapsed, rss, out, pss = run_measured(scenario.cmd(i), scenario.env)
+            if i < 0:
+                print(f"  {scenario.label}: warm-up {elapsed:.2f} s")
+                continue
+            result.times.append(elapsed)
+            result.rss_mb.append(rss)
+            result.pss_mb.append(pss)
+            inner = _json_tail(out)
+            if inner:
+                result.inner.append(inner["adapter_s"])
+                result.worker_mb.append(inner["children_maxrss_kb"] / 1024)
+            print(
+                f"  {scenario.label}: run {i + 1}: {elapsed:.2f} s, {rss:.0f} MB RSS, "
+                f"{pss:.0f} MB PSS, load {os.getloadavg()[0]:.2f}"
+            )
+    return results
 
 
 def _json_tail(out: str) -> dict[str, Any] | None:
@@ -392,12 +460,13 @@ def report(
     lines += [f"| {k} | {v} |" for k, v in facts.items()]
     lines += [
         "",
-        f"Median of {runs} runs after a warm-up, wall clock; peak memory is the largest "
-        "`ru_maxrss` over the runs (guidesrc: the build process + its one forked worker, an upper "
-        "bound since they share copy-on-write pages).",
+        f"Median of {runs} runs after a warm-up, wall clock. Peak memory: the largest summed PSS of "
+        "the process tree, sampled every 50 ms (shared pages counted once: guidesrc's build forks "
+        "one worker that shares the parent's pages), and the largest `ru_maxrss` of the process "
+        "(guidesrc: + its worker's).",
         "",
-        "| Scenario | Median (s) | Runs (s) | Peak memory (MB) |",
-        "|---|---:|---|---:|",
+        "| Scenario | Median (s) | Runs (s) | Peak PSS (MB) | Peak RSS (MB) |",
+        "|---|---:|---|---:|---:|",
     ]
 
     def row(r: Runs, note: str = "") -> str:
@@ -405,7 +474,7 @@ def report(
             f" + {max(r.worker_mb):.0f}" if r.worker_mb and max(r.worker_mb) else ""
         )
         runs_text = ", ".join(f"{t:.2f}" for t in r.times)
-        return f"| {r.label}{note} | {r.median:.2f} | {runs_text} | {mem} |"
+        return f"| {r.label}{note} | {r.median:.2f} | {runs_text} | {r.peak_pss():.0f} | {mem} |"
 
     lines.append(row(full))
     if hugo:
@@ -426,8 +495,7 @@ def report(
     if hugo:
         ratios.append(
             f"- guidesrc / Hugo, {big:,} pages: **{full.median / hugo.median:.2f}×** the time "
-            f"(goal ≤ 2×); peak memory {full.peak() + (max(full.worker_mb) if full.worker_mb else 0):.0f} MB "
-            f"vs {hugo.peak():.0f} MB"
+            f"(goal ≤ 2×); peak memory (PSS) {full.peak_pss():.0f} MB vs {hugo.peak_pss():.0f} MB"
         )
     if mk:
         ratios.append(
@@ -483,49 +551,66 @@ def main(argv: list[str] | None = None) -> int:
 
         return clean
 
+    def build(name: str, limit: int) -> Callable[[int], list[str]]:
+        return lambda i: [*me, "--build-once", str(input_path), str(work / name), str(limit)]
+
+    hugo = shutil.which("hugo")
+    if not args.skip_hugo and hugo is None:
+        raise BenchError("hugo is not installed (Debian: apt-get install -y hugo)")
+    big = [
+        Scenario(
+            f"guidesrc, full build, {args.guides:,} guides",
+            build("big", 0),
+            fresh("big"),
+            python_env(),
+        )
+    ]
+    if hugo and not args.skip_hugo:
+        hugo_root = OUT / "site-hugo"
+        prepare_hugo(input_path, hugo_root)
+        big.append(Scenario(
+            f"Hugo, {args.guides:,} pages",
+            lambda i: [hugo, "--quiet", "--source", str(hugo_root), "--destination", str(work / "hugo-public")],
+            fresh("hugo-public"),
+        ))  # fmt: skip
+    small = [
+        Scenario(
+            f"guidesrc, full build, {args.small:,} guides",
+            build("small", args.small),
+            fresh("small"),
+            python_env(),
+        )
+    ]
+    if not args.skip_mkdocs:
+        mk_root = OUT / "site-mkdocs"
+        mkdocs = prepare_mkdocs(input_path, mk_root, args.small)
+        small.append(Scenario(
+            f"mkdocs, {args.small:,} pages",
+            lambda i: [str(mkdocs), "build", "--quiet", "--config-file", str(mk_root / "mkdocs.yml"),
+                       "--site-dir", str(work / "mkdocs-site")],
+            fresh("mkdocs-site"),
+        ))  # fmt: skip
     results: dict[str, Runs] = {}
-    results["full"] = measure(
-        f"guidesrc, full build, {args.guides:,} guides",
-        lambda i: [*me, "--build-once", str(input_path), str(work / "big"), "0"],
-        args.runs, before=fresh("big"), env=python_env(),
-    )  # fmt: skip
+    timed = measure(big, args.runs)
+    results["full"] = timed[0]
+    if len(timed) > 1:
+        results["hugo"] = timed[1]
     fresh("big")(0)
-    run_measured([*me, "--build-once", str(input_path), str(work / "big"), "0"], python_env())
+    run_measured(build("big", 0)(0), python_env())
     first = json.loads(input_path.open().readline())["id"]
     written: list[int] = []
 
     def change(i: int) -> list[str]:
         return [*me, "--change-once", str(input_path), str(work / "big"), first, str(i + 3)]
 
-    results["incremental"] = measure(
-        "guidesrc, incremental, 1 changed guide", change, args.runs, env=python_env()
+    (results["incremental"],) = measure(
+        [Scenario("guidesrc, incremental, 1 changed guide", change, None, python_env())], args.runs
     )
-    results["full-small"] = measure(
-        f"guidesrc, full build, {args.small:,} guides",
-        lambda i: [*me, "--build-once", str(input_path), str(work / "small"), str(args.small)],
-        args.runs, before=fresh("small"), env=python_env(),
-    )  # fmt: skip
-    if not args.skip_hugo:
-        hugo = shutil.which("hugo")
-        if hugo is None:
-            raise BenchError("hugo is not installed (Debian: apt-get install -y hugo)")
-        hugo_root = OUT / "site-hugo"
-        prepare_hugo(input_path, hugo_root)
-        results["hugo"] = measure(
-            f"Hugo, {args.guides:,} pages",
-            lambda i: [hugo, "--quiet", "--source", str(hugo_root), "--destination", str(work / "hugo-public")],
-            args.runs, before=fresh("hugo-public"),
-        )  # fmt: skip
-    if not args.skip_mkdocs:
-        mk_root = OUT / "site-mkdocs"
-        mkdocs = prepare_mkdocs(input_path, mk_root, args.small)
-        results["mkdocs"] = measure(
-            f"mkdocs, {args.small:,} pages",
-            lambda i: [str(mkdocs), "build", "--quiet", "--config-file", str(mk_root / "mkdocs.yml"),
-                       "--site-dir", str(work / "mkdocs-site")],
-            args.runs, before=fresh("mkdocs-site"),
-        )  # fmt: skip
-    _t, _r, out = run_measured(change(args.runs), python_env())
+    timed = measure(small, args.runs)
+    results["full-small"] = timed[0]
+    if len(timed) > 1:
+        results["mkdocs"] = timed[1]
+    _t, _r, out, _p = run_measured(change(args.runs), python_env())
     written.append(json.loads(out.splitlines()[-1])["written"])
     facts = machine_facts(load_at_start)
     hugo_version = subprocess.run(["hugo", "version"], capture_output=True, text=True, check=False)
@@ -540,7 +625,8 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "site-results.md").write_text(text, encoding="utf-8")
     raw = {
         "machine": facts,
-        "runs": {k: {"times": r.times, "rss_mb": r.rss_mb, "worker_mb": r.worker_mb, "inner": r.inner}
+        "runs": {k: {"times": r.times, "rss_mb": r.rss_mb, "pss_mb": r.pss_mb,
+                     "worker_mb": r.worker_mb, "inner": r.inner}
                  for k, r in results.items()},
     }  # fmt: skip
     (OUT / "site-results.json").write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n")
