@@ -786,3 +786,15 @@ def test_site_full_build_is_the_same_in_one_process_or_two(
     assert forks == [1]
     one, two = files_of(tmp_path / "one"), files_of(tmp_path / "two")
     assert len(one) > 18 * 4 and one == two
+
+
+def test_serve_says_when_the_port_is_taken(lib: Library) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = invoke("serve", str(lib.root), "--port", str(port))
+    assert run.exit_code == 2
+    assert run.stderr.splitlines()[-1] == f"错误：无法监听端口 {port}：Address already in use"
