@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/bench_diff.py [--guides 10000] [--runs 5]
 
-Two scenarios, each a whole `guides diff --base HEAD~1 --head HEAD --format json` process (wall
+Three scenarios, each a whole `guides diff --base REV [--head REV] --format json` process (wall
 clock, median of ``--runs`` after one untimed warm-up):
 
 - 100 guides edited between the revisions (``generate.mutate``: a time limit changed, a condition
   reworded, a material added);
 - one office, named in the places of 2,000 guides, changes its opening hours in the catalogue:
-  every one of the 2,000 guides changes, though none of their files does.
+  every one of the 2,000 guides changes, though none of their files does;
+- the same office change, compared with the working tree (no ``--head``, as in a pre-commit hook):
+  every guide file is read and hashed.
 
 Each is timed with the parse cache emptied before every run ("cold": every compared guide is read
 and validated) and kept ("warm": the cache a previous diff or publish left). Results are printed
@@ -79,8 +81,10 @@ def _share_office(root: Path, count: int) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def time_diff(root: Path, base: str, head: str, runs: int, cold: bool) -> list[float]:
-    cmd = [str(GUIDES), "diff", str(root), "--base", base, "--head", head, "--format", "json"]
+def time_diff(root: Path, base: str, head: str | None, runs: int, cold: bool) -> list[float]:
+    cmd = [str(GUIDES), "diff", str(root), "--base", base, "--format", "json"]
+    if head is not None:
+        cmd += ["--head", head]
     cache = root / ".guides" / "cache" / "guides.sqlite"
     times = []
     for n in range(runs + 1):
@@ -101,10 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     root = OUT / f"diff-{args.guides}"
     prepare(root, args.guides, args.shared)
     rows = []
-    for label, base, head in [
+    office = f"one office used by {args.shared:,} guides changed"
+    scenarios: list[tuple[str, str, str | None]] = [
         (f"100 of {args.guides:,} guides edited", "HEAD~2", "HEAD~1"),
-        (f"one office used by {args.shared:,} guides changed", "HEAD~1", "HEAD"),
-    ]:
+        (office, "HEAD~1", "HEAD"),
+        (f"{office}, working tree", "HEAD~1", None),
+    ]
+    for label, base, head in scenarios:
         for cold in (True, False):
             timing = Timing(
                 f"{label}, parse cache {'empty' if cold else 'kept'}",
