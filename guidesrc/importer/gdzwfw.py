@@ -147,7 +147,7 @@ def _item(record: dict[str, Any], source: str, line: int, problems: list[Problem
         return None
     row = _Row(record, source, line, problems)
     row.data = {"name": name, "implementation_code": code}
-    _codes(row, code)
+    _codes(row)
     _body(row, code)
     _texts(row)
     _limits(row)
@@ -168,7 +168,7 @@ _PENDING_ORDER = [
 ]  # fmt: skip
 
 
-def _codes(row: _Row, code: str) -> None:
+def _codes(row: _Row) -> None:
     basic = _text(row.record, "CATAID")
     if basic and re.fullmatch(CODE_PATTERN, basic):
         row.data["basic_code"] = basic

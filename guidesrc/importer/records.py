@@ -33,9 +33,8 @@ class Problem:
     args: dict[str, Any] = field(default_factory=dict)
 
     def text(self) -> str:
-        args = {k: _(v) if k == "found" else v for k, v in self.args.items()}
-        message = _(self.message).format(**args)
-        hint = _(self.hint).format(**args)
+        message = _(self.message).format(**self.args)
+        hint = _(self.hint).format(**self.args)
         prefix = _("warning: ") if self.level == "warning" else ""
         return _("{location}: {field}: {prefix}{message} (fix: {hint})").format(
             location=f"{self.source}:{self.line}",
