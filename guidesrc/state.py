@@ -241,10 +241,6 @@ class LibraryState:
         self, tree: Tree, cache: ParseCache | None = None, like: LibraryState | None = None
     ) -> None:
         """``like``: another state whose config and catalogues are taken where the bytes match."""
-        from guidesrc.check.analyse import load  # the models, only when a state is needed
-        from guidesrc.yamlio import decode
-
-        self._load, self._decode = load, decode
         self._cache = cache
         self._data: dict[str, dict[str, Any]] = {}
         self.tree = tree
@@ -291,8 +287,11 @@ class LibraryState:
             return model.model_validate(parse_bytes(data))
         except (ValueError, yaml_rs.YAMLDecodeError):
             pass  # ValidationError and UnicodeDecodeError are ValueErrors
+        from guidesrc.check.analyse import load  # as `guides check` reads it: only when it fails
+        from guidesrc.yamlio import decode
+
         limit = MAX_GUIDE_BYTES if model is Guide else MAX_CATALOGUE_BYTES
-        loaded, _problems = self._load(self._decode(data, rel, limit), model)
+        loaded, _problems = load(decode(data, rel, limit), model)
         if loaded is None:
             raise StateInvalidError(
                 _(
