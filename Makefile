@@ -48,6 +48,7 @@ i18n: $(STAMP)  ## extract messages, merge them into the zh_CN catalog, compile
 bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-guide library
 	$(BIN)/python bench/bench_check.py --runs 7
 	$(BIN)/python bench/bench_diff.py --runs 5
+	$(BIN)/python bench/bench_publish.py --runs 5
 	$(BIN)/python bench/bench_pdf.py --runs 5
 	$(BIN)/python bench/bench_import.py --runs 5
 	$(BIN)/python bench/bench_site.py --runs 5  # needs Debian's hugo; installs mkdocs in bench/out

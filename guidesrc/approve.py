@@ -108,7 +108,7 @@ def pending_changes(
     pending = Pending(ChangeSet(PUBLISHED_LABEL, state.label), latest)
     if state.config is not None:
         pending.config_timezone = state.config.timezone
-    state.prefetch(state.guide_files)
+    state.prefetch(named or state.guide_files)  # with --guide, only the guides named
     for guide_id in sorted(named or (state.guide_files.keys() | latest.keys())):
         before_meta = latest.get(guide_id)
         after = state.compiled(guide_id) if guide_id in state.guide_files else None
