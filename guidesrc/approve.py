@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
-from guidesrc.compile import FIELDS_FED_BY, canonical_bytes, content_hash
+from guidesrc.compile import FIELDS_FED_BY, content_hash
 from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
 from guidesrc.diff.notice import notice, release_notice
 from guidesrc.errors import ApprovalError
@@ -255,7 +255,10 @@ def record_approval(
                     if compiled is None
                     else None,
                     content_hash=g.new_hash,
-                    compiled=canonical_bytes(compiled).decode() if compiled is not None else None,
+                    # As the editors ordered the lists (the hash is of the canonical form).
+                    compiled=orjson.dumps(compiled, option=orjson.OPT_SORT_KEYS).decode()
+                    if compiled is not None
+                    else None,
                     change=orjson.dumps(g.as_dict()).decode(),
                     notice=orjson.dumps(notices[g.id].as_dict()).decode(),
                     major=g.major,

@@ -6,6 +6,9 @@ no ``finally``: as a power cut would). ``GUIDES_FAULT=<point>:raise`` raises
 ``<point>`` to the file named by ``GUIDES_FAULT_READY`` and blocks until a line can be read from
 the file (a FIFO) named by ``GUIDES_FAULT_RESUME``: a test holds a process at a point without sleeping.
 
+``<point>@N`` (with any mode) acts on the N-th time the process reaches the point, not the
+first: a crash in the middle of a batch.
+
 Unset (always, outside tests), :func:`point` costs one dictionary lookup.
 """
 
@@ -15,6 +18,7 @@ import os
 import signal
 
 ENV = "GUIDES_FAULT"
+_hits: dict[str, int] = {}
 
 
 class InjectedFault(RuntimeError):
@@ -26,7 +30,11 @@ def point(name: str) -> None:
     if not wanted:
         return
     target, _, mode = wanted.partition(":")
+    target, _, nth = target.partition("@")
     if target != name:
+        return
+    _hits[name] = _hits.get(name, 0) + 1
+    if _hits[name] != (int(nth) if nth else 1):
         return
     if mode == "raise":
         raise InjectedFault(f"injected failure at {name}")

@@ -495,3 +495,14 @@ def test_the_url_id_pattern_is_the_model_id_pattern() -> None:
     from guidesrc.urls import ID_PATTERN as URL_PATTERN
 
     assert URL_PATTERN == ID_PATTERN
+
+
+def test_published_lists_keep_the_editors_order(example: Library) -> None:
+    """The hash ignores the order of materials; readers see them in the order editors wrote."""
+    import re
+
+    first_approval(example)
+    written = re.findall(r"material: ([a-z0-9-]+)", example.read("guides/jiehun-dengji.yaml"))
+    doc = published(example, "guides/jiehun-dengji.json")
+    assert [m["id"] for m in doc["guide"]["materials"]] == written
+    assert written != sorted(written)  # the case is meaningful
