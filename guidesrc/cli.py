@@ -17,6 +17,7 @@ import click
 from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
 from guidesrc.cli_import import import_
+from guidesrc.cli_kiosk import kiosk
 from guidesrc.cli_ledger import COMMANDS
 from guidesrc.cli_print import print_group
 from guidesrc.cli_site import serve
@@ -249,6 +250,7 @@ cli.add_command(serve)
 for _command in COMMANDS:
     cli.add_command(_command)
 cli.add_command(print_group)
+cli.add_command(kiosk)
 
 
 def main() -> None:

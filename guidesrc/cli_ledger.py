@@ -366,8 +366,21 @@ def withdraw(guide_id: str, reason: str, by: str | None, library: Path) -> None:
     default=None,
     help=N_("Colour the output (default: when it is a terminal)."),
 )
+@click.option(
+    "--warn-within",
+    type=click.FloatRange(0),
+    default=4,
+    show_default=True,
+    metavar="HOURS",
+    help=N_("A delivery not made this close to its deadline is at risk (exit 1)."),
+)
 def status(
-    library: Path, guides: tuple[str, ...], everything: bool, fmt: str, color: bool | None
+    library: Path,
+    guides: tuple[str, ...],
+    everything: bool,
+    fmt: str,
+    color: bool | None,
+    warn_within: float,
 ) -> None:
     from guidesrc.library import find_root
     from guidesrc.status import status_rows
@@ -378,11 +391,14 @@ def status(
     now = _utcnow()
     rows = status_rows(open_for_command(root), now, guides, everything)
     overdue = [r for r in rows if r.overdue(now)]
+    margin = dt.timedelta(hours=warn_within)
+    at_risk = [r for r in rows if r.at_risk(now, margin)]
     if fmt == "json":
         body = {
             "now": now.isoformat(),
             "overdue": len(overdue),
-            "deliveries": [r.as_dict(now) for r in rows],
+            "at_risk": len(at_risk),
+            "deliveries": [{**r.as_dict(now), "at_risk": r.at_risk(now, margin)} for r in rows],
         }
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     else:
@@ -398,8 +414,10 @@ def status(
                     _when(r, now, zone),
                 ]
             )
-            late = r.overdue(now)
-            click.echo(click.style(line, fg="red") if late and use_color else line, color=use_color)
+            colour = "red" if r.overdue(now) else "yellow" if r.at_risk(now, margin) else None
+            click.echo(
+                click.style(line, fg=colour) if colour and use_color else line, color=use_color
+            )
         click.echo(
             _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
                 count=len(rows),
@@ -408,7 +426,14 @@ def status(
             ),
             err=True,
         )
-    if overdue:
+        if at_risk:
+            click.echo(
+                _(
+                    "{count} delivery(ies) at risk: less than {hours} h to the deadline and not delivered"
+                ).format(count=len(at_risk), hours=f"{warn_within:g}"),
+                err=True,
+            )
+    if overdue or at_risk:
         sys.exit(1)
 
 

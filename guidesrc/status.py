@@ -35,6 +35,13 @@ class Row:
             return self.delivered_at is not None and self.delivered_at > self.deadline
         return now > self.deadline
 
+    def at_risk(self, now: dt.datetime, margin: dt.timedelta) -> bool:
+        """Not delivered, its deadline not passed yet but less than ``margin`` away: an outage or
+        a publisher that does not run will make it late (monitoring alerts before it is)."""
+        if self.status in ("delivered", "scheduled"):
+            return False
+        return self.deadline - margin <= now <= self.deadline
+
     def as_dict(self, now: dt.datetime) -> dict[str, Any]:
         return {
             "guide": self.guide_id,

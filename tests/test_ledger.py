@@ -506,3 +506,25 @@ def test_published_lists_keep_the_editors_order(example: Library) -> None:
     doc = published(example, "guides/jiehun-dengji.json")
     assert [m["id"] for m in doc["guide"]["materials"]] == written
     assert written != sorted(written)  # the case is meaningful
+
+
+def test_status_warns_before_a_deadline_is_missed(library: Library) -> None:
+    """Monitoring hears of an outage before the deadline passes, not after."""
+    from guidesrc.approve import Decision, pending_changes, record_approval
+
+    ledger = open_ledger(library.root)
+    state = load_state(WorkingTree(library.root))
+    now = dt.datetime.now(dt.UTC)
+    decision = Decision("审核员乙", "首次发布", TODAY, now, now + dt.timedelta(hours=2))
+    record_approval(
+        library.root, state, ledger, pending_changes(state, ledger), decision, ["archive"]
+    )
+    ledger.close()
+    run = invoke("status", str(library.root))
+    assert run.exit_code == 1
+    assert "1 次送达有逾期风险：距期限不足 4 小时仍未送达" in run.stderr
+    body = json.loads(invoke("status", str(library.root), "--format", "json").stdout)
+    assert (body["overdue"], body["at_risk"]) == (0, 1)
+    assert invoke("status", str(library.root), "--warn-within", "1").exit_code == 0
+    publish(library)
+    assert invoke("status", str(library.root)).exit_code == 0

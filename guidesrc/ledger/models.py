@@ -8,6 +8,8 @@
     publication      one delivery of a version to a channel (the outbox): queued → sending →
                      delivered | failed (retried with backoff) | superseded (a later version won)
     event            append-only history: who did what, when
+    handover         work hall staff finish (printed sheets posted), confirmed by them
+    print_tally      sheets printed at the kiosks, per day, guide and kiosk (no personal data)
 
 The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
 """
@@ -133,3 +135,18 @@ class Handover(SQLModel, table=True):
     done_at: dt.datetime | None = _utc(nullable=True)
     done_by: str | None = None
     detail: str = Field(default="{}", sa_type=sa.Text)  # JSON from the adapter: files, place …
+
+
+class PrintTally(SQLModel, table=True):
+    """Sheets printed on demand (the hall's kiosks), counted per day, guide and kiosk queue:
+    statistics without personal data (no time of day, no address, no search text)."""
+
+    __tablename__ = "print_tally"
+    __table_args__ = (sa.UniqueConstraint("day", "guide_id", "source", name="uq_print_tally"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date  # in the library's time zone
+    guide_id: str
+    source: str  # "kiosk:<queue>"
+    prints: int = 0  # jobs completed
+    pages: int = 0  # pages printed (pages of the sheet × copies)

@@ -1,0 +1,267 @@
+"""The printer channel: the pdf channel's sheets, printed on the halls' CUPS queues.
+
+Settings (``library.yaml``)::
+
+    channels:
+      print:
+        type: pdf
+        settings: {path: .guides/print}
+      printers:
+        type: printer
+        settings:
+          source: print                 # the pdf channel whose sheets are printed
+          queues:                       # office id, or office id/window id → CUPS queue
+            zhongxin-dating: hall-a-laser
+            zhongxin-dating/a-03: a03-window
+          default_queue: null           # guides served in no mapped place (null: not printed)
+          server: null                  # CUPS: host:port or a socket path (default: as lp finds it)
+          wait: 300                     # seconds to wait for each job to finish
+
+Per delivery, the sheet the pdf channel wrote for the same delivery (``current/``, ``upcoming/``
+or ``withdrawn/<id>.pdf``, checked against the manifest's SHA-256: byte for byte what was
+published) is printed once per window that serves the guide, on the queue mapped to that window
+(else to its office, else ``default_queue``): one job per queue, with that many copies.
+
+A delivery is done when every job **completed** (the receipt: queue, job id, copies, pages and
+final state). The publisher hands over every due delivery at once (``batch_size = None``): all jobs
+are submitted, then followed to their end. Posting the printed sheets is hall staff's work, which
+the pdf channel's handovers track (``guides print list/done``); this channel only answers "is it
+printed". Errors are the queue's own words for hall staff (:mod:`guidesrc.printing.queue`): a
+paused or rejecting queue, CUPS out of reach, a job still printing are transient (retried on the
+outbox's backoff); a missing queue, an aborted or cancelled job are permanent (retried hourly).
+
+Idempotent per delivery key: each job carries the document name ``<channel>:<key>.pdf``. Before a
+second attempt the channel asks CUPS for the newest job of that name on each queue: a job that
+completed is the receipt, one still waiting is followed, one aborted or cancelled is printed again.
+So a crash between submitting and recording prints nothing twice, as long as CUPS keeps the job
+in its history (``PreserveJobHistory``, the default; ``MaxJobs`` 500).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from guidesrc.adapters import (
+    Adapter,
+    AdapterSettings,
+    Delivery,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    safe_id,
+)
+from guidesrc.adapters.pdf import SLOT
+from guidesrc.errors import ChannelError
+from guidesrc.i18n import _
+from guidesrc.printing.bundle import Bundle, Sheet, SheetProblem
+from guidesrc.printing.queue import JobState, PrintProblem, Queue
+
+#: A CUPS queue name as lpadmin accepts it, kept to plain characters.
+QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,126}$"
+_PLACE = re.compile(r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)?$")
+_QUEUE = re.compile(QUEUE_PATTERN)
+
+
+class PrinterSettings(AdapterSettings):
+    source: str = Field(min_length=1)  # the pdf channel's name in library.yaml
+    queues: dict[str, str] = Field(default_factory=dict)
+    default_queue: str | None = Field(default=None, pattern=QUEUE_PATTERN)
+    server: str | None = Field(default=None, min_length=1)
+    wait: int = Field(default=300, ge=1, le=3600)
+
+    @field_validator("queues")
+    @classmethod
+    def _places_and_queues(cls, value: dict[str, str]) -> dict[str, str]:
+        for place, queue in value.items():
+            if not _PLACE.match(place):
+                raise ValueError(f"{place!r}: an office id, or office id/window id")
+            if not _QUEUE.match(queue):
+                raise ValueError(f"{queue!r} is not a CUPS queue name")
+        return value
+
+
+def route(places: list[dict[str, Any]], settings: PrinterSettings) -> dict[str, int]:
+    """Copies per queue: one per window serving the guide (an office without windows: one),
+    on the window's queue, else its office's, else the default queue."""
+    copies: Counter[str] = Counter()
+    for place in places:
+        office = str(place.get("id", ""))
+        windows = place.get("windows") or [{}]
+        for window in windows:
+            wid = window.get("id")
+            queue = (
+                (settings.queues.get(f"{office}/{wid}") if wid else None)
+                or settings.queues.get(office)
+                or settings.default_queue
+            )
+            if queue:
+                copies[queue] += 1
+    if not places and settings.default_queue:
+        copies[settings.default_queue] = 1
+    return dict(sorted(copies.items()))
+
+
+class PrinterAdapter(Adapter):
+    Settings = PrinterSettings
+    batch_size: ClassVar[int | None] = None  # submit every job, then follow them all
+
+    @property
+    def options(self) -> PrinterSettings:
+        assert isinstance(self.settings, PrinterSettings)
+        return self.settings
+
+    @cached_property
+    def bundle(self) -> Bundle:
+        """The pdf channel named by ``source``."""
+        from guidesrc.workdays import read_config
+
+        channel = read_config(self.library).channels.get(self.options.source)
+        if channel is None or channel.type != "pdf":
+            raise ChannelError(
+                _("channel {channel}: source {source} is not a pdf channel of library.yaml").format(
+                    channel=self.channel, source=self.options.source
+                )
+            )
+        return Bundle(self.library / Path(str(channel.settings["path"])))
+
+    def queue(self, name: str) -> Queue:
+        return Queue(name, self.options.server)
+
+    def document(self, delivery: Delivery) -> str:
+        """The document name that finds this delivery's jobs again."""
+        return f"{self.channel}:{delivery.key}.pdf"
+
+    # --- the Adapter interface ---------------------------------------------------------------
+
+    def deliver(self, delivery: Delivery) -> dict[str, Any]:
+        [result] = self.deliver_many([(delivery, False)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def deliver_many(
+        self, work: Sequence[tuple[Delivery, bool]]
+    ) -> list[dict[str, Any] | Exception]:
+        started: list[_Print | dict[str, Any] | Exception] = []
+        for delivery, retry in work:
+            try:
+                started.append(self._start(delivery, retry))
+            except Exception as exc:  # this delivery fails; the others go on
+                started.append(_mapped(exc))
+        results: list[dict[str, Any] | Exception] = []
+        for item in started:
+            if isinstance(item, _Print):
+                try:
+                    results.append(self._finish(item))
+                except Exception as exc:
+                    results.append(_mapped(exc))
+            else:
+                results.append(item)
+        return results
+
+    def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
+        try:
+            found = self._sheet(delivery)
+        except Exception:
+            return None
+        if not isinstance(found, Sheet):
+            return found
+        jobs = {}
+        for queue, _copies in route(found.places, self.options).items():
+            job = self.queue(queue).find(self.document(delivery))
+            if job is None or job.state != "completed":
+                return None
+            jobs[queue] = job
+        return self._receipt(found, route(found.places, self.options), jobs)
+
+    # --- printing ----------------------------------------------------------------------------
+
+    def _sheet(self, delivery: Delivery) -> Sheet | dict[str, Any]:
+        """The pdf channel's sheet of this delivery; a receipt if a newer version replaced it."""
+        safe_id(delivery.guide_id)
+        sheet = self.bundle.sheet(delivery.guide_id, SLOT[delivery.action])
+        if sheet is not None and sheet.key == delivery.key:
+            return sheet
+        if sheet is not None and sheet.version > delivery.version:
+            return {"jobs": [], "superseded_by": sheet.version}
+        raise TransientDeliveryError(
+            _(
+                "{guide} v{version}: the pdf channel {source} has not printed this sheet yet; it is printed once that channel has"
+            ).format(guide=delivery.guide_id, version=delivery.version, source=self.options.source)
+        )
+
+    def _start(self, delivery: Delivery, retry: bool) -> _Print | dict[str, Any]:
+        found = self._sheet(delivery)
+        if not isinstance(found, Sheet):
+            return found
+        targets = route(found.places, self.options)
+        pdf = self.bundle.read(found) if targets else b""
+        title = f"{found.name} 第{found.version}版"
+        jobs: dict[str, int | JobState] = {}
+        for queue, copies in targets.items():
+            q = self.queue(queue)
+            earlier = q.find(self.document(delivery)) if retry else None
+            if earlier is not None and earlier.state not in ("aborted", "canceled"):
+                jobs[queue] = earlier if earlier.final else earlier.job_id
+                continue
+            jobs[queue] = q.submit(
+                pdf, title=title, document=self.document(delivery), copies=copies
+            )
+        return _Print(found, targets, jobs)
+
+    def _finish(self, item: _Print) -> dict[str, Any]:
+        done: dict[str, JobState] = {}
+        for queue, job in item.jobs.items():
+            q = self.queue(queue)
+            done[queue] = (
+                q.outcome(job) if isinstance(job, JobState) else q.wait(job, self.options.wait)
+            )
+        return self._receipt(item.sheet, item.targets, done)
+
+    def _receipt(
+        self, sheet: Sheet, targets: dict[str, int], jobs: dict[str, JobState]
+    ) -> dict[str, Any]:
+        return {
+            "file": sheet.file,
+            "sha256": sheet.sha256,
+            "version": sheet.version,
+            "pages": sheet.pages,
+            "jobs": [
+                {
+                    "queue": queue,
+                    "job": jobs[queue].job_id,
+                    "copies": copies,
+                    "state": jobs[queue].state,
+                }
+                for queue, copies in targets.items()
+            ],
+            "pages_printed": sheet.pages * sum(targets.values()),
+        }
+
+
+class _Print:
+    """A delivery whose jobs are submitted (job ids), or found finished (states)."""
+
+    def __init__(
+        self, sheet: Sheet, targets: dict[str, int], jobs: dict[str, int | JobState]
+    ) -> None:
+        self.sheet, self.targets, self.jobs = sheet, targets, jobs
+
+
+def _mapped(exc: Exception) -> Exception:
+    """Queue problems and damaged sheets as the publisher's two kinds of delivery error."""
+    if isinstance(exc, PrintProblem):
+        kind = TransientDeliveryError if exc.transient else PermanentDeliveryError
+        error = kind(exc.message)
+    elif isinstance(exc, SheetProblem):
+        error = PermanentDeliveryError(str(exc))
+    else:
+        return exc
+    error.__cause__ = exc
+    return error

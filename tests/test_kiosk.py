@@ -1,0 +1,348 @@
+"""`guides kiosk` against a real CUPS scheduler: search in Chinese, read, print the published PDF
+byte for byte, count it; refuse what must not print; and the same in real Chromium at kiosk size
+(1080×1920), axe-core clean, with the screenshot in docs/kiosk.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import re
+import shutil
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guidesrc.kiosk.server import Kiosk, start_kiosk
+from guidesrc.printing.bundle import Bundle
+from guidesrc.printing.ipp import Client
+from guidesrc.printing.queue import Queue
+from tests.conftest import EXAMPLE, REPO, Library, invoke
+from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
+
+GID = "jiehun-dengji"
+NAME = "内地居民结婚登记"
+WITHDRAWN = "chusheng-dengji"
+QUEUE = "kiosk-1"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+ENVIRONMENT = ("GUIDES_LANG", "GUIDES_DATABASE_URL", "GUIDES_USER", "GUIDES_FAULT", "LANGUAGE")
+
+
+def cli(*args: str) -> str:
+    run = invoke(*args)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+@dataclass
+class Hall:
+    lib: Library
+    kiosk: Kiosk
+    cups: Cups
+    output: Path  # where the kiosk's queue prints
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.kiosk.port}"
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}/"
+
+    def published(self, gid: str = GID) -> bytes:
+        return (self.lib.root / f".guides/print/current/{gid}.pdf").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory, cups: Cups) -> Iterator[Hall]:  # noqa: F811
+    """The example library published to a pdf channel, one guide withdrawn, and a kiosk on it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ENVIRONMENT:
+            patch.delenv(name, raising=False)
+        root = tmp_path_factory.mktemp("kiosk") / "lib"
+        shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+        lib = Library(root)
+        lib.edit(
+            "library.yaml",
+            "rules: {}",
+            "  print:\n    type: pdf\n    settings:\n      path: .guides/print\nrules: {}",
+        )
+        cli("approve", str(root), "--by", "审核员乙", "--effective", "today", "--note", "首次发布")
+        cli("publish", str(root))
+        cli("withdraw", WITHDRAWN, "--reason", "该事项已调整至市卫生健康委员会办理", "--by", "审核员乙",
+            "--library", str(root))  # fmt: skip
+        cli("publish", str(root))
+        from guidesrc.ledger import open_ledger
+
+        output = cups.add_queue(QUEUE)
+        kiosk = Kiosk(
+            bundle=Bundle(root / ".guides/print"),
+            queue=Queue(QUEUE, cups.server),
+            ledger=open_ledger(root),
+            base_url="https://zwfw.example.gov.cn/guides",
+            timezone="Asia/Shanghai",
+        )
+        start_kiosk(kiosk, port=0)
+        kiosk.serve()
+        try:
+            yield Hall(lib, kiosk, cups, output)
+        finally:
+            kiosk.close()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def request(
+    hall: Hall, method: str, path: str, *, body: str = "", headers: dict[str, str] | None = None
+) -> Answer:
+    connection = http.client.HTTPConnection("127.0.0.1", hall.kiosk.port, timeout=60)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        sent = {"Host": hall.host, **(headers or {})}
+        if method == "POST":
+            sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            sent.setdefault("Content-Length", str(len(body.encode())))
+        for key, value in sent.items():
+            connection.putheader(key, value)
+        connection.endheaders(body.encode() if body else None)
+        answer = connection.getresponse()
+        return Answer(answer.status, dict(answer.getheaders()), answer.read().decode("utf-8"))
+    finally:
+        connection.close()
+
+
+def print_form(hall: Hall, gid: str, **headers: str) -> Answer:
+    return request(
+        hall,
+        "POST",
+        f"/guide/{gid}/print",
+        body=f"token={hall.kiosk.token}",
+        headers={"Origin": f"http://{hall.host}", **headers},
+    )
+
+
+def until_done(hall: Hall, job: str) -> dict[str, Any]:
+    """The job's state from the kiosk's JSON endpoint, asked until it says the job ended
+    (bounded by count; each answer is CUPS' own state, no timer)."""
+    for _ in range(5000):
+        body: dict[str, Any] = request(hall, "GET", f"/api/print/{job}").json()
+        if body["done"]:
+            return body
+    raise AssertionError("the print job did not end")
+
+
+def jobs(hall: Hall) -> int:
+    return len(Client(hall.cups.server).jobs(QUEUE))
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# --- finding and reading -----------------------------------------------------------------------
+
+
+def test_kiosk_search_by_name_or_department_in_chinese(hall: Hall) -> None:
+    page = request(hall, "GET", "/search?q=" + urllib.parse.quote("结婚"))
+    assert page.status == 200
+    assert re.findall(r'<li><a href="/guide/([a-z0-9-]+)">', page.body) == [GID]
+    assert "找到 1 项与“结婚”相关的事项。" in page.body
+    page = request(hall, "GET", "/search?q=" + urllib.parse.quote("民政局"))
+    assert GID in page.body
+    page = request(hall, "GET", "/search?q=" + urllib.parse.quote("火星移民"))
+    assert "没有找到与“火星移民”相关的事项。" in page.body
+    # A withdrawn guide is not found.
+    assert WITHDRAWN not in request(hall, "GET", "/search?q=" + urllib.parse.quote("出生")).body
+
+
+def test_kiosk_guide_page_shows_version_date_qr_and_the_print_button(hall: Hall) -> None:
+    page = request(hall, "GET", f"/guide/{GID}")
+    assert page.status == 200
+    today = dt.datetime.now(SHANGHAI).date()
+    assert f"第 1 版 · 自 {today.year} 年 {today.month} 月 {today.day} 日起实施" in text(page.body)
+    assert "<svg" in page.body and "用手机扫码查看本指南" in page.body
+    assert 'id="print"' in page.body and hall.kiosk.token in page.body
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert not re.search(r'(src|href)="(https?:)?//', page.body)  # nothing from elsewhere
+    home = request(hall, "GET", "/")
+    assert "按主题查找" in home.body and 'href="/theme/0"' in home.body
+    theme = request(hall, "GET", "/theme/0")
+    assert theme.status == 200 and "/guide/" in theme.body
+
+
+def test_kiosk_withdrawn_guide_shows_the_notice_and_no_print_button(hall: Hall) -> None:
+    page = request(hall, "GET", f"/guide/{WITHDRAWN}")
+    assert page.status == 200
+    assert "本事项已停止办理" in page.body and "该事项已调整至市卫生健康委员会办理" in page.body
+    assert 'id="print"' not in page.body
+
+
+# --- printing ----------------------------------------------------------------------------------
+
+
+def test_kiosk_prints_the_published_pdf_and_counts_it(hall: Hall) -> None:
+    answer = print_form(hall, GID)
+    assert answer.status == 303, answer.body
+    job = answer.headers["Location"].rsplit("/", 1)[1]
+    assert answer.headers["Location"] == f"/print/{job}"
+    page = request(hall, "GET", f"/print/{job}")
+    assert f"打印：{NAME}" in page.body
+    assert until_done(hall, job) == {
+        "state": "completed",
+        "done": True,
+        "message": "打印完成，请在打印机出纸口取走办事指南。",
+    }
+    assert hall.output.read_bytes() == hall.published()
+
+    from sqlmodel import select
+
+    from guidesrc.ledger.models import PrintTally
+
+    assert hall.kiosk.ledger is not None
+    with hall.kiosk.ledger.session() as session:
+        rows = session.exec(select(PrintTally)).all()
+    pages = hall.kiosk.catalog.entries[GID].current.pages  # type: ignore[union-attr]
+    assert [(r.day, r.guide_id, r.source, r.prints, r.pages) for r in rows] == [
+        (dt.datetime.now(SHANGHAI).date(), GID, f"kiosk:{QUEUE}", 1, pages)
+    ]
+    # Asking again does not count it again; `guides status` shows it.
+    until_done(hall, job)
+    run = invoke("status", str(hall.lib.root))
+    assert f"打印：近 30 天自助终端打印 1 次、{pages} 页" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        (f"/guide/{WITHDRAWN}/print", 410, "该事项已停止办理，不能打印办事指南。"),
+        ("/guide/no-such-guide/print", 404, "没有找到这项办事指南。"),
+        ("/guide/..%2F..%2Fetc%2Fpasswd/print", 400, "事项编号无效。"),
+        ("/guide/%2e%2e/print", 400, "事项编号无效。"),
+        ("/guide/Jiehun/print", 400, "事项编号无效。"),
+    ],
+)
+def test_kiosk_refuses_to_print_what_it_must_not(
+    hall: Hall, path: str, status: int, message: str
+) -> None:
+    before = jobs(hall)
+    answer = request(
+        hall, "POST", path, body=f"token={hall.kiosk.token}",
+        headers={"Origin": f"http://{hall.host}"},
+    )  # fmt: skip
+    assert answer.status == status
+    assert message in answer.body
+    assert jobs(hall) == before
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "message"),
+    [
+        ({"Origin": "http://evil.example"}, "token=", 403, "只能在本机自助终端的页面上打印。"),
+        ({}, "token=", 403, "只能在本机自助终端的页面上打印。"),
+        (None, "token=wrong", 403, "页面已过期，请返回首页重新操作。"),
+        ({"Host": "evil.example:80"}, "token=", 400, "请求的主机名不属于本机自助终端"),
+    ],
+)
+def test_kiosk_prints_only_for_its_own_pages(
+    hall: Hall, headers: dict[str, str] | None, body: str, status: int, message: str
+) -> None:
+    before = jobs(hall)
+    sent = {"Origin": f"http://{hall.host}"} if headers is None else headers
+    if body == "token=":
+        body += hall.kiosk.token
+    answer = request(hall, "POST", f"/guide/{GID}/print", body=body, headers=sent)
+    assert (answer.status, message in answer.body) == (status, True), answer.body
+    assert jobs(hall) == before
+
+
+def test_kiosk_refuses_huge_queries(hall: Hall) -> None:
+    answer = request(hall, "GET", "/search?q=" + urllib.parse.quote("办" * 41))
+    assert answer.status == 400 and "搜索内容过长：请输入不超过 40 个字。" in answer.body
+    answer = request(hall, "GET", "/search?q=" + "a" * 5000)
+    assert answer.status == 414 and "请求地址过长，已拒绝。" in answer.body
+    answer = request(hall, "GET", "/api/print/99999999999999")
+    assert answer.status == 404 and answer.json()["message"] == "没有找到这份打印任务。"
+
+
+def test_kiosk_paused_printer_is_said_plainly_and_nothing_is_sent(hall: Hall) -> None:
+    hall.cups.admin("cupsdisable", QUEUE)
+    try:
+        before = jobs(hall)
+        answer = print_form(hall, GID)
+        assert answer.status == 503
+        assert (
+            "打印机暂时无法使用。请到服务台咨询，或扫描页面上的二维码在手机上查看。" in answer.body
+        )
+        assert jobs(hall) == before
+    finally:
+        hall.cups.admin("cupsenable", QUEUE)
+
+
+# --- the print tally, on both ledgers -------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("database")
+def test_the_print_tally_counts_per_day_guide_and_kiosk(library: Library) -> None:
+    from guidesrc.ledger import open_ledger
+    from guidesrc.printing.stats import print_summary, record_print
+
+    ledger = open_ledger(library.root)
+    try:
+        day = dt.date(2026, 11, 26)
+        for _ in range(3):
+            record_print(ledger, day, GID, "kiosk:a", 2)
+        record_print(ledger, day, "x", "kiosk:b", 1)
+        record_print(ledger, day - dt.timedelta(days=40), GID, "kiosk:a", 2)
+        summary = print_summary(ledger, set(), day - dt.timedelta(days=29))
+        assert (summary.kiosk_prints, summary.kiosk_pages) == (4, 7)
+    finally:
+        ledger.close()
+
+
+# --- in a real browser ---------------------------------------------------------------------------
+
+KIOSK_SIZE = {"width": 1080, "height": 1920}
+
+
+@pytest.mark.slow
+def test_browser_kiosk_search_open_print_and_see_it_done(hall: Hall) -> None:
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect
+
+    from tests.test_browser import CHROMIUM, assert_accessible, chromium, watched_page
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    with chromium() as browser, watched_page(browser, hall.base, viewport=KIOSK_SIZE) as page:
+        page.goto(hall.base)
+        expect(page.locator("h1")).to_have_text("查询和打印办事指南")
+        assert_accessible(page)
+        page.locator("#search").fill("结婚")
+        page.locator("#search").press("Enter")
+        expect(page.locator("#search-status")).to_have_text("找到 1 项与“结婚”相关的事项。")
+        assert_accessible(page)
+        page.locator("#results").get_by_role("link", name=NAME).click()
+        expect(page.locator("h1")).to_have_text(NAME)
+        expect(page.locator(".version-info")).to_contain_text("第 1 版")
+        assert_accessible(page)
+        page.screenshot(path=str(REPO / "docs/kiosk.png"))
+        before = hall.output.stat().st_mtime_ns if hall.output.exists() else 0
+        page.get_by_role("button", name=re.compile("^打印")).click()
+        status = page.locator("#print-status")
+        expect(status).to_have_text("打印完成，请在打印机出纸口取走办事指南。", timeout=60_000)
+        assert_accessible(page)
+        page.screenshot(path=str(REPO / "docs/kiosk-printed.png"))
+    assert hall.output.stat().st_mtime_ns >= before
+    assert hall.output.read_bytes() == hall.published()
