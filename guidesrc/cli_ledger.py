@@ -389,10 +389,12 @@ def status(
     config = _config(root)
     zone = ZoneInfo(config.timezone)
     now = _utcnow()
-    rows = status_rows(open_for_command(root), now, guides, everything)
+    ledger = open_for_command(root)
+    rows = status_rows(ledger, now, guides, everything)
     overdue = [r for r in rows if r.overdue(now)]
     margin = dt.timedelta(hours=warn_within)
     at_risk = [r for r in rows if r.at_risk(now, margin)]
+    printed = _print_summary(ledger, config, now.astimezone(zone).date())
     if fmt == "json":
         body = {
             "now": now.isoformat(),
@@ -400,6 +402,8 @@ def status(
             "at_risk": len(at_risk),
             "deliveries": [{**r.as_dict(now), "at_risk": r.at_risk(now, margin)} for r in rows],
         }
+        if not printed.empty:
+            body["print"] = printed.as_dict()
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     else:
         use_color = sys.stdout.isatty() if color is None else color
@@ -433,8 +437,39 @@ def status(
                 ).format(count=len(at_risk), hours=f"{warn_within:g}"),
                 err=True,
             )
+        for line in _print_lines(printed):
+            click.echo(line, err=True)
     if overdue or at_risk:
         sys.exit(1)
+
+
+def _print_summary(ledger: Ledger, config: LibraryConfig, today: dt.date) -> Any:
+    """Pages printed in the last 30 days and the reprint batches not posted yet."""
+    from guidesrc.printing.stats import print_summary
+
+    printers = {name for name, c in config.channels.items() if c.type == "printer"}
+    return print_summary(ledger, printers, today - dt.timedelta(days=29))
+
+
+def _print_lines(printed: Any) -> list[str]:
+    if printed.empty:
+        return []
+    lines = [
+        _(
+            "printed in the last 30 days: {prints} kiosk print(s), {pages} page(s); {channel_pages} page(s) by printer channels"
+        ).format(
+            prints=printed.kiosk_prints,
+            pages=printed.kiosk_pages,
+            channel_pages=sum(printed.channel_pages.values()),
+        )
+    ]
+    if printed.outstanding:
+        halls = "、".join(
+            _("{hall}: {count}").format(hall=hall, count=count)
+            for hall, count in sorted(printed.outstanding.items())
+        )
+        lines.append(_("batches to post, per hall: {halls}").format(halls=halls))
+    return lines
 
 
 def _when(row: Any, now: dt.datetime, zone: ZoneInfo) -> str:
