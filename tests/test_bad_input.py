@@ -230,3 +230,15 @@ def test_unknown_time_zone_is_refused(library: Library) -> None:
     assert library.check().lines == [
         "library.yaml:5:11: timezone: “Asia/Beijing”不是已知的时区（修改建议：请填写时区名称，例如 Asia/Shanghai） [schema]"
     ]
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200d", "\u2060", "\ufeff"])
+def test_zero_width_characters_are_refused(library: Library, char: str) -> None:
+    """A name with an invisible character looks right and is found by no search."""
+    library.edit(GUIDE, "name: 居民身份证换领", f"name: 居民身份证{char}换领")
+    run = library.check()
+    assert run.exit_code == 1
+    assert run.stdout == (
+        f"{GUIDE}:3:7: name: 文字中含有不可见的控制字符（U+{ord(char):04X}）"
+        "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]\n"
+    )

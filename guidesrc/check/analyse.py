@@ -430,15 +430,19 @@ def _personal_data(source: Source, data: Any) -> list[Diagnostic]:
 
 # C0 controls other than tab and newline, DEL, and the bidirectional overrides that can make
 # published text read differently from its source (the "Trojan Source" characters).
-_HIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Control characters, direction overrides (bidi), and zero-width characters, which make two
+# texts that look the same differ (a search for the name misses, a duplicate goes unnoticed).
+_HIDDEN_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
+)
 _CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
 _NOT_CONTROL = bytes(set(range(256)) - set(_CONTROL_BYTES))
-_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
     text = source.text or ""
-    if not source.data.translate(None, _NOT_CONTROL) and not any(c in text for c in _BIDI):
+    if not source.data.translate(None, _NOT_CONTROL) and not any(c in text for c in _INVISIBLE):
         return []  # the common case, in a few microseconds
     return [
         _rule(
