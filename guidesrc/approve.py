@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
-from guidesrc.compile import FIELDS_FED_BY, content_hash
+from guidesrc.compile import FIELDS_FED_BY
 from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
 from guidesrc.diff.notice import notice, release_notice
 from guidesrc.errors import ApprovalError
@@ -111,18 +111,19 @@ def pending_changes(
     state.prefetch(named or state.guide_files)  # with --guide, only the guides named
     for guide_id in sorted(named or (state.guide_files.keys() | latest.keys())):
         before_meta = latest.get(guide_id)
-        after = state.compiled(guide_id) if guide_id in state.guide_files else None
-        if after is not None and after.get("disclosure") != PUBLIC:
-            after = None
+        public = guide_id in state.guide_files and state.data(guide_id).get("disclosure") == PUBLIC
         if before_meta is not None and before_meta.withdrawn:
-            if after is not None and guide_id not in named:
+            if public and guide_id not in named:
                 pending.withdrawn_present.append(guide_id)  # stays withdrawn until named
                 continue
             before_meta = None  # named again: it comes back as a new guide
-        new_hash = content_hash(after) if after is not None else None
+        # The hash from the parse cache when the guide and the catalogues are as last time:
+        # an approval compiles only what changed.
+        new_hash = state.content_hash(guide_id) if public else None
         old_hash = before_meta.content_hash if before_meta is not None else None
         if new_hash == old_hash:
             continue
+        after = state.compiled(guide_id) if public else None
         before = compiled_version(ledger, before_meta.id) if before_meta is not None else None
         current = after or before
         assert current is not None
