@@ -10,6 +10,7 @@
     event            append-only history: who did what, when
     handover         work hall staff finish (printed sheets posted), confirmed by them
     print_tally      sheets printed at the kiosks, per day, guide and kiosk (no personal data)
+    manifest_file    every (path, SHA-256) a channel's signed manifest listed, first seen when
 
 The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
 """
@@ -150,3 +151,19 @@ class PrintTally(SQLModel, table=True):
     source: str  # "kiosk:<queue>"
     prints: int = 0  # jobs completed
     pages: int = 0  # pages printed (pages of the sheet × copies)
+
+
+class ManifestFile(SQLModel, table=True):
+    """Every (path, SHA-256) pair a channel's signed manifest has listed, once, first seen when:
+    ``guides verify`` tells a file put back from an earlier publish (stale) from one changed by
+    hand (modified). Each publish adds only the pairs that are new; the manifest itself is listed
+    under its own name, so the newest row for it is the manifest in force."""
+
+    __tablename__ = "manifest_file"
+    __table_args__ = (sa.UniqueConstraint("channel", "path", "sha256", name="uq_manifest_file"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    path: str  # relative to the channel's folder, with /
+    sha256: str  # hex
+    first_seen: dt.datetime = _utc()
