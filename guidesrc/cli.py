@@ -21,6 +21,7 @@ from guidesrc.cli_kiosk import kiosk
 from guidesrc.cli_ledger import COMMANDS
 from guidesrc.cli_print import print_group
 from guidesrc.cli_site import serve
+from guidesrc.cli_verify import COMMANDS as VERIFY_COMMANDS
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
@@ -247,7 +248,7 @@ def list_rules() -> None:
 cli.add_command(calendar)
 cli.add_command(import_)
 cli.add_command(serve)
-for _command in COMMANDS:
+for _command in [*COMMANDS, *VERIFY_COMMANDS]:
     cli.add_command(_command)
 cli.add_command(print_group)
 cli.add_command(kiosk)

@@ -8,7 +8,8 @@ Each delivery is a ``publication`` row. A run, holding the one-publisher lock:
    something whole, such as a site, from many deliveries at once);
 3. for each batch: marks its deliveries ``sending`` (committed), asks the adapter to deliver them,
    then records each ``delivered`` with the adapter's receipt — or ``failed`` with the error and
-   the time of the next attempt.
+   the time of the next attempt;
+4. writes a signed manifest into each file channel's folder (:mod:`guidesrc.manifest`).
 
 A crash between 3's steps leaves a ``sending`` row, which the next run completes. Before any
 second attempt (after a crash or a failure, which may both come after the channel took the
@@ -34,6 +35,7 @@ from guidesrc.adapters import Adapter, Delivery, PermanentDeliveryError, make_ad
 from guidesrc.handover import open_handover
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
+from guidesrc.manifest import sign_channels
 from guidesrc.model.library import LibraryConfig
 
 ACTOR = "publisher"
@@ -112,6 +114,7 @@ def publish(
             for adapter in adapters.values():
                 adapter.close()
         report.later = _still_open(ledger)
+        sign_channels(ledger, adapters, {o.channel for o in report.delivered}, clock())
     return report
 
 

@@ -1,0 +1,308 @@
+"""``guides keys init``, ``guides verify`` and ``guides verify-file``: signing keys, and proof of
+what every channel shows (docs/verify.md).
+
+Exit codes of ``guides verify`` (for cron and monitoring): 0 every channel shows what the ledger
+and the signed manifests say; 1 any finding; 2 the check could not run (no ledger, no public key,
+a channel that cannot be read at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+import orjson
+
+from guidesrc.errors import GuidesError, LedgerError
+from guidesrc.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guidesrc.ledger import Ledger
+    from guidesrc.verify import ChannelCheck
+
+
+@click.group(help=N_("Signing keys: the key pair that signs each channel's manifest."))
+def keys() -> None:
+    pass
+
+
+@keys.command(
+    name="init",
+    help=N_(
+        "Make a signing key pair: the private key into .guides/signing-key.pem (or GUIDES_SIGNING_KEY_FILE), the public key into keys/."
+    ),
+)
+@click.option(
+    "--library",
+    default=".",
+    type=click.Path(path_type=Path),
+    help=N_("The library (default: here)."),
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help=N_("Replace the private key and retire the old public key (rotation)."),
+)
+def keys_init(library: Path, force: bool) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.signing import KEY_ENV, init_keys
+
+    root = find_root(library)
+    made = init_keys(root, dt.datetime.now(dt.UTC), force)
+    click.echo(
+        _(
+            "made the key {id}: private key {private} (keep it secret, mode 0600), public key {public} (commit it)"
+        ).format(id=made.id, private=made.private, public=made.public.relative_to(root)),
+        err=True,
+    )
+    if made.retired:
+        click.echo(
+            _(
+                "retired: {ids}; manifests they signed before now still verify. The next guides publish signs with the new key."
+            ).format(ids="、".join(made.retired)),
+            err=True,
+        )
+    if os.environ.get(KEY_ENV, "").strip():
+        click.echo(
+            _("note: {env} is set and takes precedence over the key file: update it too").format(
+                env=KEY_ENV
+            ),
+            err=True,
+        )
+
+
+@keys.command(
+    name="status", help=N_("Which private key signs the manifests, and the library's public keys.")
+)
+@click.option(
+    "--library",
+    default=".",
+    type=click.Path(path_type=Path),
+    help=N_("The library (default: here)."),
+)
+def keys_status(library: Path) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.signing import KEY_ENV, KEY_FILE_ENV, key_file, public_keys, signing_key
+
+    root = find_root(library)
+    for kid, key in sorted(public_keys(root).items()):
+        state = (
+            _("retired {time}").format(time=key.retired.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            if key.retired
+            else _("active")
+        )
+        click.echo(f"{kid}\t{state}")
+    signer = signing_key(root)
+    if signer is None:
+        click.echo(
+            _(
+                "no private key: neither {env} nor {path} ({file_env}); guides publish writes unsigned manifests, which guides verify reports. Run guides keys init"
+            ).format(env=KEY_ENV, path=key_file(root), file_env=KEY_FILE_ENV),
+            err=True,
+        )
+        sys.exit(1)
+    known = signer.id in public_keys(root)
+    click.echo(
+        _("manifests are signed with the key {id} from {source}").format(
+            id=signer.id, source=signer.source
+        ),
+        err=True,
+    )
+    if not known:
+        click.echo(
+            _(
+                "the key {id} is not in keys/: guides verify will refuse its signatures; add keys/{id}.pub.pem"
+            ).format(id=signer.id),
+            err=True,
+        )
+        sys.exit(1)
+
+
+@click.command(
+    help=N_(
+        "Check what each channel shows now against the ledger and the signed manifests: missing, modified, stale, unexpected, signature. Exit 1 on any finding."
+    )
+)
+@click.argument("library", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    metavar="NAME",
+    help=N_("Only this channel; repeatable."),
+)
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="CHANNEL=URL",
+    help=N_("Check a file channel at its public address instead of its folder; repeatable."),
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help=N_("text: one line per finding; json: for monitoring."),
+)
+def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt: str) -> None:
+    from guidesrc.library import find_root
+    from guidesrc.signing import public_keys
+    from guidesrc.verify import verify_library
+    from guidesrc.workdays import read_config
+
+    root = find_root(library)
+    config = read_config(root)
+    addresses = _addresses(urls)
+    unknown = sorted((set(channels) | set(addresses)) - set(config.channels))
+    if unknown:
+        raise GuidesError(
+            _("no channel named {names} in library.yaml (channels: {known})").format(
+                names="、".join(unknown), known="、".join(config.channels) or "-"
+            )
+        )
+    found = public_keys(root)
+    if not found:
+        raise GuidesError(
+            _(
+                "keys/ holds no public key, so no signature can be checked: run guides keys init, then guides publish"
+            )
+        )
+    checks = verify_library(root, config, _existing_ledger(root), found, channels, addresses)
+    if fmt == "json":
+        body = {
+            "ok": not any(c.findings for c in checks),
+            "channels": [c.as_dict() for c in checks],
+        }
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+    else:
+        _print_text(checks)
+    if any(c.failed for c in checks):
+        sys.exit(2)
+    if any(c.findings for c in checks):
+        sys.exit(1)
+
+
+def _addresses(urls: tuple[str, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in urls:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url.startswith(("https://", "http://")):
+            raise GuidesError(
+                _(
+                    "--url {value}: write CHANNEL=URL, e.g. site=https://zwfw.example.gov.cn/guides"
+                ).format(value=item)
+            )
+        found[name] = url
+    return found
+
+
+def _existing_ledger(root: Path) -> Ledger:
+    """The ledger, which must exist already: verify never makes an empty one."""
+    from guidesrc.cli_ledger import open_for_command
+    from guidesrc.ledger import database_url
+
+    url = database_url(root)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise LedgerError(
+                _(
+                    "no ledger at {path}: nothing was approved or published from this library"
+                ).format(path=path)
+            )
+    return open_for_command(root)
+
+
+def _print_text(checks: list[ChannelCheck]) -> None:
+    from guidesrc.verify import KINDS
+
+    for check in checks:
+        for f in check.findings:
+            click.echo(f"{f.where}: {_(KINDS[f.kind])}: {f.message} [{f.kind}]")
+    for check in checks:
+        if check.method == "none":
+            summary = _("{channel}: not checked").format(channel=check.channel)
+        elif check.findings:
+            summary = _("{channel}: {count} finding(s)").format(
+                channel=check.channel, count=len(check.findings)
+            )
+        else:
+            summary = _(
+                "{channel}: as signed and as the ledger says ({guides} guide(s), {files} file(s))"
+            ).format(channel=check.channel, guides=check.guides, files=check.files)
+        click.echo(summary, err=True)
+        for note in check.notes:
+            click.echo(f"  {note}", err=True)
+
+
+@click.command(
+    name="verify-file",
+    help=N_(
+        "Check one file (a downloaded page, a PDF) against a signed manifest and a public key, without a library."
+    ),
+)
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--manifest",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help=N_("The signed manifest (guides-manifest.json)."),
+)
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help=N_("The public key (PEM), e.g. guides-public-key.pem or keys/<id>.pub.pem."),
+)
+@click.option(
+    "--signature",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help=N_("The signature (default: the manifest's name + .sig)."),
+)
+def verify_file(file: Path, manifest: Path, key: Path, signature: Path | None) -> None:
+    from guidesrc.signing import load_public_pem
+    from guidesrc.verify import verify_file as check_file
+
+    sig_path = signature or manifest.with_name(manifest.name + ".sig")
+    try:
+        sig = sig_path.read_bytes()
+        public = load_public_pem(key.read_bytes(), str(key))
+        result = check_file(file, manifest.read_bytes(), sig, public)
+    except FileNotFoundError as exc:
+        raise GuidesError(_("{path}: no such file").format(path=exc.filename)) from exc
+    except orjson.JSONDecodeError as exc:
+        raise GuidesError(_("{path}: not a manifest (invalid JSON)").format(path=manifest)) from exc
+    if not result.signature_ok:
+        click.echo(
+            _("{path}: signature invalid: the manifest is not signed by this key").format(
+                path=manifest
+            )
+        )
+        sys.exit(1)
+    click.echo(
+        _("{path}: signature valid (key {id}, manifest of {time})").format(
+            path=manifest, id=result.key, time=result.created_at
+        ),
+        err=True,
+    )
+    if not result.matches:
+        click.echo(
+            _("{path}: not in the manifest: no listed file has its SHA-256 {hash}").format(
+                path=file, hash=result.sha256
+            )
+        )
+        sys.exit(1)
+    click.echo(
+        _("{path}: matches {listed} (SHA-256 {hash})").format(
+            path=file, listed="、".join(result.matches), hash=result.sha256
+        )
+    )
+
+
+COMMANDS = [keys, verify, verify_file]

@@ -1,0 +1,450 @@
+"""Signed manifests: what each file channel shows, signed, in the channel's own folder.
+
+After a publishing run, for every channel whose settings have a ``path`` (directory, site, pdf,
+hotline, mobile, cpsv …) the publisher calls :func:`sign_channels`, which writes into that folder
+(for the site: the build its link points to)::
+
+    guides-manifest.json       format, channel, library, created_at (UTC), key id; the guides the
+                               ledger says the channel shows (id → state, version, content hash,
+                               the upcoming version); every file → SHA-256 and size
+    guides-manifest.json.sig   the base64 Ed25519 signature of the manifest's exact bytes
+    guides-public-key.pem      the public key that checks it (also in the library's keys/)
+
+The manifest is JSON with one guide or file per line, so that ``grep`` finds a file's hash or a
+printout's short content hash with its name. Not listed: these three files, the site's
+``_state/`` (the channel's own state, not served) and names starting with a dot (temporary files
+of a publish in progress, the exports' own state), which a web server should not serve either.
+
+Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
+mtime, inode and SHA-256, so a publish re-hashes only the files it changed (``guides verify``
+never trusts that cache: it hashes every file). Each new (path, SHA-256) pair is recorded in the
+ledger (``manifest_file``), the manifest's own hash too: ``guides verify`` tells an earlier file
+or manifest put back (stale) from one changed by hand (modified).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import sqlalchemy as sa
+
+from guidesrc.library import STATE_DIR
+
+if TYPE_CHECKING:
+    from guidesrc.adapters import Adapter
+    from guidesrc.ledger import Ledger
+    from guidesrc.signing import SigningKey
+
+MANIFEST = "guides-manifest.json"
+SIGNATURE = "guides-manifest.json.sig"
+PUBLIC_KEY = "guides-public-key.pem"
+OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
+FORMAT = 1
+CACHE_FORMAT = 1
+STATE_FOLDERS = frozenset({"_state"})  # the site channel's own state (docs/site.md: deny all)
+SHOWN_STATUSES = ("delivered", "awaiting")  # awaiting: the file is written, staff post it
+_RANK = {"announce": 0, "publish": 1, "activate": 1, "withdraw": 2}
+ACTOR = "publisher"
+
+Guides = dict[str, dict[str, Any]]
+Files = dict[str, dict[str, Any]]
+
+
+# --- which folder ---------------------------------------------------------------------------
+
+
+def settings_path(settings: Any) -> str | None:
+    """A file channel's ``path`` setting; None for a channel that has no folder."""
+    path = getattr(settings, "path", None)
+    return path if isinstance(path, str) and path else None
+
+
+def channel_folder(adapter: Adapter) -> Path | None:
+    """The folder a file channel publishes into (relative paths from the library)."""
+    path = settings_path(adapter.settings)
+    return None if path is None else adapter.library / path
+
+
+def listed(rel: str) -> bool:
+    """Whether a file (relative, with /) belongs in the manifest."""
+    parts = rel.split("/")
+    if len(parts) == 1 and rel in OWN_FILES:
+        return False
+    if parts[0] in STATE_FOLDERS:
+        return False
+    return not any(part.startswith(".") for part in parts)
+
+
+def walk(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """Every listed file under ``root`` (sorted), with its stat; links to files are followed,
+    links to folders are not (a loop cannot make the walk endless)."""
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        with os.scandir(root / prefix if prefix else root) as entries:
+            found = sorted(entries, key=lambda e: e.name)
+        for entry in reversed(found):
+            rel = f"{prefix}{entry.name}"
+            if not listed(rel):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(rel + "/")
+            elif entry.is_file():
+                yield rel, entry.stat()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- what the ledger says a channel shows ---------------------------------------------------
+
+
+def shown_guides(ledger: Ledger, channel: str) -> Guides:
+    """Per guide, what the channel shows after its delivered publications, as the adapters apply
+    them: the version in force, the one announced, or the withdrawal; newer versions win."""
+    from guidesrc.ledger.models import GuideVersion, Publication
+
+    p = Publication.__table__.c  # type: ignore[attr-defined]
+    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(p.guide_id, p.action, v.version, v.content_hash)
+        .join(GuideVersion.__table__, v.id == p.version_id)  # type: ignore[attr-defined]
+        .where(p.channel == channel, p.status.in_(SHOWN_STATUSES))
+    )
+    with ledger.engine.connect() as conn:
+        rows = sorted(conn.execute(query), key=lambda r: (r[0], r[2], _RANK.get(r[1], 1)))
+    states: dict[str, dict[str, Any]] = {}
+    for guide_id, action, version, digest in rows:
+        _apply(states.setdefault(guide_id, {}), action, version, digest)
+    return {gid: entry for gid, state in states.items() if (entry := _entry(state))}
+
+
+def _apply(state: dict[str, Any], action: str, version: int, digest: str | None) -> None:
+    floor = max((state[s]["version"] for s in ("current", "withdrawn") if state.get(s)), default=0)
+    if action == "announce":
+        upcoming = state.get("upcoming")
+        if version > floor and (upcoming is None or version >= upcoming["version"]):
+            state["upcoming"] = {"version": version, "content_hash": digest}
+        return
+    if version < floor:
+        return  # an older version delivered late: the channel keeps the newer one
+    if action == "withdraw":
+        state.clear()
+        state["withdrawn"] = {"version": version}
+        return
+    state["current"] = {"version": version, "content_hash": digest}
+    state.pop("withdrawn", None)
+    upcoming = state.get("upcoming")
+    if upcoming is not None and upcoming["version"] <= version:
+        del state["upcoming"]
+
+
+def _entry(state: dict[str, Any]) -> dict[str, Any] | None:
+    """``{"state", "version", "content_hash"[, "upcoming"]}`` as the manifest lists a guide."""
+    if state.get("withdrawn"):
+        return {"state": "withdrawn", "version": state["withdrawn"]["version"]}
+    current, upcoming = state.get("current"), state.get("upcoming")
+    if current is not None:
+        entry = {"state": "current", **current}
+        if upcoming is not None:
+            entry["upcoming"] = upcoming
+        return entry
+    if upcoming is not None:
+        return {"state": "upcoming", **upcoming}
+    return None
+
+
+# --- the manifest's bytes --------------------------------------------------------------------
+
+
+def manifest_bytes(header: dict[str, Any], guides: Guides, files: Files) -> bytes:
+    """JSON with one guide and one file per line (sorted): ``grep HASH guides-manifest.json``
+    shows the name with the hash. The same input always gives the same bytes."""
+    opt = orjson.OPT_SORT_KEYS
+    lines = [b"{"]
+    lines += [orjson.dumps(k) + b":" + orjson.dumps(header[k], option=opt) + b"," for k in header]
+    for name, items, end in ((b"guides", guides, b"},"), (b"files", files, b"}")):
+        lines.append(b'"' + name + b'":{')
+        body = [orjson.dumps(k) + b":" + orjson.dumps(items[k], option=opt) for k in sorted(items)]
+        if body:
+            lines.append(b",\n".join(body))
+        lines.append(end)
+    lines.append(b"}")
+    return b"\n".join(lines) + b"\n"
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """``2026-11-26T08:00:00.123456Z``: to the microsecond, so that a manifest signed just after
+    a key was retired is told from one signed just before."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- the stat cache --------------------------------------------------------------------------
+
+
+def cache_path(root: Path, channel: str) -> Path:
+    return root / STATE_DIR / "cache" / f"manifest-{channel}.json"
+
+
+@dataclass(slots=True)
+class Hashed:
+    files: Files  # path → {"sha256", "size"}
+    stats: dict[str, list[Any]]  # path → [size, mtime_ns, inode, sha256], for the cache
+    new: list[str]  # paths hashed now: not in the cache, or changed since
+
+
+def hash_folder(out: Path, cached: dict[str, list[Any]]) -> Hashed:
+    """Every listed file's SHA-256, reusing ``cached`` where size, mtime and inode agree."""
+    files: Files = {}
+    stats: dict[str, list[Any]] = {}
+    new: list[str] = []
+    for rel, st in walk(out):
+        known = cached.get(rel)
+        if known is not None and known[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
+            digest = known[3]
+        else:
+            digest = sha256_file(out / rel)
+            new.append(rel)
+        files[rel] = {"sha256": digest, "size": st.st_size}
+        stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino, digest]
+    return Hashed(files, stats, new)
+
+
+def _load_cache(path: Path, out: Path, ledger_id: str) -> dict[str, list[Any]]:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or (data.get("format"), data.get("root"), data.get("ledger")) != (
+        CACHE_FORMAT,
+        str(out),
+        ledger_id,
+    ):
+        return {}  # another build of the site, another ledger: hash everything again
+    files: dict[str, list[Any]] = data.get("files") or {}
+    return files
+
+
+def _save_cache(path: Path, out: Path, ledger_id: str, stats: dict[str, list[Any]]) -> None:
+    body = {"format": CACHE_FORMAT, "root": str(out), "ledger": ledger_id, "files": stats}
+    write_atomic(path, orjson.dumps(body), 0o600)
+
+
+def _ledger_id(ledger: Ledger) -> str:
+    url = sa.engine.make_url(ledger.url).render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    channel: str
+    folder: Path
+    key: str | None  # None: unsigned (no key configured)
+    files: int
+    hashed: int  # files hashed this time (the others came from the cache)
+    recorded: int  # (path, hash) pairs new to the ledger
+
+
+def sign_channels(
+    ledger: Ledger, adapters: dict[str, Adapter], delivered: Iterable[str], now: dt.datetime
+) -> list[Signed]:
+    """The publisher's hook, at the end of a run (holding the publishing lock): a new manifest
+    for each file channel the run delivered to, or whose manifest is missing or out of date.
+
+    A failure is recorded in the log (``manifest.failed``) and never undoes the deliveries:
+    ``guides verify`` reports the manifest that is missing or out of date."""
+    from guidesrc.signing import signing_key
+
+    changed = set(delivered)
+    done: list[Signed] = []
+    key: SigningKey | Exception | None = None
+    loaded = False
+    for name, adapter in adapters.items():
+        folder = channel_folder(adapter)
+        if folder is None:
+            continue
+        try:
+            if not loaded:
+                loaded = True
+                try:
+                    key = signing_key(adapter.library)
+                except Exception as exc:  # reported per channel, below
+                    key = exc
+            if isinstance(key, Exception):
+                raise key
+            shown = shown_guides(ledger, name)
+            if name not in changed and up_to_date(ledger, name, folder, shown, key):
+                continue
+            written = write_manifest(ledger, name, adapter.library, folder, shown, key, now)
+            if written is not None:
+                done.append(written)
+        except Exception as exc:  # the deliveries stand; verify reports the manifest
+            _log_failure(ledger, name, exc, now)
+    return done
+
+
+def up_to_date(
+    ledger: Ledger, channel: str, folder: Path, shown: Guides, key: SigningKey | None
+) -> bool:
+    """Whether the folder's manifest says what the ledger says, is signed by the key configured
+    now, and is the one the ledger recorded last (a crash may come between the two)."""
+    try:
+        data = (folder / MANIFEST).read_bytes()
+        body = orjson.loads(data)
+    except FileNotFoundError:
+        return not folder.exists()  # nothing published there yet
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    if not isinstance(body, dict) or body.get("guides") != shown:
+        return False
+    if body.get("key") != (key.id if key else None):
+        return False
+    return latest_manifest(ledger, channel) == hashlib.sha256(data).hexdigest()
+
+
+def write_manifest(
+    ledger: Ledger,
+    channel: str,
+    root: Path,
+    folder: Path,
+    shown: Guides,
+    key: SigningKey | None,
+    now: dt.datetime,
+) -> Signed | None:
+    """Hash the folder (incrementally), write the manifest, its signature and the public key,
+    record the new (path, hash) pairs. None when the folder does not exist (nothing published)."""
+    if not folder.exists():
+        return None
+    out = folder.resolve()  # the site: the build its link points to now
+    cache_file = cache_path(root, channel)
+    ledger_id = _ledger_id(ledger)
+    hashed = hash_folder(out, _load_cache(cache_file, out, ledger_id))
+    header = {
+        "format": FORMAT,
+        "channel": channel,
+        "library": _library_name(root),
+        "created_at": utc_text(now),
+        "key": key.id if key else None,
+        "algorithm": "Ed25519" if key else None,
+    }
+    data = manifest_bytes(header, shown, hashed.files)
+    if key is not None:
+        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
+        write_atomic(out / SIGNATURE, key.sign(data), 0o644)
+    else:
+        (out / SIGNATURE).unlink(missing_ok=True)
+        (out / PUBLIC_KEY).unlink(missing_ok=True)
+    write_atomic(out / MANIFEST, data, 0o644)
+    pairs = [(rel, hashed.files[rel]["sha256"]) for rel in hashed.new]
+    pairs.append((MANIFEST, hashlib.sha256(data).hexdigest()))
+    recorded = record_pairs(ledger, channel, pairs, now)
+    _save_cache(cache_file, out, ledger_id, hashed.stats)
+    return Signed(
+        channel, out, key.id if key else None, len(hashed.files), len(hashed.new), recorded
+    )
+
+
+def _library_name(root: Path) -> str:
+    from guidesrc.workdays import read_config
+
+    return str(read_config(root).name)
+
+
+def record_pairs(
+    ledger: Ledger, channel: str, pairs: list[tuple[str, str]], now: dt.datetime
+) -> int:
+    """Insert the (path, SHA-256) pairs the ledger does not have yet; how many were new."""
+    from guidesrc.ledger.models import ManifestFile
+
+    if not pairs:
+        return 0
+    table = ManifestFile.__table__  # type: ignore[attr-defined]
+    if ledger.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    rows = [{"channel": channel, "path": p, "sha256": h, "first_seen": now} for p, h in pairs]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["channel", "path", "sha256"])
+    count = 0
+    with ledger.engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            result = conn.execute(statement, rows[start : start + 5000])
+            count += max(result.rowcount, 0)
+    return count
+
+
+def latest_manifest(ledger: Ledger, channel: str) -> str | None:
+    """The SHA-256 of the channel's newest manifest, as the ledger recorded it."""
+    from guidesrc.ledger.models import ManifestFile
+
+    t = ManifestFile.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(t.sha256)
+        .where(t.channel == channel, t.path == MANIFEST)
+        .order_by(t.id.desc())
+        .limit(1)
+    )
+    with ledger.engine.connect() as conn:
+        found = conn.execute(query).scalar()
+    return None if found is None else str(found)
+
+
+def known_hash(ledger: Ledger, channel: str, path: str, digest: str) -> dt.datetime | None:
+    """When a manifest of the channel first listed ``path`` with this hash; None if never."""
+    from guidesrc.ledger.models import ManifestFile
+
+    t = ManifestFile.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(t.first_seen).where(t.channel == channel, t.path == path, t.sha256 == digest)
+    with ledger.engine.connect() as conn:
+        found: dt.datetime | None = conn.execute(query).scalar()
+    return found
+
+
+def _log_failure(ledger: Ledger, channel: str, exc: Exception, now: dt.datetime) -> None:
+    try:
+        with ledger.session() as session:
+            ledger.log(
+                session,
+                "manifest.failed",
+                ACTOR,
+                at=now,
+                channel=channel,
+                error=f"{type(exc).__name__}: {exc}".strip(),
+                trace=traceback.format_exception_only(exc)[-1].strip(),
+            )
+            session.commit()
+    except Exception:  # the ledger itself failed: the run's own errors say so
+        pass
+
+
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Replace ``path`` with ``data``: written beside (a dot name: never listed), synced, renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,616 @@
+"""Signed manifests, `guides keys` and `guides verify`: every tampering is detected and named.
+
+Real files, a real ledger (SQLite and PostgreSQL: the ``database`` fixture), a real web server on
+127.0.0.1 for ``--url`` (the standard library's, serving the site's folder) and the push
+contract's receiver from ``tests/test_push.py`` for the http channel. The commands auditors are
+told to run (docs/verify.md) run here with Debian's openssl.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import json
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from guidesrc.ledger import open_ledger
+from guidesrc.manifest import cache_path, hash_folder, write_manifest
+from guidesrc.signing import SigningKey, public_keys
+from tests.conftest import REPO, Library, Run, invoke
+from tests.test_push import SECRET, SECRET_ENV, Receiver, _serve
+
+GID = "jumin-shenfenzheng-huanling"
+GUIDE = f"guides/{GID}.yaml"
+DOC = REPO / "docs" / "verify.md"
+
+FILE_CHANNELS = """channels:
+  archive:
+    type: directory
+    settings:
+      path: .guides/published
+  site:
+    type: site
+    settings:
+      path: .guides/site
+  app:
+    type: mobile
+    settings:
+      path: .guides/mobile
+"""
+PRINT_CHANNEL = """  print:
+    type: pdf
+    settings:
+      path: .guides/print
+"""
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("GUIDES_SIGNING_KEY", "GUIDES_SIGNING_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+
+
+def _channels(lib: Library, extra: str = "") -> None:
+    text = lib.read("library.yaml")
+    start, end = text.index("channels:"), text.index("rules: {}")
+    lib.write("library.yaml", text[:start] + FILE_CHANNELS + extra + text[end:])
+
+
+def approve(lib: Library, note: str = "首次发布", effective: str = "today") -> None:
+    run = invoke(
+        "approve", str(lib.root), "--by", "审核员乙", "--effective", effective, "--note", note
+    )
+    assert run.exit_code == 0, run.stderr
+
+
+def publish(lib: Library) -> Run:
+    run = invoke("publish", str(lib.root))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    return run
+
+
+def verify(lib: Library, *args: str) -> Run:
+    return invoke("verify", str(lib.root), *args)
+
+
+def change_guide(lib: Library) -> None:
+    lib.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
+    approve(lib, "压缩时限")
+
+
+@pytest.fixture
+def signed(library: Library, database: str) -> Library:
+    """The `guides init` library with a directory, a site and a mobile channel, a key pair, its
+    guide approved and published."""
+    _channels(library)
+    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    approve(library)
+    publish(library)
+    return library
+
+
+def findings(run: Run) -> list[str]:
+    """``kind where`` of each finding line (``where: label: message [kind]``)."""
+    found = []
+    for line in run.stdout.splitlines():
+        match = re.fullmatch(r"(.+?): [^:]+: .* \[(\w+)\]", line)
+        assert match, line
+        found.append(f"{match[2]} {match[1]}")
+    return found
+
+
+def flip(path: Path, old: bytes, new: bytes) -> None:
+    """Change one character (the first ``old``) of a published file in place."""
+    data = path.read_bytes()
+    assert old in data, f"{old!r} not in {path}"
+    path.write_bytes(data.replace(old, new, 1))
+
+
+# --- a clean publish --------------------------------------------------------------------------
+
+
+def test_verify_a_clean_publish_is_exit_0_and_every_manifest_is_signed(signed: Library) -> None:
+    run = verify(signed)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.stdout == ""
+    assert "archive：与签名清单和台账一致（1 项指南，2 个文件）" in run.stderr
+    assert "app：与签名清单和台账一致（1 项指南，" in run.stderr
+    assert "site：与签名清单和台账一致（1 项指南，" in run.stderr
+    (kid,) = public_keys(signed.root)
+    for folder in (".guides/published", ".guides/site", ".guides/mobile"):
+        out = signed.path(folder)
+        body = json.loads((out / "guides-manifest.json").read_bytes())
+        assert body["key"] == kid
+        assert body["channel"] in ("archive", "site", "app")
+        assert body["guides"][GID]["state"] == "current"
+        assert body["guides"][GID]["version"] == 1
+        assert (out / "guides-public-key.pem").read_bytes() == signed.path(
+            f"keys/{kid}.pub.pem"
+        ).read_bytes()
+    site = json.loads(signed.path(".guides/site/guides-manifest.json").read_bytes())
+    assert f"guides/{GID}.html" in site["files"]
+    assert not [p for p in site["files"] if p.startswith(("_state/", ".")) or "/." in p]
+    report = json.loads(verify(signed, "--format", "json").stdout)
+    assert report["ok"] is True
+    assert {c["channel"]: c["findings"] for c in report["channels"]} == {
+        "archive": [],
+        "site": [],
+        "app": [],
+    }
+
+
+def test_the_private_key_is_0600_and_keys_init_twice_is_refused(signed: Library) -> None:
+    key = signed.path(".guides/signing-key.pem")
+    assert key.stat().st_mode & 0o777 == 0o600
+    before = key.read_bytes()
+    run = invoke("keys", "init", "--library", str(signed.root))
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"错误：{key} 已存在：密钥对已经生成。如需更换（密钥轮换），请运行 guides keys init --force\n"
+    )
+    assert key.read_bytes() == before
+
+
+def test_rotation_retires_the_old_key_and_old_manifests_still_verify(signed: Library) -> None:
+    (old,) = public_keys(signed.root)
+    run = invoke("keys", "init", "--library", str(signed.root), "--force")
+    assert run.exit_code == 0, run.stderr
+    keys = public_keys(signed.root)
+    (new,) = set(keys) - {old}
+    assert keys[old].retired is not None and keys[new].retired is None
+    # The manifests on disk were signed by the old key before it was retired: still valid.
+    assert verify(signed).exit_code == 0
+    # The next run signs them again with the new key, even with nothing to deliver.
+    publish(signed)
+    body = json.loads(signed.path(".guides/site/guides-manifest.json").read_bytes())
+    assert body["key"] == new
+    assert verify(signed).exit_code == 0
+
+
+def test_a_retired_key_that_still_signs_is_a_signature_finding(
+    signed: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_pem = signed.path(".guides/signing-key.pem").read_text()
+    assert invoke("keys", "init", "--library", str(signed.root), "--force").exit_code == 0
+    monkeypatch.setenv("GUIDES_SIGNING_KEY", old_pem)  # a server still set to the old key
+    change_guide(signed)
+    publish(signed)
+    run = verify(signed, "--channel", "archive")
+    assert run.exit_code == 1
+    assert findings(run) == ["signature .guides/published/guides-manifest.json.sig"]
+    assert "之后签名" in run.stdout
+
+
+# --- tampering, each detected and named --------------------------------------------------------
+
+
+def test_one_character_changed_in_a_site_page_is_modified(signed: Library) -> None:
+    flip(signed.path(f".guides/site/guides/{GID}.html"), "受理条件".encode(), "受理条伴".encode())
+    run = verify(signed)
+    assert run.exit_code == 1
+    assert findings(run) == [f"modified .guides/site/guides/{GID}.html"]
+    assert run.stdout.startswith(
+        f".guides/site/guides/{GID}.html: 被修改: 内容与签名清单不符（SHA-256 "
+    )
+
+
+@pytest.mark.parametrize(
+    "rel", [f".guides/published/guides/{GID}.json", f".guides/mobile/guides/{GID}.json"]
+)
+def test_one_character_changed_in_a_json_document_is_modified(signed: Library, rel: str) -> None:
+    flip(signed.path(rel), "身份证".encode(), "身份正".encode())
+    run = verify(signed)
+    assert run.exit_code == 1
+    assert findings(run) == [f"modified {rel}"]
+
+
+def test_one_character_changed_in_the_manifest_is_a_signature_finding(signed: Library) -> None:
+    flip(signed.path(".guides/site/guides-manifest.json"), b'"version":1', b'"version":2')
+    run = verify(signed)
+    assert run.exit_code == 1
+    found = findings(run)
+    assert found[0] == "signature .guides/site/guides-manifest.json.sig"
+    assert "签名与清单不符：清单在签名后被改动，或者不是用密钥" in run.stdout
+    # What the changed manifest now claims differs from the ledger, too.
+    assert found[1:] == ["unexpected .guides/site/guides-manifest.json"]
+
+
+def test_a_deleted_page_is_missing_and_an_added_page_is_unexpected(signed: Library) -> None:
+    signed.path(f".guides/site/guides/{GID}.html").unlink()
+    signed.path(".guides/site/guides/fake.html").write_text("<h1>假指南</h1>", encoding="utf-8")
+    run = verify(signed)
+    assert run.exit_code == 1
+    assert findings(run) == [
+        "unexpected .guides/site/guides/fake.html",
+        f"missing .guides/site/guides/{GID}.html",
+    ]
+    assert "清单中列出，但不存在" in run.stdout
+    assert "清单未列出的文件" in run.stdout
+
+
+def test_an_older_page_put_back_is_stale(signed: Library) -> None:
+    page = signed.path(f".guides/site/guides/{GID}.html")
+    doc = signed.path(f".guides/published/guides/{GID}.json")
+    old_page, old_doc = page.read_bytes(), doc.read_bytes()
+    change_guide(signed)
+    publish(signed)
+    assert verify(signed).exit_code == 0
+    page.write_bytes(old_page)
+    doc.write_bytes(old_doc)
+    run = verify(signed)
+    assert run.exit_code == 1
+    assert findings(run) == [
+        f"stale .guides/published/guides/{GID}.json",
+        f"stale .guides/site/guides/{GID}.html",
+    ]
+    assert "该文件的早先版本（发布于 " in run.stdout
+
+
+def test_an_older_manifest_put_back_is_stale(signed: Library) -> None:
+    out = signed.path(".guides/published")
+    saved = {
+        n: (out / n).read_bytes() for n in ("guides-manifest.json", "guides-manifest.json.sig")
+    }
+    saved[f"guides/{GID}.json"] = (out / f"guides/{GID}.json").read_bytes()
+    saved["index.json"] = (out / "index.json").read_bytes()
+    change_guide(signed)
+    publish(signed)
+    for name, data in saved.items():  # the whole folder as it was: a valid, signed, old state
+        (out / name).write_bytes(data)
+    run = verify(signed, "--channel", "archive")
+    assert run.exit_code == 1
+    assert findings(run) == [
+        "stale .guides/published/guides-manifest.json",
+        "stale .guides/published/guides-manifest.json",
+    ]
+    assert f"指南 {GID}：显示第 1 版（现行" in run.stdout
+    assert "台账为第 2 版（现行" in run.stdout
+
+
+def test_a_forged_signature_is_named(signed: Library) -> None:
+    out = signed.path(".guides/site")
+    other = Ed25519PrivateKey.generate()
+    data = (out / "guides-manifest.json").read_bytes()
+    (out / "guides-manifest.json.sig").write_bytes(base64.b64encode(other.sign(data)) + b"\n")
+    run = verify(signed, "--channel", "site")
+    assert run.exit_code == 1
+    assert findings(run) == ["signature .guides/site/guides-manifest.json.sig"]
+
+
+def test_a_forged_manifest_signed_with_another_key_is_named(signed: Library) -> None:
+    """The attacker changes a page, lists its new hash, signs with a key of their own and puts
+    that key's public half beside it: the library's keys/ decide, not the folder."""
+    out = signed.path(".guides/site")
+    page = out / f"guides/{GID}.html"
+    flip(page, "受理条件".encode(), "受理条伴".encode())
+    body = json.loads((out / "guides-manifest.json").read_bytes())
+    body["files"][f"guides/{GID}.html"]["sha256"] = hashlib_sha256(page.read_bytes())
+    forger = SigningKey(Ed25519PrivateKey.generate(), "forger")
+    body["key"] = forger.id
+    data = json.dumps(body, ensure_ascii=False).encode()
+    (out / "guides-manifest.json").write_bytes(data)
+    (out / "guides-manifest.json.sig").write_bytes(forger.sign(data))
+    (out / "guides-public-key.pem").write_bytes(forger.public_pem)
+    run = verify(signed, "--channel", "site")
+    assert run.exit_code == 1
+    assert findings(run) == ["signature .guides/site/guides-manifest.json.sig"]
+    assert f"用密钥 {forger.id} 签名，但它不是本资料库的密钥（keys/）" in run.stdout
+
+
+def hashlib_sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.slow
+def test_one_byte_changed_in_a_pdf_is_modified_and_the_footer_hash_is_in_the_manifest(
+    library: Library, database: str
+) -> None:
+    _channels(library, PRINT_CHANNEL)
+    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    approve(library)
+    publish(library)
+    out = library.path(".guides/print")
+    assert verify(library, "--channel", "print").exit_code == 0
+    # A printout: the footer's short content hash is the guide's content hash in the manifest.
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(out / f"current/{GID}.pdf").pages)
+    signed_hash = json.loads((out / "guides-manifest.json").read_bytes())["guides"][GID]
+    short = signed_hash["content_hash"][:12]
+    assert short in re.findall(r"[0-9a-f]{12}", text)  # printed in the footer
+    grep = subprocess.run(
+        ["grep", f'"content_hash":"{short}', str(out / "guides-manifest.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert grep.stdout.startswith(f'"{GID}":{{"content_hash":"{short}')
+    assert '"state":"current","version":1}' in grep.stdout
+    pdf = out / f"current/{GID}.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    pdf.write_bytes(bytes(data))
+    run = verify(library, "--channel", "print")
+    assert run.exit_code == 1
+    assert findings(run) == [f"modified .guides/print/current/{GID}.pdf"]
+
+
+# --- over HTTP ----------------------------------------------------------------------------------
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def web_server(folder: Path) -> Iterator[str]:
+    """The folder served by the standard library's web server on 127.0.0.1."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/guides"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_verify_url_fetches_the_site_and_names_a_changed_page(
+    signed: Library, tmp_path: Path
+) -> None:
+    public = tmp_path / "www"
+    public.mkdir()
+    (public / "guides").symlink_to(signed.path(".guides/site").resolve())
+    with web_server(public) as url:
+        run = verify(signed, "--channel", "site", "--url", f"site={url}/")
+        assert run.exit_code == 0, run.stdout + run.stderr
+        assert "通过 HTTP 只能取回清单列出的文件" in run.stderr
+        flip(signed.path(f".guides/site/guides/{GID}.html"), "受理".encode(), "受难".encode())
+        signed.path(".guides/site/feed.xml").unlink()
+        run = verify(signed, "--url", f"site={url}", "--channel", "site")
+    assert run.exit_code == 1
+    assert findings(run) == [f"missing {url}/feed.xml", f"modified {url}/guides/{GID}.html"]
+
+
+def test_verify_url_that_cannot_be_reached_is_exit_2(signed: Library) -> None:
+    run = verify(signed, "--channel", "site", "--url", "site=http://127.0.0.1:9/guides")
+    assert run.exit_code == 2
+    assert findings(run) == ["error http://127.0.0.1:9/guides"]
+
+
+# --- the http channel --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hall(library: Library, database: str) -> Iterator[tuple[Library, Receiver]]:
+    for receiver in _serve(Receiver()):
+        _channels(library)
+        library.edit(
+            "library.yaml",
+            "rules: {}",
+            "  hall:\n    type: http\n    settings:\n"
+            f"      base: {receiver.base}\n      auth: hmac\n      secret_env: {SECRET_ENV}\n"
+            "      max_attempts: 1\nrules: {}",
+        )
+        assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+        approve(library)
+        publish(library)
+        yield library, receiver
+
+
+def test_an_http_receiver_that_lost_a_guide_or_holds_an_older_version(
+    hall: tuple[Library, Receiver],
+) -> None:
+    lib, receiver = hall
+    run = verify(lib, "--channel", "hall")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "推送接口无法列出接收方持有的内容" in run.stderr
+    older = dict(receiver.held[GID]["current"])
+    change_guide(lib)
+    publish(lib)
+    assert verify(lib, "--channel", "hall").exit_code == 0
+    where = f"{receiver.base}/guides/{GID}"
+    receiver.held[GID]["current"] = older  # the receiver restored a backup
+    run = verify(lib, "--channel", "hall")
+    assert run.exit_code == 1
+    assert findings(run) == [f"stale {where}"]
+    assert f"指南 {GID}：显示第 1 版（现行" in run.stdout
+    del receiver.held[GID]  # the receiver lost it
+    run = verify(lib, "--channel", "hall")
+    assert findings(run) == [f"missing {where}"]
+    assert f"指南 {GID}：接收方没有该指南；台账为第 2 版（现行" in run.stdout
+    receiver.held[GID] = {
+        "current": None,
+        "upcoming": None,
+        "withdrawn": {"version": 2, "reason": "误操作"},
+    }
+    assert findings(verify(lib, "--channel", "hall")) == [f"withdrawn {where}"]
+
+
+# --- keys, ledger and the printer ----------------------------------------------------------------
+
+
+def test_without_a_private_key_manifests_are_unsigned_and_verify_says_so(
+    library: Library, database: str
+) -> None:
+    _channels(library)
+    approve(library)
+    publish(library)
+    run = invoke("keys", "status", "--library", str(library.root))
+    assert run.exit_code == 1
+    assert run.stderr.startswith("没有私钥：既没有 GUIDES_SIGNING_KEY，也没有 ")
+    assert not library.path(".guides/site/guides-manifest.json.sig").exists()
+    assert verify(library).stderr == (
+        "错误：keys/ 中没有公钥，无法核验任何签名：请运行 guides keys init，然后运行 guides publish\n"
+    )
+    # A public key committed, but this machine has no private key: still unsigned.
+    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    library.path(".guides/signing-key.pem").unlink()
+    run = verify(library, "--channel", "archive")
+    assert run.exit_code == 1
+    assert run.stdout == (
+        ".guides/published/guides-manifest.json: 未签名: 清单没有签名（写入时没有配置签名密钥）："
+        "请运行 guides keys init，然后运行 guides publish [unsigned]\n"
+    )
+
+
+def test_a_missing_private_key_file_is_named(
+    signed: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = signed.path("secrets/nope.pem")
+    monkeypatch.setenv("GUIDES_SIGNING_KEY_FILE", str(missing))
+    run = invoke("keys", "status", "--library", str(signed.root))
+    assert run.exit_code == 2
+    assert run.stderr == f"错误：GUIDES_SIGNING_KEY_FILE 指向 {missing}，但该文件不存在\n"
+    # Publishing goes on (the deliveries are made); the log records why no manifest was signed.
+    change_guide(signed)
+    publish(signed)
+    log = invoke("log", str(signed.root), "--format", "json")
+    failed = [e for e in json.loads(log.stdout) if e["kind"] == "manifest.failed"]
+    assert {e["channel"] for e in failed} == {"archive", "site", "app"}
+    assert "GUIDES_SIGNING_KEY_FILE 指向" in failed[0]["detail"]["error"]
+    # …and verify names the manifests that no longer say what the ledger says.
+    run = verify(signed, "--channel", "archive")
+    assert run.exit_code == 1
+    assert "modified .guides/published/index.json" in findings(run)
+    assert "stale .guides/published/guides-manifest.json" in findings(run)
+
+
+def test_verify_without_a_ledger_is_exit_2(library: Library) -> None:
+    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    run = verify(library)
+    assert run.exit_code == 2
+    assert run.stderr.startswith("错误：没有台账 ")
+    assert not library.path(".guides/ledger.sqlite").exists()
+
+
+def test_the_printer_channel_has_nothing_to_read_back(signed: Library) -> None:
+    signed.edit(
+        "library.yaml",
+        "rules: {}",
+        "  printers:\n    type: printer\n    settings:\n      source: archive\nrules: {}",
+    )
+    run = verify(signed, "--channel", "printers", "--format", "json")
+    assert run.exit_code == 0
+    (check,) = json.loads(run.stdout)["channels"]
+    assert check["method"] == "none"
+    assert check["notes"][0].startswith("打印渠道没有可读回的内容：打印件是大厅里的纸张。")
+
+
+# --- the auditor's check --------------------------------------------------------------------------
+
+
+def _documented(marker: str) -> str:
+    """The shell block of docs/verify.md that contains ``marker``."""
+    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    (block,) = [b for b in blocks if marker in b]
+    return block
+
+
+def test_the_documented_openssl_commands_verify_a_page(signed: Library, tmp_path: Path) -> None:
+    """What docs/verify.md tells a citizen to run, with only the published files."""
+    out = signed.path(".guides/site")
+    work = tmp_path / "auditor"
+    work.mkdir()
+    for name in ("guides-manifest.json", "guides-manifest.json.sig", "guides-public-key.pem"):
+        shutil.copy(out / name, work / name)
+    shutil.copy(out / f"guides/{GID}.html", work / "page.html")
+    script = _documented("openssl pkeyutl")
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=work, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Signature Verified Successfully" in run.stdout
+    assert f'"guides/{GID}.html":{{"sha256":"' in run.stdout
+    (kid,) = public_keys(signed.root)
+    run = subprocess.run(
+        ["bash", "-c", _documented("outform DER")], cwd=work, capture_output=True, text=True
+    )
+    assert run.stdout.split() == [kid]  # the key id, as keys/ and the manifest name it
+    flip(work / "guides-manifest.json", b'"version":1', b'"version":2')
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=work, capture_output=True, text=True, check=False
+    )
+    assert run.returncode != 0
+    assert "Signature Verification Failure" in run.stdout + run.stderr
+
+
+def test_verify_file_checks_a_page_with_only_the_manifest_and_the_key(
+    signed: Library, tmp_path: Path
+) -> None:
+    out = signed.path(".guides/site")
+    page = tmp_path / "page.html"
+    shutil.copy(out / f"guides/{GID}.html", page)
+    args = ["--manifest", str(out / "guides-manifest.json"), "--key"]
+    run = invoke("verify-file", str(page), *args, str(out / "guides-public-key.pem"))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.stdout.startswith(f"{page}：与 guides/{GID}.html 一致（SHA-256 ")
+    flip(page, "受理".encode(), "受难".encode())
+    run = invoke("verify-file", str(page), *args, str(out / "guides-public-key.pem"))
+    assert run.exit_code == 1
+    assert run.stdout.startswith(f"{page}：不在清单中：")
+    other = tmp_path / "other.pem"
+    other.write_bytes(SigningKey(Ed25519PrivateKey.generate(), "x").public_pem)
+    run = invoke("verify-file", str(page), *args, str(other))
+    assert run.exit_code == 1
+    assert "签名无效" in run.stdout
+
+
+# --- incremental hashing ------------------------------------------------------------------------
+
+
+def test_a_publish_hashes_only_the_files_it_changed(signed: Library) -> None:
+    site = signed.path(".guides/site").resolve()
+    cache = json.loads(cache_path(signed.root, "site").read_bytes())
+    assert cache["root"] == str(site)
+    assert set(cache["files"]) == set(hash_folder(site, {}).files)
+    change_guide(signed)
+    ledger = open_ledger(signed.root)
+    try:
+        before = {rel: entry[3] for rel, entry in cache["files"].items()}
+        publish(signed)
+        after = json.loads(cache_path(signed.root, "site").read_bytes())["files"]
+        changed = {rel for rel, entry in after.items() if before.get(rel) != entry[3]}
+        assert f"guides/{GID}.html" in changed
+        assert len(changed) < len(after) / 2
+        # Written again with nothing changed: nothing is hashed.
+        from guidesrc.manifest import shown_guides
+
+        again = write_manifest(
+            ledger,
+            "site",
+            signed.root,
+            signed.path(".guides/site"),
+            shown_guides(ledger, "site"),
+            None,
+            dt.datetime.now(dt.UTC),
+        )
+        assert again is not None and again.hashed == 0 and again.files == len(after)
+    finally:
+        ledger.close()
