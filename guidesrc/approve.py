@@ -358,18 +358,21 @@ def schedule(
         start = dt.datetime.combine(version.effective_date, dt.time(), zone)
         end = start + dt.timedelta(days=1)
         plan = [("announce", now, deadline), ("activate", start, end)]
-    older = select(Publication).where(
-        Publication.guide_id == version.guide_id,
+    # One conditional UPDATE: a publisher may claim a row at the same moment, and a row it has
+    # claimed ("sending") must not be overwritten (the database re-checks the condition).
+    stale = sa.and_(
+        col(Publication.guide_id) == version.guide_id,
+        col(Publication.version_id) != version.id,
         col(Publication.status).in_(("queued", "failed", "awaiting")),
-        Publication.version_id != version.id,
     )
-    for pub in session.exec(older):
-        later_switch = plan[-1][0] == "activate" and pub.due_at < plan[-1][1]
-        if pub.action == "activate" and later_switch:
-            continue  # an earlier version still takes effect first
-        pub.status = "superseded"
-        pub.updated_at = now
-        session.add(pub)
+    if plan[-1][0] == "activate":  # an earlier version's switch still comes first
+        stale = sa.and_(
+            stale,
+            sa.or_(col(Publication.action) != "activate", col(Publication.due_at) >= plan[-1][1]),
+        )
+    session.connection().execute(
+        sa.update(Publication).where(stale).values(status="superseded", updated_at=now)
+    )
     count = 0
     for channel in channels:
         for action, due, until in plan:

@@ -156,16 +156,19 @@ def _deliver_batch(
     with ledger.session() as session:
         claimed: list[tuple[Publication, Delivery]] = []
         for pub_id in pub_ids:
-            pub = session.get(Publication, pub_id)
-            if pub is None or pub.status not in OPEN:
+            # Claimed by a conditional UPDATE: an approval may supersede the row at this moment.
+            taken = session.connection().execute(
+                sa.update(Publication)
+                .where(col(Publication.id) == pub_id, col(Publication.status).in_(OPEN))
+                .values(status="sending", attempts=Publication.attempts + 1, updated_at=clock())
+            )
+            if taken.rowcount != 1:
                 continue  # superseded or done meanwhile
+            pub = session.get(Publication, pub_id, populate_existing=True)
+            assert pub is not None
             version = session.get(GuideVersion, pub.version_id)
             approval = session.get(Approval, version.approval_id) if version else None
             assert version is not None and approval is not None
-            pub.status = "sending"
-            pub.attempts += 1
-            pub.updated_at = clock()
-            session.add(pub)
             claimed.append((pub, _delivery(pub, version, approval)))
         session.commit()
         if not claimed:
