@@ -720,7 +720,7 @@ def test_serve_shows_drafts_with_their_redline_on_both_loopback_addresses(previe
     assert status == 200
     page = Page(body)
     assert page.all("div", class_="draft-banner") and "草稿，未经审核" in "".join(page.text)
-    assert "到办事现场次数（reason）：根据" in "".join(page.text)
+    assert "到办事现场次数（必须到现场原因）：根据" in "".join(page.text)
     assert "<del>应当</del><ins>必须</ins>" in body
     status, body = get(preview.urls[0] + "guides/chusheng-dengji.html")
     assert status == 200 and "draft-banner" not in body

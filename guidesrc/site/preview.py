@@ -125,16 +125,37 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
 
 
 def _shown_change(change: Mapping[str, Any]) -> dict[str, Any]:
-    head, _, rest = str(change["path"]).partition(".")
+    head, *rest = str(change["path"]).split(".")
+    label = field_title(head)
+    where = [_sub_title(head, part) for part in rest]
     # An item's identity (a material id, a step name) helps; a whole condition's text does not.
-    where = rest.replace(".", " › ") if rest and len(rest) <= 24 else ""
-    label = field_title(head) + (f"（{where}）" if where else "")
+    if where and sum(map(len, where)) <= 40:
+        label += f"（{' › '.join(where)}）"
     return {
         "label": label,
         "redline": change.get("redline"),
         "old": change.get("old"),
         "new": change.get("new"),
     }
+
+
+def _sub_title(field: str, part: str) -> str:
+    """A path part's Chinese title where it names a field of the guide's models (``reason`` →
+    必须到现场原因); anything else (an item's identity) as it is."""
+    from pydantic import BaseModel
+
+    from guidesrc.model.guide import Guide
+
+    info = Guide.model_fields.get(field)
+    todo = [info.annotation] if info else []
+    while todo:  # the models in the field's type: Model, list[Model], Model | None …
+        kind = todo.pop()
+        todo += getattr(kind, "__args__", ())
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            sub = kind.model_fields.get(part)
+            if sub is not None and sub.title:
+                return sub.title
+    return part
 
 
 @contextmanager
