@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALE := guidesrc/locale
 
-.PHONY: demo test quick lint typecheck schemas docs i18n bench clean
+.PHONY: demo test quick lint typecheck schemas docs i18n bench reliability clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +22,9 @@ demo: $(STAMP)  ## check, approve and publish the bundled example library (to ex
 
 test: lint typecheck  ## everything CI runs
 	$(BIN)/pytest
+
+reliability: $(STAMP)  ## bad input at volume, crashes, outages, concurrency, full disks, secrets: writes docs/reliability.md
+	$(BIN)/pytest reliability -q -p no:cacheprovider --reliability-report docs/reliability.md
 
 quick: $(STAMP)  ## the everyday unit tests (under a minute)
 	$(BIN)/pytest -m 'not slow' -q

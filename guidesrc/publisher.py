@@ -20,6 +20,7 @@ otherwise delivers again, which idempotent adapters turn into exactly one delive
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from sqlmodel import Session, col, select
 from guidesrc import faults
 from guidesrc.adapters import Adapter, Delivery, PermanentDeliveryError, make_adapters
 from guidesrc.handover import open_handover
+from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.manifest import sign_channels
@@ -235,7 +237,7 @@ def _failed(
     exc: Exception,
     now: dt.datetime,
 ) -> Outcome:
-    error = f"{type(exc).__name__}: {exc}".strip()
+    error = describe_error(exc)
     pub.status = "failed"
     pub.last_error = error
     # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
@@ -258,6 +260,27 @@ def _failed(
         trace=traceback.format_exception_only(exc)[-1].strip(),
     )
     return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, False, error)
+
+
+_OS_ERRORS = {
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.EROFS: N_("the output folder is on a read-only file system"),
+    errno.EACCES: N_("no permission to write"),
+    errno.EPERM: N_("no permission to write"),
+}
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong, for the ledger and for people: file-system errors in plain words."""
+    if isinstance(exc, OSError) and exc.errno in _OS_ERRORS:
+        problem = _(_OS_ERRORS[exc.errno])
+        if not exc.filename:
+            return _("{problem} ({error})").format(problem=problem, error=exc.strerror)
+        return _("{problem}: {path} ({error})").format(
+            problem=problem, path=exc.filename, error=exc.strerror
+        )
+    return f"{type(exc).__name__}: {exc}".strip()
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:

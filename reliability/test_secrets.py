@@ -1,0 +1,178 @@
+"""What leaves the machine: secrets are never logged, stored in the ledger or written into any
+output; outputs hold no personal data the de-identification rule flags."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from guidesrc.check import identifiers
+from guidesrc.ledger import open_ledger
+from tests.conftest import Library, invoke
+from tests.test_push import Receiver, _serve
+
+pytestmark = pytest.mark.section("Secrets and personal data")
+
+SECRET = "hmac-秘钥-7f3a9c2e51d8"
+TOKEN = "bearer-token-b41d9e6a0c77"
+PASSWORD = "pg-pass-c0ffee5eed"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    yield from _serve(Receiver())
+
+
+def _channels(receiver: Receiver) -> str:
+    return textwrap.indent(
+        textwrap.dedent(
+            f"""\
+            site:
+              type: site
+              settings: {{path: out/site}}
+            print:
+              type: pdf
+              settings: {{path: out/pdf}}
+            hotline:
+              type: hotline
+              settings: {{path: out/hotline}}
+            mobile:
+              type: mobile
+              settings: {{path: out/mobile}}
+            cpsv:
+              type: cpsv
+              settings: {{path: out/cpsv}}
+            hall:
+              type: http
+              settings: {{base: "{receiver.base}", auth: hmac, secret_env: GUIDES_RELIABILITY_SECRET, connect_timeout: 0.5, read_timeout: 0.5, max_attempts: 1}}
+            hall2:
+              type: http
+              settings: {{base: "{receiver.base}", auth: bearer, token_env: GUIDES_RELIABILITY_TOKEN, connect_timeout: 0.5, read_timeout: 0.5, max_attempts: 1}}
+            """
+        ),
+        "  ",
+    )
+
+
+def test_secrets_never_leave_and_outputs_hold_no_personal_data(
+    example: Library,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    figures: Any,
+    database: str,
+) -> None:
+    monkeypatch.setenv("GUIDES_RELIABILITY_SECRET", SECRET)
+    monkeypatch.setenv("GUIDES_RELIABILITY_TOKEN", TOKEN)
+    example.edit("library.yaml", "rules: {}", _channels(receiver) + "rules: {}")
+    outputs: list[str] = []
+
+    def cli(*args: str) -> Any:
+        run = invoke(*args)
+        outputs.append(run.stdout + run.stderr)
+        return run
+
+    assert (
+        cli(
+            "approve",
+            str(example.root),
+            "--by",
+            "审核员乙",
+            "--effective",
+            "today",
+            "--note",
+            "首次发布",
+        ).exit_code
+        == 0
+    )
+    receiver.plan = ["500"] * 3 + ["401-like"]  # failures are logged with their errors
+    cli("publish", str(example.root))
+    receiver.plan = []
+    cli("publish", str(example.root), "--retry-now")
+    cli(
+        "withdraw",
+        "jiehun-dengji",
+        "--reason",
+        "划转",
+        "--by",
+        "审核员乙",
+        "--library",
+        str(example.root),
+    )
+    cli("publish", str(example.root))
+    for args in (
+        ("status", str(example.root)),
+        ("log", str(example.root)),
+        ("status", str(example.root), "--format", "json"),
+        ("log", str(example.root), "--format", "json"),
+        ("report", str(example.root), "--format", "csv"),
+    ):
+        cli(*args)
+    # A database URL with a password, unreachable: the error must not show the password.
+    ledger_url = os.environ.get("GUIDES_DATABASE_URL")
+    monkeypatch.setenv(
+        "GUIDES_DATABASE_URL", f"postgresql+psycopg://guides:{PASSWORD}@127.0.0.1:1/none"
+    )
+    run = cli("status", str(example.root))
+    assert run.exit_code == 2
+    if ledger_url is None:
+        monkeypatch.delenv("GUIDES_DATABASE_URL")
+    else:
+        monkeypatch.setenv("GUIDES_DATABASE_URL", ledger_url)
+
+    ledger = open_ledger(example.root)
+    with ledger.engine.connect() as conn:
+        dump = "\n".join(
+            str(tuple(row))
+            for table in ("approval", "guide_version", "publication", "event", "handover")
+            for row in conn.execute(sa.text(f"SELECT * FROM {table}"))
+        )
+    ledger.close()
+    files = [p for p in example.root.rglob("*") if p.is_file()]
+    texts = {str(p): _text(p) for p in files if ".git" not in p.parts}
+    secrets = (SECRET, TOKEN, PASSWORD)
+    leaks = [
+        f"{where}: {s}"
+        for where, text in [("CLI output", "\n".join(outputs)), ("ledger", dump), *texts.items()]
+        for s in secrets
+        if s in text
+    ]
+    published = {k: v for k, v in texts.items() if "/out/" in k or "/published/" in k}
+    ids = [
+        (k, m.group())
+        for k, v in published.items()
+        for m in identifiers.ID_NUMBER_RE.finditer(v)
+        if identifiers.is_id_number(m.group())
+    ]
+    mobiles = [
+        (k, m.group()) for k, v in published.items() for m in identifiers.MOBILE_RE.finditer(v)
+    ]
+    figures.add(
+        "places searched for the secrets (HMAC secret, bearer token, database password)",
+        f"{len(outputs)} CLI outputs, {len(dump.splitlines())} ledger rows, {len(texts)} files (outputs, caches, ledger file)",
+    )
+    figures.add(f"{database}: secrets found in logs, ledger or outputs", len(leaks), "0")
+    figures.add(
+        "published files scanned for personal data (HTML, JSON, CSV, JSON-LD, PDF text)",
+        len(published),
+    )
+    figures.add(
+        f"{database}: resident ID numbers (valid check digit) in published files", len(ids), "0"
+    )
+    figures.add(f"{database}: mobile numbers in published files", len(mobiles), "0")
+    assert leaks == []
+    assert ids == [] and mobiles == []
+
+
+def _text(path: Path) -> str:
+    if path.suffix == ".pdf":
+        return subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=False
+        ).stdout
+    return path.read_bytes().decode("utf-8", "replace")
