@@ -100,7 +100,7 @@ def keys_status(library: Path) -> None:
     if signer is None:
         click.echo(
             _(
-                "no private key: neither {env} nor {path} ({file_env}); guides publish writes unsigned manifests, which guides verify reports. Run guides keys init"
+                "no private key: neither {env} nor {path} ({file_env}); guides publish writes no signed manifests, and guides verify reports them missing. Run guides keys init"
             ).format(env=KEY_ENV, path=key_file(root), file_env=KEY_FILE_ENV),
             err=True,
         )

@@ -16,8 +16,9 @@ printout's short content hash with its name. Not listed: these three files, the 
 of a publish in progress, the exports' own state), which a web server should not serve either.
 
 Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
-mtime, inode and SHA-256, so a publish re-hashes only the files it changed (``guides verify``
-never trusts that cache: it hashes every file). Each new (path, SHA-256) pair is recorded in the
+mtime, inode and SHA-256, so a publish re-hashes only the files it changed, found by their new
+inode numbers (:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every
+file. Each new (path, SHA-256) pair is recorded in the
 ledger (``manifest_file``), the manifest's own hash too: ``guides verify`` tells an earlier file
 or manifest put back (stale) from one changed by hand (modified).
 """
@@ -84,9 +85,10 @@ def listed(rel: str) -> bool:
     return not any(part.startswith(".") for part in parts)
 
 
-def walk(root: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """Every listed file under ``root`` (sorted), with its stat; links to files are followed,
-    links to folders are not (a loop cannot make the walk endless)."""
+def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every listed file under ``root`` (sorted), with its directory entry (its inode number is
+    known without a ``stat``); links to files are followed, links to folders are not (a loop
+    cannot make the walk endless)."""
     stack = [""]
     while stack:
         prefix = stack.pop()
@@ -99,7 +101,7 @@ def walk(root: Path) -> Iterator[tuple[str, os.stat_result]]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(rel + "/")
             elif entry.is_file():
-                yield rel, entry.stat()
+                yield rel, entry
 
 
 def sha256_file(path: Path) -> str:
@@ -207,13 +209,24 @@ class Hashed:
     new: list[str]  # paths hashed now: not in the cache, or changed since
 
 
-def hash_folder(out: Path, cached: dict[str, list[Any]]) -> Hashed:
-    """Every listed file's SHA-256, reusing ``cached`` where size, mtime and inode agree."""
+def hash_folder(out: Path, cached: dict[str, list[Any]], thorough: bool = True) -> Hashed:
+    """Every listed file's SHA-256, reusing ``cached`` for files that did not change.
+
+    Every adapter replaces a file by renaming a new one over it, so a changed file has a new
+    inode: without ``thorough``, a file whose inode (read with the directory, no ``stat``) is
+    the cached one is taken as unchanged. An inode number freed by one replacement can come back
+    with a second replacement of the same path, so after a run that repeated deliveries (a
+    crash, a failure) the hook asks for ``thorough``: size, mtime and inode from ``stat``."""
     files: Files = {}
     stats: dict[str, list[Any]] = {}
     new: list[str] = []
-    for rel, st in walk(out):
+    for rel, entry in walk(out):
         known = cached.get(rel)
+        if known is not None and not thorough and known[2] == entry.inode():
+            stats[rel] = known
+            files[rel] = {"sha256": known[3], "size": known[0]}
+            continue
+        st = entry.stat()
         if known is not None and known[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
             digest = known[3]
         else:
@@ -224,24 +237,54 @@ def hash_folder(out: Path, cached: dict[str, list[Any]]) -> Hashed:
     return Hashed(files, stats, new)
 
 
-def _load_cache(path: Path, out: Path, ledger_id: str) -> dict[str, list[Any]]:
+@dataclass(frozen=True, slots=True)
+class Cache:
+    files: dict[str, list[Any]]
+    written_at: dt.datetime | None  # None: no usable cache
+
+
+def _load_cache(path: Path, out: Path, ledger_id: str) -> Cache:
     try:
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
-        return {}
+        return Cache({}, None)
     if not isinstance(data, dict) or (data.get("format"), data.get("root"), data.get("ledger")) != (
         CACHE_FORMAT,
         str(out),
         ledger_id,
     ):
-        return {}  # another build of the site, another ledger: hash everything again
-    files: dict[str, list[Any]] = data.get("files") or {}
-    return files
+        return Cache({}, None)  # another build of the site, another ledger: hash everything
+    try:
+        written = dt.datetime.fromisoformat(str(data.get("written_at")))
+    except ValueError:
+        return Cache({}, None)
+    return Cache(data.get("files") or {}, written)
 
 
-def _save_cache(path: Path, out: Path, ledger_id: str, stats: dict[str, list[Any]]) -> None:
-    body = {"format": CACHE_FORMAT, "root": str(out), "ledger": ledger_id, "files": stats}
+def _save_cache(
+    path: Path, out: Path, ledger_id: str, stats: dict[str, list[Any]], now: dt.datetime
+) -> None:
+    body = {
+        "format": CACHE_FORMAT,
+        "root": str(out),
+        "ledger": ledger_id,
+        "written_at": now.astimezone(dt.UTC).isoformat(),
+        "files": stats,
+    }
     write_atomic(path, orjson.dumps(body), 0o600)
+
+
+def repeated_since(ledger: Ledger, channel: str, since: dt.datetime) -> bool:
+    """Whether a delivery on the channel was attempted more than once since ``since`` (after a
+    crash or a failure, the adapter may have written the same file twice)."""
+    from guidesrc.ledger.models import Publication
+
+    p = Publication.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(p.id).where(p.channel == channel, p.attempts > 1, p.updated_at >= since).limit(1)
+    )
+    with ledger.engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 def _ledger_id(ledger: Ledger) -> str:
@@ -256,7 +299,7 @@ def _ledger_id(ledger: Ledger) -> str:
 class Signed:
     channel: str
     folder: Path
-    key: str | None  # None: unsigned (no key configured)
+    key: str  # the key id
     files: int
     hashed: int  # files hashed this time (the others came from the cache)
     recorded: int  # (path, hash) pairs new to the ledger
@@ -268,41 +311,40 @@ def sign_channels(
     """The publisher's hook, at the end of a run (holding the publishing lock): a new manifest
     for each file channel the run delivered to, or whose manifest is missing or out of date.
 
-    A failure is recorded in the log (``manifest.failed``) and never undoes the deliveries:
-    ``guides verify`` reports the manifest that is missing or out of date."""
+    Without a signing key nothing is written. A failure (a key that cannot be read, a full disk)
+    is recorded in the log (``manifest.failed``) and never undoes the deliveries: ``guides
+    verify`` reports the manifest that is missing or out of date."""
     from guidesrc.signing import signing_key
 
+    folders = {n: f for n, a in adapters.items() if (f := channel_folder(a)) is not None}
+    if not folders:
+        return []
+    root = next(iter(adapters.values())).library
+    try:
+        key = signing_key(root)
+    except Exception as exc:  # configured, but unusable: said in the log, per channel
+        for name in folders:
+            _log_failure(ledger, name, exc, now)
+        return []
+    if key is None:
+        return []  # no key configured: no manifest (an unsigned one would prove nothing)
     changed = set(delivered)
     done: list[Signed] = []
-    key: SigningKey | Exception | None = None
-    loaded = False
-    for name, adapter in adapters.items():
-        folder = channel_folder(adapter)
-        if folder is None:
-            continue
+    for name, folder in folders.items():
         try:
-            if not loaded:
-                loaded = True
-                try:
-                    key = signing_key(adapter.library)
-                except Exception as exc:  # reported per channel, below
-                    key = exc
-            if isinstance(key, Exception):
-                raise key
             shown = shown_guides(ledger, name)
             if name not in changed and up_to_date(ledger, name, folder, shown, key):
                 continue
-            written = write_manifest(ledger, name, adapter.library, folder, shown, key, now)
+            written = write_manifest(ledger, name, root, folder, shown, key, now)
             if written is not None:
                 done.append(written)
         except Exception as exc:  # the deliveries stand; verify reports the manifest
+            cache_path(root, name).unlink(missing_ok=True)  # next time: hash every file
             _log_failure(ledger, name, exc, now)
     return done
 
 
-def up_to_date(
-    ledger: Ledger, channel: str, folder: Path, shown: Guides, key: SigningKey | None
-) -> bool:
+def up_to_date(ledger: Ledger, channel: str, folder: Path, shown: Guides, key: SigningKey) -> bool:
     """Whether the folder's manifest says what the ledger says, is signed by the key configured
     now, and is the one the ledger recorded last (a crash may come between the two)."""
     try:
@@ -314,7 +356,7 @@ def up_to_date(
         return False
     if not isinstance(body, dict) or body.get("guides") != shown:
         return False
-    if body.get("key") != (key.id if key else None):
+    if body.get("key") != key.id:
         return False
     return latest_manifest(ledger, channel) == hashlib.sha256(data).hexdigest()
 
@@ -325,40 +367,36 @@ def write_manifest(
     root: Path,
     folder: Path,
     shown: Guides,
-    key: SigningKey | None,
+    key: SigningKey,
     now: dt.datetime,
 ) -> Signed | None:
-    """Hash the folder (incrementally), write the manifest, its signature and the public key,
+    """Hash the folder (incrementally), write the public key, the signature and the manifest,
     record the new (path, hash) pairs. None when the folder does not exist (nothing published)."""
     if not folder.exists():
         return None
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
     ledger_id = _ledger_id(ledger)
-    hashed = hash_folder(out, _load_cache(cache_file, out, ledger_id))
+    cache = _load_cache(cache_file, out, ledger_id)
+    thorough = cache.written_at is None or repeated_since(ledger, channel, cache.written_at)
+    hashed = hash_folder(out, cache.files, thorough)
     header = {
         "format": FORMAT,
         "channel": channel,
         "library": _library_name(root),
         "created_at": utc_text(now),
-        "key": key.id if key else None,
-        "algorithm": "Ed25519" if key else None,
+        "key": key.id,
+        "algorithm": "Ed25519",
     }
     data = manifest_bytes(header, shown, hashed.files)
-    if key is not None:
-        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
-        write_atomic(out / SIGNATURE, key.sign(data), 0o644)
-    else:
-        (out / SIGNATURE).unlink(missing_ok=True)
-        (out / PUBLIC_KEY).unlink(missing_ok=True)
+    write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
+    write_atomic(out / SIGNATURE, key.sign(data), 0o644)
     write_atomic(out / MANIFEST, data, 0o644)
     pairs = [(rel, hashed.files[rel]["sha256"]) for rel in hashed.new]
     pairs.append((MANIFEST, hashlib.sha256(data).hexdigest()))
     recorded = record_pairs(ledger, channel, pairs, now)
-    _save_cache(cache_file, out, ledger_id, hashed.stats)
-    return Signed(
-        channel, out, key.id if key else None, len(hashed.files), len(hashed.new), recorded
-    )
+    _save_cache(cache_file, out, ledger_id, hashed.stats, now)
+    return Signed(channel, out, key.id, len(hashed.files), len(hashed.new), recorded)
 
 
 def _library_name(root: Path) -> str:

@@ -11,7 +11,8 @@
 The private key is read from ``GUIDES_SIGNING_KEY`` (the PEM text itself, for secret stores and
 systemd credentials), else from the file ``GUIDES_SIGNING_KEY_FILE`` names (relative paths are
 taken from the library), else from ``.guides/signing-key.pem``. Without any, publishing still
-works and writes unsigned manifests, which ``guides verify`` reports (see docs/verify.md).
+works but writes no manifest (an unsigned one would prove nothing), and ``guides verify`` reports
+every file channel's manifest missing (see docs/verify.md).
 
 Rotation: ``guides keys init --force`` makes a new pair; the old public key stays in ``keys/``,
 marked ``retired``, so manifests it signed before that moment still verify, and a manifest it

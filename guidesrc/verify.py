@@ -20,7 +20,7 @@ Findings (``Finding.kind``)::
     unexpected   there, but not listed (or not in the ledger)
     withdrawn    shown as withdrawn although the ledger has it in force
     signature    the manifest's signature does not verify (or its key is unknown or retired)
-    unsigned     the manifest carries no signature (no key was configured when it was written)
+    unsigned     the manifest names no key (guidesrc writes none such: made by hand or elsewhere)
     error        the channel could not be read at all (the command then exits 2)
 """
 
@@ -215,7 +215,7 @@ def verify_folder(
         return
     files: dict[str, dict[str, Any]] = manifest.get("files") or {}
     seen: set[str] = set()
-    for rel, _stat in walk(out):
+    for rel, _entry in walk(out):
         seen.add(rel)
         listed = files.get(rel)
         where = f"{display}/{rel}"
@@ -241,7 +241,13 @@ def _check_manifest(
     where = f"{display}/{MANIFEST}"
     data = read(MANIFEST)
     if data is None:
-        check.add("missing", where, _("no manifest: the channel's files cannot be checked"))
+        check.add(
+            "missing",
+            where,
+            _(
+                "no manifest, so the channel's files cannot be checked (guides publish writes one only with a signing key: see guides keys status)"
+            ),
+        )
         return None
     try:
         manifest = orjson.loads(data)
@@ -296,7 +302,7 @@ def _check_signature(
             "unsigned",
             f"{display}/{MANIFEST}",
             _(
-                "the manifest is not signed (no signing key was configured when it was written): run guides keys init, then guides publish"
+                "the manifest names no signing key: it was not written by guides publish, which signs every manifest"
             ),
         )
         return True

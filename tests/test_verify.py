@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from guidesrc.ledger import open_ledger
 from guidesrc.manifest import cache_path, hash_folder, write_manifest
-from guidesrc.signing import SigningKey, public_keys
+from guidesrc.signing import SigningKey, public_keys, signing_key
 from tests.conftest import REPO, Library, Run, invoke
 from tests.test_push import SECRET, SECRET_ENV, Receiver, _serve
 
@@ -456,27 +456,28 @@ def test_an_http_receiver_that_lost_a_guide_or_holds_an_older_version(
 # --- keys, ledger and the printer ----------------------------------------------------------------
 
 
-def test_without_a_private_key_manifests_are_unsigned_and_verify_says_so(
+def test_without_a_private_key_no_manifest_is_written_and_verify_says_so(
     library: Library, database: str
 ) -> None:
     _channels(library)
     approve(library)
-    publish(library)
+    publish(library)  # publishing does not wait for a key
     run = invoke("keys", "status", "--library", str(library.root))
     assert run.exit_code == 1
     assert run.stderr.startswith("没有私钥：既没有 GUIDES_SIGNING_KEY，也没有 ")
-    assert not library.path(".guides/site/guides-manifest.json.sig").exists()
+    assert not list(library.path(".guides").rglob("guides-manifest.json*"))
     assert verify(library).stderr == (
         "错误：keys/ 中没有公钥，无法核验任何签名：请运行 guides keys init，然后运行 guides publish\n"
     )
-    # A public key committed, but this machine has no private key: still unsigned.
+    # A public key committed, but this machine has no private key: still nothing signed.
     assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
     library.path(".guides/signing-key.pem").unlink()
+    publish(library)
     run = verify(library, "--channel", "archive")
     assert run.exit_code == 1
     assert run.stdout == (
-        ".guides/published/guides-manifest.json: 未签名: 清单没有签名（写入时没有配置签名密钥）："
-        "请运行 guides keys init，然后运行 guides publish [unsigned]\n"
+        ".guides/published/guides-manifest.json: 缺失: 没有清单，无法核验该渠道的文件"
+        "（guides publish 只在配置了签名密钥时写入清单：见 guides keys status） [missing]\n"
     )
 
 
@@ -592,6 +593,8 @@ def test_a_publish_hashes_only_the_files_it_changed(signed: Library) -> None:
     assert set(cache["files"]) == set(hash_folder(site, {}).files)
     change_guide(signed)
     ledger = open_ledger(signed.root)
+    key = signing_key(signed.root)
+    assert key is not None
     try:
         before = {rel: entry[3] for rel, entry in cache["files"].items()}
         publish(signed)
@@ -608,7 +611,7 @@ def test_a_publish_hashes_only_the_files_it_changed(signed: Library) -> None:
             signed.root,
             signed.path(".guides/site"),
             shown_guides(ledger, "site"),
-            None,
+            key,
             dt.datetime.now(dt.UTC),
         )
         assert again is not None and again.hashed == 0 and again.files == len(after)
