@@ -86,22 +86,22 @@ def listed(rel: str) -> bool:
 
 
 def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """Every listed file under ``root`` (sorted), with its directory entry (its inode number is
-    known without a ``stat``); links to files are followed, links to folders are not (a loop
-    cannot make the walk endless)."""
+    """Every listed file under ``root`` (in no particular order), with its directory entry (its
+    inode number is known without a ``stat``); links to files are followed, links to folders are
+    not (a loop cannot make the walk endless)."""
     stack = [""]
     while stack:
         prefix = stack.pop()
+        top = not prefix
         with os.scandir(root / prefix if prefix else root) as entries:
-            found = sorted(entries, key=lambda e: e.name)
-        for entry in reversed(found):
-            rel = f"{prefix}{entry.name}"
-            if not listed(rel):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(rel + "/")
-            elif entry.is_file():
-                yield rel, entry
+            for entry in entries:
+                name = entry.name
+                if name[0] == "." or (top and (name in OWN_FILES or name in STATE_FOLDERS)):
+                    continue  # what listed() leaves out, without building the path first
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(prefix + name + "/")
+                elif entry.is_file():
+                    yield prefix + name, entry
 
 
 def sha256_file(path: Path) -> str:

@@ -215,7 +215,7 @@ def verify_folder(
         return
     files: dict[str, dict[str, Any]] = manifest.get("files") or {}
     seen: set[str] = set()
-    for rel, _entry in walk(out):
+    for rel in sorted(rel for rel, _entry in walk(out)):
         seen.add(rel)
         listed = files.get(rel)
         where = f"{display}/{rel}"
