@@ -101,12 +101,19 @@ class ChannelCheck:
     created_at: str | None = None
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    guide_ids: set[str] = field(default_factory=set)  # to name the guide a file belongs to
 
     @property
     def failed(self) -> bool:
         return any(f.kind == "error" for f in self.findings)
 
     def add(self, kind: str, where: str, message: str, **extra: Any) -> None:
+        """One finding; a file named after a guide (``guides/<id>.html``) names that guide."""
+        path = extra.get("path")
+        if path and "guide" not in extra:
+            stem = path.rsplit("/", 1)[-1].split(".", 1)[0]
+            if stem in self.guide_ids:
+                extra["guide"] = stem
         self.findings.append(Finding(kind, where, message, **extra))
 
     def as_dict(self) -> dict[str, Any]:
@@ -256,6 +263,7 @@ def _check_manifest(
     except (orjson.JSONDecodeError, ValueError):
         check.add("modified", where, _("the manifest is not valid JSON"))
         return None
+    check.guide_ids = set(shown) | set(manifest.get("guides") or {})
     check.key = manifest.get("key") if isinstance(manifest.get("key"), str) else None
     check.created_at = str(manifest.get("created_at"))
     trusted = _check_signature(check, display, data, manifest, read(SIGNATURE), keys)

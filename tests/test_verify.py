@@ -214,6 +214,10 @@ def test_one_character_changed_in_a_site_page_is_modified(signed: Library) -> No
     assert run.stdout.startswith(
         f".guides/site/guides/{GID}.html: 被修改: 内容与签名清单不符（SHA-256 "
     )
+    (site,) = [c for c in json.loads(verify(signed, "--format", "json").stdout)["channels"]
+               if c["channel"] == "site"]  # fmt: skip
+    assert site["findings"][0]["guide"] == GID
+    assert site["findings"][0]["path"] == f"guides/{GID}.html"
 
 
 @pytest.mark.parametrize(
