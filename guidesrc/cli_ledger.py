@@ -47,6 +47,7 @@ EVENTS = {
     "queued.new-channel": N_("queued for a new channel"),
     "awaiting": N_("handed over, awaiting confirmation"),
     "handover.done": N_("handover confirmed"),
+    "manifest.failed": N_("signed manifest not written"),
 }
 
 _library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))
@@ -281,6 +282,7 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
                     error=o.detail,
                 )
             )
+    _warn_unsigned(root, adapters)
     click.echo(
         _("{delivered} delivered, {failed} failed, {later} still open").format(
             delivered=len(report.delivered), failed=len(report.failed), later=report.later
@@ -289,6 +291,25 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
     )
     if report.failed:
         sys.exit(1)
+
+
+def _warn_unsigned(root: Path, adapters: dict[str, Any]) -> None:
+    """File channels get a signed manifest only when a signing key is configured."""
+    from guidesrc.signing import SigningKeyError, signing_key
+
+    if not any("path" in type(a.settings).model_fields for a in adapters.values()):
+        return
+    try:
+        key = signing_key(root)
+    except SigningKeyError:
+        return  # the publisher logged the problem; `guides keys status` explains it
+    if key is None:
+        click.echo(
+            _(
+                "no signing key: the channels' folders get no signed manifest, so `guides verify` cannot prove them; create one with guides keys init"
+            ),
+            err=True,
+        )
 
 
 def _deadline_function(root: Path, config: LibraryConfig) -> Callable[[dt.datetime], dt.datetime]:

@@ -16,6 +16,11 @@ from guidesrc.cli import cli
 from guidesrc.i18n import DEFAULT_LANG, set_lang
 from guidesrc.scaffold import create_library
 
+#: What `guides publish` says while the library has no signing key (`guides keys init`).
+NO_KEY = (
+    "没有签名密钥：各渠道文件夹不会写入签名清单，guides verify 无法证明其内容；"
+    "请用 guides keys init 创建密钥\n"
+)
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "example"
 GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"

@@ -19,7 +19,7 @@ from guidesrc.compile import content_hash
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.store import SCHEMA_REVISION
 from guidesrc.state import WorkingTree, load_state
-from tests.conftest import GUIDE, Library, invoke
+from tests.conftest import GUIDE, NO_KEY, Library, invoke
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -115,7 +115,7 @@ def test_approve_then_publish_puts_the_compiled_guide_in_the_directory(library: 
     run = publish(library)
     assert run.exit_code == 0, run.stderr
     assert run.stdout == f"已送达\t{GID} v1\tarchive\t发布\n"
-    assert run.stderr == "已送达 1 次，失败 0 次，尚余 0 次\n"
+    assert run.stderr == NO_KEY + "已送达 1 次，失败 0 次，尚余 0 次\n"
     doc = published(library, f"guides/{GID}.json")
     state = load_state(WorkingTree(library.root))
     assert doc["content_hash"] == content_hash(state.compiled(GID))
@@ -296,7 +296,7 @@ def test_a_future_effective_date_is_announced_then_switched(library: Library) ->
     assert run.exit_code == 0, run.stderr
     run = publish(library)
     assert run.stdout == f"已送达\t{GID} v2\tarchive\t预告\n"
-    assert run.stderr == "已送达 1 次，失败 0 次，尚余 1 次\n"
+    assert run.stderr == NO_KEY + "已送达 1 次，失败 0 次，尚余 1 次\n"
     assert published(library, f"guides/{GID}.json")["version"] == 1  # still in force
     upcoming = published(library, f"upcoming/{GID}.json")
     assert upcoming["version"] == 2 and upcoming["state"] == "upcoming"
@@ -337,7 +337,7 @@ def test_a_failing_channel_does_not_stop_the_others(library: Library) -> None:
     assert run.exit_code == 1
     assert f"已送达\t{GID} v1\tarchive\t发布" in run.stdout
     assert f"失败\t{GID} v1\tbroken\t发布\tNotADirectoryError" in run.stdout
-    assert run.stderr == "已送达 1 次，失败 1 次，尚余 1 次\n"
+    assert run.stderr == NO_KEY + "已送达 1 次，失败 1 次，尚余 1 次\n"
     status = invoke("status", str(library.root), "--format", "json")
     body = json.loads(status.stdout)
     failed = [d for d in body["deliveries"] if d["status"] == "failed"]

@@ -32,7 +32,7 @@ from guidesrc.print.render import Renderer, RenderOptions, page_count, render_ma
 from guidesrc.print.sheet import SheetJob
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.urls import guide_url
-from tests.conftest import EXAMPLE, Library, invoke
+from tests.conftest import EXAMPLE, NO_KEY, Library, invoke
 
 BASE_URL = "https://zwfw.example.gov.cn/guides"  # example/ and `guides init`
 GID = "hukou-qianru-fuqi-toukao"
@@ -574,7 +574,7 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
     assert run.exit_code == 0, run.stderr
     run = publish(example)
     assert run.exit_code == 0, run.stdout + run.stderr
-    assert run.stderr == "已送达 36 次，失败 0 次，尚余 0 次\n"
+    assert run.stderr == NO_KEY + "已送达 36 次，失败 0 次，尚余 0 次\n"
     out = example.root / ".guides/print"
     sheets = sorted(p.name for p in (out / "current").iterdir())
     assert len(sheets) == 18 and f"{GID}.pdf" in sheets
