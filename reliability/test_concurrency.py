@@ -101,7 +101,8 @@ def test_editors_approve_and_publish_at_once(
         "--note",
         "首次发布",
     )
-    assert first.wait() == 0, first.stderr.read() if first.stderr else ""
+    _out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
     tally: Counter[str] = Counter()
     unclear: list[str] = []
     try:
@@ -148,7 +149,8 @@ def test_editors_approve_and_publish_at_once(
                 else:
                     unclear.append(f"approve: {proc.returncode} {err[-300:]}")
         final = _start(env, "publish", str(roots[0]), "--wait")
-        assert final.wait() == 0
+        _out, err = final.communicate(timeout=300)
+        assert final.returncode == 0, err
         ledger = open_ledger(roots[0])
         with ledger.engine.connect() as conn:
             versions = conn.execute(sa.text("SELECT guide_id, version FROM guide_version")).all()

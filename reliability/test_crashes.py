@@ -42,8 +42,9 @@ def _outcome(lib: Library) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_killed_at_a_random_point(
-    approved: Library, plugin: Path, round_: int, database: str
+    database: str, approved: Library, plugin: Path, round_: int
 ) -> None:
+    """(``database`` first: the ledger is chosen before ``approved`` approves.)"""
     rng = random.Random(f"{database}-{round_}")
     point = rng.choice(POINTS)
     nth = 1 if point == "publish.locked" else rng.randint(1, 18)

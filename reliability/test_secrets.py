@@ -150,8 +150,11 @@ def test_secrets_never_leave_and_outputs_hold_no_personal_data(
         for m in identifiers.ID_NUMBER_RE.finditer(v)
         if identifiers.is_id_number(m.group())
     ]
-    mobiles = [
-        (k, m.group()) for k, v in published.items() for m in identifiers.MOBILE_RE.finditer(v)
+    mobiles = [  # (digits after a decimal point are a fraction, not a phone number)
+        (k, m.group())
+        for k, v in published.items()
+        for m in identifiers.MOBILE_RE.finditer(v)
+        if v[m.start() - 1 : m.start()] != "."
     ]
     figures.add(
         "places searched for the secrets (HMAC secret, bearer token, database password)",
