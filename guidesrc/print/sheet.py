@@ -124,6 +124,7 @@ def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
         "steps": [_step(s) for s in g["procedure"]],
         "limits": _limits(g),
         "fees": _fees(g["fees"]),
+        "pending": list(g.get("pending") or []),
         "results": [f"{r['kind']}：{r['name']}" for r in g["results"]],
         "places": [_place(p) for p in g["places"]],
         "contacts": _contacts(g),
@@ -261,7 +262,8 @@ def _fees(fees: dict[str, Any]) -> dict[str, Any]:
         }
         for item in fees.get("items", [])
     ]
-    return {"charged": bool(fees["charged"]), "items": items}
+    pending = "charged" in (fees.get("pending") or [])
+    return {"charged": bool(fees["charged"]) and not pending, "items": items, "pending": pending}
 
 
 def _place(p: dict[str, Any]) -> dict[str, Any]:
