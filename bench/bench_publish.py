@@ -1,6 +1,7 @@
 """Time `guides approve` and `guides publish` on a generated 10,000-guide library, and size the ledger.
 
     .venv/bin/python bench/bench_publish.py [--guides 10000] [--runs 5] [--changes 1000]
+                                            [--backends sqlite,postgresql] [--postgres URL]
 
 The library is the one ``bench_check.py`` generates (``bench/out/lib-N``), copied to
 ``bench/out/publish-N-<backend>``, given a directory channel in ``library.yaml`` and made a git
@@ -207,6 +208,15 @@ class Proc:
     wall: float  # seconds
     cpu: float  # seconds of user and system time: what the process needed on an idle machine
     out: str
+
+
+def git_describe() -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
 
 
 def run(cmd: Sequence[str]) -> Proc:
@@ -664,6 +674,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=1000, help="changes for the ledger size")
     parser.add_argument("--batch", type=int, default=10, help="guides per approval of those")
     parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="ledger backends to measure, comma-separated (default sqlite,postgresql)",
+    )
+    parser.add_argument(
         "--postgres",
         default=DEFAULT_POSTGRES,
         metavar="URL",
@@ -675,14 +690,18 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = os.getloadavg()[0]
     base = ensure_library(args.guides, args.seed, regenerate=False)
     stats = library_stats(base)
-    digest = source_digest()
+    digest = f"git {git_describe()}, source {source_digest()}"
     snapshot = freeze_source()
-    backends = [Backend("SQLite", None)]
-    if args.postgres != "none":
+    wanted = {name.strip().lower() for name in args.backends.split(",")}
+    backends = [Backend("SQLite", None)] if "sqlite" in wanted else []
+    if "postgresql" in wanted and args.postgres != "none":
         pg = postgres_backend(args.postgres)
         if pg is not None:
             backends.append(pg)
+    if not backends:
+        parser.error("--backends: nothing to measure (sqlite, postgresql)")
     results: list[Result] = []
+    text = ""
     for backend in backends:
         try:
             with backend_env(backend):
@@ -706,12 +725,12 @@ def write_results(
 ) -> str:
     """Write the report and the raw figures (after each backend, so that none is lost)."""
     facts = machine_facts(load_at_start)
-    facts["code measured"] = f"a copy of guidesrc/ taken at the start (source {digest})"
+    facts["code measured"] = f"a copy of guidesrc/ taken at the start ({digest})"
     text = report(facts, stats, results, runs)
-    if source_digest() != digest:
+    if not digest.endswith(source_digest()):
         text += (
             f"\nguidesrc/ changed in the working tree while the benchmark ran; the processes ran "
-            f"the copy in {_short(str(snapshot))} (source {digest}) throughout.\n"
+            f"the copy in {_short(str(snapshot))} ({digest}) throughout.\n"
         )
     (OUT / "publish-results.md").write_text(text, encoding="utf-8")
     raw = {
