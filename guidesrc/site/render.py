@@ -348,9 +348,6 @@ class Renderer:
 
     # --- sitemap --------------------------------------------------------------------------------
 
-    def sitemap(self, urls: Sequence[Mapping[str, Any]]) -> bytes:
-        return self._render("sitemap.xml", 0, urls=urls)
-
     def sitemap_index(self, parts: Iterable[str]) -> bytes:
         return self._render("sitemap_index.xml", 0, parts=list(parts))
 
