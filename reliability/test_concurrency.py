@@ -184,7 +184,7 @@ def test_editors_approve_and_publish_at_once(
     delivered = status.get("delivered", 0)
     journal_expected = sum(1 for _ in keys)
     figures.add(
-        "rounds × editors approving at once (PostgreSQL), plus 2 publishers per round",
+        "rounds × editors approving at once (PostgreSQL), plus 1–2 publishers per round",
         f"{ROUNDS} × {EDITORS}",
     )
     figures.add(
