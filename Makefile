@@ -26,8 +26,8 @@ test: lint typecheck  ## everything CI runs
 reliability: $(STAMP)  ## bad input at volume, crashes, outages, concurrency, full disks, secrets: writes docs/reliability.md
 	$(BIN)/pytest reliability -q -p no:cacheprovider --reliability-report docs/reliability.md
 
-quick: $(STAMP)  ## the everyday unit tests (under a minute)
-	$(BIN)/pytest -m 'not slow' -q
+quick: $(STAMP)  ## the everyday unit tests, ledger on SQLite only (under a minute; CI runs both)
+	GUIDES_TEST_POSTGRES=skip $(BIN)/pytest -m 'not slow' -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
