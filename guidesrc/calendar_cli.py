@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import click
 
+from guidesrc.cli_options import library_option
 from guidesrc.i18n import N_, _
 from guidesrc.workdays import (
     LATE_DECEMBER,
@@ -24,13 +25,6 @@ from guidesrc.workdays import (
 
 #: `guides calendar check` warns this many days before the end of a year without next year's data.
 WARN_DAYS = 60
-
-_library_option = click.option(
-    "--library",
-    default=".",
-    type=click.Path(path_type=Path),
-    help=N_("The library (default: here)."),
-)
 
 
 @click.group(
@@ -73,7 +67,7 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     )
 )
 @click.argument("approved_at", metavar="APPROVED_AT", callback=_parse_time)
-@_library_option
+@library_option
 def deadline(approved_at: dt.datetime, library: Path) -> None:
     work = _open(library)
     if approved_at.tzinfo is None:
@@ -133,7 +127,7 @@ def _range(first: dt.date, last: dt.date) -> str:
         "or next year's while the year ends within 60 days."
     )
 )
-@_library_option
+@library_option
 @click.option(
     "--today",
     metavar="DATE",
@@ -170,7 +164,7 @@ def _warn(message: str, year: int) -> NoReturn:
 
 @calendar.command(help=N_("List the days off and makeup working days of YEAR, holiday by holiday."))
 @click.argument("year", type=click.IntRange(1900, 2999))
-@_library_option
+@library_option
 def show(year: int, library: Path) -> None:
     work = _open(library)
     by_holiday: dict[str, list[tuple[dt.date, Day]]] = {}

@@ -19,6 +19,7 @@ from guidesrc.calendar_cli import calendar
 from guidesrc.cli_import import import_
 from guidesrc.cli_kiosk import kiosk
 from guidesrc.cli_ledger import COMMANDS
+from guidesrc.cli_options import library_option
 from guidesrc.cli_print import print_group
 from guidesrc.cli_site import serve
 from guidesrc.cli_verify import COMMANDS as VERIFY_COMMANDS
@@ -204,12 +205,7 @@ def _published_changes(root: Path) -> ChangeSet:
 
 @cli.command(name="where-used", help=N_("List the guides that use a catalogue entry."))
 @click.argument("entry")
-@click.option(
-    "--library",
-    default=".",
-    type=click.Path(path_type=Path),
-    help=N_("The library (default: here)."),
-)
+@library_option
 def where_used(entry: str, library: Path) -> None:
     from guidesrc.check.engine import library_facts
     from guidesrc.check.library_rules import where_used as find

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
+from guidesrc.cli_options import library_argument, library_option
 from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
 from guidesrc.i18n import N_, _
 
@@ -50,8 +51,6 @@ EVENTS = {
     "manifest.failed": N_("signed manifest not written"),
 }
 
-_library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))
-
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -82,7 +81,7 @@ def open_for_command(root: Path) -> Ledger:
 
 
 @click.command(help=N_("Approve the pending changes (all, or the guides named with --guide)."))
-@_library_argument
+@library_argument
 @click.option(
     "--guide",
     "guides",
@@ -224,7 +223,7 @@ def working_state(root: Path) -> tuple[LibraryState, ParseCache]:
 @click.command(
     help=N_("Deliver every approved version not yet delivered to every channel (run it from cron).")
 )
-@_library_argument
+@library_argument
 @click.option(
     "--wait", is_flag=True, help=N_("If another publisher runs, wait for it instead of exiting.")
 )
@@ -331,12 +330,7 @@ def _deadline_function(root: Path, config: LibraryConfig) -> Callable[[dt.dateti
     metavar="NAME",
     help=N_("Who withdraws it (default: GUIDES_USER, else git's user.name)."),
 )
-@click.option(
-    "--library",
-    default=".",
-    type=click.Path(path_type=Path),
-    help=N_("The library (default: here)."),
-)
+@library_option
 def withdraw(guide_id: str, reason: str, by: str | None, library: Path) -> None:
     from guidesrc.approve import record_withdrawal
     from guidesrc.identity import current_user
@@ -369,7 +363,7 @@ def withdraw(guide_id: str, reason: str, by: str | None, library: Path) -> None:
 
 
 @click.command(help=N_("Each guide's deliveries per channel: pending, delivered, failed, overdue."))
-@_library_argument
+@library_argument
 @click.option(
     "--guide", "guides", multiple=True, metavar="ID", help=N_("Only this guide; repeatable.")
 )
@@ -524,7 +518,7 @@ def _span(delta: dt.timedelta) -> str:
 
 
 @click.command(name="log", help=N_("The history of a guide, or of the whole library."))
-@_library_argument
+@library_argument
 @click.option("--guide", metavar="ID", help=N_("Only this guide's events."))
 @click.option("--limit", type=click.IntRange(1), metavar="N", help=N_("Only the last N events."))
 @click.option(
@@ -592,7 +586,7 @@ def _event_extra(kind: str, detail: dict[str, Any]) -> str:
         "Figures for the annual report (政府信息公开年度报告): changes approved and published, major vs minor, on-time rate per channel, late items and withdrawals."
     )
 )
-@_library_argument
+@library_argument
 @click.option(
     "--year", type=click.IntRange(2000, 2999), help=N_("A calendar year (default: this year).")
 )

@@ -8,14 +8,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from guidesrc.cli_options import library_option
 from guidesrc.i18n import N_, _
-
-_library_option = click.option(
-    "--library",
-    default=".",
-    type=click.Path(path_type=Path),
-    help=N_("The library (default: here)."),
-)
 
 
 @click.group(
@@ -27,7 +21,7 @@ def print_group() -> None:
 
 
 @print_group.command(name="list", help=N_("List the batches not yet confirmed, oldest first."))
-@_library_option
+@library_option
 @click.option("--channel", metavar="NAME", help=N_("Only this channel's batches."))
 def list_batches(library: Path, channel: str | None) -> None:
     from guidesrc.cli_ledger import local_time, open_for_command
@@ -62,7 +56,7 @@ def list_batches(library: Path, channel: str | None) -> None:
 @click.option(
     "--by", metavar="NAME", help=N_("Who posted it (default: GUIDES_USER, else git's user.name).")
 )
-@_library_option
+@library_option
 def done(token: str, by: str | None, library: Path) -> None:
     from guidesrc.cli_ledger import open_for_command
     from guidesrc.handover import confirm

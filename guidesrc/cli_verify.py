@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
+from guidesrc.cli_options import library_option
 from guidesrc.errors import GuidesError, LedgerError
 from guidesrc.i18n import N_, _
 
@@ -36,12 +37,7 @@ def keys() -> None:
         "Make a signing key pair: the private key into .guides/signing-key.pem (or GUIDES_SIGNING_KEY_FILE), the public key into keys/."
     ),
 )
-@click.option(
-    "--library",
-    default=".",
-    type=click.Path(path_type=Path),
-    help=N_("The library (default: here)."),
-)
+@library_option
 @click.option(
     "--force",
     is_flag=True,
@@ -78,12 +74,7 @@ def keys_init(library: Path, force: bool) -> None:
 @keys.command(
     name="status", help=N_("Which private key signs the manifests, and the library's public keys.")
 )
-@click.option(
-    "--library",
-    default=".",
-    type=click.Path(path_type=Path),
-    help=N_("The library (default: here)."),
-)
+@library_option
 def keys_status(library: Path) -> None:
     from guidesrc.library import find_root
     from guidesrc.signing import KEY_ENV, KEY_FILE_ENV, key_file, public_keys, signing_key
