@@ -265,7 +265,17 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
         return
     for o in report.outcomes:
         action = _(ACTIONS[o.action])
-        if o.ok:
+        if o.handed_over:
+            click.echo(
+                _("to post\t{guide} v{version}\t{channel}\t{action}\t{batches}").format(
+                    guide=o.guide_id,
+                    version=o.version,
+                    channel=o.channel,
+                    action=action,
+                    batches=o.detail,
+                )
+            )
+        elif o.ok:
             click.echo(
                 _("delivered\t{guide} v{version}\t{channel}\t{action}").format(
                     guide=o.guide_id, version=o.version, channel=o.channel, action=action
@@ -288,6 +298,14 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
         ),
         err=True,
     )
+    handed = sum(o.handed_over for o in report.outcomes)
+    if handed:
+        click.echo(
+            _(
+                "{count} of them printed in reprint batches for hall staff to post: see guides print list, then guides print done BATCH"
+            ).format(count=handed),
+            err=True,
+        )
     if report.failed:
         sys.exit(1)
 

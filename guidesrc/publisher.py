@@ -58,6 +58,7 @@ class Outcome:
     action: str
     ok: bool
     detail: str  # receipt summary or the error
+    handed_over: bool = False  # done on the channel, now with hall staff (guides print list)
 
 
 @dataclass(slots=True)
@@ -226,7 +227,9 @@ def _delivered(
         receipt=receipt,
     )
     detail = "、".join(str(item["token"]) for item in handovers)
-    return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, True, detail)
+    return Outcome(
+        delivery.guide_id, delivery.version, pub.channel, pub.action, True, detail, bool(handovers)
+    )
 
 
 def _failed(
@@ -295,6 +298,7 @@ def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> De
         guide=orjson.loads(version.compiled) if version.compiled else None,
         notice=orjson.loads(version.notice),
         reason=version.reason,
+        deadline=pub.deadline,
     )
 
 

@@ -107,7 +107,7 @@ ErrorLog stderr
 AccessLog {root}/log/access_log
 PageLog {root}/log/page_log
 FileDevice Yes
-Printcap
+Printcap {root}/printcap
 {user}
 """
 

@@ -76,7 +76,7 @@ def test_a_handed_over_delivery_closes_when_staff_confirm(sheets: Library) -> No
     assert run.exit_code == 0, run.stderr
     run = invoke("publish", str(sheets.root))
     assert run.exit_code == 0, run.stderr
-    assert f"已送达\t{GID} v1\thall\t发布" in run.stdout
+    assert f"待张贴\t{GID} v1\thall\t发布\tA1-v1" in run.stdout
     status = json.loads(invoke("status", str(sheets.root), "--format", "json").stdout)
     hall = [d for d in status["deliveries"] if d["channel"] == "hall"]
     assert [d["status"] for d in hall] == ["awaiting"]

@@ -451,7 +451,7 @@ def delivery(
 @pytest.fixture
 def channel(tmp_path: Path) -> Iterator[PdfAdapter]:
     (tmp_path / "library.yaml").write_text((EXAMPLE / "library.yaml").read_text("utf-8"), "utf-8")
-    adapter = PdfAdapter("print", PdfSettings(path="print"), tmp_path)
+    adapter = PdfAdapter("print", PdfSettings(path="print", batches=False), tmp_path)
     yield adapter
     adapter.close()
 
@@ -574,8 +574,14 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
     assert run.exit_code == 0, run.stderr
     run = publish(example)
     assert run.exit_code == 0, run.stdout + run.stderr
-    assert run.stderr == NO_KEY + "已送达 36 次，失败 0 次，尚余 0 次\n"
+    assert run.stderr == NO_KEY + "已送达 36 次，失败 0 次，尚余 0 次\n" + (
+        "其中 18 次已印入换页批次，待大厅工作人员张贴：见 guides print list，"
+        "张贴后执行 guides print done 批次编号\n"
+    )
     out = example.root / ".guides/print"
+    # One batch per window serving a guide; each lists what it posts, and its sheets follow.
+    batches = sorted(p.stem for p in (out / "batches").iterdir())
+    assert len(batches) == 14 and any(b.endswith("-1-zhongxin-dating.a-03") for b in batches)
     sheets = sorted(p.name for p in (out / "current").iterdir())
     assert len(sheets) == 18 and f"{GID}.pdf" in sheets
     entries = json.loads((out / "manifest.json").read_text("utf-8"))["guides"]
@@ -623,8 +629,15 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
     )
     assert run.exit_code == 0, run.stderr
     run = publish(library)
-    assert f"已送达\t{gid} v2\tprint\t预告" in run.stdout
+    assert f"待张贴\t{gid} v2\tprint\t预告\t" in run.stdout
     out = library.root / ".guides/print"
+    # The reprint batch of a window serving the guide: the checklist, then the sheet to post.
+    [announced] = (out / "batches").glob("*-2-zhongxin-dating.a-03.pdf")
+    batch = squeeze(text_of(announced.read_bytes()))
+    assert "换页清单张贴地点示例市政务服务中心A03窗口（户政业务）" in batch
+    assert f"即将实施告知页第2版（自{later.year}年{later.month}月{later.day}日起实施）" in batch
+    assert f"guidesprintdone{announced.stem}" in batch
+    assert "承诺办结时限：由20个自然日调整为10个自然日。" in batch  # the sheet itself follows
     text = squeeze(text_of((out / f"upcoming/{gid}.pdf").read_bytes()))
     assert f"即将实施自{later.year}年{later.month}月{later.day}日起实施" in text
     assert "承诺办结时限：由20个自然日调整为10个自然日。" in text
@@ -641,10 +654,21 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
     )
     assert run.exit_code == 0, run.stderr
     run = publish(library)
-    assert f"已送达\t{gid} v3\tprint\t撤回" in run.stdout
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf")) == [
-        f"withdrawn/{gid}.pdf"
-    ]
+    assert f"待张贴\t{gid} v3\tprint\t撤回\t" in run.stdout
+    assert sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*.pdf") if p.parent.name != "batches"
+    ) == [f"withdrawn/{gid}.pdf"]
+    [withdrawn] = (out / "batches").glob("*-3-zhongxin-dating.a-03.pdf")
+    batch = squeeze(text_of(withdrawn.read_bytes()))
+    assert "办事指南第1版（自" in batch and "即将实施告知页第2版（自" in batch  # to take down
+    assert "停止办理告知页第3版" in batch  # to put up
+    listed = invoke("print", "list", "--library", str(library.root))
+    assert withdrawn.stem in listed.stdout and announced.stem in listed.stdout
+    for token in [announced.stem, withdrawn.stem]:
+        done = invoke("print", "done", token, "--by", "窗口甲", "--library", str(library.root))
+        assert done.exit_code == 0, done.stderr
+    done = invoke("print", "done", withdrawn.stem, "--by", "窗口甲", "--library", str(library.root))
+    assert done.exit_code != 0 and "已于此前由 窗口甲 确认" in done.stderr
     assert "原因：该事项已划转至市公安局办理" in squeeze(
         text_of((out / f"withdrawn/{gid}.pdf").read_bytes())
     )

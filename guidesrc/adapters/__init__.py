@@ -64,6 +64,7 @@ class Delivery:
     guide: dict[str, Any] | None  # the compiled guide (None for a withdrawal)
     notice: dict[str, Any]  # the change notice (Notice.as_dict()): text, items, effective date
     reason: str | None = None  # why the guide is withdrawn
+    deadline: dt.datetime | None = None  # when the delivery is due (UTC), from the ledger
 
     @property
     def key(self) -> str:

@@ -5,6 +5,8 @@
     <path>/current/<id>.pdf      the version in force: every section, QR code to the online page
     <path>/upcoming/<id>.pdf     an approved version not yet in force: 即将实施, with the notice
     <path>/withdrawn/<id>.pdf    the notice that a guide was withdrawn, with the reason
+    <path>/batches/<token>.pdf   a reprint batch: for one window (or office), the checklist of
+                                 what to take down and put up by when, then the sheets to post
     <path>/manifest.json         every guide's sheets (version, hash, file, SHA-256, pages, the
                                  halls and windows that post it) and what each publish changed
 
@@ -19,13 +21,21 @@ Settings (``library.yaml``)::
           font_dir: null          # default: Debian fonts-noto-cjk, else where fontconfig has it
           pdf_a: true             # PDF/A-2b
           workers: null           # processes for large batches (default: one per CPU, at most 8)
+          batches: true           # reprint batches for hall staff (false: sheets only)
 
 Every file is replaced atomically (written beside, then renamed) and a sheet is a function of its
 delivery, so delivering again writes the same bytes: deliveries are idempotent. The publisher hands
 over every due delivery at once (``batch_size = None``): a large batch (the first publish of a
 library, a catalogue change reaching many guides) is printed by a pool of processes. The manifest
-keeps, per publish, which sheets were posted and removed where: the view hall staff need to
-replace the sheets at each window.
+keeps, per publish, which sheets were posted and removed where.
+
+**Reprint batches** (``batches: true``, the default): after each publish, one batch per window
+that serves a changed guide (an office without windows is one place), from the offices catalogue:
+a PDF with the checklist (撤下 / 张贴, the deadline) and the sheets to post
+(:mod:`guidesrc.print.batch`). A delivery posted somewhere is then a handover: ``awaiting``, still
+counted against its deadline, until hall staff confirm every batch it is part of (``guides print
+done TOKEN``; ``guides print list`` shows what is outstanding). A guide served at no window is
+delivered when its sheet is written.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from pydantic import Field
@@ -68,6 +79,7 @@ class PdfSettings(AdapterSettings):
     font_dir: str | None = None  # a folder with Noto Sans CJK SC (regular and bold)
     pdf_a: bool = True
     workers: int | None = Field(default=None, ge=1, le=64)
+    batches: bool = True  # reprint batches per window, each confirmed by hall staff
 
 
 class PdfAdapter(Adapter):
@@ -126,7 +138,12 @@ class PdfAdapter(Adapter):
             todo = []
         if todo:
             changes = self._print(manifest, todo, results)
-            manifest.add_run(changes)
+            if changes and self.options.batches:
+                self._batches(manifest, changes, results)
+            for change in changes:
+                del change["index"]
+            for name in manifest.add_run(changes):
+                (self.out / name).unlink(missing_ok=True)
             manifest.save(self.out)
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
@@ -163,8 +180,48 @@ class PdfAdapter(Adapter):
                 continue
             results[i] = receipt
             if change is not None:
+                change["index"] = i
+                change["deadline"] = _utc_text(delivery.deadline)
                 changes.append(change)
         return changes
+
+    def _batches(
+        self,
+        manifest: Manifest,
+        changes: list[dict[str, Any]],
+        results: list[dict[str, Any] | Exception | None],
+    ) -> None:
+        """Print one reprint batch per place the run's changes touch, and make each delivery
+        posted somewhere wait for its batches (the handovers in its receipt)."""
+        from guidesrc.print.batch import BatchPrinter, checklist_data, deadline_text, plan
+        from guidesrc.workdays import read_config
+
+        assert isinstance(self.fonts, FontSet)
+        config = read_config(self.library)
+        zone = ZoneInfo(config.timezone)
+        now = dt.datetime.now(dt.UTC)
+        batches = plan(changes, now.astimezone(zone).date(), manifest.next_seq)
+        printer = BatchPrinter(self.fonts)
+        for batch in batches:
+            due = [changes[item.change]["deadline"] for item in batch.items]
+            deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
+            data = checklist_data(batch, deadline_text(deadline, zone), config.name)
+            checklist = printer.checklist(data, now)
+            sheets = [
+                (self.out / item.post["file"]).read_bytes() for item in batch.items if item.post
+            ]
+            write_atomic(self.out / batch.file, printer.batch(checklist, sheets, data["title"]))
+            for item in {item.change for item in batch.items}:
+                changes[item].setdefault("batches", []).append(batch.token)
+                receipt = results[changes[item]["index"]]
+                assert isinstance(receipt, dict)
+                receipt.setdefault("handover", []).append(batch.handover())
+        for change in changes:
+            receipt = results[change["index"]]
+            assert isinstance(receipt, dict)
+            if receipt.get("handover"):
+                sheet = manifest.guides[change["guide"]][SLOT[change["action"]]]
+                sheet["handover"] = receipt["handover"]
 
     def _local(self, options: RenderOptions) -> Renderer:
         """This process's compiler, kept for the run (a small batch is printed here)."""
@@ -271,6 +328,10 @@ class Manifest:
         if delivery.reason is not None:
             sheet["reason"] = delivery.reason
         was = _where(entry)
+        old = entry.get(slot)
+        replaces = [_shown(slot, old)] if old else []
+        # What hangs now where the guide is served (for a place that no longer serves it).
+        hanging = [_shown(s, entry[s]) for s in ("current", "upcoming", "withdrawn") if s in entry]
         write_atomic(out / rel, pdf)
         removed: list[str] = []
         if slot == "withdrawn":
@@ -280,6 +341,7 @@ class Manifest:
             upcoming = entry.get("upcoming")
             if upcoming and upcoming["version"] <= delivery.version:
                 removed.append("upcoming")
+        replaces += [_shown(s, entry[s]) for s in removed]
         files = [entry.pop(s)["file"] for s in removed]
         for name in files:
             (out / name).unlink(missing_ok=True)
@@ -293,24 +355,61 @@ class Manifest:
             "posted": rel,
             "removed": files,
             "places": sheet["places"],
+            "replaces": replaces,
+            "was": hanging,
+            "post": {**_shown(slot, sheet), "file": rel, "pages": sheet["pages"]},
         }
         if was != sheet["places"]:
             change["previous_places"] = was
         return _receipt(sheet), change
 
-    def add_run(self, changes: list[dict[str, Any]]) -> None:
-        """Record one publish's changes (kept for the newest :data:`RUNS_KEPT` publishes)."""
+    @property
+    def next_seq(self) -> int:
+        runs: list[dict[str, Any]] = self.data.get("runs") or []
+        return int(runs[-1]["seq"]) + 1 if runs else 1
+
+    def add_run(self, changes: list[dict[str, Any]]) -> list[str]:
+        """Record one publish's changes (kept for the newest :data:`RUNS_KEPT` publishes).
+        Returns the batch files of the publishes no longer kept, to delete."""
         if not changes:
-            return
+            return []
         runs: list[dict[str, Any]] = self.data.setdefault("runs", [])
-        seq = runs[-1]["seq"] + 1 if runs else 1
+        seq = self.next_seq
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         runs.append({"seq": seq, "at": at, "changes": changes})
+        dropped = runs[:-RUNS_KEPT]
         del runs[:-RUNS_KEPT]
+        from guidesrc.print.batch import FOLDER
+
+        return sorted(
+            {
+                f"{FOLDER}/{token}.pdf"
+                for run in dropped
+                for change in run["changes"]
+                for token in change.get("batches", [])
+            }
+        )
 
 
 def _receipt(sheet: dict[str, Any]) -> dict[str, Any]:
-    return {k: sheet[k] for k in ("file", "sha256", "bytes", "pages")}
+    receipt = {k: sheet[k] for k in ("file", "sha256", "bytes", "pages")}
+    if sheet.get("handover"):
+        receipt["handover"] = sheet["handover"]
+    return receipt
+
+
+def _shown(slot: str, sheet: dict[str, Any]) -> dict[str, Any]:
+    """A sheet as the checklist names it: its kind, version, effective date and hash."""
+    return {
+        "kind": slot,
+        "version": sheet["version"],
+        "effective_date": sheet["effective_date"],
+        "hash": sheet.get("content_hash"),
+    }
+
+
+def _utc_text(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _newer_version(entry: dict[str, Any], delivery: Delivery) -> int | None:
