@@ -363,6 +363,30 @@ def test_one_byte_changed_in_a_pdf_is_modified_and_the_footer_hash_is_in_the_man
     assert findings(run) == [f"modified .guides/print/current/{GID}.pdf"]
 
 
+@pytest.mark.slow
+def test_a_changed_removed_or_added_reprint_batch_is_named(library: Library, database: str) -> None:
+    _channels(library, PRINT_CHANNEL)
+    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    approve(library)
+    publish(library)
+    out = library.path(".guides/print")
+    [batch] = sorted((out / "batches").glob("*.pdf"))
+    assert verify(library, "--channel", "print").exit_code == 0
+    data = bytearray(batch.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    batch.write_bytes(bytes(data))
+    (out / "batches/extra.pdf").write_bytes(b"%PDF-1.7 forged")
+    run = verify(library, "--channel", "print")
+    assert run.exit_code == 1
+    assert findings(run) == [
+        f"modified .guides/print/batches/{batch.name}",
+        "unexpected .guides/print/batches/extra.pdf",
+    ]
+    batch.unlink()
+    run = verify(library, "--channel", "print")
+    assert f"missing .guides/print/batches/{batch.name}" in findings(run)
+
+
 # --- over HTTP ----------------------------------------------------------------------------------
 
 
