@@ -264,33 +264,16 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
         )
         return
     for o in report.outcomes:
-        action = _(ACTIONS[o.action])
         if o.handed_over:
-            click.echo(
-                _("to post\t{guide} v{version}\t{channel}\t{action}\t{batches}").format(
-                    guide=o.guide_id,
-                    version=o.version,
-                    channel=o.channel,
-                    action=action,
-                    batches=o.detail,
-                )
-            )
+            line = _("to post\t{guide} v{version}\t{channel}\t{action}\t{batches}")
         elif o.ok:
-            click.echo(
-                _("delivered\t{guide} v{version}\t{channel}\t{action}").format(
-                    guide=o.guide_id, version=o.version, channel=o.channel, action=action
-                )
-            )
+            line = _("delivered\t{guide} v{version}\t{channel}\t{action}")
         else:
-            click.echo(
-                _("failed\t{guide} v{version}\t{channel}\t{action}\t{error}").format(
-                    guide=o.guide_id,
-                    version=o.version,
-                    channel=o.channel,
-                    action=action,
-                    error=o.detail,
-                )
-            )
+            line = _("failed\t{guide} v{version}\t{channel}\t{action}\t{error}")
+        fields = {"guide": o.guide_id, "version": o.version, "channel": o.channel}
+        click.echo(
+            line.format(**fields, action=_(ACTIONS[o.action]), batches=o.detail, error=o.detail)
+        )
     _warn_unsigned(root, adapters)
     click.echo(
         _("{delivered} delivered, {failed} failed, {later} still open").format(
