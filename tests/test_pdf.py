@@ -460,6 +460,21 @@ def manifest(adapter: PdfAdapter) -> dict[str, Any]:
     return dict(json.loads((adapter.out / "manifest.json").read_text("utf-8")))
 
 
+def test_a_batch_written_again_after_a_crash_is_the_same_bytes(
+    tmp_path: Path, compiled: dict[str, dict[str, Any]]
+) -> None:
+    (tmp_path / "library.yaml").write_text((EXAMPLE / "library.yaml").read_text("utf-8"), "utf-8")
+    adapter = PdfAdapter("print", PdfSettings(path="print"), tmp_path)
+    receipt = adapter.deliver(delivery(compiled[GID]))
+    tokens = [h["token"] for h in receipt["handover"]]
+    assert tokens and all(h["file"] == f"batches/{h['token']}.pdf" for h in receipt["handover"])
+    first = {t: (adapter.out / f"batches/{t}.pdf").read_bytes() for t in tokens}
+    (adapter.out / "manifest.json").unlink()  # as if the run died before it recorded anything
+    assert adapter.deliver(delivery(compiled[GID])) == receipt
+    assert {t: (adapter.out / f"batches/{t}.pdf").read_bytes() for t in tokens} == first
+    adapter.close()
+
+
 def test_the_adapter_writes_sheets_and_a_manifest_and_answers_lookup(
     channel: PdfAdapter, compiled: dict[str, dict[str, Any]]
 ) -> None:

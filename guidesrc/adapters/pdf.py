@@ -199,14 +199,16 @@ class PdfAdapter(Adapter):
         assert isinstance(self.fonts, FontSet)
         config = read_config(self.library)
         zone = ZoneInfo(config.timezone)
-        now = dt.datetime.now(dt.UTC)
-        batches = plan(changes, now.astimezone(zone).date(), manifest.next_seq)
+        day = dt.datetime.now(dt.UTC).astimezone(zone).date()
+        batches = plan(changes, day, manifest.next_seq)
         printer = BatchPrinter(self.fonts)
         for batch in batches:
             due = [changes[item.change]["deadline"] for item in batch.items]
             deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
             data = checklist_data(batch, deadline_text(deadline, zone), config.name)
-            checklist = printer.checklist(data, now)
+            # Dated by the publish's day, not its second: a batch written again (a run retried
+            # after a crash) has the same bytes.
+            checklist = printer.checklist(data, dt.datetime.combine(day, dt.time(), zone))
             sheets = [
                 (self.out / item.post["file"]).read_bytes() for item in batch.items if item.post
             ]

@@ -183,6 +183,14 @@ def checklist_data(batch: Batch, deadline: str, library: str) -> dict[str, Any]:
     }
 
 
+def _failed(batch: str, reason: str) -> ChannelError:
+    return ChannelError(
+        _("reprint batch {token}: Typst could not print the checklist: {reason}").format(
+            token=batch, reason=reason
+        )
+    )
+
+
 class BatchPrinter:
     """Prints batches: the checklist with Typst, then the posted sheets appended to it."""
 
@@ -202,13 +210,9 @@ class BatchPrinter:
                 timestamp=int(at.timestamp()),
             )
         except typst.TypstError as exc:
-            raise ChannelError(
-                _("{id} v{version}: Typst could not print the sheet: {reason}").format(
-                    id=data["token"], version=0, reason=exc.message
-                )
-            ) from exc
+            raise _failed(data["token"], exc.message) from exc
         if warnings:
-            raise ChannelError("; ".join(w.message for w in warnings))
+            raise _failed(data["token"], "; ".join(w.message for w in warnings))
         assert isinstance(pdf, bytes)
         return pdf
 
