@@ -129,7 +129,7 @@ def guide_facts(guide: Guide) -> GuideFacts:
         ("legal_basis", i, ("legal_basis", n)) for n, i in enumerate(guide.legal_basis)
     ]
     materials = []
-    for n, req in enumerate(guide.materials):
+    for n, req in enumerate(guide.materials or ()):
         base: Path_ = ("materials", n)
         refs.append(("material", req.material, (*base, "material")))
         refs.extend(
@@ -145,7 +145,7 @@ def guide_facts(guide: Guide) -> GuideFacts:
             ("legal_basis", i, ("fees", "items", n, "legal_basis", k))
             for k, i in enumerate(fee.legal_basis)
         )
-    for n, result in enumerate(guide.results):
+    for n, result in enumerate(guide.results or ()):
         if result.sample:
             refs.append(("file", result.sample, ("results", n, "sample")))
     refs.extend(("office", i, ("places", n)) for n, i in enumerate(guide.places))
@@ -284,7 +284,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
 
 
 def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
-    for n, req in enumerate(guide.materials):
+    for n, req in enumerate(guide.materials or ()):
         needs_original = req.form in ("原件", "原件和复印件")
         needs_copy = req.form in ("复印件", "原件和复印件")
         if needs_original and req.original_count == 0:

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from guidesrc import gaps
 from guidesrc.model.codes import (
     BODY_NATURES,
     EXERCISE_LEVELS,
@@ -24,7 +25,7 @@ from guidesrc.model.codes import (
 
 Kind = Literal["current", "upcoming", "withdrawn"]
 SHORT_HASH = 12  # hex digits of the content hash printed in the footer (as change set ids)
-FORMAT = 1  # the shape of the data the template reads
+FORMAT = 2  # the shape of the data the template reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,21 +117,40 @@ def _notice(notice: dict[str, Any]) -> dict[str, Any]:
 
 def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
     """Each section of a compiled guide as labelled text."""
+    gap = gaps.gap(g)
     return {
-        "body": g["implementing_body"]["name"],
+        "body": gaps.text(g["implementing_body"]["name"], g),
+        "gap": gap,
+        "incomplete": gaps.INCOMPLETE_NOTICE if gaps.incomplete(g) else "",
         "basic": _basic(g),
-        "conditions": list(g["conditions"]),
-        "materials": [_material(i, m) for i, m in enumerate(g["materials"], 1)],
-        "steps": [_step(s) for s in g["procedure"]],
+        "conditions": list(g["conditions"]) or [gap],
+        "materials": [_material(i, m, g) for i, m in enumerate(g.get("materials") or (), 1)],
+        "materials_text": _materials_text(g),
+        "steps": [_step(s) for s in g["procedure"]]
+        or [{"name": gaps.GAP, "description": gaps.ask(g), "limit": ""}],
         "limits": _limits(g),
-        "fees": _fees(g["fees"]),
+        "fees": _fees(g),
         "pending": list(g.get("pending") or []),
-        "results": [f"{r['kind']}：{r['name']}" for r in g["results"]],
-        "places": [_place(p) for p in g["places"]],
+        "results": [f"{gaps.text(r['kind'], g)}：{r['name']}" for r in g.get("results") or ()]
+        or [_results_text(g)],
+        "places": [_place(p, g) for p in g["places"]] or [{"name": gaps.GAP, "rows": [["地址", gap]]}],
         "contacts": _contacts(g),
         "faq": [{"q": q["question"], "a": q["answer"]} for q in g["faq"]],
-        "bases": [_basis(b) for b in g["legal_basis"]],
+        "bases": [_basis(b, g) for b in g["legal_basis"]]
+        or [{"title": gap, "detail": "", "text": ""}],
     }
+
+
+def _materials_text(g: dict[str, Any]) -> str:
+    """What the materials section says when it lists none: stated none, or the gap."""
+    state = gaps.materials_state(g)
+    if state == "unknown":
+        return gaps.materials_gap(g)
+    return "无需提交申请材料。" if state == "none" else ""
+
+
+def _results_text(g: dict[str, Any]) -> str:
+    return gaps.gap(g) if gaps.results_state(g) == "unknown" else "无证照或批文"
 
 
 #: The widest value (in ems of Chinese text) that fits in half a row of the basic-facts table.
@@ -140,36 +160,31 @@ HALF_ROW_EMS = 19
 def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
     """Label/value pairs: short ones two to a row, wide ones a row each (in regular print)."""
     body = g["implementing_body"]
-    services = [
-        label
-        for key, label in (
-            ("appointment", "预约办理"),
-            ("express_delivery", "物流快递"),
-            ("online_payment", "网上支付"),
-        )
-        if g.get(key)
-    ]
-    visits = g["onsite_visits"]
+    nature = body.get("nature")
     online = g.get("online") or {}
+    online_text = gaps.online_text(g, ONLINE_DEPTHS)
+    if online.get("url"):
+        online_text += "：" + online["url"]
     rows = [
-        ["事项类型", ITEM_TYPES.get(g["item_type"], g["item_type"])],
-        ["行使层级", EXERCISE_LEVELS.get(g["exercise_level"], str(g["exercise_level"]))],
-        ["实施主体", f"{body['name']}（{BODY_NATURES.get(body['nature'], '其他')}）"],
+        ["事项类型", gaps.label(ITEM_TYPES, g["item_type"], g)],
+        ["行使层级", gaps.label(EXERCISE_LEVELS, g["exercise_level"], g)],
+        [
+            "实施主体",
+            gaps.text(body.get("name"), g)
+            + (f"（{BODY_NATURES.get(nature, '其他')}）" if nature is not None else ""),
+        ],
         ["承办机构", "、".join(g["handling_bodies"])],
         ["联办机构", "、".join(g["joint_bodies"])],
-        ["服务对象", "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in g["service_objects"])],
+        ["服务对象", gaps.labels(SERVICE_OBJECTS, g["service_objects"], g)],
         ["服务主题", "、".join(g["themes"])],
-        ["办件类型", g["case_type"]],
-        ["办理形式", "、".join(HANDLING_FORMS.get(f, str(f)) for f in g["handling_forms"])],
-        ["通办范围", g.get("scope", "不通办")],
+        ["办件类型", gaps.text(g["case_type"], g)],
+        ["办理形式", gaps.labels(HANDLING_FORMS, g["handling_forms"], g)],
+        ["通办范围", gaps.scope(g)],
         ["事项状态", g["status"] if g.get("status", "在用") != "在用" else ""],
-        ["便民服务", "支持" + "、".join(services) if services else "无"],
-        [
-            "到现场次数",
-            f"{visits['count']} 次" + (f"（{visits['reason']}）" if visits.get("reason") else ""),
-        ],
-        ["网上办理", _online(online)],
-        ["基本编码", g["basic_code"]],
+        ["便民服务", gaps.services(g)],
+        ["到现场次数", gaps.visits(g)],
+        ["网上办理", online_text],
+        ["基本编码", gaps.text(g["basic_code"], g)],
         ["实施编码", g["implementation_code"]],
     ]
     rows = [row for row in rows if row[1]]
@@ -179,28 +194,21 @@ def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
     }
 
 
-def _online(online: dict[str, Any]) -> str:
-    parts = [ONLINE_DEPTHS.get(online["depth"], "")] if online.get("depth") else []
-    if online.get("url"):
-        parts.append(online["url"])
-    return "：".join(parts)
-
-
 def ems(text: str) -> float:
     """The printed width of ``text`` in ems, roughly: Chinese characters one, others about half."""
     return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in text)
 
 
-def _count(m: dict[str, Any]) -> str:
+def _count(m: dict[str, Any], g: dict[str, Any]) -> str:
     parts = []
-    if m["original_count"]:
+    if m.get("original_count"):
         parts.append(f"原件 {m['original_count']} 份")
-    if m["copy_count"]:
+    if m.get("copy_count"):
         parts.append(f"复印件 {m['copy_count']} 份")
-    return "，".join(parts) or m["form"]
+    return "，".join(parts) or gaps.text(m.get("form"), g)
 
 
-def _material(no: int, m: dict[str, Any]) -> dict[str, Any]:
+def _material(no: int, m: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
     notes = []
     if m.get("condition"):
         notes.append(f"适用情形：{m['condition']}")
@@ -216,11 +224,11 @@ def _material(no: int, m: dict[str, Any]) -> dict[str, Any]:
     return {
         "no": str(no),
         "name": m["name"],
-        "form": m["form"],
-        "count": _count(m),
-        "medium": m["medium"],
-        "source": m["source"],
-        "necessity": m["necessity"],
+        "form": gaps.text(m.get("form"), g),
+        "count": _count(m, g),
+        "medium": gaps.text(m.get("medium"), g),
+        "source": gaps.text(m.get("source"), g),
+        "necessity": gaps.text(m.get("necessity"), g),
         "notes": notes,
     }
 
@@ -230,10 +238,7 @@ def _cite(basis: dict[str, Any]) -> str:
 
 
 def time_limit(value: dict[str, Any] | None) -> str:
-    if not value:
-        return "无"
-    text = f"{value['value']} 个{value['unit']}" if value["value"] else "即时办结"
-    return text + (f"（{value['note']}）" if value.get("note") else "")
+    return gaps.limit_text(value) if value else gaps.GAP
 
 
 def _step(step: dict[str, Any]) -> dict[str, str]:
@@ -246,14 +251,14 @@ def _step(step: dict[str, Any]) -> dict[str, str]:
 
 
 def _limits(g: dict[str, Any]) -> list[list[str]]:
-    rows = []
-    if g.get("statutory_time_limit"):
-        rows.append(["法定办结时限", time_limit(g["statutory_time_limit"])])
-    rows.append(["承诺办结时限", time_limit(g["promised_time_limit"])])
-    return rows
+    return [
+        ["法定办结时限", gaps.time_limit(g, "statutory_time_limit")],
+        ["承诺办结时限", gaps.time_limit(g, "promised_time_limit")],
+    ]
 
 
-def _fees(fees: dict[str, Any]) -> dict[str, Any]:
+def _fees(g: dict[str, Any]) -> dict[str, Any]:
+    fees = g["fees"]
     items = [
         {
             "name": item["name"],
@@ -262,36 +267,46 @@ def _fees(fees: dict[str, Any]) -> dict[str, Any]:
         }
         for item in fees.get("items", [])
     ]
-    pending = "charged" in (fees.get("pending") or [])
-    return {"charged": bool(fees["charged"]) and not pending, "items": items, "pending": pending}
+    state = gaps.fees_state(g)
+    return {
+        "charged": state == "charged",
+        "items": items,
+        "pending": state == "unknown" or (state == "charged" and not items),
+        "text": "" if state == "charged" and items else gaps.fees_text(g) + "。",
+    }
 
 
-def _place(p: dict[str, Any]) -> dict[str, Any]:
-    rows = [["地址", p["address"] + (f"（{p['hall']}）" if p.get("hall") else "")]]
+def _place(p: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
+    rows = [["地址", gaps.text(p.get("address"), g) + (f"（{p['hall']}）" if p.get("hall") else "")]]
     if p.get("windows"):
         rows.append(["窗口", "、".join(w["name"] for w in p["windows"])])
-    rows.append(["办理时间", "；".join(f"{h['days']} {h['hours']}" for h in p["hours"])])
+    hours = "；".join(f"{h['days']} {h['hours']}" for h in p.get("hours") or ())
+    rows.append(["办理时间", hours or gaps.gap(g)])
     if p.get("phones"):
         rows.append(["联系电话", "、".join(p["phones"])])
     if p.get("transport"):
         rows.append(["交通指引", p["transport"]])
-    return {"name": p["name"], "rows": rows}
+    return {"name": gaps.text(p.get("name"), g), "rows": rows}
 
 
-def _phones(contacts: list[dict[str, Any]]) -> str:
-    return "；".join(c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts)
+def _phones(contacts: list[dict[str, Any]], g: dict[str, Any]) -> str:
+    listed = "；".join(
+        c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts
+    )
+    return listed or gaps.gap(g)
 
 
 def _contacts(g: dict[str, Any]) -> list[list[str]]:
     return [
-        ["咨询电话", _phones(g["consult_phones"])],
-        ["监督投诉电话", _phones(g["complaint_phones"])],
+        ["咨询电话", _phones(g["consult_phones"], g)],
+        ["监督投诉电话", _phones(g["complaint_phones"], g)],
     ]
 
 
-def _basis(b: dict[str, Any]) -> dict[str, str]:
-    detail = [b["issuer"]]
+def _basis(b: dict[str, Any], g: dict[str, Any]) -> dict[str, str]:
+    detail = [b["issuer"]] if b.get("issuer") else []
     if b.get("document_number"):
         detail.append(b["document_number"])
-    detail.append(f"{cn_date(b['in_force_from'])}起施行")
+    if b.get("in_force_from"):
+        detail.append(f"{cn_date(b['in_force_from'])}起施行")
     return {"title": _cite(b), "detail": "，".join(detail), "text": b.get("text") or ""}
