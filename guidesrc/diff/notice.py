@@ -200,7 +200,7 @@ def _q(value: object) -> str:
 
 
 def _copies(value: object) -> str:
-    return GAP if value is None else f"{value} 份"
+    return GAP if value is None else f" {value} 份"
 
 
 def md_escape(text: str) -> str:
