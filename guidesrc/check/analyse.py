@@ -28,6 +28,7 @@ from guidesrc.diagnostics import Diagnostic, PathPart
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
 from guidesrc.model.common import ID_RE, Completable
+from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
 from guidesrc.yamlio import Source, parse
@@ -166,6 +167,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     yield from _time_limit_rules(guide, rel)
     yield from _fee_rules(guide, rel)
     yield from _material_count_rules(guide, rel)
+    yield from _completeness_rule(guide, rel)
     visits = guide.onsite_visits
     if visits.count and not (visits.reason or "").strip() and "reason" not in visits.pending:
         yield _rule(
@@ -196,6 +198,45 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             N_("copy the code again from the business licence or the organisation's register"),
             code=body.credit_code,
         )
+
+
+def _completeness_rule(guide: Guide, rel: str) -> Iterator[Diagnostic]:
+    """incomplete-guide: a core element (GB/T 39046, the default of library.yaml
+    completeness.required) is not known, so `guides approve` refuses the guide."""
+    body, fees = guide.implementing_body, guide.fees
+    if not (guide.pending or body.pending or fees.pending or guide.materials is None):
+        return
+    gaps = [
+        *guide.pending,
+        *(f"implementing_body.{p}" for p in body.pending),
+        *(f"fees.{p}" for p in fees.pending),
+        *(["materials"] if guide.materials is None else []),
+    ]
+    missing = missing_elements(gaps, CORE)
+    if not missing:
+        return
+    path: Path_ = (
+        ("pending",)
+        if guide.pending
+        else ("implementing_body", "pending")
+        if body.pending
+        else ("fees", "pending")
+        if fees.pending
+        else ("id",)
+    )
+    yield _rule(
+        "incomplete-guide",
+        rel,
+        path,
+        N_(
+            "{elements} not known (待补充): the library requires them before approval, so guides approve refuses this guide"
+        ),
+        N_(
+            "complete them with the department responsible; to publish the guide meanwhile with a notice that it is being completed, set completeness.allow_incomplete: true in library.yaml"
+        ),
+        elements="、".join(ELEMENT_TITLES[e] for e in missing),
+        at_key=True,
+    )
 
 
 def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
