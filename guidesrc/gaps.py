@@ -24,7 +24,7 @@ INCOMPLETE_NOTICE = "本指南部分内容正在完善中，以窗口答复为�
 TRI_STATE = ("appointment", "express_delivery", "online_payment")
 
 #: Elements a library's completeness policy can require (``library.yaml`` → ``completeness``),
-#: each with the gap paths that make it unknown (``x`` matches ``x`` and ``x.…``; ``*`` one part).
+#: each with the gap paths that make it unknown (exact paths; ``*`` stands for one part).
 ELEMENTS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
     "implementing_body": ("implementing_body.name",),
@@ -43,7 +43,7 @@ ELEMENTS: dict[str, tuple[str, ...]] = {
     "case_type": ("case_type",),
     "results": ("results",),
     "complaint_phones": ("complaint_phones",),
-    "onsite_visits": ("onsite_visits",),
+    "onsite_visits": ("onsite_visits.count",),
     "handling_forms": ("handling_forms",),
     "online": ("online",),
     "scope": ("scope",),
@@ -139,7 +139,7 @@ def missing_elements(gaps: Iterable[str], required: Iterable[str] = CORE) -> lis
         for pattern in ELEMENTS.get(element, ()):
             want = tuple(pattern.split("."))
             if any(
-                len(p) >= len(want) and all(w in ("*", q) for w, q in zip(want, p, strict=False))
+                len(p) == len(want) and all(w in ("*", q) for w, q in zip(want, p, strict=True))
                 for p in paths
             ):
                 out.append(element)

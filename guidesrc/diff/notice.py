@@ -460,10 +460,11 @@ def _generic(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         if isinstance(c.old, bool) or isinstance(c.new, bool):
             out.append(f"由{_FLAGS.get(c.old, GAP)}调整为{_FLAGS.get(c.new, GAP)}")
         elif (
-            c.action == "changed"
+            c.action in ("changed", "added", "removed")
             and not isinstance(c.old, dict | list)
             and not isinstance(c.new, dict | list)
-        ):
+            and (c.action == "changed" or len(c.path) == 1)
+        ):  # a fact left out is not known (待补充): said so, not "已更新"
             out.append(f"由{_q(c.old)}调整为{_q(c.new)}")
         else:
             value = new.get(c.field)

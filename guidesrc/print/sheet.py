@@ -205,7 +205,7 @@ def _count(m: dict[str, Any], g: dict[str, Any]) -> str:
         parts.append(f"原件 {m['original_count']} 份")
     if m.get("copy_count"):
         parts.append(f"复印件 {m['copy_count']} 份")
-    return "，".join(parts) or gaps.text(m.get("form"), g)
+    return "，".join(parts) or m.get("form") or gaps.GAP
 
 
 def _material(no: int, m: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
@@ -224,11 +224,12 @@ def _material(no: int, m: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
     return {
         "no": str(no),
         "name": m["name"],
-        "form": gaps.text(m.get("form"), g),
+        # narrow table cells: the short gap (where to ask is said beside the section)
+        "form": m.get("form") or gaps.GAP,
         "count": _count(m, g),
-        "medium": gaps.text(m.get("medium"), g),
-        "source": gaps.text(m.get("source"), g),
-        "necessity": gaps.text(m.get("necessity"), g),
+        "medium": m.get("medium") or gaps.GAP,
+        "source": m.get("source") or gaps.GAP,
+        "necessity": m.get("necessity") or gaps.GAP,
         "notes": notes,
     }
 
@@ -277,7 +278,7 @@ def _fees(g: dict[str, Any]) -> dict[str, Any]:
 
 
 def _place(p: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
-    rows = [["地址", gaps.text(p.get("address"), g) + (f"（{p['hall']}）" if p.get("hall") else "")]]
+    rows = [["地址", address(p, g)]]
     if p.get("windows"):
         rows.append(["窗口", "、".join(w["name"] for w in p["windows"])])
     hours = "；".join(f"{h['days']} {h['hours']}" for h in p.get("hours") or ())
@@ -287,6 +288,14 @@ def _place(p: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
     if p.get("transport"):
         rows.append(["交通指引", p["transport"]])
     return {"name": gaps.text(p.get("name"), g), "rows": rows}
+
+
+def address(p: dict[str, Any], g: dict[str, Any]) -> str:
+    """An office's address with its hall: 民生路 1 号（一楼 A 区）, or 一楼 A 区，地址待补充…"""
+    hall = p.get("hall")
+    if p.get("address"):
+        return p["address"] + (f"（{hall}）" if hall else "")
+    return (f"{hall}，地址" if hall else "") + gaps.gap(g)
 
 
 def _phones(contacts: list[dict[str, Any]], g: dict[str, Any]) -> str:
