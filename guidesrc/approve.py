@@ -22,9 +22,9 @@ from sqlmodel import col, select
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
+from guidesrc.diagnostics import format_path
 from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
 from guidesrc.diff.notice import notice, release_notice
-from guidesrc.diagnostics import format_path
 from guidesrc.errors import ApprovalError
 from guidesrc.gaps import ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import _

@@ -33,7 +33,9 @@ COMPILED_FORMAT = 2  # 2: the ``gaps`` list; materials and results never null
 @cache
 def compiler_fingerprint() -> str:
     """Changes with this module's code: content hashes kept by another compiler are not reused."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    here = Path(__file__)
+    # gaps.py computes the compiled "gaps" list: its code is part of the compiler's
+    return hashlib.sha256(here.read_bytes() + (here.parent / "gaps.py").read_bytes()).hexdigest()
 
 
 #: Lists whose order carries no meaning, with the key that identifies an item (None: the item).

@@ -14,7 +14,7 @@ and the sheets call them once per field per guide.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 GAP = "待补充"
 #: The visible notice on every page, sheet and kiosk page of a guide published incomplete.
@@ -53,8 +53,16 @@ ELEMENTS: dict[str, tuple[str, ...]] = {
     "effective_date": ("effective_date",),
 }
 
+Element = Literal[
+    "name", "implementing_body", "conditions", "materials", "time_limits", "fees", "places",
+    "consult_phones", "basic_code", "item_type", "exercise_level", "service_objects",
+    "legal_basis", "procedure", "case_type", "results", "complaint_phones", "onsite_visits",
+    "handling_forms", "online", "scope", "appointment", "express_delivery", "online_payment",
+    "effective_date",
+]  # fmt: skip
+
 #: The GB/T 39046 core a citizen acts on: the default of ``completeness.required``.
-CORE = (
+CORE: tuple[Element, ...] = (
     "name",
     "implementing_body",
     "conditions",
@@ -150,7 +158,7 @@ def missing_elements(gaps: Iterable[str], required: Iterable[str] = CORE) -> lis
 def incomplete(guide: Mapping[str, Any]) -> bool:
     """True when a compiled guide lacks one of the core elements: its page, sheet and kiosk page
     carry :data:`INCOMPLETE_NOTICE` (only a library that allows incomplete guides publishes it)."""
-    gaps = guide.get("gaps")
+    gaps = guide.get("gaps") or []
     return bool(gaps) and bool(missing_elements(gaps))
 
 
@@ -200,7 +208,9 @@ def labels(codes: Mapping[Any, str], values: Any, guide: Mapping[str, Any]) -> s
     return "、".join(codes.get(v, str(v)) for v in values)
 
 
-def yes_no(value: bool | None, guide: Mapping[str, Any], yes: str = "支持", no: str = "不支持") -> str:
+def yes_no(
+    value: bool | None, guide: Mapping[str, Any], yes: str = "支持", no: str = "不支持"
+) -> str:
     """A yes/no fact: yes, no, or — not stated — the gap."""
     if value is None:
         return gap(guide)
@@ -309,7 +319,7 @@ def fees_text(guide: Mapping[str, Any]) -> str:
 
 def materials_state(guide: Mapping[str, Any]) -> str:
     """``listed``, ``none`` (stated: no materials) or ``unknown`` (pending or not stated)."""
-    if "materials" in _pending(guide) or guide.get("gaps") and "materials" in guide["gaps"]:
+    if "materials" in _pending(guide) or "materials" in (guide.get("gaps") or ()):
         return "unknown"
     if guide.get("materials") is None:
         return "unknown"
@@ -322,7 +332,7 @@ def materials_gap(guide: Mapping[str, Any]) -> str:
 
 def results_state(guide: Mapping[str, Any]) -> str:
     """``listed``, ``none`` (stated: no certificate) or ``unknown``."""
-    if "results" in _pending(guide) or guide.get("gaps") and "results" in guide["gaps"]:
+    if "results" in _pending(guide) or "results" in (guide.get("gaps") or ()):
         return "unknown"
     if guide.get("results") is None:
         return "unknown"
@@ -344,3 +354,8 @@ def strip_nulls(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_nulls(v) for v in value if v is not None]
     return value
+
+
+def null_free(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`strip_nulls` of a JSON object."""
+    return {k: strip_nulls(v) for k, v in doc.items() if v is not None}

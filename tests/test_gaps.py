@@ -76,8 +76,8 @@ def gapped(library: Library) -> None:
     library.edit("library.yaml", "rules: {}", CHANNELS + "rules: {}")
     text = library.read(GUIDE)
     for old, new in [
-        ("basic_code: \"000107001000\"\n", ""),
-        ("item_type: \"20\"\n", ""),
+        ('basic_code: "000107001000"\n', ""),
+        ('item_type: "20"\n', ""),
         ("  nature: 1\n", ""),
         ("  credit_code: 11990100MB1A00010Q\n", "  pending: [credit_code, nature]\n"),
         (
@@ -95,8 +95,11 @@ def gapped(library: Library) -> None:
             "fees:\n  pending: [charged]\n",
         ),
         ("  count: 1\n  reason: 需现场采集人像和指纹信息。\n", "  pending: [count, reason]\n"),
-        ("handling_forms: [1]\n", "handling_forms: [1, 2]\nonline:\n  url: https://zwfw.example.gov.cn/ol/1\n"),
-        ("scope: 全省通办\nappointment: false\nexpress_delivery: true\nonline_payment: false\n", ""),
+        (
+            "handling_forms: [1]\n",
+            "handling_forms: [1, 2]\nonline:\n  url: https://zwfw.example.gov.cn/ol/1\n",
+        ),
+        ("scope: 全省通办\nexpress_delivery: true\n", ""),
     ]:
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -144,7 +147,10 @@ def test_approval_refuses_a_guide_that_lacks_a_core_element(library: Library) ->
         f"guides/{BARE_ID}.yaml:4: pending[5]: {BARE_ID}：受理条件尚待补充，资料库要求审核前必须已知；"
         "请向责任部门核实后填写，再重新审核" in message
     )
-    assert f"catalogues/offices.yaml:10: entries.zhongxin-dating.pending: {GID}：办理地点尚待补充" in message
+    assert (
+        f"catalogues/offices.yaml:10: entries.zhongxin-dating.pending: {GID}：办理地点尚待补充"
+        in message
+    )
     assert f"{GUIDE}:13: pending[0]: {GID}：办结时限尚待补充" in message
     assert f"{GUIDE}:28: fees.pending: {GID}：收费尚待补充" in message
     assert "2 项指南缺少资料库完整性要求" in message and "本次没有审核通过任何指南" in message
@@ -200,7 +206,9 @@ def test_every_channel_shows_gaps_as_gaps(library: Library) -> None:
         assert_no_leak(f"sheet {gid}", text)
         assert "".join(INCOMPLETE_NOTICE.split()) in text
         assert "待补充" in text
-    assert f"一楼A区，地址待补充，请咨询{PHONE}" in pdf_text(root / f".guides/pdf/current/{GID}.pdf")
+    assert f"一楼A区，地址待补充，请咨询{PHONE}" in pdf_text(
+        root / f".guides/pdf/current/{GID}.pdf"
+    )
     kiosk = kiosk_pages(root)
     for gid in (GID, BARE_ID):
         assert_no_leak(f"kiosk {gid}", kiosk[gid])
@@ -228,7 +236,9 @@ def test_every_channel_shows_gaps_as_gaps(library: Library) -> None:
     assert "organisation/None" not in cpsv and "收费情况尚未确认" in cpsv
 
     # a change notice from a stated fact to a gap: said as 待补充, not as 不收费 or "None"
-    text = library.read(GUIDE).replace("places: [zhongxin-dating]\n", "places: [zhongxin-dating]\nscope: 全市通办\n")
+    text = library.read(GUIDE).replace(
+        "places: [zhongxin-dating]\n", "places: [zhongxin-dating]\nscope: 全市通办\n"
+    )
     library.write(GUIDE, text)
     assert approve(library).exit_code == 0
     assert invoke("publish", str(root)).exit_code == 0
@@ -273,9 +283,13 @@ def test_guides_of_unknown_departments_are_listed_as_such(library: Library) -> N
             f"guides/bumen-{n}.yaml",
             BARE.replace(BARE_ID, f"bumen-{n}").replace("9999", f"999{n}"),
         )
-    named = BARE.replace(BARE_ID, "bumen-named").replace("9999", "9980").replace(
-        "  pending: [name, credit_code, nature]\n",
-        "  name: 示例市某街道办事处\n  pending: [credit_code, nature]\n",
+    named = (
+        BARE.replace(BARE_ID, "bumen-named")
+        .replace("9999", "9980")
+        .replace(
+            "  pending: [name, credit_code, nature]\n",
+            "  name: 示例市某街道办事处\n  pending: [credit_code, nature]\n",
+        )
     )
     library.write("guides/bumen-named.yaml", named)
     assert approve(library).exit_code == 0

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from guidesrc import gaps
 from guidesrc.adapters import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
@@ -30,7 +31,6 @@ from guidesrc.adapters.batchfiles import (
     shown,
     write_if_changed,
 )
-from guidesrc import gaps
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
 from guidesrc.urls import guide_url
 

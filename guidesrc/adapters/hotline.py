@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from guidesrc import gaps
 from guidesrc.adapters import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
@@ -31,7 +32,6 @@ from guidesrc.adapters.batchfiles import (
     shown,
     write_if_changed,
 )
-from guidesrc import gaps
 from guidesrc.model.codes import ITEM_TYPES
 from guidesrc.urls import guide_url
 
@@ -158,7 +158,9 @@ def _material(m: dict[str, Any]) -> str:
     counts = {
         "原件": _count(m, "original_count", "原件"),
         "复印件": _count(m, "copy_count", "复印件"),
-        "原件和复印件": _count(m, "original_count", "原件") + "、" + _count(m, "copy_count", "复印件"),
+        "原件和复印件": _count(m, "original_count", "原件")
+        + "、"
+        + _count(m, "copy_count", "复印件"),
     }.get(m.get("form") or "", f"（形式和份数{gaps.GAP}）")
     extra = [_end(m["condition"])] if m.get("condition") else []
     extra += {"非必要": ["非必要"], "容缺后补": ["可容缺后补"]}.get(m.get("necessity") or "", [])

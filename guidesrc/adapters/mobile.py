@@ -31,7 +31,7 @@ from guidesrc.adapters.batchfiles import (
     shown,
     write_if_changed,
 )
-from guidesrc.gaps import strip_nulls
+from guidesrc.gaps import null_free
 from guidesrc.model.codes import HANDLING_FORMS, ITEM_TYPES, ONLINE_DEPTHS, SERVICE_OBJECTS
 from guidesrc.urls import guide_url
 
@@ -167,7 +167,7 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
     fees = g.get("fees") or {}
     fees_known = fees.get("charged") is not None and "charged" not in (fees.get("pending") or ())
     item_type = g.get("item_type")
-    return strip_nulls({
+    doc = {
         "format": DOC_FORMAT,
         "id": delivery.guide_id,
         "name": g.get("name", delivery.name),
@@ -194,7 +194,9 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
         "case_type": g.get("case_type"),
         "fees": {
             "charged": bool(fees["charged"]) if fees_known else None,
-            "items": [{"name": i["name"], "standard": i["standard"]} for i in fees.get("items", [])],
+            "items": [
+                {"name": i["name"], "standard": i["standard"]} for i in fees.get("items", [])
+            ],
         },
         "results": [{"name": r["name"], "kind": r.get("kind")} for r in g.get("results") or []],
         "places": [_place(p) for p in g.get("places", [])],
@@ -213,7 +215,8 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
             for q in g.get("faq", [])
         ],
         "gaps": list(g.get("gaps") or []),
-    })
+    }
+    return null_free(doc)
 
 
 def _material(m: dict[str, Any]) -> dict[str, Any]:

@@ -25,10 +25,10 @@ from guidesrc.check.facts import (
 )
 from guidesrc.check.schema_errors import diagnostics_from
 from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
 from guidesrc.model.common import ID_RE, Completable
-from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
 from guidesrc.yamlio import Source, parse

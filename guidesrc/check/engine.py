@@ -42,7 +42,7 @@ from guidesrc.library import (
 CACHE_FILE = "cache/check.pickle"
 LAST_FILE = "cache/check-last.pickle"
 _CODE_DIRS = ("model", "check", "adapters")
-_CODE_FILES = ("yamlio.py", "diagnostics.py")
+_CODE_FILES = ("yamlio.py", "diagnostics.py", "gaps.py")
 
 
 @dataclass(slots=True)

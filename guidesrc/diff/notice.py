@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from guidesrc.gaps import GAP
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange, lookup
+from guidesrc.gaps import GAP
 from guidesrc.model.codes import HANDLING_FORMS, SERVICE_OBJECTS, field_title
 
 
@@ -478,7 +478,9 @@ def _onsite(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     before, after = old.get("onsite_visits", {}), new.get("onsite_visits", {})
     out = []
     if before.get("count") != after.get("count"):
-        counts = [GAP if n is None else f" {n} 次" for n in (before.get("count"), after.get("count"))]
+        counts = [
+            GAP if n is None else f" {n} 次" for n in (before.get("count"), after.get("count"))
+        ]
         out.append(f"由{counts[0]}调整为{counts[1]}")
     if before.get("reason") != after.get("reason") and after.get("reason"):
         out.append(f"原因：{after['reason']}")

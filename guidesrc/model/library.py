@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from guidesrc.gaps import CORE
+from guidesrc.gaps import CORE, Element
 from guidesrc.model.common import Id, Model, NonEmptyText
 
 Severity = Literal["error", "warning", "off"]
@@ -47,15 +47,6 @@ class PublishDeadline(Model, title="发布时限"):
             "工作日按国务院放假调休安排计算。"
         ),
     )
-
-
-Element = Literal[
-    "name", "implementing_body", "conditions", "materials", "time_limits", "fees", "places",
-    "consult_phones", "basic_code", "item_type", "exercise_level", "service_objects",
-    "legal_basis", "procedure", "case_type", "results", "complaint_phones", "onsite_visits",
-    "handling_forms", "online", "scope", "appointment", "express_delivery", "online_payment",
-    "effective_date",
-]  # fmt: skip
 
 
 class Completeness(Model, title="完整性要求"):

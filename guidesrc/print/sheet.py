@@ -133,7 +133,8 @@ def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
         "pending": list(g.get("pending") or []),
         "results": [f"{gaps.text(r['kind'], g)}：{r['name']}" for r in g.get("results") or ()]
         or [_results_text(g)],
-        "places": [_place(p, g) for p in g["places"]] or [{"name": gaps.GAP, "rows": [["地址", gap]]}],
+        "places": [_place(p, g) for p in g["places"]]
+        or [{"name": gaps.GAP, "rows": [["地址", gap]]}],
         "contacts": _contacts(g),
         "faq": [{"q": q["question"], "a": q["answer"]} for q in g["faq"]],
         "bases": [_basis(b, g) for b in g["legal_basis"]]
@@ -294,14 +295,12 @@ def address(p: dict[str, Any], g: dict[str, Any]) -> str:
     """An office's address with its hall: 民生路 1 号（一楼 A 区）, or 一楼 A 区，地址待补充…"""
     hall = p.get("hall")
     if p.get("address"):
-        return p["address"] + (f"（{hall}）" if hall else "")
+        return str(p["address"]) + (f"（{hall}）" if hall else "")
     return (f"{hall}，地址" if hall else "") + gaps.gap(g)
 
 
 def _phones(contacts: list[dict[str, Any]], g: dict[str, Any]) -> str:
-    listed = "；".join(
-        c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts
-    )
+    listed = "；".join(c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts)
     return listed or gaps.gap(g)
 
 

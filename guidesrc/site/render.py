@@ -31,7 +31,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 import guidesrc.gaps as gaps
-from guidesrc.gaps import GAP, strip_nulls
+from guidesrc.gaps import GAP, null_free
 from guidesrc.model.codes import (
     BODY_NATURES,
     EXERCISE_LEVELS,
@@ -381,7 +381,7 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
                 "telephone": place["phones"][0],
             }
         channels.append(channel)
-    return strip_nulls({
+    doc = {
         "@context": "https://schema.org",
         "@type": "GovernmentService",
         "name": guide["name"],
@@ -399,4 +399,5 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
             for code in guide.get("service_objects", [])
         ],
         "availableChannel": channels,
-    })  # an unknown value is left out (JSON-LD has no gap), never a null
+    }
+    return null_free(doc)  # an unknown value is left out (JSON-LD has no gap), never a null
