@@ -128,7 +128,7 @@ def card_sections(guide: dict[str, Any], page: str) -> list[dict[str, str]]:
         ("办理条件", _conditions(guide.get("conditions") or []) or gap),
         ("申请材料", _materials(guide)),
         ("办理时限", _time_limits(guide)),
-        ("收费", plain(gaps.fees_text(guide)) + "。"),
+        ("收费", _fees(guide)),
         ("办理地点", _places(guide.get("places") or [], guide) or gap),
         ("办理时间", _hours(guide.get("places") or [], guide) or gap),
         ("咨询电话", _phones(guide.get("consult_phones") or []) or gap),
@@ -197,6 +197,13 @@ def _time_limits(guide: dict[str, Any]) -> str:
     if statutory:
         text += f"（法定{_limit(statutory)}）"
     return text + "。"
+
+
+def _fees(guide: dict[str, Any]) -> str:
+    items = (guide.get("fees") or {}).get("items") or []
+    if gaps.fees_state(guide) == "charged" and items:
+        return "；".join(f"{plain(i['name'])}：{_end(i['standard'])}" for i in items) + "。"
+    return _end(gaps.fees_text(guide)) + "。"  # 不收费, or the gap
 
 
 def _places(places: list[dict[str, Any]], guide: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ import orjson
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import ChannelError
+from guidesrc.gaps import UNKNOWN_TYPE
 from guidesrc.i18n import _
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
 from guidesrc.site import search
@@ -550,7 +551,7 @@ def facet_groups(
         if kind:
             add("type", slug(str(kind)), ITEM_TYPES.get(kind, str(kind)), gid)
         else:
-            add("type", "pending", "事项类型待补充", gid)
+            add("type", "pending", UNKNOWN_TYPE, gid)
     return groups
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from guidesrc.adapters import Delivery, safe_id
+from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.site.render import slug
 
 FORMAT = 1
@@ -276,7 +277,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
 
 
 #: The department list of the guides whose implementing body is not known (待补充).
-PENDING_DEPARTMENT = {"department": "实施主体待补充", "department_id": "pending"}
+PENDING_DEPARTMENT = {"department": UNKNOWN_BODY, "department_id": "pending"}
 
 
 def department(body: Mapping[str, Any]) -> dict[str, str]:
