@@ -16,6 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from guidesrc.model.codes import (
+    BODY_NATURES,
+    EXERCISE_LEVELS,
+    HANDLING_FORMS,
+    ITEM_TYPES,
+    ONLINE_DEPTHS,
+    SERVICE_OBJECTS,
+)
+
 GAP = "待补充"
 #: The list (and label) of guides whose implementing body, or item type, is not known.
 UNKNOWN_BODY = "实施主体待补充"
@@ -116,30 +125,37 @@ def _pending(data: Mapping[str, Any] | None) -> Iterable[str]:
 def gap_paths(data: Mapping[str, Any], offices: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Every gap of a guide, from its validated data (``model_dump(mode="json")``) and its
     offices' data (id → entry): sorted dotted paths, identities instead of positions
-    (``materials.<id>.form``, ``places.<id>.address``, ``results.<name>.kind``)."""
-    out = set(_pending(data))
-    if data.get("materials") is None:
-        out.add("materials")
-    if data.get("results") is None:
-        out.add("results")
-    body = data.get("implementing_body")
-    out.update(f"implementing_body.{p}" for p in _pending(body))
-    out.update(f"fees.{p}" for p in _pending(data.get("fees")))
-    out.update(f"onsite_visits.{p}" for p in _pending(data.get("onsite_visits")))
-    for m in data.get("materials") or ():
-        out.update(f"materials.{m['material']}.{p}" for p in _pending(m))
-    for r in data.get("results") or ():
-        out.update(f"results.{r['name']}.{p}" for p in _pending(r))
+    (``materials.<id>.form``, ``places.<id>.address``, ``results.<name>.kind``).
+
+    On the hot path of every compile: plain loops, no helper calls for the common empty case."""
+    out = list(data.get("pending") or ())
+    materials, results = data.get("materials"), data.get("results")
+    if materials is None:
+        out.append("materials")
+    if results is None:
+        out.append("results")
+    for name in ("implementing_body", "fees", "onsite_visits"):
+        part = data.get(name)
+        if part and part.get("pending"):
+            out += [f"{name}.{p}" for p in part["pending"]]
+    for m in materials or ():
+        if m.get("pending"):
+            out += [f"materials.{m['material']}.{p}" for p in m["pending"]]
+    for r in results or ():
+        if r.get("pending"):
+            out += [f"results.{r['name']}.{p}" for p in r["pending"]]
     for place in data.get("places") or ():
         office = offices.get(place)
-        if office is not None:
-            out.update(f"places.{place}.{p}" for p in _pending(office))
+        if office is not None and office.get("pending"):
+            out += [f"places.{place}.{p}" for p in office["pending"]]
     if data.get("scope") is None:
-        out.add("scope")
-    out.update(name for name in TRI_STATE if data.get(name) is None)
+        out.append("scope")
+    for name in TRI_STATE:
+        if data.get(name) is None:
+            out.append(name)
     if online_handling(data) is None:
-        out.add("online")
-    return sorted(out)
+        out.append("online")
+    return sorted(set(out))
 
 
 def missing_elements(gaps: Iterable[str], required: Iterable[str] = CORE) -> list[str]:
@@ -347,6 +363,49 @@ def list_or_gap(values: Any, guide: Mapping[str, Any], sep: str = "、") -> str:
     if not values:
         return gap(guide)
     return sep.join(str(v) for v in values)
+
+
+def facts(guide: Mapping[str, Any]) -> dict[str, str]:
+    """The guide's basic facts as words, gaps included: what the site, the sheet and the kiosk
+    show in their 基本信息 and 办理时限 (one call per guide, so that a page does not pay a
+    template call per field)."""
+    gap_ = gap(guide)
+    body = guide.get("implementing_body") or {}
+    nature = body.get("nature")
+    item_type = guide.get("item_type")
+    level = guide.get("exercise_level")
+    objects = guide.get("service_objects")
+    forms = guide.get("handling_forms")
+    online = guide.get("online") or {}
+    said = {name: guide.get(name) for name in TRI_STATE}
+    return {
+        "gap": gap_,
+        "incomplete": INCOMPLETE_NOTICE if incomplete(guide) else "",
+        "item_type": gap_ if item_type is None else ITEM_TYPES.get(item_type, str(item_type)),
+        "basic_code": guide.get("basic_code") or gap_,
+        "exercise_level": gap_ if level is None else EXERCISE_LEVELS.get(level, str(level)),
+        "body": body.get("name") or gap_,
+        "nature": "" if nature is None else BODY_NATURES.get(nature, "其他"),
+        "credit_code": body.get("credit_code") or gap_,
+        "service_objects": "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in objects)
+        if objects
+        else gap_,
+        "case_type": guide.get("case_type") or gap_,
+        "handling_forms": "、".join(HANDLING_FORMS.get(f, str(f)) for f in forms)
+        if forms
+        else gap_,
+        "visits": visits(guide),
+        "online": online_text(guide, ONLINE_DEPTHS),
+        "online_url": online.get("url") or "",
+        "scope": guide.get("scope") or gap_,
+        **{name: gap_ if v is None else ("支持" if v else "不支持") for name, v in said.items()},
+        "services": services(guide),
+        "statutory_time_limit": time_limit(guide, "statutory_time_limit"),
+        "promised_time_limit": time_limit(guide, "promised_time_limit"),
+        "fees": fees_state(guide),
+        "materials": materials_state(guide),
+        "results": results_state(guide),
+    }
 
 
 def strip_nulls(value: Any) -> Any:

@@ -14,14 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from guidesrc import gaps
-from guidesrc.model.codes import (
-    BODY_NATURES,
-    EXERCISE_LEVELS,
-    HANDLING_FORMS,
-    ITEM_TYPES,
-    ONLINE_DEPTHS,
-    SERVICE_OBJECTS,
-)
 
 Kind = Literal["current", "upcoming", "withdrawn"]
 SHORT_HASH = 12  # hex digits of the content hash printed in the footer (as change set ids)
@@ -117,22 +109,26 @@ def _notice(notice: dict[str, Any]) -> dict[str, Any]:
 
 def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
     """Each section of a compiled guide as labelled text."""
-    gap = gaps.gap(g)
+    f = gaps.facts(g)
+    gap = f["gap"]
     return {
-        "body": gaps.text(g["implementing_body"]["name"], g),
+        "body": f["body"],
         "gap": gap,
-        "incomplete": gaps.INCOMPLETE_NOTICE if gaps.incomplete(g) else "",
-        "basic": _basic(g),
+        "incomplete": f["incomplete"],
+        "basic": _basic(g, f),
         "conditions": list(g["conditions"]) or [gap],
         "materials": [_material(i, m, g) for i, m in enumerate(g.get("materials") or (), 1)],
-        "materials_text": _materials_text(g),
+        "materials_text": _materials_text(g, f["materials"]),
         "steps": [_step(s) for s in g["procedure"]]
         or [{"name": gaps.GAP, "description": gaps.ask(g), "limit": ""}],
-        "limits": _limits(g),
-        "fees": _fees(g),
+        "limits": [
+            ["法定办结时限", f["statutory_time_limit"]],
+            ["承诺办结时限", f["promised_time_limit"]],
+        ],
+        "fees": _fees(g, f["fees"]),
         "pending": list(g.get("pending") or []),
-        "results": [f"{gaps.text(r['kind'], g)}：{r['name']}" for r in g.get("results") or ()]
-        or [_results_text(g)],
+        "results": [f"{r['kind'] or gaps.GAP}：{r['name']}" for r in g.get("results") or ()]
+        or [gap if f["results"] == "unknown" else "无证照或批文"],
         "places": [_place(p, g) for p in g["places"]]
         or [{"name": gaps.GAP, "rows": [["地址", gap]]}],
         "contacts": _contacts(g),
@@ -142,50 +138,36 @@ def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _materials_text(g: dict[str, Any]) -> str:
+def _materials_text(g: dict[str, Any], state: str) -> str:
     """What the materials section says when it lists none: stated none, or the gap."""
-    state = gaps.materials_state(g)
     if state == "unknown":
         return gaps.materials_gap(g)
     return "无需提交申请材料。" if state == "none" else ""
-
-
-def _results_text(g: dict[str, Any]) -> str:
-    return gaps.gap(g) if gaps.results_state(g) == "unknown" else "无证照或批文"
 
 
 #: The widest value (in ems of Chinese text) that fits in half a row of the basic-facts table.
 HALF_ROW_EMS = 19
 
 
-def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
+def _basic(g: dict[str, Any], f: dict[str, str]) -> dict[str, list[list[str]]]:
     """Label/value pairs: short ones two to a row, wide ones a row each (in regular print)."""
-    body = g["implementing_body"]
-    nature = body.get("nature")
-    online = g.get("online") or {}
-    online_text = gaps.online_text(g, ONLINE_DEPTHS)
-    if online.get("url"):
-        online_text += "：" + online["url"]
+    online = f["online"] + ("：" + f["online_url"] if f["online_url"] else "")
     rows = [
-        ["事项类型", gaps.label(ITEM_TYPES, g["item_type"], g)],
-        ["行使层级", gaps.label(EXERCISE_LEVELS, g["exercise_level"], g)],
-        [
-            "实施主体",
-            gaps.text(body.get("name"), g)
-            + (f"（{BODY_NATURES.get(nature, '其他')}）" if nature is not None else ""),
-        ],
+        ["事项类型", f["item_type"]],
+        ["行使层级", f["exercise_level"]],
+        ["实施主体", f["body"] + (f"（{f['nature']}）" if f["nature"] else "")],
         ["承办机构", "、".join(g["handling_bodies"])],
         ["联办机构", "、".join(g["joint_bodies"])],
-        ["服务对象", gaps.labels(SERVICE_OBJECTS, g["service_objects"], g)],
+        ["服务对象", f["service_objects"]],
         ["服务主题", "、".join(g["themes"])],
-        ["办件类型", gaps.text(g["case_type"], g)],
-        ["办理形式", gaps.labels(HANDLING_FORMS, g["handling_forms"], g)],
-        ["通办范围", gaps.scope(g)],
+        ["办件类型", f["case_type"]],
+        ["办理形式", f["handling_forms"]],
+        ["通办范围", f["scope"]],
         ["事项状态", g["status"] if g.get("status", "在用") != "在用" else ""],
-        ["便民服务", gaps.services(g)],
-        ["到现场次数", gaps.visits(g)],
-        ["网上办理", online_text],
-        ["基本编码", gaps.text(g["basic_code"], g)],
+        ["便民服务", f["services"]],
+        ["到现场次数", f["visits"]],
+        ["网上办理", online],
+        ["基本编码", f["basic_code"]],
         ["实施编码", g["implementation_code"]],
     ]
     rows = [row for row in rows if row[1]]
@@ -252,14 +234,7 @@ def _step(step: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _limits(g: dict[str, Any]) -> list[list[str]]:
-    return [
-        ["法定办结时限", gaps.time_limit(g, "statutory_time_limit")],
-        ["承诺办结时限", gaps.time_limit(g, "promised_time_limit")],
-    ]
-
-
-def _fees(g: dict[str, Any]) -> dict[str, Any]:
+def _fees(g: dict[str, Any], state: str) -> dict[str, Any]:
     fees = g["fees"]
     items = [
         {
@@ -269,7 +244,6 @@ def _fees(g: dict[str, Any]) -> dict[str, Any]:
         }
         for item in fees.get("items", [])
     ]
-    state = gaps.fees_state(g)
     return {
         "charged": state == "charged",
         "items": items,
