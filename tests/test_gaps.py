@@ -17,10 +17,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from guidesrc.gaps import INCOMPLETE_NOTICE
 from tests.conftest import GUIDE, Library, invoke
+from tests.test_exports import schema
+from tests.test_site import assert_api_valid
 
 #: A guide with nothing known beyond its name and code: not even the implementing body.
 BARE_ID = "quanbu-daibuchong"
@@ -199,6 +202,7 @@ def test_every_channel_shows_gaps_as_gaps(library: Library) -> None:
         assert_no_leak(rel, (root / rel).read_text(encoding="utf-8"))
     for shard in (root / ".guides/site/search").glob("d*.json"):
         assert "null" not in shard.read_text(encoding="utf-8")
+    assert_api_valid(root / ".guides/site")  # the JSON API's schemas allow the gaps
 
     # the printed sheets, and the kiosk pages made of the same sections
     for gid in (GID, BARE_ID):
@@ -216,7 +220,9 @@ def test_every_channel_shows_gaps_as_gaps(library: Library) -> None:
     assert f"待补充，请咨询 {PHONE}" in kiosk[GID]
 
     # the exports: text says 待补充; JSON holds no null for an unknown, and names it in gaps
-    cards = json.loads((root / "out/hotline/hotline.json").read_text(encoding="utf-8"))["cards"]
+    hotline = json.loads((root / "out/hotline/hotline.json").read_text(encoding="utf-8"))
+    jsonschema.validate(hotline, schema("hotline"))
+    cards = hotline["cards"]
     for card in cards:
         assert_no_leak(f"hotline {card['guide_id']}", card["text"] + card["issuer"])
         assert "待补充" in card["text"] and card["gaps"]
@@ -226,6 +232,7 @@ def test_every_channel_shows_gaps_as_gaps(library: Library) -> None:
         raw = (root / f"out/mobile/guides/{gid}.json").read_text(encoding="utf-8")
         assert_no_leak(f"mobile {gid}", raw)
         doc = json.loads(raw)
+        jsonschema.validate(doc, schema("mobile-guide"))
         assert "scope" not in doc and "appointment" not in doc and "charged" not in doc["fees"]
         assert {"scope", "appointment", "fees.charged"} <= set(doc["gaps"])
         directory = json.loads((root / f".guides/published/guides/{gid}.json").read_text("utf-8"))

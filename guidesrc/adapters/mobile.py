@@ -202,7 +202,7 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
         "places": [_place(p) for p in g.get("places", [])],
         "consult_phones": [_phone(p) for p in g.get("consult_phones", [])],
         "complaint_phones": [_phone(p) for p in g.get("complaint_phones", [])],
-        "onsite_visits": g.get("onsite_visits"),
+        "onsite_visits": {k: (g.get("onsite_visits") or {}).get(k) for k in ("count", "reason")},
         "handling_forms": [HANDLING_FORMS.get(c, str(c)) for c in g.get("handling_forms", [])],
         "online": {"url": online.get("url"), "depth": ONLINE_DEPTHS.get(online.get("depth") or 0)},
         "scope": g.get("scope"),
