@@ -345,6 +345,27 @@ def materials_state(guide: Mapping[str, Any]) -> str:
     return "listed" if guide["materials"] else "none"
 
 
+def count_parts(m: Mapping[str, Any]) -> list[str]:
+    """A material's counts: ``原件 1 份``; a count its form needs but not known: 原件份数待补充."""
+    form = m.get("form")
+    parts = []
+    for key, label, forms in (
+        ("original_count", "原件", ("原件", "原件和复印件")),
+        ("copy_count", "复印件", ("复印件", "原件和复印件")),
+    ):
+        count = m.get(key)
+        if count:
+            parts.append(f"{label} {count} 份")
+        elif count is None and (form is None or form in forms):
+            parts.append(f"{label}份数{GAP}")
+    return parts
+
+
+def copies(m: Mapping[str, Any]) -> str:
+    """A material's form and counts: ``原件，原件 1 份``; what is unknown says 待补充."""
+    return "，".join([m.get("form") or f"形式{GAP}", *count_parts(m)])
+
+
 def materials_gap(guide: Mapping[str, Any]) -> str:
     return f"{GAP}：申请材料尚未确认，{ask(guide)}"
 

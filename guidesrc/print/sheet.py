@@ -183,12 +183,7 @@ def ems(text: str) -> float:
 
 
 def _count(m: dict[str, Any], g: dict[str, Any]) -> str:
-    parts = []
-    if m.get("original_count"):
-        parts.append(f"原件 {m['original_count']} 份")
-    if m.get("copy_count"):
-        parts.append(f"复印件 {m['copy_count']} 份")
-    return "，".join(parts) or m.get("form") or gaps.GAP
+    return "，".join(gaps.count_parts(m)) or m.get("form") or gaps.GAP
 
 
 def _material(no: int, m: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
