@@ -313,3 +313,43 @@ def test_guides_of_unknown_departments_are_listed_as_such(library: Library) -> N
     assert "None" not in "".join(lists.values())
     search = "".join(p.read_text(encoding="utf-8") for p in (site / "search").glob("*.json"))
     assert "null" not in search and "None" not in search
+
+
+def test_a_notice_says_a_fact_became_unknown_or_known() -> None:
+    """Change notices: a fact that becomes unknown is 调整为待补充 (not 删除, not 不收费, not the
+    list of pending names); one that becomes known is 由待补充调整为…"""
+    import copy
+
+    from guidesrc.diff.changeset import DEFAULT_POLICY, GuideChange, field_changes
+    from guidesrc.diff.notice import notice
+    from guidesrc.state import WorkingTree, load_state
+    from tests.conftest import EXAMPLE
+
+    known = load_state(WorkingTree(EXAMPLE)).compiled("jiehun-dengji")
+    unknown = copy.deepcopy(known)
+    unknown.update(pending=["case_type", "conditions"], case_type=None, conditions=[])
+    unknown["implementing_body"] = {**known["implementing_body"], "name": None, "pending": ["name"]}
+    unknown["fees"] = {"charged": None, "items": [], "pending": ["charged"]}
+    unknown["appointment"] = None
+    unknown["scope"] = None
+
+    def text(old: dict[str, Any], new: dict[str, Any]) -> str:
+        changes = list(field_changes(old, new, tuple(DEFAULT_POLICY.items())))
+        change = GuideChange(
+            "jiehun-dengji", "结婚登记", "changed", "f", "a", "b", None, changes, old, new
+        )
+        return str(notice(change).as_dict()["text"])
+
+    gone = text(known, unknown)
+    assert "实施主体：由“示例市民政局”调整为待补充" in gone
+    assert "受理条件：调整为待补充" in gone and "删除" not in gone
+    assert "办件类型：由“即办件”调整为待补充" in gone
+    assert "收费：由不收费调整为待补充" in gone
+    assert "支持预约办理：由支持调整为待补充" in gone
+    assert f"通办范围：由“{known['scope']}”调整为待补充" in gone
+    assert_no_leak("notice", gone.replace("由不收费调整为", ""))
+    assert "name" not in gone and "case_type" not in gone
+    back = text(unknown, known)
+    assert "实施主体：由待补充调整为“示例市民政局”" in back
+    assert "收费：由待补充调整为不收费" in back
+    assert "None" not in back

@@ -173,12 +173,18 @@ def release_notice(changes: ChangeSet) -> ReleaseNotice:
 def notice(change: GuideChange) -> Notice:
     grouped: dict[str, list[FieldChange]] = {}
     for c in change.changes:
-        grouped.setdefault(c.field, []).append(c)
+        if "pending" not in c.path:  # the values say it (由…调整为待补充), not the list of names
+            grouped.setdefault(c.field, []).append(c)
+    old, new = change.old or {}, change.new or {}
+    became_pending = set(new.get("pending") or ()) - set(old.get("pending") or ())
     items = []
     for name, field_changes in grouped.items():
         if name == "effective_date":
             continue  # said once, at the end
-        clauses = _clauses(name, field_changes, change.old or {}, change.new or {})
+        if name in became_pending and isinstance(old.get(name), list):  # unknown, not deleted
+            clauses = [f"调整为{GAP}"]
+        else:
+            clauses = _clauses(name, field_changes, old, new)
         if clauses:
             items.append(NoticeItem(name, field_title(name), tuple(dict.fromkeys(clauses))))
     return Notice(change.id, change.name, change.status, change.effective_date, tuple(items))
