@@ -213,29 +213,6 @@ def text(value: Any, guide: Mapping[str, Any]) -> str:
     return str(value)
 
 
-def label(codes: Mapping[Any, str], value: Any, guide: Mapping[str, Any]) -> str:
-    """A code's label, or the gap when the code is unknown."""
-    if value is None:
-        return gap(guide)
-    return codes.get(value, str(value))
-
-
-def labels(codes: Mapping[Any, str], values: Any, guide: Mapping[str, Any]) -> str:
-    """Codes' labels joined by 、, or the gap when the list is unknown (empty)."""
-    if not values:
-        return gap(guide)
-    return "、".join(codes.get(v, str(v)) for v in values)
-
-
-def yes_no(
-    value: bool | None, guide: Mapping[str, Any], yes: str = "支持", no: str = "不支持"
-) -> str:
-    """A yes/no fact: yes, no, or — not stated — the gap."""
-    if value is None:
-        return gap(guide)
-    return yes if value else no
-
-
 SERVICE_LABELS = {
     "appointment": "预约办理",
     "express_delivery": "物流快递",
@@ -257,10 +234,6 @@ def services(guide: Mapping[str, Any]) -> str:
     if said[None]:
         parts.append("、".join(said[None]) + gap(guide))
     return "；".join(parts)
-
-
-def scope(guide: Mapping[str, Any]) -> str:
-    return text(guide.get("scope"), guide)
 
 
 def online_handling(guide: Mapping[str, Any]) -> bool | None:
@@ -377,13 +350,6 @@ def results_state(guide: Mapping[str, Any]) -> str:
     if guide.get("results") is None:
         return "unknown"
     return "listed" if guide["results"] else "none"
-
-
-def list_or_gap(values: Any, guide: Mapping[str, Any], sep: str = "、") -> str:
-    """A list of text joined, or the gap when it is empty."""
-    if not values:
-        return gap(guide)
-    return sep.join(str(v) for v in values)
 
 
 def facts(guide: Mapping[str, Any]) -> dict[str, str]:
