@@ -377,6 +377,10 @@ def code_fingerprint() -> str:
 
     for ep in sorted(entry_points(group="guidesrc.adapters"), key=lambda ep: (ep.name, ep.value)):
         digest.update(f"{ep.name}={ep.value}\n".encode())
+    # The rule unprintable depends on the print fonts installed (their files' identity).
+    from guidesrc.check.printable import identity
+
+    digest.update(identity().encode())
     return digest.hexdigest()
 
 
