@@ -166,11 +166,16 @@ def test_every_sampled_accepted_code_point_prints(renderer: Renderer, library: L
 # --- the coverage cache ---------------------------------------------------------------------------
 
 
+def forget() -> None:
+    for cached in (printable.printable, printable._points, printable._unprintable_re):
+        cached.cache_clear()
+
+
 def test_coverage_is_cached_as_json_outside_the_library(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    printable.printable.cache_clear()
+    forget()
     try:
         first = printable.printable()
         files = list((tmp_path / "cache" / "guidesrc").glob("print-coverage-*.json"))
@@ -180,13 +185,13 @@ def test_coverage_is_cached_as_json_outside_the_library(
         assert stored["ranges"][-1] >= [0x3400, 0x3400] or any(
             start <= 0x3400 <= end for start, end in stored["ranges"]
         )
-        printable.printable.cache_clear()
+        forget()
         assert printable.printable() == first  # read back from the JSON file
         files[0].write_text("{not json", "utf-8")  # a damaged cache is computed again
-        printable.printable.cache_clear()
+        forget()
         assert printable.printable() == first
     finally:
-        printable.printable.cache_clear()
+        forget()
 
 
 def test_the_cmap_reader_agrees_with_a_known_font_file() -> None:
