@@ -194,6 +194,13 @@ def test_coverage_is_cached_as_json_outside_the_library(
         forget()
 
 
+def test_the_check_looks_where_the_pdf_channel_looks() -> None:
+    from guidesrc.print import fonts
+
+    assert printable.DEBIAN_DIR == fonts.DEBIAN_DIR
+    assert {str(Path(f).parent) for f in printable.font_files()} == set(find_fonts().folders)
+
+
 def test_the_cmap_reader_agrees_with_a_known_font_file() -> None:
     regular = next(f for f in printable.font_files() if "Sans" in f and "Regular" in f)
     points = printable.code_points(Path(regular).read_bytes())

@@ -17,16 +17,23 @@ other fonts re-checks every file.
 from __future__ import annotations
 
 import hashlib
-import json
 import mmap
 import os
-import re
 import struct
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import re
 
 FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
+
+
+#: Debian's fonts-noto-cjk folder (``guidesrc.print.fonts.DEBIAN_DIR``, a test keeps them equal):
+#: named here so that a check whose files are all cached imports nothing more than this module.
+DEBIAN_DIR = "/usr/share/fonts/opentype/noto"
 
 
 def font_files() -> tuple[str, ...]:
@@ -35,19 +42,24 @@ def font_files() -> tuple[str, ...]:
     Debian's folder when it holds fonts, else the folders where fontconfig has the family, as
     ``guidesrc.print.fonts.find_fonts`` looks for them (without importing Typst).
     """
-    from guidesrc.print.fonts import DEBIAN_DIR, fontconfig_folders
+    found = _fonts_in([DEBIAN_DIR])
+    if found:
+        return found
+    from guidesrc.print.fonts import fontconfig_folders
 
-    for folders in ([DEBIAN_DIR], None):
-        found = sorted(
+    return _fonts_in(fontconfig_folders())
+
+
+def _fonts_in(folders: list[str]) -> tuple[str, ...]:
+    return tuple(
+        sorted(
             str(path)
-            for folder in (folders if folders is not None else fontconfig_folders())
+            for folder in folders
             if os.path.isdir(folder)
             for path in Path(folder).iterdir()
             if path.suffix.lower() in FONT_SUFFIXES
         )
-        if found:
-            return tuple(found)
-    return ()
+    )
 
 
 @cache
@@ -95,6 +107,8 @@ def _points() -> set[int] | None:
 @cache
 def _unprintable_re() -> re.Pattern[str] | None:
     """One character no print font maps: a negated class, searched in C (4 µs a guide)."""
+    import re
+
     points = _points()
     if points is None:
         return None
@@ -126,6 +140,8 @@ def _cache_file(key: str) -> Path:
 
 def _cached(key: str) -> set[int] | None:
     """The code points stored for these font files, as JSON ranges (never pickle)."""
+    import json
+
     try:
         stored = json.loads(_cache_file(key).read_text("utf-8"))
         if stored.get("identity") != key:
@@ -136,6 +152,8 @@ def _cached(key: str) -> set[int] | None:
 
 
 def _store(key: str, points: set[int]) -> None:
+    import json
+
     ranges: list[list[int]] = []
     for point in sorted(points):
         if ranges and ranges[-1][1] == point - 1:
