@@ -17,6 +17,7 @@ temporary library. The outputs of every channel are scanned for ``None``, ``null
 from __future__ import annotations
 
 import collections
+import csv
 import json
 import os
 import re
@@ -66,8 +67,113 @@ def _gd_prepare(folder: Path, limit: int | None) -> tuple[Path, int]:
     return target, len(lines)
 
 
+_LIMIT_RE = re.compile(r"^\s*(\d+)\s*[（(]\s*(工作日|自然日|日|天|小时|个月|月)\s*[）)]\s*$")
+
+
+def _absent(value: Any) -> bool:
+    """The portal's ways of saying nothing: null, "", 无, an empty list."""
+    return value is None or value == [] or (isinstance(value, str) and value.strip() in ("", "无"))
+
+
+def _text(value: Any) -> str:
+    if _absent(value):
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v).strip() for v in value if not _absent(v))
+    return str(value).strip()
+
+
+def _limit(value: Any) -> str:
+    """``20(工作日)`` as the template writes it (20个工作日); anything else as the source has it."""
+    text = _text(value)
+    match = _LIMIT_RE.match(text)
+    return f"{match.group(1)}个{match.group(2)}" if match else text
+
+
+def _location(value: Any) -> str:
+    text = _text(value)
+    text = re.sub(r"^办理地点[:：]\s*", "", text)
+    return "" if text in ("无线下办理窗口",) else text
+
+
+def gd_to_template(records: list[dict[str, Any]], folder: Path) -> Path:
+    """The Guangdong portal export written into the import template's CSV files, as an editor
+    would copy it over: each source field into its column, unknown left blank (待补充).
+
+    - 办理地点: the portal gives one text (an address); it is the place's name in the items sheet
+      and, in the places sheet, both its name and its address (hours and phones unknown).
+    - time limits: ``20(工作日)`` → ``20个工作日``; ``无`` → blank.
+    - 申请材料: one row per name in ``material_intro``; every other column unknown.
+    - Not in the export, left blank: 实施主体编码 and 性质, 设定依据, 办理流程, 收费, 办理结果,
+      办理形式, 网上办理地址 (the portal's URL is the guide's page, not where to apply), 具体实施时间.
+    """
+    template = guides("import", "--template", folder / "指南.csv")
+    if template.exit_code != 0:
+        raise RuntimeError(template.stderr)
+    headers = {
+        sheet: (folder / f"{sheet}.csv").read_text("utf-8-sig").splitlines()[0].split(",")
+        for sheet in ("指南", "指南-申请材料", "指南-办理地点")
+    }
+    items, materials, places = [], [], {}
+    for record in records:
+        code = _text(record.get("TASK_CODE"))
+        location = _location(record.get("handle_location"))
+        items.append(
+            {
+                "事项名称": _text(record.get("TASK_NAME")) or _text(record.get("matter_name")),
+                "实施编码": code,
+                "基本编码": _text(record.get("CATAID")),
+                "事项类型": _text(record.get("TASK_TYPE_TEXT")),
+                "行使层级": _text(record.get("matter_level")) or _text(record.get("district")),
+                "实施主体": _text(record.get("DEPT_NAME")),
+                "联办机构": _text(record.get("co_department")),
+                "服务对象": _text(record.get("service_object_name")),
+                "服务主题": _text(record.get("theme_category")),
+                "受理条件": _text(record.get("accept_standard")),
+                "法定办结时限": _limit(record.get("handle_time")),
+                "承诺办结时限": _limit(record.get("handle_time_limit")),
+                "办理地点": location,
+                "咨询电话": _text(record.get("consult_phone")),
+                "监督投诉电话": _text(record.get("complain_phone")),
+                "到办事现场次数": _text(record.get("visit_number")),
+                "支持预约办理": _text(record.get("online_book")),
+                "支持物流快递": _text(record.get("courier_service")),
+            }
+        )
+        names = record.get("material_intro")
+        for name in names if isinstance(names, list) else []:
+            if not _absent(name):
+                materials.append({"实施编码": code, "材料名称": str(name).strip()})
+        if location:
+            places[location] = {"地点名称": location, "地址": location}
+    for sheet, rows in (
+        ("指南", items),
+        ("指南-申请材料", materials),
+        ("指南-办理地点", list(places.values())),
+    ):
+        with open(folder / f"{sheet}.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.DictWriter(fh, headers[sheet], lineterminator="\r\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder / "指南.csv"
+
+
+def _gd_template_prepare(folder: Path, limit: int | None) -> tuple[Path, int]:
+    """The same export through the spreadsheet template (``gd_to_template``)."""
+    source, count = _gd_prepare(folder, limit)
+    records = [json.loads(line) for line in source.read_text("utf-8").splitlines() if line]
+    source.unlink()
+    sheets = folder / "template"
+    sheets.mkdir(exist_ok=True)
+    return gd_to_template(records, sheets), count
+
+
 DATA_SETS: dict[str, DataSet] = {
-    ds.name: ds for ds in [DataSet("gdzwfw-2021", "广东", GD_JSONL, _gd_prepare)]
+    ds.name: ds
+    for ds in [
+        DataSet("gdzwfw-2021", "广东", GD_JSONL, _gd_prepare),
+        DataSet("gdzwfw-2021-template", "广东", GD_JSONL, _gd_template_prepare),
+    ]
 }
 
 
@@ -213,8 +319,6 @@ def _import_problems(lib: Path) -> dict[str, int]:
     path = lib / ".guides" / "import" / "import-problems.csv"
     if not path.exists():
         return {}
-    import csv
-
     with path.open(encoding="utf-8-sig", newline="") as fh:
         counts = collections.Counter(row["级别"] for row in csv.DictReader(fh))
     return dict(sorted(counts.items()))
