@@ -98,6 +98,13 @@ def test_catalogue_text_is_checked_too(library: Library) -> None:
     ), run.stdout
 
 
+def test_the_library_name_is_checked_and_channel_settings_are_not(library: Library) -> None:
+    text = library.read("library.yaml")
+    library.write("library.yaml", text.replace("name: ", "name: 🏛️", 1) + "# 注释里的😀不发布\n")
+    lines = [line for line in library.check().lines if "[unprintable]" in line]
+    assert len(lines) == 1 and lines[0].startswith("library.yaml:") and "U+1F3DB" in lines[0]
+
+
 # --- the rule tells the truth about printing ------------------------------------------------------
 
 

@@ -57,8 +57,9 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
     if not isinstance(data, dict):
         return None, [_structure_problem(source.rel, data)]
     text_problems = _hidden_characters(source, data) + _personal_data(source, data)
-    if model is not LibraryConfig:
-        text_problems += _unprintable(source, data)
+    # published text: the guides, the catalogues, and the library's name (on every sheet)
+    published = {"name": data.get("name")} if model is LibraryConfig else data
+    text_problems += _unprintable(source, published)
     try:
         return model.model_validate(data), text_problems
     except ValidationError as exc:
