@@ -93,7 +93,7 @@ def _limit(value: Any) -> str:
 def _location(value: Any) -> str:
     text = _text(value)
     text = re.sub(r"^办理地点[:：]\s*", "", text)
-    return "" if text in ("无线下办理窗口",) else text
+    return "" if _absent(text) or text == "无线下办理窗口" else text
 
 
 def gd_to_template(records: list[dict[str, Any]], folder: Path) -> Path:

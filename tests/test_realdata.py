@@ -151,3 +151,27 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
         ("null", "hotline/h.json"),
         ("undefined", "hotline/h.json"),
     ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15 point 4 (branch import): a 办理地点 cell reading 无 (as 7 of the 2,262 "
+    "Guangdong guides have it) writes a guide without places that guides check refuses, "
+    "with no import warning",
+)
+def test_a_place_written_as_none_imports_as_a_gap(tmp_path: Path) -> None:
+    from tests.realdata import guides
+
+    sheet = tmp_path / "指南.csv"
+    assert guides("import", "--template", sheet).exit_code == 0
+    header = sheet.read_text("utf-8-sig").splitlines()[0].split(",")
+    row = {column: "" for column in header}
+    row.update(
+        {"事项名称": "测试事项", "实施编码": "11440000006939844R2442115270000", "办理地点": "无"}
+    )
+    sheet.write_text(
+        ",".join(header) + "\r\n" + ",".join(row[c] for c in header) + "\r\n", "utf-8-sig"
+    )
+    assert guides("import", sheet, "--into", tmp_path / "lib").exit_code == 0
+    checked = guides("check", tmp_path / "lib")
+    assert "[schema]" not in checked.stdout, checked.stdout
