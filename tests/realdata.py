@@ -168,11 +168,64 @@ def _gd_template_prepare(folder: Path, limit: int | None) -> tuple[Path, int]:
     return gd_to_template(records, sheets), count
 
 
+SH_SAMPLE = REPO / "tests" / "data" / "shanghai-zwdt-2026" / "service_items.sample.jsonl"
+
+
+def sh_to_template(records: list[dict[str, Any]], folder: Path) -> Path:
+    """Shanghai 一网通办's item list (tests/data/shanghai-zwdt-2026) in the template's CSV files.
+
+    A record is one 办理项 (``item_id``) as listed for individuals or for legal persons; the same
+    办理项 listed for both is one guide whose 服务对象 names both roles, as the portal words them
+    (个人、法人: not GB/T 39046's labels, which the importer reports). 事项名称 is the 办理项's name
+    (``subitem_name``); 事项类型 the portal's word (服务, 审批, 其他类别 are not GB/T types either).
+    Not in the list, left blank: everything else — the parent 事项 (``item_name``, ``item_code``)
+    has no column, ``st_net`` says online handling exists but not which 办理形式 a guide has, and
+    ``guide_url`` is the guide's page, not where to apply.
+    """
+    template = guides("import", "--template", folder / "指南.csv")
+    if template.exit_code != 0:
+        raise RuntimeError(template.stderr)
+    header = (folder / "指南.csv").read_text("utf-8-sig").splitlines()[0].split(",")
+    items: dict[str, dict[str, str]] = {}
+    roles: dict[str, list[str]] = {}
+    for record in records:
+        code = _text(record.get("item_id"))
+        items.setdefault(
+            code,
+            {
+                "事项名称": _text(record.get("subitem_name")) or _text(record.get("item_name")),
+                "实施编码": code,
+                "事项类型": _text(record.get("item_type")),
+                "实施主体": _text(record.get("department_name")),
+            },
+        )
+        role = _text(record.get("role"))
+        if role and role not in roles.setdefault(code, []):
+            roles[code].append(role)
+    for code, item in items.items():
+        item["服务对象"] = "、".join(roles.get(code, []))
+    with open(folder / "指南.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, header, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(items.values())
+    return folder / "指南.csv"
+
+
+def _sh_prepare(folder: Path, limit: int | None) -> tuple[Path, int]:
+    lines = [line for line in SH_SAMPLE.read_text("utf-8").splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines[:limit]]
+    sheets = folder / "template"
+    sheets.mkdir(parents=True, exist_ok=True)
+    source = sh_to_template(records, sheets)
+    return source, len({r["item_id"] for r in records})
+
+
 DATA_SETS: dict[str, DataSet] = {
     ds.name: ds
     for ds in [
         DataSet("gdzwfw-2021", "广东", GD_JSONL, _gd_prepare),
         DataSet("gdzwfw-2021-template", "广东", GD_JSONL, _gd_template_prepare),
+        DataSet("shanghai-zwdt-2026", "上海", SH_SAMPLE, _sh_prepare),
     ]
 }
 
