@@ -322,6 +322,13 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]"
         ],
     ),
+    "unprintable": (
+        replace(GUIDE, "notes: 交回原居民身份证。", "notes: 交回原居民身份证😀。"),
+        [
+            "{GUIDE}:26:20: materials[0].notes: 字符“😀”（U+1F600）无法打印：打印字体中没有这个字符，打印的办事指南会因此失败"
+            "（修改建议：改用常用字符书写：表情符号或特殊符号改用文字说明，生僻字改用通用写法或加以描述（如“左土右冓”）；其他文字需要打印字体支持） [unprintable]"
+        ],
+    ),
     "personal-data": (
         replace(
             GUIDE,

@@ -7,6 +7,7 @@ Facts are plain, picklable values, so a run where nothing changed never imports 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -57,6 +58,9 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
     if not isinstance(data, dict):
         return None, [_structure_problem(source.rel, data)]
     text_problems = _hidden_characters(source, data) + _personal_data(source, data)
+    # published text: the guides, the catalogues, and the library's name (on every sheet)
+    published = {"name": data.get("name")} if model is LibraryConfig else data
+    text_problems += _unprintable(source, published)
     try:
         return model.model_validate(data), text_problems
     except ValidationError as exc:
@@ -497,6 +501,50 @@ def _hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
         for path, value in _strings(data, ())
         if (match := _HIDDEN_RE.search(value))
     ]
+
+
+def _unprintable(source: Source, data: Any) -> list[Diagnostic]:
+    """Each character of the published text that no print font can show, where it stands."""
+    from guidesrc.check import printable
+
+    text = source.text or ""
+    if "\\" not in text and (text.isascii() or not printable.unprintable(text)):
+        return []  # the common case: one set difference over the file (escapes are in values)
+    found = [
+        _rule(
+            "unprintable",
+            source.rel,
+            path,
+            N_(
+                'the character "{char}" (U+{code:04X}) cannot be printed: the print fonts do not have it, and the printed sheet would fail'
+            ),
+            N_(
+                "write it with common characters: an emoji or symbol in words, a rare character by its common form or described (e.g. 左土右冓); text in another script needs a print font that has it"
+            ),
+            char=char,
+            code=ord(char),
+        )
+        for path, value in _strings(data, ())
+        for char in printable.unprintable(value)
+    ]
+    return _at_character(text, found)
+
+
+def _at_character(text: str, found: list[Diagnostic]) -> list[Diagnostic]:
+    """Point each finding at its character in the file (the first one in its field)."""
+    from guidesrc import yamlio
+
+    tree = yamlio.compose(text)
+    starts = [0, *(n + 1 for n, c in enumerate(text) if c == "\n")]
+    out = []
+    for d in found:
+        line, column = yamlio.locate(tree, d.path, False)
+        at = text.find(chr(d.args["code"]), starts[min(line, len(starts)) - 1] + column - 1)
+        if at >= 0:  # else written as an escape ("\\U0001F600"): the field's position
+            line = bisect.bisect_right(starts, at)
+            column = at - starts[line - 1] + 1
+        out.append(d.located(line, column))
+    return out
 
 
 def _strings(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:

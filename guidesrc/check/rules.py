@@ -86,6 +86,11 @@ RULES: dict[str, Rule] = {
         Rule(
             "hidden-characters", "error", N_("no invisible control or direction characters in text")
         ),
+        Rule(
+            "unprintable",
+            "error",
+            N_("every character of the published text can be printed with the print fonts"),
+        ),
         Rule("missing-catalogue", "error", N_("every catalogue file exists")),
         Rule("empty-library", "error", N_("the library holds at least one guide")),
     ]
