@@ -255,7 +255,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     fees = guide.fees
     if fees.charged is None:
         return
-    if fees.charged and not fees.items:
+    if fees.charged and not fees.items and "items" not in fees.pending:
         yield _rule(
             "fee-items",
             rel,

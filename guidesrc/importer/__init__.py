@@ -47,6 +47,34 @@ def detect_format(source: Path) -> Format:
     return found
 
 
+def main_file(folder: Path) -> Path:
+    """The file to import from a folder: the one ``.xlsx`` workbook, or the items' CSV file of a
+    set saved as documented (指南.csv beside 指南-申请材料.csv …), or the one ``.jsonl`` export."""
+    from guidesrc.importer.sheet import SHEETS
+
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+    )
+    sheets = tuple(f"-{name}" for name in SHEETS[1:])
+    candidates = [p for p in files if p.suffix.lower() == ".csv" and not p.stem.endswith(sheets)]
+    for suffix in (".xlsx", ".jsonl", ".json"):
+        if not candidates:
+            candidates = [p for p in files if p.suffix.lower() == suffix]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise GuidesError(
+            _("{file}: the folder holds no file to import (.csv, .xlsx or .jsonl)").format(
+                file=folder
+            )
+        )
+    raise GuidesError(
+        _("{file}: the folder holds {count} files to import ({names}); give one of them").format(
+            file=folder, count=len(candidates), names="、".join(p.name for p in candidates)
+        )
+    )
+
+
 def read_source(source: Path, fmt: Format) -> ReadResult:
     if not source.is_file():
         raise GuidesError(_("{file}: no such file").format(file=source))
@@ -62,6 +90,8 @@ def read_source(source: Path, fmt: Format) -> ReadResult:
 def run_import(
     source: Path, into: Path, fmt: Format | None = None, *, force: bool = False
 ) -> ImportReport:
+    if source.is_dir():
+        source = main_file(source)
     fmt = fmt or detect_format(source)
     read = read_source(source, fmt)
     items = _unique(read.items, read.problems)

@@ -187,24 +187,71 @@ def time_limit(text: str) -> tuple[int, str] | None:
     return int(found.group(1)), "工作日" if unit == "工作日" else "自然日"
 
 
-def lines(text: str) -> list[str]:
+def lines(text: str, separators: str = r"[\r\n]+|；|;") -> list[str]:
     """One item a line (or a ；-separated part), cleaned, empty ones dropped."""
-    parts = re.split(r"[\r\n]+|；|;", text)
+    parts = re.split(separators, text)
     return [p for p in (clean(part) for part in parts) if p]
 
 
-def split_list(text: str) -> list[str]:
-    """Items separated by 、，,；; or new lines, not inside brackets."""
+#: Numbering a source writes before list items: 1、 1. (1) （一） 一、 ① 第一，
+_NUMBERING = re.compile(
+    r"^(?:[（(]\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|"
+    r"(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:[、)）]|[.．](?!\d))|"
+    r"[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|第[一二三四五六七八九十]{1,3}[，,、：:])\s*"
+)
+
+
+def unnumbered(text: str) -> str:
+    """``1、申请人…``, ``（一）申请人…``, ``1. 1、申请人…`` → ``申请人…``: the guide numbers its
+    lists itself, so the source's numbering would be printed twice."""
+    for _ in range(3):
+        found = _NUMBERING.match(text)
+        if not found or found.end() == len(text):
+            break
+        text = text[found.end() :]
+    return text
+
+
+def split_list(text: str, separators: str = "、，,；;") -> list[str]:
+    """Items separated by ``separators`` or new lines, not inside brackets."""
     out, depth, current = [], 0, ""
     for char in text:
         if char in "（(【[《":
             depth += 1
         elif char in "）)】]》":
             depth = max(depth - 1, 0)
-        if depth == 0 and char in "、，,；;\n\r":
+        if depth == 0 and (char in separators or char in "\n\r"):
             out.append(current)
             current = ""
         else:
             current += char
     out.append(current)
     return [c for c in (clean(item) for item in out) if c and not is_nothing(c)]
+
+
+_GENERIC_LABEL = re.compile(r"(?:咨询|投诉|监督投诉|联系|办公|服务)?(?:电话|热线|号码|方式)?$")
+
+
+def labelled_phones(text: str) -> list[tuple[str, str | None]]:
+    """The numbers of a phone cell with the label each is written under:
+    ``某派出所电话：0431-1234567；某分局电话：0431-7654321`` → the two numbers, noted 某派出所 and
+    某分局. A label that only says what a phone is (咨询电话：) is not kept; an extension path
+    (转9-3) stays in the note after the label."""
+    out: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    label: str | None = None
+    for segment in re.split(r"[；;\r\n]+", clean(text)):
+        first = re.search(r"[(（]?\d", segment)
+        head = segment[: first.start()] if first else segment
+        head = re.sub(r"[\s：:，,、]+$", "", head).strip()
+        head = _GENERIC_LABEL.sub("", head).strip(" ：:，,、")
+        if head:
+            label = head
+        elif first:
+            label = None
+        for phone, note in phones(segment):
+            if phone in seen:
+                continue
+            seen.add(phone)
+            out.append((phone, " ".join(p for p in (label, note) if p) or None))
+    return out

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guidesrc.check.identifiers import credit_code_check_char, is_credit_code
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.importer import normalise as norm
@@ -36,7 +37,7 @@ from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Pro
 from guidesrc.model import catalogues as cat_model
 from guidesrc.model import codes
 from guidesrc.model.common import ID_RE
-from guidesrc.model.guide import CODE_PATTERN
+from guidesrc.model.guide import CODE_PATTERN, CREDIT_CODE_PATTERN
 
 ITEMS, MATERIALS, LEGAL, PLACES = "事项", "申请材料", "法律法规", "办理地点"
 SHEETS = (ITEMS, MATERIALS, LEGAL, PLACES)
@@ -179,6 +180,7 @@ def read(path: Path, fmt: str) -> ReadResult:
         item = _item(source, line, values, legal, places, problems)
         if item is not None:
             result.items.append(item)
+    _unused_places(places, problems)
     known = {item.code: item for item in result.items}
     for code, refs in materials.items():
         item = known.get(code)
@@ -258,9 +260,9 @@ def _csv_rows(path: Path, problems: list[Problem]) -> list[Row]:
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    start = 1
-    for values in reader:
-        line, start = start, reader.line_num + 1
+    # Problems name the record (the row a spreadsheet shows), not the physical line: a cell
+    # with line breaks spans several lines of the file but is one row.
+    for line, values in enumerate(reader, start=1):
         if not any(v.strip() for v in values):
             continue
         if header is None:
@@ -395,6 +397,19 @@ def _cell_text(raw: Any) -> str:
     return str(raw).strip()
 
 
+#: Other names the sources use for a code (GB/T 39046 levels as the provinces write them).
+ALIASES: dict[str, dict[str, Any]] = {
+    "exercise_level": {
+        "国家": 1, "中央": 1, "部级": 1, "省": 2, "省本级": 2, "自治区级": 2, "直辖市级": 2,
+        "市": 3, "地市级": 3, "设区的市级": 3, "市本级": 3, "州级": 3, "盟级": 3,
+        "县": 4, "区级": 4, "县区级": 4, "县（市、区）级": 4, "县（区）级": 4, "县市区级": 4,
+        "镇级": 5, "乡级": 5, "街道级": 5, "乡镇级": 5, "乡镇街道级": 5, "乡（镇、街道）级": 5,
+        "乡镇（街道）级": 5, "镇（街道）级": 5, "镇（乡）级": 5,
+        "村级": 6, "社区级": 6, "村居级": 6, "村（居）级": 6, "村（居委会）级": 6,
+    },
+}  # fmt: skip
+
+
 def _choice(raw: Any, text: str, column: Column) -> Any:
     value = norm.clean(text)
     for label, code in column.choices:
@@ -403,9 +418,27 @@ def _choice(raw: Any, text: str, column: Column) -> Any:
             code_text.isdigit() and value.isdigit() and int(value) == int(code_text)
         ):
             return code
+    alias = ALIASES.get(column.key, {})
+    unbracketed = value.replace("(", "（").replace(")", "）")
+    if unbracketed in alias:
+        return alias[unbracketed]
+    labels = "、".join(label for label, _c in column.choices)
+    parts = norm.split_list(value)
+    if len(parts) > 1:
+        raise _Unreadable(
+            N_('"{value}" gives {count} values; one is allowed ({choices}); marked 待补充'),
+            N_("write the one value that applies (a guide per level when the item is exercised at several)"),
+            count=len(parts), choices=labels,
+        )  # fmt: skip
+    if value.isdigit() and any(str(code).isdigit() for _l, code in column.choices):
+        codes_ = "、".join(f"{code} {label}" for label, code in column.choices)
+        raise _Unreadable(
+            N_('"{value}" is not one of the codes {choices}; marked 待补充'),
+            N_("write one of the codes listed, or its name"), choices=codes_,
+        )  # fmt: skip
     raise _Unreadable(
         N_('"{value}" is not one of: {choices}; marked 待补充'), N_("write one of the values listed"),
-        choices="、".join(label for label, _c in column.choices),
+        choices=labels,
     )  # fmt: skip
 
 
@@ -457,7 +490,7 @@ def _date(raw: Any, text: str, column: Column) -> Any:
 
 
 def _phones(raw: Any, text: str, column: Column) -> Any:
-    found = norm.phones(text)
+    found = norm.labelled_phones(text)
     if not found:
         raise _Unreadable(
             N_('no phone number recognised in "{value}"'), N_("write the number, e.g. 020-12345678")
@@ -472,7 +505,7 @@ def _code(raw: Any, text: str, column: Column) -> Any:
     if re.fullmatch(CODE_PATTERN, value):
         return value
     raise _Unreadable(
-        N_('"{value}" is not a code (6–40 letters or digits)'),
+        N_('"{value}" is not a code (6–64 letters, digits or hyphens)'),
         N_("copy the code from the catalogue"),
     )
 
@@ -503,7 +536,7 @@ def _steps(raw: Any, text: str, column: Column) -> Any:
         line = norm.clean(line)
         if not line:
             continue
-        found = re.match(r"^(?:\d+[.、．]\s*)?([^：:]+)[：:](.+)$", line)
+        found = re.match(r"^([^：:]+)[：:](.+)$", norm.unnumbered(line))
         name, description = (found.group(1).strip(), found.group(2).strip()) if found else ("", "")
         if not name or not description:
             raise _Unreadable(
@@ -516,7 +549,8 @@ def _steps(raw: Any, text: str, column: Column) -> Any:
 
 def _fees(raw: Any, text: str, column: Column) -> Any:
     items = []
-    for line in norm.lines(text):
+    for line in norm.lines(text, _NEWLINES):
+        line = norm.unnumbered(line)
         name, _sep, standard = line.partition("：") if "：" in line else line.partition(":")
         if not standard.strip():
             raise _Unreadable(N_('the fee "{fee}" has no standard after "："; left out'),
@@ -536,6 +570,17 @@ def _hours(raw: Any, text: str, column: Column) -> Any:
     return hours
 
 
+#: Where a list cell is split (the template's notes: 多个用顿号或换行分隔); commas and semicolons
+#: are part of names (“某某局（受理，审核）”, “A 路 1 号，B 楼”).
+LIST_SEPARATORS = "、"
+_NEWLINES = r"[\r\n]+"
+
+
+def _lines(text: str) -> list[str]:
+    """One entry a line (受理条件、办理结果), without the source's own numbering."""
+    return [norm.unnumbered(line) for line in norm.lines(text, _NEWLINES)]
+
+
 def legal_refs(text: str) -> list[LegalRef]:
     refs = []
     for line in norm.lines(text):
@@ -547,8 +592,8 @@ def legal_refs(text: str) -> list[LegalRef]:
 
 _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
     "text": lambda raw, text, column: norm.clean(text),
-    "lines": lambda raw, text, column: norm.lines(text),
-    "list": lambda raw, text, column: norm.split_list(text),
+    "lines": lambda raw, text, column: _lines(text),
+    "list": lambda raw, text, column: norm.split_list(text, LIST_SEPARATORS),
     "legal": lambda raw, text, column: legal_refs(text),
     "choice": _choice, "choices": _choices, "int": _int, "bool": _bool, "limit": _limit,
     "date": _date, "phones": _phones, "code": _code, "id": _id, "url": _url, "steps": _steps,
@@ -589,7 +634,7 @@ def _item(
     line: int,
     values: dict[str, Any],
     legal: dict[str, LegalRef],
-    places: dict[str, PlaceRef],
+    places: dict[str, _PlaceRow],
     problems: list[Problem],
 ) -> Item | None:
     cells = _Cells(source, line, values, problems)
@@ -599,7 +644,7 @@ def _item(
             Problem(source, line, "实施编码",
                     N_('"{value}" is not an implementation code; the row was not imported') if code
                     else N_("the implementation code is missing; the row was not imported"),
-                    N_("copy the code from the implementation list (6–40 letters or digits)"),
+                    N_("copy the code from the implementation list (6–64 letters, digits or hyphens)"),
                     args={"value": code})
         )  # fmt: skip
         return None
@@ -618,6 +663,8 @@ def _item(
     for group in ("implementing_body", "fees", "onsite_visits"):
         data.setdefault(group, {})
     _derive(data)
+    _check_credit_code(cells, data["implementing_body"])
+    _charged_without_items(data)
     item = Item(source, line, code, data)
     gid = cells.get(by_key["id"])
     item.guide_id = gid if isinstance(gid, str) else None
@@ -626,6 +673,31 @@ def _item(
     item.places = _places(cells.get(by_key["places"]), places, data)
     _results(cells, by_key, data)
     return item
+
+
+def _check_credit_code(cells: _Cells, body: dict[str, Any]) -> None:
+    """A unified social credit code with the wrong form is 待补充; one whose check character
+    (GB 32100) is wrong is kept, with a warning here and the credit-code error in guides check."""
+    code = body.get("credit_code")
+    if not isinstance(code, str):
+        return
+    column = "实施主体编码"
+    if not re.fullmatch(CREDIT_CODE_PATTERN, code):
+        del body["credit_code"]
+        body.setdefault("pending", []).append("credit_code")
+        cells.warn(column, N_('"{value}" is not a unified social credit code (18 characters); marked 待补充'),
+                   N_("copy the 18-character code from the body's certificate"), value=code)  # fmt: skip
+    elif not is_credit_code(code):
+        cells.warn(column, N_('the check character of "{value}" is wrong (should be {char}): the code has a typo'),
+                   N_("copy the 18-character code from the body's certificate"),
+                   value=code, char=credit_code_check_char(code[:17]))  # fmt: skip
+
+
+def _charged_without_items(data: dict[str, Any]) -> None:
+    """是否收费 是 without 收费项目: charged, its items 待补充 (not a free service, not an error)."""
+    fees = data["fees"]
+    if fees.get("charged") is True and not fees.get("items"):
+        fees.setdefault("pending", []).append("items")
 
 
 def _derive(data: dict[str, Any]) -> None:
@@ -660,13 +732,21 @@ def _refs(
     return out
 
 
-def _places(value: Any, places: dict[str, PlaceRef], data: dict[str, Any]) -> list[PlaceRef]:
+def _places(value: Any, places: dict[str, _PlaceRow], data: dict[str, Any]) -> list[PlaceRef]:
     if value is _PENDING:
         data.setdefault("pending", []).append("places")
         return []
     if value is _ABSENT:
         return []
-    return [places.get(norm.name_key(name)) or PlaceRef(name=name) for name in value]
+    out = []
+    for name in value:
+        row = places.get(norm.name_key(name))
+        if row is None:
+            out.append(PlaceRef(name=name))
+            continue
+        row.used = True
+        out.append(row.ref)
+    return out
 
 
 def _results(cells: _Cells, by_key: dict[str, Column], data: dict[str, Any]) -> None:
@@ -706,10 +786,20 @@ def _legal_rows(
     return out
 
 
+@dataclass(slots=True)
+class _PlaceRow:
+    source: str
+    line: int
+    ref: PlaceRef
+    used: bool = False
+
+
 def _place_rows(
     table: tuple[str, bool, list[Row]] | None, problems: list[Problem]
-) -> dict[str, PlaceRef]:
-    out: dict[str, PlaceRef] = {}
+) -> dict[str, _PlaceRow]:
+    """The offices of the 办理地点 sheet by the key of their name and of their address. Several rows
+    of one name are one office with the hours of each row (seasonal hours, a Saturday row)."""
+    out: dict[str, _PlaceRow] = {}
     for source, line, values in _rows(table):
         cells = _Cells(source, line, values, problems)
         name = norm.clean(_cell_text(values.get("地点名称")))
@@ -718,9 +808,47 @@ def _place_rows(
         details: dict[str, Any] = {}
         for column in PLACE_COLUMNS[1:]:
             _put(details, column.key, cells.get(column))
-        address = details.pop("address", None)
-        out.setdefault(norm.name_key(name), PlaceRef(name=name, address=address, details=details))
+        address = details.get("address")
+        known = out.get(norm.name_key(name))
+        details.pop("address", None)
+        if known is not None:
+            details["address"] = address
+            _more_of_the_same_place(known, details, cells)
+            continue
+        row = _PlaceRow(source, line, PlaceRef(name=name, address=address, details=details))
+        out[norm.name_key(name)] = row
+        if address:
+            out.setdefault(norm.name_key(address), row)
     return out
+
+
+def _more_of_the_same_place(known: _PlaceRow, details: dict[str, Any], cells: _Cells) -> None:
+    """A second row of a place's name adds its hours and phones to the first row's office."""
+    first = known.ref.details
+    for key in ("hours", "phones"):
+        extra = [v for v in details.get(key, []) if v not in first.get(key, [])]
+        if extra:
+            first[key] = [*first.get(key, []), *extra]
+            if key == "hours" and "hours" in first.get("pending", []):
+                first["pending"].remove("hours")
+    if details.get("address") in (None, known.ref.address):
+        return
+    cells.warn(
+        "地点名称", N_("the place is also on line {line} with another address; its hours and phones were added to that office"),
+        N_("nothing to do if this row gives more hours of the same office; else give it its own name"),
+        line=known.line,
+    )  # fmt: skip
+
+
+def _unused_places(places: dict[str, _PlaceRow], problems: list[Problem]) -> None:
+    for row in {id(row): row for row in places.values()}.values():
+        if not row.used:
+            problems.append(
+                Problem(row.source, row.line, "地点名称",
+                        N_('no item names the place "{name}" in its 办理地点; the row was not imported'),
+                        N_("write the place's name in the 办理地点 column of its items (several separated by 、)"),
+                        level="warning", args={"name": row.ref.name})
+            )  # fmt: skip
 
 
 _REQUIREMENT = (

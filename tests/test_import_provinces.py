@@ -1,0 +1,227 @@
+"""`guides import` of spreadsheets as other provinces publish them (issue 15): hyphenated codes,
+every exercise level, places and phones as written, numbered lists, record numbers, folders."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Library, invoke
+from tests.test_import import ITEM, LEGAL_ROWS, PLACE_ROWS, load, material_row
+
+#: A Sichuan-style 实施编码: hyphenated, 54 characters.
+SICHUAN = "11510100MB1A00010Q-510104-000-0001-0001-00-01-0001-01"
+
+
+def write_sheets(
+    folder: Path,
+    items: list[dict[str, str]],
+    places: list[dict[str, str]] | None = None,
+    materials: list[dict[str, str]] | None = None,
+    name: str = "指南",
+) -> Path:
+    """The documented CSV set (指南.csv, 指南-申请材料.csv …) in ``folder``; returns 指南.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    main = folder / f"{name}.csv"
+    invoke("import", "--template", str(main))
+    for target, rows in (
+        (main, items),
+        (folder / f"{name}-申请材料.csv", materials if materials is not None else [material_row(i["实施编码"]) for i in items]),
+        (folder / f"{name}-法律法规.csv", LEGAL_ROWS),
+        (folder / f"{name}-办理地点.csv", places if places is not None else PLACE_ROWS),
+    ):  # fmt: skip
+        header = next(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row.get(h, "") for h in header])
+        target.write_text(buffer.getvalue(), encoding="utf-8")
+    return main
+
+
+def item(**changes: Any) -> dict[str, str]:
+    return {**ITEM, "标识": "", **changes}
+
+
+def run_import(tmp_path: Path, items: list[dict[str, str]], **kw: Any) -> tuple[Any, Library]:
+    source = write_sheets(tmp_path / "src", items, **kw)
+    lib = Library(tmp_path / "lib")
+    return invoke("import", str(source), "--into", str(lib.root)), lib
+
+
+def test_a_hyphenated_54_character_code_is_the_guides_identity_on_reimport(
+    tmp_path: Path,
+) -> None:
+    run, lib = run_import(tmp_path, [item(实施编码=SICHUAN)])
+    assert (run.exit_code, run.lines) == (0, [])
+    (path,) = lib.path("guides").iterdir()
+    assert path.name == "11510100mb1a00010q-510104-000-0001-0001-00-01-0001-01.yaml"
+    assert load(path)["implementation_code"] == SICHUAN  # verbatim, capitals and hyphens
+    assert lib.check().exit_code == 0
+    again = write_sheets(
+        tmp_path / "src2", [item(实施编码=SICHUAN, 事项名称="居民身份证换领（成都）")]
+    )
+    run = invoke("import", str(again), "--into", str(lib.root))
+    assert run.exit_code == 0 and "新增 0 个指南，更新 1 个" in run.stderr, run.stderr
+    assert [p.name for p in lib.path("guides").iterdir()] == [path.name]
+    assert load(path)["name"] == "居民身份证换领（成都）"
+
+
+def test_every_exercise_level_and_why_a_level_or_type_is_not_read(tmp_path: Path) -> None:
+    codes = [f"11990100MB1A00010Q70001070{n:02d}000" for n in range(6)]
+    items = [
+        item(实施编码=codes[0], 行使层级="乡级"),
+        item(实施编码=codes[1], 行使层级="社区级"),
+        item(实施编码=codes[2], 行使层级="乡（镇、街道）级"),
+        item(实施编码=codes[3], 行使层级="街道级"),
+        item(实施编码=codes[4], 行使层级="2,3"),
+        item(实施编码=codes[5], 事项类型="99"),
+    ]
+    run, lib = run_import(tmp_path, items)
+    assert run.lines == [
+        "指南.csv:6: 行使层级: 警告：“2,3”给出了 2 个取值，只能填一个（国家级、省级、市级、县级、镇（乡、街道）级、村（社区）级、其他）；已标为待补充（修改建议：请填写适用的一个取值（事项在几个层级行使时，每个层级一个指南））",
+        "指南.csv:7: 事项类型: 警告：“99”不是以下代码之一：01 行政许可、02 行政处罚、03 行政强制、04 行政征收、05 行政给付、06 行政检查、07 行政确认、08 行政奖励、09 行政裁决、10 其他行政权力、20 公共服务；已标为待补充（修改建议：请填写所列代码之一，或其名称）",
+    ]
+    levels = [load(lib.path(f"guides/{c.lower()}.yaml")).get("exercise_level") for c in codes]
+    assert levels == [5, 6, 5, 5, None, 4]
+    assert load(lib.path(f"guides/{codes[4].lower()}.yaml"))["pending"] == ["exercise_level"]
+
+
+def test_places_split_only_at_the_documented_separators_and_every_place_row_is_used_or_warned(
+    tmp_path: Path,
+) -> None:
+    places = [
+        {**PLACE_ROWS[0], "地点名称": "示例市公安局户政大厅（受理，发证）"},
+        {
+            **PLACE_ROWS[0],
+            "地点名称": "示例市政务服务中心",
+            "地址": "示例市中心区民生路 1 号，A 座",
+        },
+        {
+            "地点名称": "示例县政务服务中心",
+            "地址": "示例县人民路 8 号",
+            "办理时间": "周一至周五 9:00–17:00",
+        },
+    ]
+    items = [item(办理地点="示例市公安局户政大厅（受理，发证）、示例市中心区民生路 1 号，A 座")]
+    run, lib = run_import(tmp_path, items, places=places)
+    assert run.lines == [
+        "指南-办理地点.csv:4: 地点名称: 警告：没有事项在“办理地点”列中填写“示例县政务服务中心”；本行未导入（修改建议：请在相关事项的“办理地点”列填写该地点名称（多个用顿号分隔））"
+    ]
+    offices = load(lib.path("catalogues/offices.yaml"))["entries"]
+    assert [(o["name"], o["address"]) for o in offices.values()] == [
+        ("示例市公安局户政大厅（受理，发证）", "示例市中心区民生路 1 号"),
+        ("示例市政务服务中心", "示例市中心区民生路 1 号，A 座"),
+    ]  # matched by name and by address; the comma inside a name or address does not split
+    guide = load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))
+    assert guide["places"] == list(offices)
+
+
+def test_several_rows_of_one_place_give_it_several_hour_ranges(tmp_path: Path) -> None:
+    places = [
+        {**PLACE_ROWS[0], "办理时间": "夏季（5月1日至9月30日）周一至周五 8:30–12:00，14:30–17:30"},
+        {**PLACE_ROWS[0], "办理时间": "冬季（10月1日至次年4月30日）周一至周五 8:30–12:00，14:00–17:00\n周六 9:00–12:00"},
+    ]  # fmt: skip
+    run, lib = run_import(tmp_path, [item()], places=places)
+    assert (run.exit_code, run.lines) == (0, [])
+    (office,) = load(lib.path("catalogues/offices.yaml"))["entries"].values()
+    assert office["hours"] == [
+        {"days": "夏季（5月1日至9月30日）周一至周五", "hours": "8:30–12:00，14:30–17:30"},
+        {"days": "冬季（10月1日至次年4月30日）周一至周五", "hours": "8:30–12:00，14:00–17:00"},
+        {"days": "周六", "hours": "9:00–12:00"},
+    ]
+
+
+def test_labelled_phone_lists_keep_their_labels(tmp_path: Path) -> None:
+    phones = "城东派出所电话：0431-81234567；城西派出所电话：0431-87654321、0431-87654322"
+    run, lib = run_import(tmp_path, [item(咨询电话=phones)])
+    assert run.exit_code == 0
+    guide = load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))
+    assert guide["consult_phones"] == [
+        {"phone": "0431-81234567", "note": "城东派出所"},
+        {"phone": "0431-87654321", "note": "城西派出所"},
+        {"phone": "0431-87654322", "note": "城西派出所"},
+    ]
+    assert guide["complaint_phones"] == [{"phone": "12345"}]
+
+
+def test_source_numbering_is_stripped_from_list_items(tmp_path: Path) -> None:
+    conditions = (
+        "1、申请人年满16周岁；\n2. 居民身份证有效期满的。\n（三）证件损坏，有效期3.5年以上的。"
+    )
+    steps = "1.受理：窗口核验原证件。\n2、审核：户政部门审核。"
+    run, lib = run_import(tmp_path, [item(受理条件=conditions, 办理流程=steps)])
+    assert run.exit_code == 0
+    guide = load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))
+    assert guide["conditions"] == [
+        "申请人年满16周岁；", "居民身份证有效期满的。", "证件损坏，有效期3.5年以上的。",
+    ]  # fmt: skip
+    assert [s["name"] for s in guide["procedure"]] == ["受理", "审核"]
+
+
+def test_warnings_name_the_record_not_the_physical_line(tmp_path: Path) -> None:
+    first = item(受理条件="第一条。\n第二条。\n第三条。")  # one record over three lines
+    second = item(实施编码="11990100MB1A00010Q7000107002000", 到办事现场次数="多次")
+    run, _lib = run_import(tmp_path, [first, second])
+    assert run.lines == [
+        "指南.csv:3: 到办事现场次数: 警告：“多次”不是整数；已标为待补充（修改建议：请填写数字，例如 0 或 1）"
+    ]
+
+
+def test_a_folder_of_the_documented_csv_files_is_imported(tmp_path: Path) -> None:
+    write_sheets(tmp_path / "src", [item()], name="吉林省示例市")
+    lib = Library(tmp_path / "lib")
+    run = invoke("import", str(tmp_path / "src"), "--into", str(lib.root))
+    assert (run.exit_code, run.lines) == (0, [])
+    assert "吉林省示例市.csv" in run.stderr
+    assert load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))["legal_basis"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = invoke("import", str(empty), "--into", str(tmp_path / "lib2"))
+    assert (run.exit_code, run.stderr) == (
+        2,
+        f"错误：{empty}：文件夹中没有可导入的文件（.csv、.xlsx 或 .jsonl）\n",
+    )
+
+
+def test_malformed_credit_codes_are_warned_with_the_row(tmp_path: Path) -> None:
+    items = [
+        item(实施主体编码="11990100MB1A00010X"),  # wrong check character
+        item(实施编码="11990100MB1A00010Q7000107002000", 实施主体编码="1199010MB1A0001"),
+    ]
+    run, lib = run_import(tmp_path, items)
+    assert run.lines == [
+        "指南.csv:2: 实施主体编码: 警告：统一社会信用代码“11990100MB1A00010X”的校验位不对（应为 Q）：代码有误（修改建议：请从实施主体的证书上抄录 18 位统一社会信用代码）",
+        "指南.csv:3: 实施主体编码: 警告：“1199010MB1A0001”不是统一社会信用代码（18 位）；已标为待补充（修改建议：请从实施主体的证书上抄录 18 位统一社会信用代码）",
+    ]
+    second = load(lib.path("guides/11990100mb1a00010q7000107002000.yaml"))
+    assert second["implementing_body"]["pending"] == ["credit_code"]
+    assert "credit-code" in lib.check().stdout  # the kept code with the typo is an error there
+
+
+def test_fees_charged_without_items_are_charged_with_items_pending(tmp_path: Path) -> None:
+    run, lib = run_import(tmp_path, [item(是否收费="是", 收费项目="", 收费依据="")])
+    assert (run.exit_code, run.lines) == (0, [])
+    guide = load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))
+    assert guide["fees"] == {"pending": ["items"], "charged": True}
+    check = lib.check()
+    assert check.exit_code == 0
+    assert [line for line in check.lines if "fees" in line] == [
+        "guides/11990100mb1a00010q7000107001000.yaml:42:3: fees.pending: 警告：待补充 1 项：收费项目（修改建议：请向承办部门核实后补充，并从 pending 中删除） [to-complete]"
+    ]
+
+
+def test_import_report_counts_a_pending_body_and_pending_fees_as_pending(tmp_path: Path) -> None:
+    items = [
+        item(实施主体="", 实施主体编码="", 实施主体性质="", 是否收费="", 收费项目="", 收费依据="")
+    ]
+    run, lib = run_import(tmp_path, items)
+    assert run.exit_code == 0
+    coverage = lib.path(".guides/import/import-coverage.csv").read_text(encoding="utf-8-sig")
+    rows = {r[0]: r[2:5] for r in csv.reader(io.StringIO(coverage))}
+    assert rows["implementing_body"] == ["0", "1", "0"]  # filled, 待补充, empty
+    assert rows["fees"] == ["0", "1", "0"]
+    assert rows["name"] == ["1", "0", "0"]
