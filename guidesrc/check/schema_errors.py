@@ -22,7 +22,9 @@ _PATTERN_HINTS: dict[str, str] = {
         'use 1–64 lower-case letters, digits, "-" or "_", e.g. hukou-qianru; "/" and ".." are not allowed'
     ),
     "credit_code": N_("write the 18-character unified social credit code, e.g. 11440300MB2C12345X"),
-    "basic_code": N_("write the code from the catalogue: 6–64 letters, digits or hyphens, in quotes"),
+    "basic_code": N_(
+        "write the code from the catalogue: 6–64 letters, digits or hyphens, in quotes"
+    ),
     "implementation_code": N_(
         "write the code from the catalogue: 6–64 letters, digits or hyphens, in quotes"
     ),

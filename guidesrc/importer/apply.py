@@ -140,6 +140,8 @@ def merge(old: dict[str, Any], new: dict[str, Any], model: type[BaseModel]) -> d
     old_pending = old_pending if isinstance(old_pending, list) else []
     untouched = [p for p in old_pending if p not in new and p not in new_pending]
     pending = list(dict.fromkeys([*kept, *untouched]))
+    order = {name: n for n, name in enumerate(old_pending)}  # the library's order stays
+    pending.sort(key=lambda name: order.get(name, len(order)))
     for name in kept:
         if not _filled(out.get(name)):
             out.pop(name, None)

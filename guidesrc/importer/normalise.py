@@ -235,23 +235,37 @@ _GENERIC_LABEL = re.compile(r"(?:咨询|投诉|监督投诉|联系|办公|服务
 def labelled_phones(text: str) -> list[tuple[str, str | None]]:
     """The numbers of a phone cell with the label each is written under:
     ``某派出所电话：0431-1234567；某分局电话：0431-7654321`` → the two numbers, noted 某派出所 and
-    某分局. A label that only says what a phone is (咨询电话：) is not kept; an extension path
-    (转9-3) stays in the note after the label."""
+    某分局; a note in brackets right after a number is its note too (``12345（工作日 9:00–17:00）``).
+    A label that only says what a phone is (咨询电话：) is not kept; an extension path (转9-3)
+    stays in the note."""
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
-    label: str | None = None
     for segment in re.split(r"[；;\r\n]+", clean(text)):
-        first = re.search(r"[(（]?\d", segment)
-        head = segment[: first.start()] if first else segment
-        head = re.sub(r"[\s：:，,、]+$", "", head).strip()
-        head = _GENERIC_LABEL.sub("", head).strip(" ：:，,、")
-        if head:
-            label = head
-        elif first:
-            label = None
-        for phone, note in phones(segment):
-            if phone in seen:
+        first = _PHONE_TOKEN.search(segment)
+        if first is None:
+            continue
+        head = re.sub(r"[\s：:，,、]+$", "", segment[: first.start()]).strip()
+        label = _GENERIC_LABEL.sub("", head).strip(" ：:，,、") or None
+        for match in _PHONE_TOKEN.finditer(segment):
+            found = phones(match.group(0))
+            if not found or found[0][0] in seen:
                 continue
+            phone, extension = found[0]
             seen.add(phone)
-            out.append((phone, " ".join(p for p in (label, note) if p) or None))
+            parts = (label, extension, _bracketed(segment[match.end() :]))
+            out.append((phone, " ".join(p for p in parts if p) or None))
     return out
+
+
+def _bracketed(text: str) -> str | None:
+    """The text of the bracket that ``text`` starts with (brackets inside it kept), if any."""
+    text = text.lstrip()
+    if not text.startswith(("（", "(")):
+        return None
+    depth = 0
+    for n, char in enumerate(text):
+        depth += char in "（("
+        depth -= char in "）)"
+        if depth == 0:
+            return text[1:n].strip() or None
+    return None

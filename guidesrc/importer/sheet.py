@@ -89,7 +89,7 @@ ITEM_COLUMNS = [
     Column("收费依据", "fee_basis", "legal", False, "收费项目的法律法规依据，写法同设定依据。"),
     Column("办理结果", "results", "lines", False, "每行一个结果名称，如《居民户口簿》。"),
     Column("结果类型", "result_kind", "choice", False, "证照、批文或其他（适用于本行全部结果）。", _same("证照", "批文", "其他")),
-    Column("办理地点", "places", "list", True, "地点名称，多个用顿号或换行分隔；地址和时间填在“办理地点”表。"),
+    Column("办理地点", "places", "places", True, "地点名称，多个用顿号或换行分隔；地址和时间填在“办理地点”表。"),
     Column("咨询电话", "consult_phones", "phones", True, "如 020-12345678；多个用顿号分隔。"),
     Column("监督投诉电话", "complaint_phones", "phones", True, "如 12345。"),
     Column("到办事现场次数", "onsite_visits.count", "int", True, "0 表示零跑动。"),
@@ -594,6 +594,7 @@ _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
     "text": lambda raw, text, column: norm.clean(text),
     "lines": lambda raw, text, column: _lines(text),
     "list": lambda raw, text, column: norm.split_list(text, LIST_SEPARATORS),
+    "places": lambda raw, text, column: norm.lines(text, _NEWLINES),
     "legal": lambda raw, text, column: legal_refs(text),
     "choice": _choice, "choices": _choices, "int": _int, "bool": _bool, "limit": _limit,
     "date": _date, "phones": _phones, "code": _code, "id": _id, "url": _url, "steps": _steps,
@@ -607,6 +608,8 @@ _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
 
 def _put(data: dict[str, Any], key: str, value: Any) -> None:
     """Set ``a.b`` in ``data``; _PENDING goes into the pending list of the object that holds it."""
+    if value is _ABSENT:
+        return
     *parents, name = key.split(".")
     target = data
     for parent in parents:
@@ -723,6 +726,10 @@ def _refs(
         return []
     out = []
     for ref in value:
+        whole = legal.get(_whole_key(ref.title, ref.article))
+        if whole is not None:  # the line names a row of the 法律法规 sheet: title and article
+            out.append(LegalRef(whole.title, whole.article, whole.details))
+            continue
         known = legal.get(legal_key(ref.title, ref.article)) or legal.get(
             legal_key(ref.title, None)
         )
@@ -732,6 +739,11 @@ def _refs(
     return out
 
 
+def _whole_key(title: str, article: str | None) -> str:
+    """A 法律法规 row by its title and article written as one line, as a cell cites it."""
+    return "whole|" + norm.name_key(title + (article or ""))
+
+
 def _places(value: Any, places: dict[str, _PlaceRow], data: dict[str, Any]) -> list[PlaceRef]:
     if value is _PENDING:
         data.setdefault("pending", []).append("places")
@@ -739,13 +751,16 @@ def _places(value: Any, places: dict[str, _PlaceRow], data: dict[str, Any]) -> l
     if value is _ABSENT:
         return []
     out = []
-    for name in value:
-        row = places.get(norm.name_key(name))
-        if row is None:
-            out.append(PlaceRef(name=name))
-            continue
-        row.used = True
-        out.append(row.ref)
+    for line in value:
+        # A line that is a place of the 办理地点 sheet is one place, even with 、 in its name.
+        names = [line] if norm.name_key(line) in places else norm.split_list(line, LIST_SEPARATORS)
+        for name in names:
+            row = places.get(norm.name_key(name))
+            if row is None:
+                out.append(PlaceRef(name=name))
+                continue
+            row.used = True
+            out.append(row.ref)
     return out
 
 
@@ -782,7 +797,8 @@ def _legal_rows(
         for column in LEGAL_COLUMNS[1:]:
             _put(details, column.key, cells.get(column))
         article = details.pop("article", None)
-        out.setdefault(legal_key(title, article), LegalRef(title, article, details))
+        ref = out.setdefault(legal_key(title, article), LegalRef(title, article, details))
+        out.setdefault(_whole_key(title, article), ref)
     return out
 
 
