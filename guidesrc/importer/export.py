@@ -17,9 +17,8 @@ from typing import Any
 
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
-from guidesrc.importer import apply
+from guidesrc.importer import apply, sheet
 from guidesrc.importer import normalise as norm
-from guidesrc.importer import sheet
 from guidesrc.model import codes
 
 PENDING = norm.PENDING
