@@ -225,3 +225,39 @@ def test_import_report_counts_a_pending_body_and_pending_fees_as_pending(tmp_pat
     assert rows["implementing_body"] == ["0", "1", "0"]  # filled, 待补充, empty
     assert rows["fees"] == ["0", "1", "0"]
     assert rows["name"] == ["1", "0", "0"]
+
+
+#: A 设定依据 cell of a Liaoning catalogue: a law with its amendment note, the article, its text
+#: over several lines (an annex, a numbered clause), and a second law.
+LIAONING = (
+    "《中华人民共和国专利法》（根据2020年10月17日第十三届全国人民代表大会常务委员会第二十二次会议"
+    "《关于修改〈中华人民共和国专利法〉的决定》第四次修正）第十条：专利申请权和专利权可以转让。\n"
+    "附件：专利权转让合同\n"
+    "（三）卖空债券的，依照《中华人民共和国证券法》的规定处理。\n"
+    "2.《中华人民共和国专利法实施细则》第十四条、第十五条"
+)
+
+
+def test_legal_bases_in_prose_are_law_and_article_never_fragments(tmp_path: Path) -> None:
+    items = [
+        item(设定依据=LIAONING),
+        item(实施编码="11990100MB1A00010Q7000107002000", 设定依据="本事项依据国家有关规定办理，具体以窗口解释为准。"),
+    ]  # fmt: skip
+    run, lib = run_import(tmp_path, items)
+    assert run.lines == [
+        "指南.csv:3: 设定依据: 警告：“本事项依据国家有关规定办理，具体以窗口解释为准。”没有写明《名称》和条款；已整段作为一条法律法规依据（修改建议：请每行写一条，如《名称》第X条（条款原文填在“法律法规”表））"
+    ]
+    entries = load(lib.path("catalogues/legal-bases.yaml"))["entries"]
+    first = load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))["legal_basis"]
+    assert [(entries[i]["title"], entries[i].get("article")) for i in first] == [
+        ("《中华人民共和国专利法》（根据2020年10月17日第十三届全国人民代表大会常务委员会第二十二次会议"
+         "《关于修改〈中华人民共和国专利法〉的决定》第四次修正）", "第十条"),
+        ("《中华人民共和国专利法实施细则》", "第十四条、第十五条"),
+    ]  # fmt: skip
+    assert entries[first[0]]["text"] == (
+        "专利申请权和专利权可以转让。 附件：专利权转让合同 （三）卖空债券的，依照《中华人民共和国证券法》的规定处理。"
+    )
+    second = load(lib.path("guides/11990100mb1a00010q7000107002000.yaml"))["legal_basis"]
+    assert [entries[i]["title"] for i in second] == [
+        "本事项依据国家有关规定办理，具体以窗口解释为准"
+    ]

@@ -52,6 +52,7 @@ class LegalRef:
     title: str
     article: str | None = None
     details: dict[str, Any] = field(default_factory=dict)  # issuer, level, text … (catalogue)
+    whole: bool = False  # prose that is no citation: kept whole as one entry, with a warning
 
 
 @dataclass(slots=True)

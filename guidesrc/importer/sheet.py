@@ -31,6 +31,7 @@ from typing import Any
 from guidesrc.check.identifiers import credit_code_check_char, is_credit_code
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
+from guidesrc.importer import legaltext
 from guidesrc.importer import normalise as norm
 from guidesrc.importer.catalogues import legal_key
 from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Problem, ReadResult
@@ -373,7 +374,15 @@ class _Cells:
         if not text:
             return _PENDING if column.required else _ABSENT
         try:
-            return _READERS[column.kind](raw, text, column)
+            value = _READERS[column.kind](raw, text, column)
+            if column.kind == "legal" and any(ref.whole for ref in value):
+                self.warn(
+                    column.header,
+                    N_('"{value}" cites no 《title》 and article; kept whole as one legal basis'),
+                    N_("write each basis on its own line as 《名称》第X条 (the article's text in the 法律法规 sheet)"),
+                    value=text[:40],
+                )  # fmt: skip
+            return value
         except _Unreadable as exc:
             self.warn(column.header, exc.message, exc.hint, value=text[:40], **exc.fields)
             return _PENDING if column.required else _ABSENT
@@ -582,12 +591,12 @@ def _lines(text: str) -> list[str]:
 
 
 def legal_refs(text: str) -> list[LegalRef]:
-    refs = []
-    for line in norm.lines(text):
-        found = re.match(r"^(《[^》]+》|[^第]+?)\s*(第.+)?$", line)
-        title, article = (found.group(1), found.group(2)) if found else (line, None)
-        refs.append(LegalRef(title.strip(), article.strip() if article else None))
-    return refs
+    """The legal bases a cell cites (:mod:`guidesrc.importer.legaltext`): title and article,
+    the article's text when the cell gives it; prose that cites no title is one entry, flagged."""
+    return [
+        LegalRef(c.title, c.article, {"text": c.text} if c.text else {}, whole=c.whole)
+        for c in legaltext.parse(text)
+    ]
 
 
 _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
@@ -734,7 +743,9 @@ def _refs(
             legal_key(ref.title, None)
         )
         out.append(
-            LegalRef(known.title, ref.article or known.article, known.details) if known else ref
+            LegalRef(known.title, ref.article or known.article, {**ref.details, **known.details})
+            if known
+            else ref
         )
     return out
 
