@@ -210,7 +210,7 @@ def test_fees_charged_without_items_are_charged_with_items_pending(tmp_path: Pat
     check = lib.check()
     assert check.exit_code == 0
     assert [line for line in check.lines if "fees" in line] == [
-        "guides/11990100mb1a00010q7000107001000.yaml:42:3: fees.pending: 警告：待补充 1 项：收费项目（修改建议：请向承办部门核实后补充，并从 pending 中删除） [to-complete]"
+        "guides/11990100mb1a00010q7000107001000.yaml:41:3: fees.pending: 警告：待补充 1 项：收费项目（修改建议：请向承办部门核实后补充，并从 pending 中删除） [to-complete]"
     ]
 
 
@@ -261,3 +261,30 @@ def test_legal_bases_in_prose_are_law_and_article_never_fragments(tmp_path: Path
     assert [entries[i]["title"] for i in second] == [
         "本事项依据国家有关规定办理，具体以窗口解释为准"
     ]
+
+
+def test_reimport_blank_keeps_the_value_and_the_clear_marker_removes_it(tmp_path: Path) -> None:
+    run, lib = run_import(tmp_path, [item()])
+    path = lib.path("guides/11990100mb1a00010q7000107001000.yaml")
+    before = load(path)
+    assert before["scope"] == "全省通办" and before["statutory_time_limit"]["value"] == 60
+    edited = item(
+        通办范围="（清空）",
+        法定办结时限="(清空)",
+        实施主体编码="（清空）",
+        承诺办结时限="",
+        支持物流快递="",
+    )
+    again = write_sheets(tmp_path / "src2", [edited])
+    run = invoke("import", str(again), "--into", str(lib.root))
+    assert (run.exit_code, run.lines) == (0, [])
+    after = load(path)
+    assert "scope" not in after and "statutory_time_limit" not in after  # cleared: not stated
+    assert after["implementing_body"] == {
+        "pending": ["credit_code"], "name": "示例市公安局", "nature": 1,
+    }  # fmt: skip
+    assert after["promised_time_limit"] == before["promised_time_limit"]  # blank keeps
+    assert after["express_delivery"] is True
+    assert {k: v for k, v in after.items() if k not in ("scope", "statutory_time_limit", "implementing_body")} == {
+        k: v for k, v in before.items() if k not in ("scope", "statutory_time_limit", "implementing_body")
+    }  # fmt: skip

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import subprocess
@@ -112,6 +113,8 @@ def resolve(item: Item, builder: CatalogueBuilder) -> dict[str, Any]:
     if item.places:
         data["places"] = list(dict.fromkeys(builder.office(ref) for ref in item.places))
     data["pending"] = [p for p in pending if not _filled(data.get(p))]
+    if not data["pending"]:
+        del data["pending"]  # no `pending: []` in a complete guide's file
     return data
 
 
@@ -187,7 +190,7 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
         data = resolve(item, builder)
         if item.code in existing.guides:
             rel, old = existing.guides[item.code]
-            merged = merge(old, data, Guide)
+            merged = merge(_cleared(old, item.cleared), data, Guide)
             out.guides[rel] = merged
             if merged == old:
                 out.unchanged.append(rel)
@@ -211,6 +214,22 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
             out.files[rel] = yamlout.catalogue_text(kind, builder.entries[kind])
         elif added:
             out.files[rel] = _catalogue_update(existing, kind, added, builder)
+    return out
+
+
+def _cleared(old: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """``old`` without the fields the source clears (``a.b``): the merge then treats them as
+    never filled (a required one stays 待补充, an optional one goes)."""
+    if not keys:
+        return old
+    out = copy.deepcopy(old)
+    for key in keys:
+        *parents, name = key.split(".")
+        holder: Any = out
+        for parent in parents:
+            holder = holder.get(parent) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            holder.pop(name, None)
     return out
 
 

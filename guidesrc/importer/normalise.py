@@ -17,6 +17,8 @@ from guidesrc.model.common import ID_RE, PHONE_PATTERN
 NOTHING = frozenset({"", "无", "暂无", "null", "none", "/", "-", "—", "——", "无。"})
 #: The editors' marker: a cell or value that is to be completed.
 PENDING = "待补充"
+#: The editors' marker that clears a value on re-import (a blank cell keeps the library's value).
+CLEAR = frozenset({"（清空）", "(清空)"})
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]"})
 _SPACE_RE = re.compile(r"\s+")

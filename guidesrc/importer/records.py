@@ -89,6 +89,8 @@ class Item:
     fee_basis: list[LegalRef] = field(default_factory=list)
     materials: list[MaterialRef] = field(default_factory=list)
     places: list[PlaceRef] = field(default_factory=list)
+    #: fields (``a.b``) whose cell says （清空）: the library's value is removed on re-import
+    cleared: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

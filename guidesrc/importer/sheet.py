@@ -358,6 +358,7 @@ class _Cells:
 
     def __init__(self, source: str, line: int, values: dict[str, Any], problems: list[Problem]):
         self.source, self.line, self.values, self.problems = source, line, values, problems
+        self.cleared: list[str] = []  # keys of the cells that say （清空）
 
     def warn(self, header: str, message: str, hint: str, **args: Any) -> None:
         self.problems.append(
@@ -371,6 +372,9 @@ class _Cells:
         text = _cell_text(raw)
         if text == norm.PENDING:
             return _PENDING
+        if norm.clean(text) in norm.CLEAR:  # the library's value goes; a required one is 待补充
+            self.cleared.append(column.key)
+            return _PENDING if column.required else _ABSENT
         if not text:
             return _PENDING if column.required else _ABSENT
         try:
@@ -684,6 +688,7 @@ def _item(
     item.fee_basis = _refs(cells.get(by_key["fee_basis"]), legal, {}, "fee_basis")
     item.places = _places(cells.get(by_key["places"]), places, data)
     _results(cells, by_key, data)
+    item.cleared = [key for key in cells.cleared if key not in ("id", "result_kind", "fee_basis")]
     return item
 
 
