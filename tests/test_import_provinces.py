@@ -288,3 +288,32 @@ def test_reimport_blank_keeps_the_value_and_the_clear_marker_removes_it(tmp_path
     assert {k: v for k, v in after.items() if k not in ("scope", "statutory_time_limit", "implementing_body")} == {
         k: v for k, v in before.items() if k not in ("scope", "statutory_time_limit", "implementing_body")
     }  # fmt: skip
+
+
+def test_a_new_library_takes_name_region_and_address_from_the_options(tmp_path: Path) -> None:
+    source = write_sheets(tmp_path / "src", [item(实施编码=SICHUAN)])
+    plain = Library(tmp_path / "plain")
+    assert invoke("import", str(source), "--into", str(plain.root)).exit_code == 0
+    warned = [line for line in plain.check().lines if "template-placeholder" in line]
+    assert [line.split(": ", 1)[0] for line in warned] == [
+        "library.yaml:2:7", "library.yaml:3:14", "library.yaml:4:11",
+    ]  # fmt: skip
+    lib = Library(tmp_path / "lib")
+    run = invoke(
+        "import", str(source), "--into", str(lib.root), "--name", "成都市武侯区政务服务中心办事指南库",
+        "--region-code", "510107", "--base-url", "https://zwfw.wuhou.example.cn/zhinan",
+    )  # fmt: skip
+    assert (run.exit_code, run.lines) == (0, [])
+    config = load(lib.path("library.yaml"))
+    assert (config["name"], config["region_code"], config["base_url"]) == (
+        "成都市武侯区政务服务中心办事指南库", "510107", "https://zwfw.wuhou.example.cn/zhinan",
+    )  # fmt: skip
+    check = lib.check()
+    assert check.exit_code == 0 and "template-placeholder" not in check.stdout
+    again = invoke("import", str(source), "--into", str(lib.root), "--region-code", "510108")
+    assert (again.exit_code, again.stderr) == (
+        2,
+        f"错误：{lib.root}：资料库已存在；--name、--region-code 和 --base-url 只用于新建资料库（请直接修改 library.yaml）\n",
+    )
+    bad = invoke("import", str(source), "--into", str(tmp_path / "x"), "--region-code", "51")
+    assert bad.stderr == "错误：--region-code “51”：请填写 6 位行政区划代码，如 220100\n"

@@ -88,14 +88,29 @@ def read_source(source: Path, fmt: Format) -> ReadResult:
 
 
 def run_import(
-    source: Path, into: Path, fmt: Format | None = None, *, force: bool = False
+    source: Path,
+    into: Path,
+    fmt: Format | None = None,
+    *,
+    force: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> ImportReport:
+    """Import ``source`` into the library ``into``. ``settings`` (name, region_code, base_url)
+    go into the library.yaml of a new library; an existing library's are edited there."""
     if source.is_dir():
         source = main_file(source)
     fmt = fmt or detect_format(source)
     read = read_source(source, fmt)
     items = _unique(read.items, read.problems)
+    settings = {k: v for k, v in (settings or {}).items() if v}
+    _check_settings(settings)
     existing = apply.load_existing(into)
+    if settings and not existing.is_new:
+        raise GuidesError(
+            _(
+                "{path}: the library exists; --name, --region-code and --base-url are for a new library (edit library.yaml)"
+            ).format(path=into)
+        )
     builder = CatalogueBuilder(existing.catalogues)
     planned = apply.plan(existing, items, builder)
     report = ImportReport(
@@ -117,9 +132,28 @@ def run_import(
                 ).format(count=len(dirty), file=dirty[0])
             )
     if planned.files or existing.is_new:
-        apply.write(existing, planned.files, read.region_code)
+        if read.region_code and "region_code" not in settings:
+            settings["region_code"] = read.region_code
+        apply.write(existing, planned.files, settings)
     report.written = True
     return report
+
+
+def _check_settings(settings: dict[str, str]) -> None:
+    import re
+
+    if "region_code" in settings and not re.fullmatch(r"\d{6}", settings["region_code"]):
+        raise GuidesError(
+            _('--region-code "{value}": write the 6-digit administrative division code, e.g. 220100').format(
+                value=settings["region_code"]
+            )
+        )  # fmt: skip
+    if "base_url" in settings and not re.fullmatch(r"https?://[^\s]+", settings["base_url"]):
+        raise GuidesError(
+            _('--base-url "{value}": write the address of the guides on the online hall, starting with https://').format(
+                value=settings["base_url"]
+            )
+        )  # fmt: skip
 
 
 def _unique(items: list[Item], problems: list[Problem]) -> list[Item]:

@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -280,12 +282,17 @@ def uncommitted(root: Path, rels: list[str]) -> list[str]:
     return sorted(set(dirty) & set(present))
 
 
-def write(existing: Existing, files: dict[str, str], region_code: str | None) -> None:
-    """Write ``files`` into the library; for a new library, create it around them."""
+#: What a new library's library.yaml says about the centre: name, region_code, base_url.
+Settings = dict[str, str]
+
+
+def write(existing: Existing, files: dict[str, str], settings: Settings) -> None:
+    """Write ``files`` into the library; for a new library, create it around them with
+    ``settings`` in its library.yaml (the skeleton's placeholders for those not given)."""
     root = existing.root
     try:
         if existing.is_new:
-            _write_new(root, files, region_code)
+            _write_new(root, files, settings)
         else:
             _write_in_place(root, files)
     except OSError as exc:
@@ -294,7 +301,7 @@ def write(existing: Existing, files: dict[str, str], region_code: str | None) ->
         ) from exc
 
 
-def _write_new(root: Path, files: dict[str, str], region_code: str | None) -> None:
+def _write_new(root: Path, files: dict[str, str], settings: Settings) -> None:
     from guidesrc.scaffold import create_library
 
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -304,13 +311,13 @@ def _write_new(root: Path, files: dict[str, str], region_code: str | None) -> No
         create_library(target)
         for sample in (target / GUIDES_DIR).glob("*.yaml"):  # the skeleton's sample guide
             sample.unlink()
-        if region_code:
+        if settings:
             config = target / CONFIG_FILE
             text = config.read_text(encoding="utf-8")
-            config.write_text(
-                text.replace('region_code: "990100"', f'region_code: "{region_code}"'),
-                encoding="utf-8",
-            )
+            for key, value in settings.items():
+                line = f"{key}: {json.dumps(value, ensure_ascii=False)}"  # a YAML string
+                text = re.sub(rf"^{key}: .*$", line.replace("\\", "\\\\"), text, count=1, flags=re.M)
+            config.write_text(text, encoding="utf-8")
         for rel, text in files.items():
             path = target / rel
             path.parent.mkdir(parents=True, exist_ok=True)
