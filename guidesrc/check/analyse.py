@@ -416,7 +416,7 @@ def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
             ),
             field=LibraryConfig.model_fields[key].title or key,
             value=value,
-        )  # fmt: skip
+        )
         for key, value in TEMPLATE_PLACEHOLDERS.items()
         if getattr(config, key) == value
     ]
