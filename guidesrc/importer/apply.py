@@ -316,7 +316,9 @@ def _write_new(root: Path, files: dict[str, str], settings: Settings) -> None:
             text = config.read_text(encoding="utf-8")
             for key, value in settings.items():
                 line = f"{key}: {json.dumps(value, ensure_ascii=False)}"  # a YAML string
-                text = re.sub(rf"^{key}: .*$", line.replace("\\", "\\\\"), text, count=1, flags=re.M)
+                text = re.sub(
+                    rf"^{key}: .*$", line.replace("\\", "\\\\"), text, count=1, flags=re.M
+                )
             config.write_text(text, encoding="utf-8")
         for rel, text in files.items():
             path = target / rel
