@@ -33,7 +33,7 @@ from guidesrc.errors import LibraryIOError
 from guidesrc.i18n import _
 from guidesrc.importer import yamlout
 from guidesrc.importer.catalogues import CatalogueBuilder
-from guidesrc.importer.normalise import guide_id
+from guidesrc.importer.normalise import guide_id, short_hash
 from guidesrc.importer.records import Item
 from guidesrc.library import CONFIG_FILE, GUIDES_DIR, STATE_DIR, scan
 from guidesrc.model.guide import Guide
@@ -203,6 +203,8 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
         gid = item.guide_id or guide_id(item.code)
         if gid in taken:  # an id in use by another item: the code makes it unique
             gid = guide_id(f"{gid}-{item.code}")
+        if gid in taken:  # codes of 64 characters, or differing only in case or hyphens
+            gid = f"{gid[:57].rstrip('-')}-{short_hash(item.code)}"
         rel = f"{GUIDES_DIR}/{gid}.yaml"
         taken[gid] = rel
         full = {"id": gid, **data}
