@@ -317,3 +317,45 @@ def test_a_new_library_takes_name_region_and_address_from_the_options(tmp_path: 
     )
     bad = invoke("import", str(source), "--into", str(tmp_path / "x"), "--region-code", "51")
     assert bad.stderr == "错误：--region-code “51”：请填写 6 位行政区划代码，如 220100\n"
+
+
+#: 设定依据 cells written as a Liaoning catalogue writes them (the laws' own text, which is not
+#: protected by copyright: 著作权法 第五条): level markers, amendment notes, articles on the next
+#: line or after a full stop, a title without 《》, document numbers, clause lists.
+LIANONING_CELLS = [
+    "【行政法规】《军人抚恤优待条例》（国务院、中央军委令第788号）第四十四条  国家对一级至六级残疾军人的医疗费用按照规定予以保障。\n"
+    "【规范性文件】《优抚对象医疗保障办法》退役军人部发〔2022〕49号",
+    "【规章】港口危险货物安全管理规定（中华人民共和国交通运输部令2017年第27号）第五十八条　危险货物港口经营人应当制定本单位危险货物事故专项应急预案。"
+    "增补依据：【规章】港口经营管理规定（中华人民共和国交通运输部令2020年第21号）第二十九条 港口经营人应当依法制定本单位的危险货物事故应急预案。",
+    "【法律】2.《中华人民共和国个人所得税法》\n第二条　下列各项个人所得，应当缴纳个人所得税：\n　　（一）工资、薪金所得；\n第六条  应纳税所得额的计算：（三）经营所得。",
+    "《广播电视管理条例》（1997年8月11日国务院令第228号，2013年12月7日修改）第十一条：地方设立广播电台、电视台的，方可筹建。"
+    "第十四条：广播电台、电视台终止，应当按照原审批程序申报。",
+    ";1、《军人抚恤优待条例》第三十三条“义务兵服现役期间，其家庭由当地人民政府发给优待金。”",
+]  # fmt: skip
+
+
+def test_legal_bases_as_a_liaoning_catalogue_writes_them() -> None:
+    from guidesrc.importer.sheet import legal_refs
+
+    found = [
+        (ref.title, ref.article, ref.details.get("level"), ref.details.get("document_number"))
+        for cell in LIANONING_CELLS
+        for ref in legal_refs(cell)
+    ]
+    assert found == [
+        ("《军人抚恤优待条例》（国务院、中央军委令第788号）", "第四十四条", "行政法规", None),
+        ("《优抚对象医疗保障办法》", None, "规范性文件", "退役军人部发〔2022〕49号"),
+        ("《港口危险货物安全管理规定》（中华人民共和国交通运输部令2017年第27号）", "第五十八条", None, None),
+        ("《港口经营管理规定》（中华人民共和国交通运输部令2020年第21号）", "第二十九条", None, None),
+        ("《中华人民共和国个人所得税法》", "第二条", "法律", None),
+        ("《中华人民共和国个人所得税法》", "第六条", "法律", None),
+        ("《广播电视管理条例》（1997年8月11日国务院令第228号，2013年12月7日修改）", "第十一条", None, None),
+        ("《广播电视管理条例》（1997年8月11日国务院令第228号，2013年12月7日修改）", "第十四条", None, None),
+        ("《军人抚恤优待条例》", "第三十三条", None, None),
+    ]  # fmt: skip
+    texts = [ref.details.get("text") for ref in legal_refs(LIANONING_CELLS[2])]
+    assert texts == [
+        "下列各项个人所得，应当缴纳个人所得税： （一）工资、薪金所得",
+        "应纳税所得额的计算：（三）经营所得。",
+    ]
+    assert not any(ref.whole for cell in LIANONING_CELLS for ref in legal_refs(cell))

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from guidesrc.importer import normalise as norm
 
 _NUM = r"[零〇一二三四五六七八九十百千两\d]+"
-_ARTICLE = rf"第\s*{_NUM}\s*[编章节条款项目](?:之{_NUM})?"
+_ARTICLE = rf"第\s*[（(]?{_NUM}[)）]?\s*[编章节条款项目](?:之{_NUM})?"
 _ARTICLES = re.compile(rf"\s*((?:{_ARTICLE})(?:\s*(?:[、，,和及与至到-]|以及)?\s*(?:{_ARTICLE}))*)")
 #: What may stand before a citation in its part: numbering, a label, 根据 …
 _LEAD = re.compile(
-    r"^\s*(?:[（(]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[)）、.．]?\s*)?"
+    r"^[\s\"“”'‘’]*(?:增补依据[:：]?)?(?:【[^】\n]{1,10}】[:：]?\s*)?"
+    r"(?:[（(]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[)）、.．]?\s*)?"
     r"(?:(?:设定|法律|实施|收费|材料)?依据[:：]?|根据|依照|按照|和|及|与|以及)?\s*$"
 )
 _STRONG = "\n；;。"
@@ -41,19 +42,37 @@ class Citation:
     article: str | None = None
     text: str | None = None  # the article's text, as the source gives it
     whole: bool = False  # not readable as citations: the source's text kept whole
+    level: str | None = None  # from a 【法律】-style marker before the title
+    document_number: str | None = None  # 国发〔2010〕21号 right after the title
+
+
+#: 【法律】 markers that name a level of the legal-bases catalogue (【规章】 does not: which kind?)
+LEVELS = ("法律", "行政法规", "地方性法规", "部门规章", "地方政府规章", "规范性文件")
+_MARKER = re.compile(r"【([^】\n]{1,10})】")
+_BARE_TITLE = re.compile(
+    rf"(【[^】\n]{{1,10}}】[:：]?[ \t　]*)(?![《\d（(])([^（(《\n　 :：]{{2,60}}?)(?=[（(]|{_ARTICLE}|[ \t　\n]|$)"
+)
+_DOCUMENT_NUMBER = re.compile(r"^\s*([^\s，。；:：（）()]{1,20}[〔\[【]\d{4}[〕\]】]\s*\d+\s*号)")
+#: a further article of the same law: at a line's start or after a full stop
+_NEXT_ARTICLE = re.compile(rf"(?:(?<=。)|(?<=\n)|(?<=”))[ \t　]*(?={_ARTICLE}[ \t　:：])")
 
 
 def parse(text: str) -> list[Citation]:
     """The legal bases in a cell (see the module's description)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > 1 and text[0] == text[-1] == '"':  # a cell exported with its quotes
+        text = text[1:-1].strip()
     if not text:
         return []
+    text = _BARE_TITLE.sub(lambda m: f"{m.group(1)}《{m.group(2)}》", text)
     starts = _titles(text)
     if not starts:
         return _without_titles(text)
     out: list[Citation] = []
-    for n, (_lead, begin, end) in enumerate(starts):
+    for n, (lead, begin, end) in enumerate(starts):
         stop = starts[n + 1][0] if n + 1 < len(starts) else len(text)
+        marker = _MARKER.search(text[lead:begin])
+        level = marker.group(1) if marker and marker.group(1) in LEVELS else None
         title = text[begin:end]
         rest = text[end:stop]
         note = re.match(r"\s*[（(]", rest)
@@ -62,17 +81,34 @@ def parse(text: str) -> list[Citation]:
             if close is not None and _NOTE_WORDS.search(rest[: close + 1]):
                 title += rest[note.end() - 1 : close + 1].strip()
                 rest = rest[close + 1 :]
-        found = _ARTICLES.match(rest)
-        article = None
-        if found:
-            article = re.sub(r"\s+", "", found.group(1))
-            rest = rest[found.end() :]
-        body = norm.clean(re.sub(r"\s*\n\s*", "\n", rest)).strip(" ：:；;，,、\n")
-        body = _trim_lead(body)
-        if _JUST_REFERENCE.match(body):
-            body = ""
-        out.append(Citation(norm.clean(title), article, body or None))
+        number = _DOCUMENT_NUMBER.match(rest)
+        if number:
+            rest = rest[number.end() :]
+        parts = _NEXT_ARTICLE.split(rest)
+        for k, part in enumerate(parts):
+            article, body = _article_and_body(part)
+            if (k and article is None) or (article is body is None and len(parts) > 1):
+                continue  # the title's line before its first article, on the next line
+            out.append(
+                Citation(
+                    norm.clean(title), article, body, level=level,
+                    document_number=re.sub(r"\s+", "", number.group(1)) if number else None,
+                )
+            )  # fmt: skip
     return out
+
+
+def _article_and_body(part: str) -> tuple[str | None, str | None]:
+    found = _ARTICLES.match(part)
+    article = None
+    if found:
+        article = re.sub(r"\s+", "", found.group(1))
+        part = part[found.end() :]
+    body = norm.clean(part).strip(" ：:；;，,、")
+    body = _trim_lead(body)
+    if _JUST_REFERENCE.match(body):
+        body = ""
+    return article, body or None
 
 
 def _titles(text: str) -> list[tuple[int, int, int]]:

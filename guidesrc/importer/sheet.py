@@ -597,10 +597,13 @@ def _lines(text: str) -> list[str]:
 def legal_refs(text: str) -> list[LegalRef]:
     """The legal bases a cell cites (:mod:`guidesrc.importer.legaltext`): title and article,
     the article's text when the cell gives it; prose that cites no title is one entry, flagged."""
-    return [
-        LegalRef(c.title, c.article, {"text": c.text} if c.text else {}, whole=c.whole)
-        for c in legaltext.parse(text)
-    ]
+    out = []
+    for c in legaltext.parse(text):
+        details = {"text": c.text, "level": c.level, "document_number": c.document_number}
+        out.append(
+            LegalRef(c.title, c.article, {k: v for k, v in details.items() if v}, whole=c.whole)
+        )
+    return out
 
 
 _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
