@@ -125,3 +125,38 @@ def test_an_unedited_export_of_the_2262_real_guides_imports_as_no_change(tmp_pat
     # the three warnings are the portal's own wrong check characters (credit-code in guides check)
     assert [line.split(": ", 2)[1] for line in run.lines] == ["实施主体编码"] * 3
     assert files(lib) == before
+
+
+def test_fee_items_with_their_own_bases_and_results_of_several_kinds_round_trip(
+    example: Library, tmp_path: Path
+) -> None:
+    example.edit(
+        "guides/jumin-shenfenzheng-huanling.yaml",
+        "      legal_basis: [shenfenzheng-fa-20, shenfenzheng-gongbenfei]\n",
+        "      legal_basis: [shenfenzheng-fa-20, shenfenzheng-gongbenfei]\n"
+        "    - name: 加急费\n      standard: 每证 40 元\n      legal_basis: [shenfenzheng-gongbenfei]\n",
+    )
+    example.edit(
+        "guides/jumin-shenfenzheng-huanling.yaml",
+        "    kind: 证照\n",
+        "    kind: 证照\n  - name: 领取回执\n    kind: 其他\n",
+    )
+    workbook = tmp_path / "指南.xlsx"
+    invoke("export", str(example.root), "-o", str(workbook))
+    items = load_workbook(workbook)["事项"]
+    header = [c.value for c in items[1]]
+    row = next(
+        r
+        for r in items.iter_rows(min_row=2)
+        if r[header.index("标识")].value == "jumin-shenfenzheng-huanling"
+    )
+    assert (row[header.index("收费依据")].value, row[header.index("结果类型")].value) == (
+        None,
+        None,
+    )
+    assert row[header.index("收费项目")].value == (
+        "居民身份证工本费：每证 20 元；城市最低生活保障对象、农村特困人员换领时免收\n加急费：每证 40 元"
+    )
+    run, before = round_trip(example, workbook)
+    assert (run.exit_code, run.lines) == (0, [])
+    assert files(example) == before

@@ -157,7 +157,7 @@ def merge(old: dict[str, Any], new: dict[str, Any], model: type[BaseModel]) -> d
     return out
 
 
-_LIST_KEYS = {"materials": "material", "results": "name", "procedure": "name"}
+_LIST_KEYS = {"materials": "material", "results": "name", "procedure": "name", "items": "name"}
 
 
 def _merge_list(name: str, old: list[Any], new: list[Any], model: type[BaseModel]) -> list[Any]:

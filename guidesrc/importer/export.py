@@ -103,9 +103,10 @@ class _Writer:
         return self._legal_lines(data.get("legal_basis") or [])
 
     def _fee_basis(self, data: dict[str, Any]) -> Any:
+        """The fee items' basis when they share one; else blank (each item keeps its own)."""
         fees = data.get("fees") or {}
-        ids = [i for item in fees.get("items") or [] for i in item.get("legal_basis") or []]
-        return self._legal_lines(dict.fromkeys(ids))
+        bases = {tuple(item.get("legal_basis") or []) for item in fees.get("items") or []}
+        return self._legal_lines(bases.pop()) if len(bases) == 1 else None
 
     def _legal_lines(self, ids: Iterable[str]) -> str | None:
         lines = []
