@@ -359,3 +359,21 @@ def test_legal_bases_as_a_liaoning_catalogue_writes_them() -> None:
         "应纳税所得额的计算：（三）经营所得。",
     ]
     assert not any(ref.whole for cell in LIANONING_CELLS for ref in legal_refs(cell))
+
+
+def test_the_clear_marker_in_the_materials_sheet(tmp_path: Path) -> None:
+    first = {
+        **material_row(ITEM["实施编码"]),
+        "适用情形": "委托他人办理的",
+        "填报须知": "核验后退还",
+    }
+    run, lib = run_import(tmp_path, [item()], materials=[first])
+    path = lib.path("guides/11990100mb1a00010q7000107001000.yaml")
+    assert load(path)["materials"][0]["condition"] == "委托他人办理的"
+    edited = {**first, "适用情形": "（清空）", "填报须知": "", "原件份数": "（清空）"}
+    again = write_sheets(tmp_path / "src2", [item()], materials=[edited])
+    assert invoke("import", str(again), "--into", str(lib.root)).exit_code == 0
+    (requirement,) = load(path)["materials"]
+    assert "condition" not in requirement and "original_count" not in requirement
+    assert requirement["notes"] == "核验后退还"  # blank keeps
+    assert requirement["pending"] == ["original_count"]  # a required field cleared is 待补充

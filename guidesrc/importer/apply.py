@@ -124,9 +124,17 @@ def _filled(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
+#: In a requirement read from a sheet: its fields whose cell says （清空） (removed from the
+#: library's requirement before the merge; never written).
+CLEARED = "__cleared__"
+
+
 def merge(old: dict[str, Any], new: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
     """``new`` over ``old``: the source's values win, except that a field the source marks
     pending keeps the library's value if it has one."""
+    if CLEARED in new:
+        old = _cleared(old, new[CLEARED])
+        new = {k: v for k, v in new.items() if k != CLEARED}
     out = dict(old)
     new_pending = list(new.get("pending", []))
     kept = [p for p in new_pending if not _filled(old.get(p))]
@@ -192,7 +200,7 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
         data = resolve(item, builder)
         if item.code in existing.guides:
             rel, old = existing.guides[item.code]
-            merged = merge(_cleared(old, item.cleared), data, Guide)
+            merged = _without_marks(merge(_cleared(old, item.cleared), data, Guide))
             out.guides[rel] = merged
             if merged == old:
                 out.unchanged.append(rel)
@@ -207,7 +215,7 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
             gid = f"{gid[:57].rstrip('-')}-{short_hash(item.code)}"
         rel = f"{GUIDES_DIR}/{gid}.yaml"
         taken[gid] = rel
-        full = {"id": gid, **data}
+        full = _without_marks({"id": gid, **data})
         out.guides[rel] = full
         out.files[rel] = yamlout.guide_text(full, rel)
         out.added.append(rel)
@@ -219,6 +227,15 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
         elif added:
             out.files[rel] = _catalogue_update(existing, kind, added, builder)
     return out
+
+
+def _without_marks(node: Any) -> Any:
+    """``node`` without the CLEARED marks of requirements that had nothing to merge with."""
+    if isinstance(node, dict):
+        return {k: _without_marks(v) for k, v in node.items() if k != CLEARED}
+    if isinstance(node, list):
+        return [_without_marks(v) for v in node]
+    return node
 
 
 def _cleared(old: dict[str, Any], keys: list[str]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from guidesrc.check.identifiers import credit_code_check_char, is_credit_code
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.importer import legaltext
+from guidesrc.importer.apply import CLEARED
 from guidesrc.importer import normalise as norm
 from guidesrc.importer.catalogues import legal_key
 from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Problem, ReadResult
@@ -918,6 +919,9 @@ def _material_rows(
         details: dict[str, Any] = {}
         for key in _REQUIREMENT:
             _put(requirement, key, cells.get(by_key[key]))
+        cleared = list(cells.cleared)
+        if cleared:  # （清空） in a requirement's cell: see apply.CLEARED
+            requirement[CLEARED] = cleared
         for key in _ENTRY:
             _put(details, key, cells.get(by_key[key]))
         basis = cells.get(by_key["legal_basis"])
