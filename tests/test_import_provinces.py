@@ -368,6 +368,7 @@ def test_the_clear_marker_in_the_materials_sheet(tmp_path: Path) -> None:
         "填报须知": "核验后退还",
     }
     run, lib = run_import(tmp_path, [item()], materials=[first])
+    assert (run.exit_code, run.lines) == (0, [])
     path = lib.path("guides/11990100mb1a00010q7000107001000.yaml")
     assert load(path)["materials"][0]["condition"] == "委托他人办理的"
     edited = {**first, "适用情形": "（清空）", "填报须知": "", "原件份数": "（清空）"}

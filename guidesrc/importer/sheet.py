@@ -32,8 +32,8 @@ from guidesrc.check.identifiers import credit_code_check_char, is_credit_code
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.importer import legaltext
-from guidesrc.importer.apply import CLEARED
 from guidesrc.importer import normalise as norm
+from guidesrc.importer.apply import CLEARED
 from guidesrc.importer.catalogues import legal_key
 from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Problem, ReadResult
 from guidesrc.model import catalogues as cat_model
