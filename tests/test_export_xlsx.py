@@ -160,3 +160,12 @@ def test_fee_items_with_their_own_bases_and_results_of_several_kinds_round_trip(
     run, before = round_trip(example, workbook)
     assert (run.exit_code, run.lines) == (0, [])
     assert files(example) == before
+
+
+def test_a_control_character_is_named_not_a_traceback(example: Library, tmp_path: Path) -> None:
+    example.edit("guides/chusheng-dengji.yaml", "name: 出生登记", 'name: "出生\\x0b登记"')
+    run = invoke("export", str(example.root), "-o", str(tmp_path / "x.xlsx"))
+    assert (run.exit_code, run.stderr) == (
+        2,
+        "错误：chusheng-dengji：有一个值含控制字符，工作簿无法保存；请删除它（guides check 的 hidden-characters 规则会指出位置）\n",
+    )

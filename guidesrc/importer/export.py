@@ -183,6 +183,7 @@ class _Writer:
     def save(self, target: Path) -> None:
         from openpyxl import load_workbook
         from openpyxl.styles import Alignment
+        from openpyxl.utils.exceptions import IllegalCharacterError
 
         self._catalogue_rows()
         sheet.write_template(target)
@@ -192,7 +193,15 @@ class _Writer:
             ws = book[name]
             headers = [c.header for c in sheet.COLUMNS[name]]
             for row in rows:
-                ws.append([row.get(h) for h in headers])
+                try:
+                    ws.append([row.get(h) for h in headers])
+                except IllegalCharacterError as exc:
+                    where = row.get("标识") or row.get("实施编码") or row.get(headers[0])
+                    raise GuidesError(
+                        _(
+                            "{where}: a value holds a control character, which a workbook cannot hold; remove it (guides check: hidden-characters)"
+                        ).format(where=where)
+                    ) from exc
             for cells in ws.iter_rows(min_row=2):
                 for cell in cells:
                     if isinstance(cell.value, str):
