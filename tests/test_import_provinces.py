@@ -378,3 +378,25 @@ def test_the_clear_marker_in_the_materials_sheet(tmp_path: Path) -> None:
     assert "condition" not in requirement and "original_count" not in requirement
     assert requirement["notes"] == "核验后退还"  # blank keeps
     assert requirement["pending"] == ["original_count"]  # a required field cleared is 待补充
+
+
+def test_facts_the_sheet_does_not_state_are_not_written(tmp_path: Path) -> None:
+    blank = item(
+        通办范围="", 支持预约办理="", 支持物流快递="", 支持网上支付="", 公开属性="", 事项状态=""
+    )
+    run, lib = run_import(tmp_path, [blank])
+    assert (run.exit_code, run.lines) == (0, [])
+    guide = load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))
+    unstated = {
+        "scope",
+        "appointment",
+        "express_delivery",
+        "online_payment",
+        "disclosure",
+        "status",
+        "online",
+    }
+    assert unstated.isdisjoint(guide)  # not 不通办, not false: not stated
+    stated = item(支持网上支付="否")
+    run, lib = run_import(tmp_path / "2", [stated])
+    assert load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))["online_payment"] is False
