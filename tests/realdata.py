@@ -286,11 +286,19 @@ class Scan:
         return sum(1 for w, _f, _c in self.hits if w == word)
 
 
+#: JSON nulls that say "there is none" of the document, not of the service: no upcoming version,
+#: no withdrawal (nor its reason), a sheet handed over at an office without windows, a hotline
+#: card without an online address (docs/exports.md).
+STRUCTURAL_NULLS = frozenset({"upcoming", "withdrawn", "reason", "window", "online_url"})
+
+
 def _json_nulls(value: Any) -> int:
     if value is None:
         return 1
     if isinstance(value, dict):
-        return sum(_json_nulls(v) for v in value.values())
+        return sum(
+            _json_nulls(v) for k, v in value.items() if not (v is None and k in STRUCTURAL_NULLS)
+        )
     if isinstance(value, list):
         return sum(_json_nulls(v) for v in value)
     return 0

@@ -378,6 +378,16 @@ class _Cells:
             return _PENDING if column.required else _ABSENT
         if not text:
             return _PENDING if column.required else _ABSENT
+        if column.required and norm.clean(text).lower() in norm.NOTHING:
+            # 无 / 暂无 / - in a required element says nothing known (a service always has a
+            # place, a phone, a procedure): a gap, never an empty list published as "none"
+            self.warn(
+                column.header,
+                N_('"{value}" gives no value for a required element; marked 待补充'),
+                N_("write the element as the source should have it, or 待补充 until it is known"),
+                value=text[:40],
+            )
+            return _PENDING
         try:
             value = _READERS[column.kind](raw, text, column)
             if column.kind == "legal" and any(ref.whole for ref in value):
