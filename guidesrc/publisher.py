@@ -32,13 +32,21 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, Delivery, PermanentDeliveryError, make_adapters
+from guidesrc.adapters import (
+    Adapter,
+    Delivery,
+    DeliveryError,
+    PermanentDeliveryError,
+    make_adapters,
+)
+from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.handover import open_handover
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.manifest import sign_channels
 from guidesrc.model.library import LibraryConfig
+from guidesrc.status import error_cause
 
 ACTOR = "publisher"
 OPEN = ("queued", "sending", "failed")
@@ -182,7 +190,13 @@ def _deliver_batch(
             faults.point("publish.claimed")
             results = adapter.deliver_many(work)
             faults.point("publish.delivered")
-        except Exception as exc:  # the batch as a whole failed
+            if len(results) != len(claimed):  # a broken adapter: nothing can be trusted
+                raise ChannelError(
+                    _(
+                        "the adapter of channel {channel} answered {results} result(s) for {count} deliveries; report it to its maintainers"
+                    ).format(channel=adapter.channel, results=len(results), count=len(claimed))
+                )
+        except Exception as exc:  # the channel as a whole failed (folder, server, adapter)
             results = [exc] * len(claimed)
         now = clock()
         outcomes = []
@@ -209,6 +223,7 @@ def _delivered(
     pub.receipt = orjson.dumps(receipt).decode()
     pub.delivered_at = None if handovers else now
     pub.last_error = None
+    pub.error_detail = None
     pub.next_attempt_at = None
     pub.updated_at = now
     session.add(pub)
@@ -240,9 +255,11 @@ def _failed(
     exc: Exception,
     now: dt.datetime,
 ) -> Outcome:
-    error = describe_error(exc)
+    error = describe_error(exc, delivery)
+    detail = error_detail(exc)
     pub.status = "failed"
     pub.last_error = error
+    pub.error_detail = detail
     # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
     # it goes through once the receiving side is fixed, without hammering it meanwhile.
     wait = MAX_BACKOFF if isinstance(exc, PermanentDeliveryError) else backoff(pub.attempts)
@@ -260,7 +277,8 @@ def _failed(
         action=pub.action,
         attempts=pub.attempts,
         error=error,
-        trace=traceback.format_exception_only(exc)[-1].strip(),
+        cause=error_cause(detail),
+        trace=detail,
     )
     return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, False, error)
 
@@ -274,8 +292,10 @@ _OS_ERRORS = {
 }
 
 
-def describe_error(exc: BaseException) -> str:
-    """What went wrong, for the ledger and for people: file-system errors in plain words."""
+def describe_error(exc: BaseException, delivery: Delivery | None = None) -> str:
+    """What went wrong, for staff, in their language: file-system errors in plain words, our
+    own errors (already written for people) as they are, anything else as a failure of the
+    program on this guide, with what to do. The technical cause is :func:`error_detail`."""
     if isinstance(exc, OSError) and exc.errno in _OS_ERRORS:
         problem = _(_OS_ERRORS[exc.errno])
         if not exc.filename:
@@ -283,7 +303,25 @@ def describe_error(exc: BaseException) -> str:
         return _("{problem}: {path} ({error})").format(
             problem=problem, path=exc.filename, error=exc.strerror
         )
-    return f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc, GuidesError | DeliveryError) and str(exc).strip():
+        return str(exc).strip()
+    if delivery is None:
+        return _(
+            "the channel's program failed; give IT the cause that guides log shows, it is retried automatically"
+        )
+    return _(
+        "{guide} v{version} could not be prepared for this channel (a program error on this guide; the other guides are not affected); it is retried automatically; if it keeps failing, give IT the cause that guides log --guide {guide} shows"
+    ).format(guide=delivery.guide_id, version=delivery.version)
+
+
+def error_detail(exc: BaseException) -> str:
+    """The full cause, for IT: the exception's type, message and traceback, with its causes.
+    An exception raised in another process brings that process's traceback as ``detail``."""
+    text = "".join(traceback.format_exception(exc)).rstrip()
+    remote = getattr(exc, "detail", None)
+    if isinstance(remote, str) and remote.strip():
+        text += "\n" + remote.rstrip()
+    return text
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
