@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -289,7 +290,12 @@ _OS_ERRORS = {
     errno.EROFS: N_("the output folder is on a read-only file system"),
     errno.EACCES: N_("no permission to write"),
     errno.EPERM: N_("no permission to write"),
+    errno.ENOTDIR: N_("a part of the output path is a file, not a folder"),
+    errno.ENOENT: N_("a file or folder is missing"),
 }
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def describe_error(exc: BaseException, delivery: Delivery | None = None) -> str:
@@ -303,8 +309,13 @@ def describe_error(exc: BaseException, delivery: Delivery | None = None) -> str:
         return _("{problem}: {path} ({error})").format(
             problem=problem, path=exc.filename, error=exc.strerror
         )
-    if isinstance(exc, GuidesError | DeliveryError) and str(exc).strip():
-        return str(exc).strip()
+    message = str(exc).strip()
+    if message and (isinstance(exc, GuidesError | DeliveryError) or _CJK.search(message)):
+        return message  # written for people (ours are translated; a third party's in Chinese)
+    if isinstance(exc, OSError):
+        return _(
+            "the channel could not be reached, or its files could not be written; it is retried automatically; if it keeps failing, give IT the cause that guides log shows"
+        )
     if delivery is None:
         return _(
             "the channel's program failed; give IT the cause that guides log shows, it is retried automatically"
