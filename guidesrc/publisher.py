@@ -199,11 +199,14 @@ def _deliver_batch(
                 )
         except Exception as exc:  # the channel as a whole failed (folder, server, adapter)
             results = [exc] * len(claimed)
+            whole = True
+        else:
+            whole = False
         now = clock()
         outcomes = []
         for (pub, delivery), result in zip(claimed, results, strict=True):
             if isinstance(result, Exception):
-                outcomes.append(_failed(ledger, session, pub, delivery, result, now))
+                outcomes.append(_failed(ledger, session, pub, delivery, result, now, whole))
             else:
                 outcomes.append(_delivered(ledger, session, pub, delivery, result, now))
         session.commit()
@@ -255,8 +258,10 @@ def _failed(
     delivery: Delivery,
     exc: Exception,
     now: dt.datetime,
+    whole: bool = False,
 ) -> Outcome:
-    error = describe_error(exc, delivery)
+    """``whole``: the batch failed as a whole (not this guide's own failure)."""
+    error = describe_error(exc, None if whole else delivery)
     detail = error_detail(exc)
     pub.status = "failed"
     pub.last_error = error

@@ -1006,10 +1006,7 @@ def test_http_publish_records_a_failing_receiver_and_delivers_once_it_recovers(
     receiver.always = "500"
     run = publish(hall)
     assert run.exit_code == 1
-    error = (
-        f"PUT {receiver.base}/guides/{GID}：HTTP 500：database is down"
-        "（已尝试 2 次）"
-    )
+    error = f"PUT {receiver.base}/guides/{GID}：HTTP 500：database is down（已尝试 2 次）"
     assert f"失败\t{GID} v1\thall\t发布\t{error}\n" in run.stdout
     assert f"已送达\t{GID} v1\tarchive\t发布\n" in run.stdout  # the other channel went on
     pub = _publication(hall)
@@ -1069,8 +1066,7 @@ def test_http_publish_records_a_rejected_signature(
     pub = _publication(hall)
     assert pub["status"] == "failed"
     assert pub["last_error"] == (
-        f"PUT {receiver.base}/guides/{GID}：HTTP 401："
-        "X-Guides-Signature does not match"
+        f"PUT {receiver.base}/guides/{GID}：HTTP 401：X-Guides-Signature does not match"
     )
     assert [s.status for s in receiver.seen] == [401]
     assert receiver.held == {}
