@@ -347,3 +347,71 @@ def test_a_channel_that_fails_as_a_whole_still_fails_the_batch(hundred: Library)
     assert code == 1
     assert len(lines["hotline"]["失败"]) == 100
     assert len(lines["mobile"]["已送达"]) == 100
+
+
+BRANCH_OFFICE = """\
+  fenting:
+    name: 示例市政务服务中心东区分厅
+    hall: 一楼
+    address: 示例市东区和平路 8 号
+    hours:
+      - days: 周一至周五（法定节假日除外）
+        hours: 9:00–12:00，13:30–17:30
+    phones: [0990-12345679]
+"""
+
+
+def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_sheets_back(
+    hundred: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pdf channel's reprint batches: the poisoned guide is the only one served at a branch
+    office, and that office's checklist cannot be printed (injected at the checklist, the
+    per-place work of a batch). The 99 get their sheets and their batch; the poisoned guide fails,
+    its sheet as it was before the run (absent, then its previous version), no batch for it."""
+    from guidesrc.print.batch import BatchPrinter
+
+    _inject(
+        monkeypatch,
+        BatchPrinter,
+        "checklist",
+        lambda _self, data, _at: "".join(row["name"] for row in data["rows"]),
+    )
+    hundred.edit("library.yaml", CHANNEL_SETTINGS, CHANNEL_SETTINGS.split("  hotline:")[0])
+    hundred.edit(
+        "library.yaml", "  site:\n    type: site\n    settings:\n      path: out/site\n", ""
+    )
+    hundred.write(
+        "catalogues/offices.yaml", hundred.read("catalogues/offices.yaml") + BRANCH_OFFICE
+    )
+    hundred.edit(f"guides/{POISON}.yaml", "places: [zhongxin-dating]", "places: [fenting]")
+    set_name(hundred, POISON, f"居民身份证换领（第 50 号）{POISON_MARK}")
+    approve(hundred, "首次发布")
+    out = hundred.root / "out/print"
+
+    code, lines, _stderr = publish(hundred)
+    assert code == 1
+    assert len(lines["print"]["待张贴"]) == 99
+    assert lines["print"]["失败"] == [f"{POISON}\t{STAFF_REASON.format(version=1)}"]
+    assert not (out / f"current/{POISON}.pdf").exists()
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    assert POISON not in manifest["guides"] and len(manifest["guides"]) == 99
+    assert [p.name for p in (out / "batches").glob("*fenting*")] == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # nothing left aside
+
+    set_name(hundred, POISON, "居民身份证换领（第 50 号）")
+    approve(hundred, "修正")
+    code, lines, _stderr = publish(hundred)
+    assert code == 0
+    assert lines["print"] == {"待张贴": [POISON]}
+    [batch] = (out / "batches").glob("*fenting*")
+    sheet = (out / f"current/{POISON}.pdf").read_bytes()
+    entry = json.loads((out / "manifest.json").read_bytes())["guides"][POISON]
+
+    set_name(hundred, POISON, f"居民身份证换领（第 50 号）{POISON_MARK}")
+    approve(hundred, "再次修改")
+    code, lines, _stderr = publish(hundred, "--retry-now")
+    assert code == 1
+    assert lines["print"] == {"失败": [f"{POISON}\t{STAFF_REASON.format(version=3)}"]}
+    assert (out / f"current/{POISON}.pdf").read_bytes() == sheet
+    assert json.loads((out / "manifest.json").read_bytes())["guides"][POISON] == entry
+    assert list((out / "batches").glob("*fenting*")) == [batch]
