@@ -23,7 +23,9 @@ from typing import Any
 import orjson
 import pytest
 
+from guidesrc.printing.ipp import Client
 from tests.conftest import Library, invoke
+from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -34,6 +36,10 @@ CHANNELS = {"site", "print", "archive", "hotline", "mobile", "cpsv"}
 STAFF_REASON = (
     f"{POISON} 第 {{version}} 版未能生成本渠道的内容（程序处理这项指南时出错，其他指南不受影响）；"
     f"系统会自动重试；如一直失败，请把 guides log --guide {POISON} 显示的技术原因交给信息技术人员"
+)
+PRINTER_REASON = (
+    "打印稿 {file} 不是已发布的版本（其 SHA-256 与清单记录不符）：不予打印；请用 guides verify 查明改动，"
+    "放回已发布的文件（或重新审核该指南），下次尝试时即会打印"
 )
 CHANNEL_SETTINGS = """\
   site:
@@ -415,3 +421,50 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     assert (out / f"current/{POISON}.pdf").read_bytes() == sheet
     assert json.loads((out / "manifest.json").read_bytes())["guides"][POISON] == entry
     assert list((out / "batches").glob("*fenting*")) == [batch]
+
+
+def test_the_printer_channel_prints_99_sheets_when_one_is_damaged(
+    hundred: Library,
+    cups: Cups,  # noqa: F811
+) -> None:
+    """The printer channel, with a natural poison: one guide's published sheet was changed on
+    disk after publishing, so it must not be printed. The 99 others are printed (CUPS jobs), the
+    damaged one fails with the reason; put back, the next attempt prints it alone."""
+    queue = "isolation"
+    cups.add_queue(queue)
+    hundred.edit(
+        "library.yaml",
+        CHANNEL_SETTINGS,
+        "  print:\n    type: pdf\n    settings:\n      path: out/print\n      workers: 1\n"
+        "      batches: false\n",
+    )
+    approve(hundred, "首次发布")
+    code, lines, _stderr = publish(hundred)
+    assert code == 0 and len(lines["print"]["已送达"]) == 100
+    sheet = hundred.root / f"out/print/current/{POISON}.pdf"
+    published = sheet.read_bytes()
+    sheet.write_bytes(published.replace(b"%PDF-1.7", b"%PDF-1.4", 1))
+    hundred.edit(
+        "library.yaml",
+        "rules: {}",
+        "  printers:\n    type: printer\n    settings:\n      source: print\n"
+        f"      server: '{cups.server}'\n      wait: 300\n"
+        f"      queues:\n        zhongxin-dating: {queue}\n"
+        "rules: {}",
+    )
+
+    code, lines, stderr = publish(hundred)
+    assert code == 1
+    assert set(lines) == {"printers"}
+    assert len(lines["printers"]["已送达"]) == 99 and POISON not in lines["printers"]["已送达"]
+    assert lines["printers"]["失败"] == [
+        f"{POISON}\t{PRINTER_REASON.format(file=f'current/{POISON}.pdf')}"
+    ]
+    assert "已送达 99 次，失败 1 次，尚余 1 次\n" in stderr
+    assert len(Client(cups.server).jobs(queue)) == 99
+
+    sheet.write_bytes(published)
+    code, lines, _stderr = publish(hundred, "--retry-now")
+    assert code == 0
+    assert lines == {"printers": {"已送达": [POISON]}}
+    assert (cups.out / f"{queue}.pdf").read_bytes() == published
