@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -370,17 +371,20 @@ BRANCH_OFFICE = """\
 def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_sheets_back(
     hundred: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The pdf channel's reprint batches: the poisoned guide is the only one served at a branch
-    office, and that office's checklist cannot be printed (injected at the checklist, the
-    per-place work of a batch). The 99 get their sheets and their batch; the poisoned guide fails,
-    its sheet as it was before the run (absent, then its previous version), no batch for it."""
+    """The pdf channel's reprint batches: the poisoned guide is served at the main hall and at a
+    branch office, and the branch office's checklist cannot be printed (injected at the checklist,
+    the per-place work of a batch). The 99 get their sheets and their batch, which does not list
+    the poisoned guide; it fails, its sheet as it was before the run (absent, then its previous
+    version), no batch for it."""
     from guidesrc.print.batch import BatchPrinter
 
-    _inject(
+    _inject(  # the branch office's checklist, while it lists the poisoned guide
         monkeypatch,
         BatchPrinter,
         "checklist",
-        lambda _self, data, _at: "".join(row["name"] for row in data["rows"]),
+        lambda _self, data, _at: (
+            "".join(row["name"] for row in data["rows"]) if "东区分厅" in data["place"] else ""
+        ),
     )
     hundred.edit("library.yaml", CHANNEL_SETTINGS, CHANNEL_SETTINGS.split("  hotline:")[0])
     hundred.edit(
@@ -389,7 +393,9 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     hundred.write(
         "catalogues/offices.yaml", hundred.read("catalogues/offices.yaml") + BRANCH_OFFICE
     )
-    hundred.edit(f"guides/{POISON}.yaml", "places: [zhongxin-dating]", "places: [fenting]")
+    hundred.edit(
+        f"guides/{POISON}.yaml", "places: [zhongxin-dating]", "places: [zhongxin-dating, fenting]"
+    )
     set_name(hundred, POISON, f"居民身份证换领（第 50 号）{POISON_MARK}")
     approve(hundred, "首次发布")
     out = hundred.root / "out/print"
@@ -402,6 +408,11 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     manifest = json.loads((out / "manifest.json").read_bytes())
     assert POISON not in manifest["guides"] and len(manifest["guides"]) == 99
     assert [p.name for p in (out / "batches").glob("*fenting*")] == []
+    [main] = (out / "batches").glob("*-zhongxin-dating.pdf")
+    listed = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(main), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "huanling-049" in listed and POISON not in listed
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # nothing left aside
 
     set_name(hundred, POISON, "居民身份证换领（第 50 号）")

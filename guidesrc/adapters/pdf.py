@@ -219,43 +219,61 @@ class PdfAdapter(Adapter):
         config = read_config(self.library)
         zone = ZoneInfo(config.timezone)
         day = dt.datetime.now(dt.UTC).astimezone(zone).date()
-        batches = plan(changes, day, manifest.next_seq)
+        seq = manifest.next_seq
         printer = BatchPrinter(self.fonts)
         failed: dict[int, Exception] = {}
-        for batch in batches:
-            try:
-                due = [changes[item.change]["deadline"] for item in batch.items]
-                deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
-                data = checklist_data(batch, deadline_text(deadline, zone), config.name)
-                # Dated by the publish's day, not its second: a batch written again (a run
-                # retried after a crash) has the same bytes.
-                checklist = printer.checklist(data, dt.datetime.combine(day, dt.time(), zone))
-                sheets = [
-                    (self.out / item.post["file"]).read_bytes() for item in batch.items if item.post
-                ]
-                whole = printer.batch(checklist, sheets, data["title"])
-            except Exception as exc:  # this place's deliveries fail; the other places go on
-                for entry in batch.items:
-                    failed.setdefault(entry.change, exc)
-                continue
+        for number, change in enumerate(changes):
+            try:  # the places of this change make valid batch names
+                plan([change], day, seq)
+            except Exception as exc:
+                failed[number] = exc
+        while True:  # again without the changes of a batch that failed (they are in no batch)
+            guides = {changes[n]["guide"]: error for n, error in failed.items()}
+            for number, change in enumerate(changes):  # a guide fails with all its changes
+                if change["guide"] in guides:
+                    failed.setdefault(number, guides[change["guide"]])
+            standing = [n for n in range(len(changes)) if n not in failed]
+            printed = []
+            for batch in plan([changes[n] for n in standing], day, seq):
+                try:
+                    items = [changes[standing[item.change]] for item in batch.items]
+                    due = [change["deadline"] for change in items]
+                    deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
+                    data = checklist_data(batch, deadline_text(deadline, zone), config.name)
+                    # Dated by the publish's day, not its second: a batch written again (a run
+                    # retried after a crash) has the same bytes.
+                    at = dt.datetime.combine(day, dt.time(), zone)
+                    checklist = printer.checklist(data, at)
+                    sheets = [
+                        (self.out / item.post["file"]).read_bytes()
+                        for item in batch.items
+                        if item.post
+                    ]
+                    printed.append((batch, printer.batch(checklist, sheets, data["title"])))
+                except Exception as exc:  # this place's deliveries fail; other places go on
+                    for item in batch.items:
+                        failed.setdefault(standing[item.change], exc)
+            if len(standing) + len(failed) == len(changes):
+                break
+        for batch, whole in printed:
             write_atomic(self.out / batch.file, whole)
-            for item in {item.change for item in batch.items}:
-                changes[item].setdefault("batches", []).append(batch.token)
-                receipt = results[changes[item]["index"]]
+            for number in {standing[item.change] for item in batch.items}:
+                changes[number].setdefault("batches", []).append(batch.token)
+                receipt = results[changes[number]["index"]]
                 assert isinstance(receipt, dict)
                 receipt.setdefault("handover", []).append(batch.handover())
         for number, error in failed.items():
             change = changes[number]
             kept.restore(manifest, change["guide"])
             results[change["index"]] = error
-        standing = [c for n, c in enumerate(changes) if n not in failed]
-        for change in standing:
+        for number in standing:
+            change = changes[number]
             receipt = results[change["index"]]
             assert isinstance(receipt, dict)
             if receipt.get("handover"):
                 sheet = manifest.guides[change["guide"]][SLOT[change["action"]]]
                 sheet["handover"] = receipt["handover"]
-        return standing
+        return [changes[n] for n in standing]
 
     def _local(self, options: RenderOptions) -> Renderer:
         """This process's compiler, kept for the run (a small batch is printed here)."""
