@@ -601,8 +601,8 @@ def _check_listing(gid: str, listing: Mapping[str, Any] | None) -> None:
     that a guide whose listing cannot be shown fails alone (before any library-wide file)."""
     if listing is None:
         return
-    search.terms(search.searchable_text(listing))
-    facet_groups({gid: listing})
+    search.searchable_text(listing)  # text (indexing any text works): not its terms, for speed
+    facets_of(listing)
     list_entry(gid, listing)
     xml_escape(listing["changed"])
     orjson.dumps(listing)
