@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -211,6 +212,20 @@ def poison_files(lib: Library) -> dict[str, bytes]:
     return found
 
 
+def marked_files(lib: Library) -> dict[str, int]:
+    """Files of any channel that show the poison mark, and how often (PDFs are compressed: their
+    text is checked through the manifests and the sheets' bytes)."""
+    mark = POISON_MARK.encode()
+    folders = [lib.root / "out", lib.root / ".guides/published"]
+    found = {
+        str(path.relative_to(lib.root)): path.read_bytes().count(mark)
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+    return {rel: count for rel, count in found.items() if count}
+
+
 def status_rows(lib: Library) -> list[dict[str, Any]]:
     """The failed deliveries, as `guides status --format json` shows them."""
     body = json.loads(invoke("status", str(lib.root), "--format", "json").stdout)
@@ -243,6 +258,7 @@ def test_one_poisoned_guide_of_100_fails_alone_in_every_channel(published: Libra
         assert "Error" not in failed and "Fault" not in failed
     assert "已送达 594 次，失败 6 次，尚余 6 次\n" in stderr
     assert channel_guides(lib) == {channel: others for channel in CHANNELS}
+    assert marked_files(lib) == {}
 
     # guides status: the reason for staff, and the technical cause for IT.
     rows = status_rows(lib)
@@ -287,6 +303,7 @@ def test_one_poisoned_guide_of_100_fails_alone_in_every_channel(published: Libra
     assert channel_guides(lib) == {channel: others | {POISON} for channel in CHANNELS}
     assert status_rows(lib) == []
     before = poison_files(lib)
+    marked = marked_files(lib)  # the old name, quoted by v2's change notice
 
     # Every guide changed, the poisoned one poisoned again: 99 get the new version, and the
     # poisoned guide keeps its previous version on every channel (an incremental site publish).
@@ -304,6 +321,10 @@ def test_one_poisoned_guide_of_100_fails_alone_in_every_channel(published: Libra
         assert kinds["失败"] == [f"{POISON}\t{STAFF_REASON.format(version=3)}"], channel
     assert channel_guides(lib) == {channel: others | {POISON} for channel in CHANNELS}
     assert poison_files(lib) == before  # byte for byte: its previous version, whole
+    # Nothing of v3 anywhere (lists, search, sitemap, indexes, feeds): no file shows the mark
+    # that did not show it before, none more often.
+    after = marked_files(lib)
+    assert set(after) <= set(marked) and all(after[rel] <= marked[rel] for rel in after)
     site = (lib.root / "out/site").resolve()
     assert "（第二版）" in (site / "guides/huanling-049.html").read_text()
     assert "（第二版）" not in (site / f"guides/{POISON}.html").read_text()
@@ -441,7 +462,7 @@ def test_the_printer_channel_prints_99_sheets_when_one_is_damaged(
     """The printer channel, with a natural poison: one guide's published sheet was changed on
     disk after publishing, so it must not be printed. The 99 others are printed (CUPS jobs), the
     damaged one fails with the reason; put back, the next attempt prints it alone."""
-    queue = "isolation"
+    queue = f"isolation-{uuid.uuid4().hex[:8]}"  # the CUPS server serves the module's tests
     cups.add_queue(queue)
     hundred.edit(
         "library.yaml",
