@@ -389,6 +389,7 @@ BRANCH_OFFICE = """\
 """
 
 
+@pytest.mark.slow
 def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_sheets_back(
     hundred: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -455,6 +456,7 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     assert list((out / "batches").glob("*fenting*")) == [batch]
 
 
+@pytest.mark.slow
 def test_the_printer_channel_prints_99_sheets_when_one_is_damaged(
     hundred: Library,
     cups: Cups,  # noqa: F811
