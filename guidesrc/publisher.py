@@ -7,8 +7,10 @@ Each delivery is a ``publication`` row. A run, holding the one-publisher lock:
    channel by channel, in batches of the adapter's ``batch_size`` (one, unless the adapter builds
    something whole, such as a site, from many deliveries at once);
 3. for each batch: marks its deliveries ``sending`` (committed), asks the adapter to deliver them,
-   then records each ``delivered`` with the adapter's receipt — or ``failed`` with the error and
-   the time of the next attempt;
+   then records each ``delivered`` with the adapter's receipt — or ``failed`` with the error (a
+   reason for staff, the full cause for IT) and the time of the next attempt. The adapter answers
+   per delivery, so one guide's failure fails that delivery alone; an adapter that raises (the
+   channel as a whole failed) fails the whole batch;
 4. writes a signed manifest into each file channel's folder (:mod:`guidesrc.manifest`).
 
 A crash between 3's steps leaves a ``sending`` row, which the next run completes. Before any

@@ -276,8 +276,8 @@ class Site:
     ) -> list[str]:
         """Every file of the site into the empty folder ``out`` (the manifest excepted).
 
-        With ``failures``, a guide whose pages fail to render is left out (its files removed)
-        and its exception put there, by id; without, the exception ends the build."""
+        With ``failures``, a guide whose pages fail to render is left out (nothing of it is
+        written) and its exception put there, by id; without, the exception ends the build."""
         sink = _FolderSink(out)
         for rel, data in self.render.static_files().items():
             sink.write(rel, data, 0)
