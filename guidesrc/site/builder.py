@@ -174,12 +174,13 @@ class Site:
                 failed[gid] = exc
         own: dict[str, list[tuple[str, bytes | None, int]]] = {}
         if not full:
+            by_guide: dict[str, list[Doc]] = {}
+            for notice in notices.values():
+                by_guide.setdefault(notice["guide"], []).append(notice)
             for gid in sorted(set(docs) - set(failed)):
                 try:
                     own[gid] = self._own_files(docs[gid], None, full=False) + [
-                        self._notice_file(notice)
-                        for notice in notices.values()
-                        if notice["guide"] == gid
+                        self._notice_file(notice) for notice in by_guide.get(gid, [])
                     ]
                 except Exception as exc:
                     failed[gid] = exc
@@ -339,11 +340,11 @@ class Site:
         for gid in sorted(docs):
             if own is not None and gid in own:
                 _put(update, own[gid])
-                continue
-            self._guide_files(update, docs[gid], None, full=False)
-            for notice in notices.values():
-                if notice["guide"] == gid:
-                    self._notice_page(update, notice)
+            else:
+                self._guide_files(update, docs[gid], None, full=False)
+        for key in sorted(notices):
+            if own is None or notices[key]["guide"] not in own:
+                self._notice_page(update, notices[key])
         rkeys = {release_key(n["approved_at"]) for n in notices.values()}
         for rkey, members in releases(manifest.notices).items():
             if rkey in rkeys:
