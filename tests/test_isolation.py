@@ -212,11 +212,11 @@ def poison_files(lib: Library) -> dict[str, bytes]:
     return found
 
 
-def marked_files(lib: Library) -> dict[str, int]:
-    """Files of any channel that show the poison mark, and how often (PDFs are compressed: their
-    text is checked through the manifests and the sheets' bytes)."""
+def marked_files(lib: Library, *only: str) -> dict[str, int]:
+    """Files of any channel (or of the folders ``only``) that show the poison mark, and how
+    often (PDFs are compressed: their text is checked through the manifests and sheets' bytes)."""
     mark = POISON_MARK.encode()
-    folders = [lib.root / "out", lib.root / ".guides/published"]
+    folders = [lib.root / rel for rel in only or ("out", ".guides/published")]
     found = {
         str(path.relative_to(lib.root)): path.read_bytes().count(mark)
         for folder in folders
@@ -502,3 +502,50 @@ def test_the_printer_channel_prints_99_sheets_when_one_is_damaged(
     assert code == 0
     assert lines == {"printers": {"已送达": [POISON]}}
     assert (cups.out / f"{queue}.pdf").read_bytes() == published
+
+
+def test_a_guide_whose_page_fails_in_a_full_build_keeps_its_previous_version(
+    hundred: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full build (here forced for a batch of 100 changed guides, in two processes) in which
+    one changed guide's page fails: the site is built with that guide's previous version (the
+    same bytes as before), and nothing of its new version is anywhere — not even the list page
+    of a theme only that version had."""
+    from guidesrc.site import builder
+    from guidesrc.site import render as site_render
+
+    site_only = CHANNEL_SETTINGS.split("  print:")[0]
+    hundred.edit("library.yaml", CHANNEL_SETTINGS, site_only)
+    approve(hundred, "首次发布")
+    assert publish(hundred)[0] == 0
+    site = hundred.root / "out/site"
+    before = {
+        rel: (site / rel).read_bytes()
+        for rel in (f"guides/{POISON}.html", f"api/guides/{POISON}.json")
+    }
+
+    _inject(monkeypatch, site_render.Renderer, "guide_page", lambda _self, doc, _draft: doc["name"])
+    monkeypatch.setattr(builder, "FULL_MIN", 0)
+    monkeypatch.setattr(builder, "FULL_SHARE", 0.0)
+    monkeypatch.setattr(builder, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(builder, "CHUNK", 5)
+    for gid in [f"huanling-{n:03d}" for n in range(1, 100)]:
+        hundred.edit(
+            f"guides/{gid}.yaml", "证件严重损坏不能辨认的。", "证件严重损坏不能辨认的（第二版）。"
+        )
+    hundred.edit(f"guides/{POISON}.yaml", "themes: [户籍办理]", "themes: [户籍办理, 故障专题]")
+    set_name(hundred, POISON, f"居民身份证换领（第 50 号）{POISON_MARK}")
+    approve(hundred, "第二版")
+    build = site.resolve()
+    code, lines, _stderr = publish(hundred)
+    assert code == 1
+    assert len(lines["site"]["已送达"]) == 98  # the 99 copies but the poisoned one
+    assert lines["site"]["失败"] == [f"{POISON}\t{STAFF_REASON.format(version=2)}"]
+    assert site.resolve() != build  # a new build, switched in
+    assert {rel: (site / rel).read_bytes() for rel in before} == before
+    assert "（第二版）" in (site / "guides/huanling-049.html").read_text()
+    assert marked_files(hundred, "out") == {}
+    assert "故障专题" not in "".join(p.read_text() for p in (site / "by/theme").glob("*.html"))
+    index = json.loads((site / "api/index.json").read_bytes())
+    assert [g["version"] for g in index["guides"] if g["id"] == POISON] == [1]
+    assert len(index["guides"]) == 100

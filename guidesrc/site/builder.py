@@ -201,21 +201,32 @@ class Site:
                 manifest.applied[key] = {**receipt, "key": key}
         if full:
             result.mode = "full"
+            build = NewBuild(self.link, manifest.build)
+            broken: dict[str, Exception] = {}
+            shared: list[str] = []
+            ever_shared: set[str] = set()
+            redo: list[str] | None = None
             while True:
-                build = NewBuild(self.link, manifest.build)
-                broken: dict[str, Exception] = {}
-                result.written = self.write_all(
+                written = self.write_all(
                     build.root,
                     manifest,
                     lambda gid: docs.get(gid) or known.doc(gid),
                     notices,
                     known,
                     failures=broken,
+                    shared=shared,
+                    redo=redo,
                 )
+                if redo is None:
+                    result.written = written
+                else:
+                    result.written = sorted(set(result.written) | set(written))
+                ever_shared |= set(shared)
                 if not broken:
                     break
-                # A changed guide failed to render: it keeps its previous version (or stays out),
-                # and the build is made again without its change. Rare; never twice for a guide.
+                # A changed guide's pages failed (nothing of it was written): it keeps its
+                # previous version, or stays out. Its previous pages and the library-wide files
+                # are written again, and those of the files no longer wanted are removed.
                 unchanged = sorted(set(broken) - set(docs))
                 if unchanged:
                     raise ChannelError(
@@ -229,6 +240,11 @@ class Site:
                 if not docs:
                     shutil.rmtree(build.root, ignore_errors=True)
                     return _failures(result, new_keys, failed)
+                redo = sorted(gid for gid in broken if gid in manifest.guides)
+                shared, broken = [], {}
+            for rel in ever_shared - set(shared):  # a list only a failed guide was on, say
+                (build.root / rel).unlink(missing_ok=True)
+                result.written.remove(rel)
             build.switch(manifest.dumps())
         else:
             assert root is not None
@@ -274,14 +290,21 @@ class Site:
         known: _Loader,
         drafts: Mapping[str, Mapping[str, Any]] | None = None,
         failures: dict[str, Exception] | None = None,
+        shared: list[str] | None = None,
+        redo: Sequence[str] | None = None,
     ) -> list[str]:
         """Every file of the site into the empty folder ``out`` (the manifest excepted).
 
         With ``failures``, a guide whose pages fail to render is left out (nothing of it is
-        written) and its exception put there, by id; without, the exception ends the build."""
+        written) and its exception put there, by id; without, the exception ends the build.
+        ``shared`` receives the library-wide files written (lists, search, indexes, feeds).
+        ``redo``: the build is in ``out`` already and the manifest changed since (failed guides
+        reverted): write only these guides' files, and every library-wide file again."""
         sink = _FolderSink(out)
-        for rel, data in self.render.static_files().items():
-            sink.write(rel, data, 0)
+        lists_sink = _FolderSink(out)
+        if redo is None:
+            for rel, data in self.render.static_files().items():
+                sink.write(rel, data, 0)
         by_guide: dict[str, list[str]] = {}
         for key, summary in manifest.notices.items():
             by_guide.setdefault(summary["guide"], []).append(key)
@@ -304,25 +327,32 @@ class Site:
             return notices.get(key) or known.notice(key, manifest.notices[key]["approved_at"])
 
         def lists() -> None:
+            out = lists_sink
             # Notices of guides no longer in the manifest (none today; kept for safety).
             for gid in sorted(set(by_guide) - set(manifest.guides)):
                 for key in by_guide[gid]:
-                    self._notice_page(sink, notice_of(key))
+                    self._notice_page(out, notice_of(key))
             listings = manifest.listings()
             groups = facet_groups(listings)
             for kind, key in sorted(groups):
-                self._facet_page(sink, groups, listings, kind, key)
+                self._facet_page(out, groups, listings, kind, key)
             for rkey, members in releases(manifest.notices).items():
-                self._release_files(sink, rkey, [notice_of(n["key"]) for n in members])
+                self._release_files(out, rkey, [notice_of(n["key"]) for n in members])
             for rel, data in search.build_index(listings).items():
-                sink.write(rel, data, 2)
-            self._global_files(sink, manifest, listings, groups)
+                out.write(rel, data, 2)
+            self._global_files(out, manifest, listings, groups)
 
         with without_cycle_collection():  # also for the preview, which calls this directly
-            broken = _shared_work(sorted(manifest.guides), guides_part, lists)
+            if redo is None:
+                broken = _shared_work(sorted(manifest.guides), guides_part, lists)
+            else:
+                lists()
+                broken = guides_part(redo)
         if failures is not None:
             failures.update(broken)
-        return sink.written
+        if shared is not None:
+            shared += lists_sink.written
+        return sink.written + lists_sink.written
 
     # --- an incremental publish ---------------------------------------------------------------
 
