@@ -505,8 +505,15 @@ def _when(row: Any, now: dt.datetime, zone: ZoneInfo) -> str:
     else:
         text = _("deadline {deadline}, {span} left").format(deadline=deadline, span=_span(left))
     if row.error:
-        text += " — " + row.error
+        from guidesrc.status import error_cause
+
+        text += " — " + _with_cause(row.error, error_cause(row.error_detail))
     return text
+
+
+def _with_cause(error: str, cause: str) -> str:
+    """The reason for staff, then the technical cause for IT (when there is one)."""
+    return _("{error} (cause: {cause})").format(error=error, cause=cause) if cause else error
 
 
 def _span(delta: dt.timedelta) -> str:
@@ -574,7 +581,8 @@ def _event_extra(kind: str, detail: dict[str, Any]) -> str:
     if kind == "delivered":
         return _(ACTIONS.get(str(detail.get("action")), ""))
     if kind == "delivery.failed":
-        return f"{_(ACTIONS.get(str(detail.get('action')), ''))}: {detail.get('error')}"
+        error = _with_cause(str(detail.get("error")), str(detail.get("cause") or ""))
+        return f"{_(ACTIONS.get(str(detail.get('action')), ''))}: {error}"
     if kind == "withdrawn":
         return str(detail.get("reason", ""))
     if kind == "approved":

@@ -7,8 +7,10 @@ Each delivery is a ``publication`` row. A run, holding the one-publisher lock:
    channel by channel, in batches of the adapter's ``batch_size`` (one, unless the adapter builds
    something whole, such as a site, from many deliveries at once);
 3. for each batch: marks its deliveries ``sending`` (committed), asks the adapter to deliver them,
-   then records each ``delivered`` with the adapter's receipt — or ``failed`` with the error and
-   the time of the next attempt;
+   then records each ``delivered`` with the adapter's receipt — or ``failed`` with the error (a
+   reason for staff, the full cause for IT) and the time of the next attempt. The adapter answers
+   per delivery, so one guide's failure fails that delivery alone; an adapter that raises (the
+   channel as a whole failed) fails the whole batch;
 4. writes a signed manifest into each file channel's folder (:mod:`guidesrc.manifest`).
 
 A crash between 3's steps leaves a ``sending`` row, which the next run completes. Before any
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,13 +35,21 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, Delivery, PermanentDeliveryError, make_adapters
+from guidesrc.adapters import (
+    Adapter,
+    Delivery,
+    DeliveryError,
+    PermanentDeliveryError,
+    make_adapters,
+)
+from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.handover import open_handover
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.manifest import sign_channels
 from guidesrc.model.library import LibraryConfig
+from guidesrc.status import error_cause
 
 ACTOR = "publisher"
 OPEN = ("queued", "sending", "failed")
@@ -182,13 +193,22 @@ def _deliver_batch(
             faults.point("publish.claimed")
             results = adapter.deliver_many(work)
             faults.point("publish.delivered")
-        except Exception as exc:  # the batch as a whole failed
+            if len(results) != len(claimed):  # a broken adapter: nothing can be trusted
+                raise ChannelError(
+                    _(
+                        "the adapter of channel {channel} answered {results} result(s) for {count} deliveries; report it to its maintainers"
+                    ).format(channel=adapter.channel, results=len(results), count=len(claimed))
+                )
+        except Exception as exc:  # the channel as a whole failed (folder, server, adapter)
             results = [exc] * len(claimed)
+            whole = True
+        else:
+            whole = False
         now = clock()
         outcomes = []
         for (pub, delivery), result in zip(claimed, results, strict=True):
             if isinstance(result, Exception):
-                outcomes.append(_failed(ledger, session, pub, delivery, result, now))
+                outcomes.append(_failed(ledger, session, pub, delivery, result, now, whole))
             else:
                 outcomes.append(_delivered(ledger, session, pub, delivery, result, now))
         session.commit()
@@ -209,6 +229,7 @@ def _delivered(
     pub.receipt = orjson.dumps(receipt).decode()
     pub.delivered_at = None if handovers else now
     pub.last_error = None
+    pub.error_detail = None
     pub.next_attempt_at = None
     pub.updated_at = now
     session.add(pub)
@@ -239,10 +260,14 @@ def _failed(
     delivery: Delivery,
     exc: Exception,
     now: dt.datetime,
+    whole: bool = False,
 ) -> Outcome:
-    error = describe_error(exc)
+    """``whole``: the batch failed as a whole (not this guide's own failure)."""
+    error = describe_error(exc, None if whole else delivery)
+    detail = error_detail(exc)
     pub.status = "failed"
     pub.last_error = error
+    pub.error_detail = detail
     # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
     # it goes through once the receiving side is fixed, without hammering it meanwhile.
     wait = MAX_BACKOFF if isinstance(exc, PermanentDeliveryError) else backoff(pub.attempts)
@@ -260,7 +285,8 @@ def _failed(
         action=pub.action,
         attempts=pub.attempts,
         error=error,
-        trace=traceback.format_exception_only(exc)[-1].strip(),
+        cause=error_cause(detail),
+        trace=detail,
     )
     return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, False, error)
 
@@ -271,11 +297,18 @@ _OS_ERRORS = {
     errno.EROFS: N_("the output folder is on a read-only file system"),
     errno.EACCES: N_("no permission to write"),
     errno.EPERM: N_("no permission to write"),
+    errno.ENOTDIR: N_("a part of the output path is a file, not a folder"),
+    errno.ENOENT: N_("a file or folder is missing"),
 }
 
 
-def describe_error(exc: BaseException) -> str:
-    """What went wrong, for the ledger and for people: file-system errors in plain words."""
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def describe_error(exc: BaseException, delivery: Delivery | None = None) -> str:
+    """What went wrong, for staff, in their language: file-system errors in plain words, our
+    own errors (already written for people) as they are, anything else as a failure of the
+    program on this guide, with what to do. The technical cause is :func:`error_detail`."""
     if isinstance(exc, OSError) and exc.errno in _OS_ERRORS:
         problem = _(_OS_ERRORS[exc.errno])
         if not exc.filename:
@@ -283,7 +316,30 @@ def describe_error(exc: BaseException) -> str:
         return _("{problem}: {path} ({error})").format(
             problem=problem, path=exc.filename, error=exc.strerror
         )
-    return f"{type(exc).__name__}: {exc}".strip()
+    message = str(exc).strip()
+    if message and (isinstance(exc, GuidesError | DeliveryError) or _CJK.search(message)):
+        return message  # written for people (ours are translated; a third party's in Chinese)
+    if isinstance(exc, OSError):
+        return _(
+            "the channel could not be reached, or its files could not be written; it is retried automatically; if it keeps failing, give IT the cause that guides log shows"
+        )
+    if delivery is None:
+        return _(
+            "the channel's program failed; give IT the cause that guides log shows, it is retried automatically"
+        )
+    return _(
+        "{guide} v{version} could not be prepared for this channel (a program error on this guide; the other guides are not affected); it is retried automatically; if it keeps failing, give IT the cause that guides log --guide {guide} shows"
+    ).format(guide=delivery.guide_id, version=delivery.version)
+
+
+def error_detail(exc: BaseException) -> str:
+    """The full cause, for IT: the exception's type, message and traceback, with its causes.
+    An exception raised in another process brings that process's traceback as ``detail``."""
+    text = "".join(traceback.format_exception(exc)).rstrip()
+    remote = getattr(exc, "detail", None)
+    if isinstance(remote, str) and remote.strip():
+        text += "\n" + remote.rstrip()
+    return text
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:

@@ -28,7 +28,8 @@ class Row:
     deadline: dt.datetime
     delivered_at: dt.datetime | None
     attempts: int
-    error: str | None
+    error: str | None  # the reason, for staff
+    error_detail: str | None = None  # the full cause, for IT
 
     def overdue(self, now: dt.datetime) -> bool:
         if self.status == "delivered":
@@ -55,6 +56,7 @@ class Row:
             "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
             "attempts": self.attempts,
             "error": self.error,
+            "error_detail": self.error_detail,
             "overdue": self.overdue(now),
             "seconds_left": None
             if self.status == "delivered"
@@ -101,6 +103,7 @@ def status_rows(
                     pub.delivered_at,
                     pub.attempts,
                     pub.last_error,
+                    pub.error_detail,
                 )
             )
             newest[pub.guide_id] = max(newest.get(pub.guide_id, 0), version)
@@ -124,3 +127,18 @@ def events(ledger: Ledger, guide_id: str | None = None, limit: int | None = None
 
 def event_detail(event: Event) -> dict[str, Any]:
     return dict(orjson.loads(event.detail or "{}"))
+
+
+def error_cause(detail: str | None) -> str:
+    """The exception lines of a traceback text (type: message), outermost first: the cause in
+    one line, for `guides status` and `guides log`."""
+    if not detail:
+        return ""
+    lines = [
+        line
+        for line in detail.splitlines()
+        if line
+        and not line[0].isspace()
+        and not line.startswith(("Traceback ", "The above exception", "During handling"))
+    ]
+    return " ← ".join(reversed(lines))

@@ -336,12 +336,20 @@ def test_a_failing_channel_does_not_stop_the_others(library: Library) -> None:
     run = publish(library)
     assert run.exit_code == 1
     assert f"已送达\t{GID} v1\tarchive\t发布" in run.stdout
-    assert f"失败\t{GID} v1\tbroken\t发布\tNotADirectoryError" in run.stdout
+    # The reason for staff in Chinese, without an exception class; the cause for IT beside it.
+    out = library.root / "library.yaml" / "out"
+    assert f"失败\t{GID} v1\tbroken\t发布\t输出路径中有一段是文件而不是文件夹：{out}" in run.stdout
+    assert "NotADirectoryError" not in run.stdout
     assert run.stderr == NO_KEY + "已送达 1 次，失败 1 次，尚余 1 次\n"
     status = invoke("status", str(library.root), "--format", "json")
     body = json.loads(status.stdout)
     failed = [d for d in body["deliveries"] if d["status"] == "failed"]
     assert failed[0]["channel"] == "broken" and failed[0]["attempts"] == 1
+    assert failed[0]["error"].startswith("输出路径中有一段是文件而不是文件夹")
+    assert "NotADirectoryError: [Errno 20]" in failed[0]["error_detail"]
+    assert "Traceback (most recent call last)" in failed[0]["error_detail"]
+    [line] = [x for x in invoke("status", str(library.root)).stdout.splitlines() if "broken" in x]
+    assert "（技术原因：NotADirectoryError: [Errno 20] Not a directory" in line
     # Backoff: a second run right away leaves it; --retry-now tries again.
     assert publish(library).stdout == ""
     library.edit("library.yaml", "path: library.yaml/out", "path: .guides/second")

@@ -710,7 +710,7 @@ def test_guides_publish_reports_missing_fonts_and_the_other_channels_go_on(
     gid = "jumin-shenfenzheng-huanling"
     assert f"已送达\t{gid} v1\tarchive\t发布\n" in run.stdout
     assert (
-        f"失败\t{gid} v1\tprint\t发布\tChannelError: 打印渠道需要字体 Noto Sans CJK SC（常规体和粗体），"
+        f"失败\t{gid} v1\tprint\t发布\t打印渠道需要字体 Noto Sans CJK SC（常规体和粗体），"
         f"但 {library.root / 'no-fonts'} 中没有；请安装 Debian 软件包 fonts-noto-cjk" in run.stdout
     )
 

@@ -114,9 +114,7 @@ def test_a_paused_queue_is_reported_in_chinese_and_printed_after_cupsenable(
     run = publish(hall)
     assert run.exit_code == 1
     [line] = [x for x in run.stdout.splitlines() if "\tprinters\t" in x]
-    assert line.startswith(
-        f"失败\t{GID} v1\tprinters\t发布\tTransientDeliveryError: 打印机 {queue} 已暂停："
-    )
+    assert line.startswith(f"失败\t{GID} v1\tprinters\t发布\t打印机 {queue} 已暂停：")
     assert f"cupsenable {queue}" in line
     [row] = printer_rows(hall)
     assert row["status"] == "failed" and "已暂停" in row["error"]
@@ -142,7 +140,7 @@ def test_a_missing_queue_is_a_permanent_error_naming_it(
     assert run.exit_code == 1
     [line] = [x for x in run.stdout.splitlines() if "\tprinters\t" in x]
     assert line.endswith(
-        f"PermanentDeliveryError: 打印队列“no-such-queue”在打印服务器（{cups.server}）上不存在："
+        f"打印队列“no-such-queue”在打印服务器（{cups.server}）上不存在："
         "请在打印服务器上添加该队列（lpadmin -p no-such-queue …），或改正 library.yaml 中的队列名称"
     )
 

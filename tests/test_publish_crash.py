@@ -165,7 +165,17 @@ def test_a_failure_at_any_step_is_recorded_and_retried(
 ) -> None:
     failed = publish(approved, plugin, GUIDES_FAULT=f"{point}:raise")
     assert failed.returncode == 1
-    assert "InjectedFault: injected failure at " + point in failed.stdout
+    # Staff read what to do; IT find the injected exception in guides status.
+    assert "失败\t" in failed.stdout and "InjectedFault" not in failed.stdout
+    status = subprocess.run(
+        [sys.executable, "-m", "guidesrc", "status", str(approved.root), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(plugin)},
+        check=False,
+    )
+    details = [d["error_detail"] for d in json.loads(status.stdout)["deliveries"]]
+    assert any("InjectedFault: injected failure at " + point in (d or "") for d in details)
     retried = publish(approved, plugin, "--retry-now")
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert_exactly_once(approved)

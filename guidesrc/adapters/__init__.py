@@ -14,6 +14,14 @@ The publisher guarantees at-least-once delivery through its outbox; adapters mak
 once by being idempotent per :attr:`Delivery.key` (delivering the same key twice leaves the
 channel as one delivery would) and, where the channel can tell, by answering :meth:`Adapter.lookup`
 for a delivery that a crashed run may have completed.
+
+**One guide's failure is its own.** An adapter that takes many deliveries at once
+(:meth:`Adapter.deliver_many`) returns one result per delivery, in order: a receipt for each
+delivery it made, an exception for each it could not make. It raises only when the channel as a
+whole fails (its folder cannot be written, its server is down): then every delivery of the batch
+is failed and retried. A failed delivery leaves the channel as it was for that guide (its previous
+version stays published); the publisher records the exception (a reason for staff, the full cause
+for IT) and retries only that delivery, with backoff.
 """
 
 from __future__ import annotations
@@ -91,6 +99,15 @@ class PermanentDeliveryError(DeliveryError):
     request does not help until the channel or the library is fixed."""
 
 
+class FailedElsewhere(Exception):
+    """A delivery's work failed in another process (a worker of a parallel build): ``detail``
+    holds that process's traceback, which the publisher keeps as the cause for IT."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class AdapterSettings(BaseModel):
     """Base for an adapter's settings: strict, unknown keys refused."""
 
@@ -124,7 +141,10 @@ class Adapter:
 
         ``work`` pairs each delivery with ``retry``: an earlier attempt may have landed, so the
         channel is asked first (:meth:`lookup`). The default delivers one by one; an adapter with a
-        ``batch_size`` above one overrides it to apply a batch at once.
+        ``batch_size`` above one overrides it to apply a batch at once. An override does each
+        guide's own work (rendering, serialising, checking) under its own ``try``, leaves a failed
+        guide as it was on the channel, and returns its exception in its place; it raises only
+        when nothing of the batch can be delivered (the publisher then fails the whole batch).
         """
         results: list[dict[str, Any] | Exception] = []
         for delivery, retry in work:

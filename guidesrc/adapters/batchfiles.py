@@ -124,6 +124,12 @@ class BatchExport(Adapter):
     def applied(self, manifest: Manifest, delivery: Delivery, result: str) -> None:
         """Called once per delivery that changed the manifest (the mobile feed logs it)."""
 
+    def check(self, gid: str, guide: dict[str, Any]) -> None:
+        """Render what the library-wide files will hold of this guide in its new state, and
+        raise if it cannot be: the delivery then fails alone, before the manifest is changed.
+        The default serialises the guide's state; exports that derive more override it."""
+        json_bytes(guide, compact=True)
+
     # --- the adapter interface ---------------------------------------------------------------
 
     def deliver(self, delivery: Delivery) -> dict[str, Any]:
@@ -196,8 +202,10 @@ class BatchExport(Adapter):
         if delivery.key in guide["keys"]:  # delivered before (a retry after a crash): as lookup
             return {"channel": self.channel, "key": delivery.key, "found": True}
         entry = None if delivery.action == "withdraw" else self._entry(delivery)
+        # On a copy: a delivery that cannot be exported leaves the guide as it was.
+        guide = {**guide, "keys": [*guide["keys"], delivery.key]}
         result = _transition(guide, delivery, entry)
-        guide["keys"].append(delivery.key)
+        self.check(gid, guide)
         manifest["guides"][gid] = guide
         changed.add(gid)
         if result != "superseded":

@@ -60,10 +60,12 @@ class DirectoryAdapter(Adapter):
         results: list[dict[str, Any] | Exception] = []
         for delivery, _retry in work:
             try:
-                results.append(self._apply(delivery))
+                receipt = self._apply(delivery)
                 _index_entry(index["guides"], delivery)
             except Exception as exc:  # this delivery fails; the others go on
                 results.append(exc)
+                continue
+            results.append(receipt)
         if any(not isinstance(r, Exception) for r in results):
             try:
                 index["guides"] = dict(sorted(index["guides"].items()))

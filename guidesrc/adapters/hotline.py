@@ -109,6 +109,12 @@ class HotlineAdapter(BatchExport):
             ],
         }
 
+    def check(self, gid: str, guide: dict[str, Any]) -> None:
+        """The guide's card and CSV row, as :meth:`render` will make them."""
+        super().check(gid, guide)
+        card = _card(gid, guide, "")
+        items_csv({"cards": [card] if card else [], "faq": []})
+
     def render(self, manifest: Manifest, changed: set[str]) -> None:
         assert isinstance(self.settings, HotlineSettings)
         root = plain(self.settings.category_root or self.config.name)

@@ -81,6 +81,11 @@ class MobileAdapter(BatchExport):
         changes = [*manifest.get("changes", []), change]
         manifest["changes"] = changes[-self.settings.changes_kept :]
 
+    def check(self, gid: str, guide: dict[str, Any]) -> None:
+        """The guide's entry in the index, as :meth:`render` will make it."""
+        super().check(gid, guide)
+        json_bytes(index({"seq": 0, "guides": {gid: guide}}))
+
     def render(self, manifest: Manifest, changed: set[str]) -> None:
         for gid in sorted(changed):
             state = manifest["guides"][gid]

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -138,9 +139,15 @@ class PdfAdapter(Adapter):
                 results[i] = self.fonts
             todo = []
         if todo:
-            changes = self._print(manifest, todo, results)
-            if changes and self.options.batches:
-                self._batches(manifest, changes, results)
+            kept = _Kept(self.out) if self.options.batches else None
+            try:
+                changes = self._print(manifest, todo, results, kept)
+                if changes and self.options.batches:
+                    assert kept is not None
+                    changes = self._batches(manifest, changes, results, kept)
+            finally:
+                if kept is not None:
+                    kept.discard()
             for change in changes:
                 del change["index"]
             for name in manifest.add_run(changes):
@@ -162,12 +169,19 @@ class PdfAdapter(Adapter):
         manifest: Manifest,
         todo: list[tuple[int, Delivery]],
         results: list[dict[str, Any] | Exception | None],
+        kept: _Kept | None,
     ) -> list[dict[str, Any]]:
         """Render the sheets (in parallel when many), then put each in place in order."""
         assert isinstance(self.fonts, FontSet)
         options = RenderOptions(self.fonts, pdf_a=self.options.pdf_a)
         workers = self.options.workers or min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
-        jobs = [self._job(delivery) for _i, delivery in todo]
+        jobs = []
+        for i, delivery in list(todo):
+            try:
+                jobs.append(self._job(delivery))
+            except Exception as exc:  # this delivery fails; the others go on
+                results[i] = exc
+                todo.remove((i, delivery))
         changes = []
         rendered = render_many(jobs, options, workers, local=self._local)
         for (i, delivery), pdf in zip(todo, rendered, strict=True):
@@ -175,6 +189,8 @@ class PdfAdapter(Adapter):
                 results[i] = pdf
                 continue
             try:
+                if kept is not None:
+                    kept.keep(manifest, delivery.guide_id)
                 receipt, change = manifest.apply(self.out, delivery, pdf)
             except Exception as exc:  # e.g. the disk is full: this delivery fails, others go on
                 results[i] = exc
@@ -191,9 +207,12 @@ class PdfAdapter(Adapter):
         manifest: Manifest,
         changes: list[dict[str, Any]],
         results: list[dict[str, Any] | Exception | None],
-    ) -> None:
+        kept: _Kept,
+    ) -> list[dict[str, Any]]:
         """Print one reprint batch per place the run's changes touch, and make each delivery
-        posted somewhere wait for its batches (the handovers in its receipt)."""
+        posted somewhere wait for its batches (the handovers in its receipt). A batch that cannot
+        be printed fails the deliveries in it: their guides' sheets are put back as they were
+        (``kept``), so a retry prints them and their batches again. The changes that stand."""
         from guidesrc.print.batch import BatchPrinter, checklist_data, deadline_text, plan
         from guidesrc.workdays import read_config
 
@@ -201,30 +220,61 @@ class PdfAdapter(Adapter):
         config = read_config(self.library)
         zone = ZoneInfo(config.timezone)
         day = dt.datetime.now(dt.UTC).astimezone(zone).date()
-        batches = plan(changes, day, manifest.next_seq)
+        seq = manifest.next_seq
         printer = BatchPrinter(self.fonts)
-        for batch in batches:
-            due = [changes[item.change]["deadline"] for item in batch.items]
-            deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
-            data = checklist_data(batch, deadline_text(deadline, zone), config.name)
-            # Dated by the publish's day, not its second: a batch written again (a run retried
-            # after a crash) has the same bytes.
-            checklist = printer.checklist(data, dt.datetime.combine(day, dt.time(), zone))
-            sheets = [
-                (self.out / item.post["file"]).read_bytes() for item in batch.items if item.post
-            ]
-            write_atomic(self.out / batch.file, printer.batch(checklist, sheets, data["title"]))
-            for item in {item.change for item in batch.items}:
-                changes[item].setdefault("batches", []).append(batch.token)
-                receipt = results[changes[item]["index"]]
+        failed: dict[int, Exception] = {}
+        for number, change in enumerate(changes):
+            try:  # the places of this change make valid batch names
+                plan([change], day, seq)
+            except Exception as exc:
+                failed[number] = exc
+        while True:  # again without the changes of a batch that failed (they are in no batch)
+            guides = {changes[n]["guide"]: error for n, error in failed.items()}
+            for number, change in enumerate(changes):  # a guide fails with all its changes
+                if change["guide"] in guides:
+                    failed.setdefault(number, guides[change["guide"]])
+            standing = [n for n in range(len(changes)) if n not in failed]
+            printed = []
+            for batch in plan([changes[n] for n in standing], day, seq):
+                try:
+                    items = [changes[standing[item.change]] for item in batch.items]
+                    due = [change["deadline"] for change in items]
+                    deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
+                    data = checklist_data(batch, deadline_text(deadline, zone), config.name)
+                    # Dated by the publish's day, not its second: a batch written again (a run
+                    # retried after a crash) has the same bytes.
+                    at = dt.datetime.combine(day, dt.time(), zone)
+                    checklist = printer.checklist(data, at)
+                    sheets = [
+                        (self.out / item.post["file"]).read_bytes()
+                        for item in batch.items
+                        if item.post
+                    ]
+                    printed.append((batch, printer.batch(checklist, sheets, data["title"])))
+                except Exception as exc:  # this place's deliveries fail; other places go on
+                    for item in batch.items:
+                        failed.setdefault(standing[item.change], exc)
+            if len(standing) + len(failed) == len(changes):
+                break
+        for batch, whole in printed:
+            write_atomic(self.out / batch.file, whole)
+            for number in {standing[item.change] for item in batch.items}:
+                changes[number].setdefault("batches", []).append(batch.token)
+                receipt = results[changes[number]["index"]]
                 assert isinstance(receipt, dict)
                 receipt.setdefault("handover", []).append(batch.handover())
-        for change in changes:
+        for number, error in failed.items():
+            change = changes[number]
+            kept.restore(manifest, change["guide"])
+            results[change["index"]] = error
+        for number in standing:
+            change = changes[number]
             receipt = results[change["index"]]
             assert isinstance(receipt, dict)
             if receipt.get("handover"):
                 sheet = manifest.guides[change["guide"]][SLOT[change["action"]]]
                 sheet["handover"] = receipt["handover"]
+        return [changes[n] for n in standing]
 
     def _local(self, options: RenderOptions) -> Renderer:
         """This process's compiler, kept for the run (a small batch is printed here)."""
@@ -258,6 +308,49 @@ class PdfAdapter(Adapter):
 
             self._base_url = read_config(self.library).base_url
         return self._base_url
+
+
+class _Kept:
+    """What a guide's sheets were before this run changed them (its manifest entry, and its
+    files as hard links in a hidden folder): put back when its reprint batch fails."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.folder = out / f".kept-{os.getpid()}"
+        self.entries: dict[str, dict[str, Any] | None] = {}
+        self.files: dict[str, list[str]] = {}
+
+    def keep(self, manifest: Manifest, gid: str) -> None:
+        if gid in self.entries:
+            return  # the first state of this run is the one to go back to
+        entry = manifest.guides.get(gid)
+        self.entries[gid] = dict(entry) if entry is not None else None
+        self.files[gid] = []
+        for slot in ("current", "upcoming", "withdrawn"):
+            if entry is not None and slot in entry:
+                rel = entry[slot]["file"]
+                target = self.folder / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(self.out / rel, target)
+                except FileNotFoundError:
+                    continue
+                self.files[gid].append(rel)
+
+    def restore(self, manifest: Manifest, gid: str) -> None:
+        for slot in ("current", "upcoming", "withdrawn"):
+            (self.out / f"{slot}/{gid}.pdf").unlink(missing_ok=True)
+        for rel in self.files.get(gid, []):
+            os.replace(self.folder / rel, self.out / rel)
+        entry = self.entries.get(gid)
+        if entry is None:
+            manifest.guides.pop(gid, None)
+        else:
+            manifest.guides[gid] = entry
+
+    def discard(self) -> None:
+        if self.folder.exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- the manifest -------------------------------------------------------------------------------

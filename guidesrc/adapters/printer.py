@@ -260,7 +260,11 @@ def _mapped(exc: Exception) -> Exception:
         kind = TransientDeliveryError if exc.transient else PermanentDeliveryError
         error = kind(exc.message)
     elif isinstance(exc, SheetProblem):
-        error = PermanentDeliveryError(str(exc))
+        error = PermanentDeliveryError(
+            _(
+                "{problem}: it is not printed; find what changed with guides verify, put the published file back (or approve the guide again), and it is printed on the next attempt"
+            ).format(problem=exc)
+        )
     else:
         return exc
     error.__cause__ = exc

@@ -99,7 +99,8 @@ class Publication(SQLModel, table=True):
     due_at: dt.datetime = _utc()
     deadline: dt.datetime = _utc()
     attempts: int = 0
-    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)  # the reason, for staff
+    error_detail: str | None = Field(default=None, sa_type=sa.Text)  # the full cause, for IT
     next_attempt_at: dt.datetime | None = _utc(nullable=True)
     receipt: str | None = Field(default=None, sa_type=sa.Text)  # JSON from the adapter
     delivered_at: dt.datetime | None = _utc(nullable=True)

@@ -18,6 +18,7 @@ import hashlib
 import math
 import multiprocessing
 import os
+import shutil
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from urllib.parse import quote, urlsplit
 
 import orjson
 
-from guidesrc.adapters import Delivery, safe_id
+from guidesrc.adapters import Delivery, FailedElsewhere, safe_id
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import ChannelError
 from guidesrc.gaps import UNKNOWN_TYPE
@@ -142,7 +143,7 @@ class Site:
         notices: dict[str, Doc] = {}
         before = {gid: rec["listing"] for gid, rec in manifest.guides.items()}
         result = Result()
-        new_keys: list[tuple[int, str]] = []
+        new_keys: list[tuple[int, str, str]] = []  # (receipt index, delivery key, guide)
         for delivery in deliveries:
             if delivery.key in manifest.applied:
                 result.receipts.append(manifest.applied[delivery.key])
@@ -152,41 +153,111 @@ class Site:
             except Exception as exc:  # this delivery fails; the others go on
                 result.receipts.append(exc)
                 continue
-            new_keys.append((len(result.receipts), delivery.key))
+            new_keys.append((len(result.receipts), delivery.key, delivery.guide_id))
             result.receipts.append({})
         if not new_keys:
             return result
-        for gid, doc in docs.items():
-            manifest.guides[gid] = record(doc)
-        for key, notice in notices.items():
-            manifest.notices[key] = notice_summary(notice)
         full = (
             root is None
             or manifest.fingerprint != self.fingerprint
             or len(docs) > max(FULL_MIN, FULL_SHARE * len(manifest.guides))
         )
+        # Each changed guide's own work first, under its own try: its manifest record and its
+        # share of the lists, search and sitemap; for an incremental publish also its pages (kept,
+        # so they are rendered once). A guide that fails keeps what the site shows of it now.
+        failed: dict[str, Exception] = {}
+        records: dict[str, dict[str, Any]] = {}
+        for gid, doc in docs.items():
+            try:
+                records[gid] = record(doc)
+                _check_listing(gid, records[gid]["listing"])
+            except Exception as exc:
+                failed[gid] = exc
+        own: dict[str, list[tuple[str, bytes | None, int]]] = {}
+        if not full:
+            by_guide: dict[str, list[Doc]] = {}
+            for notice in notices.values():
+                by_guide.setdefault(notice["guide"], []).append(notice)
+            for gid in sorted(set(docs) - set(failed)):
+                try:
+                    own[gid] = self._own_files(docs[gid], None, full=False) + [
+                        self._notice_file(notice) for notice in by_guide.get(gid, [])
+                    ]
+                except Exception as exc:
+                    failed[gid] = exc
+        old = {gid: manifest.guides.get(gid) for gid in docs}
+        _drop(failed, docs, notices)
+        if not docs:
+            return _failures(result, new_keys, failed)
+        for gid in docs:
+            manifest.guides[gid] = records[gid]
+        for key, notice in notices.items():
+            manifest.notices[key] = notice_summary(notice)
         manifest.fingerprint = self.fingerprint
         if full:
             manifest.build += 1
         receipt = {"site": str(self.link), "build": f"b{manifest.build:06d}"}
-        for index, key in new_keys:
-            manifest.applied[key] = {**receipt, "key": key}
-            result.receipts[index] = manifest.applied[key]
+        for _index, key, gid in new_keys:
+            if gid not in failed:
+                manifest.applied[key] = {**receipt, "key": key}
         if full:
             result.mode = "full"
             build = NewBuild(self.link, manifest.build)
-            result.written = self.write_all(
-                build.root, manifest, lambda gid: docs.get(gid) or known.doc(gid), notices, known
-            )
+            broken: dict[str, Exception] = {}
+            shared: list[str] = []
+            ever_shared: set[str] = set()
+            redo: list[str] | None = None
+            while True:
+                written = self.write_all(
+                    build.root,
+                    manifest,
+                    lambda gid: docs.get(gid) or known.doc(gid),
+                    notices,
+                    known,
+                    failures=broken,
+                    shared=shared,
+                    redo=redo,
+                )
+                if redo is None:
+                    result.written = written
+                else:
+                    result.written = sorted(set(result.written) | set(written))
+                ever_shared |= set(shared)
+                if not broken:
+                    break
+                # A changed guide's pages failed (nothing of it was written): it keeps its
+                # previous version, or stays out. Its previous pages and the library-wide files
+                # are written again, and those of the files no longer wanted are removed.
+                unchanged = sorted(set(broken) - set(docs))
+                if unchanged:
+                    raise ChannelError(
+                        _(
+                            "the site cannot be built: the published guide {guide} fails to render with this version of guidesrc ({error})"
+                        ).format(guide=unchanged[0], error=broken[unchanged[0]])
+                    ) from broken[unchanged[0]]
+                failed |= broken
+                _revert(manifest, broken, old, notices, new_keys)
+                _drop(broken, docs, notices)
+                if not docs:
+                    shutil.rmtree(build.root, ignore_errors=True)
+                    return _failures(result, new_keys, failed)
+                redo = sorted(gid for gid in broken if gid in manifest.guides)
+                shared, broken = [], {}
+            for rel in ever_shared - set(shared):  # a list only a failed guide was on, say
+                (build.root / rel).unlink(missing_ok=True)
+                result.written.remove(rel)
             build.switch(manifest.dumps())
         else:
             assert root is not None
             result.mode = "incremental"
             update = Update(root)
-            self.write_changes(update, manifest, before, docs, notices, known)
+            self.write_changes(update, manifest, before, docs, notices, known, own)
             update.commit(manifest.dumps())
             result.written = update.written
-        return result
+        for index, key, gid in new_keys:
+            if gid not in failed:
+                result.receipts[index] = manifest.applied[key]
+        return _failures(result, new_keys, failed)
 
     def _apply(
         self,
@@ -219,42 +290,70 @@ class Site:
         notices: Mapping[str, Doc],
         known: _Loader,
         drafts: Mapping[str, Mapping[str, Any]] | None = None,
+        failures: dict[str, Exception] | None = None,
+        shared: list[str] | None = None,
+        redo: Sequence[str] | None = None,
     ) -> list[str]:
-        """Every file of the site into the empty folder ``out`` (the manifest excepted)."""
+        """Every file of the site into the empty folder ``out`` (the manifest excepted).
+
+        With ``failures``, a guide whose pages fail to render is left out (nothing of it is
+        written) and its exception put there, by id; without, the exception ends the build.
+        ``shared`` receives the library-wide files written (lists, search, indexes, feeds).
+        ``redo``: the build is in ``out`` already and the manifest changed since (failed guides
+        reverted): write only these guides' files, and every library-wide file again."""
         sink = _FolderSink(out)
-        for rel, data in self.render.static_files().items():
-            sink.write(rel, data, 0)
+        lists_sink = _FolderSink(out)
+        if redo is None:
+            for rel, data in self.render.static_files().items():
+                sink.write(rel, data, 0)
         by_guide: dict[str, list[str]] = {}
         for key, summary in manifest.notices.items():
             by_guide.setdefault(summary["guide"], []).append(key)
 
-        def guides_part(ids: Sequence[str]) -> None:
+        def guides_part(ids: Sequence[str]) -> dict[str, Exception]:
+            broken: dict[str, Exception] = {}
             for gid in ids:
-                self._guide_files(sink, doc(gid), (drafts or {}).get(gid), full=True)
-                for key in by_guide.get(gid, []):
-                    self._notice_page(sink, notice_of(key))
+                try:
+                    files = self._own_files(doc(gid), (drafts or {}).get(gid), full=True)
+                    files += [self._notice_file(notice_of(key)) for key in by_guide.get(gid, [])]
+                except Exception as exc:
+                    if failures is None:
+                        raise
+                    broken[gid] = exc
+                    continue
+                _put(sink, files)
+            return broken
 
         def notice_of(key: str) -> Doc:
             return notices.get(key) or known.notice(key, manifest.notices[key]["approved_at"])
 
         def lists() -> None:
+            out = lists_sink
             # Notices of guides no longer in the manifest (none today; kept for safety).
             for gid in sorted(set(by_guide) - set(manifest.guides)):
                 for key in by_guide[gid]:
-                    self._notice_page(sink, notice_of(key))
+                    self._notice_page(out, notice_of(key))
             listings = manifest.listings()
             groups = facet_groups(listings)
             for kind, key in sorted(groups):
-                self._facet_page(sink, groups, listings, kind, key)
+                self._facet_page(out, groups, listings, kind, key)
             for rkey, members in releases(manifest.notices).items():
-                self._release_files(sink, rkey, [notice_of(n["key"]) for n in members])
+                self._release_files(out, rkey, [notice_of(n["key"]) for n in members])
             for rel, data in search.build_index(listings).items():
-                sink.write(rel, data, 2)
-            self._global_files(sink, manifest, listings, groups)
+                out.write(rel, data, 2)
+            self._global_files(out, manifest, listings, groups)
 
         with without_cycle_collection():  # also for the preview, which calls this directly
-            _shared_work(sorted(manifest.guides), guides_part, lists)
-        return sink.written
+            if redo is None:
+                broken = _shared_work(sorted(manifest.guides), guides_part, lists)
+            else:
+                lists()
+                broken = guides_part(redo)
+        if failures is not None:
+            failures.update(broken)
+        if shared is not None:
+            shared += lists_sink.written
+        return sink.written + lists_sink.written
 
     # --- an incremental publish ---------------------------------------------------------------
 
@@ -266,11 +365,17 @@ class Site:
         docs: Mapping[str, Doc],
         notices: Mapping[str, Doc],
         known: _Loader,
+        own: Mapping[str, list[tuple[str, bytes | None, int]]] | None = None,
     ) -> None:
+        """``own``: the changed guides' own files (pages, documents, notices), rendered already."""
         for gid in sorted(docs):
-            self._guide_files(update, docs[gid], None, full=False)
+            if own is not None and gid in own:
+                _put(update, own[gid])
+            else:
+                self._guide_files(update, docs[gid], None, full=False)
         for key in sorted(notices):
-            self._notice_page(update, notices[key])
+            if own is None or notices[key]["guide"] not in own:
+                self._notice_page(update, notices[key])
         rkeys = {release_key(n["approved_at"]) for n in notices.values()}
         for rkey, members in releases(manifest.notices).items():
             if rkey in rkeys:
@@ -319,21 +424,34 @@ class Site:
     def _guide_files(
         self, sink: Any, doc: Doc, draft: Mapping[str, Any] | None, *, full: bool
     ) -> None:
+        _put(sink, self._own_files(doc, draft, full=full))
+
+    def _own_files(
+        self, doc: Doc, draft: Mapping[str, Any] | None, *, full: bool
+    ) -> list[tuple[str, bytes | None, int]]:
+        """A guide's own files, rendered (None: remove the file), written by :func:`_put`."""
         gid = doc["id"]
-        sink.write(f"guides/{gid}.html", self.render.guide_page(doc, draft), 0)
-        sink.write(f"api/guides/{gid}.json", self.render.guide_document(doc), 0)
+        files: list[tuple[str, bytes | None, int]] = [
+            (f"guides/{gid}.html", self.render.guide_page(doc, draft), 0),
+            (f"api/guides/{gid}.json", self.render.guide_document(doc), 0),
+        ]
         if doc["upcoming"] is not None and doc["current"] is not None:
-            sink.write(f"upcoming/{gid}.html", self.render.upcoming_page(doc), 0)
+            files.append((f"upcoming/{gid}.html", self.render.upcoming_page(doc), 0))
         elif not full:
-            sink.remove(f"upcoming/{gid}.html")
+            files.append((f"upcoming/{gid}.html", None, 0))
         if doc["withdrawn"] is not None:
-            sink.write(f"withdrawn/{gid}.html", self.render.withdrawn_page(doc), 0)
+            files.append((f"withdrawn/{gid}.html", self.render.withdrawn_page(doc), 0))
         elif not full:
-            sink.remove(f"withdrawn/{gid}.html")
+            files.append((f"withdrawn/{gid}.html", None, 0))
+        return files
+
+    def _notice_file(self, notice: Doc) -> tuple[str, bytes, int]:
+        release = release_key(notice["approved_at"])
+        return (f"notices/{notice['key']}.html", self.render.notice_page(notice, release), 0)
 
     def _notice_page(self, sink: Sink, notice: Doc) -> None:
-        release = release_key(notice["approved_at"])
-        sink.write(f"notices/{notice['key']}.html", self.render.notice_page(notice, release), 0)
+        rel, data, stage = self._notice_file(notice)
+        sink.write(rel, data, stage)
 
     def _release_files(self, sink: Sink, rkey: str, members: list[Doc]) -> None:
         """A release (one approval): its page, and its notices in full (``api/releases/``: the
@@ -498,6 +616,68 @@ class Site:
             "_redirects": ("\n".join(redirects) + "\n").encode(),
             "_server/nginx-410.conf": ("\n".join(nginx) + "\n").encode(),
         }
+
+
+# --- one guide's failure ----------------------------------------------------------------------
+
+
+def _put(sink: Any, files: Iterable[tuple[str, bytes | None, int]]) -> None:
+    for rel, data, stage in files:
+        if data is None:
+            sink.remove(rel)
+        else:
+            sink.write(rel, data, stage)
+
+
+def _check_listing(gid: str, listing: Mapping[str, Any] | None) -> None:
+    """Derive a guide's share of the lists, the search index, the sitemap and the API index, so
+    that a guide whose listing cannot be shown fails alone (before any library-wide file)."""
+    if listing is None:
+        return
+    search.searchable_text(listing)  # text (indexing any text works): not its terms, for speed
+    facets_of(listing)
+    list_entry(gid, listing)
+    xml_escape(listing["changed"])
+    orjson.dumps(listing)
+
+
+def _drop(failed: Mapping[str, Exception], docs: dict[str, Doc], notices: dict[str, Doc]) -> None:
+    """Leave the failed guides' changes out of this publish."""
+    for gid in failed:
+        docs.pop(gid, None)
+    for key in [k for k, n in notices.items() if n["guide"] in failed]:
+        del notices[key]
+
+
+def _revert(
+    manifest: Manifest,
+    failed: Mapping[str, Exception],
+    old: Mapping[str, dict[str, Any] | None],
+    notices: Mapping[str, Doc],
+    new_keys: Sequence[tuple[int, str, str]],
+) -> None:
+    """Put the failed guides back in the manifest as they were before this publish."""
+    for gid in failed:
+        if old.get(gid) is None:
+            manifest.guides.pop(gid, None)
+        else:
+            manifest.guides[gid] = old[gid]  # type: ignore[assignment]
+    for key, notice in notices.items():
+        if notice["guide"] in failed:
+            manifest.notices.pop(key, None)
+    for _index, key, gid in new_keys:
+        if gid in failed:
+            manifest.applied.pop(key, None)
+
+
+def _failures(
+    result: Result, new_keys: Sequence[tuple[int, str, str]], failed: Mapping[str, Exception]
+) -> Result:
+    """Each delivery of a failed guide gets its guide's exception as its result."""
+    for index, _key, gid in new_keys:
+        if gid in failed:
+            result.receipts[index] = failed[gid]
+    return result
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -703,18 +883,22 @@ class _FolderSink:
 
 
 def _shared_work(
-    ids: Sequence[str], work: Callable[[Sequence[str]], None], alone: Callable[[], None]
-) -> None:
-    """``work`` over ``ids`` in chunks, and ``alone`` once. Where forking is safe and useful, a
-    forked worker takes chunks from the start while this process does ``alone`` and then takes
-    chunks too (a shared counter hands them out), so both cores stay busy to the end."""
+    ids: Sequence[str],
+    work: Callable[[Sequence[str]], dict[str, Exception]],
+    alone: Callable[[], None],
+) -> dict[str, Exception]:
+    """``work`` over ``ids`` in chunks, and ``alone`` once; the guides ``work`` could not do.
+    Where forking is safe and useful, a forked worker takes chunks from the start while this
+    process does ``alone`` and then takes chunks too (a shared counter hands them out), so both
+    cores stay busy to the end. The worker sends its failures back through a pipe (the
+    message and the traceback: :class:`FailedElsewhere`)."""
     from guidesrc.check.engine import can_fork
 
     if len(ids) < PARALLEL_MIN or (os.cpu_count() or 1) < 2 or not can_fork():
         alone()
-        work(ids)
-        return
+        return work(ids)
     counter = multiprocessing.get_context("fork").Value("l", 0)
+    broken: dict[str, Exception] = {}
 
     def take_chunks() -> None:
         while True:
@@ -723,22 +907,36 @@ def _shared_work(
                 counter.value = start + CHUNK
             if start >= len(ids):
                 return
-            work(ids[start : start + CHUNK])
+            broken.update(work(ids[start : start + CHUNK]))
 
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the worker: chunks, then exit without running the parent's clean-ups
         code = 1
         try:
+            os.close(read_end)
             take_chunks()
+            sent = {
+                gid: [str(exc), "".join(traceback.format_exception(exc))]
+                for gid, exc in broken.items()
+            }
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(orjson.dumps(sent))
             code = 0
         except BaseException:
             traceback.print_exc()
         finally:
             os._exit(code)
+    os.close(write_end)
     try:
         alone()
         take_chunks()
     finally:
+        with os.fdopen(read_end, "rb") as incoming:
+            received = incoming.read()
         _pid, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise ChannelError(_("building the site failed in a worker process (see above)"))
+    for gid, (message, detail) in orjson.loads(received or b"{}").items():
+        broken[gid] = FailedElsewhere(message, detail)
+    return broken
