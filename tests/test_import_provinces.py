@@ -400,3 +400,17 @@ def test_facts_the_sheet_does_not_state_are_not_written(tmp_path: Path) -> None:
     stated = item(支持网上支付="否")
     run, lib = run_import(tmp_path / "2", [stated])
     assert load(lib.path("guides/11990100mb1a00010q7000107001000.yaml"))["online_payment"] is False
+
+
+def test_an_unreadable_statutory_time_limit_is_a_gap_not_the_law_setting_none(
+    tmp_path: Path,
+) -> None:
+    """A Hunan-style 法定办结时限 of "20" (no unit) is 待补充, never left out: a guide without a
+    statutory time limit says 法律法规未规定 on its page and sheet."""
+    run, lib = run_import(tmp_path, [item(法定办结时限="20")])
+    assert run.exit_code == 0, run.stderr
+    (path,) = lib.path("guides").iterdir()
+    data = load(path)
+    assert "statutory_time_limit" in data["pending"]
+    assert "statutory_time_limit" not in data
+    assert any("法定办结时限" in line and "待补充" in line for line in run.lines), run.lines

@@ -288,6 +288,9 @@ def _places(row: _Row) -> list[PlaceRef]:
         row.gap("places")
         return []
     address = re.sub(r"^(办理地点|地址)[:：]\s*", "", text)
+    if norm.is_nothing(address):  # 办理地点：无 says no more than 无
+        row.gap("places")
+        return []
     consult = tuple(p for p, _note in norm.phones(row.record.get("consult_phone") or ""))
     return [PlaceRef(address=address, guide_phones=consult)]
 

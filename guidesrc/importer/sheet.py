@@ -39,12 +39,14 @@ from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Pro
 from guidesrc.model import catalogues as cat_model
 from guidesrc.model import codes
 from guidesrc.model.common import ID_RE
-from guidesrc.model.guide import CODE_PATTERN, CREDIT_CODE_PATTERN
+from guidesrc.model.guide import CODE_PATTERN, Guide, CREDIT_CODE_PATTERN
 
 ITEMS, MATERIALS, LEGAL, PLACES = "事项", "申请材料", "法律法规", "办理地点"
 SHEETS = (ITEMS, MATERIALS, LEGAL, PLACES)
 _ABSENT = object()  # a blank optional cell
 _PENDING = object()  # a blank required cell, or 待补充
+#: Optional guide fields that can still be marked 待补充 (the guide model's pending names).
+_PENDABLE = frozenset(typing.get_args(typing.get_args(Guide.model_fields["pending"].annotation)[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,7 +402,9 @@ class _Cells:
             return value
         except _Unreadable as exc:
             self.warn(column.header, exc.message, exc.hint, value=text[:40], **exc.fields)
-            return _PENDING if column.required else _ABSENT
+            # the source said something we cannot read: a gap wherever the guide can hold one
+            # (a statutory time limit left out would say "the law sets none")
+            return _PENDING if column.required or column.key in _PENDABLE else _ABSENT
 
 
 class _Unreadable(Exception):
