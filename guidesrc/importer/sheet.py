@@ -39,7 +39,7 @@ from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Pro
 from guidesrc.model import catalogues as cat_model
 from guidesrc.model import codes
 from guidesrc.model.common import ID_RE
-from guidesrc.model.guide import CODE_PATTERN, Guide, CREDIT_CODE_PATTERN
+from guidesrc.model.guide import CODE_PATTERN, CREDIT_CODE_PATTERN, Guide
 
 ITEMS, MATERIALS, LEGAL, PLACES = "事项", "申请材料", "法律法规", "办理地点"
 SHEETS = (ITEMS, MATERIALS, LEGAL, PLACES)
