@@ -22,14 +22,18 @@ from sqlmodel import col, select
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
+from guidesrc.diagnostics import format_path
 from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
 from guidesrc.diff.notice import notice, release_notice
 from guidesrc.errors import ApprovalError
+from guidesrc.gaps import ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import _
 from guidesrc.identity import last_editors, same_person
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
+from guidesrc.model.library import Completeness
 from guidesrc.state import LibraryState
+from guidesrc.yamlio import compose, locate
 
 PUBLIC = "主动公开"
 PUBLISHED_LABEL = "已审核版本（台账）"
@@ -208,6 +212,15 @@ def record_approval(
                     "{file}: effective_date: the guide takes effect on {own}, after the approved date {date}; approve it with --effective {own} or change the guide"
                 ).format(file=g.file, own=own, date=decision.effective_date)
             )
+    refused = incomplete_guides(state, pending)
+    if refused:
+        raise ApprovalError(
+            "\n".join(line for _gid, line in refused)
+            + "\n"
+            + _(
+                "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
+            ).format(count=len({gid for gid, _line in refused}))
+        )
     editors = _editors(root, state, changes)
     if any(same_person(e, decision.by) for e in editors) and decision.force_reason is None:
         raise ApprovalError(
@@ -312,6 +325,58 @@ def record_approval(
     return Approved(
         approval.id, versions, count, decision.force_reason is not None, sorted(editors)
     )
+
+
+def incomplete_guides(state: LibraryState, pending: Pending) -> list[tuple[str, str]]:
+    """(guide id, ``file:line: field: message``) for each required element (library.yaml completeness) that
+    a guide to be approved does not state; none when the library allows incomplete guides."""
+    config = state.config
+    policy = config.completeness if config is not None else Completeness()
+    if policy.allow_incomplete:
+        return []
+    out: list[tuple[str, str]] = []
+    texts: dict[str, Any] = {}
+    for g in pending.changes.guides:
+        compiled = pending.compiled.get(g.id)
+        if compiled is None:
+            continue  # a withdrawal needs nothing
+        known_gaps = compiled.get("gaps") or []
+        for element in missing_elements(known_gaps, policy.required):
+            rel, path = _gap_location(g.file, element, known_gaps, compiled)
+            if rel not in texts:
+                data = state.tree.read_many([rel]).get(rel, b"")
+                texts[rel] = compose(data.decode("utf-8", "replace"))
+            line, _column = locate(texts[rel], path, at_key=True)
+            message = _(
+                "{file}:{line}: {field}: {guide}: {element} is not known (待补充) and the library requires it before approval; fill it in (ask the department responsible), then approve again"
+            ).format(
+                file=rel,
+                line=line,
+                field=format_path(path),
+                guide=g.id,
+                element=ELEMENT_TITLES.get(element, element),
+            )
+            out.append((g.id, message))
+    return out
+
+
+def _gap_location(
+    rel: str, element: str, gaps: list[str], compiled: dict[str, Any]
+) -> tuple[str, tuple[str | int, ...]]:
+    """Where an element's gap is written: the guide's pending list or field, or the offices
+    catalogue for an office's address or hours."""
+    for gap in gaps:
+        if missing_elements([gap], [element]):
+            parts = gap.split(".")
+            if parts[0] == "places" and len(parts) == 3:
+                return CATALOGUE_FILES["offices"], ("entries", parts[1], "pending")
+            pending = compiled.get("pending") or []
+            if parts[0] in pending:
+                return rel, ("pending", pending.index(parts[0]))
+            if len(parts) == 2:
+                return rel, (parts[0], "pending")
+            return rel, tuple(parts)
+    return rel, (element,)
 
 
 def _editors(root: Path, state: LibraryState, changes: ChangeSet) -> set[str]:

@@ -22,17 +22,20 @@ from typing import Any
 
 import orjson
 
+from guidesrc.gaps import gap_paths
 from guidesrc.model.catalogues import FaqEntry, LegalBasis, Material, Office
 from guidesrc.model.guide import Guide
 
 #: Bumped when the compiled form changes shape, so that stored hashes are not compared across forms.
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2  # 2: the ``gaps`` list; materials and results never null
 
 
 @cache
 def compiler_fingerprint() -> str:
     """Changes with this module's code: content hashes kept by another compiler are not reused."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    here = Path(__file__)
+    # gaps.py computes the compiled "gaps" list: its code is part of the compiler's
+    return hashlib.sha256(here.read_bytes() + (here.parent / "gaps.py").read_bytes()).hexdigest()
 
 
 #: Lists whose order carries no meaning, with the key that identifies an item (None: the item).
@@ -54,6 +57,7 @@ ORDERLESS: dict[str, str | None] = {
     "faq": "id",
     "tags": None,
     "items": "name",  # fee items
+    "gaps": None,
 }
 
 
@@ -105,6 +109,9 @@ class Catalogues:
     def faq_entry(self, faq_id: str) -> dict[str, Any]:
         return self._faq_data[faq_id]
 
+    def offices_data(self) -> dict[str, dict[str, Any]]:
+        return self._office_data
+
     def office(self, office_id: str, guide_id: str) -> dict[str, Any]:
         base = self._office_data[office_id]
         return {**base, "windows": self._windows.get((office_id, guide_id), [])}
@@ -148,17 +155,21 @@ def _fees(data: dict[str, Any], catalogues: Catalogues) -> dict[str, Any]:
 #: Each field that references catalogues, with how to resolve it.
 _RESOLVERS: dict[str, Callable[[dict[str, Any], Catalogues], Any]] = {
     "legal_basis": lambda data, c: [c.legal(i) for i in data["legal_basis"]],
-    "materials": lambda data, c: [_material(req, c) for req in data["materials"]],
+    "materials": lambda data, c: [_material(req, c) for req in data.get("materials") or ()],
+    "results": lambda data, c: data.get("results") or [],
     "fees": _fees,
     "places": lambda data, c: [c.office(i, data["id"]) for i in data["places"]],
     "faq": lambda data, c: [c.faq_entry(i) for i in data["faq"]],
+    # Every unknown fact, by path (guidesrc.gaps): pending fields, the offices' pending fields,
+    # yes/no facts not stated, materials or results not stated.
+    "gaps": lambda data, c: gap_paths(data, c.offices_data()),
 }
 
 #: Which compiled fields each catalogue feeds (a legal basis reaches materials and fees too).
 FIELDS_FED_BY = {
     "materials": ("materials",),
     "legal_bases": ("legal_basis", "materials", "fees"),
-    "offices": ("places",),
+    "offices": ("places", "gaps"),
     "faq": ("faq",),
 }
 

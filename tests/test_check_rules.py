@@ -226,6 +226,17 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "{GUIDE}:15:24: pending[1]: 警告：具体实施时间（effective_date）已经填写，但仍列在待补充（pending）中（修改建议：请从 pending 中删除“effective_date”） [to-complete]",
         ],
     ),
+    "incomplete-guide": (
+        replace(
+            GUIDE,
+            "consult_phones:\n  - phone: 0990-12345678\n    note: 工作日 9:00–17:00\n",
+            "pending: [consult_phones]\n",
+        ),
+        [
+            "{GUIDE}:47:1: pending: 警告：咨询电话尚待补充：资料库要求审核前必须已知，guides approve 将拒绝审核通过本指南（修改建议：请向责任部门核实后补充；如需先行发布（页面注明“部分内容正在完善中”），在 library.yaml 中设置 completeness.allow_incomplete: true） [incomplete-guide]",
+            "{GUIDE}:47:1: pending: 警告：待补充 1 项：咨询电话（修改建议：请向承办部门核实后补充，并从 pending 中删除） [to-complete]",
+        ],
+    ),
     "window-place": (
         lambda lib: lib.write(
             OFFICES,
@@ -309,6 +320,13 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         [
             "{GUIDE}:26:12: materials[0].notes: 文字中含有不可见的控制字符（U+202E）"
             "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]"
+        ],
+    ),
+    "unprintable": (
+        replace(GUIDE, "notes: 交回原居民身份证。", "notes: 交回原居民身份证😀。"),
+        [
+            "{GUIDE}:26:20: materials[0].notes: 字符“😀”（U+1F600）无法打印：打印字体中没有这个字符，打印的办事指南会因此失败"
+            "（修改建议：改用常用字符书写：表情符号或特殊符号改用文字说明，生僻字改用通用写法或加以描述（如“左土右冓”）；其他文字需要打印字体支持） [unprintable]"
         ],
     ),
     "personal-data": (

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from guidesrc import gaps
 from guidesrc.adapters import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
@@ -116,15 +117,19 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
     """The guide's own nodes, and the shared nodes it refers to."""
     gid = g["id"]
     body = g["implementing_body"]
-    org = iris.organisation(body["credit_code"])
+    code = body.get("credit_code")
+    # an unknown credit code: the authority of this service, without an identifier (never "None")
+    org = iris.organisation(code) if code else iris.part("authority")
+    authority: Node = {
+        "@id": org,
+        "@type": ["PublicOrganization", "Organization"],
+        "PublicOrganization.preferredLabel": [zh(body.get("name") or f"实施主体{gaps.GAP}")],
+        "PublicOrganization.spatial": [iris.region],
+    }
+    if code:
+        authority["dct:identifier"] = code
     shared: list[Node] = [
-        {
-            "@id": org,
-            "@type": ["PublicOrganization", "Organization"],
-            "PublicOrganization.preferredLabel": [zh(body["name"])],
-            "PublicOrganization.spatial": [iris.region],
-            "dct:identifier": body["credit_code"],
-        },
+        authority,
         {"@id": iris.region, "@type": "Location", "dct:identifier": iris.region_code},
         {"@id": CHINESE, "@type": "LinguisticSystem"},
         {"@id": page, "@type": "Document"},
@@ -138,7 +143,7 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
 
     legal = [iris.legal(b["id"]) for b in g["legal_basis"]]
     shared += [_legal(iris.legal(b["id"]), b) for b in g["legal_basis"]]
-    for m in g["materials"]:
+    for m in g.get("materials") or []:
         shared += [_legal(iris.legal(b["id"]), b) for b in m["legal_basis"]]
     for item in g["fees"]["items"]:
         shared += [_legal(iris.legal(b["id"]), b) for b in item["legal_basis"]]
@@ -159,9 +164,13 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
             "Evidence.identifier": f"{gid}-material-{m['id']}",
             "Evidence.name": [zh(m["name"])],
             "Evidence.description": [zh(_material_text(m))],
-            "Evidence.type": concept("material-kind", _slug(m["kind"]), m["kind"]),
+            **(
+                {"Evidence.type": concept("material-kind", _slug(m["kind"]), m["kind"])}
+                if m.get("kind")
+                else {}  # unknown (待补充): left out
+            ),
         }
-        for m in g["materials"]
+        for m in g.get("materials") or []
     ]
     rule = {
         "@id": iris.part("rule"),
@@ -180,9 +189,11 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
             "@type": "Output",
             "Output.identifier": f"{gid}-result-{n}",
             "Output.name": [zh(r["name"])],
-            "Output.type": [concept("output-type", _slug(r["kind"]), r["kind"])],
+            "Output.type": [concept("output-type", _slug(r["kind"]), r["kind"])]
+            if r.get("kind")
+            else [],
         }
-        for n, r in enumerate(g["results"], start=1)
+        for n, r in enumerate(g.get("results") or [], start=1)
     ]
     service: Node = {
         "@id": iris.service,
@@ -199,7 +210,9 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
         ],
         "PublicService.isClassifiedBy": [
             concept("item-type", g["item_type"], ITEM_TYPES.get(g["item_type"], g["item_type"]))
-        ],
+        ]
+        if g.get("item_type")
+        else [],
         "PublicService.keyword": [zh(t) for t in g["themes"]],
         "PublicService.status": concept(
             "status", _STATUS.get(g.get("status", "在用"), "active"), g.get("status", "在用")
@@ -213,7 +226,7 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
         "PublicService.contactPoint": [c["@id"] for c in contacts],
         "PublicService.produces": [o["@id"] for o in outputs],
     }
-    duration = _duration(g["promised_time_limit"])
+    duration = _duration(g["promised_time_limit"]) if g.get("promised_time_limit") else None
     if duration:
         service["PublicService.processingTime"] = duration
     if costs:
@@ -260,21 +273,28 @@ def _duration(limit: dict[str, Any]) -> str | None:
 
 
 def _description(g: dict[str, Any]) -> str:
-    text = "受理条件：" + "；".join(c.rstrip("。；") for c in g["conditions"]) + "。"
-    text += f"承诺办结时限：{_limit(g['promised_time_limit'])}"
+    conditions = "；".join(c.rstrip("。；") for c in g["conditions"]) or gaps.gap(g)
+    text = "受理条件：" + conditions + "。"
+    promised = g.get("promised_time_limit")
+    text += f"承诺办结时限：{_limit(promised) if promised else gaps.gap(g)}"
     if g.get("statutory_time_limit"):
         text += f"（法定办结时限：{_limit(g['statutory_time_limit'])}）"
-    return text + f"。办件类型：{g['case_type']}。"
+    return text + f"。办件类型：{gaps.text(g['case_type'], g)}。"
+
+
+def _known(value: Any, label: str, text: str | None = None) -> str:
+    """A material's attribute, or ``<label>待补充`` when unknown."""
+    return f"{label}{gaps.GAP}" if value is None else (text or str(value))
 
 
 def _material_text(m: dict[str, Any]) -> str:
     parts = [
-        m["form"],
-        m["medium"],
-        f"原件 {m['original_count']} 份",
-        f"复印件 {m['copy_count']} 份",
+        _known(m.get("form"), "形式"),
+        _known(m.get("medium"), "载体"),
+        _known(m.get("original_count"), "原件份数", f"原件 {m.get('original_count')} 份"),
+        _known(m.get("copy_count"), "复印件份数", f"复印件 {m.get('copy_count')} 份"),
     ]
-    parts += [m["source"], m["necessity"]]
+    parts += [_known(m.get("source"), "来源渠道"), _known(m.get("necessity"), "必要性")]
     parts += [f"适用情形：{m['condition']}"] if m.get("condition") else []
     parts += [f"填报须知：{m['notes']}"] if m.get("notes") else []
     return "；".join(parts)
@@ -290,7 +310,18 @@ def _procedure_text(steps: list[dict[str, Any]]) -> str:
 
 def _costs(g: dict[str, Any], iris: Iris, concept: Any) -> list[Node]:
     fees = g["fees"]
-    if not fees["charged"]:
+    state = gaps.fees_state(g)
+    if state == "unknown" or (state == "charged" and not fees["items"]):
+        return [  # no amount: the description says what is not known
+            {
+                "@id": iris.part("cost", 0),
+                "@type": "Cost",
+                "Cost.identifier": f"{g['id']}-cost-0",
+                "Cost.description": [zh(gaps.fees_text(g))],
+                "Cost.currency": YUAN,
+            }
+        ]
+    if state == "free":
         return [
             {
                 "@id": iris.part("cost", 0),
@@ -327,13 +358,13 @@ def _channels(g: dict[str, Any], iris: Iris, concept: Any) -> tuple[list[Node], 
                 "@type": "TemporalEntity",
                 "TemporalEntity.description": [zh(f"{h['days']} {h['hours']}")],
             }
-            for n, h in enumerate(p["hours"], start=1)
+            for n, h in enumerate(p.get("hours") or [], start=1)
         ]
         hours += times
         windows = "、".join(w["name"] for w in p.get("windows", []))
-        where = f"{p['name']}{p.get('hall') or ''}，{p['address']}" + (
-            f"；{windows}" if windows else ""
-        )
+        name = p.get("name") or f"办理地点名称{gaps.GAP}"
+        address = p.get("address") or f"地址{gaps.GAP}"
+        where = f"{name}{p.get('hall') or ''}，{address}" + (f"；{windows}" if windows else "")
         channels.append(
             {
                 "@id": iris.part("channel", p["id"]),

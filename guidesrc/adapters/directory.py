@@ -24,6 +24,7 @@ import orjson
 
 from guidesrc import faults
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.gaps import strip_nulls
 
 FORMAT = 1
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
@@ -139,7 +140,9 @@ def _document(delivery: Delivery) -> dict[str, Any]:
         "content_hash": delivery.content_hash,
         "notice": delivery.notice,
         "reason": delivery.reason,
-        "guide": delivery.guide,
+        # The compiled guide without nulls: what the source does not state is left out and
+        # named in the guide's "gaps" list (docs/exports.md), never a null that reads as a fact.
+        "guide": strip_nulls(delivery.guide) if delivery.guide is not None else None,
     }
 
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from guidesrc import gaps
 from guidesrc.adapters import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
@@ -89,8 +90,10 @@ class HotlineAdapter(BatchExport):
         return {
             "title": plain(guide.get("name", delivery.name)),
             "themes": [plain(t) for t in guide.get("themes", [])],
-            "item_type": ITEM_TYPES.get(guide.get("item_type", ""), ""),
-            "issuer": plain(body.get("name", "")),
+            "item_type": ITEM_TYPES.get(guide.get("item_type") or "", ""),
+            # an unknown implementing body is said as a gap (待补充), never "None"
+            "issuer": plain(body.get("name") or gaps.GAP),
+            "gaps": list(guide.get("gaps") or []),
             "implementation_code": plain(guide.get("implementation_code", "")),
             "sections": card_sections(guide, guide_url(self.config.base_url, delivery.guide_id)),
             "online_url": (guide.get("online") or {}).get("url"),
@@ -120,15 +123,16 @@ class HotlineAdapter(BatchExport):
 
 def card_sections(guide: dict[str, Any], page: str) -> list[dict[str, str]]:
     """The card's sections, in the order a call-taker answers."""
+    gap = plain(gaps.gap(guide)) + "。"
     sections = [
-        ("办理条件", _conditions(guide.get("conditions", []))),
-        ("申请材料", _materials(guide.get("materials", []))),
+        ("办理条件", _conditions(guide.get("conditions") or []) or gap),
+        ("申请材料", _materials(guide)),
         ("办理时限", _time_limits(guide)),
-        ("收费", _fees(guide.get("fees", {}))),
-        ("办理地点", _places(guide.get("places", []))),
-        ("办理时间", _hours(guide.get("places", []))),
-        ("咨询电话", _phones(guide.get("consult_phones", []))),
-        ("网上办理", plain((guide.get("online") or {}).get("url") or "")),
+        ("收费", _fees(guide)),
+        ("办理地点", _places(guide.get("places") or [], guide) or gap),
+        ("办理时间", _hours(guide.get("places") or [], guide) or gap),
+        ("咨询电话", _phones(guide.get("consult_phones") or []) or gap),
+        ("网上办理", _online(guide)),
         ("办事指南", page),
     ]
     return [{"label": label, "text": text} for label, text in sections if text]
@@ -139,25 +143,45 @@ def card_text(sections: list[dict[str, str]]) -> str:
 
 
 def _conditions(conditions: list[str]) -> str:
+    if not conditions:
+        return ""
     if len(conditions) == 1:
         return _end(conditions[0]) + "。"
     return "；".join(f"（{n}）{_end(c)}" for n, c in enumerate(conditions, start=1)) + "。"
 
 
+def _count(m: dict[str, Any], name: str, label: str) -> str:
+    return f"{label}{m[name]}份" if m.get(name) is not None else f"{label}份数{gaps.GAP}"
+
+
 def _material(m: dict[str, Any]) -> str:
     counts = {
-        "原件": f"原件{m['original_count']}份",
-        "复印件": f"复印件{m['copy_count']}份",
-        "原件和复印件": f"原件{m['original_count']}份、复印件{m['copy_count']}份",
-    }[m["form"]]
+        "原件": _count(m, "original_count", "原件"),
+        "复印件": _count(m, "copy_count", "复印件"),
+        "原件和复印件": _count(m, "original_count", "原件")
+        + "、"
+        + _count(m, "copy_count", "复印件"),
+    }.get(m.get("form") or "", f"（形式和份数{gaps.GAP}）")
     extra = [_end(m["condition"])] if m.get("condition") else []
-    extra += {"非必要": ["非必要"], "容缺后补": ["可容缺后补"]}.get(m["necessity"], [])
+    extra += {"非必要": ["非必要"], "容缺后补": ["可容缺后补"]}.get(m.get("necessity") or "", [])
     name = "《" + plain(m["name"]).strip("《》") + "》"
     return name + counts + (f"（{'，'.join(extra)}）" if extra else "")
 
 
-def _materials(materials: list[dict[str, Any]]) -> str:
-    return "；".join(_material(m) for m in materials) + "。" if materials else "无需提交材料。"
+def _materials(guide: dict[str, Any]) -> str:
+    state = gaps.materials_state(guide)
+    if state == "unknown":
+        return plain(gaps.materials_gap(guide)) + "。"
+    if state == "none":
+        return "无需提交材料。"
+    return "；".join(_material(m) for m in guide["materials"]) + "。"
+
+
+def _online(guide: dict[str, Any]) -> str:
+    url = (guide.get("online") or {}).get("url")
+    if url:
+        return plain(url)
+    return plain(gaps.online_text(guide, {})) if gaps.online_handling(guide) is None else ""
 
 
 def _limit(value: dict[str, Any]) -> str:
@@ -167,7 +191,7 @@ def _limit(value: dict[str, Any]) -> str:
 def _time_limits(guide: dict[str, Any]) -> str:
     promised = guide.get("promised_time_limit")
     if not promised:
-        return ""
+        return f"承诺办结时限{plain(gaps.gap(guide))}。"
     text = f"承诺{_limit(promised)}" + ("" if promised["value"] == 0 else "办结")
     statutory = guide.get("statutory_time_limit")
     if statutory:
@@ -175,26 +199,29 @@ def _time_limits(guide: dict[str, Any]) -> str:
     return text + "。"
 
 
-def _fees(fees: dict[str, Any]) -> str:
-    if not fees.get("charged"):
-        return "不收费。"
-    return "；".join(f"{plain(i['name'])}：{_end(i['standard'])}" for i in fees["items"]) + "。"
+def _fees(guide: dict[str, Any]) -> str:
+    items = (guide.get("fees") or {}).get("items") or []
+    if gaps.fees_state(guide) == "charged" and items:
+        return "；".join(f"{plain(i['name'])}：{_end(i['standard'])}" for i in items) + "。"
+    return _end(gaps.fees_text(guide)) + "。"  # 不收费, or the gap
 
 
-def _places(places: list[dict[str, Any]]) -> str:
+def _places(places: list[dict[str, Any]], guide: dict[str, Any]) -> str:
     out = []
     for p in places:
-        where = plain(p["name"]) + (plain(p["hall"]) if p.get("hall") else "")
+        where = plain(gaps.text(p.get("name"), guide)) + (plain(p["hall"]) if p.get("hall") else "")
         windows = "、".join(plain(w["name"]) for w in p.get("windows", []))
-        out.append(f"{where}（{plain(p['address'])}）" + (f"，{windows}" if windows else ""))
+        address = plain(p["address"]) if p.get("address") else f"地址{gaps.GAP}"
+        out.append(f"{where}（{address}）" + (f"，{windows}" if windows else ""))
     return "；".join(out) + "。" if out else ""
 
 
-def _hours(places: list[dict[str, Any]]) -> str:
+def _hours(places: list[dict[str, Any]], guide: dict[str, Any]) -> str:
     out = []
     for p in places:
-        hours = "，".join(f"{plain(h['days'])} {plain(h['hours'])}" for h in p.get("hours", []))
-        out.append((f"{plain(p['name'])}：" if len(places) > 1 else "") + hours)
+        hours = "，".join(f"{plain(h['days'])} {plain(h['hours'])}" for h in p.get("hours") or [])
+        name = plain(p.get("name") or gaps.GAP)
+        out.append((f"{name}：" if len(places) > 1 else "") + (hours or gaps.GAP))
     return "；".join(out) + "。" if out else ""
 
 
@@ -244,6 +271,7 @@ def _card(gid: str, state: dict[str, Any], root: str) -> dict[str, Any] | None:
         "content_hash": entry["content_hash"],
         "online_url": data["online_url"],
         "guide_url": data["guide_url"],
+        "gaps": data.get("gaps", []),
         "upcoming": (
             {
                 "version": upcoming["version"],

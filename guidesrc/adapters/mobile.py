@@ -31,10 +31,13 @@ from guidesrc.adapters.batchfiles import (
     shown,
     write_if_changed,
 )
+from guidesrc.gaps import null_free
 from guidesrc.model.codes import HANDLING_FORMS, ITEM_TYPES, ONLINE_DEPTHS, SERVICE_OBJECTS
 from guidesrc.urls import guide_url
 
 FORMAT = 1
+#: The guide document's format. 2: no nulls; unknown facts left out and named in "gaps".
+DOC_FORMAT = 2
 
 
 class MobileSettings(ExportSettings):
@@ -155,11 +158,17 @@ def changes(manifest: Manifest) -> dict[str, Any]:
 
 def document(delivery: Delivery, page: str) -> dict[str, Any]:
     """What a phone needs to show the guide: labels instead of codes, catalogue entries trimmed
-    to what a citizen reads, no file paths, no internal identifiers beyond the guide's own."""
+    to what a citizen reads, no file paths, no internal identifiers beyond the guide's own.
+
+    No value is ever null: what the source does not state is left out and its path listed in
+    ``gaps`` (the compiled guide's gaps), so an app cannot mistake an unknown for a fact."""
     g = delivery.guide or {}
     online = g.get("online") or {}
-    return {
-        "format": FORMAT,
+    fees = g.get("fees") or {}
+    fees_known = fees.get("charged") is not None and "charged" not in (fees.get("pending") or ())
+    item_type = g.get("item_type")
+    doc = {
+        "format": DOC_FORMAT,
         "id": delivery.guide_id,
         "name": g.get("name", delivery.name),
         "version": delivery.version,
@@ -170,12 +179,12 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
             "text": str(delivery.notice.get("text", "")),
             "effective_date": delivery.notice.get("effective_date"),
         },
-        "item_type": ITEM_TYPES.get(g.get("item_type", ""), ""),
-        "implementing_body": (g.get("implementing_body") or {}).get("name", ""),
+        "item_type": ITEM_TYPES.get(item_type, str(item_type)) if item_type else None,
+        "implementing_body": (g.get("implementing_body") or {}).get("name"),
         "service_objects": [SERVICE_OBJECTS.get(c, str(c)) for c in g.get("service_objects", [])],
         "themes": g.get("themes", []),
         "conditions": g.get("conditions", []),
-        "materials": [_material(m) for m in g.get("materials", [])],
+        "materials": [_material(m) for m in g.get("materials") or []],
         "procedure": [
             {"name": s["name"], "description": s["description"], "time_limit": s.get("time_limit")}
             for s in g.get("procedure", [])
@@ -184,36 +193,37 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
         "promised_time_limit": g.get("promised_time_limit"),
         "case_type": g.get("case_type"),
         "fees": {
-            "charged": bool((g.get("fees") or {}).get("charged")),
+            "charged": bool(fees["charged"]) if fees_known else None,
             "items": [
-                {"name": i["name"], "standard": i["standard"]}
-                for i in (g.get("fees") or {}).get("items", [])
+                {"name": i["name"], "standard": i["standard"]} for i in fees.get("items", [])
             ],
         },
-        "results": [{"name": r["name"], "kind": r["kind"]} for r in g.get("results", [])],
+        "results": [{"name": r["name"], "kind": r.get("kind")} for r in g.get("results") or []],
         "places": [_place(p) for p in g.get("places", [])],
         "consult_phones": [_phone(p) for p in g.get("consult_phones", [])],
         "complaint_phones": [_phone(p) for p in g.get("complaint_phones", [])],
-        "onsite_visits": g.get("onsite_visits"),
+        "onsite_visits": {k: (g.get("onsite_visits") or {}).get(k) for k in ("count", "reason")},
         "handling_forms": [HANDLING_FORMS.get(c, str(c)) for c in g.get("handling_forms", [])],
         "online": {"url": online.get("url"), "depth": ONLINE_DEPTHS.get(online.get("depth") or 0)},
         "scope": g.get("scope"),
-        "appointment": bool(g.get("appointment")),
-        "express_delivery": bool(g.get("express_delivery")),
-        "online_payment": bool(g.get("online_payment")),
+        "appointment": g.get("appointment"),
+        "express_delivery": g.get("express_delivery"),
+        "online_payment": g.get("online_payment"),
         "legal_basis": [f"{b['title']}{b.get('article') or ''}" for b in g.get("legal_basis", [])],
         "faq": [
             {"id": q["id"], "question": q["question"], "answer": q["answer"]}
             for q in g.get("faq", [])
         ],
+        "gaps": list(g.get("gaps") or []),
     }
+    return null_free(doc)
 
 
 def _material(m: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "name", "form", "medium", "original_count", "copy_count", "source")
     return {
-        **{k: m[k] for k in keys},
-        "necessity": m["necessity"],
+        **{k: m.get(k) for k in keys},
+        "necessity": m.get("necessity"),
         "condition": m.get("condition"),
         "notes": m.get("notes"),
     }
@@ -222,11 +232,11 @@ def _material(m: dict[str, Any]) -> dict[str, Any]:
 def _place(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": p["id"],
-        "name": p["name"],
+        "name": p.get("name"),
         "hall": p.get("hall"),
-        "address": p["address"],
+        "address": p.get("address"),
         "windows": [w["name"] for w in p.get("windows", [])],
-        "hours": [{"days": h["days"], "hours": h["hours"]} for h in p.get("hours", [])],
+        "hours": [{"days": h["days"], "hours": h["hours"]} for h in p.get("hours") or []],
         "phones": p.get("phones", []),
         "transport": p.get("transport"),
     }

@@ -7,6 +7,7 @@ Facts are plain, picklable values, so a run where nothing changed never imports 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -25,6 +26,7 @@ from guidesrc.check.facts import (
 )
 from guidesrc.check.schema_errors import diagnostics_from
 from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
 from guidesrc.model.common import ID_RE, Completable
@@ -56,6 +58,9 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
     if not isinstance(data, dict):
         return None, [_structure_problem(source.rel, data)]
     text_problems = _hidden_characters(source, data) + _personal_data(source, data)
+    # published text: the guides, the catalogues, and the library's name (on every sheet)
+    published = {"name": data.get("name")} if model is LibraryConfig else data
+    text_problems += _unprintable(source, published)
     try:
         return model.model_validate(data), text_problems
     except ValidationError as exc:
@@ -129,7 +134,7 @@ def guide_facts(guide: Guide) -> GuideFacts:
         ("legal_basis", i, ("legal_basis", n)) for n, i in enumerate(guide.legal_basis)
     ]
     materials = []
-    for n, req in enumerate(guide.materials):
+    for n, req in enumerate(guide.materials or ()):
         base: Path_ = ("materials", n)
         refs.append(("material", req.material, (*base, "material")))
         refs.extend(
@@ -145,7 +150,7 @@ def guide_facts(guide: Guide) -> GuideFacts:
             ("legal_basis", i, ("fees", "items", n, "legal_basis", k))
             for k, i in enumerate(fee.legal_basis)
         )
-    for n, result in enumerate(guide.results):
+    for n, result in enumerate(guide.results or ()):
         if result.sample:
             refs.append(("file", result.sample, ("results", n, "sample")))
     refs.extend(("office", i, ("places", n)) for n, i in enumerate(guide.places))
@@ -166,6 +171,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     yield from _time_limit_rules(guide, rel)
     yield from _fee_rules(guide, rel)
     yield from _material_count_rules(guide, rel)
+    yield from _completeness_rule(guide, rel)
     visits = guide.onsite_visits
     if visits.count and not (visits.reason or "").strip() and "reason" not in visits.pending:
         yield _rule(
@@ -196,6 +202,45 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             N_("copy the code again from the business licence or the organisation's register"),
             code=body.credit_code,
         )
+
+
+def _completeness_rule(guide: Guide, rel: str) -> Iterator[Diagnostic]:
+    """incomplete-guide: a core element (GB/T 39046, the default of library.yaml
+    completeness.required) is not known, so `guides approve` refuses the guide."""
+    body, fees = guide.implementing_body, guide.fees
+    if not (guide.pending or body.pending or fees.pending or guide.materials is None):
+        return
+    gaps = [
+        *guide.pending,
+        *(f"implementing_body.{p}" for p in body.pending),
+        *(f"fees.{p}" for p in fees.pending),
+        *(["materials"] if guide.materials is None else []),
+    ]
+    missing = missing_elements(gaps, CORE)
+    if not missing:
+        return
+    path: Path_ = (
+        ("pending",)
+        if guide.pending
+        else ("implementing_body", "pending")
+        if body.pending
+        else ("fees", "pending")
+        if fees.pending
+        else ("id",)
+    )
+    yield _rule(
+        "incomplete-guide",
+        rel,
+        path,
+        N_(
+            "{elements} not known (待补充): the library requires them before approval, so guides approve refuses this guide"
+        ),
+        N_(
+            "complete them with the department responsible; to publish the guide meanwhile with a notice that it is being completed, set completeness.allow_incomplete: true in library.yaml"
+        ),
+        elements="、".join(ELEMENT_TITLES[e] for e in missing),
+        at_key=True,
+    )
 
 
 def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
@@ -284,7 +329,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
 
 
 def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
-    for n, req in enumerate(guide.materials):
+    for n, req in enumerate(guide.materials or ()):
         needs_original = req.form in ("原件", "原件和复印件")
         needs_copy = req.form in ("复印件", "原件和复印件")
         if needs_original and req.original_count == 0:
@@ -456,6 +501,50 @@ def _hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
         for path, value in _strings(data, ())
         if (match := _HIDDEN_RE.search(value))
     ]
+
+
+def _unprintable(source: Source, data: Any) -> list[Diagnostic]:
+    """Each character of the published text that no print font can show, where it stands."""
+    from guidesrc.check import printable
+
+    text = source.text or ""
+    if "\\" not in text and (text.isascii() or not printable.unprintable(text)):
+        return []  # the common case: one set difference over the file (escapes are in values)
+    found = [
+        _rule(
+            "unprintable",
+            source.rel,
+            path,
+            N_(
+                'the character "{char}" (U+{code:04X}) cannot be printed: the print fonts do not have it, and the printed sheet would fail'
+            ),
+            N_(
+                "write it with common characters: an emoji or symbol in words, a rare character by its common form or described (e.g. 左土右冓); text in another script needs a print font that has it"
+            ),
+            char=char,
+            code=ord(char),
+        )
+        for path, value in _strings(data, ())
+        for char in printable.unprintable(value)
+    ]
+    return _at_character(text, found)
+
+
+def _at_character(text: str, found: list[Diagnostic]) -> list[Diagnostic]:
+    """Point each finding at its character in the file (the first one in its field)."""
+    from guidesrc import yamlio
+
+    tree = yamlio.compose(text)
+    starts = [0, *(n + 1 for n, c in enumerate(text) if c == "\n")]
+    out = []
+    for d in found:
+        line, column = yamlio.locate(tree, d.path, False)
+        at = text.find(chr(d.args["code"]), starts[min(line, len(starts)) - 1] + column - 1)
+        if at >= 0:  # else written as an escape ("\\U0001F600"): the field's position
+            line = bisect.bisect_right(starts, at)
+            column = at - starts[line - 1] + 1
+        out.append(d.located(line, column))
+    return out
 
 
 def _strings(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:

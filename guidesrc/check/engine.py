@@ -42,7 +42,7 @@ from guidesrc.library import (
 CACHE_FILE = "cache/check.pickle"
 LAST_FILE = "cache/check-last.pickle"
 _CODE_DIRS = ("model", "check", "adapters")
-_CODE_FILES = ("yamlio.py", "diagnostics.py")
+_CODE_FILES = ("yamlio.py", "diagnostics.py", "gaps.py")
 
 
 @dataclass(slots=True)
@@ -235,11 +235,15 @@ def _analyse_all(pending: list[tuple[str, bytes]], jobs: int | None) -> dict[str
     """Analyse the files not in the cache, in worker processes when there are many."""
     if not pending:
         return {}  # and the models are never imported
-    from guidesrc.check import analyse  # noqa: F401 - imported once here, inherited by workers
+    from guidesrc.check import (
+        analyse,  # noqa: F401 - imported once here, inherited by workers
+        printable,
+    )
 
     workers = min(jobs or os.cpu_count() or 1, 8)
     if workers < 2 or len(pending) < PARALLEL_MIN_FILES or not can_fork():
         return {rel: _analyse_one(rel, data) for rel, data in pending}
+    printable.unprintable("\u4e00")  # the print fonts' character class, made once for all workers
     global _pending
     _pending = pending
     step = -(-len(pending) // (workers * 4))  # a few slices per worker balance uneven files
@@ -377,6 +381,10 @@ def code_fingerprint() -> str:
 
     for ep in sorted(entry_points(group="guidesrc.adapters"), key=lambda ep: (ep.name, ep.value)):
         digest.update(f"{ep.name}={ep.value}\n".encode())
+    # The rule unprintable depends on the print fonts installed (their files' identity).
+    from guidesrc.check.printable import identity
+
+    digest.update(identity().encode())
     return digest.hexdigest()
 
 

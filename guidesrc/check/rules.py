@@ -63,6 +63,13 @@ RULES: dict[str, Rule] = {
                 "fields marked 待补充 (pending) are completed, and removed from pending once filled"
             ),
         ),
+        Rule(
+            "incomplete-guide",
+            "warning",
+            N_(
+                "a guide states the core elements a citizen acts on (GB/T 39046) before approval: implementing body, conditions, materials, time limits, fees, place, consult phone"
+            ),
+        ),
         Rule("window-place", "error", N_("a window's items list the office among their places")),
         Rule(
             "time-limit-exceeds", "error", N_("the promised time limit is within the statutory one")
@@ -78,6 +85,11 @@ RULES: dict[str, Rule] = {
         Rule("personal-data", "error", N_("no personal data in published text (去标识化)")),
         Rule(
             "hidden-characters", "error", N_("no invisible control or direction characters in text")
+        ),
+        Rule(
+            "unprintable",
+            "error",
+            N_("every character of the published text can be printed with the print fonts"),
         ),
         Rule("missing-catalogue", "error", N_("every catalogue file exists")),
         Rule("empty-library", "error", N_("the library holds at least one guide")),

@@ -323,7 +323,7 @@ def field_changes(
     """Field-level changes between two compiled guides, items matched by identity."""
     raw: list[FieldChange] = []
     for name in before.keys() | after.keys():
-        if name == "format" or before.get(name) == after.get(name):
+        if name in ("format", "gaps") or before.get(name) == after.get(name):
             continue
         for path, action in _differences(name, before.get(name), after.get(name)):
             old = None if action == "added" else lookup(before, path)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange, lookup
+from guidesrc.gaps import GAP
 from guidesrc.model.codes import HANDLING_FORMS, SERVICE_OBJECTS, field_title
 
 
@@ -172,12 +173,18 @@ def release_notice(changes: ChangeSet) -> ReleaseNotice:
 def notice(change: GuideChange) -> Notice:
     grouped: dict[str, list[FieldChange]] = {}
     for c in change.changes:
-        grouped.setdefault(c.field, []).append(c)
+        if "pending" not in c.path:  # the values say it (由…调整为待补充), not the list of names
+            grouped.setdefault(c.field, []).append(c)
+    old, new = change.old or {}, change.new or {}
+    became_pending = set(new.get("pending") or ()) - set(old.get("pending") or ())
     items = []
     for name, field_changes in grouped.items():
         if name == "effective_date":
             continue  # said once, at the end
-        clauses = _clauses(name, field_changes, change.old or {}, change.new or {})
+        if name in became_pending and isinstance(old.get(name), list):  # unknown, not deleted
+            clauses = [f"调整为{GAP}"]
+        else:
+            clauses = _clauses(name, field_changes, old, new)
         if clauses:
             items.append(NoticeItem(name, field_title(name), tuple(dict.fromkeys(clauses))))
     return Notice(change.id, change.name, change.status, change.effective_date, tuple(items))
@@ -191,8 +198,15 @@ def _effective(date: str | None) -> str:
 
 
 def _q(value: object) -> str:
-    """Quote a piece of guide text, without its own closing punctuation (no "。”。")."""
+    """Quote a piece of guide text, without its own closing punctuation (no "。”。"); an
+    unknown value (None: 待补充, or a yes/no fact not stated) is said as the gap."""
+    if value is None:
+        return GAP
     return f"“{str(value).rstrip('。；;.')}”"
+
+
+def _copies(value: object) -> str:
+    return GAP if value is None else f" {value} 份"
 
 
 def md_escape(text: str) -> str:
@@ -243,7 +257,7 @@ def _materials(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
             basis = lookup(new, c.path[:4]) or lookup(old, c.path[:4]) or {}
             out.append(f"{label}的依据{_legal_clause(c, basis)}")
         elif sub in ("original_count", "copy_count"):
-            out.append(f"{label}{_MATERIAL_FIELDS[sub]}由 {c.old} 份调整为 {c.new} 份")
+            out.append(f"{label}{_MATERIAL_FIELDS[sub]}由{_copies(c.old)}调整为{_copies(c.new)}")
         elif c.action == "added":
             out.append(f"{label}新增{_MATERIAL_FIELDS.get(sub, sub)}{_q(c.new)}")
         elif c.action == "removed":
@@ -297,18 +311,19 @@ def _legal_basis(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     return out
 
 
-def _time_limit_text(value: Any) -> str:
+def _time_limit_text(value: Any, name: str = "promised_time_limit") -> str:
     if not isinstance(value, dict):
-        return "无"
+        # a statutory limit left out: the law sets none; a promised one: not known (待补充)
+        return "法律法规未规定" if name == "statutory_time_limit" else GAP
     return f"{value['value']} 个{value['unit']}" if value["value"] else "即时办结"
 
 
 def _time_limit(name: str) -> Clauses:
     def clauses(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
-        before, after = old.get(name), new.get(name)
+        before, after = _time_limit_text(old.get(name), name), _time_limit_text(new.get(name), name)
         out = []
-        if _time_limit_text(before) != _time_limit_text(after):
-            out.append(f"由 {_time_limit_text(before)}调整为 {_time_limit_text(after)}")
+        if before != after:
+            out.append(f"由 {before}调整为 {after}")
         if (
             any(c.path[-1] == "note" for c in changes)
             and isinstance(after, dict)
@@ -320,12 +335,17 @@ def _time_limit(name: str) -> Clauses:
     return clauses
 
 
+_CHARGED = {True: "收费", False: "不收费", None: GAP}
+
+
 def _fees(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     out = []
     items_before = {i["name"]: i for i in old.get("fees", {}).get("items", [])}
     for c in changes:
         if c.path[1:] == ("charged",):
-            out.append("由不收费调整为收费" if c.new else "由收费调整为不收费")
+            out.append(f"由{_CHARGED[c.old]}调整为{_CHARGED[c.new]}")
+        elif c.path[1:2] == ("pending",):
+            continue  # said by the charged clause
         elif len(c.path) == 3 and c.path[1] == "items":
             if c.action == "added":
                 out.append(f"新增收费项目{_q(c.new['name'])}（{c.new['standard']}）")
@@ -348,10 +368,10 @@ def _places(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     out = []
     for c in changes:
         office = offices.get(str(c.path[1]), {})
-        name = office.get("name", str(c.path[1]))
+        name = office.get("name") or str(c.path[1])
         if len(c.path) == 2:
             out.append(
-                f"新增{_q(name)}（{office.get('address', '')}）"
+                f"新增{_q(name)}（{office.get('address') or '地址' + GAP}）"
                 if c.action == "added"
                 else f"不再在{_q(name)}办理"
             )
@@ -361,17 +381,21 @@ def _places(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
             hours = "，".join(
                 f"{h['days']} {h['hours']}" for h in after.get(str(c.path[1]), {}).get("hours", [])
             )
-            out.append(f"{_q(name)}办理时间调整为{hours}")
+            out.append(f"{_q(name)}办理时间调整为{hours or GAP}")
         elif sub == "address":
             out.append(f"{_q(name)}地址由{_q(c.old)}调整为{_q(c.new)}")
         elif sub == "name":
             out.append(f"{_q(c.old)}更名为{_q(c.new)}")
         elif sub == "phones":
             phones = "、".join(after.get(str(c.path[1]), {}).get("phones", []))
-            out.append(f"{_q(name)}联系电话调整为{phones or '无'}")
+            out.append(
+                f"{_q(name)}联系电话调整为{phones}" if phones else f"{_q(name)}不再公布联系电话"
+            )
         elif sub == "windows":
             windows = "、".join(w["name"] for w in after.get(str(c.path[1]), {}).get("windows", []))
-            out.append(f"{_q(name)}办理窗口调整为{windows or '无'}")
+            out.append(
+                f"{_q(name)}办理窗口调整为{windows}" if windows else f"{_q(name)}不再指定办理窗口"
+            )
         else:
             out.append(f"{_q(name)}信息更新")
     return out
@@ -440,12 +464,13 @@ def _generic(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     out = []
     for c in changes:
         if isinstance(c.old, bool) or isinstance(c.new, bool):
-            out.append(f"由{_FLAGS.get(c.old, '未填写')}调整为{_FLAGS.get(c.new, '未填写')}")
+            out.append(f"由{_FLAGS.get(c.old, GAP)}调整为{_FLAGS.get(c.new, GAP)}")
         elif (
-            c.action == "changed"
+            c.action in ("changed", "added", "removed")
             and not isinstance(c.old, dict | list)
             and not isinstance(c.new, dict | list)
-        ):
+            and (c.action == "changed" or len(c.path) == 1)
+        ):  # a fact left out is not known (待补充): said so, not "已更新"
             out.append(f"由{_q(c.old)}调整为{_q(c.new)}")
         else:
             value = new.get(c.field)
@@ -459,7 +484,10 @@ def _onsite(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     before, after = old.get("onsite_visits", {}), new.get("onsite_visits", {})
     out = []
     if before.get("count") != after.get("count"):
-        out.append(f"由 {before.get('count')} 次调整为 {after.get('count')} 次")
+        counts = [
+            GAP if n is None else f" {n} 次" for n in (before.get("count"), after.get("count"))
+        ]
+        out.append(f"由{counts[0]}调整为{counts[1]}")
     if before.get("reason") != after.get("reason") and after.get("reason"):
         out.append(f"原因：{after['reason']}")
     return out
@@ -470,7 +498,7 @@ def _short(value: Any) -> str:
         return "，".join(str(v) for v in value.values() if v not in (None, "", [], {}))
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
-    return str(value)
+    return GAP if value is None else str(value)
 
 
 _BY_FIELD: dict[str, Clauses] = {

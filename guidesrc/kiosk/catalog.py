@@ -112,7 +112,7 @@ def load_catalog(bundle: Bundle, ledger: Ledger | None) -> Catalog:
         if shown is None:
             continue
         guide = None if withdrawn else compiled.get((gid, (current or shown).content_hash))
-        department = guide["implementing_body"]["name"] if guide else ""
+        department = (guide["implementing_body"].get("name") or "") if guide else ""
         themes = tuple(guide.get("themes", [])) if guide else ()
         text = " ".join([shown.name, department, *themes])
         entries[gid] = Entry(

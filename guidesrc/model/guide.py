@@ -233,10 +233,13 @@ class Guide(Completable, title="办事指南"):
     )
     legal_basis: list[Id] = Field(title="设定依据", description="法律法规库中的标识。")
     conditions: list[NonEmptyText] = Field(title="受理条件", description="每条一项。")
-    materials: list[MaterialRequirement] = Field(
-        default_factory=list,
+    materials: list[MaterialRequirement] | None = Field(
+        default=None,
         title="申请材料",
-        description="申请人需要提交的材料清单，每项引用材料目录。",
+        description=(
+            "申请人需要提交的材料清单，每项引用材料目录。确实不需要提交材料时写 materials: []；"
+            "省略表示来源没有说明（页面显示“待补充”，不会显示“无需提交申请材料”）。"
+        ),
     )
     procedure: list[Step] = Field(title="办理流程", description="按顺序列出办理环节。")
     statutory_time_limit: TimeLimit | None = Field(
@@ -247,8 +250,13 @@ class Guide(Completable, title="办事指南"):
     )
     case_type: CaseType | None = Field(title="办件类型", description="即办件或承诺件。")
     fees: Fees = Field(title="收费", description="是否收费及收费项目。")
-    results: list[Result] = Field(
-        default_factory=list, title="办理结果", description="办结后申请人得到的证照、批文等。"
+    results: list[Result] | None = Field(
+        default=None,
+        title="办理结果",
+        description=(
+            "办结后申请人得到的证照、批文等。没有证照或批文时写 results: []；"
+            "省略表示来源没有说明（待补充）。"
+        ),
     )
     places: list[Id] = Field(
         title="办理地点",
@@ -268,19 +276,28 @@ class Guide(Completable, title="办事指南"):
     online: Online = Field(
         default_factory=Online, title="网上办理", description="网上办理地址和深度。"
     )
-    scope: ServiceScope = Field(
-        default="不通办",
+    scope: ServiceScope | None = Field(
+        default=None,
         title="通办范围",
-        description="跨省通办、全省通办、全市通办、全区通办或不通办。",
+        description=(
+            "跨省通办、全省通办、全市通办、全区通办或不通办。省略表示来源没有说明"
+            "（页面显示“待补充”，不会显示“不通办”）。"
+        ),
     )
-    appointment: bool = Field(
-        default=False, title="支持预约办理", description="true 表示可网上或电话预约。"
+    appointment: bool | None = Field(
+        default=None,
+        title="支持预约办理",
+        description="true 可网上或电话预约；false 不支持；省略表示来源没有说明（待补充）。",
     )
-    express_delivery: bool = Field(
-        default=False, title="支持物流快递", description="true 表示材料或结果可邮寄。"
+    express_delivery: bool | None = Field(
+        default=None,
+        title="支持物流快递",
+        description="true 材料或结果可邮寄；false 不支持；省略表示来源没有说明（待补充）。",
     )
-    online_payment: bool = Field(
-        default=False, title="支持网上支付", description="true 表示费用可网上缴纳。"
+    online_payment: bool | None = Field(
+        default=None,
+        title="支持网上支付",
+        description="true 费用可网上缴纳；false 不支持；省略表示来源没有说明（待补充）。",
     )
     faq: list[Id] = Field(
         default_factory=list, title="常见问题", description="咨询问答知识库中的标识。"

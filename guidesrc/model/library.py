@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from guidesrc.gaps import CORE, Element
 from guidesrc.model.common import Id, Model, NonEmptyText
 
 Severity = Literal["error", "warning", "off"]
@@ -48,6 +49,29 @@ class PublishDeadline(Model, title="发布时限"):
     )
 
 
+class Completeness(Model, title="完整性要求"):
+    """审核通过前必须已知（不是“待补充”）的要素。"""
+
+    required: list[Element] = Field(
+        default_factory=lambda: list(CORE),
+        title="必须已知的要素",
+        description=(
+            "审核通过前必须已知的要素。默认是群众办事依据的 GB/T 39046 核心要素：name 事项名称、"
+            "implementing_body 实施主体、conditions 受理条件、materials 申请材料、time_limits 办结时限、"
+            "fees 收费、places 办理地点（含地址和办理时间）、consult_phones 咨询电话。"
+            "缺少其中任何一项的指南，guides approve 拒绝审核通过。"
+        ),
+    )
+    allow_incomplete: bool = Field(
+        default=False,
+        title="允许发布不完整的指南",
+        description=(
+            "true：缺少必须要素的指南也可以审核发布，其网页、打印件和自助终端页面显示"
+            "“本指南部分内容正在完善中，以窗口答复为准。”；false（默认）：拒绝审核通过。"
+        ),
+    )
+
+
 class LibraryConfig(Model, title="资料库配置"):
     name: NonEmptyText = Field(title="资料库名称", description="如 示例市政务服务中心办事指南库。")
     region_code: str = Field(
@@ -78,6 +102,11 @@ class LibraryConfig(Model, title="资料库配置"):
             "按字段路径调整变更类别：major 实质性变更，minor 一般性修改；"
             "路径如 materials.*.notes（* 匹配一项），最具体的规则优先。"
         ),
+    )
+    completeness: Completeness = Field(
+        default_factory=Completeness,
+        title="完整性要求",
+        description="审核通过前必须已知的要素，以及是否允许发布不完整的指南。",
     )
     rules: dict[str, Severity] = Field(
         default_factory=dict,

@@ -13,18 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from guidesrc.model.codes import (
-    BODY_NATURES,
-    EXERCISE_LEVELS,
-    HANDLING_FORMS,
-    ITEM_TYPES,
-    ONLINE_DEPTHS,
-    SERVICE_OBJECTS,
-)
+from guidesrc import gaps
 
 Kind = Literal["current", "upcoming", "withdrawn"]
 SHORT_HASH = 12  # hex digits of the content hash printed in the footer (as change set ids)
-FORMAT = 1  # the shape of the data the template reads
+FORMAT = 2  # the shape of the data the template reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,60 +109,65 @@ def _notice(notice: dict[str, Any]) -> dict[str, Any]:
 
 def guide_sections(g: dict[str, Any]) -> dict[str, Any]:
     """Each section of a compiled guide as labelled text."""
+    f = gaps.facts(g)
+    gap = f["gap"]
     return {
-        "body": g["implementing_body"]["name"],
-        "basic": _basic(g),
-        "conditions": list(g["conditions"]),
-        "materials": [_material(i, m) for i, m in enumerate(g["materials"], 1)],
-        "steps": [_step(s) for s in g["procedure"]],
-        "limits": _limits(g),
-        "fees": _fees(g["fees"]),
+        "body": f["body"],
+        "gap": gap,
+        "incomplete": f["incomplete"],
+        "basic": _basic(g, f),
+        "conditions": list(g["conditions"]) or [gap],
+        "materials": [_material(i, m, g) for i, m in enumerate(g.get("materials") or (), 1)],
+        "materials_text": _materials_text(g, f["materials"]),
+        "steps": [_step(s) for s in g["procedure"]]
+        or [{"name": gaps.GAP, "description": gaps.ask(g), "limit": ""}],
+        "limits": [
+            ["法定办结时限", f["statutory_time_limit"]],
+            ["承诺办结时限", f["promised_time_limit"]],
+        ],
+        "fees": _fees(g, f["fees"]),
         "pending": list(g.get("pending") or []),
-        "results": [f"{r['kind']}：{r['name']}" for r in g["results"]],
-        "places": [_place(p) for p in g["places"]],
+        "results": [f"{r['kind'] or gaps.GAP}：{r['name']}" for r in g.get("results") or ()]
+        or [gap if f["results"] == "unknown" else "无证照或批文"],
+        "places": [_place(p, g) for p in g["places"]]
+        or [{"name": gaps.GAP, "rows": [["地址", gap]]}],
         "contacts": _contacts(g),
         "faq": [{"q": q["question"], "a": q["answer"]} for q in g["faq"]],
-        "bases": [_basis(b) for b in g["legal_basis"]],
+        "bases": [_basis(b, g) for b in g["legal_basis"]]
+        or [{"title": gap, "detail": "", "text": ""}],
     }
+
+
+def _materials_text(g: dict[str, Any], state: str) -> str:
+    """What the materials section says when it lists none: stated none, or the gap."""
+    if state == "unknown":
+        return gaps.materials_gap(g)
+    return "无需提交申请材料。" if state == "none" else ""
 
 
 #: The widest value (in ems of Chinese text) that fits in half a row of the basic-facts table.
 HALF_ROW_EMS = 19
 
 
-def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
+def _basic(g: dict[str, Any], f: dict[str, str]) -> dict[str, list[list[str]]]:
     """Label/value pairs: short ones two to a row, wide ones a row each (in regular print)."""
-    body = g["implementing_body"]
-    services = [
-        label
-        for key, label in (
-            ("appointment", "预约办理"),
-            ("express_delivery", "物流快递"),
-            ("online_payment", "网上支付"),
-        )
-        if g.get(key)
-    ]
-    visits = g["onsite_visits"]
-    online = g.get("online") or {}
+    online = f["online"] + ("：" + f["online_url"] if f["online_url"] else "")
     rows = [
-        ["事项类型", ITEM_TYPES.get(g["item_type"], g["item_type"])],
-        ["行使层级", EXERCISE_LEVELS.get(g["exercise_level"], str(g["exercise_level"]))],
-        ["实施主体", f"{body['name']}（{BODY_NATURES.get(body['nature'], '其他')}）"],
+        ["事项类型", f["item_type"]],
+        ["行使层级", f["exercise_level"]],
+        ["实施主体", f["body"] + (f"（{f['nature']}）" if f["nature"] else "")],
         ["承办机构", "、".join(g["handling_bodies"])],
         ["联办机构", "、".join(g["joint_bodies"])],
-        ["服务对象", "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in g["service_objects"])],
+        ["服务对象", f["service_objects"]],
         ["服务主题", "、".join(g["themes"])],
-        ["办件类型", g["case_type"]],
-        ["办理形式", "、".join(HANDLING_FORMS.get(f, str(f)) for f in g["handling_forms"])],
-        ["通办范围", g.get("scope", "不通办")],
+        ["办件类型", f["case_type"]],
+        ["办理形式", f["handling_forms"]],
+        ["通办范围", f["scope"]],
         ["事项状态", g["status"] if g.get("status", "在用") != "在用" else ""],
-        ["便民服务", "支持" + "、".join(services) if services else "无"],
-        [
-            "到现场次数",
-            f"{visits['count']} 次" + (f"（{visits['reason']}）" if visits.get("reason") else ""),
-        ],
-        ["网上办理", _online(online)],
-        ["基本编码", g["basic_code"]],
+        ["便民服务", f["services"]],
+        ["到现场次数", f["visits"]],
+        ["网上办理", online],
+        ["基本编码", f["basic_code"]],
         ["实施编码", g["implementation_code"]],
     ]
     rows = [row for row in rows if row[1]]
@@ -179,28 +177,16 @@ def _basic(g: dict[str, Any]) -> dict[str, list[list[str]]]:
     }
 
 
-def _online(online: dict[str, Any]) -> str:
-    parts = [ONLINE_DEPTHS.get(online["depth"], "")] if online.get("depth") else []
-    if online.get("url"):
-        parts.append(online["url"])
-    return "：".join(parts)
-
-
 def ems(text: str) -> float:
     """The printed width of ``text`` in ems, roughly: Chinese characters one, others about half."""
     return sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in text)
 
 
-def _count(m: dict[str, Any]) -> str:
-    parts = []
-    if m["original_count"]:
-        parts.append(f"原件 {m['original_count']} 份")
-    if m["copy_count"]:
-        parts.append(f"复印件 {m['copy_count']} 份")
-    return "，".join(parts) or m["form"]
+def _count(m: dict[str, Any], g: dict[str, Any]) -> str:
+    return "，".join(gaps.count_parts(m)) or m.get("form") or gaps.GAP
 
 
-def _material(no: int, m: dict[str, Any]) -> dict[str, Any]:
+def _material(no: int, m: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
     notes = []
     if m.get("condition"):
         notes.append(f"适用情形：{m['condition']}")
@@ -216,11 +202,12 @@ def _material(no: int, m: dict[str, Any]) -> dict[str, Any]:
     return {
         "no": str(no),
         "name": m["name"],
-        "form": m["form"],
-        "count": _count(m),
-        "medium": m["medium"],
-        "source": m["source"],
-        "necessity": m["necessity"],
+        # narrow table cells: the short gap (where to ask is said beside the section)
+        "form": m.get("form") or gaps.GAP,
+        "count": _count(m, g),
+        "medium": m.get("medium") or gaps.GAP,
+        "source": m.get("source") or gaps.GAP,
+        "necessity": m.get("necessity") or gaps.GAP,
         "notes": notes,
     }
 
@@ -230,10 +217,7 @@ def _cite(basis: dict[str, Any]) -> str:
 
 
 def time_limit(value: dict[str, Any] | None) -> str:
-    if not value:
-        return "无"
-    text = f"{value['value']} 个{value['unit']}" if value["value"] else "即时办结"
-    return text + (f"（{value['note']}）" if value.get("note") else "")
+    return gaps.limit_text(value) if value else gaps.GAP
 
 
 def _step(step: dict[str, Any]) -> dict[str, str]:
@@ -245,15 +229,8 @@ def _step(step: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _limits(g: dict[str, Any]) -> list[list[str]]:
-    rows = []
-    if g.get("statutory_time_limit"):
-        rows.append(["法定办结时限", time_limit(g["statutory_time_limit"])])
-    rows.append(["承诺办结时限", time_limit(g["promised_time_limit"])])
-    return rows
-
-
-def _fees(fees: dict[str, Any]) -> dict[str, Any]:
+def _fees(g: dict[str, Any], state: str) -> dict[str, Any]:
+    fees = g["fees"]
     items = [
         {
             "name": item["name"],
@@ -262,36 +239,51 @@ def _fees(fees: dict[str, Any]) -> dict[str, Any]:
         }
         for item in fees.get("items", [])
     ]
-    pending = "charged" in (fees.get("pending") or [])
-    return {"charged": bool(fees["charged"]) and not pending, "items": items, "pending": pending}
+    return {
+        "charged": state == "charged",
+        "items": items,
+        "pending": state == "unknown" or (state == "charged" and not items),
+        "text": "" if state == "charged" and items else gaps.fees_text(g) + "。",
+    }
 
 
-def _place(p: dict[str, Any]) -> dict[str, Any]:
-    rows = [["地址", p["address"] + (f"（{p['hall']}）" if p.get("hall") else "")]]
+def _place(p: dict[str, Any], g: dict[str, Any]) -> dict[str, Any]:
+    rows = [["地址", address(p, g)]]
     if p.get("windows"):
         rows.append(["窗口", "、".join(w["name"] for w in p["windows"])])
-    rows.append(["办理时间", "；".join(f"{h['days']} {h['hours']}" for h in p["hours"])])
+    hours = "；".join(f"{h['days']} {h['hours']}" for h in p.get("hours") or ())
+    rows.append(["办理时间", hours or gaps.gap(g)])
     if p.get("phones"):
         rows.append(["联系电话", "、".join(p["phones"])])
     if p.get("transport"):
         rows.append(["交通指引", p["transport"]])
-    return {"name": p["name"], "rows": rows}
+    return {"name": gaps.text(p.get("name"), g), "rows": rows}
 
 
-def _phones(contacts: list[dict[str, Any]]) -> str:
-    return "；".join(c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts)
+def address(p: dict[str, Any], g: dict[str, Any]) -> str:
+    """An office's address with its hall: 民生路 1 号（一楼 A 区）, or 一楼 A 区，地址待补充…"""
+    hall = p.get("hall")
+    if p.get("address"):
+        return str(p["address"]) + (f"（{hall}）" if hall else "")
+    return (f"{hall}，地址" if hall else "") + gaps.gap(g)
+
+
+def _phones(contacts: list[dict[str, Any]], g: dict[str, Any]) -> str:
+    listed = "；".join(c["phone"] + (f"（{c['note']}）" if c.get("note") else "") for c in contacts)
+    return listed or gaps.gap(g)
 
 
 def _contacts(g: dict[str, Any]) -> list[list[str]]:
     return [
-        ["咨询电话", _phones(g["consult_phones"])],
-        ["监督投诉电话", _phones(g["complaint_phones"])],
+        ["咨询电话", _phones(g["consult_phones"], g)],
+        ["监督投诉电话", _phones(g["complaint_phones"], g)],
     ]
 
 
-def _basis(b: dict[str, Any]) -> dict[str, str]:
-    detail = [b["issuer"]]
+def _basis(b: dict[str, Any], g: dict[str, Any]) -> dict[str, str]:
+    detail = [b["issuer"]] if b.get("issuer") else []
     if b.get("document_number"):
         detail.append(b["document_number"])
-    detail.append(f"{cn_date(b['in_force_from'])}起施行")
+    if b.get("in_force_from"):
+        detail.append(f"{cn_date(b['in_force_from'])}起施行")
     return {"title": _cite(b), "detail": "，".join(detail), "text": b.get("text") or ""}

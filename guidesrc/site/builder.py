@@ -32,6 +32,7 @@ import orjson
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import ChannelError
+from guidesrc.gaps import UNKNOWN_TYPE
 from guidesrc.i18n import _
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
 from guidesrc.site import search
@@ -437,7 +438,8 @@ class Site:
                 entry["department"] = listing["department"]
                 entry["themes"] = listing["themes"]
                 entry["service_objects"] = listing["objects"]
-                entry["item_type"] = listing["type"]
+                if listing["type"]:  # unknown (待补充): left out, never null
+                    entry["item_type"] = listing["type"]
             if current and upcoming:
                 entry["upcoming"] = {
                     "version": upcoming["version"],
@@ -516,7 +518,7 @@ def facets_of(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("department", entry["department_id"]),
         *(("theme", slug(str(t))) for t in entry["themes"]),
         *(("object", slug(str(o))) for o in entry["objects"]),
-        ("type", slug(str(entry["type"]))),
+        ("type", slug(str(entry["type"])) if entry["type"] else "pending"),
     ]
 
 
@@ -546,7 +548,10 @@ def facet_groups(
         for code in entry["objects"]:
             add("object", slug(str(code)), SERVICE_OBJECTS.get(code, str(code)), gid)
         kind = entry["type"]
-        add("type", slug(str(kind)), ITEM_TYPES.get(kind, str(kind)), gid)
+        if kind:
+            add("type", slug(str(kind)), ITEM_TYPES.get(kind, str(kind)), gid)
+        else:
+            add("type", "pending", UNKNOWN_TYPE, gid)
     return groups
 
 

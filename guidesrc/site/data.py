@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from guidesrc.adapters import Delivery, safe_id
+from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.site.render import slug
 
 FORMAT = 1
@@ -255,8 +256,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
     changed = max(v["approved_at"] for v in (doc["current"], doc["upcoming"]) if v)
     return {
         "name": guide["name"],
-        "department": body["name"],
-        "department_id": slug(str(body["credit_code"])),
+        **department(body),
         "themes": sorted(set(guide.get("themes", []))),
         "objects": sorted(set(guide.get("service_objects", []))),
         "type": guide["item_type"],
@@ -270,7 +270,20 @@ def listing(doc: Doc) -> dict[str, Any] | None:
             *guide.get("handling_bodies", []),
             *guide.get("themes", []),
             *(r["name"] for r in guide.get("results", [])),
-            guide["basic_code"],
+            *([guide["basic_code"]] if guide.get("basic_code") else []),
             guide["implementation_code"],
         ],
     }
+
+
+#: The department list of the guides whose implementing body is not known (待补充).
+PENDING_DEPARTMENT = {"department": UNKNOWN_BODY, "department_id": "pending"}
+
+
+def department(body: Mapping[str, Any]) -> dict[str, str]:
+    """A guide's department on the lists: by credit code, else by name; the guides whose body
+    is unknown share one list titled as a gap (never one department's name)."""
+    name, code = body.get("name"), body.get("credit_code")
+    if not name:
+        return PENDING_DEPARTMENT
+    return {"department": name, "department_id": slug(str(code)) if code else slug("名称:" + name)}

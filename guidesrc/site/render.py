@@ -30,6 +30,8 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+import guidesrc.gaps as gaps
+from guidesrc.gaps import GAP, null_free
 from guidesrc.model.codes import (
     BODY_NATURES,
     EXERCISE_LEVELS,
@@ -121,7 +123,7 @@ def limit_text(value: Mapping[str, Any]) -> str:
 
 def time_limit(value: Mapping[str, Any] | None) -> str:
     if not value:
-        return "无"
+        return GAP
     return limit_text(value) + (f"（{value['note']}）" if value.get("note") else "")
 
 
@@ -198,6 +200,7 @@ class Renderer:
             online_depths=ONLINE_DEPTHS,
             canonical=None,
             noindex=False,
+            gaps=gaps,
         )
         self.env = env
         self._templates: dict[str, Template] = {}
@@ -378,13 +381,13 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
                 "telephone": place["phones"][0],
             }
         channels.append(channel)
-    return {
+    doc = {
         "@context": "https://schema.org",
         "@type": "GovernmentService",
         "name": guide["name"],
         "identifier": guide["implementation_code"],
         "url": url,
-        "serviceType": ITEM_TYPES.get(guide["item_type"], str(guide["item_type"])),
+        "serviceType": ITEM_TYPES.get(guide["item_type"]) if guide["item_type"] else None,
         "description": "".join(guide.get("conditions", [])),
         "provider": {
             "@type": "GovernmentOrganization",
@@ -397,3 +400,4 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
         ],
         "availableChannel": channels,
     }
+    return null_free(doc)  # an unknown value is left out (JSON-LD has no gap), never a null

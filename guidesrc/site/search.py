@@ -33,6 +33,8 @@ from typing import Any
 
 import orjson
 
+from guidesrc.gaps import UNKNOWN_BODY
+
 FORMAT = 1
 DOC_SHARD_SIZE = 500
 GUIDES_PER_TERM_SHARD = 200
@@ -70,7 +72,8 @@ def term_shards(docs: int) -> int:
 
 def searchable_text(listing: Mapping[str, Any]) -> str:
     """The text of a guide's listing entry that search looks at."""
-    return " ".join([listing["name"], listing["department"], *listing["search"]])
+    # an unknown value (a manifest written before gaps had words) is skipped, never joined
+    return " ".join(t for t in (listing["name"], listing["department"], *listing["search"]) if t)
 
 
 def _dump(body: Any) -> bytes:
@@ -122,7 +125,7 @@ def build_index(listings: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
 
 
 def _doc(guide_id: str, listing: Mapping[str, Any]) -> list[str]:
-    return [guide_id, listing["name"], listing["department"]]
+    return [guide_id, listing["name"], listing["department"] or UNKNOWN_BODY]
 
 
 def update_index(

@@ -1,0 +1,277 @@
+"""Which characters the printed sheets can show: the code points of the print fonts' cmaps.
+
+The pdf channel gives Typst one folder of fonts (Debian's ``fonts-noto-cjk``, else where
+fontconfig has Noto Sans CJK SC: ``guidesrc.print.fonts``). A character none of them maps (an
+emoji, Tibetan, a rare CJK Extension B ideograph) makes Typst refuse the PDF/A sheet, on every
+retry; Typst's own built-in fonts (New Computer Modern, DejaVu Sans Mono) are not counted: what
+only they can show would print in a stray font the sheet's design does not promise (a private-use
+code point even as a meaningless glyph). So `guides check` refuses what these fonts cannot map.
+
+The cmaps are read here with ``struct`` (OpenType ``cmap`` formats 4 and 12, in .otf/.ttf files
+and .ttc collections): 20–30 ms for Debian's four Noto CJK collections, once per process, and only
+when a file holds a character outside ASCII and is not in the check cache. The fonts' identity
+(path, size, modification time) is part of the check cache's key (``identity``), so installing
+other fonts re-checks every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import struct
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import re
+
+FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
+
+
+#: Debian's fonts-noto-cjk folder (``guidesrc.print.fonts.DEBIAN_DIR``, a test keeps them equal):
+#: named here so that a check whose files are all cached imports nothing more than this module.
+DEBIAN_DIR = "/usr/share/fonts/opentype/noto"
+
+
+def font_files() -> tuple[str, ...]:
+    """The font files the pdf channel gives Typst by default (none when they are not installed).
+
+    Debian's folder when it holds fonts, else the folders where fontconfig has the family, as
+    ``guidesrc.print.fonts.find_fonts`` looks for them (without importing Typst).
+    """
+    found = _fonts_in([DEBIAN_DIR])
+    if found:
+        return found
+    from guidesrc.print.fonts import fontconfig_folders
+
+    return _fonts_in(fontconfig_folders())
+
+
+def _fonts_in(folders: list[str]) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            str(path)
+            for folder in folders
+            if os.path.isdir(folder)
+            for path in Path(folder).iterdir()
+            if path.suffix.lower() in FONT_SUFFIXES
+        )
+    )
+
+
+@cache
+def identity() -> str:
+    """What the printable set depends on: each font file's path, size and modification time."""
+    digest = hashlib.sha256()
+    for name in font_files():
+        try:
+            st = os.stat(name)
+        except OSError:
+            continue
+        digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@cache
+def printable() -> frozenset[str] | None:
+    """Every character some print font maps, or None when no print font is installed."""
+    points = _points()
+    return None if points is None else frozenset(map(chr, points)) | _ALWAYS
+
+
+@cache
+def _points() -> set[int] | None:
+    files = font_files()
+    if not files:
+        return None
+    points = _cached(identity())
+    if points is None:
+        points = set()
+        seen: set[bytes] = set()  # the same cmap in several files is read once
+        for name in files:
+            try:
+                with (
+                    open(name, "rb") as fh,
+                    mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data,
+                ):
+                    points.update(code_points(data, seen))  # reads only the cmaps' pages
+            except (OSError, ValueError, struct.error):
+                continue  # not a font Typst could read either
+        _store(identity(), points)
+    return points
+
+
+@cache
+def _unprintable_re() -> re.Pattern[str] | None:
+    """One character no print font maps: a negated class, searched in C (4 µs a guide)."""
+    import re
+
+    points = _points()
+    if points is None:
+        return None
+    allowed = sorted(points | {ord(c) for c in _ALWAYS | IGNORED})
+    ranges: list[list[int]] = []
+    for point in allowed:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    members = "".join(
+        f"\\U{start:08x}" if start == end else f"\\U{start:08x}-\\U{end:08x}"
+        for start, end in ranges
+    )
+    return re.compile(f"[^{members}]")
+
+
+# Layout characters (line breaks, tabs) and variation selectors, which Typst applies or drops.
+_ALWAYS = frozenset(
+    "\t\n\r" + "".join(map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
+)
+
+
+def _cache_file(key: str) -> Path:
+    """Outside the library (a library folder holds the source only): the user's cache folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "guidesrc" / f"print-coverage-{key[:32]}.json"
+
+
+def _cached(key: str) -> set[int] | None:
+    """The code points stored for these font files, as JSON ranges (never pickle)."""
+    import json
+
+    try:
+        stored = json.loads(_cache_file(key).read_text("utf-8"))
+        if stored.get("identity") != key:
+            return None
+        return {p for start, end in stored["ranges"] for p in range(start, end + 1)}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _store(key: str, points: set[int]) -> None:
+    import json
+
+    ranges: list[list[int]] = []
+    for point in sorted(points):
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    path = _cache_file(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"identity": key, "ranges": ranges}), "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: computed again next time
+
+
+def unprintable(text: str) -> list[str]:
+    """The distinct characters of ``text`` no print font can show, in order of appearance.
+
+    ASCII is always printable here (its control characters are the rule hidden-characters'
+    business, as are the invisible format characters in ``IGNORED``).
+    """
+    if text.isascii():
+        return []
+    pattern = _unprintable_re()
+    if pattern is None or pattern.search(text) is None:
+        return []
+    return list(dict.fromkeys(pattern.findall(text)))
+
+
+# Invisible characters reported by the rule hidden-characters, not twice.
+IGNORED = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff"
+)
+
+
+def code_points(data: bytes | mmap.mmap, seen: set[bytes] | None = None) -> set[int]:
+    """The code points the Unicode cmaps of a font file map to a glyph.
+
+    ``data`` is an OpenType/TrueType font or a collection (``ttcf``). A cmap subtable whose
+    bytes are in ``seen`` (the fonts of a collection, a family's weights) is not read again.
+    """
+    seen = set() if seen is None else seen
+    if data[:4] == b"ttcf":
+        (count,) = struct.unpack_from(">I", data, 8)
+        offsets: Iterable[int] = struct.unpack_from(f">{count}I", data, 12)
+    else:
+        offsets = (0,)
+    points: set[int] = set()
+    for offset in offsets:
+        cmap = _table(data, offset, b"cmap")
+        if cmap is None:
+            continue
+        for fmt, sub in _subtables(data, cmap):
+            if fmt == 12:
+                (length,) = struct.unpack_from(">I", data, sub + 4)
+            else:
+                (length,) = struct.unpack_from(">H", data, sub + 2)
+            body = bytes(data[sub : sub + length])
+            if body in seen:
+                continue
+            seen.add(body)
+            points.update(_format12(body) if fmt == 12 else _format4(body))
+    return points
+
+
+def _table(data: bytes | mmap.mmap, font: int, tag: bytes) -> int | None:
+    (tables,) = struct.unpack_from(">H", data, font + 4)
+    for n in range(tables):
+        record = font + 12 + 16 * n
+        if data[record : record + 4] == tag:
+            (offset,) = struct.unpack_from(">I", data, record + 8)
+            return int(offset)
+    return None
+
+
+def _subtables(data: bytes | mmap.mmap, cmap: int) -> list[tuple[int, int]]:
+    """The Unicode subtables of a cmap: format 12 (all planes) if there is one, else format 4."""
+    (count,) = struct.unpack_from(">H", data, cmap + 2)
+    found: dict[int, set[int]] = {4: set(), 12: set()}
+    for n in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", data, cmap + 4 + 8 * n)
+        # Unicode platform, or Windows Unicode BMP (1) / full repertoire (10)
+        if platform == 0 or (platform == 3 and encoding in (1, 10)):
+            (fmt,) = struct.unpack_from(">H", data, cmap + offset)
+            if fmt in found:
+                found[fmt].add(cmap + offset)
+    fmt = 12 if found[12] else 4
+    return [(fmt, sub) for sub in sorted(found[fmt])]
+
+
+def _format12(body: bytes) -> Iterator[int]:
+    (groups,) = struct.unpack_from(">I", body, 12)
+    for start, end, glyph in struct.iter_unpack(">III", body[16 : 16 + 12 * groups]):
+        if start == end:
+            if glyph:
+                yield start
+        else:
+            yield from range(start if glyph else start + 1, end + 1)  # glyph 0 is .notdef
+
+
+def _format4(body: bytes) -> Iterator[int]:
+    (seg_x2,) = struct.unpack_from(">H", body, 6)
+    segs = seg_x2 // 2
+    ends = struct.unpack_from(f">{segs}H", body, 14)
+    starts = struct.unpack_from(f">{segs}H", body, 16 + seg_x2)
+    deltas = struct.unpack_from(f">{segs}H", body, 16 + 2 * seg_x2)
+    range_at = 16 + 3 * seg_x2
+    range_offsets = struct.unpack_from(f">{segs}H", body, range_at)
+    for n in range(segs):
+        if starts[n] == 0xFFFF:
+            continue
+        for code in range(starts[n], ends[n] + 1):
+            if range_offsets[n] == 0:
+                glyph = (code + deltas[n]) & 0xFFFF
+            else:
+                at = range_at + 2 * n + range_offsets[n] + 2 * (code - starts[n])
+                (glyph,) = struct.unpack_from(">H", body, at)
+                glyph = (glyph + deltas[n]) & 0xFFFF if glyph else 0
+            if glyph:
+                yield code
