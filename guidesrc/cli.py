@@ -16,6 +16,7 @@ import click
 
 from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
+from guidesrc.cli_export import export
 from guidesrc.cli_import import import_
 from guidesrc.cli_kiosk import kiosk
 from guidesrc.cli_ledger import COMMANDS
@@ -243,6 +244,7 @@ def list_rules() -> None:
 
 cli.add_command(calendar)
 cli.add_command(import_)
+cli.add_command(export)
 cli.add_command(serve)
 for _command in [*COMMANDS, *VERIFY_COMMANDS]:
     cli.add_command(_command)

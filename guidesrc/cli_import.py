@@ -56,6 +56,18 @@ from guidesrc.i18n import N_, _
     default=None,
     help=N_("Folder for the import report (default: the library's .guides/import/)."),
 )
+@click.option(
+    "--name", default=None, metavar="TEXT",
+    help=N_("A new library's name, e.g. 长春市政务服务中心办事指南库."),
+)  # fmt: skip
+@click.option(
+    "--region-code", default=None, metavar="CODE",
+    help=N_("A new library's 6-digit administrative division code (GB/T 2260), e.g. 220100."),
+)  # fmt: skip
+@click.option(
+    "--base-url", default=None, metavar="URL",
+    help=N_("A new library's address of the guides on the online hall (pages and QR codes)."),
+)  # fmt: skip
 def import_(
     source: Path | None,
     into: Path,
@@ -63,6 +75,9 @@ def import_(
     force: bool,
     template: Path | None,
     report_dir: Path | None,
+    name: str | None,
+    region_code: str | None,
+    base_url: str | None,
 ) -> None:
     from guidesrc.errors import GuidesError
 
@@ -78,7 +93,8 @@ def import_(
     from guidesrc.importer.report import summary, write_files
     from guidesrc.library import STATE_DIR
 
-    report = run_import(source, into, fmt, force=force)  # type: ignore[arg-type]
+    settings = {"name": name or "", "region_code": region_code or "", "base_url": base_url or ""}
+    report = run_import(source, into, fmt, force=force, settings=settings)  # type: ignore[arg-type]
     out = sys.stdout
     for problem in report.problems:
         out.write(problem.text() + "\n")

@@ -29,6 +29,8 @@ GAP = "待补充"
 #: The list (and label) of guides whose implementing body, or item type, is not known.
 UNKNOWN_BODY = "实施主体待补充"
 UNKNOWN_TYPE = "事项类型待补充"
+#: An office whose name is not known, for hall staff (followed by the office's id).
+UNKNOWN_PLACE = "办理地点名称待补充"
 #: The visible notice on every page, sheet and kiosk page of a guide published incomplete.
 INCOMPLETE_NOTICE = "本指南部分内容正在完善中，以窗口答复为准。"
 

@@ -357,6 +357,15 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "guides/:1:1: 资料库中没有任何办事指南（修改建议：请在 guides/ 下为每个事项建立一个 YAML 文件，例如 guides/hukou-qianru.yaml） [empty-library]",
         ],
     ),
+    "template-placeholder": (
+        # a guide of a real region (Jilin, 220100) in a library that kept the template's values
+        replace(GUIDE, '"11990100MB1A00010Q7000107001000"', '"11220100MB1A00010Q7000107001000"'),
+        [
+            "library.yaml:2:7: name: 警告：资料库名称仍是模板中的“示例市政务服务中心办事指南库”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
+            "library.yaml:3:14: region_code: 警告：行政区划代码仍是模板中的“990100”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
+            "library.yaml:4:11: base_url: 警告：网站地址仍是模板中的“https://zwfw.example.gov.cn/guides”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
+        ],
+    ),
 }
 
 

@@ -596,6 +596,7 @@ def test_import_all_real_guangdong_guides(tmp_path: Path) -> None:
     assert per_rule == {
         "to-complete": 11911, "time-limit-units": 9, "credit-code": 3, "personal-data": 1,
         "incomplete-guide": 2262,
+        "template-placeholder": 2,  # name and base_url: no --name, --base-url given
     }  # fmt: skip
     assert check.exit_code == 1
 

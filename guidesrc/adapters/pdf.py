@@ -54,6 +54,7 @@ from pydantic import Field
 
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
 from guidesrc.errors import ChannelError
+from guidesrc.gaps import UNKNOWN_PLACE
 from guidesrc.print.fonts import FontSet, find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
 from guidesrc.print.sheet import Kind, SheetJob
@@ -428,7 +429,8 @@ def _places(guide: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "id": p["id"],
-            "name": p["name"],
+            # hall staff find an office whose name is pending by its id in offices.yaml
+            "name": p.get("name") or f"{UNKNOWN_PLACE}（{p['id']}）",
             "windows": [{"id": w["id"], "name": w["name"]} for w in p.get("windows", [])],
         }
         for p in guide.get("places", [])

@@ -300,7 +300,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     fees = guide.fees
     if fees.charged is None:
         return
-    if fees.charged and not fees.items:
+    if fees.charged and not fees.items and "items" not in fees.pending:
         yield _rule(
             "fee-items",
             rel,
@@ -433,7 +433,38 @@ def analyse_config(source: Source) -> FileResult:
         from guidesrc.adapters import channel_problems
 
         problems += channel_problems(dict(config.channels), source.rel)
-    return FileResult(problems, ConfigFacts(config.timezone, dict(config.rules)))
+    placeholders = tuple(_placeholders(config, source.rel))
+    return FileResult(problems, ConfigFacts(config.timezone, dict(config.rules), placeholders))
+
+
+#: What `guides init` and `guides import` write until the centre's own values are given.
+TEMPLATE_PLACEHOLDERS = {
+    "name": "示例市政务服务中心办事指南库",
+    "region_code": "990100",
+    "base_url": "https://zwfw.example.gov.cn/guides",
+}
+
+
+def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
+    """The template's name, region code and address would reach pages, sheets and QR codes
+    (reported by :func:`guidesrc.check.library_rules.template_placeholders`)."""
+    return [
+        _rule(
+            "template-placeholder",
+            rel,
+            (key,),
+            N_(
+                '{field} is still the template\'s "{value}"; pages, sheets and QR codes would carry it'
+            ),
+            N_(
+                "write your centre's own value in library.yaml (guides import --name, --region-code, --base-url set them for a new library)"
+            ),
+            field=LibraryConfig.model_fields[key].title or key,
+            value=value,
+        )
+        for key, value in TEMPLATE_PLACEHOLDERS.items()
+        if getattr(config, key) == value
+    ]
 
 
 def _personal_data(source: Source, data: Any) -> list[Diagnostic]:

@@ -26,7 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import guidesrc
 from guidesrc.check.facts import CatalogueFacts, ConfigFacts, FileResult, GuideFacts
-from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts, library_rules
+from guidesrc.check.library_rules import (
+    CATALOGUE_FILES,
+    LibraryFacts,
+    library_rules,
+    template_placeholders,
+)
 from guidesrc.check.rules import RULES
 from guidesrc.diagnostics import Diagnostic
 from guidesrc.errors import LibraryIOError
@@ -92,6 +97,8 @@ def check_library(
     timezone = config.timezone if config else None
     facts = _library_facts(layout, results, today or _today(timezone))
     diagnostics += library_rules(facts)
+    if config is not None:
+        diagnostics += template_placeholders(facts, config.placeholders)
 
     levels = config.rules if config else {}
     report.diagnostics = _locate(root, sources, _apply_levels(diagnostics, levels, strict=False))

@@ -49,6 +49,8 @@ class CatalogueFacts(NamedTuple):
 class ConfigFacts(NamedTuple):
     timezone: str
     rules: dict[str, str]
+    #: template-placeholder findings, reported once the library holds guides of a real region
+    placeholders: tuple[Diagnostic, ...] = ()
 
 
 class FileResult(NamedTuple):

@@ -301,3 +301,18 @@ def where_used(facts: LibraryFacts, entry: str) -> tuple[list[str], list[tuple[s
         if entry in targets or citing & {m for _p, m, _e in guide.materials}:
             users.append((rel, guide.name))
     return kinds, users
+
+
+#: The template's region (示例市, GB/T 2260 has no province 99): the example and the skeleton's
+#: guides carry it in their codes.
+TEMPLATE_REGION = "990100"
+
+
+def template_placeholders(
+    facts: LibraryFacts, placeholders: tuple[Diagnostic, ...]
+) -> list[Diagnostic]:
+    """library.yaml's template values, once the library holds a guide of a real region: its
+    implementation code does not carry the template's division code (the unified social credit
+    code in front of it does, at characters 3–8)."""
+    real = any(g.implementation_code[2:8] != TEMPLATE_REGION for g in facts.guides.values())
+    return list(placeholders) if real else []

@@ -93,5 +93,10 @@ RULES: dict[str, Rule] = {
         ),
         Rule("missing-catalogue", "error", N_("every catalogue file exists")),
         Rule("empty-library", "error", N_("the library holds at least one guide")),
+        Rule(
+            "template-placeholder",
+            "warning",
+            N_("library.yaml names the centre, not the template's 示例市, 990100, example.gov.cn"),
+        ),
     ]
 }

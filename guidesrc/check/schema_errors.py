@@ -22,9 +22,11 @@ _PATTERN_HINTS: dict[str, str] = {
         'use 1–64 lower-case letters, digits, "-" or "_", e.g. hukou-qianru; "/" and ".." are not allowed'
     ),
     "credit_code": N_("write the 18-character unified social credit code, e.g. 11440300MB2C12345X"),
-    "basic_code": N_("write the code from the catalogue: 6–40 letters or digits, in quotes"),
+    "basic_code": N_(
+        "write the code from the catalogue: 6–64 letters, digits or hyphens, in quotes"
+    ),
     "implementation_code": N_(
-        "write the code from the catalogue: 6–40 letters or digits, in quotes"
+        "write the code from the catalogue: 6–64 letters, digits or hyphens, in quotes"
     ),
     "phone": N_("write a phone number such as 0755-12345678, 0755-12345678转123 or 12345"),
     "url": N_("write a full address starting with https:// or http://"),

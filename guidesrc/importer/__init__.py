@@ -47,6 +47,34 @@ def detect_format(source: Path) -> Format:
     return found
 
 
+def main_file(folder: Path) -> Path:
+    """The file to import from a folder: the one ``.xlsx`` workbook, or the items' CSV file of a
+    set saved as documented (指南.csv beside 指南-申请材料.csv …), or the one ``.jsonl`` export."""
+    from guidesrc.importer.sheet import SHEETS
+
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+    )
+    sheets = tuple(f"-{name}" for name in SHEETS[1:])
+    candidates = [p for p in files if p.suffix.lower() == ".csv" and not p.stem.endswith(sheets)]
+    for suffix in (".xlsx", ".jsonl", ".json"):
+        if not candidates:
+            candidates = [p for p in files if p.suffix.lower() == suffix]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise GuidesError(
+            _("{file}: the folder holds no file to import (.csv, .xlsx or .jsonl)").format(
+                file=folder
+            )
+        )
+    raise GuidesError(
+        _("{file}: the folder holds {count} files to import ({names}); give one of them").format(
+            file=folder, count=len(candidates), names="、".join(p.name for p in candidates)
+        )
+    )
+
+
 def read_source(source: Path, fmt: Format) -> ReadResult:
     if not source.is_file():
         raise GuidesError(_("{file}: no such file").format(file=source))
@@ -60,12 +88,29 @@ def read_source(source: Path, fmt: Format) -> ReadResult:
 
 
 def run_import(
-    source: Path, into: Path, fmt: Format | None = None, *, force: bool = False
+    source: Path,
+    into: Path,
+    fmt: Format | None = None,
+    *,
+    force: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> ImportReport:
+    """Import ``source`` into the library ``into``. ``settings`` (name, region_code, base_url)
+    go into the library.yaml of a new library; an existing library's are edited there."""
+    if source.is_dir():
+        source = main_file(source)
     fmt = fmt or detect_format(source)
     read = read_source(source, fmt)
     items = _unique(read.items, read.problems)
+    settings = {k: v for k, v in (settings or {}).items() if v}
+    _check_settings(settings)
     existing = apply.load_existing(into)
+    if settings and not existing.is_new:
+        raise GuidesError(
+            _(
+                "{path}: the library exists; --name, --region-code and --base-url are for a new library (edit library.yaml)"
+            ).format(path=into)
+        )
     builder = CatalogueBuilder(existing.catalogues)
     planned = apply.plan(existing, items, builder)
     report = ImportReport(
@@ -87,9 +132,28 @@ def run_import(
                 ).format(count=len(dirty), file=dirty[0])
             )
     if planned.files or existing.is_new:
-        apply.write(existing, planned.files, read.region_code)
+        if read.region_code and "region_code" not in settings:
+            settings["region_code"] = read.region_code
+        apply.write(existing, planned.files, settings)
     report.written = True
     return report
+
+
+def _check_settings(settings: dict[str, str]) -> None:
+    import re
+
+    if "region_code" in settings and not re.fullmatch(r"\d{6}", settings["region_code"]):
+        raise GuidesError(
+            _('--region-code "{value}": write the 6-digit administrative division code, e.g. 220100').format(
+                value=settings["region_code"]
+            )
+        )  # fmt: skip
+    if "base_url" in settings and not re.fullmatch(r"https?://[^\s]+", settings["base_url"]):
+        raise GuidesError(
+            _('--base-url "{value}": write the address of the guides on the online hall, starting with https://').format(
+                value=settings["base_url"]
+            )
+        )  # fmt: skip
 
 
 def _unique(items: list[Item], problems: list[Problem]) -> list[Item]:

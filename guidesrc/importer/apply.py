@@ -14,7 +14,10 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,7 +33,7 @@ from guidesrc.errors import LibraryIOError
 from guidesrc.i18n import _
 from guidesrc.importer import yamlout
 from guidesrc.importer.catalogues import CatalogueBuilder
-from guidesrc.importer.normalise import guide_id
+from guidesrc.importer.normalise import guide_id, short_hash
 from guidesrc.importer.records import Item
 from guidesrc.library import CONFIG_FILE, GUIDES_DIR, STATE_DIR, scan
 from guidesrc.model.guide import Guide
@@ -112,6 +115,8 @@ def resolve(item: Item, builder: CatalogueBuilder) -> dict[str, Any]:
     if item.places:
         data["places"] = list(dict.fromkeys(builder.office(ref) for ref in item.places))
     data["pending"] = [p for p in pending if not _filled(data.get(p))]
+    if not data["pending"]:
+        del data["pending"]  # no `pending: []` in a complete guide's file
     return data
 
 
@@ -119,9 +124,17 @@ def _filled(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
+#: In a requirement read from a sheet: its fields whose cell says （清空） (removed from the
+#: library's requirement before the merge; never written).
+CLEARED = "__cleared__"
+
+
 def merge(old: dict[str, Any], new: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
     """``new`` over ``old``: the source's values win, except that a field the source marks
     pending keeps the library's value if it has one."""
+    if CLEARED in new:
+        old = _cleared(old, new[CLEARED])
+        new = {k: v for k, v in new.items() if k != CLEARED}
     out = dict(old)
     new_pending = list(new.get("pending", []))
     kept = [p for p in new_pending if not _filled(old.get(p))]
@@ -140,6 +153,8 @@ def merge(old: dict[str, Any], new: dict[str, Any], model: type[BaseModel]) -> d
     old_pending = old_pending if isinstance(old_pending, list) else []
     untouched = [p for p in old_pending if p not in new and p not in new_pending]
     pending = list(dict.fromkeys([*kept, *untouched]))
+    order = {name: n for n, name in enumerate(old_pending)}  # the library's order stays
+    pending.sort(key=lambda name: order.get(name, len(order)))
     for name in kept:
         if not _filled(out.get(name)):
             out.pop(name, None)
@@ -150,7 +165,7 @@ def merge(old: dict[str, Any], new: dict[str, Any], model: type[BaseModel]) -> d
     return out
 
 
-_LIST_KEYS = {"materials": "material", "results": "name", "procedure": "name"}
+_LIST_KEYS = {"materials": "material", "results": "name", "procedure": "name", "items": "name"}
 
 
 def _merge_list(name: str, old: list[Any], new: list[Any], model: type[BaseModel]) -> list[Any]:
@@ -185,7 +200,7 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
         data = resolve(item, builder)
         if item.code in existing.guides:
             rel, old = existing.guides[item.code]
-            merged = merge(old, data, Guide)
+            merged = _without_marks(merge(_cleared(old, item.cleared), data, Guide))
             out.guides[rel] = merged
             if merged == old:
                 out.unchanged.append(rel)
@@ -196,9 +211,11 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
         gid = item.guide_id or guide_id(item.code)
         if gid in taken:  # an id in use by another item: the code makes it unique
             gid = guide_id(f"{gid}-{item.code}")
+        if gid in taken:  # codes of 64 characters, or differing only in case or hyphens
+            gid = f"{gid[:57].rstrip('-')}-{short_hash(item.code)}"
         rel = f"{GUIDES_DIR}/{gid}.yaml"
         taken[gid] = rel
-        full = {"id": gid, **data}
+        full = _without_marks({"id": gid, **data})
         out.guides[rel] = full
         out.files[rel] = yamlout.guide_text(full, rel)
         out.added.append(rel)
@@ -209,6 +226,31 @@ def plan(existing: Existing, items: list[Item], builder: CatalogueBuilder) -> Pl
             out.files[rel] = yamlout.catalogue_text(kind, builder.entries[kind])
         elif added:
             out.files[rel] = _catalogue_update(existing, kind, added, builder)
+    return out
+
+
+def _without_marks(node: Any) -> Any:
+    """``node`` without the CLEARED marks of requirements that had nothing to merge with."""
+    if isinstance(node, dict):
+        return {k: _without_marks(v) for k, v in node.items() if k != CLEARED}
+    if isinstance(node, list):
+        return [_without_marks(v) for v in node]
+    return node
+
+
+def _cleared(old: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """``old`` without the fields the source clears (``a.b``): the merge then treats them as
+    never filled (a required one stays 待补充, an optional one goes)."""
+    if not keys:
+        return old
+    out = copy.deepcopy(old)
+    for key in keys:
+        *parents, name = key.split(".")
+        holder: Any = out
+        for parent in parents:
+            holder = holder.get(parent) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            holder.pop(name, None)
     return out
 
 
@@ -259,12 +301,17 @@ def uncommitted(root: Path, rels: list[str]) -> list[str]:
     return sorted(set(dirty) & set(present))
 
 
-def write(existing: Existing, files: dict[str, str], region_code: str | None) -> None:
-    """Write ``files`` into the library; for a new library, create it around them."""
+#: What a new library's library.yaml says about the centre: name, region_code, base_url.
+Settings = dict[str, str]
+
+
+def write(existing: Existing, files: dict[str, str], settings: Settings) -> None:
+    """Write ``files`` into the library; for a new library, create it around them with
+    ``settings`` in its library.yaml (the skeleton's placeholders for those not given)."""
     root = existing.root
     try:
         if existing.is_new:
-            _write_new(root, files, region_code)
+            _write_new(root, files, settings)
         else:
             _write_in_place(root, files)
     except OSError as exc:
@@ -273,7 +320,7 @@ def write(existing: Existing, files: dict[str, str], region_code: str | None) ->
         ) from exc
 
 
-def _write_new(root: Path, files: dict[str, str], region_code: str | None) -> None:
+def _write_new(root: Path, files: dict[str, str], settings: Settings) -> None:
     from guidesrc.scaffold import create_library
 
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -283,13 +330,15 @@ def _write_new(root: Path, files: dict[str, str], region_code: str | None) -> No
         create_library(target)
         for sample in (target / GUIDES_DIR).glob("*.yaml"):  # the skeleton's sample guide
             sample.unlink()
-        if region_code:
+        if settings:
             config = target / CONFIG_FILE
             text = config.read_text(encoding="utf-8")
-            config.write_text(
-                text.replace('region_code: "990100"', f'region_code: "{region_code}"'),
-                encoding="utf-8",
-            )
+            for key, value in settings.items():
+                line = f"{key}: {json.dumps(value, ensure_ascii=False)}"  # a YAML string
+                text = re.sub(
+                    rf"^{key}: .*$", line.replace("\\", "\\\\"), text, count=1, flags=re.M
+                )
+            config.write_text(text, encoding="utf-8")
         for rel, text in files.items():
             path = target / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -229,7 +229,9 @@ def _texts(row: _Row) -> None:
     if conditions is None:
         row.gap("conditions")
         return
-    row.data["conditions"] = norm.lines(raw if isinstance(raw, str) else conditions)
+    row.data["conditions"] = [
+        norm.unnumbered(line) for line in norm.lines(raw if isinstance(raw, str) else conditions)
+    ]
     if not conditions.endswith(_SENTENCE_END) and len(conditions) > 30:
         row.warn("accept_standard", N_("the acceptance conditions may be cut short: …{tail}"),
                  N_("compare them with the department's published guide and complete them"),

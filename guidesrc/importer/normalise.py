@@ -17,6 +17,8 @@ from guidesrc.model.common import ID_RE, PHONE_PATTERN
 NOTHING = frozenset({"", "无", "暂无", "null", "none", "/", "-", "—", "——", "无。"})
 #: The editors' marker: a cell or value that is to be completed.
 PENDING = "待补充"
+#: The editors' marker that clears a value on re-import (a blank cell keeps the library's value).
+CLEAR = frozenset({"（清空）", "(清空)"})
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]"})
 _SPACE_RE = re.compile(r"\s+")
@@ -187,24 +189,85 @@ def time_limit(text: str) -> tuple[int, str] | None:
     return int(found.group(1)), "工作日" if unit == "工作日" else "自然日"
 
 
-def lines(text: str) -> list[str]:
+def lines(text: str, separators: str = r"[\r\n]+|；|;") -> list[str]:
     """One item a line (or a ；-separated part), cleaned, empty ones dropped."""
-    parts = re.split(r"[\r\n]+|；|;", text)
+    parts = re.split(separators, text)
     return [p for p in (clean(part) for part in parts) if p]
 
 
-def split_list(text: str) -> list[str]:
-    """Items separated by 、，,；; or new lines, not inside brackets."""
+#: Numbering a source writes before list items: 1、 1. (1) （一） 一、 ① 第一，
+_NUMBERING = re.compile(
+    r"^(?:[（(]\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*[)）]|"
+    r"(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?:[、)）]|[.．](?!\d))|"
+    r"[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]|第[一二三四五六七八九十]{1,3}[，,、：:])\s*"
+)
+
+
+def unnumbered(text: str) -> str:
+    """``1、申请人…``, ``（一）申请人…``, ``1. 1、申请人…`` → ``申请人…``: the guide numbers its
+    lists itself, so the source's numbering would be printed twice."""
+    for _ in range(3):
+        found = _NUMBERING.match(text)
+        if not found or found.end() == len(text):
+            break
+        text = text[found.end() :]
+    return text
+
+
+def split_list(text: str, separators: str = "、，,；;") -> list[str]:
+    """Items separated by ``separators`` or new lines, not inside brackets."""
     out, depth, current = [], 0, ""
     for char in text:
         if char in "（(【[《":
             depth += 1
         elif char in "）)】]》":
             depth = max(depth - 1, 0)
-        if depth == 0 and char in "、，,；;\n\r":
+        if depth == 0 and (char in separators or char in "\n\r"):
             out.append(current)
             current = ""
         else:
             current += char
     out.append(current)
     return [c for c in (clean(item) for item in out) if c and not is_nothing(c)]
+
+
+_GENERIC_LABEL = re.compile(r"(?:咨询|投诉|监督投诉|联系|办公|服务)?(?:电话|热线|号码|方式)?$")
+
+
+def labelled_phones(text: str) -> list[tuple[str, str | None]]:
+    """The numbers of a phone cell with the label each is written under:
+    ``某派出所电话：0431-1234567；某分局电话：0431-7654321`` → the two numbers, noted 某派出所 and
+    某分局; a note in brackets right after a number is its note too (``12345（工作日 9:00–17:00）``).
+    A label that only says what a phone is (咨询电话：) is not kept; an extension path (转9-3)
+    stays in the note."""
+    out: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for segment in re.split(r"[；;\r\n]+", clean(text)):
+        first = _PHONE_TOKEN.search(segment)
+        if first is None:
+            continue
+        head = re.sub(r"[\s：:，,、]+$", "", segment[: first.start()]).strip()
+        label = _GENERIC_LABEL.sub("", head).strip(" ：:，,、") or None
+        for match in _PHONE_TOKEN.finditer(segment):
+            found = phones(match.group(0))
+            if not found or found[0][0] in seen:
+                continue
+            phone, extension = found[0]
+            seen.add(phone)
+            parts = (label, extension, _bracketed(segment[match.end() :]))
+            out.append((phone, " ".join(p for p in parts if p) or None))
+    return out
+
+
+def _bracketed(text: str) -> str | None:
+    """The text of the bracket that ``text`` starts with (brackets inside it kept), if any."""
+    text = text.lstrip()
+    if not text.startswith(("（", "(")):
+        return None
+    depth = 0
+    for n, char in enumerate(text):
+        depth += char in "（("
+        depth -= char in "）)"
+        if depth == 0:
+            return text[1:n].strip() or None
+    return None

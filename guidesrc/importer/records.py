@@ -52,6 +52,7 @@ class LegalRef:
     title: str
     article: str | None = None
     details: dict[str, Any] = field(default_factory=dict)  # issuer, level, text … (catalogue)
+    whole: bool = False  # prose that is no citation: kept whole as one entry, with a warning
 
 
 @dataclass(slots=True)
@@ -88,6 +89,8 @@ class Item:
     fee_basis: list[LegalRef] = field(default_factory=list)
     materials: list[MaterialRef] = field(default_factory=list)
     places: list[PlaceRef] = field(default_factory=list)
+    #: fields (``a.b``) whose cell says （清空）: the library's value is removed on re-import
+    cleared: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -50,7 +50,10 @@ class ImportReport:
         for name in ELEMENTS:
             filled = pending = 0
             for data in self.guides.values():
-                if name in data.get("pending", ()):
+                value = data.get(name)
+                if name in data.get("pending", ()) or (
+                    isinstance(value, dict) and value.get("pending")
+                ):  # 实施主体 without its name or code, 收费 not known: not filled
                     pending += 1
                 elif data.get(name) not in (None, "", [], {}):
                     filled += 1

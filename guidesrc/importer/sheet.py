@@ -28,15 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from guidesrc.check.identifiers import credit_code_check_char, is_credit_code
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
+from guidesrc.importer import legaltext
 from guidesrc.importer import normalise as norm
+from guidesrc.importer.apply import CLEARED
 from guidesrc.importer.catalogues import legal_key
 from guidesrc.importer.records import Item, LegalRef, MaterialRef, PlaceRef, Problem, ReadResult
 from guidesrc.model import catalogues as cat_model
 from guidesrc.model import codes
 from guidesrc.model.common import ID_RE
-from guidesrc.model.guide import CODE_PATTERN
+from guidesrc.model.guide import CODE_PATTERN, CREDIT_CODE_PATTERN
 
 ITEMS, MATERIALS, LEGAL, PLACES = "事项", "申请材料", "法律法规", "办理地点"
 SHEETS = (ITEMS, MATERIALS, LEGAL, PLACES)
@@ -65,11 +68,11 @@ def _same(*values: str) -> tuple[tuple[str, Any], ...]:
 _YES_NO = (("是", True), ("否", False))
 ITEM_COLUMNS = [
     Column("事项名称", "name", "text", True, "规范的事项名称，与实施清单一致。"),
-    Column("实施编码", "implementation_code", "code", True, "实施清单中的实施编码，全库唯一；再次导入时据此找到已有指南。"),
+    Column("实施编码", "implementation_code", "code", True, "实施清单中的实施编码，照原样填写（字母、数字和连字符，6–64 位），全库唯一；再次导入时据此找到已有指南。"),
     Column("基本编码", "basic_code", "code", True, "目录清单中的基本编码。"),
     Column("标识", "id", "id", False, "可选：指南文件名，如 hukou-qianru；不填时由实施编码生成。"),
     Column("事项类型", "item_type", "choice", True, "如 行政许可 或 01。", _labels(codes.ITEM_TYPES)),
-    Column("行使层级", "exercise_level", "choice", True, "如 市级 或 3。", _labels(codes.EXERCISE_LEVELS)),
+    Column("行使层级", "exercise_level", "choice", True, "如 市级、县级、乡级、村级 或 3；只填一个。", _labels(codes.EXERCISE_LEVELS)),
     Column("实施主体", "implementing_body.name", "text", True, "实施该事项的机关或组织全称。"),
     Column("实施主体编码", "implementing_body.credit_code", "text", True, "18 位统一社会信用代码。"),
     Column("实施主体性质", "implementing_body.nature", "choice", True, "法定机关、授权组织、受委托组织或其他。", _labels(codes.BODY_NATURES)),
@@ -77,8 +80,8 @@ ITEM_COLUMNS = [
     Column("联办机构", "joint_bodies", "list", False, "多个用顿号或换行分隔。"),
     Column("服务对象", "service_objects", "choices", True, "如 自然人、企业法人；多个用顿号分隔。", _labels(codes.SERVICE_OBJECTS)),
     Column("服务主题", "themes", "list", False, "如 户籍办理；多个用顿号分隔。"),
-    Column("设定依据", "legal_basis", "legal", True, "每行一条，如《中华人民共和国行政许可法》第二十九条；详情填在“法律法规”表。"),
-    Column("受理条件", "conditions", "lines", True, "每行一条。"),
+    Column("设定依据", "legal_basis", "legal", True, "每行一条，如《中华人民共和国行政许可法》第二十九条；条款原文可写在条款之后（“第十条：……”）；详情填在“法律法规”表。"),
+    Column("受理条件", "conditions", "lines", True, "每行一条；不用写序号（1、（一）等会去掉，页面自动编号）。"),
     Column("办理流程", "procedure", "steps", True, "每行一个环节，写作“环节名称：办理内容”，如 受理：窗口核验材料。"),
     Column("法定办结时限", "statutory_time_limit", "limit", False, "如 20 个工作日；法律法规未规定时留空。"),
     Column("承诺办结时限", "promised_time_limit", "limit", True, "如 5 个工作日；即办件写 即办。"),
@@ -88,8 +91,8 @@ ITEM_COLUMNS = [
     Column("收费依据", "fee_basis", "legal", False, "收费项目的法律法规依据，写法同设定依据。"),
     Column("办理结果", "results", "lines", False, "每行一个结果名称，如《居民户口簿》。"),
     Column("结果类型", "result_kind", "choice", False, "证照、批文或其他（适用于本行全部结果）。", _same("证照", "批文", "其他")),
-    Column("办理地点", "places", "list", True, "地点名称，多个用顿号或换行分隔；地址和时间填在“办理地点”表。"),
-    Column("咨询电话", "consult_phones", "phones", True, "如 020-12345678；多个用顿号分隔。"),
+    Column("办理地点", "places", "places", True, "地点名称，多个用顿号或换行分隔；地址和时间填在“办理地点”表。"),
+    Column("咨询电话", "consult_phones", "phones", True, "如 020-12345678；多个用顿号分隔；可写单位，如 城东派出所：0431-81234567；说明写在号码后的括号里。"),
     Column("监督投诉电话", "complaint_phones", "phones", True, "如 12345。"),
     Column("到办事现场次数", "onsite_visits.count", "int", True, "0 表示零跑动。"),
     Column("必须到现场原因", "onsite_visits.reason", "text", False, "到现场次数大于 0 时填写。"),
@@ -134,7 +137,7 @@ PLACE_COLUMNS = [
     Column("地点名称", "name", "text", True, "与“事项”表“办理地点”列中的名称一致。"),
     Column("地址", "address", "text", True, "详细地址。"),
     Column("大厅楼层", "hall", "text", False, "如 一楼 A 区。"),
-    Column("办理时间", "hours", "hours", True, "每行一段，写作“日期 时间”，如 周一至周五 9:00–12:00，13:30–17:30。"),
+    Column("办理时间", "hours", "hours", True, "每行一段，写作“日期 时间”，如 周一至周五 9:00–12:00，13:30–17:30；分季节的时间写成几段（或同一地点名称写几行）。"),
     Column("联系电话", "phones", "phones", False, "多个用顿号分隔。"),
     Column("交通指引", "transport", "text", False, "公交、地铁、停车等。"),
 ]  # fmt: skip
@@ -179,6 +182,7 @@ def read(path: Path, fmt: str) -> ReadResult:
         item = _item(source, line, values, legal, places, problems)
         if item is not None:
             result.items.append(item)
+    _unused_places(places, problems)
     known = {item.code: item for item in result.items}
     for code, refs in materials.items():
         item = known.get(code)
@@ -258,9 +262,9 @@ def _csv_rows(path: Path, problems: list[Problem]) -> list[Row]:
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    start = 1
-    for values in reader:
-        line, start = start, reader.line_num + 1
+    # Problems name the record (the row a spreadsheet shows), not the physical line: a cell
+    # with line breaks spans several lines of the file but is one row.
+    for line, values in enumerate(reader, start=1):
         if not any(v.strip() for v in values):
             continue
         if header is None:
@@ -355,6 +359,7 @@ class _Cells:
 
     def __init__(self, source: str, line: int, values: dict[str, Any], problems: list[Problem]):
         self.source, self.line, self.values, self.problems = source, line, values, problems
+        self.cleared: list[str] = []  # keys of the cells that say （清空）
 
     def warn(self, header: str, message: str, hint: str, **args: Any) -> None:
         self.problems.append(
@@ -368,10 +373,31 @@ class _Cells:
         text = _cell_text(raw)
         if text == norm.PENDING:
             return _PENDING
+        if norm.clean(text) in norm.CLEAR:  # the library's value goes; a required one is 待补充
+            self.cleared.append(column.key)
+            return _PENDING if column.required else _ABSENT
         if not text:
             return _PENDING if column.required else _ABSENT
+        if column.required and norm.clean(text).lower() in norm.NOTHING:
+            # 无 / 暂无 / - in a required element says nothing known (a service always has a
+            # place, a phone, a procedure): a gap, never an empty list published as "none"
+            self.warn(
+                column.header,
+                N_('"{value}" gives no value for a required element; marked 待补充'),
+                N_("write the element as the source should have it, or 待补充 until it is known"),
+                value=text[:40],
+            )
+            return _PENDING
         try:
-            return _READERS[column.kind](raw, text, column)
+            value = _READERS[column.kind](raw, text, column)
+            if column.kind == "legal" and any(ref.whole for ref in value):
+                self.warn(
+                    column.header,
+                    N_('"{value}" cites no 《title》 and article; kept whole as one legal basis'),
+                    N_("write each basis on its own line as 《名称》第X条 (the article's text in the 法律法规 sheet)"),
+                    value=text[:40],
+                )  # fmt: skip
+            return value
         except _Unreadable as exc:
             self.warn(column.header, exc.message, exc.hint, value=text[:40], **exc.fields)
             return _PENDING if column.required else _ABSENT
@@ -395,6 +421,19 @@ def _cell_text(raw: Any) -> str:
     return str(raw).strip()
 
 
+#: Other names the sources use for a code (GB/T 39046 levels as the provinces write them).
+ALIASES: dict[str, dict[str, Any]] = {
+    "exercise_level": {
+        "国家": 1, "中央": 1, "部级": 1, "省": 2, "省本级": 2, "自治区级": 2, "直辖市级": 2,
+        "市": 3, "地市级": 3, "设区的市级": 3, "市本级": 3, "州级": 3, "盟级": 3,
+        "县": 4, "区级": 4, "县区级": 4, "县（市、区）级": 4, "县（区）级": 4, "县市区级": 4,
+        "镇级": 5, "乡级": 5, "街道级": 5, "乡镇级": 5, "乡镇街道级": 5, "乡（镇、街道）级": 5,
+        "乡镇（街道）级": 5, "镇（街道）级": 5, "镇（乡）级": 5,
+        "村级": 6, "社区级": 6, "村居级": 6, "村（居）级": 6, "村（居委会）级": 6,
+    },
+}  # fmt: skip
+
+
 def _choice(raw: Any, text: str, column: Column) -> Any:
     value = norm.clean(text)
     for label, code in column.choices:
@@ -403,9 +442,27 @@ def _choice(raw: Any, text: str, column: Column) -> Any:
             code_text.isdigit() and value.isdigit() and int(value) == int(code_text)
         ):
             return code
+    alias = ALIASES.get(column.key, {})
+    unbracketed = value.replace("(", "（").replace(")", "）")
+    if unbracketed in alias:
+        return alias[unbracketed]
+    labels = "、".join(label for label, _c in column.choices)
+    parts = norm.split_list(value)
+    if len(parts) > 1:
+        raise _Unreadable(
+            N_('"{value}" gives {count} values; one is allowed ({choices}); marked 待补充'),
+            N_("write the one value that applies (a guide per level when the item is exercised at several)"),
+            count=len(parts), choices=labels,
+        )  # fmt: skip
+    if value.isdigit() and any(str(code).isdigit() for _l, code in column.choices):
+        codes_ = "、".join(f"{code} {label}" for label, code in column.choices)
+        raise _Unreadable(
+            N_('"{value}" is not one of the codes {choices}; marked 待补充'),
+            N_("write one of the codes listed, or its name"), choices=codes_,
+        )  # fmt: skip
     raise _Unreadable(
         N_('"{value}" is not one of: {choices}; marked 待补充'), N_("write one of the values listed"),
-        choices="、".join(label for label, _c in column.choices),
+        choices=labels,
     )  # fmt: skip
 
 
@@ -457,7 +514,7 @@ def _date(raw: Any, text: str, column: Column) -> Any:
 
 
 def _phones(raw: Any, text: str, column: Column) -> Any:
-    found = norm.phones(text)
+    found = norm.labelled_phones(text)
     if not found:
         raise _Unreadable(
             N_('no phone number recognised in "{value}"'), N_("write the number, e.g. 020-12345678")
@@ -472,7 +529,7 @@ def _code(raw: Any, text: str, column: Column) -> Any:
     if re.fullmatch(CODE_PATTERN, value):
         return value
     raise _Unreadable(
-        N_('"{value}" is not a code (6–40 letters or digits)'),
+        N_('"{value}" is not a code (6–64 letters, digits or hyphens)'),
         N_("copy the code from the catalogue"),
     )
 
@@ -503,7 +560,7 @@ def _steps(raw: Any, text: str, column: Column) -> Any:
         line = norm.clean(line)
         if not line:
             continue
-        found = re.match(r"^(?:\d+[.、．]\s*)?([^：:]+)[：:](.+)$", line)
+        found = re.match(r"^([^：:]+)[：:](.+)$", norm.unnumbered(line))
         name, description = (found.group(1).strip(), found.group(2).strip()) if found else ("", "")
         if not name or not description:
             raise _Unreadable(
@@ -516,7 +573,8 @@ def _steps(raw: Any, text: str, column: Column) -> Any:
 
 def _fees(raw: Any, text: str, column: Column) -> Any:
     items = []
-    for line in norm.lines(text):
+    for line in norm.lines(text, _NEWLINES):
+        line = norm.unnumbered(line)
         name, _sep, standard = line.partition("：") if "：" in line else line.partition(":")
         if not standard.strip():
             raise _Unreadable(N_('the fee "{fee}" has no standard after "："; left out'),
@@ -536,19 +594,34 @@ def _hours(raw: Any, text: str, column: Column) -> Any:
     return hours
 
 
+#: Where a list cell is split (the template's notes: 多个用顿号或换行分隔); commas and semicolons
+#: are part of names (“某某局（受理，审核）”, “A 路 1 号，B 楼”).
+LIST_SEPARATORS = "、"
+_NEWLINES = r"[\r\n]+"
+
+
+def _lines(text: str) -> list[str]:
+    """One entry a line (受理条件、办理结果), without the source's own numbering."""
+    return [norm.unnumbered(line) for line in norm.lines(text, _NEWLINES)]
+
+
 def legal_refs(text: str) -> list[LegalRef]:
-    refs = []
-    for line in norm.lines(text):
-        found = re.match(r"^(《[^》]+》|[^第]+?)\s*(第.+)?$", line)
-        title, article = (found.group(1), found.group(2)) if found else (line, None)
-        refs.append(LegalRef(title.strip(), article.strip() if article else None))
-    return refs
+    """The legal bases a cell cites (:mod:`guidesrc.importer.legaltext`): title and article,
+    the article's text when the cell gives it; prose that cites no title is one entry, flagged."""
+    out = []
+    for c in legaltext.parse(text):
+        details = {"text": c.text, "level": c.level, "document_number": c.document_number}
+        out.append(
+            LegalRef(c.title, c.article, {k: v for k, v in details.items() if v}, whole=c.whole)
+        )
+    return out
 
 
 _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
     "text": lambda raw, text, column: norm.clean(text),
-    "lines": lambda raw, text, column: norm.lines(text),
-    "list": lambda raw, text, column: norm.split_list(text),
+    "lines": lambda raw, text, column: _lines(text),
+    "list": lambda raw, text, column: norm.split_list(text, LIST_SEPARATORS),
+    "places": lambda raw, text, column: norm.lines(text, _NEWLINES),
     "legal": lambda raw, text, column: legal_refs(text),
     "choice": _choice, "choices": _choices, "int": _int, "bool": _bool, "limit": _limit,
     "date": _date, "phones": _phones, "code": _code, "id": _id, "url": _url, "steps": _steps,
@@ -562,6 +635,8 @@ _READERS: dict[str, Callable[[Any, str, Column], Any]] = {
 
 def _put(data: dict[str, Any], key: str, value: Any) -> None:
     """Set ``a.b`` in ``data``; _PENDING goes into the pending list of the object that holds it."""
+    if value is _ABSENT:
+        return
     *parents, name = key.split(".")
     target = data
     for parent in parents:
@@ -589,7 +664,7 @@ def _item(
     line: int,
     values: dict[str, Any],
     legal: dict[str, LegalRef],
-    places: dict[str, PlaceRef],
+    places: dict[str, _PlaceRow],
     problems: list[Problem],
 ) -> Item | None:
     cells = _Cells(source, line, values, problems)
@@ -599,7 +674,7 @@ def _item(
             Problem(source, line, "实施编码",
                     N_('"{value}" is not an implementation code; the row was not imported') if code
                     else N_("the implementation code is missing; the row was not imported"),
-                    N_("copy the code from the implementation list (6–40 letters or digits)"),
+                    N_("copy the code from the implementation list (6–64 letters, digits or hyphens)"),
                     args={"value": code})
         )  # fmt: skip
         return None
@@ -618,6 +693,8 @@ def _item(
     for group in ("implementing_body", "fees", "onsite_visits"):
         data.setdefault(group, {})
     _derive(data)
+    _check_credit_code(cells, data["implementing_body"])
+    _charged_without_items(data)
     item = Item(source, line, code, data)
     gid = cells.get(by_key["id"])
     item.guide_id = gid if isinstance(gid, str) else None
@@ -625,7 +702,33 @@ def _item(
     item.fee_basis = _refs(cells.get(by_key["fee_basis"]), legal, {}, "fee_basis")
     item.places = _places(cells.get(by_key["places"]), places, data)
     _results(cells, by_key, data)
+    item.cleared = [key for key in cells.cleared if key not in ("id", "result_kind", "fee_basis")]
     return item
+
+
+def _check_credit_code(cells: _Cells, body: dict[str, Any]) -> None:
+    """A unified social credit code with the wrong form is 待补充; one whose check character
+    (GB 32100) is wrong is kept, with a warning here and the credit-code error in guides check."""
+    code = body.get("credit_code")
+    if not isinstance(code, str):
+        return
+    column = "实施主体编码"
+    if not re.fullmatch(CREDIT_CODE_PATTERN, code):
+        del body["credit_code"]
+        body.setdefault("pending", []).append("credit_code")
+        cells.warn(column, N_('"{value}" is not a unified social credit code (18 characters); marked 待补充'),
+                   N_("copy the 18-character code from the body's certificate"), value=code)  # fmt: skip
+    elif not is_credit_code(code):
+        cells.warn(column, N_('the check character of "{value}" is wrong (should be {char}): the code has a typo'),
+                   N_("copy the 18-character code from the body's certificate"),
+                   value=code, char=credit_code_check_char(code[:17]))  # fmt: skip
+
+
+def _charged_without_items(data: dict[str, Any]) -> None:
+    """是否收费 是 without 收费项目: charged, its items 待补充 (not a free service, not an error)."""
+    fees = data["fees"]
+    if fees.get("charged") is True and not fees.get("items"):
+        fees.setdefault("pending", []).append("items")
 
 
 def _derive(data: dict[str, Any]) -> None:
@@ -651,22 +754,44 @@ def _refs(
         return []
     out = []
     for ref in value:
+        whole = legal.get(_whole_key(ref.title, ref.article))
+        if whole is not None:  # the line names a row of the 法律法规 sheet: title and article
+            out.append(LegalRef(whole.title, whole.article, whole.details))
+            continue
         known = legal.get(legal_key(ref.title, ref.article)) or legal.get(
             legal_key(ref.title, None)
         )
         out.append(
-            LegalRef(known.title, ref.article or known.article, known.details) if known else ref
+            LegalRef(known.title, ref.article or known.article, {**ref.details, **known.details})
+            if known
+            else ref
         )
     return out
 
 
-def _places(value: Any, places: dict[str, PlaceRef], data: dict[str, Any]) -> list[PlaceRef]:
+def _whole_key(title: str, article: str | None) -> str:
+    """A 法律法规 row by its title and article written as one line, as a cell cites it."""
+    return "whole|" + norm.name_key(title + (article or ""))
+
+
+def _places(value: Any, places: dict[str, _PlaceRow], data: dict[str, Any]) -> list[PlaceRef]:
     if value is _PENDING:
         data.setdefault("pending", []).append("places")
         return []
     if value is _ABSENT:
         return []
-    return [places.get(norm.name_key(name)) or PlaceRef(name=name) for name in value]
+    out = []
+    for line in value:
+        # A line that is a place of the 办理地点 sheet is one place, even with 、 in its name.
+        names = [line] if norm.name_key(line) in places else norm.split_list(line, LIST_SEPARATORS)
+        for name in names:
+            row = places.get(norm.name_key(name))
+            if row is None:
+                out.append(PlaceRef(name=name))
+                continue
+            row.used = True
+            out.append(row.ref)
+    return out
 
 
 def _results(cells: _Cells, by_key: dict[str, Column], data: dict[str, Any]) -> None:
@@ -702,14 +827,25 @@ def _legal_rows(
         for column in LEGAL_COLUMNS[1:]:
             _put(details, column.key, cells.get(column))
         article = details.pop("article", None)
-        out.setdefault(legal_key(title, article), LegalRef(title, article, details))
+        ref = out.setdefault(legal_key(title, article), LegalRef(title, article, details))
+        out.setdefault(_whole_key(title, article), ref)
     return out
+
+
+@dataclass(slots=True)
+class _PlaceRow:
+    source: str
+    line: int
+    ref: PlaceRef
+    used: bool = False
 
 
 def _place_rows(
     table: tuple[str, bool, list[Row]] | None, problems: list[Problem]
-) -> dict[str, PlaceRef]:
-    out: dict[str, PlaceRef] = {}
+) -> dict[str, _PlaceRow]:
+    """The offices of the 办理地点 sheet by the key of their name and of their address. Several rows
+    of one name are one office with the hours of each row (seasonal hours, a Saturday row)."""
+    out: dict[str, _PlaceRow] = {}
     for source, line, values in _rows(table):
         cells = _Cells(source, line, values, problems)
         name = norm.clean(_cell_text(values.get("地点名称")))
@@ -718,9 +854,47 @@ def _place_rows(
         details: dict[str, Any] = {}
         for column in PLACE_COLUMNS[1:]:
             _put(details, column.key, cells.get(column))
-        address = details.pop("address", None)
-        out.setdefault(norm.name_key(name), PlaceRef(name=name, address=address, details=details))
+        address = details.get("address")
+        known = out.get(norm.name_key(name))
+        details.pop("address", None)
+        if known is not None:
+            details["address"] = address
+            _more_of_the_same_place(known, details, cells)
+            continue
+        row = _PlaceRow(source, line, PlaceRef(name=name, address=address, details=details))
+        out[norm.name_key(name)] = row
+        if address:
+            out.setdefault(norm.name_key(address), row)
     return out
+
+
+def _more_of_the_same_place(known: _PlaceRow, details: dict[str, Any], cells: _Cells) -> None:
+    """A second row of a place's name adds its hours and phones to the first row's office."""
+    first = known.ref.details
+    for key in ("hours", "phones"):
+        extra = [v for v in details.get(key, []) if v not in first.get(key, [])]
+        if extra:
+            first[key] = [*first.get(key, []), *extra]
+            if key == "hours" and "hours" in first.get("pending", []):
+                first["pending"].remove("hours")
+    if details.get("address") in (None, known.ref.address):
+        return
+    cells.warn(
+        "地点名称", N_("the place is also on line {line} with another address; its hours and phones were added to that office"),
+        N_("nothing to do if this row gives more hours of the same office; else give it its own name"),
+        line=known.line,
+    )  # fmt: skip
+
+
+def _unused_places(places: dict[str, _PlaceRow], problems: list[Problem]) -> None:
+    for row in {id(row): row for row in places.values()}.values():
+        if not row.used:
+            problems.append(
+                Problem(row.source, row.line, "地点名称",
+                        N_('no item names the place "{name}" in its 办理地点; the row was not imported'),
+                        N_("write the place's name in the 办理地点 column of its items (several separated by 、)"),
+                        level="warning", args={"name": row.ref.name})
+            )  # fmt: skip
 
 
 _REQUIREMENT = (
@@ -755,6 +929,9 @@ def _material_rows(
         details: dict[str, Any] = {}
         for key in _REQUIREMENT:
             _put(requirement, key, cells.get(by_key[key]))
+        cleared = list(cells.cleared)
+        if cleared:  # （清空） in a requirement's cell: see apply.CLEARED
+            requirement[CLEARED] = cleared
         for key in _ENTRY:
             _put(details, key, cells.get(by_key[key]))
         basis = cells.get(by_key["legal_basis"])

@@ -40,7 +40,7 @@ GuideStatus = Literal["在用", "暂停", "已取消"]
 ServiceScope = Literal["跨省通办", "全省通办", "全市通办", "全区通办", "不通办"]
 
 CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-CODE_PATTERN = r"^[0-9A-Za-z]{6,40}$"
+CODE_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z-]{4,62}[0-9A-Za-z]$"
 # Relative path inside the library; no segment may start with "." (so no "..", no hidden files).
 FILE_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$"
 
@@ -132,7 +132,7 @@ class FeeItem(Model, title="收费项目"):
 
 
 class Fees(Completable, title="收费"):
-    pending: list[Literal["charged"]] = pending_field()
+    pending: list[Literal["charged", "items"]] = pending_field()
     charged: bool | None = Field(
         title="是否收费", description="true 收费；false 不收费（页面显示“不收费”）。"
     )
