@@ -53,14 +53,14 @@ _PAYLOADS = (
 
 
 def _text(min_size: int = 1, max_size: int | None = None) -> st.SearchStrategy[str]:
-    cap = 400 if max_size is None else max_size
+    cap = 300 if max_size is None else max_size
     plain = st.text(alphabet=ALPHABET, min_size=min_size, max_size=min(cap, 60))
-    long = st.text(alphabet=_CJK + "，。", min_size=min(cap, 200), max_size=cap)
+    long = st.text(alphabet=_CJK + "，。", min_size=min(cap, 120), max_size=cap)
     mixed = st.lists(st.one_of(plain, st.sampled_from(_PAYLOADS)), min_size=1, max_size=4).map(
         "".join
     )
     return (
-        st.one_of(plain, plain, mixed, long)
+        st.one_of(plain, plain, plain, mixed, long)
         .map(str.strip)
         .filter(lambda s: min_size <= len(s) <= cap and (min_size == 0 or bool(s)))
     )
@@ -143,6 +143,10 @@ class Walker:
             return st.from_regex(
                 r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{9}", fullmatch=True
             ).map(lambda s: s + credit_code_check_char(s))
+        if name == "url":  # check wants an address a browser opens, not any non-space run
+            return st.from_regex(
+                r"https://[a-z]{2,10}\.gov\.cn(/[a-z0-9_-]{1,12}){0,3}", fullmatch=True
+            )
         if "pattern" in schema:
             # ASCII digits: Python's \\d also matches other scripts' digits
             ascii_pattern = schema["pattern"].replace("\\d", "[0-9]")
@@ -153,13 +157,17 @@ class Walker:
 
     def array(self, schema: dict[str, Any], name: str) -> st.SearchStrategy[list[Any]]:
         items = self.resolve(schema.get("items", {}))
-        strategy = self.value(items, _ITEM_NAMES.get(name, name))
-        unique = "enum" in items or name in _ITEM_NAMES
+        # lists of ids name entries of a catalogue (fee items, a list of objects, do not)
+        reference = _ITEM_NAMES.get(name) if items.get("type") == "string" else None
+        strategy = self.value(items, reference or name)
+        unique = "enum" in items or reference is not None
         low = schema.get("minItems", 0)
+        if strategy.is_empty:  # a reference to a catalogue with no entries
+            return st.just([])
         return (
-            st.lists(strategy, min_size=low, max_size=max(low, 4), unique=unique)
+            st.lists(strategy, min_size=low, max_size=max(low, 3), unique=unique)
             if unique
-            else st.lists(strategy, min_size=low, max_size=max(low, 4))
+            else st.lists(strategy, min_size=low, max_size=max(low, 3))
         )
 
     def object(self, schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -253,7 +261,8 @@ def _consistent(data: dict[str, Any], gid: str, code: str) -> dict[str, Any]:
     if fees.get("charged") is True:
         items = fees.get("items") or [{"name": "工本费", "standard": "每证 10 元"}]
         fees["items"] = [
-            {**i, "legal_basis": i.get("legal_basis") or data["legal_basis"][:1]} for i in items
+            {**i, "legal_basis": i.get("legal_basis") or data.get("legal_basis", [])[:1]}
+            for i in items
         ]
         if not fees["items"][0]["legal_basis"]:
             fees.pop("charged")
@@ -278,6 +287,7 @@ def _consistent(data: dict[str, Any], gid: str, code: str) -> dict[str, Any]:
     online = data.get("online") or {}
     if 2 in data.get("handling_forms", []) and not online.get("url"):
         online["url"] = "https://zwfw.example.gov.cn/item"
+        data["online"] = online
     for material in data.get("materials", []):
         form = material.get("form")
         if form == "原件":
