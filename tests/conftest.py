@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from guidesrc.cli import cli
 from guidesrc.i18n import DEFAULT_LANG, set_lang
@@ -22,6 +23,13 @@ NO_KEY = (
     "请用 guides keys init 创建密钥\n"
 )
 REPO = Path(__file__).resolve().parent.parent
+
+# Property-based tests: a fixed example count and seed in CI (reproducible, within the time
+# budget), a few examples for everyday runs, many more on demand (HYPOTHESIS_PROFILE=thorough).
+settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None)
+settings.register_profile("dev", max_examples=8, deadline=None)
+settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 EXAMPLE = REPO / "example"
 GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"
 
