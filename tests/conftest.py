@@ -43,6 +43,20 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     set_lang(DEFAULT_LANG)
 
 
+def channel_entries(**channels: str) -> str:
+    """The entries under ``channels:`` in library.yaml, each given as "type path [key=value …]"."""
+    out = []
+    for name, spec in channels.items():
+        kind, path, *extra = spec.split()
+        out.append(f"  {name}:\n    type: {kind}\n    settings:\n      path: {path}\n")
+        out.extend(f"      {key}: {value}\n" for key, value in (e.split("=", 1) for e in extra))
+    return "".join(out)
+
+
+#: The three export channels, each writing to out/<name>.
+EXPORTS = {name: f"{name} out/{name}" for name in ("hotline", "mobile", "cpsv")}
+
+
 @dataclass
 class Run:
     exit_code: int

@@ -25,27 +25,14 @@ import sqlalchemy as sa
 from guidesrc.compile import content_hash
 from guidesrc.ledger import open_ledger
 from guidesrc.state import WorkingTree, load_state
-from tests.conftest import REPO, Library, invoke
+from tests.conftest import EXPORTS, REPO, Library, channel_entries, invoke
 
 pytestmark = pytest.mark.usefixtures("database")
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 TODAY = dt.datetime.now(SHANGHAI).date()
 CPSV_DATA = REPO / "guidesrc" / "adapters" / "cpsv_data"
-CHANNELS = """\
-  hotline:
-    type: hotline
-    settings:
-      path: out/hotline
-  mobile:
-    type: mobile
-    settings:
-      path: out/mobile
-  cpsv:
-    type: cpsv
-    settings:
-      path: out/cpsv
-"""
+CHANNELS = channel_entries(**EXPORTS)
 NOTE = "首次发布（内部备注：联系人李四 13800138000）"
 GID = "linshi-jumin-shenfenzheng"
 

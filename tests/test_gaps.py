@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 from guidesrc.gaps import INCOMPLETE_NOTICE
-from tests.conftest import GUIDE, Library, invoke
+from tests.conftest import EXPORTS, GUIDE, Library, channel_entries, invoke
 from tests.test_exports import schema
 from tests.test_site import assert_api_valid
 
@@ -45,28 +45,7 @@ onsite_visits:
 #: and the result's kind unknown, and no yes/no fact stated.
 GID = "jumin-shenfenzheng-huanling"
 PHONE = "0990-12345678"
-CHANNELS = """\
-  site:
-    type: site
-    settings:
-      path: .guides/site
-  print:
-    type: pdf
-    settings:
-      path: .guides/pdf
-  hotline:
-    type: hotline
-    settings:
-      path: out/hotline
-  mobile:
-    type: mobile
-    settings:
-      path: out/mobile
-  cpsv:
-    type: cpsv
-    settings:
-      path: out/cpsv
-"""
+CHANNELS = channel_entries(site="site .guides/site", print="pdf .guides/pdf", **EXPORTS)
 ALLOW = "completeness:\n  allow_incomplete: true\n"
 
 #: Words that must never stand for something the source did not say.

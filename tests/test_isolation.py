@@ -26,7 +26,7 @@ import orjson
 import pytest
 
 from guidesrc.printing.ipp import Client
-from tests.conftest import Library, invoke
+from tests.conftest import EXPORTS, Library, channel_entries, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -43,29 +43,7 @@ PRINTER_REASON = (
     "打印稿 {file} 不是已发布的版本（其 SHA-256 与清单记录不符）：不予打印；请用 guides verify 查明改动，"
     "放回已发布的文件（或重新审核该指南），下次尝试时即会打印"
 )
-CHANNEL_SETTINGS = """\
-  site:
-    type: site
-    settings:
-      path: out/site
-  print:
-    type: pdf
-    settings:
-      path: out/print
-      workers: 1
-  hotline:
-    type: hotline
-    settings:
-      path: out/hotline
-  mobile:
-    type: mobile
-    settings:
-      path: out/mobile
-  cpsv:
-    type: cpsv
-    settings:
-      path: out/cpsv
-"""
+CHANNEL_SETTINGS = channel_entries(site="site out/site", print="pdf out/print workers=1", **EXPORTS)
 
 
 class InjectedFault(Exception):

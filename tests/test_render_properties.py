@@ -35,36 +35,13 @@ from guidesrc.printing.bundle import Bundle
 from guidesrc.printing.queue import Queue
 from guidesrc.scaffold import create_library
 from tests import schema_strategies as gen
-from tests.conftest import invoke
+from tests.conftest import EXPORTS, channel_entries, invoke
 
 pytestmark = pytest.mark.slow
 
-CHANNELS = """channels:
-  site:
-    type: site
-    settings:
-      path: out/site
-  print:
-    type: pdf
-    settings:
-      path: out/pdf
-  hotline:
-    type: hotline
-    settings:
-      path: out/hotline
-  mobile:
-    type: mobile
-    settings:
-      path: out/mobile
-  cpsv:
-    type: cpsv
-    settings:
-      path: out/cpsv
-  archive:
-    type: directory
-    settings:
-      path: out/directory
-"""
+CHANNELS = "channels:\n" + channel_entries(
+    site="site out/site", print="pdf out/pdf", **EXPORTS, archive="directory out/directory"
+)
 
 # A value an unknown became: the literal words (in any text, JSON strings included).
 UNKNOWN_AS_TEXT = re.compile(r"\bNone\b|\bundefined\b|\bnull\b")
