@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import invoke
 from tests.test_import import ITEM, load, material_row
-from tests.test_import_provinces import item, run_import
+from tests.test_import_provinces import item, run_import, write_sheets
 
 GUIDE = "guides/11990100mb1a00010q7000107001000.yaml"
 QIAOJUAN = "《中华人民共和国归侨侨眷权益保护法实施办法》"
@@ -146,3 +147,29 @@ def test_counts_written_as_integral_floats_are_counts(tmp_path: Path) -> None:
     first, second = guide["materials"]
     assert (first["original_count"], first["copy_count"]) == (1, 2)
     assert "original_count" in second["pending"] and "original_count" not in second
+
+
+def test_an_entry_imported_with_the_number_in_its_title_is_found_on_reimport(
+    tmp_path: Path,
+) -> None:
+    """A library imported before numbers were read apart keeps its entry: re-importing the same
+    cell cites it, and adds no second entry for the law."""
+    run, lib = run_import(tmp_path, [item(设定依据=HUNAN_BASIS)])
+    assert run.exit_code == 0
+    (basis,) = load(lib.path(GUIDE))["legal_basis"]
+    lib.edit(
+        "catalogues/legal-bases.yaml",
+        f"title: {QIAOJUAN}\n",
+        f"title: {QIAOJUAN}（中华人民共和国国务院令〔2004〕第410号）\n",
+    )
+    lib.edit(
+        "catalogues/legal-bases.yaml",
+        "    document_number: 中华人民共和国国务院令〔2004〕第410号\n",
+        "",
+    )
+    before = lib.read("catalogues/legal-bases.yaml")
+    again = write_sheets(tmp_path / "src2", [item(设定依据=HUNAN_BASIS)])
+    run = invoke("import", str(again), "--into", str(lib.root))
+    assert run.exit_code == 0 and "新增 0 个指南，更新 0 个" in run.stderr, run.stderr
+    assert load(lib.path(GUIDE))["legal_basis"] == [basis]
+    assert lib.read("catalogues/legal-bases.yaml") == before

@@ -60,6 +60,11 @@ class CatalogueBuilder:
     def legal(self, ref: LegalRef) -> str:
         key = legal_key(ref.title, ref.article)
         found = self._index["legal-bases"].get(key)
+        number = ref.details.get("document_number")
+        if found is None and number:  # an entry imported with its 令 number in the title
+            found = self._index["legal-bases"].get(
+                legal_key(f"{ref.title}（{number}）", ref.article)
+            )
         if found is None and not ref.article:  # "《X》" cites the only entry titled X, if one
             same = [i for k, i in self._index["legal-bases"].items() if k.startswith(f"{key}")]
             found = same[0] if len(same) == 1 else None
