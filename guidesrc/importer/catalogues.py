@@ -60,10 +60,17 @@ class CatalogueBuilder:
     def legal(self, ref: LegalRef) -> str:
         key = legal_key(ref.title, ref.article)
         found = self._index["legal-bases"].get(key)
+        number = ref.details.get("document_number")
+        if found is None and number:  # an entry imported with its 令 number in the title
+            found = self._index["legal-bases"].get(
+                legal_key(f"{ref.title}（{number}）", ref.article)
+            )
         if found is None and not ref.article:  # "《X》" cites the only entry titled X, if one
             same = [i for k, i in self._index["legal-bases"].items() if k.startswith(f"{key}")]
             found = same[0] if len(same) == 1 else None
         if found is not None:
+            if found in self.added["legal-bases"]:  # one law cited in several cells: one entry
+                _fill(self.entries["legal-bases"][found], ref.details)
             return found
         label = ref.title + (ref.article or "")
         entry_id = self._new_id("legal-bases", key, label, "yiju")
@@ -121,6 +128,18 @@ class CatalogueBuilder:
             shared = [p for p, n in counts.most_common() if n * 2 > guides]
             if shared:
                 self.entries["offices"][office_id]["phones"] = shared
+
+
+def _fill(entry: dict[str, Any], details: dict[str, Any]) -> None:
+    """What another citation of an entry made in this import adds (its document number, the
+    article's text); what the entry already says is kept."""
+    for key, value in details.items():
+        if value in (None, "", []) or key == "pending" or key in entry:
+            continue
+        entry[key] = value
+        pending = [f for f in entry.get("pending", []) if f != key]
+        entry.pop("pending", None)
+        _add_pending(entry, pending)
 
 
 def _add_pending(entry: dict[str, Any], names: list[str]) -> None:

@@ -8,7 +8,8 @@ A catalogue may cite a law with its amendment note and the article's text in one
     （三）卖空债券……
 
 That is one legal basis: the title with its amendment note, the article (第十条), and the article's
-text (everything up to the next citation). A citation starts where a 《title》 begins a line or a
+text (everything up to the next citation). A bracket after the title that is only the document's
+number (``（国务院令第410号）``) is the basis's document number, not part of its title. A citation starts where a 《title》 begins a line or a
 part (after ；。、，和 or 根据/依据/依照), not where the body mentions a law (依照《公司法》的规定).
 Text that cites no 《title》 and is not a short ``名称第X条`` line is kept whole as one entry, flagged,
 never cut into fragments.
@@ -32,7 +33,12 @@ _LEAD = re.compile(
 )
 _STRONG = "\n；;。"
 _WEAK = "、，,"
-_NOTE_WORDS = re.compile(r"根据|修正|修订|修改|发布|公布|施行|令|号|年")
+#: a parenthetical after the title that is only the document's number (国务院令第410号,
+#: 发改经体〔2018〕1892号, 交通运输部令2017年第27号): the catalogue's document_number
+_NUMBER_ONLY = re.compile(
+    r"[^，,；;。：:]{0,30}?(?:令|[〔\[【]\d{4}[〕\]】])[^，,；;。：:]{0,20}?\d+号"
+)
+_DATED = re.compile(r"月|日|根据|修正|修订|修改|发布|公布|施行")
 _JUST_REFERENCE = re.compile(r"^(?:的)?(?:有关|相关)?(?:规定|条款)?[。；;，,]?$")
 
 
@@ -75,14 +81,22 @@ def parse(text: str) -> list[Citation]:
         level = marker.group(1) if marker and marker.group(1) in LEVELS else None
         title = text[begin:end]
         rest = text[end:stop]
+        document_number = None
         note = re.match(r"\s*[（(]", rest)
-        if note:
-            close = _closing(rest, note.end() - 1)
-            if close is not None and _NOTE_WORDS.search(rest[: close + 1]):
+        close = _closing(rest, note.end() - 1) if note else None
+        if note and close is not None:  # (its note) belongs to the title, a 令/号 number apart
+            inside = re.sub(r"\s+", "", rest[note.end() : close])
+            if _ARTICLES.fullmatch(inside):  # 《X》（第三条）: the article in brackets
+                rest = inside + rest[close + 1 :]
+            elif _NUMBER_ONLY.fullmatch(inside) and not _DATED.search(inside):
+                document_number = inside
+                rest = rest[close + 1 :]
+            else:
                 title += rest[note.end() - 1 : close + 1].strip()
                 rest = rest[close + 1 :]
         number = _DOCUMENT_NUMBER.match(rest)
         if number:
+            document_number = document_number or re.sub(r"\s+", "", number.group(1))
             rest = rest[number.end() :]
         parts = _NEXT_ARTICLE.split(rest)
         for k, part in enumerate(parts):
@@ -92,7 +106,7 @@ def parse(text: str) -> list[Citation]:
             out.append(
                 Citation(
                     norm.clean(title), article, body, level=level,
-                    document_number=re.sub(r"\s+", "", number.group(1)) if number else None,
+                    document_number=document_number,
                 )
             )  # fmt: skip
     return out
@@ -113,7 +127,7 @@ def _article_and_body(part: str) -> tuple[str | None, str | None]:
 
 def _titles(text: str) -> list[tuple[int, int, int]]:
     """(start of its lead, start, end) of each top-level 《title》 that begins a citation."""
-    out = []
+    out: list[tuple[int, int, int]] = []
     depth, begin = 0, 0
     for n, char in enumerate(text):
         if char == "《":
@@ -123,9 +137,21 @@ def _titles(text: str) -> list[tuple[int, int, int]]:
         elif char == "》" and depth:
             depth -= 1
             lead = _citation_lead(text, begin) if depth == 0 else None
+            if lead is not None and out and _mentioned(text[lead:begin], text[n + 1 :]):
+                lead = None
             if lead is not None:
                 out.append((lead, begin, n + 1))
     return out
+
+
+_VERB = re.compile(r"(?:根据|依照|按照|依据)\s*$")
+_CITES = re.compile(rf"\s*(?:[（(][^（）()]*[)）]\s*)?(?:{_ARTICLE}|[\n；;。、，,和及与]|$)")
+
+
+def _mentioned(lead: str, after: str) -> bool:
+    """A sentence of an article's text that names a law (依照《港口法》的规定取得…): a mention
+    in the text, not a further citation; 根据《X》第三条 or 依照《X》。 still cites X."""
+    return bool(_VERB.search(lead)) and not _CITES.match(after)
 
 
 def _citation_lead(text: str, begin: int) -> int | None:

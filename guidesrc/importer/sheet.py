@@ -477,8 +477,8 @@ def _choices(raw: Any, text: str, column: Column) -> Any:
 
 def _int(raw: Any, text: str, column: Column) -> Any:
     value = norm.clean(text)
-    if re.fullmatch(r"\d{1,2}", value):
-        return int(value)
+    if re.fullmatch(r"\d{1,2}(?:\.0+)?", value):  # 1.0: a count as a JSON or Excel export writes it
+        return int(float(value))
     raise _Unreadable(
         N_('"{value}" is not a whole number; marked 待补充'), N_("write a number such as 0 or 1")
     )
@@ -558,21 +558,42 @@ def _url(raw: Any, text: str, column: Column) -> Any:
     )
 
 
+#: a numbered step written on in the same line: “（一）申请。……（二）受理。……”, “1、申请；2、受理”
+_NEXT_STEP = re.compile(
+    r"(?<=[。；;])\s*(?=[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}(?:[、)）]|[.．](?!\d)))"
+)
+#: a step's name when the source gives none: its first sentence when short (“申请。申请人……”)
+_STEP_HEADING = 12
+
+
 def _steps(raw: Any, text: str, column: Column) -> Any:
+    """One step a line (or a numbered step after a full stop), numbering stripped. A step written
+    as 名称：内容 keeps both; else its name is its first sentence when short (“提出申请。……”),
+    or its first clause, and its description the rest or, with no rest, the step's own text."""
     steps = []
     for line in re.split(r"[\r\n]+", text):
-        line = norm.clean(line)
-        if not line:
-            continue
-        found = re.match(r"^([^：:]+)[：:](.+)$", norm.unnumbered(line))
-        name, description = (found.group(1).strip(), found.group(2).strip()) if found else ("", "")
-        if not name or not description:
-            raise _Unreadable(
-                N_('the step "{step}" is not written as 环节名称：办理内容; marked 待补充'),
-                N_("write each step on its own line as 名称：内容"), step=line[:20],
-            )  # fmt: skip
-        steps.append({"name": name, "description": description})
+        for part in _NEXT_STEP.split(norm.clean(line)):
+            if not part:
+                continue
+            step = norm.unnumbered(part)
+            if re.fullmatch(r"[（(]?(?:\d{1,3}|[一二三四五六七八九十]{1,3})[)）、.．]?", step):
+                raise _Unreadable(
+                    N_('the step "{step}" has a number but no content; marked 待补充'),
+                    N_("write each step on its own line as 名称：内容"), step=part[:20],
+                )  # fmt: skip
+            steps.append(_step(step))
     return steps
+
+
+def _step(step: str) -> dict[str, str]:
+    found = re.match(r"^([^：:。；;，,]{1,30})[：:](.+)$", step)
+    if found:
+        return {"name": found.group(1).strip(), "description": found.group(2).strip()}
+    heading = re.match(rf"^([^。；;，,：:]{{1,{_STEP_HEADING}}})[。；;]\s*(.+)$", step)
+    if heading:
+        return {"name": heading.group(1).strip(), "description": heading.group(2).strip()}
+    name = re.split(r"[。；;，,：:]", step, maxsplit=1)[0].strip()
+    return {"name": name or step, "description": step}
 
 
 def _fees(raw: Any, text: str, column: Column) -> Any:
