@@ -613,8 +613,13 @@ def main(argv: list[str] | None = None) -> int:
     _t, _r, out, _p = run_measured(change(args.runs), python_env())
     written.append(json.loads(out.splitlines()[-1])["written"])
     facts = machine_facts(load_at_start)
-    hugo_version = subprocess.run(["hugo", "version"], capture_output=True, text=True, check=False)
-    facts["Hugo"] = hugo_version.stdout.split(" BuildDate")[0].strip() or "-"
+    if "hugo" in results and hugo is not None:  # not run (--skip-hugo) or not installed: no figure
+        hugo_version = subprocess.run(
+            [hugo, "version"], capture_output=True, text=True, check=False
+        )
+        facts["Hugo"] = hugo_version.stdout.split(" BuildDate")[0].strip() or "-"
+    else:
+        facts["Hugo"] = "not run"
     if not args.skip_mkdocs:
         mk_version = subprocess.run([str(OUT / "mkdocs-venv/bin/mkdocs"), "--version"],
                                     capture_output=True, text=True, check=False)  # fmt: skip
