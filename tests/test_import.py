@@ -465,17 +465,22 @@ def write_csv(path: Path, items: list[dict[str, str]], encoding: str = "utf-8") 
         (path.with_name(f"{path.stem}-法律法规.csv"), LEGAL_ROWS),
         (path.with_name(f"{path.stem}-办理地点.csv"), PLACE_ROWS),
     ):
-        import csv
-        import io
-
-        header = next(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([row.get(h, "") for h in header])
-        target.write_bytes(buffer.getvalue().encode(encoding))
+        fill_csv(target, rows, encoding)
     return path
+
+
+def fill_csv(target: Path, rows: list[dict[str, str]], encoding: str = "utf-8") -> None:
+    """Rows under the header of a template CSV file, by column name (missing cells blank)."""
+    import csv
+    import io
+
+    header = next(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(h, "") for h in header])
+    target.write_bytes(buffer.getvalue().encode(encoding))
 
 
 def test_csv_in_gbk_imports_with_one_notice(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import Library, invoke
-from tests.test_import import ITEM, LEGAL_ROWS, PLACE_ROWS, load, material_row
+from tests.test_import import ITEM, LEGAL_ROWS, PLACE_ROWS, fill_csv, load, material_row
 
 #: A Sichuan-style 实施编码: hyphenated, 54 characters.
 SICHUAN = "11510100MB1A00010Q-510104-000-0001-0001-00-01-0001-01"
@@ -32,13 +32,7 @@ def write_sheets(
         (folder / f"{name}-法律法规.csv", LEGAL_ROWS),
         (folder / f"{name}-办理地点.csv", places if places is not None else PLACE_ROWS),
     ):  # fmt: skip
-        header = next(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([row.get(h, "") for h in header])
-        target.write_text(buffer.getvalue(), encoding="utf-8")
+        fill_csv(target, rows)
     return main
 
 
