@@ -4,6 +4,7 @@ output; outputs hold no personal data the de-identification rule flags."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import textwrap
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.section("Secrets and personal data")
 SECRET = "hmac-秘钥-7f3a9c2e51d8"
 TOKEN = "bearer-token-b41d9e6a0c77"
 PASSWORD = "pg-pass-c0ffee5eed"
+_DIGEST = re.compile(r"\b[0-9a-f]{40,}\b")  # SHA-1/SHA-256 hex digests
 
 
 @pytest.fixture
@@ -143,7 +145,11 @@ def test_secrets_never_leave_and_outputs_hold_no_personal_data(
         for s in secrets
         if s in text
     ]
-    published = {k: v for k, v in texts.items() if "/out/" in k or "/published/" in k}
+    # Hex digests (content hashes, file SHA-256s) are left out of the scan: one in fifty holds a
+    # run like 13812345678 between two letters, which is a hash, not a phone number.
+    published = {
+        k: _DIGEST.sub(" ", v) for k, v in texts.items() if "/out/" in k or "/published/" in k
+    }
     ids = [
         (k, m.group())
         for k, v in published.items()
