@@ -330,13 +330,16 @@ def fees_text(guide: Mapping[str, Any]) -> str:
     return "；".join(f"{i['name']}：{i['standard']}" for i in items)
 
 
+def _list_state(guide: Mapping[str, Any], name: str) -> str:
+    """``listed``, ``none`` (stated: an empty list) or ``unknown`` (pending or not stated)."""
+    if name in _pending(guide) or name in (guide.get("gaps") or ()) or guide.get(name) is None:
+        return "unknown"
+    return "listed" if guide[name] else "none"
+
+
 def materials_state(guide: Mapping[str, Any]) -> str:
-    """``listed``, ``none`` (stated: no materials) or ``unknown`` (pending or not stated)."""
-    if "materials" in _pending(guide) or "materials" in (guide.get("gaps") or ()):
-        return "unknown"
-    if guide.get("materials") is None:
-        return "unknown"
-    return "listed" if guide["materials"] else "none"
+    """:func:`_list_state` of the materials (``none``: no materials are needed)."""
+    return _list_state(guide, "materials")
 
 
 def count_parts(m: Mapping[str, Any]) -> list[str]:
@@ -365,12 +368,8 @@ def materials_gap(guide: Mapping[str, Any]) -> str:
 
 
 def results_state(guide: Mapping[str, Any]) -> str:
-    """``listed``, ``none`` (stated: no certificate) or ``unknown``."""
-    if "results" in _pending(guide) or "results" in (guide.get("gaps") or ()):
-        return "unknown"
-    if guide.get("results") is None:
-        return "unknown"
-    return "listed" if guide["results"] else "none"
+    """:func:`_list_state` of the results (``none``: no certificate is issued)."""
+    return _list_state(guide, "results")
 
 
 def facts(guide: Mapping[str, Any]) -> dict[str, str]:
