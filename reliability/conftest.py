@@ -28,6 +28,8 @@ _ORDER = [
     "Concurrency",
     "Disk full and read-only output",
     "Secrets and personal data",
+    "Attacks from inside the service centre",
+    "De-identification (去标识化)",
 ]
 
 
