@@ -74,7 +74,7 @@ def kiosk(
         )
     folder = root / str(pdf[channel].settings["path"])
     kiosk_app = Kiosk(
-        bundle=Bundle(folder),
+        bundle=Bundle(folder, root, channel),
         queue=Queue(queue, server),
         ledger=open_ledger(root),
         base_url=config.base_url,

@@ -11,14 +11,14 @@ hotline, mobile, cpsv …) the publisher calls :func:`sign_channels`, which writ
     guides-public-key.pem      the public key that checks it (also in the library's keys/)
 
 The manifest is JSON with one guide or file per line, so that ``grep`` finds a file's hash or a
-printout's short content hash with its name. Not listed: these three files, the site's
-``_state/`` (the channel's own state, not served) and names starting with a dot (temporary files
-of a publish in progress, the exports' own state), which a web server should not serve either.
+printout's short content hash with its name. Every file of the folder is listed (dot-files,
+the site's ``_state/`` and the exports' own state included) except these three; a symbolic link
+never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
+run wrote, and files exactly as the channel's last signed manifest; anything else stops signing.
 
 Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
-mtime, inode and SHA-256, so a publish re-hashes only the files it changed, found by their new
-inode numbers (:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every
-file. Each new (path, SHA-256) pair is recorded in the
+mtime, inode, SHA-256 and ctime, so a publish re-hashes only the files that changed
+(:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every file. Each new (path, SHA-256) pair is recorded in the
 ledger (``manifest_file``), the manifest's own hash too: ``guides verify`` tells an earlier file
 or manifest put back (stale) from one changed by hand (modified).
 """
@@ -30,7 +30,7 @@ import hashlib
 import os
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
+from guidesrc.channel_audit import Audit, Finding, Snapshot, audit, entries
 from guidesrc.library import STATE_DIR
 
 if TYPE_CHECKING:
@@ -49,9 +50,8 @@ MANIFEST = "guides-manifest.json"
 SIGNATURE = "guides-manifest.json.sig"
 PUBLIC_KEY = "guides-public-key.pem"
 OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
-FORMAT = 1
-CACHE_FORMAT = 1
-STATE_FOLDERS = frozenset({"_state"})  # the site channel's own state (docs/site.md: deny all)
+FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
+CACHE_FORMAT = 2  # 2: each entry also holds the ctime
 SHOWN_STATUSES = ("delivered", "awaiting")  # awaiting: the file is written, staff post it
 _RANK = {"announce": 0, "publish": 1, "activate": 1, "withdraw": 2}
 ACTOR = "publisher"
@@ -75,33 +75,10 @@ def channel_folder(adapter: Adapter) -> Path | None:
     return None if path is None else adapter.library / path
 
 
-def listed(rel: str) -> bool:
-    """Whether a file (relative, with /) belongs in the manifest."""
-    parts = rel.split("/")
-    if len(parts) == 1 and rel in OWN_FILES:
-        return False
-    if parts[0] in STATE_FOLDERS:
-        return False
-    return not any(part.startswith(".") for part in parts)
-
-
 def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """Every listed file under ``root`` (in no particular order), with its directory entry (its
-    inode number is known without a ``stat``); links to files are followed, links to folders are
-    not (a loop cannot make the walk endless)."""
-    stack = [""]
-    while stack:
-        prefix = stack.pop()
-        top = not prefix
-        with os.scandir(root / prefix if prefix else root) as entries:
-            for entry in entries:
-                name = entry.name
-                if name[0] == "." or (top and (name in OWN_FILES or name in STATE_FOLDERS)):
-                    continue  # what listed() leaves out, without building the path first
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(prefix + name + "/")
-                elif entry.is_file():
-                    yield prefix + name, entry
+    """Every entry under ``root`` but folders (dot-files, files in dot-folders and symbolic links
+    included; links are never followed), except the manifest's own three files at the top."""
+    yield from entries(root, OWN_FILES)
 
 
 def sha256_file(path: Path) -> str:
@@ -202,39 +179,10 @@ def cache_path(root: Path, channel: str) -> Path:
     return root / STATE_DIR / "cache" / f"manifest-{channel}.json"
 
 
-@dataclass(slots=True)
-class Hashed:
-    files: Files  # path → {"sha256", "size"}
-    stats: dict[str, list[Any]]  # path → [size, mtime_ns, inode, sha256], for the cache
-    new: list[str]  # paths hashed now: not in the cache, or changed since
-
-
-def hash_folder(out: Path, cached: dict[str, list[Any]], thorough: bool = True) -> Hashed:
-    """Every listed file's SHA-256, reusing ``cached`` for files that did not change.
-
-    Every adapter replaces a file by renaming a new one over it, so a changed file has a new
-    inode: without ``thorough``, a file whose inode (read with the directory, no ``stat``) is
-    the cached one is taken as unchanged. An inode number freed by one replacement can come back
-    with a second replacement of the same path, so after a run that repeated deliveries (a
-    crash, a failure) the hook asks for ``thorough``: size, mtime and inode from ``stat``."""
-    files: Files = {}
-    stats: dict[str, list[Any]] = {}
-    new: list[str] = []
-    for rel, entry in walk(out):
-        known = cached.get(rel)
-        if known is not None and not thorough and known[2] == entry.inode():
-            stats[rel] = known
-            files[rel] = {"sha256": known[3], "size": known[0]}
-            continue
-        st = entry.stat()
-        if known is not None and known[:3] == [st.st_size, st.st_mtime_ns, st.st_ino]:
-            digest = known[3]
-        else:
-            digest = sha256_file(out / rel)
-            new.append(rel)
-        files[rel] = {"sha256": digest, "size": st.st_size}
-        stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino, digest]
-    return Hashed(files, stats, new)
+def hash_folder(out: Path, cached: dict[str, list[Any]]) -> Audit:
+    """Every file's SHA-256, reusing ``cached`` for files whose size, mtime, inode and ctime are
+    the same (a file changed in place has a new ctime, which no user can set back)."""
+    return audit(out, OWN_FILES, None, None, cached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,19 +222,6 @@ def _save_cache(
     write_atomic(path, orjson.dumps(body), 0o600)
 
 
-def repeated_since(ledger: Ledger, channel: str, since: dt.datetime) -> bool:
-    """Whether a delivery on the channel was attempted more than once since ``since`` (after a
-    crash or a failure, the adapter may have written the same file twice)."""
-    from guidesrc.ledger.models import Publication
-
-    p = Publication.__table__.c  # type: ignore[attr-defined]
-    query = (
-        sa.select(p.id).where(p.channel == channel, p.attempts > 1, p.updated_at >= since).limit(1)
-    )
-    with ledger.engine.connect() as conn:
-        return conn.execute(query).first() is not None
-
-
 def _ledger_id(ledger: Ledger) -> str:
     url = sa.engine.make_url(ledger.url).render_as_string(hide_password=True)
     return hashlib.sha256(url.encode()).hexdigest()[:16]
@@ -297,19 +232,32 @@ def _ledger_id(ledger: Ledger) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Signed:
+    """A channel's manifest at the end of a run: signed now, or refused (``findings``)."""
+
     channel: str
     folder: Path
     key: str  # the key id
     files: int
     hashed: int  # files hashed this time (the others came from the cache)
     recorded: int  # (path, hash) pairs new to the ledger
+    findings: tuple[Finding, ...] = ()  # not empty: nothing was signed
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.findings)
 
 
 def sign_channels(
-    ledger: Ledger, adapters: dict[str, Adapter], delivered: Iterable[str], now: dt.datetime
+    ledger: Ledger,
+    adapters: dict[str, Adapter],
+    delivered: Iterable[str],
+    now: dt.datetime,
+    before: Mapping[str, Snapshot | None] | None = None,
 ) -> list[Signed]:
-    """The publisher's hook, at the end of a run (holding the publishing lock): a new manifest
-    for each file channel the run delivered to, or whose manifest is missing or out of date.
+    """The publisher's hook, at the end of a run (holding the publishing lock): check every file
+    channel's folder (:mod:`guidesrc.channel_audit`, against ``before``, the snapshots taken
+    before the deliveries) and sign a new manifest for each channel the run delivered to, or
+    whose manifest is missing or out of date, unless the check found files nobody approved.
 
     Without a signing key nothing is written. A failure (a key that cannot be read, a full disk)
     is recorded in the log (``manifest.failed``) and never undoes the deliveries: ``guides
@@ -333,15 +281,28 @@ def sign_channels(
     for name, folder in folders.items():
         try:
             shown = shown_guides(ledger, name)
-            if name not in changed and up_to_date(ledger, name, folder, shown, key):
-                continue
-            written = write_manifest(ledger, name, root, folder, shown, key, now)
+            snap = (before or {}).get(name)
+            written = write_manifest(
+                ledger, name, root, folder, shown, key, now, before=snap, force=name in changed
+            )
             if written is not None:
                 done.append(written)
         except Exception as exc:  # the deliveries stand; verify reports the manifest
             cache_path(root, name).unlink(missing_ok=True)  # next time: hash every file
             _log_failure(ledger, name, exc, now)
     return done
+
+
+def snapshot_channels(adapters: dict[str, Adapter]) -> dict[str, Snapshot | None]:
+    """Every file channel's folder before a run delivers anything (see :func:`sign_channels`)."""
+    from guidesrc.channel_audit import snapshot
+
+    found: dict[str, Snapshot | None] = {}
+    for name, adapter in adapters.items():
+        folder = channel_folder(adapter)
+        if folder is not None:
+            found[name] = snapshot(folder, OWN_FILES)
+    return found
 
 
 def up_to_date(ledger: Ledger, channel: str, folder: Path, shown: Guides, key: SigningKey) -> bool:
@@ -356,7 +317,7 @@ def up_to_date(ledger: Ledger, channel: str, folder: Path, shown: Guides, key: S
         return False
     if not isinstance(body, dict) or body.get("guides") != shown:
         return False
-    if body.get("key") != key.id:
+    if body.get("key") != key.id or body.get("format") != FORMAT:
         return False
     return latest_manifest(ledger, channel) == hashlib.sha256(data).hexdigest()
 
@@ -369,17 +330,30 @@ def write_manifest(
     shown: Guides,
     key: SigningKey,
     now: dt.datetime,
+    *,
+    before: Snapshot | None = None,
+    force: bool = True,
 ) -> Signed | None:
-    """Hash the folder (incrementally), write the public key, the signature and the manifest,
-    record the new (path, hash) pairs. None when the folder does not exist (nothing published)."""
+    """Check the folder against ``before`` and the last signed manifest; unless something was
+    found, write the public key, the signature and the manifest (when ``force``, or when the one
+    there is not up to date) and record the new (path, hash) pairs. None when the folder does not
+    exist (nothing published) or nothing needed writing."""
+    from guidesrc.channel_audit import baseline, log_signed, record_outcome, store_signed
+
     if not folder.exists():
         return None
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
     ledger_id = _ledger_id(ledger)
     cache = _load_cache(cache_file, out, ledger_id)
-    thorough = cache.written_at is None or repeated_since(ledger, channel, cache.written_at)
-    hashed = hash_folder(out, cache.files, thorough)
+    found = audit(out, OWN_FILES, before, baseline(ledger, channel, out, MANIFEST), cache.files)
+    record_outcome(ledger, channel, found.findings, str(folder), now)
+    if found.findings:  # nothing tampered is signed: the previous signature stays
+        files, hashed = len(found.files), len(found.new)
+        return Signed(channel, out, key.id, files, hashed, 0, tuple(found.findings))
+    if not force and up_to_date(ledger, channel, out, shown, key):
+        _save_cache(cache_file, out, ledger_id, found.stats, now)
+        return None
     header = {
         "format": FORMAT,
         "channel": channel,
@@ -388,15 +362,18 @@ def write_manifest(
         "key": key.id,
         "algorithm": "Ed25519",
     }
-    data = manifest_bytes(header, shown, hashed.files)
+    data = manifest_bytes(header, shown, found.files)
     write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
     write_atomic(out / SIGNATURE, key.sign(data), 0o644)
     write_atomic(out / MANIFEST, data, 0o644)
-    pairs = [(rel, hashed.files[rel]["sha256"]) for rel in hashed.new]
-    pairs.append((MANIFEST, hashlib.sha256(data).hexdigest()))
+    digest = hashlib.sha256(data).hexdigest()
+    pairs = [(rel, found.files[rel]["sha256"]) for rel in found.new]
+    pairs.append((MANIFEST, digest))
     recorded = record_pairs(ledger, channel, pairs, now)
-    _save_cache(cache_file, out, ledger_id, hashed.stats, now)
-    return Signed(channel, out, key.id, len(hashed.files), len(hashed.new), recorded)
+    store_signed(ledger, channel, data, now)
+    log_signed(ledger, channel, digest, len(found.files), now)
+    _save_cache(cache_file, out, ledger_id, found.stats, now)
+    return Signed(channel, out, key.id, len(found.files), len(found.new), recorded)
 
 
 def _library_name(root: Path) -> str:

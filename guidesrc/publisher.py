@@ -42,12 +42,13 @@ from guidesrc.adapters import (
     PermanentDeliveryError,
     make_adapters,
 )
+from guidesrc.channel_audit import Finding
 from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.handover import open_handover
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
-from guidesrc.manifest import sign_channels
+from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.status import error_cause
 
@@ -77,6 +78,8 @@ class RunReport:
     locked_out: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
     later: int = 0  # deliveries still open after the run: not due yet, or failed
+    #: file channels not signed: files in their folder no run wrote and no manifest signed
+    refused: dict[str, list[Finding]] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Outcome]:
@@ -115,6 +118,9 @@ def publish(
             return report
         faults.point("publish.locked")
         _queue_new_channels(ledger, adapters, clock(), deadline_for, timezone)
+        before = snapshot_channels(adapters)  # what the run did not write must be as signed
+        signed: list[Signed] = []
+        handled: set[str] = set()
         try:
             for channel, pub_ids in _due(ledger, clock(), retry_now).items():
                 adapter = adapters.get(channel)
@@ -124,11 +130,19 @@ def publish(
                 for start in range(0, len(pub_ids), size):
                     batch = pub_ids[start : start + size]
                     report.outcomes += _deliver_batch(ledger, adapter, batch, clock)
+                # Signed at once: the printer channel prints the pdf channel's sheets only as
+                # signed, and may come next in this run.
+                delivered = {o.channel for o in report.delivered}
+                signed += sign_channels(ledger, {channel: adapter}, delivered, clock(), before)
+                handled.add(channel)
         finally:
             for adapter in adapters.values():
                 adapter.close()
         report.later = _still_open(ledger)
-        sign_channels(ledger, adapters, {o.channel for o in report.delivered}, clock())
+        rest = {n: a for n, a in adapters.items() if n not in handled}
+        delivered = {o.channel for o in report.delivered}
+        signed += sign_channels(ledger, rest, delivered, clock(), before)
+        report.refused = {s.channel: list(s.findings) for s in signed if s.refused}
     return report
 
 

@@ -222,10 +222,15 @@ def verify_folder(
         return
     files: dict[str, dict[str, Any]] = manifest.get("files") or {}
     seen: set[str] = set()
-    for rel in sorted(rel for rel, _entry in walk(out)):
+    for rel, entry in sorted(walk(out), key=lambda item: item[0]):
         seen.add(rel)
         listed = files.get(rel)
         where = f"{display}/{rel}"
+        if not entry.is_file(follow_symlinks=False):  # a link, a pipe: never listed, never read
+            check.add(
+                "unexpected", where, _("not a regular file (a link?): never signed"), path=rel
+            )
+            continue
         if listed is None:
             check.add("unexpected", where, _("a file the manifest does not list"), path=rel)
             continue

@@ -18,8 +18,8 @@ Settings (``library.yaml``)::
           wait: 300                     # seconds to wait for each job to finish
 
 Per delivery, the sheet the pdf channel wrote for the same delivery (``current/``, ``upcoming/``
-or ``withdrawn/<id>.pdf``, checked against the manifest's SHA-256: byte for byte what was
-published) is printed once per window that serves the guide, on the queue mapped to that window
+or ``withdrawn/<id>.pdf``, checked against the manifest's SHA-256 and the channel's signed
+manifest, :mod:`guidesrc.signed_files`: byte for byte what was published and signed) is printed once per window that serves the guide, on the queue mapped to that window
 (else to its office, else ``default_queue``): one job per queue, with that many copies.
 
 A delivery is done when every job **completed** (the receipt: queue, job id, copies, pages and
@@ -128,7 +128,8 @@ class PrinterAdapter(Adapter):
                     channel=self.channel, source=self.options.source
                 )
             )
-        return Bundle(self.library / Path(str(channel.settings["path"])))
+        folder = self.library / Path(str(channel.settings["path"]))
+        return Bundle(folder, self.library, self.options.source)
 
     def queue(self, name: str) -> Queue:
         return Queue(name, self.options.server)

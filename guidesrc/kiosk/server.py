@@ -45,6 +45,7 @@ from guidesrc.ledger import Ledger
 from guidesrc.printing.bundle import Bundle, SheetProblem
 from guidesrc.printing.queue import JobFailed, PrintProblem, Queue
 from guidesrc.printing.stats import record_print
+from guidesrc.signed_files import read_signed
 from guidesrc.urls import guide_url, is_guide_id
 
 LOOPBACK = ("127.0.0.1", "::1")
@@ -133,7 +134,7 @@ class Kiosk:
             busy = [j for j in self.jobs.values() if j.state in ("pending", "processing", "held")]
         if busy:
             raise Busy()
-        pdf = self.bundle.read(entry.current)
+        pdf = read_signed(self.bundle, entry.current, self.ledger, f"kiosk:{self.queue.name}")
         job_id = self.queue.submit(
             pdf,
             title=f"{entry.name} 第{entry.current.version}版",

@@ -11,6 +11,8 @@
     handover         work hall staff finish (printed sheets posted), confirmed by them
     print_tally      sheets printed at the kiosks, per day, guide and kiosk (no personal data)
     manifest_file    every (path, SHA-256) a channel's signed manifest listed, first seen when
+    signed_manifest  each file channel's newest signed manifest (its exact bytes): what the
+                     next publish compares the folder with, even if the file was deleted
 
 The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
 """
@@ -168,3 +170,16 @@ class ManifestFile(SQLModel, table=True):
     path: str  # relative to the channel's folder, with /
     sha256: str  # hex
     first_seen: dt.datetime = _utc()
+
+
+class SignedManifest(SQLModel, table=True):
+    """The newest manifest signed for each file channel, byte for byte: files not written by a
+    publishing run must match it, or signing stops for that channel (docs/verify.md). Kept in the
+    ledger, so deleting ``guides-manifest.json`` from the folder is no licence to sign again."""
+
+    __tablename__ = "signed_manifest"
+
+    channel: str = Field(primary_key=True)
+    sha256: str  # hex, of ``body`` as UTF-8
+    signed_at: dt.datetime = _utc()
+    body: str = Field(sa_type=sa.Text)  # the manifest's exact text

@@ -2,7 +2,8 @@
 the printer channel and the kiosk, never written by them.
 
 A sheet is read only through :meth:`Bundle.read`, which checks the bytes against the SHA-256 the
-manifest recorded: what goes to a printer is byte for byte what was published.
+manifest recorded and, when the bundle knows its library, against the channel's signed manifest
+(:mod:`guidesrc.signed_files`): what goes to a printer is byte for byte what was published.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ class Sheet:
 
 
 class Bundle:
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self, folder: Path, library: Path | None = None, channel: str | None = None
+    ) -> None:
         self.folder = folder
+        self.library = library  # None: the signed manifest is not checked (tests of the format)
+        self.channel = channel
 
     def manifest(self) -> dict[str, Any]:
         try:
@@ -94,6 +99,9 @@ class Bundle:
                     "the sheet {file} is not the one published (its SHA-256 differs from the manifest's)"
                 ).format(file=sheet.file)
             )
+        from guidesrc.signed_files import check_signed
+
+        check_signed(self.folder, sheet.file, data, self.library)
         return data
 
 
