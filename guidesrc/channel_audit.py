@@ -94,8 +94,9 @@ def entries(root: Path, own: frozenset[str]) -> list[tuple[str, os.DirEntry[str]
 
 
 def snapshot(folder: Path, own: frozenset[str]) -> Snapshot | None:
-    """The folder's entries before the run; None if it does not exist yet."""
-    if not folder.exists():
+    """The folder's entries before the run; None if it does not exist yet (or is not a folder:
+    a test channel's file)."""
+    if not folder.is_dir():
         return None
     root = folder.resolve()
     seen: dict[str, tuple[int, int]] = {}

@@ -232,7 +232,14 @@ def working_state(root: Path) -> tuple[LibraryState, ParseCache]:
     is_flag=True,
     help=N_("Retry failed deliveries now, without waiting out the backoff."),
 )
-def publish(library: Path, wait: bool, retry_now: bool) -> None:
+@click.option(
+    "--rebuild",
+    metavar="CHANNEL",
+    help=N_(
+        "Rewrite a file channel from the ledger's approved versions and sign it (after files were planted or changed in its folder); the old folder is kept under .guides/quarantine."
+    ),
+)
+def publish(library: Path, wait: bool, retry_now: bool, rebuild: str | None) -> None:
     from guidesrc.library import find_root
     from guidesrc.publisher import channel_adapters
     from guidesrc.publisher import publish as run
@@ -246,6 +253,10 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
                 "library.yaml: channels: no channel is configured, so there is nowhere to publish; add one, e.g. a directory channel (see README)"
             )
         )
+    if rebuild is not None:
+        from guidesrc.cli_recovery import run_rebuild
+
+        return run_rebuild(root, adapters, rebuild, wait)
     ledger = open_for_command(root)
     report = run(
         ledger,
@@ -289,7 +300,11 @@ def publish(library: Path, wait: bool, retry_now: bool) -> None:
             ).format(count=handed),
             err=True,
         )
-    if report.failed:
+    if report.refused:
+        from guidesrc.cli_recovery import echo_refused
+
+        echo_refused(report.refused, adapters)
+    if report.failed or report.refused:
         sys.exit(1)
 
 
@@ -411,11 +426,15 @@ def status(
     margin = dt.timedelta(hours=warn_within)
     at_risk = [r for r in rows if r.at_risk(now, margin)]
     printed = _print_summary(ledger, config, now.astimezone(zone).date())
+    from guidesrc.recovery import alerts
+
+    unsigned = alerts(ledger, sorted(config.channels))
     if fmt == "json":
         body = {
             "now": now.isoformat(),
             "overdue": len(overdue),
             "at_risk": len(at_risk),
+            "signing": unsigned,
             "deliveries": [{**r.as_dict(now), "at_risk": r.at_risk(now, margin)} for r in rows],
         }
         if not printed.empty:
@@ -453,9 +472,9 @@ def status(
                 ).format(count=len(at_risk), hours=f"{warn_within:g}"),
                 err=True,
             )
-        for line in _print_lines(printed):
+        for line in [*_print_lines(printed), *unsigned]:
             click.echo(line, err=True)
-    if overdue or at_risk:
+    if overdue or at_risk or unsigned:
         sys.exit(1)
 
 
