@@ -1,0 +1,176 @@
+"""Attacks from inside the service centre on the signed record (issue 16, reproductions 1 and 5):
+someone who can write to a channel's folder plants or replaces files and waits for the next
+publish to sign them, or swaps a printed sheet (and its line in the pdf channel's manifest.json)
+for the kiosk or the printer channel to print. Each attack must fail: nothing tampered is signed,
+nothing swapped is printed, and staff are told (`guides publish` and `guides status` exit 1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guidesrc.ledger import open_ledger
+from tests.conftest import Library, Run, invoke
+
+pytestmark = pytest.mark.section("Attacks from inside the service centre")
+
+CHANGED = "jiehun-dengji"  # the guide an editor changes and an approver approves
+VICTIM = "chusheng-dengji"  # a guide whose published page the attacker replaces
+PHISHING = "<html><body>请扫码缴纳加急费：https://pay.example.net/</body></html>".encode()
+CHANNELS = """channels:
+  archive:
+    type: directory
+    settings: {path: .guides/published}
+  site:
+    type: site
+    settings: {path: .guides/site}
+  hotline:
+    type: hotline
+    settings: {path: .guides/hotline}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GUIDES_SIGNING_KEY", "GUIDES_SIGNING_KEY_FILE", "GUIDES_USER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def cli(*args: str) -> Run:
+    run = invoke(*args)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    return run
+
+
+def approve(lib: Library, note: str) -> None:
+    cli("approve", str(lib.root), "--by", "审核员乙", "--effective", "today", "--note", note)
+
+
+@pytest.fixture
+def hall(example: Library, database: str) -> Library:
+    """The example library on a directory, a site and a hotline channel, signed and published."""
+    text = example.read("library.yaml")
+    start, end = text.index("channels:"), text.index("rules: {}")
+    example.write("library.yaml", text[:start] + CHANNELS + text[end:])
+    cli("keys", "init", "--library", str(example.root))
+    approve(example, "首次发布")
+    cli("publish", str(example.root))
+    return example
+
+
+def signed_files(folder: Path) -> dict[str, Any]:
+    files: dict[str, Any] = json.loads((folder / "guides-manifest.json").read_bytes())["files"]
+    return files
+
+
+def change_a_guide(lib: Library) -> None:
+    guide = f"guides/{CHANGED}.yaml"
+    lib.edit(guide, "未自备的可在登记处现场拍摄", "未自备的可在登记处免费拍摄")
+    approve(lib, "承诺时限调整")
+
+
+def refused(run: Run, channel: str) -> bool:
+    return run.exit_code == 1 and f"{channel}：未签名" in run.stderr
+
+
+def test_a_planted_page_is_not_signed_by_the_next_publish(hall: Library, figures: Any) -> None:
+    site = hall.path(".guides/site").resolve()
+    archive = hall.path(".guides/published")
+    (site / "guides" / "pay.html").write_bytes(PHISHING)
+    (archive / "guides" / "pay.json").write_bytes(PHISHING)
+    change_a_guide(hall)  # the next publish delivers an unrelated guide to both channels
+    run = invoke("publish", str(hall.root))
+    signed = 0
+    for channel, folder, rel in (("site", ".guides/site", "guides/pay.html"),
+                                 ("archive", ".guides/published", "guides/pay.json")):  # fmt: skip
+        out = hall.path(folder).resolve()
+        signed += rel in signed_files(out) if (out / rel).exists() else 0
+        assert refused(run, channel) or not (out / rel).exists(), run.stderr
+    assert f"guides/pay.json（多出的文件）" in run.stderr
+    status = invoke("status", str(hall.root))
+    assert status.exit_code == 1 and "archive：未签名" in status.stderr
+    assert "guides publish --rebuild archive" in status.stderr
+    verify = invoke("verify", str(hall.root))
+    assert verify.exit_code == 1 and "guides/pay.json" in verify.stdout
+    figures.add("planted page in a channel folder signed by the next publish", signed, "0")
+    assert signed == 0
+
+
+def test_a_replaced_page_is_not_signed_by_the_next_publish(hall: Library, figures: Any) -> None:
+    site = hall.path(".guides/site").resolve()
+    page = site / "guides" / f"{VICTIM}.html"
+    page.write_bytes(page.read_bytes().replace("出生".encode(), "死亡".encode()))
+    record = hall.path(f".guides/published/guides/{VICTIM}.json")
+    record.write_bytes(record.read_bytes().replace("出生".encode(), "死亡".encode()))
+    tampered = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (page, record)}
+    change_a_guide(hall)
+    run = invoke("publish", str(hall.root))
+    assert refused(run, "archive"), run.stderr
+    assert f"guides/{VICTIM}.json（被改动）" in run.stderr
+    listed = [
+        entry["sha256"]
+        for folder in (".guides/site", ".guides/published")
+        for entry in signed_files(hall.path(folder).resolve()).values()
+    ]
+    signed = sum(digest in tampered for digest in listed)
+    assert invoke("verify", str(hall.root)).exit_code == 1
+    figures.add("replaced page signed by the next publish", signed, "0")
+    assert signed == 0
+
+
+def test_an_idle_publish_does_not_sign_an_edited_hotline_csv_after_the_manifest_is_deleted(
+    hall: Library, figures: Any
+) -> None:
+    folder = hall.path(".guides/hotline")
+    csv = folder / "hotline.csv"
+    fake = "guide:pay,缴费,加急办理,请拨打 400-000-0000 缴纳加急费,,,,,1,2026-12-01,现行,,\n"
+    csv.write_bytes(csv.read_bytes() + fake.encode())
+    edited = hashlib.sha256(csv.read_bytes()).hexdigest()
+    for name in ("guides-manifest.json", "guides-manifest.json.sig"):
+        (folder / name).unlink()
+    run = invoke("publish", str(hall.root))  # a cron run: nothing due
+    assert "已送达 0 次" in run.stderr, run.stderr
+    assert refused(run, "hotline"), run.stderr
+    manifest = folder / "guides-manifest.json"
+    signed = manifest.exists() and any(e["sha256"] == edited for e in signed_files(folder).values())
+    assert not manifest.exists()  # the previous signature stays missing: nothing is signed
+    assert invoke("status", str(hall.root)).exit_code == 1
+    figures.add("edited hotline.csv signed by an idle publish after deleting the manifest",
+                int(signed), "0")  # fmt: skip
+    assert not signed
+
+
+def test_a_planted_htaccess_is_flagged_and_never_signed(hall: Library, figures: Any) -> None:
+    site = hall.path(".guides/site").resolve()
+    (site / ".htaccess").write_text("Redirect 302 / https://pay.example.net/\n")
+    (site / ".well-known").mkdir()
+    (site / ".well-known" / "pay.html").write_bytes(PHISHING)
+    verify = invoke("verify", str(hall.root))
+    assert verify.exit_code == 1
+    assert ".guides/site/.htaccess" in verify.stdout
+    assert ".guides/site/.well-known/pay.html" in verify.stdout
+    change_a_guide(hall)
+    run = invoke("publish", str(hall.root))
+    assert refused(run, "site"), run.stderr
+    listed = signed_files(site)
+    signed = (".htaccess" in listed) + (".well-known/pay.html" in listed)
+    figures.add("hidden files (.htaccess, .well-known/) signed by the next publish", signed, "0")
+    assert signed == 0
+    # The operator's way out: rewrite the channel from the ledger; then it verifies clean.
+    rebuilt = invoke("publish", str(hall.root), "--rebuild", "site")
+    assert rebuilt.exit_code == 0, rebuilt.stdout + rebuilt.stderr
+    assert "site：已按台账重写" in rebuilt.stderr
+    assert not (hall.path(".guides/site").resolve() / ".htaccess").exists()
+    assert invoke("verify", str(hall.root)).exit_code == 0
+    assert invoke("status", str(hall.root)).exit_code == 0
+    ledger = open_ledger(hall.root)
+    try:
+        from guidesrc.recovery import alerts
+
+        assert alerts(ledger, ["archive", "site", "hotline"]) == []
+    finally:
+        ledger.close()
