@@ -2,7 +2,8 @@
 someone who can write to a channel's folder plants or replaces files and waits for the next
 publish to sign them, or swaps a printed sheet (and its line in the pdf channel's manifest.json)
 for the kiosk or the printer channel to print. Each attack must fail: nothing tampered is signed,
-nothing swapped is printed, and staff are told (`guides publish` and `guides status` exit 1)."""
+nothing swapped is printed (a real CUPS scheduler, tests/cups_server.py, prints to files: nothing
+may appear there), and staff are told (`guides publish` and `guides status` exit 1)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from typing import Any
 
 import pytest
 
+from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
+from guidesrc.printing.bundle import Bundle, SheetProblem
+from guidesrc.printing.queue import Queue
 from tests.conftest import Library, Run, invoke
+from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.section("Attacks from inside the service centre")
 
@@ -32,6 +37,9 @@ CHANNELS = """channels:
     type: hotline
     settings: {path: .guides/hotline}
 """
+GID = "jumin-shenfenzheng-huanling"  # served at window A03 (guides init)
+PDF_CHANNEL = "  print:\n    type: pdf\n    settings:\n      path: .guides/print\n"
+_queues = iter(range(1, 10**6))
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +98,7 @@ def test_a_planted_page_is_not_signed_by_the_next_publish(hall: Library, figures
         out = hall.path(folder).resolve()
         signed += rel in signed_files(out) if (out / rel).exists() else 0
         assert refused(run, channel) or not (out / rel).exists(), run.stderr
-    assert f"guides/pay.json（多出的文件）" in run.stderr
+    assert "guides/pay.json（多出的文件）" in run.stderr
     status = invoke("status", str(hall.root))
     assert status.exit_code == 1 and "archive：未签名" in status.stderr
     assert "guides publish --rebuild archive" in status.stderr
@@ -174,3 +182,96 @@ def test_a_planted_htaccess_is_flagged_and_never_signed(hall: Library, figures: 
         assert alerts(ledger, ["archive", "site", "hotline"]) == []
     finally:
         ledger.close()
+
+
+# --- printing: a swapped PDF, its hash written into the pdf channel's manifest.json too ---
+
+
+def swap_sheet(lib: Library) -> bytes:
+    """Replace the published sheet by another PDF and write its hash into manifest.json, as an
+    attacker with write access to the pdf channel's folder would."""
+    folder = lib.path(".guides/print")
+    sheet = folder / "current" / f"{GID}.pdf"
+    forged = sheet.read_bytes().replace(b"%%EOF", b"% forged\n%%EOF")
+    sheet.write_bytes(forged)
+    manifest = json.loads((folder / "manifest.json").read_bytes())
+    manifest["guides"][GID]["current"]["sha256"] = hashlib.sha256(forged).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    return forged
+
+
+@pytest.fixture
+def printed(library: Library, database: str) -> Library:
+    """The `guides init` library on a signed pdf channel, published."""
+    library.edit("library.yaml", "rules: {}", PDF_CHANNEL + "rules: {}")
+    cli("keys", "init", "--library", str(library.root))
+    cli(
+        "approve",
+        str(library.root),
+        "--by",
+        "审核员乙",
+        "--effective",
+        "today",
+        "--note",
+        "首次发布",
+    )
+    cli("publish", str(library.root))
+    return library
+
+
+def test_the_kiosk_does_not_print_a_swapped_pdf(
+    printed: Library,
+    cups: Cups,  # noqa: F811
+    figures: Any,
+) -> None:
+    queue = f"kiosk-{next(_queues)}"
+    output = cups.add_queue(queue)
+    swap_sheet(printed)
+    ledger = open_ledger(printed.root)
+    kiosk = Kiosk(
+        bundle=Bundle(printed.path(".guides/print"), printed.root, "print"),
+        queue=Queue(queue, cups.server),
+        ledger=ledger,
+        base_url="https://zwfw.example.gov.cn/guides",
+        timezone="Asia/Shanghai",
+    )
+    try:
+        entry = kiosk.catalog.entries[GID]
+        with pytest.raises(SheetProblem, match="SHA-256 与签名清单所列不符"):
+            kiosk.start_print(entry)
+    finally:
+        ledger.close()
+    jobs = len(kiosk.jobs) + output.exists()
+    status = invoke("status", str(printed.root))
+    assert status.exit_code == 1
+    assert f"kiosk:{queue}：已拒绝打印：未打印 current/{GID}.pdf" in status.stderr
+    figures.add("swapped PDF printed by the kiosk", jobs, "0")
+    assert jobs == 0
+
+
+def test_the_printer_channel_does_not_print_a_swapped_pdf(
+    printed: Library,
+    cups: Cups,  # noqa: F811
+    figures: Any,
+) -> None:
+    queue = f"window-{next(_queues)}"
+    output = cups.add_queue(queue)
+    swap_sheet(printed)
+    printers = (
+        "  printers:\n    type: printer\n    settings:\n      source: print\n"
+        f"      server: '{cups.server}'\n      wait: 120\n"
+        f"      queues:\n        zhongxin-dating/a-03: {queue}\n"
+    )
+    printed.edit("library.yaml", "rules: {}", printers + "rules: {}")
+    run = invoke("publish", str(printed.root), "--wait")
+    assert run.exit_code == 1
+    assert f"未打印 current/{GID}.pdf：其 SHA-256 与签名清单所列不符" in run.stdout
+    jobs = int(output.exists())
+    assert invoke("status", str(printed.root)).exit_code == 1
+    figures.add("swapped PDF sent to the printer queue", jobs, "0")
+    assert jobs == 0
+    # Put back by the operator (rewritten from the ledger): the sheet prints.
+    cli("publish", str(printed.root), "--rebuild", "print")
+    cli("publish", str(printed.root), "--retry-now", "--wait")
+    assert output.read_bytes() == printed.path(f".guides/print/current/{GID}.pdf").read_bytes()
+    assert Path(output).stat().st_size > 0
