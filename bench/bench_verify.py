@@ -224,16 +224,8 @@ def _hook(m: Any, ledger: Any, root: Path, folder: Path, key: Any) -> dict[str, 
     cache = m._load_cache(cache_file, out, ledger_id)
     t["load the hash cache"] = clock() - s
     s = clock()
-    thorough = cache.written_at is None or m.repeated_since(ledger, "site", cache.written_at)
-    assert not thorough
-    t["ask the ledger whether deliveries were repeated"] = clock() - s
-    s = clock()
-    hashed = m.hash_folder(out, cache.files, thorough)
-    t["walk the folder, hash the files with new inodes"] = clock() - s
-    s = clock()
-    m.hash_folder(out, cache.files, True)
-    t["(for comparison: walk + stat every file)"] = clock() - s
-    s = clock()
+    hashed = m.hash_folder(out, cache.files)
+    t["walk and stat the folder, hash the files that changed"] = clock() - s
     s = clock()
     shown = m.shown_guides(ledger, "site")
     t["the ledger's view of the channel"] = clock() - s
