@@ -29,9 +29,9 @@ from guidesrc.diagnostics import Diagnostic
 from guidesrc.errors import ApprovalError, LibraryConfigError
 from guidesrc.i18n import N_, _
 from guidesrc.identity import Person, display_name, identity_key, os_account
+from guidesrc.library import APPROVERS_FILE
 from guidesrc.signing import key_id, signature_valid
 
-APPROVERS_FILE = "approvers.yaml"
 KEY_ENV = "GUIDES_APPROVER_KEY"
 DEFAULT_KEY = Path("~/.config/guidesrc/approver-key.pem")
 MAX_BYTES = 1024 * 1024

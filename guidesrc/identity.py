@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-_GIT_ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}
 UNCOMMITTED = "uncommitted"
 #: Commit dates may be skewed: without a known base commit, edits this long before the last
 #: approval still count.
@@ -105,15 +104,17 @@ def os_account() -> Person:
 
 def local_editors(root: Path) -> list[Editor]:
     """Whoever works in this checkout: the author and committer identities a commit made here
-    would get (git's configuration), and the operating-system account."""
+    would get (git's configuration; git itself falls back to the account's name), else the
+    operating-system account."""
     found: list[Editor] = []
     for var in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
         ident = _git_out(root, "var", var)
         if ident:
             name, _sep, rest = ident.partition(" <")
             found.append(Editor(name.strip(), rest.split(">", 1)[0], UNCOMMITTED))
-    account = os_account()
-    found.extend(Editor(n, "", UNCOMMITTED) for n in (account.name, *account.identities))
+    if not found:
+        account = os_account()
+        found.extend(Editor(n, "", UNCOMMITTED) for n in (account.name, *account.identities))
     return found
 
 
@@ -126,7 +127,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=root,
         capture_output=True,
         text=True,
-        env=_GIT_ENV,
+        env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"},
         check=False,
     )
 

@@ -66,8 +66,6 @@ def test_a_handed_over_delivery_closes_when_staff_confirm(sheets: Library) -> No
     run = invoke(
         "approve",
         str(sheets.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -102,8 +100,6 @@ def test_a_newer_version_retires_sheets_not_yet_posted(sheets: Library) -> None:
     invoke(
         "approve",
         str(sheets.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -114,8 +110,6 @@ def test_a_newer_version_retires_sheets_not_yet_posted(sheets: Library) -> None:
     invoke(
         "approve",
         str(sheets.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",

@@ -21,9 +21,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("approval") as batch:
-        batch.add_column(sa.Column("key_id", sa.String(), nullable=True))
-        batch.add_column(sa.Column("signature", sa.String(), nullable=True))
+    # Plain ADD COLUMN (nullable): a batch copy of approval would break guide_version's key.
+    op.add_column("approval", sa.Column("key_id", sa.String(), nullable=True))
+    op.add_column("approval", sa.Column("signature", sa.String(), nullable=True))
     op.create_table(
         "withdrawal_request",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -43,6 +43,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_withdrawal_request_guide_id", "withdrawal_request")
     op.drop_table("withdrawal_request")
-    with op.batch_alter_table("approval") as batch:
-        batch.drop_column("signature")
-        batch.drop_column("key_id")
+    op.drop_column("approval", "signature")
+    op.drop_column("approval", "key_id")
