@@ -85,7 +85,8 @@ def test_editors_approve_and_publish_at_once(
         **os.environ,
         "PYTHONPATH": str(plugin),
         "GUIDES_DATABASE_URL": url,
-        "GUIDES_USER": "编辑",
+        "GIT_AUTHOR_NAME": "编辑",
+        "GIT_COMMITTER_NAME": "编辑",
     }
     journal = tmp_path / "journal.txt"
     roots = _checkouts(tmp_path, journal)
