@@ -156,6 +156,7 @@ def test_verify_a_clean_publish_is_exit_0_and_every_manifest_is_signed(signed: L
         "archive": [],
         "site": [],
         "app": [],
+        "approvals": [],  # every recorded approval, against approvers.yaml
     }
 
 
