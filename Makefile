@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)  ## check, approve and publish the bundled example library (to example/.guides/published)
 	$(BIN)/guides check example
-	$(BIN)/guides approve example --by 示例审核员 --effective today --note "示例资料库首次发布"
+	$(BIN)/guides approve example --effective today --note "示例资料库首次发布"
 	$(BIN)/guides publish example
 	$(BIN)/guides status example
 

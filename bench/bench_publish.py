@@ -69,7 +69,6 @@ from bench_check import (
 GUIDES = BIN / "guides"
 PYTHON = BIN / "python"
 EDITOR = "编辑员"
-APPROVER = "审核员"
 CHANNEL = "site"
 CHANNEL_YAML = f"""channels:
   {CHANNEL}:
@@ -96,7 +95,7 @@ PHASES = {
         ("guidesrc.approve", "pending_changes", "pending changes (compare with the ledger)"),
         ("guidesrc.approve", "latest_versions", "  latest versions of every guide"),
         ("guidesrc.approve", "record_approval", "record the approval"),
-        ("guidesrc.approve", "last_editors", "  last editors (git status, git log)"),
+        ("guidesrc.approve", "editors_since", "  editors since the approved commit (git)"),
     ],
     "publish": [
         ("guidesrc.cli_ledger", "_config", "read library.yaml"),
@@ -251,7 +250,7 @@ def approve_cmd(lib: Path, guide_ids: Sequence[str] = ()) -> list[str]:
     cmd = [str(GUIDES), "--lang", "en", "approve", str(lib)]
     for guide_id in guide_ids:
         cmd += ["--guide", guide_id]
-    return [*cmd, "--by", APPROVER, "--effective", "today", "--note", "基准测试：变更"]
+    return [*cmd, "--effective", "today", "--note", "基准测试：变更"]
 
 
 def publish_cmd(lib: Path) -> list[str]:
@@ -334,8 +333,10 @@ class Editor:
 @contextmanager
 def backend_env(backend: Backend) -> Iterator[None]:
     """The environment every process of this backend runs in (and the schema it uses)."""
-    saved = {k: os.environ.get(k) for k in ("GUIDES_USER", "GUIDES_DATABASE_URL", "GUIDES_LANG")}
-    os.environ["GUIDES_USER"] = EDITOR  # whoever works in the checkout is an editor
+    names = ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME", "GUIDES_DATABASE_URL", "GUIDES_LANG")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ["GIT_AUTHOR_NAME"] = EDITOR  # whoever works in the checkout is an editor
+    os.environ["GIT_COMMITTER_NAME"] = EDITOR
     os.environ.pop("GUIDES_LANG", None)
     if backend.url is None:
         os.environ.pop("GUIDES_DATABASE_URL", None)

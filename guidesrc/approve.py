@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from guidesrc.approvers import Approver, approval_fields
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
 from guidesrc.diagnostics import format_path
@@ -28,7 +29,15 @@ from guidesrc.diff.notice import notice, release_notice
 from guidesrc.errors import ApprovalError
 from guidesrc.gaps import ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import _
-from guidesrc.identity import last_editors, same_person
+from guidesrc.identity import (
+    UNCOMMITTED,
+    Base,
+    Editor,
+    Person,
+    conflicts,
+    editors_since,
+    head_source,
+)
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.model.library import Completeness
@@ -161,6 +170,11 @@ class Decision:
     deadline: dt.datetime  # aware; from the working-day calendar
     force_reason: str | None = None
     expect: str | None = None  # the change-set id the approver reviewed
+    approver: Approver | None = None  # authenticated (guidesrc.approvers); else ``by``, unsigned
+
+    @property
+    def who(self) -> Approver:
+        return self.approver if self.approver is not None else Approver(Person(self.by))
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,18 +235,15 @@ def record_approval(
                 "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
             ).format(count=len({gid for gid, _line in refused}))
         )
-    editors = _editors(root, state, changes)
-    if any(same_person(e, decision.by) for e in editors) and decision.force_reason is None:
-        raise ApprovalError(
-            _(
-                "four eyes: {by} last edited what is being approved and cannot approve it; another person must approve (or, in an emergency, --force --reason TEXT, which the log flags)"
-            ).format(by=decision.by)
-        )
-    source = last_editors(root, [])[1]
+    approver = decision.who
+    editors = _editors(root, changes, ledger)
+    _four_eyes(approver, editors, decision.force_reason)
+    labels = sorted({e.label for e in editors})
+    source = head_source(root)
     for g in changes.guides:  # the notice carries the approved effective date
         g.effective_date = decision.effective_date.isoformat()
     notices = {n.guide: n for n in (notice(g) for g in changes.guides)}
-    actor = decision.by
+    actor = approver.name
     try:
         with ledger.session() as session:
             approval = Approval(
@@ -243,11 +254,13 @@ def record_approval(
                 effective_date=decision.effective_date,
                 deadline=decision.deadline,
                 forced_reason=decision.force_reason,
-                editors=orjson.dumps(sorted(editors)).decode(),
+                editors=orjson.dumps(labels).decode(),
                 source=source,
                 change_set_id=pending.id,
                 release_notice=orjson.dumps(release_notice(changes).as_dict()).decode(),
+                key_id=approver.key_id,
             )
+            approval.signature = approver.sign(approval_fields(approval))
             session.add(approval)
             session.flush()
             assert approval.id is not None
@@ -311,7 +324,7 @@ def record_approval(
                 guides=len(versions),
                 change_set=pending.id,
                 note=decision.note.strip(),
-                editors=sorted(editors),
+                editors=labels,
                 reason=decision.force_reason,
                 deadline=decision.deadline.isoformat(),
             )
@@ -322,8 +335,28 @@ def record_approval(
                 "another approval was recorded while this one was being made; review the pending changes again with `guides diff --published`"
             )
         ) from exc
-    return Approved(
-        approval.id, versions, count, decision.force_reason is not None, sorted(editors)
+    return Approved(approval.id, versions, count, decision.force_reason is not None, labels)
+
+
+def _four_eyes(approver: Approver, editors: list[Editor], force_reason: str | None) -> None:
+    """Refuse an approver who is one of the editors (by any identity), unless forced."""
+    mine = conflicts(approver.person, editors)
+    if not mine or force_reason is not None:
+        return
+    where = "、".join(
+        sorted(
+            {
+                _("uncommitted changes in this checkout ({who})").format(who=e.label)
+                if e.where == UNCOMMITTED
+                else _("commit {commit} by {who}").format(commit=e.where, who=e.label)
+                for e in mine
+            }
+        )
+    )
+    raise ApprovalError(
+        _(
+            "four eyes: {by} edited what is being approved ({where}) and cannot approve it; another person must approve (or, in an emergency, --force --reason TEXT, which the log flags)"
+        ).format(by=approver.name, where=where)
     )
 
 
@@ -379,23 +412,43 @@ def _gap_location(
     return rel, (element,)
 
 
-def _editors(root: Path, state: LibraryState, changes: ChangeSet) -> set[str]:
-    """The last editors of the files behind the changes: the guide's own file, and each
-    catalogue feeding a field that changed."""
-    needed: dict[str, set[str]] = {}
+def _editors(root: Path, changes: ChangeSet, ledger: Ledger) -> list[Editor]:
+    """Every identity that edited the files behind the changes since each guide's last approved
+    version: the guide's own file, and each catalogue feeding a field that changed."""
+    bases = approval_bases(ledger, [g.id for g in changes.guides])
+    needed: dict[str, Base] = {}
     for g in changes.guides:
         files = {g.file} if g.status != "changed" or _own_fields(g) else set()
         for catalogue, fed in FIELDS_FED_BY.items():
             if any(c.field in fed for c in g.changes):
                 files.add(CATALOGUE_FILES[catalogue.replace("_", "-")])
                 files.add(g.file)
-        needed[g.id] = files
-    editors, _source = last_editors(root, {f for files in needed.values() for f in files})
-    if not editors:  # not a git repository: whoever works here edited it
-        from guidesrc.identity import current_user
+        base = bases.get(g.id, Base())
+        for rel in files:
+            needed[rel] = _earlier(needed[rel], base) if rel in needed else base
+    return editors_since(root, needed)
 
-        return {current_user(root)}
-    return {editors[f] for files in needed.values() for f in files if f in editors}
+
+def _earlier(a: Base, b: Base) -> Base:
+    """The base that counts more edits: none (the whole history) before any other."""
+    if a.at is None or b.at is None:
+        return a if a.at is None else b
+    return a if a.at <= b.at else b
+
+
+def approval_bases(ledger: Ledger, guide_ids: list[str]) -> dict[str, Base]:
+    """Each guide's base: the source commit and time of the approval of its latest version."""
+    latest = latest_versions(ledger)
+    ids = [latest[g].id for g in guide_ids if g in latest]
+    if not ids:
+        return {}
+    query = (
+        select(GuideVersion.guide_id, Approval.source, Approval.approved_at)
+        .join(Approval, col(Approval.id) == col(GuideVersion.approval_id))
+        .where(col(GuideVersion.id).in_(ids))
+    )
+    with ledger.session() as session:
+        return {gid: Base(source, at) for gid, source, at in session.exec(query)}
 
 
 def _own_fields(g: GuideChange) -> bool:
@@ -454,83 +507,3 @@ def schedule(
             )
             count += 1
     return count
-
-
-def record_withdrawal(
-    ledger: Ledger,
-    guide_id: str,
-    reason: str,
-    by: str,
-    now: dt.datetime,
-    deadline: dt.datetime,
-    channels: Iterable[str],
-    timezone: str,
-) -> int:
-    """Withdraw a published guide from every channel; returns the withdrawal's version number."""
-    if not reason.strip():
-        raise ApprovalError(_("a withdrawal needs a reason; give it with --reason"))
-    previous = latest_versions(ledger).get(guide_id)
-    if previous is None:
-        raise ApprovalError(
-            _("{id} has never been approved, so there is nothing to withdraw").format(id=guide_id)
-        )
-    if previous.withdrawn:
-        raise ApprovalError(_("{id} is already withdrawn").format(id=guide_id))
-    zone = ZoneInfo(timezone)
-    today = now.astimezone(zone).date()
-    with ledger.session() as session:
-        last = session.exec(select(GuideVersion).where(GuideVersion.id == previous.id)).one()
-        approval = Approval(
-            kind="withdraw",
-            approved_by=by,
-            approved_at=now,
-            note=reason.strip(),
-            effective_date=today,
-            deadline=deadline,
-            change_set_id=f"withdraw:{guide_id}@{previous.version}",
-        )
-        session.add(approval)
-        session.flush()
-        assert approval.id is not None
-        version = GuideVersion(
-            guide_id=guide_id,
-            version=previous.version + 1,
-            approval_id=approval.id,
-            name=last.name,
-            file=last.file,
-            effective_date=today,
-            withdrawn=True,
-            reason=reason.strip(),
-            notice=orjson.dumps(
-                {
-                    "guide": guide_id,
-                    "name": last.name,
-                    "status": "removed",
-                    "effective_date": None,
-                    "items": [],
-                    "text": f"“{last.name}”事项办事指南已撤回：{reason.strip()}",
-                }
-            ).decode(),
-        )
-        session.add(version)
-        session.flush()
-        schedule(session, version, channels, now, deadline, today, zone)
-        ledger.log(
-            session,
-            "withdrawn",
-            by,
-            at=now,
-            guide_id=guide_id,
-            version=version.version,
-            reason=reason.strip(),
-        )
-        try:
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            raise ApprovalError(
-                _("another approval of {id} was recorded at the same time; try again").format(
-                    id=guide_id
-                )
-            ) from exc
-    return version.version

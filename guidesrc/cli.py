@@ -16,6 +16,7 @@ import click
 
 from guidesrc import __version__
 from guidesrc.calendar_cli import calendar
+from guidesrc.cli_approvers import approvers
 from guidesrc.cli_export import export
 from guidesrc.cli_import import import_
 from guidesrc.cli_kiosk import kiosk
@@ -24,6 +25,7 @@ from guidesrc.cli_options import library_option
 from guidesrc.cli_print import print_group
 from guidesrc.cli_site import serve
 from guidesrc.cli_verify import COMMANDS as VERIFY_COMMANDS
+from guidesrc.cli_withdraw import withdraw
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
@@ -249,6 +251,8 @@ cli.add_command(serve)
 for _command in [*COMMANDS, *VERIFY_COMMANDS]:
     cli.add_command(_command)
 cli.add_command(print_group)
+cli.add_command(withdraw)
+cli.add_command(approvers)
 cli.add_command(kiosk)
 
 

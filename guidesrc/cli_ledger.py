@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
-from guidesrc.cli_options import library_argument, library_option
+from guidesrc.cli_options import library_argument, refused_by_option
 from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
 from guidesrc.i18n import N_, _
 
@@ -43,6 +43,8 @@ EVENTS = {
     "approval.forced": N_("approval (four eyes overridden)"),
     "approved": N_("approved"),
     "withdrawn": N_("withdrawn"),
+    "withdrawal.requested": N_("withdrawal requested"),
+    "withdrawal.cancelled": N_("withdrawal request cancelled"),
     "delivered": N_("delivered"),
     "delivery.failed": N_("delivery failed"),
     "queued.new-channel": N_("queued for a new channel"),
@@ -89,9 +91,7 @@ def open_for_command(root: Path) -> Ledger:
     metavar="ID",
     help=N_("Approve only this guide; repeatable."),
 )
-@click.option(
-    "--by", metavar="NAME", help=N_("Who approves (default: GUIDES_USER, else git's user.name).")
-)
+@refused_by_option
 @click.option(
     "--effective",
     metavar="DATE",
@@ -114,7 +114,6 @@ def open_for_command(root: Path) -> Ledger:
 def approve(
     library: Path,
     guides: tuple[str, ...],
-    by: str | None,
     effective: str,
     note: str,
     expect: str | None,
@@ -122,8 +121,8 @@ def approve(
     reason: str | None,
 ) -> None:
     from guidesrc.approve import Decision, pending_changes, record_approval
+    from guidesrc.approvers import current_approver
     from guidesrc.check.engine import check_library
-    from guidesrc.identity import current_user
     from guidesrc.library import find_root
     from guidesrc.workdays import load_calendar
 
@@ -136,6 +135,7 @@ def approve(
     zone = ZoneInfo(config.timezone)
     now = _utcnow()
     effective_date = _effective(effective, now.astimezone(zone).date())
+    approver = current_approver(root, now)  # before any work: an unknown key is refused at once
     report = check_library(root)
     if report.errors:
         raise StateInvalidError(
@@ -153,7 +153,7 @@ def approve(
         click.echo(_("nothing to approve: every guide is as approved"), err=True)
         _withdrawn_note(pending.withdrawn_present)
         return
-    who = (by or current_user(root)).strip()
+    who = approver.name
     decision = Decision(
         by=who,
         note=note,
@@ -162,6 +162,7 @@ def approve(
         deadline=deadline,
         force_reason=reason.strip() if force and reason else None,
         expect=expect,
+        approver=approver,
     )
     done = record_approval(root, state, ledger, pending, decision, config.channels)
     for guide_id, number in done.versions:
@@ -334,48 +335,6 @@ def _deadline_function(root: Path, config: LibraryConfig) -> Callable[[dt.dateti
         return load_calendar(root, config).deadline(moment)
 
     return deadline_for
-
-
-@click.command(
-    help=N_("Take a guide down from every channel, with the reason shown to the public.")
-)
-@click.argument("guide_id", metavar="ID")
-@click.option("--reason", required=True, metavar="TEXT", help=N_("Why it is withdrawn (public)."))
-@click.option(
-    "--by",
-    metavar="NAME",
-    help=N_("Who withdraws it (default: GUIDES_USER, else git's user.name)."),
-)
-@library_option
-def withdraw(guide_id: str, reason: str, by: str | None, library: Path) -> None:
-    from guidesrc.approve import record_withdrawal
-    from guidesrc.identity import current_user
-    from guidesrc.library import find_root
-    from guidesrc.workdays import load_calendar
-
-    root = find_root(library)
-    config = _config(root)
-    now = _utcnow()
-    deadline = load_calendar(root, config).deadline(now)
-    who = (by or current_user(root)).strip()
-    version = record_withdrawal(
-        open_for_command(root),
-        guide_id,
-        reason,
-        who,
-        now,
-        deadline,
-        config.channels,
-        config.timezone,
-    )
-    click.echo(
-        _(
-            "{id} withdrawn (v{version}); run guides publish to take it down from every channel, by {deadline}"
-        ).format(
-            id=guide_id, version=version, deadline=local_time(deadline, ZoneInfo(config.timezone))
-        ),
-        err=True,
-    )
 
 
 @click.command(help=N_("Each guide's deliveries per channel: pending, delivered, failed, overdue."))
@@ -602,7 +561,11 @@ def _event_extra(kind: str, detail: dict[str, Any]) -> str:
     if kind == "delivery.failed":
         error = _with_cause(str(detail.get("error")), str(detail.get("cause") or ""))
         return f"{_(ACTIONS.get(str(detail.get('action')), ''))}: {error}"
-    if kind == "withdrawn":
+    if kind == "withdrawn" and detail.get("requested_by"):
+        return _("{reason} (requested by {by})").format(
+            reason=detail.get("reason", ""), by=detail["requested_by"]
+        )
+    if kind in ("withdrawn", "withdrawal.requested"):
         return str(detail.get("reason", ""))
     if kind == "approved":
         return _("effective {date}").format(date=detail.get("effective_date"))
@@ -729,4 +692,4 @@ def _report_text(r: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-COMMANDS = [approve, publish, withdraw, status, log, report]
+COMMANDS = [approve, publish, status, log, report]

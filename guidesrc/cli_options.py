@@ -18,3 +18,21 @@ library_option = click.option(
 
 #: ``[LIBRARY]`` for commands that act on a library as a whole.
 library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))
+
+
+def _refuse_by(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    from guidesrc.errors import ApprovalError
+    from guidesrc.i18n import _
+
+    if value is not None:
+        raise ApprovalError(
+            _(
+                "--by is no longer accepted: the approver is who runs the command, proven by their approver key (approvers.yaml, guides approvers key) or, without approvers.yaml, their operating-system account; see docs/security.md"
+            )
+        )
+
+
+#: ``--by NAME`` named the approver in earlier versions: now refused with the reason.
+refused_by_option = click.option(
+    "--by", hidden=True, expose_value=False, callback=_refuse_by, metavar="NAME"
+)

@@ -53,18 +53,23 @@ def list_batches(library: Path, channel: str | None) -> None:
     name="done", help=N_("Record that hall staff posted batch TOKEN (closes its deliveries).")
 )
 @click.argument("token")
-@click.option(
-    "--by", metavar="NAME", help=N_("Who posted it (default: GUIDES_USER, else git's user.name).")
-)
+@click.option("--by", metavar="NAME", help=N_("The hall staff member who posted it (required)."))
 @library_option
 def done(token: str, by: str | None, library: Path) -> None:
     from guidesrc.cli_ledger import open_for_command
+    from guidesrc.errors import ApprovalError
     from guidesrc.handover import confirm
-    from guidesrc.identity import current_user
+    from guidesrc.identity import display_name, identity_key
     from guidesrc.library import find_root
 
+    who = display_name(by or "")
+    if not identity_key(who):
+        raise ApprovalError(
+            _(
+                "print done needs --by NAME: the hall staff member who posted the batch, by name (it is not taken from git or the computer's account)"
+            )
+        )
     root = find_root(library)
-    who = (by or current_user(root)).strip()
     channel, closed = confirm(open_for_command(root), token, who, dt.datetime.now(dt.UTC))
     click.echo(
         _("{token} confirmed by {by}; {count} delivery(ies) on {channel} closed").format(

@@ -164,7 +164,12 @@ def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt:
                 "keys/ holds no public key, so no signature can be checked: run guides keys init, then guides publish"
             )
         )
-    checks = verify_library(root, config, _existing_ledger(root), found, channels, addresses)
+    ledger = _existing_ledger(root)
+    checks = verify_library(root, config, ledger, found, channels, addresses)
+    if not channels and not addresses:  # every approval against approvers.yaml
+        from guidesrc.approval_check import check_approvals
+
+        checks.append(check_approvals(root, ledger))
     if fmt == "json":
         body = {
             "ok": not any(c.findings for c in checks),
@@ -219,6 +224,10 @@ def _print_text(checks: list[ChannelCheck]) -> None:
     for check in checks:
         if check.method == "none":
             summary = _("{channel}: not checked").format(channel=check.channel)
+        elif check.method == "ledger" and not check.findings:
+            summary = _("approvals: {signed} of {count} signed, every signature valid").format(
+                signed=check.guides, count=check.files
+            )
         elif check.findings:
             summary = _("{channel}: {count} finding(s)").format(
                 channel=check.channel, count=len(check.findings)

@@ -22,6 +22,7 @@ from guidesrc.errors import LibraryNotFoundError
 from guidesrc.i18n import _
 
 CONFIG_FILE = "library.yaml"
+APPROVERS_FILE = "approvers.yaml"  # who may approve (guidesrc.approvers); optional
 GUIDES_DIR = "guides"
 CATALOGUE_DIR = "catalogues"
 FILES_DIR = "files"

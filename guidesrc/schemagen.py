@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
+from guidesrc.model.approvers import ApproversFile
 from guidesrc.model.calendar import CalendarFile
 from guidesrc.model.catalogues import (
     FaqCatalogue,
@@ -38,6 +39,11 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str, str]] = {
         CalendarFile,
         "工作日日历",
         "资料库根目录下的 calendar.yaml（可选）：国务院办公厅放假调休通知，补充或更正内置数据。",
+    ),
+    "approvers.schema.json": (
+        ApproversFile,
+        "审核人名单",
+        "资料库根目录下的 approvers.yaml（可选）：可审核的人、其审核密钥的公钥和 git 身份。",
     ),
 }
 

@@ -17,8 +17,13 @@ from pathlib import Path
 import pytest
 
 # The fixtures of the test suite, and those of the crash and push tests (a third-party adapter
-# installed for the duration of a test; a push receiver on 127.0.0.1).
-pytest_plugins = ["tests.conftest", "tests.test_publish_crash", "tests.test_push"]
+# installed for the duration of a test; a push receiver on 127.0.0.1; approvers with keys).
+pytest_plugins = [
+    "tests.conftest",
+    "tests.test_publish_crash",
+    "tests.test_push",
+    "tests.test_identity",
+]
 
 _FIGURES: dict[str, list[tuple[str, str, str]]] = {}
 _ORDER = [

@@ -85,7 +85,8 @@ def test_editors_approve_and_publish_at_once(
         **os.environ,
         "PYTHONPATH": str(plugin),
         "GUIDES_DATABASE_URL": url,
-        "GUIDES_USER": "编辑",
+        "GIT_AUTHOR_NAME": "编辑",
+        "GIT_COMMITTER_NAME": "编辑",
     }
     journal = tmp_path / "journal.txt"
     roots = _checkouts(tmp_path, journal)
@@ -94,8 +95,6 @@ def test_editors_approve_and_publish_at_once(
         env,
         "approve",
         str(roots[0]),
-        "--by",
-        "审核员",
         "--effective",
         "today",
         "--note",
@@ -120,8 +119,6 @@ def test_editors_approve_and_publish_at_once(
                     str(root),
                     "--guide",
                     guide,
-                    "--by",
-                    f"审核员{n}",
                     "--effective",
                     "today",
                     "--note",

@@ -75,8 +75,6 @@ def test_a_failed_build_leaves_the_published_state(
     run = invoke(
         "approve",
         str(example.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -90,8 +88,6 @@ def test_a_failed_build_leaves_the_published_state(
     run = invoke(
         "approve",
         str(example.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from guidesrc.check import identifiers
 from guidesrc.ledger import open_ledger
-from tests.conftest import Library, invoke
+from tests.conftest import Library, invoke, withdraw
 from tests.test_push import Receiver, _serve
 
 pytestmark = pytest.mark.section("Secrets and personal data")
@@ -84,8 +84,6 @@ def test_secrets_never_leave_and_outputs_hold_no_personal_data(
         cli(
             "approve",
             str(example.root),
-            "--by",
-            "审核员乙",
             "--effective",
             "today",
             "--note",
@@ -97,16 +95,7 @@ def test_secrets_never_leave_and_outputs_hold_no_personal_data(
     cli("publish", str(example.root))
     receiver.plan = []
     cli("publish", str(example.root), "--retry-now")
-    cli(
-        "withdraw",
-        "jiehun-dengji",
-        "--reason",
-        "划转",
-        "--by",
-        "审核员乙",
-        "--library",
-        str(example.root),
-    )
+    withdraw(example.root, "jiehun-dengji", "划转")
     cli("publish", str(example.root))
     for args in (
         ("status", str(example.root)),

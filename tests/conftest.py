@@ -23,6 +23,14 @@ NO_KEY = (
     "请用 guides keys init 创建密钥\n"
 )
 REPO = Path(__file__).resolve().parent.parent
+#: git's identity in every test's checkout (below ``git -c``, above the developer's files).
+EDITOR_GIT_CONFIG = {
+    "GIT_CONFIG_COUNT": "2",
+    "GIT_CONFIG_KEY_0": "user.name",
+    "GIT_CONFIG_VALUE_0": "编辑甲",
+    "GIT_CONFIG_KEY_1": "user.email",
+    "GIT_CONFIG_VALUE_1": "editor@example.invalid",
+}
 
 # Property-based tests: a fixed example count and seed in CI (reproducible, within the time
 # budget), a few examples for everyday runs, many more on demand (HYPOTHESIS_PROFILE=thorough).
@@ -36,9 +44,19 @@ GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's language or database settings."""
-    for name in ("GUIDES_LANG", "GUIDES_DATABASE_URL", "GUIDES_USER", "GUIDES_FAULT", "LANGUAGE"):
+    """No test sees the developer's language, database or approver key settings; whoever works
+    in a test's checkout is 编辑甲 (git's identity), and approvals are by the OS account."""
+    for name in (
+        "GUIDES_LANG",
+        "GUIDES_DATABASE_URL",
+        "GUIDES_USER",
+        "GUIDES_FAULT",
+        "LANGUAGE",
+        "GUIDES_APPROVER_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
+    for name, value in EDITOR_GIT_CONFIG.items():
+        monkeypatch.setenv(name, value)
     yield
     set_lang(DEFAULT_LANG)
 
@@ -146,3 +164,33 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def withdraw(root: Path, guide_id: str, reason: str) -> Run:
+    """Withdraw a guide as two people do it: 编辑甲 requests, 审核员乙 approves. Through the ledger
+    API, since a test runs as one OS account (tests/test_identity.py drives the command itself)."""
+    import datetime as dt
+
+    from guidesrc.approvers import Approver
+    from guidesrc.identity import Person
+    from guidesrc.ledger import open_ledger
+    from guidesrc.withdrawals import approve_withdrawal, request_withdrawal
+    from guidesrc.workdays import load_calendar, read_config
+
+    config = read_config(root)
+    now = dt.datetime.now(dt.UTC)
+    ledger = open_ledger(root)
+    try:
+        request_withdrawal(ledger, guide_id, reason, Approver(Person("编辑甲")), now)
+        done = approve_withdrawal(
+            ledger,
+            guide_id,
+            Approver(Person("审核员乙")),
+            now,
+            load_calendar(root, config).deadline(now),
+            config.channels,
+            config.timezone,
+        )
+    finally:
+        ledger.close()
+    return Run(0, "", f"{guide_id} withdrawn (v{done.version})")

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery
 from guidesrc.adapters.directory import DirectoryAdapter, DirectorySettings
-from guidesrc.approve import Decision, pending_changes, record_approval, record_withdrawal
+from guidesrc.approve import Decision, pending_changes, record_approval
+from guidesrc.approvers import Approver
+from guidesrc.identity import Person
 from guidesrc.ledger import Ledger, open_ledger
 from guidesrc.publisher import publish
 from guidesrc.state import WorkingTree, load_state
@@ -193,11 +195,13 @@ def _withdraw(
     latest = latest_versions(ledger).get(guide)
     if latest is None or latest.withdrawn:
         return False
-    record_withdrawal(
+    from guidesrc.withdrawals import approve_withdrawal, request_withdrawal
+
+    request_withdrawal(ledger, guide, "事项划转至其他部门办理", Approver(Person("编辑甲")), at)
+    approve_withdrawal(
         ledger,
         guide,
-        "事项划转至其他部门办理",
-        "审核员乙",
+        Approver(Person("审核员乙")),
         at,
         calendar.deadline(at),
         CHANNELS,

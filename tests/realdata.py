@@ -462,9 +462,7 @@ def run_pipeline(data_set: DataSet, workdir: Path, limit: int | None = None) -> 
     result.downgraded = errors
     _configure_channels(lib, errors)
 
-    approved = guides(
-        "approve", lib, "--by", "审核员", "--effective", "today", "--note", "导入真实数据"
-    )
+    approved = guides("approve", lib, "--effective", "today", "--note", "导入真实数据")
     result.commands.append(approved)
     result.approve_exit = approved.exit_code
     if approved.exit_code == 0:

@@ -92,10 +92,10 @@ def build_hall(root: Path, upcoming: dt.date = UPCOMING) -> Library:
         "      path: .guides/published\n  site:\n    type: site\n    settings:\n"
         "      path: .guides/site\n      title: 示例市网上办事大厅\n",
     )
-    cli("approve", str(root), "--by", "审核员乙", "--effective", "today", "--note", "首次发布")
+    cli("approve", str(root), "--effective", "today", "--note", "首次发布")
     cli("publish", str(root))
     lib.edit(GUIDE_FILE, CONDITION, CHANGED_CONDITION)
-    cli("approve", str(root), "--by", "审核员乙", "--effective", upcoming.isoformat(),
+    cli("approve", str(root), "--effective", upcoming.isoformat(),
         "--note", "受理条件以婚姻登记信息系统为准")  # fmt: skip
     cli("publish", str(root))
     return lib

@@ -357,6 +357,23 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "guides/:1:1: 资料库中没有任何办事指南（修改建议：请在 guides/ 下为每个事项建立一个 YAML 文件，例如 guides/hukou-qianru.yaml） [empty-library]",
         ],
     ),
+    "approvers": (
+        write(
+            "approvers.yaml",
+            "approvers:\n"
+            "  - name: 审核员乙\n"
+            f"    key: ed25519:{'A' * 43}=\n"
+            "    identities: [yi@example.invalid]\n"
+            '  - name: "编辑\\u200b甲"\n'
+            f"    key: ed25519:{'A' * 43}=\n"
+            "    identities: [YI@example.invalid]\n",
+        ),
+        [
+            "approvers.yaml:5:11: approvers[1].name: 含有不可见或特殊字符；请写作 编辑甲（修改建议：每名审核人须有姓名、公钥和其 git 身份（用 guides approvers key 生成）） [approvers]",
+            "approvers.yaml:6:10: approvers[1].key: 与 approvers[0] 的密钥相同（修改建议：每名审核人须有姓名、公钥和其 git 身份（用 guides approvers key 生成）） [approvers]",
+            "approvers.yaml:7:18: approvers[1].identities[0]: YI@example.invalid 也是 approvers[0] 的身份：一个身份只能属于一个人（修改建议：每名审核人须有姓名、公钥和其 git 身份（用 guides approvers key 生成）） [approvers]",
+        ],
+    ),
     "template-placeholder": (
         # a guide of a real region (Jilin, 220100) in a library that kept the template's values
         replace(GUIDE, '"11990100MB1A00010Q7000107001000"', '"11220100MB1A00010Q7000107001000"'),

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from guidesrc.compile import content_hash
 from guidesrc.ledger import open_ledger
 from guidesrc.state import WorkingTree, load_state
-from tests.conftest import EXPORTS, REPO, Library, channel_entries, invoke
+from tests.conftest import EXPORTS, REPO, Library, channel_entries, invoke, withdraw
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -38,7 +38,7 @@ GID = "linshi-jumin-shenfenzheng"
 
 
 def approve(lib: Library, *args: str) -> None:
-    run = invoke("approve", str(lib.root), "--by", "审核员乙", *args)
+    run = invoke("approve", str(lib.root), *args)
     assert run.exit_code == 0, run.stderr
 
 
@@ -212,7 +212,7 @@ def test_publish_writes_every_export_and_a_second_run_changes_nothing(lib: Libra
     assert {q["id"] for q in body["faq"]} >= {"faq:jindu-chaxun", "faq:weituo-daiban"}
     before = snapshot(lib)
     assert publish(lib) == ""
-    approve_run = invoke("approve", str(lib.root), "--by", "审核员乙", "--effective", "today")
+    approve_run = invoke("approve", str(lib.root), "--effective", "today")
     assert approve_run.exit_code == 0
     publish(lib)
     assert changed(before, snapshot(lib)) == set()
@@ -355,16 +355,7 @@ def test_an_announced_version_is_upcoming_and_the_current_one_stays(lib: Library
 
 
 def test_a_withdrawn_guide_leaves_every_export_and_the_feeds_say_so(lib: Library) -> None:
-    run = invoke(
-        "withdraw",
-        GID,
-        "--library",
-        str(lib.root),
-        "--by",
-        "审核员乙",
-        "--reason",
-        "该事项已划转至市公安局出入境窗口办理",
-    )
+    run = withdraw(lib.root, GID, "该事项已划转至市公安局出入境窗口办理")
     assert run.exit_code == 0, run.stderr
     publish(lib)
     assert not out(lib, f"mobile/guides/{GID}.json").exists()

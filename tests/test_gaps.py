@@ -102,9 +102,7 @@ def gapped(library: Library) -> None:
 
 
 def approve(library: Library) -> Any:
-    return invoke(
-        "approve", str(library.root), "--by", "审核员乙", "--effective", "today", "--note", "导入"
-    )
+    return invoke("approve", str(library.root), "--effective", "today", "--note", "导入")
 
 
 def pdf_text(path: Path) -> str:

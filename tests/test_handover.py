@@ -66,8 +66,6 @@ def test_a_handed_over_delivery_closes_when_staff_confirm(sheets: Library) -> No
     run = invoke(
         "approve",
         str(sheets.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -92,7 +90,7 @@ def test_a_handed_over_delivery_closes_when_staff_confirm(sheets: Library) -> No
     status = json.loads(invoke("status", str(sheets.root), "--format", "json").stdout)
     assert {d["status"] for d in status["deliveries"]} == {"delivered"}
     assert invoke("print", "list", "--library", str(sheets.root)).stdout == ""
-    run = invoke("print", "done", "A1-v1", "--library", str(sheets.root))
+    run = invoke("print", "done", "A1-v1", "--by", "窗口人员丁", "--library", str(sheets.root))
     assert (run.exit_code, run.stderr) == (2, "错误：A1-v1 已于此前由 窗口人员丙 确认\n")
     log = invoke("log", str(sheets.root)).stdout
     assert "窗口人员丙\t已确认交接" in log
@@ -102,8 +100,6 @@ def test_a_newer_version_retires_sheets_not_yet_posted(sheets: Library) -> None:
     invoke(
         "approve",
         str(sheets.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -114,8 +110,6 @@ def test_a_newer_version_retires_sheets_not_yet_posted(sheets: Library) -> None:
     invoke(
         "approve",
         str(sheets.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -130,5 +124,5 @@ def test_a_newer_version_retires_sheets_not_yet_posted(sheets: Library) -> None:
 
 
 def test_an_unknown_batch_is_refused(sheets: Library) -> None:
-    run = invoke("print", "done", "nope", "--library", str(sheets.root))
+    run = invoke("print", "done", "nope", "--by", "窗口人员丙", "--library", str(sheets.root))
     assert (run.exit_code, run.stderr) == (2, "错误：没有交接批次 nope；请查看 guides print list\n")

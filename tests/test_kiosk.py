@@ -22,7 +22,7 @@ from guidesrc.kiosk.server import Kiosk, start_kiosk
 from guidesrc.printing.bundle import Bundle
 from guidesrc.printing.ipp import Client
 from guidesrc.printing.queue import Queue
-from tests.conftest import EXAMPLE, REPO, Library, invoke
+from tests.conftest import EXAMPLE, REPO, Library, invoke, withdraw
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 GID = "jiehun-dengji"
@@ -72,10 +72,9 @@ def hall(tmp_path_factory: pytest.TempPathFactory, cups: Cups) -> Iterator[Hall]
             "rules: {}",
             "  print:\n    type: pdf\n    settings:\n      path: .guides/print\nrules: {}",
         )
-        cli("approve", str(root), "--by", "审核员乙", "--effective", "today", "--note", "首次发布")
+        cli("approve", str(root), "--effective", "today", "--note", "首次发布")
         cli("publish", str(root))
-        cli("withdraw", WITHDRAWN, "--reason", "该事项已调整至市卫生健康委员会办理", "--by", "审核员乙",
-            "--library", str(root))  # fmt: skip
+        withdraw(root, WITHDRAWN, "该事项已调整至市卫生健康委员会办理")
         cli("publish", str(root))
         from guidesrc.ledger import open_ledger
 

@@ -32,7 +32,7 @@ from guidesrc.print.render import Renderer, RenderOptions, page_count, render_ma
 from guidesrc.print.sheet import SheetJob
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.urls import guide_url
-from tests.conftest import EXAMPLE, NO_KEY, Library, invoke
+from tests.conftest import EXAMPLE, NO_KEY, Library, invoke, withdraw
 
 BASE_URL = "https://zwfw.example.gov.cn/guides"  # example/ and `guides init`
 GID = "hukou-qianru-fuqi-toukao"
@@ -579,8 +579,6 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
     run = invoke(
         "approve",
         str(example.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -617,8 +615,6 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
     run = invoke(
         "approve",
         str(library.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -635,8 +631,6 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
     run = invoke(
         "approve",
         str(library.root),
-        "--by",
-        "审核员乙",
         "--effective",
         later.isoformat(),
         "--note",
@@ -657,16 +651,7 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
     assert f"即将实施自{later.year}年{later.month}月{later.day}日起实施" in text
     assert "承诺办结时限：由20个自然日调整为10个自然日。" in text
     assert "第1版" in squeeze(text_of((out / f"current/{gid}.pdf").read_bytes()))
-    run = invoke(
-        "withdraw",
-        gid,
-        "--reason",
-        "该事项已划转至市公安局办理",
-        "--by",
-        "审核员乙",
-        "--library",
-        str(library.root),
-    )
+    run = withdraw(library.root, gid, "该事项已划转至市公安局办理")
     assert run.exit_code == 0, run.stderr
     run = publish(library)
     assert f"待张贴\t{gid} v3\tprint\t撤回\t" in run.stdout
@@ -698,8 +683,6 @@ def test_guides_publish_reports_missing_fonts_and_the_other_channels_go_on(
     invoke(
         "approve",
         str(library.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",

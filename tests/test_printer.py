@@ -49,9 +49,7 @@ def hall(library: Library, cups: Cups) -> Hall:  # noqa: F811
 
 
 def approve(lib: Library) -> None:
-    run = invoke(
-        "approve", str(lib.root), "--by", "审核员乙", "--effective", "today", "--note", "首次发布"
-    )
+    run = invoke("approve", str(lib.root), "--effective", "today", "--note", "首次发布")
     assert run.exit_code == 0, run.stderr
 
 

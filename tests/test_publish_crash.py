@@ -100,8 +100,6 @@ def approved(example: Library, plugin: Path, monkeypatch: pytest.MonkeyPatch) ->
     run = invoke(
         "approve",
         str(example.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",

@@ -50,7 +50,7 @@ from guidesrc.compile import content_hash
 from guidesrc.errors import ChannelError
 from guidesrc.ledger import open_ledger
 from guidesrc.state import WorkingTree, load_state
-from tests.conftest import EXAMPLE, REPO, Library, Run, invoke
+from tests.conftest import EXAMPLE, REPO, Library, Run, invoke, withdraw
 
 CONTRACT_FILE = REPO / "schemas" / "push-api.openapi.yaml"
 PREFIX = "/api/push"  # the base's own path: signatures cover it
@@ -965,8 +965,6 @@ def hall(library: Library, receiver: Receiver, database: str) -> Library:
     run = invoke(
         "approve",
         str(library.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",
@@ -1074,16 +1072,7 @@ def test_http_publish_records_a_rejected_signature(
 
 def test_http_publish_withdraws_with_a_delete(hall: Library, receiver: Receiver) -> None:
     assert publish(hall).exit_code == 0
-    run = invoke(
-        "withdraw",
-        GID,
-        "--reason",
-        "该事项已划转至市公安局办理",
-        "--by",
-        "审核员乙",
-        "--library",
-        str(hall.root),
-    )
+    run = withdraw(hall.root, GID, "该事项已划转至市公安局办理")
     assert run.exit_code == 0, run.stderr
     run = publish(hall)
     assert run.exit_code == 0, run.stdout

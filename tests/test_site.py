@@ -32,7 +32,7 @@ from guidesrc.adapters import Delivery
 from guidesrc.site import search
 from guidesrc.site.builder import Site
 from guidesrc.site.render import SiteConfig
-from tests.conftest import REPO, Library, invoke
+from tests.conftest import REPO, Library, invoke, withdraw
 
 GID = "jiehun-dengji"
 GUIDE_FILE = f"guides/{GID}.yaml"
@@ -72,7 +72,7 @@ def lib(example: Library) -> Library:
 
 
 def approve(lib: Library, *args: str) -> None:
-    run = invoke("approve", str(lib.root), "--by", "审核员乙", "--note", "说明", *args)
+    run = invoke("approve", str(lib.root), "--note", "说明", *args)
     assert run.exit_code == 0, run.stderr
 
 
@@ -453,10 +453,7 @@ def test_site_upcoming_change_shows_a_banner_then_switches(lib: Library) -> None
 @pytest.mark.usefixtures("database")
 def test_site_withdrawn_guide_shows_its_reason_and_answers_410(lib: Library) -> None:
     first_publish(lib)
-    run = invoke(
-        "withdraw", GID, "--reason", "该事项已划转至区民政局办理", "--by", "审核员乙",
-        "--library", str(lib.root),
-    )  # fmt: skip
+    run = withdraw(lib.root, GID, "该事项已划转至区民政局办理")
     assert run.exit_code == 0, run.stderr
     publish(lib)
     page = Page(read(lib, f"guides/{GID}.html"))
@@ -704,8 +701,7 @@ def preview(lib: Library) -> Iterator[Any]:
     from guidesrc.site.preview import start_preview
 
     first_publish(lib)
-    invoke("withdraw", "gaoling-jintie", "--reason", "并入其他事项", "--by", "审核员乙",
-           "--library", str(lib.root))  # fmt: skip
+    withdraw(lib.root, "gaoling-jintie", "并入其他事项")
     lib.edit(GUIDE_FILE, "男女双方应当亲自到", "男女双方必须亲自到")  # not approved: a draft
     server = start_preview(lib.root, 0)
     server.serve()

@@ -79,9 +79,7 @@ def _channels(lib: Library, extra: str = "") -> None:
 
 
 def approve(lib: Library, note: str = "首次发布", effective: str = "today") -> None:
-    run = invoke(
-        "approve", str(lib.root), "--by", "审核员乙", "--effective", effective, "--note", note
-    )
+    run = invoke("approve", str(lib.root), "--effective", effective, "--note", note)
     assert run.exit_code == 0, run.stderr
 
 
@@ -160,6 +158,7 @@ def test_verify_a_clean_publish_is_exit_0_and_every_manifest_is_signed(signed: L
         "archive": [],
         "site": [],
         "app": [],
+        "approvals": [],  # every recorded approval, against approvers.yaml
     }
 
 

@@ -37,6 +37,7 @@ from guidesrc.diagnostics import Diagnostic
 from guidesrc.errors import LibraryIOError
 from guidesrc.i18n import N_, _
 from guidesrc.library import (
+    APPROVERS_FILE,
     CONFIG_FILE,
     MAX_CATALOGUE_BYTES,
     MAX_GUIDE_BYTES,
@@ -47,7 +48,7 @@ from guidesrc.library import (
 CACHE_FILE = "cache/check.pickle"
 LAST_FILE = "cache/check-last.pickle"
 _CODE_DIRS = ("model", "check", "adapters")
-_CODE_FILES = ("yamlio.py", "diagnostics.py", "gaps.py")
+_CODE_FILES = ("yamlio.py", "diagnostics.py", "gaps.py", "approvers.py", "identity.py")
 
 
 @dataclass(slots=True)
@@ -200,7 +201,7 @@ def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
     """
     root = str(layout.root)
     out: dict[str, tuple[bytes, str]] = {}
-    for rel in (CONFIG_FILE, *CATALOGUE_FILES.values(), *layout.guides):
+    for rel in (CONFIG_FILE, APPROVERS_FILE, *CATALOGUE_FILES.values(), *layout.guides):
         limit = MAX_GUIDE_BYTES if rel.startswith("guides/") else MAX_CATALOGUE_BYTES
         try:
             data = _read_limited(os.path.join(root, rel), limit)
@@ -279,12 +280,18 @@ def _analyse_one(rel: str, data: bytes) -> FileResult:
         return analyse.analyse_guide(source)
     if kind == "config":
         return analyse.analyse_config(source)
+    if kind == "approvers":
+        from guidesrc.approvers import parse_approvers
+
+        return FileResult(parse_approvers(source)[1], None)
     return analyse.analyse_catalogue(source, kind)
 
 
 def _kind_of(rel: str) -> str:
     if rel == CONFIG_FILE:
         return "config"
+    if rel == APPROVERS_FILE:
+        return "approvers"
     for kind, path in CATALOGUE_FILES.items():
         if rel == path:
             return kind

@@ -39,6 +39,11 @@ RULES: dict[str, Rule] = {
             "channel", "error", N_("each channel names an installed adapter, with valid settings")
         ),
         Rule("file-name", "error", N_("file names are valid ids")),
+        Rule(
+            "approvers",
+            "error",
+            N_("approvers.yaml: each approver has a valid key, and keys and identities are unique"),
+        ),
         Rule("id-mismatch", "error", N_("a guide's id equals its file name")),
         Rule("duplicate-id", "error", N_("guide ids are unique")),
         Rule("duplicate-code", "error", N_("implementation codes are unique across the library")),

@@ -10,9 +10,10 @@
     event            append-only history: who did what, when
     handover         work hall staff finish (printed sheets posted), confirmed by them
     print_tally      sheets printed at the kiosks, per day, guide and kiosk (no personal data)
-    manifest_file    every (path, SHA-256) a channel's signed manifest listed, first seen when
+    manifest_file    every (path, SHA-256) a channel's signed manifest listed, and when first seen
     signed_manifest  each file channel's newest signed manifest (its exact bytes): what the
                      next publish compares the folder with, even if the file was deleted
+    withdrawal_request  a request to withdraw a guide, waiting for a second person to approve it
 
 The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
 """
@@ -59,10 +60,12 @@ class Approval(SQLModel, table=True):
     effective_date: dt.date
     deadline: dt.datetime = _utc()
     forced_reason: str | None = None  # four eyes overridden with --force --reason
-    editors: str = "[]"  # JSON list of the last editors of what was approved
+    editors: str = "[]"  # JSON list of every editor (name <e-mail>) of what was approved
     source: str | None = None  # the library's git commit, with "+dirty" for uncommitted changes
     change_set_id: str
     release_notice: str = "{}"  # JSON: ReleaseNotice.as_dict()
+    key_id: str | None = None  # the approver's key (approvers.yaml); None: by OS account
+    signature: str | None = None  # base64 Ed25519 over guidesrc.approvers.signed_bytes
 
 
 class GuideVersion(SQLModel, table=True):
@@ -183,3 +186,21 @@ class SignedManifest(SQLModel, table=True):
     sha256: str  # hex, of ``body`` as UTF-8
     signed_at: dt.datetime = _utc()
     body: str = Field(sa_type=sa.Text)  # the manifest's exact text
+
+
+class WithdrawalRequest(SQLModel, table=True):
+    """``guides withdraw ID --reason …``: one person asks; another approves (``guides withdraw
+    ID --approve``), which records the withdrawal (``approval_id``), or the request is cancelled."""
+
+    __tablename__ = "withdrawal_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    guide_id: str = Field(index=True)
+    version: int  # the approved version it takes down
+    reason: str
+    requested_by: str
+    requester: str = "[]"  # JSON: every identity of the requester, for four eyes
+    key_id: str | None = None  # the requester's key (approvers.yaml); None: by OS account
+    requested_at: dt.datetime = _utc()
+    status: str = "open"  # open | approved | cancelled
+    approval_id: int | None = Field(default=None, foreign_key="approval.id")

@@ -1,0 +1,322 @@
+"""Who may approve, and how they prove it: ``approvers.yaml`` and the approvers' keys.
+
+Two modes (docs/security.md):
+
+- **key mode** (``approvers.yaml`` present): each approver holds an Ed25519 private key outside
+  the library (``GUIDES_APPROVER_KEY``, default ``~/.config/guidesrc/approver-key.pem``, mode
+  0600). ``guides approve`` finds the entry whose public key matches, signs the approval's fields
+  with the key, and the ledger keeps the key id and signature; ``guides verify`` checks them all.
+- **OS-account mode** (no ``approvers.yaml``): the approver is the operating-system account that
+  runs the command (its effective uid). For one machine where OS accounts are the authentication.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import ValidationError
+
+from guidesrc.diagnostics import Diagnostic
+from guidesrc.errors import ApprovalError, LibraryConfigError
+from guidesrc.i18n import N_, _
+from guidesrc.identity import Person, display_name, identity_key, os_account
+from guidesrc.library import APPROVERS_FILE
+from guidesrc.signing import key_id, signature_valid
+
+KEY_ENV = "GUIDES_APPROVER_KEY"
+DEFAULT_KEY = Path("~/.config/guidesrc/approver-key.pem")
+MAX_BYTES = 1024 * 1024
+SIGNATURE_PURPOSE = "guidesrc-approval/1"
+
+
+@dataclass(frozen=True, slots=True)
+class ApproverEntry:
+    name: str
+    key: Ed25519PublicKey
+    key_id: str
+    identities: tuple[str, ...]
+    since: dt.datetime | None
+    retired: dt.datetime | None
+
+    @property
+    def person(self) -> Person:
+        return Person(self.name, self.identities)
+
+
+@dataclass(frozen=True, slots=True)
+class Approver:
+    """Who runs ``guides approve`` or ``guides withdraw``: a person, and in key mode the key
+    that proves it."""
+
+    person: Person
+    key: Ed25519PrivateKey | None = None
+
+    @property
+    def name(self) -> str:
+        return self.person.name
+
+    @property
+    def key_id(self) -> str | None:
+        return key_id(self.key.public_key()) if self.key is not None else None
+
+    def sign(self, fields: dict[str, Any]) -> str | None:
+        if self.key is None:
+            return None
+        return base64.b64encode(self.key.sign(signed_bytes(fields))).decode()
+
+
+def signed_bytes(fields: dict[str, Any]) -> bytes:
+    """What an approver's key signs: the approval's fields as canonical JSON."""
+    return orjson.dumps({"purpose": SIGNATURE_PURPOSE, **fields}, option=orjson.OPT_SORT_KEYS)
+
+
+def approval_fields(approval: Any) -> dict[str, Any]:
+    """The fields of a ledger approval that its approver's key signs."""
+    return {
+        "kind": approval.kind,
+        "change_set": approval.change_set_id,
+        "effective_date": approval.effective_date.isoformat(),
+        "approved_at": approval.approved_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "note": approval.note,
+        "approved_by": approval.approved_by,
+        "forced_reason": approval.forced_reason,
+        "source": approval.source,
+        "key_id": approval.key_id,
+    }
+
+
+def signature_matches(entry: ApproverEntry, fields: dict[str, Any], signature: str) -> bool:
+    return signature_valid(entry.key, signed_bytes(fields), signature.encode())
+
+
+# --- approvers.yaml -------------------------------------------------------------------------
+
+
+def load_approvers(root: Path) -> list[ApproverEntry] | None:
+    """The approvers list, or None without ``approvers.yaml`` (OS-account mode); a list that
+    does not pass :func:`approvers_problems` is refused with every problem as file:line."""
+    from guidesrc.output import located_lines
+    from guidesrc.yamlio import decode
+
+    path = root / APPROVERS_FILE
+    if path.is_symlink():
+        raise LibraryConfigError(
+            _("{file}: is a symbolic link; keep the approvers list as a plain file").format(
+                file=APPROVERS_FILE
+            )
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise LibraryConfigError(
+            _("{file}: cannot read: {error}").format(file=APPROVERS_FILE, error=exc.strerror)
+        ) from exc
+    source = decode(data, APPROVERS_FILE, MAX_BYTES)
+    entries, problems = parse_approvers(source)
+    errors = [d for d in problems if d.severity == "error"]
+    if errors or entries is None:
+        raise LibraryConfigError(
+            located_lines(source, errors)
+            + "\n"
+            + _("{file} has errors: no approval can be checked against it; fix it first").format(
+                file=APPROVERS_FILE
+            )
+        )
+    return entries
+
+
+def parse_approvers(source: Any) -> tuple[list[ApproverEntry] | None, list[Diagnostic]]:
+    """The entries of a decoded ``approvers.yaml`` and its problems (schema, then rules)."""
+    from guidesrc.check.schema_errors import diagnostics_from
+    from guidesrc.model.approvers import ApproversFile
+    from guidesrc.yamlio import parse
+
+    if source.problem is not None:
+        return None, [source.problem]
+    data, problem = parse(source)
+    if problem is not None:
+        return None, [problem]
+    try:
+        model = ApproversFile.model_validate(data)
+    except ValidationError as exc:
+        return None, diagnostics_from(exc, source.rel, ApproversFile)
+    entries: list[ApproverEntry] = []
+    problems: list[Diagnostic] = []
+    for n, a in enumerate(model.approvers):
+        public = _public_key(a.key)
+        if public is None:
+            problems.append(_problem(n, "key", N_("not an Ed25519 public key")))
+            continue
+        since, retired = _utc(a.since), _utc(a.retired)
+        ids = tuple(a.identities)
+        entries.append(ApproverEntry(a.name, public, key_id(public), ids, since, retired))
+    problems += approvers_rules(model.approvers)
+    return entries, problems
+
+
+def approvers_rules(approvers: list[Any]) -> list[Diagnostic]:
+    """What the schema cannot say: one key and one identity belong to one approver only; names
+    and identities are visible text."""
+    problems: list[Diagnostic] = []
+    keys: dict[str, int] = {}
+    owners: dict[str, int] = {}
+    for n, a in enumerate(approvers):
+        if a.key in keys:
+            problems.append(
+                _problem(n, "key", N_("the same key as approvers[{other}]"), other=keys[a.key])
+            )
+        keys.setdefault(a.key, n)
+        named: list[tuple[tuple[str | int, ...], str]] = [(("name",), a.name)]
+        named += [(("identities", i), v) for i, v in enumerate(a.identities)]
+        for path, value in named:
+            problems += _identity_problems(n, path, value, owners)
+    return problems
+
+
+def _identity_problems(
+    n: int, path: tuple[str | int, ...], value: str, owners: dict[str, int]
+) -> list[Diagnostic]:
+    key = identity_key(value)
+    if not key:
+        return [_problem(n, path, N_("holds no visible character"))]
+    out = []
+    if display_name(value) != value.strip() or value != value.strip():
+        out.append(
+            _problem(
+                n,
+                path,
+                N_("contains invisible or unusual characters; write it as {clean}"),
+                clean=display_name(value),
+            )
+        )
+    other = owners.setdefault(key, n)
+    if other != n:
+        out.append(
+            _problem(
+                n,
+                path,
+                N_("{value} is also an identity of approvers[{other}]: one identity is one person"),
+                value=display_name(value),
+                other=other,
+            )
+        )
+    return out
+
+
+def _problem(n: int, field: Any, message: str, **args: Any) -> Diagnostic:
+    path = field if isinstance(field, tuple) else (field,)
+    hint = N_("each approver has a name, a key and their git identities (guides approvers key)")
+    return Diagnostic(
+        "approvers", "error", APPROVERS_FILE, ("approvers", n, *path), message, hint, args
+    )
+
+
+def _public_key(text: str) -> Ed25519PublicKey | None:
+    try:
+        raw = base64.b64decode(text.removeprefix("ed25519:"), validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _utc(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def public_key_text(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "ed25519:" + base64.b64encode(raw).decode()
+
+
+# --- the approver's private key -------------------------------------------------------------
+
+
+def key_path() -> Path:
+    named = os.environ.get(KEY_ENV, "").strip()
+    return Path(named).expanduser() if named else DEFAULT_KEY.expanduser()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def read_private_key(root: Path) -> Ed25519PrivateKey:
+    """The approver's private key; refused inside the library, readable by others, or missing."""
+    path = key_path()
+    if _inside(path, root):
+        raise ApprovalError(
+            _(
+                "{path}: the approver key is inside the library, where others can read or commit it; move it outside (default {default}) and set {env}"
+            ).format(path=path, default=DEFAULT_KEY, env=KEY_ENV)
+        )
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ApprovalError(
+            _(
+                "no approver key at {path}: approvers.yaml lists who may approve, and each approver signs with their own key; create yours with guides approvers key and ask for the printed line to be added to approvers.yaml ({env} names another file)"
+            ).format(path=path, env=KEY_ENV)
+        ) from None
+    except OSError as exc:
+        raise ApprovalError(
+            _("the approver key {path} cannot be read: {reason}").format(
+                path=path, reason=exc.strerror
+            )
+        ) from exc
+    if mode & 0o077:
+        raise ApprovalError(
+            _(
+                "{path}: others can read the approver key; make it private with chmod 600 {path}"
+            ).format(path=path)
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ApprovalError(
+            _(
+                "{path}: not an approver key ({reason}); create one with guides approvers key"
+            ).format(path=path, reason=exc)
+        ) from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ApprovalError(
+            _("{path}: not an Ed25519 key; create one with guides approvers key").format(path=path)
+        )
+    return key
+
+
+def current_approver(root: Path, now: dt.datetime) -> Approver:
+    """Who runs this command, authenticated: the approvers entry matching the private key (key
+    mode) or the operating-system account (no approvers.yaml)."""
+    entries = load_approvers(root)
+    if entries is None:
+        return Approver(os_account())
+    private = read_private_key(root)
+    kid = key_id(private.public_key())
+    for entry in entries:
+        if entry.key_id == kid:
+            if entry.retired is not None and entry.retired <= now:
+                raise ApprovalError(
+                    _(
+                        "the approver key {id} of {name} is retired in approvers.yaml; create a new key with guides approvers key"
+                    ).format(id=kid, name=entry.name)
+                )
+            return Approver(entry.person, private)
+    raise ApprovalError(
+        _(
+            "the key {id} ({path}) is not in approvers.yaml: only the approvers listed there may approve. Ask for your line (guides approvers key --show) to be added through review"
+        ).format(id=kid, path=key_path())
+    )
