@@ -55,7 +55,7 @@ def cli(*args: str) -> Run:
 
 
 def approve(lib: Library, note: str) -> None:
-    cli("approve", str(lib.root), "--by", "审核员乙", "--effective", "today", "--note", note)
+    cli("approve", str(lib.root), "--effective", "today", "--note", note)
 
 
 @pytest.fixture
@@ -208,8 +208,6 @@ def printed(library: Library, database: str) -> Library:
     cli(
         "approve",
         str(library.root),
-        "--by",
-        "审核员乙",
         "--effective",
         "today",
         "--note",

@@ -41,7 +41,7 @@ def signed(library: Library, database: str) -> Library:
     start, end = text.index("channels:"), text.index("rules: {}")
     library.write("library.yaml", text[:start] + CHANNELS + text[end:])
     cli("keys", "init", "--library", str(library.root))
-    cli("approve", str(library.root), "--by", "审核员乙", "--effective", "today", "--note", "首次")
+    cli("approve", str(library.root), "--effective", "today", "--note", "首次")
     cli("publish", str(library.root))
     return library
 
