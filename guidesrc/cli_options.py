@@ -18,3 +18,13 @@ library_option = click.option(
 
 #: ``[LIBRARY]`` for commands that act on a library as a whole.
 library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))
+
+
+def free_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: the option's text passes the rules of guide text (personal data, hidden
+    characters; :mod:`guidesrc.check.freetext`): ``@click.option("--note", callback=free_text)``."""
+    if value is None:
+        return None
+    from guidesrc.check.freetext import check_free_text
+
+    return check_free_text(value, max(param.opts, key=len) if param.opts else f"--{param.name}")

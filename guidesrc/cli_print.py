@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from guidesrc.cli_options import library_option
+from guidesrc.cli_options import free_text, library_option
 from guidesrc.i18n import N_, _
 
 
@@ -54,7 +54,10 @@ def list_batches(library: Path, channel: str | None) -> None:
 )
 @click.argument("token")
 @click.option(
-    "--by", metavar="NAME", help=N_("Who posted it (default: GUIDES_USER, else git's user.name).")
+    "--by",
+    metavar="NAME",
+    callback=free_text,
+    help=N_("Who posted it (default: GUIDES_USER, else git's user.name)."),
 )
 @library_option
 def done(token: str, by: str | None, library: Path) -> None:
