@@ -13,8 +13,10 @@ The ranges are written out (scanning every code point at start-up would cost 0.1
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Set
 
 _RANGES = (
     # Cc: C0 controls, DEL, C1 controls (tab, newline and carriage return are let through below)
@@ -66,6 +68,24 @@ HIDDEN_IN_LINE_RE = re.compile(_char_class(""))
 
 def is_hidden(char: str) -> bool:
     return HIDDEN_IN_LINE_RE.match(char) is not None
+
+
+@functools.cache
+def _hidden_bmp() -> frozenset[str]:
+    """The hidden characters below U+10000 (a set lookup is quicker than a regular expression
+    over the text); tab, newline and carriage return left out."""
+    return frozenset(
+        chr(code)
+        for low, high in _RANGES
+        for code in range(low, min(high, 0xFFFF) + 1)
+        if chr(code) not in "\t\n\r"
+    )
+
+
+def may_hold(chars: Set[str]) -> bool:
+    """False when a text of these distinct characters surely holds no hidden character (tab,
+    newline and carriage return allowed)."""
+    return not chars.isdisjoint(_hidden_bmp()) or max(chars, default="") > "\uffff"
 
 
 def hidden_characters(text: str, allow_lines: bool = True) -> list[tuple[int, str]]:

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from guidesrc.check.identifiers import is_id_number
 from guidesrc.check.normalise import Normalised, normalise
-from guidesrc.check.personal_names import NAME_ADDRESS_RE, is_placeholder
+from guidesrc.check.personal_names import may_name_address, names_with_address
 
 KINDS = ("mobile", "id18", "id15", "bank-card", "email", "passport", "name-address")
 
@@ -47,107 +47,93 @@ class Finding(NamedTuple):
     masked: str
 
 
-# A run of digits, separated by at most three spaces, dashes or dots; an ID's X may end it.
-_RUN_RE = re.compile(r"[0-9]+(?:[ .\-]{1,3}[0-9]+)*(?:[Xx](?![A-Za-z0-9]))?")
+# What may stand between the digits of one number: spaces, dashes, dots (ASCII, full-width,
+# ideographic), at most three in a row; an ID number's X may end the run.
+_SEP = (
+    "[ \t.\\-\u00a0\u2000-\u200a\u202f\u205f\u3000\u2010-\u2015\u2212"
+    "\u00b7\u2022\u2027\u30fb\uff0d\uff0e\uff65\ufe58\ufe63]"
+)
+_LONG_RE = re.compile(f"[0-9](?:{_SEP}{{0,3}}[0-9]){{10}}")  # 11 digits: a run worth reading
+_RUN_RE = re.compile(f"[0-9]+(?:{_SEP}{{1,3}}[0-9]+)*(?:[Xx](?![A-Za-z0-9]))?")
 _GROUP_RE = re.compile(r"[0-9]+[Xx]?")
 _MOBILE_RE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
 _MAX_DIGITS = 19
 _PROVINCES = frozenset(
-    [
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-    ]
+    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+     "65", "71", "81", "82"]
+)  # fmt: skip
+_CARD_PREFIX = r"62|4|5[1-5]|2[2-7]|3[47]|35|6[045]"
+_CARD_PREFIX_RE = re.compile(_CARD_PREFIX)
+# What a run of digits alone may be (a quick first look; :func:`_kind` decides).
+_ONE_GROUP_RE = re.compile(
+    r"(?:0086|86)?1[3-9][0-9]{9}|[1-8][0-9]{14}(?:[0-9]{2}[0-9Xx])?"
+    f"|(?:{_CARD_PREFIX})[0-9]{{11,17}}"
 )
-_CARD_PREFIX_RE = re.compile(r"62|4|5[1-5]|2[2-7]|3[47]|35|6[045]")
 
+_AT_WORD = r"[\[(（［{] ?at ?[\])）］}]"
+_AT_WORD_RE = re.compile(_AT_WORD)
+_AT = f"(?:@| ?{_AT_WORD} ?)"
 _EMAIL_RE = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})"
-    r" ?(?:@|\[at\]|\(at\)|\{at\}) ?"
-    r"((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![A-Za-z0-9\-])"
+    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}) ?"
+    + _AT
+    + r" ?((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![A-Za-z0-9\-])"
 )
 _PUBLIC_DOMAINS = re.compile(
     r"(?:^|\.)(?:gov\.cn|gov|example\.(?:com|org|net)|example|test|invalid|localhost)$"
 )
-_PASSPORT_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,2}(?:[ \-]?[0-9]){7,10}(?![0-9])")
-_TRAVEL_DOCUMENT_RE = re.compile(r"护照|通行证|回乡证|旅行证|[Pp]assport")
+_PASSPORT_RE = re.compile(f"(?<![A-Za-z0-9])[A-Za-z]{{1,2}}(?:{_SEP}?[0-9]){{7,10}}(?![0-9])")
+_TRAVEL_DOCUMENTS = ("护照", "通行证", "回乡证", "旅行证", "assport", "ASSPORT")
+_TRAVEL_DOCUMENT_RE = re.compile("|".join(_TRAVEL_DOCUMENTS))
 _CONTEXT = 12  # characters either side of a passport number where the word is looked for
+_FOLDED_LINE_RE = re.compile(r"\n[ \t]*")
 
 
 def find(text: str, contact: bool = False) -> list[Finding]:
     """The personal data in ``text``; ``contact``: a contact field (phones, e-mails allowed)."""
     norm = normalise(text)
-    found = [*_numbers(norm, contact), *_passports(norm)]
-    if not contact:
+    plain = norm.text
+    found = list(_numbers(norm, contact)) if _LONG_RE.search(plain) else []
+    if any(word in plain for word in _TRAVEL_DOCUMENTS):
+        found += _passports(norm)
+    if not contact and ("@" in plain or _AT_WORD_RE.search(plain)):
         found += _emails(norm)
-    found += _names_with_address(norm)
+    if may_name_address(plain):
+        found += _names_with_address(norm)
     return sorted(found, key=lambda f: (f.start, f.kind))
 
 
 def may_hold(text: str) -> bool:
-    """False when ``text`` surely holds no personal data (a quick look at a whole file)."""
-    norm = normalise(text).text
-    if any(len(_digits(m.group())) >= 11 for m in _RUN_RE.finditer(norm)):
-        return True
-    return (
-        "@" in norm
-        or "(at)" in norm
-        or "[at]" in norm
-        or "{at}" in norm
-        or _TRAVEL_DOCUMENT_RE.search(norm) is not None
-        or NAME_ADDRESS_RE.search(norm) is not None
-    )
+    """False when the file ``text`` surely holds no personal data in any of its values.
 
-
-def _digits(run: str) -> str:
-    return "".join(_GROUP_RE.findall(run))
+    The values are read as YAML folds them (a line break and the next line's indentation are
+    one space); a file with escapes (``\\u0031``) is always read value by value."""
+    return "\\" in text or bool(find(_FOLDED_LINE_RE.sub(" ", text)))
 
 
 def _numbers(norm: Normalised, contact: bool) -> Iterator[Finding]:
     text = norm.text
-    for run in _RUN_RE.finditer(text):
+    pos = 0
+    while (long := _LONG_RE.search(text, pos)) is not None:
+        run = _RUN_RE.match(text, long.start())
+        assert run is not None  # the long match starts a run
+        pos = run.end()
+        digits = run.group()
+        if digits.isdigit():  # one group: a code, a phone number (the common case)
+            if not _ONE_GROUP_RE.fullmatch(digits):
+                continue
+            glued = _glued(text, run.start(), run.end())
+            one = _kind(digits, glued == 1, contact) if glued < 2 else None
+            if one is not None:
+                yield Finding(one[0], *norm.span(run.start(), run.end()), mask(one[1]))
+            continue
+        glued = _glued(text, run.start(), run.end())
+        if glued == 2 or _decimal(digits):
+            continue  # letters on both sides: part of a code or a hash; 12200307.39133804
         groups = [
             (m.start() + run.start(), m.end() + run.start())
             for m in _GROUP_RE.finditer(run.group())
         ]
-        if sum(e - s for s, e in groups) < 11:
-            continue
-        if _decimal(run.group()):
-            continue
-        glued = _glued(text, run.start(), run.end())
-        if glued == 2:
-            continue  # letters on both sides: part of a code or a hash
         i = 0
         while i < len(groups):
             hit = _first_hit(text, groups, i, glued == 1, contact)
@@ -168,7 +154,9 @@ def _glued(text: str, start: int, end: int) -> int:
 
 def _decimal(run: str) -> bool:
     """12200307.39133804: one dot and nothing else between the digits is a decimal number."""
-    return run.count(".") == 1 and " " not in run and "-" not in run
+    if "." not in run and "．" not in run:
+        return False
+    return sum(1 for c in run if not c.isdigit()) == 1
 
 
 def _first_hit(
@@ -179,6 +167,8 @@ def _first_hit(
         digits += text[groups[j][0] : groups[j][1]]
         if len(digits) > _MAX_DIGITS:
             return None
+        if len(digits) < 11:
+            continue
         if digits[-1] in "Xx" and j < len(groups) - 1:
             return None
         hit = _kind(digits.upper(), glued, contact)
@@ -233,17 +223,14 @@ def _passports(norm: Normalised) -> Iterator[Finding]:
         around = text[max(0, match.start() - _CONTEXT) : match.end() + _CONTEXT]
         if _TRAVEL_DOCUMENT_RE.search(around) is None:
             continue
-        value = re.sub(r"[ \-]", "", match.group()).upper()
+        value = "".join(c for c in match.group() if c.isalnum()).upper()
         start, end = norm.span(match.start(), match.end())
         yield Finding("passport", start, end, value[:2] + "*" * (len(value) - 4) + value[-2:])
 
 
 def _names_with_address(norm: Normalised) -> Iterator[Finding]:
-    for match in NAME_ADDRESS_RE.finditer(norm.text):
-        name = match.group("name")
-        if is_placeholder(name):
-            continue
-        start, end = norm.span(match.start("name"), match.end())
+    for name, at, until in names_with_address(norm.text):
+        start, end = norm.span(at, until)
         yield Finding("name-address", start, end, name[0] + "*" * (len(name) - 1))
 
 

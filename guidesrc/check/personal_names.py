@@ -18,6 +18,7 @@ Placeholders (张某, 李XX, 王×) and words that begin with a surname's charac
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -33,15 +34,37 @@ _COMPOUND = (
 _LABELS = ("姓名", "申请人", "当事人", "户主", "联系人", "本人", "居民", "村民", "委托人", "代理人")
 _HAN = "\u4e00-\u9fff"
 
-NAME_ADDRESS_RE = re.compile(
-    "(?:^|(?<![" + _HAN + "])" + "".join(f"|(?<={label})" for label in _LABELS) + ")"
-    r"(?::\s*)?"
-    "(?P<name>(?:" + _COMPOUND + "|[" + _SURNAMES + "])[" + _HAN + "]{1,2}?)"
-    r"(?:\s*[,、(]\s*(?:住(?![房所宅宿])(?:在|于|址:?)?|居住(?:在|于|地:?)|户籍(?:地址|所在地):?)"
-    r"|\s*(?:家住|现住(?:址:?)?|住址:?))"
-    r"[^\n。;]{1,40}?"
-    r"(?:[0-9]+|[一二三四五六七八九十百零〇两]+)(?:号|室|栋|幢|弄|组|单元)"
+# The home-address marker; what stands before it may be a name, what follows an address.
+_MARKER_RE = re.compile(
+    r"[,，、(（]\s*(?:住(?![房所宅宿])(?:在|于|址[:：]?)?|居住(?:在|于|地[:：]?)|户籍(?:地址|所在地)[:：]?)"
+    r"|家住|现住(?:址[:：]?)?|住址[:：]?"
 )
+_NAME_BEFORE_RE = re.compile(
+    "(?:^|(?<![" + _HAN + "])" + "".join(f"|(?<={label})" for label in _LABELS) + ")"
+    r"(?:[:：]\s*)?"
+    "(?P<name>(?:" + _COMPOUND + "|[" + _SURNAMES + "])[" + _HAN + "]{1,2})\\s*$"
+)
+_HOUSE_NUMBER_RE = re.compile(
+    r"[^\n。;；]{1,40}?(?:[0-9]+|[一二三四五六七八九十百零〇两]+)(?:号|室|栋|幢|弄|组|单元)"
+)
+_NAME_WINDOW = 10  # characters before a marker where a name (and its label) may stand
+
+
+def may_name_address(text: str) -> bool:
+    return "住" in text or "户籍" in text
+
+
+def names_with_address(text: str) -> Iterator[tuple[str, int, int]]:
+    """(name, start, end) of each name followed by a home address with a house number."""
+    for marker in _MARKER_RE.finditer(text):
+        start = marker.start()
+        name = _NAME_BEFORE_RE.search(text, max(0, start - _NAME_WINDOW), start)
+        if name is None or is_placeholder(name.group("name")):
+            continue
+        address = _HOUSE_NUMBER_RE.match(text, marker.end())
+        if address is not None:
+            yield name.group("name"), name.start("name"), address.end()
+
 
 _PLACEHOLDER_RE = re.compile(r"[某XxＸ×*＊○〇甲乙丙]")
 _WORDS = frozenset(
