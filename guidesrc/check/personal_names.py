@@ -5,7 +5,8 @@ A private person named next to where they live: ``陈建国，住广州市天河
 normalised text (full-width punctuation already ASCII):
 
 1. a name: a common surname (the 200 most frequent, and the compound ones) and one or two
-   characters, standing at the start of a sentence or clause, or after a label (姓名, 申请人 …);
+   characters, standing at the start of a sentence or clause, or after a label (姓名, 申请人,
+   如 …);
 2. straight after it, a home-address marker: 家住, 现住, 住址, or after a comma or bracket
    住, 住在, 居住在, 户籍地址 (not 住房, 住所, 住宅, 住宿: those are about housing);
 3. within 40 characters, a house number: digits or Chinese numerals before 号, 室, 栋, 幢, 弄,
@@ -31,7 +32,19 @@ _SURNAMES = (
 _COMPOUND = (
     "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|轩辕|令狐|钟离|端木|南宫"
 )
-_LABELS = ("姓名", "申请人", "当事人", "户主", "联系人", "本人", "居民", "村民", "委托人", "代理人")
+_LABELS = (
+    "姓名",
+    "申请人",
+    "当事人",
+    "户主",
+    "联系人",
+    "本人",
+    "居民",
+    "村民",
+    "委托人",
+    "代理人",
+    "如",
+)
 _HAN = "\u4e00-\u9fff"
 
 # The home-address marker; what stands before it may be a name, what follows an address.
