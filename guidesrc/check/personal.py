@@ -68,7 +68,7 @@ _CARD_PREFIX_RE = re.compile(_CARD_PREFIX)
 # What a run of digits alone may be (a quick first look; :func:`_kind` decides).
 _ONE_GROUP_RE = re.compile(
     r"(?:0086|86)?1[3-9][0-9]{9}|[1-8][0-9]{14}(?:[0-9]{2}[0-9Xx])?"
-    f"|(?:{_CARD_PREFIX})[0-9]{{11,17}}"
+    f"|(?:{_CARD_PREFIX})[0-9]{{10,18}}"
 )
 
 _AT_WORD = r"[\[(（［{] ?at ?[\])）］}]"

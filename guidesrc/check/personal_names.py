@@ -55,7 +55,7 @@ _MARKER_RE = re.compile(
 _NAME_BEFORE_RE = re.compile(
     "(?:^|(?<![" + _HAN + "])" + "".join(f"|(?<={label})" for label in _LABELS) + ")"
     r"(?:[:：]\s*)?"
-    "(?P<name>(?:" + _COMPOUND + "|[" + _SURNAMES + "])[" + _HAN + "]{1,2})\\s*$"
+    "(?P<name>(?:" + _COMPOUND + "|[" + _SURNAMES + "])[" + _HAN + "]{1,2})\\s*[,，、]?\\s*$"
 )
 _HOUSE_NUMBER_RE = re.compile(
     r"[^\n。;；]{1,40}?(?:[0-9]+|[一二三四五六七八九十百零〇两]+)(?:号|室|栋|幢|弄|组|单元)"

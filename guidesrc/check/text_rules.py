@@ -81,8 +81,8 @@ def _rule(rule: str, rel: str, path: Path_, message: str, hint: str, masked: str
 
 def hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
     text = source.text or ""
-    if not hidden.may_hold(set(text)):
-        return []  # the common case: one look at the file's set of characters
+    if "\\" not in text and not hidden.may_hold(set(text)):
+        return []  # the common case: one look at the file's set of characters (and no escapes)
     found = []
     for path, value in strings(data, ()):
         match = hidden.HIDDEN_RE.search(value)
