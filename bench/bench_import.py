@@ -43,9 +43,7 @@ GUIDES = str(BIN / "guides")
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "gdzwfw-2021" / "guides.jsonl"
 STEPS = ["import", "check, no cache", "check, first (writes the cache)", "check, warm",
          "approve (all guides)", "publish: full site build"]  # fmt: skip
-RULE_LEVELS = (
-    "rules:\n  time-limit-units: warning\n  credit-code: warning\n"
-)
+RULE_LEVELS = "rules:\n  time-limit-units: warning\n  credit-code: warning\n"
 SITE = "channels:\n  site:\n    type: site\n    settings:\n      path: .guides/site\n"
 
 
