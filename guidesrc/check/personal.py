@@ -4,8 +4,9 @@ Every detector reads the text normalised (:mod:`guidesrc.check.normalise`): full
 separators and hidden characters do not hide a number. Each finding names its kind, where it
 stands in the original text, and the value masked for the message.
 
-- ``mobile``: 1[3-9] and nine digits, also after 86, +86 or 0086; digits glued to letters count
-  (``wx13812345678``); allowed in contact fields (a service's consult number may be a mobile).
+- ``mobile``: 1[3-9] and nine digits, also after 86, +86 or 0086; digits with letters on one
+  side count (``wx13812345678``), with letters on both sides they are part of a code or a hash;
+  allowed in contact fields (a service's consult number may be a mobile).
 - ``id18`` / ``id15``: resident ID numbers (GB 11643) with a known province, a real birth date,
   and for 18 digits the check character.
 - ``bank-card``: 13–19 digits whose issuer prefix is a card scheme's (UnionPay 62, Visa 4,
@@ -15,12 +16,14 @@ stands in the original text, and the value masked for the message.
   domains; allowed in contact fields.
 - ``passport``: a passport or travel permit number (a letter or two and 7–10 digits) with
   护照, 通行证, 回乡证 or 旅行证 a few characters before or after it.
-- ``name-address``: a person's name (a common surname and one or two characters, or after
-  姓名:) followed by a home address (住, 家住, 住址, 现住, 居住在, 户籍地址) with a house number.
-  Placeholders (张某, 李XX) are examples, not people.
+- ``name-address``: a person's name followed by a home address with a house number
+  (:mod:`guidesrc.check.personal_names`). Placeholders (张某, 李XX) are examples, not people.
 
 A run of digits separated by spaces, dashes or dots is read group by group: every sequence of
-whole groups is a candidate, so ``电话 020 12345678 13812345678`` still holds a mobile.
+whole groups is a candidate, so ``电话 020 12345678 13812345678`` still holds a mobile. A run
+with one dot and nothing else between its digits is a decimal number (a coordinate, an amount).
+Codes with their own rules (implementation, basic and credit codes) are not read
+(:mod:`guidesrc.check.text_rules`).
 """
 
 from __future__ import annotations
