@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from guidesrc.cli_options import free_text
 from guidesrc.i18n import N_, _
 
 
@@ -57,7 +58,7 @@ from guidesrc.i18n import N_, _
     help=N_("Folder for the import report (default: the library's .guides/import/)."),
 )
 @click.option(
-    "--name", default=None, metavar="TEXT",
+    "--name", default=None, metavar="TEXT", callback=free_text,
     help=N_("A new library's name, e.g. 长春市政务服务中心办事指南库."),
 )  # fmt: skip
 @click.option(

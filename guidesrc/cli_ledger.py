@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
-from guidesrc.cli_options import library_argument, refused_by_option
+from guidesrc.cli_options import free_text, library_argument, refused_by_option
 from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
 from guidesrc.i18n import N_, _
 
@@ -99,7 +99,11 @@ def open_for_command(root: Path) -> Ledger:
     help=N_("具体实施时间: when the changes take effect, today or later (YYYY-MM-DD, or today)."),
 )
 @click.option(
-    "--note", default="", metavar="TEXT", help=N_("Change note; required for 实质性变更.")
+    "--note",
+    default="",
+    metavar="TEXT",
+    callback=free_text,
+    help=N_("Change note; required for 实质性变更."),
 )
 @click.option(
     "--change-set",
@@ -110,7 +114,12 @@ def open_for_command(root: Path) -> Ledger:
 @click.option(
     "--force", is_flag=True, help=N_("Approve your own edits (four eyes); needs --reason.")
 )
-@click.option("--reason", metavar="TEXT", help=N_("Why --force is needed; kept in the log."))
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    callback=free_text,
+    help=N_("Why --force is needed; kept in the log."),
+)
 def approve(
     library: Path,
     guides: tuple[str, ...],

@@ -36,3 +36,13 @@ def _refuse_by(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 refused_by_option = click.option(
     "--by", hidden=True, expose_value=False, callback=_refuse_by, metavar="NAME"
 )
+
+
+def free_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: the option's text passes the rules of guide text (personal data, hidden
+    characters; :mod:`guidesrc.check.freetext`): ``@click.option("--note", callback=free_text)``."""
+    if value is None:
+        return None
+    from guidesrc.check.freetext import check_free_text
+
+    return check_free_text(value, max(param.opts, key=len) if param.opts else f"--{param.name}")

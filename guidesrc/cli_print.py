@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from guidesrc.cli_options import library_option
+from guidesrc.cli_options import free_text, library_option
 from guidesrc.i18n import N_, _
 
 
@@ -53,7 +53,12 @@ def list_batches(library: Path, channel: str | None) -> None:
     name="done", help=N_("Record that hall staff posted batch TOKEN (closes its deliveries).")
 )
 @click.argument("token")
-@click.option("--by", metavar="NAME", help=N_("The hall staff member who posted it (required)."))
+@click.option(
+    "--by",
+    metavar="NAME",
+    callback=free_text,
+    help=N_("The hall staff member who posted it (required)."),
+)
 @library_option
 def done(token: str, by: str | None, library: Path) -> None:
     from guidesrc.cli_ledger import open_for_command

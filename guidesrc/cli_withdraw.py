@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from guidesrc.cli_options import library_option, refused_by_option
+from guidesrc.cli_options import free_text, library_option, refused_by_option
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import N_, _
 
@@ -19,7 +19,12 @@ from guidesrc.i18n import N_, _
     )
 )
 @click.argument("guide_id", metavar="ID")
-@click.option("--reason", metavar="TEXT", help=N_("Request: why it is withdrawn (public)."))
+@click.option(
+    "--reason",
+    metavar="TEXT",
+    callback=free_text,
+    help=N_("Request: why it is withdrawn (public)."),
+)
 @click.option(
     "--approve", "approve", is_flag=True, help=N_("Approve the open request (another person).")
 )

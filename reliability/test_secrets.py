@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from guidesrc.check import identifiers
+from guidesrc.check import personal
 from guidesrc.ledger import open_ledger
 from tests.conftest import Library, invoke, withdraw
 from tests.test_push import Receiver, _serve
@@ -139,18 +139,11 @@ def test_secrets_never_leave_and_outputs_hold_no_personal_data(
     published = {
         k: _DIGEST.sub(" ", v) for k, v in texts.items() if "/out/" in k or "/published/" in k
     }
-    ids = [
-        (k, m.group())
-        for k, v in published.items()
-        for m in identifiers.ID_NUMBER_RE.finditer(v)
-        if identifiers.is_id_number(m.group())
-    ]
-    mobiles = [  # (digits after a decimal point are a fraction, not a phone number)
-        (k, m.group())
-        for k, v in published.items()
-        for m in identifiers.MOBILE_RE.finditer(v)
-        if v[m.start() - 1 : m.start()] != "."
-    ]
+    # the detectors of `guides check` (guidesrc.check.personal): one implementation
+    found = [(k, f.kind, f.masked) for k, v in published.items() for f in personal.find(v)]
+    ids = [f for f in found if f[1] in ("id18", "id15")]
+    mobiles = [f for f in found if f[1] == "mobile"]
+    others = [f for f in found if f[1] not in ("id18", "id15", "mobile")]
     figures.add(
         "places searched for the secrets (HMAC secret, bearer token, database password)",
         f"{len(outputs)} CLI outputs, {len(dump.splitlines())} ledger rows, {len(texts)} files (outputs, caches, ledger file)",
@@ -161,11 +154,16 @@ def test_secrets_never_leave_and_outputs_hold_no_personal_data(
         len(published),
     )
     figures.add(
-        f"{database}: resident ID numbers (valid check digit) in published files", len(ids), "0"
+        f"{database}: resident ID numbers (18 and 15 digits) in published files", len(ids), "0"
     )
     figures.add(f"{database}: mobile numbers in published files", len(mobiles), "0")
+    figures.add(
+        f"{database}: bank cards, e-mails, passports, names with home address in published files",
+        len(others),
+        "0",
+    )
     assert leaks == []
-    assert ids == [] and mobiles == []
+    assert ids == [] and mobiles == [] and others == []
 
 
 def _text(path: Path) -> str:

@@ -239,6 +239,6 @@ def test_zero_width_characters_are_refused(library: Library, char: str) -> None:
     run = library.check()
     assert run.exit_code == 1
     assert run.stdout == (
-        f"{GUIDE}:3:7: name: 文字中含有不可见的控制字符（U+{ord(char):04X}）"
+        f"{GUIDE}:3:12: name: 文字中含有不可见的控制字符（U+{ord(char):04X}）"
         "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]\n"
     )

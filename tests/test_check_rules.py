@@ -318,7 +318,7 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
     "hidden-characters": (
         replace(GUIDE, "notes: 交回原居民身份证。", "notes: 交回原居民\u202e身份证。"),
         [
-            "{GUIDE}:26:12: materials[0].notes: 文字中含有不可见的控制字符（U+202E）"
+            "{GUIDE}:26:17: materials[0].notes: 文字中含有不可见的控制字符（U+202E）"
             "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]"
         ],
     ),
@@ -336,8 +336,8 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "notes: 交回原居民身份证，如 11010519491231002X，或联系 13912345678。",
         ),
         [
-            "{GUIDE}:26:12: materials[0].notes: 文字中含有居民身份证号码（110***********002X）（修改建议：请删除个人信息（去标识化）；示例可写作 110101********1234） [personal-data]",
-            "{GUIDE}:26:12: materials[0].notes: 联系电话字段以外的文字中含有手机号码（139****5678）（修改建议：请删除个人号码；服务电话应填在 consult_phones 中） [personal-data]",
+            "{GUIDE}:26:23: materials[0].notes: 文字中含有居民身份证号码（110***********002X）（修改建议：请删除个人信息（去标识化）；示例可写作 110101********1234） [personal-data]",
+            "{GUIDE}:26:46: materials[0].notes: 联系电话字段以外的文字中含有手机号码（139****5678）（修改建议：请删除个人号码；服务电话应填在 consult_phones 中） [personal-data]",
         ],
     ),
     "missing-catalogue": (

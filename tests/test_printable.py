@@ -70,9 +70,13 @@ def test_check_refuses_each_unprintable_character_with_its_position(library: Lib
         finding(17, 12, "conditions[0]", "བ"),
         finding(17, 13, "conditions[0]", "ོ"),
         finding(17, 14, "conditions[0]", "ད"),
-        finding(17, 18, "conditions[0]", "\ue000"),
         finding(17, 22, "conditions[0]", "\U00020000"),
         finding(28, 9, "materials[0].notes", "😀"),
+    ]
+    # a private-use character is a hidden character (it shows as nothing, or as anything)
+    assert [line for line in run.lines if "[hidden-characters]" in line] == [
+        f"{GUIDE}:17:18: conditions[0]: 文字中含有不可见的控制字符（U+E000）"
+        "（修改建议：请删除：重新输入该段文字，或以纯文本方式粘贴） [hidden-characters]"
     ]
 
 
@@ -150,7 +154,8 @@ def test_what_check_refuses_would_fail_the_printed_sheet(
     kind: str, library: Library, renderer: Renderer
 ) -> None:
     library.edit(GUIDE, "notes: 交回原居民身份证。", f"notes: 交回原居民身份证{REFUSED[kind]}。")
-    assert "[unprintable]" in library.check().stdout
+    rule = "[hidden-characters]" if kind == "private use" else "[unprintable]"
+    assert rule in library.check().stdout
     if kind == "private use":
         # Typst's built-in New Computer Modern has a glyph at U+E000: it prints, but as a
         # meaningless mark in a stray font, so check refuses it all the same (see printable.py).

@@ -7,15 +7,13 @@ Facts are plain, picklable values, so a run where nothing changed never imports 
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from guidesrc.check import identifiers
+from guidesrc.check import identifiers, text_rules
 from guidesrc.check.facts import (
     CatalogueFacts,
     ConfigFacts,
@@ -44,9 +42,6 @@ CATALOGUES: dict[str, type[BaseModel]] = {
     "faq": cat.FaqCatalogue,
 }
 
-# Fields where a phone number is the point, not personal data.
-_CONTACT_FIELDS = {"consult_phones", "complaint_phones", "phones", "phone"}
-
 
 def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:
     """Parse and validate one decoded file against ``model``."""
@@ -57,10 +52,11 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
         return None, [problem]
     if not isinstance(data, dict):
         return None, [_structure_problem(source.rel, data)]
-    text_problems = _hidden_characters(source, data) + _personal_data(source, data)
+    text_problems = text_rules.hidden_characters(source, data)
+    text_problems += text_rules.personal_data(source, data)
     # published text: the guides, the catalogues, and the library's name (on every sheet)
     published = {"name": data.get("name")} if model is LibraryConfig else data
-    text_problems += _unprintable(source, published)
+    text_problems += text_rules.unprintable(source, published)
     try:
         return model.model_validate(data), text_problems
     except ValidationError as exc:
@@ -465,128 +461,6 @@ def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
         for key, value in TEMPLATE_PLACEHOLDERS.items()
         if getattr(config, key) == value
     ]
-
-
-def _personal_data(source: Source, data: Any) -> list[Diagnostic]:
-    """Resident ID numbers anywhere, and mobile numbers outside contact fields (去标识化)."""
-    if not identifiers.may_hold_personal_numbers(source.data):
-        return []  # the common case: no walk over the strings
-    found = []
-    for path, value in _strings(data, ()):
-        for match in identifiers.ID_NUMBER_RE.finditer(value):
-            if identifiers.is_id_number(match.group()):
-                found.append(
-                    _rule(
-                        "personal-data",
-                        source.rel,
-                        path,
-                        N_("the text contains a resident ID number ({masked})"),
-                        N_(
-                            "remove personal data (去标识化); write an example such as 110101********1234"
-                        ),
-                        masked=identifiers.mask(match.group()),
-                    )
-                )
-        if _CONTACT_FIELDS.isdisjoint(p for p in path if isinstance(p, str)):
-            for match in identifiers.MOBILE_RE.finditer(value):
-                found.append(
-                    _rule(
-                        "personal-data",
-                        source.rel,
-                        path,
-                        N_(
-                            "the text contains a mobile phone number ({masked}) outside the contact fields"
-                        ),
-                        N_("remove personal numbers; service numbers belong in consult_phones"),
-                        masked=identifiers.mask(match.group()),
-                    )
-                )
-    return found
-
-
-# C0 controls other than tab and newline, DEL, and the bidirectional overrides that can make
-# published text read differently from its source (the "Trojan Source" characters).
-# Control characters, direction overrides (bidi), and zero-width characters, which make two
-# texts that look the same differ (a search for the name misses, a duplicate goes unnoticed).
-_HIDDEN_RE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
-)
-_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
-_NOT_CONTROL = bytes(set(range(256)) - set(_CONTROL_BYTES))
-_INVISIBLE = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff"
-
-
-def _hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
-    text = source.text or ""
-    if not source.data.translate(None, _NOT_CONTROL) and not any(c in text for c in _INVISIBLE):
-        return []  # the common case, in a few microseconds
-    return [
-        _rule(
-            "hidden-characters",
-            source.rel,
-            path,
-            N_("the text contains an invisible control character (U+{code:04X})"),
-            N_("delete it: retype the text, or paste it as plain text"),
-            code=ord(match.group()),
-        )
-        for path, value in _strings(data, ())
-        if (match := _HIDDEN_RE.search(value))
-    ]
-
-
-def _unprintable(source: Source, data: Any) -> list[Diagnostic]:
-    """Each character of the published text that no print font can show, where it stands."""
-    from guidesrc.check import printable
-
-    text = source.text or ""
-    if "\\" not in text and (text.isascii() or not printable.unprintable(text)):
-        return []  # the common case: one set difference over the file (escapes are in values)
-    found = [
-        _rule(
-            "unprintable",
-            source.rel,
-            path,
-            N_(
-                'the character "{char}" (U+{code:04X}) cannot be printed: the print fonts do not have it, and the printed sheet would fail'
-            ),
-            N_(
-                "write it with common characters: an emoji or symbol in words, a rare character by its common form or described (e.g. 左土右冓); text in another script needs a print font that has it"
-            ),
-            char=char,
-            code=ord(char),
-        )
-        for path, value in _strings(data, ())
-        for char in printable.unprintable(value)
-    ]
-    return _at_character(text, found)
-
-
-def _at_character(text: str, found: list[Diagnostic]) -> list[Diagnostic]:
-    """Point each finding at its character in the file (the first one in its field)."""
-    from guidesrc import yamlio
-
-    tree = yamlio.compose(text)
-    starts = [0, *(n + 1 for n, c in enumerate(text) if c == "\n")]
-    out = []
-    for d in found:
-        line, column = yamlio.locate(tree, d.path, False)
-        at = text.find(chr(d.args["code"]), starts[min(line, len(starts)) - 1] + column - 1)
-        if at >= 0:  # else written as an escape ("\\U0001F600"): the field's position
-            line = bisect.bisect_right(starts, at)
-            column = at - starts[line - 1] + 1
-        out.append(d.located(line, column))
-    return out
-
-
-def _strings(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for n, value in enumerate(node):
-            yield from _strings(value, (*path, n))
 
 
 def _rule(rule: str, rel: str, path: Path_, message: str, hint: str, **args: Any) -> Diagnostic:

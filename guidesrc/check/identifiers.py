@@ -3,26 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-
-# 18-character resident ID number (GB 11643): not part of a longer run of letters or digits.
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])[1-8]\d{16}[0-9Xx](?![0-9A-Za-z])")
-# Mainland mobile number: 1[3-9] and nine digits, not part of a longer number.
-MOBILE_RE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
-
-
-# Byte-level prefilter (a few microseconds for a 4 KB guide, where the precise patterns above take
-# ~100): keep digits and X, blank everything else, and look at the lengths of the digit runs.
-_DIGITS_ONLY = bytes(c if 48 <= c <= 57 or c in b"Xx" else 32 for c in range(256))
-_CANDIDATE_LENGTHS = frozenset((11, 17, 18))  # a mobile number; an ID number without/with its X
-
-
-def may_hold_personal_numbers(data: bytes) -> bool:
-    """False when ``data`` surely holds no mobile or ID number (true may be a false alarm)."""
-    return not _CANDIDATE_LENGTHS.isdisjoint(map(len, data.translate(_DIGITS_ONLY).split()))
 
 
 def is_id_number(candidate: str) -> bool:
@@ -53,8 +36,3 @@ def is_credit_code(code: str) -> bool:
     if len(code) != 18 or any(c not in _CREDIT_CHARS for c in code):
         return False
     return credit_code_check_char(code[:17]) == code[17]
-
-
-def mask(value: str) -> str:
-    """Show enough of a personal number to find it, not enough to reuse it."""
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -25,6 +25,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from guidesrc.check import hidden
+
 if TYPE_CHECKING:
     import re
 
@@ -174,17 +176,18 @@ def unprintable(text: str) -> list[str]:
     """The distinct characters of ``text`` no print font can show, in order of appearance.
 
     ASCII is always printable here (its control characters are the rule hidden-characters'
-    business, as are the invisible format characters in ``IGNORED``).
+    business, as are the invisible characters of :mod:`guidesrc.check.hidden`).
     """
     if text.isascii():
         return []
     pattern = _unprintable_re()
     if pattern is None or pattern.search(text) is None:
         return []
-    return list(dict.fromkeys(pattern.findall(text)))
+    return [c for c in dict.fromkeys(pattern.findall(text)) if not hidden.is_hidden(c)]
 
 
-# Invisible characters reported by the rule hidden-characters, not twice.
+# The commonest invisible characters, which the rule hidden-characters reports (allowed here so
+# that a text holding one needs no second look).
 IGNORED = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u2060\ufeff"
 )

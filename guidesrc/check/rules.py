@@ -87,9 +87,19 @@ RULES: dict[str, Rule] = {
         Rule("material-count", "error", N_("original and copy counts match the material's form")),
         Rule("onsite-reason", "error", N_("on-site visits state their reason")),
         Rule("online-url", "error", N_("online handling gives the online address")),
-        Rule("personal-data", "error", N_("no personal data in published text (去标识化)")),
         Rule(
-            "hidden-characters", "error", N_("no invisible control or direction characters in text")
+            "personal-data",
+            "error",
+            N_(
+                "no personal data in published text (去标识化): resident ID numbers (18 and 15 digits), bank card numbers, passport numbers, a person's name with a home address; mobile numbers and e-mail addresses only in contact fields (e-mails of government domains anywhere)"
+            ),
+        ),
+        Rule(
+            "hidden-characters",
+            "error",
+            N_(
+                "no invisible characters in text: control, format and direction characters, private use, line and paragraph separators, variation selectors, tag characters, fillers"
+            ),
         ),
         Rule(
             "unprintable",
