@@ -252,7 +252,8 @@ def test_reproduction_7_evasions_and_free_text_are_caught(figures, library: Libr
     hidden_found = [line for line in run.lines if line.endswith("[hidden-characters]")]
     options = [
         invoke("approve", str(library.root), "--effective", "today", "--note", "电话 138 1234 5678"),
-        invoke("approve", str(library.root), "--effective", "today", "--by", "编辑甲\u200b"),
+        invoke("approve", str(library.root), "--effective", "today", "--force", "--reason",
+               "紧急\u200b"),
         invoke("withdraw", "jumin-shenfenzheng-huanling", "--library", str(library.root),
                "--reason", "经 110105 19491231 002X 申请"),
         invoke("withdraw", "jumin-shenfenzheng-huanling", "--library", str(library.root),
@@ -271,7 +272,7 @@ def test_reproduction_7_evasions_and_free_text_are_caught(figures, library: Libr
         str(len(INVISIBLES)),
     )
     figures.add(
-        "reproduction 7: free-text options (--note, --by, --reason) refused",
+        "reproduction 7: free-text options (--note, --reason, print done --by) refused",
         f"{len(refused)} of {len(options)}",
         str(len(options)),
     )

@@ -170,11 +170,13 @@ def test_approve_note_with_a_mobile_number_is_refused(library: Library) -> None:
     )
 
 
-def test_approver_name_with_a_zero_width_space_is_refused(library: Library) -> None:
-    run = invoke("approve", str(library.root), "--effective", "today", "--by", "编辑甲\u200b")
+def test_force_reason_with_a_zero_width_space_is_refused(library: Library) -> None:
+    run = invoke(
+        "approve", str(library.root), "--effective", "today", "--force", "--reason", "紧急\u200b"
+    )
     assert run.exit_code == 2
     assert run.stderr == (
-        "错误：--by：文字中含有不可见的控制字符（U+200B）"
+        "错误：--reason：文字中含有不可见的控制字符（U+200B）"
         "（修改建议：请重新输入，不要带不可见字符，或以纯文本方式粘贴）\n"
     )
 
