@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guidesrc.kiosk.server import Kiosk
 
 
 @click.command(
@@ -56,7 +60,7 @@ def kiosk(
     from guidesrc.library import find_root
     from guidesrc.printing.bundle import Bundle
     from guidesrc.printing.queue import Queue
-    from guidesrc.web.server import LOOPBACK, wait_for_stop
+    from guidesrc.web.server import LOOPBACK
     from guidesrc.workdays import read_config
 
     root = find_root(library)
@@ -90,6 +94,13 @@ def kiosk(
         ) from exc
     for warning in kiosk_app.warnings:
         click.echo(_("not listening on {address}").format(address=warning), err=True)
+    _serve(kiosk_app, folder, queue)
+
+
+def _serve(kiosk_app: Kiosk, folder: Path, queue: str) -> None:
+    """Answer until Ctrl-C or SIGTERM, then stop within a bound."""
+    from guidesrc.web.server import wait_for_stop
+
     try:
         kiosk_app.serve()
         click.echo(
@@ -103,6 +114,6 @@ def kiosk(
             ),
             err=True,
         )
-        wait_for_stop()  # Ctrl-C or SIGTERM
+        wait_for_stop()
     finally:
         kiosk_app.close()
