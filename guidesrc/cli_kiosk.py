@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guidesrc.kiosk.server import Kiosk
 
 
 @click.command(
@@ -52,11 +55,12 @@ def kiosk(
     port: int,
 ) -> None:
     from guidesrc.adapters.printer import QUEUE_PATTERN
-    from guidesrc.kiosk.server import LOOPBACK, Kiosk, start_kiosk
+    from guidesrc.kiosk.server import Kiosk, start_kiosk
     from guidesrc.ledger import open_ledger
     from guidesrc.library import find_root
     from guidesrc.printing.bundle import Bundle
     from guidesrc.printing.queue import Queue
+    from guidesrc.web.server import LOOPBACK
     from guidesrc.workdays import read_config
 
     root = find_root(library)
@@ -90,21 +94,26 @@ def kiosk(
         ) from exc
     for warning in kiosk_app.warnings:
         click.echo(_("not listening on {address}").format(address=warning), err=True)
-    kiosk_app.serve()
-    click.echo(
-        _(
-            "kiosk of {count} guide(s) from {folder}, printing on {queue}, at {urls} (Ctrl-C stops)"
-        ).format(
-            count=len(kiosk_app.catalog.entries),
-            folder=folder,
-            queue=queue,
-            urls=" ".join(kiosk_app.urls),
-        ),
-        err=True,
-    )
+    _serve(kiosk_app, folder, queue)
+
+
+def _serve(kiosk_app: Kiosk, folder: Path, queue: str) -> None:
+    """Answer until Ctrl-C or SIGTERM, then stop within a bound."""
+    from guidesrc.web.server import wait_for_stop
+
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        kiosk_app.serve()
+        click.echo(
+            _(
+                "kiosk of {count} guide(s) from {folder}, printing on {queue}, at {urls} (Ctrl-C stops)"
+            ).format(
+                count=len(kiosk_app.catalog.entries),
+                folder=folder,
+                queue=queue,
+                urls=" ".join(kiosk_app.urls),
+            ),
+            err=True,
+        )
+        wait_for_stop()
     finally:
         kiosk_app.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import click
@@ -27,6 +26,7 @@ from guidesrc.i18n import N_, _
 def serve(library: Path, port: int) -> None:
     from guidesrc.library import find_root
     from guidesrc.site.preview import start_preview
+    from guidesrc.web.server import wait_for_stop
 
     root = find_root(library)
     click.echo(_("building the preview of {path} …").format(path=root), err=True)
@@ -40,14 +40,16 @@ def serve(library: Path, port: int) -> None:
         ) from exc
     for warning in preview.warnings:
         click.echo(_("not listening on {address}").format(address=warning), err=True)
-    preview.serve()
-    click.echo(
-        _("serving the preview at {urls} (Ctrl-C stops)").format(urls=" ".join(preview.urls)),
-        err=True,
-    )
+    if preview.problem is not None:
+        click.echo(
+            _("the library has errors: the preview shows them until they are fixed"), err=True
+        )
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        preview.serve()
+        click.echo(
+            _("serving the preview at {urls} (Ctrl-C stops)").format(urls=" ".join(preview.urls)),
+            err=True,
+        )
+        wait_for_stop()  # Ctrl-C or SIGTERM
     finally:
         preview.close()

@@ -97,7 +97,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory, cups: Cups) -> Iterator[Hall]
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: http.client.HTTPMessage  # names are case-insensitive, as in HTTP
     body: str
 
     def json(self) -> Any:
@@ -118,7 +118,7 @@ def request(
             connection.putheader(key, value)
         connection.endheaders(body.encode() if body else None)
         answer = connection.getresponse()
-        return Answer(answer.status, dict(answer.getheaders()), answer.read().decode("utf-8"))
+        return Answer(answer.status, answer.msg, answer.read().decode("utf-8"))
     finally:
         connection.close()
 

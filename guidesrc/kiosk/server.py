@@ -1,5 +1,7 @@
-"""The kiosk's web server: the standard library's ThreadingHTTPServer on 127.0.0.1 and ::1, pages
-from Jinja2 templates (autoescaped), nothing loaded from elsewhere.
+"""The kiosk: its guides, its printing, and its web server (the shared stack of
+:mod:`guidesrc.web.server`, uvicorn and Starlette, on 127.0.0.1 and ::1; the pages are
+:mod:`guidesrc.kiosk.app`'s), pages from Jinja2 templates (autoescaped), nothing loaded from
+elsewhere.
 
 Requests are checked before anything else is done with them:
 
@@ -13,53 +15,48 @@ Requests are checked before anything else is done with them:
 - a guide id must match the id pattern before it is looked up; files are only those the bundle's
   manifest names, inside the bundle, with the SHA-256 it recorded.
 
-Printing: one job at a time per kiosk (a second 打印 while one prints is answered 409). The page
-after 打印 polls ``/api/print/<job>`` for the job's state; a completed job is counted once in the
-ledger's print tally (day, guide, kiosk: no personal data).
+Printing: one job per tap of 打印 (:mod:`guidesrc.kiosk.taps`: a double tap, or the same form
+sent eight times at once, prints once), and one job at a time per kiosk (a second 打印 while one
+prints is answered 409). Whether a job still prints is asked of CUPS, not of the page that
+followed it (a citizen may leave mid-print), and a job counts as printing for at most
+:data:`BUSY_LIMIT` seconds, so the kiosk is never left busy. The page after 打印 polls
+``/api/print/<job>`` for the job's state; a completed job is counted once in the ledger's print
+tally (day, guide, kiosk: no personal data).
+
+The web server's limits (:class:`~guidesrc.web.server.Limits`): a request must arrive within
+10 s, an idle connection is closed after 5 s, at most 64 connections, and a stop that waits at
+most a few seconds for requests in progress.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import logging
-import re
 import secrets
 import socket
 import threading
-import urllib.parse
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
-from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-import orjson
 import segno
 
 from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
+from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
-from guidesrc.printing.bundle import Bundle, SheetProblem
-from guidesrc.printing.queue import JobFailed, PrintProblem, Queue
+from guidesrc.printing.bundle import Bundle
+from guidesrc.printing.queue import PrintProblem, Queue
 from guidesrc.printing.stats import record_print
 from guidesrc.signed_files import read_signed
-from guidesrc.urls import guide_url, is_guide_id
+from guidesrc.urls import guide_url
+from guidesrc.web.server import LOOPBACK, Limits, WebServer, allowed_hosts, bind
 
-LOOPBACK = ("127.0.0.1", "::1")
-MAX_TARGET = 2048  # bytes of the request target (path and query)
-MAX_BODY = 1024  # bytes of a form body (the token)
-_JOB = re.compile(r"^[0-9]{1,9}$")
-_INDEX = re.compile(r"^[0-9]{1,5}$")
+BUSY_LIMIT = 180.0  # seconds a job keeps the kiosk busy at most (a stuck job does not block it)
+SUBMIT_WAIT = 60.0  # seconds a print request waits for another one being sent to the printer
+ACTIVE = ("pending", "processing", "held")  # job states that keep the kiosk busy
 log = logging.getLogger("guidesrc.kiosk")
-
-STATIC = {"kiosk.css": "text/css; charset=utf-8", "kiosk.js": "text/javascript; charset=utf-8"}
-CSP = (
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 @dataclass
@@ -69,6 +66,7 @@ class Job:
     pages: int
     state: str = "pending"
     counted: bool = False
+    started: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -81,15 +79,18 @@ class Kiosk:
     base_url: str
     timezone: str
     title: str = "办事指南自助查询打印"
-    servers: list[ThreadingHTTPServer] = field(default_factory=list)
+    sockets: list[socket.socket] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
     warnings: list[str] = field(default_factory=list)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jobs: dict[int, Job] = field(default_factory=dict)
     extra_hosts: tuple[str, ...] = ()
+    taps: Taps = field(default_factory=Taps)
     _catalog: Catalog | None = None
     _signature: tuple[int, int] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _threads: list[threading.Thread] = field(default_factory=list)
+    _submitting: threading.Lock = field(default_factory=threading.Lock)
+    _server: WebServer | None = None
     _templates: jinja2.Environment = field(
         default_factory=lambda: jinja2.Environment(
             loader=jinja2.PackageLoader("guidesrc.kiosk", "templates"),
@@ -130,9 +131,7 @@ class Kiosk:
     def start_print(self, entry: Entry) -> int:
         """Send the sheet in force to the kiosk's queue; the job id."""
         assert entry.current is not None
-        with self._lock:
-            busy = [j for j in self.jobs.values() if j.state in ("pending", "processing", "held")]
-        if busy:
+        if self.busy():
             raise Busy()
         pdf = read_signed(self.bundle, entry.current, self.ledger, f"kiosk:{self.queue.name}")
         job_id = self.queue.submit(
@@ -143,6 +142,35 @@ class Kiosk:
         with self._lock:
             self.jobs[job_id] = Job(entry.id, entry.name, entry.current.pages)
         return job_id
+
+    def print_once(self, tap: str, entry: Entry) -> int:
+        """:meth:`start_print` once per tap of 打印 (repeated and concurrent requests of the tap
+        get the first one's job), one request at a time."""
+
+        def alone() -> int:
+            if not self._submitting.acquire(timeout=SUBMIT_WAIT):
+                raise Busy()
+            try:
+                return self.start_print(entry)
+            finally:
+                self._submitting.release()
+
+        return self.taps.once(f"{entry.id}/{tap}", alone, SUBMIT_WAIT)
+
+    def busy(self) -> bool:
+        """A job of this kiosk still prints: its state asked of CUPS (the page that followed it
+        may be gone), for at most :data:`BUSY_LIMIT` seconds from its start."""
+        now = time.monotonic()
+        with self._lock:
+            active = [i for i, j in self.jobs.items() if j.state in ACTIVE]
+        for job_id in active:
+            try:
+                job = self.job_state(job_id)
+            except PrintProblem:  # the queue paused or out of reach: sending says so plainly
+                continue
+            if job.state in ACTIVE and now - job.started < BUSY_LIMIT:
+                return True
+        return False
 
     def job_state(self, job_id: int) -> Job:
         job = self.jobs[job_id]
@@ -172,36 +200,33 @@ class Kiosk:
 
     @property
     def port(self) -> int:
-        return int(self.servers[0].server_address[1])
+        return int(self.sockets[0].getsockname()[1])
 
     @property
     def urls(self) -> list[str]:
-        hosts = [str(s.server_address[0]) for s in self.servers]
+        hosts = [str(s.getsockname()[0]) for s in self.sockets]
         return [
             f"http://[{h}]:{self.port}/" if ":" in h else f"http://{h}:{self.port}/" for h in hosts
         ]
 
-    def hosts(self) -> set[str]:
-        """The Host headers this kiosk answers to."""
-        names = {"127.0.0.1", "[::1]", "localhost", *self.extra_hosts}
-        for server in self.servers:
-            host = str(server.server_address[0])
-            names.add(f"[{host}]" if ":" in host else host)
-        return {f"{name}:{self.port}" for name in names}
+    def hosts(self) -> list[str]:
+        """The host names (``Host`` headers, without the port) this kiosk answers to."""
+        return allowed_hosts([*self.extra_hosts, *(str(s.getsockname()[0]) for s in self.sockets)])
 
     def serve(self) -> None:
-        for server in self.servers:
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        """Answer requests (returns at once)."""
+        from guidesrc.kiosk.app import kiosk_app
+
+        self._server = WebServer(kiosk_app(self), self.sockets, self.limits)
+        self._server.start()
 
     def close(self) -> None:
-        for server in self.servers:
-            if self._threads:
-                server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join()
+        """Stop answering (within a bound, whatever the clients keep open)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        for sock in self.sockets:
+            sock.close()
         if self.ledger is not None:
             self.ledger.close()
 
@@ -217,207 +242,10 @@ class Refusal(Exception):
         self.message = message
 
 
-class _IPv6Server(ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-
-
-class Handler(BaseHTTPRequestHandler):
-    kiosk: Kiosk
-    server_version = "guides-kiosk"
-    sys_version = ""
-
-    def __init__(self, *args: Any, kiosk: Kiosk, **kwargs: Any) -> None:
-        self.kiosk = kiosk
-        super().__init__(*args, **kwargs)
-
-    # --- dispatch ------------------------------------------------------------------------------
-
-    def do_GET(self) -> None:
-        self._answer(self._get)
-
-    def do_HEAD(self) -> None:
-        self._answer(self._get)
-
-    def do_POST(self) -> None:
-        self._answer(self._post)
-
-    def _answer(self, route: Callable[[str, dict[str, list[str]]], None]) -> None:
-        try:
-            if len(self.path) > MAX_TARGET:
-                raise Refusal(414, "请求地址过长，已拒绝。")
-            if self.headers.get("Host", "") not in self.kiosk.hosts():
-                raise Refusal(400, "请求的主机名不属于本机自助终端，已拒绝。")
-            parts = urllib.parse.urlsplit(self.path)
-            query = urllib.parse.parse_qs(parts.query, max_num_fields=4)
-            route(parts.path, query)  # segments are decoded one by one, after matching
-        except Refusal as exc:
-            self._page(exc.status, "message.html", heading=_HEADINGS.get(exc.status, "无法完成"),
-                       message=exc.message)  # fmt: skip
-        except ValueError:  # too many fields, bad encoding
-            self._page(400, "message.html", heading="请求无效", message="请求格式不正确，已拒绝。")
-
-    def _get(self, path: str, query: dict[str, list[str]]) -> None:
-        kiosk = self.kiosk
-        if path == "/":
-            catalog = kiosk.catalog
-            return self._page(200, "home.html", catalog=catalog, query="")
-        if path == "/search":
-            text = (query.get("q") or [""])[0].strip()
-            if len(text) > MAX_QUERY:
-                raise Refusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
-            hits = kiosk.catalog.search(text) if text else []
-            return self._page(200, "results.html", heading="搜索结果", query=text,
-                              entries=hits, searched=bool(text))  # fmt: skip
-        if m := re.fullmatch(r"/(theme|department)/([^/]*)", path):
-            if not _INDEX.match(m[2]):
-                raise Refusal(404, "没有找到这个页面。")
-            catalog = kiosk.catalog
-            lookup = catalog.in_theme if m[1] == "theme" else catalog.in_department
-            found = lookup(int(m[2]))
-            if found is None:
-                raise Refusal(404, "没有找到这个分类。")
-            return self._page(200, "results.html", heading=found[0], query="",
-                              entries=found[1], searched=False)  # fmt: skip
-        if m := re.fullmatch(r"/guide/([^/]*)", path):
-            entry = self._entry(m[1])
-            return self._page(200, "guide.html", entry=entry, qr=kiosk.qr_svg(entry.id), query="")
-        if m := re.fullmatch(r"/print/([^/]*)", path):
-            job_id, job = self._job(m[1])
-            return self._page(200, "printing.html", job_id=job_id, job=job, query="")
-        if m := re.fullmatch(r"/api/print/([^/]*)", path):
-            return self._job_json(m[1])
-        if m := re.fullmatch(r"/static/([a-z.]+)", path):
-            return self._static(m[1])
-        raise Refusal(404, "没有找到这个页面。")
-
-    def _post(self, path: str, query: dict[str, list[str]]) -> None:
-        m = re.fullmatch(r"/guide/([^/]*)/print", path)
-        if not m:
-            raise Refusal(404, "没有找到这个页面。")
-        self._same_origin()
-        entry = self._entry(m[1])
-        if entry.withdrawn is not None:
-            raise Refusal(410, "该事项已停止办理，不能打印办事指南。")
-        if not entry.printable:
-            raise Refusal(404, "该事项暂无现行办事指南可以打印。")
-        try:
-            job_id = self.kiosk.start_print(entry)
-        except Busy:
-            raise Refusal(409, "正在打印上一份办事指南，请稍候再试。") from None
-        except (PrintProblem, SheetProblem) as exc:
-            log.error("kiosk print of %s refused: %s", entry.id, exc)
-            raise Refusal(503, _UNAVAILABLE) from exc
-        self.send_response(303)
-        self.send_header("Location", f"/print/{job_id}")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    # --- checks --------------------------------------------------------------------------------
-
-    def _same_origin(self) -> None:
-        """The form came from a page of this kiosk: its Origin, and the page's token."""
-        origin = self.headers.get("Origin", "")
-        if origin != f"http://{self.headers.get('Host', '')}":
-            raise Refusal(403, "只能在本机自助终端的页面上打印。")
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError:
-            raise Refusal(400, "请求格式不正确，已拒绝。") from None
-        if not 0 <= length <= MAX_BODY:
-            raise Refusal(413, "请求内容过长，已拒绝。")
-        body = self.rfile.read(length).decode("ascii", "replace")
-        form = urllib.parse.parse_qs(body, max_num_fields=4)
-        token = (form.get("token") or [""])[0]
-        if not hmac.compare_digest(token.encode(), self.kiosk.token.encode()):
-            raise Refusal(403, "页面已过期，请返回首页重新操作。")
-
-    def _entry(self, segment: str) -> Entry:
-        guide_id = urllib.parse.unquote(segment)
-        if not is_guide_id(guide_id):
-            raise Refusal(400, "事项编号无效。")
-        entry = self.kiosk.catalog.entries.get(guide_id)
-        if entry is None:
-            raise Refusal(404, "没有找到这项办事指南。")
-        return entry
-
-    def _job(self, text: str) -> tuple[int, Job]:
-        if not _JOB.match(text) or int(text) not in self.kiosk.jobs:
-            raise Refusal(404, "没有找到这份打印任务。")
-        return int(text), self.kiosk.jobs[int(text)]
-
-    # --- answers -------------------------------------------------------------------------------
-
-    def _job_json(self, text: str) -> None:
-        if not _JOB.match(text) or int(text) not in self.kiosk.jobs:
-            return self._json(404, {"state": "unknown", "done": True, "message": "没有找到这份打印任务。"})  # fmt: skip
-        try:
-            job = self.kiosk.job_state(int(text))
-        except JobFailed:
-            return self._json(200, {"state": "failed", "done": True, "message": _FAILED})
-        except PrintProblem as exc:
-            log.error("kiosk print job %s: %s", text, exc)
-            return self._json(200, {"state": "unavailable", "done": True, "message": _UNAVAILABLE})  # fmt: skip
-        body = {"state": job.state, "done": job.state in _FINAL, "message": _STATES[job.state]}
-        self._json(200, body)
-
-    def _page(self, status: int, template: str, **values: Any) -> None:
-        values.setdefault("query", "")
-        self._send(status, "text/html; charset=utf-8", self.kiosk.render(template, **values))
-
-    def _json(self, status: int, body: dict[str, Any]) -> None:
-        self._send(status, "application/json", orjson.dumps(body))
-
-    def _static(self, name: str) -> None:
-        if name not in STATIC:
-            raise Refusal(404, "没有找到这个页面。")
-        data = files("guidesrc.kiosk").joinpath("static", name).read_bytes()
-        self._send(200, STATIC[name], data)
-
-    def _send(self, status: int, kind: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Security-Policy", CSP)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "same-origin")  # no-referrer would make Origin "null"
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # no addresses, no searches logged
-        return
-
-
-_HEADINGS = {400: "请求无效", 403: "无法打印", 404: "没有找到", 409: "请稍候", 410: "已停止办理",
-             413: "请求无效", 414: "请求无效", 503: "打印机暂不可用"}  # fmt: skip
-_UNAVAILABLE = "打印机暂时无法使用。请到服务台咨询，或扫描页面上的二维码在手机上查看。"
-_FAILED = "打印没有完成。请到服务台咨询，或扫描二维码在手机上查看。"
-_FINAL = {"completed", "aborted", "canceled"}
-_STATES = {
-    "pending": "正在等待打印……",
-    "held": "正在等待打印……",
-    "processing": "正在打印，请稍候……",
-    "stopped": "打印机暂停，请稍候……",
-    "completed": "打印完成，请在打印机出纸口取走办事指南。",
-    "aborted": _FAILED,
-    "canceled": _FAILED,
-}
-
-
 def start_kiosk(kiosk: Kiosk, hosts: tuple[str, ...] = LOOPBACK, port: int = 8080) -> Kiosk:
     """Bind every host on ``port`` (0: any free port, the same for all) and load the guides."""
-    handler = partial(Handler, kiosk=kiosk)
-    for host in hosts:
-        family_server = _IPv6Server if ":" in host else ThreadingHTTPServer
-        try:
-            server = family_server((host, kiosk.port if kiosk.servers else port), handler)
-        except OSError as exc:
-            if not kiosk.servers and host == hosts[0]:
-                raise
-            kiosk.warnings.append(f"{host}: {exc.strerror or exc}")
-            continue
-        kiosk.servers.append(server)
+    kiosk.sockets, warnings = bind(hosts, port)
+    kiosk.warnings += warnings
     kiosk.extra_hosts = tuple(h for h in hosts if h not in LOOPBACK)
     try:
         kiosk.catalog  # noqa: B018  (loaded now: a problem shows at start-up, not at a citizen)

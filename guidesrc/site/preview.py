@@ -8,11 +8,13 @@ guide as a draft. The library is not changed (only the parse cache ``guides chec
 used): a library without a ledger gets a temporary one, and the site is built into a temporary
 folder.
 
-The server is the standard library's :class:`http.server.ThreadingHTTPServer`, one socket per
-address (127.0.0.1 and ::1, the same port). A withdrawn guide's page answers ``410 Gone`` with
-its withdrawal notice, as the generated web-server configuration makes a real server do. The
-site is rebuilt when a file of the library or the ledger changes (checked at most once a second,
-on page requests).
+The server is the shared stack of :mod:`guidesrc.web.server` (uvicorn and Starlette), one socket
+per address (127.0.0.1 and ::1, the same port), with its Host allow-list, timeouts, connection cap
+and bounded stop; the pages are :mod:`guidesrc.site.preview_app`'s. A withdrawn guide's page
+answers ``410 Gone`` with its withdrawal notice, as the generated web-server configuration makes a
+real server do. The site is rebuilt when a file of the library or the ledger changes (checked at
+most once a second, on page requests); while the library has errors, every page is a page listing
+them (``file:line: field: message``, as ``guides check`` prints them).
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,9 +47,10 @@ from guidesrc.site.data import (
     notice_summary,
     record,
 )
+from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
+from guidesrc.web.server import LOOPBACK, Limits, WebServer, bind
 
-LOOPBACK = ("127.0.0.1", "::1")
 CHECK_INTERVAL = 1.0  # seconds between checks for changed library files
 
 
@@ -246,38 +247,45 @@ class Preview:
     """A preview server: its sockets are bound when made; :meth:`serve` starts answering."""
 
     root: Path
-    servers: list[ThreadingHTTPServer]
+    sockets: list[socket.socket] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
     warnings: list[str] = field(default_factory=list)
     folder: Path | None = None
     withdrawn: set[str] = field(default_factory=set)
+    #: While the library does not build: what to show instead of the site.
+    problem: Problem | None = None
     _temp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="guides-preview-")))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _signature: tuple[tuple[str, int, int], ...] = ()
     _checked: float = 0.0
     _builds: int = 0
-    _threads: list[threading.Thread] = field(default_factory=list)
+    _server: WebServer | None = None
 
     @property
     def port(self) -> int:
-        return int(self.servers[0].server_address[1])
+        return int(self.sockets[0].getsockname()[1])
 
     @property
     def urls(self) -> list[str]:
-        out = []
-        for server in self.servers:
-            host = str(server.server_address[0])
-            out.append(
-                f"http://[{host}]:{self.port}/" if ":" in host else f"http://{host}:{self.port}/"
-            )
-        return out
+        hosts = [str(s.getsockname()[0]) for s in self.sockets]
+        return [
+            f"http://[{h}]:{self.port}/" if ":" in h else f"http://{h}:{self.port}/" for h in hosts
+        ]
 
     def build(self) -> None:
-        """Build the site afresh into a new folder, then serve that one."""
+        """Build the site afresh into a new folder, then serve that one; while the library does
+        not build, :attr:`problem` says why (and which files, lines) instead."""
         self._builds += 1
         folder = self._temp / f"site-{self._builds}"
         signature = _signature(self.root)
-        withdrawn = build_preview(self.root, folder, self.urls[0])
+        try:
+            withdrawn = build_preview(self.root, folder, self.urls[0])
+        except Exception as exc:  # GuidesError: a user's mistake; anything else is logged
+            shutil.rmtree(folder, ignore_errors=True)
+            self.problem, self._signature = library_problem(self.root, exc), signature
+            return
         self.folder, self.withdrawn, self._signature = folder, withdrawn, signature
+        self.problem = None
         # The build before stays: a request may still be reading from it.
         shutil.rmtree(self._temp / f"site-{self._builds - 2}", ignore_errors=True)
 
@@ -292,76 +300,25 @@ class Preview:
                 self.build()
 
     def serve(self) -> None:
-        """Answer requests on every socket, each in a thread of its own (returns at once)."""
-        for server in self.servers:
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        """Answer requests (returns at once)."""
+        self._server = WebServer(preview_app(self), self.sockets, self.limits)
+        self._server.start()
 
     def close(self) -> None:
-        for server in self.servers:
-            if self._threads:
-                server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join()
+        """Stop answering (within a bound, whatever the browsers keep open) and clean up."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        for sock in self.sockets:
+            sock.close()
         shutil.rmtree(self._temp, ignore_errors=True)
 
 
-class _IPv6Server(ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    preview: Preview
-
-    def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
-        self.preview = preview
-        super().__init__(*args, directory=str(preview.folder), **kwargs)
-
-    def send_head(self) -> Any:
-        path = self.path.split("?", 1)[0].split("#", 1)[0]
-        if path == "/":
-            path = self.path = "/index.html"
-        if path.endswith(".html"):
-            self.preview.refresh()
-        self.directory = str(self.preview.folder)
-        name = path.rsplit("/", 1)[-1]
-        if path.startswith("/guides/") and name.removesuffix(".html") in self.preview.withdrawn:
-            return self._page(410, f"withdrawn/{name}")
-        if not (Path(self.directory) / path.lstrip("/")).exists():
-            return self._page(404, "404.html")
-        return super().send_head()
-
-    def _page(self, code: int, rel: str) -> Any:
-        import io
-
-        body = (Path(self.directory) / rel).read_bytes()
-        self.send_response(code)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: a preview, not a server log
-        return
-
-
-def start_preview(root: Path, port: int = 8000) -> Preview:
+def start_preview(root: Path, port: int = 8000, limits: Limits | None = None) -> Preview:
     """Bind 127.0.0.1 and ::1 on ``port`` (0: any free port, the same for both), build the
     site, and return the preview ready to :meth:`~Preview.serve`."""
-    preview = Preview(root, [])
-    handler = partial(_Handler, preview=preview)
-    first = ThreadingHTTPServer((LOOPBACK[0], port), handler)
-    preview.servers.append(first)
-    try:
-        preview.servers.append(_IPv6Server((LOOPBACK[1], preview.port), handler))
-    except OSError as exc:  # no IPv6 on this machine, or the port is taken there
-        preview.warnings.append(f"[{LOOPBACK[1]}]:{preview.port}: {exc.strerror or exc}")
+    sockets, warnings = bind(LOOPBACK, port)
+    preview = Preview(root, sockets, limits or Limits(), warnings)
     try:
         preview.build()
     except BaseException:
