@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
+from guidesrc.config_changes import ConfigPending, pending_config, record_config
 from guidesrc.diagnostics import format_path
 from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
 from guidesrc.diff.notice import notice, release_notice
@@ -59,13 +60,20 @@ class Pending:
     compiled: dict[str, dict[str, Any]] = field(default_factory=dict)  # new versions
     withdrawn_present: list[str] = field(default_factory=list)  # withdrawn, file still here
     config_timezone: str = "Asia/Shanghai"
+    config: ConfigPending | None = None  # the configuration files (guidesrc.config_changes)
 
     @property
     def id(self) -> str:
         """Identifies exactly these changes against exactly this ledger state (12 hex digits):
         approving with ``--change-set ID`` refuses anything else."""
         lines = sorted(f"{g.id} {g.old_hash} {g.new_hash}" for g in self.changes.guides)
+        if self.config is not None and self.config.to_approve:
+            lines.append(self.config.id_line())
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
+
+    def __bool__(self) -> bool:
+        """Anything to approve: a guide, or the configuration."""
+        return bool(self.changes) or (self.config is not None and self.config.to_approve)
 
 
 def latest_versions(ledger: Ledger) -> dict[str, Latest]:
@@ -147,6 +155,7 @@ def pending_changes(
         pending.changes.guides.append(change)
         if after is not None:
             pending.compiled[guide_id] = after
+    pending.config = pending_config(state.tree, ledger, included=not named)
     return pending
 
 
@@ -170,6 +179,7 @@ class Approved:
     publications: int
     forced: bool
     editors: list[str]
+    config_version: int | None = None  # the configuration version this approval recorded
 
 
 def record_approval(
@@ -182,7 +192,7 @@ def record_approval(
 ) -> Approved:
     """Check the decision against the rules of approval, then record it in one transaction."""
     changes = pending.changes
-    if not changes:
+    if not pending:
         raise ApprovalError(_("nothing to approve: the ledger already has this content"))
     if decision.expect is not None and decision.expect != pending.id:
         raise ApprovalError(
@@ -221,7 +231,8 @@ def record_approval(
                 "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
             ).format(count=len({gid for gid, _line in refused}))
         )
-    editors = _editors(root, state, changes)
+    config = pending.config if pending.config is not None and pending.config.to_approve else None
+    editors = _editors(root, state, changes, config.changed_files if config else ())
     if any(same_person(e, decision.by) for e in editors) and decision.force_reason is None:
         raise ApprovalError(
             _(
@@ -251,6 +262,7 @@ def record_approval(
             session.add(approval)
             session.flush()
             assert approval.id is not None
+            config_version = record_config(session, approval.id, config) if config else None
             versions: list[tuple[str, int]] = []
             count = 0
             for g in changes.guides:
@@ -310,6 +322,7 @@ def record_approval(
                 approval=approval.id,
                 guides=len(versions),
                 change_set=pending.id,
+                config=config_version,
                 note=decision.note.strip(),
                 editors=sorted(editors),
                 reason=decision.force_reason,
@@ -323,7 +336,12 @@ def record_approval(
             )
         ) from exc
     return Approved(
-        approval.id, versions, count, decision.force_reason is not None, sorted(editors)
+        approval.id,
+        versions,
+        count,
+        decision.force_reason is not None,
+        sorted(editors),
+        config_version,
     )
 
 
@@ -379,10 +397,12 @@ def _gap_location(
     return rel, (element,)
 
 
-def _editors(root: Path, state: LibraryState, changes: ChangeSet) -> set[str]:
-    """The last editors of the files behind the changes: the guide's own file, and each
-    catalogue feeding a field that changed."""
-    needed: dict[str, set[str]] = {}
+def _editors(
+    root: Path, state: LibraryState, changes: ChangeSet, config_files: Iterable[str] = ()
+) -> set[str]:
+    """The last editors of the files behind the changes: the guide's own file, each
+    catalogue feeding a field that changed, and the configuration files that changed."""
+    needed: dict[str, set[str]] = {"": set(config_files)}
     for g in changes.guides:
         files = {g.file} if g.status != "changed" or _own_fields(g) else set()
         for catalogue, fed in FIELDS_FED_BY.items():

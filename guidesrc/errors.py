@@ -13,7 +13,8 @@ are for what stops a command from running at all::
     ├── StateInvalidError        a library state to diff or publish does not pass `guides check`
     ├── LedgerError              the ledger database cannot be opened, migrated or written
     ├── ApprovalError            an approval is refused (four eyes, a moved base, no note …)
-    └── ChannelError             a channel is misconfigured or its adapter cannot be found
+    ├── ChannelError             a channel is misconfigured or its adapter cannot be found
+    └── DeploymentError          the deployment file (GUIDES_DEPLOYMENT) cannot be read or is wrong
 
 Every error carries the context a user needs to fix it (file, line, field path) in its message;
 messages are translated at the point where they are raised.
@@ -73,3 +74,7 @@ class ApprovalError(GuidesError):
 
 class ChannelError(GuidesError):
     """A publishing channel is misconfigured, or its adapter is not installed."""
+
+
+class DeploymentError(GuidesError):
+    """The deployment file (``GUIDES_DEPLOYMENT``, outside the library) is missing or wrong."""

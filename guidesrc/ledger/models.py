@@ -11,6 +11,8 @@
     handover         work hall staff finish (printed sheets posted), confirmed by them
     print_tally      sheets printed at the kiosks, per day, guide and kiosk (no personal data)
     manifest_file    every (path, SHA-256) a channel's signed manifest listed, first seen when
+    config_version   one approved version of the configuration files (library.yaml, calendar.yaml,
+                     approvers.yaml): what publishing uses
 
 The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
 """
@@ -168,3 +170,19 @@ class ManifestFile(SQLModel, table=True):
     path: str  # relative to the channel's folder, with /
     sha256: str  # hex
     first_seen: dt.datetime = _utc()
+
+
+class ConfigVersion(SQLModel, table=True):
+    """One approved version of the library's configuration files (``library.yaml``,
+    ``calendar.yaml``, ``approvers.yaml``), recorded by the approval that approved it: what
+    ``guides publish``, ``status`` and the adapters use, never the working tree's files."""
+
+    __tablename__ = "config_version"
+    __table_args__ = (sa.UniqueConstraint("version", name="uq_config_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int
+    approval_id: int = Field(foreign_key="approval.id", index=True)
+    content_hash: str  # SHA-256 of the files (guidesrc.config_changes.snapshot_hash)
+    files: str  # JSON: file name → its text, null for a file the library does not have
+    changes: str = "[]"  # JSON: the field changes approved (ConfigChange.as_dict())
