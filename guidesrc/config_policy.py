@@ -28,9 +28,20 @@ from guidesrc.diagnostics import Diagnostic
 from guidesrc.i18n import N_
 
 STATE_DIR = ".guides"
-#: Folders of .guides that hold the tool's own state (its files all have a dot in their name).
+#: What .guides holds of the tool's own state: a channel's folder is none of these.
 RESERVED = frozenset({"cache", "import", "keys", "tmp"})
-_FOLDER = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+RESERVED_PREFIXES = ("ledger", "signing-key")  # ledger.sqlite, ledger.publish.lock, *.pem
+_FOLDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _own_folder(name: str) -> bool:
+    """A folder of .guides that a channel may have (``published``, ``site``, ``site.builds``)."""
+    return (
+        bool(_FOLDER.match(name))
+        and name.lower() not in RESERVED
+        and not name.lower().startswith(RESERVED_PREFIXES)
+    )
+
 
 #: Rules that protect the public: a library cannot switch them off or lower them.
 PROTECTED_RULES = frozenset(
@@ -175,7 +186,7 @@ def path_refusal(value: str, deployment: Deployment) -> str | None:
     parts = os.path.normpath(value).replace("\\", "/").split("/")
     if parts[0] != STATE_DIR:
         return N_("{path} is outside the folders a channel may write to")
-    if len(parts) < 2 or not _FOLDER.match(parts[1]) or parts[1] in RESERVED:
+    if len(parts) < 2 or not _own_folder(parts[1]):
         return N_(
             "{path} points into the tool folder .guides (ledger, signing key, caches): the channel would publish them"
         )
@@ -196,7 +207,7 @@ def resolved_refusal(root: Path, value: str, deployment: Deployment) -> str | No
         return None
     if target.is_relative_to(tool):
         inside = target.relative_to(tool).parts
-        if _FOLDER.match(inside[0]) and inside[0] not in RESERVED:
+        if _own_folder(inside[0]):
             return None
         return N_(
             "{path} points into the tool folder .guides (ledger, signing key, caches): the channel would publish them"
