@@ -334,10 +334,10 @@ def _deadline_function(settings: InForce) -> Callable[[dt.datetime], dt.datetime
 
 def _in_force(root: Path, ledger: Ledger, *, warn: bool = False) -> InForce:
     """The approved configuration (the working tree's until the first approval records it)."""
-    from guidesrc.config_in_force import in_force
+    from guidesrc.config_in_force import approvals_recorded, in_force
 
     settings = in_force(root, ledger)
-    if warn and not settings.approved:
+    if warn and not settings.approved and approvals_recorded(ledger):
         click.echo(
             _(
                 "no approved configuration in the ledger yet: library.yaml and calendar.yaml are used as they are; the next guides approve records them for review"

@@ -73,6 +73,16 @@ def in_force(root: Path, ledger: Ledger) -> InForce:
     return _from_files(approved.files, approved.version)
 
 
+def approvals_recorded(ledger: Ledger) -> bool:
+    """The ledger has approved something (a ledger from before configuration was reviewed)."""
+    from sqlmodel import select
+
+    from guidesrc.ledger.models import Approval
+
+    with ledger.session() as session:
+        return session.exec(select(Approval.id).limit(1)).first() is not None
+
+
 def after_approval(root: Path, ledger: Ledger, pending: ConfigPending | None) -> InForce:
     """The configuration in force once an approval with this pending configuration is recorded:
     the working tree's when it approves it, else the approved one."""

@@ -5,8 +5,11 @@
   setting such as ``GUIDES_DATABASE_URL``. Adapters name such settings ``*_env``.
 - **Push addresses.** A channel's ``base`` starts with an address the deployment allows (when it
   lists any).
-- **Folders.** A file channel's ``path`` is a folder of its own under ``.guides/`` (not the tool
-  state: ledger, signing key, caches) or under an output root of the deployment file.
+- **Folders.** A file channel's ``path`` is a folder of its own inside the library (under
+  ``.guides/``, e.g. ``.guides/published``, or a folder such as ``out/site``) that is neither the
+  tool state (ledger, signing key, caches) nor the library's content (``guides/``,
+  ``catalogues/``, ``files/``, ``keys/``, the configuration files), or a folder under an output
+  root of the deployment file. Nothing outside (``../``, an absolute path) without one.
 - **Rule levels that protect the public** (personal data, hidden characters, legal bases; and the
   rules enforcing this module) cannot be switched off or lowered from ``library.yaml``.
 
@@ -31,6 +34,10 @@ STATE_DIR = ".guides"
 #: What .guides holds of the tool's own state: a channel's folder is none of these.
 RESERVED = frozenset({"cache", "import", "keys", "tmp"})
 RESERVED_PREFIXES = ("ledger", "signing-key")  # ledger.sqlite, ledger.publish.lock, *.pem
+#: The library's own content at its top level: never a channel's folder.
+CONTENT = frozenset(
+    {"guides", "catalogues", "files", "keys", "library.yaml", "calendar.yaml", "approvers.yaml"}
+)
 _FOLDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -185,11 +192,22 @@ def path_refusal(value: str, deployment: Deployment) -> str | None:
         return N_("{path} is outside the folders a channel may write to")
     parts = os.path.normpath(value).replace("\\", "/").split("/")
     if parts[0] != STATE_DIR:
-        return N_("{path} is outside the folders a channel may write to")
+        return _library_folder(parts)
     if len(parts) < 2 or not _own_folder(parts[1]):
         return N_(
             "{path} points into the tool folder .guides (ledger, signing key, caches): the channel would publish them"
         )
+    return None
+
+
+def _library_folder(parts: list[str]) -> str | None:
+    """A folder of the library outside .guides: allowed unless it is the library itself, its
+    content, another hidden folder, or outside it."""
+    first = parts[0]
+    if first in ("", ".", "..") or first.startswith(".") or first.lower() in CONTENT:
+        if first.lower() in CONTENT:
+            return N_("{path} is the library's own content: a channel would overwrite it")
+        return N_("{path} is outside the folders a channel may write to")
     return None
 
 
@@ -212,4 +230,7 @@ def resolved_refusal(root: Path, value: str, deployment: Deployment) -> str | No
         return N_(
             "{path} points into the tool folder .guides (ledger, signing key, caches): the channel would publish them"
         )
+    library = Path(os.path.realpath(root))
+    if target.is_relative_to(library) and target != library:
+        return _library_folder(list(target.relative_to(library).parts))
     return N_("{path} is outside the folders a channel may write to")

@@ -58,7 +58,7 @@ def test_a_secret_of_the_publishing_machine_never_reaches_an_outside_receiver(
     _baseline(library, monkeypatch)
     monkeypatch.setenv("GUIDES_HALL_SECRET", SECRET)
     channel = (
-        "  hall:\n    type: http\n    settings:\n"
+        "  portal:\n    type: http\n    settings:\n"
         f"      base: {receiver.base}\n      auth: bearer\n      token_env: GUIDES_HALL_SECRET\n"
         "      max_attempts: 1\n"
     )
@@ -70,9 +70,9 @@ def test_a_secret_of_the_publishing_machine_never_reaches_an_outside_receiver(
     check = library.check()
     everything = _approve(library)
     first_publish = invoke("publish", str(library.root))
-    # With the one name allowed (GUIDES_TOKEN_HALL, which the machine does not set), a colleague
+    # With the one name allowed (GUIDES_TOKEN_PORTAL, which the machine does not set), a colleague
     # approves the guide alone: publishing still does not take up the unapproved channel.
-    library.edit("library.yaml", "GUIDES_HALL_SECRET", "GUIDES_TOKEN_HALL")
+    library.edit("library.yaml", "GUIDES_HALL_SECRET", "GUIDES_TOKEN_PORTAL")
     guide_only = _approve(library, "--guide", "jumin-shenfenzheng-huanling")
     publish = invoke("publish", str(library.root))
     leaked = sum(
@@ -81,10 +81,10 @@ def test_a_secret_of_the_publishing_machine_never_reaches_an_outside_receiver(
     figures.add("secret sent to an outside receiver by a library channel", leaked, "0")
     figures.add("requests to the library's unapproved channel", len(receiver.seen), "0")
     assert leaked == 0 and receiver.seen == []
-    assert "channels.hall.settings.token_env" in shown.stdout
+    assert "channels.portal.settings.token_env" in shown.stdout
     assert check.exit_code == 1
-    assert "library.yaml:17:18: channels.hall.settings.token_env:" in check.stdout
-    assert "GUIDES_TOKEN_HALL" in check.stdout
+    assert "library.yaml:17:18: channels.portal.settings.token_env:" in check.stdout
+    assert "GUIDES_TOKEN_PORTAL" in check.stdout
     assert everything.exit_code != 0
     assert first_publish.exit_code == 0, first_publish.stderr
     assert guide_only.exit_code == 0, guide_only.stderr
@@ -147,7 +147,9 @@ def test_the_tool_folder_is_never_published(
 ) -> None:
     leak = "  leak:\n    type: directory\n    settings:\n      path: .guides/leak\n"
     library.edit("library.yaml", "rules: {}", leak + "rules: {}")
-    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0  # manifests are signed
+    assert (
+        invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    )  # manifests are signed
     _baseline(library, monkeypatch)
     # In the library: a channel whose folder is .guides.
     library.edit("library.yaml", "path: .guides/leak", "path: .guides")

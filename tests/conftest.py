@@ -37,7 +37,14 @@ GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's language or database settings."""
-    for name in ("GUIDES_LANG", "GUIDES_DATABASE_URL", "GUIDES_USER", "GUIDES_FAULT", "LANGUAGE"):
+    for name in (
+        "GUIDES_LANG",
+        "GUIDES_DATABASE_URL",
+        "GUIDES_USER",
+        "GUIDES_FAULT",
+        "GUIDES_DEPLOYMENT",
+        "LANGUAGE",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield
     set_lang(DEFAULT_LANG)

@@ -357,6 +357,12 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "guides/:1:1: 资料库中没有任何办事指南（修改建议：请在 guides/ 下为每个事项建立一个 YAML 文件，例如 guides/hukou-qianru.yaml） [empty-library]",
         ],
     ),
+    "protected-rule": (
+        replace("library.yaml", "rules: {}", "rules:\n  hidden-characters: warning"),
+        [
+            "library.yaml:13:22: rules.hidden-characters: 规则 hidden-characters 保护群众权益，library.yaml 不能把它设为 warning（修改建议：请删除这一行；无论资料库如何设置，hidden-characters 始终是错误级别） [protected-rule]",
+        ],
+    ),
     "template-placeholder": (
         # a guide of a real region (Jilin, 220100) in a library that kept the template's values
         replace(GUIDE, '"11990100MB1A00010Q7000107001000"', '"11220100MB1A00010Q7000107001000"'),

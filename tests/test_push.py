@@ -56,14 +56,20 @@ CONTRACT_FILE = REPO / "schemas" / "push-api.openapi.yaml"
 PREFIX = "/api/push"  # the base's own path: signatures cover it
 TOKEN = "t0ken-for-tests.1234"
 SECRET = "秘密-hmac-secret"  # non-ASCII on purpose: the key is the secret's UTF-8 bytes
-SECRET_ENV = "GUIDES_TEST_PUSH_SECRET"
-TOKEN_ENV = "GUIDES_TEST_PUSH_TOKEN"
+SECRET_ENV = "HALL_PUSH_SECRET"
+TOKEN_ENV = "HALL_PUSH_TOKEN"
 GID = "jumin-shenfenzheng-huanling"  # the guide of `guides init`
 
 
 @pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The channel's secrets; 127.0.0.1 reached directly, whatever proxy the machine has."""
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The channel's secrets, which the deployment file lets channel hall read; 127.0.0.1
+    reached directly, whatever proxy the machine has."""
+    deployment = tmp_path / "deployment.yaml"
+    deployment.write_text(
+        f"channels:\n  hall:\n    env: [{SECRET_ENV}, {TOKEN_ENV}]\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("GUIDES_DEPLOYMENT", str(deployment))
     for name in (
         "HTTP_PROXY",
         "HTTPS_PROXY",

@@ -25,7 +25,7 @@ from guidesrc.library import STATE_DIR
 DATABASE_URL_ENV = "GUIDES_DATABASE_URL"
 LEDGER_FILE = "ledger.sqlite"
 #: The newest migration (``migrations/versions``); a test keeps it equal to Alembic's head.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0008"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
