@@ -12,6 +12,12 @@ from guidesrc.ledger import open_ledger
 from tests.conftest import GUIDE, Library, invoke
 
 
+@pytest.fixture(autouse=True)
+def _zero_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No deployment file unless a test writes one (another module's fixture may set one)."""
+    monkeypatch.delenv("GUIDES_DEPLOYMENT", raising=False)
+
+
 def approve(lib: Library, *args: str, by: str = "审核员乙") -> object:
     return invoke(
         "approve", str(lib.root), "--by", by, "--effective", "today", "--note", "x", *args

@@ -61,15 +61,20 @@ TOKEN_ENV = "HALL_PUSH_TOKEN"
 GID = "jumin-shenfenzheng-huanling"  # the guide of `guides init`
 
 
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The channel's secrets, which the deployment file lets channel hall read; 127.0.0.1
-    reached directly, whatever proxy the machine has."""
-    deployment = tmp_path / "deployment.yaml"
+def allow_hall(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A deployment file that lets channel hall read the test's secret and token variables."""
+    deployment = tmp_path_factory.mktemp("deployment") / "deployment.yaml"
     deployment.write_text(
         f"channels:\n  hall:\n    env: [{SECRET_ENV}, {TOKEN_ENV}]\n", encoding="utf-8"
     )
     monkeypatch.setenv("GUIDES_DEPLOYMENT", str(deployment))
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The channel's secrets, which the deployment file lets channel hall read; 127.0.0.1
+    reached directly, whatever proxy the machine has."""
+    allow_hall(monkeypatch, tmp_path_factory)
     for name in (
         "HTTP_PROXY",
         "HTTPS_PROXY",
