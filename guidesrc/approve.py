@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from guidesrc.approvers import Approver, approval_fields
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
+from guidesrc.config_changes import ConfigPending, pending_config, record_config
 from guidesrc.diagnostics import format_path
 from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
 from guidesrc.diff.notice import notice, release_notice
@@ -39,7 +40,7 @@ from guidesrc.identity import (
     head_source,
 )
 from guidesrc.ledger import Ledger
-from guidesrc.ledger.models import Approval, GuideVersion, Publication
+from guidesrc.ledger.models import Approval, ConfigVersion, GuideVersion, Publication
 from guidesrc.model.library import Completeness
 from guidesrc.state import LibraryState
 from guidesrc.yamlio import compose, locate
@@ -68,13 +69,20 @@ class Pending:
     compiled: dict[str, dict[str, Any]] = field(default_factory=dict)  # new versions
     withdrawn_present: list[str] = field(default_factory=list)  # withdrawn, file still here
     config_timezone: str = "Asia/Shanghai"
+    config: ConfigPending | None = None  # the configuration files (guidesrc.config_changes)
 
     @property
     def id(self) -> str:
         """Identifies exactly these changes against exactly this ledger state (12 hex digits):
         approving with ``--change-set ID`` refuses anything else."""
         lines = sorted(f"{g.id} {g.old_hash} {g.new_hash}" for g in self.changes.guides)
+        if self.config is not None and self.config.to_approve:
+            lines.append(self.config.id_line())
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
+
+    def __bool__(self) -> bool:
+        """Anything to approve: a guide, or the configuration."""
+        return bool(self.changes) or (self.config is not None and self.config.to_approve)
 
 
 def latest_versions(ledger: Ledger) -> dict[str, Latest]:
@@ -156,6 +164,7 @@ def pending_changes(
         pending.changes.guides.append(change)
         if after is not None:
             pending.compiled[guide_id] = after
+    pending.config = pending_config(state.tree, ledger, included=not named)
     return pending
 
 
@@ -184,6 +193,7 @@ class Approved:
     publications: int
     forced: bool
     editors: list[str]
+    config_version: int | None = None  # the configuration version this approval recorded
 
 
 def record_approval(
@@ -196,7 +206,7 @@ def record_approval(
 ) -> Approved:
     """Check the decision against the rules of approval, then record it in one transaction."""
     changes = pending.changes
-    if not changes:
+    if not pending:
         raise ApprovalError(_("nothing to approve: the ledger already has this content"))
     if decision.expect is not None and decision.expect != pending.id:
         raise ApprovalError(
@@ -235,8 +245,9 @@ def record_approval(
                 "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
             ).format(count=len({gid for gid, _line in refused}))
         )
+    config = pending.config if pending.config is not None and pending.config.to_approve else None
     approver = decision.who
-    editors = _editors(root, changes, ledger)
+    editors = _editors(root, changes, ledger, config.changed_files if config else ())
     _four_eyes(approver, editors, decision.force_reason)
     labels = sorted({e.label for e in editors})
     source = head_source(root)
@@ -264,6 +275,7 @@ def record_approval(
             session.add(approval)
             session.flush()
             assert approval.id is not None
+            config_version = record_config(session, approval.id, config) if config else None
             versions: list[tuple[str, int]] = []
             count = 0
             for g in changes.guides:
@@ -323,6 +335,7 @@ def record_approval(
                 approval=approval.id,
                 guides=len(versions),
                 change_set=pending.id,
+                config=config_version,
                 note=decision.note.strip(),
                 editors=labels,
                 reason=decision.force_reason,
@@ -335,7 +348,14 @@ def record_approval(
                 "another approval was recorded while this one was being made; review the pending changes again with `guides diff --published`"
             )
         ) from exc
-    return Approved(approval.id, versions, count, decision.force_reason is not None, labels)
+    return Approved(
+        approval.id,
+        versions,
+        count,
+        decision.force_reason is not None,
+        labels,
+        config_version,
+    )
 
 
 def _four_eyes(approver: Approver, editors: list[Editor], force_reason: str | None) -> None:
@@ -412,11 +432,19 @@ def _gap_location(
     return rel, (element,)
 
 
-def _editors(root: Path, changes: ChangeSet, ledger: Ledger) -> list[Editor]:
+def _editors(
+    root: Path, changes: ChangeSet, ledger: Ledger, config_files: Iterable[str] = ()
+) -> list[Editor]:
     """Every identity that edited the files behind the changes since each guide's last approved
-    version: the guide's own file, and each catalogue feeding a field that changed."""
+    version: the guide's own file, each catalogue feeding a field that changed, and the
+    configuration files that changed (since the approval that last recorded the configuration)."""
     bases = approval_bases(ledger, [g.id for g in changes.guides])
     needed: dict[str, Base] = {}
+    config_files = list(config_files)
+    if config_files:
+        base = config_base(ledger)
+        for rel in config_files:
+            needed[rel] = base
     for g in changes.guides:
         files = {g.file} if g.status != "changed" or _own_fields(g) else set()
         for catalogue, fed in FIELDS_FED_BY.items():
@@ -434,6 +462,20 @@ def _earlier(a: Base, b: Base) -> Base:
     if a.at is None or b.at is None:
         return a if a.at is None else b
     return a if a.at <= b.at else b
+
+
+def config_base(ledger: Ledger) -> Base:
+    """Where unapproved edits of the configuration files begin: the source commit and time of
+    the approval that last recorded the configuration (none yet: the whole history)."""
+    query = (
+        select(Approval.source, Approval.approved_at)
+        .join(ConfigVersion, col(ConfigVersion.approval_id) == col(Approval.id))
+        .order_by(col(ConfigVersion.version).desc())
+        .limit(1)
+    )
+    with ledger.session() as session:
+        row = session.exec(query).first()
+    return Base(row[0], row[1]) if row is not None else Base()
 
 
 def approval_bases(ledger: Ledger, guide_ids: list[str]) -> dict[str, Base]:

@@ -31,6 +31,7 @@ from guidesrc.errors import GuidesError
 from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
 
 if TYPE_CHECKING:
+    from guidesrc.config_changes import ConfigPending
     from guidesrc.diff.changeset import ChangeSet
 
 
@@ -160,9 +161,9 @@ def diff(
                     "--published compares the working tree with the ledger: it takes no --base or --head"
                 )
             )
-        changes = _published_changes(root)
-        _show_changes(changes, fmt, color)
-        sys.exit(1 if exit_code and changes else 0)
+        changes, config = _published_changes(root)
+        _show_changes(changes, fmt, color, config)
+        sys.exit(1 if exit_code and (changes or config.changed) else 0)
     base_tree = GitTree(root, base or "HEAD")
     head_tree = GitTree(root, head) if head else WorkingTree(root, label=_("working tree"))
     cache = ParseCache(root / STATE_DIR, code_fingerprint())
@@ -175,20 +176,39 @@ def diff(
     sys.exit(1 if exit_code and changes else 0)
 
 
-def _show_changes(changes: ChangeSet, fmt: str, color: bool | None) -> None:
+def _show_changes(
+    changes: ChangeSet, fmt: str, color: bool | None, config: ConfigPending | None = None
+) -> None:
+    """The guides' changes, then the configuration's (when it changed)."""
+    import orjson
+
+    from guidesrc import config_changes
     from guidesrc.diff import render
 
+    if config is not None and not config.changed:
+        config = None
     if fmt == "json":
-        click.echo(render.as_json(changes))
+        text = render.as_json(changes)
+        if config is not None:
+            body = orjson.loads(text) | {"config": config.as_dict()}
+            text = orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
+        click.echo(text)
     elif fmt == "markdown":
-        click.echo(render.markdown(changes), nl=False)
+        lines = config_changes.markdown_lines(config) if config is not None else []
+        if changes or not lines:
+            click.echo(render.markdown(changes), nl=False)
+        click.echo("".join(f"{line}\n" for line in lines), nl=False)
     else:
         use_color = sys.stdout.isatty() if color is None else color
-        click.echo(render.terminal(changes, use_color), nl=False, color=use_color)
+        lines = config_changes.text_lines(config) if config is not None else []
+        if changes or not lines:
+            click.echo(render.terminal(changes, use_color), nl=False, color=use_color)
+        click.echo("".join(f"{line}\n" for line in lines), nl=False)
 
 
-def _published_changes(root: Path) -> ChangeSet:
-    """The pending changes: the working tree against the latest approved versions."""
+def _published_changes(root: Path) -> tuple[ChangeSet, ConfigPending]:
+    """The pending changes: the working tree against the latest approved versions, and the
+    configuration files against the approved configuration."""
     from guidesrc.approve import pending_changes
     from guidesrc.cli_ledger import open_for_command, working_state
 
@@ -196,14 +216,15 @@ def _published_changes(root: Path) -> ChangeSet:
     policy = state.config.change_policy if state.config else None
     pending = pending_changes(state, open_for_command(root), policy=policy)
     cache.flush()
-    if pending.changes:
+    assert pending.config is not None
+    if pending:
         click.echo(
             _(
                 "change set {id}: approve exactly these changes with guides approve --change-set {id}"
             ).format(id=pending.id),
             err=True,
         )
-    return pending.changes
+    return pending.changes, pending.config
 
 
 @cli.command(name="where-used", help=N_("List the guides that use a catalogue entry."))

@@ -17,6 +17,7 @@ from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
 from guidesrc.i18n import N_, _
 
 if TYPE_CHECKING:
+    from guidesrc.config_in_force import InForce
     from guidesrc.ledger import Ledger
     from guidesrc.model.library import LibraryConfig
     from guidesrc.parsecache import ParseCache
@@ -132,6 +133,7 @@ def approve(
     from guidesrc.approve import Decision, pending_changes, record_approval
     from guidesrc.approvers import current_approver
     from guidesrc.check.engine import check_library
+    from guidesrc.config_in_force import after_approval
     from guidesrc.library import find_root
     from guidesrc.workdays import load_calendar
 
@@ -152,16 +154,17 @@ def approve(
                 "the library has {count} error(s) in `guides check`; an approval needs a library without errors: fix them first"
             ).format(count=report.errors)
         )
-    calendar = load_calendar(root, config)
-    deadline = calendar.deadline(now)  # refuses before anything is recorded if the year is unknown
+    load_calendar(root, config).deadline(now)  # the working calendar must know the year too
     ledger = open_for_command(root)
     state, cache = working_state(root)
     pending = pending_changes(state, ledger, guides, config.change_policy)
     cache.flush()
-    if not pending.changes:
+    if not pending:
         click.echo(_("nothing to approve: every guide is as approved"), err=True)
         _withdrawn_note(pending.withdrawn_present)
         return
+    settings = after_approval(root, ledger, pending.config)  # channels and calendar to apply
+    deadline = settings.calendar().deadline(now)  # refuses before anything is recorded
     who = approver.name
     decision = Decision(
         by=who,
@@ -173,7 +176,7 @@ def approve(
         expect=expect,
         approver=approver,
     )
-    done = record_approval(root, state, ledger, pending, decision, config.channels)
+    done = record_approval(root, state, ledger, pending, decision, settings.config.channels)
     for guide_id, number in done.versions:
         click.echo(f"{guide_id}\tv{number}")
     click.echo(
@@ -189,6 +192,16 @@ def approve(
         ),
         err=True,
     )
+    if done.config_version is not None:
+        click.echo(
+            _(
+                "configuration approved as version {version} ({files}): guides publish uses it from now on"
+            ).format(
+                version=done.config_version,
+                files="、".join(pending.config.changed_files if pending.config else []),
+            ),
+            err=True,
+        )
     if done.forced:
         click.echo(
             _("four eyes overridden (--force): the log records it with the reason"), err=True
@@ -255,8 +268,9 @@ def publish(library: Path, wait: bool, retry_now: bool, rebuild: str | None) -> 
     from guidesrc.publisher import publish as run
 
     root = find_root(library)
-    config = _config(root)
-    adapters = channel_adapters(root, config)
+    ledger = open_for_command(root)
+    settings = _in_force(root, ledger, warn=True)
+    adapters = channel_adapters(root, settings.config, settings.library_yaml())
     if not adapters:
         raise ChannelError(
             _(
@@ -267,12 +281,11 @@ def publish(library: Path, wait: bool, retry_now: bool, rebuild: str | None) -> 
         from guidesrc.cli_recovery import run_rebuild
 
         return run_rebuild(root, adapters, rebuild, wait)
-    ledger = open_for_command(root)
     report = run(
         ledger,
         adapters,
-        deadline_for=_deadline_function(root, config),
-        timezone=config.timezone,
+        deadline_for=_deadline_function(settings),
+        timezone=settings.config.timezone,
         wait=wait,
         retry_now=retry_now,
     )
@@ -337,13 +350,26 @@ def _warn_unsigned(root: Path, adapters: dict[str, Any]) -> None:
         )
 
 
-def _deadline_function(root: Path, config: LibraryConfig) -> Callable[[dt.datetime], dt.datetime]:
+def _deadline_function(settings: InForce) -> Callable[[dt.datetime], dt.datetime]:
     def deadline_for(moment: dt.datetime) -> dt.datetime:
-        from guidesrc.workdays import load_calendar
-
-        return load_calendar(root, config).deadline(moment)
+        return settings.calendar().deadline(moment)
 
     return deadline_for
+
+
+def _in_force(root: Path, ledger: Ledger, *, warn: bool = False) -> InForce:
+    """The approved configuration (the working tree's until the first approval records it)."""
+    from guidesrc.config_in_force import approvals_recorded, in_force
+
+    settings = in_force(root, ledger)
+    if warn and not settings.approved and approvals_recorded(ledger):
+        click.echo(
+            _(
+                "no approved configuration in the ledger yet: library.yaml and calendar.yaml are used as they are; the next guides approve records them for review"
+            ),
+            err=True,
+        )
+    return settings
 
 
 @click.command(help=N_("Each guide's deliveries per channel: pending, delivered, failed, overdue."))
@@ -385,10 +411,10 @@ def status(
     from guidesrc.status import status_rows
 
     root = find_root(library)
-    config = _config(root)
+    ledger = open_for_command(root)
+    config = _in_force(root, ledger).config
     zone = ZoneInfo(config.timezone)
     now = _utcnow()
-    ledger = open_for_command(root)
     rows = status_rows(ledger, now, guides, everything)
     overdue = [r for r in rows if r.overdue(now)]
     margin = dt.timedelta(hours=warn_within)
@@ -529,8 +555,9 @@ def log(library: Path, guide: str | None, limit: int | None, fmt: str) -> None:
     from guidesrc.status import event_detail, events
 
     root = find_root(library)
-    zone = ZoneInfo(_config(root).timezone)
-    found = events(open_for_command(root), guide, limit)
+    ledger = open_for_command(root)
+    zone = ZoneInfo(_in_force(root, ledger).config.timezone)
+    found = events(ledger, guide, limit)
     if fmt == "json":
         body = [
             {
@@ -560,6 +587,8 @@ def _event_extra(kind: str, detail: dict[str, Any]) -> str:
         text = _("{guides} guide(s), change set {id}").format(
             guides=detail.get("guides"), id=detail.get("change_set")
         )
+        if detail.get("config"):
+            text += _(", configuration version {version}").format(version=detail["config"])
         if detail.get("note"):
             text += _(", note: {note}").format(note=detail["note"])
         if detail.get("reason"):
@@ -619,7 +648,8 @@ def report(
     from guidesrc.report.render import as_csv, html
 
     root = find_root(library)
-    config = _config(root)
+    ledger = open_for_command(root)
+    config = _in_force(root, ledger).config
     zone = ZoneInfo(config.timezone)
     now = _utcnow()
     today = now.astimezone(zone).date()
@@ -629,7 +659,7 @@ def report(
     last = _day("--to", end) if end else (dt.date(year, 12, 31) if year else today)
     if last < first:
         raise ApprovalError(_("--to {end} is before --from {start}").format(end=last, start=first))
-    built = build_report(open_for_command(root), first, last, zone, now)
+    built = build_report(ledger, first, last, zone, now)
     if fmt == "html":
         text = html(built, config.name)
     elif fmt == "csv":

@@ -33,10 +33,9 @@ from guidesrc.i18n import N_, _
 @library_option
 def withdraw(guide_id: str, reason: str | None, approve: bool, cancel: bool, library: Path) -> None:
     from guidesrc.approvers import current_approver
-    from guidesrc.cli_ledger import _config, local_time, open_for_command
+    from guidesrc.cli_ledger import _in_force, local_time, open_for_command
     from guidesrc.library import find_root
     from guidesrc.withdrawals import approve_withdrawal, cancel_withdrawal, request_withdrawal
-    from guidesrc.workdays import load_calendar
 
     if sum((reason is not None, approve, cancel)) != 1:
         raise ApprovalError(
@@ -45,10 +44,11 @@ def withdraw(guide_id: str, reason: str | None, approve: bool, cancel: bool, lib
             )
         )
     root = find_root(library)
-    config = _config(root)
     now = dt.datetime.now(dt.UTC)
     who = current_approver(root, now)
     ledger = open_for_command(root)
+    settings = _in_force(root, ledger)  # the approved channels and calendar
+    config = settings.config
     if cancel:
         dropped = cancel_withdrawal(ledger, guide_id, who, now)
         click.echo(
@@ -67,7 +67,7 @@ def withdraw(guide_id: str, reason: str | None, approve: bool, cancel: bool, lib
             err=True,
         )
         return
-    deadline = load_calendar(root, config).deadline(now)
+    deadline = settings.calendar().deadline(now)
     done = approve_withdrawal(
         ledger, guide_id, who, now, deadline, config.channels, config.timezone
     )

@@ -14,8 +14,9 @@ are for what stops a command from running at all::
     ├── LedgerError              the ledger database cannot be opened, migrated or written
     ├── ApprovalError            an approval is refused (four eyes, a moved base, no note …)
     ├── ChannelError             a channel is misconfigured or its adapter cannot be found
-    └── FreeTextError            a free-text option (--note, --reason, --by) holds personal data
-                                 or hidden characters
+    ├── FreeTextError            a free-text option (--note, --reason, --by) holds personal data
+    │                            or hidden characters
+    └── DeploymentError          the deployment file (GUIDES_DEPLOYMENT) cannot be read or is wrong
 
 Every error carries the context a user needs to fix it (file, line, field path) in its message;
 messages are translated at the point where they are raised.
@@ -80,3 +81,7 @@ class ChannelError(GuidesError):
 class FreeTextError(GuidesError):
     """A free-text command-line option fails the content rules of guide text (去标识化, hidden
     characters); nothing was recorded."""
+
+
+class DeploymentError(GuidesError):
+    """The deployment file (``GUIDES_DEPLOYMENT``, outside the library) is missing or wrong."""

@@ -90,9 +90,13 @@ class RunReport:
         return [o for o in self.outcomes if o.ok]
 
 
-def channel_adapters(root: Path, config: LibraryConfig) -> dict[str, Adapter]:
-    """An adapter per configured channel; every channel's settings are checked before any runs."""
-    return make_adapters(root, config)
+def channel_adapters(
+    root: Path, config: LibraryConfig, source: bytes | None = None
+) -> dict[str, Adapter]:
+    """An adapter per configured channel; every channel's settings are checked before any runs.
+    ``config``: the approved configuration (:mod:`guidesrc.config_in_force`), ``source`` its
+    ``library.yaml`` (for the lines of problems)."""
+    return make_adapters(root, config, source)
 
 
 def _utcnow() -> dt.datetime:

@@ -249,6 +249,17 @@ def load_calendar(
     return WorkCalendar(layers, config.timezone, config.publish_deadline.working_days)
 
 
+def calendar_from(
+    config: LibraryConfig, calendar_text: bytes | None, *, package: HolidayData | None = None
+) -> WorkCalendar:
+    """The working-day calendar of a configuration given as text (the approved one in the
+    ledger, :mod:`guidesrc.config_in_force`); ``calendar_text`` None: no ``calendar.yaml``."""
+    layers = [package_data() if package is None else package]
+    if calendar_text is not None:
+        layers += calendar_layers(calendar_text)
+    return WorkCalendar(layers, config.timezone, config.publish_deadline.working_days)
+
+
 @cache
 def package_data() -> HolidayData:
     """Every notice the ``chinese-calendar`` package ships (2004 to its last release's year)."""
@@ -272,6 +283,14 @@ def read_config(root: Path) -> LibraryConfig:
     return config
 
 
+def config_from(data: bytes) -> LibraryConfig:
+    """``library.yaml`` given as bytes (the approved one in the ledger), validated."""
+    from guidesrc.model.library import LibraryConfig
+
+    config, _source = _model_from(data, CONFIG_FILE, LibraryConfig, LibraryConfigError)
+    return config
+
+
 def read_calendar_file(root: Path) -> list[HolidayData]:
     """One layer per notice in ``calendar.yaml``, in file order; none without the file."""
     from guidesrc.model.calendar import CalendarFile
@@ -279,6 +298,18 @@ def read_calendar_file(root: Path) -> list[HolidayData]:
     if not (root / CALENDAR_FILE).is_file():
         return []
     calendar, source = _read_model(root, CALENDAR_FILE, CalendarFile, CalendarError)
+    return _notice_layers(calendar, source)
+
+
+def calendar_layers(data: bytes) -> list[HolidayData]:
+    """One layer per notice of a ``calendar.yaml`` given as bytes."""
+    from guidesrc.model.calendar import CalendarFile
+
+    calendar, source = _model_from(data, CALENDAR_FILE, CalendarFile, CalendarError)
+    return _notice_layers(calendar, source)
+
+
+def _notice_layers(calendar: CalendarFile, source: Source) -> list[HolidayData]:
     problems = check_notices(calendar)
     if problems:
         raise CalendarError(_report(source, problems))
@@ -384,15 +415,21 @@ def _read_model(
     root: Path, rel: str, model: type[_M], error: type[CalendarError | LibraryConfigError]
 ) -> tuple[_M, Source]:
     """Parse and validate one file of the library, or raise ``error`` listing every problem."""
-    from guidesrc.check.analyse import load
-    from guidesrc.yamlio import decode
-
     try:
         data = (root / rel).read_bytes()
     except OSError as exc:
         raise LibraryIOError(
             _("{path}: cannot read: {error}").format(path=root / rel, error=exc.strerror)
         ) from exc
+    return _model_from(data, rel, model, error)
+
+
+def _model_from(
+    data: bytes, rel: str, model: type[_M], error: type[CalendarError | LibraryConfigError]
+) -> tuple[_M, Source]:
+    from guidesrc.check.analyse import load
+    from guidesrc.yamlio import decode
+
     source = decode(data, rel, MAX_BYTES)
     loaded, problems = load(source, model)
     if problems or not isinstance(loaded, model):

@@ -44,7 +44,7 @@ GUIDE = "guides/jumin-shenfenzheng-huanling.yaml"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's language, database or approver key settings; whoever works
+    """No test sees the developer's language, database or approver key or deployment settings; whoever works
     in a test's checkout is 编辑甲 (git's identity), and approvals are by the OS account."""
     for name in (
         "GUIDES_LANG",
@@ -53,6 +53,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "GUIDES_FAULT",
         "LANGUAGE",
         "GUIDES_APPROVER_KEY",
+        "GUIDES_DEPLOYMENT",
     ):
         monkeypatch.delenv(name, raising=False)
     for name, value in EDITOR_GIT_CONFIG.items():

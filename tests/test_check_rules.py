@@ -374,6 +374,12 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "approvers.yaml:7:18: approvers[1].identities[0]: YI@example.invalid 也是 approvers[0] 的身份：一个身份只能属于一个人（修改建议：每名审核人须有姓名、公钥和其 git 身份（用 guides approvers key 生成）） [approvers]",
         ],
     ),
+    "protected-rule": (
+        replace("library.yaml", "rules: {}", "rules:\n  hidden-characters: warning"),
+        [
+            "library.yaml:13:22: rules.hidden-characters: 规则 hidden-characters 保护群众权益，library.yaml 不能把它设为 warning（修改建议：请删除这一行；无论资料库如何设置，hidden-characters 始终是错误级别） [protected-rule]",
+        ],
+    ),
     "template-placeholder": (
         # a guide of a real region (Jilin, 220100) in a library that kept the template's values
         replace(GUIDE, '"11990100MB1A00010Q7000107001000"', '"11220100MB1A00010Q7000107001000"'),

@@ -272,5 +272,7 @@ def test_print_done_needs_the_hall_staff_member_by_name(library: Library) -> Non
     assert run.stderr == (
         "错误：print done 须用 --by 姓名 写明张贴该批次的大厅工作人员（不会取自 git 或计算机账户）\n"
     )
-    run = invoke("print", "done", "A1-v1", "--by", "\u200b ", "--library", str(library.root))
+    run = invoke("print", "done", "A1-v1", "--by", "  ", "--library", str(library.root))
     assert run.exit_code == 2 and "print done 须用 --by 姓名" in run.stderr
+    run = invoke("print", "done", "A1-v1", "--by", "\u200b", "--library", str(library.root))
+    assert run.exit_code == 2 and "不可见的控制字符（U+200B）" in run.stderr

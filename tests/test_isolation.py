@@ -462,6 +462,7 @@ def test_the_printer_channel_prints_99_sheets_when_one_is_damaged(
         f"      queues:\n        zhongxin-dating: {queue}\n"
         "rules: {}",
     )
+    approve(hundred, "新增打印渠道")  # configuration is content: the new channel is approved
 
     code, lines, stderr = publish(hundred)
     assert code == 1

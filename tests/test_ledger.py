@@ -282,14 +282,15 @@ def test_a_failing_channel_does_not_stop_the_others(library: Library) -> None:
     library.edit(
         "library.yaml",
         "      path: .guides/published\n",
-        "      path: .guides/published\n  broken:\n    type: directory\n    settings:\n      path: library.yaml/out\n",
+        "      path: .guides/published\n  broken:\n    type: directory\n    settings:\n      path: .guides/blocker/out\n",
     )
+    library.write(".guides/blocker", "a file where the channel's folder should be")
     approve(library, "--effective", "today", "--note", "首次发布")
     run = publish(library)
     assert run.exit_code == 1
     assert f"已送达\t{GID} v1\tarchive\t发布" in run.stdout
     # The reason for staff in Chinese, without an exception class; the cause for IT beside it.
-    out = library.root / "library.yaml" / "out"
+    out = library.root / ".guides/blocker/out"
     assert f"失败\t{GID} v1\tbroken\t发布\t输出路径中有一段是文件而不是文件夹：{out}" in run.stdout
     assert "NotADirectoryError" not in run.stdout
     assert run.stderr == NO_KEY + "已送达 1 次，失败 1 次，尚余 1 次\n"
@@ -304,7 +305,7 @@ def test_a_failing_channel_does_not_stop_the_others(library: Library) -> None:
     assert "（技术原因：NotADirectoryError: [Errno 20] Not a directory" in line
     # Backoff: a second run right away leaves it; --retry-now tries again.
     assert publish(library).stdout == ""
-    library.edit("library.yaml", "path: library.yaml/out", "path: .guides/second")
+    (library.root / ".guides/blocker").unlink()  # the folder can be made now
     run = publish(library, "--retry-now")
     assert (run.exit_code, run.stdout) == (0, f"已送达\t{GID} v1\tbroken\t发布\n")
     (attempts,) = rows(library, "SELECT attempts FROM publication WHERE channel = 'broken'")
@@ -335,21 +336,29 @@ def test_publish_refuses_a_misconfigured_channel(library: Library) -> None:
 
     approve(library, "--effective", "today", "--note", "首次发布")
     library.edit("library.yaml", "type: directory", "type: ftp")
+    # The approved configuration is what publish uses: the unapproved edit is not applied.
+    assert publish(library).exit_code == 0
+    # A ledger from before configuration was reviewed: the working tree's library.yaml is used,
+    # and publish refuses its misconfigured channel before anything runs.
+    ledger = open_ledger(library.root)
+    with ledger.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM config_version"))
+    ledger.close()
     run = publish(library)
     assert run.exit_code == 2
     installed = ", ".join(sorted(adapter_types()))
-    assert run.stderr == (
+    assert run.stderr.split("\n", 1)[1] == (
         "错误：library.yaml:9:11: channels.archive.type: 没有安装名为“ftp”的适配器"
         f"（修改建议：请使用以下之一：{installed}；或安装提供该适配器的软件包） [channel]\n"
     )
     library.edit("library.yaml", "type: ftp", "type: directory")
     library.edit("library.yaml", "path: .guides/published", "folder: out")
     run = publish(library)
-    assert run.stderr.splitlines() == [
+    assert run.stderr.splitlines()[1:] == [
         "错误：library.yaml:10:5: channels.archive.settings: 缺少必填字段“path”（修改建议：请在此处添加“path:”） [channel]",
         "library.yaml:11:7: channels.archive.settings.folder: 未知字段“folder”（修改建议：请删除，或使用以下字段之一：path） [channel]",
     ]
-    assert rows(library, "SELECT count(*) FROM publication WHERE status = 'delivered'") == [(0,)]
+    assert rows(library, "SELECT count(*) FROM publication WHERE status = 'delivered'") == [(1,)]
 
 
 def test_publish_needs_a_channel(library: Library) -> None:

@@ -56,14 +56,25 @@ CONTRACT_FILE = REPO / "schemas" / "push-api.openapi.yaml"
 PREFIX = "/api/push"  # the base's own path: signatures cover it
 TOKEN = "t0ken-for-tests.1234"
 SECRET = "秘密-hmac-secret"  # non-ASCII on purpose: the key is the secret's UTF-8 bytes
-SECRET_ENV = "GUIDES_TEST_PUSH_SECRET"
-TOKEN_ENV = "GUIDES_TEST_PUSH_TOKEN"
+SECRET_ENV = "HALL_PUSH_SECRET"
+TOKEN_ENV = "HALL_PUSH_TOKEN"
 GID = "jumin-shenfenzheng-huanling"  # the guide of `guides init`
 
 
+def allow_hall(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A deployment file that lets channel hall read the test's secret and token variables."""
+    deployment = tmp_path_factory.mktemp("deployment") / "deployment.yaml"
+    deployment.write_text(
+        f"channels:\n  hall:\n    env: [{SECRET_ENV}, {TOKEN_ENV}]\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("GUIDES_DEPLOYMENT", str(deployment))
+
+
 @pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The channel's secrets; 127.0.0.1 reached directly, whatever proxy the machine has."""
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The channel's secrets, which the deployment file lets channel hall read; 127.0.0.1
+    reached directly, whatever proxy the machine has."""
+    allow_hall(monkeypatch, tmp_path_factory)
     for name in (
         "HTTP_PROXY",
         "HTTPS_PROXY",

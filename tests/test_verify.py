@@ -29,7 +29,7 @@ from guidesrc.ledger import open_ledger
 from guidesrc.manifest import cache_path, hash_folder, write_manifest
 from guidesrc.signing import SigningKey, public_keys, signing_key
 from tests.conftest import REPO, Library, Run, invoke
-from tests.test_push import SECRET, SECRET_ENV, Receiver, _serve
+from tests.test_push import SECRET, SECRET_ENV, Receiver, _serve, allow_hall
 
 GID = "jumin-shenfenzheng-huanling"
 GUIDE = f"guides/{GID}.yaml"
@@ -437,7 +437,13 @@ def test_verify_url_that_cannot_be_reached_is_exit_2(signed: Library) -> None:
 
 
 @pytest.fixture
-def hall(library: Library, database: str) -> Iterator[tuple[Library, Receiver]]:
+def hall(
+    library: Library,
+    database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Library, Receiver]]:
+    allow_hall(monkeypatch, tmp_path_factory)
     for receiver in _serve(Receiver()):
         _channels(library)
         library.edit(

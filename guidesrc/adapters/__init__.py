@@ -122,10 +122,22 @@ class Adapter:
     #: that builds one whole thing from many deliveries (a site, switched at once) takes them all.
     batch_size: ClassVar[int | None] = 1
 
+    #: The configuration in force (the approved ``library.yaml``), set by :func:`make_adapters`.
+    library_settings: Any = None
+
     def __init__(self, channel: str, settings: AdapterSettings, library: Path) -> None:
         self.channel = channel
         self.settings = settings
         self.library = library
+
+    def library_config(self) -> Any:
+        """The library's configuration in force: the approved one given by the publisher, else
+        (an adapter made outside a publish run) the working tree's ``library.yaml``."""
+        if self.library_settings is None:
+            from guidesrc.workdays import read_config
+
+            self.library_settings = read_config(self.library)
+        return self.library_settings
 
     def deliver(self, delivery: Delivery) -> dict[str, Any]:
         """Carry out the delivery; return a receipt (JSON-able) that proves what was delivered.
@@ -195,11 +207,15 @@ def _load(ep: Any) -> type[Adapter]:
 
 def channel_problems(channels: dict[str, Any], rel: str = "library.yaml") -> list[Diagnostic]:
     """What is wrong with the channels of ``library.yaml``: an adapter that is not installed,
-    settings its adapter refuses (rule ``channel``; ``guides check`` and ``guides publish``)."""
+    settings its adapter refuses, a secret, address or folder the deployment does not allow
+    (:mod:`guidesrc.config_policy`; rule ``channel``; ``guides check`` and ``guides publish``)."""
     from guidesrc.check.schema_errors import diagnostics_from
+    from guidesrc.config_policy import channel_policy
+    from guidesrc.deployment import load_deployment
 
     problems: list[Diagnostic] = []
     types = adapter_types()
+    deployment = load_deployment()
     for name, channel in channels.items():
         here: tuple[str | int, ...] = ("channels", name)
         if channel.type not in types:
@@ -216,30 +232,64 @@ def channel_problems(channels: dict[str, Any], rel: str = "library.yaml") -> lis
             )
             continue
         try:
-            types[channel.type].Settings.model_validate(channel.settings)
+            settings = types[channel.type].Settings.model_validate(channel.settings)
         except ValidationError as exc:
             for d in diagnostics_from(exc, rel, types[channel.type].Settings):
                 problems.append(
                     dataclasses.replace(d, rule="channel", path=(*here, "settings", *d.path))
                 )
+            continue
+        problems += channel_policy(name, settings, rel, deployment)
     return problems
 
 
-def make_adapters(root: Path, config: Any) -> dict[str, Adapter]:
-    """An adapter per channel of ``library.yaml``; ChannelError listing every problem (with its
-    line in ``library.yaml``) before any adapter is made."""
+def make_adapters(root: Path, config: Any, source: bytes | None = None) -> dict[str, Adapter]:
+    """An adapter per channel of ``config`` (the approved configuration: ``source`` is its
+    ``library.yaml``; the working tree's when not given); ChannelError listing every problem
+    (with its line in ``library.yaml``) before any adapter is made."""
     from guidesrc.library import CONFIG_FILE
     from guidesrc.output import located_lines
     from guidesrc.yamlio import decode
 
-    problems = channel_problems(config.channels)
+    problems = channel_problems(config.channels) or _folder_problems(root, config.channels)
     if problems:
-        source = decode((root / CONFIG_FILE).read_bytes(), CONFIG_FILE, 1024 * 1024)
-        raise ChannelError(located_lines(source, problems))
+        data = source if source is not None else (root / CONFIG_FILE).read_bytes()
+        raise ChannelError(located_lines(decode(data, CONFIG_FILE, 1024 * 1024), problems))
     types = adapter_types()
-    return {
+    adapters = {
         name: types[channel.type](
             name, types[channel.type].Settings.model_validate(channel.settings), root
         )
         for name, channel in config.channels.items()
     }
+    for adapter in adapters.values():
+        adapter.library_settings = config
+    return adapters
+
+
+def _folder_problems(root: Path, channels: dict[str, Any]) -> list[Diagnostic]:
+    """Channel folders that lead into the tool state or out of the allowed roots once symbolic
+    links are followed (checked where the library is: at publish time)."""
+    from guidesrc.config_policy import resolved_refusal
+    from guidesrc.deployment import load_deployment
+
+    deployment = load_deployment()
+    problems = []
+    for name, channel in channels.items():
+        value = channel.settings.get("path")
+        refusal = resolved_refusal(root, value, deployment) if isinstance(value, str) else None
+        if refusal is not None:
+            problems.append(
+                Diagnostic(
+                    "channel",
+                    "error",
+                    "library.yaml",
+                    ("channels", name, "settings", "path"),
+                    refusal,
+                    N_(
+                        "a folder of .guides reached through a link is refused too; remove the link"
+                    ),
+                    {"path": value},
+                )
+            )
+    return problems

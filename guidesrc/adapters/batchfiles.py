@@ -107,9 +107,7 @@ class BatchExport(Adapter):
     @cached_property
     def config(self) -> Any:
         """The library's ``library.yaml`` (name, region code, base URL)."""
-        from guidesrc.workdays import read_config
-
-        return read_config(self.library)
+        return self.library_config()
 
     # --- what subclasses provide ------------------------------------------------------------
 

@@ -214,10 +214,9 @@ class PdfAdapter(Adapter):
         be printed fails the deliveries in it: their guides' sheets are put back as they were
         (``kept``), so a retry prints them and their batches again. The changes that stand."""
         from guidesrc.print.batch import BatchPrinter, checklist_data, deadline_text, plan
-        from guidesrc.workdays import read_config
 
         assert isinstance(self.fonts, FontSet)
-        config = read_config(self.library)
+        config = self.library_config()
         zone = ZoneInfo(config.timezone)
         day = dt.datetime.now(dt.UTC).astimezone(zone).date()
         seq = manifest.next_seq
@@ -304,9 +303,7 @@ class PdfAdapter(Adapter):
     def base_url(self) -> str:
         """The online hall's address (``library.yaml``), for the QR codes."""
         if self._base_url is None:
-            from guidesrc.workdays import read_config
-
-            self._base_url = read_config(self.library).base_url
+            self._base_url = self.library_config().base_url
         return self._base_url
 
 

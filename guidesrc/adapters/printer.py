@@ -119,9 +119,7 @@ class PrinterAdapter(Adapter):
     @cached_property
     def bundle(self) -> Bundle:
         """The pdf channel named by ``source``."""
-        from guidesrc.workdays import read_config
-
-        channel = read_config(self.library).channels.get(self.options.source)
+        channel = self.library_config().channels.get(self.options.source)
         if channel is None or channel.type != "pdf":
             raise ChannelError(
                 _("channel {channel}: source {source} is not a pdf channel of library.yaml").format(

@@ -39,9 +39,7 @@ class SiteAdapter(Adapter):
     @property
     def site(self) -> Site:
         assert isinstance(self.settings, SiteSettings)
-        from guidesrc.workdays import read_config
-
-        config = read_config(self.library)
+        config = self.library_config()
         site_config = SiteConfig(
             title=self.settings.title or config.name,
             library=config.name,

@@ -429,8 +429,12 @@ def analyse_config(source: Source) -> FileResult:
         from guidesrc.adapters import channel_problems
 
         problems += channel_problems(dict(config.channels), source.rel)
+    from guidesrc.config_policy import allowed_levels, rule_level_problems
+
+    problems += rule_level_problems(config.rules, source.rel)  # personal-data: off and the like
     placeholders = tuple(_placeholders(config, source.rel))
-    return FileResult(problems, ConfigFacts(config.timezone, dict(config.rules), placeholders))
+    levels = allowed_levels(config.rules)
+    return FileResult(problems, ConfigFacts(config.timezone, levels, placeholders))
 
 
 #: What `guides init` and `guides import` write until the centre's own values are given.

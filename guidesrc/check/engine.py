@@ -48,7 +48,15 @@ from guidesrc.library import (
 CACHE_FILE = "cache/check.pickle"
 LAST_FILE = "cache/check-last.pickle"
 _CODE_DIRS = ("model", "check", "adapters")
-_CODE_FILES = ("yamlio.py", "diagnostics.py", "gaps.py", "approvers.py", "identity.py")
+_CODE_FILES = (
+    "yamlio.py",
+    "diagnostics.py",
+    "gaps.py",
+    "approvers.py",
+    "identity.py",
+    "config_policy.py",
+    "deployment.py",
+)
 
 
 @dataclass(slots=True)
@@ -399,6 +407,10 @@ def code_fingerprint() -> str:
     from guidesrc.check.printable import identity
 
     digest.update(identity().encode())
+    # ... and against the deployment file (which secrets, addresses, folders channels may use).
+    from guidesrc import deployment
+
+    digest.update(deployment.identity().encode())
     return digest.hexdigest()
 
 

@@ -106,6 +106,13 @@ RULES: dict[str, Rule] = {
             "error",
             N_("every character of the published text can be printed with the print fonts"),
         ),
+        Rule(
+            "protected-rule",
+            "error",
+            N_(
+                "library.yaml does not switch off or lower the rules that protect the public (personal data, hidden characters, legal bases, channels)"
+            ),
+        ),
         Rule("missing-catalogue", "error", N_("every catalogue file exists")),
         Rule("empty-library", "error", N_("the library holds at least one guide")),
         Rule(

@@ -14,6 +14,8 @@
     signed_manifest  each file channel's newest signed manifest (its exact bytes): what the
                      next publish compares the folder with, even if the file was deleted
     withdrawal_request  a request to withdraw a guide, waiting for a second person to approve it
+    config_version   one approved version of the configuration files (library.yaml, calendar.yaml,
+                     approvers.yaml): what publishing uses
 
 The schema is changed only through Alembic migrations (``guidesrc/ledger/migrations``).
 """
@@ -204,3 +206,19 @@ class WithdrawalRequest(SQLModel, table=True):
     requested_at: dt.datetime = _utc()
     status: str = "open"  # open | approved | cancelled
     approval_id: int | None = Field(default=None, foreign_key="approval.id")
+
+
+class ConfigVersion(SQLModel, table=True):
+    """One approved version of the library's configuration files (``library.yaml``,
+    ``calendar.yaml``, ``approvers.yaml``), recorded by the approval that approved it: what
+    ``guides publish``, ``status`` and the adapters use, never the working tree's files."""
+
+    __tablename__ = "config_version"
+    __table_args__ = (sa.UniqueConstraint("version", name="uq_config_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int
+    approval_id: int = Field(foreign_key="approval.id", index=True)
+    content_hash: str  # SHA-256 of the files (guidesrc.config_changes.snapshot_hash)
+    files: str  # JSON: file name → its text, null for a file the library does not have
+    changes: str = "[]"  # JSON: the field changes approved (ConfigChange.as_dict())
