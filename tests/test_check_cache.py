@@ -48,7 +48,7 @@ def test_catalogue_change_rechecks_cross_file_rules_without_reanalysing_guides(
 def test_damaged_cache_is_rebuilt(library: Library) -> None:
     check_library(library.root)
     for name in (CACHE_FILE, LAST_FILE):
-        (library.root / ".guides" / name).write_bytes(b"not a pickle")
+        (library.root / ".guides" / name).write_bytes(b"not a cache")
     report = check_library(library.root)
     assert report.analysed == report.files
     assert check_library(library.root).analysed == 0
@@ -114,16 +114,23 @@ def test_last_report_is_not_reused_on_another_day(library: Library) -> None:
 
 def test_last_report_from_yesterday_is_not_trusted(library: Library) -> None:
     import datetime as dt
-    import pickle
+
+    import orjson
+
+    from guidesrc import cachekey
 
     library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
     check_library(library.root)
     path = library.root / ".guides" / LAST_FILE
-    key, timezone, made_on, report = pickle.loads(path.read_bytes())
-    report.diagnostics = []  # a doctored report: if it were reused, no error would show
-    path.write_bytes(pickle.dumps((key, timezone, made_on, report)))
+    key = cachekey.machine_key()
+    assert key is not None
+    context = path.name.encode()
+    stored = orjson.loads(cachekey.unseal(key, context, path.read_bytes()) or b"")
+    stored[5] = []  # a doctored report: if it were reused, no error would show
+    path.write_bytes(cachekey.seal(key, context, orjson.dumps(stored)))
     assert check_library(library.root).errors == 0
-    path.write_bytes(pickle.dumps((key, timezone, made_on - dt.timedelta(days=1), report)))
+    stored[2] = (dt.date.fromisoformat(stored[2]) - dt.timedelta(days=1)).isoformat()
+    path.write_bytes(cachekey.seal(key, context, orjson.dumps(stored)))
     assert check_library(library.root).errors == 1
 
 

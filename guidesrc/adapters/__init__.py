@@ -228,13 +228,13 @@ def channel_problems(channels: dict[str, Any], rel: str = "library.yaml") -> lis
 def make_adapters(root: Path, config: Any) -> dict[str, Adapter]:
     """An adapter per channel of ``library.yaml``; ChannelError listing every problem (with its
     line in ``library.yaml``) before any adapter is made."""
-    from guidesrc.library import CONFIG_FILE
+    from guidesrc.library import CONFIG_FILE, read_file, size_limit
     from guidesrc.output import located_lines
     from guidesrc.yamlio import decode
 
     problems = channel_problems(config.channels)
     if problems:
-        source = decode((root / CONFIG_FILE).read_bytes(), CONFIG_FILE, 1024 * 1024)
+        source = decode(read_file(root, CONFIG_FILE), CONFIG_FILE, size_limit(CONFIG_FILE))
         raise ChannelError(located_lines(source, problems))
     types = adapter_types()
     return {
