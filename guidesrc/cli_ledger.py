@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
-from guidesrc.cli_options import library_argument, library_option
+from guidesrc.cli_options import date_range_problem, library_argument, library_option
 from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
 from guidesrc.i18n import N_, _
 
@@ -200,13 +200,16 @@ def _effective(value: str, today: dt.date) -> dt.date:
     if value.strip().lower() in ("today", "今天", "今日"):
         return today
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise ApprovalError(
             _("--effective: {value} is not a date such as 2026-12-01 (or today)").format(
                 value=value
             )
         ) from None
+    if problem := date_range_problem(value, day):
+        raise ApprovalError(f"--effective: {problem}")
+    return day
 
 
 def working_state(root: Path) -> tuple[LibraryState, ParseCache]:
@@ -654,13 +657,16 @@ def report(
 
 def _day(option: str, value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ApprovalError(
             _("{option}: {value} is not a date such as 2026-12-01").format(
                 option=option, value=value
             )
         ) from None
+    if problem := date_range_problem(value, day):
+        raise ApprovalError(f"{option}: {problem}")
+    return day
 
 
 def _report_text(r: Any) -> str:
