@@ -137,8 +137,16 @@ def refuse_link(root: Path, rel: str) -> None:
 def read_file(
     root: Path | str, rel: str, limit: int | None = None, *, folders_checked: bool = False
 ) -> bytes:
+    """:func:`read_sized` without the size."""
+    return read_sized(root, rel, limit, folders_checked=folders_checked)[0]
+
+
+def read_sized(
+    root: Path | str, rel: str, limit: int | None = None, *, folders_checked: bool = False
+) -> tuple[bytes, int]:
     """The bytes of the library file ``rel``, at most ``limit`` + 1 of them (default: its kind's
-    :func:`size_limit`), so that a caller sees it is too large without reading it all.
+    :func:`size_limit`), so that a caller sees it is too large without reading it all; and the
+    file's size, for the message.
 
     The file itself is opened without following a link, and every folder between the library and
     the file is checked with ``lstat``; a link, a device or a pipe raises :class:`LibraryIOError`.
@@ -167,7 +175,8 @@ def read_file(
                     file=rel
                 )
             )
-        return _read_upto(fd, limit + 1)
+        data = _read_upto(fd, limit + 1)
+        return data, max(info.st_size, len(data))
     finally:
         os.close(fd)
 

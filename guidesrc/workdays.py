@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from guidesrc.diagnostics import Diagnostic, PathPart
 from guidesrc.errors import CalendarError, LibraryConfigError, LibraryIOError
 from guidesrc.i18n import N_, _
-from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_file, size_limit
+from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_sized, size_limit
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -387,12 +387,12 @@ def _read_model(
     from guidesrc.yamlio import decode
 
     try:
-        data = read_file(root, rel)
+        data, size = read_sized(root, rel)
     except OSError as exc:
         raise LibraryIOError(
             _("{path}: cannot read: {error}").format(path=root / rel, error=exc.strerror)
         ) from exc
-    source = decode(data, rel, size_limit(rel))
+    source = decode(data, rel, size_limit(rel), size)
     loaded, problems = load(source, model)
     if problems or not isinstance(loaded, model):
         raise error(_report(source, problems))

@@ -42,7 +42,7 @@ from guidesrc.check.library_rules import (
 from guidesrc.check.rules import RULES
 from guidesrc.diagnostics import Diagnostic
 from guidesrc.i18n import N_
-from guidesrc.library import CONFIG_FILE, LibraryLayout, read_file, scan, size_limit
+from guidesrc.library import CONFIG_FILE, LibraryLayout, read_sized, scan, size_limit
 
 CACHE_FILE = "cache/check.json"
 LAST_FILE = "cache/check-last.json"
@@ -212,15 +212,11 @@ def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
 def _read_source(root: str, rel: str, *, folders_checked: bool) -> bytes | None:
     limit = size_limit(rel)
     try:
-        data = read_file(root, rel, limit, folders_checked=folders_checked)
+        data, size = read_sized(root, rel, limit, folders_checked=folders_checked)
     except FileNotFoundError:
         return None
-    if len(data) > limit:  # keep the true size for the message, not the bytes
-        try:
-            size = os.lstat(os.path.join(root, rel)).st_size
-        except OSError:
-            size = len(data)
-        return _OVERSIZE + str(max(size, limit + 1)).encode()
+    if size > limit:  # keep the true size for the message, not the bytes
+        return _OVERSIZE + str(size).encode()
     return data
 
 

@@ -55,7 +55,7 @@ def damaged(path: Path | str, detail: str) -> LedgerError:
             "{file}: the ledger database is damaged ({detail}); nothing was changed. Stop"
             " publishing, restore the file from your last backup and run the command again"
             " (the channels keep what they show; guides verify compares them with the ledger)"
-        ).format(file=path, detail=detail.strip().splitlines()[0][:200] if detail else "?")
+        ).format(file=path, detail=" ".join(detail.split())[:200] or "?")
     )
 
 
