@@ -71,8 +71,8 @@ def find_root(start: Path) -> Path:
     if start.is_file():
         start = start.parent
     for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
+        if (folder / CONFIG_FILE).is_file() or os.path.islink(folder / CONFIG_FILE):
+            return folder  # a link is refused when the file is read
     if not start.exists():
         raise LibraryNotFoundError(_("{path}: no such folder").format(path=start))
     raise LibraryNotFoundError(
