@@ -191,7 +191,9 @@ def test_symlink_to_dev_zero_is_refused_by_every_command(repo: Repo, figures: An
 def long_condition(chars: int) -> str:
     rng = random.Random(16)
     alphabet = "的一是在不了有和人这中大为上们个国我以要他时来用生到作地于出就分对成会可也"
-    sentences = ["".join(rng.choice(alphabet) for _ in range(39)) + "。" for _ in range(chars // 40)]
+    sentences = [
+        "".join(rng.choice(alphabet) for _ in range(39)) + "。" for _ in range(chars // 40)
+    ]
     return "".join(sentences)
 
 

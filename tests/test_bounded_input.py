@@ -60,7 +60,9 @@ def test_a_pipe_is_refused_without_waiting_for_a_writer(library: Library) -> Non
     os.mkfifo(faq)
     run = library.check()
     assert run.exit_code == 2
-    assert run.stderr == "错误：catalogues/faq.yaml：不是普通文件（是设备、管道或文件夹）；请删除它\n"
+    assert (
+        run.stderr == "错误：catalogues/faq.yaml：不是普通文件（是设备、管道或文件夹）；请删除它\n"
+    )
 
 
 # --- size limits by kind -------------------------------------------------------------------------
@@ -170,6 +172,7 @@ def test_report_and_calendar_dates_outside_the_counted_years_are_refused(library
     assert "--from: 0001-01-01 超出了 guidesrc 可计算的日期范围" in run.stderr
     run = invoke("calendar", "deadline", "9999-12-31T23:00+08:00", "--library", str(library.root))
     assert run.exit_code == 2
-    assert "9999-12-31T23:00+08:00 超出了 guidesrc 可计算的日期范围（1900-01-01 至 2999-12-31）" in (
-        run.stderr
+    assert (
+        "9999-12-31T23:00+08:00 超出了 guidesrc 可计算的日期范围（1900-01-01 至 2999-12-31）"
+        in (run.stderr)
     )
