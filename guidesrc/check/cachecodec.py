@@ -118,19 +118,29 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _path(value: Any) -> tuple[PathPart, ...]:
-    parts = _list(value)
-    for part in parts:
+    if type(value) is not list:
+        raise _fail("path expected")
+    for part in value:
         if type(part) is not str and type(part) is not int:
             raise _fail("path part expected")
-    return tuple(parts)
-
-
-def _refs(value: Any) -> tuple[Ref, ...]:
-    return tuple((_str(k), _str(t), _path(p)) for k, t, p in map(_triple, _list(value)))
+    return tuple(value)
 
 
 def _triple(value: Any) -> list[Any]:
     return _list(value, 3)
+
+
+def _refs(value: Any) -> tuple[Ref, ...]:
+    """The hot loop of a cached run (~10 per guide): checks written out, no helper calls."""
+    out = []
+    for ref in _list(value):
+        if type(ref) is not list or len(ref) != 3:
+            raise _fail("reference expected")
+        kind, target, path = ref
+        if type(kind) is not str or type(target) is not str:
+            raise _fail("reference expected")
+        out.append((kind, target, _path(path)))
+    return tuple(out)
 
 
 def diagnostic(value: Any) -> Diagnostic:
