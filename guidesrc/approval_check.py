@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from guidesrc.approvers import ApproverEntry, approval_fields, load_approvers, signature_matches
+from guidesrc.approvers import (
+    ApproverEntry,
+    approval_fields,
+    approvers_ever_approved,
+    signature_matches,
+)
 from guidesrc.i18n import _
 from guidesrc.identity import identity_key
 from guidesrc.ledger.models import Approval
@@ -32,7 +37,7 @@ def check_approvals(root: Path, ledger: Ledger) -> ChannelCheck:
     from guidesrc.verify import ChannelCheck
 
     check = ChannelCheck(CHECK_NAME, "ledger", "approvers.yaml", "ledger")
-    entries = load_approvers(root) or []
+    entries = approvers_ever_approved(root, ledger)
     with ledger.session() as session:
         approvals = list(session.exec(select(Approval).order_by(col(Approval.id))).all())
     check.files = len(approvals)

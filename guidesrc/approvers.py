@@ -18,7 +18,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from cryptography.hazmat.primitives import serialization
@@ -31,6 +31,9 @@ from guidesrc.i18n import N_, _
 from guidesrc.identity import Person, display_name, identity_key, os_account
 from guidesrc.library import APPROVERS_FILE
 from guidesrc.signing import key_id, signature_valid
+
+if TYPE_CHECKING:
+    from guidesrc.ledger import Ledger
 
 KEY_ENV = "GUIDES_APPROVER_KEY"
 DEFAULT_KEY = Path("~/.config/guidesrc/approver-key.pem")
@@ -102,26 +105,27 @@ def signature_matches(entry: ApproverEntry, fields: dict[str, Any], signature: s
 
 
 def load_approvers(root: Path) -> list[ApproverEntry] | None:
-    """The approvers list, or None without ``approvers.yaml`` (OS-account mode); a list that
-    does not pass :func:`approvers_problems` is refused with every problem as file:line."""
-    from guidesrc.output import located_lines
-    from guidesrc.yamlio import decode
+    """The working tree's approvers list, or None without ``approvers.yaml``; a list that does
+    not pass :func:`approvers_problems` is refused with every problem as file:line. Who may
+    approve is decided by :func:`approvers_in_force` (the approved list), never by this one."""
+    from guidesrc.library import read_file
 
-    path = root / APPROVERS_FILE
-    if path.is_symlink():
-        raise LibraryConfigError(
-            _("{file}: is a symbolic link; keep the approvers list as a plain file").format(
-                file=APPROVERS_FILE
-            )
-        )
     try:
-        data = path.read_bytes()
+        data = read_file(root, APPROVERS_FILE)  # refuses links, devices, oversized files
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise LibraryConfigError(
             _("{file}: cannot read: {error}").format(file=APPROVERS_FILE, error=exc.strerror)
         ) from exc
+    return approvers_from(data)
+
+
+def approvers_from(data: bytes) -> list[ApproverEntry]:
+    """The entries of an ``approvers.yaml`` given as bytes, refused whole with its problems."""
+    from guidesrc.output import located_lines
+    from guidesrc.yamlio import decode
+
     source = decode(data, APPROVERS_FILE, MAX_BYTES)
     entries, problems = parse_approvers(source)
     errors = [d for d in problems if d.severity == "error"]
@@ -134,6 +138,36 @@ def load_approvers(root: Path) -> list[ApproverEntry] | None:
             )
         )
     return entries
+
+
+def approvers_in_force(root: Path, ledger: Ledger | None) -> list[ApproverEntry] | None:
+    """Who may approve: the ``approvers.yaml`` of the configuration last approved (None: that
+    configuration had none, so OS-account mode). Before any configuration is approved, the
+    working tree's list (the first approval records it). An edit of ``approvers.yaml`` — a new
+    key, say — counts only once someone on the approved list has approved it."""
+    from guidesrc.config_changes import latest_config
+
+    approved = latest_config(ledger) if ledger is not None else None
+    if approved is None:
+        return load_approvers(root)
+    text = approved.files.get(APPROVERS_FILE)
+    return None if text is None else approvers_from(text.encode("utf-8"))
+
+
+def approvers_ever_approved(root: Path, ledger: Ledger) -> list[ApproverEntry]:
+    """Every entry of every approved ``approvers.yaml`` (the newest entry per key, which carries
+    its retirement), or the working tree's list before any configuration is approved: the keys
+    ``guides verify`` accepts for recorded approvals."""
+    from guidesrc.config_changes import approved_files
+
+    texts = [files.get(APPROVERS_FILE) for files in approved_files(ledger)]
+    if not texts:
+        return load_approvers(root) or []
+    by_key: dict[str, ApproverEntry] = {}
+    for text in texts:  # oldest first: a later entry of the same key wins
+        for entry in approvers_from(text.encode("utf-8")) if text is not None else []:
+            by_key[entry.key_id] = entry
+    return list(by_key.values())
 
 
 def parse_approvers(source: Any) -> tuple[list[ApproverEntry] | None, list[Diagnostic]]:
@@ -298,10 +332,11 @@ def read_private_key(root: Path) -> Ed25519PrivateKey:
     return key
 
 
-def current_approver(root: Path, now: dt.datetime) -> Approver:
-    """Who runs this command, authenticated: the approvers entry matching the private key (key
-    mode) or the operating-system account (no approvers.yaml)."""
-    entries = load_approvers(root)
+def current_approver(root: Path, now: dt.datetime, ledger: Ledger | None = None) -> Approver:
+    """Who runs this command, authenticated: the entry of the approved approvers list
+    (:func:`approvers_in_force`) matching the private key (key mode), or the operating-system
+    account (no approvers list in force)."""
+    entries = approvers_in_force(root, ledger)
     if entries is None:
         return Approver(os_account())
     private = read_private_key(root)

@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 
-from guidesrc.cli_options import library_option
+from guidesrc.cli_options import date_range_problem, library_option
 from guidesrc.i18n import N_, _
 from guidesrc.workdays import (
     LATE_DECEMBER,
@@ -43,20 +43,26 @@ def _open(library: Path) -> WorkCalendar:
 
 def _parse_time(_ctx: click.Context, _param: click.Parameter, value: str) -> dt.datetime:
     try:
-        return dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             _('"{value}" is not a date and time such as 2026-09-30T16:00+08:00').format(value=value)
         ) from None
+    if problem := date_range_problem(value, moment.date()):
+        raise click.BadParameter(problem)
+    return moment
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
     try:
-        return None if value is None else dt.date.fromisoformat(value)
+        day = None if value is None else dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             _('"{value}" is not a date such as 2026-12-01').format(value=value)
         ) from None
+    if value is not None and day is not None and (problem := date_range_problem(value, day)):
+        raise click.BadParameter(problem)
+    return day
 
 
 @calendar.command(

@@ -42,6 +42,22 @@ class _Group(click.Group):
         except GuidesError as exc:
             click.echo(_("error: {message}").format(message=exc.message), err=True)
             ctx.exit(exc.exit_code)
+        except Exception as exc:
+            mapped = _database_error(exc)
+            if mapped is None:
+                raise
+            click.echo(_("error: {message}").format(message=mapped.message), err=True)
+            ctx.exit(mapped.exit_code)
+
+
+def _database_error(exc: Exception) -> GuidesError | None:
+    """A database error met anywhere in a command, as one clean error (no traceback)."""
+    if "sqlite3" not in sys.modules and "sqlalchemy.exc" not in sys.modules:
+        return None  # no database was used
+    from guidesrc.ledger.integrity import database_error
+    from guidesrc.ledger.store import shown_ledger
+
+    return database_error(exc, shown_ledger())
 
 
 @click.group(

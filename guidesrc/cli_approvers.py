@@ -109,10 +109,11 @@ def _create(root: Path, path: Path) -> Ed25519PrivateKey:
 @library_option
 def whoami(library: Path) -> None:
     from guidesrc.approvers import current_approver
+    from guidesrc.cli_ledger import open_for_command
     from guidesrc.library import find_root
 
     root = find_root(library)
-    who = current_approver(root, dt.datetime.now(dt.UTC))
+    who = current_approver(root, dt.datetime.now(dt.UTC), open_for_command(root))
     if who.key_id is None:
         click.echo(_("{name} (operating-system account; no approvers.yaml)").format(name=who.name))
     else:

@@ -12,7 +12,12 @@ from zoneinfo import ZoneInfo
 import click
 import orjson
 
-from guidesrc.cli_options import free_text, library_argument, refused_by_option
+from guidesrc.cli_options import (
+    date_range_problem,
+    free_text,
+    library_argument,
+    refused_by_option,
+)
 from guidesrc.errors import ApprovalError, ChannelError, StateInvalidError
 from guidesrc.i18n import N_, _
 
@@ -146,7 +151,9 @@ def approve(
     zone = ZoneInfo(config.timezone)
     now = _utcnow()
     effective_date = _effective(effective, now.astimezone(zone).date())
-    approver = current_approver(root, now)  # before any work: an unknown key is refused at once
+    ledger = open_for_command(root)
+    # Before any work: a key not on the approved approvers list is refused at once.
+    approver = current_approver(root, now, ledger)
     report = check_library(root)
     if report.errors:
         raise StateInvalidError(
@@ -155,7 +162,6 @@ def approve(
             ).format(count=report.errors)
         )
     load_calendar(root, config).deadline(now)  # the working calendar must know the year too
-    ledger = open_for_command(root)
     state, cache = working_state(root)
     pending = pending_changes(state, ledger, guides, config.change_policy)
     cache.flush()
@@ -223,13 +229,16 @@ def _effective(value: str, today: dt.date) -> dt.date:
     if value.strip().lower() in ("today", "今天", "今日"):
         return today
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise ApprovalError(
             _("--effective: {value} is not a date such as 2026-12-01 (or today)").format(
                 value=value
             )
         ) from None
+    if problem := date_range_problem(value, day):
+        raise ApprovalError(f"--effective: {problem}")
+    return day
 
 
 def working_state(root: Path) -> tuple[LibraryState, ParseCache]:
@@ -675,13 +684,16 @@ def report(
 
 def _day(option: str, value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ApprovalError(
             _("{option}: {value} is not a date such as 2026-12-01").format(
                 option=option, value=value
             )
         ) from None
+    if problem := date_range_problem(value, day):
+        raise ApprovalError(f"{option}: {problem}")
+    return day
 
 
 def _report_text(r: Any) -> str:

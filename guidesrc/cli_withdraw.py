@@ -45,8 +45,8 @@ def withdraw(guide_id: str, reason: str | None, approve: bool, cancel: bool, lib
         )
     root = find_root(library)
     now = dt.datetime.now(dt.UTC)
-    who = current_approver(root, now)
     ledger = open_for_command(root)
+    who = current_approver(root, now, ledger)
     settings = _in_force(root, ledger)  # the approved channels and calendar
     config = settings.config
     if cancel:

@@ -151,6 +151,14 @@ def latest_config(ledger: Ledger) -> ApprovedConfig | None:
     )
 
 
+def approved_files(ledger: Ledger) -> list[Snapshot]:
+    """The files of every approved configuration, oldest first."""
+    query = select(ConfigVersion.files).order_by(col(ConfigVersion.version))
+    with ledger.session() as session:
+        rows = session.exec(query).all()
+    return [{rel: orjson.loads(files).get(rel) for rel in CONFIG_FILES} for files in rows]
+
+
 def pending_config(tree: Files, ledger: Ledger, *, included: bool = True) -> ConfigPending:
     """The configuration files of ``tree`` against the approved ones. ``included``: part of
     the approval being prepared (a first approval always records the configuration)."""

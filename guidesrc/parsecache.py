@@ -11,11 +11,16 @@ an id of everything else it is compiled from: the catalogues' bytes and the comp
 :attr:`guidesrc.state.LibraryState.compiled_from`). Compiling and hashing 2,000 guides costs
 ~0.3 s; reading their hashes, a few milliseconds.
 
-The cache is an optimisation only: any error opening, reading or writing it is ignored.
+The cache is an optimisation only: any error opening, reading or writing it is ignored. Its
+folder is one an editor can fill (a committed ``.guides/cache``), so every row carries a MAC
+under this machine's cache key (:mod:`guidesrc.cachekey`) over the code fingerprint, the row's
+key and its value: a row this machine did not write is skipped (the guide is validated again),
+never believed. Without a key nothing is cached.
 """
 
 from __future__ import annotations
 
+import hmac
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from guidesrc import cachekey
 
 CACHE_FILE = "cache/guides.sqlite"
 
@@ -46,46 +53,47 @@ class ParseCache:
     def __init__(self, state_dir: Path | None, fingerprint: str) -> None:
         self._db: sqlite3.Connection | None = None
         self._pending = CacheEntries()
-        if state_dir is None:
+        self._fingerprint = fingerprint.encode()
+        self._key = cachekey.machine_key()
+        if state_dir is None or self._key is None:
             return
         try:
-            path = state_dir / CACHE_FILE
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=1)
-            db.execute("CREATE TABLE IF NOT EXISTS meta (fingerprint TEXT NOT NULL)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS guides (id TEXT PRIMARY KEY, data BLOB NOT NULL)"
-            )
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS hashes (id TEXT NOT NULL, compiled_from TEXT NOT NULL,"
-                " hash TEXT NOT NULL, PRIMARY KEY (compiled_from, id))"
-            )
-            row = db.execute("SELECT fingerprint FROM meta").fetchone()
-            if row is None or row[0] != fingerprint:
-                with db:
-                    db.execute("DELETE FROM guides")
-                    db.execute("DELETE FROM hashes")
-                    db.execute("DELETE FROM meta")
-                    db.execute("INSERT INTO meta VALUES (?)", (fingerprint,))
-            self._db = db
+            self._db = _open(state_dir / CACHE_FILE, fingerprint)
         except (OSError, sqlite3.Error):
             self._db = None
 
+    def _mac(self, *parts: str | bytes) -> bytes:
+        assert self._key is not None
+        raw = [p.encode() if isinstance(p, str) else p for p in parts]
+        return cachekey.mac(self._key, self._fingerprint, *raw)
+
     def get_many(self, content_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The validated data of those guides that are in the cache, by content id."""
-        return {
-            key: orjson.loads(data)
-            for key, data in self._select("SELECT id, data FROM guides WHERE", (), content_ids)
-        }
+        out = {}
+        for key, data, tag in self._select(
+            "SELECT id, data, mac FROM parsed WHERE", (), content_ids
+        ):
+            if _same(tag, self._mac("guide", key, data)):
+                try:
+                    value = orjson.loads(data)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(value, dict):
+                    out[key] = value
+        return out
 
     def hashes(self, compiled_from: str, content_ids: Iterable[str]) -> dict[str, str]:
         """The content hashes known for these guides compiled from ``compiled_from``."""
-        query = "SELECT id, hash FROM hashes WHERE compiled_from = ? AND"
-        return dict(self._select(query, (compiled_from,), content_ids))
+        query = "SELECT id, hash, mac FROM hashed WHERE compiled_from = ? AND"
+        return {
+            key: value
+            for key, value, tag in self._select(query, (compiled_from,), content_ids)
+            if _same(tag, self._mac("hash", key, compiled_from, value))
+        }
 
     def _select(
         self, query: str, params: tuple[str, ...], content_ids: Iterable[str]
-    ) -> Iterator[tuple[str, Any]]:
+    ) -> Iterator[tuple[str, Any, Any]]:
         """Rows of ``query … id IN (…)``, asked in chunks; nothing more once an error occurs."""
         if self._db is None:
             return
@@ -118,12 +126,48 @@ class ParseCache:
         try:
             with self._db:
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO guides VALUES (?, ?)", self._pending.guides.items()
+                    "INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)",
+                    (
+                        (i, data, self._mac("guide", i, data))
+                        for i, data in self._pending.guides.items()
+                    ),
                 )
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO hashes VALUES (?, ?, ?)",
-                    ((i, source, value) for (i, source), value in self._pending.hashes.items()),
+                    "INSERT OR REPLACE INTO hashed VALUES (?, ?, ?, ?)",
+                    (
+                        (i, source, value, self._mac("hash", i, source, value))
+                        for (i, source), value in self._pending.hashes.items()
+                    ),
                 )
         except sqlite3.Error:
             pass
         self._pending = CacheEntries()
+
+
+def _same(tag: Any, expected: bytes) -> bool:
+    return isinstance(tag, bytes) and hmac.compare_digest(tag, expected)
+
+
+def _open(path: Path, fingerprint: str) -> sqlite3.Connection:
+    """The cache database, emptied when the code changed (tables of older guidesrc dropped)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=1)
+    db.execute("DROP TABLE IF EXISTS guides")  # unsigned rows an older guidesrc wrote
+    db.execute("DROP TABLE IF EXISTS hashes")
+    db.execute("CREATE TABLE IF NOT EXISTS meta (fingerprint TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS parsed (id TEXT PRIMARY KEY, data BLOB NOT NULL,"
+        " mac BLOB NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS hashed (id TEXT NOT NULL, compiled_from TEXT NOT NULL,"
+        " hash TEXT NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (compiled_from, id))"
+    )
+    row = db.execute("SELECT fingerprint FROM meta").fetchone()
+    if row is None or row[0] != fingerprint:
+        with db:
+            db.execute("DELETE FROM parsed")
+            db.execute("DELETE FROM hashed")
+            db.execute("DELETE FROM meta")
+            db.execute("INSERT INTO meta VALUES (?)", (fingerprint,))
+    return db

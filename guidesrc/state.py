@@ -25,10 +25,11 @@ from guidesrc.i18n import _
 from guidesrc.library import (
     CONFIG_FILE,
     GUIDES_DIR,
-    MAX_CATALOGUE_BYTES,
-    MAX_GUIDE_BYTES,
     YAML_SUFFIXES,
+    read_file,
     scan,
+    size_limit,
+    symlink_error,
 )
 from guidesrc.model.catalogues import (
     FaqCatalogue,
@@ -87,11 +88,12 @@ class WorkingTree:
         }
 
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
+        """Links are refused, and a file is read only up to one byte past its size limit."""
         out = {}
         for rel in rels:
             if rel not in self._bytes:
                 try:
-                    self._bytes[rel] = (self.root / rel).read_bytes()
+                    self._bytes[rel] = read_file(self.root, rel)
                 except FileNotFoundError:
                     continue
             out[rel] = self._bytes[rel]
@@ -115,6 +117,7 @@ class GitTree:
             )
         self.commit = commit.strip()
         self.label = f"{revision} ({self.commit[:10]})"
+        self._links: set[str] = set()  # committed symbolic links: refused when read
         self._blobs = self._list()
         self._contents: dict[str, bytes] = {}
 
@@ -128,9 +131,11 @@ class GitTree:
             if not record:
                 continue
             meta, path = record.split("\t", 1)
-            _mode, kind, blob = meta.split()
+            mode, kind, blob = meta.split()
             if kind == "blob" and path.startswith(self.prefix):
                 blobs[path[len(self.prefix) :]] = blob
+                if mode == _GIT_SYMLINK:
+                    self._links.add(path[len(self.prefix) :])
         return blobs
 
     def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
@@ -171,6 +176,9 @@ class GitTree:
         return found & set(rels)
 
     def guide_files(self) -> list[str]:
+        for rel in self._links:
+            if rel.startswith(f"{GUIDES_DIR}/") or rel == GUIDES_DIR:
+                raise symlink_error(rel)
         return sorted(
             rel
             for rel in self._blobs
@@ -180,6 +188,9 @@ class GitTree:
     def read_many(self, rels: Iterable[str]) -> dict[str, bytes]:
         """Through one ``git cat-file --batch``; contents are kept for the next call."""
         rels = [rel for rel in rels if rel in self._blobs]
+        for rel in rels:
+            if rel in self._links or any(rel.startswith(f"{link}/") for link in self._links):
+                raise symlink_error(rel)
         wanted = [rel for rel in dict.fromkeys(rels) if rel not in self._contents]
         if wanted:
             request = "".join(f"{self._blobs[rel]}\n" for rel in wanted).encode()
@@ -197,6 +208,9 @@ class GitTree:
                 self._contents[rel] = out[header_end + 1 : header_end + 1 + size]
                 pos = header_end + 1 + size + 1
         return {rel: self._contents[rel] for rel in rels}
+
+
+_GIT_SYMLINK = "120000"
 
 
 def blob_id(data: bytes) -> str:
@@ -290,8 +304,7 @@ class LibraryState:
         from guidesrc.check.analyse import load  # as `guides check` reads it: only when it fails
         from guidesrc.yamlio import decode
 
-        limit = MAX_GUIDE_BYTES if model is Guide else MAX_CATALOGUE_BYTES
-        loaded, _problems = load(decode(data, rel, limit), model)
+        loaded, _problems = load(decode(data, rel, size_limit(rel)), model)
         if loaded is None:
             raise StateInvalidError(
                 _(

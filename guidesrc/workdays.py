@@ -18,6 +18,7 @@ The last days of December count as known only once the next year is known too: a
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 from guidesrc.diagnostics import Diagnostic, PathPart
 from guidesrc.errors import CalendarError, LibraryConfigError, LibraryIOError
 from guidesrc.i18n import N_, _
-from guidesrc.library import CONFIG_FILE
+from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_sized, size_limit
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from guidesrc.model.library import LibraryConfig
     from guidesrc.yamlio import Source
 
-CALENDAR_FILE = "calendar.yaml"
-MAX_BYTES = 1024 * 1024  # library.yaml and calendar.yaml are a few KB
 #: From this day of December on, a date also depends on the next year's notice (元旦).
 LATE_DECEMBER = 25
 #: A holiday longer than this is a typo in a date (the longest so far: 春节 2020, 10 days).
@@ -295,7 +294,7 @@ def read_calendar_file(root: Path) -> list[HolidayData]:
     """One layer per notice in ``calendar.yaml``, in file order; none without the file."""
     from guidesrc.model.calendar import CalendarFile
 
-    if not (root / CALENDAR_FILE).is_file():
+    if not os.path.lexists(root / CALENDAR_FILE):  # a link is refused when read
         return []
     calendar, source = _read_model(root, CALENDAR_FILE, CalendarFile, CalendarError)
     return _notice_layers(calendar, source)
@@ -416,21 +415,25 @@ def _read_model(
 ) -> tuple[_M, Source]:
     """Parse and validate one file of the library, or raise ``error`` listing every problem."""
     try:
-        data = (root / rel).read_bytes()
+        data, size = read_sized(root, rel)
     except OSError as exc:
         raise LibraryIOError(
             _("{path}: cannot read: {error}").format(path=root / rel, error=exc.strerror)
         ) from exc
-    return _model_from(data, rel, model, error)
+    return _model_from(data, rel, model, error, size)
 
 
 def _model_from(
-    data: bytes, rel: str, model: type[_M], error: type[CalendarError | LibraryConfigError]
+    data: bytes,
+    rel: str,
+    model: type[_M],
+    error: type[CalendarError | LibraryConfigError],
+    size: int | None = None,
 ) -> tuple[_M, Source]:
     from guidesrc.check.analyse import load
     from guidesrc.yamlio import decode
 
-    source = decode(data, rel, MAX_BYTES)
+    source = decode(data, rel, size_limit(rel), size)
     loaded, problems = load(source, model)
     if problems or not isinstance(loaded, model):
         raise error(_report(source, problems))

@@ -225,9 +225,15 @@ def _duplicate_key_problem(source: Source, detail: str) -> Diagnostic:
 
 
 def _find_duplicate(node: yaml.Node | None) -> tuple[str, int, int, int] | None:
+    """The first repeated key, visiting each node once: an alias shares its anchor's node, so
+    walking aliases again would take time exponential in the length of a chain of them."""
     stack = [node]
+    seen_nodes: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen_nodes:
+            continue
+        seen_nodes.add(id(current))
         if isinstance(current, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in current.value:

@@ -114,3 +114,31 @@ def test_forged_approvals_are_found_by_verify(keys: Keys, figures: Any) -> None:
     figures.add("forged approvals tried (ledger rows edited)", len(forgeries))
     figures.add("forged approval signatures unnoticed by verify", unnoticed, "0")
     assert unnoticed == 0
+
+
+def test_an_editor_cannot_add_his_own_key_and_approve_with_it(
+    keys: Keys, figures: Any, tmp_path: Any
+) -> None:
+    """编辑甲 lists a second key of his as a new approver 丙 (with an identity not his) and
+    approves his own change with it: the key is not on the approved list, so it counts for
+    nothing until somebody on that list has approved the edit of approvers.yaml."""
+    first_approval(keys)
+    _edit(keys)
+    keys.monkeypatch.setenv("GUIDES_APPROVER_KEY", str(tmp_path / "bing.pem"))
+    made = invoke(
+        "approvers", "key", "--name", "丙", "--identity", "bing@example.invalid",
+        "--library", str(keys.lib.root),
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    keys.lib.write("approvers.yaml", keys.lib.read("approvers.yaml") + made.stdout)
+    commit(keys.lib, "编辑甲", "shorter time limit; a new approver")
+    before = _approvals(keys)
+    run = approve(keys.lib)
+    succeeded = int(run.exit_code == 0 or _approvals(keys) != before)
+    figures.add(
+        "an editor's own new key, added to approvers.yaml, approved his change", succeeded, "0"
+    )
+    assert succeeded == 0
+    assert "不在 approvers.yaml" in run.stderr or "approvers.yaml" in run.stderr, run.stderr
+    keys.use("审核员乙")  # someone on the approved list reviews both the change and the new key
+    assert approve(keys.lib).exit_code == 0

@@ -130,11 +130,15 @@ def test_catalogue_key_with_a_slash_is_refused_at_the_key(library: Library) -> N
     )
 
 
-def test_guides_behind_symbolic_links_are_not_read(library: Library, tmp_path: Path) -> None:
+def test_guides_behind_symbolic_links_are_refused_not_read(
+    library: Library, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside.yaml"
     outside.write_text("id: outside\n", encoding="utf-8")
     os.symlink(outside, library.path("guides/outside.yaml"))
-    assert library.check().exit_code == 0
+    run = library.check()
+    assert run.exit_code == 2
+    assert run.stderr.startswith("错误：guides/outside.yaml：是符号链接")
 
 
 def test_utf8_byte_order_mark_is_accepted(library: Library) -> None:

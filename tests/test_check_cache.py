@@ -48,7 +48,7 @@ def test_catalogue_change_rechecks_cross_file_rules_without_reanalysing_guides(
 def test_damaged_cache_is_rebuilt(library: Library) -> None:
     check_library(library.root)
     for name in (CACHE_FILE, LAST_FILE):
-        (library.root / ".guides" / name).write_bytes(b"not a pickle")
+        (library.root / ".guides" / name).write_bytes(b"not a cache")
     report = check_library(library.root)
     assert report.analysed == report.files
     assert check_library(library.root).analysed == 0
@@ -114,16 +114,23 @@ def test_last_report_is_not_reused_on_another_day(library: Library) -> None:
 
 def test_last_report_from_yesterday_is_not_trusted(library: Library) -> None:
     import datetime as dt
-    import pickle
+
+    import orjson
+
+    from guidesrc import cachekey
 
     library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
     check_library(library.root)
     path = library.root / ".guides" / LAST_FILE
-    key, timezone, made_on, report = pickle.loads(path.read_bytes())
-    report.diagnostics = []  # a doctored report: if it were reused, no error would show
-    path.write_bytes(pickle.dumps((key, timezone, made_on, report)))
+    key = cachekey.machine_key()
+    assert key is not None
+    context = path.name.encode()
+    stored = orjson.loads(cachekey.unseal(key, context, path.read_bytes()) or b"")
+    stored[5] = []  # a doctored report: if it were reused, no error would show
+    path.write_bytes(cachekey.seal(key, context, orjson.dumps(stored)))
     assert check_library(library.root).errors == 0
-    path.write_bytes(pickle.dumps((key, timezone, made_on - dt.timedelta(days=1), report)))
+    stored[2] = (dt.date.fromisoformat(stored[2]) - dt.timedelta(days=1)).isoformat()
+    path.write_bytes(cachekey.seal(key, context, orjson.dumps(stored)))
     assert check_library(library.root).errors == 1
 
 
@@ -142,3 +149,66 @@ def test_no_fork_while_other_threads_run(library: Library) -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_planted_pickle_is_never_loaded(library: Library, tmp_path: os.PathLike[str]) -> None:
+    import pickle
+    from pathlib import Path
+
+    marker = Path(tmp_path) / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, (f"touch {marker}",))
+
+    cache = library.root / ".guides" / "cache"
+    cache.mkdir(parents=True)
+    for name in ("check.pickle", "check-last.pickle", "check.json", "check-last.json"):
+        (cache / name).write_bytes(pickle.dumps(Payload()))
+    report = check_library(library.root)
+    assert report.analysed == report.files and not marker.exists()
+
+
+def test_a_cache_sealed_on_another_machine_is_not_believed(
+    library: Library, monkeypatch: object, tmp_path: os.PathLike[str]
+) -> None:
+    import pytest
+
+    from guidesrc import cachekey
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
+    assert check_library(library.root).errors == 1
+    # The same files, with the findings removed, sealed under another machine's key.
+    other = b"k" * 32
+    for name in (CACHE_FILE, LAST_FILE):
+        path = library.root / ".guides" / name
+        key = cachekey.machine_key()
+        assert key is not None
+        payload = cachekey.unseal(key, path.name.encode(), path.read_bytes())
+        assert payload is not None
+        forged = payload.replace(b'"immediate-case"', b'"unknown-rule"')
+        path.write_bytes(cachekey.seal(other, path.name.encode(), forged))
+    report = check_library(library.root)
+    assert report.analysed == report.files
+    assert [d.rule for d in report.diagnostics] == ["immediate-case"]
+
+
+def test_a_sealed_cache_of_the_wrong_shape_is_rebuilt(library: Library) -> None:
+    import orjson
+
+    from guidesrc import cachekey
+    from guidesrc.check.engine import code_fingerprint
+
+    check_library(library.root)
+    key = cachekey.machine_key()
+    assert key is not None
+    path = library.root / ".guides" / CACHE_FILE
+    stored = orjson.loads(cachekey.unseal(key, path.name.encode(), path.read_bytes()) or b"")
+    assert stored["fingerprint"] == code_fingerprint()
+    for entry in stored["entries"].values():
+        entry[1] = [[["a rule", "fatal", 1]], ["guide", None]]  # wrong shapes throughout
+    path.write_bytes(cachekey.seal(key, path.name.encode(), orjson.dumps(stored)))
+    (library.root / ".guides" / LAST_FILE).unlink()
+    report = check_library(library.root)
+    assert report.analysed == report.files and report.diagnostics == []

@@ -487,3 +487,37 @@ def test_status_warns_before_a_deadline_is_missed(library: Library) -> None:
     assert invoke("status", str(library.root), "--warn-within", "1").exit_code == 0
     publish(library)
     assert invoke("status", str(library.root)).exit_code == 0
+
+
+# --- integrity ----------------------------------------------------------------------------------
+
+
+def test_a_damaged_sqlite_ledger_is_refused_at_open(library: Library, database: str) -> None:
+    if database != "sqlite":
+        return  # PostgreSQL checks its own pages
+    first_approval(library)
+    ledger = library.root / ".guides" / "ledger.sqlite"
+    assert (library.root / ".guides" / "ledger.sqlite.checked").exists()  # found intact
+    size = ledger.stat().st_size
+    with ledger.open("r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(b"\xff" * 4096)
+    for command in ("status", "log", "publish"):
+        run = invoke(command, str(library.root))
+        assert run.exit_code == 2
+        assert run.stderr.startswith(f"错误：{ledger}：台账数据库已损坏（")
+        assert "请暂停发布，用最近一次的备份恢复这个文件后再运行本命令" in run.stderr
+
+
+def test_a_database_error_during_a_command_is_one_clean_error(library: Library) -> None:
+    first_approval(library)
+    ledger = open_ledger(library.root)
+    try:
+        with ledger.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE event"))
+    finally:
+        ledger.close()
+    run = invoke("log", str(library.root))
+    assert run.exit_code == 2
+    assert "：台账数据库出错（" in run.stderr and "event" in run.stderr
+    assert "如果数据库已损坏，请用最近一次的备份恢复；如果无法连接，请稍后再试" in run.stderr

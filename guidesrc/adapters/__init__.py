@@ -247,14 +247,16 @@ def make_adapters(root: Path, config: Any, source: bytes | None = None) -> dict[
     """An adapter per channel of ``config`` (the approved configuration: ``source`` is its
     ``library.yaml``; the working tree's when not given); ChannelError listing every problem
     (with its line in ``library.yaml``) before any adapter is made."""
-    from guidesrc.library import CONFIG_FILE
+    from guidesrc.library import CONFIG_FILE, read_file, size_limit
     from guidesrc.output import located_lines
     from guidesrc.yamlio import decode
 
     problems = channel_problems(config.channels) or _folder_problems(root, config.channels)
     if problems:
-        data = source if source is not None else (root / CONFIG_FILE).read_bytes()
-        raise ChannelError(located_lines(decode(data, CONFIG_FILE, 1024 * 1024), problems))
+        data = source if source is not None else read_file(root, CONFIG_FILE)
+        raise ChannelError(
+            located_lines(decode(data, CONFIG_FILE, size_limit(CONFIG_FILE)), problems)
+        )
     types = adapter_types()
     adapters = {
         name: types[channel.type](

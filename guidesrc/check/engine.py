@@ -3,8 +3,11 @@
     scan → read + hash → analyse each file (cached by content hash) → library rules
          → apply rule levels → locate (line, column) → sorted diagnostics
 
-The cache (``.guides/cache/check.pickle``) maps each file to the SHA-256 of its bytes and the
+The cache (``.guides/cache/check.json``) maps each file to the SHA-256 of its bytes and the
 result of analysing it; a file whose bytes changed is analysed again, whatever its mtime says.
+It is JSON data signed with this machine's cache key (:mod:`guidesrc.cachekey`), read back
+through :mod:`guidesrc.check.cachecodec`: a planted or damaged cache file is ignored, never run
+and never believed.
 A run where nothing changed reads and hashes every file but never imports the models or a YAML
 parser, which is what makes it fast.
 """
@@ -15,7 +18,7 @@ import datetime as dt
 import hashlib
 import multiprocessing as mp
 import os
-import pickle
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -24,7 +27,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 import guidesrc
+from guidesrc import cachekey
+from guidesrc.check import cachecodec
 from guidesrc.check.facts import CatalogueFacts, ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.library_rules import (
     CATALOGUE_FILES,
@@ -34,19 +41,18 @@ from guidesrc.check.library_rules import (
 )
 from guidesrc.check.rules import RULES
 from guidesrc.diagnostics import Diagnostic
-from guidesrc.errors import LibraryIOError
-from guidesrc.i18n import N_, _
+from guidesrc.i18n import N_
 from guidesrc.library import (
     APPROVERS_FILE,
     CONFIG_FILE,
-    MAX_CATALOGUE_BYTES,
-    MAX_GUIDE_BYTES,
     LibraryLayout,
+    read_sized,
     scan,
+    size_limit,
 )
 
-CACHE_FILE = "cache/check.pickle"
-LAST_FILE = "cache/check-last.pickle"
+CACHE_FILE = "cache/check.json"
+LAST_FILE = "cache/check-last.json"
 _CODE_DIRS = ("model", "check", "adapters")
 _CODE_FILES = (
     "yamlio.py",
@@ -149,14 +155,13 @@ class _LastReport:
 
     def get(self, key: str) -> CheckReport | None:
         try:
-            with self.path.open("rb") as fh:
-                stored = pickle.load(fh)
-            stored_key, timezone, made_on, report = stored
-        except Exception:
+            stored = cachecodec.last_report(_read_sealed(self.path))
+        except (cachecodec.BadShape, ValueError, TypeError):
             return None
-        if stored_key != key or made_on != _today(timezone) or not isinstance(report, CheckReport):
+        stored_key, timezone, made_on, guides, files, found = stored
+        if stored_key != key or made_on != _today(timezone).isoformat():
             return None
-        return replace(report, analysed=0)
+        return CheckReport(found, guides, files, 0)
 
     def save(
         self, key: str, timezone: str | None, today: dt.date | None, report: CheckReport
@@ -164,7 +169,8 @@ class _LastReport:
         made_on = _today(timezone)
         if today is not None:
             return  # a report for another day is not kept
-        _write_atomic(self.path, (key, timezone, made_on, report))
+        found = [cachecodec.diagnostic_data(d) for d in report.diagnostics]
+        _write_sealed(self.path, [key, timezone, made_on, report.guides, report.files, found])
 
 
 def library_facts(root: Path) -> LibraryFacts:
@@ -205,38 +211,28 @@ def _save(
 def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
     """Bytes and SHA-256 of every source file; an oversized file is read only up to its limit.
 
-    Plain ``os`` calls, not pathlib: on a 10,000-guide library this loop is most of a cached run.
+    A symbolic link, a device or a pipe among them stops the check (:func:`library.read_file`).
     """
     root = str(layout.root)
     out: dict[str, tuple[bytes, str]] = {}
-    for rel in (CONFIG_FILE, APPROVERS_FILE, *CATALOGUE_FILES.values(), *layout.guides):
-        limit = MAX_GUIDE_BYTES if rel.startswith("guides/") else MAX_CATALOGUE_BYTES
-        try:
-            data = _read_limited(os.path.join(root, rel), limit)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise LibraryIOError(
-                _("{file}: cannot read: {error}").format(file=rel, error=exc.strerror)
-            ) from exc
-        out[rel] = (data, hashlib.sha256(data).hexdigest())
+    for rel in (CONFIG_FILE, APPROVERS_FILE, *CATALOGUE_FILES.values()):
+        if (data := _read_source(root, rel, folders_checked=False)) is not None:
+            out[rel] = (data, hashlib.sha256(data).hexdigest())
+    for rel in layout.guides:  # found by scan, which refused links among the folders
+        if (data := _read_source(root, rel, folders_checked=True)) is not None:
+            out[rel] = (data, hashlib.sha256(data).hexdigest())
     return out
 
 
-def _read_limited(path: str, limit: int) -> bytes:
-    fd = os.open(path, os.O_RDONLY)
+def _read_source(root: str, rel: str, *, folders_checked: bool) -> bytes | None:
+    limit = size_limit(rel)
     try:
-        size = os.fstat(fd).st_size
-        if size > limit:  # keep the true size for the message, not the bytes
-            return _OVERSIZE + str(size).encode()
-        chunks = []
-        while chunk := os.read(fd, size + 1 or 65536):
-            chunks.append(chunk)
-            if sum(map(len, chunks)) > limit:
-                return _OVERSIZE + str(limit + 1).encode()
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+        data, size = read_sized(root, rel, limit, folders_checked=folders_checked)
+    except FileNotFoundError:
+        return None
+    if size > limit:  # keep the true size for the message, not the bytes
+        return _OVERSIZE + str(size).encode()
+    return data
 
 
 _OVERSIZE = b"\x00guides-oversize:"
@@ -281,7 +277,7 @@ def _analyse_one(rel: str, data: bytes) -> FileResult:
     from guidesrc.yamlio import decode
 
     kind = _kind_of(rel)
-    limit = MAX_GUIDE_BYTES if kind == "guide" else MAX_CATALOGUE_BYTES
+    limit = size_limit(rel)
     size = int(data[len(_OVERSIZE) :]) if data.startswith(_OVERSIZE) else len(data)
     source = decode(data, rel, limit, size)
     if kind == "guide":
@@ -415,21 +411,17 @@ def code_fingerprint() -> str:
 
 
 class _Cache:
-    """Analysis results by file and content hash, in one pickle written atomically."""
+    """Analysis results by file and content hash, in one sealed JSON file written atomically.
+
+    Entries are decoded when asked for: one of the wrong shape is analysed again."""
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
         self.fingerprint = fingerprint
-        self.entries: dict[str, tuple[str, FileResult]] = self._load()
+        self.entries: dict[str, Any] = self._load()
 
-    def _load(self) -> dict[str, tuple[str, FileResult]]:
-        try:
-            with self.path.open("rb") as fh:
-                stored = pickle.load(fh)
-        except FileNotFoundError:
-            return {}
-        except Exception:
-            return {}
+    def _load(self) -> dict[str, Any]:
+        stored = _read_sealed(self.path)
         if not isinstance(stored, dict) or stored.get("fingerprint") != self.fingerprint:
             return {}
         entries = stored.get("entries")
@@ -437,10 +429,16 @@ class _Cache:
 
     def get(self, rel: str, digest: str) -> FileResult | None:
         hit = self.entries.get(rel)
-        return hit[1] if hit is not None and hit[0] == digest else None
+        if type(hit) is not list or len(hit) != 2 or hit[0] != digest:
+            return None
+        try:
+            return cachecodec.result(hit[1])
+        except (cachecodec.BadShape, ValueError, TypeError):
+            return None
 
     def save(self, entries: dict[str, tuple[str, FileResult]]) -> None:
-        _write_atomic(self.path, {"fingerprint": self.fingerprint, "entries": entries})
+        data = {rel: [digest, cachecodec.result_data(r)] for rel, (digest, r) in entries.items()}
+        _write_sealed(self.path, {"fingerprint": self.fingerprint, "entries": data})
 
 
 def can_fork() -> bool:
@@ -472,17 +470,51 @@ def _in_background(work: Callable[[], None]) -> Callable[[], None]:
     return wait
 
 
-def _write_atomic(path: Path, value: object) -> None:
-    """Pickle ``value`` to ``path`` so that readers see the old file or the new one, never half."""
+def _read_sealed(path: Path) -> Any:
+    """The data of a cache file this machine wrote, or None (missing, damaged, planted)."""
+    key = cachekey.machine_key()
+    if key is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            blob = fh.read()
+    except OSError:
+        return None
+    payload = cachekey.unseal(key, path.name.encode(), blob)
+    try:
+        return None if payload is None else orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _write_sealed(path: Path, value: object) -> None:
+    """Write ``value`` as sealed JSON so that readers see the old file or the new one, never half."""
+    key = cachekey.machine_key()
+    if key is None:
+        return  # no key to seal with: nothing is cached
+    try:
+        payload = orjson.dumps(value, default=_plain)
+    except TypeError:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=5)
+                fh.write(cachekey.seal(key, path.name.encode(), payload))
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     except OSError:
         pass  # a read-only library still checks; it is only slower next time
+
+
+def _plain(value: Any) -> Any:
+    """Named tuples (facts) as JSON lists."""
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError

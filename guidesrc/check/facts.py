@@ -1,7 +1,7 @@
 """What stage one of `guides check` learns about each file, for the library-wide rules.
 
-Plain named tuples: picklable, quick to load from the cache (a 10,000-guide library's facts load
-in a fraction of the time slotted dataclasses take), and importing this module imports no models.
+Plain named tuples: cheap to build from the cache's JSON lists (:mod:`guidesrc.check.cachecodec`)
+and to send back from worker processes, and importing this module imports no models.
 """
 
 from __future__ import annotations

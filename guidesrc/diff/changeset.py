@@ -23,6 +23,7 @@ import orjson
 
 from guidesrc.check.engine import can_fork
 from guidesrc.compile import FIELDS_FED_BY, ORDERLESS
+from guidesrc.diff import similar
 from guidesrc.parsecache import CacheEntries
 from guidesrc.state import LibraryState
 
@@ -496,12 +497,17 @@ def _pair_rewordings(changes: list[FieldChange], policy: Rules) -> list[FieldCha
         c for c in changes if c.action == "added" and isinstance(c.new, str) and len(c.path) == 2
     ]
     paired: set[int] = set()
+    budget = similar.Budget()
     for gone in removed:
         best, score = None, 0.5
         for candidate in added:
             if id(candidate) in paired or candidate.path[0] != gone.path[0]:
                 continue
-            ratio = difflib.SequenceMatcher(None, gone.old, candidate.new, autojunk=False).ratio()
+            if similar.upper_bound(gone.old, candidate.new) <= score:
+                continue
+            ratio = similar.similarity(gone.old, candidate.new, budget)
+            if ratio is None:
+                break  # the budget is spent: the rest stay removed and added
             if ratio > score:
                 best, score = candidate, ratio
         if best is not None:

@@ -35,7 +35,7 @@ from guidesrc.importer import yamlout
 from guidesrc.importer.catalogues import CatalogueBuilder
 from guidesrc.importer.normalise import guide_id, short_hash
 from guidesrc.importer.records import Item
-from guidesrc.library import CONFIG_FILE, GUIDES_DIR, STATE_DIR, scan
+from guidesrc.library import CONFIG_FILE, GUIDES_DIR, STATE_DIR, read_file, scan
 from guidesrc.model.guide import Guide
 
 
@@ -69,9 +69,8 @@ def load_existing(root: Path) -> Existing:
                 existing.guides.setdefault(code, (rel, data))
             existing.ids[Path(rel).stem] = rel
     for kind, rel in CATALOGUE_FILES.items():
-        path = root / rel
-        if path.is_file():
-            existing.catalogue_text[kind] = path.read_text(encoding="utf-8-sig")
+        if os.path.lexists(root / rel):  # a link is refused when read
+            existing.catalogue_text[kind] = read_file(root, rel).decode("utf-8-sig", "replace")
             data = _read_yaml(root, rel)
             entries = data.get("entries") if isinstance(data, dict) else None
             if not isinstance(entries, dict):
@@ -84,7 +83,7 @@ def load_existing(root: Path) -> Existing:
 
 def _read_yaml(root: Path, rel: str) -> Any:
     try:
-        return yaml_rs.loads((root / rel).read_text(encoding="utf-8-sig"), parse_datetime=False)
+        return yaml_rs.loads(read_file(root, rel).decode("utf-8-sig"), parse_datetime=False)
     except (UnicodeDecodeError, yaml_rs.YAMLDecodeError, ValueError):
         return None
 

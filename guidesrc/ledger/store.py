@@ -14,11 +14,12 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from guidesrc.errors import LedgerError
 from guidesrc.i18n import _
+from guidesrc.ledger.integrity import check_sqlite, ledger_failed
 from guidesrc.ledger.models import Event
 from guidesrc.library import STATE_DIR
 
@@ -153,6 +154,7 @@ def open_ledger(root: Path, url: str | None = None) -> Ledger:
         )
     if parsed.get_backend_name() == "sqlite":
         _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        check_sqlite(_sqlite_path(url))
         engine = sa.create_engine(url)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -160,6 +162,7 @@ def open_ledger(root: Path, url: str | None = None) -> Ledger:
             parsed = parsed.set(drivername="postgresql+psycopg")
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     ledger = Ledger(engine, root, url)
+    OPENED.append(_shown(url))
     try:
         _migrate(ledger)
     except OperationalError as exc:
@@ -169,12 +172,31 @@ def open_ledger(root: Path, url: str | None = None) -> Ledger:
                 url=_safe(url), reason=str(exc.orig).strip().splitlines()[0]
             )
         ) from exc
+    except DBAPIError as exc:
+        engine.dispose()
+        raise ledger_failed(_shown(url), str(exc.orig)) from None
     except SQLAlchemyError as exc:
         engine.dispose()
         raise LedgerError(
             _("the ledger {url} cannot be used: {reason}").format(url=_safe(url), reason=exc)
         ) from exc
     return ledger
+
+
+#: The ledgers this process opened (URLs without passwords), for messages about database errors.
+OPENED: list[str] = []
+
+
+def shown_ledger() -> str | None:
+    """How to name the ledger in a message: its file, or its URL without the password."""
+    return OPENED[-1] if OPENED else None
+
+
+def _shown(url: str) -> str:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or url
+    return _safe(url)
 
 
 def _safe(url: str) -> str:

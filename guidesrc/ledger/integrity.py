@@ -1,0 +1,115 @@
+"""Is the ledger intact? SQLite's ``PRAGMA quick_check`` at open, and clean errors for a damaged one.
+
+A damaged ``ledger.sqlite`` (a bad disk, a copy taken mid-write, bytes overwritten) can look fine
+to the queries of one command and fail another: ``status`` and ``publish`` went on with exit 0
+while ``log`` crashed. So :func:`check_sqlite` runs ``PRAGMA quick_check`` (every page, index and
+constraint, in time linear in the file) whenever the file changed since the last good check; the
+stamp of that check (size, modification and change times, inode of the file and its write-ahead
+log) is kept beside it, ``ledger.sqlite.checked``. An unchanged ledger costs two ``stat`` calls.
+
+PostgreSQL checks its own pages; its constraints keep the rows consistent. Any database error a
+command meets on either (:func:`database_error`) becomes one :class:`LedgerError` naming the
+database and what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import orjson
+
+from guidesrc.errors import LedgerError
+from guidesrc.i18n import _
+
+STAMP_SUFFIX = ".checked"
+_MOST_PROBLEMS = 3  # quick_check lists up to this many; the first is shown
+
+
+def check_sqlite(path: Path) -> None:
+    """Raise :class:`LedgerError` when the SQLite ledger at ``path`` is damaged."""
+    stamp = _stamp(path)
+    if stamp is None or _stored(path) == stamp:
+        return  # a new ledger, or unchanged since it was found intact
+    try:
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            rows = db.execute(f"PRAGMA quick_check({_MOST_PROBLEMS})").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, str(exc)) from None
+    problems = [str(row[0]) for row in rows if row and row[0] != "ok"]
+    if problems or not rows:
+        raise damaged(path, problems[0] if problems else "quick_check returned nothing")
+    # The stamp after the check: closing the last connection may have checkpointed the log.
+    if (after := _stamp(path)) is not None:
+        _store(path, after)
+
+
+def damaged(path: Path | str, detail: str) -> LedgerError:
+    return LedgerError(
+        _(
+            "{file}: the ledger database is damaged ({detail}); nothing was changed. Stop"
+            " publishing, restore the file from your last backup and run the command again"
+            " (the channels keep what they show; guides verify compares them with the ledger)"
+        ).format(file=path, detail=" ".join(detail.split())[:200] or "?")
+    )
+
+
+def database_error(exc: BaseException, where: str | None) -> LedgerError | None:
+    """The error to show for a database error a command met (None: ``exc`` is something else)."""
+    alchemy = sys.modules.get("sqlalchemy.exc")
+    if alchemy is not None and isinstance(exc, alchemy.DBAPIError):
+        detail = str(exc.orig).strip() if exc.orig is not None else str(exc)
+    elif isinstance(exc, sqlite3.DatabaseError):
+        detail = str(exc)
+    else:
+        return None
+    return ledger_failed(where, detail or type(exc).__name__)
+
+
+def ledger_failed(where: str | None, detail: str) -> LedgerError:
+    return LedgerError(
+        _(
+            "{file}: the ledger database failed ({detail}); nothing more was done. If it is"
+            " damaged, restore it from your last backup; if it cannot be reached, try again later"
+        ).format(file=where or _("the ledger"), detail=detail.strip().splitlines()[0][:200])
+    )
+
+
+def _stamp(path: Path) -> list[int] | None:
+    out: list[int] = []
+    for name in (str(path), f"{path}-wal"):
+        try:
+            info = os.stat(name)
+        except FileNotFoundError:
+            if name == str(path):
+                return None
+            out += [-1, -1, -1, -1]
+            continue
+        out += [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+    return out
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + STAMP_SUFFIX)
+
+
+def _stored(path: Path) -> object:
+    try:
+        return orjson.loads(_stamp_path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+
+
+def _store(path: Path, stamp: list[int]) -> None:
+    target = _stamp_path(path)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(orjson.dumps(stamp))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # checked again next time
