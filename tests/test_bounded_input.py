@@ -159,7 +159,7 @@ def test_redline_of_a_300k_text_shows_the_one_change() -> None:
 
 def test_an_effective_date_outside_the_counted_years_is_refused(library: Library) -> None:
     for day in ("9999-12-31", "0001-01-01"):
-        run = invoke("approve", str(library.root), "--by", "乙", "--note", "x", "--effective", day)
+        run = invoke("approve", str(library.root), "--note", "x", "--effective", day)
         assert run.exit_code == 2
         assert run.stderr == (
             f"错误：--effective: {day} 超出了 guidesrc 可计算的日期范围（1900-01-01 至 2999-12-31）\n"
