@@ -7,7 +7,9 @@ channel sends a sheet to a printer, :func:`check_signed` also requires:
 - ``guides-manifest.json`` in the same folder, signed (``guides-manifest.json.sig``) by one of the
   library's public keys in ``keys/`` (never the copy in the folder, which the folder's writer
   could replace), not by a key after it was retired;
-- that manifest lists the sheet's path with the SHA-256 of the bytes about to be printed.
+- that manifest lists the sheet's path with the SHA-256 of the bytes about to be printed;
+- for the kiosk, which has the ledger: that manifest is the channel's newest signed one, as the
+  ledger keeps it (an older signed manifest put back with its sheet is refused).
 
 A mismatch raises :class:`UnsignedSheet`: nothing is printed. The kiosk logs the refusal in the
 ledger (``print.refused``, shown by ``guides status``); the printer channel's delivery fails with
@@ -94,12 +96,45 @@ def read_signed(bundle: Bundle, sheet: Sheet, ledger: Ledger | None, source: str
     signed manifest); a refusal is logged in the ledger as ``print.refused`` before it is
     raised again, so that ``guides status`` shows it to staff."""
     try:
-        return bundle.read(sheet)
+        data = bundle.read(sheet)
+        if ledger is not None:
+            check_latest(bundle, sheet.file, ledger)
+        return data
     except UnsignedSheet as exc:
         log.error("%s: %s", source, exc)
         if ledger is not None:
             record_refusal(ledger, source, bundle.channel, sheet.file, str(exc))
         raise
+
+
+def check_latest(bundle: Bundle, rel: str, ledger: Ledger) -> None:
+    """UnsignedSheet unless the folder's signed manifest is the channel's newest one, as the
+    ledger keeps it: an older signed manifest put back with its older sheet (both genuinely
+    signed once) is not printed, nor one signed by a key planted in the library's ``keys/``."""
+    import sqlalchemy as sa
+
+    from guidesrc.ledger.models import SignedManifest
+    from guidesrc.manifest import MANIFEST
+
+    if bundle.library is None or bundle.channel is None:
+        return
+    table = SignedManifest.__table__  # type: ignore[attr-defined]
+    with ledger.engine.connect() as conn:
+        latest = conn.execute(
+            sa.select(table.c.sha256).where(table.c.channel == bundle.channel)
+        ).scalar_one_or_none()
+    if latest is None:
+        return  # signed before the ledger kept manifests: the signature check above stands
+    try:
+        shown = hashlib.sha256((bundle.folder / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        shown = None
+    if shown != latest:
+        raise UnsignedSheet(
+            _unsigned(
+                rel, _("the folder's signed manifest is not the newest one the ledger recorded")
+            )
+        )
 
 
 def record_refusal(

@@ -18,7 +18,7 @@ from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
 from guidesrc.printing.bundle import Bundle, SheetProblem
 from guidesrc.printing.queue import Queue
-from tests.conftest import Library, Run, invoke
+from tests.conftest import GUIDE, Library, Run, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.section("Attacks from inside the service centre")
@@ -261,6 +261,7 @@ def test_the_printer_channel_does_not_print_a_swapped_pdf(
         f"      queues:\n        zhongxin-dating/a-03: {queue}\n"
     )
     printed.edit("library.yaml", "rules: {}", printers + "rules: {}")
+    cli("approve", str(printed.root), "--effective", "today", "--note", "窗口打印机")
     run = invoke("publish", str(printed.root), "--wait")
     assert run.exit_code == 1
     assert f"未打印 current/{GID}.pdf：其 SHA-256 与签名清单所列不符" in run.stdout
@@ -273,3 +274,41 @@ def test_the_printer_channel_does_not_print_a_swapped_pdf(
     cli("publish", str(printed.root), "--retry-now", "--wait")
     assert output.read_bytes() == printed.path(f".guides/print/current/{GID}.pdf").read_bytes()
     assert Path(output).stat().st_size > 0
+
+
+def test_the_kiosk_does_not_print_an_older_signed_sheet_put_back(
+    printed: Library,
+    cups: Cups,  # noqa: F811
+    figures: Any,
+) -> None:
+    """Version 1's sheet and its genuinely signed manifest, put back after version 2 was
+    published: every signature verifies, but it is not what the ledger signed last."""
+    folder = printed.path(".guides/print")
+    saved = {
+        p.relative_to(folder): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and (p.name.startswith(("guides-manifest", "manifest")) or GID in p.name)
+    }
+    printed.edit(GUIDE, "name: 居民身份证换领", "name: 居民身份证换领（新版）")
+    cli("approve", str(printed.root), "--effective", "today", "--note", "第二版")
+    cli("publish", str(printed.root))
+    for rel, data in saved.items():
+        (folder / rel).write_bytes(data)
+    queue = f"kiosk-{next(_queues)}"
+    output = cups.add_queue(queue)
+    ledger = open_ledger(printed.root)
+    kiosk = Kiosk(
+        bundle=Bundle(folder, printed.root, "print"),
+        queue=Queue(queue, cups.server),
+        ledger=ledger,
+        base_url="https://zwfw.example.gov.cn/guides",
+        timezone="Asia/Shanghai",
+    )
+    try:
+        with pytest.raises(SheetProblem, match="不是台账记录的最新一份"):
+            kiosk.start_print(kiosk.catalog.entries[GID])
+    finally:
+        ledger.close()
+    jobs = len(kiosk.jobs) + output.exists()
+    figures.add("older signed sheet put back, printed by the kiosk", jobs, "0")
+    assert jobs == 0
