@@ -55,16 +55,17 @@ def kiosk(
     port: int,
 ) -> None:
     from guidesrc.adapters.printer import QUEUE_PATTERN
+    from guidesrc.config_in_force import in_force
     from guidesrc.kiosk.server import Kiosk, start_kiosk
     from guidesrc.ledger import open_ledger
     from guidesrc.library import find_root
     from guidesrc.printing.bundle import Bundle
     from guidesrc.printing.queue import Queue
     from guidesrc.web.server import LOOPBACK
-    from guidesrc.workdays import read_config
 
     root = find_root(library)
-    config = read_config(root)
+    ledger = open_ledger(root)
+    config = in_force(root, ledger).config  # the channels as approved, not as edited since
     if not re.match(QUEUE_PATTERN, queue):
         raise ChannelError(_("--queue: {queue} is not a CUPS queue name").format(queue=queue))
     pdf = {name: c for name, c in config.channels.items() if c.type == "pdf"}
@@ -80,7 +81,7 @@ def kiosk(
     kiosk_app = Kiosk(
         bundle=Bundle(folder, root, channel),
         queue=Queue(queue, server),
-        ledger=open_ledger(root),
+        ledger=ledger,
         base_url=config.base_url,
         timezone=config.timezone,
     )

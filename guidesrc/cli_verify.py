@@ -142,13 +142,14 @@ def keys_status(library: Path) -> None:
     help=N_("text: one line per finding; json: for monitoring."),
 )
 def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt: str) -> None:
+    from guidesrc.config_in_force import in_force
     from guidesrc.library import find_root
     from guidesrc.signing import public_keys
     from guidesrc.verify import verify_library
-    from guidesrc.workdays import read_config
 
     root = find_root(library)
-    config = read_config(root)
+    ledger = _existing_ledger(root)
+    config = in_force(root, ledger).config  # the channels as approved, not as edited since
     addresses = _addresses(urls)
     unknown = sorted((set(channels) | set(addresses)) - set(config.channels))
     if unknown:
@@ -164,7 +165,6 @@ def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt:
                 "keys/ holds no public key, so no signature can be checked: run guides keys init, then guides publish"
             )
         )
-    ledger = _existing_ledger(root)
     checks = verify_library(root, config, ledger, found, channels, addresses)
     if not channels and not addresses:  # every approval against approvers.yaml
         from guidesrc.approval_check import check_approvals

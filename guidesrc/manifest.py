@@ -357,7 +357,7 @@ def write_manifest(
     header = {
         "format": FORMAT,
         "channel": channel,
-        "library": _library_name(root),
+        "library": _library_name(root, ledger),
         "created_at": utc_text(now),
         "key": key.id,
         "algorithm": "Ed25519",
@@ -376,10 +376,11 @@ def write_manifest(
     return Signed(channel, out, key.id, len(found.files), len(found.new), recorded)
 
 
-def _library_name(root: Path) -> str:
-    from guidesrc.workdays import read_config
+def _library_name(root: Path, ledger: Ledger) -> str:
+    """The library's name as approved (the configuration in force), as every channel shows it."""
+    from guidesrc.config_in_force import in_force
 
-    return str(read_config(root).name)
+    return str(in_force(root, ledger).config.name)
 
 
 def record_pairs(

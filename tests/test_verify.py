@@ -552,6 +552,9 @@ def test_the_printer_channel_has_nothing_to_read_back(signed: Library) -> None:
         "rules: {}",
         "  printers:\n    type: printer\n    settings:\n      source: archive\nrules: {}",
     )
+    run = verify(signed, "--channel", "printers")  # verify knows the approved channels only
+    assert run.stderr.startswith("错误：library.yaml 中没有名为 printers 的渠道")
+    approve(signed, "打印渠道")
     run = verify(signed, "--channel", "printers", "--format", "json")
     assert run.exit_code == 0
     (check,) = json.loads(run.stdout)["channels"]
