@@ -48,6 +48,7 @@ from guidesrc.adapters import (
 from guidesrc.adapters.http import HttpAdapter, HttpSettings, signature
 from guidesrc.compile import content_hash
 from guidesrc.errors import ChannelError
+from guidesrc.gaps import has_null, null_free
 from guidesrc.ledger import open_ledger
 from guidesrc.state import WorkingTree, load_state
 from tests.conftest import EXAMPLE, REPO, Library, Run, invoke
@@ -481,7 +482,8 @@ def test_http_publish_puts_the_guide_with_its_key_and_signature(
     assert put.headers["x-guides-signature"].startswith("sha256=")
     body = put.json
     assert (body["state"], body["action"], body["version"]) == ("current", "publish", 1)
-    assert body["content_hash"] == d.content_hash == content_hash(body["guide"])
+    assert body["content_hash"] == d.content_hash == content_hash(_compiled())
+    assert body["format"] == 2 and body["guide"] == null_free(_compiled())  # no nulls: gaps
     assert body["implementation_code"] == _compiled()["implementation_code"]
     assert receipt == {
         "status": 200,
@@ -589,6 +591,40 @@ def test_http_withdrawal_is_a_delete_with_the_reason(
         "withdrawn": {"version": 2, "reason": "该事项已划转至市公安局办理"},
     }
     assert receipt["method"] == "DELETE" and receipt["status"] == 200
+
+
+def test_http_bodies_leave_unknowns_out_and_name_them_in_gaps(
+    receiver: Receiver, push: Callable[..., Push]
+) -> None:
+    """Format 2: a value the guide does not state is never a null in a PUT or DELETE body; it is
+    left out and its path is in the guide's gaps (the receiver checks every body by the contract,
+    whose schemas refuse a null at any depth)."""
+    compiled = _compiled()
+    unknown = {
+        **compiled,
+        "basic_code": None,
+        "item_type": None,
+        "promised_time_limit": None,
+        "implementing_body": {**compiled["implementing_body"], "credit_code": None},
+        "pending": ["basic_code", "item_type", "promised_time_limit"],
+        "gaps": ["appointment", "basic_code", "item_type", "promised_time_limit"],
+    }
+    assert has_null(unknown)
+    p = push(receiver)
+    p.adapter.deliver(_fields(delivery(), guide=unknown))
+    p.adapter.deliver(delivery("withdraw", 2))  # its notice has no effective date
+    put, delete = (seen.json for seen in receiver.seen)
+    assert not has_null(put) and not has_null(delete)
+    assert "basic_code" not in put and "implementation_code" in put
+    guide = put["guide"]
+    assert not {"basic_code", "item_type", "promised_time_limit"} & set(guide)
+    assert "credit_code" not in guide["implementing_body"]
+    assert {"basic_code", "item_type", "promised_time_limit"} <= set(guide["gaps"])
+    assert "effective_date" not in delete["notice"] and delete["format"] == 2
+    # the contract refuses a null where format 1 sent one
+    assert schema_errors("/components/schemas/GuidePut", {**put, "basic_code": None}) != []
+    nested = {**put, "guide": {**guide, "online": {"url": None}}}
+    assert schema_errors("/components/schemas/GuidePut", nested) != []
 
 
 def test_http_409_for_the_same_content_counts_as_delivered(push: Callable[..., Push]) -> None:

@@ -42,6 +42,7 @@ from guidesrc.site.data import (
     Doc,
     Manifest,
     apply,
+    current_form,
     empty_doc,
     notice_document,
     notice_key,
@@ -828,7 +829,7 @@ class _Loader:
         self._releases: dict[str, dict[str, Doc]] = {}
 
     def doc(self, gid: str) -> Doc:
-        return self._read(f"api/guides/{gid}.json")
+        return current_form(self._read(f"api/guides/{gid}.json"))
 
     def notice(self, key: str, approved_at: str) -> Doc:
         rkey = release_key(approved_at)

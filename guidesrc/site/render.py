@@ -360,7 +360,7 @@ class Renderer:
 
 def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
     """schema.org ``GovernmentService`` for a guide page (JSON-LD)."""
-    body = guide["implementing_body"]
+    body = guide.get("implementing_body") or {}
     channels: list[dict[str, Any]] = []
     online = http_url((guide.get("online") or {}).get("url"))
     if online:
@@ -368,10 +368,10 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
     for place in guide.get("places", []):
         channel: dict[str, Any] = {
             "@type": "ServiceChannel",
-            "name": place["name"],
+            "name": place.get("name"),
             "serviceLocation": {
                 "@type": "Place",
-                "name": place["name"],
+                "name": place.get("name"),
                 "address": place.get("address"),
             },
         }
@@ -387,12 +387,12 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
         "name": guide["name"],
         "identifier": guide["implementation_code"],
         "url": url,
-        "serviceType": ITEM_TYPES.get(guide["item_type"]) if guide["item_type"] else None,
+        "serviceType": ITEM_TYPES.get(guide["item_type"]) if guide.get("item_type") else None,
         "description": "".join(guide.get("conditions", [])),
         "provider": {
             "@type": "GovernmentOrganization",
-            "name": body["name"],
-            "identifier": body["credit_code"],
+            "name": body.get("name"),
+            "identifier": body.get("credit_code"),
         },
         "audience": [
             {"@type": "Audience", "audienceType": SERVICE_OBJECTS.get(code, str(code))}
