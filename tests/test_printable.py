@@ -174,7 +174,12 @@ def test_every_sampled_accepted_code_point_prints(renderer: Renderer, library: L
 
 
 def forget() -> None:
-    for cached in (printable.printable, printable._points, printable._ranges, printable._printable_run):
+    for cached in (
+        printable.printable,
+        printable._points,
+        printable._ranges,
+        printable._printable_run,
+    ):
         cached.cache_clear()
 
 

@@ -265,7 +265,9 @@ def record(doc: Doc) -> dict[str, Any]:
 
 
 def listing(doc: Doc) -> dict[str, Any] | None:
-    """A listed guide's entry: what the lists, search, sitemap and the API index show."""
+    """A listed guide's entry: what the lists, search, sitemap and the API index show. No value
+    is null: an item type not known is left out (the lists show 事项类型待补充); a manifest
+    written by an older guidesrc may hold ``"type": null``, which reads the same."""
     if doc["state"] == "withdrawn":
         return None
     shown = doc["current"] or doc["upcoming"]
@@ -278,7 +280,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
         **department(body),
         "themes": sorted(set(guide.get("themes", []))),
         "objects": sorted(set(guide.get("service_objects", []))),
-        "type": guide.get("item_type"),
+        **({"type": guide["item_type"]} if guide.get("item_type") else {}),  # unknown: left out
         "state": doc["state"],
         "version": shown["version"],
         "content_hash": shown["content_hash"],
