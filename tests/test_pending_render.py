@@ -74,9 +74,7 @@ def test_the_site_api_leaves_unknowns_out_and_names_them_in_gaps(library: Librar
     text = text.replace('basic_code: "000107001000"\n', "", 1)
     text = text.replace('item_type: "20"\n', "pending: [basic_code, item_type]\n", 1)
     library.write(GUIDE, text)
-    run = invoke(
-        "approve", str(library.root), "--by", "审核员乙", "--effective", "today", "--note", "导入"
-    )
+    run = invoke("approve", str(library.root), "--effective", "today", "--note", "导入")
     assert run.exit_code == 0, run.stdout + run.stderr
     run = invoke("publish", str(library.root))
     assert run.exit_code == 0, run.stdout + run.stderr
