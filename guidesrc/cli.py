@@ -107,8 +107,9 @@ def _print_version(ctx: click.Context) -> None:
 )
 def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | None) -> None:
     from guidesrc.check.engine import check_library
+    from guidesrc.diagnostic_lines import format_line
     from guidesrc.library import find_root
-    from guidesrc.output import as_json, format_line, summary
+    from guidesrc.output import as_json, summary
 
     root = find_root(library)
     report = check_library(root, use_cache=not no_cache, strict=strict, jobs=jobs)
