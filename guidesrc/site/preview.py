@@ -58,9 +58,9 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     """Build the preview of the library at ``root`` into the empty folder ``out``; returns the
     ids of withdrawn guides (their pages answer 410)."""
     from guidesrc.approve import pending_changes
-    from guidesrc.cli_ledger import working_state
     from guidesrc.ledger import open_ledger
     from guidesrc.workdays import read_config
+    from guidesrc.worktree import working_state
 
     config = read_config(root)
     site = Site(

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from guidesrc.cli_options import library_option
+from guidesrc.cli.common import open_for_command
+from guidesrc.cli.options import library_option
 from guidesrc.errors import GuidesError, LedgerError
 from guidesrc.i18n import N_, _
 
@@ -200,7 +201,6 @@ def _addresses(urls: tuple[str, ...]) -> dict[str, str]:
 
 def _existing_ledger(root: Path) -> Ledger:
     """The ledger, which must exist already: verify never makes an empty one."""
-    from guidesrc.cli_ledger import open_for_command
     from guidesrc.ledger import database_url
 
     url = database_url(root)
@@ -303,6 +303,3 @@ def verify_file(file: Path, manifest: Path, key: Path, signature: Path | None) -
             path=file, listed="、".join(result.matches), hash=result.sha256
         )
     )
-
-
-COMMANDS = [keys, verify, verify_file]

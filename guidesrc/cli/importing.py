@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from guidesrc.cli_options import free_text
+from guidesrc.cli.options import free_text
 from guidesrc.i18n import N_, _
 
 
