@@ -36,7 +36,7 @@ import orjson
 
 from guidesrc.adapters import Action, Delivery
 from guidesrc.model.codes import field_title
-from guidesrc.site.builder import Site, _Loader
+from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
     Manifest,
@@ -47,6 +47,7 @@ from guidesrc.site.data import (
     notice_summary,
     record,
 )
+from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
 from guidesrc.web.server import LOOPBACK, Limits, WebServer, bind
@@ -121,7 +122,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
         guides={gid: record(doc) for gid, doc in docs.items()},
         notices={key: notice_summary(n) for key, n in notices.items()},
     )
-    site.write_all(out, manifest, docs.__getitem__, notices, _Loader(None), drafts)
+    site.write_all(out, manifest, docs.__getitem__, notices, Loader(None), drafts)
     return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
 
 
