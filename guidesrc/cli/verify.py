@@ -24,7 +24,7 @@ from guidesrc.i18n import N_, _
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
-    from guidesrc.verify import ChannelCheck
+    from guidesrc.verify_checks import ChannelCheck
 
 
 @click.group(help=N_("Signing keys: the key pair that signs each channel's manifest."))
@@ -216,7 +216,7 @@ def _existing_ledger(root: Path) -> Ledger:
 
 
 def _print_text(checks: list[ChannelCheck]) -> None:
-    from guidesrc.verify import KINDS
+    from guidesrc.verify_checks import KINDS
 
     for check in checks:
         for f in check.findings:
