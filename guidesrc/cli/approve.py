@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -23,6 +24,9 @@ from guidesrc.cli.options import (
 from guidesrc.errors import ApprovalError, StateInvalidError
 from guidesrc.i18n import N_, _
 from guidesrc.worktree import working_state
+
+if TYPE_CHECKING:
+    from guidesrc.approve import Approved, Pending
 
 
 @click.command(help=N_("Approve the pending changes (all, or the guides named with --guide)."))
@@ -74,16 +78,12 @@ def approve(
 ) -> None:
     from guidesrc.approve import Decision, pending_changes, record_approval
     from guidesrc.approvers import current_approver
-    from guidesrc.check.engine import check_library
     from guidesrc.config_in_force import after_approval
     from guidesrc.library import find_root
     from guidesrc.workdays import load_calendar
 
     root = find_root(library)
-    if force and not (reason and reason.strip()):
-        raise ApprovalError(_("--force needs --reason: say why four eyes cannot apply"))
-    if reason and not force:
-        raise ApprovalError(_("--reason goes with --force"))
+    _check_force(force, reason)
     config = library_config(root)
     zone = ZoneInfo(config.timezone)
     now = utcnow()
@@ -91,13 +91,7 @@ def approve(
     ledger = open_for_command(root)
     # Before any work: a key not on the approved approvers list is refused at once.
     approver = current_approver(root, now, ledger)
-    report = check_library(root)
-    if report.errors:
-        raise StateInvalidError(
-            _(
-                "the library has {count} error(s) in `guides check`; an approval needs a library without errors: fix them first"
-            ).format(count=report.errors)
-        )
+    _require_no_errors(root)
     load_calendar(root, config).deadline(now)  # the working calendar must know the year too
     state, cache = working_state(root)
     pending = pending_changes(state, ledger, guides, config.change_policy)
@@ -120,6 +114,35 @@ def approve(
         approver=approver,
     )
     done = record_approval(root, state, ledger, pending, decision, settings.config.channels)
+    _echo_approved(done, pending, who, effective_date, local_time(deadline, zone))
+    _withdrawn_note(pending.withdrawn_present)
+
+
+def _check_force(force: bool, reason: str | None) -> None:
+    """``--force`` needs ``--reason``, and ``--reason`` goes only with ``--force``."""
+    if force and not (reason and reason.strip()):
+        raise ApprovalError(_("--force needs --reason: say why four eyes cannot apply"))
+    if reason and not force:
+        raise ApprovalError(_("--reason goes with --force"))
+
+
+def _require_no_errors(root: Path) -> None:
+    """An approval needs a library that `guides check` passes."""
+    from guidesrc.check.engine import check_library
+
+    report = check_library(root)
+    if report.errors:
+        raise StateInvalidError(
+            _(
+                "the library has {count} error(s) in `guides check`; an approval needs a library without errors: fix them first"
+            ).format(count=report.errors)
+        )
+
+
+def _echo_approved(
+    done: Approved, pending: Pending, who: str, effective_date: dt.date, deadline: str
+) -> None:
+    """The versions recorded (stdout) and what the approval means (stderr)."""
     for guide_id, number in done.versions:
         click.echo(f"{guide_id}\tv{number}")
     click.echo(
@@ -131,7 +154,7 @@ def approve(
             by=who,
             date=effective_date.isoformat(),
             deliveries=done.publications,
-            deadline=local_time(deadline, zone),
+            deadline=deadline,
         ),
         err=True,
     )
@@ -149,7 +172,6 @@ def approve(
         click.echo(
             _("four eyes overridden (--force): the log records it with the reason"), err=True
         )
-    _withdrawn_note(pending.withdrawn_present)
 
 
 def _withdrawn_note(ids: list[str]) -> None:

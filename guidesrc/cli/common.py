@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -108,3 +109,25 @@ def configuration_in_force(root: Path, ledger: Ledger, *, warn: bool = False) ->
 def with_cause(error: str, cause: str) -> str:
     """The reason for staff, then the technical cause for IT (when there is one)."""
     return _("{error} (cause: {cause})").format(error=error, cause=cause) if cause else error
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerView:
+    """What a command that reports from the ledger opens: the library, its ledger (closed when
+    the command ends), the configuration in force, its time zone, and the moment it started."""
+
+    root: Path
+    ledger: Ledger
+    config: LibraryConfig
+    zone: ZoneInfo
+    now: dt.datetime
+
+
+def open_ledger_view(library: Path) -> LedgerView:
+    """The library found from ``library``, with its ledger and the approved configuration."""
+    from guidesrc.library import find_root
+
+    root = find_root(library)
+    ledger = open_for_command(root)
+    config = configuration_in_force(root, ledger).config
+    return LedgerView(root, ledger, config, ZoneInfo(config.timezone), utcnow())

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from guidesrc.cli.common import open_for_command
-from guidesrc.cli.options import library_option
+from guidesrc.cli.options import format_option, library_argument, library_option
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
@@ -22,15 +22,8 @@ if TYPE_CHECKING:
 
 
 @click.command(help=N_("Check a library: schema, references and content rules."))
-@click.argument("library", default=".", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help=N_("text: one line per problem; json: for programs."),
-)
+@library_argument
+@format_option(["text", "json"], N_("text: one line per problem; json: for programs."))
 @click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 @click.option("--no-cache", is_flag=True, help=N_("Analyse every file again, ignoring the cache."))
 @click.option(
@@ -58,18 +51,14 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
 
 
 @click.command(help=N_("Show what changed in the guides, field by field, with the change notices."))
-@click.argument("library", default=".", type=click.Path(path_type=Path))
+@library_argument
 @click.option("--base", metavar="REV", help=N_("Git revision to compare from (default: HEAD)."))
 @click.option(
     "--head", metavar="REV", help=N_("Git revision to compare to (default: the working tree).")
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json", "markdown"]),
-    default="terminal",
-    show_default=True,
-    help=N_("terminal: coloured, per guide; json: the change set; markdown: for a merge request."),
+@format_option(
+    ["terminal", "json", "markdown"],
+    N_("terminal: coloured, per guide; json: the change set; markdown: for a merge request."),
 )
 @click.option(
     "--exit-code",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 import orjson
@@ -12,12 +11,12 @@ import orjson
 from guidesrc.cli.common import (
     ACTIONS,
     EVENTS,
-    configuration_in_force,
     local_time,
-    open_for_command,
+    open_ledger_view,
     with_cause,
 )
 from guidesrc.cli.options import (
+    format_option,
     library_argument,
 )
 from guidesrc.i18n import N_, _
@@ -27,21 +26,12 @@ from guidesrc.i18n import N_, _
 @library_argument
 @click.option("--guide", metavar="ID", help=N_("Only this guide's events."))
 @click.option("--limit", type=click.IntRange(1), metavar="N", help=N_("Only the last N events."))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help=N_("text: for people; json: for programs."),
-)
+@format_option(["text", "json"], N_("text: for people; json: for programs."))
 def log(library: Path, guide: str | None, limit: int | None, fmt: str) -> None:
-    from guidesrc.library import find_root
     from guidesrc.status import event_detail, events
 
-    root = find_root(library)
-    ledger = open_for_command(root)
-    zone = ZoneInfo(configuration_in_force(root, ledger).config.timezone)
+    view = open_ledger_view(library)
+    ledger, zone = view.ledger, view.zone
     found = events(ledger, guide, limit)
     if fmt == "json":
         body = [

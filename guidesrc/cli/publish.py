@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from guidesrc.cli.options import (
 from guidesrc.cli.recovery import echo_refused, run_rebuild
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import N_, _
+
+if TYPE_CHECKING:
+    from guidesrc.publisher import Outcome
 
 
 @click.command(
@@ -74,17 +77,7 @@ def publish(library: Path, wait: bool, retry_now: bool, rebuild: str | None) -> 
             err=True,
         )
         return
-    for o in report.outcomes:
-        if o.handed_over:
-            line = _("to post\t{guide} v{version}\t{channel}\t{action}\t{batches}")
-        elif o.ok:
-            line = _("delivered\t{guide} v{version}\t{channel}\t{action}")
-        else:
-            line = _("failed\t{guide} v{version}\t{channel}\t{action}\t{error}")
-        fields = {"guide": o.guide_id, "version": o.version, "channel": o.channel}
-        click.echo(
-            line.format(**fields, action=_(ACTIONS[o.action]), batches=o.detail, error=o.detail)
-        )
+    _echo_outcomes(report.outcomes)
     _warn_unsigned(root, adapters)
     click.echo(
         _("{delivered} delivered, {failed} failed, {later} still open").format(
@@ -104,6 +97,21 @@ def publish(library: Path, wait: bool, retry_now: bool, rebuild: str | None) -> 
         echo_refused(report.refused, adapters)
     if report.failed or report.refused:
         sys.exit(1)
+
+
+def _echo_outcomes(outcomes: list[Outcome]) -> None:
+    """A line per delivery of this run: delivered, handed over for posting, or failed."""
+    for o in outcomes:
+        if o.handed_over:
+            line = _("to post\t{guide} v{version}\t{channel}\t{action}\t{batches}")
+        elif o.ok:
+            line = _("delivered\t{guide} v{version}\t{channel}\t{action}")
+        else:
+            line = _("failed\t{guide} v{version}\t{channel}\t{action}\t{error}")
+        fields = {"guide": o.guide_id, "version": o.version, "channel": o.channel}
+        click.echo(
+            line.format(**fields, action=_(ACTIONS[o.action]), batches=o.detail, error=o.detail)
+        )
 
 
 def _warn_unsigned(root: Path, adapters: dict[str, Any]) -> None:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from guidesrc.cli.common import (
-    configuration_in_force,
-    open_for_command,
-    utcnow,
+    open_ledger_view,
 )
 from guidesrc.cli.options import (
     date_range_problem,
+    format_option,
     library_argument,
 )
 from guidesrc.errors import ApprovalError
@@ -33,13 +31,9 @@ from guidesrc.i18n import N_, _
 )
 @click.option("--from", "start", metavar="DATE", help=N_("First day of the period (YYYY-MM-DD)."))
 @click.option("--to", "end", metavar="DATE", help=N_("Last day of the period (YYYY-MM-DD)."))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "html", "csv"]),
-    default="text",
-    show_default=True,
-    help=N_("text: the figures; html: a page with a chart; csv: one row per delivery."),
+@format_option(
+    ["text", "html", "csv"],
+    N_("text: the figures; html: a page with a chart; csv: one row per delivery."),
 )
 @click.option(
     "--output",
@@ -55,15 +49,11 @@ def report(
     fmt: str,
     output: Path | None,
 ) -> None:
-    from guidesrc.library import find_root
     from guidesrc.report import build_report
     from guidesrc.report.render import as_csv, html
 
-    root = find_root(library)
-    ledger = open_for_command(root)
-    config = configuration_in_force(root, ledger).config
-    zone = ZoneInfo(config.timezone)
-    now = utcnow()
+    view = open_ledger_view(library)
+    ledger, config, zone, now = view.ledger, view.config, view.zone, view.now
     today = now.astimezone(zone).date()
     if year is not None and (start or end):
         raise ApprovalError(_("give either --year or --from/--to, not both"))

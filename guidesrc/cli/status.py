@@ -14,13 +14,12 @@ import orjson
 from guidesrc.cli.common import (
     ACTIONS,
     STATUSES,
-    configuration_in_force,
     local_time,
-    open_for_command,
-    utcnow,
+    open_ledger_view,
     with_cause,
 )
 from guidesrc.cli.options import (
+    format_option,
     library_argument,
 )
 from guidesrc.i18n import N_, _
@@ -36,14 +35,7 @@ if TYPE_CHECKING:
     "--guide", "guides", multiple=True, metavar="ID", help=N_("Only this guide; repeatable.")
 )
 @click.option("--all", "everything", is_flag=True, help=N_("Also older versions' deliveries."))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help=N_("text: for people; json: for monitoring."),
-)
+@format_option(["text", "json"], N_("text: for people; json: for monitoring."))
 @click.option(
     "--color/--no-color",
     default=None,
@@ -65,69 +57,86 @@ def status(
     color: bool | None,
     warn_within: float,
 ) -> None:
-    from guidesrc.library import find_root
+    from guidesrc.recovery import alerts
     from guidesrc.status import status_rows
 
-    root = find_root(library)
-    ledger = open_for_command(root)
-    config = configuration_in_force(root, ledger).config
-    zone = ZoneInfo(config.timezone)
-    now = utcnow()
-    rows = status_rows(ledger, now, guides, everything)
+    view = open_ledger_view(library)
+    now, margin = view.now, dt.timedelta(hours=warn_within)
+    rows = status_rows(view.ledger, now, guides, everything)
     overdue = [r for r in rows if r.overdue(now)]
-    margin = dt.timedelta(hours=warn_within)
     at_risk = [r for r in rows if r.at_risk(now, margin)]
-    printed = _print_summary(ledger, config, now.astimezone(zone).date())
-    from guidesrc.recovery import alerts
-
-    unsigned = alerts(ledger, sorted(config.channels))
+    printed = _print_summary(view.ledger, view.config, now.astimezone(view.zone).date())
+    unsigned = alerts(view.ledger, sorted(view.config.channels))
     if fmt == "json":
-        body = {
-            "now": now.isoformat(),
-            "overdue": len(overdue),
-            "at_risk": len(at_risk),
-            "signing": unsigned,
-            "deliveries": [{**r.as_dict(now), "at_risk": r.at_risk(now, margin)} for r in rows],
-        }
-        if not printed.empty:
-            body["print"] = printed.as_dict()
-        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        _echo_json(rows, now, margin, overdue, at_risk, unsigned, printed)
     else:
         use_color = sys.stdout.isatty() if color is None else color
-        for r in rows:
-            line = "\t".join(
-                [
-                    f"{r.guide_id} v{r.version}",
-                    r.name,
-                    r.channel,
-                    _(ACTIONS.get(r.action, r.action)),
-                    _(STATUSES.get(r.status, r.status)),
-                    _when(r, now, zone),
-                ]
-            )
-            colour = "red" if r.overdue(now) else "yellow" if r.at_risk(now, margin) else None
-            click.echo(
-                click.style(line, fg=colour) if colour and use_color else line, color=use_color
-            )
-        click.echo(
-            _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
-                count=len(rows),
-                pending=sum(r.status != "delivered" for r in rows),
-                overdue=len(overdue),
-            ),
-            err=True,
-        )
-        if at_risk:
-            click.echo(
-                _(
-                    "{count} delivery(ies) at risk: less than {hours} h to the deadline and not delivered"
-                ).format(count=len(at_risk), hours=f"{warn_within:g}"),
-                err=True,
-            )
+        _echo_rows(rows, now, margin, view.zone, use_color)
+        _echo_totals(rows, overdue, at_risk, warn_within)
         for line in [*_print_lines(printed), *unsigned]:
             click.echo(line, err=True)
     if overdue or at_risk or unsigned:
         sys.exit(1)
+
+
+def _echo_json(
+    rows: list[Any],
+    now: dt.datetime,
+    margin: dt.timedelta,
+    overdue: list[Any],
+    at_risk: list[Any],
+    unsigned: list[str],
+    printed: Any,
+) -> None:
+    body = {
+        "now": now.isoformat(),
+        "overdue": len(overdue),
+        "at_risk": len(at_risk),
+        "signing": unsigned,
+        "deliveries": [{**r.as_dict(now), "at_risk": r.at_risk(now, margin)} for r in rows],
+    }
+    if not printed.empty:
+        body["print"] = printed.as_dict()
+    click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+
+
+def _echo_rows(
+    rows: list[Any], now: dt.datetime, margin: dt.timedelta, zone: ZoneInfo, use_color: bool
+) -> None:
+    """One line per delivery: overdue in red, at risk in yellow."""
+    for r in rows:
+        line = "\t".join(
+            [
+                f"{r.guide_id} v{r.version}",
+                r.name,
+                r.channel,
+                _(ACTIONS.get(r.action, r.action)),
+                _(STATUSES.get(r.status, r.status)),
+                _when(r, now, zone),
+            ]
+        )
+        colour = "red" if r.overdue(now) else "yellow" if r.at_risk(now, margin) else None
+        click.echo(click.style(line, fg=colour) if colour and use_color else line, color=use_color)
+
+
+def _echo_totals(
+    rows: list[Any], overdue: list[Any], at_risk: list[Any], warn_within: float
+) -> None:
+    click.echo(
+        _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
+            count=len(rows),
+            pending=sum(r.status != "delivered" for r in rows),
+            overdue=len(overdue),
+        ),
+        err=True,
+    )
+    if at_risk:
+        click.echo(
+            _(
+                "{count} delivery(ies) at risk: less than {hours} h to the deadline and not delivered"
+            ).format(count=len(at_risk), hours=f"{warn_within:g}"),
+            err=True,
+        )
 
 
 def _print_summary(ledger: Ledger, config: LibraryConfig, today: dt.date) -> Any:

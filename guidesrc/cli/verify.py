@@ -18,7 +18,7 @@ import click
 import orjson
 
 from guidesrc.cli.common import open_for_command
-from guidesrc.cli.options import library_option
+from guidesrc.cli.options import format_option, library_argument, library_option
 from guidesrc.errors import GuidesError, LedgerError
 from guidesrc.i18n import N_, _
 
@@ -119,7 +119,7 @@ def keys_status(library: Path) -> None:
         "Check what each channel shows now against the ledger and the signed manifests: missing, modified, stale, unexpected, signature. Exit 1 on any finding."
     )
 )
-@click.argument("library", default=".", type=click.Path(path_type=Path))
+@library_argument
 @click.option(
     "--channel",
     "channels",
@@ -134,14 +134,7 @@ def keys_status(library: Path) -> None:
     metavar="CHANNEL=URL",
     help=N_("Check a file channel at its public address instead of its folder; repeatable."),
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help=N_("text: one line per finding; json: for monitoring."),
-)
+@format_option(["text", "json"], N_("text: one line per finding; json: for monitoring."))
 def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt: str) -> None:
     from guidesrc.config_in_force import in_force
     from guidesrc.library import find_root
