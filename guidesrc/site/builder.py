@@ -40,7 +40,7 @@ from guidesrc.site.data import (
     record,
     release_key,
 )
-from guidesrc.site.files import FolderSink, Loader, put_files
+from guidesrc.site.files import FolderSink, Loader, Sink, put_files
 from guidesrc.site.listings import (
     facet_groups,
     facets_of,
@@ -78,6 +78,37 @@ class Result:
     receipts: list[dict[str, Any] | Exception] = field(default_factory=list)
     mode: str = "none"  # "full", "incremental", or "none" (nothing to do)
     written: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One publish's work in progress: the documents and notices it changes, what failed."""
+
+    manifest: Manifest
+    known: Loader
+    docs: dict[str, Doc] = field(default_factory=dict)
+    notices: dict[str, Doc] = field(default_factory=dict)
+    result: Result = field(default_factory=Result)
+    new_keys: list[tuple[int, str, str]] = field(default_factory=list)  # (receipt, key, guide)
+    failed: dict[str, Exception] = field(default_factory=dict)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    own: dict[str, list[tuple[str, bytes | None, int]]] = field(default_factory=dict)
+    old: dict[str, Any] = field(default_factory=dict)  # the changed guides' records before
+    before: dict[str, Any] = field(init=False)  # every guide's listing before
+
+    def __post_init__(self) -> None:
+        self.before = {gid: rec["listing"] for gid, rec in self.manifest.guides.items()}
+
+
+def _refuse_unchanged(broken: Mapping[str, Exception], docs: Mapping[str, Doc]) -> None:
+    """A guide this publish does not change fails to render: the site cannot be built."""
+    unchanged = sorted(set(broken) - set(docs))
+    if unchanged:
+        raise ChannelError(
+            _(
+                "the site cannot be built: the published guide {guide} fails to render with this version of guidesrc ({error})"
+            ).format(guide=unchanged[0], error=broken[unchanged[0]])
+        ) from broken[unchanged[0]]
 
 
 class Site(SitePages):
@@ -119,126 +150,131 @@ class Site(SitePages):
     def _publish(self, deliveries: Sequence[Delivery]) -> Result:
         root = self.root()
         manifest = self.manifest() or Manifest()
-        known = Loader(root)
-        docs: dict[str, Doc] = {}
-        notices: dict[str, Doc] = {}
-        before = {gid: rec["listing"] for gid, rec in manifest.guides.items()}
-        result = Result()
-        new_keys: list[tuple[int, str, str]] = []  # (receipt index, delivery key, guide)
-        for delivery in deliveries:
-            if delivery.key in manifest.applied:
-                result.receipts.append(manifest.applied[delivery.key])
-                continue
-            try:
-                self._apply(delivery, manifest, known, docs, notices)
-            except Exception as exc:  # this delivery fails; the others go on
-                result.receipts.append(exc)
-                continue
-            new_keys.append((len(result.receipts), delivery.key, delivery.guide_id))
-            result.receipts.append({})
-        if not new_keys:
-            return result
+        batch = _Batch(manifest, Loader(root))
+        self._apply_all(deliveries, batch)
+        if not batch.new_keys:
+            return batch.result
         full = (
             root is None
             or manifest.fingerprint != self.fingerprint
-            or len(docs) > max(FULL_MIN, FULL_SHARE * len(manifest.guides))
+            or len(batch.docs) > max(FULL_MIN, FULL_SHARE * len(manifest.guides))
         )
-        # Each changed guide's own work first, under its own try: its manifest record and its
-        # share of the lists, search and sitemap; for an incremental publish also its pages (kept,
-        # so they are rendered once). A guide that fails keeps what the site shows of it now.
-        failed: dict[str, Exception] = {}
-        records: dict[str, dict[str, Any]] = {}
-        for gid, doc in docs.items():
+        self._prepare_guides(batch, full)
+        batch.old = {gid: manifest.guides.get(gid) for gid in batch.docs}
+        _drop(batch.failed, batch.docs, batch.notices)
+        if not batch.docs:
+            return _failures(batch.result, batch.new_keys, batch.failed)
+        self._record(batch, full)
+        if full:
+            if not self._full_build(batch):
+                return _failures(batch.result, batch.new_keys, batch.failed)
+        else:
+            assert root is not None
+            batch.result.mode = "incremental"
+            update = Update(root)
+            self.write_changes(
+                update, manifest, batch.before, batch.docs, batch.notices, batch.known, batch.own
+            )
+            update.commit(manifest.dumps())
+            batch.result.written = update.written
+        for index, key, gid in batch.new_keys:
+            if gid not in batch.failed:
+                batch.result.receipts[index] = manifest.applied[key]
+        return _failures(batch.result, batch.new_keys, batch.failed)
+
+    def _apply_all(self, deliveries: Sequence[Delivery], batch: _Batch) -> None:
+        """Each delivery applied to its guide's document; one that fails is its own failure."""
+        for delivery in deliveries:
+            if delivery.key in batch.manifest.applied:
+                batch.result.receipts.append(batch.manifest.applied[delivery.key])
+                continue
             try:
-                records[gid] = record(doc)
-                _check_listing(gid, records[gid]["listing"])
+                self._apply(delivery, batch.manifest, batch.known, batch.docs, batch.notices)
+            except Exception as exc:  # this delivery fails; the others go on
+                batch.result.receipts.append(exc)
+                continue
+            batch.new_keys.append((len(batch.result.receipts), delivery.key, delivery.guide_id))
+            batch.result.receipts.append({})
+
+    def _prepare_guides(self, batch: _Batch, full: bool) -> None:
+        """Each changed guide's own work first, under its own try: its manifest record and its
+        share of the lists, search and sitemap; for an incremental publish also its pages (kept,
+        so they are rendered once). A guide that fails keeps what the site shows of it now."""
+        for gid, doc in batch.docs.items():
+            try:
+                batch.records[gid] = record(doc)
+                _check_listing(gid, batch.records[gid]["listing"])
             except Exception as exc:
-                failed[gid] = exc
-        own: dict[str, list[tuple[str, bytes | None, int]]] = {}
-        if not full:
-            by_guide: dict[str, list[Doc]] = {}
-            for notice in notices.values():
-                by_guide.setdefault(notice["guide"], []).append(notice)
-            for gid in sorted(set(docs) - set(failed)):
-                try:
-                    own[gid] = self._own_files(docs[gid], None, full=False) + [
-                        self._notice_file(notice) for notice in by_guide.get(gid, [])
-                    ]
-                except Exception as exc:
-                    failed[gid] = exc
-        old = {gid: manifest.guides.get(gid) for gid in docs}
-        _drop(failed, docs, notices)
-        if not docs:
-            return _failures(result, new_keys, failed)
-        for gid in docs:
-            manifest.guides[gid] = records[gid]
-        for key, notice in notices.items():
+                batch.failed[gid] = exc
+        if full:
+            return
+        by_guide: dict[str, list[Doc]] = {}
+        for notice in batch.notices.values():
+            by_guide.setdefault(notice["guide"], []).append(notice)
+        for gid in sorted(set(batch.docs) - set(batch.failed)):
+            try:
+                batch.own[gid] = self._own_files(batch.docs[gid], None, full=False) + [
+                    self._notice_file(notice) for notice in by_guide.get(gid, [])
+                ]
+            except Exception as exc:
+                batch.failed[gid] = exc
+
+    def _record(self, batch: _Batch, full: bool) -> None:
+        """The changed guides and notices in the manifest, and a receipt per new delivery."""
+        manifest = batch.manifest
+        for gid in batch.docs:
+            manifest.guides[gid] = batch.records[gid]
+        for key, notice in batch.notices.items():
             manifest.notices[key] = notice_summary(notice)
         manifest.fingerprint = self.fingerprint
         if full:
             manifest.build += 1
         receipt = {"site": str(self.link), "build": f"b{manifest.build:06d}"}
-        for _index, key, gid in new_keys:
-            if gid not in failed:
+        for _index, key, gid in batch.new_keys:
+            if gid not in batch.failed:
                 manifest.applied[key] = {**receipt, "key": key}
-        if full:
-            result.mode = "full"
-            build = NewBuild(self.link, manifest.build)
-            broken: dict[str, Exception] = {}
-            shared: list[str] = []
-            ever_shared: set[str] = set()
-            redo: list[str] | None = None
-            while True:
-                written = self.write_all(
-                    build.root,
-                    manifest,
-                    lambda gid: docs.get(gid) or known.doc(gid),
-                    notices,
-                    known,
-                    failures=broken,
-                    shared=shared,
-                    redo=redo,
-                )
-                if redo is None:
-                    result.written = written
-                else:
-                    result.written = sorted(set(result.written) | set(written))
-                ever_shared |= set(shared)
-                if not broken:
-                    break
-                # A changed guide's pages failed (nothing of it was written): it keeps its
-                # previous version, or stays out. Its previous pages and the library-wide files
-                # are written again, and those of the files no longer wanted are removed.
-                unchanged = sorted(set(broken) - set(docs))
-                if unchanged:
-                    raise ChannelError(
-                        _(
-                            "the site cannot be built: the published guide {guide} fails to render with this version of guidesrc ({error})"
-                        ).format(guide=unchanged[0], error=broken[unchanged[0]])
-                    ) from broken[unchanged[0]]
-                failed |= broken
-                _revert(manifest, broken, old, notices, new_keys)
-                _drop(broken, docs, notices)
-                if not docs:
-                    shutil.rmtree(build.root, ignore_errors=True)
-                    return _failures(result, new_keys, failed)
-                redo = sorted(gid for gid in broken if gid in manifest.guides)
-                shared, broken = [], {}
-            for rel in ever_shared - set(shared):  # a list only a failed guide was on, say
-                (build.root / rel).unlink(missing_ok=True)
-                result.written.remove(rel)
-            build.switch(manifest.dumps())
-        else:
-            assert root is not None
-            result.mode = "incremental"
-            update = Update(root)
-            self.write_changes(update, manifest, before, docs, notices, known, own)
-            update.commit(manifest.dumps())
-            result.written = update.written
-        for index, key, gid in new_keys:
-            if gid not in failed:
-                result.receipts[index] = manifest.applied[key]
-        return _failures(result, new_keys, failed)
+
+    def _full_build(self, batch: _Batch) -> bool:
+        """A new build, switched to at once; False when every changed guide failed (nothing
+        is switched). A changed guide whose pages fail keeps its previous version, or stays out:
+        its previous pages and the library-wide files are written again, and those of the files
+        no longer wanted are removed."""
+        result, manifest, docs, known = batch.result, batch.manifest, batch.docs, batch.known
+        result.mode = "full"
+        build = NewBuild(self.link, manifest.build)
+        broken: dict[str, Exception] = {}
+        shared: list[str] = []
+        ever_shared: set[str] = set()
+        redo: list[str] | None = None
+        while True:
+            written = self.write_all(
+                build.root,
+                manifest,
+                lambda gid: docs.get(gid) or known.doc(gid),
+                batch.notices,
+                known,
+                failures=broken,
+                shared=shared,
+                redo=redo,
+            )
+            result.written = written if redo is None else sorted(set(result.written) | set(written))
+            ever_shared |= set(shared)
+            if not broken:
+                break
+            _refuse_unchanged(broken, docs)
+            batch.failed |= broken
+            _revert(manifest, broken, batch.old, batch.notices, batch.new_keys)
+            _drop(broken, docs, batch.notices)
+            if not docs:
+                shutil.rmtree(build.root, ignore_errors=True)
+                return False
+            redo = sorted(gid for gid in broken if gid in manifest.guides)
+            shared, broken = [], {}
+        for rel in ever_shared - set(shared):  # a list only a failed guide was on, say
+            (build.root / rel).unlink(missing_ok=True)
+            result.written.remove(rel)
+        build.switch(manifest.dumps())
+        return True
 
     def _apply(
         self,
@@ -309,20 +345,7 @@ class Site(SitePages):
             return notices.get(key) or known.notice(key, manifest.notices[key]["approved_at"])
 
         def lists() -> None:
-            out = lists_sink
-            # Notices of guides no longer in the manifest (none today; kept for safety).
-            for gid in sorted(set(by_guide) - set(manifest.guides)):
-                for key in by_guide[gid]:
-                    self._notice_page(out, notice_of(key))
-            listings = manifest.listings()
-            groups = facet_groups(listings)
-            for kind, key in sorted(groups):
-                self._facet_page(out, groups, listings, kind, key)
-            for rkey, members in releases(manifest.notices).items():
-                self._release_files(out, rkey, [notice_of(n["key"]) for n in members])
-            for rel, data in search.build_index(listings).items():
-                out.write(rel, data, 2)
-            self._global_files(out, manifest, listings, groups)
+            self._library_files(lists_sink, manifest, by_guide, notice_of)
 
         with without_cycle_collection():  # also for the preview, which calls this directly
             if redo is None:
@@ -335,6 +358,28 @@ class Site(SitePages):
         if shared is not None:
             shared += lists_sink.written
         return sink.written + lists_sink.written
+
+    def _library_files(
+        self,
+        out: Sink,
+        manifest: Manifest,
+        by_guide: Mapping[str, list[str]],
+        notice_of: Callable[[str], Doc],
+    ) -> None:
+        """The library-wide files of a full build: facet pages, releases, search, lists, feeds."""
+        # Notices of guides no longer in the manifest (none today; kept for safety).
+        for gid in sorted(set(by_guide) - set(manifest.guides)):
+            for key in by_guide[gid]:
+                self._notice_page(out, notice_of(key))
+        listings = manifest.listings()
+        groups = facet_groups(listings)
+        for kind, key in sorted(groups):
+            self._facet_page(out, groups, listings, kind, key)
+        for rkey, members in releases(manifest.notices).items():
+            self._release_files(out, rkey, [notice_of(n["key"]) for n in members])
+        for rel, data in search.build_index(listings).items():
+            out.write(rel, data, 2)
+        self._global_files(out, manifest, listings, groups)
 
     # --- an incremental publish ---------------------------------------------------------------
 
@@ -367,6 +412,19 @@ class Site(SitePages):
                 self._release_files(update, rkey, full)
         listings = manifest.listings()
         groups = facet_groups(listings)
+        self._facet_changes(update, before, docs, listings, groups)
+        self._search_changes(update, before, docs, listings)
+        self._global_files(update, manifest, listings, groups)
+
+    def _facet_changes(
+        self,
+        update: Update,
+        before: Mapping[str, dict[str, Any] | None],
+        docs: Mapping[str, Doc],
+        listings: Mapping[str, dict[str, Any]],
+        groups: Mapping[tuple[str, str], dict[str, Any]],
+    ) -> None:
+        """The facet pages a changed guide joins or leaves, written again or removed."""
         old_groups = {
             facet
             for gid in docs
@@ -387,6 +445,15 @@ class Site(SitePages):
                 self._facet_page(update, groups, listings, kind, key)
             elif (kind, key) in old_groups:
                 update.remove(f"by/{kind}/{key}.html")
+
+    def _search_changes(
+        self,
+        update: Update,
+        before: Mapping[str, dict[str, Any] | None],
+        docs: Mapping[str, Doc],
+        listings: Mapping[str, dict[str, Any]],
+    ) -> None:
+        """The search shards the changed guides are in; all of them when they cannot be updated."""
         old_listings = {gid: entry for gid, entry in before.items() if entry is not None}
         changed_search = search.update_index(
             lambda rel: (update.root / rel).read_bytes(), old_listings, listings, docs
@@ -398,7 +465,6 @@ class Site(SitePages):
                     update.remove(f"search/{old.name}")
         for rel, data in changed_search.items():
             update.write(rel, data, 2)
-        self._global_files(update, manifest, listings, groups)
 
 
 def _check_listing(gid: str, listing: Mapping[str, Any] | None) -> None:
