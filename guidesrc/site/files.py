@@ -14,6 +14,7 @@ from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.site.data import (
     Doc,
+    current_form,
     release_key,
 )
 
@@ -38,7 +39,7 @@ class Loader:
         self._releases: dict[str, dict[str, Doc]] = {}
 
     def doc(self, gid: str) -> Doc:
-        return self._read(f"api/guides/{gid}.json")
+        return current_form(self._read(f"api/guides/{gid}.json"))
 
     def notice(self, key: str, approved_at: str) -> Doc:
         rkey = release_key(approved_at)

@@ -45,7 +45,7 @@ def facets_of(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("department", entry["department_id"]),
         *(("theme", slug(str(t))) for t in entry["themes"]),
         *(("object", slug(str(o))) for o in entry["objects"]),
-        ("type", slug(str(entry["type"])) if entry["type"] else "pending"),
+        ("type", slug(str(entry["type"])) if entry.get("type") else "pending"),
     ]
 
 
@@ -74,7 +74,7 @@ def facet_groups(
             add("theme", slug(str(theme)), str(theme), gid)
         for code in entry["objects"]:
             add("object", slug(str(code)), SERVICE_OBJECTS.get(code, str(code)), gid)
-        kind = entry["type"]
+        kind = entry.get("type")
         if kind:
             add("type", slug(str(kind)), ITEM_TYPES.get(kind, str(kind)), gid)
         else:
@@ -101,7 +101,7 @@ def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "id": gid,
         "name": entry["name"],
         "department": entry["department"],
-        "type": entry["type"],
+        "type": entry.get("type"),
         "state": entry["state"],
         "effective_date": entry["effective_date"],
         "upcoming": entry["upcoming"],

@@ -176,7 +176,7 @@ class SitePages:
                 entry["department"] = listing["department"]
                 entry["themes"] = listing["themes"]
                 entry["service_objects"] = listing["objects"]
-                if listing["type"]:  # unknown (待补充): left out, never null
+                if listing.get("type"):  # unknown (待补充): left out, never null
                     entry["item_type"] = listing["type"]
             if current and upcoming:
                 entry["upcoming"] = {
