@@ -229,7 +229,7 @@ def write_input(lib: Path, path: Path) -> int:
 
 def guide_markdown(guide: dict[str, Any]) -> str:
     """One guide as a Markdown page: what Hugo and mkdocs build (the same sections)."""
-    from guidesrc.diff.notice import md_escape as e
+    from guidesrc.markdown import md_escape as e
     from guidesrc.model.codes import ITEM_TYPES
 
     body = guide["implementing_body"]

@@ -154,7 +154,8 @@ def main() -> None:
     from guidesrc import manifest as m
     from guidesrc.signing import SigningKey, public_keys
     from guidesrc.site.builder import Site
-    from guidesrc.verify import ChannelCheck, verify_folder
+    from guidesrc.verify import verify_folder
+    from guidesrc.verify_checks import ChannelCheck
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--guides", type=int, default=10000)

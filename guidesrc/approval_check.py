@@ -27,14 +27,14 @@ from guidesrc.ledger.models import Approval
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
-    from guidesrc.verify import ChannelCheck
+    from guidesrc.verify_checks import ChannelCheck
 
 CHECK_NAME = "approvals"
 
 
 def check_approvals(root: Path, ledger: Ledger) -> ChannelCheck:
     """One check (shown like a channel's) over every recorded approval."""
-    from guidesrc.verify import ChannelCheck
+    from guidesrc.verify_checks import ChannelCheck
 
     check = ChannelCheck(CHECK_NAME, "ledger", "approvers.yaml", "ledger")
     entries = approvers_ever_approved(root, ledger)

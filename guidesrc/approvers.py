@@ -123,7 +123,7 @@ def load_approvers(root: Path) -> list[ApproverEntry] | None:
 
 def approvers_from(data: bytes) -> list[ApproverEntry]:
     """The entries of an ``approvers.yaml`` given as bytes, refused whole with its problems."""
-    from guidesrc.output import located_lines
+    from guidesrc.diagnostic_lines import located_lines
     from guidesrc.yamlio import decode
 
     source = decode(data, APPROVERS_FILE, MAX_BYTES)

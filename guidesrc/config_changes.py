@@ -304,7 +304,7 @@ def text_lines(pending: ConfigPending) -> list[str]:
 
 def markdown_lines(pending: ConfigPending) -> list[str]:
     """The same for a merge request."""
-    from guidesrc.diff.notice import md_escape
+    from guidesrc.markdown import md_escape
 
     lines = text_lines(pending)
     if not lines:

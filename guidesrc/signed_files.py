@@ -32,7 +32,7 @@ import orjson
 
 from guidesrc.channel_audit import ACTOR, PRINT_REFUSED
 from guidesrc.i18n import _
-from guidesrc.printing.bundle import SheetProblem
+from guidesrc.printing.problems import SheetProblem
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger

@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from guidesrc.errors import GuidesError
+from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
 from guidesrc.library import STATE_DIR
 
@@ -320,17 +320,7 @@ def _write(path: Path, data: bytes, mode: int, *, exclusive: bool = False) -> No
                 handle.flush()
                 os.fsync(handle.fileno())
             return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, mode)
     except FileExistsError:
         raise SigningKeyError(
             _(

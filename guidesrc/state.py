@@ -301,7 +301,7 @@ class LibraryState:
             return model.model_validate(parse_bytes(data))
         except (ValueError, yaml_rs.YAMLDecodeError):
             pass  # ValidationError and UnicodeDecodeError are ValueErrors
-        from guidesrc.check.analyse import load  # as `guides check` reads it: only when it fails
+        from guidesrc.check.loader import load  # as `guides check` reads it: only when it fails
         from guidesrc.yamlio import decode
 
         loaded, _problems = load(decode(data, rel, size_limit(rel)), model)

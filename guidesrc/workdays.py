@@ -430,7 +430,7 @@ def _model_from(
     error: type[CalendarError | LibraryConfigError],
     size: int | None = None,
 ) -> tuple[_M, Source]:
-    from guidesrc.check.analyse import load
+    from guidesrc.check.loader import load
     from guidesrc.yamlio import decode
 
     source = decode(data, rel, size_limit(rel), size)
@@ -442,6 +442,6 @@ def _model_from(
 
 def _report(source: Source, problems: list[Diagnostic]) -> str:
     """One line per problem, as `guides check` prints them: ``file:line:col: field: message``."""
-    from guidesrc.output import located_lines
+    from guidesrc.diagnostic_lines import located_lines
 
     return located_lines(source, problems)

@@ -18,7 +18,7 @@ import pytest
 import yaml_rs
 from openpyxl import load_workbook
 
-from guidesrc.importer import sheet
+from guidesrc.importer import sheet_columns as sheet
 from guidesrc.model.catalogues import Office
 from guidesrc.model.guide import Guide
 from tests.conftest import REPO, Library, invoke

@@ -54,7 +54,7 @@ def test_a_document_number_after_the_title_is_the_entry_s_number_and_one_law_is_
 
 
 def test_a_bracketed_note_that_is_no_number_stays_in_the_title() -> None:
-    from guidesrc.importer.sheet import legal_refs
+    from guidesrc.importer.sheet_cells import legal_refs
 
     refs = legal_refs(
         "《湖南省社会救助家庭经济状况核对办法》（试行）第三条 本办法适用于本省行政区域。\n"

@@ -329,7 +329,7 @@ LIANONING_CELLS = [
 
 
 def test_legal_bases_as_a_liaoning_catalogue_writes_them() -> None:
-    from guidesrc.importer.sheet import legal_refs
+    from guidesrc.importer.sheet_cells import legal_refs
 
     found = [
         (ref.title, ref.article, ref.details.get("level"), ref.details.get("document_number"))

@@ -74,7 +74,7 @@ def poisoning(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fault injection at each batch channel's per-guide render function."""
     from guidesrc.adapters import cpsv, directory, hotline, mobile
     from guidesrc.print import render as print_render
-    from guidesrc.site import builder
+    from guidesrc.site import parallel
     from guidesrc.site import render as site_render
 
     # The guide's page; its sheet, printed by Typst; its JSON file in the directory channel.
@@ -86,8 +86,8 @@ def poisoning(monkeypatch: pytest.MonkeyPatch) -> None:
     _inject(monkeypatch, mobile, "_summary", lambda entry: _document_name(entry))
     _inject(monkeypatch, cpsv, "service_nodes", lambda guide, _iris, _page: guide["name"])
     # A full build of 100 guides in two processes: the failure comes from the forked worker.
-    monkeypatch.setattr(builder, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(builder, "CHUNK", 5)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(parallel, "CHUNK", 5)
 
 
 @pytest.fixture
@@ -488,7 +488,7 @@ def test_a_guide_whose_page_fails_in_a_full_build_keeps_its_previous_version(
     one changed guide's page fails: the site is built with that guide's previous version (the
     same bytes as before), and nothing of its new version is anywhere — not even the list page
     of a theme only that version had."""
-    from guidesrc.site import builder
+    from guidesrc.site import builder, parallel
     from guidesrc.site import render as site_render
 
     site_only = CHANNEL_SETTINGS.split("  print:")[0]
@@ -504,8 +504,8 @@ def test_a_guide_whose_page_fails_in_a_full_build_keeps_its_previous_version(
     _inject(monkeypatch, site_render.Renderer, "guide_page", lambda _self, doc, _draft: doc["name"])
     monkeypatch.setattr(builder, "FULL_MIN", 0)
     monkeypatch.setattr(builder, "FULL_SHARE", 0.0)
-    monkeypatch.setattr(builder, "PARALLEL_MIN", 10)
-    monkeypatch.setattr(builder, "CHUNK", 5)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(parallel, "CHUNK", 5)
     for gid in [f"huanling-{n:03d}" for n in range(1, 100)]:
         hundred.edit(
             f"guides/{gid}.yaml", "证件严重损坏不能辨认的。", "证件严重损坏不能辨认的（第二版）。"

@@ -769,12 +769,12 @@ def example_deliveries() -> list[Delivery]:
 def test_site_full_build_is_the_same_in_one_process_or_two(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import guidesrc.site.builder as builder
+    import guidesrc.site.parallel as parallel
 
     deliveries = example_deliveries()
     Site(tmp_path / "one", example_config()).publish(deliveries)
-    monkeypatch.setattr(builder, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(builder, "CHUNK", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
     forks: list[int] = []
     real_fork = os.fork
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())

@@ -247,8 +247,8 @@ def make_adapters(root: Path, config: Any, source: bytes | None = None) -> dict[
     """An adapter per channel of ``config`` (the approved configuration: ``source`` is its
     ``library.yaml``; the working tree's when not given); ChannelError listing every problem
     (with its line in ``library.yaml``) before any adapter is made."""
+    from guidesrc.diagnostic_lines import located_lines
     from guidesrc.library import CONFIG_FILE, read_file, size_limit
-    from guidesrc.output import located_lines
     from guidesrc.yamlio import decode
 
     problems = channel_problems(config.channels) or _folder_problems(root, config.channels)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +28,7 @@ from pydantic import Field
 from guidesrc import faults
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
 from guidesrc.errors import ChannelError
+from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
 
 MANIFEST_FORMAT = 1
@@ -61,18 +60,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o644)  # published files: readable by the web server or sync job
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, 0o644)  # published files: readable by the web server or sync job
     return True
 
 

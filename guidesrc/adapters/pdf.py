@@ -44,7 +44,6 @@ import datetime as dt
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,7 @@ from pydantic import Field
 
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
 from guidesrc.errors import ChannelError
+from guidesrc.fsio import write_atomic
 from guidesrc.gaps import UNKNOWN_PLACE
 from guidesrc.print.fonts import FontSet, find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
@@ -534,18 +534,3 @@ def _where(entry: dict[str, Any]) -> list[dict[str, Any]]:
             places: list[dict[str, Any]] = entry[slot]["places"]
             return places
     return []
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: written beside, flushed to disk, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -59,7 +59,8 @@ from guidesrc.adapters import (
 from guidesrc.adapters.pdf import SLOT
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
-from guidesrc.printing.bundle import Bundle, Sheet, SheetProblem
+from guidesrc.printing.bundle import Bundle, Sheet
+from guidesrc.printing.problems import SheetProblem
 from guidesrc.printing.queue import JobState, PrintProblem, Queue
 
 #: A CUPS queue name as lpadmin accepts it, kept to plain characters.

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from guidesrc.check import identifiers, text_rules
+from guidesrc.check import identifiers
 from guidesrc.check.facts import (
     CatalogueFacts,
     ConfigFacts,
@@ -22,7 +22,7 @@ from guidesrc.check.facts import (
     LegalFacts,
     Ref,
 )
-from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.check.loader import load
 from guidesrc.diagnostics import Diagnostic, PathPart
 from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
@@ -30,7 +30,7 @@ from guidesrc.model import catalogues as cat
 from guidesrc.model.common import ID_RE, Completable
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
-from guidesrc.yamlio import Source, parse
+from guidesrc.yamlio import Source
 
 Path_ = tuple[PathPart, ...]
 
@@ -41,49 +41,6 @@ CATALOGUES: dict[str, type[BaseModel]] = {
     "offices": cat.OfficeCatalogue,
     "faq": cat.FaqCatalogue,
 }
-
-
-def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:
-    """Parse and validate one decoded file against ``model``."""
-    if source.problem is not None:
-        return None, [source.problem]
-    data, problem = parse(source)
-    if problem is not None:
-        return None, [problem]
-    if not isinstance(data, dict):
-        return None, [_structure_problem(source.rel, data)]
-    text_problems = text_rules.hidden_characters(source, data)
-    text_problems += text_rules.personal_data(source, data)
-    # published text: the guides, the catalogues, and the library's name (on every sheet)
-    published = {"name": data.get("name")} if model is LibraryConfig else data
-    text_problems += text_rules.unprintable(source, published)
-    try:
-        return model.model_validate(data), text_problems
-    except ValidationError as exc:
-        return None, diagnostics_from(exc, source.rel, model) + text_problems
-
-
-def _structure_problem(rel: str, data: Any) -> Diagnostic:
-    if data is None:
-        return Diagnostic(
-            "yaml-structure",
-            "error",
-            rel,
-            message=N_("the file is empty"),
-            hint=N_("fill in the fields, or delete the file"),
-            line=1,
-            column=1,
-        )
-    return Diagnostic(
-        "yaml-structure",
-        "error",
-        rel,
-        message=N_('the file must hold fields ("key: value" lines), not {found}'),
-        hint=N_('start each top-level line with a field name and a colon, e.g. "name: 户口迁移"'),
-        args={"found": N_("a list") if isinstance(data, list) else N_("a single value")},
-        line=1,
-        column=1,
-    )
 
 
 def analyse_guide(source: Source) -> FileResult:

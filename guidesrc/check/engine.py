@@ -14,12 +14,12 @@ parser, which is what makes it fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing as mp
 import os
 import stat
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -41,6 +41,7 @@ from guidesrc.check.library_rules import (
 )
 from guidesrc.check.rules import RULES
 from guidesrc.diagnostics import Diagnostic
+from guidesrc.fsio import write_atomic
 from guidesrc.i18n import N_
 from guidesrc.library import (
     APPROVERS_FILE,
@@ -499,18 +500,8 @@ def _write_sealed(path: Path, value: object) -> None:
         payload = orjson.dumps(value, default=_plain)
     except TypeError:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(cachekey.seal(key, path.name.encode(), payload))
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError:
-        pass  # a read-only library still checks; it is only slower next time
+    with contextlib.suppress(OSError):  # a read-only library still checks, only slower next time
+        write_atomic(path, cachekey.seal(key, path.name.encode(), payload), durable=False)
 
 
 def _plain(value: Any) -> Any:

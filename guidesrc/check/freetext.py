@@ -7,7 +7,7 @@ printed sheet. Each is checked like a guide's text: no personal data (去标识�
 :mod:`guidesrc.check.personal`, with no contact field to excuse a phone number) and no hidden
 characters (a name with a zero-width space is another name to the four-eyes comparison).
 
-Wire an option with ``callback=free_text`` (:mod:`guidesrc.cli_options`), or call
+Wire an option with ``callback=free_text`` (:mod:`guidesrc.cli.options`), or call
 :func:`check_free_text`.
 """
 

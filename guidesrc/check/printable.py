@@ -18,6 +18,7 @@ other fonts re-checks every file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from guidesrc.check import hidden
+from guidesrc.fsio import write_atomic
 
 if TYPE_CHECKING:
     import re
@@ -206,13 +208,9 @@ def _store(key: str, ranges: list[tuple[int, int]]) -> None:
     import json
 
     path = _cache_file(key)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"identity": key, "ranges": ranges}), "utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home: computed again next time
+    body = json.dumps({"identity": key, "ranges": ranges}).encode()
+    with contextlib.suppress(OSError):  # a read-only home: computed again next time
+        write_atomic(path, body, 0o644, durable=False)
 
 
 def unprintable(text: str) -> list[str]:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange, lookup
 from guidesrc.gaps import GAP
+from guidesrc.markdown import md_escape
 from guidesrc.model.codes import HANDLING_FORMS, SERVICE_OBJECTS, field_title
 
 
@@ -207,11 +207,6 @@ def _q(value: object) -> str:
 
 def _copies(value: object) -> str:
     return GAP if value is None else f" {value} 份"
-
-
-def md_escape(text: str) -> str:
-    """Escape Markdown syntax so that guide text cannot become markup."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
 # --- clauses, one function per field -----------------------------------------------------------

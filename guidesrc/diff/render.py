@@ -10,9 +10,10 @@ import orjson
 
 from guidesrc.compile import ORDERLESS
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
-from guidesrc.diff.notice import ReleaseNotice, md_escape, notice
+from guidesrc.diff.notice import ReleaseNotice, notice
 from guidesrc.diff.redline import redline, render_ansi, render_markdown
 from guidesrc.i18n import _
+from guidesrc.markdown import md_escape
 from guidesrc.model.codes import field_title
 
 _STATUS = {"added": "新增", "removed": "删除", "changed": "变更"}

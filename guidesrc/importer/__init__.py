@@ -50,7 +50,7 @@ def detect_format(source: Path) -> Format:
 def main_file(folder: Path) -> Path:
     """The file to import from a folder: the one ``.xlsx`` workbook, or the items' CSV file of a
     set saved as documented (指南.csv beside 指南-申请材料.csv …), or the one ``.jsonl`` export."""
-    from guidesrc.importer.sheet import SHEETS
+    from guidesrc.importer.sheet_columns import SHEETS
 
     files = sorted(
         p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))

@@ -17,8 +17,10 @@ from typing import Any
 
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
-from guidesrc.importer import apply, sheet
+from guidesrc.importer import apply
 from guidesrc.importer import normalise as norm
+from guidesrc.importer import sheet_columns as sheet
+from guidesrc.importer.sheet_template import write_template
 from guidesrc.model import codes
 
 PENDING = norm.PENDING
@@ -186,7 +188,7 @@ class _Writer:
         from openpyxl.utils.exceptions import IllegalCharacterError
 
         self._catalogue_rows()
-        sheet.write_template(target)
+        write_template(target)
         book = load_workbook(target)
         wrap = Alignment(wrap_text=True, vertical="top")
         for name, rows in self.rows.items():

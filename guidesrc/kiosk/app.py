@@ -14,7 +14,7 @@ import secrets
 import urllib.parse
 from collections.abc import Callable
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.applications import Starlette
@@ -24,12 +24,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from guidesrc.kiosk.catalog import MAX_QUERY, Entry
-from guidesrc.kiosk.server import Busy, Job, Kiosk, Refusal
+from guidesrc.kiosk.jobs import Busy, Job, Refusal
 from guidesrc.kiosk.taps import TapPending
-from guidesrc.printing.bundle import SheetProblem
+from guidesrc.printing.problems import SheetProblem
 from guidesrc.printing.queue import JobFailed, PrintProblem
 from guidesrc.urls import is_guide_id
 from guidesrc.web.server import make_app
+
+if TYPE_CHECKING:
+    from guidesrc.kiosk.server import Kiosk
 
 MAX_TARGET = 2048  # bytes of the request target (path and query)
 MAX_BODY = 1024  # bytes of a form body (the token and the tap)

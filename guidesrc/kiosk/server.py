@@ -43,7 +43,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 import segno
 
+from guidesrc.kiosk.app import kiosk_app
 from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
+from guidesrc.kiosk.jobs import Busy, Job
 from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
 from guidesrc.printing.bundle import Bundle
@@ -57,16 +59,6 @@ BUSY_LIMIT = 180.0  # seconds a job keeps the kiosk busy at most (a stuck job do
 SUBMIT_WAIT = 60.0  # seconds a print request waits for another one being sent to the printer
 ACTIVE = ("pending", "processing", "held")  # job states that keep the kiosk busy
 log = logging.getLogger("guidesrc.kiosk")
-
-
-@dataclass
-class Job:
-    guide_id: str
-    name: str
-    pages: int
-    state: str = "pending"
-    counted: bool = False
-    started: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -215,8 +207,6 @@ class Kiosk:
 
     def serve(self) -> None:
         """Answer requests (returns at once)."""
-        from guidesrc.kiosk.app import kiosk_app
-
         self._server = WebServer(kiosk_app(self), self.sockets, self.limits)
         self._server.start()
 
@@ -229,17 +219,6 @@ class Kiosk:
             sock.close()
         if self.ledger is not None:
             self.ledger.close()
-
-
-class Busy(Exception):
-    """A job of this kiosk is still printing."""
-
-
-class Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def start_kiosk(kiosk: Kiosk, hosts: tuple[str, ...] = LOOPBACK, port: int = 8080) -> Kiosk:

@@ -14,6 +14,7 @@ database and what to do, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 import orjson
 
 from guidesrc.errors import LedgerError
+from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
 
 STAMP_SUFFIX = ".checked"
@@ -107,9 +109,5 @@ def _stored(path: Path) -> object:
 
 def _store(path: Path, stamp: list[int]) -> None:
     target = _stamp_path(path)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(orjson.dumps(stamp))
-        os.replace(tmp, target)
-    except OSError:
-        pass  # checked again next time
+    with contextlib.suppress(OSError):  # checked again next time
+        write_atomic(target, orjson.dumps(stamp), 0o644, durable=False)

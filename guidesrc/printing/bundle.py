@@ -17,13 +17,11 @@ import orjson
 
 from guidesrc.adapters.pdf import MANIFEST
 from guidesrc.i18n import _
+from guidesrc.printing.problems import SheetProblem
+from guidesrc.signed_files import check_signed
 from guidesrc.urls import is_guide_id
 
 SLOTS = ("current", "upcoming", "withdrawn")
-
-
-class SheetProblem(Exception):
-    """A sheet is not in the bundle as the manifest says (missing, or other bytes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +97,6 @@ class Bundle:
                     "the sheet {file} is not the one published (its SHA-256 differs from the manifest's)"
                 ).format(file=sheet.file)
             )
-        from guidesrc.signed_files import check_signed
-
         check_signed(self.folder, sheet.file, data, self.library)
         return data
 

@@ -29,14 +29,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
 from guidesrc.adapters import Action, Delivery
 from guidesrc.model.codes import field_title
-from guidesrc.site.builder import Site, _Loader
+from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
     Manifest,
@@ -47,9 +47,13 @@ from guidesrc.site.data import (
     notice_summary,
     record,
 )
+from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
 from guidesrc.web.server import LOOPBACK, Limits, WebServer, bind
+
+if TYPE_CHECKING:
+    from guidesrc.approve import Pending
 
 CHECK_INTERVAL = 1.0  # seconds between checks for changed library files
 
@@ -58,9 +62,9 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     """Build the preview of the library at ``root`` into the empty folder ``out``; returns the
     ids of withdrawn guides (their pages answer 410)."""
     from guidesrc.approve import pending_changes
-    from guidesrc.cli_ledger import working_state
     from guidesrc.ledger import open_ledger
     from guidesrc.workdays import read_config
+    from guidesrc.worktree import working_state
 
     config = read_config(root)
     site = Site(
@@ -77,9 +81,23 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
             cache.flush()
         finally:
             ledger.close()
+    drafts = _drafts(pending, docs, today, site.config.base_url)
+    manifest = Manifest(
+        guides={gid: record(doc) for gid, doc in docs.items()},
+        notices={key: notice_summary(n) for key, n in notices.items()},
+    )
+    site.write_all(out, manifest, docs.__getitem__, notices, Loader(None), drafts)
+    return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
+
+
+def _drafts(
+    pending: Pending, docs: dict[str, Doc], today: dt.date, base_url: str
+) -> dict[str, dict[str, Any]]:
+    """Each pending change shown as the guide's next version (a pending removal as withdrawn),
+    in ``docs``; returns the changes to mark on each changed guide's page."""
     drafts: dict[str, dict[str, Any]] = {}
     for change in pending.changes.guides:
-        doc = dict(docs.get(change.id) or empty_doc(change.id, change.name, site.config.base_url))
+        doc = dict(docs.get(change.id) or empty_doc(change.id, change.name, base_url))
         newest = max(
             (doc[k]["version"] for k in ("current", "upcoming", "withdrawn") if doc[k]), default=0
         )
@@ -117,12 +135,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
                 "changes": [_shown_change(c.as_dict()) for c in change.changes],
             }
         docs[change.id] = doc
-    manifest = Manifest(
-        guides={gid: record(doc) for gid, doc in docs.items()},
-        notices={key: notice_summary(n) for key, n in notices.items()},
-    )
-    site.write_all(out, manifest, docs.__getitem__, notices, _Loader(None), drafts)
-    return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
+    return drafts
 
 
 def _shown_change(change: Mapping[str, Any]) -> dict[str, Any]:

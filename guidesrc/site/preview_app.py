@@ -47,8 +47,8 @@ def library_problem(root: Path, error: Exception) -> Problem:
     """The problem of a library that does not build: ``error`` and the errors ``guides check``
     reports, one ``file:line`` line each (at most :data:`MAX_SHOWN`)."""
     from guidesrc.check.engine import check_library
+    from guidesrc.diagnostic_lines import format_line
     from guidesrc.errors import GuidesError
-    from guidesrc.output import format_line
 
     if not isinstance(error, GuidesError):
         log.error("the preview could not be built", exc_info=error)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from guidesrc.cli_options import free_text, library_option, refused_by_option
+from guidesrc.cli.common import configuration_in_force, local_time, open_for_command
+from guidesrc.cli.options import free_text, library_option, refused_by_option
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import N_, _
 
@@ -33,7 +34,6 @@ from guidesrc.i18n import N_, _
 @library_option
 def withdraw(guide_id: str, reason: str | None, approve: bool, cancel: bool, library: Path) -> None:
     from guidesrc.approvers import current_approver
-    from guidesrc.cli_ledger import _in_force, local_time, open_for_command
     from guidesrc.library import find_root
     from guidesrc.withdrawals import approve_withdrawal, cancel_withdrawal, request_withdrawal
 
@@ -47,7 +47,7 @@ def withdraw(guide_id: str, reason: str | None, approve: bool, cancel: bool, lib
     now = dt.datetime.now(dt.UTC)
     ledger = open_for_command(root)
     who = current_approver(root, now, ledger)
-    settings = _in_force(root, ledger)  # the approved channels and calendar
+    settings = configuration_in_force(root, ledger)  # the approved channels and calendar
     config = settings.config
     if cancel:
         dropped = cancel_withdrawal(ledger, guide_id, who, now)

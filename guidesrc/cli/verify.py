@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from guidesrc.cli_options import library_option
+from guidesrc.cli.common import open_for_command
+from guidesrc.cli.options import format_option, library_argument, library_option
 from guidesrc.errors import GuidesError, LedgerError
 from guidesrc.i18n import N_, _
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
-    from guidesrc.verify import ChannelCheck
+    from guidesrc.verify_checks import ChannelCheck
 
 
 @click.group(help=N_("Signing keys: the key pair that signs each channel's manifest."))
@@ -118,7 +119,7 @@ def keys_status(library: Path) -> None:
         "Check what each channel shows now against the ledger and the signed manifests: missing, modified, stale, unexpected, signature. Exit 1 on any finding."
     )
 )
-@click.argument("library", default=".", type=click.Path(path_type=Path))
+@library_argument
 @click.option(
     "--channel",
     "channels",
@@ -133,14 +134,7 @@ def keys_status(library: Path) -> None:
     metavar="CHANNEL=URL",
     help=N_("Check a file channel at its public address instead of its folder; repeatable."),
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help=N_("text: one line per finding; json: for monitoring."),
-)
+@format_option(["text", "json"], N_("text: one line per finding; json: for monitoring."))
 def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt: str) -> None:
     from guidesrc.config_in_force import in_force
     from guidesrc.library import find_root
@@ -200,7 +194,6 @@ def _addresses(urls: tuple[str, ...]) -> dict[str, str]:
 
 def _existing_ledger(root: Path) -> Ledger:
     """The ledger, which must exist already: verify never makes an empty one."""
-    from guidesrc.cli_ledger import open_for_command
     from guidesrc.ledger import database_url
 
     url = database_url(root)
@@ -216,7 +209,7 @@ def _existing_ledger(root: Path) -> Ledger:
 
 
 def _print_text(checks: list[ChannelCheck]) -> None:
-    from guidesrc.verify import KINDS
+    from guidesrc.verify_checks import KINDS
 
     for check in checks:
         for f in check.findings:
@@ -303,6 +296,3 @@ def verify_file(file: Path, manifest: Path, key: Path, signature: Path | None) -
             path=file, listed="、".join(result.matches), hash=result.sha256
         )
     )
-
-
-COMMANDS = [keys, verify, verify_file]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from guidesrc.cli.options import library_argument
 from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.i18n import N_, _
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
         "Serve the touch-screen kiosk of a hall: find, read and print the guides of the last published print bundle."
     )
 )
-@click.argument("library", default=".", type=click.Path(path_type=Path))
+@library_argument
 @click.option("--queue", required=True, metavar="NAME", help=N_("The CUPS queue it prints on."))
 @click.option(
     "--channel",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +21,19 @@ library_option = click.option(
 
 #: ``[LIBRARY]`` for commands that act on a library as a whole.
 library_argument = click.argument("library", default=".", type=click.Path(path_type=Path))
+
+
+def format_option(choices: Sequence[str], help: str) -> Callable[[Any], Any]:
+    """``--format`` (passed as ``fmt``): one of ``choices``, the first by default; ``help`` is a
+    message id (``N_("text: …; json: …")``)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
 
 
 def _refuse_by(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from guidesrc.cli_options import free_text, library_option
+from guidesrc.cli.common import local_time, open_for_command
+from guidesrc.cli.options import free_text, library_option
 from guidesrc.i18n import N_, _
 
 
@@ -24,7 +25,6 @@ def print_group() -> None:
 @library_option
 @click.option("--channel", metavar="NAME", help=N_("Only this channel's batches."))
 def list_batches(library: Path, channel: str | None) -> None:
-    from guidesrc.cli_ledger import local_time, open_for_command
     from guidesrc.handover import open_handovers
     from guidesrc.library import find_root
     from guidesrc.workdays import read_config
@@ -61,7 +61,6 @@ def list_batches(library: Path, channel: str | None) -> None:
 )
 @library_option
 def done(token: str, by: str | None, library: Path) -> None:
-    from guidesrc.cli_ledger import open_for_command
     from guidesrc.errors import ApprovalError
     from guidesrc.handover import confirm
     from guidesrc.identity import display_name, identity_key

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from guidesrc.cli_options import free_text
+from guidesrc.cli.options import free_text
 from guidesrc.i18n import N_, _
 
 
@@ -83,7 +83,7 @@ def import_(
     from guidesrc.errors import GuidesError
 
     if template is not None:
-        from guidesrc.importer.sheet import write_template
+        from guidesrc.importer.sheet_template import write_template
 
         for path in write_template(template):
             click.echo(_("wrote {file}").format(file=path))

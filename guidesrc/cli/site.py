@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from guidesrc.cli.options import library_argument
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 
@@ -15,7 +16,7 @@ from guidesrc.i18n import N_, _
         "Preview the site on 127.0.0.1 and ::1: what is approved, and unapproved changes as drafts with their redline."
     )
 )
-@click.argument("library", default=".", type=click.Path(path_type=Path))
+@library_argument
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),

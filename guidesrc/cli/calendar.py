@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 
-from guidesrc.cli_options import date_range_problem, library_option
+from guidesrc.cli.options import date_range_problem, library_option
 from guidesrc.i18n import N_, _
 from guidesrc.workdays import (
     LATE_DECEMBER,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from guidesrc.cli_options import library_option
+from guidesrc.cli.common import open_for_command
+from guidesrc.cli.options import library_option
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import N_, _
 
@@ -109,7 +110,6 @@ def _create(root: Path, path: Path) -> Ed25519PrivateKey:
 @library_option
 def whoami(library: Path) -> None:
     from guidesrc.approvers import current_approver
-    from guidesrc.cli_ledger import open_for_command
     from guidesrc.library import find_root
 
     root = find_root(library)

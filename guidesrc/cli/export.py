@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from guidesrc.cli_options import library_argument
+from guidesrc.cli.options import library_argument
 from guidesrc.i18n import N_, _
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from guidesrc.cli.common import open_for_command
 from guidesrc.i18n import _
 
 
@@ -25,7 +26,6 @@ def echo_refused(refused: dict[str, Any], adapters: dict[str, Any]) -> None:
 
 def run_rebuild(root: Path, adapters: dict[str, Any], channel: str, wait: bool) -> None:
     """``guides publish --rebuild CHANNEL``: exit 0 when the channel is rewritten and signed."""
-    from guidesrc.cli_ledger import open_for_command
     from guidesrc.recovery import rebuild_channel
 
     ledger = open_for_command(root)

@@ -1,102 +1,29 @@
-"""The ``guides`` command line. Only the CLI parses options, prints and picks exit codes.
-
-Exit codes: 0 nothing wrong, 1 problems found in the library, 2 the command could not run (usage,
-missing library, unreadable files). User mistakes never show a traceback.
-"""
+"""The commands on a library's working tree: ``guides check``, ``diff``, ``where-used``, ``init`` and
+``rules``."""
 
 from __future__ import annotations
 
-import gettext
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from guidesrc import __version__
-from guidesrc.calendar_cli import calendar
-from guidesrc.cli_approvers import approvers
-from guidesrc.cli_export import export
-from guidesrc.cli_import import import_
-from guidesrc.cli_kiosk import kiosk
-from guidesrc.cli_ledger import COMMANDS
-from guidesrc.cli_options import library_option
-from guidesrc.cli_print import print_group
-from guidesrc.cli_site import serve
-from guidesrc.cli_verify import COMMANDS as VERIFY_COMMANDS
-from guidesrc.cli_withdraw import withdraw
+from guidesrc.cli.common import open_for_command
+from guidesrc.cli.options import format_option, library_argument, library_option
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import GuidesError
-from guidesrc.i18n import LOCALE_DIR, N_, _, current_lang, resolve_lang, set_lang
+from guidesrc.i18n import N_, _
+from guidesrc.worktree import working_state
 
 if TYPE_CHECKING:
     from guidesrc.config_changes import ConfigPending
     from guidesrc.diff.changeset import ChangeSet
 
 
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except GuidesError as exc:
-            click.echo(_("error: {message}").format(message=exc.message), err=True)
-            ctx.exit(exc.exit_code)
-        except Exception as exc:
-            mapped = _database_error(exc)
-            if mapped is None:
-                raise
-            click.echo(_("error: {message}").format(message=mapped.message), err=True)
-            ctx.exit(mapped.exit_code)
-
-
-def _database_error(exc: Exception) -> GuidesError | None:
-    """A database error met anywhere in a command, as one clean error (no traceback)."""
-    if "sqlite3" not in sys.modules and "sqlalchemy.exc" not in sys.modules:
-        return None  # no database was used
-    from guidesrc.ledger.integrity import database_error
-    from guidesrc.ledger.store import shown_ledger
-
-    return database_error(exc, shown_ledger())
-
-
-@click.group(
-    cls=_Group,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    help=N_("guidesrc: one source for service guides: check, diff, publish and verify them."),
-)
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
-    help=N_("Show the version and exit."),
-)
-@click.option(
-    "--lang",
-    metavar="LANG",
-    help=N_("Language of messages: zh_CN (default) or en; also set by GUIDES_LANG."),
-)
-def cli(lang: str | None) -> None:
-    set_lang(resolve_lang(lang))
-
-
-def _print_version(ctx: click.Context) -> None:
-    click.echo(_("guides, version {version}").format(version=__version__))
-    ctx.exit()
-
-
-@cli.command(help=N_("Check a library: schema, references and content rules."))
-@click.argument("library", default=".", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help=N_("text: one line per problem; json: for programs."),
-)
+@click.command(help=N_("Check a library: schema, references and content rules."))
+@library_argument
+@format_option(["text", "json"], N_("text: one line per problem; json: for programs."))
 @click.option("--strict", is_flag=True, help=N_("Treat warnings as errors."))
 @click.option("--no-cache", is_flag=True, help=N_("Analyse every file again, ignoring the cache."))
 @click.option(
@@ -107,8 +34,9 @@ def _print_version(ctx: click.Context) -> None:
 )
 def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | None) -> None:
     from guidesrc.check.engine import check_library
+    from guidesrc.diagnostic_lines import format_line
     from guidesrc.library import find_root
-    from guidesrc.output import as_json, format_line, summary
+    from guidesrc.output import as_json, summary
 
     root = find_root(library)
     report = check_library(root, use_cache=not no_cache, strict=strict, jobs=jobs)
@@ -122,19 +50,15 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
     sys.exit(1 if report.errors else 0)
 
 
-@cli.command(help=N_("Show what changed in the guides, field by field, with the change notices."))
-@click.argument("library", default=".", type=click.Path(path_type=Path))
+@click.command(help=N_("Show what changed in the guides, field by field, with the change notices."))
+@library_argument
 @click.option("--base", metavar="REV", help=N_("Git revision to compare from (default: HEAD)."))
 @click.option(
     "--head", metavar="REV", help=N_("Git revision to compare to (default: the working tree).")
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json", "markdown"]),
-    default="terminal",
-    show_default=True,
-    help=N_("terminal: coloured, per guide; json: the change set; markdown: for a merge request."),
+@format_option(
+    ["terminal", "json", "markdown"],
+    N_("terminal: coloured, per guide; json: the change set; markdown: for a merge request."),
 )
 @click.option(
     "--exit-code",
@@ -226,7 +150,6 @@ def _published_changes(root: Path) -> tuple[ChangeSet, ConfigPending]:
     """The pending changes: the working tree against the latest approved versions, and the
     configuration files against the approved configuration."""
     from guidesrc.approve import pending_changes
-    from guidesrc.cli_ledger import open_for_command, working_state
 
     state, cache = working_state(root)
     policy = state.config.change_policy if state.config else None
@@ -243,7 +166,7 @@ def _published_changes(root: Path) -> tuple[ChangeSet, ConfigPending]:
     return pending.changes, pending.config
 
 
-@cli.command(name="where-used", help=N_("List the guides that use a catalogue entry."))
+@click.command(name="where-used", help=N_("List the guides that use a catalogue entry."))
 @click.argument("entry")
 @library_option
 def where_used(entry: str, library: Path) -> None:
@@ -260,7 +183,7 @@ def where_used(entry: str, library: Path) -> None:
     click.echo(_("{count} guide(s) use {id}").format(count=len(guides), id=entry), err=True)
 
 
-@cli.command(help=N_("Create a new library with a sample guide and its catalogues."))
+@click.command(help=N_("Create a new library with a sample guide and its catalogues."))
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     from guidesrc.scaffold import create_library
@@ -273,56 +196,9 @@ def init(directory: Path) -> None:
     )
 
 
-@cli.command(name="rules", help=N_("List every check rule with its id and default level."))
+@click.command(name="rules", help=N_("List every check rule with its id and default level."))
 def list_rules() -> None:
     from guidesrc.check.rules import RULES, SEVERITY_NAMES
 
     for rule in RULES.values():
         click.echo(f"{rule.id:26} {_(SEVERITY_NAMES[rule.severity]):8} {_(rule.title)}")
-
-
-cli.add_command(calendar)
-cli.add_command(import_)
-cli.add_command(export)
-cli.add_command(serve)
-for _command in [*COMMANDS, *VERIFY_COMMANDS]:
-    cli.add_command(_command)
-cli.add_command(print_group)
-cli.add_command(withdraw)
-cli.add_command(approvers)
-cli.add_command(kiosk)
-
-
-def main() -> None:
-    """Entry point: pick the language before click formats any help or error text."""
-    set_lang(resolve_lang(_lang_from_argv(sys.argv[1:])))
-    _translate_click()
-    _translate_help(cli)
-    cli(prog_name="guides")
-
-
-def _lang_from_argv(args: list[str]) -> str | None:
-    for n, arg in enumerate(args):
-        if arg == "--lang" and n + 1 < len(args):
-            return args[n + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
-
-
-def _translate_click() -> None:
-    """click's own words ("Usage:", "Error: …") come from gettext's global domain."""
-    gettext.bindtextdomain("click", LOCALE_DIR)
-    gettext.textdomain("click")
-    os.environ["LANGUAGE"] = current_lang()
-
-
-def _translate_help(command: click.Command) -> None:
-    if command.help:
-        command.help = _(command.help)
-    for param in command.params:
-        if isinstance(param, click.Option) and param.help:
-            param.help = _(param.help)
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            _translate_help(sub)

@@ -1,0 +1,164 @@
+"""The site's lists built from the guides' listings and the change notices: facets (department,
+theme, service object, item type), list entries, releases, the notices' API, sitemap files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape as html_escape
+from operator import itemgetter
+from typing import Any
+
+import orjson
+
+from guidesrc.gaps import UNKNOWN_TYPE
+from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
+from guidesrc.site.data import (
+    release_key,
+)
+from guidesrc.site.render import JSON_OPTIONS, slug
+
+
+def xml_escape(text: str) -> str:
+    return html_escape(text, quote=False)
+
+
+FACETS = (
+    ("department", "部门"),
+    ("theme", "主题"),
+    ("object", "服务对象"),
+    ("type", "事项类型"),
+)
+
+
+def urlset(urls: Sequence[str]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "\n".join(urls)
+        + "\n</urlset>\n"
+    ).encode()
+
+
+def facets_of(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The list pages a guide appears on: (kind, file name)."""
+    return [
+        ("department", entry["department_id"]),
+        *(("theme", slug(str(t))) for t in entry["themes"]),
+        *(("object", slug(str(o))) for o in entry["objects"]),
+        ("type", slug(str(entry["type"])) if entry.get("type") else "pending"),
+    ]
+
+
+def facet_groups(
+    listings: Mapping[str, Mapping[str, Any]],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every list page: (kind, file name) → its title, label and guides (in id order).
+
+    Runs on every publish over every guide: written for speed (one dictionary lookup per value).
+    """
+    titles = dict(FACETS)
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    ids: dict[tuple[str, str], list[str]] = {}
+
+    def add(kind: str, key: str, label: str, gid: str) -> None:
+        members = ids.get((kind, key))
+        if members is None:
+            members = ids[(kind, key)] = []
+            groups[(kind, key)] = {"title": titles[kind], "label": label, "ids": members}
+        members.append(gid)
+
+    for gid in sorted(listings):
+        entry = listings[gid]
+        add("department", entry["department_id"], entry["department"], gid)
+        for theme in entry["themes"]:
+            add("theme", slug(str(theme)), str(theme), gid)
+        for code in entry["objects"]:
+            add("object", slug(str(code)), SERVICE_OBJECTS.get(code, str(code)), gid)
+        kind = entry.get("type")
+        if kind:
+            add("type", slug(str(kind)), ITEM_TYPES.get(kind, str(kind)), gid)
+        else:
+            add("type", "pending", UNKNOWN_TYPE, gid)
+    return groups
+
+
+def index_facets(groups: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for kind, title in FACETS:
+        entries: list[dict[str, Any]] = [
+            {"slug": key, "label": g["label"], "count": len(g["ids"])}
+            for (k, key), g in groups.items()
+            if k == kind
+        ]
+        by_label = kind in ("department", "theme")  # the others by code
+        entries.sort(key=lambda e: (e["label"] if by_label else "", e["slug"]))
+        out.append({"kind": kind, "title": title, "entries": entries})
+    return out
+
+
+def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": gid,
+        "name": entry["name"],
+        "department": entry["department"],
+        "type": entry.get("type"),
+        "state": entry["state"],
+        "effective_date": entry["effective_date"],
+        "upcoming": entry["upcoming"],
+    }
+
+
+def listing_entry(listing: Mapping[str, Any] | None) -> Any:
+    """What a list page shows of a guide, and where: a change here rewrites its list pages."""
+    if listing is None:
+        return None
+    return (list_entry("", listing), facets_of(listing))
+
+
+def newest_first(notices: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Notices by approval time, newest first; within one approval by guide, then version."""
+    ordered = sorted(notices, key=lambda n: (n["guide"], -n["version"]))
+    ordered.sort(key=itemgetter("approved_at"), reverse=True)  # stable: keeps the order above
+    return ordered
+
+
+def releases(notices: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Notices grouped by approval (release key), each group in guide order."""
+    out: dict[str, list[Mapping[str, Any]]] = {}
+    for summary in notices.values():
+        out.setdefault(release_key(summary["approved_at"]), []).append(summary)
+    return {
+        k: sorted(v, key=lambda n: (n["name"], n["guide"], n["version"])) for k, v in out.items()
+    }
+
+
+def release_list(notices: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    groups = releases(notices)
+    return [
+        {"key": k, "approved_at": groups[k][0]["approved_at"], "count": len(groups[k])}
+        for k in sorted(groups, reverse=True)
+    ]
+
+
+def release_summary(members: Sequence[Mapping[str, Any]]) -> str:
+    counts = {
+        "changed": sum(n["status"] == "changed" for n in members),
+        "added": sum(n["status"] == "added" for n in members),
+        "removed": sum(n["status"] in ("removed", "withdrawn") for n in members),
+    }
+    parts = [
+        f"{label} {counts[k]} 项"
+        for k, label in (("changed", "变更"), ("added", "新增"), ("removed", "取消或撤回"))
+        if counts[k]
+    ]
+    return f"本次调整办事指南 {len(members)} 项（{'、'.join(parts)}）。"
+
+
+def notices_api(latest: Sequence[Mapping[str, Any]]) -> bytes:
+    body = {
+        "format": 1,
+        "notices": [
+            {**n, "document": f"releases/{release_key(n['approved_at'])}.json"} for n in latest
+        ],
+    }
+    return orjson.dumps(body, option=JSON_OPTIONS)

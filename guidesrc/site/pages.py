@@ -1,0 +1,238 @@
+"""The files of a site, rendered: each guide's own pages and documents, the notices and releases,
+the facet pages, and the site-wide files (home page, lists, feed, API indexes, sitemaps, gone
+pages). :class:`SitePages` is the half of :class:`~guidesrc.site.builder.Site` that renders;
+the other half decides what to write."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import orjson
+
+from guidesrc.site.data import (
+    Doc,
+    Manifest,
+    release_key,
+)
+from guidesrc.site.files import Sink, put_files
+from guidesrc.site.listings import (
+    index_facets,
+    list_entry,
+    newest_first,
+    notices_api,
+    release_list,
+    release_summary,
+    urlset,
+    xml_escape,
+)
+from guidesrc.site.render import JSON_OPTIONS, Renderer, SiteConfig
+
+LATEST_NOTICES = 20  # on the home page and the notices page
+FEED_ENTRIES = 50
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the protocol's limit)
+
+
+class SitePages:
+    """Renders a site's files into a sink."""
+
+    config: SiteConfig
+    render: Renderer
+
+    def _guide_files(
+        self, sink: Any, doc: Doc, draft: Mapping[str, Any] | None, *, full: bool
+    ) -> None:
+        put_files(sink, self._own_files(doc, draft, full=full))
+
+    def _own_files(
+        self, doc: Doc, draft: Mapping[str, Any] | None, *, full: bool
+    ) -> list[tuple[str, bytes | None, int]]:
+        """A guide's own files, rendered (None: remove the file), written by :func:`put_files`."""
+        gid = doc["id"]
+        files: list[tuple[str, bytes | None, int]] = [
+            (f"guides/{gid}.html", self.render.guide_page(doc, draft), 0),
+            (f"api/guides/{gid}.json", self.render.guide_document(doc), 0),
+        ]
+        if doc["upcoming"] is not None and doc["current"] is not None:
+            files.append((f"upcoming/{gid}.html", self.render.upcoming_page(doc), 0))
+        elif not full:
+            files.append((f"upcoming/{gid}.html", None, 0))
+        if doc["withdrawn"] is not None:
+            files.append((f"withdrawn/{gid}.html", self.render.withdrawn_page(doc), 0))
+        elif not full:
+            files.append((f"withdrawn/{gid}.html", None, 0))
+        return files
+
+    def _notice_file(self, notice: Doc) -> tuple[str, bytes, int]:
+        release = release_key(notice["approved_at"])
+        return (f"notices/{notice['key']}.html", self.render.notice_page(notice, release), 0)
+
+    def _notice_page(self, sink: Sink, notice: Doc) -> None:
+        rel, data, stage = self._notice_file(notice)
+        sink.write(rel, data, stage)
+
+    def _release_files(self, sink: Sink, rkey: str, members: list[Doc]) -> None:
+        """A release (one approval): its page, and its notices in full (``api/releases/``: the
+        notices' documents, one file per release rather than one per notice)."""
+        page = self.render.release_page(
+            members[0]["approved_at"], release_summary(members), members
+        )
+        sink.write(f"notices/{rkey}.html", page, 1)
+        body = {
+            "format": 1,
+            "key": rkey,
+            "approved_at": members[0]["approved_at"],
+            "notices": members,
+        }
+        sink.write(f"api/releases/{rkey}.json", orjson.dumps(body, option=JSON_OPTIONS), 1)
+
+    def _facet_page(
+        self,
+        sink: Sink,
+        groups: Mapping[tuple[str, str], dict[str, Any]],
+        listings: Mapping[str, Mapping[str, Any]],
+        kind: str,
+        key: str,
+    ) -> None:
+        group = groups[(kind, key)]
+        entries = sorted(
+            (list_entry(gid, listings[gid]) for gid in group["ids"]),
+            key=lambda e: (e["name"], e["id"]),
+        )
+        page = self.render.facet_page(kind, group["title"], group["label"], entries)
+        sink.write(f"by/{kind}/{key}.html", page, 1)
+
+    def _global_files(
+        self,
+        sink: Sink,
+        manifest: Manifest,
+        listings: Mapping[str, dict[str, Any]],
+        groups: Mapping[tuple[str, str], dict[str, Any]],
+    ) -> None:
+        latest = newest_first(manifest.notices.values())
+        upcoming = sorted(
+            (
+                list_entry(gid, e)
+                for gid, e in listings.items()
+                if e["upcoming"] or e["state"] == "upcoming"
+            ),
+            key=lambda e: (e["upcoming"] or e["effective_date"], e["name"], e["id"]),
+        )
+        sink.write(
+            "index.html",
+            self.render.index(
+                index_facets(groups), len(listings), latest[:LATEST_NOTICES], upcoming[:50]
+            ),
+            2,
+        )
+        sink.write("search.html", self.render.search_page(), 2)
+        sink.write("404.html", self.render.not_found(), 2)
+        withdrawn = sorted(
+            (
+                {"id": gid, "name": rec["name"], **rec["withdrawn"]}
+                for gid, rec in manifest.guides.items()
+                if rec["withdrawn"]
+            ),
+            key=lambda e: (e["name"], e["id"]),
+        )
+        sink.write("withdrawn/index.html", self.render.withdrawn_index(withdrawn), 2)
+        sink.write(
+            "notices/index.html",
+            self.render.notices_index(latest[:LATEST_NOTICES], release_list(manifest.notices)),
+            2,
+        )
+        sink.write("feed.xml", self.render.feed(latest[:FEED_ENTRIES]), 2)
+        sink.write("api/notices.json", notices_api(latest), 2)
+        sink.write("api/index.json", self.index_api(manifest), 2)
+        for rel, data in self.sitemaps(listings).items():
+            sink.write(rel, data, 2)
+        for rel, data in self.gone_files(withdrawn).items():
+            sink.write(rel, data, 2)
+
+    def index_api(self, manifest: Manifest) -> bytes:
+        """``api/index.json``: every guide. Built on every publish: dictionaries are made in a
+        fixed key order and dumped as they are (the same bytes every time, no sorting)."""
+        base = self.config.base_url
+        entries = []
+        guides = manifest.guides
+        for gid in sorted(guides):
+            rec = guides[gid]
+            current, upcoming, withdrawn = rec["current"], rec["upcoming"], rec["withdrawn"]
+            entry: dict[str, Any] = {
+                "id": gid,
+                "name": rec["name"],
+                "state": rec["state"],
+                "url": f"{base}/guides/{gid}.html",
+                "document": f"guides/{gid}.json",
+            }
+            shown = current or upcoming
+            if shown:
+                listing = rec["listing"]
+                entry["version"] = shown["version"]
+                entry["effective_date"] = shown["effective_date"]
+                entry["content_hash"] = shown["content_hash"]
+                entry["department"] = listing["department"]
+                entry["themes"] = listing["themes"]
+                entry["service_objects"] = listing["objects"]
+                if listing.get("type"):  # unknown (待补充): left out, never null
+                    entry["item_type"] = listing["type"]
+            if current and upcoming:
+                entry["upcoming"] = {
+                    "version": upcoming["version"],
+                    "effective_date": upcoming["effective_date"],
+                    "content_hash": upcoming["content_hash"],
+                }
+            if withdrawn:
+                entry["withdrawn"] = {
+                    "version": withdrawn["version"],
+                    "approved_at": withdrawn["approved_at"],
+                    "reason": withdrawn["reason"],
+                }
+            entries.append(entry)
+        body = {"format": 1, "title": self.config.title, "base_url": base, "guides": entries}
+        return orjson.dumps(body)
+
+    def sitemaps(self, listings: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
+        """``sitemap.xml`` (and its parts beyond 50,000 addresses). Written without a template:
+        it lists every guide on every publish. Ids are safe; ``lastmod`` is an ISO time."""
+        base = xml_escape(self.config.base_url)
+        urls = [
+            f"<url><loc>{base}/index.html</loc></url>",
+            f"<url><loc>{base}/notices/index.html</loc></url>",
+        ]
+        urls += [
+            f"<url><loc>{base}/guides/{gid}.html</loc>"
+            f"<lastmod>{xml_escape(listings[gid]['changed'])}</lastmod></url>"
+            for gid in sorted(listings)
+        ]
+        if len(urls) <= SITEMAP_LIMIT:
+            return {"sitemap.xml": urlset(urls)}
+        parts = math.ceil(len(urls) / SITEMAP_LIMIT)
+        files = {
+            f"sitemap-{k + 1}.xml": urlset(urls[k * SITEMAP_LIMIT : (k + 1) * SITEMAP_LIMIT])
+            for k in range(parts)
+        }
+        files["sitemap.xml"] = self.render.sitemap_index(f"{base}/{name}" for name in files)
+        return files
+
+    def gone_files(self, withdrawn: Sequence[Mapping[str, Any]]) -> dict[str, bytes]:
+        """What a web server needs to answer 410 Gone for withdrawn guides, with the notice."""
+        prefix = quote(urlsplit(self.config.base_url).path.rstrip("/"), safe="/")
+        redirects = ["# guidesrc: withdrawn guides answer 410 Gone with their notice"]
+        nginx = [
+            "# guidesrc: withdrawn guides answer 410 Gone with their notice.",
+            "# include this file in the server block that serves the site.",
+        ]
+        for entry in withdrawn:
+            page, notice = (
+                f"{prefix}/guides/{entry['id']}.html",
+                f"{prefix}/withdrawn/{entry['id']}.html",
+            )
+            redirects.append(f"{page} {notice} 410")
+            nginx.append(f"location = {page} {{ error_page 410 {notice}; return 410; }}")
+        return {
+            "_redirects": ("\n".join(redirects) + "\n").encode(),
+            "_server/nginx-410.conf": ("\n".join(nginx) + "\n").encode(),
+        }
