@@ -76,7 +76,30 @@ CHANNEL_YAML = f"""channels:
     settings:
       path: .guides/published
 """
-PUBLISH_TARGET = 1.0  # seconds, issue 4
+#: ``--channels all``: the five channels of issue 17 (site, pdf, hotline, mobile, directory).
+ALL_CHANNELS_YAML = """channels:
+  archive:
+    type: directory
+    settings:
+      path: .guides/published
+  site:
+    type: site
+    settings:
+      path: .guides/site
+  print:
+    type: pdf
+    settings:
+      path: .guides/print
+  hotline:
+    type: hotline
+    settings:
+      path: .guides/hotline
+  mobile:
+    type: mobile
+    settings:
+      path: .guides/mobile
+"""
+PUBLISH_TARGET = 1.0  # seconds, issue 4 (one change live: issue 17)
 DEFAULT_POSTGRES = os.environ.get(
     "GUIDES_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -266,7 +289,12 @@ def approve(lib: Path, guide_ids: Sequence[str] = (), expect: int | None = None)
     return proc
 
 
+#: Channels of the library measured: a publish delivers each guide once to each.
+CHANNELS = 1
+
+
 def publish(lib: Path, expect: int) -> Proc:
+    expect *= CHANNELS
     proc = run(publish_cmd(lib))
     delivered = [line for line in proc.out.splitlines() if line.startswith("delivered\t")]
     if len(delivered) != expect:
@@ -279,15 +307,17 @@ def publish(lib: Path, expect: int) -> Proc:
 # The library and its edits
 
 
-def prepare(base: Path, work: Path) -> float:
-    """``work``: a copy of ``base`` with a directory channel, in git. Returns the git seconds."""
+def prepare(base: Path, work: Path, channels: str = "directory") -> float:
+    """``work``: a copy of ``base`` with a directory channel (or all five), in git. Returns the
+    git seconds."""
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(base, work, ignore=shutil.ignore_patterns(".guides", ".git"))
     config = work / "library.yaml"
     text = config.read_text(encoding="utf-8")
     if "channels: {}\n" not in text:
         raise BenchError(f"{config}: no empty `channels: {{}}` to replace")
-    config.write_text(text.replace("channels: {}\n", CHANNEL_YAML), encoding="utf-8")
+    channels_yaml = ALL_CHANNELS_YAML if channels == "all" else CHANNEL_YAML
+    config.write_text(text.replace("channels: {}\n", channels_yaml), encoding="utf-8")
     started = time.perf_counter()
     git(work, "init", "-q")
     git(work, "add", "-A")
@@ -433,14 +463,18 @@ def _sqlite_tables(db: sqlite3.Connection) -> dict[str, int]:
 
 def bench_backend(backend: Backend, base: Path, args: argparse.Namespace) -> Result:
     result = Result(backend.name)
-    work = OUT / f"publish-{args.guides}-{backend.name.lower()}"
+    suffix = "-all" if args.channels == "all" else ""
+    work = OUT / f"publish-{args.guides}-{backend.name.lower()}{suffix}"
     print(f"\n== {backend.name}: {_short(str(work))}")
-    result.setup["git init, add, commit"] = prepare(base, work)
-    n = len(generate.guide_files(work))
-    print("  set-up: approving every guide …", flush=True)
-    result.setup[f"first `guides approve` ({n:,} guides)"] = approve(work, expect=n).wall
-    print("  set-up: publishing every guide …", flush=True)
-    result.setup[f"first `guides publish` ({n:,} deliveries)"] = publish(work, n).wall
+    global CHANNELS
+    CHANNELS = 5 if args.channels == "all" else 1
+    done = work / ".guides" / "bench-setup.json"
+    if args.reuse and done.is_file():
+        result.setup = json.loads(done.read_text(encoding="utf-8"))
+        print("  set-up: reusing the library approved and published before", flush=True)
+    else:
+        setup(result, work, base, args.channels)
+        done.write_text(json.dumps(result.setup, ensure_ascii=False), encoding="utf-8")
     for label, seconds in result.setup.items():
         print(f"  {label}: {seconds:.1f} s")
     result.sizes["after set-up"] = ledger_size(backend, work)
@@ -492,12 +526,40 @@ def bench_backend(backend: Backend, base: Path, args: argparse.Namespace) -> Res
     guide_id = editor.edit_time_limit()
     result.imports["approve"] = import_seconds(approve_cmd(work, [guide_id]))
     result.imports["publish"] = import_seconds(publish_cmd(work))
+    if args.profile:
+        folder = OUT / "publish-profiles"
+        guide_id = editor.edit_time_limit()
+        print(
+            f"  cProfile: {_short(str(profile('approve', approve_cmd(work, [guide_id]), folder)))}"
+        )
+        print(f"  cProfile: {_short(str(profile('publish', publish_cmd(work), folder)))}")
 
     if args.changes:
         result.sizes["before the changes"] = ledger_size(backend, work)
         result.changes = more_changes(work, args.changes, args.batch, args.seed)
         result.sizes[f"after {args.changes:,} more"] = ledger_size(backend, work)
     return result
+
+
+def setup(result: Result, work: Path, base: Path, channels: str) -> None:
+    """The first approval of every guide and the first publish of them all (timed once)."""
+    result.setup["git init, add, commit"] = prepare(base, work, channels)
+    n = len(generate.guide_files(work))
+    print("  set-up: approving every guide …", flush=True)
+    result.setup[f"first `guides approve` ({n:,} guides)"] = approve(work, expect=n).wall
+    print("  set-up: publishing every guide …", flush=True)
+    first = publish(work, n)
+    label = f"first `guides publish` ({n:,} guides, {CHANNELS} channel(s))"
+    result.setup[label] = first.wall
+    result.setup[label + ", CPU of the process and its workers"] = first.cpu
+
+
+def profile(command: str, cmd: list[str], folder: Path) -> Path:
+    """One process under cProfile; the profile's path (read it with ``pstats``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{command}.prof"
+    run([str(PYTHON), "-m", "cProfile", "-o", str(out), "-m", "guidesrc", *cmd[1:]])
+    return out
 
 
 def phases(command: str, cmd: list[str]) -> dict[str, Any]:
@@ -673,6 +735,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per scenario (≥ 5)")
     parser.add_argument("--changes", type=int, default=1000, help="changes for the ledger size")
+    parser.add_argument(
+        "--channels",
+        choices=("directory", "all"),
+        default="directory",
+        help="one directory channel, or all five of issue 17 (site, pdf, hotline, mobile, "
+        "directory)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the library approved and published by an earlier run (skip the set-up)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile one approve and one publish"
+    )
     parser.add_argument("--batch", type=int, default=10, help="guides per approval of those")
     parser.add_argument(
         "--backends",
@@ -733,7 +810,8 @@ def write_results(
             f"\nguidesrc/ changed in the working tree while the benchmark ran; the processes ran "
             f"the copy in {_short(str(snapshot))} ({digest}) throughout.\n"
         )
-    (OUT / "publish-results.md").write_text(text, encoding="utf-8")
+    name = "publish-all" if CHANNELS > 1 else "publish"
+    (OUT / f"{name}-results.md").write_text(text, encoding="utf-8")
     raw = {
         "machine": facts,
         "library": stats,
@@ -751,7 +829,7 @@ def write_results(
             for r in results
         ],
     }
-    (OUT / "publish-results.json").write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n")
+    (OUT / f"{name}-results.json").write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n")
     return text
 
 
