@@ -189,7 +189,7 @@ class Result:
 # Processes
 
 
-def freeze_source() -> Path:
+def freeze_source(rev: str | None = None) -> Path:
     """A copy of ``guidesrc/`` as it is now, which every process started from here runs.
 
     The copy has its own package metadata, with the adapter entry points whose modules it has:
@@ -199,9 +199,16 @@ def freeze_source() -> Path:
 
     snapshot = OUT / "publish-src"
     shutil.rmtree(snapshot, ignore_errors=True)
-    shutil.copytree(
-        REPO / "guidesrc", snapshot / "guidesrc", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    if rev is None:
+        shutil.copytree(
+            REPO / "guidesrc", snapshot / "guidesrc", ignore=shutil.ignore_patterns("__pycache__")
+        )
+    else:  # the package as committed at ``rev`` (measure main before a change, say)
+        snapshot.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", rev, "guidesrc"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
     dist = distribution("guidesrc")
     info = snapshot / f"guidesrc-{dist.version}.dist-info"
     info.mkdir()
@@ -289,6 +296,7 @@ def approve(lib: Path, guide_ids: Sequence[str] = (), expect: int | None = None)
     return proc
 
 
+DELIVERED = ("delivered\t", "to post\t")
 #: Channels of the library measured: a publish delivers each guide once to each.
 CHANNELS = 1
 
@@ -296,7 +304,8 @@ CHANNELS = 1
 def publish(lib: Path, expect: int) -> Proc:
     expect *= CHANNELS
     proc = run(publish_cmd(lib))
-    delivered = [line for line in proc.out.splitlines() if line.startswith("delivered\t")]
+    # the pdf channel's sheets are handed over "to post" (staff confirm the posting)
+    delivered = [line for line in proc.out.splitlines() if line.startswith(DELIVERED)]
     if len(delivered) != expect:
         tail = proc.out[-2000:]
         raise BenchError(f"publish: {len(delivered)} deliveries, {expect} expected:\n{tail}")
@@ -750,6 +759,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile one approve and one publish"
     )
+    parser.add_argument(
+        "--rev", help="measure guidesrc/ as committed at this git revision (default: the tree)"
+    )
     parser.add_argument("--batch", type=int, default=10, help="guides per approval of those")
     parser.add_argument(
         "--backends",
@@ -768,8 +780,8 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = os.getloadavg()[0]
     base = ensure_library(args.guides, args.seed, regenerate=False)
     stats = library_stats(base)
-    digest = f"git {git_describe()}, source {source_digest()}"
-    snapshot = freeze_source()
+    digest = f"git {args.rev or git_describe()}, source {source_digest()}"
+    snapshot = freeze_source(args.rev)
     wanted = {name.strip().lower() for name in args.backends.split(",")}
     backends = [Backend("SQLite", None)] if "sqlite" in wanted else []
     if "postgresql" in wanted and args.postgres != "none":

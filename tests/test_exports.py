@@ -287,10 +287,12 @@ def test_one_changed_guide_rewrites_only_its_documents_and_the_library_wide_file
     assert changed(before, after) == {
         "hotline/.hotline-manifest.json",
         "hotline/.hotline-parts.json",
+        "hotline/.hotline-parts.1.bin",
         "hotline/hotline.csv",
         "hotline/hotline.json",
         "mobile/.mobile-manifest.json",
         "mobile/.mobile-parts.json",
+        "mobile/.mobile-parts.1.bin",
         f"mobile/guides/{GID}.json",
         "mobile/index.json",
         "mobile/changes.json",
@@ -610,3 +612,33 @@ def test_channel_settings_are_checked(example: Library) -> None:
     assert run.exit_code == 1
     assert "channels.hotline.settings.path" in run.stdout
     assert "channels.hotline.settings.colour" in run.stdout
+
+
+def test_kept_pieces_survive_a_run_stopped_before_its_index_was_written(tmp_path: Path) -> None:
+    """Pieces appended by a run that never wrote its index are overwritten by the next run;
+    the pieces the index names stay as they were."""
+    from guidesrc.adapters.parts import Parts
+
+    stem = tmp_path / ".x-parts"
+    states = {f"g{n}": {"keys": [f"k{n}"]} for n in range(3)}
+
+    def render(gid: str) -> list[bytes]:
+        return [f"<{gid}>".encode(), b""]
+
+    def run(expect_rendered: set[str]) -> list[bytes]:
+        parts = Parts(stem, {"code": "1"})
+        rendered: set[str] = set()
+        got = []
+        for gid, state in states.items():
+            got += parts.pieces(gid, state, lambda g=gid: rendered.add(g) or render(g))  # type: ignore[func-returns-value]
+        parts.save(states)
+        assert rendered == expect_rendered
+        return [bytes(p) for p in got]
+
+    whole = [p for gid in states for p in render(gid)]
+    assert run({"g0", "g1", "g2"}) == whole
+    with open(tmp_path / ".x-parts.1.bin", "ab") as handle:
+        handle.write(b"half of a run's pieces")  # stopped before the index
+    states["g1"] = {"keys": ["k1", "k1b"]}
+    assert run({"g1"}) == whole
+    assert run(set()) == whole

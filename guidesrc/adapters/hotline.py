@@ -37,6 +37,7 @@ from guidesrc.model.codes import ITEM_TYPES
 from guidesrc.urls import guide_url
 
 FORMAT = 1
+BOM = "\ufeff".encode()  # UTF-8 with BOM: Excel
 
 #: The CSV header, in order (docs/exports.md describes each column).
 CSV_COLUMNS = (
@@ -123,36 +124,36 @@ class HotlineAdapter(BatchExport):
         assert isinstance(self.settings, HotlineSettings)
         root = plain(self.settings.category_root or self.config.name)
         code = code_fingerprint("adapters/hotline.py", "gaps.py", "urls.py")
-        parts = Parts(self.out / ".hotline-parts.json", {"root": root, "code": code})
+        parts = Parts(self.out / ".hotline-parts", {"root": root, "code": code})
         pieces = [
             parts.pieces(gid, s, partial(_pieces, gid, s, root)) for gid, s in shown(manifest)
         ]
         faq = _faq(manifest, root)
-        lists = {
+        lists: dict[str, list[Any]] = {
             "cards": [p[0] for p in pieces if p[0]],
             "faq": [record(q) for q in faq],
             "withdrawn": [p[2] for p in pieces if p[2]],
         }
-        fields = {"format": FORMAT, "library": plain(self.config.name)}
+        fields: dict[str, Any] = {"format": FORMAT, "library": plain(self.config.name)}
         write_if_changed(self.out / "hotline.json", json_object(fields, lists))
         faq_rows = [csv_row(_cells(_faq_row(q))) for q in faq]
         items = [csv_row(list(CSV_COLUMNS)), *(p[1] for p in pieces if p[1]), *faq_rows]
-        write_if_changed(self.out / "hotline.csv", "".join(items).encode("utf-8-sig"))
+        write_if_changed(self.out / "hotline.csv", BOM + b"".join(items))
         gone = [csv_row(list(WITHDRAWN_COLUMNS)), *(p[3] for p in pieces if p[3])]
-        write_if_changed(self.out / "hotline-withdrawn.csv", "".join(gone).encode("utf-8-sig"))
+        write_if_changed(self.out / "hotline-withdrawn.csv", BOM + b"".join(gone))
         parts.save(manifest["guides"])
 
 
-def _pieces(gid: str, state: dict[str, Any], root: str) -> list[str]:
+def _pieces(gid: str, state: dict[str, Any], root: str) -> list[bytes]:
     """A guide's card and withdrawal as they sit in hotline.json and in the two CSV files
     ("" where it has none)."""
     card = _card(gid, state, root)
     gone = _withdrawn(gid, state)
     return [
-        record(card) if card else "",
-        csv_row(_cells(_card_row(card))) if card else "",
-        record(gone) if gone else "",
-        csv_row(_cells(_withdrawn_row(gone))) if gone else "",
+        record(card) if card else b"",
+        csv_row(_cells(_card_row(card))) if card else b"",
+        record(gone) if gone else b"",
+        csv_row(_cells(_withdrawn_row(gone))) if gone else b"",
     ]
 
 

@@ -100,7 +100,7 @@ class MobileAdapter(BatchExport):
                     write_if_changed(path, json_bytes(entry["data"]["document"], compact=True))
         # index.json joined from each guide's entry, kept between runs: a full rebuild's bytes
         code = code_fingerprint("adapters/mobile.py")
-        parts = Parts(self.out / ".mobile-parts.json", {"code": code})
+        parts = Parts(self.out / ".mobile-parts", {"code": code})
         entries = [
             parts.pieces(gid, state, partial(_index_piece, gid, state))[0]
             for gid, state in shown(manifest)
@@ -143,7 +143,7 @@ def index(manifest: Manifest) -> dict[str, Any]:
     return {"format": FORMAT, "seq": manifest["seq"], "guides": guides}
 
 
-def _index_piece(gid: str, state: dict[str, Any]) -> list[str]:
+def _index_piece(gid: str, state: dict[str, Any]) -> list[bytes]:
     return [record(_index_item(gid, state))]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -30,7 +31,7 @@ from guidesrc.adapters.batchfiles import write_if_changed
 PARTS_FORMAT = 1
 _INDENT = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
-Pieces = list[str]
+Pieces = list[Any]  # bytes, or memoryviews of the kept pieces
 
 
 @cache
@@ -49,48 +50,105 @@ def token(state: dict[str, Any]) -> str:
 
 
 class Parts:
-    """The pieces of every guide, as kept in ``path`` for ``header``; :meth:`save` writes them."""
+    """The pieces of every guide, as kept for ``header`` in ``<stem>.json`` (the index: per
+    guide its token and where its pieces are) and ``<stem>.<n>.bin`` (the pieces' bytes, one after
+    another). A run appends the pieces it renders to the bin and then replaces the index, so a
+    run stopped between the two leaves the index pointing at bytes that are still there; when
+    more than half the bin is pieces no longer used, :meth:`save` writes a new bin."""
 
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
-        self.path = path
+    def __init__(self, stem: Path, header: dict[str, Any]) -> None:
+        self.index_path = stem.with_name(stem.name + ".json")
+        self.stem = stem
         self.header = {"format": PARTS_FORMAT, **header}
         self.guides: dict[str, list[Any]] = {}
+        self.blob: memoryview | bytes = b""
+        self.bin = 0
+        self.fresh: dict[str, list[bytes]] = {}
         try:
-            body = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return  # none yet, or unreadable: everything is rendered again
-        if isinstance(body, dict) and body.get("header") == self.header:
-            guides = body.get("guides")
-            self.guides = guides if isinstance(guides, dict) else {}
+            body = orjson.loads(self.index_path.read_bytes())
+            if isinstance(body, dict) and body.get("header") == self.header:
+                self.bin = int(body["bin"])
+                blob = self._bin(self.bin).read_bytes()
+                self.blob = memoryview(blob)[: int(body["size"])]
+                if len(self.blob) == int(body["size"]):
+                    self.guides = dict(body["guides"])
+        except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            self.guides = {}  # none yet, or unreadable: everything is rendered again
+
+    def _bin(self, number: int) -> Path:
+        return self.stem.with_name(f"{self.stem.name}.{number}.bin")
 
     def pieces(self, gid: str, state: dict[str, Any], render: Callable[[], Pieces]) -> Pieces:
         """The guide's pieces: kept ones if still valid, else ``render()`` (then kept)."""
         valid = token(state)
         kept = self.guides.get(gid)
-        if (
-            isinstance(kept, list)
-            and len(kept) > 1
-            and kept[0] == valid
-            and all(isinstance(p, str) for p in kept)
-        ):
-            return kept[1:]
+        if isinstance(kept, list) and kept and kept[0] == valid and gid not in self.fresh:
+            try:
+                at, end = kept[1], kept[1] + sum(kept[2:])
+                if 0 <= at <= end <= len(self.blob) and min(kept[2:]) >= 0:
+                    out = []
+                    for size in kept[2:]:
+                        out.append(self.blob[at : at + size])
+                        at += size
+                    return out
+            except (TypeError, ValueError, IndexError):
+                pass  # not what save() writes: rendered again
         fresh = render()
-        self.guides[gid] = [valid, *fresh]
+        self.fresh[gid] = fresh
+        self.guides[gid] = [valid]
         return fresh
 
     def save(self, shown: Iterable[str]) -> None:
         """Keep the pieces of the guides ``shown`` (others are gone from the export)."""
-        wanted = set(shown)
-        guides = {gid: p for gid, p in sorted(self.guides.items()) if gid in wanted}
-        write_if_changed(self.path, orjson.dumps({"header": self.header, "guides": guides}))
+        guides = {gid: self.guides[gid] for gid in sorted(shown) if gid in self.guides}
+        live = sum(sum(int(n) for n in p[2:]) for g, p in guides.items() if g not in self.fresh)
+        number, size = self.bin, len(self.blob)
+        if not self.fresh and len(guides) == len(self.guides) and self.index_path.exists():
+            return
+        if live * 2 < size or not self.index_path.exists():  # mostly unused: a new bin
+            number, size, old = self.bin + 1, 0, self.blob
+            chunks = []
+            for gid, kept in guides.items():
+                if gid in self.fresh:
+                    continue
+                at, length = int(kept[1]), sum(int(n) for n in kept[2:])
+                chunks.append(old[at : at + length])
+                guides[gid] = [kept[0], size, *kept[2:]]
+                size += length
+            _append(self._bin(number), b"".join(chunks), at=0)
+        added = []
+        for gid, fresh in self.fresh.items():
+            if gid in guides:
+                guides[gid] = [guides[gid][0], size, *(len(p) for p in fresh)]
+                added += fresh
+                size += sum(len(p) for p in fresh)
+        _append(self._bin(number), b"".join(added), at=size - sum(len(p) for p in added))
+        body = {"header": self.header, "bin": number, "size": size, "guides": guides}
+        write_if_changed(self.index_path, orjson.dumps(body))
+        for stale in self.stem.parent.glob(f"{self.stem.name}.*.bin"):
+            if stale != self._bin(number):
+                stale.unlink(missing_ok=True)
+
+
+def _append(path: Path, data: bytes, *, at: int) -> None:
+    """Write ``data`` into ``path`` from byte ``at`` on (what was there from ``at`` on, left by a
+    run stopped before its index was written, goes), synced before the index names it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "r+b") as handle:
+        handle.truncate(at)
+        handle.seek(at)
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 # --- joining pieces into the bytes a full rebuild writes -----------------------------------------
 
 
-def record(value: Any, depth: int = 2) -> str:
+def record(value: Any, depth: int = 2) -> bytes:
     """``value`` as ``json_bytes`` writes it as an item of a list ``depth`` levels deep."""
-    return _indented(orjson.dumps(value, option=_INDENT), depth).decode("utf-8")
+    return _indented(orjson.dumps(value, option=_INDENT), depth)
 
 
 def _indented(data: bytes, depth: int) -> bytes:
@@ -98,29 +156,29 @@ def _indented(data: bytes, depth: int) -> bytes:
     return pad + data.replace(b"\n", b"\n" + pad)
 
 
-def json_object(fields: dict[str, Any], lists: dict[str, list[str]]) -> bytes:
+def json_object(fields: dict[str, Any], lists: dict[str, list[Any]]) -> bytes:
     """``json_bytes({**fields, **lists})``, where each list is given as its items' :func:`record`
-    texts: sorted keys, two-space indent, a final newline."""
-    parts: list[bytes] = []
-    for key in sorted({*fields, *lists}):
-        name = orjson.dumps(key)
-        if key in lists:
-            items = lists[key]
-            if not items:
-                parts.append(b"  " + name + b": []")
-            else:
-                body = ",\n".join(items).encode("utf-8")
-                parts.append(b"  " + name + b": [\n" + body + b"\n  ]")
+    bytes: sorted keys, two-space indent, a final newline."""
+    chunks: list[Any] = [b"{\n"]
+    for n, key in enumerate(sorted({*fields, *lists})):
+        chunks.append((b",\n  " if n else b"  ") + orjson.dumps(key) + b": ")
+        if key not in lists:
+            chunks.append(orjson.dumps(fields[key], option=_INDENT).replace(b"\n", b"\n  "))
+        elif not lists[key]:
+            chunks.append(b"[]")
         else:
-            value = orjson.dumps(fields[key], option=_INDENT)
-            parts.append(b"  " + name + b": " + value.replace(b"\n", b"\n  "))
-    if not parts:
-        return b"{}\n"
-    return b"{\n" + b",\n".join(parts) + b"\n}\n"
+            chunks.append(b"[\n")
+            for i, item in enumerate(lists[key]):
+                if i:
+                    chunks.append(b",\n")
+                chunks.append(item)
+            chunks.append(b"\n  ]")
+    chunks.append(b"\n}\n" if len(chunks) > 1 else b"}\n")
+    return b"".join(chunks)
 
 
-def csv_row(cells: list[str]) -> str:
-    """One CSV row as ``csv.writer`` writes it (``\\r\\n`` at the end)."""
+def csv_row(cells: list[str]) -> bytes:
+    """One CSV row as ``csv.writer`` writes it (``\\r\\n`` at the end), in UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()
+    return buffer.getvalue().encode("utf-8")
