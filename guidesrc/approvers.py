@@ -30,7 +30,7 @@ from guidesrc.errors import ApprovalError, LibraryConfigError
 from guidesrc.i18n import N_, _
 from guidesrc.identity import Person, display_name, identity_key, os_account
 from guidesrc.library import APPROVERS_FILE
-from guidesrc.signing import key_id, signature_valid
+from guidesrc.signing import NotEd25519, ed25519_private, key_id, signature_valid
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
@@ -318,18 +318,19 @@ def read_private_key(root: Path) -> Ed25519PrivateKey:
             ).format(path=path)
         )
     try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
+        return ed25519_private(data)
+    except NotEd25519 as exc:
+        if exc.reason is None:
+            raise ApprovalError(
+                _("{path}: not an Ed25519 key; create one with guides approvers key").format(
+                    path=path
+                )
+            ) from None
         raise ApprovalError(
             _(
                 "{path}: not an approver key ({reason}); create one with guides approvers key"
-            ).format(path=path, reason=exc)
+            ).format(path=path, reason=exc.reason)
         ) from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ApprovalError(
-            _("{path}: not an Ed25519 key; create one with guides approvers key").format(path=path)
-        )
-    return key
 
 
 def current_approver(root: Path, now: dt.datetime, ledger: Ledger | None = None) -> Approver:

@@ -416,15 +416,38 @@ def facts(guide: Mapping[str, Any]) -> dict[str, str]:
 
 
 def strip_nulls(value: Any) -> Any:
-    """JSON data with every ``null`` left out of objects (and lists): exports never write a JSON
-    null for an unknown fact; the unknown fields are named in the document's ``gaps`` list."""
-    if isinstance(value, dict):
-        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [strip_nulls(v) for v in value if v is not None]
+    """JSON data with every ``null`` left out of objects (and lists): the public JSON outputs
+    (the site's API, the push body, the exports) never write a JSON null for an unknown fact;
+    the unknown fields are named in the document's ``gaps`` list.
+
+    On the path of every published guide: scalars are kept without a call of their own."""
+    if type(value) is dict:
+        return {
+            k: strip_nulls(v) if type(v) in _CONTAINERS else v
+            for k, v in value.items()
+            if v is not None
+        }
+    if type(value) is list:
+        return [strip_nulls(v) if type(v) in _CONTAINERS else v for v in value if v is not None]
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 def null_free(doc: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`strip_nulls` of a JSON object."""
-    return {k: strip_nulls(v) for k, v in doc.items() if v is not None}
+    return {
+        k: strip_nulls(v) if type(v) in _CONTAINERS else v for k, v in doc.items() if v is not None
+    }
+
+
+def has_null(value: Any) -> bool:
+    """Whether JSON data holds a ``null`` anywhere (what :func:`strip_nulls` leaves out)."""
+    if value is None:
+        return True
+    if type(value) is dict:
+        return any(has_null(v) for v in value.values())
+    if type(value) is list:
+        return any(has_null(v) for v in value)
+    return False

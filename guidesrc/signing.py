@@ -153,20 +153,39 @@ def signing_key(root: Path) -> SigningKey | None:
     return SigningKey(_load_private(data, str(path)), str(path))
 
 
-def _load_private(data: bytes, where: str) -> Ed25519PrivateKey:
+class NotEd25519(ValueError):
+    """PEM data that is not an unencrypted Ed25519 private key (``reason`` None: another kind
+    of key); each caller words the error for its own kind of key."""
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def ed25519_private(data: bytes) -> Ed25519PrivateKey:
+    """The Ed25519 private key in unencrypted PEM ``data``; NotEd25519 otherwise."""
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
+        raise NotEd25519(str(exc)) from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise NotEd25519(None)
+    return key
+
+
+def _load_private(data: bytes, where: str) -> Ed25519PrivateKey:
+    try:
+        return ed25519_private(data)
+    except NotEd25519 as exc:
+        if exc.reason is None:
+            raise SigningKeyError(
+                _("{where}: not an Ed25519 key; make one with guides keys init").format(where=where)
+            ) from None
         raise SigningKeyError(
             _(
                 "{where}: not an unencrypted PEM private key ({reason}); make one with guides keys init"
-            ).format(where=where, reason=exc)
+            ).format(where=where, reason=exc.reason)
         ) from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(
-            _("{where}: not an Ed25519 key; make one with guides keys init").format(where=where)
-        )
-    return key
 
 
 # --- the library's public keys --------------------------------------------------------------

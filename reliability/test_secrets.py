@@ -53,10 +53,10 @@ def _channels(receiver: Receiver) -> str:
               settings: {{path: out/cpsv}}
             hall:
               type: http
-              settings: {{base: "{receiver.base}", auth: hmac, secret_env: HALL_PUSH_SECRET, connect_timeout: 0.5, read_timeout: 0.5, max_attempts: 1}}
+              settings: {{base: "{receiver.base}", auth: hmac, secret_env: HALL_PUSH_SECRET, connect_timeout: 10, read_timeout: 10, max_attempts: 1}}
             hall2:
               type: http
-              settings: {{base: "{receiver.base}", auth: bearer, token_env: GUIDES_TOKEN_HALL2, connect_timeout: 0.5, read_timeout: 0.5, max_attempts: 1}}
+              settings: {{base: "{receiver.base}", auth: bearer, token_env: GUIDES_TOKEN_HALL2, connect_timeout: 10, read_timeout: 10, max_attempts: 1}}
             """
         ),
         "  ",

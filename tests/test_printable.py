@@ -179,7 +179,12 @@ def test_every_sampled_accepted_code_point_prints(renderer: Renderer, library: L
 
 
 def forget() -> None:
-    for cached in (printable.printable, printable._points, printable._unprintable_re):
+    for cached in (
+        printable.printable,
+        printable._points,
+        printable._ranges,
+        printable._printable_run,
+    ):
         cached.cache_clear()
 
 
@@ -218,3 +223,22 @@ def test_the_cmap_reader_agrees_with_a_known_font_file() -> None:
     points = printable.code_points(Path(regular).read_bytes())
     assert {ord(c) for c in "中文㐀한αA①"} <= points
     assert not {0x1F600, 0x0F56, 0xE000, 0x20000} & points
+
+
+def test_every_code_point_is_judged_by_the_fonts_coverage() -> None:
+    """The fast path (one run of the printable class) decides exactly as the coverage says, for
+    every code point, ASCII control characters and lone surrogates included, in a text that is
+    not ASCII: the characters outside the coverage, each once, in order of appearance (hidden
+    characters left to the rule hidden-characters)."""
+    from guidesrc.check import hidden
+
+    allowed = (printable.printable() or frozenset()) | printable.IGNORED
+    every = "中" + "".join(map(chr, range(0x110000)))
+    expected = [c for c in every if c not in allowed and not hidden.is_hidden(c)]
+    assert expected and "\U0001f600" in expected and "㐀" not in expected
+    assert "\x01" not in expected and "\ue000" not in expected
+    assert printable.unprintable(every) == expected
+    assert printable.unprintable(every + every[::-1]) == expected  # each once, first seen first
+    assert printable.unprintable("办理😀，😀\ue000交回") == ["😀"]  # U+E000: hidden-characters
+    assert printable.unprintable("交回原居民身份证。\n\t①㐀") == []
+    assert printable.unprintable("\x01") == []  # ASCII: hidden-characters' business

@@ -48,6 +48,7 @@ from guidesrc.adapters import (
 from guidesrc.adapters.http import HttpAdapter, HttpSettings, signature
 from guidesrc.compile import content_hash
 from guidesrc.errors import ChannelError
+from guidesrc.gaps import has_null, null_free
 from guidesrc.ledger import open_ledger
 from guidesrc.state import WorkingTree, load_state
 from tests.conftest import EXAMPLE, REPO, Library, Run, invoke, withdraw
@@ -59,6 +60,7 @@ SECRET = "秘密-hmac-secret"  # non-ASCII on purpose: the key is the secret's U
 SECRET_ENV = "HALL_PUSH_SECRET"
 TOKEN_ENV = "HALL_PUSH_TOKEN"
 GID = "jumin-shenfenzheng-huanling"  # the guide of `guides init`
+SHORT = 0.2  # seconds: the read timeout of the tests of a receiver that answers too late
 
 
 def allow_hall(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -459,8 +461,10 @@ def push(tmp_path: Path) -> Iterator[Callable[..., Push]]:
             "base": receiver.base,
             "auth": "hmac",
             "secret_env": SECRET_ENV,
-            "connect_timeout": 0.2,
-            "read_timeout": 0.2,
+            # Generous: a loaded machine may take a while to answer; the tests of timeouts set
+            # read_timeout=SHORT against a receiver that never answers in time.
+            "connect_timeout": 10,
+            "read_timeout": 10,
             "backoff": 0.5,
             **settings,
         }
@@ -492,7 +496,8 @@ def test_http_publish_puts_the_guide_with_its_key_and_signature(
     assert put.headers["x-guides-signature"].startswith("sha256=")
     body = put.json
     assert (body["state"], body["action"], body["version"]) == ("current", "publish", 1)
-    assert body["content_hash"] == d.content_hash == content_hash(body["guide"])
+    assert body["content_hash"] == d.content_hash == content_hash(_compiled())
+    assert body["format"] == 2 and body["guide"] == null_free(_compiled())  # no nulls: gaps
     assert body["implementation_code"] == _compiled()["implementation_code"]
     assert receipt == {
         "status": 200,
@@ -602,6 +607,40 @@ def test_http_withdrawal_is_a_delete_with_the_reason(
     assert receipt["method"] == "DELETE" and receipt["status"] == 200
 
 
+def test_http_bodies_leave_unknowns_out_and_name_them_in_gaps(
+    receiver: Receiver, push: Callable[..., Push]
+) -> None:
+    """Format 2: a value the guide does not state is never a null in a PUT or DELETE body; it is
+    left out and its path is in the guide's gaps (the receiver checks every body by the contract,
+    whose schemas refuse a null at any depth)."""
+    compiled = _compiled()
+    unknown = {
+        **compiled,
+        "basic_code": None,
+        "item_type": None,
+        "promised_time_limit": None,
+        "implementing_body": {**compiled["implementing_body"], "credit_code": None},
+        "pending": ["basic_code", "item_type", "promised_time_limit"],
+        "gaps": ["appointment", "basic_code", "item_type", "promised_time_limit"],
+    }
+    assert has_null(unknown)
+    p = push(receiver)
+    p.adapter.deliver(_fields(delivery(), guide=unknown))
+    p.adapter.deliver(delivery("withdraw", 2))  # its notice has no effective date
+    put, delete = (seen.json for seen in receiver.seen)
+    assert not has_null(put) and not has_null(delete)
+    assert "basic_code" not in put and "implementation_code" in put
+    guide = put["guide"]
+    assert not {"basic_code", "item_type", "promised_time_limit"} & set(guide)
+    assert "credit_code" not in guide["implementing_body"]
+    assert {"basic_code", "item_type", "promised_time_limit"} <= set(guide["gaps"])
+    assert "effective_date" not in delete["notice"] and delete["format"] == 2
+    # the contract refuses a null where format 1 sent one
+    assert schema_errors("/components/schemas/GuidePut", {**put, "basic_code": None}) != []
+    nested = {**put, "guide": {**guide, "online": {"url": None}}}
+    assert schema_errors("/components/schemas/GuidePut", nested) != []
+
+
 def test_http_409_for_the_same_content_counts_as_delivered(push: Callable[..., Push]) -> None:
     d = delivery()
     for receiver in _serve(Receiver(strict_conflicts=True)):
@@ -669,7 +708,7 @@ def test_http_a_slow_answer_times_out_and_the_retry_is_idempotent(
     receiver: Receiver, push: Callable[..., Push]
 ) -> None:
     receiver.plan = ["slow"]  # the receiver stores the guide, but answers too late
-    p = push(receiver)
+    p = push(receiver, read_timeout=SHORT)
     started = time.monotonic()
     receipt = p.adapter.deliver(delivery())
     assert time.monotonic() - started < 2
@@ -682,7 +721,7 @@ def test_http_slow_every_time_is_a_transient_failure(
     receiver: Receiver, push: Callable[..., Push]
 ) -> None:
     receiver.always = "slow"
-    p = push(receiver, max_attempts=2)
+    p = push(receiver, max_attempts=2, read_timeout=SHORT)
     with pytest.raises(TransientDeliveryError) as caught:
         p.adapter.deliver(delivery())
     assert str(caught.value) == (
@@ -788,7 +827,7 @@ def test_http_no_httpx_exception_escapes(receiver: Receiver, push: Callable[...,
     for trouble in ("500", "slow", "drop", "422", "302", "429:3600"):
         receiver.always = trouble
         with pytest.raises(DeliveryError) as caught:
-            push(receiver, max_attempts=1).adapter.deliver(delivery())
+            push(receiver, max_attempts=1, read_timeout=SHORT).adapter.deliver(delivery())
         assert not isinstance(caught.value, httpx.HTTPError), trouble
 
 
@@ -926,8 +965,8 @@ def _add_hall(lib: Library, base: str, **settings: Any) -> None:
         "base": base,
         "auth": "hmac",
         "secret_env": SECRET_ENV,
-        "connect_timeout": 0.2,
-        "read_timeout": 0.2,
+        "connect_timeout": 10,
+        "read_timeout": 10,
         "backoff": 0,
         "max_attempts": 2,
         **settings,
@@ -1042,6 +1081,9 @@ def test_http_publish_records_a_failing_receiver_and_delivers_once_it_recovers(
 
 def test_http_publish_records_a_timeout(hall: Library, receiver: Receiver) -> None:
     receiver.always = "slow"
+    hall.edit("library.yaml", "read_timeout: 10", f"read_timeout: {SHORT}")
+    approved = invoke("approve", str(hall.root), "--effective", "today", "--note", "短超时")
+    assert approved.exit_code == 0, approved.stderr
     run = publish(hall)
     assert run.exit_code == 1
     pub = _publication(hall)

@@ -43,16 +43,11 @@ EXPECTED = {
     },
 }
 
-API_NULLS = (
-    "the site's JSON API (api/guides/<id>.json) carries each version's compiled guide as approved, "
-    "with its content hash, so a value the guide does not state is a JSON null there (and named in "
-    "the document's gaps list); pages, sheets and the other exports show it as 待补充"
-)
-
 #: Channels that do not yet deliver every guide of a data set, and why (none since issue 15).
 NOT_ALL_DELIVERED: dict[tuple[str, str], str] = {}
-#: Channels whose published files still show None/null/undefined for a data set.
-SHOWS_NONE = {(name, "site"): API_NULLS for name in DATA_SETS}
+#: Channels whose published files still show None/null/undefined for a data set (none since
+#: issue 15: the site's JSON API and its manifest are null-free too, document format 2).
+SHOWS_NONE: dict[tuple[str, str], str] = {}
 
 
 def _available(name: str) -> object:

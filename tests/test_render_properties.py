@@ -8,7 +8,8 @@ approve`` and ``guides publish`` to the site, pdf, hotline, mobile, cpsv and dir
 
 - nothing fails: every delivery is delivered, no traceback;
 - no output says ``None``, ``null`` or ``undefined`` for an unknown value (HTML, JSON, CSV, and
-  the PDFs' text as pdftotext reads it);
+  the PDFs' text as pdftotext reads it), the site's JSON API and the http channel's push bodies
+  included: there an unknown is left out and named in the guide's ``gaps``;
 - no output makes a claim the source did not make: no 不收费 while fees are pending, no
   无需提交申请材料 while materials are pending.
 
@@ -48,10 +49,7 @@ UNKNOWN_AS_TEXT = re.compile(r"\bNone\b|\bundefined\b|\bnull\b")
 # JSON nulls that say "there is none" about the document, not about the service: no upcoming
 # version, no withdrawal, a sheet handed over to a place without windows.
 STRUCTURAL_NULLS = {"upcoming", "withdrawn", "reason", "window", "online_url"}
-# The site's JSON API carries each version's compiled guide as approved (with its content hash):
-# a value the guide does not state is a null there, named in the document's gaps list.
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
-API_GUIDE = re.compile(r"api/guides/[^/]+\.json$")
 
 
 def _json_strings(data: Any) -> list[str]:
@@ -167,6 +165,43 @@ def _outputs(root: Path) -> dict[str, str]:
     return texts
 
 
+def _push_bodies(root: Path) -> dict[str, str]:
+    """The http channel's body for every approved version, as it would be sent (PUT, DELETE)."""
+    from sqlmodel import col, select
+
+    from guidesrc.adapters import Delivery
+    from guidesrc.adapters.http import guide_body, withdrawal_body
+    from guidesrc.ledger import open_ledger
+    from guidesrc.ledger.models import Approval, GuideVersion
+
+    bodies = {}
+    ledger = open_ledger(root)
+    try:
+        query = select(GuideVersion, Approval).where(GuideVersion.approval_id == Approval.id)
+        with ledger.session() as session:
+            for version, approval in session.exec(query.order_by(col(GuideVersion.id))):
+                d = Delivery(
+                    action="withdraw" if version.withdrawn else "publish",
+                    guide_id=version.guide_id,
+                    version=version.version,
+                    name=version.name,
+                    effective_date=version.effective_date,
+                    approved_at=approval.approved_at,
+                    content_hash=version.content_hash,
+                    guide=json.loads(version.compiled) if version.compiled else None,
+                    notice=json.loads(version.notice),
+                    reason=version.reason,
+                )
+                body = withdrawal_body(d) if version.withdrawn else guide_body(d)
+                bodies[f"push/{d.guide_id}-v{d.version}.json"] = json.dumps(
+                    body, ensure_ascii=False
+                )
+    finally:
+        ledger.close()
+    assert bodies, "no approved version to push"
+    return bodies
+
+
 def _kiosk_pages(root: Path, guide_ids: list[str]) -> dict[str, str]:
     """The hall kiosk's home page and each guide's page, read over HTTP on 127.0.0.1."""
     kiosk = Kiosk(
@@ -227,14 +262,10 @@ def test_any_library_check_accepts_renders_in_every_channel(
     assert not [line for line in said.splitlines() if line.startswith("失败")], said
     source = _source_text(files)
     guide_ids = [data["id"] for rel, data in files.items() if rel.startswith("guides/")]
-    for rel, text in {**_outputs(root), **_kiosk_pages(root, guide_ids)}.items():
+    outputs = {**_outputs(root), **_kiosk_pages(root, guide_ids), **_push_bodies(root)}
+    for rel, text in outputs.items():
         if rel.endswith((".json", ".jsonld")):
             data = json.loads(text)
-            if API_GUIDE.search(rel):
-                data = {
-                    k: {**v, "guide": {}} if k in ("current", "upcoming") and v else v
-                    for k, v in data.items()
-                }
             assert not _json_nulls(data), f"{rel}: {_json_nulls(data)}"
             text = "\n".join(_json_strings(data))
         for match in UNKNOWN_AS_TEXT.finditer(text):

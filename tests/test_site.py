@@ -794,3 +794,44 @@ def test_serve_says_when_the_port_is_taken(lib: Library) -> None:
         run = invoke("serve", str(lib.root), "--port", str(port))
     assert run.exit_code == 2
     assert run.stderr.splitlines()[-1] == f"错误：无法监听端口 {port}：Address already in use"
+
+
+def test_site_optional_fields_are_the_models() -> None:
+    """The templates read an optional field the null-free guide leaves out as None: the list of
+    those fields is every field of the guide's models (and its catalogue entries') that may be
+    None, so that no other name a template misspells reads as None."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    from guidesrc.model.catalogues import FaqEntry, LegalBasis, Material, Office
+    from guidesrc.model.guide import Guide
+    from guidesrc.site.render import OPTIONAL_FIELDS
+
+    def nested(annotation: Any) -> list[type[BaseModel]]:
+        found = (
+            [annotation]
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else []
+        )
+        return found + [m for a in typing.get_args(annotation) for m in nested(a)]
+
+    seen: set[type[BaseModel]] = set()
+    optional: set[str] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            if type(None) in typing.get_args(info.annotation) and typing.get_origin(
+                info.annotation
+            ) in (typing.Union, types.UnionType):
+                optional.add(name)
+            for inner in nested(info.annotation):
+                walk(inner)
+
+    for model in (Guide, Material, LegalBasis, Office, FaqEntry):
+        walk(model)
+    assert optional == OPTIONAL_FIELDS

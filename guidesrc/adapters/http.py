@@ -8,6 +8,8 @@
     GET    {base}/guides/{id}   what the receiver holds: the lookup after a crash
 
 The contract is ``schemas/push-api.openapi.yaml``; ``docs/push.md`` explains it to integrators.
+Bodies are null-free (format 2): a value the guide does not state is left out and named in the
+compiled guide's ``gaps`` list (:func:`guidesrc.gaps.null_free`, as in the mobile feed).
 Every request carries ``Idempotency-Key`` (the delivery key and the content hash) and is
 authenticated by a bearer token or an HMAC-SHA256 signature, the secret read from the environment
 variable the settings name. Failures are classified here, at the boundary; no httpx exception
@@ -51,10 +53,12 @@ from guidesrc.adapters import (
     TransientDeliveryError,
 )
 from guidesrc.errors import ChannelError
+from guidesrc.gaps import null_free
 from guidesrc.i18n import _
 from guidesrc.model.common import ID_RE
 
-FORMAT = 1
+#: The bodies' format. 2: no nulls; unknown facts left out and named in the guide's "gaps".
+FORMAT = 2
 TIMESTAMP = "X-Guides-Timestamp"
 SIGNATURE = "X-Guides-Signature"
 REQUEST_ID = "X-Request-Id"
@@ -271,21 +275,27 @@ class HttpAdapter(Adapter):
 
 
 def guide_body(delivery: Delivery) -> dict[str, Any]:
-    """The PUT body: this version is the guide now (current) or from its effective date (upcoming)."""
+    """The PUT body: this version is the guide now (current) or from its effective date (upcoming).
+
+    ``content_hash`` names the approved version (taken over the compiled guide as the ledger
+    holds it, where an unknown is a null): receivers compare it, they do not recompute it from
+    the null-free ``guide``."""
     guide = delivery.guide or {}
-    return {
-        **_common(delivery),
-        "state": "upcoming" if delivery.action == "announce" else "current",
-        "content_hash": delivery.content_hash,
-        "implementation_code": guide.get("implementation_code"),
-        "basic_code": guide.get("basic_code"),
-        "guide": delivery.guide,
-    }
+    return null_free(
+        {
+            **_common(delivery),
+            "state": "upcoming" if delivery.action == "announce" else "current",
+            "content_hash": delivery.content_hash,
+            "implementation_code": guide.get("implementation_code"),
+            "basic_code": guide.get("basic_code"),
+            "guide": delivery.guide,
+        }
+    )
 
 
 def withdrawal_body(delivery: Delivery) -> dict[str, Any]:
     """The DELETE body: the guide is taken down, with the reason shown to the public."""
-    return {**_common(delivery), "state": "withdrawn", "reason": delivery.reason}
+    return null_free({**_common(delivery), "state": "withdrawn", "reason": delivery.reason})
 
 
 def _common(delivery: Delivery) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from guidesrc.site.data import (
     Doc,
     Manifest,
     apply,
+    current_form,
     empty_doc,
     notice_document,
     notice_key,
@@ -556,7 +557,7 @@ class Site:
                 entry["department"] = listing["department"]
                 entry["themes"] = listing["themes"]
                 entry["service_objects"] = listing["objects"]
-                if listing["type"]:  # unknown (待补充): left out, never null
+                if listing.get("type"):  # unknown (待补充): left out, never null
                     entry["item_type"] = listing["type"]
             if current and upcoming:
                 entry["upcoming"] = {
@@ -698,7 +699,7 @@ def facets_of(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("department", entry["department_id"]),
         *(("theme", slug(str(t))) for t in entry["themes"]),
         *(("object", slug(str(o))) for o in entry["objects"]),
-        ("type", slug(str(entry["type"])) if entry["type"] else "pending"),
+        ("type", slug(str(entry["type"])) if entry.get("type") else "pending"),
     ]
 
 
@@ -727,7 +728,7 @@ def facet_groups(
             add("theme", slug(str(theme)), str(theme), gid)
         for code in entry["objects"]:
             add("object", slug(str(code)), SERVICE_OBJECTS.get(code, str(code)), gid)
-        kind = entry["type"]
+        kind = entry.get("type")
         if kind:
             add("type", slug(str(kind)), ITEM_TYPES.get(kind, str(kind)), gid)
         else:
@@ -754,7 +755,7 @@ def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "id": gid,
         "name": entry["name"],
         "department": entry["department"],
-        "type": entry["type"],
+        "type": entry.get("type"),
         "state": entry["state"],
         "effective_date": entry["effective_date"],
         "upcoming": entry["upcoming"],
@@ -828,7 +829,7 @@ class _Loader:
         self._releases: dict[str, dict[str, Doc]] = {}
 
     def doc(self, gid: str) -> Doc:
-        return self._read(f"api/guides/{gid}.json")
+        return current_form(self._read(f"api/guides/{gid}.json"))
 
     def notice(self, key: str, approved_at: str) -> Doc:
         rkey = release_key(approved_at)

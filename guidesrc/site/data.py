@@ -4,7 +4,11 @@ manifest that lists them; how a delivery changes them.
 A guide's **document** (``api/guides/<id>.json``, part of the JSON API) holds everything its pages
 are made from: the version in force (``current``), an approved version not yet in force
 (``upcoming``), or the withdrawal (``withdrawn``), each with its compiled guide or reason and its
-change notice. A **notice** document (``api/notices/<key>.json``, key ``<id>-v<version>``) is the
+change notice. The compiled guide is kept **null-free** (document format 2): a value the guide
+does not state is left out, and its path is in the guide's ``gaps`` list, as in the mobile feed
+(:func:`guidesrc.gaps.null_free`). The pages are made from that same form, so what a page shows
+and what the API says cannot differ, and a document read back from the served build renders
+exactly as the delivery that made it. A **notice** document (``api/notices/<key>.json``, key ``<id>-v<version>``) is the
 change notice of one version. The **manifest** (``_state/manifest.json``) is the site's own state:
 per guide its versions (without the compiled text) and its listing entry (name, department,
 themes … what lists, search and the sitemap need), every notice's summary, and the delivery keys
@@ -25,10 +29,12 @@ from typing import Any
 import orjson
 
 from guidesrc.adapters import Delivery, safe_id
-from guidesrc.gaps import UNKNOWN_BODY
+from guidesrc.gaps import UNKNOWN_BODY, null_free
 from guidesrc.site.render import slug
 
-FORMAT = 1
+FORMAT = 1  # the manifest and the notices
+#: ``api/guides/<id>.json``. 2: the compiled guides null-free (unknowns left out, named in gaps).
+DOC_FORMAT = 2
 MANIFEST = "_state/manifest.json"
 
 Doc = dict[str, Any]
@@ -94,7 +100,7 @@ def release_key(approved_at: str) -> str:
 
 def empty_doc(guide_id: str, name: str, base_url: str) -> Doc:
     return {
-        "format": FORMAT,
+        "format": DOC_FORMAT,
         "id": guide_id,
         "name": name,
         "state": "current",
@@ -121,7 +127,7 @@ def apply(doc: Doc, delivery: Delivery) -> bool:
         "content_hash": delivery.content_hash,
         "notice_key": notice_key(delivery.guide_id, delivery.version),
         "notice": notice_body(delivery),
-        "guide": delivery.guide,
+        "guide": None if delivery.guide is None else null_free(delivery.guide),
     }
     newest = _newest(doc)
     if delivery.action == "withdraw":
@@ -158,6 +164,19 @@ def apply(doc: Doc, delivery: Delivery) -> bool:
     doc["name"] = delivery.name
     doc["state"] = "withdrawn" if doc["withdrawn"] else "current" if doc["current"] else "upcoming"
     return True
+
+
+def current_form(doc: Doc) -> Doc:
+    """A guide document read from a site built by an older guidesrc, in today's form: format 1
+    held the compiled guides with their nulls (the next full build writes it again as format 2)."""
+    if doc.get("format") == DOC_FORMAT:
+        return doc
+    out = {**doc, "format": DOC_FORMAT}
+    for slot in ("current", "upcoming"):
+        version = out.get(slot)
+        if version and version.get("guide") is not None:
+            out[slot] = {**version, "guide": null_free(version["guide"])}
+    return out
 
 
 def notice_body(delivery: Delivery) -> dict[str, Any]:
@@ -246,12 +265,14 @@ def record(doc: Doc) -> dict[str, Any]:
 
 
 def listing(doc: Doc) -> dict[str, Any] | None:
-    """A listed guide's entry: what the lists, search, sitemap and the API index show."""
+    """A listed guide's entry: what the lists, search, sitemap and the API index show. No value
+    is null: an item type not known is left out (the lists show 事项类型待补充); a manifest
+    written by an older guidesrc may hold ``"type": null``, which reads the same."""
     if doc["state"] == "withdrawn":
         return None
     shown = doc["current"] or doc["upcoming"]
     guide = shown["guide"]
-    body = guide["implementing_body"]
+    body = guide.get("implementing_body") or {}
     upcoming = doc["upcoming"] if doc["current"] else None
     changed = max(v["approved_at"] for v in (doc["current"], doc["upcoming"]) if v)
     return {
@@ -259,7 +280,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
         **department(body),
         "themes": sorted(set(guide.get("themes", []))),
         "objects": sorted(set(guide.get("service_objects", []))),
-        "type": guide["item_type"],
+        **({"type": guide["item_type"]} if guide.get("item_type") else {}),  # unknown: left out
         "state": doc["state"],
         "version": shown["version"],
         "content_hash": shown["content_hash"],

@@ -146,16 +146,37 @@ def shown_value(value: Any) -> str:
     return str(value)
 
 
+#: The optional fields of a guide and of the catalogue entries it holds (every field whose value
+#: may be None in the models; a test keeps the two equal). The site's guides are null-free: such a
+#: field, left out, reads as None in the templates, as the null it stands for did.
+OPTIONAL_FIELDS = frozenset(
+    {
+        "address", "appointment", "article", "basic_code", "blank_form", "case_type", "charged",
+        "condition", "copy_count", "count", "credit_code", "depth", "description",
+        "document_number", "effective_date", "exercise_level", "express_delivery", "form", "hall",
+        "in_force_from", "issuer", "item_type", "kind", "level", "materials", "medium", "name",
+        "nature", "necessity", "note", "notes", "online_payment", "original_count",
+        "promised_time_limit", "reason", "repealed_on", "replaced_by", "results", "sample",
+        "sample_form", "scope", "source", "statutory_time_limit", "text", "time_limit",
+        "transport", "url", "version",
+    }
+)  # fmt: skip
+
+
 class _Environment(Environment):
     """Looks ``a.b`` up as ``a["b"]`` first: the site's data is JSON (dicts), and Jinja's default
-    (attribute first, then item) costs a failed ``getattr`` per lookup, a third of a page's time."""
+    (attribute first, then item) costs a failed ``getattr`` per lookup, a third of a page's time.
+    An optional field the null-free guide leaves out reads as None (:data:`OPTIONAL_FIELDS`);
+    any other name a dictionary lacks is undefined, and the templates' StrictUndefined refuses
+    it, so a misspelt name still fails the build."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
             try:
                 return obj[attribute]
             except KeyError:
-                pass
+                if attribute in OPTIONAL_FIELDS:
+                    return None
         return super().getattr(obj, attribute)
 
 
@@ -360,7 +381,7 @@ class Renderer:
 
 def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
     """schema.org ``GovernmentService`` for a guide page (JSON-LD)."""
-    body = guide["implementing_body"]
+    body = guide.get("implementing_body") or {}
     channels: list[dict[str, Any]] = []
     online = http_url((guide.get("online") or {}).get("url"))
     if online:
@@ -368,10 +389,10 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
     for place in guide.get("places", []):
         channel: dict[str, Any] = {
             "@type": "ServiceChannel",
-            "name": place["name"],
+            "name": place.get("name"),
             "serviceLocation": {
                 "@type": "Place",
-                "name": place["name"],
+                "name": place.get("name"),
                 "address": place.get("address"),
             },
         }
@@ -387,12 +408,12 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
         "name": guide["name"],
         "identifier": guide["implementation_code"],
         "url": url,
-        "serviceType": ITEM_TYPES.get(guide["item_type"]) if guide["item_type"] else None,
+        "serviceType": ITEM_TYPES.get(guide["item_type"]) if guide.get("item_type") else None,
         "description": "".join(guide.get("conditions", [])),
         "provider": {
             "@type": "GovernmentOrganization",
-            "name": body["name"],
-            "identifier": body["credit_code"],
+            "name": body.get("name"),
+            "identifier": body.get("credit_code"),
         },
         "audience": [
             {"@type": "Audience", "audienceType": SERVICE_OBJECTS.get(code, str(code))}
