@@ -52,6 +52,7 @@ bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-
 	$(BIN)/python bench/bench_check.py --runs 7
 	$(BIN)/python bench/bench_diff.py --runs 5
 	$(BIN)/python bench/bench_publish.py --runs 5
+	$(BIN)/python bench/bench_publish.py --channels all --backends sqlite --changes 0 --runs 5  # issue 17
 	$(BIN)/python bench/bench_pdf.py --runs 5
 	$(BIN)/python bench/bench_import.py --runs 5
 	$(BIN)/python bench/bench_site.py --runs 5  # needs Debian's hugo; installs mkdocs in bench/out

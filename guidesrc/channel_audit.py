@@ -190,6 +190,16 @@ def store_signed(ledger: Ledger, channel: str, data: bytes, now: dt.datetime) ->
         conn.execute(sa.insert(table), [row])
 
 
+def signed_sha256(ledger: Ledger, channel: str) -> str | None:
+    """The SHA-256 of the channel's newest signed manifest as the ledger keeps it."""
+    from guidesrc.ledger.models import SignedManifest
+
+    kept = SignedManifest.__table__.c  # type: ignore[attr-defined]
+    with ledger.engine.connect() as conn:
+        found = conn.execute(sa.select(kept.sha256).where(kept.channel == channel)).scalar()
+    return None if found is None else str(found)
+
+
 def baseline(ledger: Ledger, channel: str, out: Path, own_manifest: str) -> Baseline | None:
     """The files of the channel's last signed manifest: as the ledger keeps it; for a manifest
     signed before the ledger kept them, the folder's manifest if its hash is the one the ledger

@@ -18,7 +18,11 @@ run wrote, and files exactly as the channel's last signed manifest; anything els
 
 Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
 mtime, inode, SHA-256 and ctime, so a publish re-hashes only the files that changed
-(:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every file. Each new (path, SHA-256) pair is recorded in the
+(:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every file. The cache
+carries a MAC keyed by a secret derived from the signing key (a cache nobody who cannot sign
+could have written is ignored) and the hash of the manifest signed with it: while that is the
+ledger's newest, the cache's files are that manifest's, and a publish judges the folder against
+them without reading the manifest back from the ledger. Each new (path, SHA-256) pair is recorded in the
 ledger (``manifest_file``), the manifest's own hash too: ``guides verify`` tells an earlier file
 or manifest put back (stale) from one changed by hand (modified).
 """
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
 import tempfile
 import traceback
@@ -38,7 +43,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
-from guidesrc.channel_audit import Audit, Finding, Snapshot, audit, entries
+from guidesrc.channel_audit import (
+    Audit,
+    Baseline,
+    Finding,
+    Snapshot,
+    audit,
+    baseline,
+    entries,
+    signed_sha256,
+)
 from guidesrc.library import STATE_DIR
 
 if TYPE_CHECKING:
@@ -51,7 +65,8 @@ SIGNATURE = "guides-manifest.json.sig"
 PUBLIC_KEY = "guides-public-key.pem"
 OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
-CACHE_FORMAT = 2  # 2: each entry also holds the ctime
+CACHE_FORMAT = 3  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it
+CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 SHOWN_STATUSES = ("delivered", "awaiting")  # awaiting: the file is written, staff post it
 _RANK = {"announce": 0, "publish": 1, "activate": 1, "withdraw": 2}
 ACTOR = "publisher"
@@ -189,12 +204,32 @@ def hash_folder(out: Path, cached: dict[str, list[Any]]) -> Audit:
 class Cache:
     files: dict[str, list[Any]]
     written_at: dt.datetime | None  # None: no usable cache
+    #: The SHA-256 of the manifest signed when the cache was written (its files are then that
+    #: manifest's files, as the cache lists them); None if the cache was not written with one.
+    signed: str | None = None
 
 
-def _load_cache(path: Path, out: Path, ledger_id: str) -> Cache:
+def _cache_secret(key: SigningKey) -> bytes:
+    """A secret only the signing key's holder can compute (Ed25519 signs deterministically):
+    the cache's MAC key, so that nobody who cannot sign can make the publisher trust a cache."""
+    return hashlib.sha256(b"guidesrc manifest cache\n" + key.sign(CACHE_CONTEXT)).digest()
+
+
+def _mac(key: SigningKey, data: bytes) -> bytes:
+    return hmac.new(_cache_secret(key), data, hashlib.sha256).hexdigest().encode()
+
+
+def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey) -> Cache:
     try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        raw = path.read_bytes()
+    except OSError:
+        return Cache({}, None)
+    at = raw.rfind(b',"mac":"')
+    if at < 0 or not hmac.compare_digest(raw[at + 8 : -2], _mac(key, raw[:at] + b"}")):
+        return Cache({}, None)  # not written by this key's holder: hash everything
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return Cache({}, None)
     if not isinstance(data, dict) or (data.get("format"), data.get("root"), data.get("ledger")) != (
         CACHE_FORMAT,
@@ -206,20 +241,41 @@ def _load_cache(path: Path, out: Path, ledger_id: str) -> Cache:
         written = dt.datetime.fromisoformat(str(data.get("written_at")))
     except ValueError:
         return Cache({}, None)
-    return Cache(data.get("files") or {}, written)
+    signed = data.get("signed")
+    return Cache(data.get("files") or {}, written, signed if isinstance(signed, str) else None)
 
 
 def _save_cache(
-    path: Path, out: Path, ledger_id: str, stats: dict[str, list[Any]], now: dt.datetime
+    path: Path,
+    out: Path,
+    ledger_id: str,
+    stats: dict[str, list[Any]],
+    now: dt.datetime,
+    key: SigningKey,
+    signed: str | None,
 ) -> None:
     body = {
         "format": CACHE_FORMAT,
         "root": str(out),
         "ledger": ledger_id,
         "written_at": now.astimezone(dt.UTC).isoformat(),
+        "signed": signed,
         "files": stats,
     }
-    write_atomic(path, orjson.dumps(body), 0o600)
+    data = orjson.dumps(body)
+    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600)
+
+
+def _digests(files: dict[str, list[Any]]) -> dict[str, str]:
+    return {rel: str(entry[3]) for rel, entry in files.items() if len(entry) == 5}
+
+
+def _baseline(ledger: Ledger, channel: str, out: Path, cache: Cache) -> Baseline | None:
+    """The last signed manifest's files: from the cache when it was written with the manifest
+    the ledger keeps as the newest (no need to read and parse that manifest), else the ledger's."""
+    if cache.signed is not None and cache.signed == signed_sha256(ledger, channel):
+        return Baseline({rel: {digest} for rel, digest in _digests(cache.files).items()})
+    return baseline(ledger, channel, out, MANIFEST)
 
 
 def _ledger_id(ledger: Ledger) -> str:
@@ -338,21 +394,24 @@ def write_manifest(
     found, write the public key, the signature and the manifest (when ``force``, or when the one
     there is not up to date) and record the new (path, hash) pairs. None when the folder does not
     exist (nothing published) or nothing needed writing."""
-    from guidesrc.channel_audit import baseline, log_signed, record_outcome, store_signed
+    from guidesrc.channel_audit import log_signed, record_outcome, store_signed
 
     if not folder.exists():
         return None
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
     ledger_id = _ledger_id(ledger)
-    cache = _load_cache(cache_file, out, ledger_id)
-    found = audit(out, OWN_FILES, before, baseline(ledger, channel, out, MANIFEST), cache.files)
+    cache = _load_cache(cache_file, out, ledger_id, key)
+    found = audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files)
     record_outcome(ledger, channel, found.findings, str(folder), now)
     if found.findings:  # nothing tampered is signed: the previous signature stays
         files, hashed = len(found.files), len(found.new)
         return Signed(channel, out, key.id, files, hashed, 0, tuple(found.findings))
     if not force and up_to_date(ledger, channel, out, shown, key):
-        _save_cache(cache_file, out, ledger_id, found.stats, now)
+        # the signed manifest stays: the cache still names it if the files are its files
+        same = cache.signed is not None and _digests(found.stats) == _digests(cache.files)
+        signed = cache.signed if same else None
+        _save_cache(cache_file, out, ledger_id, found.stats, now, key, signed)
         return None
     header = {
         "format": FORMAT,
@@ -372,7 +431,7 @@ def write_manifest(
     recorded = record_pairs(ledger, channel, pairs, now)
     store_signed(ledger, channel, data, now)
     log_signed(ledger, channel, digest, len(found.files), now)
-    _save_cache(cache_file, out, ledger_id, found.stats, now)
+    _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest)
     return Signed(channel, out, key.id, len(found.files), len(found.new), recorded)
 
 

@@ -313,3 +313,22 @@ def test_the_kiosk_does_not_print_an_older_signed_sheet_put_back(
     jobs = len(kiosk.jobs) + output.exists()
     figures.add("older signed sheet put back, printed by the kiosk", jobs, "0")
     assert jobs == 0
+
+
+def test_a_forged_hash_cache_does_not_hide_a_replaced_record(hall: Library, figures: Any) -> None:
+    """The attacker replaces a record and edits the publisher's hash cache (.guides/cache) so
+    that it gives the new file's size, times and inode with the old hash: a publish that trusted
+    the cache would take the record for the signed one and sign without a word."""
+    record = hall.path(f".guides/published/guides/{VICTIM}.json")
+    record.write_bytes(record.read_bytes().replace("出生".encode(), "死亡".encode()))
+    cache_file = hall.path(".guides/cache/manifest-archive.json")
+    cache = json.loads(cache_file.read_bytes())
+    entry = cache["files"][f"guides/{VICTIM}.json"]
+    st = record.stat()
+    entry[:3], entry[4] = [st.st_size, st.st_mtime_ns, st.st_ino], st.st_ctime_ns
+    cache_file.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+    run = invoke("publish", str(hall.root))  # a cron run: nothing due
+    hidden = int(not refused(run, "archive"))
+    assert f"guides/{VICTIM}.json（被改动）" in run.stderr, run.stderr
+    figures.add("replaced record hidden from the publish by a forged hash cache", hidden, "0")
+    assert hidden == 0

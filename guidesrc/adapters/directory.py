@@ -27,6 +27,8 @@ from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
 from guidesrc.gaps import strip_nulls
 
 FORMAT = 1
+_SYNC_EACH = 16  # deliveries in a run up to which each file is synced by itself
+_FOLDERS = ("guides", "upcoming", "withdrawn")
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 
@@ -39,6 +41,7 @@ class DirectoryAdapter(Adapter):
     #: Deliveries applied together: the index is rewritten once per batch, not once per guide
     #: (a first publish of 10,000 guides), and memory stays bounded.
     batch_size = 500
+    _sync_each = False  # set per run: sync each file (a few deliveries) or os.sync() (a batch)
 
     @property
     def out(self) -> Path:
@@ -57,6 +60,9 @@ class DirectoryAdapter(Adapter):
         """Write each delivery's file, then the index once, then flush the lot to disk: a
         receipt means the files are there (the same bytes again if delivered twice)."""
         index = self._read_index()
+        # A few files are synced one by one (with their folders); a batch, by one os.sync(),
+        # which also flushes whatever else the machine has written: slow for one change.
+        self._sync_each = len(work) <= _SYNC_EACH
         results: list[dict[str, Any] | Exception] = []
         for delivery, _retry in work:
             try:
@@ -69,8 +75,12 @@ class DirectoryAdapter(Adapter):
         if any(not isinstance(r, Exception) for r in results):
             try:
                 index["guides"] = dict(sorted(index["guides"].items()))
-                _write(self.out / "index.json", index)
-                os.sync()  # once per batch rather than an fsync per file
+                self._write(self.out / "index.json", index)
+                if not self._sync_each:
+                    os.sync()  # once per batch rather than an fsync per file
+                for folder in (self.out, *(self.out / f for f in _FOLDERS)):
+                    if self._sync_each and folder.is_dir():
+                        _fsync_folder(folder)  # the renames and removals in it
             except OSError as exc:
                 return [exc] * len(results)
         return results
@@ -84,15 +94,15 @@ class DirectoryAdapter(Adapter):
         gid = safe_id(delivery.guide_id)
         body = _document(delivery)
         if delivery.action == "withdraw":
-            written = _write(self.out / "withdrawn" / f"{gid}.json", body)
+            written = self._write(self.out / "withdrawn" / f"{gid}.json", body)
             faults.point("directory.written")
             _remove(self.out / "guides" / f"{gid}.json")
             _remove(self.out / "upcoming" / f"{gid}.json")
         elif delivery.action == "announce":
-            written = _write(self.out / "upcoming" / f"{gid}.json", body)
+            written = self._write(self.out / "upcoming" / f"{gid}.json", body)
             faults.point("directory.written")
         else:  # publish, activate: this version is the guide now
-            written = _write(self.out / "guides" / f"{gid}.json", body)
+            written = self._write(self.out / "guides" / f"{gid}.json", body)
             faults.point("directory.written")
             _remove(self.out / "withdrawn" / f"{gid}.json")
             upcoming = self.out / "upcoming" / f"{gid}.json"
@@ -100,6 +110,9 @@ class DirectoryAdapter(Adapter):
             if shown is not None and shown <= delivery.version:
                 _remove(upcoming)
         return written
+
+    def _write(self, path: Path, body: dict[str, Any]) -> dict[str, Any]:
+        return _write(path, body, fsync=self._sync_each)
 
     def _read_index(self) -> dict[str, Any]:
         try:
@@ -156,7 +169,15 @@ def _version_in(path: Path) -> int | None:
     return int(version)
 
 
-def _write(path: Path, body: dict[str, Any]) -> dict[str, Any]:
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(path: Path, body: dict[str, Any], *, fsync: bool = False) -> dict[str, Any]:
     data = orjson.dumps(body, option=_OPTIONS)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -164,6 +185,9 @@ def _write(path: Path, body: dict[str, Any]) -> dict[str, Any]:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; readers are web servers
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

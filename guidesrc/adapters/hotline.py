@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -28,14 +29,15 @@ from guidesrc.adapters.batchfiles import (
     BatchExport,
     ExportSettings,
     Manifest,
-    json_bytes,
     shown,
     write_if_changed,
 )
+from guidesrc.adapters.parts import Parts, code_fingerprint, csv_row, json_object, record
 from guidesrc.model.codes import ITEM_TYPES
 from guidesrc.urls import guide_url
 
 FORMAT = 1
+BOM = "\ufeff".encode()  # UTF-8 with BOM: Excel
 
 #: The CSV header, in order (docs/exports.md describes each column).
 CSV_COLUMNS = (
@@ -116,12 +118,43 @@ class HotlineAdapter(BatchExport):
         items_csv({"cards": [card] if card else [], "faq": []})
 
     def render(self, manifest: Manifest, changed: set[str]) -> None:
+        """Write the three files, joined from each guide's pieces: those of guides this run did
+        not touch are kept from earlier runs (``.hotline-parts.json``), the bytes are a full
+        rebuild's (:func:`knowledge_base`, :func:`items_csv`, :func:`withdrawn_csv`)."""
         assert isinstance(self.settings, HotlineSettings)
         root = plain(self.settings.category_root or self.config.name)
-        body = knowledge_base(manifest, root, self.config.name)
-        write_if_changed(self.out / "hotline.json", json_bytes(body))
-        write_if_changed(self.out / "hotline.csv", items_csv(body))
-        write_if_changed(self.out / "hotline-withdrawn.csv", withdrawn_csv(body))
+        code = code_fingerprint("adapters/hotline.py", "gaps.py", "urls.py")
+        parts = Parts(self.out / ".hotline-parts", {"root": root, "code": code})
+        pieces = [
+            parts.pieces(gid, s, partial(_pieces, gid, s, root)) for gid, s in shown(manifest)
+        ]
+        faq = _faq(manifest, root)
+        lists: dict[str, list[Any]] = {
+            "cards": [p[0] for p in pieces if p[0]],
+            "faq": [record(q) for q in faq],
+            "withdrawn": [p[2] for p in pieces if p[2]],
+        }
+        fields: dict[str, Any] = {"format": FORMAT, "library": plain(self.config.name)}
+        write_if_changed(self.out / "hotline.json", json_object(fields, lists))
+        faq_rows = [csv_row(_cells(_faq_row(q))) for q in faq]
+        items = [csv_row(list(CSV_COLUMNS)), *(p[1] for p in pieces if p[1]), *faq_rows]
+        write_if_changed(self.out / "hotline.csv", BOM + b"".join(items))
+        gone = [csv_row(list(WITHDRAWN_COLUMNS)), *(p[3] for p in pieces if p[3])]
+        write_if_changed(self.out / "hotline-withdrawn.csv", BOM + b"".join(gone))
+        parts.save(manifest["guides"])
+
+
+def _pieces(gid: str, state: dict[str, Any], root: str) -> list[bytes]:
+    """A guide's card and withdrawal as they sit in hotline.json and in the two CSV files
+    ("" where it has none)."""
+    card = _card(gid, state, root)
+    gone = _withdrawn(gid, state)
+    return [
+        record(card) if card else b"",
+        csv_row(_cells(_card_row(card))) if card else b"",
+        record(gone) if gone else b"",
+        csv_row(_cells(_withdrawn_row(gone))) if gone else b"",
+    ]
 
 
 # --- the card -----------------------------------------------------------------------------------
@@ -325,20 +358,23 @@ def _faq(manifest: Manifest, root: str) -> list[dict[str, Any]]:
     ]
 
 
+def _withdrawn(gid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    if not state["withdrawn"]:
+        return None
+    return {
+        "id": f"guide:{gid}",
+        "guide_id": gid,
+        "title": plain(state["name"]),
+        "reason": plain(state["withdrawn"]["reason"]),
+        "version": state["withdrawn"]["version"],
+        "effective_date": state["withdrawn"]["effective_date"],
+    }
+
+
 def knowledge_base(manifest: Manifest, root: str, library: str) -> dict[str, Any]:
+    """hotline.json's body, built whole (what :meth:`HotlineAdapter.render` joins from pieces)."""
     cards = [c for gid, state in shown(manifest) if (c := _card(gid, state, root))]
-    withdrawn = [
-        {
-            "id": f"guide:{gid}",
-            "guide_id": gid,
-            "title": plain(state["name"]),
-            "reason": plain(state["withdrawn"]["reason"]),
-            "version": state["withdrawn"]["version"],
-            "effective_date": state["withdrawn"]["effective_date"],
-        }
-        for gid, state in shown(manifest)
-        if state["withdrawn"]
-    ]
+    withdrawn = [w for gid, state in shown(manifest) if (w := _withdrawn(gid, state))]
     return {
         "format": FORMAT,
         "library": plain(library),
@@ -348,58 +384,63 @@ def knowledge_base(manifest: Manifest, root: str, library: str) -> dict[str, Any
     }
 
 
+def _cells(row: list[Any]) -> list[str]:
+    return [csv_cell(plain("" if cell is None else cell)) for cell in row]
+
+
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_cell(plain("" if cell is None else cell)) for cell in row])
+        writer.writerow(_cells(row))
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _card_row(c: dict[str, Any]) -> list[Any]:
+    return [
+        c["id"],
+        c["category"],
+        c["title"],
+        c["text"],
+        ",".join(c["keywords"]),
+        c["kind"],
+        c["issuer"],
+        c["implementation_code"],
+        c["version"],
+        c["effective_date"],
+        c["state"],
+        c["content_hash"],
+        c["guide_url"],
+    ]
+
+
+def _faq_row(q: dict[str, Any]) -> list[Any]:
+    return [
+        q["id"],
+        q["category"],
+        q["title"],
+        q["text"],
+        ",".join(q["keywords"]),
+        q["kind"],
+        q["issuer"],
+        "",
+        "",
+        "",
+        "现行",
+        "",
+        "",
+    ]
+
+
+def _withdrawn_row(w: dict[str, Any]) -> list[Any]:
+    return [w["id"], w["title"], w["reason"], w["version"], w["effective_date"]]
+
+
 def items_csv(body: dict[str, Any]) -> bytes:
-    rows = [
-        [
-            c["id"],
-            c["category"],
-            c["title"],
-            c["text"],
-            ",".join(c["keywords"]),
-            c["kind"],
-            c["issuer"],
-            c["implementation_code"],
-            c["version"],
-            c["effective_date"],
-            c["state"],
-            c["content_hash"],
-            c["guide_url"],
-        ]
-        for c in body["cards"]
-    ]
-    rows += [
-        [
-            q["id"],
-            q["category"],
-            q["title"],
-            q["text"],
-            ",".join(q["keywords"]),
-            q["kind"],
-            q["issuer"],
-            "",
-            "",
-            "",
-            "现行",
-            "",
-            "",
-        ]
-        for q in body["faq"]
-    ]
+    rows = [_card_row(c) for c in body["cards"]] + [_faq_row(q) for q in body["faq"]]
     return _csv(CSV_COLUMNS, rows)
 
 
 def withdrawn_csv(body: dict[str, Any]) -> bytes:
-    rows = [
-        [w["id"], w["title"], w["reason"], w["version"], w["effective_date"]]
-        for w in body["withdrawn"]
-    ]
-    return _csv(WITHDRAWN_COLUMNS, rows)
+    return _csv(WITHDRAWN_COLUMNS, [_withdrawn_row(w) for w in body["withdrawn"]])

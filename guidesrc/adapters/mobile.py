@@ -16,6 +16,7 @@ changes exactly when the document does. The sync protocol is in docs/exports.md.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -31,11 +32,13 @@ from guidesrc.adapters.batchfiles import (
     shown,
     write_if_changed,
 )
+from guidesrc.adapters.parts import Parts, code_fingerprint, json_object, record
 from guidesrc.gaps import null_free
 from guidesrc.model.codes import HANDLING_FORMS, ITEM_TYPES, ONLINE_DEPTHS, SERVICE_OBJECTS
 from guidesrc.urls import guide_url
 
 FORMAT = 1
+_SHOWN = ("current", "upcoming")
 #: The guide document's format. 2: no nulls; unknown facts left out and named in "gaps".
 DOC_FORMAT = 2
 
@@ -95,8 +98,17 @@ class MobileAdapter(BatchExport):
                     remove(path)
                 elif "document" in entry["data"]:  # delivered in this run (else unchanged)
                     write_if_changed(path, json_bytes(entry["data"]["document"], compact=True))
-        write_if_changed(self.out / "index.json", json_bytes(index(manifest)))
+        # index.json joined from each guide's entry, kept between runs: a full rebuild's bytes
+        code = code_fingerprint("adapters/mobile.py")
+        parts = Parts(self.out / ".mobile-parts", {"code": code})
+        entries = [
+            parts.pieces(gid, state, partial(_index_piece, gid, state))[0]
+            for gid, state in shown(manifest)
+        ]
+        body = json_object({"format": FORMAT, "seq": manifest["seq"]}, {"guides": entries})
+        write_if_changed(self.out / "index.json", body)
         write_if_changed(self.out / "changes.json", json_bytes(changes(manifest)))
+        parts.save(manifest["guides"])
 
     def save(self, manifest: Manifest) -> None:
         # The documents are files of their own: the manifest keeps their etags, not their text.
@@ -105,6 +117,8 @@ class MobileAdapter(BatchExport):
 
 
 def _slim(state: dict[str, Any]) -> dict[str, Any]:
+    if not any(state[n] is not None and "document" in state[n]["data"] for n in _SHOWN):
+        return state  # delivered before this run: already slim
     out = dict(state)
     for name in ("current", "upcoming"):
         if out[name] is not None:
@@ -124,28 +138,35 @@ def _summary(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def index(manifest: Manifest) -> dict[str, Any]:
-    guides = []
-    for gid, state in shown(manifest):
-        item: dict[str, Any] = {"id": gid, "name": state["name"]}
-        if state["current"]:
-            item |= {"state": "current", **_summary(state["current"])}
-        elif state["withdrawn"]:
-            w = state["withdrawn"]
-            item |= {
-                "state": "withdrawn",
-                "version": w["version"],
-                "updated": w["approved_at"],
-                "effective_date": w["effective_date"],
-                "reason": w["reason"],
-            }
-        else:
-            item |= {"state": "upcoming"}
-        upcoming = state["upcoming"]
-        item["upcoming"] = (
-            {**_summary(upcoming), "notice": upcoming["notice"]["text"]} if upcoming else None
-        )
-        guides.append(item)
+    """index.json's body, built whole (what :meth:`MobileAdapter.render` joins from pieces)."""
+    guides = [_index_item(gid, state) for gid, state in shown(manifest)]
     return {"format": FORMAT, "seq": manifest["seq"], "guides": guides}
+
+
+def _index_piece(gid: str, state: dict[str, Any]) -> list[bytes]:
+    return [record(_index_item(gid, state))]
+
+
+def _index_item(gid: str, state: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": gid, "name": state["name"]}
+    if state["current"]:
+        item |= {"state": "current", **_summary(state["current"])}
+    elif state["withdrawn"]:
+        w = state["withdrawn"]
+        item |= {
+            "state": "withdrawn",
+            "version": w["version"],
+            "updated": w["approved_at"],
+            "effective_date": w["effective_date"],
+            "reason": w["reason"],
+        }
+    else:
+        item |= {"state": "upcoming"}
+    upcoming = state["upcoming"]
+    item["upcoming"] = (
+        {**_summary(upcoming), "notice": upcoming["notice"]["text"]} if upcoming else None
+    )
+    return item
 
 
 def changes(manifest: Manifest) -> dict[str, Any]:
