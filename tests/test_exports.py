@@ -435,6 +435,25 @@ def test_an_incremental_publish_writes_the_bytes_of_a_full_rebuild(lib: Library)
     validate_all(lib)
 
 
+def test_pieces_edited_in_the_channel_folder_never_reach_the_exports(lib: Library) -> None:
+    """Someone who can write the channel's folder edits a kept piece (same length, so every
+    offset still fits): its seal fails, the guide is rendered again, and the files the next
+    publish writes (and signs) are a full rebuild's, without the edit."""
+    (bin_file,) = (lib.root / "out" / "hotline").glob(".hotline-parts.*.bin")
+    data = bin_file.read_bytes()
+    real = "内地居民结婚登记".encode()
+    assert real in data
+    bin_file.write_bytes(data.replace(real, "内地居民离婚登记".encode()))
+    other = sorted(p.stem for p in (lib.root / "guides").glob("*.yaml") if p.stem != GID)[0]
+    body = lib.read(f"guides/{other}.yaml")
+    lib.write(f"guides/{other}.yaml", body.replace("name: ", "name: 新", 1))
+    approve(lib, "--effective", "today", "--note", "更名")
+    publish(lib)
+    rebuilt = full_rebuild(lib)
+    assert {rel: out(lib, rel).read_bytes() for rel in rebuilt} == rebuilt
+    assert all("内地居民离婚登记" not in out(lib, rel).read_text("utf-8") for rel in rebuilt)
+
+
 # --- crash safety -------------------------------------------------------------------------------
 
 

@@ -9,8 +9,11 @@ code fingerprint are the same; anything else is rendered again. The combined fil
 joined from the pieces: their bytes are exactly those of a full rebuild (tests/test_exports.py
 checks it), so the cache only saves time.
 
-The pieces file lives in the channel's folder beside the manifest and is trusted as that
-manifest is (both are written by the export only, listed and signed with the channel).
+The pieces file lives in the channel's folder, which others may be able to write. So each
+guide's pieces carry an HMAC under this machine's cache key (:mod:`guidesrc.cachekey`, kept
+outside the library and the channel): pieces edited, planted or copied from elsewhere fail the
+check and are rendered again, never joined into a file the next publish signs. Without a usable
+key nothing is reused (slower, never wrong).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from typing import Any
 import orjson
 
 from guidesrc.adapters.batchfiles import write_if_changed
+from guidesrc.cachekey import mac, machine_key
 
-PARTS_FORMAT = 1
+PARTS_FORMAT = 2  # 2: each guide's pieces sealed with the machine's cache key
 _INDENT = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 Pieces = list[Any]  # bytes, or memoryviews of the kept pieces
@@ -64,16 +68,25 @@ class Parts:
         self.blob: memoryview | bytes = b""
         self.bin = 0
         self.fresh: dict[str, list[bytes]] = {}
+        self.key = machine_key()
+        self.macs: dict[str, str] = {}
         try:
             body = orjson.loads(self.index_path.read_bytes())
             if isinstance(body, dict) and body.get("header") == self.header:
                 self.bin = int(body["bin"])
                 blob = self._bin(self.bin).read_bytes()
                 self.blob = memoryview(blob)[: int(body["size"])]
-                if len(self.blob) == int(body["size"]):
+                if len(self.blob) == int(body["size"]) and self.key is not None:
                     self.guides = dict(body["guides"])
+                    self.macs = {str(g): str(m) for g, m in dict(body["macs"]).items()}
         except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
             self.guides = {}  # none yet, or unreadable: everything is rendered again
+
+    def _seal(self, gid: str, valid: str, pieces: Iterable[Any]) -> str:
+        """The MAC of a guide's pieces for this export, under the machine's cache key."""
+        assert self.key is not None
+        parts = (self.stem.name.encode(), gid.encode(), valid.encode(), *map(bytes, pieces))
+        return mac(self.key, b"guidesrc export parts", *parts).hex()
 
     def _bin(self, number: int) -> Path:
         return self.stem.with_name(f"{self.stem.name}.{number}.bin")
@@ -90,7 +103,8 @@ class Parts:
                     for size in kept[2:]:
                         out.append(self.blob[at : at + size])
                         at += size
-                    return out
+                    if self.macs.get(gid) == self._seal(gid, valid, out):
+                        return out
             except (TypeError, ValueError, IndexError):
                 pass  # not what save() writes: rendered again
         fresh = render()
@@ -100,6 +114,8 @@ class Parts:
 
     def save(self, shown: Iterable[str]) -> None:
         """Keep the pieces of the guides ``shown`` (others are gone from the export)."""
+        if self.key is None:
+            return  # nothing can be sealed, so nothing is kept
         guides = {gid: self.guides[gid] for gid in sorted(shown) if gid in self.guides}
         live = sum(sum(int(n) for n in p[2:]) for g, p in guides.items() if g not in self.fresh)
         number, size = self.bin, len(self.blob)
@@ -123,7 +139,13 @@ class Parts:
                 added += fresh
                 size += sum(len(p) for p in fresh)
         _append(self._bin(number), b"".join(added), at=size - sum(len(p) for p in added))
-        body = {"header": self.header, "bin": number, "size": size, "guides": guides}
+        macs = {
+            gid: self._seal(gid, entry[0], self.fresh[gid])
+            if gid in self.fresh
+            else self.macs.get(gid, "")
+            for gid, entry in guides.items()
+        }
+        body = {"header": self.header, "bin": number, "size": size, "guides": guides, "macs": macs}
         write_if_changed(self.index_path, orjson.dumps(body))
         for stale in self.stem.parent.glob(f"{self.stem.name}.*.bin"):
             if stale != self._bin(number):
