@@ -33,7 +33,6 @@ import datetime as dt
 import hashlib
 import hmac
 import os
-import tempfile
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from guidesrc.channel_audit import (
     entries,
     signed_sha256,
 )
+from guidesrc.fsio import write_atomic
 from guidesrc.library import STATE_DIR
 
 if TYPE_CHECKING:
@@ -94,14 +94,6 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every entry under ``root`` but folders (dot-files, files in dot-folders and symbolic links
     included; links are never followed), except the manifest's own three files at the top."""
     yield from entries(root, OWN_FILES)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- what the ledger says a channel shows ---------------------------------------------------
@@ -507,19 +499,3 @@ def _log_failure(ledger: Ledger, channel: str, exc: Exception, now: dt.datetime)
             session.commit()
     except Exception:  # the ledger itself failed: the run's own errors say so
         pass
-
-
-def write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Replace ``path`` with ``data``: written beside (a dot name: never listed), synced, renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -33,12 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from guidesrc.channel_audit import sha256_file
 from guidesrc.i18n import _
-from guidesrc.manifest import (
-    sha256_file,
-    shown_guides,
-    walk,
-)
+from guidesrc.manifest import shown_guides, walk
 from guidesrc.signing import PublicKey, signature_valid
 from guidesrc.verify_checks import ChannelCheck, check_manifest, compare_file
 from guidesrc.verify_remote import verify_push, verify_url
