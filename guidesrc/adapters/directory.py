@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import orjson
 
 from guidesrc import faults
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.fsio import write_atomic
 from guidesrc.gaps import strip_nulls
 
 FORMAT = 1
@@ -179,19 +179,7 @@ def _fsync_folder(folder: Path) -> None:
 
 def _write(path: Path, body: dict[str, Any], *, fsync: bool = False) -> dict[str, Any]:
     data = orjson.dumps(body, option=_OPTIONS)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; readers are web servers
-            if fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, 0o644, durable=fsync)  # readers are web servers
     return {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
@@ -131,3 +131,28 @@ def open_ledger_view(library: Path) -> LedgerView:
     ledger = open_for_command(root)
     config = configuration_in_force(root, ledger).config
     return LedgerView(root, ledger, config, ZoneInfo(config.timezone), utcnow())
+
+
+class _Listening(Protocol):
+    warnings: list[str]
+
+
+_S = TypeVar("_S", bound=_Listening)
+
+
+def start_listening(start: Callable[[], _S], port: int) -> _S:
+    """Start a server (``guides serve``, ``guides kiosk``): a port that cannot be had is a clean
+    error; an address it could not listen on as well is said, not fatal."""
+    from guidesrc.errors import GuidesError
+
+    try:
+        server = start()
+    except OSError as exc:
+        raise GuidesError(
+            _("cannot listen on port {port}: {reason}").format(
+                port=port, reason=exc.strerror or exc
+            )
+        ) from exc
+    for warning in server.warnings:
+        click.echo(_("not listening on {address}").format(address=warning), err=True)
+    return server

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from guidesrc.cli.common import start_listening
 from guidesrc.cli.options import library_argument
-from guidesrc.errors import ChannelError, GuidesError
+from guidesrc.errors import ChannelError
 from guidesrc.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -86,16 +87,7 @@ def kiosk(
         base_url=config.base_url,
         timezone=config.timezone,
     )
-    try:
-        start_kiosk(kiosk_app, hosts or LOOPBACK, port)
-    except OSError as exc:
-        raise GuidesError(
-            _("cannot listen on port {port}: {reason}").format(
-                port=port, reason=exc.strerror or exc
-            )
-        ) from exc
-    for warning in kiosk_app.warnings:
-        click.echo(_("not listening on {address}").format(address=warning), err=True)
+    start_listening(lambda: start_kiosk(kiosk_app, hosts or LOOPBACK, port), port)
     _serve(kiosk_app, folder, queue)
 
 

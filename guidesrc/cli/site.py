@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from guidesrc.cli.common import start_listening
 from guidesrc.cli.options import library_argument
-from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 
 
@@ -31,16 +31,7 @@ def serve(library: Path, port: int) -> None:
 
     root = find_root(library)
     click.echo(_("building the preview of {path} …").format(path=root), err=True)
-    try:
-        preview = start_preview(root, port)
-    except OSError as exc:
-        raise GuidesError(
-            _("cannot listen on port {port}: {reason}").format(
-                port=port, reason=exc.strerror or exc
-            )
-        ) from exc
-    for warning in preview.warnings:
-        click.echo(_("not listening on {address}").format(address=warning), err=True)
+    preview = start_listening(lambda: start_preview(root, port), port)
     if preview.problem is not None:
         click.echo(
             _("the library has errors: the preview shows them until they are fixed"), err=True
