@@ -3,6 +3,7 @@ rounds. No duplicate publication, no lost approval, every conflict reported clea
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -81,8 +82,11 @@ def test_editors_approve_and_publish_at_once(
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     monkeypatch.setenv("GUIDES_DATABASE_URL", url)
+    deployment = tmp_path / "deployment.yaml"  # the journal lies outside the checkouts
+    deployment.write_text(f"output_roots: [{json.dumps(str(tmp_path))}]\n", encoding="utf-8")
     env = {
         **os.environ,
+        "GUIDES_DEPLOYMENT": str(deployment),
         "PYTHONPATH": str(plugin),
         "GUIDES_DATABASE_URL": url,
         "GIT_AUTHOR_NAME": "编辑",
@@ -101,10 +105,10 @@ def test_editors_approve_and_publish_at_once(
         "首次发布",
     )
     _out, err = first.communicate(timeout=300)
-    assert first.returncode == 0, err
     tally: Counter[str] = Counter()
     unclear: list[str] = []
     try:
+        assert first.returncode == 0, err
         for r in range(ROUNDS):
             same = r % 2 == 1  # odd rounds: two editors approve the same guide at once
             picks = [guides[(3 * r + n) % len(guides)] for n in range(EDITORS)]
