@@ -47,10 +47,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 class Figures:
-    def __init__(self, section: str) -> None:
+    def __init__(self, section: str, backend: str | None = None) -> None:
         self.section = section
+        self.backend = backend  # a test run on both ledgers says which one a figure is from
 
     def add(self, label: str, value: object, requirement: str = "") -> None:
+        if self.backend is not None and not label.startswith(f"{self.backend}"):
+            label = f"{self.backend}: {label}"
         _FIGURES.setdefault(self.section, []).append((label, str(value), requirement))
 
 
@@ -58,7 +61,9 @@ class Figures:
 def figures(request: pytest.FixtureRequest) -> Iterator[Figures]:
     marker = request.node.get_closest_marker("section")
     assert marker is not None, "a reliability test names its section: @pytest.mark.section(...)"
-    yield Figures(marker.args[0])
+    callspec = getattr(request.node, "callspec", None)
+    backend = callspec.params.get("database") if callspec is not None else None
+    yield Figures(marker.args[0], backend)
 
 
 def pytest_configure(config: pytest.Config) -> None:
