@@ -38,12 +38,11 @@ from guidesrc import faults
 from guidesrc.adapters import (
     Adapter,
     Delivery,
-    DeliveryError,
     PermanentDeliveryError,
     make_adapters,
 )
 from guidesrc.channel_audit import Finding
-from guidesrc.errors import ChannelError, GuidesError
+from guidesrc.errors import ChannelError, FailedElsewhere, GuidesError
 from guidesrc.handover import open_handover
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
@@ -335,7 +334,8 @@ def describe_error(exc: BaseException, delivery: Delivery | None = None) -> str:
             problem=problem, path=exc.filename, error=exc.strerror
         )
     message = str(exc).strip()
-    if message and (isinstance(exc, GuidesError | DeliveryError) or _CJK.search(message)):
+    ours = isinstance(exc, GuidesError) and not isinstance(exc, FailedElsewhere)
+    if message and (ours or _CJK.search(message)):
         return message  # written for people (ours are translated; a third party's in Chinese)
     if isinstance(exc, OSError):
         return _(

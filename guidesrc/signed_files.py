@@ -31,18 +31,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from guidesrc.channel_audit import ACTOR, PRINT_REFUSED
+from guidesrc.errors import UnsignedSheet
 from guidesrc.i18n import _
-from guidesrc.printing.problems import SheetProblem
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
     from guidesrc.printing.bundle import Bundle, Sheet
 
 log = logging.getLogger("guidesrc.print")
-
-
-class UnsignedSheet(SheetProblem):
-    """A sheet's bytes are not the ones the channel's signed manifest lists."""
 
 
 def check_signed(folder: Path, rel: str, data: bytes, library: Path | None) -> None:

@@ -223,7 +223,8 @@ def test_an_aborted_or_cancelled_job_is_a_permanent_error(
     state: str, kind: type[Exception], text: str
 ) -> None:
     from guidesrc.adapters.printer import _mapped
-    from guidesrc.printing.queue import JobFailed, JobState, Queue
+    from guidesrc.errors import JobFailed
+    from guidesrc.printing.queue import JobState, Queue
 
     job = JobState(7, state, ("none",), "", "x.pdf")
     with pytest.raises(JobFailed) as caught:

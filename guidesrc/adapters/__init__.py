@@ -39,6 +39,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from guidesrc.diagnostics import Diagnostic
 from guidesrc.errors import ChannelError
+from guidesrc.errors import DeliveryError as DeliveryError  # re-exported: adapters raise them
+from guidesrc.errors import FailedElsewhere as FailedElsewhere
+from guidesrc.errors import PermanentDeliveryError as PermanentDeliveryError
+from guidesrc.errors import TransientDeliveryError as TransientDeliveryError
 from guidesrc.i18n import N_, _
 from guidesrc.urls import is_guide_id
 
@@ -78,34 +82,6 @@ class Delivery:
     def key(self) -> str:
         """The same for every attempt at this delivery, different for any other delivery."""
         return f"{self.guide_id}@{self.version}:{self.action}"
-
-
-class DeliveryError(Exception):
-    """A delivery failed. The publisher records it (``failed``, the message as ``last_error``)
-    and tries again on its schedule; an adapter raises one of the two kinds below::
-
-        DeliveryError
-        ├── TransientDeliveryError   the channel was unreachable, slow or overloaded
-        └── PermanentDeliveryError   the channel refused it: it fails again until someone acts
-    """
-
-
-class TransientDeliveryError(DeliveryError):
-    """The same request may well succeed later (a timeout, a dropped connection, HTTP 5xx)."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """The channel refused the delivery (credentials, settings, a conflict); repeating the same
-    request does not help until the channel or the library is fixed."""
-
-
-class FailedElsewhere(Exception):
-    """A delivery's work failed in another process (a worker of a parallel build): ``detail``
-    holds that process's traceback, which the publisher keeps as the cause for IT."""
-
-    def __init__(self, message: str, detail: str) -> None:
-        super().__init__(message)
-        self.detail = detail
 
 
 class AdapterSettings(BaseModel):

@@ -57,11 +57,10 @@ from guidesrc.adapters import (
     safe_id,
 )
 from guidesrc.adapters.pdf import SLOT
-from guidesrc.errors import ChannelError
+from guidesrc.errors import ChannelError, PrintProblem, SheetProblem
 from guidesrc.i18n import _
 from guidesrc.printing.bundle import Bundle, Sheet
-from guidesrc.printing.problems import SheetProblem
-from guidesrc.printing.queue import JobState, PrintProblem, Queue
+from guidesrc.printing.queue import JobState, Queue
 
 #: A CUPS queue name as lpadmin accepts it, kept to plain characters.
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,126}$"

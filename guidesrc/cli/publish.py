@@ -18,7 +18,7 @@ from guidesrc.cli.options import (
     library_argument,
 )
 from guidesrc.cli.recovery import echo_refused, run_rebuild
-from guidesrc.errors import ChannelError
+from guidesrc.errors import ChannelError, SigningKeyError
 from guidesrc.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def _echo_outcomes(outcomes: list[Outcome]) -> None:
 
 def _warn_unsigned(root: Path, adapters: dict[str, Any]) -> None:
     """File channels get a signed manifest only when a signing key is configured."""
-    from guidesrc.signing import SigningKeyError, signing_key
+    from guidesrc.signing import signing_key
 
     if not any("path" in type(a.settings).model_fields for a in adapters.values()):
         return

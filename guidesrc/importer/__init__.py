@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from guidesrc.errors import GuidesError
+from guidesrc.errors import GuidesError, ImportRefusedError
 from guidesrc.i18n import N_, _
 from guidesrc.importer import apply
 from guidesrc.importer.catalogues import KINDS, CatalogueBuilder
@@ -30,10 +30,6 @@ Format = Literal["gdzwfw-json", "csv", "xlsx"]
 FORMATS: dict[str, Format] = {
     ".jsonl": "gdzwfw-json", ".json": "gdzwfw-json", ".csv": "csv", ".xlsx": "xlsx",
 }  # fmt: skip
-
-
-class ImportRefusedError(GuidesError):
-    """The import would overwrite files with uncommitted changes; nothing was written."""
 
 
 def detect_format(source: Path) -> Format:

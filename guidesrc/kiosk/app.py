@@ -23,11 +23,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from guidesrc.errors import (
+    JobFailed,
+    KioskBusy,
+    KioskRefusal,
+    PrintProblem,
+    SheetProblem,
+    TapPending,
+)
 from guidesrc.kiosk.catalog import MAX_QUERY, Entry
-from guidesrc.kiosk.jobs import Busy, Job, Refusal
-from guidesrc.kiosk.taps import TapPending
-from guidesrc.printing.problems import SheetProblem
-from guidesrc.printing.queue import JobFailed, PrintProblem
+from guidesrc.kiosk.jobs import Job
 from guidesrc.urls import is_guide_id
 from guidesrc.web.server import make_app
 
@@ -85,7 +90,7 @@ def kiosk_app(kiosk: Kiosk) -> Starlette:
             status, "message.html", heading=_HEADINGS.get(status, "无法完成"), message=shown
         )
 
-    def refused(exc: Refusal) -> Response:
+    def refused(exc: KioskRefusal) -> Response:
         return page(exc.status, "message.html", heading=_HEADINGS.get(exc.status, "无法完成"),
                     message=exc.message)  # fmt: skip
 
@@ -93,23 +98,23 @@ def kiosk_app(kiosk: Kiosk) -> Starlette:
         try:
             path, query = _target(request)
             return await run_in_threadpool(_get, kiosk, page, path, query)
-        except Refusal as exc:
+        except KioskRefusal as exc:
             return refused(exc)
         except ValueError:  # too many fields, bad encoding
-            return refused(Refusal(400, "请求格式不正确，已拒绝。"))
+            return refused(KioskRefusal(400, "请求格式不正确，已拒绝。"))
 
     async def post(request: Request) -> Response:
         try:
             path, _query = _target(request)
             m = re.fullmatch(r"/guide/([^/]*)/print", path)
             if not m:
-                raise Refusal(404, "没有找到这个页面。")
+                raise KioskRefusal(404, "没有找到这个页面。")
             form = await _form(request)
             return await run_in_threadpool(_post, kiosk, m[1], form)
-        except Refusal as exc:
+        except KioskRefusal as exc:
             return refused(exc)
         except ValueError:
-            return refused(Refusal(400, "请求格式不正确，已拒绝。"))
+            return refused(KioskRefusal(400, "请求格式不正确，已拒绝。"))
 
     routes = [
         Route("/{path:path}", get, methods=["GET", "HEAD"]),
@@ -129,7 +134,7 @@ def _target(request: Request) -> tuple[str, dict[str, list[str]]]:
     raw = request.scope.get("raw_path") or request.url.path.encode()
     query_string = request.scope.get("query_string", b"")
     if len(raw) + (len(query_string) + 1 if query_string else 0) > MAX_TARGET:
-        raise Refusal(414, "请求地址过长，已拒绝。")
+        raise KioskRefusal(414, "请求地址过长，已拒绝。")
     query = urllib.parse.parse_qs(query_string.decode("latin-1"), max_num_fields=4)
     return raw.decode("latin-1"), query
 
@@ -138,25 +143,25 @@ async def _form(request: Request) -> dict[str, list[str]]:
     """The form of a 打印 (from a page of this kiosk: its Origin, at most MAX_BODY bytes)."""
     host = request.headers.get("host", "")
     if request.headers.get("origin", "") != f"http://{host}":
-        raise Refusal(403, "只能在本机自助终端的页面上打印。")
+        raise KioskRefusal(403, "只能在本机自助终端的页面上打印。")
     try:
         length = int(request.headers.get("content-length", "0"))
     except ValueError:
-        raise Refusal(400, "请求格式不正确，已拒绝。") from None
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。") from None
     if not 0 <= length <= MAX_BODY:
-        raise Refusal(413, "请求内容过长，已拒绝。")
+        raise KioskRefusal(413, "请求内容过长，已拒绝。")
     body = b""
     try:
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
-                raise Refusal(413, "请求内容过长，已拒绝。")
+                raise KioskRefusal(413, "请求内容过长，已拒绝。")
     except ClientDisconnect:
-        raise Refusal(400, "请求格式不正确，已拒绝。") from None
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。") from None
     try:
         return urllib.parse.parse_qs(body.decode("ascii", "replace"), max_num_fields=4)
     except ValueError:
-        raise Refusal(400, "请求格式不正确，已拒绝。") from None
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。") from None
 
 
 Page = Callable[..., Response]
@@ -168,18 +173,18 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
     if path == "/search":
         text = (query.get("q") or [""])[0].strip()
         if len(text) > MAX_QUERY:
-            raise Refusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
+            raise KioskRefusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
         hits = kiosk.catalog.search(text) if text else []
         return page(200, "results.html", heading="搜索结果", query=text, entries=hits,
                     searched=bool(text))  # fmt: skip
     if m := re.fullmatch(r"/(theme|department)/([^/]*)", path):
         if not _INDEX.match(m[2]):
-            raise Refusal(404, "没有找到这个页面。")
+            raise KioskRefusal(404, "没有找到这个页面。")
         catalog = kiosk.catalog
         lookup = catalog.in_theme if m[1] == "theme" else catalog.in_department
         found = lookup(int(m[2]))
         if found is None:
-            raise Refusal(404, "没有找到这个分类。")
+            raise KioskRefusal(404, "没有找到这个分类。")
         return page(200, "results.html", heading=found[0], query="", entries=found[1],
                     searched=False)  # fmt: skip
     if m := re.fullmatch(r"/guide/([^/]*)", path):
@@ -193,48 +198,48 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
         return _job_json(kiosk, m[1])
     if m := re.fullmatch(r"/static/([a-z.]+)", path):
         if m[1] not in STATIC:
-            raise Refusal(404, "没有找到这个页面。")
+            raise KioskRefusal(404, "没有找到这个页面。")
         return send(
             200, STATIC[m[1]], files("guidesrc.kiosk").joinpath("static", m[1]).read_bytes()
         )
-    raise Refusal(404, "没有找到这个页面。")
+    raise KioskRefusal(404, "没有找到这个页面。")
 
 
 def _post(kiosk: Kiosk, segment: str, form: dict[str, list[str]]) -> Response:
     token = (form.get("token") or [""])[0]
     if not hmac.compare_digest(token.encode(), kiosk.token.encode()):
-        raise Refusal(403, "页面已过期，请返回首页重新操作。")
+        raise KioskRefusal(403, "页面已过期，请返回首页重新操作。")
     tap = (form.get("tap") or [secrets.token_urlsafe(16)])[0]  # no tap id: a tap of its own
     if not _TAP.match(tap):
-        raise Refusal(400, "请求格式不正确，已拒绝。")
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。")
     entry = _entry(kiosk, segment)
     if entry.withdrawn is not None:
-        raise Refusal(410, "该事项已停止办理，不能打印办事指南。")
+        raise KioskRefusal(410, "该事项已停止办理，不能打印办事指南。")
     if not entry.printable:
-        raise Refusal(404, "该事项暂无现行办事指南可以打印。")
+        raise KioskRefusal(404, "该事项暂无现行办事指南可以打印。")
     try:
         job_id = kiosk.print_once(tap, entry)
-    except (Busy, TapPending):
-        raise Refusal(409, _BUSY) from None
+    except (KioskBusy, TapPending):
+        raise KioskRefusal(409, _BUSY) from None
     except (PrintProblem, SheetProblem) as exc:
         log.error("kiosk print of %s refused: %s", entry.id, exc)
-        raise Refusal(503, _UNAVAILABLE) from exc
+        raise KioskRefusal(503, _UNAVAILABLE) from exc
     return Response(status_code=303, headers={"Location": f"/print/{job_id}", **HEADERS})
 
 
 def _entry(kiosk: Kiosk, segment: str) -> Entry:
     guide_id = urllib.parse.unquote(segment)
     if not is_guide_id(guide_id):
-        raise Refusal(400, "事项编号无效。")
+        raise KioskRefusal(400, "事项编号无效。")
     entry = kiosk.catalog.entries.get(guide_id)
     if entry is None:
-        raise Refusal(404, "没有找到这项办事指南。")
+        raise KioskRefusal(404, "没有找到这项办事指南。")
     return entry
 
 
 def _job(kiosk: Kiosk, text: str) -> tuple[int, Job]:
     if not _JOB.match(text) or int(text) not in kiosk.jobs:
-        raise Refusal(404, "没有找到这份打印任务。")
+        raise KioskRefusal(404, "没有找到这份打印任务。")
     return int(text), kiosk.jobs[int(text)]
 
 

@@ -1,4 +1,4 @@
-"""A kiosk's print jobs and the ways it turns a request down (shared by the kiosk and its pages)."""
+"""A kiosk's print jobs (shared by the kiosk and its pages)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,3 @@ class Job:
     state: str = "pending"
     counted: bool = False
     started: float = field(default_factory=time.monotonic)
-
-
-class Busy(Exception):
-    """A job of this kiosk is still printing."""
-
-
-class Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message

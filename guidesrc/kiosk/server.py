@@ -43,13 +43,14 @@ from zoneinfo import ZoneInfo
 import jinja2
 import segno
 
+from guidesrc.errors import KioskBusy, PrintProblem
 from guidesrc.kiosk.app import kiosk_app
 from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
-from guidesrc.kiosk.jobs import Busy, Job
+from guidesrc.kiosk.jobs import Job
 from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
 from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import PrintProblem, Queue
+from guidesrc.printing.queue import Queue
 from guidesrc.printing.stats import record_print
 from guidesrc.signed_files import read_signed
 from guidesrc.urls import guide_url
@@ -124,7 +125,7 @@ class Kiosk:
         """Send the sheet in force to the kiosk's queue; the job id."""
         assert entry.current is not None
         if self.busy():
-            raise Busy()
+            raise KioskBusy()
         pdf = read_signed(self.bundle, entry.current, self.ledger, f"kiosk:{self.queue.name}")
         job_id = self.queue.submit(
             pdf,
@@ -141,7 +142,7 @@ class Kiosk:
 
         def alone() -> int:
             if not self._submitting.acquire(timeout=SUBMIT_WAIT):
-                raise Busy()
+                raise KioskBusy()
             try:
                 return self.start_print(entry)
             finally:

@@ -1,18 +1,9 @@
 """A CUPS queue as hall staff see it: ready or not (and why, in words they can act on), a job
 submitted, a job followed to its end.
 
-Every failure is a :class:`PrintProblem` whose message says what happened and what to do::
-
-    PrintProblem
-    ├── ServerUnreachable   CUPS does not answer (transient)
-    ├── QueueMissing        no such queue on the server (permanent: a setting to fix)
-    ├── QueueStopped        the queue is paused (cupsdisable, or CUPS stopped it after an error)
-    ├── QueueRejecting      the queue does not accept jobs (cupsreject)
-    ├── JobFailed           the job was aborted by CUPS or cancelled by someone (permanent)
-    ├── JobUnfinished       the job did not end in the time given (transient: asked again later)
-    └── PrintRefused        CUPS refused the job for another reason (permanent)
-
-``transient`` tells the printer channel which kind of delivery error to raise.
+Every failure is a :class:`~guidesrc.errors.PrintProblem` (its kinds are drawn in
+:mod:`guidesrc.errors`) whose message says what happened and what to do; its ``transient``
+tells the printer channel which kind of delivery error to raise.
 """
 
 from __future__ import annotations
@@ -25,6 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from guidesrc.errors import (
+    IppError,
+    JobFailed,
+    JobUnfinished,
+    PrintRefused,
+    QueueMissing,
+    QueueRejecting,
+    QueueStopped,
+    ServerUnreachable,
+)
 from guidesrc.i18n import _
 from guidesrc.printing import ipp
 
@@ -49,46 +50,6 @@ def default_server() -> str:
     if env:
         return env
     return LOCAL_SOCKET if Path(LOCAL_SOCKET).exists() else "localhost:631"
-
-
-class PrintProblem(Exception):
-    transient = True
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ServerUnreachable(PrintProblem):
-    pass
-
-
-class QueueMissing(PrintProblem):
-    transient = False
-
-
-class QueueStopped(PrintProblem):
-    pass
-
-
-class QueueRejecting(PrintProblem):
-    pass
-
-
-class JobFailed(PrintProblem):
-    transient = False
-
-    def __init__(self, message: str, state: str) -> None:
-        super().__init__(message)
-        self.state = state
-
-
-class JobUnfinished(PrintProblem):
-    pass
-
-
-class PrintRefused(PrintProblem):
-    transient = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +169,7 @@ class Queue:
     def _call(self, call: Callable[[], T]) -> T:
         try:
             return call()
-        except ipp.IppError as exc:
+        except IppError as exc:
             if exc.status == ipp.NOT_FOUND:
                 raise QueueMissing(
                     _(
@@ -223,7 +184,7 @@ class Queue:
                 ) from exc
             raise PrintRefused(
                 _("the print server refused the job for {queue}: {reason}").format(
-                    queue=self.name, reason=exc.message or hex(exc.status)
+                    queue=self.name, reason=exc.reason or hex(exc.status)
                 )
             ) from exc
         except OSError as exc:
