@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.errors import ChannelError
 from guidesrc.errors import DeliveryError as DeliveryError  # re-exported: adapters raise them
 from guidesrc.errors import FailedElsewhere as FailedElsewhere
@@ -197,7 +197,7 @@ def channel_problems(channels: dict[str, Any], rel: str = "library.yaml") -> lis
         if channel.type not in types:
             problems.append(
                 Diagnostic(
-                    "channel",
+                    RuleId.CHANNEL,
                     "error",
                     rel,
                     path=(*here, "type"),
@@ -212,7 +212,7 @@ def channel_problems(channels: dict[str, Any], rel: str = "library.yaml") -> lis
         except ValidationError as exc:
             for d in diagnostics_from(exc, rel, types[channel.type].Settings):
                 problems.append(
-                    dataclasses.replace(d, rule="channel", path=(*here, "settings", *d.path))
+                    dataclasses.replace(d, rule=RuleId.CHANNEL, path=(*here, "settings", *d.path))
                 )
             continue
         problems += channel_policy(name, settings, rel, deployment)
@@ -259,7 +259,7 @@ def _folder_problems(root: Path, channels: dict[str, Any]) -> list[Diagnostic]:
         if refusal is not None:
             problems.append(
                 Diagnostic(
-                    "channel",
+                    RuleId.CHANNEL,
                     "error",
                     "library.yaml",
                     ("channels", name, "settings", "path"),

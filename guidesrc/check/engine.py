@@ -40,7 +40,7 @@ from guidesrc.check.library_rules import (
     template_placeholders,
 )
 from guidesrc.check.rules import RULES
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.fsio import write_atomic
 from guidesrc.i18n import N_
 from guidesrc.library import (
@@ -328,7 +328,7 @@ def _today(timezone: str | None) -> dt.date:
 def _missing_catalogues(sources: dict[str, Any]) -> list[Diagnostic]:
     return [
         Diagnostic(
-            "missing-catalogue",
+            RuleId.MISSING_CATALOGUE,
             "error",
             rel,
             message=N_("the catalogue file is missing"),
@@ -343,7 +343,7 @@ def _missing_catalogues(sources: dict[str, Any]) -> list[Diagnostic]:
 
 def _empty_library() -> Diagnostic:
     return Diagnostic(
-        "empty-library",
+        RuleId.EMPTY_LIBRARY,
         "error",
         "guides/",
         message=N_("the library holds no guides"),

@@ -12,7 +12,7 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from guidesrc.check.facts import CatalogueFacts, GuideFacts, LegalFacts, Path_, Ref
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 
 CATALOGUE_FILES = {
@@ -66,7 +66,7 @@ def _unique(facts: LibraryFacts) -> Iterator[Diagnostic]:
     for rel, guide in sorted(facts.guides.items()):
         if guide.id in ids:
             yield _diag(
-                "duplicate-id", rel, ("id",),
+                RuleId.DUPLICATE_ID, rel, ("id",),
                 N_('the id "{id}" is also used by {other}'),
                 N_("give each guide its own id; the id is part of its web address"),
                 id=guide.id, other=ids[guide.id],
@@ -74,7 +74,7 @@ def _unique(facts: LibraryFacts) -> Iterator[Diagnostic]:
         ids.setdefault(guide.id, rel)
         if guide.implementation_code in codes:
             yield _diag(
-                "duplicate-code", rel, ("implementation_code",),
+                RuleId.DUPLICATE_CODE, rel, ("implementation_code",),
                 N_("the implementation code {code} is also used by {other}"),
                 N_("each service item has its own implementation code; check the catalogue"),
                 code=guide.implementation_code, other=codes[guide.implementation_code],
@@ -127,7 +127,7 @@ def _references(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diag
 
 def _missing_file(rel: str, path: Path_, target: str) -> Diagnostic:
     return _diag(
-        "missing-file", rel, path,
+        RuleId.MISSING_FILE, rel, path,
         N_("the file {file} does not exist in the library"),
         N_("put the file under files/, or correct the path"),
         file=target,
@@ -139,7 +139,7 @@ def _unknown(
 ) -> Diagnostic:
     close = difflib.get_close_matches(target, list(ids), n=1, cutoff=0.7)  # type: ignore[call-overload]
     return _diag(
-        "unknown-reference", rel, path,
+        RuleId.UNKNOWN_REFERENCE, rel, path,
         N_('unknown {kind} "{id}"'),
         N_('did you mean "{suggestion}"?') if close else N_("add it to {where}, or correct the id"),
         kind=_KIND_NAMES[kind], id=target, where=where, suggestion=close[0] if close else "",
@@ -154,7 +154,7 @@ def _legal_status(
         return _repealed(rel, path, target, legal)
     if basis.in_force_from is not None and basis.in_force_from > when:
         return _diag(
-            "legal-basis-not-in-force", rel, path,
+            RuleId.LEGAL_BASIS_NOT_IN_FORCE, rel, path,
             N_('"{title}" only takes effect on {start}, after {when}'),
             N_("cite the basis in force now, or set the guide's effective_date to {start} or later"),
             title=basis.title, start=basis.in_force_from.isoformat(), when=when.isoformat(),
@@ -179,7 +179,7 @@ def _materials(facts: LibraryFacts) -> Iterator[Diagnostic]:
                 continue  # to be completed (待补充): reported once, in the catalogue
             if not any(_in_force(legal.get(i), when) for i in (*basis_ids, *extra)):
                 yield _diag(
-                    "material-legal-basis", rel, path,
+                    RuleId.MATERIAL_LEGAL_BASIS, rel, path,
                     N_('the material "{material}" has no legal basis in force (证明材料没有法律法规依据的一律取消)'),
                     N_("add its legal basis to {material_id} in catalogues/materials.yaml, or remove the material"),
                     material=name, material_id=material_id,
@@ -204,7 +204,7 @@ def _repealed(rel: str, path: Path_, target: str, legal: dict[str, LegalFacts]) 
     else:
         hint = N_("remove it, or cite the basis that is in force now")
     return _diag(
-        "legal-basis-repealed", rel, path, N_('"{title}" was repealed on {date}'), hint, **args
+        RuleId.LEGAL_BASIS_REPEALED, rel, path, N_('"{title}" was repealed on {date}'), hint, **args
     )
 
 
@@ -232,7 +232,7 @@ def _cycles(legal: dict[str, LegalFacts]) -> Iterator[Diagnostic]:
             loop = chain[chain.index(current) :]
             reported.update(loop)
             yield _diag(
-                "reference-cycle", CATALOGUE_FILES["legal-bases"], ("entries", loop[-1], "replaced_by"),
+                RuleId.REFERENCE_CYCLE, CATALOGUE_FILES["legal-bases"], ("entries", loop[-1], "replaced_by"),
                 N_("replaced_by forms a loop: {cycle}"),
                 N_("a basis cannot be replaced by itself, directly or through others; correct replaced_by"),
                 cycle=" → ".join([*loop, loop[0]]),
@@ -250,7 +250,7 @@ def _windows(facts: LibraryFacts) -> Iterator[Diagnostic]:
                 guide = by_id.get(guide_id)
                 if guide is not None and office_id not in guide.places:
                     yield _diag(
-                        "window-place", CATALOGUE_FILES["offices"],
+                        RuleId.WINDOW_PLACE, CATALOGUE_FILES["offices"],
                         ("entries", office_id, "windows", window_id, "items", n),
                         N_('window "{window}" serves "{guide}", but that guide does not list {office} among its places'),
                         N_("add {office} to the guide's places, or remove the guide from this window"),
@@ -265,7 +265,7 @@ def _unused(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnost
             if isinstance(entry, LegalFacts) and entry.repealed_on is not None:
                 continue  # a repealed basis is kept on record, for its successor and history
             yield _diag(
-                "unused-entry", CATALOGUE_FILES[kind], ("entries", entry_id),
+                RuleId.UNUSED_ENTRY, CATALOGUE_FILES[kind], ("entries", entry_id),
                 N_('"{id}" is not used by any guide'),
                 N_("remove the entry, or refer to it from the guides that need it"),
                 id=entry_id, at_key=True,
@@ -273,7 +273,7 @@ def _unused(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnost
 
 
 def _diag(
-    rule: str, rel: str, path: tuple[str | int, ...], message: str, hint: str, **args: object
+    rule: RuleId, rel: str, path: tuple[str | int, ...], message: str, hint: str, **args: object
 ) -> Diagnostic:
     at_key = bool(args.pop("at_key", False))
     return Diagnostic(
