@@ -43,6 +43,7 @@ from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, ConfigVersion, GuideVersion, Publication
 from guidesrc.model.library import Completeness
 from guidesrc.state import LibraryState
+from guidesrc.statuses import Action, PublicationStatus
 from guidesrc.yamlio import compose, locate
 
 PUBLIC = "主动公开"
@@ -511,27 +512,33 @@ def schedule(
     that it makes pointless. Returns how many deliveries were queued."""
     assert version.id is not None
     if version.withdrawn:
-        plan = [("withdraw", now, deadline)]
+        plan = [(Action.WITHDRAW, now, deadline)]
     elif version.effective_date <= today:
-        plan = [("publish", now, deadline)]
+        plan = [(Action.PUBLISH, now, deadline)]
     else:
         start = dt.datetime.combine(version.effective_date, dt.time(), zone)
         end = start + dt.timedelta(days=1)
-        plan = [("announce", now, deadline), ("activate", start, end)]
+        plan = [(Action.ANNOUNCE, now, deadline), (Action.ACTIVATE, start, end)]
     # One conditional UPDATE: a publisher may claim a row at the same moment, and a row it has
     # claimed ("sending") must not be overwritten (the database re-checks the condition).
     stale = sa.and_(
         col(Publication.guide_id) == version.guide_id,
         col(Publication.version_id) != version.id,
-        col(Publication.status).in_(("queued", "failed", "awaiting")),
+        col(Publication.status).in_(
+            (PublicationStatus.QUEUED, PublicationStatus.FAILED, PublicationStatus.AWAITING)
+        ),
     )
-    if plan[-1][0] == "activate":  # an earlier version's switch still comes first
+    if plan[-1][0] == Action.ACTIVATE:  # an earlier version's switch still comes first
         stale = sa.and_(
             stale,
-            sa.or_(col(Publication.action) != "activate", col(Publication.due_at) >= plan[-1][1]),
+            sa.or_(
+                col(Publication.action) != Action.ACTIVATE, col(Publication.due_at) >= plan[-1][1]
+            ),
         )
     session.connection().execute(
-        sa.update(Publication).where(stale).values(status="superseded", updated_at=now)
+        sa.update(Publication)
+        .where(stale)
+        .values(status=PublicationStatus.SUPERSEDED, updated_at=now)
     )
     count = 0
     for channel in channels:

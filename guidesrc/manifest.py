@@ -54,6 +54,7 @@ from guidesrc.channel_audit import (
 )
 from guidesrc.fsio import write_atomic
 from guidesrc.library import STATE_DIR
+from guidesrc.statuses import Action, PublicationStatus
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -67,8 +68,11 @@ OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
 CACHE_FORMAT = 3  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
-SHOWN_STATUSES = ("delivered", "awaiting")  # awaiting: the file is written, staff post it
-_RANK = {"announce": 0, "publish": 1, "activate": 1, "withdraw": 2}
+SHOWN_STATUSES = (
+    PublicationStatus.DELIVERED,
+    PublicationStatus.AWAITING,
+)  # awaiting: the file is written, staff post it
+_RANK = {Action.ANNOUNCE: 0, Action.PUBLISH: 1, Action.ACTIVATE: 1, Action.WITHDRAW: 2}
 ACTOR = "publisher"
 
 Guides = dict[str, dict[str, Any]]
@@ -121,14 +125,14 @@ def shown_guides(ledger: Ledger, channel: str) -> Guides:
 
 def _apply(state: dict[str, Any], action: str, version: int, digest: str | None) -> None:
     floor = max((state[s]["version"] for s in ("current", "withdrawn") if state.get(s)), default=0)
-    if action == "announce":
+    if action == Action.ANNOUNCE:
         upcoming = state.get("upcoming")
         if version > floor and (upcoming is None or version >= upcoming["version"]):
             state["upcoming"] = {"version": version, "content_hash": digest}
         return
     if version < floor:
         return  # an older version delivered late: the channel keeps the newer one
-    if action == "withdraw":
+    if action == Action.WITHDRAW:
         state.clear()
         state["withdrawn"] = {"version": version}
         return

@@ -50,9 +50,10 @@ from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.status import error_cause
+from guidesrc.statuses import PublicationStatus
 
 ACTOR = "publisher"
-OPEN = ("queued", "sending", "failed")
+OPEN = (PublicationStatus.QUEUED, PublicationStatus.SENDING, PublicationStatus.FAILED)
 MAX_BACKOFF = dt.timedelta(hours=1)
 
 
@@ -165,7 +166,7 @@ def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[in
     with ledger.session() as session:
         for pid, channel, status, next_at in session.exec(query):
             if pid is not None and (
-                retry_now or status != "failed" or next_at is None or next_at <= now
+                retry_now or status != PublicationStatus.FAILED or next_at is None or next_at <= now
             ):
                 due.setdefault(channel, []).append(pid)
     return due
@@ -191,7 +192,11 @@ def _deliver_batch(
             taken = session.connection().execute(
                 sa.update(Publication)
                 .where(col(Publication.id) == pub_id, col(Publication.status).in_(OPEN))
-                .values(status="sending", attempts=Publication.attempts + 1, updated_at=clock())
+                .values(
+                    status=PublicationStatus.SENDING,
+                    attempts=Publication.attempts + 1,
+                    updated_at=clock(),
+                )
             )
             if taken.rowcount != 1:
                 continue  # superseded or done meanwhile
@@ -242,7 +247,7 @@ def _delivered(
     now: dt.datetime,
 ) -> Outcome:
     handovers = receipt.get("handover") or []
-    pub.status = "awaiting" if handovers else "delivered"
+    pub.status = PublicationStatus.AWAITING if handovers else PublicationStatus.DELIVERED
     pub.receipt = orjson.dumps(receipt).decode()
     pub.delivered_at = None if handovers else now
     pub.last_error = None
@@ -282,7 +287,7 @@ def _failed(
     """``whole``: the batch failed as a whole (not this guide's own failure)."""
     error = describe_error(exc, None if whole else delivery)
     detail = error_detail(exc)
-    pub.status = "failed"
+    pub.status = PublicationStatus.FAILED
     pub.last_error = error
     pub.error_detail = detail
     # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
@@ -362,7 +367,7 @@ def error_detail(exc: BaseException) -> str:
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
     return Delivery(
-        action=pub.action,  # type: ignore[arg-type]
+        action=pub.action,
         guide_id=version.guide_id,
         version=version.version,
         name=version.name,

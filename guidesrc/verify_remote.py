@@ -18,6 +18,7 @@ from guidesrc.manifest import (
     shown_guides,
 )
 from guidesrc.signing import PublicKey
+from guidesrc.statuses import Action
 from guidesrc.verify_checks import (
     URL_WORKERS,
     ChannelCheck,
@@ -129,7 +130,7 @@ def _held(adapter: Any, guide_id: str, want: dict[str, Any]) -> dict[str, Any] |
 
     withdrawn = want["state"] == "withdrawn"
     probe = Delivery(  # what the ledger says the receiver has: the GET's Idempotency-Key
-        action="withdraw" if withdrawn else "publish",
+        action=Action.WITHDRAW if withdrawn else Action.PUBLISH,
         guide_id=guide_id,
         version=int(want["version"]),
         name="",

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -44,15 +44,10 @@ from guidesrc.errors import FailedElsewhere as FailedElsewhere
 from guidesrc.errors import PermanentDeliveryError as PermanentDeliveryError
 from guidesrc.errors import TransientDeliveryError as TransientDeliveryError
 from guidesrc.i18n import N_, _
+from guidesrc.statuses import Action as Action  # re-exported: Delivery.action
 from guidesrc.urls import is_guide_id
 
 ENTRY_POINT_GROUP = "guidesrc.adapters"
-
-Action = Literal["publish", "announce", "activate", "withdraw"]
-#: publish   the version is in force now: show it as the guide
-#: announce  the version takes effect later: show it as upcoming (自 X 起实施), keep the current one
-#: activate  the effective date of an announced version has come: it becomes the guide
-#: withdraw  the guide is taken down, with the reason
 
 
 def safe_id(guide_id: str) -> str:

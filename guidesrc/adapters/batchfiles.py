@@ -30,6 +30,7 @@ from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
+from guidesrc.statuses import Action
 
 MANIFEST_FORMAT = 1
 
@@ -187,7 +188,7 @@ class BatchExport(Adapter):
         }
         if delivery.key in guide["keys"]:  # delivered before (a retry after a crash): as lookup
             return {"channel": self.channel, "key": delivery.key, "found": True}
-        entry = None if delivery.action == "withdraw" else self._entry(delivery)
+        entry = None if delivery.action == Action.WITHDRAW else self._entry(delivery)
         # On a copy: a delivery that cannot be exported leaves the guide as it was.
         guide = {**guide, "keys": [*guide["keys"], delivery.key]}
         result = _transition(guide, delivery, entry)
@@ -221,7 +222,7 @@ def _transition(guide: dict[str, Any], delivery: Delivery, entry: Entry | None) 
     """Apply one delivery to one guide's state; the state's name after it, or "superseded"
     for a delivery older than what the guide already shows (it changes nothing)."""
     floor = guide["floor"]
-    if delivery.action == "announce":
+    if delivery.action == Action.ANNOUNCE:
         upcoming = guide["upcoming"]
         if delivery.version <= floor or (upcoming and upcoming["version"] > delivery.version):
             return "superseded"
@@ -232,7 +233,7 @@ def _transition(guide: dict[str, Any], delivery: Delivery, entry: Entry | None) 
         return "superseded"
     guide["floor"] = delivery.version
     guide["name"] = delivery.name
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         guide["current"] = guide["upcoming"] = None
         guide["withdrawn"] = {
             "version": delivery.version,

@@ -25,6 +25,7 @@ from guidesrc import faults
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
 from guidesrc.fsio import write_atomic
 from guidesrc.gaps import strip_nulls
+from guidesrc.statuses import Action
 
 FORMAT = 1
 _SYNC_EACH = 16  # deliveries in a run up to which each file is synced by itself
@@ -93,12 +94,12 @@ class DirectoryAdapter(Adapter):
     def _apply(self, delivery: Delivery) -> dict[str, Any]:
         gid = safe_id(delivery.guide_id)
         body = _document(delivery)
-        if delivery.action == "withdraw":
+        if delivery.action == Action.WITHDRAW:
             written = self._write(self.out / "withdrawn" / f"{gid}.json", body)
             faults.point("directory.written")
             _remove(self.out / "guides" / f"{gid}.json")
             _remove(self.out / "upcoming" / f"{gid}.json")
-        elif delivery.action == "announce":
+        elif delivery.action == Action.ANNOUNCE:
             written = self._write(self.out / "upcoming" / f"{gid}.json", body)
             faults.point("directory.written")
         else:  # publish, activate: this version is the guide now
@@ -129,9 +130,9 @@ def _index_entry(entries: dict[str, Any], delivery: Delivery) -> None:
         "content_hash": delivery.content_hash,
         "effective_date": delivery.effective_date.isoformat(),
     }
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         entry = {"name": delivery.name, "state": "withdrawn", "reason": delivery.reason, **info}
-    elif delivery.action == "announce":
+    elif delivery.action == Action.ANNOUNCE:
         entry.setdefault("name", delivery.name)
         entry.setdefault("state", "upcoming")
         entry["upcoming"] = info

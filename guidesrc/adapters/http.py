@@ -56,6 +56,7 @@ from guidesrc.errors import ChannelError
 from guidesrc.gaps import null_free
 from guidesrc.i18n import _
 from guidesrc.model.common import ID_RE
+from guidesrc.statuses import Action
 
 #: The bodies' format. 2: no nulls; unknown facts left out and named in the guide's "gaps".
 FORMAT = 2
@@ -152,14 +153,14 @@ class HttpAdapter(Adapter):
         )
 
     def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        if delivery.action == "withdraw":
+        if delivery.action == Action.WITHDRAW:
             response, attempts = self._send("DELETE", delivery, withdrawal_body(delivery))
         else:
             response, attempts = self._send("PUT", delivery, guide_body(delivery))
         faults.point("http.answered")
         if response.is_success:
             return receipt(response, attempts)
-        if response.status_code == 409 and delivery.action != "withdraw":
+        if response.status_code == 409 and delivery.action != Action.WITHDRAW:
             held = _json(response)
             if held.get("version") == delivery.version and (
                 held.get("content_hash") == delivery.content_hash
@@ -284,7 +285,7 @@ def guide_body(delivery: Delivery) -> dict[str, Any]:
     return null_free(
         {
             **_common(delivery),
-            "state": "upcoming" if delivery.action == "announce" else "current",
+            "state": "upcoming" if delivery.action == Action.ANNOUNCE else "current",
             "content_hash": delivery.content_hash,
             "implementation_code": guide.get("implementation_code"),
             "basic_code": guide.get("basic_code"),
@@ -345,10 +346,10 @@ def holds(held: dict[str, Any], delivery: Delivery) -> bool:
             and entry.get("content_hash") == delivery.content_hash
         )
 
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         gone = held.get("withdrawn")
         return isinstance(gone, dict) and gone.get("version") == delivery.version
-    if delivery.action == "announce":
+    if delivery.action == Action.ANNOUNCE:
         return has("upcoming") or has("current")  # announced, or even in force already
     return has("current")
 

@@ -59,6 +59,7 @@ from guidesrc.gaps import UNKNOWN_PLACE
 from guidesrc.print.fonts import FontSet, find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
 from guidesrc.print.sheet import Kind, SheetJob
+from guidesrc.statuses import Action
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -509,7 +510,7 @@ def _newer_version(entry: dict[str, Any], delivery: Delivery) -> int | None:
     """The version already shown that makes ``delivery`` stale, if any."""
     shown = [entry[s]["version"] for s in ("current", "withdrawn") if s in entry]
     latest = max(shown, default=0)
-    if delivery.action == "announce":
+    if delivery.action == Action.ANNOUNCE:
         return latest if latest >= delivery.version else None
     return latest if latest > delivery.version else None
 

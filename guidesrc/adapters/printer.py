@@ -61,6 +61,7 @@ from guidesrc.errors import ChannelError, PrintProblem, SheetProblem
 from guidesrc.i18n import _
 from guidesrc.printing.bundle import Bundle, Sheet
 from guidesrc.printing.queue import JobState, Queue
+from guidesrc.statuses import PrintJobState
 
 #: A CUPS queue name as lpadmin accepts it, kept to plain characters.
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,126}$"
@@ -174,7 +175,7 @@ class PrinterAdapter(Adapter):
         jobs = {}
         for queue, _copies in route(found.places, self.options).items():
             job = self.queue(queue).find(self.document(delivery))
-            if job is None or job.state != "completed":
+            if job is None or job.state != PrintJobState.COMPLETED:
                 return None
             jobs[queue] = job
         return self._receipt(found, route(found.places, self.options), jobs)
@@ -206,7 +207,10 @@ class PrinterAdapter(Adapter):
         for queue, copies in targets.items():
             q = self.queue(queue)
             earlier = q.find(self.document(delivery)) if retry else None
-            if earlier is not None and earlier.state not in ("aborted", "canceled"):
+            if earlier is not None and earlier.state not in (
+                PrintJobState.ABORTED,
+                PrintJobState.CANCELED,
+            ):
                 jobs[queue] = earlier if earlier.final else earlier.job_id
                 continue
             jobs[queue] = q.submit(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from guidesrc.i18n import N_, _
+from guidesrc.statuses import Action, PublicationStatus
 
 if TYPE_CHECKING:
     from guidesrc.config_in_force import InForce
@@ -22,21 +23,21 @@ if TYPE_CHECKING:
 DAY = dt.timedelta(days=1)
 
 
-ACTIONS = {
-    "publish": N_("publish"),
-    "announce": N_("announce upcoming"),
-    "activate": N_("switch to the new version"),
-    "withdraw": N_("withdraw"),
+ACTIONS: dict[str, str] = {
+    Action.PUBLISH: N_("publish"),
+    Action.ANNOUNCE: N_("announce upcoming"),
+    Action.ACTIVATE: N_("switch to the new version"),
+    Action.WITHDRAW: N_("withdraw"),
 }
 
 
-STATUSES = {
-    "queued": N_("pending"),
-    "scheduled": N_("scheduled"),
-    "sending": N_("sending"),
-    "delivered": N_("delivered"),
-    "failed": N_("failed"),
-    "awaiting": N_("awaiting confirmation"),
+STATUSES: dict[str, str] = {
+    PublicationStatus.QUEUED: N_("pending"),
+    PublicationStatus.SCHEDULED: N_("scheduled"),
+    PublicationStatus.SENDING: N_("sending"),
+    PublicationStatus.DELIVERED: N_("delivered"),
+    PublicationStatus.FAILED: N_("failed"),
+    PublicationStatus.AWAITING: N_("awaiting confirmation"),
 }
 
 

@@ -23,6 +23,7 @@ from guidesrc.cli.options import (
     library_argument,
 )
 from guidesrc.i18n import N_, _
+from guidesrc.statuses import PublicationStatus
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
@@ -125,7 +126,7 @@ def _echo_totals(
     click.echo(
         _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
             count=len(rows),
-            pending=sum(r.status != "delivered" for r in rows),
+            pending=sum(r.status != PublicationStatus.DELIVERED for r in rows),
             overdue=len(overdue),
         ),
         err=True,
@@ -170,12 +171,12 @@ def _print_lines(printed: Any) -> list[str]:
 
 def _when(row: Any, now: dt.datetime, zone: ZoneInfo) -> str:
     deadline = local_time(row.deadline, zone)
-    if row.status == "delivered":
+    if row.status == PublicationStatus.DELIVERED:
         text = _("at {time}").format(time=local_time(row.delivered_at, zone))
         if row.overdue(now):
             text += " " + _("(late; deadline {deadline})").format(deadline=deadline)
         return text
-    if row.status == "scheduled":
+    if row.status == PublicationStatus.SCHEDULED:
         return _("from {time}").format(time=local_time(row.due_at, zone, end=False))
     left = row.deadline - now
     if left.total_seconds() < 0:

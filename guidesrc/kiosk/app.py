@@ -33,6 +33,7 @@ from guidesrc.errors import (
 )
 from guidesrc.kiosk.catalog import MAX_QUERY, Entry
 from guidesrc.kiosk.jobs import Job
+from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 from guidesrc.urls import is_guide_id
 from guidesrc.web.server import make_app
 
@@ -63,15 +64,14 @@ _HEADINGS = {400: "请求无效", 403: "无法打印", 404: "没有找到", 405:
 _UNAVAILABLE = "打印机暂时无法使用。请到服务台咨询，或扫描页面上的二维码在手机上查看。"
 _FAILED = "打印没有完成。请到服务台咨询，或扫描二维码在手机上查看。"
 _BUSY = "正在打印上一份办事指南，请稍候再试。"
-_FINAL = {"completed", "aborted", "canceled"}
 _STATES = {
-    "pending": "正在等待打印……",
-    "held": "正在等待打印……",
-    "processing": "正在打印，请稍候……",
-    "stopped": "打印机暂停，请稍候……",
-    "completed": "打印完成，请在打印机出纸口取走办事指南。",
-    "aborted": _FAILED,
-    "canceled": _FAILED,
+    PrintJobState.PENDING: "正在等待打印……",
+    PrintJobState.HELD: "正在等待打印……",
+    PrintJobState.PROCESSING: "正在打印，请稍候……",
+    PrintJobState.STOPPED: "打印机暂停，请稍候……",
+    PrintJobState.COMPLETED: "打印完成，请在打印机出纸口取走办事指南。",
+    PrintJobState.ABORTED: _FAILED,
+    PrintJobState.CANCELED: _FAILED,
 }
 _MESSAGES = {404: "没有找到这个页面。", 405: "请求格式不正确，已拒绝。", 500: "页面暂时无法显示，请返回首页重试。",
              503: "终端繁忙，请稍候再试。"}  # fmt: skip
@@ -253,7 +253,7 @@ def _job_json(kiosk: Kiosk, text: str) -> Response:
     except PrintProblem as exc:
         log.error("kiosk print job %s: %s", text, exc)
         return _json(200, {"state": "unavailable", "done": True, "message": _UNAVAILABLE})
-    return _json(200, {"state": job.state, "done": job.state in _FINAL, "message": _STATES[job.state]})  # fmt: skip
+    return _json(200, {"state": job.state, "done": job.state in FINAL_JOB_STATES, "message": _STATES[job.state]})  # fmt: skip
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

@@ -53,12 +53,17 @@ from guidesrc.printing.bundle import Bundle
 from guidesrc.printing.queue import Queue
 from guidesrc.printing.stats import record_print
 from guidesrc.signed_files import read_signed
+from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 from guidesrc.urls import guide_url
 from guidesrc.web.server import LOOPBACK, Limits, WebServer, allowed_hosts, bind
 
 BUSY_LIMIT = 180.0  # seconds a job keeps the kiosk busy at most (a stuck job does not block it)
 SUBMIT_WAIT = 60.0  # seconds a print request waits for another one being sent to the printer
-ACTIVE = ("pending", "processing", "held")  # job states that keep the kiosk busy
+ACTIVE = (
+    PrintJobState.PENDING,
+    PrintJobState.PROCESSING,
+    PrintJobState.HELD,
+)  # job states that keep the kiosk busy
 log = logging.getLogger("guidesrc.kiosk")
 
 
@@ -167,14 +172,14 @@ class Kiosk:
 
     def job_state(self, job_id: int) -> Job:
         job = self.jobs[job_id]
-        if job.state in ("completed", "aborted", "canceled"):
+        if job.state in FINAL_JOB_STATES:
             return job
         state = self.queue.state(job_id)
-        if state.state == "pending":
+        if state.state == PrintJobState.PENDING:
             self.queue.ready()  # a queue paused meanwhile: say so, not "waiting" for ever
         with self._lock:
             job.state = state.state
-            count = job.state == "completed" and not job.counted
+            count = job.state == PrintJobState.COMPLETED and not job.counted
             job.counted = job.counted or count
         if count:
             self._count(job)

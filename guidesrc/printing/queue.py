@@ -28,18 +28,19 @@ from guidesrc.errors import (
 )
 from guidesrc.i18n import _
 from guidesrc.printing import ipp
+from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 
 T = TypeVar("T")
 LOCAL_SOCKET = "/run/cups/cups.sock"
 POLL = 0.2  # seconds between two questions about a job's state
 STATE_NAMES = {
-    ipp.JOB_PENDING: "pending",
-    ipp.JOB_HELD: "held",
-    ipp.JOB_PROCESSING: "processing",
-    ipp.JOB_STOPPED: "stopped",
-    ipp.JOB_CANCELED: "canceled",
-    ipp.JOB_ABORTED: "aborted",
-    ipp.JOB_COMPLETED: "completed",
+    ipp.JOB_PENDING: PrintJobState.PENDING,
+    ipp.JOB_HELD: PrintJobState.HELD,
+    ipp.JOB_PROCESSING: PrintJobState.PROCESSING,
+    ipp.JOB_STOPPED: PrintJobState.STOPPED,
+    ipp.JOB_CANCELED: PrintJobState.CANCELED,
+    ipp.JOB_ABORTED: PrintJobState.ABORTED,
+    ipp.JOB_COMPLETED: PrintJobState.COMPLETED,
 }
 
 
@@ -55,21 +56,21 @@ def default_server() -> str:
 @dataclass(frozen=True, slots=True)
 class JobState:
     job_id: int
-    state: str  # pending | held | processing | stopped | canceled | aborted | completed
+    state: PrintJobState
     reasons: tuple[str, ...]
     message: str
     document: str  # the document name it was submitted with
 
     @property
     def final(self) -> bool:
-        return self.state in ("canceled", "aborted", "completed")
+        return self.state in FINAL_JOB_STATES
 
     @classmethod
     def of(cls, attrs: ipp.Attributes) -> JobState:
         code = int(attrs.get("job-state", [ipp.JOB_PENDING])[0])
         return cls(
             job_id=int(attrs.get("job-id", [0])[0]),
-            state=STATE_NAMES.get(code, "pending"),
+            state=STATE_NAMES.get(code, PrintJobState.PENDING),
             reasons=tuple(str(r) for r in attrs.get("job-state-reasons", [])),
             message=str(attrs.get("job-printer-state-message", [""])[0] or ""),
             document=str(attrs.get("document-name-supplied", [""])[0] or ""),
@@ -137,7 +138,7 @@ class Queue:
             job = self.state(job_id)
             if job.final:
                 return self.outcome(job)
-            if job.state in ("pending", "stopped", "held"):
+            if job.state in (PrintJobState.PENDING, PrintJobState.STOPPED, PrintJobState.HELD):
                 self.ready()  # a queue paused with our job in it: say so now, not at timeout
             if time.monotonic() >= deadline:
                 raise JobUnfinished(
@@ -149,10 +150,10 @@ class Queue:
 
     def outcome(self, job: JobState) -> JobState:
         """``job`` if it completed; JobFailed if it was aborted or cancelled."""
-        if job.state == "completed":
+        if job.state == PrintJobState.COMPLETED:
             return job
         why = _reason([job.message], list(job.reasons))
-        if job.state == "aborted":
+        if job.state == PrintJobState.ABORTED:
             text = _(
                 "print job {queue}-{job} was aborted by the print system: check the printer and its log; it is printed again at the next attempt"
             )

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, Event, GuideVersion, Publication
+from guidesrc.statuses import PublicationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def build_report(
                 session.exec(
                     select(Publication)
                     .where(col(Publication.version_id).in_(by_id))
-                    .where(Publication.status != "superseded")
+                    .where(Publication.status != PublicationStatus.SUPERSEDED)
                     .order_by(col(Publication.deadline), col(Publication.id))
                 )
             )

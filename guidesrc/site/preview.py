@@ -206,11 +206,11 @@ def approved_docs(
     with ledger.session() as session:
         for version, approval in session.exec(query):
             action: Action = (
-                "withdraw"
+                Action.WITHDRAW
                 if version.withdrawn
-                else "publish"
+                else Action.PUBLISH
                 if version.effective_date <= today
-                else "announce"
+                else Action.ANNOUNCE
             )
             delivery = Delivery(
                 action=action,
