@@ -56,3 +56,11 @@ class PrintJobState(StrEnum):
 FINAL_JOB_STATES = frozenset(
     {PrintJobState.CANCELED, PrintJobState.ABORTED, PrintJobState.COMPLETED}
 )
+
+
+class ChangeStatus(StrEnum):
+    """What happened to a setting of a configuration file (``config_version.changes``)."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"

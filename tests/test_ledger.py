@@ -410,6 +410,30 @@ def test_status_flags_overdue_deliveries(library: Library) -> None:
     assert "（逾期；期限 2026-10-08 24:00）" in run.stdout
 
 
+def test_statuses_are_stored_as_their_strings_and_read_back_as_members(library: Library) -> None:
+    """The action and status columns hold the plain strings (as ledgers written before do);
+    read through the models they are the StrEnum members, equal to those strings."""
+    from sqlmodel import select
+
+    from guidesrc.ledger.models import Publication
+    from guidesrc.statuses import Action, PublicationStatus
+
+    first_approval(library)
+    stored = rows(library, "SELECT action, status FROM publication")
+    assert stored == [("publish", "delivered")]
+    assert all(type(value) is str for value in stored[0])
+    ledger = open_ledger(library.root)
+    try:
+        with ledger.engine.begin() as conn:  # as an older guidesrc would have left it
+            conn.execute(sa.text("UPDATE publication SET status = 'failed'"))
+        with ledger.session() as session:
+            pub = session.exec(select(Publication)).one()
+            assert pub.action is Action.PUBLISH and pub.status is PublicationStatus.FAILED
+            assert (pub.action, pub.status) == ("publish", "failed")
+    finally:
+        ledger.close()
+
+
 def test_the_event_log_is_append_only(library: Library) -> None:
     first_approval(library)
     ledger = open_ledger(library.root)
