@@ -47,10 +47,11 @@ message as the reason for staff, the traceback for IT) and retries; the printer 
 print queue and sheet problems into the two kinds of delivery error; the kiosk answers a
 KioskRefusal with a page of its status and turns the others into one. None reaches the CLI.
 
-A few private exceptions never leave the module that raises them, so they are not here:
+Not here, on purpose: three private exceptions that never leave the module that raises them,
 ``importer.sheet_cells._Unreadable`` and ``check.cachecodec.BadShape`` (a damaged cell or cache
-entry, reported or re-computed on the spot), ``signing.NotEd25519`` (reworded by each caller as
-a SigningKeyError) and ``faults.InjectedFault`` (raised only by tests, through fault injection).
+entry, reported or re-computed on the spot) and ``signing.NotEd25519`` (reworded by each caller
+as a SigningKeyError); and ``faults.InjectedFault``, which only a test raises (``GUIDES_FAULT``)
+to stand for a foreign failure, so it must not be one of ours.
 
 Every error carries the context a user needs to fix it (file, line, field path) in its message;
 messages are translated at the point where they are raised.

@@ -31,8 +31,8 @@ def test_errors_form_one_hierarchy() -> None:
 
 
 def test_every_exception_lives_in_errors() -> None:
-    """Outside guidesrc.errors only the private exceptions its docstring names are defined, and
-    each of them never leaves its module (so callers catch only what errors.py lists)."""
+    """Outside guidesrc.errors only the exceptions its docstring names as not its own are
+    defined (so callers catch only what errors.py lists)."""
     from guidesrc import errors
 
     elsewhere = set()
