@@ -180,9 +180,7 @@ def _references(
                 yield problem
 
 
-def _known(
-    facts: LibraryFacts, index: GuideIndex
-) -> dict[str, tuple[Container[str], str] | None]:
+def _known(facts: LibraryFacts, index: GuideIndex) -> dict[str, tuple[Container[str], str] | None]:
     """The ids a reference of each kind may name, and where they are kept."""
     known: dict[str, tuple[Container[str], str] | None] = {
         "guide": (_Either(index.ids, facts.unreadable), "guides/")
