@@ -61,8 +61,9 @@ class GuideIndex:
     used: dict[str, dict[str, int]] = field(default_factory=dict)
     real: int = 0  # guides whose code is not of the template's region
 
-    def add(self, rel: str, guide: GuideFacts, sign: int = 1) -> None:
-        """Count ``guide`` (from the file ``rel``) in; ``sign`` -1: count it out."""
+    def add(self, rel: str, guide: GuideFacts, sign: int = 1, refs: bool = True) -> None:
+        """Count ``guide`` (from the file ``rel``) in; ``sign`` -1: count it out. ``refs``:
+        count its references too (``used``; a whole check finds them as it checks them)."""
         for table, key in ((self.ids, guide.id), (self.codes, guide.implementation_code)):
             rels = table.setdefault(key, [])
             if sign > 0:
@@ -75,7 +76,7 @@ class GuideIndex:
             self.places[rel] = list(guide.places)
         else:
             self.places.pop(rel, None)
-        for kind, target, _path in guide.refs:
+        for kind, target, _path in guide.refs if refs else ():
             if (catalogue := _KIND_CATALOGUE.get(kind)) is not None:
                 counts = self.used.setdefault(catalogue, {})
                 counts[target] = counts.get(target, 0) + sign
@@ -84,37 +85,45 @@ class GuideIndex:
         self.real += sign * (guide.implementation_code[2:8] != TEMPLATE_REGION)
 
     @classmethod
-    def of(cls, guides: dict[str, GuideFacts]) -> GuideIndex:
+    def of(cls, guides: dict[str, GuideFacts], refs: bool = True) -> GuideIndex:
         index = cls()
         for rel, guide in guides.items():
-            index.add(rel, guide)
+            index.add(rel, guide, refs=refs)
         return index
 
 
-def library_rules(facts: LibraryFacts, index: GuideIndex | None = None) -> Iterator[Diagnostic]:
-    index = GuideIndex.of(facts.guides) if index is None else index
+def library_rules(facts: LibraryFacts) -> Iterator[Diagnostic]:
+    index = GuideIndex.of(facts.guides, refs=False)
+    used: dict[str, set[str]] = {kind: set() for kind in CATALOGUE_FILES}
+    known = _known(facts, index)
     for rel, guide in facts.guides.items():
-        yield from guide_library_rules(facts, index, rel, guide)
-    yield from catalogue_rules(facts, index)
+        yield from guide_library_rules(facts, index, rel, guide, (known, used))
+    yield from catalogue_rules(facts, index, used)
+
+
+#: The ids each kind of reference may name (:func:`_known`), and the catalogue ids used so far.
+_Seen = tuple[dict[str, tuple[Container[str], str] | None], dict[str, set[str]]]
 
 
 def guide_library_rules(
-    facts: LibraryFacts, index: GuideIndex, rel: str, guide: GuideFacts
+    facts: LibraryFacts, index: GuideIndex, rel: str, guide: GuideFacts, seen: _Seen
 ) -> Iterator[Diagnostic]:
     """The library-wide rules' findings in one guide (its catalogues, files and duplicates)."""
     yield from duplicates(index, rel, guide)
     when = max(facts.today, guide.effective_date or facts.today)
-    yield from _references(facts, index, rel, guide.refs, when, {})
+    yield from _references(facts, rel, guide.refs, when, seen)
     yield from _materials(facts, rel, guide)
 
 
-def catalogue_rules(facts: LibraryFacts, index: GuideIndex) -> Iterator[Diagnostic]:
+def catalogue_rules(
+    facts: LibraryFacts, index: GuideIndex, used: dict[str, set[str]]
+) -> Iterator[Diagnostic]:
     """The library-wide rules' findings in the catalogues (they depend on every guide only
-    through ``index``)."""
-    used: dict[str, set[str]] = {kind: set(index.used.get(kind, ())) for kind in CATALOGUE_FILES}
+    through ``index`` and ``used``, the catalogue ids the guides use)."""
+    seen = (_known(facts, index), used)
     for kind, catalogue in facts.catalogues.items():
         rel = CATALOGUE_FILES[kind]
-        yield from _references(facts, index, rel, catalogue.refs, facts.today, used)
+        yield from _references(facts, rel, catalogue.refs, facts.today, seen)
     legal = facts.catalogues.get("legal-bases")
     if legal is not None:
         yield from _cycles(legal.entries)
@@ -144,18 +153,13 @@ def duplicates(index: GuideIndex, rel: str, guide: GuideFacts) -> Iterator[Diagn
 
 
 def _references(
-    facts: LibraryFacts,
-    index: GuideIndex,
-    rel: str,
-    refs: tuple[Ref, ...],
-    when: dt.date,
-    used: dict[str, set[str]],
+    facts: LibraryFacts, rel: str, refs: tuple[Ref, ...], when: dt.date, seen: _Seen
 ) -> Iterator[Diagnostic]:
     """One file's references: unknown ids, missing files, repealed or future bases.
 
     Fills ``used`` (catalogue kind → ids referenced) for the unused-entry rule.
     """
-    known = _known(facts, index)
+    known, used = seen
     legal_cat = facts.catalogues.get("legal-bases")
     legal: dict[str, LegalFacts] = legal_cat.entries if legal_cat else {}
     for kind, target, path in refs:
@@ -172,8 +176,7 @@ def _references(
             continue
         if path[-1] == "replaced_by" or kind == "guide":
             continue
-        if used:
-            used[_KIND_CATALOGUE[kind]].add(target)
+        used[_KIND_CATALOGUE[kind]].add(target)
         if kind == "legal_basis":
             problem = _legal_status(rel, path, target, legal, when)
             if problem is not None:
