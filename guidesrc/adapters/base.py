@@ -117,17 +117,21 @@ class Delivery:
 
     def content(self) -> dict[str, Any]:
         """What the delivery says of the guide (all but the action and the deadline)."""
-        return {
-            "guide_id": self.guide_id,
-            "name": self.name,
-            "version": self.version,
-            "effective_date": self.effective_date,
-            "approved_at": self.approved_at,
-            "content_hash": self.content_hash,
-            "guide": self.guide,
-            "notice": self.notice,
-            "reason": self.reason,
-        }
+        return {name: getattr(self, name) for name in _CONTENT}
+
+
+#: The fields of a delivery that describe the guide's version.
+_CONTENT = (
+    "guide_id",
+    "name",
+    "version",
+    "effective_date",
+    "approved_at",
+    "content_hash",
+    "guide",
+    "notice",
+    "reason",
+)
 
 
 class AdapterSettings(BaseModel):
