@@ -131,8 +131,9 @@ def test_the_example_in_the_docs_is_the_package_s_code() -> None:
     blocks = re.findall(r"```(\w+)\n(.*?)```", docs, flags=re.S)
     assert ("python", MODULE.read_text(encoding="utf-8")) in blocks
     pyproject = (PACKAGE / "pyproject.toml").read_text(encoding="utf-8")
-    entry = pyproject[pyproject.index('[project.entry-points."guidesrc.adapters"]') :]
-    assert any(lang == "toml" and entry.strip() in text for lang, text in blocks)
+    start = pyproject.index('[project.entry-points."guidesrc.adapters"]')
+    entry = pyproject[start:].split("\n\n")[0]  # the section, to the blank line after it
+    assert ("toml", entry + "\n") in blocks
 
 
 def test_the_example_uses_only_public_names_of_guidesrc() -> None:
