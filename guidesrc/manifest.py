@@ -79,21 +79,6 @@ Guides = dict[str, dict[str, Any]]
 Files = dict[str, dict[str, Any]]
 
 
-# --- which folder ---------------------------------------------------------------------------
-
-
-def settings_path(settings: Any) -> str | None:
-    """A file channel's ``path`` setting; None for a channel that has no folder."""
-    path = getattr(settings, "path", None)
-    return path if isinstance(path, str) and path else None
-
-
-def channel_folder(adapter: Adapter) -> Path | None:
-    """The folder a file channel publishes into (relative paths from the library)."""
-    path = settings_path(adapter.settings)
-    return None if path is None else adapter.library / path
-
-
 def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every entry under ``root`` but folders (dot-files, files in dot-folders and symbolic links
     included; links are never followed), except the manifest's own three files at the top."""
@@ -301,7 +286,7 @@ class Signed:
 
 def sign_channels(
     ledger: Ledger,
-    adapters: dict[str, Adapter],
+    adapters: dict[str, Adapter[Any]],
     delivered: Iterable[str],
     now: dt.datetime,
     before: Mapping[str, Snapshot | None] | None = None,
@@ -316,7 +301,7 @@ def sign_channels(
     verify`` reports the manifest that is missing or out of date."""
     from guidesrc.signing import signing_key
 
-    folders = {n: f for n, a in adapters.items() if (f := channel_folder(a)) is not None}
+    folders = {n: f for n, a in adapters.items() if (f := a.folder) is not None}
     if not folders:
         return []
     root = next(iter(adapters.values())).library
@@ -345,13 +330,13 @@ def sign_channels(
     return done
 
 
-def snapshot_channels(adapters: dict[str, Adapter]) -> dict[str, Snapshot | None]:
+def snapshot_channels(adapters: dict[str, Adapter[Any]]) -> dict[str, Snapshot | None]:
     """Every file channel's folder before a run delivers anything (see :func:`sign_channels`)."""
     from guidesrc.channel_audit import snapshot
 
     found: dict[str, Snapshot | None] = {}
     for name, adapter in adapters.items():
-        folder = channel_folder(adapter)
+        folder = adapter.folder
         if folder is not None:
             found[name] = snapshot(folder, OWN_FILES)
     return found

@@ -92,7 +92,7 @@ class RunReport:
 
 def channel_adapters(
     root: Path, config: LibraryConfig, source: bytes | None = None
-) -> dict[str, Adapter]:
+) -> dict[str, Adapter[Any]]:
     """An adapter per configured channel; every channel's settings are checked before any runs.
     ``config``: the approved configuration (:mod:`guidesrc.config_in_force`), ``source`` its
     ``library.yaml`` (for the lines of problems)."""
@@ -105,7 +105,7 @@ def _utcnow() -> dt.datetime:
 
 def publish(
     ledger: Ledger,
-    adapters: dict[str, Adapter],
+    adapters: dict[str, Adapter[Any]],
     *,
     deadline_for: Callable[[dt.datetime], dt.datetime],
     timezone: str,
@@ -182,7 +182,7 @@ def _still_open(ledger: Ledger) -> int:
 
 
 def _deliver_batch(
-    ledger: Ledger, adapter: Adapter, pub_ids: list[int], clock: Callable[[], dt.datetime]
+    ledger: Ledger, adapter: Adapter[Any], pub_ids: list[int], clock: Callable[[], dt.datetime]
 ) -> list[Outcome]:
     """Claim a batch of one channel's deliveries, hand them to the adapter, record the results."""
     with ledger.session() as session:
@@ -366,19 +366,7 @@ def error_detail(exc: BaseException) -> str:
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
-    return Delivery(
-        action=pub.action,
-        guide_id=version.guide_id,
-        version=version.version,
-        name=version.name,
-        effective_date=version.effective_date,
-        approved_at=approval.approved_at,
-        content_hash=version.content_hash,
-        guide=orjson.loads(version.compiled) if version.compiled else None,
-        notice=orjson.loads(version.notice),
-        reason=version.reason,
-        deadline=pub.deadline,
-    )
+    return Delivery.of(pub.action, version, approval.approved_at, pub.deadline)
 
 
 def _queue_new_channels(

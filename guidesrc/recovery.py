@@ -103,15 +103,15 @@ class Rebuilt:
 
 
 def rebuild_channel(
-    ledger: Ledger, adapters: dict[str, Adapter], channel: str, now: dt.datetime, wait: bool
+    ledger: Ledger, adapters: dict[str, Adapter[Any]], channel: str, now: dt.datetime, wait: bool
 ) -> Rebuilt | None:
     """Rewrite a file channel from the ledger and sign it; None when another publisher runs."""
-    from guidesrc.manifest import channel_folder, sign_channels
+    from guidesrc.manifest import sign_channels
 
     adapter = adapters.get(channel)
-    folder = None if adapter is None else channel_folder(adapter)
+    folder = None if adapter is None else adapter.folder
     if adapter is None or folder is None:
-        names = ", ".join(sorted(n for n, a in adapters.items() if channel_folder(a))) or "-"
+        names = ", ".join(sorted(n for n, a in adapters.items() if a.files)) or "-"
         raise ChannelError(
             _("--rebuild: {channel} is not a channel with a folder; one of: {names}").format(
                 channel=channel, names=names
@@ -157,7 +157,7 @@ def _quarantine(library: Path, folder: Path, channel: str, now: dt.datetime) -> 
     return target
 
 
-def _redeliver(ledger: Ledger, adapter: Adapter, result: Rebuilt) -> None:
+def _redeliver(ledger: Ledger, adapter: Adapter[Any], result: Rebuilt) -> None:
     """Every delivery made on the channel, made again in the order it was first made."""
     from guidesrc.ledger.models import Approval, GuideVersion, Publication
     from guidesrc.manifest import SHOWN_STATUSES

@@ -20,6 +20,7 @@ from guidesrc.identity import os_account
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.store import SCHEMA_REVISION
 from guidesrc.state import WorkingTree, load_state
+from guidesrc.workdays import read_config
 from tests.conftest import GUIDE, NO_KEY, Library, invoke, withdraw
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -262,7 +263,12 @@ def test_a_future_effective_date_is_announced_then_switched(library: Library) ->
     )
     # The effective date comes: the next run switches.
     ledger = open_ledger(library.root)
-    adapter = DirectoryAdapter("archive", DirectorySettings(path=".guides/published"), library.root)
+    adapter = DirectoryAdapter(
+        "archive",
+        DirectorySettings(path=".guides/published"),
+        library.root,
+        read_config(library.root),
+    )
     switch_day = dt.datetime.combine(later, dt.time(0, 5), SHANGHAI)
     report = run_publish(
         ledger,

@@ -15,6 +15,7 @@ import pytest
 from guidesrc.adapters import Delivery, PermanentDeliveryError, TransientDeliveryError
 from guidesrc.adapters.printer import PrinterAdapter, PrinterSettings, route
 from guidesrc.printing.ipp import Client
+from guidesrc.workdays import read_config
 from tests.conftest import Library, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
@@ -150,7 +151,7 @@ def adapter(lib: Library, server: str, queue: str, wait: int = 120) -> PrinterAd
     settings = PrinterSettings(
         source="print", server=server, wait=wait, queues={"zhongxin-dating/a-03": queue}
     )
-    return PrinterAdapter("printers", settings, lib.root)
+    return PrinterAdapter("printers", settings, lib.root, read_config(lib.root))
 
 
 def sheet_only(lib: Library) -> Delivery:

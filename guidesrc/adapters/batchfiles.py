@@ -18,15 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import orjson
 from pydantic import Field
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
@@ -38,8 +37,11 @@ Manifest = dict[str, Any]
 Entry = dict[str, Any]
 
 
-class ExportSettings(AdapterSettings):
+class ExportSettings(FolderSettings):
     path: str = Field(min_length=1)  # the output folder; relative to the library, or absolute
+
+
+E = TypeVar("E", bound=ExportSettings)
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -73,11 +75,11 @@ def remove(path: Path) -> bool:
     return True
 
 
-class BatchExport(Adapter):
+class BatchExport(FileAdapter[E], abstract=True):
     """A channel that builds library-wide files: it takes all of a run's deliveries at once.
 
-    Subclasses set ``kind`` and implement :meth:`extract` (what to keep of a version) and
-    :meth:`render` (write the files from the manifest).
+    Subclasses set ``Settings`` and ``kind`` and implement :meth:`extract` (what to keep of a
+    version) and :meth:`render` (write the files from the manifest).
     """
 
     Settings = ExportSettings
@@ -86,17 +88,11 @@ class BatchExport(Adapter):
 
     @property
     def out(self) -> Path:
-        assert isinstance(self.settings, ExportSettings)
-        return self.library / self.settings.path
+        return self.folder
 
     @property
     def manifest_path(self) -> Path:
         return self.out / f".{self.kind}-manifest.json"
-
-    @cached_property
-    def config(self) -> Any:
-        """The library's ``library.yaml`` (name, region code, base URL)."""
-        return self.library_config()
 
     # --- what subclasses provide ------------------------------------------------------------
 
@@ -119,15 +115,7 @@ class BatchExport(Adapter):
 
     # --- the adapter interface ---------------------------------------------------------------
 
-    def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        (result,) = self.deliver_many([(delivery, False)])
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def deliver_many(
-        self, work: Sequence[tuple[Delivery, bool]]
-    ) -> list[dict[str, Any] | Exception]:
+    def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         manifest = self.load()
         changed: set[str] = set()
         results: list[dict[str, Any] | Exception] = []

@@ -56,6 +56,7 @@ def kiosk(
     hosts: tuple[str, ...],
     port: int,
 ) -> None:
+    from guidesrc.adapters import adapter_types, make_adapter
     from guidesrc.adapters.printer import QUEUE_PATTERN
     from guidesrc.config_in_force import in_force
     from guidesrc.kiosk.server import Kiosk, start_kiosk
@@ -70,7 +71,8 @@ def kiosk(
     config = in_force(root, ledger).config  # the channels as approved, not as edited since
     if not re.match(QUEUE_PATTERN, queue):
         raise ChannelError(_("--queue: {queue} is not a CUPS queue name").format(queue=queue))
-    pdf = {name: c for name, c in config.channels.items() if c.type == "pdf"}
+    types = adapter_types()
+    pdf = {n for n, c in config.channels.items() if c.type in types and types[c.type].printable}
     if channel is None and len(pdf) == 1:
         channel = next(iter(pdf))
     if channel not in pdf:
@@ -79,7 +81,8 @@ def kiosk(
                 names=", ".join(sorted(pdf)) or "-"
             )
         )
-    folder = root / str(pdf[channel].settings["path"])
+    folder = make_adapter(root, config, channel).folder  # handed the configuration in force
+    assert folder is not None  # a printable channel is a file channel
     kiosk_app = Kiosk(
         bundle=Bundle(folder, root, channel),
         queue=Queue(queue, server),

@@ -118,7 +118,7 @@ def _warn_unsigned(root: Path, adapters: dict[str, Any]) -> None:
     """File channels get a signed manifest only when a signing key is configured."""
     from guidesrc.signing import signing_key
 
-    if not any("path" in type(a.settings).model_fields for a in adapters.values()):
+    if not any(a.files for a in adapters.values()):
         return
     try:
         key = signing_key(root)

@@ -16,11 +16,10 @@ from guidesrc.i18n import _
 
 def echo_refused(refused: dict[str, Any], adapters: dict[str, Any]) -> None:
     """After a publish: a line per channel not signed (stderr)."""
-    from guidesrc.manifest import channel_folder
     from guidesrc.recovery import findings_text
 
     for channel, findings in sorted(refused.items()):
-        folder = channel_folder(adapters[channel])
+        folder = adapters[channel].folder
         click.echo(findings_text(channel, str(folder), findings), err=True)
 
 

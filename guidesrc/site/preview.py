@@ -32,8 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import orjson
-
 from guidesrc.adapters import Action, Delivery
 from guidesrc.model.codes import field_title
 from guidesrc.site.builder import Site
@@ -212,18 +210,7 @@ def approved_docs(
                 if version.effective_date <= today
                 else Action.ANNOUNCE
             )
-            delivery = Delivery(
-                action=action,
-                guide_id=version.guide_id,
-                version=version.version,
-                name=version.name,
-                effective_date=version.effective_date,
-                approved_at=approval.approved_at,
-                content_hash=version.content_hash,
-                guide=orjson.loads(version.compiled) if version.compiled else None,
-                notice=orjson.loads(version.notice),
-                reason=version.reason,
-            )
+            delivery = Delivery.of(action, version, approval.approved_at)
             doc = docs.get(version.guide_id) or empty_doc(version.guide_id, version.name, base_url)
             apply(doc, delivery)
             docs[version.guide_id] = doc
