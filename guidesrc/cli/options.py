@@ -35,7 +35,7 @@ def pass_library(
         def run(*args: Any, library: Path | None, library_alias: Path | None = None,
                 **kwargs: Any) -> Any:  # fmt: skip
             opened = opener(_one_library(library, library_alias))
-            if isinstance(opened, AbstractContextManager):
+            if isinstance(opened, AbstractContextManager) and not isinstance(opened, Path):
                 with opened as entered:
                     return command(*args, library=entered, **kwargs)
             return command(*args, library=opened, **kwargs)
