@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from guidesrc.cli.options import text_option
+from guidesrc.cli.options import flag, text_option
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.importer import Format
@@ -41,11 +41,7 @@ from guidesrc.services import importing as service
     default=None,
     help=N_("The source's format (default: from the file name: .jsonl/.json, .csv, .xlsx)."),
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help=N_("Overwrite files that have uncommitted changes in git."),
-)
+@flag("--force", N_("Overwrite files that have uncommitted changes in git."))
 @click.option(
     "--template",
     type=click.Path(path_type=Path),

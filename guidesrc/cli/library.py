@@ -9,7 +9,7 @@ import click
 import orjson
 
 from guidesrc import config_changes
-from guidesrc.cli.options import format_option, pass_library
+from guidesrc.cli.options import color_option, flag, format_option, pass_library
 from guidesrc.config_changes import ConfigPending
 from guidesrc.diff import render
 from guidesrc.diff.batch import without_cycle_collection
@@ -31,23 +31,14 @@ from guidesrc.services.library import open_library
     ["terminal", "json", "markdown"],
     N_("terminal: coloured, per guide; json: the change set; markdown: for a merge request."),
 )
-@click.option(
-    "--exit-code",
-    is_flag=True,
-    help=N_("Exit with 1 when anything changed, like git diff --exit-code."),
-)
-@click.option(
+@flag("--exit-code", N_("Exit with 1 when anything changed, like git diff --exit-code."))
+@flag(
     "--published",
-    is_flag=True,
-    help=N_(
+    N_(
         "Compare the working tree with what is approved in the ledger (what guides approve would record)."
     ),
 )
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help=N_("Colour the terminal output (default: when it is a terminal)."),
-)
+@color_option(N_("Colour the terminal output (default: when it is a terminal)."))
 @without_cycle_collection()
 def diff(
     library: Path,

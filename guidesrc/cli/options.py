@@ -76,6 +76,16 @@ def repeatable(name: str, dest: str, metavar: str, help: str) -> Callable[[F], F
     return click.option(name, dest, multiple=True, metavar=metavar, help=help)
 
 
+def flag(name: str, help: str) -> Callable[[F], F]:
+    """An on/off option, off by default."""
+    return click.option(name, is_flag=True, help=help)
+
+
+def color_option(help: str) -> Callable[[F], F]:
+    """``--color/--no-color`` (passed as ``color``; None: when stdout is a terminal)."""
+    return click.option("--color/--no-color", default=None, help=help)
+
+
 def port_option(default: int) -> Callable[[F], F]:
     """``--port`` of a server (0: any free port)."""
     return click.option(

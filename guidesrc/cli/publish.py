@@ -7,7 +7,7 @@ import sys
 import click
 
 from guidesrc.cli.common import ACTIONS
-from guidesrc.cli.options import pass_library
+from guidesrc.cli.options import flag, pass_library
 from guidesrc.i18n import N_, _
 from guidesrc.publisher import Outcome
 from guidesrc.recovery import findings_text
@@ -22,11 +22,7 @@ from guidesrc.services.library import Library, open_library
 @click.option(
     "--wait", is_flag=True, help=N_("If another publisher runs, wait for it instead of exiting.")
 )
-@click.option(
-    "--retry-now",
-    is_flag=True,
-    help=N_("Retry failed deliveries now, without waiting out the backoff."),
-)
+@flag("--retry-now", N_("Retry failed deliveries now, without waiting out the backoff."))
 @click.option(
     "--rebuild",
     metavar="CHANNEL",

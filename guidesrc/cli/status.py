@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from guidesrc.cli.common import ACTIONS, STATUSES, echo_json, local_time, with_cause
-from guidesrc.cli.options import format_option, pass_library, repeatable
+from guidesrc.cli.options import color_option, format_option, pass_library, repeatable
 from guidesrc.i18n import N_, _
 from guidesrc.printing.stats import PrintSummary
 from guidesrc.services import status as service
@@ -22,11 +22,7 @@ from guidesrc.status import Row, error_cause
 @repeatable("--guide", "guides", "ID", N_("Only this guide; repeatable."))
 @click.option("--all", "everything", is_flag=True, help=N_("Also older versions' deliveries."))
 @format_option(["text", "json"], N_("text: for people; json: for monitoring."))
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help=N_("Colour the output (default: when it is a terminal)."),
-)
+@color_option(N_("Colour the output (default: when it is a terminal)."))
 @click.option(
     "--warn-within",
     type=click.FloatRange(0),

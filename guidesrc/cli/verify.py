@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from guidesrc.cli.common import echo_json
-from guidesrc.cli.options import format_option, pass_library, repeatable
+from guidesrc.cli.options import flag, format_option, pass_library, repeatable
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.services import verify as service
@@ -36,11 +36,7 @@ def keys() -> None:
     ),
 )
 @pass_library(alias=True)
-@click.option(
-    "--force",
-    is_flag=True,
-    help=N_("Replace the private key and retire the old public key (rotation)."),
-)
+@flag("--force", N_("Replace the private key and retire the old public key (rotation)."))
 def keys_init(library: Path, force: bool) -> None:
     root = library
     made = service.make_keys(root, force=force)
