@@ -35,7 +35,9 @@ def test_library_as_argument_or_as_the_old_option(library: Library, how: str) ->
 def test_library_given_twice_is_refused(library: Library, tmp_path: object) -> None:
     run = invoke("print", "list", str(library.root), "--library", "elsewhere")
     assert run.exit_code == 2
-    assert run.stderr == f"错误：资料库给了两次（{library.root} 和 --library elsewhere）：只需给一次\n"
+    assert (
+        run.stderr == f"错误：资料库给了两次（{library.root} 和 --library elsewhere）：只需给一次\n"
+    )
     same = invoke("print", "list", str(library.root), "--library", str(library.root))
     assert same.exit_code == 0
 

@@ -12,10 +12,22 @@ import pytest
 
 from guidesrc.errors import ApprovalError, ChannelError, GuidesError, LedgerError
 from guidesrc.identity import os_account
-from guidesrc.services import approve, approvers, calendar, printing, publish, report, status
-from guidesrc.services import importing, tree, verify, withdraw
+from guidesrc.services import (
+    approve,
+    approvers,
+    calendar,
+    importing,
+    printing,
+    publish,
+    report,
+    status,
+    tree,
+    verify,
+    withdraw,
+)
 from guidesrc.services.library import Library, open_existing, open_library
-from tests.conftest import GUIDE, Library as Lib
+from tests.conftest import GUIDE
+from tests.conftest import Library as Lib
 
 GID = "jumin-shenfenzheng-huanling"
 CHANGE = ("promised_time_limit: {value: 20,", "promised_time_limit: {value: 15,")
@@ -50,9 +62,8 @@ def test_approve_records_the_pending_guides_then_nothing(library: Lib) -> None:
 
 @pytest.mark.usefixtures("database")
 def test_approve_refuses_a_library_with_errors_and_a_past_date(library: Lib) -> None:
-    with opened(library) as lib:
-        with pytest.raises(ApprovalError, match="已经过去"):
-            approve.approve(lib, effective=lib.today - dt.timedelta(days=1), note="x")
+    with opened(library) as lib, pytest.raises(ApprovalError, match="已经过去"):
+        approve.approve(lib, effective=lib.today - dt.timedelta(days=1), note="x")
     library.edit(GUIDE, "name: 居民身份证换领", "name: ''")
     with opened(library) as lib, pytest.raises(GuidesError, match="guides check"):
         approve.approve(lib, effective="today", note="x")
@@ -118,7 +129,7 @@ def test_withdraw_requests_refuses_own_approval_and_cancels(library: Lib) -> Non
     with opened(library) as lib:
         asked = withdraw.request(lib, GID, reason="事项已取消")
         assert (asked.guide_id, asked.version, asked.reason) == (GID, 1, "事项已取消")
-        with pytest.raises(ApprovalError, match="four eyes|四眼|不能审核"):
+        with pytest.raises(ApprovalError, match=r"#\d+"):
             withdraw.approve(lib, GID)  # the same person requested it
         dropped = withdraw.cancel(lib, GID)
         assert dropped.id == asked.id
@@ -141,7 +152,7 @@ def test_verify_needs_keys_then_proves_the_published_folder(library: Lib) -> Non
         assert publish.publish(lib).ok
         found = verify.verify(lib)
         assert found.ok and not found.failed
-        assert [c.channel for c in found.checks][0] == "archive"
+        assert found.checks[0].channel == "archive"
         with pytest.raises(GuidesError, match="nosuch"):
             verify.verify(lib, channels=["nosuch"])
 
@@ -199,4 +210,3 @@ def test_whoami_and_print_batches(library: Lib) -> None:
             printing.posted(lib, "B1", by=" ")
         with pytest.raises(ApprovalError, match="B1"):
             printing.posted(lib, "B1", by="张三")
-
