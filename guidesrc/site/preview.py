@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from guidesrc.adapters import Action, Delivery
 from guidesrc.model.codes import field_title
+from guidesrc.services.approve import pending_in
 from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
@@ -59,10 +60,8 @@ CHECK_INTERVAL = 1.0  # seconds between checks for changed library files
 def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     """Build the preview of the library at ``root`` into the empty folder ``out``; returns the
     ids of withdrawn guides (their pages answer 410)."""
-    from guidesrc.approve import pending_changes
     from guidesrc.ledger import open_ledger
     from guidesrc.workdays import read_config
-    from guidesrc.worktree import working_state
 
     config = read_config(root)
     site = Site(
@@ -74,9 +73,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
         ledger = open_ledger(root, url)
         try:
             docs, notices = approved_docs(ledger, today, site.config.base_url)
-            state, cache = working_state(root)
-            pending = pending_changes(state, ledger, policy=config.change_policy)
-            cache.flush()
+            pending = pending_in(root, ledger)
         finally:
             ledger.close()
     drafts = _drafts(pending, docs, today, site.config.base_url)
