@@ -32,11 +32,11 @@ import orjson
 
 from guidesrc.channel_audit import ACTOR, PRINT_REFUSED
 from guidesrc.i18n import _
-from guidesrc.printing.problems import SheetProblem
+from guidesrc.print.problems import SheetProblem
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
-    from guidesrc.printing.bundle import Bundle, Sheet
+    from guidesrc.print.bundle import Bundle, Sheet
 
 log = logging.getLogger("guidesrc.print")
 

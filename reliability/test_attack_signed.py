@@ -16,9 +16,9 @@ import pytest
 
 from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.problems import SheetProblem
-from guidesrc.printing.queue import Queue
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.problems import SheetProblem
+from guidesrc.print.queue import Queue
 from tests.conftest import GUIDE, Library, Run, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 

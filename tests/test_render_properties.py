@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 
 from guidesrc.gaps import INCOMPLETE_NOTICE
 from guidesrc.kiosk.server import Kiosk, start_kiosk
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import Queue
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.queue import Queue
 from guidesrc.scaffold import create_library
 from tests import schema_strategies as gen
 from tests.conftest import EXPORTS, channel_entries, invoke

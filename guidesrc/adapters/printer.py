@@ -26,7 +26,7 @@ A delivery is done when every job **completed** (the receipt: queue, job id, cop
 final state). The publisher hands over every due delivery at once (``batch_size = None``): all jobs
 are submitted, then followed to their end. Posting the printed sheets is hall staff's work, which
 the pdf channel's handovers track (``guides print list/done``); this channel only answers "is it
-printed". Errors are the queue's own words for hall staff (:mod:`guidesrc.printing.queue`): a
+printed". Errors are the queue's own words for hall staff (:mod:`guidesrc.print.queue`): a
 paused or rejecting queue, CUPS out of reach, a job still printing are transient (retried on the
 outbox's backoff); a missing queue, an aborted or cancelled job are permanent (retried hourly).
 
@@ -59,9 +59,9 @@ from guidesrc.adapters import (
 from guidesrc.adapters.pdf import SLOT
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
-from guidesrc.printing.bundle import Bundle, Sheet
-from guidesrc.printing.problems import SheetProblem
-from guidesrc.printing.queue import JobState, PrintProblem, Queue
+from guidesrc.print.bundle import Bundle, Sheet
+from guidesrc.print.problems import SheetProblem
+from guidesrc.print.queue import JobState, PrintProblem, Queue
 
 #: A CUPS queue name as lpadmin accepts it, kept to plain characters.
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,126}$"

@@ -61,8 +61,8 @@ def kiosk(
     from guidesrc.kiosk.server import Kiosk, start_kiosk
     from guidesrc.ledger import open_ledger
     from guidesrc.library import find_root
-    from guidesrc.printing.bundle import Bundle
-    from guidesrc.printing.queue import Queue
+    from guidesrc.print.bundle import Bundle
+    from guidesrc.print.queue import Queue
     from guidesrc.web.server import LOOPBACK
 
     root = find_root(library)

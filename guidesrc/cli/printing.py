@@ -25,8 +25,8 @@ def print_group() -> None:
 @library_option
 @click.option("--channel", metavar="NAME", help=N_("Only this channel's batches."))
 def list_batches(library: Path, channel: str | None) -> None:
-    from guidesrc.handover import open_handovers
     from guidesrc.library import find_root
+    from guidesrc.print.handover import open_handovers
     from guidesrc.workdays import read_config
 
     root = find_root(library)
@@ -62,9 +62,9 @@ def list_batches(library: Path, channel: str | None) -> None:
 @library_option
 def done(token: str, by: str | None, library: Path) -> None:
     from guidesrc.errors import ApprovalError
-    from guidesrc.handover import confirm
     from guidesrc.identity import display_name, identity_key
     from guidesrc.library import find_root
+    from guidesrc.print.handover import confirm
 
     who = display_name(by or "")
     if not identity_key(who):

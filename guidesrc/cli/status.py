@@ -141,7 +141,7 @@ def _echo_totals(
 
 def _print_summary(ledger: Ledger, config: LibraryConfig, today: dt.date) -> Any:
     """Pages printed in the last 30 days and the reprint batches not posted yet."""
-    from guidesrc.printing.stats import print_summary
+    from guidesrc.print.stats import print_summary
 
     printers = {name for name, c in config.channels.items() if c.type == "printer"}
     return print_summary(ledger, printers, today - dt.timedelta(days=29))

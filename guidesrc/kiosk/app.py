@@ -26,8 +26,8 @@ from starlette.routing import Route
 from guidesrc.kiosk.catalog import MAX_QUERY, Entry
 from guidesrc.kiosk.jobs import Busy, Job, Refusal
 from guidesrc.kiosk.taps import TapPending
-from guidesrc.printing.problems import SheetProblem
-from guidesrc.printing.queue import JobFailed, PrintProblem
+from guidesrc.print.problems import SheetProblem
+from guidesrc.print.queue import JobFailed, PrintProblem
 from guidesrc.urls import is_guide_id
 from guidesrc.web.server import make_app
 

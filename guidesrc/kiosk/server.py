@@ -48,9 +48,9 @@ from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
 from guidesrc.kiosk.jobs import Busy, Job
 from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import PrintProblem, Queue
-from guidesrc.printing.stats import record_print
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.queue import PrintProblem, Queue
+from guidesrc.print.stats import record_print
 from guidesrc.signed_files import read_signed
 from guidesrc.urls import guide_url
 from guidesrc.web.server import LOOPBACK, Limits, WebServer, allowed_hosts, bind

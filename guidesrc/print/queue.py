@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from guidesrc.i18n import _
-from guidesrc.printing import ipp
+from guidesrc.print import ipp
 
 T = TypeVar("T")
 LOCAL_SOCKET = "/run/cups/cups.sock"

@@ -17,7 +17,7 @@ import orjson
 
 from guidesrc.adapters.pdf import MANIFEST
 from guidesrc.i18n import _
-from guidesrc.printing.problems import SheetProblem
+from guidesrc.print.problems import SheetProblem
 from guidesrc.signed_files import check_signed
 from guidesrc.urls import is_guide_id
 
