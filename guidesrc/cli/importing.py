@@ -90,7 +90,7 @@ def import_(
         return
     if source is None:
         raise GuidesError(_("give the file to import, or --template FILE to get a template"))
-    from guidesrc.importer import run_import
+    from guidesrc.importer.pipeline import run_import
     from guidesrc.importer.report import summary, write_files
     from guidesrc.library import STATE_DIR
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from guidesrc.report import Report
+from guidesrc.report.figures import Report
 
 ACTIONS = {"publish": "发布", "announce": "预告", "activate": "生效切换", "withdraw": "撤回"}
 STATUSES = {"added": "新增", "changed": "变更", "removed": "取消或撤回"}
