@@ -57,7 +57,7 @@ def status(
     color: bool | None,
     warn_within: float,
 ) -> None:
-    from guidesrc.recovery import alerts
+    from guidesrc.alerts import alerts
     from guidesrc.status import status_rows
 
     view = open_ledger_view(library)

@@ -50,8 +50,8 @@ from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
 from guidesrc.print.bundle import Bundle
 from guidesrc.print.queue import PrintProblem, Queue
+from guidesrc.print.signed_read import read_signed
 from guidesrc.print.stats import record_print
-from guidesrc.signed_files import read_signed
 from guidesrc.urls import guide_url
 from guidesrc.web.server import LOOPBACK, Limits, WebServer, allowed_hosts, bind
 

@@ -20,6 +20,7 @@ them (``file:line: field: message``, as ``guides check`` prints them).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import socket
 import tempfile
@@ -33,9 +34,17 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
+from pydantic import BaseModel
+from sqlmodel import col, select
 
 from guidesrc.adapters import Action, Delivery
+from guidesrc.approve import pending_changes
+from guidesrc.ledger import open_ledger
+from guidesrc.ledger.models import Approval, GuideVersion
+from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
+from guidesrc.library import STATE_DIR
 from guidesrc.model.codes import field_title
+from guidesrc.model.guide import Guide
 from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
@@ -51,6 +60,8 @@ from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
 from guidesrc.web.server import LOOPBACK, Limits, WebServer, bind
+from guidesrc.workdays import read_config
+from guidesrc.worktree import working_state
 
 if TYPE_CHECKING:
     from guidesrc.approve import Pending
@@ -61,10 +72,6 @@ CHECK_INTERVAL = 1.0  # seconds between checks for changed library files
 def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     """Build the preview of the library at ``root`` into the empty folder ``out``; returns the
     ids of withdrawn guides (their pages answer 410)."""
-    from guidesrc.approve import pending_changes
-    from guidesrc.ledger import open_ledger
-    from guidesrc.workdays import read_config
-    from guidesrc.worktree import working_state
 
     config = read_config(root)
     site = Site(
@@ -156,9 +163,6 @@ def _shown_change(change: Mapping[str, Any]) -> dict[str, Any]:
 def _sub_title(field: str, part: str) -> str:
     """A path part's Chinese title where it names a field of the guide's models (``reason`` →
     必须到现场原因); anything else (an item's identity) as it is."""
-    from pydantic import BaseModel
-
-    from guidesrc.model.guide import Guide
 
     info = Guide.model_fields.get(field)
     todo = [info.annotation] if info else []
@@ -176,10 +180,6 @@ def _sub_title(field: str, part: str) -> str:
 def _ledger_for(root: Path) -> Iterator[str | None]:
     """None: the library's own ledger; else the URL of an empty temporary one (a library that
     has no ledger yet gets none made by a preview)."""
-    import os
-
-    from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
-    from guidesrc.library import STATE_DIR
 
     if os.environ.get(DATABASE_URL_ENV, "").strip() or (root / STATE_DIR / LEDGER_FILE).exists():
         yield None
@@ -192,9 +192,6 @@ def approved_docs(
     ledger: Any, today: dt.date, base_url: str
 ) -> tuple[dict[str, Doc], dict[str, Doc]]:
     """Every guide's document and every notice as the site shows them today."""
-    from sqlmodel import col, select
-
-    from guidesrc.ledger.models import Approval, GuideVersion
 
     docs: dict[str, Doc] = {}
     notices: dict[str, Doc] = {}
@@ -235,8 +232,6 @@ def approved_docs(
 
 def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """What a rebuild depends on: the library's files and the ledger file, by time and size."""
-    from guidesrc.ledger.store import LEDGER_FILE
-    from guidesrc.library import STATE_DIR
 
     paths: list[Path] = []
     for top in ("library.yaml", "calendar.yaml", "guides", "catalogues"):
