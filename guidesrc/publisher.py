@@ -43,6 +43,7 @@ from guidesrc.adapters import (
     make_adapters,
 )
 from guidesrc.channel_audit import Finding
+from guidesrc.deliveries import delivery_of
 from guidesrc.errors import ChannelError, GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
@@ -361,19 +362,7 @@ def error_detail(exc: BaseException) -> str:
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
-    return Delivery(
-        action=pub.action,  # type: ignore[arg-type]
-        guide_id=version.guide_id,
-        version=version.version,
-        name=version.name,
-        effective_date=version.effective_date,
-        approved_at=approval.approved_at,
-        content_hash=version.content_hash,
-        guide=orjson.loads(version.compiled) if version.compiled else None,
-        notice=orjson.loads(version.notice),
-        reason=version.reason,
-        deadline=pub.deadline,
-    )
+    return delivery_of(version, approval, pub.action, pub.deadline)  # type: ignore[arg-type]
 
 
 def _queue_new_channels(

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from guidesrc.deliveries import delivery_of
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest import SHOWN_STATUSES, channel_folder, sign_channels
-from guidesrc.publisher import _delivery, describe_error
+from guidesrc.publisher import describe_error
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -116,7 +117,10 @@ def _redeliver(ledger: Ledger, adapter: Adapter, result: Rebuilt) -> None:
         .order_by(sa.asc(col(Publication.delivered_at)), col(Publication.id))
     )
     with ledger.session() as session:
-        work = [(_delivery(p, v, a), False) for p, v, a in session.exec(query)]
+        work = [
+            (delivery_of(v, a, p.action, p.deadline), False)  # type: ignore[arg-type]
+            for p, v, a in session.exec(query)
+        ]
     size = adapter.batch_size or max(len(work), 1)
     for start in range(0, len(work), size):
         batch = work[start : start + size]

@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from pydantic import BaseModel
 from sqlmodel import col, select
+from starlette.types import ASGIApp
 
-from guidesrc.adapters import Action, Delivery
+from guidesrc.adapters import Action
 from guidesrc.approve import pending_changes
+from guidesrc.deliveries import delivery_of
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.models import Approval, GuideVersion
 from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
@@ -59,7 +60,7 @@ from guidesrc.site.data import (
 from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
-from guidesrc.web.server import LOOPBACK, Limits, WebServer, bind
+from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, bind
 from guidesrc.workdays import read_config
 from guidesrc.worktree import working_state
 
@@ -209,18 +210,7 @@ def approved_docs(
                 if version.effective_date <= today
                 else "announce"
             )
-            delivery = Delivery(
-                action=action,
-                guide_id=version.guide_id,
-                version=version.version,
-                name=version.name,
-                effective_date=version.effective_date,
-                approved_at=approval.approved_at,
-                content_hash=version.content_hash,
-                guide=orjson.loads(version.compiled) if version.compiled else None,
-                notice=orjson.loads(version.notice),
-                reason=version.reason,
-            )
+            delivery = delivery_of(version, approval, action)
             doc = docs.get(version.guide_id) or empty_doc(version.guide_id, version.name, base_url)
             apply(doc, delivery)
             docs[version.guide_id] = doc
@@ -251,7 +241,7 @@ def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 @dataclass
-class Preview:
+class Preview(Served):
     """A preview server: its sockets are bound when made; :meth:`serve` starts answering."""
 
     root: Path
@@ -268,17 +258,6 @@ class Preview:
     _checked: float = 0.0
     _builds: int = 0
     _server: WebServer | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self.sockets[0].getsockname()[1])
-
-    @property
-    def urls(self) -> list[str]:
-        hosts = [str(s.getsockname()[0]) for s in self.sockets]
-        return [
-            f"http://[{h}]:{self.port}/" if ":" in h else f"http://{h}:{self.port}/" for h in hosts
-        ]
 
     def build(self) -> None:
         """Build the site afresh into a new folder, then serve that one; while the library does
@@ -307,18 +286,12 @@ class Preview:
             if _signature(self.root) != self._signature:
                 self.build()
 
-    def serve(self) -> None:
-        """Answer requests (returns at once)."""
-        self._server = WebServer(preview_app(self), self.sockets, self.limits)
-        self._server.start()
+    def app(self) -> ASGIApp:
+        return preview_app(self)
 
     def close(self) -> None:
         """Stop answering (within a bound, whatever the browsers keep open) and clean up."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        for sock in self.sockets:
-            sock.close()
+        self.stop_serving()
         shutil.rmtree(self._temp, ignore_errors=True)
 
 
