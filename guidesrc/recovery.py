@@ -1,5 +1,5 @@
 """How an operator recovers a channel that was not signed (the alerts that say so are
-:mod:`guidesrc.alerts`).
+:mod:`guidesrc.signing_alerts`).
 
 Recovery, either way:
 

@@ -178,7 +178,7 @@ def test_a_planted_htaccess_is_flagged_and_never_signed(hall: Library, figures: 
     assert invoke("status", str(hall.root)).exit_code == 0
     ledger = open_ledger(hall.root)
     try:
-        from guidesrc.alerts import alerts
+        from guidesrc.signing_alerts import alerts
 
         assert alerts(ledger, ["archive", "site", "hotline"]) == []
     finally:

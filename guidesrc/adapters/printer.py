@@ -19,7 +19,7 @@ Settings (``library.yaml``)::
 
 Per delivery, the sheet the pdf channel wrote for the same delivery (``current/``, ``upcoming/``
 or ``withdrawn/<id>.pdf``, checked against the manifest's SHA-256 and the channel's signed
-manifest, :mod:`guidesrc.signed_files`: byte for byte what was published and signed) is printed once per window that serves the guide, on the queue mapped to that window
+manifest, :mod:`guidesrc.print.signed_sheets`: byte for byte what was published and signed) is printed once per window that serves the guide, on the queue mapped to that window
 (else to its office, else ``default_queue``): one job per queue, with that many copies.
 
 A delivery is done when every job **completed** (the receipt: queue, job id, copies, pages and

@@ -1,5 +1,5 @@
 """The CLI side of signing alerts: ``guides publish --rebuild CHANNEL`` and the lines that
-``guides publish`` and ``guides status`` print for channels not signed (:mod:`guidesrc.alerts`, :mod:`guidesrc.recovery`)."""
+``guides publish`` and ``guides status`` print for channels not signed (:mod:`guidesrc.signing_alerts`, :mod:`guidesrc.recovery`)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from guidesrc.i18n import _
 
 def echo_refused(refused: dict[str, Any], adapters: dict[str, Any]) -> None:
     """After a publish: a line per channel not signed (stderr)."""
-    from guidesrc.alerts import findings_text
     from guidesrc.manifest import channel_folder
+    from guidesrc.signing_alerts import findings_text
 
     for channel, findings in sorted(refused.items()):
         folder = channel_folder(adapters[channel])

@@ -57,7 +57,7 @@ def status(
     color: bool | None,
     warn_within: float,
 ) -> None:
-    from guidesrc.alerts import alerts
+    from guidesrc.signing_alerts import alerts
     from guidesrc.status import status_rows
 
     view = open_ledger_view(library)

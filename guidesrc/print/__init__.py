@@ -16,7 +16,9 @@ markup, so markup written in a guide (``#read(...)``, ``*bold*``) prints as the 
 The printers and the hall:
 
 - :mod:`guidesrc.print.bundle` reads the pdf channel's published folder for the printer channel
-  and the kiosk, checking every sheet against its manifest;
+  and the kiosk, checking every sheet against its manifest and, through
+  :mod:`guidesrc.print.signed_sheets`, against the channel's signed manifest;
+  :mod:`guidesrc.print.signed_read` adds the ledger's checks for the kiosk;
 - :mod:`guidesrc.print.ipp` speaks IPP/2.0 to CUPS; :mod:`guidesrc.print.queue` is a CUPS queue
   as hall staff see it (ready or not, a job followed to its end);
 - :mod:`guidesrc.print.stats` counts what the kiosks and the printer channels printed;

@@ -1,7 +1,7 @@
 """A sheet read for a printer with the ledger's checks (the kiosk): the folder's signed manifest
 must be the channel's newest, and a refusal is logged in the ledger (``print.refused``).
 
-The signature check itself is :func:`guidesrc.signed_files.check_signed`, which
+The signature check itself is :func:`guidesrc.print.signed_sheets.check_signed`, which
 :meth:`guidesrc.print.bundle.Bundle.read` runs on every read.
 """
 
@@ -18,7 +18,7 @@ from guidesrc.channel_audit import ACTOR, PRINT_REFUSED
 from guidesrc.i18n import _
 from guidesrc.ledger.models import SignedManifest
 from guidesrc.manifest_names import MANIFEST
-from guidesrc.signed_files import UnsignedSheet, unsigned_message
+from guidesrc.print.signed_sheets import UnsignedSheet, unsigned_message
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
