@@ -113,7 +113,7 @@ PHASES = {
     "approve": [
         ("guidesrc.check.engine", "check_library", "check the library (as `guides check`)"),
         ("guidesrc.workdays", "load_calendar", "working-day calendar"),
-        ("guidesrc.cli.common", "open_for_command", "open the ledger"),
+        ("guidesrc.services.library", "open_library", "open the ledger (configuration in force)"),
         ("guidesrc.worktree", "working_state", "load the working tree (read, hash every file)"),
         ("guidesrc.approve", "pending_changes", "pending changes (compare with the ledger)"),
         ("guidesrc.approve", "latest_versions", "  latest versions of every guide"),
@@ -121,9 +121,9 @@ PHASES = {
         ("guidesrc.approve", "editors_since", "  editors since the approved commit (git)"),
     ],
     "publish": [
-        ("guidesrc.cli.common", "library_config", "read library.yaml"),
+        ("guidesrc.services.library", "open_library", "open the ledger (configuration in force)"),
+        ("guidesrc.config_in_force", "in_force", "  configuration in force"),
         ("guidesrc.publisher", "channel_adapters", "channel adapters"),
-        ("guidesrc.cli.common", "open_for_command", "open the ledger"),
         ("guidesrc.publisher", "_queue_new_channels", "queue for new channels"),
         ("guidesrc.publisher", "_due", "deliveries due"),
         ("guidesrc.publisher", "_deliver_batch", "deliver (adapter, ledger updates)"),

@@ -43,6 +43,7 @@ from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, ConfigVersion, GuideVersion, Publication
 from guidesrc.model.library import Completeness
 from guidesrc.state import LibraryState
+from guidesrc.statuses import Action, PublicationStatus
 from guidesrc.yamlio import compose, locate
 
 PUBLIC = "主动公开"
@@ -205,46 +206,8 @@ def record_approval(
     channels: Iterable[str],
 ) -> Approved:
     """Check the decision against the rules of approval, then record it in one transaction."""
+    _check_decision(state, pending, decision)
     changes = pending.changes
-    if not pending:
-        raise ApprovalError(_("nothing to approve: the ledger already has this content"))
-    if decision.expect is not None and decision.expect != pending.id:
-        raise ApprovalError(
-            _(
-                "the pending changes are no longer those you reviewed (change set {expected}, now {actual}): someone changed the library or approved since; review them again with `guides diff --published` and approve the new change set"
-            ).format(expected=decision.expect, actual=pending.id)
-        )
-    zone = ZoneInfo(pending.config_timezone)
-    today = decision.now.astimezone(zone).date()
-    if decision.effective_date < today:
-        raise ApprovalError(
-            _(
-                "the effective date {date} is in the past; give today ({today}) or a later date"
-            ).format(date=decision.effective_date, today=today)
-        )
-    if any(g.major for g in changes.guides) and not decision.note.strip():
-        raise ApprovalError(
-            _(
-                "these changes include 实质性变更 (major changes): a change note is required; give it with --note"
-            )
-        )
-    for g in changes.guides:
-        own = g.new["effective_date"] if g.new else None
-        if own and dt.date.fromisoformat(own) > decision.effective_date:
-            raise ApprovalError(
-                _(
-                    "{file}: effective_date: the guide takes effect on {own}, after the approved date {date}; approve it with --effective {own} or change the guide"
-                ).format(file=g.file, own=own, date=decision.effective_date)
-            )
-    refused = incomplete_guides(state, pending)
-    if refused:
-        raise ApprovalError(
-            "\n".join(line for _gid, line in refused)
-            + "\n"
-            + _(
-                "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
-            ).format(count=len({gid for gid, _line in refused}))
-        )
     config = pending.config if pending.config is not None and pending.config.to_approve else None
     approver = decision.who
     editors = _editors(root, changes, ledger, config.changed_files if config else ())
@@ -253,84 +216,20 @@ def record_approval(
     source = head_source(root)
     for g in changes.guides:  # the notice carries the approved effective date
         g.effective_date = decision.effective_date.isoformat()
-    notices = {n.guide: n for n in (notice(g) for g in changes.guides)}
-    actor = approver.name
     try:
         with ledger.session() as session:
-            approval = Approval(
-                kind="approve",
-                approved_by=actor,
-                approved_at=decision.now,
-                note=decision.note.strip(),
-                effective_date=decision.effective_date,
-                deadline=decision.deadline,
-                forced_reason=decision.force_reason,
-                editors=orjson.dumps(labels).decode(),
-                source=source,
-                change_set_id=pending.id,
-                release_notice=orjson.dumps(release_notice(changes).as_dict()).decode(),
-                key_id=approver.key_id,
-            )
-            approval.signature = approver.sign(approval_fields(approval))
+            approval = _approval_row(pending, decision, labels, source)
             session.add(approval)
             session.flush()
             assert approval.id is not None
             config_version = record_config(session, approval.id, config) if config else None
-            versions: list[tuple[str, int]] = []
-            count = 0
-            for g in changes.guides:
-                previous = pending.latest.get(g.id)
-                number = (previous.version if previous else 0) + 1
-                compiled = pending.compiled.get(g.id)
-                version = GuideVersion(
-                    guide_id=g.id,
-                    version=number,
-                    approval_id=approval.id,
-                    name=g.name,
-                    file=g.file,
-                    effective_date=decision.effective_date,
-                    withdrawn=compiled is None,
-                    reason=_("no longer published: removed from the library or not 主动公开")
-                    if compiled is None
-                    else None,
-                    content_hash=g.new_hash,
-                    # As the editors ordered the lists (the hash is of the canonical form).
-                    compiled=orjson.dumps(compiled, option=orjson.OPT_SORT_KEYS).decode()
-                    if compiled is not None
-                    else None,
-                    change=orjson.dumps(g.as_dict()).decode(),
-                    notice=orjson.dumps(notices[g.id].as_dict()).decode(),
-                    major=g.major,
-                )
-                session.add(version)
-                session.flush()
-                assert version.id is not None
-                versions.append((g.id, number))
-                count += schedule(
-                    session,
-                    version,
-                    channels,
-                    decision.now,
-                    decision.deadline,
-                    today,
-                    zone,
-                )
-                ledger.log(
-                    session,
-                    "approved",
-                    actor,
-                    at=decision.now,
-                    guide_id=g.id,
-                    version=number,
-                    status=g.status,
-                    major=g.major,
-                    hash=g.new_hash,
-                    effective_date=decision.effective_date.isoformat(),
-                )
+            versions, count = _record_versions(
+                session, ledger, pending, decision, approval.id, channels
+            )
             ledger.log(
                 session,
                 "approval.forced" if decision.force_reason else "approval",
-                actor,
+                approver.name,
                 at=decision.now,
                 approval=approval.id,
                 guides=len(versions),
@@ -348,13 +247,135 @@ def record_approval(
                 "another approval was recorded while this one was being made; review the pending changes again with `guides diff --published`"
             )
         ) from exc
-    return Approved(
-        approval.id,
-        versions,
-        count,
-        decision.force_reason is not None,
-        labels,
-        config_version,
+    forced = decision.force_reason is not None
+    return Approved(approval.id, versions, count, forced, labels, config_version)
+
+
+def _check_decision(state: LibraryState, pending: Pending, decision: Decision) -> None:
+    """Refuse a decision the rules of approval do not allow (nothing recorded yet)."""
+    if not pending:
+        raise ApprovalError(_("nothing to approve: the ledger already has this content"))
+    if decision.expect is not None and decision.expect != pending.id:
+        raise ApprovalError(
+            _(
+                "the pending changes are no longer those you reviewed (change set {expected}, now {actual}): someone changed the library or approved since; review them again with `guides diff --published` and approve the new change set"
+            ).format(expected=decision.expect, actual=pending.id)
+        )
+    today = decision.now.astimezone(ZoneInfo(pending.config_timezone)).date()
+    if decision.effective_date < today:
+        raise ApprovalError(
+            _(
+                "the effective date {date} is in the past; give today ({today}) or a later date"
+            ).format(date=decision.effective_date, today=today)
+        )
+    if any(g.major for g in pending.changes.guides) and not decision.note.strip():
+        raise ApprovalError(
+            _(
+                "these changes include 实质性变更 (major changes): a change note is required; give it with --note"
+            )
+        )
+    for g in pending.changes.guides:
+        own = g.new["effective_date"] if g.new else None
+        if own and dt.date.fromisoformat(own) > decision.effective_date:
+            raise ApprovalError(
+                _(
+                    "{file}: effective_date: the guide takes effect on {own}, after the approved date {date}; approve it with --effective {own} or change the guide"
+                ).format(file=g.file, own=own, date=decision.effective_date)
+            )
+    refused = incomplete_guides(state, pending)
+    if refused:
+        raise ApprovalError(
+            "\n".join(line for _gid, line in refused)
+            + "\n"
+            + _(
+                "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
+            ).format(count=len({gid for gid, _line in refused}))
+        )
+
+
+def _approval_row(
+    pending: Pending, decision: Decision, labels: list[str], source: str | None
+) -> Approval:
+    """The approval as the ledger records it, signed by the approver."""
+    approver = decision.who
+    approval = Approval(
+        kind="approve",
+        approved_by=approver.name,
+        approved_at=decision.now,
+        note=decision.note.strip(),
+        effective_date=decision.effective_date,
+        deadline=decision.deadline,
+        forced_reason=decision.force_reason,
+        editors=orjson.dumps(labels).decode(),
+        source=source,
+        change_set_id=pending.id,
+        release_notice=orjson.dumps(release_notice(pending.changes).as_dict()).decode(),
+        key_id=approver.key_id,
+    )
+    approval.signature = approver.sign(approval_fields(approval))
+    return approval
+
+
+def _record_versions(
+    session: Any,
+    ledger: Ledger,
+    pending: Pending,
+    decision: Decision,
+    approval_id: int,
+    channels: Iterable[str],
+) -> tuple[list[tuple[str, int]], int]:
+    """A new version of each changed guide, its deliveries queued on every channel and its
+    approval logged. Returns the (guide, version) pairs and the number of deliveries queued."""
+    zone = ZoneInfo(pending.config_timezone)
+    today = decision.now.astimezone(zone).date()
+    versions: list[tuple[str, int]] = []
+    count = 0
+    for g in pending.changes.guides:
+        version = _version_row(pending, decision, approval_id, g)
+        session.add(version)
+        session.flush()
+        assert version.id is not None
+        versions.append((g.id, version.version))
+        count += schedule(session, version, channels, decision.now, decision.deadline, today, zone)
+        ledger.log(
+            session,
+            "approved",
+            decision.who.name,
+            at=decision.now,
+            guide_id=g.id,
+            version=version.version,
+            status=g.status,
+            major=g.major,
+            hash=g.new_hash,
+            effective_date=decision.effective_date.isoformat(),
+        )
+    return versions, count
+
+
+def _version_row(
+    pending: Pending, decision: Decision, approval_id: int, g: GuideChange
+) -> GuideVersion:
+    previous = pending.latest.get(g.id)
+    compiled = pending.compiled.get(g.id)
+    return GuideVersion(
+        guide_id=g.id,
+        version=(previous.version if previous else 0) + 1,
+        approval_id=approval_id,
+        name=g.name,
+        file=g.file,
+        effective_date=decision.effective_date,
+        withdrawn=compiled is None,
+        reason=_("no longer published: removed from the library or not 主动公开")
+        if compiled is None
+        else None,
+        content_hash=g.new_hash,
+        # As the editors ordered the lists (the hash is of the canonical form).
+        compiled=orjson.dumps(compiled, option=orjson.OPT_SORT_KEYS).decode()
+        if compiled is not None
+        else None,
+        change=orjson.dumps(g.as_dict()).decode(),
+        notice=orjson.dumps(notice(g).as_dict()).decode(),
+        major=g.major,
     )
 
 
@@ -511,27 +532,33 @@ def schedule(
     that it makes pointless. Returns how many deliveries were queued."""
     assert version.id is not None
     if version.withdrawn:
-        plan = [("withdraw", now, deadline)]
+        plan = [(Action.WITHDRAW, now, deadline)]
     elif version.effective_date <= today:
-        plan = [("publish", now, deadline)]
+        plan = [(Action.PUBLISH, now, deadline)]
     else:
         start = dt.datetime.combine(version.effective_date, dt.time(), zone)
         end = start + dt.timedelta(days=1)
-        plan = [("announce", now, deadline), ("activate", start, end)]
+        plan = [(Action.ANNOUNCE, now, deadline), (Action.ACTIVATE, start, end)]
     # One conditional UPDATE: a publisher may claim a row at the same moment, and a row it has
     # claimed ("sending") must not be overwritten (the database re-checks the condition).
     stale = sa.and_(
         col(Publication.guide_id) == version.guide_id,
         col(Publication.version_id) != version.id,
-        col(Publication.status).in_(("queued", "failed", "awaiting")),
+        col(Publication.status).in_(
+            (PublicationStatus.QUEUED, PublicationStatus.FAILED, PublicationStatus.AWAITING)
+        ),
     )
-    if plan[-1][0] == "activate":  # an earlier version's switch still comes first
+    if plan[-1][0] == Action.ACTIVATE:  # an earlier version's switch still comes first
         stale = sa.and_(
             stale,
-            sa.or_(col(Publication.action) != "activate", col(Publication.due_at) >= plan[-1][1]),
+            sa.or_(
+                col(Publication.action) != Action.ACTIVATE, col(Publication.due_at) >= plan[-1][1]
+            ),
         )
     session.connection().execute(
-        sa.update(Publication).where(stale).values(status="superseded", updated_at=now)
+        sa.update(Publication)
+        .where(stale)
+        .values(status=PublicationStatus.SUPERSEDED, updated_at=now)
     )
     count = 0
     for channel in channels:

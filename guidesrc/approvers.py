@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from guidesrc.check.schema_errors import diagnostics_from
 from guidesrc.config_changes import approved_files, latest_config
 from guidesrc.diagnostic_lines import located_lines
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.errors import ApprovalError, LibraryConfigError
 from guidesrc.i18n import N_, _
 from guidesrc.identity import Person, display_name, identity_key, os_account
@@ -249,7 +249,7 @@ def _problem(n: int, field: Any, message: str, **args: Any) -> Diagnostic:
     path = field if isinstance(field, tuple) else (field,)
     hint = N_("each approver has a name, a key and their git identities (guides approvers key)")
     return Diagnostic(
-        "approvers", "error", APPROVERS_FILE, ("approvers", n, *path), message, hint, args
+        RuleId.APPROVERS, "error", APPROVERS_FILE, ("approvers", n, *path), message, hint, args
     )
 
 

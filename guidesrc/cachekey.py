@@ -12,12 +12,20 @@ check and is ignored: its results are computed again, never trusted. Without a u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import stat
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import orjson
+
+from guidesrc.fsio import write_atomic
 
 KEY_FILE = "cache-key"
 _KEY_BYTES = 32
@@ -83,3 +91,36 @@ def unseal(key: bytes, context: bytes, blob: bytes) -> bytes | None:
     if len(tag) != MAC_BYTES or not hmac.compare_digest(tag, mac(key, context, payload)):
         return None
     return payload
+
+
+def read_sealed(path: Path) -> Any:
+    """The data of a cache file this machine wrote, or None (missing, damaged, planted)."""
+    key = machine_key()
+    if key is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            blob = fh.read()
+    except OSError:
+        return None
+    payload = unseal(key, path.name.encode(), blob)
+    try:
+        return None if payload is None else orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def write_sealed(path: Path, value: object, default: Callable[[Any], Any] | None = None) -> None:
+    """Write ``value`` as sealed JSON so that readers see the old file or the new one, never half."""
+    key = machine_key()
+    if key is None:
+        return  # no key to seal with: nothing is cached
+    try:
+        payload = orjson.dumps(value, default=default)
+    except TypeError:
+        return
+    with contextlib.suppress(OSError):  # a read-only library still checks, only slower next time
+        write_atomic(path, seal(key, path.name.encode(), payload), durable=False)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import orjson
 from sqlmodel import Session, col, select
@@ -26,6 +26,7 @@ from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import ConfigVersion
 from guidesrc.markdown import md_escape
 from guidesrc.model.library import LibraryConfig
+from guidesrc.statuses import ChangeStatus
 from guidesrc.yamlio import parse_bytes
 
 LIBRARY_FILE = "library.yaml"
@@ -64,7 +65,7 @@ class ConfigChange:
 
     file: str
     path: str  # dotted: channels.hall.settings.base
-    status: Literal["added", "removed", "changed"]
+    status: ChangeStatus
     old: Any = None
     new: Any = None
 
@@ -205,13 +206,13 @@ def config_changes(
         for path in sorted(flat_old.keys() | flat_new.keys(), key=_path_order):
             a, b = flat_old.get(path, _MISSING), flat_new.get(path, _MISSING)
             if a is _MISSING:
-                yield ConfigChange(rel, path, "added", None, b)
+                yield ConfigChange(rel, path, ChangeStatus.ADDED, None, b)
             elif b is _MISSING:
-                yield ConfigChange(rel, path, "removed", a, None)
+                yield ConfigChange(rel, path, ChangeStatus.REMOVED, a, None)
             elif a != b:
-                yield ConfigChange(rel, path, "changed", a, b)
+                yield ConfigChange(rel, path, ChangeStatus.CHANGED, a, b)
         if flat_old == flat_new:  # comments, order or layout only
-            yield ConfigChange(rel, "", "changed", None, None)
+            yield ConfigChange(rel, "", ChangeStatus.CHANGED, None, None)
 
 
 _MISSING: Any = object()
@@ -249,9 +250,9 @@ def describe(change: ConfigChange) -> str:
     where = _field_name(change)
     if not change.path:
         return _("{file}: comments or layout changed, no setting").format(file=change.file)
-    if change.status == "added":
+    if change.status == ChangeStatus.ADDED:
         return _("added {field}: {new}").format(field=where, new=_shown(change.new))
-    if change.status == "removed":
+    if change.status == ChangeStatus.REMOVED:
         return _("removed {field}: {old}").format(field=where, old=_shown(change.old))
     return _("changed {field}: {old} → {new}").format(
         field=where, old=_shown(change.old), new=_shown(change.new)

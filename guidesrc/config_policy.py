@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from guidesrc.deployment import Deployment, under
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 
 STATE_DIR = ".guides"
@@ -53,14 +53,14 @@ def _own_folder(name: str) -> bool:
 #: Rules that protect the public: a library cannot switch them off or lower them.
 PROTECTED_RULES = frozenset(
     {
-        "personal-data",
-        "hidden-characters",
-        "material-legal-basis",
-        "legal-basis-repealed",
-        "legal-basis-not-in-force",
-        "fee-basis",
-        "channel",
-        "protected-rule",
+        RuleId.PERSONAL_DATA,
+        RuleId.HIDDEN_CHARACTERS,
+        RuleId.MATERIAL_LEGAL_BASIS,
+        RuleId.LEGAL_BASIS_REPEALED,
+        RuleId.LEGAL_BASIS_NOT_IN_FORCE,
+        RuleId.FEE_BASIS,
+        RuleId.CHANNEL,
+        RuleId.PROTECTED_RULE,
     }
 )
 
@@ -69,7 +69,7 @@ def rule_level_problems(levels: Mapping[str, str], rel: str) -> list[Diagnostic]
     """``rules: {personal-data: off}`` and the like: refused."""
     return [
         Diagnostic(
-            "protected-rule",
+            RuleId.PROTECTED_RULE,
             "error",
             rel,
             ("rules", rule),
@@ -131,7 +131,7 @@ def _refused(
     rel: str, path: tuple[str, ...], message: str, hint: str, args: dict[str, Any]
 ) -> list[Diagnostic]:
     """A channel setting the deployment does not allow: one ``channel`` error."""
-    return [Diagnostic("channel", "error", rel, path, message, hint, args)]
+    return [Diagnostic(RuleId.CHANNEL, "error", rel, path, message, hint, args)]
 
 
 def _push_url(

@@ -9,9 +9,58 @@ be shown in any language; :func:`format_line` renders the one-line form editors 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+
+
+class RuleId(StrEnum):
+    """The id of every rule a diagnostic can come from (a mistyped one fails at import, not
+    at run time). :data:`guidesrc.check.rules.RULES` gives each a severity and a title; only
+    ``calendar`` has none there: a wrong ``calendar.yaml`` stops the command (CalendarError)."""
+
+    ENCODING = "encoding"
+    FILE_TOO_LARGE = "file-too-large"
+    YAML_SYNTAX = "yaml-syntax"
+    YAML_STRUCTURE = "yaml-structure"
+    DUPLICATE_KEY = "duplicate-key"
+    SCHEMA = "schema"
+    CHANNEL = "channel"
+    FILE_NAME = "file-name"
+    APPROVERS = "approvers"
+    ID_MISMATCH = "id-mismatch"
+    DUPLICATE_ID = "duplicate-id"
+    DUPLICATE_CODE = "duplicate-code"
+    CREDIT_CODE = "credit-code"
+    MATERIAL_LEGAL_BASIS = "material-legal-basis"
+    LEGAL_BASIS_REPEALED = "legal-basis-repealed"
+    LEGAL_BASIS_NOT_IN_FORCE = "legal-basis-not-in-force"
+    REFERENCE_CYCLE = "reference-cycle"
+    UNKNOWN_REFERENCE = "unknown-reference"
+    MISSING_FILE = "missing-file"
+    UNUSED_ENTRY = "unused-entry"
+    TO_COMPLETE = "to-complete"
+    INCOMPLETE_GUIDE = "incomplete-guide"
+    WINDOW_PLACE = "window-place"
+    TIME_LIMIT_EXCEEDS = "time-limit-exceeds"
+    TIME_LIMIT_UNITS = "time-limit-units"
+    IMMEDIATE_CASE = "immediate-case"
+    PROMISED_CASE = "promised-case"
+    FEE_ITEMS = "fee-items"
+    FEE_BASIS = "fee-basis"
+    MATERIAL_COUNT = "material-count"
+    ONSITE_REASON = "onsite-reason"
+    ONLINE_URL = "online-url"
+    PERSONAL_DATA = "personal-data"
+    HIDDEN_CHARACTERS = "hidden-characters"
+    UNPRINTABLE = "unprintable"
+    PROTECTED_RULE = "protected-rule"
+    MISSING_CATALOGUE = "missing-catalogue"
+    EMPTY_LIBRARY = "empty-library"
+    TEMPLATE_PLACEHOLDER = "template-placeholder"
+    CALENDAR = "calendar"
+
 
 PathPart = str | int
 
@@ -33,7 +82,7 @@ def format_path(parts: tuple[PathPart, ...]) -> str:
 class Diagnostic:
     """One problem: which rule, where, and the message to show (as ids and arguments)."""
 
-    rule: str
+    rule: RuleId
     severity: Severity
     file: str
     path: tuple[PathPart, ...] = ()

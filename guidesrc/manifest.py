@@ -64,6 +64,7 @@ from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
 from guidesrc.manifest_names import SIGNATURE as SIGNATURE
 from guidesrc.signing import signing_key
+from guidesrc.statuses import Action, PublicationStatus
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -74,27 +75,15 @@ OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
 CACHE_FORMAT = 3  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
-SHOWN_STATUSES = ("delivered", "awaiting")  # awaiting: the file is written, staff post it
-_RANK = {"announce": 0, "publish": 1, "activate": 1, "withdraw": 2}
+SHOWN_STATUSES = (
+    PublicationStatus.DELIVERED,
+    PublicationStatus.AWAITING,
+)  # awaiting: the file is written, staff post it
+_RANK = {Action.ANNOUNCE: 0, Action.PUBLISH: 1, Action.ACTIVATE: 1, Action.WITHDRAW: 2}
 ACTOR = "publisher"
 
 Guides = dict[str, dict[str, Any]]
 Files = dict[str, dict[str, Any]]
-
-
-# --- which folder ---------------------------------------------------------------------------
-
-
-def settings_path(settings: Any) -> str | None:
-    """A file channel's ``path`` setting; None for a channel that has no folder."""
-    path = getattr(settings, "path", None)
-    return path if isinstance(path, str) and path else None
-
-
-def channel_folder(adapter: Adapter) -> Path | None:
-    """The folder a file channel publishes into (relative paths from the library)."""
-    path = settings_path(adapter.settings)
-    return None if path is None else adapter.library / path
 
 
 def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
@@ -127,14 +116,14 @@ def shown_guides(ledger: Ledger, channel: str) -> Guides:
 
 def _apply(state: dict[str, Any], action: str, version: int, digest: str | None) -> None:
     floor = max((state[s]["version"] for s in ("current", "withdrawn") if state.get(s)), default=0)
-    if action == "announce":
+    if action == Action.ANNOUNCE:
         upcoming = state.get("upcoming")
         if version > floor and (upcoming is None or version >= upcoming["version"]):
             state["upcoming"] = {"version": version, "content_hash": digest}
         return
     if version < floor:
         return  # an older version delivered late: the channel keeps the newer one
-    if action == "withdraw":
+    if action == Action.WITHDRAW:
         state.clear()
         state["withdrawn"] = {"version": version}
         return
@@ -303,7 +292,7 @@ class Signed:
 
 def sign_channels(
     ledger: Ledger,
-    adapters: dict[str, Adapter],
+    adapters: dict[str, Adapter[Any]],
     delivered: Iterable[str],
     now: dt.datetime,
     before: Mapping[str, Snapshot | None] | None = None,
@@ -317,7 +306,7 @@ def sign_channels(
     is recorded in the log (``manifest.failed``) and never undoes the deliveries: ``guides
     verify`` reports the manifest that is missing or out of date."""
 
-    folders = {n: f for n, a in adapters.items() if (f := channel_folder(a)) is not None}
+    folders = {n: f for n, a in adapters.items() if (f := a.folder) is not None}
     if not folders:
         return []
     root = next(iter(adapters.values())).library
@@ -346,12 +335,12 @@ def sign_channels(
     return done
 
 
-def snapshot_channels(adapters: dict[str, Adapter]) -> dict[str, Snapshot | None]:
+def snapshot_channels(adapters: dict[str, Adapter[Any]]) -> dict[str, Snapshot | None]:
     """Every file channel's folder before a run delivers anything (see :func:`sign_channels`)."""
 
     found: dict[str, Snapshot | None] = {}
     for name, adapter in adapters.items():
-        folder = channel_folder(adapter)
+        folder = adapter.folder
         if folder is not None:
             found[name] = snapshot(folder, OWN_FILES)
     return found

@@ -38,13 +38,11 @@ from guidesrc import faults
 from guidesrc.adapters import (
     Adapter,
     Delivery,
-    DeliveryError,
     PermanentDeliveryError,
     make_adapters,
 )
 from guidesrc.channel_audit import Finding
-from guidesrc.deliveries import delivery_of
-from guidesrc.errors import ChannelError, GuidesError
+from guidesrc.errors import ChannelError, FailedElsewhere, GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
@@ -52,9 +50,10 @@ from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.print.handover import open_handover
 from guidesrc.status import error_cause
+from guidesrc.statuses import PublicationStatus
 
 ACTOR = "publisher"
-OPEN = ("queued", "sending", "failed")
+OPEN = (PublicationStatus.QUEUED, PublicationStatus.SENDING, PublicationStatus.FAILED)
 MAX_BACKOFF = dt.timedelta(hours=1)
 
 
@@ -93,7 +92,7 @@ class RunReport:
 
 def channel_adapters(
     root: Path, config: LibraryConfig, source: bytes | None = None
-) -> dict[str, Adapter]:
+) -> dict[str, Adapter[Any]]:
     """An adapter per configured channel; every channel's settings are checked before any runs.
     ``config``: the approved configuration (:mod:`guidesrc.config_in_force`), ``source`` its
     ``library.yaml`` (for the lines of problems)."""
@@ -106,7 +105,7 @@ def _utcnow() -> dt.datetime:
 
 def publish(
     ledger: Ledger,
-    adapters: dict[str, Adapter],
+    adapters: dict[str, Adapter[Any]],
     *,
     deadline_for: Callable[[dt.datetime], dt.datetime],
     timezone: str,
@@ -167,7 +166,7 @@ def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[in
     with ledger.session() as session:
         for pid, channel, status, next_at in session.exec(query):
             if pid is not None and (
-                retry_now or status != "failed" or next_at is None or next_at <= now
+                retry_now or status != PublicationStatus.FAILED or next_at is None or next_at <= now
             ):
                 due.setdefault(channel, []).append(pid)
     return due
@@ -183,7 +182,7 @@ def _still_open(ledger: Ledger) -> int:
 
 
 def _deliver_batch(
-    ledger: Ledger, adapter: Adapter, pub_ids: list[int], clock: Callable[[], dt.datetime]
+    ledger: Ledger, adapter: Adapter[Any], pub_ids: list[int], clock: Callable[[], dt.datetime]
 ) -> list[Outcome]:
     """Claim a batch of one channel's deliveries, hand them to the adapter, record the results."""
     with ledger.session() as session:
@@ -193,7 +192,11 @@ def _deliver_batch(
             taken = session.connection().execute(
                 sa.update(Publication)
                 .where(col(Publication.id) == pub_id, col(Publication.status).in_(OPEN))
-                .values(status="sending", attempts=Publication.attempts + 1, updated_at=clock())
+                .values(
+                    status=PublicationStatus.SENDING,
+                    attempts=Publication.attempts + 1,
+                    updated_at=clock(),
+                )
             )
             if taken.rowcount != 1:
                 continue  # superseded or done meanwhile
@@ -244,7 +247,7 @@ def _delivered(
     now: dt.datetime,
 ) -> Outcome:
     handovers = receipt.get("handover") or []
-    pub.status = "awaiting" if handovers else "delivered"
+    pub.status = PublicationStatus.AWAITING if handovers else PublicationStatus.DELIVERED
     pub.receipt = orjson.dumps(receipt).decode()
     pub.delivered_at = None if handovers else now
     pub.last_error = None
@@ -284,7 +287,7 @@ def _failed(
     """``whole``: the batch failed as a whole (not this guide's own failure)."""
     error = describe_error(exc, None if whole else delivery)
     detail = error_detail(exc)
-    pub.status = "failed"
+    pub.status = PublicationStatus.FAILED
     pub.last_error = error
     pub.error_detail = detail
     # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
@@ -336,7 +339,8 @@ def describe_error(exc: BaseException, delivery: Delivery | None = None) -> str:
             problem=problem, path=exc.filename, error=exc.strerror
         )
     message = str(exc).strip()
-    if message and (isinstance(exc, GuidesError | DeliveryError) or _CJK.search(message)):
+    ours = isinstance(exc, GuidesError) and not isinstance(exc, FailedElsewhere)
+    if message and (ours or _CJK.search(message)):
         return message  # written for people (ours are translated; a third party's in Chinese)
     if isinstance(exc, OSError):
         return _(
@@ -362,7 +366,7 @@ def error_detail(exc: BaseException) -> str:
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
-    return delivery_of(version, approval, pub.action, pub.deadline)  # type: ignore[arg-type]
+    return Delivery.of(pub.action, version, approval.approved_at, pub.deadline)
 
 
 def _queue_new_channels(

@@ -18,17 +18,17 @@ import datetime as dt
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from guidesrc.deliveries import delivery_of
+from guidesrc.adapters.base import Delivery
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.library import STATE_DIR
-from guidesrc.manifest import SHOWN_STATUSES, channel_folder, sign_channels
+from guidesrc.manifest import SHOWN_STATUSES, sign_channels
 from guidesrc.publisher import describe_error
 
 if TYPE_CHECKING:
@@ -52,14 +52,13 @@ class Rebuilt:
 
 
 def rebuild_channel(
-    ledger: Ledger, adapters: dict[str, Adapter], channel: str, now: dt.datetime, wait: bool
+    ledger: Ledger, adapters: dict[str, Adapter[Any]], channel: str, now: dt.datetime, wait: bool
 ) -> Rebuilt | None:
     """Rewrite a file channel from the ledger and sign it; None when another publisher runs."""
-
     adapter = adapters.get(channel)
-    folder = None if adapter is None else channel_folder(adapter)
+    folder = None if adapter is None else adapter.folder
     if adapter is None or folder is None:
-        names = ", ".join(sorted(n for n, a in adapters.items() if channel_folder(a))) or "-"
+        names = ", ".join(sorted(n for n, a in adapters.items() if a.files)) or "-"
         raise ChannelError(
             _("--rebuild: {channel} is not a channel with a folder; one of: {names}").format(
                 channel=channel, names=names
@@ -105,9 +104,8 @@ def _quarantine(library: Path, folder: Path, channel: str, now: dt.datetime) -> 
     return target
 
 
-def _redeliver(ledger: Ledger, adapter: Adapter, result: Rebuilt) -> None:
+def _redeliver(ledger: Ledger, adapter: Adapter[Any], result: Rebuilt) -> None:
     """Every delivery made on the channel, made again in the order it was first made."""
-
     query = (
         select(Publication, GuideVersion, Approval)
         .join(GuideVersion, col(GuideVersion.id) == col(Publication.version_id))
@@ -118,7 +116,7 @@ def _redeliver(ledger: Ledger, adapter: Adapter, result: Rebuilt) -> None:
     )
     with ledger.session() as session:
         work = [
-            (delivery_of(v, a, p.action, p.deadline), False)  # type: ignore[arg-type]
+            (Delivery.of(p.action, v, a.approved_at, p.deadline), False)
             for p, v, a in session.exec(query)
         ]
     size = adapter.batch_size or max(len(work), 1)

@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from guidesrc.errors import GuidesError
+from guidesrc.errors import SigningKeyError
 from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
 from guidesrc.library import STATE_DIR
@@ -50,10 +50,6 @@ _INDEX_HEADER = (
     "# 发布签名公钥：每个渠道的 guides-manifest.json 由其中一个私钥签名（guides keys init 维护）。\n"
     "# Public keys that sign the channels' manifests (kept by guides keys init); retired: UTC.\n"
 )
-
-
-class SigningKeyError(GuidesError):
-    """A signing key cannot be read, written or found (exit 2)."""
 
 
 @dataclass(frozen=True, slots=True)

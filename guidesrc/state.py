@@ -22,6 +22,7 @@ from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import COMPILED_FORMAT, Catalogues, compiler_fingerprint, content_hash
 from guidesrc.errors import GitError, StateInvalidError
 from guidesrc.i18n import _
+from guidesrc.libfiles import LibraryFiles
 from guidesrc.library import (
     CONFIG_FILE,
     GUIDES_DIR,
@@ -72,14 +73,25 @@ class WorkingTree:
         self.root = root
         self.label = label
         self._bytes: dict[str, bytes] = {}
+        self._files = LibraryFiles(root)
+        self._scanned: set[str] = set()
 
     def guide_files(self) -> list[str]:
-        return scan(self.root).guides
+        found = scan(self.root).guides
+        self._scanned.update(found)
+        return found
 
     def content_ids(self, rels: Iterable[str]) -> dict[str, str]:
         """Git's blob ids: a file that is as committed has its id in the commit, so comparing
-        with a revision skips it like an unchanged file between two revisions."""
-        return {rel: blob_id(data) for rel, data in self.read_many(rels).items()}
+        with a revision skips it like an unchanged file between two revisions. A file whose
+        identity is as last seen is not read (:mod:`guidesrc.libfiles`)."""
+        out = {}
+        for rel in rels:
+            found = self._files.hashes(rel, folders_checked=rel in self._scanned)
+            if found is not None:
+                out[rel] = found.blob
+        self._files.save()
+        return out
 
     def mentioning(self, needles: Iterable[str], rels: Iterable[str]) -> set[str]:
         encoded = [n.encode() for n in needles]
@@ -211,13 +223,6 @@ class GitTree:
 
 
 _GIT_SYMLINK = "120000"
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives these bytes as a file (``git hash-object``)."""
-    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
-    digest.update(data)
-    return digest.hexdigest()
 
 
 # git's own messages in English, whatever the user's locale, so that they can be recognised.

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Event, GuideVersion, Publication
+from guidesrc.statuses import Action, PublicationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,8 @@ class Row:
     name: str
     version: int
     channel: str
-    action: str
-    status: str  # queued | sending | delivered | failed | scheduled (not due yet)
+    action: Action
+    status: PublicationStatus  # as stored, or scheduled (queued, not due yet)
     due_at: dt.datetime
     deadline: dt.datetime
     delivered_at: dt.datetime | None
@@ -32,14 +33,14 @@ class Row:
     error_detail: str | None = None  # the full cause, for IT
 
     def overdue(self, now: dt.datetime) -> bool:
-        if self.status == "delivered":
+        if self.status == PublicationStatus.DELIVERED:
             return self.delivered_at is not None and self.delivered_at > self.deadline
         return now > self.deadline
 
     def at_risk(self, now: dt.datetime, margin: dt.timedelta) -> bool:
         """Not delivered, its deadline not passed yet but less than ``margin`` away: an outage or
         a publisher that does not run will make it late (monitoring alerts before it is)."""
-        if self.status in ("delivered", "scheduled"):
+        if self.status in (PublicationStatus.DELIVERED, PublicationStatus.SCHEDULED):
             return False
         return self.deadline - margin <= now <= self.deadline
 
@@ -59,7 +60,7 @@ class Row:
             "error_detail": self.error_detail,
             "overdue": self.overdue(now),
             "seconds_left": None
-            if self.status == "delivered"
+            if self.status == PublicationStatus.DELIVERED
             else int((self.deadline - now).total_seconds()),
         }
 
@@ -72,7 +73,7 @@ def status_rows(
     query = (
         select(Publication, GuideVersion.name, GuideVersion.version)
         .join(GuideVersion, col(GuideVersion.id) == col(Publication.version_id))
-        .where(Publication.status != "superseded")
+        .where(Publication.status != PublicationStatus.SUPERSEDED)
         .order_by(
             col(Publication.guide_id),
             col(GuideVersion.version),
@@ -88,8 +89,8 @@ def status_rows(
     with ledger.session() as session:
         for pub, name, version in session.exec(query):
             status = pub.status
-            if status == "queued" and pub.due_at > now:
-                status = "scheduled"
+            if status == PublicationStatus.QUEUED and pub.due_at > now:
+                status = PublicationStatus.SCHEDULED
             rows.append(
                 Row(
                     pub.guide_id,
@@ -110,7 +111,11 @@ def status_rows(
     if everything:
         return rows
     # Older versions matter only while still undelivered (an upcoming switch still to come).
-    return [r for r in rows if r.version == newest[r.guide_id] or r.status != "delivered"]
+    return [
+        r
+        for r in rows
+        if r.version == newest[r.guide_id] or r.status != PublicationStatus.DELIVERED
+    ]
 
 
 def events(ledger: Ledger, guide_id: str | None = None, limit: int | None = None) -> list[Event]:

@@ -1,15 +1,17 @@
 """`guides verify`: read back what each channel shows now and compare it with the ledger and the
 signed manifest.
 
-Per channel of ``library.yaml``:
+Per channel of ``library.yaml``, by what its adapter declares (:mod:`guidesrc.adapters.base`):
 
-- **a file channel** (settings with ``path``: directory, site, pdf, hotline, mobile, cpsv): its
-  folder, or with ``--url CHANNEL=URL`` the same files over HTTP(S). The manifest's signature is
+- **a file channel** (``files``: directory, site, pdf, hotline, mobile, cpsv): its folder, or with
+  ``--url CHANNEL=URL`` the same files over HTTP(S). The manifest's signature is
   checked against the library's public keys (``keys/``, by key id); every file is hashed again
   (never from a cache) and compared with the manifest; the manifest's guides are compared with the
   ledger's, and the manifest with the newest one the ledger recorded;
-- **the http channel**: each guide the ledger says it shows is fetched (``GET {base}/guides/{id}``
-  through the adapter's own client, authenticated) and its version and content hash compared;
+- **a readable channel** (``readable``: the http channel): each guide the ledger says it shows is
+  read back through the adapter (:meth:`~guidesrc.adapters.Adapter.read_back`; the http channel
+  asks ``GET {base}/guides/{id}`` with its own client, authenticated) and its version and content
+  hash compared;
 - **anything else** (the printer channel: sheets on paper) has nothing to read back: a note says so.
 
 Findings (``Finding.kind``)::
@@ -33,10 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from guidesrc.adapters import Adapter, make_adapter
 from guidesrc.channel_audit import sha256_file
+from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
 from guidesrc.manifest import shown_guides, walk
-from guidesrc.signing import PublicKey, signature_valid
+from guidesrc.signing import PublicKey, key_id, signature_valid
 from guidesrc.verify_checks import ChannelCheck, check_manifest, compare_file
 from guidesrc.verify_remote import verify_push, verify_url
 
@@ -53,39 +57,48 @@ def verify_library(
     only: Iterable[str] = (),
     urls: dict[str, str] | None = None,
 ) -> list[ChannelCheck]:
-    """Check every channel (or those named in ``only``); ``urls``: channel → public address."""
-    from guidesrc.adapters import adapter_types
-
+    """Check every channel (or those named in ``only``); ``urls``: channel → public address.
+    Each channel's adapter is made here, handed ``config`` (the configuration in force)."""
     urls = urls or {}
-    types = adapter_types()
     wanted = set(only)
     checks = []
     for name, channel in config.channels.items():
         if wanted and name not in wanted:
             continue
-        kind = types.get(channel.type)
-        path = channel.settings.get("path") if isinstance(channel.settings, dict) else None
         if name in urls:
             check = ChannelCheck(name, channel.type, urls[name], "url")
             verify_url(check, urls[name], ledger, keys)
-        elif isinstance(path, str) and path:
-            check = ChannelCheck(name, channel.type, path, "folder")
-            with ledger.publish_lock(True):  # not while a publish is half-way through the folder
-                verify_folder(check, root / path, ledger, keys)
-        elif kind is not None and _is_http(kind):
-            check = ChannelCheck(name, channel.type, str(channel.settings.get("base", "")), "push")
-            verify_push(check, root, kind, channel.settings, ledger)
-        else:
+            checks.append(check)
+            continue
+        try:
+            adapter = make_adapter(root, config, name)
+        except GuidesError as exc:
             check = ChannelCheck(name, channel.type, "", "none")
-            check.notes.append(_nothing_to_read(channel.type))
-        checks.append(check)
+            check.add("error", name, exc.message)
+            checks.append(check)
+            continue
+        try:
+            checks.append(_verify_channel(adapter, channel.type, ledger, keys))
+        finally:
+            adapter.close()
     return checks
 
 
-def _is_http(kind: type[Any]) -> bool:
-    from guidesrc.adapters.http import HttpAdapter
-
-    return issubclass(kind, HttpAdapter)
+def _verify_channel(
+    adapter: Adapter[Any], kind: str, ledger: Ledger, keys: dict[str, PublicKey]
+) -> ChannelCheck:
+    """One channel read back as its adapter says it can be: its folder, or guide by guide."""
+    if adapter.folder is not None:
+        check = ChannelCheck(adapter.channel, kind, adapter.where, "folder")
+        with ledger.publish_lock(True):  # not while a publish is half-way through the folder
+            verify_folder(check, adapter.folder, ledger, keys)
+    elif adapter.readable:
+        check = ChannelCheck(adapter.channel, kind, adapter.where, "push")
+        verify_push(check, adapter, ledger)
+    else:
+        check = ChannelCheck(adapter.channel, kind, "", "none")
+        check.notes.append(_nothing_to_read(kind))
+    return check
 
 
 def _nothing_to_read(kind: str) -> str:
@@ -159,8 +172,6 @@ class FileCheck:
 def verify_file(path: Path, manifest: bytes, signature: bytes, public: Any) -> FileCheck:
     """Whether ``signature`` signs ``manifest`` under ``public``, and where the manifest lists a
     file with ``path``'s content."""
-    from guidesrc.signing import key_id
-
     ok = signature_valid(public, manifest, signature)
     body = orjson.loads(manifest)
     digest = sha256_file(path)

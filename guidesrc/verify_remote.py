@@ -3,13 +3,12 @@ and a push channel read back guide by guide through its adapter."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from guidesrc.adapters import Adapter, DeliveryError
 from guidesrc.i18n import _
 from guidesrc.manifest import (
     MANIFEST,
@@ -88,33 +87,21 @@ def _get(client: httpx.Client, url: str) -> bytes | None:
     return response.content
 
 
-def verify_push(
-    check: ChannelCheck, root: Path, kind: type[Any], settings: Any, ledger: Ledger
-) -> None:
-    """Ask the receiver for each guide the ledger says it shows, through the adapter's own
-    client (its authentication, timeouts and retries)."""
-    from guidesrc.adapters import DeliveryError
-    from guidesrc.errors import GuidesError
-
+def verify_push(check: ChannelCheck, adapter: Adapter[Any], ledger: Ledger) -> None:
+    """Read back each guide the ledger says the channel shows, through its adapter
+    (:meth:`~guidesrc.adapters.Adapter.read_back`: the http channel's own client, its
+    authentication, timeouts and retries)."""
     shown = shown_guides(ledger, check.channel)
     check.guides = len(shown)
-    try:
-        adapter = kind(check.channel, kind.Settings.model_validate(settings), root)
-    except GuidesError as exc:
-        check.add("error", check.where, exc.message)
-        return
-    try:
-        for gid in sorted(shown):
-            where = f"{check.where}/guides/{gid}"
-            try:
-                held = _held(adapter, gid, shown[gid])
-            except DeliveryError as exc:
-                check.add("error", where, str(exc), guide=gid)
-                continue
-            for finding_kind, message in _push_differences(gid, shown[gid], held):
-                check.add(finding_kind, where, message, guide=gid)
-    finally:
-        adapter.close()
+    for gid in sorted(shown):
+        where = f"{check.where}/guides/{gid}"
+        try:
+            held = adapter.read_back(gid, shown[gid])
+        except DeliveryError as exc:
+            check.add("error", where, str(exc), guide=gid)
+            continue
+        for finding_kind, message in _push_differences(gid, shown[gid], held):
+            check.add(finding_kind, where, message, guide=gid)
     check.notes.append(
         _(
             "the push API cannot list what the receiver holds: guides the ledger never delivered there cannot be found"
@@ -122,36 +109,11 @@ def verify_push(
     )
 
 
-def _held(adapter: Any, guide_id: str, want: dict[str, Any]) -> dict[str, Any] | None:
-    """What the receiver holds for a guide (GET, as the adapter's lookup asks), None for 404."""
-    from guidesrc.adapters import Delivery
-    from guidesrc.adapters.http import _json, refusal
-
-    withdrawn = want["state"] == "withdrawn"
-    probe = Delivery(  # what the ledger says the receiver has: the GET's Idempotency-Key
-        action="withdraw" if withdrawn else "publish",
-        guide_id=guide_id,
-        version=int(want["version"]),
-        name="",
-        effective_date=dt.date(2000, 1, 1),
-        approved_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
-        content_hash=None if withdrawn else want.get("content_hash"),
-        guide=None,
-        notice={},
-    )
-    response, _attempts = adapter._send("GET", probe, None)
-    if response.status_code in (404, 410):
-        return None
-    if not response.is_success:
-        raise refusal(response)
-    return _json(response)
-
-
 def _push_differences(
-    gid: str, want: dict[str, Any], held: dict[str, Any] | None
+    gid: str, want: dict[str, Any], have: dict[str, Any] | None
 ) -> list[tuple[str, str]]:
-    """A receiver's answer (``{current, upcoming, withdrawn}``) against the ledger."""
-    if held is None:
+    """What the channel shows of a guide (read back) against the ledger."""
+    if have is None:
         if want["state"] == "withdrawn":
             return []  # withdrawn, and the receiver dropped it: nothing is shown
         return [
@@ -162,48 +124,4 @@ def _push_differences(
                 ),
             )
         ]
-    have = _as_entry(held)
-    if have is None:
-        if want["state"] == "withdrawn":
-            return []
-        return [
-            (
-                "missing",
-                _(
-                    "guide {id}: the receiver holds nothing for it; the ledger says {expected}"
-                ).format(id=gid, expected=describe_entry(want)),
-            )
-        ]
     return guide_differences(gid, want, have)
-
-
-def _as_entry(held: dict[str, Any]) -> dict[str, Any] | None:
-    """A receiver's answer in the manifest's form."""
-
-    def slot(name: str) -> dict[str, Any] | None:
-        value = held.get(name)
-        return value if isinstance(value, dict) else None
-
-    current, upcoming, withdrawn = slot("current"), slot("upcoming"), slot("withdrawn")
-    entry: dict[str, Any]
-    if current is not None:
-        entry = {
-            "state": "current",
-            "version": current.get("version"),
-            "content_hash": current.get("content_hash"),
-        }
-        if upcoming is not None:
-            entry["upcoming"] = {
-                "version": upcoming.get("version"),
-                "content_hash": upcoming.get("content_hash"),
-            }
-        return entry
-    if upcoming is not None:
-        return {
-            "state": "upcoming",
-            "version": upcoming.get("version"),
-            "content_hash": upcoming.get("content_hash"),
-        }
-    if withdrawn is not None:
-        return {"state": "withdrawn", "version": withdrawn.get("version")}
-    return None

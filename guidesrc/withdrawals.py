@@ -23,6 +23,7 @@ from guidesrc.i18n import _
 from guidesrc.identity import Editor, conflicts
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, WithdrawalRequest
+from guidesrc.statuses import WithdrawalStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,10 @@ def open_request(ledger: Ledger, guide_id: str) -> Request | None:
     with ledger.session() as session:
         row = session.exec(
             select(WithdrawalRequest)
-            .where(WithdrawalRequest.guide_id == guide_id, WithdrawalRequest.status == "open")
+            .where(
+                WithdrawalRequest.guide_id == guide_id,
+                WithdrawalRequest.status == WithdrawalStatus.OPEN,
+            )
             .order_by(col(WithdrawalRequest.id).desc())
         ).first()
     if row is None or row.id is None:
@@ -53,7 +57,7 @@ def open_requests(ledger: Ledger) -> list[Request]:
     with ledger.session() as session:
         rows = session.exec(
             select(WithdrawalRequest)
-            .where(WithdrawalRequest.status == "open")
+            .where(WithdrawalRequest.status == WithdrawalStatus.OPEN)
             .order_by(col(WithdrawalRequest.id))
         ).all()
     return [
@@ -114,7 +118,7 @@ def cancel_withdrawal(ledger: Ledger, guide_id: str, by: Approver, now: dt.datet
     with ledger.session() as session:
         row = session.get(WithdrawalRequest, request.id)
         assert row is not None
-        row.status = "cancelled"
+        row.status = WithdrawalStatus.CANCELLED
         session.add(row)
         ledger.log(session, "withdrawal.cancelled", by.name, at=now, guide_id=guide_id)
         session.commit()
@@ -200,7 +204,7 @@ def record_withdrawal(
         schedule(session, version, channels, now, deadline, today, zone)
         row = session.get(WithdrawalRequest, request.id)
         assert row is not None
-        row.status, row.approval_id = "approved", approval.id
+        row.status, row.approval_id = WithdrawalStatus.APPROVED, approval.id
         session.add(row)
         ledger.log(
             session,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.errors import CalendarError, LibraryConfigError, LibraryIOError
 from guidesrc.i18n import N_, _
 from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_sized, size_limit
@@ -407,7 +407,7 @@ def _check_dates(at: tuple[PathPart, ...], holiday: Holiday, year: int) -> list[
 
 
 def _problem(path: tuple[PathPart, ...], message: str, hint: str, **args: object) -> Diagnostic:
-    return Diagnostic("calendar", "error", CALENDAR_FILE, path, message, hint, dict(args))
+    return Diagnostic(RuleId.CALENDAR, "error", CALENDAR_FILE, path, message, hint, dict(args))
 
 
 def _read_model(

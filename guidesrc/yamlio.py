@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.i18n import N_
 
 MiB = 1024 * 1024
@@ -51,7 +51,7 @@ def decode(data: bytes, rel: str, limit: int, size: int | None = None) -> Source
             rel,
             None,
             Diagnostic(
-                "file-too-large",
+                RuleId.FILE_TOO_LARGE,
                 "error",
                 rel,
                 message=N_("file is {size}, more than the {limit} one file may hold"),
@@ -76,7 +76,7 @@ def decode(data: bytes, rel: str, limit: int, size: int | None = None) -> Source
 
 def _encoding_problem(rel: str, line: int, column: int, found: str) -> Diagnostic:
     return Diagnostic(
-        "encoding",
+        RuleId.ENCODING,
         "error",
         rel,
         message=N_("the file is not UTF-8 text (found {found})"),
@@ -117,7 +117,7 @@ def parse(source: Source) -> tuple[Any, Diagnostic | None]:
         return None, _syntax_problem(source, "nesting too deep")
     if isinstance(data, list) and _is_multi_document(source.text):
         return None, Diagnostic(
-            "yaml-structure",
+            RuleId.YAML_STRUCTURE,
             "error",
             source.rel,
             message=N_("the file holds more than one YAML document"),
@@ -159,7 +159,7 @@ def _syntax_problem(source: Source, detail: str) -> Diagnostic:
         pass
     message, hint = _explain(f"{original} {detail}")
     return Diagnostic(
-        "yaml-syntax",
+        RuleId.YAML_SYNTAX,
         "error",
         source.rel,
         message=message,
@@ -211,7 +211,7 @@ def _duplicate_key_problem(source: Source, detail: str) -> Diagnostic:
     if found is not None:
         key, line, column, first_line = found
     return Diagnostic(
-        "duplicate-key",
+        RuleId.DUPLICATE_KEY,
         "error",
         source.rel,
         message=N_(

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from guidesrc.errors import SheetProblem
 from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
 from guidesrc.print.bundle import Bundle
-from guidesrc.print.problems import SheetProblem
 from guidesrc.print.queue import Queue
 from tests.conftest import GUIDE, Library, Run, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)

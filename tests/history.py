@@ -26,20 +26,21 @@ from guidesrc.approve import Decision, pending_changes, record_approval
 from guidesrc.approvers import Approver
 from guidesrc.identity import Person
 from guidesrc.ledger import Ledger, open_ledger
+from guidesrc.model.library import LibraryConfig
 from guidesrc.publisher import publish
 from guidesrc.state import WorkingTree, load_state
-from guidesrc.workdays import WorkCalendar, load_calendar
+from guidesrc.workdays import WorkCalendar, load_calendar, read_config
 
 ZONE = ZoneInfo("Asia/Shanghai")
 EXAMPLE = Path(__file__).resolve().parent.parent / "example"
 CHANNELS = ("archive", "hall")
 
 
-class Flaky(Adapter):
+class Flaky(Adapter[AdapterSettings]):
     """A channel that fails the deliveries it is told to fail, once each."""
 
-    def __init__(self) -> None:
-        super().__init__("hall", AdapterSettings(), Path("."))
+    def __init__(self, config: LibraryConfig) -> None:
+        super().__init__("hall", AdapterSettings(), Path("."), config)
         self.fail_next: set[str] = set()
         self.delivered: set[str] = set()
 
@@ -95,9 +96,10 @@ def simulate(root: Path, seed: int = 2026, per_month: tuple[int, int] = (3, 7)) 
     rng = random.Random(seed)
     ledger = open_ledger(root)
     calendar = load_calendar(root)
-    flaky = Flaky()
-    adapters: dict[str, Adapter] = {
-        "archive": DirectoryAdapter("archive", DirectorySettings(path="out"), root),
+    config = read_config(root)
+    flaky = Flaky(config)
+    adapters: dict[str, Adapter[Any]] = {
+        "archive": DirectoryAdapter("archive", DirectorySettings(path="out"), root, config),
         "hall": flaky,
     }
     expected = Expected()

@@ -6,9 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 
+from guidesrc.check.cachecodec import BadShape, diagnostic, diagnostic_data
 from guidesrc.check.rules import RULES
+from guidesrc.diagnostics import Diagnostic, RuleId
 from tests.conftest import GUIDE, Library
 
 Edit = Callable[[Library], None]
@@ -407,6 +410,24 @@ def test_check_rule_reports_exact_line(library: Library, rule: str) -> None:
 
 def test_every_rule_has_a_case() -> None:
     assert set(CASES) == set(RULES)
+
+
+def test_every_rule_id_is_declared_once() -> None:
+    """Diagnostics name their rule by a RuleId constant (a typo fails at import); every one has
+    a severity and a title here, except calendar.yaml's problems, which stop the command."""
+    assert set(RULES) == set(RuleId) - {RuleId.CALENDAR}
+    assert all(rule.id is key for key, rule in RULES.items())
+
+
+def test_a_cached_diagnostic_keeps_its_rule_id_and_refuses_an_unknown_one() -> None:
+    sent = Diagnostic(RuleId.FEE_BASIS, "error", "guides/a.yaml", ("fees", 0), "m", "h")
+    data = orjson.loads(orjson.dumps(diagnostic_data(sent)))
+    assert data[0] == "fee-basis"
+    back = diagnostic(data)
+    assert back == sent and back.rule is RuleId.FEE_BASIS
+    data[0] = "fee-bases"
+    with pytest.raises(BadShape):
+        diagnostic(data)
 
 
 def test_warnings_alone_exit_zero_and_strict_makes_them_errors(library: Library) -> None:

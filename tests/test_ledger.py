@@ -20,6 +20,7 @@ from guidesrc.identity import os_account
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.store import SCHEMA_REVISION
 from guidesrc.state import WorkingTree, load_state
+from guidesrc.workdays import read_config
 from tests.conftest import GUIDE, NO_KEY, Library, invoke, withdraw
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -262,7 +263,12 @@ def test_a_future_effective_date_is_announced_then_switched(library: Library) ->
     )
     # The effective date comes: the next run switches.
     ledger = open_ledger(library.root)
-    adapter = DirectoryAdapter("archive", DirectorySettings(path=".guides/published"), library.root)
+    adapter = DirectoryAdapter(
+        "archive",
+        DirectorySettings(path=".guides/published"),
+        library.root,
+        read_config(library.root),
+    )
     switch_day = dt.datetime.combine(later, dt.time(0, 5), SHANGHAI)
     report = run_publish(
         ledger,
@@ -408,6 +414,30 @@ def test_status_flags_overdue_deliveries(library: Library) -> None:
     run = invoke("status", str(library.root))
     assert run.exit_code == 1  # delivered, but after the deadline: still shown as late
     assert "（逾期；期限 2026-10-08 24:00）" in run.stdout
+
+
+def test_statuses_are_stored_as_their_strings_and_read_back_as_members(library: Library) -> None:
+    """The action and status columns hold the plain strings (as ledgers written before do);
+    read through the models they are the StrEnum members, equal to those strings."""
+    from sqlmodel import select
+
+    from guidesrc.ledger.models import Publication
+    from guidesrc.statuses import Action, PublicationStatus
+
+    first_approval(library)
+    stored = rows(library, "SELECT action, status FROM publication")
+    assert stored == [("publish", "delivered")]
+    assert all(type(value) is str for value in stored[0])
+    ledger = open_ledger(library.root)
+    try:
+        with ledger.engine.begin() as conn:  # as an older guidesrc would have left it
+            conn.execute(sa.text("UPDATE publication SET status = 'failed'"))
+        with ledger.session() as session:
+            pub = session.exec(select(Publication)).one()
+            assert pub.action is Action.PUBLISH and pub.status is PublicationStatus.FAILED
+            assert (pub.action, pub.status) == ("publish", "failed")
+    finally:
+        ledger.close()
 
 
 def test_the_event_log_is_append_only(library: Library) -> None:

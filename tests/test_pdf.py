@@ -32,6 +32,7 @@ from guidesrc.print.render import Renderer, RenderOptions, page_count, render_ma
 from guidesrc.print.sheet import SheetJob
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.urls import guide_url
+from guidesrc.workdays import read_config
 from tests.conftest import EXAMPLE, NO_KEY, Library, invoke, withdraw
 
 BASE_URL = "https://zwfw.example.gov.cn/guides"  # example/ and `guides init`
@@ -451,7 +452,9 @@ def delivery(
 @pytest.fixture
 def channel(tmp_path: Path) -> Iterator[PdfAdapter]:
     (tmp_path / "library.yaml").write_text((EXAMPLE / "library.yaml").read_text("utf-8"), "utf-8")
-    adapter = PdfAdapter("print", PdfSettings(path="print", batches=False), tmp_path)
+    adapter = PdfAdapter(
+        "print", PdfSettings(path="print", batches=False), tmp_path, read_config(tmp_path)
+    )
     yield adapter
     adapter.close()
 
@@ -464,7 +467,7 @@ def test_a_batch_written_again_after_a_crash_is_the_same_bytes(
     tmp_path: Path, compiled: dict[str, dict[str, Any]]
 ) -> None:
     (tmp_path / "library.yaml").write_text((EXAMPLE / "library.yaml").read_text("utf-8"), "utf-8")
-    adapter = PdfAdapter("print", PdfSettings(path="print"), tmp_path)
+    adapter = PdfAdapter("print", PdfSettings(path="print"), tmp_path, read_config(tmp_path))
     receipt = adapter.deliver(delivery(compiled[GID]))
     tokens = [h["token"] for h in receipt["handover"]]
     assert tokens and all(h["file"] == f"batches/{h['token']}.pdf" for h in receipt["handover"])
@@ -548,7 +551,9 @@ def test_missing_fonts_fail_each_delivery_with_the_chinese_error(
     tmp_path: Path, compiled: dict[str, dict[str, Any]]
 ) -> None:
     (tmp_path / "empty").mkdir()
-    adapter = PdfAdapter("print", PdfSettings(path="print", font_dir="empty"), tmp_path)
+    adapter = PdfAdapter(
+        "print", PdfSettings(path="print", font_dir="empty"), tmp_path, read_config(EXAMPLE)
+    )
     [result] = adapter.deliver_many([(delivery(compiled[GID]), False)])
     assert isinstance(result, ChannelError)
     assert "请安装 Debian 软件包 fonts-noto-cjk" in str(result)

@@ -15,6 +15,7 @@ import pytest
 from guidesrc.adapters import Delivery, PermanentDeliveryError, TransientDeliveryError
 from guidesrc.adapters.printer import PrinterAdapter, PrinterSettings, route
 from guidesrc.print.ipp import Client
+from guidesrc.workdays import read_config
 from tests.conftest import Library, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
@@ -150,7 +151,7 @@ def adapter(lib: Library, server: str, queue: str, wait: int = 120) -> PrinterAd
     settings = PrinterSettings(
         source="print", server=server, wait=wait, queues={"zhongxin-dating/a-03": queue}
     )
-    return PrinterAdapter("printers", settings, lib.root)
+    return PrinterAdapter("printers", settings, lib.root, read_config(lib.root))
 
 
 def sheet_only(lib: Library) -> Delivery:
@@ -223,7 +224,8 @@ def test_an_aborted_or_cancelled_job_is_a_permanent_error(
     state: str, kind: type[Exception], text: str
 ) -> None:
     from guidesrc.adapters.printer import _mapped
-    from guidesrc.print.queue import JobFailed, JobState, Queue
+    from guidesrc.errors import JobFailed
+    from guidesrc.print.queue import JobState, Queue
 
     job = JobState(7, state, ("none",), "", "x.pdf")
     with pytest.raises(JobFailed) as caught:

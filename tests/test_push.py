@@ -51,6 +51,7 @@ from guidesrc.errors import ChannelError
 from guidesrc.gaps import has_null, null_free
 from guidesrc.ledger import open_ledger
 from guidesrc.state import WorkingTree, load_state
+from guidesrc.workdays import read_config
 from tests.conftest import EXAMPLE, REPO, Library, Run, invoke, withdraw
 
 CONTRACT_FILE = REPO / "schemas" / "push-api.openapi.yaml"
@@ -473,7 +474,12 @@ def push(tmp_path: Path) -> Iterator[Callable[..., Push]]:
             values.setdefault("token_env", TOKEN_ENV)
         waits: list[float] = []
         adapter = HttpAdapter(
-            "hall", HttpSettings.model_validate(values), tmp_path, sleep=waits.append, clock=clock
+            "hall",
+            HttpSettings.model_validate(values),
+            tmp_path,
+            read_config(EXAMPLE),
+            sleep=waits.append,
+            clock=clock,
         )
         made.append(adapter)
         return Push(adapter, waits)
@@ -909,7 +915,7 @@ def test_http_a_token_a_header_cannot_carry_is_refused(
     with pytest.raises(
         ChannelError, match=f"通道 hall：环境变量 {TOKEN_ENV} 含有令牌不能包含的字符"
     ):
-        HttpAdapter("hall", settings, tmp_path)
+        HttpAdapter("hall", settings, tmp_path, read_config(EXAMPLE))
 
 
 def test_http_settings_are_checked_by_guides_check(library: Library) -> None:

@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guidesrc.deliveries import delivery_of
+from guidesrc.adapters import Action, Delivery
 from guidesrc.gaps import INCOMPLETE_NOTICE
 from guidesrc.kiosk.server import Kiosk, start_kiosk
 from guidesrc.print.bundle import Bundle
@@ -180,7 +180,8 @@ def _push_bodies(root: Path) -> dict[str, str]:
         query = select(GuideVersion, Approval).where(GuideVersion.approval_id == Approval.id)
         with ledger.session() as session:
             for version, approval in session.exec(query.order_by(col(GuideVersion.id))):
-                d = delivery_of(version, approval, "withdraw" if version.withdrawn else "publish")
+                action = Action.WITHDRAW if version.withdrawn else Action.PUBLISH
+                d = Delivery.of(action, version, approval.approved_at)
                 body = withdrawal_body(d) if version.withdrawn else guide_body(d)
                 bodies[f"push/{d.guide_id}-v{d.version}.json"] = json.dumps(
                     body, ensure_ascii=False

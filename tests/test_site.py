@@ -28,8 +28,7 @@ import jsonschema
 import pytest
 import referencing
 
-from guidesrc.adapters import Delivery
-from guidesrc.deliveries import delivery_of
+from guidesrc.adapters import Action, Delivery
 from guidesrc.site import search
 from guidesrc.site.builder import Site
 from guidesrc.site.render import SiteConfig
@@ -208,7 +207,8 @@ def ledger_deliveries(lib: Library) -> list[Delivery]:
             .order_by(col(GuideVersion.id))
         )
         for v, a in session.exec(query):
-            out.append(delivery_of(v, a, "withdraw" if v.withdrawn else "publish"))
+            action = Action.WITHDRAW if v.withdrawn else Action.PUBLISH
+            out.append(Delivery.of(action, v, a.approved_at))
     ledger.close()
     return out
 

@@ -18,18 +18,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import orjson
 from pydantic import Field
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
+from guidesrc.statuses import Action
 
 MANIFEST_FORMAT = 1
 
@@ -37,8 +37,11 @@ Manifest = dict[str, Any]
 Entry = dict[str, Any]
 
 
-class ExportSettings(AdapterSettings):
+class ExportSettings(FolderSettings):
     path: str = Field(min_length=1)  # the output folder; relative to the library, or absolute
+
+
+E = TypeVar("E", bound=ExportSettings)
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -72,11 +75,11 @@ def remove(path: Path) -> bool:
     return True
 
 
-class BatchExport(Adapter):
+class BatchExport(FileAdapter[E], abstract=True):
     """A channel that builds library-wide files: it takes all of a run's deliveries at once.
 
-    Subclasses set ``kind`` and implement :meth:`extract` (what to keep of a version) and
-    :meth:`render` (write the files from the manifest).
+    Subclasses set ``Settings`` and ``kind`` and implement :meth:`extract` (what to keep of a
+    version) and :meth:`render` (write the files from the manifest).
     """
 
     Settings = ExportSettings
@@ -85,17 +88,11 @@ class BatchExport(Adapter):
 
     @property
     def out(self) -> Path:
-        assert isinstance(self.settings, ExportSettings)
-        return self.library / self.settings.path
+        return self.folder
 
     @property
     def manifest_path(self) -> Path:
         return self.out / f".{self.kind}-manifest.json"
-
-    @cached_property
-    def config(self) -> Any:
-        """The library's ``library.yaml`` (name, region code, base URL)."""
-        return self.library_config()
 
     # --- what subclasses provide ------------------------------------------------------------
 
@@ -118,15 +115,7 @@ class BatchExport(Adapter):
 
     # --- the adapter interface ---------------------------------------------------------------
 
-    def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        (result,) = self.deliver_many([(delivery, False)])
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def deliver_many(
-        self, work: Sequence[tuple[Delivery, bool]]
-    ) -> list[dict[str, Any] | Exception]:
+    def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         manifest = self.load()
         changed: set[str] = set()
         results: list[dict[str, Any] | Exception] = []
@@ -187,7 +176,7 @@ class BatchExport(Adapter):
         }
         if delivery.key in guide["keys"]:  # delivered before (a retry after a crash): as lookup
             return {"channel": self.channel, "key": delivery.key, "found": True}
-        entry = None if delivery.action == "withdraw" else self._entry(delivery)
+        entry = None if delivery.action == Action.WITHDRAW else self._entry(delivery)
         # On a copy: a delivery that cannot be exported leaves the guide as it was.
         guide = {**guide, "keys": [*guide["keys"], delivery.key]}
         result = _transition(guide, delivery, entry)
@@ -221,7 +210,7 @@ def _transition(guide: dict[str, Any], delivery: Delivery, entry: Entry | None) 
     """Apply one delivery to one guide's state; the state's name after it, or "superseded"
     for a delivery older than what the guide already shows (it changes nothing)."""
     floor = guide["floor"]
-    if delivery.action == "announce":
+    if delivery.action == Action.ANNOUNCE:
         upcoming = guide["upcoming"]
         if delivery.version <= floor or (upcoming and upcoming["version"] > delivery.version):
             return "superseded"
@@ -232,7 +221,7 @@ def _transition(guide: dict[str, Any], delivery: Delivery, entry: Entry | None) 
         return "superseded"
     guide["floor"] = delivery.version
     guide["name"] = delivery.name
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         guide["current"] = guide["upcoming"] = None
         guide["withdrawn"] = {
             "version": delivery.version,

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from guidesrc import gaps
-from guidesrc.adapters import Delivery
+from guidesrc.adapters.base import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
     ExportSettings,
@@ -59,13 +59,12 @@ def zh(text: str) -> dict[str, str]:
     return {"@value": text, "@language": LANGUAGE}
 
 
-class CpsvAdapter(BatchExport):
+class CpsvAdapter(BatchExport[CpsvSettings]):
     Settings = CpsvSettings
     kind: ClassVar[str] = "cpsv"
 
     @property
     def base(self) -> str:
-        assert isinstance(self.settings, CpsvSettings)
         return self.settings.base_iri or f"{self.config.base_url.rstrip('/')}/cpsv/"
 
     def extract(self, delivery: Delivery) -> dict[str, Any]:

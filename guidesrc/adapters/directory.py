@@ -22,9 +22,10 @@ from typing import Any
 import orjson
 
 from guidesrc import faults
-from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
 from guidesrc.fsio import write_atomic
 from guidesrc.gaps import strip_nulls
+from guidesrc.statuses import Action
 
 FORMAT = 1
 _SYNC_EACH = 16  # deliveries in a run up to which each file is synced by itself
@@ -32,12 +33,13 @@ _FOLDERS = ("guides", "upcoming", "withdrawn")
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 
-class DirectorySettings(AdapterSettings):
-    path: str  # the output folder; relative paths are taken from the library's folder
+class DirectorySettings(FolderSettings):
+    pass
 
 
-class DirectoryAdapter(Adapter):
+class DirectoryAdapter(FileAdapter[DirectorySettings]):
     Settings = DirectorySettings
+    incremental = True  # a file per delivered guide, the index entry of each
     #: Deliveries applied together: the index is rewritten once per batch, not once per guide
     #: (a first publish of 10,000 guides), and memory stays bounded.
     batch_size = 500
@@ -45,18 +47,9 @@ class DirectoryAdapter(Adapter):
 
     @property
     def out(self) -> Path:
-        assert isinstance(self.settings, DirectorySettings)
-        return self.library / self.settings.path
+        return self.folder
 
-    def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        (result,) = self.deliver_many([(delivery, False)])
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def deliver_many(
-        self, work: Sequence[tuple[Delivery, bool]]
-    ) -> list[dict[str, Any] | Exception]:
+    def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         """Write each delivery's file, then the index once, then flush the lot to disk: a
         receipt means the files are there (the same bytes again if delivered twice)."""
         index = self._read_index()
@@ -93,12 +86,12 @@ class DirectoryAdapter(Adapter):
     def _apply(self, delivery: Delivery) -> dict[str, Any]:
         gid = safe_id(delivery.guide_id)
         body = _document(delivery)
-        if delivery.action == "withdraw":
+        if delivery.action == Action.WITHDRAW:
             written = self._write(self.out / "withdrawn" / f"{gid}.json", body)
             faults.point("directory.written")
             _remove(self.out / "guides" / f"{gid}.json")
             _remove(self.out / "upcoming" / f"{gid}.json")
-        elif delivery.action == "announce":
+        elif delivery.action == Action.ANNOUNCE:
             written = self._write(self.out / "upcoming" / f"{gid}.json", body)
             faults.point("directory.written")
         else:  # publish, activate: this version is the guide now
@@ -129,9 +122,9 @@ def _index_entry(entries: dict[str, Any], delivery: Delivery) -> None:
         "content_hash": delivery.content_hash,
         "effective_date": delivery.effective_date.isoformat(),
     }
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         entry = {"name": delivery.name, "state": "withdrawn", "reason": delivery.reason, **info}
-    elif delivery.action == "announce":
+    elif delivery.action == Action.ANNOUNCE:
         entry.setdefault("name", delivery.name)
         entry.setdefault("state", "upcoming")
         entry["upcoming"] = info

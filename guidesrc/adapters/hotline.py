@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from guidesrc import gaps
-from guidesrc.adapters import Delivery
+from guidesrc.adapters.base import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
     ExportSettings,
@@ -82,9 +82,10 @@ def _end(text: str) -> str:
     return plain(text).rstrip("。；;.，,")
 
 
-class HotlineAdapter(BatchExport):
+class HotlineAdapter(BatchExport[HotlineSettings]):
     Settings = HotlineSettings
     kind: ClassVar[str] = "hotline"
+    incremental = True  # each guide's pieces are kept between runs; only changed ones are made
 
     def extract(self, delivery: Delivery) -> dict[str, Any]:
         guide = delivery.guide or {}
@@ -121,7 +122,6 @@ class HotlineAdapter(BatchExport):
         """Write the three files, joined from each guide's pieces: those of guides this run did
         not touch are kept from earlier runs (``.hotline-parts.json``), the bytes are a full
         rebuild's (:func:`knowledge_base`, :func:`items_csv`, :func:`withdrawn_csv`)."""
-        assert isinstance(self.settings, HotlineSettings)
         root = plain(self.settings.category_root or self.config.name)
         code = code_fingerprint("adapters/hotline.py", "gaps.py", "urls.py")
         parts = Parts(self.out / ".hotline-parts", {"root": root, "code": code})

@@ -35,7 +35,7 @@ import ssl
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -44,18 +44,16 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from guidesrc import __version__, faults
-from guidesrc.adapters import (
-    Adapter,
-    AdapterSettings,
-    Delivery,
-    DeliveryError,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-)
+from guidesrc.adapters import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from guidesrc.adapters.base import Adapter, AdapterSettings, Delivery, Receipt, Shown
 from guidesrc.errors import ChannelError
 from guidesrc.gaps import null_free
 from guidesrc.i18n import _
 from guidesrc.model.common import ID_RE
+from guidesrc.statuses import Action
+
+if TYPE_CHECKING:
+    from guidesrc.model.library import LibraryConfig
 
 #: The bodies' format. 2: no nulls; unknown facts left out and named in the guide's "gaps".
 FORMAT = 2
@@ -126,21 +124,22 @@ class HttpSettings(AdapterSettings):
         return self
 
 
-class HttpAdapter(Adapter):
+class HttpAdapter(Adapter[HttpSettings]):
     Settings = HttpSettings
+    readable = True  # GET {base}/guides/{id}
+    incremental = True  # a request per delivery
 
     def __init__(
         self,
         channel: str,
-        settings: AdapterSettings,
+        settings: HttpSettings,
         library: Path,
+        config: LibraryConfig,
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(channel, settings, library)
-        assert isinstance(settings, HttpSettings)
-        self.config = settings
+        super().__init__(channel, settings, library, config)
         self._sleep = sleep  # the wait between attempts (tests pass one that records)
         self._clock = clock  # the signature's timestamp
         self._secret = self._read_secret()
@@ -151,15 +150,19 @@ class HttpAdapter(Adapter):
             headers={"User-Agent": f"guidesrc/{__version__}", "Accept": "application/json"},
         )
 
-    def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        if delivery.action == "withdraw":
-            response, attempts = self._send("DELETE", delivery, withdrawal_body(delivery))
+    @property
+    def where(self) -> str:
+        return self.settings.base
+
+    def deliver(self, delivery: Delivery) -> Receipt:
+        if delivery.action == Action.WITHDRAW:
+            response, attempts = self._deliver("DELETE", delivery, withdrawal_body(delivery))
         else:
-            response, attempts = self._send("PUT", delivery, guide_body(delivery))
+            response, attempts = self._deliver("PUT", delivery, guide_body(delivery))
         faults.point("http.answered")
         if response.is_success:
             return receipt(response, attempts)
-        if response.status_code == 409 and delivery.action != "withdraw":
+        if response.status_code == 409 and delivery.action != Action.WITHDRAW:
             held = _json(response)
             if held.get("version") == delivery.version and (
                 held.get("content_hash") == delivery.content_hash
@@ -168,8 +171,8 @@ class HttpAdapter(Adapter):
             raise PermanentDeliveryError(conflict_message(response, held))
         raise refusal(response)
 
-    def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
-        response, attempts = self._send("GET", delivery, None)
+    def lookup(self, delivery: Delivery) -> Receipt | None:
+        response, attempts = self._deliver("GET", delivery, None)
         if response.status_code in (404, 405, 501):
             return None  # never had this guide, or cannot say: deliver again (idempotent)
         if not response.is_success:
@@ -178,36 +181,59 @@ class HttpAdapter(Adapter):
             return receipt(response, attempts, found=True)
         return None
 
+    def read_back(self, guide_id: str, expected: Shown | None = None) -> Shown | None:
+        """What the receiver holds for the guide (``GET``), None for 404 or 410. The request's
+        Idempotency-Key names ``expected``, the delivery the ledger says the receiver has."""
+        want = expected or {}
+        withdrawn = want.get("state") == "withdrawn"
+        key = delivery_key(
+            guide_id,
+            int(want.get("version", 0)),
+            "withdraw" if withdrawn else "publish",
+            None if withdrawn else want.get("content_hash"),
+        )
+        response, _attempts = self._send("GET", guide_id, key, None)
+        if response.status_code in (404, 410):
+            return None
+        if not response.is_success:
+            raise refusal(response)
+        return shown_entry(_json(response))
+
     def close(self) -> None:
         self._client.close()
 
     # --- requests ---------------------------------------------------------------------------
 
-    def _send(
+    def _deliver(
         self, method: str, delivery: Delivery, body: dict[str, Any] | None
+    ) -> tuple[httpx.Response, int]:
+        return self._send(method, delivery.guide_id, idempotency_key(delivery), body)
+
+    def _send(
+        self, method: str, guide_id: str, key: str, body: dict[str, Any] | None
     ) -> tuple[httpx.Response, int]:
         """The first answer that is not worth repeating, and the attempts it took; a
         TransientDeliveryError when every attempt failed."""
-        url = f"{self.config.base}/guides/{path_segment(delivery.guide_id)}"
+        url = f"{self.settings.base}/guides/{path_segment(guide_id)}"
         content = orjson.dumps(body) if body is not None else b""
-        attempts = self.config.max_attempts
+        attempts = self.settings.max_attempts
         for attempt in range(1, attempts + 1):
             wait: float | None = None
             try:
-                response = self._client.send(self._request(method, url, delivery, content))
+                response = self._client.send(self._request(method, url, key, content))
             except httpx.HTTPError as exc:
-                failure = transport_failure(method, url, exc, self.config)
+                failure = transport_failure(method, url, exc, self.settings)
                 failure.__cause__ = exc
             else:
                 if not retryable(response.status_code):
                     return response, attempt
                 failure = refusal(response, TransientDeliveryError)
                 wait = retry_after(response, self._clock())
-                if wait is not None and wait > self.config.max_wait:
+                if wait is not None and wait > self.settings.max_wait:
                     raise TransientDeliveryError(
                         _(
                             "{error}; the receiver asks to wait {seconds} s, longer than max_wait ({limit} s): guides publish tries again later"
-                        ).format(error=failure, seconds=round(wait), limit=self.config.max_wait)
+                        ).format(error=failure, seconds=round(wait), limit=self.settings.max_wait)
                     )
             if isinstance(failure, PermanentDeliveryError):
                 raise failure
@@ -219,15 +245,14 @@ class HttpAdapter(Adapter):
         ) from failure.__cause__
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.config.backoff * 2.0 ** (attempt - 1), self.config.max_wait)
+        return min(self.settings.backoff * 2.0 ** (attempt - 1), self.settings.max_wait)
 
-    def _request(self, method: str, url: str, delivery: Delivery, content: bytes) -> httpx.Request:
-        key = idempotency_key(delivery)
+    def _request(self, method: str, url: str, key: str, content: bytes) -> httpx.Request:
         headers = {"Idempotency-Key": key}
         if content:
             headers["Content-Type"] = "application/json"
         request = self._client.build_request(method, url, content=content or None, headers=headers)
-        if self.config.auth == "bearer":
+        if self.settings.auth == "bearer":
             request.headers["Authorization"] = f"Bearer {self._secret}"
         else:  # signed afresh for every attempt: a retry stays inside the replay window
             timestamp = str(int(self._clock()))
@@ -240,8 +265,8 @@ class HttpAdapter(Adapter):
     # --- start-up ---------------------------------------------------------------------------
 
     def _read_secret(self) -> str:
-        setting = "token_env" if self.config.auth == "bearer" else "secret_env"
-        name = getattr(self.config, setting)
+        setting = "token_env" if self.settings.auth == "bearer" else "secret_env"
+        name = getattr(self.settings, setting)
         value = os.environ.get(name, "")
         if not value.strip():
             raise ChannelError(
@@ -249,7 +274,7 @@ class HttpAdapter(Adapter):
                     "channel {channel}: the environment variable {name} (settings.{setting}) is not set or empty; it must hold the channel's secret"
                 ).format(channel=self.channel, name=name, setting=setting)
             )
-        if self.config.auth == "bearer" and not _HEADER_SAFE.fullmatch(value):
+        if self.settings.auth == "bearer" and not _HEADER_SAFE.fullmatch(value):
             raise ChannelError(
                 _(
                     "channel {channel}: the environment variable {name} holds characters a token cannot have (spaces, line breaks or non-ASCII)"
@@ -258,9 +283,9 @@ class HttpAdapter(Adapter):
         return value
 
     def _trust(self) -> ssl.SSLContext | bool:
-        if self.config.ca_bundle is None:
+        if self.settings.ca_bundle is None:
             return True  # the public CAs (certifi); verification is never switched off
-        path = self.library / self.config.ca_bundle
+        path = self.library / self.settings.ca_bundle
         try:
             return ssl.create_default_context(cafile=str(path))
         except (OSError, ssl.SSLError) as exc:
@@ -284,7 +309,7 @@ def guide_body(delivery: Delivery) -> dict[str, Any]:
     return null_free(
         {
             **_common(delivery),
-            "state": "upcoming" if delivery.action == "announce" else "current",
+            "state": "upcoming" if delivery.action == Action.ANNOUNCE else "current",
             "content_hash": delivery.content_hash,
             "implementation_code": guide.get("implementation_code"),
             "basic_code": guide.get("basic_code"),
@@ -316,9 +341,13 @@ def _common(delivery: Delivery) -> dict[str, Any]:
 
 def idempotency_key(delivery: Delivery) -> str:
     """The delivery key and the content hash: ``hukou-qianru@3:publish:<sha256>``."""
-    if delivery.content_hash is None:
-        return delivery.key
-    return f"{delivery.key}:{delivery.content_hash}"
+    return delivery_key(delivery.guide_id, delivery.version, delivery.action, delivery.content_hash)
+
+
+def delivery_key(guide_id: str, version: int, action: str, content_hash: str | None) -> str:
+    """``{id}@{version}:{action}[:{content_hash}]``, as :attr:`Delivery.key` with the hash."""
+    key = f"{guide_id}@{version}:{action}"
+    return key if content_hash is None else f"{key}:{content_hash}"
 
 
 def signature(secret: str, method: str, path: str, timestamp: str, key: str, body: bytes) -> str:
@@ -345,12 +374,45 @@ def holds(held: dict[str, Any], delivery: Delivery) -> bool:
             and entry.get("content_hash") == delivery.content_hash
         )
 
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         gone = held.get("withdrawn")
         return isinstance(gone, dict) and gone.get("version") == delivery.version
-    if delivery.action == "announce":
+    if delivery.action == Action.ANNOUNCE:
         return has("upcoming") or has("current")  # announced, or even in force already
     return has("current")
+
+
+def shown_entry(held: dict[str, Any]) -> Shown | None:
+    """A GET answer (``{current, upcoming, withdrawn}``) as what the channel shows of the guide,
+    in the form of the signed manifests' entries; None when it holds nothing for it."""
+
+    def slot(name: str) -> dict[str, Any] | None:
+        value = held.get(name)
+        return value if isinstance(value, dict) else None
+
+    current, upcoming, withdrawn = slot("current"), slot("upcoming"), slot("withdrawn")
+    entry: Shown
+    if current is not None:
+        entry = {
+            "state": "current",
+            "version": current.get("version"),
+            "content_hash": current.get("content_hash"),
+        }
+        if upcoming is not None:
+            entry["upcoming"] = {
+                "version": upcoming.get("version"),
+                "content_hash": upcoming.get("content_hash"),
+            }
+        return entry
+    if upcoming is not None:
+        return {
+            "state": "upcoming",
+            "version": upcoming.get("version"),
+            "content_hash": upcoming.get("content_hash"),
+        }
+    if withdrawn is not None:
+        return {"state": "withdrawn", "version": withdrawn.get("version")}
+    return None
 
 
 def retryable(status: int) -> bool:

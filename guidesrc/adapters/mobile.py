@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from guidesrc.adapters import Delivery
+from guidesrc.adapters.base import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
     ExportSettings,
@@ -48,9 +48,10 @@ class MobileSettings(ExportSettings):
     changes_kept: int = Field(default=1000, ge=1, le=100_000)
 
 
-class MobileAdapter(BatchExport):
+class MobileAdapter(BatchExport[MobileSettings]):
     Settings = MobileSettings
     kind: ClassVar[str] = "mobile"
+    incremental = True  # a document per changed guide; the index joined from kept entries
 
     def extract(self, delivery: Delivery) -> dict[str, Any]:
         doc = document(delivery, guide_url(self.config.base_url, delivery.guide_id))
@@ -80,7 +81,6 @@ class MobileAdapter(BatchExport):
                 "updated": state["withdrawn"]["approved_at"],
                 "reason": state["withdrawn"]["reason"],
             }
-        assert isinstance(self.settings, MobileSettings)
         changes = [*manifest.get("changes", []), change]
         manifest["changes"] = changes[-self.settings.changes_kept :]
 

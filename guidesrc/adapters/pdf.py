@@ -46,19 +46,23 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
 from pydantic import Field
 
-from guidesrc.adapters import Adapter, AdapterSettings, Delivery, safe_id
+from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
 from guidesrc.gaps import UNKNOWN_PLACE
 from guidesrc.print.fonts import FontSet, find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
 from guidesrc.print.sheet import Kind, SheetJob
+from guidesrc.statuses import Action
+
+if TYPE_CHECKING:
+    from guidesrc.model.library import LibraryConfig
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -75,8 +79,7 @@ SLOT: dict[str, Kind] = {
 }
 
 
-class PdfSettings(AdapterSettings):
-    path: str  # the output folder; relative paths are taken from the library's folder
+class PdfSettings(FolderSettings):
     large_print: bool = False
     font_dir: str | None = None  # a folder with Noto Sans CJK SC (regular and bold)
     pdf_a: bool = True
@@ -84,14 +87,17 @@ class PdfSettings(AdapterSettings):
     batches: bool = True  # reprint batches per window, each confirmed by hall staff
 
 
-class PdfAdapter(Adapter):
+class PdfAdapter(FileAdapter[PdfSettings]):
     Settings = PdfSettings
     batch_size = None  # all due deliveries at once: large batches are printed in parallel
+    incremental = True  # a sheet per delivered guide; the batches of the places they touch
+    printable = True  # the printer channel and the kiosk print its sheets
 
-    def __init__(self, channel: str, settings: AdapterSettings, library: Path) -> None:
-        super().__init__(channel, settings, library)
-        assert isinstance(settings, PdfSettings)
-        self.options: PdfSettings = settings
+    def __init__(
+        self, channel: str, settings: PdfSettings, library: Path, config: LibraryConfig
+    ) -> None:
+        super().__init__(channel, settings, library, config)
+        self.options = settings
         # Found once, at start-up. Missing fonts fail this channel's deliveries (recorded, retried
         # after the package is installed) and leave the other channels to publish.
         self.fonts: FontSet | ChannelError
@@ -100,26 +106,17 @@ class PdfAdapter(Adapter):
         except ChannelError as exc:
             self.fonts = exc
         self._renderer: Renderer | None = None
-        self._base_url: str | None = None
 
     @property
     def out(self) -> Path:
-        return self.library / self.options.path
+        return self.folder
 
     def _folder(self, path: str | None) -> Path | None:
         return None if path is None else self.library / path
 
     # --- the Adapter interface ---------------------------------------------------------------
 
-    def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        [result] = self.deliver_many([(delivery, False)])
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def deliver_many(
-        self, work: Sequence[tuple[Delivery, bool]]
-    ) -> list[dict[str, Any] | Exception]:
+    def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         manifest = Manifest.load(self.out)
         results: list[dict[str, Any] | Exception | None] = [None] * len(work)
         todo: list[tuple[int, Delivery]] = []
@@ -216,7 +213,7 @@ class PdfAdapter(Adapter):
         from guidesrc.print.batch import BatchPrinter, checklist_data, deadline_text, plan
 
         assert isinstance(self.fonts, FontSet)
-        config = self.library_config()
+        config = self.config
         zone = ZoneInfo(config.timezone)
         day = dt.datetime.now(dt.UTC).astimezone(zone).date()
         seq = manifest.next_seq
@@ -286,25 +283,10 @@ class PdfAdapter(Adapter):
 
         return SheetJob(
             kind=SLOT[delivery.action],
-            guide_id=delivery.guide_id,
-            name=delivery.name,
-            version=delivery.version,
-            effective_date=delivery.effective_date,
-            approved_at=delivery.approved_at,
-            content_hash=delivery.content_hash,
-            guide=delivery.guide,
-            notice=delivery.notice,
-            reason=delivery.reason,
-            url=guide_url(self.base_url, delivery.guide_id),
+            url=guide_url(self.config.base_url, delivery.guide_id),
             large=self.options.large_print,
+            **delivery.content(),
         )
-
-    @property
-    def base_url(self) -> str:
-        """The online hall's address (``library.yaml``), for the QR codes."""
-        if self._base_url is None:
-            self._base_url = self.library_config().base_url
-        return self._base_url
 
 
 class _Kept:
@@ -509,7 +491,7 @@ def _newer_version(entry: dict[str, Any], delivery: Delivery) -> int | None:
     """The version already shown that makes ``delivery`` stale, if any."""
     shown = [entry[s]["version"] for s in ("current", "withdrawn") if s in entry]
     latest = max(shown, default=0)
-    if delivery.action == "announce":
+    if delivery.action == Action.ANNOUNCE:
         return latest if latest >= delivery.version else None
     return latest if latest > delivery.version else None
 

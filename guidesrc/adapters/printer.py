@@ -43,25 +43,19 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from guidesrc.adapters import (
-    Adapter,
-    AdapterSettings,
-    Delivery,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-    safe_id,
-)
+from guidesrc.adapters import PermanentDeliveryError, TransientDeliveryError
+from guidesrc.adapters.base import Adapter, AdapterSettings, Delivery, Receipt, safe_id
 from guidesrc.adapters.pdf import SLOT
-from guidesrc.errors import ChannelError
+from guidesrc.adapters.registry import adapter_types
+from guidesrc.errors import ChannelError, PrintProblem, SheetProblem
 from guidesrc.i18n import _
 from guidesrc.print.bundle import Bundle, Sheet
-from guidesrc.print.problems import SheetProblem
-from guidesrc.print.queue import JobState, PrintProblem, Queue
+from guidesrc.print.queue import JobState, Queue
+from guidesrc.statuses import PrintJobState
 
 #: A CUPS queue name as lpadmin accepts it, kept to plain characters.
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,126}$"
@@ -108,26 +102,29 @@ def route(places: list[dict[str, Any]], settings: PrinterSettings) -> dict[str, 
     return dict(sorted(copies.items()))
 
 
-class PrinterAdapter(Adapter):
+class PrinterAdapter(Adapter[PrinterSettings]):
     Settings = PrinterSettings
     batch_size: ClassVar[int | None] = None  # submit every job, then follow them all
+    incremental = True  # the jobs of the run's deliveries
 
     @property
     def options(self) -> PrinterSettings:
-        assert isinstance(self.settings, PrinterSettings)
         return self.settings
 
     @cached_property
     def bundle(self) -> Bundle:
-        """The pdf channel named by ``source``."""
-        channel = self.library_config().channels.get(self.options.source)
-        if channel is None or channel.type != "pdf":
+        """The printable channel (the pdf channel) named by ``source``."""
+        channel = self.config.channels.get(self.options.source)
+        kind = None if channel is None else adapter_types().get(channel.type)
+        folder = None
+        if channel is not None and kind is not None and kind.printable:
+            folder = kind.folder_for(self.library, kind.Settings.model_validate(channel.settings))
+        if folder is None:
             raise ChannelError(
                 _("channel {channel}: source {source} is not a pdf channel of library.yaml").format(
                     channel=self.channel, source=self.options.source
                 )
             )
-        folder = self.library / Path(str(channel.settings["path"]))
         return Bundle(folder, self.library, self.options.source)
 
     def queue(self, name: str) -> Queue:
@@ -139,15 +136,7 @@ class PrinterAdapter(Adapter):
 
     # --- the Adapter interface ---------------------------------------------------------------
 
-    def deliver(self, delivery: Delivery) -> dict[str, Any]:
-        [result] = self.deliver_many([(delivery, False)])
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def deliver_many(
-        self, work: Sequence[tuple[Delivery, bool]]
-    ) -> list[dict[str, Any] | Exception]:
+    def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         started: list[_Print | dict[str, Any] | Exception] = []
         for delivery, retry in work:
             try:
@@ -175,7 +164,7 @@ class PrinterAdapter(Adapter):
         jobs = {}
         for queue, _copies in route(found.places, self.options).items():
             job = self.queue(queue).find(self.document(delivery))
-            if job is None or job.state != "completed":
+            if job is None or job.state != PrintJobState.COMPLETED:
                 return None
             jobs[queue] = job
         return self._receipt(found, route(found.places, self.options), jobs)
@@ -207,7 +196,10 @@ class PrinterAdapter(Adapter):
         for queue, copies in targets.items():
             q = self.queue(queue)
             earlier = q.find(self.document(delivery)) if retry else None
-            if earlier is not None and earlier.state not in ("aborted", "canceled"):
+            if earlier is not None and earlier.state not in (
+                PrintJobState.ABORTED,
+                PrintJobState.CANCELED,
+            ):
                 jobs[queue] = earlier if earlier.final else earlier.job_id
                 continue
             jobs[queue] = q.submit(

@@ -23,7 +23,7 @@ from guidesrc.check.facts import (
     Ref,
 )
 from guidesrc.check.loader import load
-from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
@@ -50,7 +50,7 @@ def analyse_guide(source: Source) -> FileResult:
     if not ID_RE.match(stem):
         result.diagnostics.append(
             Diagnostic(
-                "file-name",
+                RuleId.FILE_NAME,
                 "error",
                 source.rel,
                 message=N_('the file name "{name}" is not a valid id'),
@@ -67,7 +67,7 @@ def analyse_guide(source: Source) -> FileResult:
     if guide.id != stem:
         result.diagnostics.append(
             _rule(
-                "id-mismatch",
+                RuleId.ID_MISMATCH,
                 source.rel,
                 ("id",),
                 N_('the id "{id}" differs from the file name "{stem}"'),
@@ -128,7 +128,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     visits = guide.onsite_visits
     if visits.count and not (visits.reason or "").strip() and "reason" not in visits.pending:
         yield _rule(
-            "onsite-reason",
+            RuleId.ONSITE_REASON,
             rel,
             ("onsite_visits", "count"),
             N_("{count} on-site visit(s) are required but no reason is given"),
@@ -137,7 +137,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         )
     if 2 in guide.handling_forms and not guide.online.url:
         yield _rule(
-            "online-url",
+            RuleId.ONLINE_URL,
             rel,
             ("handling_forms",),
             N_("online handling (办理形式 2) is offered but no online address is given"),
@@ -148,7 +148,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     body = guide.implementing_body
     if body.credit_code is not None and not identifiers.is_credit_code(body.credit_code):
         yield _rule(
-            "credit-code",
+            RuleId.CREDIT_CODE,
             rel,
             ("implementing_body", "credit_code"),
             N_("the unified social credit code {code} has a wrong check character"),
@@ -182,7 +182,7 @@ def _completeness_rule(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         else ("id",)
     )
     yield _rule(
-        "incomplete-guide",
+        RuleId.INCOMPLETE_GUIDE,
         rel,
         path,
         N_(
@@ -202,7 +202,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         return
     if guide.case_type == "即办件" and promised.value != 0:
         yield _rule(
-            "immediate-case",
+            RuleId.IMMEDIATE_CASE,
             rel,
             ("promised_time_limit", "value"),
             N_(
@@ -214,7 +214,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         )
     if guide.case_type == "承诺件" and promised.value == 0:
         yield _rule(
-            "promised-case",
+            RuleId.PROMISED_CASE,
             rel,
             ("promised_time_limit", "value"),
             N_("a promised case (承诺件) needs a promised time limit of at least 1 day"),
@@ -224,7 +224,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         return
     if statutory.unit != promised.unit:
         yield _rule(
-            "time-limit-units",
+            RuleId.TIME_LIMIT_UNITS,
             rel,
             ("promised_time_limit", "unit"),
             N_(
@@ -236,7 +236,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         )
     elif promised.value > statutory.value:
         yield _rule(
-            "time-limit-exceeds",
+            RuleId.TIME_LIMIT_EXCEEDS,
             rel,
             ("promised_time_limit", "value"),
             N_(
@@ -255,7 +255,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         return
     if fees.charged and not fees.items and "items" not in fees.pending:
         yield _rule(
-            "fee-items",
+            RuleId.FEE_ITEMS,
             rel,
             ("fees", "items"),
             N_("fees are charged but no fee item is listed"),
@@ -263,7 +263,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         )
     if not fees.charged and fees.items:
         yield _rule(
-            "fee-items",
+            RuleId.FEE_ITEMS,
             rel,
             ("fees", "charged"),
             N_("charged is false (不收费) but fee items are listed"),
@@ -272,7 +272,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     for n, item in enumerate(fees.items):
         if not item.legal_basis:
             yield _rule(
-                "fee-basis",
+                RuleId.FEE_BASIS,
                 rel,
                 ("fees", "items", n),
                 N_('the fee "{name}" has no legal basis'),
@@ -287,7 +287,7 @@ def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         needs_copy = req.form in ("复印件", "原件和复印件")
         if needs_original and req.original_count == 0:
             yield _rule(
-                "material-count",
+                RuleId.MATERIAL_COUNT,
                 rel,
                 ("materials", n, "original_count"),
                 N_("the form is {form} but original_count is 0"),
@@ -296,7 +296,7 @@ def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             )
         if needs_copy and req.copy_count == 0:
             yield _rule(
-                "material-count",
+                RuleId.MATERIAL_COUNT,
                 rel,
                 ("materials", n, "copy_count"),
                 N_("the form is {form} but copy_count is 0"),
@@ -311,7 +311,7 @@ def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnosti
         fields = type(model).model_fields
         names = list(dict.fromkeys(model.pending))
         yield _rule(
-            "to-complete",
+            RuleId.TO_COMPLETE,
             rel,
             (*path, "pending"),
             N_("{count} field(s) to be completed (待补充): {fields}"),
@@ -323,7 +323,7 @@ def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnosti
         for n, name in enumerate(model.pending):
             if getattr(model, name) not in (None, []):
                 yield _rule(
-                    "to-complete",
+                    RuleId.TO_COMPLETE,
                     rel,
                     (*path, "pending", n),
                     N_('{title} ("{field}") is filled in but still listed as pending'),
@@ -407,7 +407,7 @@ def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
     (reported by :func:`guidesrc.check.library_rules.template_placeholders`)."""
     return [
         _rule(
-            "template-placeholder",
+            RuleId.TEMPLATE_PLACEHOLDER,
             rel,
             (key,),
             N_(
@@ -424,7 +424,7 @@ def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
     ]
 
 
-def _rule(rule: str, rel: str, path: Path_, message: str, hint: str, **args: Any) -> Diagnostic:
+def _rule(rule: RuleId, rel: str, path: Path_, message: str, hint: str, **args: Any) -> Diagnostic:
     at_key = bool(args.pop("at_key", False))
     return Diagnostic(
         rule, "error", rel, path=path, message=message, hint=hint, args=args, at_key=at_key

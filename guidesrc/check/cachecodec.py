@@ -25,11 +25,14 @@ from guidesrc.check.facts import (
     LegalFacts,
     Ref,
 )
-from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 
 
 class BadShape(ValueError):
     """The cached data is not what this code writes."""
+
+
+_RULE_IDS = {rule.value: rule for rule in RuleId}  # a rule id read back (no longer known: BadShape)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -145,13 +148,14 @@ def _refs(value: Any) -> tuple[Ref, ...]:
 
 def diagnostic(value: Any) -> Diagnostic:
     rule, severity, file, path, message, hint, args, line, column, at_key = _list(value, 10)
-    if severity not in ("error", "warning") or type(at_key) is not bool:
+    rule_id = _RULE_IDS.get(rule) if type(rule) is str else None
+    if rule_id is None or severity not in ("error", "warning") or type(at_key) is not bool:
         raise _fail("diagnostic expected")
     for arg in _dict(args).values():
         if arg is not None and type(arg) not in (str, int, float):
             raise _fail("argument expected")
     return Diagnostic(
-        _str(rule),
+        rule_id,
         severity,
         _str(file),
         _path(path),

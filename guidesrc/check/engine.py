@@ -14,20 +14,16 @@ parser, which is what makes it fast.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing as mp
 import os
-import stat
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import orjson
 
 import guidesrc
 from guidesrc import cachekey
@@ -40,14 +36,13 @@ from guidesrc.check.library_rules import (
     template_placeholders,
 )
 from guidesrc.check.rules import RULES
-from guidesrc.diagnostics import Diagnostic
-from guidesrc.fsio import write_atomic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
+from guidesrc.libfiles import OVERSIZE, LibraryFiles
 from guidesrc.library import (
     APPROVERS_FILE,
     CONFIG_FILE,
     LibraryLayout,
-    read_sized,
     scan,
     size_limit,
 )
@@ -92,17 +87,19 @@ def check_library(
 ) -> CheckReport:
     """Check the library at ``root``; ``jobs`` processes analyse changed files (default: one per CPU)."""
     layout = scan(root)
-    sources = _read_all(layout)
+    files = LibraryFiles(root)
+    sources = _read_all(layout, files)
     fingerprint = code_fingerprint()
     key = _state_key(fingerprint, sources, layout.files, today)
     last = _LastReport(layout.state_dir / LAST_FILE) if use_cache else None
     if last is not None and (report := last.get(key)) is not None:
+        files.save()
         return _strict(report, strict)  # nothing changed since the last check
 
     cache = _Cache(layout.state_dir / CACHE_FILE, fingerprint) if use_cache else None
-    results, analysed = _results(sources, cache, jobs)
+    results, analysed = _results(sources, files, cache, jobs)
     report = CheckReport(guides=len(layout.guides), files=len(sources), analysed=analysed)
-    saving = _in_background(lambda: _save(cache, sources, results) if analysed else None)
+    saving = _in_background(lambda: _save(cache, files, sources, results, analysed))
 
     diagnostics = [d for result in results.values() for d in result.diagnostics]
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
@@ -117,7 +114,7 @@ def check_library(
         diagnostics += template_placeholders(facts, config.placeholders)
 
     levels = config.rules if config else {}
-    report.diagnostics = _locate(root, sources, _apply_levels(diagnostics, levels, strict=False))
+    report.diagnostics = _locate(files, sources, _apply_levels(diagnostics, levels, strict=False))
     if last is not None:
         last.save(key, timezone, today, report)
     saving()
@@ -132,14 +129,14 @@ def _strict(report: CheckReport, strict: bool) -> CheckReport:
 
 def _state_key(
     fingerprint: str,
-    sources: dict[str, tuple[bytes, str]],
+    sources: dict[str, str],
     files: frozenset[str],
     today: dt.date | None,
 ) -> str:
     """What a check's result depends on: the code, every source file, the attachments."""
     digest = hashlib.sha256(fingerprint.encode())
     for rel in sorted(sources):
-        digest.update(f"{rel}\0{sources[rel][1]}\n".encode())
+        digest.update(f"{rel}\0{sources[rel]}\n".encode())
     for rel in sorted(files):
         digest.update(f"{rel}\n".encode())
     digest.update(str(today).encode())
@@ -156,7 +153,7 @@ class _LastReport:
 
     def get(self, key: str) -> CheckReport | None:
         try:
-            stored = cachecodec.last_report(_read_sealed(self.path))
+            stored = cachecodec.last_report(cachekey.read_sealed(self.path))
         except (cachecodec.BadShape, ValueError, TypeError):
             return None
         stored_key, timezone, made_on, guides, files, found = stored
@@ -171,72 +168,65 @@ class _LastReport:
         if today is not None:
             return  # a report for another day is not kept
         found = [cachecodec.diagnostic_data(d) for d in report.diagnostics]
-        _write_sealed(self.path, [key, timezone, made_on, report.guides, report.files, found])
+        cachekey.write_sealed(
+            self.path, [key, timezone, made_on, report.guides, report.files, found], _plain
+        )
 
 
 def library_facts(root: Path) -> LibraryFacts:
     """The facts `guides check` knows about every file (from the cache where it can)."""
     layout = scan(root)
-    sources = _read_all(layout)
+    files = LibraryFiles(root)
+    sources = _read_all(layout, files)
     cache = _Cache(layout.state_dir / CACHE_FILE, code_fingerprint())
-    results, analysed = _results(sources, cache, None)
-    if analysed:
-        _save(cache, sources, results)
+    results, analysed = _results(sources, files, cache, None)
+    _save(cache, files, sources, results, analysed)
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
     timezone = config.timezone if isinstance(config, ConfigFacts) else None
     return _library_facts(layout, results, _today(timezone))
 
 
 def _results(
-    sources: dict[str, tuple[bytes, str]], cache: _Cache | None, jobs: int | None
+    sources: dict[str, str], files: LibraryFiles, cache: _Cache | None, jobs: int | None
 ) -> tuple[dict[str, FileResult], int]:
     """Stage one for every file: from the cache by content hash, else analysed now (counted)."""
     cached = {
         rel: hit
-        for rel, (_d, digest) in sources.items()
+        for rel, digest in sources.items()
         if cache is not None and (hit := cache.get(rel, digest)) is not None
     }
     fresh = _analyse_all(
-        [(rel, data) for rel, (data, _h) in sources.items() if rel not in cached], jobs
+        [(rel, files.checked_bytes(rel)) for rel in sources if rel not in cached], jobs
     )
     return {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}, len(fresh)
 
 
 def _save(
-    cache: _Cache | None, sources: dict[str, tuple[bytes, str]], results: dict[str, FileResult]
+    cache: _Cache | None,
+    files: LibraryFiles,
+    sources: dict[str, str],
+    results: dict[str, FileResult],
+    analysed: int,
 ) -> None:
-    if cache is not None:
-        cache.save({rel: (digest, results[rel]) for rel, (_d, digest) in sources.items()})
+    files.save()
+    if cache is not None and analysed:
+        cache.save({rel: (digest, results[rel]) for rel, digest in sources.items()})
 
 
-def _read_all(layout: LibraryLayout) -> dict[str, tuple[bytes, str]]:
-    """Bytes and SHA-256 of every source file; an oversized file is read only up to its limit.
+def _read_all(layout: LibraryLayout, files: LibraryFiles) -> dict[str, str]:
+    """The SHA-256 of every source file (:mod:`guidesrc.libfiles`: read only when changed); an
+    oversized file is hashed as a marker with its size.
 
     A symbolic link, a device or a pipe among them stops the check (:func:`library.read_file`).
     """
-    root = str(layout.root)
-    out: dict[str, tuple[bytes, str]] = {}
+    out: dict[str, str] = {}
     for rel in (CONFIG_FILE, APPROVERS_FILE, *CATALOGUE_FILES.values()):
-        if (data := _read_source(root, rel, folders_checked=False)) is not None:
-            out[rel] = (data, hashlib.sha256(data).hexdigest())
+        if (found := files.hashes(rel)) is not None:
+            out[rel] = found.sha256
     for rel in layout.guides:  # found by scan, which refused links among the folders
-        if (data := _read_source(root, rel, folders_checked=True)) is not None:
-            out[rel] = (data, hashlib.sha256(data).hexdigest())
+        if (found := files.hashes(rel, folders_checked=True)) is not None:
+            out[rel] = found.sha256
     return out
-
-
-def _read_source(root: str, rel: str, *, folders_checked: bool) -> bytes | None:
-    limit = size_limit(rel)
-    try:
-        data, size = read_sized(root, rel, limit, folders_checked=folders_checked)
-    except FileNotFoundError:
-        return None
-    if size > limit:  # keep the true size for the message, not the bytes
-        return _OVERSIZE + str(size).encode()
-    return data
-
-
-_OVERSIZE = b"\x00guides-oversize:"
 
 
 #: Below this many changed files, starting worker processes costs more than it saves.
@@ -279,7 +269,7 @@ def _analyse_one(rel: str, data: bytes) -> FileResult:
 
     kind = _kind_of(rel)
     limit = size_limit(rel)
-    size = int(data[len(_OVERSIZE) :]) if data.startswith(_OVERSIZE) else len(data)
+    size = int(data[len(OVERSIZE) :]) if data.startswith(OVERSIZE) else len(data)
     source = decode(data, rel, limit, size)
     if kind == "guide":
         return analyse.analyse_guide(source)
@@ -328,7 +318,7 @@ def _today(timezone: str | None) -> dt.date:
 def _missing_catalogues(sources: dict[str, Any]) -> list[Diagnostic]:
     return [
         Diagnostic(
-            "missing-catalogue",
+            RuleId.MISSING_CATALOGUE,
             "error",
             rel,
             message=N_("the catalogue file is missing"),
@@ -343,7 +333,7 @@ def _missing_catalogues(sources: dict[str, Any]) -> list[Diagnostic]:
 
 def _empty_library() -> Diagnostic:
     return Diagnostic(
-        "empty-library",
+        RuleId.EMPTY_LIBRARY,
         "error",
         "guides/",
         message=N_("the library holds no guides"),
@@ -368,7 +358,7 @@ def _apply_levels(
 
 
 def _locate(
-    root: Path, sources: dict[str, tuple[bytes, str]], diagnostics: list[Diagnostic]
+    files: LibraryFiles, sources: dict[str, str], diagnostics: list[Diagnostic]
 ) -> list[Diagnostic]:
     """Give every diagnostic a line and column; files are composed once, and only if needed."""
     from guidesrc import yamlio
@@ -378,7 +368,7 @@ def _locate(
     for d in diagnostics:
         if d.line is None:
             if d.file not in trees:
-                data = sources.get(d.file, (b"", ""))[0]
+                data = files.checked_bytes(d.file) if d.file in sources else b""
                 trees[d.file] = yamlio.compose(data.decode("utf-8", "replace").lstrip("\ufeff"))
             d = d.located(*yamlio.locate(trees[d.file], d.path, d.at_key))
         out.append(d)
@@ -422,7 +412,7 @@ class _Cache:
         self.entries: dict[str, Any] = self._load()
 
     def _load(self) -> dict[str, Any]:
-        stored = _read_sealed(self.path)
+        stored = cachekey.read_sealed(self.path)
         if not isinstance(stored, dict) or stored.get("fingerprint") != self.fingerprint:
             return {}
         entries = stored.get("entries")
@@ -439,7 +429,7 @@ class _Cache:
 
     def save(self, entries: dict[str, tuple[str, FileResult]]) -> None:
         data = {rel: [digest, cachecodec.result_data(r)] for rel, (digest, r) in entries.items()}
-        _write_sealed(self.path, {"fingerprint": self.fingerprint, "entries": data})
+        cachekey.write_sealed(self.path, {"fingerprint": self.fingerprint, "entries": data}, _plain)
 
 
 def can_fork() -> bool:
@@ -469,39 +459,6 @@ def _in_background(work: Callable[[], None]) -> Callable[[], None]:
         os.waitpid(pid, 0)
 
     return wait
-
-
-def _read_sealed(path: Path) -> Any:
-    """The data of a cache file this machine wrote, or None (missing, damaged, planted)."""
-    key = cachekey.machine_key()
-    if key is None:
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
-            blob = fh.read()
-    except OSError:
-        return None
-    payload = cachekey.unseal(key, path.name.encode(), blob)
-    try:
-        return None if payload is None else orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _write_sealed(path: Path, value: object) -> None:
-    """Write ``value`` as sealed JSON so that readers see the old file or the new one, never half."""
-    key = cachekey.machine_key()
-    if key is None:
-        return  # no key to seal with: nothing is cached
-    try:
-        payload = orjson.dumps(value, default=_plain)
-    except TypeError:
-        return
-    with contextlib.suppress(OSError):  # a read-only library still checks, only slower next time
-        write_atomic(path, cachekey.seal(key, path.name.encode(), payload), durable=False)
 
 
 def _plain(value: Any) -> Any:

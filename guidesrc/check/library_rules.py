@@ -6,13 +6,14 @@ milliseconds on a 10,000-guide library whether or not its files came from the ca
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 from collections.abc import Container, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from guidesrc.check.facts import CatalogueFacts, GuideFacts, LegalFacts, Path_, Ref
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 
 CATALOGUE_FILES = {
@@ -47,87 +48,169 @@ class LibraryFacts:
     unreadable: frozenset[str] = frozenset()
 
 
+@dataclass(slots=True)
+class GuideIndex:
+    """What the library-wide rules need to know of every guide, kept up to date one guide at a
+    time (:mod:`guidesrc.check.incremental`): a changed guide re-derives its own diagnostics and
+    those of the guides sharing its id or code, never the whole library's."""
+
+    ids: dict[str, list[str]] = field(default_factory=dict)  # guide id → files, sorted
+    codes: dict[str, list[str]] = field(default_factory=dict)  # implementation code → files
+    places: dict[str, list[str]] = field(default_factory=dict)  # file → office ids
+    #: catalogue kind → entry id → how many references from guides
+    used: dict[str, dict[str, int]] = field(default_factory=dict)
+    real: int = 0  # guides whose code is not of the template's region
+
+    def add(self, rel: str, guide: GuideFacts, sign: int = 1, refs: bool = True) -> None:
+        """Count ``guide`` (from the file ``rel``) in; ``sign`` -1: count it out. ``refs``:
+        count its references too (``used``; a whole check finds them as it checks them)."""
+        for table, key in ((self.ids, guide.id), (self.codes, guide.implementation_code)):
+            rels = table.setdefault(key, [])
+            if sign > 0:
+                bisect.insort(rels, rel)
+            else:
+                rels.remove(rel)
+                if not rels:
+                    del table[key]
+        if sign > 0:
+            self.places[rel] = list(guide.places)
+        else:
+            self.places.pop(rel, None)
+        for kind, target, _path in guide.refs if refs else ():
+            if (catalogue := _KIND_CATALOGUE.get(kind)) is not None:
+                counts = self.used.setdefault(catalogue, {})
+                counts[target] = counts.get(target, 0) + sign
+                if not counts[target]:
+                    del counts[target]
+        self.real += sign * (guide.implementation_code[2:8] != TEMPLATE_REGION)
+
+    @classmethod
+    def of(cls, guides: dict[str, GuideFacts], refs: bool = True) -> GuideIndex:
+        index = cls()
+        for rel, guide in guides.items():
+            index.add(rel, guide, refs=refs)
+        return index
+
+
 def library_rules(facts: LibraryFacts) -> Iterator[Diagnostic]:
+    index = GuideIndex.of(facts.guides, refs=False)
     used: dict[str, set[str]] = {kind: set() for kind in CATALOGUE_FILES}
-    yield from _unique(facts)
-    yield from _references(facts, used)
-    yield from _materials(facts)
+    known = _known(facts, index)
+    for rel, guide in facts.guides.items():
+        yield from guide_library_rules(facts, index, rel, guide, (known, used))
+    yield from catalogue_rules(facts, index, used)
+
+
+#: The ids each kind of reference may name (:func:`_known`), and the catalogue ids used so far.
+_Seen = tuple[dict[str, tuple[Container[str], str] | None], dict[str, set[str]]]
+
+
+def guide_library_rules(
+    facts: LibraryFacts, index: GuideIndex, rel: str, guide: GuideFacts, seen: _Seen
+) -> Iterator[Diagnostic]:
+    """The library-wide rules' findings in one guide (its catalogues, files and duplicates)."""
+    yield from duplicates(index, rel, guide)
+    when = max(facts.today, guide.effective_date or facts.today)
+    yield from _references(facts, rel, guide.refs, when, seen)
+    yield from _materials(facts, rel, guide)
+
+
+def catalogue_rules(
+    facts: LibraryFacts, index: GuideIndex, used: dict[str, set[str]]
+) -> Iterator[Diagnostic]:
+    """The library-wide rules' findings in the catalogues (they depend on every guide only
+    through ``index`` and ``used``, the catalogue ids the guides use)."""
+    seen = (_known(facts, index), used)
+    for kind, catalogue in facts.catalogues.items():
+        rel = CATALOGUE_FILES[kind]
+        yield from _references(facts, rel, catalogue.refs, facts.today, seen)
     legal = facts.catalogues.get("legal-bases")
     if legal is not None:
         yield from _cycles(legal.entries)
-    yield from _windows(facts)
+    yield from _windows(facts, index)
     if facts.complete:
         yield from _unused(facts, used)
 
 
-def _unique(facts: LibraryFacts) -> Iterator[Diagnostic]:
-    ids: dict[str, str] = {}
-    codes: dict[str, str] = {}
-    for rel, guide in sorted(facts.guides.items()):
-        if guide.id in ids:
-            yield _diag(
-                "duplicate-id", rel, ("id",),
-                N_('the id "{id}" is also used by {other}'),
-                N_("give each guide its own id; the id is part of its web address"),
-                id=guide.id, other=ids[guide.id],
-            )  # fmt: skip
-        ids.setdefault(guide.id, rel)
-        if guide.implementation_code in codes:
-            yield _diag(
-                "duplicate-code", rel, ("implementation_code",),
-                N_("the implementation code {code} is also used by {other}"),
-                N_("each service item has its own implementation code; check the catalogue"),
-                code=guide.implementation_code, other=codes[guide.implementation_code],
-            )  # fmt: skip
-        codes.setdefault(guide.implementation_code, rel)
+def duplicates(index: GuideIndex, rel: str, guide: GuideFacts) -> Iterator[Diagnostic]:
+    """duplicate-id and duplicate-code: every guide but the first (by file) with an id or code."""
+    first = index.ids[guide.id][0]
+    if first != rel:
+        yield _diag(
+            RuleId.DUPLICATE_ID, rel, ("id",),
+            N_('the id "{id}" is also used by {other}'),
+            N_("give each guide its own id; the id is part of its web address"),
+            id=guide.id, other=first,
+        )  # fmt: skip
+    first = index.codes[guide.implementation_code][0]
+    if first != rel:
+        yield _diag(
+            RuleId.DUPLICATE_CODE, rel, ("implementation_code",),
+            N_("the implementation code {code} is also used by {other}"),
+            N_("each service item has its own implementation code; check the catalogue"),
+            code=guide.implementation_code, other=first,
+        )  # fmt: skip
 
 
-def _sources_of_refs(facts: LibraryFacts) -> Iterator[tuple[str, tuple[Ref, ...], dt.date]]:
-    """Each file with its references and the date from which they must hold."""
-    for rel, guide in facts.guides.items():
-        yield rel, guide.refs, max(facts.today, guide.effective_date or facts.today)
-    for kind, catalogue in facts.catalogues.items():
-        yield CATALOGUE_FILES[kind], catalogue.refs, facts.today
-
-
-def _references(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnostic]:
-    """One pass over every reference: unknown ids, missing files, repealed or future bases.
+def _references(
+    facts: LibraryFacts, rel: str, refs: tuple[Ref, ...], when: dt.date, seen: _Seen
+) -> Iterator[Diagnostic]:
+    """One file's references: unknown ids, missing files, repealed or future bases.
 
     Fills ``used`` (catalogue kind → ids referenced) for the unused-entry rule.
     """
+    known, used = seen
+    legal_cat = facts.catalogues.get("legal-bases")
+    legal: dict[str, LegalFacts] = legal_cat.entries if legal_cat else {}
+    for kind, target, path in refs:
+        if kind == "file":
+            if target not in facts.files:
+                yield _missing_file(rel, path, target)
+            continue
+        entry = known[kind]
+        if entry is None:
+            continue
+        ids, where = entry
+        if target not in ids:
+            yield _unknown(rel, path, kind, target, ids, where)
+            continue
+        if path[-1] == "replaced_by" or kind == "guide":
+            continue
+        used[_KIND_CATALOGUE[kind]].add(target)
+        if kind == "legal_basis":
+            problem = _legal_status(rel, path, target, legal, when)
+            if problem is not None:
+                yield problem
+
+
+def _known(facts: LibraryFacts, index: GuideIndex) -> dict[str, tuple[Container[str], str] | None]:
+    """The ids a reference of each kind may name, and where they are kept."""
     known: dict[str, tuple[Container[str], str] | None] = {
-        "guide": ({g.id for g in facts.guides.values()} | facts.unreadable, "guides/")
+        "guide": (_Either(index.ids, facts.unreadable), "guides/")
     }
     for kind, name in _KIND_CATALOGUE.items():
         catalogue = facts.catalogues.get(name)  # a missing one is reported once, not per reference
         known[kind] = (catalogue.entries, CATALOGUE_FILES[name]) if catalogue else None
-    legal_cat = facts.catalogues.get("legal-bases")
-    legal: dict[str, LegalFacts] = legal_cat.entries if legal_cat else {}
-    for rel, refs, when in _sources_of_refs(facts):
-        for kind, target, path in refs:
-            if kind == "file":
-                if target not in facts.files:
-                    yield _missing_file(rel, path, target)
-                continue
-            entry = known[kind]
-            if entry is None:
-                continue
-            ids, where = entry
-            if target not in ids:
-                yield _unknown(rel, path, kind, target, ids, where)
-                continue
-            if path[-1] == "replaced_by" or kind == "guide":
-                continue
-            used[_KIND_CATALOGUE[kind]].add(target)
-            if kind == "legal_basis":
-                problem = _legal_status(rel, path, target, legal, when)
-                if problem is not None:
-                    yield problem
+    return known
+
+
+class _Either:
+    """Membership in either of two containers (the guide ids read, and those unreadable)."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.first or item in self.second
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.first  # type: ignore[misc]
+        yield from self.second  # type: ignore[misc]
 
 
 def _missing_file(rel: str, path: Path_, target: str) -> Diagnostic:
     return _diag(
-        "missing-file", rel, path,
+        RuleId.MISSING_FILE, rel, path,
         N_("the file {file} does not exist in the library"),
         N_("put the file under files/, or correct the path"),
         file=target,
@@ -139,7 +222,7 @@ def _unknown(
 ) -> Diagnostic:
     close = difflib.get_close_matches(target, list(ids), n=1, cutoff=0.7)  # type: ignore[call-overload]
     return _diag(
-        "unknown-reference", rel, path,
+        RuleId.UNKNOWN_REFERENCE, rel, path,
         N_('unknown {kind} "{id}"'),
         N_('did you mean "{suggestion}"?') if close else N_("add it to {where}, or correct the id"),
         kind=_KIND_NAMES[kind], id=target, where=where, suggestion=close[0] if close else "",
@@ -154,7 +237,7 @@ def _legal_status(
         return _repealed(rel, path, target, legal)
     if basis.in_force_from is not None and basis.in_force_from > when:
         return _diag(
-            "legal-basis-not-in-force", rel, path,
+            RuleId.LEGAL_BASIS_NOT_IN_FORCE, rel, path,
             N_('"{title}" only takes effect on {start}, after {when}'),
             N_("cite the basis in force now, or set the guide's effective_date to {start} or later"),
             title=basis.title, start=basis.in_force_from.isoformat(), when=when.isoformat(),
@@ -162,28 +245,27 @@ def _legal_status(
     return None
 
 
-def _materials(facts: LibraryFacts) -> Iterator[Diagnostic]:
+def _materials(facts: LibraryFacts, rel: str, guide: GuideFacts) -> Iterator[Diagnostic]:
     legal_cat = facts.catalogues.get("legal-bases")
     material_cat = facts.catalogues.get("materials")
     if legal_cat is None or material_cat is None:
         return
     legal: dict[str, LegalFacts] = legal_cat.entries
-    for rel, guide in facts.guides.items():
-        when = max(facts.today, guide.effective_date or facts.today)
-        for path, material_id, extra in guide.materials:
-            entry = material_cat.entries.get(material_id)
-            if entry is None:
-                continue
-            name, basis_ids = entry
-            if basis_ids is None:
-                continue  # to be completed (待补充): reported once, in the catalogue
-            if not any(_in_force(legal.get(i), when) for i in (*basis_ids, *extra)):
-                yield _diag(
-                    "material-legal-basis", rel, path,
-                    N_('the material "{material}" has no legal basis in force (证明材料没有法律法规依据的一律取消)'),
-                    N_("add its legal basis to {material_id} in catalogues/materials.yaml, or remove the material"),
-                    material=name, material_id=material_id,
-                )  # fmt: skip
+    when = max(facts.today, guide.effective_date or facts.today)
+    for path, material_id, extra in guide.materials:
+        entry = material_cat.entries.get(material_id)
+        if entry is None:
+            continue
+        name, basis_ids = entry
+        if basis_ids is None:
+            continue  # to be completed (待补充): reported once, in the catalogue
+        if not any(_in_force(legal.get(i), when) for i in (*basis_ids, *extra)):
+            yield _diag(
+                RuleId.MATERIAL_LEGAL_BASIS, rel, path,
+                N_('the material "{material}" has no legal basis in force (证明材料没有法律法规依据的一律取消)'),
+                N_("add its legal basis to {material_id} in catalogues/materials.yaml, or remove the material"),
+                material=name, material_id=material_id,
+            )  # fmt: skip
 
 
 def _in_force(basis: LegalFacts | None, when: dt.date) -> bool:
@@ -204,7 +286,7 @@ def _repealed(rel: str, path: Path_, target: str, legal: dict[str, LegalFacts]) 
     else:
         hint = N_("remove it, or cite the basis that is in force now")
     return _diag(
-        "legal-basis-repealed", rel, path, N_('"{title}" was repealed on {date}'), hint, **args
+        RuleId.LEGAL_BASIS_REPEALED, rel, path, N_('"{title}" was repealed on {date}'), hint, **args
     )
 
 
@@ -232,25 +314,25 @@ def _cycles(legal: dict[str, LegalFacts]) -> Iterator[Diagnostic]:
             loop = chain[chain.index(current) :]
             reported.update(loop)
             yield _diag(
-                "reference-cycle", CATALOGUE_FILES["legal-bases"], ("entries", loop[-1], "replaced_by"),
+                RuleId.REFERENCE_CYCLE, CATALOGUE_FILES["legal-bases"], ("entries", loop[-1], "replaced_by"),
                 N_("replaced_by forms a loop: {cycle}"),
                 N_("a basis cannot be replaced by itself, directly or through others; correct replaced_by"),
                 cycle=" → ".join([*loop, loop[0]]),
             )  # fmt: skip
 
 
-def _windows(facts: LibraryFacts) -> Iterator[Diagnostic]:
+def _windows(facts: LibraryFacts, index: GuideIndex) -> Iterator[Diagnostic]:
     offices = facts.catalogues.get("offices")
     if offices is None:
         return
-    by_id = {g.id: g for g in facts.guides.values()}
     for office_id, windows in offices.entries.items():
         for window_id, items in windows.items():
             for n, guide_id in enumerate(items):
-                guide = by_id.get(guide_id)
-                if guide is not None and office_id not in guide.places:
+                rels = index.ids.get(guide_id)
+                # with a duplicate id, the last file's guide (as the library is read)
+                if rels and office_id not in index.places[rels[-1]]:
                     yield _diag(
-                        "window-place", CATALOGUE_FILES["offices"],
+                        RuleId.WINDOW_PLACE, CATALOGUE_FILES["offices"],
                         ("entries", office_id, "windows", window_id, "items", n),
                         N_('window "{window}" serves "{guide}", but that guide does not list {office} among its places'),
                         N_("add {office} to the guide's places, or remove the guide from this window"),
@@ -265,7 +347,7 @@ def _unused(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnost
             if isinstance(entry, LegalFacts) and entry.repealed_on is not None:
                 continue  # a repealed basis is kept on record, for its successor and history
             yield _diag(
-                "unused-entry", CATALOGUE_FILES[kind], ("entries", entry_id),
+                RuleId.UNUSED_ENTRY, CATALOGUE_FILES[kind], ("entries", entry_id),
                 N_('"{id}" is not used by any guide'),
                 N_("remove the entry, or refer to it from the guides that need it"),
                 id=entry_id, at_key=True,
@@ -273,7 +355,7 @@ def _unused(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnost
 
 
 def _diag(
-    rule: str, rel: str, path: tuple[str | int, ...], message: str, hint: str, **args: object
+    rule: RuleId, rel: str, path: tuple[str | int, ...], message: str, hint: str, **args: object
 ) -> Diagnostic:
     at_key = bool(args.pop("at_key", False))
     return Diagnostic(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from guidesrc.check import text_rules
 from guidesrc.check.schema_errors import diagnostics_from
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 from guidesrc.model.library import LibraryConfig
 from guidesrc.yamlio import Source, parse
@@ -39,7 +39,7 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
 def _structure_problem(rel: str, data: Any) -> Diagnostic:
     if data is None:
         return Diagnostic(
-            "yaml-structure",
+            RuleId.YAML_STRUCTURE,
             "error",
             rel,
             message=N_("the file is empty"),
@@ -48,7 +48,7 @@ def _structure_problem(rel: str, data: Any) -> Diagnostic:
             column=1,
         )
     return Diagnostic(
-        "yaml-structure",
+        RuleId.YAML_STRUCTURE,
         "error",
         rel,
         message=N_('the file must hold fields ("key: value" lines), not {found}'),

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.i18n import N_
 
 # Format hints for pattern errors, by the name of the field (or of the mapping holding ids).
@@ -61,7 +61,9 @@ def _missing(rel: str, parent: tuple[PathPart, ...], fields: list[str]) -> Diagn
     else:
         message, hint = N_("{count} required fields are missing: {fields}"), N_("add them here")
     args = {"field": fields[0], "fields": ", ".join(fields), "count": len(fields)}
-    return Diagnostic("schema", "error", rel, path=parent, message=message, hint=hint, args=args)
+    return Diagnostic(
+        RuleId.SCHEMA, "error", rel, path=parent, message=message, hint=hint, args=args
+    )
 
 
 #: Values of the wrong type: (message, hint) per pydantic error type.
@@ -200,7 +202,7 @@ def _diag(
     at_key: bool,
 ) -> Diagnostic:
     return Diagnostic(
-        "schema", "error", rel, path=loc, message=message, hint=hint, args=args, at_key=at_key
+        RuleId.SCHEMA, "error", rel, path=loc, message=message, hint=hint, args=args, at_key=at_key
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from guidesrc.check import hidden, personal
-from guidesrc.diagnostics import Diagnostic, PathPart
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.i18n import N_
 from guidesrc.yamlio import Source
 
@@ -68,12 +68,14 @@ def personal_data(source: Source, data: Any) -> list[Diagnostic]:
         contact = not names.isdisjoint(personal.CONTACT_FIELDS)
         for finding in personal.find(value, contact):
             message, hint = PERSONAL_MESSAGES[finding.kind]
-            diagnostic = _rule("personal-data", source.rel, path, message, hint, finding.masked)
+            diagnostic = _rule(
+                RuleId.PERSONAL_DATA, source.rel, path, message, hint, finding.masked
+            )
             found.append((diagnostic, value[finding.start : finding.end], len(value)))
     return at_text(text, found)
 
 
-def _rule(rule: str, rel: str, path: Path_, message: str, hint: str, masked: str) -> Diagnostic:
+def _rule(rule: RuleId, rel: str, path: Path_, message: str, hint: str, masked: str) -> Diagnostic:
     return Diagnostic(
         rule, "error", rel, path=path, message=message, hint=hint, args={"masked": masked}
     )
@@ -88,7 +90,7 @@ def hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
         match = hidden.HIDDEN_RE.search(value)
         if match is not None:
             diagnostic = Diagnostic(
-                "hidden-characters",
+                RuleId.HIDDEN_CHARACTERS,
                 "error",
                 source.rel,
                 path=path,
@@ -110,7 +112,7 @@ def unprintable(source: Source, data: Any) -> list[Diagnostic]:
     found = [
         (
             Diagnostic(
-                "unprintable",
+                RuleId.UNPRINTABLE,
                 "error",
                 source.rel,
                 path=path,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from guidesrc.cli.options import library_argument
+from guidesrc.cli.options import pass_library
 from guidesrc.i18n import N_, _
+from guidesrc.importer.export import export_xlsx
 
 
 @click.command(
@@ -16,7 +17,7 @@ from guidesrc.i18n import N_, _
         "Write the library's guides (or one department's) in the import template (XLSX): edit them in WPS or Excel and bring the edits back with guides import."
     ),
 )
-@library_argument
+@pass_library(Path)  # the folder as given: export says when it is not a library
 @click.option(
     "--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx", show_default=True,
     help=N_("The file format."),
@@ -30,8 +31,6 @@ from guidesrc.i18n import N_, _
     help=N_("The file to write (default: 指南.xlsx, or <department>.xlsx, here)."),
 )  # fmt: skip
 def export(library: Path, fmt: str, department: str | None, output: Path | None) -> None:
-    from guidesrc.importer.export import export_xlsx
-
     target = output or Path(f"{department or '指南'}.xlsx")
     count = export_xlsx(library, target, department)
     click.echo(

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import click
 
-from guidesrc.cli.options import free_text
+from guidesrc.cli.options import flag, text_option
+from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
+from guidesrc.importer.pipeline import Format
+from guidesrc.importer.report import summary
+from guidesrc.services import importing as service
 
 
 @click.command(
@@ -37,11 +41,7 @@ from guidesrc.i18n import N_, _
     default=None,
     help=N_("The source's format (default: from the file name: .jsonl/.json, .csv, .xlsx)."),
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help=N_("Overwrite files that have uncommitted changes in git."),
-)
+@flag("--force", N_("Overwrite files that have uncommitted changes in git."))
 @click.option(
     "--template",
     type=click.Path(path_type=Path),
@@ -57,10 +57,7 @@ from guidesrc.i18n import N_, _
     default=None,
     help=N_("Folder for the import report (default: the library's .guides/import/)."),
 )
-@click.option(
-    "--name", default=None, metavar="TEXT", callback=free_text,
-    help=N_("A new library's name, e.g. 长春市政务服务中心办事指南库."),
-)  # fmt: skip
+@text_option("--name", N_("A new library's name, e.g. 长春市政务服务中心办事指南库."))
 @click.option(
     "--region-code", default=None, metavar="CODE",
     help=N_("A new library's 6-digit administrative division code (GB/T 2260), e.g. 220100."),
@@ -72,7 +69,7 @@ from guidesrc.i18n import N_, _
 def import_(
     source: Path | None,
     into: Path,
-    fmt: str | None,
+    fmt: Format | None,
     force: bool,
     template: Path | None,
     report_dir: Path | None,
@@ -80,32 +77,19 @@ def import_(
     region_code: str | None,
     base_url: str | None,
 ) -> None:
-    from guidesrc.errors import GuidesError
-
     if template is not None:
-        from guidesrc.importer.sheet_template import write_template
-
-        for path in write_template(template):
+        for path in service.template(template):
             click.echo(_("wrote {file}").format(file=path))
         return
     if source is None:
         raise GuidesError(_("give the file to import, or --template FILE to get a template"))
-    from guidesrc.importer.pipeline import run_import
-    from guidesrc.importer.report import summary, write_files
-    from guidesrc.library import STATE_DIR
-
-    settings = {"name": name or "", "region_code": region_code or "", "base_url": base_url or ""}
-    report = run_import(source, into, fmt, force=force, settings=settings)  # type: ignore[arg-type]
+    report = service.import_guides(
+        source, into, fmt=fmt, force=force, name=name, region_code=region_code, base_url=base_url
+    )
     out = sys.stdout
     for problem in report.problems:
         out.write(problem.text() + "\n")
-    folder = report_dir or into / STATE_DIR / "import"
-    try:
-        written = write_files(report, folder)
-    except OSError as exc:
-        raise GuidesError(
-            _("{file}: cannot write: {error}").format(file=folder, error=exc.strerror or exc)
-        ) from exc
+    written = service.write_report(report, into, report_dir)
     click.echo(summary(report), err=True)
     click.echo(
         _("report: {file}; check the guides with: guides check {library}").format(

@@ -2,58 +2,33 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 
-from guidesrc.cli.common import (
-    ACTIONS,
-    EVENTS,
-    local_time,
-    open_ledger_view,
-    with_cause,
-)
-from guidesrc.cli.options import (
-    format_option,
-    library_argument,
-)
+from guidesrc.cli.common import ACTIONS, EVENTS, echo_json, local_time, with_cause
+from guidesrc.cli.options import format_option, pass_library
 from guidesrc.i18n import N_, _
+from guidesrc.services.library import Library, open_library
+from guidesrc.services.status import history
 
 
 @click.command(name="log", help=N_("The history of a guide, or of the whole library."))
-@library_argument
+@pass_library(open_library)
 @click.option("--guide", metavar="ID", help=N_("Only this guide's events."))
 @click.option("--limit", type=click.IntRange(1), metavar="N", help=N_("Only the last N events."))
 @format_option(["text", "json"], N_("text: for people; json: for programs."))
-def log(library: Path, guide: str | None, limit: int | None, fmt: str) -> None:
-    from guidesrc.status import event_detail, events
-
-    view = open_ledger_view(library)
-    ledger, zone = view.ledger, view.zone
-    found = events(ledger, guide, limit)
+def log(library: Library, guide: str | None, limit: int | None, fmt: str) -> None:
+    found = history(library, guide=guide, limit=limit)
     if fmt == "json":
-        body = [
-            {
-                "at": e.at.isoformat(),
-                "actor": e.actor,
-                "kind": e.kind,
-                "guide": e.guide_id,
-                "version": e.version,
-                "channel": e.channel,
-                "detail": event_detail(e),
-            }
-            for e in found
-        ]
-        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        echo_json([entry.as_dict() for entry in found])
         return
-    for e in found:
+    for entry in found:
+        e = entry.event
         what = _(EVENTS.get(e.kind, e.kind))
         target = f"{e.guide_id} v{e.version}" if e.guide_id else ""
-        detail = event_detail(e)
-        extra = _event_extra(e.kind, detail)
-        parts = [local_time(e.at, zone), e.actor, what, target, e.channel or "", extra]
+        extra = _event_extra(e.kind, entry.detail)
+        parts = [local_time(e.at, library.zone), e.actor, what, target, e.channel or "", extra]
         click.echo("\t".join(parts).rstrip())
 
 

@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from guidesrc.cli.common import (
-    ACTIONS,
-    configuration_in_force,
-    deadline_function,
-    open_for_command,
-)
-from guidesrc.cli.options import (
-    library_argument,
-)
-from guidesrc.cli.recovery import echo_refused, run_rebuild
-from guidesrc.errors import ChannelError
+from guidesrc.cli.common import ACTIONS
+from guidesrc.cli.options import flag, pass_library
 from guidesrc.i18n import N_, _
-
-if TYPE_CHECKING:
-    from guidesrc.publisher import Outcome
+from guidesrc.publisher import Outcome
+from guidesrc.services import publish as service
+from guidesrc.services.library import Library, open_library
+from guidesrc.signing_alerts import findings_text
 
 
 @click.command(
     help=N_("Deliver every approved version not yet delivered to every channel (run it from cron).")
 )
-@library_argument
+@pass_library(open_library)
 @click.option(
     "--wait", is_flag=True, help=N_("If another publisher runs, wait for it instead of exiting.")
 )
-@click.option(
-    "--retry-now",
-    is_flag=True,
-    help=N_("Retry failed deliveries now, without waiting out the backoff."),
-)
+@flag("--retry-now", N_("Retry failed deliveries now, without waiting out the backoff."))
 @click.option(
     "--rebuild",
     metavar="CHANNEL",
@@ -44,59 +30,52 @@ if TYPE_CHECKING:
         "Rewrite a file channel from the ledger's approved versions and sign it (after files were planted or changed in its folder); the old folder is kept under .guides/quarantine."
     ),
 )
-def publish(library: Path, wait: bool, retry_now: bool, rebuild: str | None) -> None:
-    from guidesrc.library import find_root
-    from guidesrc.publisher import channel_adapters
-    from guidesrc.publisher import publish as run
-
-    root = find_root(library)
-    ledger = open_for_command(root)
-    settings = configuration_in_force(root, ledger, warn=True)
-    adapters = channel_adapters(root, settings.config, settings.library_yaml())
-    if not adapters:
-        raise ChannelError(
-            _(
-                "library.yaml: channels: no channel is configured, so there is nowhere to publish; add one, e.g. a directory channel (see README)"
-            )
-        )
-    if rebuild is not None:
-        return run_rebuild(root, adapters, rebuild, wait)
-    report = run(
-        ledger,
-        adapters,
-        deadline_for=deadline_function(settings),
-        timezone=settings.config.timezone,
-        wait=wait,
-        retry_now=retry_now,
-    )
-    if report.locked_out:
+def publish(library: Library, wait: bool, retry_now: bool, rebuild: str | None) -> None:
+    if library.config_unreviewed():
         click.echo(
             _(
-                "another guides publish is running; this one stops without publishing (use --wait to wait for it)"
+                "no approved configuration in the ledger yet: library.yaml and calendar.yaml are used as they are; the next guides approve records them for review"
             ),
             err=True,
         )
-        return
-    _echo_outcomes(report.outcomes)
-    _warn_unsigned(root, adapters)
+    if rebuild is not None:
+        return _rebuild(service.rebuild(library, rebuild, wait=wait))
+    done = service.publish(library, wait=wait, retry_now=retry_now)
+    if done.locked_out:
+        return _echo_locked_out()
+    _echo_outcomes(done.run.outcomes)
+    if done.unsigned:
+        click.echo(
+            _(
+                "no signing key: the channels' folders get no signed manifest, so `guides verify` cannot prove them; create one with guides keys init"
+            ),
+            err=True,
+        )
     click.echo(
         _("{delivered} delivered, {failed} failed, {later} still open").format(
-            delivered=len(report.delivered), failed=len(report.failed), later=report.later
+            delivered=len(done.run.delivered), failed=len(done.run.failed), later=done.run.later
         ),
         err=True,
     )
-    handed = sum(o.handed_over for o in report.outcomes)
-    if handed:
+    if done.handed_over:
         click.echo(
             _(
                 "{count} of them printed in reprint batches for hall staff to post: see guides print list, then guides print done BATCH"
-            ).format(count=handed),
+            ).format(count=done.handed_over),
             err=True,
         )
-    if report.refused:
-        echo_refused(report.refused, adapters)
-    if report.failed or report.refused:
+    _echo_refusals(done.refusals)
+    if not done.ok:
         sys.exit(1)
+
+
+def _echo_locked_out() -> None:
+    click.echo(
+        _(
+            "another guides publish is running; this one stops without publishing (use --wait to wait for it)"
+        ),
+        err=True,
+    )
 
 
 def _echo_outcomes(outcomes: list[Outcome]) -> None:
@@ -114,20 +93,42 @@ def _echo_outcomes(outcomes: list[Outcome]) -> None:
         )
 
 
-def _warn_unsigned(root: Path, adapters: dict[str, Any]) -> None:
-    """File channels get a signed manifest only when a signing key is configured."""
-    from guidesrc.signing import SigningKeyError, signing_key
+def _echo_refusals(refusals: list[service.Refusal]) -> None:
+    """A line per channel not signed (stderr)."""
+    for r in refusals:
+        click.echo(findings_text(r.channel, r.folder, r.findings), err=True)
 
-    if not any("path" in type(a.settings).model_fields for a in adapters.values()):
-        return
-    try:
-        key = signing_key(root)
-    except SigningKeyError:
-        return  # the publisher logged the problem; `guides keys status` explains it
-    if key is None:
+
+def _rebuild(done: service.Rebuild) -> None:
+    """``guides publish --rebuild CHANNEL``: exit 0 when the channel is rewritten and signed."""
+    result, channel = done.done, done.channel
+    if result is None:
+        _echo_locked_out()
+        sys.exit(1)
+    for line in result.failed:
+        click.echo(_("failed\t{error}").format(error=line))
+    if result.quarantined is not None:
         click.echo(
             _(
-                "no signing key: the channels' folders get no signed manifest, so `guides verify` cannot prove them; create one with guides keys init"
-            ),
+                "{channel}: the old folder was moved to {path} (not served; inspect it, then delete it)"
+            ).format(channel=channel, path=result.quarantined),
             err=True,
         )
+    if result.signed is None:
+        click.echo(
+            _(
+                "{channel}: rewritten from the ledger ({count} deliveries); not signed (no signing key)"
+            ).format(channel=channel, count=result.delivered),
+            err=True,
+        )
+    elif result.signed.refused:
+        _echo_refusals(done.refusals)
+    else:
+        click.echo(
+            _(
+                "{channel}: rewritten from the ledger ({count} deliveries) and signed ({files} files)"
+            ).format(channel=channel, count=result.delivered, files=result.signed.files),
+            err=True,
+        )
+    if not done.ok:
+        sys.exit(1)

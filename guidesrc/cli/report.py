@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
-from guidesrc.cli.common import (
-    open_ledger_view,
-)
-from guidesrc.cli.options import (
-    date_range_problem,
-    format_option,
-    library_argument,
-)
-from guidesrc.errors import ApprovalError
+from guidesrc.cli.options import date_option, format_option, pass_library
 from guidesrc.i18n import N_, _
+from guidesrc.report import Report
+from guidesrc.report.render import as_csv, html
+from guidesrc.services import report as service
+from guidesrc.services.library import Day, Library, open_library
 
 
 @click.command(
@@ -25,12 +19,12 @@ from guidesrc.i18n import N_, _
         "Figures for the annual report (政府信息公开年度报告): changes approved and published, major vs minor, on-time rate per channel, late items and withdrawals."
     )
 )
-@library_argument
+@pass_library(open_library)
 @click.option(
     "--year", type=click.IntRange(2000, 2999), help=N_("A calendar year (default: this year).")
 )
-@click.option("--from", "start", metavar="DATE", help=N_("First day of the period (YYYY-MM-DD)."))
-@click.option("--to", "end", metavar="DATE", help=N_("Last day of the period (YYYY-MM-DD)."))
+@date_option("--from", "start", help=N_("First day of the period (YYYY-MM-DD)."))
+@date_option("--to", "end", help=N_("Last day of the period (YYYY-MM-DD)."))
 @format_option(
     ["text", "html", "csv"],
     N_("text: the figures; html: a page with a chart; csv: one row per delivery."),
@@ -42,28 +36,16 @@ from guidesrc.i18n import N_, _
     help=N_("Write to this file instead of the screen."),
 )
 def report(
-    library: Path,
+    library: Library,
     year: int | None,
-    start: str | None,
-    end: str | None,
+    start: Day | None,
+    end: Day | None,
     fmt: str,
     output: Path | None,
 ) -> None:
-    from guidesrc.report import build_report
-    from guidesrc.report.render import as_csv, html
-
-    view = open_ledger_view(library)
-    ledger, config, zone, now = view.ledger, view.config, view.zone, view.now
-    today = now.astimezone(zone).date()
-    if year is not None and (start or end):
-        raise ApprovalError(_("give either --year or --from/--to, not both"))
-    first = _day("--from", start) if start else dt.date(year or today.year, 1, 1)
-    last = _day("--to", end) if end else (dt.date(year, 12, 31) if year else today)
-    if last < first:
-        raise ApprovalError(_("--to {end} is before --from {start}").format(end=last, start=first))
-    built = build_report(ledger, first, last, zone, now)
+    built = service.report(library, year=year, start=start, end=end)
     if fmt == "html":
-        text = html(built, config.name)
+        text = html(built, library.config.name)
     elif fmt == "csv":
         text = as_csv(built)
     else:
@@ -75,21 +57,7 @@ def report(
         click.echo(text, nl=False)
 
 
-def _day(option: str, value: str) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ApprovalError(
-            _("{option}: {value} is not a date such as 2026-12-01").format(
-                option=option, value=value
-            )
-        ) from None
-    if problem := date_range_problem(value, day):
-        raise ApprovalError(f"{option}: {problem}")
-    return day
-
-
-def _report_text(r: Any) -> str:
+def _report_text(r: Report) -> str:
     def pct(rate: float | None) -> str:
         return "—" if rate is None else f"{rate * 100:.1f}%"
 

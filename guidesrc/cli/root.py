@@ -27,7 +27,7 @@ COMMANDS = {
     "approve": "guidesrc.cli.approve:approve",
     "approvers": "guidesrc.cli.approvers:approvers",
     "calendar": "guidesrc.cli.calendar:calendar",
-    "check": "guidesrc.cli.library:check",
+    "check": "guidesrc.cli.check:check",
     "diff": "guidesrc.cli.library:diff",
     "export": "guidesrc.cli.export:export",
     "import": "guidesrc.cli.importing:import_",
@@ -38,7 +38,7 @@ COMMANDS = {
     "print": "guidesrc.cli.printing:print_group",
     "publish": "guidesrc.cli.publish:publish",
     "report": "guidesrc.cli.report:report",
-    "rules": "guidesrc.cli.library:list_rules",
+    "rules": "guidesrc.cli.check:list_rules",
     "serve": "guidesrc.cli.site:serve",
     "status": "guidesrc.cli.status:status",
     "verify": "guidesrc.cli.verify:verify",
@@ -70,22 +70,6 @@ class _Group(click.Group):
         except GuidesError as exc:
             click.echo(_("error: {message}").format(message=exc.message), err=True)
             ctx.exit(exc.exit_code)
-        except Exception as exc:
-            mapped = _database_error(exc)
-            if mapped is None:
-                raise
-            click.echo(_("error: {message}").format(message=mapped.message), err=True)
-            ctx.exit(mapped.exit_code)
-
-
-def _database_error(exc: Exception) -> GuidesError | None:
-    """A database error met anywhere in a command, as one clean error (no traceback)."""
-    if "sqlite3" not in sys.modules and "sqlalchemy.exc" not in sys.modules:
-        return None  # no database was used
-    from guidesrc.ledger.integrity import database_error
-    from guidesrc.ledger.store import shown_ledger
-
-    return database_error(exc, shown_ledger())
 
 
 @click.group(

@@ -4,43 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-import orjson
 
-from guidesrc.cli.common import (
-    ACTIONS,
-    STATUSES,
-    local_time,
-    open_ledger_view,
-    with_cause,
-)
-from guidesrc.cli.options import (
-    format_option,
-    library_argument,
-)
+from guidesrc.cli.common import ACTIONS, STATUSES, echo_json, local_time, with_cause
+from guidesrc.cli.options import color_option, format_option, pass_library, repeatable
 from guidesrc.i18n import N_, _
-
-if TYPE_CHECKING:
-    from guidesrc.ledger import Ledger
-    from guidesrc.model.library import LibraryConfig
+from guidesrc.print.stats import PrintSummary
+from guidesrc.services import status as service
+from guidesrc.services.library import Library, open_library
+from guidesrc.status import Row, error_cause
+from guidesrc.statuses import PublicationStatus
 
 
 @click.command(help=N_("Each guide's deliveries per channel: pending, delivered, failed, overdue."))
-@library_argument
-@click.option(
-    "--guide", "guides", multiple=True, metavar="ID", help=N_("Only this guide; repeatable.")
-)
+@pass_library(open_library)
+@repeatable("--guide", "guides", "ID", N_("Only this guide; repeatable."))
 @click.option("--all", "everything", is_flag=True, help=N_("Also older versions' deliveries."))
 @format_option(["text", "json"], N_("text: for people; json: for monitoring."))
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help=N_("Colour the output (default: when it is a terminal)."),
-)
+@color_option(N_("Colour the output (default: when it is a terminal)."))
 @click.option(
     "--warn-within",
     type=click.FloatRange(0),
@@ -50,61 +33,31 @@ if TYPE_CHECKING:
     help=N_("A delivery not made this close to its deadline is at risk (exit 1)."),
 )
 def status(
-    library: Path,
+    library: Library,
     guides: tuple[str, ...],
     everything: bool,
     fmt: str,
     color: bool | None,
     warn_within: float,
 ) -> None:
-    from guidesrc.signing_alerts import alerts
-    from guidesrc.status import status_rows
-
-    view = open_ledger_view(library)
-    now, margin = view.now, dt.timedelta(hours=warn_within)
-    rows = status_rows(view.ledger, now, guides, everything)
-    overdue = [r for r in rows if r.overdue(now)]
-    at_risk = [r for r in rows if r.at_risk(now, margin)]
-    printed = _print_summary(view.ledger, view.config, now.astimezone(view.zone).date())
-    unsigned = alerts(view.ledger, sorted(view.config.channels))
+    margin = dt.timedelta(hours=warn_within)
+    found = service.status(library, guides=guides, everything=everything, warn_within=margin)
     if fmt == "json":
-        _echo_json(rows, now, margin, overdue, at_risk, unsigned, printed)
+        echo_json(found.as_dict())
     else:
         use_color = sys.stdout.isatty() if color is None else color
-        _echo_rows(rows, now, margin, view.zone, use_color)
-        _echo_totals(rows, overdue, at_risk, warn_within)
-        for line in [*_print_lines(printed), *unsigned]:
+        _echo_rows(found, library.zone, use_color)
+        _echo_totals(found, warn_within)
+        for line in [*_print_lines(found.printed), *found.signing]:
             click.echo(line, err=True)
-    if overdue or at_risk or unsigned:
+    if found.alarm:
         sys.exit(1)
 
 
-def _echo_json(
-    rows: list[Any],
-    now: dt.datetime,
-    margin: dt.timedelta,
-    overdue: list[Any],
-    at_risk: list[Any],
-    unsigned: list[str],
-    printed: Any,
-) -> None:
-    body = {
-        "now": now.isoformat(),
-        "overdue": len(overdue),
-        "at_risk": len(at_risk),
-        "signing": unsigned,
-        "deliveries": [{**r.as_dict(now), "at_risk": r.at_risk(now, margin)} for r in rows],
-    }
-    if not printed.empty:
-        body["print"] = printed.as_dict()
-    click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
-
-
-def _echo_rows(
-    rows: list[Any], now: dt.datetime, margin: dt.timedelta, zone: ZoneInfo, use_color: bool
-) -> None:
+def _echo_rows(found: service.Status, zone: ZoneInfo, use_color: bool) -> None:
     """One line per delivery: overdue in red, at risk in yellow."""
-    for r in rows:
+    now = found.now
+    for r in found.rows:
         line = "\t".join(
             [
                 f"{r.guide_id} v{r.version}",
@@ -115,39 +68,28 @@ def _echo_rows(
                 _when(r, now, zone),
             ]
         )
-        colour = "red" if r.overdue(now) else "yellow" if r.at_risk(now, margin) else None
+        colour = "red" if r.overdue(now) else "yellow" if r.at_risk(now, found.margin) else None
         click.echo(click.style(line, fg=colour) if colour and use_color else line, color=use_color)
 
 
-def _echo_totals(
-    rows: list[Any], overdue: list[Any], at_risk: list[Any], warn_within: float
-) -> None:
+def _echo_totals(found: service.Status, warn_within: float) -> None:
     click.echo(
         _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
-            count=len(rows),
-            pending=sum(r.status != "delivered" for r in rows),
-            overdue=len(overdue),
+            count=len(found.rows), pending=found.pending, overdue=len(found.overdue)
         ),
         err=True,
     )
-    if at_risk:
+    if found.at_risk:
         click.echo(
             _(
                 "{count} delivery(ies) at risk: less than {hours} h to the deadline and not delivered"
-            ).format(count=len(at_risk), hours=f"{warn_within:g}"),
+            ).format(count=len(found.at_risk), hours=f"{warn_within:g}"),
             err=True,
         )
 
 
-def _print_summary(ledger: Ledger, config: LibraryConfig, today: dt.date) -> Any:
+def _print_lines(printed: PrintSummary) -> list[str]:
     """Pages printed in the last 30 days and the reprint batches not posted yet."""
-    from guidesrc.print.stats import print_summary
-
-    printers = {name for name, c in config.channels.items() if c.type == "printer"}
-    return print_summary(ledger, printers, today - dt.timedelta(days=29))
-
-
-def _print_lines(printed: Any) -> list[str]:
     if printed.empty:
         return []
     lines = [
@@ -168,14 +110,15 @@ def _print_lines(printed: Any) -> list[str]:
     return lines
 
 
-def _when(row: Any, now: dt.datetime, zone: ZoneInfo) -> str:
+def _when(row: Row, now: dt.datetime, zone: ZoneInfo) -> str:
     deadline = local_time(row.deadline, zone)
-    if row.status == "delivered":
+    if row.status == PublicationStatus.DELIVERED:
+        assert row.delivered_at is not None
         text = _("at {time}").format(time=local_time(row.delivered_at, zone))
         if row.overdue(now):
             text += " " + _("(late; deadline {deadline})").format(deadline=deadline)
         return text
-    if row.status == "scheduled":
+    if row.status == PublicationStatus.SCHEDULED:
         return _("from {time}").format(time=local_time(row.due_at, zone, end=False))
     left = row.deadline - now
     if left.total_seconds() < 0:
@@ -185,8 +128,6 @@ def _when(row: Any, now: dt.datetime, zone: ZoneInfo) -> str:
     else:
         text = _("deadline {deadline}, {span} left").format(deadline=deadline, span=_span(left))
     if row.error:
-        from guidesrc.status import error_cause
-
         text += " — " + with_cause(row.error, error_cause(row.error_detail))
     return text
 

@@ -8,23 +8,20 @@ a channel that cannot be read at all).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-import orjson
 
-from guidesrc.cli.common import open_for_command
-from guidesrc.cli.options import format_option, library_argument, library_option
-from guidesrc.errors import GuidesError, LedgerError
+from guidesrc.cli.common import echo_json
+from guidesrc.cli.options import flag, format_option, pass_library, repeatable
+from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
-
-if TYPE_CHECKING:
-    from guidesrc.ledger import Ledger
-    from guidesrc.verify_checks import ChannelCheck
+from guidesrc.services import verify as service
+from guidesrc.services.library import Library, open_existing
+from guidesrc.signing import KEY_ENV, KEY_FILE_ENV, key_file
+from guidesrc.verify_checks import KINDS, ChannelCheck
 
 
 @click.group(help=N_("Signing keys: the key pair that signs each channel's manifest."))
@@ -38,18 +35,11 @@ def keys() -> None:
         "Make a signing key pair: the private key into .guides/signing-key.pem (or GUIDES_SIGNING_KEY_FILE), the public key into keys/."
     ),
 )
-@library_option
-@click.option(
-    "--force",
-    is_flag=True,
-    help=N_("Replace the private key and retire the old public key (rotation)."),
-)
+@pass_library(alias=True)
+@flag("--force", N_("Replace the private key and retire the old public key (rotation)."))
 def keys_init(library: Path, force: bool) -> None:
-    from guidesrc.library import find_root
-    from guidesrc.signing import KEY_ENV, init_keys
-
-    root = find_root(library)
-    made = init_keys(root, dt.datetime.now(dt.UTC), force)
+    root = library
+    made = service.make_keys(root, force=force)
     click.echo(
         _(
             "made the key {id}: private key {private} (keep it secret, mode 0600), public key {public} (commit it)"
@@ -75,36 +65,32 @@ def keys_init(library: Path, force: bool) -> None:
 @keys.command(
     name="status", help=N_("Which private key signs the manifests, and the library's public keys.")
 )
-@library_option
+@pass_library(alias=True)
 def keys_status(library: Path) -> None:
-    from guidesrc.library import find_root
-    from guidesrc.signing import KEY_ENV, KEY_FILE_ENV, key_file, public_keys, signing_key
-
-    root = find_root(library)
-    for kid, key in sorted(public_keys(root).items()):
+    found = service.keys(library)
+    for kid, key in sorted(found.public.items()):
         state = (
             _("retired {time}").format(time=key.retired.strftime("%Y-%m-%dT%H:%M:%SZ"))
             if key.retired
             else _("active")
         )
         click.echo(f"{kid}\t{state}")
-    signer = signing_key(root)
+    signer = found.signer
     if signer is None:
         click.echo(
             _(
                 "no private key: neither {env} nor {path} ({file_env}); guides publish writes no signed manifests, and guides verify reports them missing. Run guides keys init"
-            ).format(env=KEY_ENV, path=key_file(root), file_env=KEY_FILE_ENV),
+            ).format(env=KEY_ENV, path=key_file(library), file_env=KEY_FILE_ENV),
             err=True,
         )
         sys.exit(1)
-    known = signer.id in public_keys(root)
     click.echo(
         _("manifests are signed with the key {id} from {source}").format(
             id=signer.id, source=signer.source
         ),
         err=True,
     )
-    if not known:
+    if not found.known:
         click.echo(
             _(
                 "the key {id} is not in keys/: guides verify will refuse its signatures; add keys/{id}.pub.pem"
@@ -119,62 +105,24 @@ def keys_status(library: Path) -> None:
         "Check what each channel shows now against the ledger and the signed manifests: missing, modified, stale, unexpected, signature. Exit 1 on any finding."
     )
 )
-@library_argument
-@click.option(
-    "--channel",
-    "channels",
-    multiple=True,
-    metavar="NAME",
-    help=N_("Only this channel; repeatable."),
-)
-@click.option(
+@pass_library(open_existing)
+@repeatable("--channel", "channels", "NAME", N_("Only this channel; repeatable."))
+@repeatable(
     "--url",
     "urls",
-    multiple=True,
-    metavar="CHANNEL=URL",
-    help=N_("Check a file channel at its public address instead of its folder; repeatable."),
+    "CHANNEL=URL",
+    N_("Check a file channel at its public address instead of its folder; repeatable."),
 )
 @format_option(["text", "json"], N_("text: one line per finding; json: for monitoring."))
-def verify(library: Path, channels: tuple[str, ...], urls: tuple[str, ...], fmt: str) -> None:
-    from guidesrc.config_in_force import in_force
-    from guidesrc.library import find_root
-    from guidesrc.signing import public_keys
-    from guidesrc.verify import verify_library
-
-    root = find_root(library)
-    ledger = _existing_ledger(root)
-    config = in_force(root, ledger).config  # the channels as approved, not as edited since
-    addresses = _addresses(urls)
-    unknown = sorted((set(channels) | set(addresses)) - set(config.channels))
-    if unknown:
-        raise GuidesError(
-            _("no channel named {names} in library.yaml (channels: {known})").format(
-                names="、".join(unknown), known="、".join(config.channels) or "-"
-            )
-        )
-    found = public_keys(root)
-    if not found:
-        raise GuidesError(
-            _(
-                "keys/ holds no public key, so no signature can be checked: run guides keys init, then guides publish"
-            )
-        )
-    checks = verify_library(root, config, ledger, found, channels, addresses)
-    if not channels and not addresses:  # every approval against approvers.yaml
-        from guidesrc.approval_check import check_approvals
-
-        checks.append(check_approvals(root, ledger))
+def verify(library: Library, channels: tuple[str, ...], urls: tuple[str, ...], fmt: str) -> None:
+    found = service.verify(library, channels=channels, urls=_addresses(urls))
     if fmt == "json":
-        body = {
-            "ok": not any(c.findings for c in checks),
-            "channels": [c.as_dict() for c in checks],
-        }
-        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        echo_json(found.as_dict())
     else:
-        _print_text(checks)
-    if any(c.failed for c in checks):
+        _print_text(found.checks)
+    if found.failed:
         sys.exit(2)
-    if any(c.findings for c in checks):
+    if not found.ok:
         sys.exit(1)
 
 
@@ -192,25 +140,7 @@ def _addresses(urls: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
-def _existing_ledger(root: Path) -> Ledger:
-    """The ledger, which must exist already: verify never makes an empty one."""
-    from guidesrc.ledger import database_url
-
-    url = database_url(root)
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists():
-            raise LedgerError(
-                _(
-                    "no ledger at {path}: nothing was approved or published from this library"
-                ).format(path=path)
-            )
-    return open_for_command(root)
-
-
 def _print_text(checks: list[ChannelCheck]) -> None:
-    from guidesrc.verify_checks import KINDS
-
     for check in checks:
         for f in check.findings:
             click.echo(f"{f.where}: {_(KINDS[f.kind])}: {f.message} [{f.kind}]")
@@ -259,18 +189,7 @@ def _print_text(checks: list[ChannelCheck]) -> None:
     help=N_("The signature (default: the manifest's name + .sig)."),
 )
 def verify_file(file: Path, manifest: Path, key: Path, signature: Path | None) -> None:
-    from guidesrc.signing import load_public_pem
-    from guidesrc.verify import verify_file as check_file
-
-    sig_path = signature or manifest.with_name(manifest.name + ".sig")
-    try:
-        sig = sig_path.read_bytes()
-        public = load_public_pem(key.read_bytes(), str(key))
-        result = check_file(file, manifest.read_bytes(), sig, public)
-    except FileNotFoundError as exc:
-        raise GuidesError(_("{path}: no such file").format(path=exc.filename)) from exc
-    except orjson.JSONDecodeError as exc:
-        raise GuidesError(_("{path}: not a manifest (invalid JSON)").format(path=manifest)) from exc
+    result = service.check_file(file, manifest, key, signature)
     if not result.signature_ok:
         click.echo(
             _("{path}: signature invalid: the manifest is not signed by this key").format(

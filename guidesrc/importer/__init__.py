@@ -15,9 +15,3 @@ The stages are run by :func:`guidesrc.importer.pipeline.run_import`.
 What a source lacks is never invented: it is marked 待补充 (the ``pending`` lists of
 :class:`guidesrc.model.common.Completable`), and `guides check` lists it (rule ``to-complete``).
 """
-
-from guidesrc.errors import GuidesError
-
-
-class ImportRefusedError(GuidesError):
-    """The import would overwrite files with uncommitted changes; nothing was written."""

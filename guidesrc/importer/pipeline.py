@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from guidesrc.errors import GuidesError
+from guidesrc.errors import GuidesError, ImportRefusedError
 from guidesrc.i18n import N_, _
-from guidesrc.importer import ImportRefusedError, apply, gdzwfw, sheet
+from guidesrc.importer import apply, gdzwfw, sheet
 from guidesrc.importer.catalogues import KINDS, CatalogueBuilder
 from guidesrc.importer.records import Item, Problem, ReadResult
 from guidesrc.importer.report import ImportReport

@@ -23,11 +23,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from guidesrc.errors import (
+    JobFailed,
+    KioskBusy,
+    KioskRefusal,
+    PrintProblem,
+    SheetProblem,
+    TapPending,
+)
 from guidesrc.kiosk.catalog import MAX_QUERY, Entry
-from guidesrc.kiosk.jobs import Busy, Job, Refusal
-from guidesrc.kiosk.taps import TapPending
-from guidesrc.print.problems import SheetProblem
-from guidesrc.print.queue import JobFailed, PrintProblem
+from guidesrc.kiosk.jobs import Job
+from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 from guidesrc.urls import is_guide_id
 from guidesrc.web.server import make_app
 
@@ -58,15 +64,14 @@ _HEADINGS = {400: "请求无效", 403: "无法打印", 404: "没有找到", 405:
 _UNAVAILABLE = "打印机暂时无法使用。请到服务台咨询，或扫描页面上的二维码在手机上查看。"
 _FAILED = "打印没有完成。请到服务台咨询，或扫描二维码在手机上查看。"
 _BUSY = "正在打印上一份办事指南，请稍候再试。"
-_FINAL = {"completed", "aborted", "canceled"}
 _STATES = {
-    "pending": "正在等待打印……",
-    "held": "正在等待打印……",
-    "processing": "正在打印，请稍候……",
-    "stopped": "打印机暂停，请稍候……",
-    "completed": "打印完成，请在打印机出纸口取走办事指南。",
-    "aborted": _FAILED,
-    "canceled": _FAILED,
+    PrintJobState.PENDING: "正在等待打印……",
+    PrintJobState.HELD: "正在等待打印……",
+    PrintJobState.PROCESSING: "正在打印，请稍候……",
+    PrintJobState.STOPPED: "打印机暂停，请稍候……",
+    PrintJobState.COMPLETED: "打印完成，请在打印机出纸口取走办事指南。",
+    PrintJobState.ABORTED: _FAILED,
+    PrintJobState.CANCELED: _FAILED,
 }
 _MESSAGES = {404: "没有找到这个页面。", 405: "请求格式不正确，已拒绝。", 500: "页面暂时无法显示，请返回首页重试。",
              503: "终端繁忙，请稍候再试。"}  # fmt: skip
@@ -85,7 +90,7 @@ def kiosk_app(kiosk: Kiosk) -> Starlette:
             status, "message.html", heading=_HEADINGS.get(status, "无法完成"), message=shown
         )
 
-    def refused(exc: Refusal) -> Response:
+    def refused(exc: KioskRefusal) -> Response:
         return page(exc.status, "message.html", heading=_HEADINGS.get(exc.status, "无法完成"),
                     message=exc.message)  # fmt: skip
 
@@ -93,23 +98,23 @@ def kiosk_app(kiosk: Kiosk) -> Starlette:
         try:
             path, query = _target(request)
             return await run_in_threadpool(_get, kiosk, page, path, query)
-        except Refusal as exc:
+        except KioskRefusal as exc:
             return refused(exc)
         except ValueError:  # too many fields, bad encoding
-            return refused(Refusal(400, "请求格式不正确，已拒绝。"))
+            return refused(KioskRefusal(400, "请求格式不正确，已拒绝。"))
 
     async def post(request: Request) -> Response:
         try:
             path, _query = _target(request)
             m = re.fullmatch(r"/guide/([^/]*)/print", path)
             if not m:
-                raise Refusal(404, "没有找到这个页面。")
+                raise KioskRefusal(404, "没有找到这个页面。")
             form = await _form(request)
             return await run_in_threadpool(_post, kiosk, m[1], form)
-        except Refusal as exc:
+        except KioskRefusal as exc:
             return refused(exc)
         except ValueError:
-            return refused(Refusal(400, "请求格式不正确，已拒绝。"))
+            return refused(KioskRefusal(400, "请求格式不正确，已拒绝。"))
 
     routes = [
         Route("/{path:path}", get, methods=["GET", "HEAD"]),
@@ -129,7 +134,7 @@ def _target(request: Request) -> tuple[str, dict[str, list[str]]]:
     raw = request.scope.get("raw_path") or request.url.path.encode()
     query_string = request.scope.get("query_string", b"")
     if len(raw) + (len(query_string) + 1 if query_string else 0) > MAX_TARGET:
-        raise Refusal(414, "请求地址过长，已拒绝。")
+        raise KioskRefusal(414, "请求地址过长，已拒绝。")
     query = urllib.parse.parse_qs(query_string.decode("latin-1"), max_num_fields=4)
     return raw.decode("latin-1"), query
 
@@ -138,25 +143,25 @@ async def _form(request: Request) -> dict[str, list[str]]:
     """The form of a 打印 (from a page of this kiosk: its Origin, at most MAX_BODY bytes)."""
     host = request.headers.get("host", "")
     if request.headers.get("origin", "") != f"http://{host}":
-        raise Refusal(403, "只能在本机自助终端的页面上打印。")
+        raise KioskRefusal(403, "只能在本机自助终端的页面上打印。")
     try:
         length = int(request.headers.get("content-length", "0"))
     except ValueError:
-        raise Refusal(400, "请求格式不正确，已拒绝。") from None
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。") from None
     if not 0 <= length <= MAX_BODY:
-        raise Refusal(413, "请求内容过长，已拒绝。")
+        raise KioskRefusal(413, "请求内容过长，已拒绝。")
     body = b""
     try:
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
-                raise Refusal(413, "请求内容过长，已拒绝。")
+                raise KioskRefusal(413, "请求内容过长，已拒绝。")
     except ClientDisconnect:
-        raise Refusal(400, "请求格式不正确，已拒绝。") from None
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。") from None
     try:
         return urllib.parse.parse_qs(body.decode("ascii", "replace"), max_num_fields=4)
     except ValueError:
-        raise Refusal(400, "请求格式不正确，已拒绝。") from None
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。") from None
 
 
 Page = Callable[..., Response]
@@ -168,18 +173,18 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
     if path == "/search":
         text = (query.get("q") or [""])[0].strip()
         if len(text) > MAX_QUERY:
-            raise Refusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
+            raise KioskRefusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
         hits = kiosk.catalog.search(text) if text else []
         return page(200, "results.html", heading="搜索结果", query=text, entries=hits,
                     searched=bool(text))  # fmt: skip
     if m := re.fullmatch(r"/(theme|department)/([^/]*)", path):
         if not _INDEX.match(m[2]):
-            raise Refusal(404, "没有找到这个页面。")
+            raise KioskRefusal(404, "没有找到这个页面。")
         catalog = kiosk.catalog
         lookup = catalog.in_theme if m[1] == "theme" else catalog.in_department
         found = lookup(int(m[2]))
         if found is None:
-            raise Refusal(404, "没有找到这个分类。")
+            raise KioskRefusal(404, "没有找到这个分类。")
         return page(200, "results.html", heading=found[0], query="", entries=found[1],
                     searched=False)  # fmt: skip
     if m := re.fullmatch(r"/guide/([^/]*)", path):
@@ -193,48 +198,48 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
         return _job_json(kiosk, m[1])
     if m := re.fullmatch(r"/static/([a-z.]+)", path):
         if m[1] not in STATIC:
-            raise Refusal(404, "没有找到这个页面。")
+            raise KioskRefusal(404, "没有找到这个页面。")
         return send(
             200, STATIC[m[1]], files("guidesrc.kiosk").joinpath("static", m[1]).read_bytes()
         )
-    raise Refusal(404, "没有找到这个页面。")
+    raise KioskRefusal(404, "没有找到这个页面。")
 
 
 def _post(kiosk: Kiosk, segment: str, form: dict[str, list[str]]) -> Response:
     token = (form.get("token") or [""])[0]
     if not hmac.compare_digest(token.encode(), kiosk.token.encode()):
-        raise Refusal(403, "页面已过期，请返回首页重新操作。")
+        raise KioskRefusal(403, "页面已过期，请返回首页重新操作。")
     tap = (form.get("tap") or [secrets.token_urlsafe(16)])[0]  # no tap id: a tap of its own
     if not _TAP.match(tap):
-        raise Refusal(400, "请求格式不正确，已拒绝。")
+        raise KioskRefusal(400, "请求格式不正确，已拒绝。")
     entry = _entry(kiosk, segment)
     if entry.withdrawn is not None:
-        raise Refusal(410, "该事项已停止办理，不能打印办事指南。")
+        raise KioskRefusal(410, "该事项已停止办理，不能打印办事指南。")
     if not entry.printable:
-        raise Refusal(404, "该事项暂无现行办事指南可以打印。")
+        raise KioskRefusal(404, "该事项暂无现行办事指南可以打印。")
     try:
         job_id = kiosk.print_once(tap, entry)
-    except (Busy, TapPending):
-        raise Refusal(409, _BUSY) from None
+    except (KioskBusy, TapPending):
+        raise KioskRefusal(409, _BUSY) from None
     except (PrintProblem, SheetProblem) as exc:
         log.error("kiosk print of %s refused: %s", entry.id, exc)
-        raise Refusal(503, _UNAVAILABLE) from exc
+        raise KioskRefusal(503, _UNAVAILABLE) from exc
     return Response(status_code=303, headers={"Location": f"/print/{job_id}", **HEADERS})
 
 
 def _entry(kiosk: Kiosk, segment: str) -> Entry:
     guide_id = urllib.parse.unquote(segment)
     if not is_guide_id(guide_id):
-        raise Refusal(400, "事项编号无效。")
+        raise KioskRefusal(400, "事项编号无效。")
     entry = kiosk.catalog.entries.get(guide_id)
     if entry is None:
-        raise Refusal(404, "没有找到这项办事指南。")
+        raise KioskRefusal(404, "没有找到这项办事指南。")
     return entry
 
 
 def _job(kiosk: Kiosk, text: str) -> tuple[int, Job]:
     if not _JOB.match(text) or int(text) not in kiosk.jobs:
-        raise Refusal(404, "没有找到这份打印任务。")
+        raise KioskRefusal(404, "没有找到这份打印任务。")
     return int(text), kiosk.jobs[int(text)]
 
 
@@ -248,7 +253,7 @@ def _job_json(kiosk: Kiosk, text: str) -> Response:
     except PrintProblem as exc:
         log.error("kiosk print job %s: %s", text, exc)
         return _json(200, {"state": "unavailable", "done": True, "message": _UNAVAILABLE})
-    return _json(200, {"state": job.state, "done": job.state in _FINAL, "message": _STATES[job.state]})  # fmt: skip
+    return _json(200, {"state": job.state, "done": job.state in FINAL_JOB_STATES, "message": _STATES[job.state]})  # fmt: skip
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

@@ -1,9 +1,11 @@
-"""A kiosk's print jobs and the ways it turns a request down (shared by the kiosk and its pages)."""
+"""A kiosk's print jobs (shared by the kiosk and its pages)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+
+from guidesrc.statuses import PrintJobState
 
 
 @dataclass
@@ -11,17 +13,6 @@ class Job:
     guide_id: str
     name: str
     pages: int
-    state: str = "pending"
+    state: PrintJobState = PrintJobState.PENDING
     counted: bool = False
     started: float = field(default_factory=time.monotonic)
-
-
-class Busy(Exception):
-    """A job of this kiosk is still printing."""
-
-
-class Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message

@@ -44,21 +44,27 @@ import jinja2
 import segno
 from starlette.types import ASGIApp
 
+from guidesrc.errors import KioskBusy, PrintProblem
 from guidesrc.kiosk.app import kiosk_app
 from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
-from guidesrc.kiosk.jobs import Busy, Job
+from guidesrc.kiosk.jobs import Job
 from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
 from guidesrc.print.bundle import Bundle
-from guidesrc.print.queue import PrintProblem, Queue
+from guidesrc.print.queue import Queue
 from guidesrc.print.signed_read import read_signed
 from guidesrc.print.stats import record_print
+from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 from guidesrc.urls import guide_url
 from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, allowed_hosts, bind
 
 BUSY_LIMIT = 180.0  # seconds a job keeps the kiosk busy at most (a stuck job does not block it)
 SUBMIT_WAIT = 60.0  # seconds a print request waits for another one being sent to the printer
-ACTIVE = ("pending", "processing", "held")  # job states that keep the kiosk busy
+ACTIVE = (
+    PrintJobState.PENDING,
+    PrintJobState.PROCESSING,
+    PrintJobState.HELD,
+)  # job states that keep the kiosk busy
 log = logging.getLogger("guidesrc.kiosk")
 
 
@@ -125,7 +131,7 @@ class Kiosk(Served):
         """Send the sheet in force to the kiosk's queue; the job id."""
         assert entry.current is not None
         if self.busy():
-            raise Busy()
+            raise KioskBusy()
         pdf = read_signed(self.bundle, entry.current, self.ledger, f"kiosk:{self.queue.name}")
         job_id = self.queue.submit(
             pdf,
@@ -142,7 +148,7 @@ class Kiosk(Served):
 
         def alone() -> int:
             if not self._submitting.acquire(timeout=SUBMIT_WAIT):
-                raise Busy()
+                raise KioskBusy()
             try:
                 return self.start_print(entry)
             finally:
@@ -167,14 +173,14 @@ class Kiosk(Served):
 
     def job_state(self, job_id: int) -> Job:
         job = self.jobs[job_id]
-        if job.state in ("completed", "aborted", "canceled"):
+        if job.state in FINAL_JOB_STATES:
             return job
         state = self.queue.state(job_id)
-        if state.state == "pending":
+        if state.state == PrintJobState.PENDING:
             self.queue.ready()  # a queue paused meanwhile: say so, not "waiting" for ever
         with self._lock:
             job.state = state.state
-            count = job.state == "completed" and not job.counted
+            count = job.state == PrintJobState.COMPLETED and not job.counted
             job.counted = job.counted or count
         if count:
             self._count(job)

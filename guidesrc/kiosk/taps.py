@@ -15,11 +15,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from guidesrc.errors import TapPending
+
 KEEP = 1024  # taps remembered (the oldest are forgotten first)
-
-
-class TapPending(Exception):
-    """The first request of this tap is still being sent to the printer."""
 
 
 @dataclass

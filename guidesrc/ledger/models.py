@@ -6,7 +6,8 @@
                      deadline, the change set and release notice it approved
     guide_version    one approved version of one guide: compiled snapshot (canonical JSON), hash
     publication      one delivery of a version to a channel (the outbox): queued → sending →
-                     delivered | failed (retried with backoff) | superseded (a later version won)
+                     delivered | awaiting (handed over) | failed (retried with backoff) |
+                     superseded (a later version won); guidesrc.statuses names them
     event            append-only history: who did what, when
     handover         work hall staff finish (printed sheets posted), confirmed by them
     print_tally      sheets printed at the kiosks, per day, guide and kiosk (no personal data)
@@ -23,11 +24,14 @@ The schema is changed only through Alembic migrations (``guidesrc/ledger/migrati
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from guidesrc.statuses import Action, PublicationStatus, WithdrawalStatus
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -45,6 +49,23 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Values(TypeDecorator[StrEnum]):
+    """A :mod:`guidesrc.statuses` enum, stored as its plain string (the column stays text)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 def _utc(nullable: bool = False) -> Any:
@@ -101,8 +122,10 @@ class Publication(SQLModel, table=True):
     version_id: int = Field(foreign_key="guide_version.id", index=True)
     guide_id: str = Field(index=True)
     channel: str
-    action: str  # "publish" | "announce" | "activate" | "withdraw"
-    status: str = "queued"  # queued | sending | delivered | failed | superseded
+    action: Action = Field(sa_type=Values(Action), nullable=False)
+    status: PublicationStatus = Field(
+        default=PublicationStatus.QUEUED, sa_type=Values(PublicationStatus), nullable=False
+    )
     due_at: dt.datetime = _utc()
     deadline: dt.datetime = _utc()
     attempts: int = 0
@@ -204,7 +227,9 @@ class WithdrawalRequest(SQLModel, table=True):
     requester: str = "[]"  # JSON: every identity of the requester, for four eyes
     key_id: str | None = None  # the requester's key (approvers.yaml); None: by OS account
     requested_at: dt.datetime = _utc()
-    status: str = "open"  # open | approved | cancelled
+    status: WithdrawalStatus = Field(
+        default=WithdrawalStatus.OPEN, sa_type=Values(WithdrawalStatus), nullable=False
+    )
     approval_id: int | None = Field(default=None, foreign_key="approval.id")
 
 

@@ -23,8 +23,10 @@ The printers and the hall:
   as hall staff see it (ready or not, a job followed to its end);
 - :mod:`guidesrc.print.stats` counts what the kiosks and the printer channels printed;
 - :mod:`guidesrc.print.handover` records reprint batches posted at a window
-  (``guides print list``, ``guides print done``);
-- :mod:`guidesrc.print.problems` holds :class:`SheetProblem` (a bottom module).
+  (``guides print list``, ``guides print done``).
+
+What can go wrong on the way to a printer (:class:`~guidesrc.errors.SheetProblem`,
+:class:`~guidesrc.errors.PrintProblem` and their kinds) is in :mod:`guidesrc.errors`.
 
 The channels themselves are adapters (:mod:`guidesrc.adapters.pdf`,
 :mod:`guidesrc.adapters.printer`); the commands are in :mod:`guidesrc.cli.printing`.

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from guidesrc.adapters.pdf import MANIFEST
+from guidesrc.errors import SheetProblem
 from guidesrc.i18n import _
-from guidesrc.print.problems import SheetProblem
 from guidesrc.print.signed_sheets import check_signed
 from guidesrc.urls import is_guide_id
 

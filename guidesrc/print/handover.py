@@ -19,6 +19,7 @@ from guidesrc.errors import ApprovalError
 from guidesrc.i18n import _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Event, Handover, Publication
+from guidesrc.statuses import PublicationStatus
 
 
 def open_handover(session: Session, channel: str, item: dict[str, Any], now: dt.datetime) -> None:
@@ -81,7 +82,7 @@ def open_handovers(ledger: Ledger, channel: str | None = None) -> list[OpenHando
 
 
 def _awaiting(session: Session) -> list[tuple[Publication, set[str]]]:
-    pubs = session.exec(select(Publication).where(Publication.status == "awaiting"))
+    pubs = session.exec(select(Publication).where(Publication.status == PublicationStatus.AWAITING))
     return [
         (p, {str(item["token"]) for item in orjson.loads(p.receipt or "{}").get("handover", [])})
         for p in pubs
@@ -119,7 +120,7 @@ def confirm(ledger: Ledger, token: str, by: str, now: dt.datetime) -> tuple[str,
         closed = 0
         for pub, tokens in _awaiting(session):
             if pub.channel == handover.channel and token in tokens and tokens <= done:
-                pub.status, pub.delivered_at, pub.updated_at = "delivered", now, now
+                pub.status, pub.delivered_at, pub.updated_at = PublicationStatus.DELIVERED, now, now
                 session.add(pub)
                 closed += 1
 

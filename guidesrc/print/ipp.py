@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from guidesrc.errors import IppError
+
 VERSION = (2, 0)
 
 # Operations (RFC 8011 §5.2.2).
@@ -66,15 +68,6 @@ MAX_RESPONSE = 16 * 1024 * 1024  # a Get-Jobs answer of a busy queue is well und
 _request_ids = itertools.count(1)
 
 Attributes = dict[str, list[Any]]
-
-
-class IppError(Exception):
-    """The server answered, with an IPP status other than success (or an HTTP error)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"IPP status 0x{status:04x}: {message}")
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

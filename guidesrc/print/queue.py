@@ -1,18 +1,9 @@
 """A CUPS queue as hall staff see it: ready or not (and why, in words they can act on), a job
 submitted, a job followed to its end.
 
-Every failure is a :class:`PrintProblem` whose message says what happened and what to do::
-
-    PrintProblem
-    ├── ServerUnreachable   CUPS does not answer (transient)
-    ├── QueueMissing        no such queue on the server (permanent: a setting to fix)
-    ├── QueueStopped        the queue is paused (cupsdisable, or CUPS stopped it after an error)
-    ├── QueueRejecting      the queue does not accept jobs (cupsreject)
-    ├── JobFailed           the job was aborted by CUPS or cancelled by someone (permanent)
-    ├── JobUnfinished       the job did not end in the time given (transient: asked again later)
-    └── PrintRefused        CUPS refused the job for another reason (permanent)
-
-``transient`` tells the printer channel which kind of delivery error to raise.
+Every failure is a :class:`~guidesrc.errors.PrintProblem` (its kinds are drawn in
+:mod:`guidesrc.errors`) whose message says what happened and what to do; its ``transient``
+tells the printer channel which kind of delivery error to raise.
 """
 
 from __future__ import annotations
@@ -25,20 +16,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from guidesrc.errors import (
+    IppError,
+    JobFailed,
+    JobUnfinished,
+    PrintRefused,
+    QueueMissing,
+    QueueRejecting,
+    QueueStopped,
+    ServerUnreachable,
+)
 from guidesrc.i18n import _
 from guidesrc.print import ipp
+from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 
 T = TypeVar("T")
 LOCAL_SOCKET = "/run/cups/cups.sock"
 POLL = 0.2  # seconds between two questions about a job's state
 STATE_NAMES = {
-    ipp.JOB_PENDING: "pending",
-    ipp.JOB_HELD: "held",
-    ipp.JOB_PROCESSING: "processing",
-    ipp.JOB_STOPPED: "stopped",
-    ipp.JOB_CANCELED: "canceled",
-    ipp.JOB_ABORTED: "aborted",
-    ipp.JOB_COMPLETED: "completed",
+    ipp.JOB_PENDING: PrintJobState.PENDING,
+    ipp.JOB_HELD: PrintJobState.HELD,
+    ipp.JOB_PROCESSING: PrintJobState.PROCESSING,
+    ipp.JOB_STOPPED: PrintJobState.STOPPED,
+    ipp.JOB_CANCELED: PrintJobState.CANCELED,
+    ipp.JOB_ABORTED: PrintJobState.ABORTED,
+    ipp.JOB_COMPLETED: PrintJobState.COMPLETED,
 }
 
 
@@ -51,64 +53,24 @@ def default_server() -> str:
     return LOCAL_SOCKET if Path(LOCAL_SOCKET).exists() else "localhost:631"
 
 
-class PrintProblem(Exception):
-    transient = True
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ServerUnreachable(PrintProblem):
-    pass
-
-
-class QueueMissing(PrintProblem):
-    transient = False
-
-
-class QueueStopped(PrintProblem):
-    pass
-
-
-class QueueRejecting(PrintProblem):
-    pass
-
-
-class JobFailed(PrintProblem):
-    transient = False
-
-    def __init__(self, message: str, state: str) -> None:
-        super().__init__(message)
-        self.state = state
-
-
-class JobUnfinished(PrintProblem):
-    pass
-
-
-class PrintRefused(PrintProblem):
-    transient = False
-
-
 @dataclass(frozen=True, slots=True)
 class JobState:
     job_id: int
-    state: str  # pending | held | processing | stopped | canceled | aborted | completed
+    state: PrintJobState
     reasons: tuple[str, ...]
     message: str
     document: str  # the document name it was submitted with
 
     @property
     def final(self) -> bool:
-        return self.state in ("canceled", "aborted", "completed")
+        return self.state in FINAL_JOB_STATES
 
     @classmethod
     def of(cls, attrs: ipp.Attributes) -> JobState:
         code = int(attrs.get("job-state", [ipp.JOB_PENDING])[0])
         return cls(
             job_id=int(attrs.get("job-id", [0])[0]),
-            state=STATE_NAMES.get(code, "pending"),
+            state=STATE_NAMES.get(code, PrintJobState.PENDING),
             reasons=tuple(str(r) for r in attrs.get("job-state-reasons", [])),
             message=str(attrs.get("job-printer-state-message", [""])[0] or ""),
             document=str(attrs.get("document-name-supplied", [""])[0] or ""),
@@ -176,7 +138,7 @@ class Queue:
             job = self.state(job_id)
             if job.final:
                 return self.outcome(job)
-            if job.state in ("pending", "stopped", "held"):
+            if job.state in (PrintJobState.PENDING, PrintJobState.STOPPED, PrintJobState.HELD):
                 self.ready()  # a queue paused with our job in it: say so now, not at timeout
             if time.monotonic() >= deadline:
                 raise JobUnfinished(
@@ -188,10 +150,10 @@ class Queue:
 
     def outcome(self, job: JobState) -> JobState:
         """``job`` if it completed; JobFailed if it was aborted or cancelled."""
-        if job.state == "completed":
+        if job.state == PrintJobState.COMPLETED:
             return job
         why = _reason([job.message], list(job.reasons))
-        if job.state == "aborted":
+        if job.state == PrintJobState.ABORTED:
             text = _(
                 "print job {queue}-{job} was aborted by the print system: check the printer and its log; it is printed again at the next attempt"
             )
@@ -208,7 +170,7 @@ class Queue:
     def _call(self, call: Callable[[], T]) -> T:
         try:
             return call()
-        except ipp.IppError as exc:
+        except IppError as exc:
             if exc.status == ipp.NOT_FOUND:
                 raise QueueMissing(
                     _(
@@ -223,7 +185,7 @@ class Queue:
                 ) from exc
             raise PrintRefused(
                 _("the print server refused the job for {queue}: {reason}").format(
-                    queue=self.name, reason=exc.message or hex(exc.status)
+                    queue=self.name, reason=exc.reason or hex(exc.status)
                 )
             ) from exc
         except OSError as exc:

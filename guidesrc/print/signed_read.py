@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from guidesrc.channel_audit import ACTOR, PRINT_REFUSED
+from guidesrc.errors import UnsignedSheet
 from guidesrc.i18n import _
 from guidesrc.ledger.models import SignedManifest
 from guidesrc.manifest_names import MANIFEST
-from guidesrc.print.signed_sheets import UnsignedSheet, unsigned_message
+from guidesrc.print.signed_sheets import unsigned_message
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger

@@ -12,7 +12,7 @@ channel sends a sheet to a printer, :func:`check_signed` also requires:
   ledger keeps it (an older signed manifest put back with its sheet is refused;
   :mod:`guidesrc.print.signed_read`).
 
-A mismatch raises :class:`UnsignedSheet`: nothing is printed. The kiosk logs the refusal in the
+A mismatch raises :class:`~guidesrc.errors.UnsignedSheet`: nothing is printed. The kiosk logs the refusal in the
 ledger (``print.refused``, shown by ``guides status``); the printer channel's delivery fails with
 the same message (shown by ``guides status`` as a failed delivery).
 
@@ -30,14 +30,10 @@ from typing import Any
 
 import orjson
 
+from guidesrc.errors import UnsignedSheet
 from guidesrc.i18n import _
 from guidesrc.manifest_names import MANIFEST, SIGNATURE
-from guidesrc.print.problems import SheetProblem
 from guidesrc.signing import public_keys, signature_valid
-
-
-class UnsignedSheet(SheetProblem):
-    """A sheet's bytes are not the ones the channel's signed manifest lists."""
 
 
 def check_signed(folder: Path, rel: str, data: bytes, library: Path | None) -> None:

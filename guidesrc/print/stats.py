@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Handover, PrintTally, Publication
+from guidesrc.statuses import PublicationStatus
 
 
 def record_print(ledger: Ledger, day: dt.date, guide_id: str, source: str, pages: int) -> None:
@@ -81,7 +82,7 @@ def print_summary(ledger: Ledger, printer_channels: set[str], since: dt.date) ->
             delivered = session.exec(
                 select(Publication.channel, Publication.receipt).where(
                     col(Publication.channel).in_(printer_channels),
-                    Publication.status == "delivered",
+                    Publication.status == PublicationStatus.DELIVERED,
                     col(Publication.delivered_at) >= start,
                 )
             )

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, Event, GuideVersion, Publication
+from guidesrc.statuses import PublicationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ def _read(ledger: Ledger, begin: dt.datetime, stop: dt.datetime) -> _Rows:
                 session.exec(
                     select(Publication)
                     .where(col(Publication.version_id).in_(ids))
-                    .where(Publication.status != "superseded")
+                    .where(Publication.status != PublicationStatus.SUPERSEDED)
                     .order_by(col(Publication.deadline), col(Publication.id))
                 )
             )

@@ -10,8 +10,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from guidesrc.report.figures import Report
+from guidesrc.statuses import Action
 
-ACTIONS = {"publish": "发布", "announce": "预告", "activate": "生效切换", "withdraw": "撤回"}
+ACTIONS: dict[str, str] = {
+    Action.PUBLISH: "发布",
+    Action.ANNOUNCE: "预告",
+    Action.ACTIVATE: "生效切换",
+    Action.WITHDRAW: "撤回",
+}
 STATUSES = {"added": "新增", "changed": "变更", "removed": "取消或撤回"}
 _HERE = Path(__file__).resolve().parent
 

@@ -31,6 +31,7 @@ import orjson
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.gaps import UNKNOWN_BODY, null_free
 from guidesrc.site.render import slug
+from guidesrc.statuses import Action
 
 FORMAT = 1  # the manifest and the notices
 #: ``api/guides/<id>.json``. 2: the compiled guides null-free (unknowns left out, named in gaps).
@@ -130,7 +131,7 @@ def apply(doc: Doc, delivery: Delivery) -> bool:
         "guide": None if delivery.guide is None else null_free(delivery.guide),
     }
     newest = _newest(doc)
-    if delivery.action == "withdraw":
+    if delivery.action == Action.WITHDRAW:
         if newest > delivery.version:
             return False
         doc["current"] = doc["upcoming"] = None
@@ -141,7 +142,7 @@ def apply(doc: Doc, delivery: Delivery) -> bool:
             "reason": delivery.reason or "",
             "notice_key": notice_key(delivery.guide_id, delivery.version),
         }
-    elif delivery.action == "announce":
+    elif delivery.action == Action.ANNOUNCE:
         if newest > delivery.version or (doc["current"] or {}).get("version") == delivery.version:
             return False
         if delivery.guide is None:
@@ -182,7 +183,7 @@ def current_form(doc: Doc) -> Doc:
 def notice_body(delivery: Delivery) -> dict[str, Any]:
     """The words of a version's change notice: text, items (label and clauses), effective date."""
     notice = delivery.notice or {}
-    withdrawn = delivery.action == "withdraw"
+    withdrawn = delivery.action == Action.WITHDRAW
     return {
         "effective_date": notice.get("effective_date")
         or (None if withdrawn else delivery.effective_date.isoformat()),
@@ -202,7 +203,7 @@ def notice_document(delivery: Delivery, base_url: str) -> Doc:
     """``api/notices/<key>.json``: the change notice of the delivered version."""
     key = notice_key(safe_id(delivery.guide_id), delivery.version)
     notice = delivery.notice or {}
-    withdrawn = delivery.action == "withdraw"
+    withdrawn = delivery.action == Action.WITHDRAW
     if withdrawn:
         headline = f"撤回事项：{delivery.name}"
     else:

@@ -10,8 +10,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
-from guidesrc.adapters import FailedElsewhere
-from guidesrc.errors import ChannelError
+from guidesrc.errors import ChannelError, FailedElsewhere
 from guidesrc.i18n import _
 
 PARALLEL_MIN = 400  # guides: below this a full build runs in one process

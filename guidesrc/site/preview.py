@@ -37,15 +37,14 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from starlette.types import ASGIApp
 
-from guidesrc.adapters import Action
-from guidesrc.approve import pending_changes
-from guidesrc.deliveries import delivery_of
+from guidesrc.adapters import Action, Delivery
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.models import Approval, GuideVersion
 from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
 from guidesrc.library import STATE_DIR
 from guidesrc.model.codes import field_title
 from guidesrc.model.guide import Guide
+from guidesrc.services.approve import pending_in
 from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
@@ -62,7 +61,6 @@ from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
 from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, bind
 from guidesrc.workdays import read_config
-from guidesrc.worktree import working_state
 
 if TYPE_CHECKING:
     from guidesrc.approve import Pending
@@ -84,9 +82,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
         ledger = open_ledger(root, url)
         try:
             docs, notices = approved_docs(ledger, today, site.config.base_url)
-            state, cache = working_state(root)
-            pending = pending_changes(state, ledger, policy=config.change_policy)
-            cache.flush()
+            pending = pending_in(root, ledger)
         finally:
             ledger.close()
     drafts = _drafts(pending, docs, today, site.config.base_url)
@@ -204,13 +200,13 @@ def approved_docs(
     with ledger.session() as session:
         for version, approval in session.exec(query):
             action: Action = (
-                "withdraw"
+                Action.WITHDRAW
                 if version.withdrawn
-                else "publish"
+                else Action.PUBLISH
                 if version.effective_date <= today
-                else "announce"
+                else Action.ANNOUNCE
             )
-            delivery = delivery_of(version, approval, action)
+            delivery = Delivery.of(action, version, approval.approved_at)
             doc = docs.get(version.guide_id) or empty_doc(version.guide_id, version.name, base_url)
             apply(doc, delivery)
             docs[version.guide_id] = doc

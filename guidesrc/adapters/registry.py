@@ -1,0 +1,159 @@
+"""Finding adapters and making them: the ``guidesrc.adapters`` entry-point group, the channels
+of ``library.yaml`` checked against their adapters' settings and the deployment, and one adapter
+per channel, each handed the configuration in force."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from guidesrc.adapters.base import Adapter
+from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.config_policy import channel_policy, resolved_refusal
+from guidesrc.deployment import Deployment, load_deployment
+from guidesrc.diagnostic_lines import located_lines
+from guidesrc.diagnostics import Diagnostic, RuleId
+from guidesrc.errors import ChannelError
+from guidesrc.i18n import N_, _
+from guidesrc.library import CONFIG_FILE, read_file, size_limit
+from guidesrc.yamlio import decode
+
+if TYPE_CHECKING:
+    from guidesrc.model.library import ChannelConfig, LibraryConfig
+
+ENTRY_POINT_GROUP = "guidesrc.adapters"
+
+
+@cache
+def adapter_types() -> dict[str, type[Adapter[Any]]]:
+    """Every installed adapter by its type name (entry point name)."""
+    found: dict[str, type[Adapter[Any]]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, _load(ep))
+    return found
+
+
+def _load(ep: EntryPoint) -> type[Adapter[Any]]:
+    try:
+        cls = ep.load()
+    except Exception as exc:  # a broken third-party package must not look like our bug
+        raise ChannelError(
+            _("the adapter {name} ({value}) cannot be loaded: {reason}").format(
+                name=ep.name, value=ep.value, reason=exc
+            )
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise ChannelError(
+            _("the adapter {name} ({value}) is not a guidesrc Adapter class").format(
+                name=ep.name, value=ep.value
+            )
+        )
+    return cls
+
+
+def channel_problems(
+    channels: dict[str, ChannelConfig], rel: str = "library.yaml"
+) -> list[Diagnostic]:
+    """What is wrong with the channels of ``library.yaml``: an adapter that is not installed,
+    settings its adapter refuses, a secret, address or folder the deployment does not allow
+    (:mod:`guidesrc.config_policy`; rule ``channel``; ``guides check`` and ``guides publish``)."""
+    problems: list[Diagnostic] = []
+    types = adapter_types()
+    deployment = load_deployment()
+    for name, channel in channels.items():
+        here: tuple[str | int, ...] = ("channels", name)
+        if channel.type not in types:
+            problems.append(
+                Diagnostic(
+                    RuleId.CHANNEL,
+                    "error",
+                    rel,
+                    path=(*here, "type"),
+                    message=N_('no adapter named "{kind}" is installed'),
+                    hint=N_("use one of: {known}; or install the package that provides it"),
+                    args={"kind": channel.type, "known": ", ".join(sorted(types)) or "-"},
+                )
+            )
+            continue
+        try:
+            settings = types[channel.type].Settings.model_validate(channel.settings)
+        except ValidationError as exc:
+            for d in diagnostics_from(exc, rel, types[channel.type].Settings):
+                problems.append(
+                    dataclasses.replace(d, rule=RuleId.CHANNEL, path=(*here, "settings", *d.path))
+                )
+            continue
+        problems += channel_policy(name, settings, rel, deployment)
+    return problems
+
+
+def make_adapter(root: Path, config: LibraryConfig, name: str) -> Adapter[Any]:
+    """The adapter of the channel ``name`` of ``config`` (the configuration in force), handed
+    that configuration; ChannelError when its adapter is not installed or refuses its settings
+    (made outside a publish run: ``guides verify``, the kiosk)."""
+    channel = config.channels[name]
+    kind = adapter_types().get(channel.type)
+    if kind is None:
+        raise ChannelError(
+            _('channel {channel}: no adapter named "{kind}" is installed').format(
+                channel=name, kind=channel.type
+            )
+        )
+    try:
+        settings = kind.Settings.model_validate(channel.settings)
+    except ValidationError as exc:
+        raise ChannelError(
+            _("channel {channel}: its settings are refused: {reason}").format(
+                channel=name, reason=exc
+            )
+        ) from exc
+    return kind(name, settings, root, config)
+
+
+def make_adapters(
+    root: Path, config: LibraryConfig, source: bytes | None = None
+) -> dict[str, Adapter[Any]]:
+    """An adapter per channel of ``config`` (the approved configuration: ``source`` is its
+    ``library.yaml``; the working tree's when not given), each handed ``config``; ChannelError
+    listing every problem (with its line in ``library.yaml``) before any adapter is made."""
+    problems = channel_problems(config.channels) or _folder_problems(root, config)
+    if problems:
+        data = source if source is not None else read_file(root, CONFIG_FILE)
+        raise ChannelError(
+            located_lines(decode(data, CONFIG_FILE, size_limit(CONFIG_FILE)), problems)
+        )
+    return {name: make_adapter(root, config, name) for name in config.channels}
+
+
+def _folder_problems(root: Path, config: LibraryConfig) -> list[Diagnostic]:
+    """File channels' folders that lead into the tool state or out of the allowed roots once
+    symbolic links are followed (checked where the library is: at publish time)."""
+    deployment = load_deployment()
+    problems = []
+    for name, channel in config.channels.items():
+        kind = adapter_types()[channel.type]
+        if kind.files:
+            problems += _folder_problem(root, name, str(channel.settings["path"]), deployment)
+    return problems
+
+
+def _folder_problem(root: Path, name: str, value: str, deployment: Deployment) -> list[Diagnostic]:
+    refusal = resolved_refusal(root, value, deployment)
+    if refusal is None:
+        return []
+    return [
+        Diagnostic(
+            RuleId.CHANNEL,
+            "error",
+            "library.yaml",
+            ("channels", name, "settings", "path"),
+            refusal,
+            N_("a folder of .guides reached through a link is refused too; remove the link"),
+            {"path": value},
+        )
+    ]
