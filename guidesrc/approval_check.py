@@ -24,6 +24,7 @@ from guidesrc.approvers import (
 from guidesrc.i18n import _
 from guidesrc.identity import identity_key
 from guidesrc.ledger.models import Approval
+from guidesrc.verify_checks import ChannelCheck
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
@@ -34,7 +35,6 @@ CHECK_NAME = "approvals"
 
 def check_approvals(root: Path, ledger: Ledger) -> ChannelCheck:
     """One check (shown like a channel's) over every recorded approval."""
-    from guidesrc.verify_checks import ChannelCheck
 
     check = ChannelCheck(CHECK_NAME, "ledger", "approvers.yaml", "ledger")
     entries = approvers_ever_approved(root, ledger)

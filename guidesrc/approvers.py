@@ -25,12 +25,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
+from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.config_changes import approved_files, latest_config
+from guidesrc.diagnostic_lines import located_lines
 from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.errors import ApprovalError, LibraryConfigError
 from guidesrc.i18n import N_, _
 from guidesrc.identity import Person, display_name, identity_key, os_account
-from guidesrc.library import APPROVERS_FILE
+from guidesrc.library import APPROVERS_FILE, read_file
+from guidesrc.model.approvers import ApproversFile
 from guidesrc.signing import NotEd25519, ed25519_private, key_id, signature_valid
+from guidesrc.yamlio import decode, parse
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
@@ -108,7 +113,6 @@ def load_approvers(root: Path) -> list[ApproverEntry] | None:
     """The working tree's approvers list, or None without ``approvers.yaml``; a list that does
     not pass :func:`approvers_problems` is refused with every problem as file:line. Who may
     approve is decided by :func:`approvers_in_force` (the approved list), never by this one."""
-    from guidesrc.library import read_file
 
     try:
         data = read_file(root, APPROVERS_FILE)  # refuses links, devices, oversized files
@@ -123,8 +127,6 @@ def load_approvers(root: Path) -> list[ApproverEntry] | None:
 
 def approvers_from(data: bytes) -> list[ApproverEntry]:
     """The entries of an ``approvers.yaml`` given as bytes, refused whole with its problems."""
-    from guidesrc.diagnostic_lines import located_lines
-    from guidesrc.yamlio import decode
 
     source = decode(data, APPROVERS_FILE, MAX_BYTES)
     entries, problems = parse_approvers(source)
@@ -145,7 +147,6 @@ def approvers_in_force(root: Path, ledger: Ledger | None) -> list[ApproverEntry]
     configuration had none, so OS-account mode). Before any configuration is approved, the
     working tree's list (the first approval records it). An edit of ``approvers.yaml`` — a new
     key, say — counts only once someone on the approved list has approved it."""
-    from guidesrc.config_changes import latest_config
 
     approved = latest_config(ledger) if ledger is not None else None
     if approved is None:
@@ -158,7 +159,6 @@ def approvers_ever_approved(root: Path, ledger: Ledger) -> list[ApproverEntry]:
     """Every entry of every approved ``approvers.yaml`` (the newest entry per key, which carries
     its retirement), or the working tree's list before any configuration is approved: the keys
     ``guides verify`` accepts for recorded approvals."""
-    from guidesrc.config_changes import approved_files
 
     texts = [files.get(APPROVERS_FILE) for files in approved_files(ledger)]
     if not texts:
@@ -172,9 +172,6 @@ def approvers_ever_approved(root: Path, ledger: Ledger) -> list[ApproverEntry]:
 
 def parse_approvers(source: Any) -> tuple[list[ApproverEntry] | None, list[Diagnostic]]:
     """The entries of a decoded ``approvers.yaml`` and its problems (schema, then rules)."""
-    from guidesrc.check.schema_errors import diagnostics_from
-    from guidesrc.model.approvers import ApproversFile
-    from guidesrc.yamlio import parse
 
     if source.problem is not None:
         return None, [source.problem]

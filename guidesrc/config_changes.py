@@ -24,7 +24,10 @@ from sqlmodel import Session, col, select
 from guidesrc.i18n import _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import ConfigVersion
+from guidesrc.markdown import md_escape
+from guidesrc.model.library import LibraryConfig
 from guidesrc.statuses import ChangeStatus
+from guidesrc.yamlio import parse_bytes
 
 LIBRARY_FILE = "library.yaml"
 CALENDAR_FILE = "calendar.yaml"
@@ -222,7 +225,6 @@ def _path_order(path: str) -> tuple[str, ...]:
 def _flat_file(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
-    from guidesrc.yamlio import parse_bytes
 
     try:
         data = parse_bytes(text.encode())
@@ -261,7 +263,6 @@ def _field_name(change: ConfigChange) -> str:
     """The setting's title from the schema where it has one: ``网站地址 base_url``."""
     if change.file != LIBRARY_FILE:
         return change.path
-    from guidesrc.model.library import LibraryConfig
 
     top = LibraryConfig.model_fields.get(change.path.split(".", 1)[0])
     return f"{top.title} {change.path}" if top is not None and top.title else change.path
@@ -305,7 +306,6 @@ def text_lines(pending: ConfigPending) -> list[str]:
 
 def markdown_lines(pending: ConfigPending) -> list[str]:
     """The same for a merge request."""
-    from guidesrc.markdown import md_escape
 
     lines = text_lines(pending)
     if not lines:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlmodel import select
+
 from guidesrc.config_changes import (
     CALENDAR_FILE,
     LIBRARY_FILE,
@@ -26,6 +28,9 @@ from guidesrc.config_changes import (
     snapshot,
 )
 from guidesrc.ledger import Ledger
+from guidesrc.ledger.models import Approval
+from guidesrc.state import WorkingTree
+from guidesrc.workdays import calendar_from, config_from, read_config
 
 if TYPE_CHECKING:
     from guidesrc.model.library import LibraryConfig
@@ -48,7 +53,6 @@ class InForce:
         return (self.files.get(LIBRARY_FILE) or "").encode()
 
     def calendar(self, *, package: HolidayData | None = None) -> WorkCalendar:
-        from guidesrc.workdays import calendar_from
 
         text = self.files.get(CALENDAR_FILE)
         return calendar_from(
@@ -58,8 +62,6 @@ class InForce:
 
 def working(root: Path) -> InForce:
     """The working tree's configuration (check, diff, preview; and before any approval)."""
-    from guidesrc.state import WorkingTree
-    from guidesrc.workdays import read_config
 
     config = read_config(root)  # reports the file's problems with their lines
     return InForce(config, snapshot(WorkingTree(root)), None)
@@ -75,9 +77,6 @@ def in_force(root: Path, ledger: Ledger) -> InForce:
 
 def approvals_recorded(ledger: Ledger) -> bool:
     """The ledger has approved something (a ledger from before configuration was reviewed)."""
-    from sqlmodel import select
-
-    from guidesrc.ledger.models import Approval
 
     with ledger.session() as session:
         return session.exec(select(Approval.id).limit(1)).first() is not None
@@ -92,6 +91,5 @@ def after_approval(root: Path, ledger: Ledger, pending: ConfigPending | None) ->
 
 
 def _from_files(files: Snapshot, version: int) -> InForce:
-    from guidesrc.workdays import config_from
 
     return InForce(config_from((files.get(LIBRARY_FILE) or "").encode()), files, version)

@@ -114,21 +114,24 @@ def _env(
     allowed = deployment.env_allowed(name)
     if value in allowed:
         return []
-    return [
-        Diagnostic(
-            RuleId.CHANNEL,
-            "error",
-            rel,
-            (*here, field),
-            N_(
-                "channel {channel} may not read the environment variable {name}: which secrets a channel reads is decided by the deployment, not the library"
-            ),
-            N_(
-                "write {allowed} and set that variable on the publishing machine, or allow another one for this channel in the deployment file (GUIDES_DEPLOYMENT); guidesrc's own GUIDES_* settings (GUIDES_DATABASE_URL …) are never a token"
-            ),
-            {"channel": name, "name": value, "allowed": " / ".join(allowed)},
-        )
-    ]
+    return _refused(
+        rel,
+        (*here, field),
+        N_(
+            "channel {channel} may not read the environment variable {name}: which secrets a channel reads is decided by the deployment, not the library"
+        ),
+        N_(
+            "write {allowed} and set that variable on the publishing machine, or allow another one for this channel in the deployment file (GUIDES_DEPLOYMENT); guidesrc's own GUIDES_* settings (GUIDES_DATABASE_URL …) are never a token"
+        ),
+        {"channel": name, "name": value, "allowed": " / ".join(allowed)},
+    )
+
+
+def _refused(
+    rel: str, path: tuple[str, ...], message: str, hint: str, args: dict[str, Any]
+) -> list[Diagnostic]:
+    """A channel setting the deployment does not allow: one ``channel`` error."""
+    return [Diagnostic(RuleId.CHANNEL, "error", rel, path, message, hint, args)]
 
 
 def _push_url(
@@ -137,19 +140,15 @@ def _push_url(
     allowed = deployment.urls_allowed(name)
     if allowed is None or any(_within(value, prefix) for prefix in allowed):
         return []
-    return [
-        Diagnostic(
-            RuleId.CHANNEL,
-            "error",
-            rel,
-            (*here, field),
-            N_("channel {channel} pushes to {url}, an address the deployment does not allow"),
-            N_(
-                "use one of {allowed}, or ask the administrator to allow the address in the deployment file (GUIDES_DEPLOYMENT)"
-            ),
-            {"channel": name, "url": value, "allowed": "、".join(allowed)},
-        )
-    ]
+    return _refused(
+        rel,
+        (*here, field),
+        N_("channel {channel} pushes to {url}, an address the deployment does not allow"),
+        N_(
+            "use one of {allowed}, or ask the administrator to allow the address in the deployment file (GUIDES_DEPLOYMENT)"
+        ),
+        {"channel": name, "url": value, "allowed": "、".join(allowed)},
+    )
 
 
 def _within(url: str, prefix: str) -> bool:
@@ -169,19 +168,15 @@ def _path(
     message = path_refusal(value, deployment)
     if message is None:
         return []
-    return [
-        Diagnostic(
-            RuleId.CHANNEL,
-            "error",
-            rel,
-            (*here, field),
-            message,
-            N_(
-                "give the channel a folder of its own under .guides, e.g. .guides/published, or under an output root of the deployment file (GUIDES_DEPLOYMENT)"
-            ),
-            {"path": value},
-        )
-    ]
+    return _refused(
+        rel,
+        (*here, field),
+        message,
+        N_(
+            "give the channel a folder of its own under .guides, e.g. .guides/published, or under an output root of the deployment file (GUIDES_DEPLOYMENT)"
+        ),
+        {"path": value},
+    )
 
 
 def path_refusal(value: str, deployment: Deployment) -> str | None:

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guidesrc.errors import DeploymentError
 from guidesrc.i18n import _
+from guidesrc.yamlio import parse_bytes
 
 DEPLOYMENT_ENV = "GUIDES_DEPLOYMENT"
 TOKEN_PREFIX = "GUIDES_TOKEN_"
@@ -126,7 +127,6 @@ def load_deployment() -> Deployment:
     path = deployment_path()
     if path is None:
         return ZERO_SETUP
-    from guidesrc.yamlio import parse_bytes
 
     try:
         data = path.read_bytes()[: MAX_BYTES + 1]

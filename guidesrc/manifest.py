@@ -50,10 +50,20 @@ from guidesrc.channel_audit import (
     audit,
     baseline,
     entries,
+    log_signed,
+    record_outcome,
     signed_sha256,
+    snapshot,
+    store_signed,
 )
+from guidesrc.config_in_force import in_force
 from guidesrc.fsio import write_atomic
+from guidesrc.ledger.models import GuideVersion, ManifestFile, Publication
 from guidesrc.library import STATE_DIR
+from guidesrc.manifest_names import MANIFEST as MANIFEST
+from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
+from guidesrc.manifest_names import SIGNATURE as SIGNATURE
+from guidesrc.signing import signing_key
 from guidesrc.statuses import Action, PublicationStatus
 
 if TYPE_CHECKING:
@@ -61,9 +71,6 @@ if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
     from guidesrc.signing import SigningKey
 
-MANIFEST = "guides-manifest.json"
-SIGNATURE = "guides-manifest.json.sig"
-PUBLIC_KEY = "guides-public-key.pem"
 OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
 CACHE_FORMAT = 3  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it
@@ -91,7 +98,6 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
 def shown_guides(ledger: Ledger, channel: str) -> Guides:
     """Per guide, what the channel shows after its delivered publications, as the adapters apply
     them: the version in force, the one announced, or the withdrawal; newer versions win."""
-    from guidesrc.ledger.models import GuideVersion, Publication
 
     p = Publication.__table__.c  # type: ignore[attr-defined]
     v = GuideVersion.__table__.c  # type: ignore[attr-defined]
@@ -299,7 +305,6 @@ def sign_channels(
     Without a signing key nothing is written. A failure (a key that cannot be read, a full disk)
     is recorded in the log (``manifest.failed``) and never undoes the deliveries: ``guides
     verify`` reports the manifest that is missing or out of date."""
-    from guidesrc.signing import signing_key
 
     folders = {n: f for n, a in adapters.items() if (f := a.folder) is not None}
     if not folders:
@@ -332,7 +337,6 @@ def sign_channels(
 
 def snapshot_channels(adapters: dict[str, Adapter[Any]]) -> dict[str, Snapshot | None]:
     """Every file channel's folder before a run delivers anything (see :func:`sign_channels`)."""
-    from guidesrc.channel_audit import snapshot
 
     found: dict[str, Snapshot | None] = {}
     for name, adapter in adapters.items():
@@ -375,7 +379,6 @@ def write_manifest(
     found, write the public key, the signature and the manifest (when ``force``, or when the one
     there is not up to date) and record the new (path, hash) pairs. None when the folder does not
     exist (nothing published) or nothing needed writing."""
-    from guidesrc.channel_audit import log_signed, record_outcome, store_signed
 
     if not folder.exists():
         return None
@@ -418,7 +421,6 @@ def write_manifest(
 
 def _library_name(root: Path, ledger: Ledger) -> str:
     """The library's name as approved (the configuration in force), as every channel shows it."""
-    from guidesrc.config_in_force import in_force
 
     return str(in_force(root, ledger).config.name)
 
@@ -427,11 +429,12 @@ def record_pairs(
     ledger: Ledger, channel: str, pairs: list[tuple[str, str]], now: dt.datetime
 ) -> int:
     """Insert the (path, SHA-256) pairs the ledger does not have yet; how many were new."""
-    from guidesrc.ledger.models import ManifestFile
 
     if not pairs:
         return 0
     table = ManifestFile.__table__  # type: ignore[attr-defined]
+    # The dialect's own INSERT … ON CONFLICT DO NOTHING, imported for the ledger's dialect only:
+    # importing the other one costs every publish 20-80 ms for nothing.
     if ledger.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -448,7 +451,6 @@ def record_pairs(
 
 def latest_manifest(ledger: Ledger, channel: str) -> str | None:
     """The SHA-256 of the channel's newest manifest, as the ledger recorded it."""
-    from guidesrc.ledger.models import ManifestFile
 
     t = ManifestFile.__table__.c  # type: ignore[attr-defined]
     query = (
@@ -464,7 +466,6 @@ def latest_manifest(ledger: Ledger, channel: str) -> str | None:
 
 def known_hash(ledger: Ledger, channel: str, path: str, digest: str) -> dt.datetime | None:
     """When a manifest of the channel first listed ``path`` with this hash; None if never."""
-    from guidesrc.ledger.models import ManifestFile
 
     t = ManifestFile.__table__.c  # type: ignore[attr-defined]
     query = sa.select(t.first_seen).where(t.channel == channel, t.path == path, t.sha256 == digest)

@@ -43,12 +43,12 @@ from guidesrc.adapters import (
 )
 from guidesrc.channel_audit import Finding
 from guidesrc.errors import ChannelError, FailedElsewhere, GuidesError
-from guidesrc.handover import open_handover
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
+from guidesrc.print.handover import open_handover
 from guidesrc.status import error_cause
 from guidesrc.statuses import PublicationStatus
 

@@ -185,7 +185,7 @@ def record_withdrawal(
 ) -> int:
     """Withdraw a published guide from every channel (the request approved, in one transaction);
     returns the withdrawal's version number."""
-    guide_id, reason = request.guide_id, request.reason
+    guide_id = request.guide_id
     zone = ZoneInfo(timezone)
     today = now.astimezone(zone).date()
     with ledger.session() as session:
@@ -194,41 +194,11 @@ def record_withdrawal(
                 GuideVersion.guide_id == guide_id, GuideVersion.version == request.version
             )
         ).one()
-        approval = Approval(
-            kind="withdraw",
-            approved_by=approver.name,
-            approved_at=now,
-            note=reason,
-            effective_date=today,
-            deadline=deadline,
-            editors=orjson.dumps([request.requested_by]).decode(),
-            change_set_id=f"withdraw:{guide_id}@{request.version}#{request.id}",
-            key_id=approver.key_id,
-        )
-        approval.signature = approver.sign(approval_fields(approval))
+        approval = _approval(request, approver, now, deadline, today)
         session.add(approval)
         session.flush()
         assert approval.id is not None
-        version = GuideVersion(
-            guide_id=guide_id,
-            version=request.version + 1,
-            approval_id=approval.id,
-            name=last.name,
-            file=last.file,
-            effective_date=today,
-            withdrawn=True,
-            reason=reason,
-            notice=orjson.dumps(
-                {
-                    "guide": guide_id,
-                    "name": last.name,
-                    "status": "removed",
-                    "effective_date": None,
-                    "items": [],
-                    "text": f"“{last.name}”事项办事指南已撤回：{reason}",
-                }
-            ).decode(),
-        )
+        version = _withdrawn_version(request, last, approval.id, today)
         session.add(version)
         session.flush()
         schedule(session, version, channels, now, deadline, today, zone)
@@ -243,7 +213,7 @@ def record_withdrawal(
             at=now,
             guide_id=guide_id,
             version=version.version,
-            reason=reason,
+            reason=request.reason,
             requested_by=request.requested_by,
         )
         try:
@@ -256,3 +226,49 @@ def record_withdrawal(
                 )
             ) from exc
     return version.version
+
+
+def _approval(
+    request: Request, approver: Approver, now: dt.datetime, deadline: dt.datetime, today: dt.date
+) -> Approval:
+    """The withdrawal's approval, signed by its approver."""
+    approval = Approval(
+        kind="withdraw",
+        approved_by=approver.name,
+        approved_at=now,
+        note=request.reason,
+        effective_date=today,
+        deadline=deadline,
+        editors=orjson.dumps([request.requested_by]).decode(),
+        change_set_id=f"withdraw:{request.guide_id}@{request.version}#{request.id}",
+        key_id=approver.key_id,
+    )
+    approval.signature = approver.sign(approval_fields(approval))
+    return approval
+
+
+def _withdrawn_version(
+    request: Request, last: GuideVersion, approval_id: int, today: dt.date
+) -> GuideVersion:
+    """The version that withdraws the guide: its last version's name and file, no content."""
+    guide_id, reason = request.guide_id, request.reason
+    return GuideVersion(
+        guide_id=guide_id,
+        version=request.version + 1,
+        approval_id=approval_id,
+        name=last.name,
+        file=last.file,
+        effective_date=today,
+        withdrawn=True,
+        reason=reason,
+        notice=orjson.dumps(
+            {
+                "guide": guide_id,
+                "name": last.name,
+                "status": "removed",
+                "effective_date": None,
+                "items": [],
+                "text": f"“{last.name}”事项办事指南已撤回：{reason}",
+            }
+        ).decode(),
+    )

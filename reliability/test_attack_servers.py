@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from guidesrc.printing.ipp import Client
-from guidesrc.printing.queue import Queue
+from guidesrc.print.ipp import Client
+from guidesrc.print.queue import Queue
 from tests import test_kiosk
 from tests.conftest import Library
 from tests.cups_server import cups  # noqa: F401  (the fixture)

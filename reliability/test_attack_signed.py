@@ -17,8 +17,8 @@ import pytest
 from guidesrc.errors import SheetProblem
 from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import Queue
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.queue import Queue
 from tests.conftest import GUIDE, Library, Run, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
@@ -178,7 +178,7 @@ def test_a_planted_htaccess_is_flagged_and_never_signed(hall: Library, figures: 
     assert invoke("status", str(hall.root)).exit_code == 0
     ledger = open_ledger(hall.root)
     try:
-        from guidesrc.recovery import alerts
+        from guidesrc.signing_alerts import alerts
 
         assert alerts(ledger, ["archive", "site", "hotline"]) == []
     finally:

@@ -242,8 +242,8 @@ def kiosk_pages(root: Path) -> dict[str, str]:
     """The kiosk's page of each guide, rendered by the kiosk from the published bundle."""
     from guidesrc.kiosk.server import Kiosk
     from guidesrc.ledger import open_ledger
-    from guidesrc.printing.bundle import Bundle
-    from guidesrc.printing.queue import Queue
+    from guidesrc.print.bundle import Bundle
+    from guidesrc.print.queue import Queue
 
     kiosk = Kiosk(
         bundle=Bundle(root / ".guides/pdf"),

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 import pytest
 
-from guidesrc.printing.ipp import Client
+from guidesrc.print.ipp import Client
 from tests.conftest import EXPORTS, Library, channel_entries, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 

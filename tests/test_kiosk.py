@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from guidesrc.kiosk.server import Kiosk, start_kiosk
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.ipp import Client
-from guidesrc.printing.queue import Queue
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.ipp import Client
+from guidesrc.print.queue import Queue
 from tests.conftest import EXAMPLE, REPO, Library, invoke, withdraw
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
@@ -296,7 +296,7 @@ def test_kiosk_paused_printer_is_said_plainly_and_nothing_is_sent(hall: Hall) ->
 @pytest.mark.usefixtures("database")
 def test_the_print_tally_counts_per_day_guide_and_kiosk(library: Library) -> None:
     from guidesrc.ledger import open_ledger
-    from guidesrc.printing.stats import print_summary, record_print
+    from guidesrc.print.stats import print_summary, record_print
 
     ledger = open_ledger(library.root)
     try:

@@ -14,7 +14,7 @@ import pytest
 
 from guidesrc.adapters import Delivery, PermanentDeliveryError, TransientDeliveryError
 from guidesrc.adapters.printer import PrinterAdapter, PrinterSettings, route
-from guidesrc.printing.ipp import Client
+from guidesrc.print.ipp import Client
 from guidesrc.workdays import read_config
 from tests.conftest import Library, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
@@ -225,7 +225,7 @@ def test_an_aborted_or_cancelled_job_is_a_permanent_error(
 ) -> None:
     from guidesrc.adapters.printer import _mapped
     from guidesrc.errors import JobFailed
-    from guidesrc.printing.queue import JobState, Queue
+    from guidesrc.print.queue import JobState, Queue
 
     job = JobState(7, state, ("none",), "", "x.pdf")
     with pytest.raises(JobFailed) as caught:

@@ -30,10 +30,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from guidesrc.adapters import Action, Delivery
 from guidesrc.gaps import INCOMPLETE_NOTICE
 from guidesrc.kiosk.server import Kiosk, start_kiosk
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import Queue
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.queue import Queue
 from guidesrc.scaffold import create_library
 from tests import schema_strategies as gen
 from tests.conftest import EXPORTS, channel_entries, invoke
@@ -169,7 +170,6 @@ def _push_bodies(root: Path) -> dict[str, str]:
     """The http channel's body for every approved version, as it would be sent (PUT, DELETE)."""
     from sqlmodel import col, select
 
-    from guidesrc.adapters import Delivery
     from guidesrc.adapters.http import guide_body, withdrawal_body
     from guidesrc.ledger import open_ledger
     from guidesrc.ledger.models import Approval, GuideVersion
@@ -180,18 +180,8 @@ def _push_bodies(root: Path) -> dict[str, str]:
         query = select(GuideVersion, Approval).where(GuideVersion.approval_id == Approval.id)
         with ledger.session() as session:
             for version, approval in session.exec(query.order_by(col(GuideVersion.id))):
-                d = Delivery(
-                    action="withdraw" if version.withdrawn else "publish",
-                    guide_id=version.guide_id,
-                    version=version.version,
-                    name=version.name,
-                    effective_date=version.effective_date,
-                    approved_at=approval.approved_at,
-                    content_hash=version.content_hash,
-                    guide=json.loads(version.compiled) if version.compiled else None,
-                    notice=json.loads(version.notice),
-                    reason=version.reason,
-                )
+                action = Action.WITHDRAW if version.withdrawn else Action.PUBLISH
+                d = Delivery.of(action, version, approval.approved_at)
                 body = withdrawal_body(d) if version.withdrawn else guide_body(d)
                 bodies[f"push/{d.guide_id}-v{d.version}.json"] = json.dumps(
                     body, ensure_ascii=False

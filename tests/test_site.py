@@ -28,7 +28,7 @@ import jsonschema
 import pytest
 import referencing
 
-from guidesrc.adapters import Delivery
+from guidesrc.adapters import Action, Delivery
 from guidesrc.site import search
 from guidesrc.site.builder import Site
 from guidesrc.site.render import SiteConfig
@@ -194,7 +194,6 @@ def ledger_deliveries(lib: Library) -> list[Delivery]:
     from guidesrc.site.preview import approved_docs
 
     del approved_docs
-    import orjson
     from sqlmodel import col, select
 
     from guidesrc.ledger.models import Approval, GuideVersion
@@ -208,20 +207,8 @@ def ledger_deliveries(lib: Library) -> list[Delivery]:
             .order_by(col(GuideVersion.id))
         )
         for v, a in session.exec(query):
-            out.append(
-                Delivery(
-                    action="withdraw" if v.withdrawn else "publish",
-                    guide_id=v.guide_id,
-                    version=v.version,
-                    name=v.name,
-                    effective_date=v.effective_date,
-                    approved_at=a.approved_at,
-                    content_hash=v.content_hash,
-                    guide=orjson.loads(v.compiled) if v.compiled else None,
-                    notice=orjson.loads(v.notice),
-                    reason=v.reason,
-                )
-            )
+            action = Action.WITHDRAW if v.withdrawn else Action.PUBLISH
+            out.append(Delivery.of(action, v, a.approved_at))
     ledger.close()
     return out
 

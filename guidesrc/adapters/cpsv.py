@@ -114,7 +114,64 @@ class Iris:
 
 def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[Node]]:
     """The guide's own nodes, and the shared nodes it refers to."""
-    gid = g["id"]
+    org, authority = _authority(g, iris)
+    shared: list[Node] = [
+        authority,
+        {"@id": iris.region, "@type": "Location", "dct:identifier": iris.region_code},
+        {"@id": CHINESE, "@type": "LinguisticSystem"},
+        {"@id": page, "@type": "Document"},
+        *_legal_resources(g, iris),
+    ]
+    concept = _Concepts(iris)
+    requirements = _requirements(g, iris)
+    evidence = _evidence(g, iris, concept)
+    rule = _rule(g, iris)
+    costs = _costs(g, iris, concept)
+    channels, hours = _channels(g, iris, concept)
+    contacts, contact_hours = _contacts(g, iris, page)
+    outputs = _outputs(g, iris, concept)
+    service = _service(g, iris, org, concept)
+    service |= {
+        "PublicService.holdsRequirement": [r["@id"] for r in requirements],
+        "PublicService.hasInput": [e["@id"] for e in evidence],
+        "PublicService.follows": [rule["@id"]],
+        "PublicService.hasLegalResource": rule["Rule.implements"],
+        "PublicService.hasCost": [c["@id"] for c in costs],
+        "PublicService.hasChannel": [c["@id"] for c in channels],
+        "PublicService.contactPoint": [c["@id"] for c in contacts],
+        "PublicService.produces": [o["@id"] for o in outputs],
+    }
+    duration = _duration(g["promised_time_limit"]) if g.get("promised_time_limit") else None
+    if duration:
+        service["PublicService.processingTime"] = duration
+    if costs:
+        shared.append({"@id": YUAN, "@type": "Concept", "skos:prefLabel": [zh("人民币")]})
+    shared += concept.nodes()
+    own = [service, *requirements, *evidence, rule, *costs, *channels, *hours, *contacts]
+    return {"nodes": [*own, *contact_hours, *outputs], "shared": shared}
+
+
+class _Concepts:
+    """The code-list concepts (skos:Concept) one guide uses, collected as its nodes name them."""
+
+    def __init__(self, iris: Iris) -> None:
+        self.iris = iris
+        self.labels: dict[str, str] = {}
+
+    def __call__(self, scheme: str, code: str | int, label: str) -> str:
+        iri = self.iris.concept(scheme, code)
+        self.labels[iri] = label
+        return iri
+
+    def nodes(self) -> list[Node]:
+        return [
+            {"@id": iri, "@type": "Concept", "skos:prefLabel": [zh(label)]}
+            for iri, label in sorted(self.labels.items())
+        ]
+
+
+def _authority(g: dict[str, Any], iris: Iris) -> tuple[str, Node]:
+    """The competent authority's IRI and node."""
     body = g["implementing_body"]
     code = body.get("credit_code")
     # an unknown credit code: the authority of this service, without an identifier (never "None")
@@ -127,40 +184,37 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
     }
     if code:
         authority["dct:identifier"] = code
-    shared: list[Node] = [
-        authority,
-        {"@id": iris.region, "@type": "Location", "dct:identifier": iris.region_code},
-        {"@id": CHINESE, "@type": "LinguisticSystem"},
-        {"@id": page, "@type": "Document"},
-    ]
-    concepts: dict[str, str] = {}
+    return org, authority
 
-    def concept(scheme: str, code: str | int, label: str) -> str:
-        iri = iris.concept(scheme, code)
-        concepts[iri] = label
-        return iri
 
-    legal = [iris.legal(b["id"]) for b in g["legal_basis"]]
-    shared += [_legal(iris.legal(b["id"]), b) for b in g["legal_basis"]]
+def _legal_resources(g: dict[str, Any], iris: Iris) -> list[Node]:
+    """The legal bases of the guide, of its materials and of its fees."""
+    bases = list(g["legal_basis"])
     for m in g.get("materials") or []:
-        shared += [_legal(iris.legal(b["id"]), b) for b in m["legal_basis"]]
+        bases += m["legal_basis"]
     for item in g["fees"]["items"]:
-        shared += [_legal(iris.legal(b["id"]), b) for b in item["legal_basis"]]
+        bases += item["legal_basis"]
+    return [_legal(iris.legal(b["id"]), b) for b in bases]
 
-    requirements = [
+
+def _requirements(g: dict[str, Any], iris: Iris) -> list[Node]:
+    return [
         {
             "@id": iris.part("requirement", n),
             "@type": "Requirement",
-            "Requirement.identifier": f"{gid}-condition-{n}",
+            "Requirement.identifier": f"{g['id']}-condition-{n}",
             "Requirement.name": [zh(text)],
         }
         for n, text in enumerate(g["conditions"], start=1)
     ]
-    evidence = [
+
+
+def _evidence(g: dict[str, Any], iris: Iris, concept: _Concepts) -> list[Node]:
+    return [
         {
             "@id": iris.part("evidence", m["id"]),
             "@type": "Evidence",
-            "Evidence.identifier": f"{gid}-material-{m['id']}",
+            "Evidence.identifier": f"{g['id']}-material-{m['id']}",
             "Evidence.name": [zh(m["name"])],
             "Evidence.description": [zh(_material_text(m))],
             **(
@@ -171,22 +225,25 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
         }
         for m in g.get("materials") or []
     ]
-    rule = {
+
+
+def _rule(g: dict[str, Any], iris: Iris) -> Node:
+    return {
         "@id": iris.part("rule"),
         "@type": "Rule",
-        "Rule.identifier": f"{gid}-procedure",
+        "Rule.identifier": f"{g['id']}-procedure",
         "Rule.name": [zh(f"{g['name']}办理流程")],
         "Rule.description": [zh(_procedure_text(g["procedure"]))],
-        "Rule.implements": legal,
+        "Rule.implements": [iris.legal(b["id"]) for b in g["legal_basis"]],
     }
-    costs = _costs(g, iris, concept)
-    channels, hours = _channels(g, iris, concept)
-    contacts, contact_hours = _contacts(g, iris, page)
-    outputs = [
+
+
+def _outputs(g: dict[str, Any], iris: Iris, concept: _Concepts) -> list[Node]:
+    return [
         {
             "@id": iris.part("output", n),
             "@type": "Output",
-            "Output.identifier": f"{gid}-result-{n}",
+            "Output.identifier": f"{g['id']}-result-{n}",
             "Output.name": [zh(r["name"])],
             "Output.type": [concept("output-type", _slug(r["kind"]), r["kind"])]
             if r.get("kind")
@@ -194,7 +251,13 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
         }
         for n, r in enumerate(g.get("results") or [], start=1)
     ]
-    service: Node = {
+
+
+def _service(g: dict[str, Any], iris: Iris, org: str, concept: _Concepts) -> Node:
+    """The cpsv:PublicService itself, without the links to its parts."""
+    item_type = g.get("item_type")
+    status = g.get("status", "在用")
+    return {
         "@id": iris.service,
         "@type": "PublicService",
         "PublicService.identifier": g["implementation_code"],
@@ -208,34 +271,13 @@ def service_nodes(g: dict[str, Any], iris: Iris, page: str) -> dict[str, list[No
             for c in g["service_objects"]
         ],
         "PublicService.isClassifiedBy": [
-            concept("item-type", g["item_type"], ITEM_TYPES.get(g["item_type"], g["item_type"]))
+            concept("item-type", item_type, ITEM_TYPES.get(item_type, item_type))
         ]
-        if g.get("item_type")
+        if item_type
         else [],
         "PublicService.keyword": [zh(t) for t in g["themes"]],
-        "PublicService.status": concept(
-            "status", _STATUS.get(g.get("status", "在用"), "active"), g.get("status", "在用")
-        ),
-        "PublicService.holdsRequirement": [r["@id"] for r in requirements],
-        "PublicService.hasInput": [e["@id"] for e in evidence],
-        "PublicService.follows": [rule["@id"]],
-        "PublicService.hasLegalResource": legal,
-        "PublicService.hasCost": [c["@id"] for c in costs],
-        "PublicService.hasChannel": [c["@id"] for c in channels],
-        "PublicService.contactPoint": [c["@id"] for c in contacts],
-        "PublicService.produces": [o["@id"] for o in outputs],
+        "PublicService.status": concept("status", _STATUS.get(status, "active"), status),
     }
-    duration = _duration(g["promised_time_limit"]) if g.get("promised_time_limit") else None
-    if duration:
-        service["PublicService.processingTime"] = duration
-    if costs:
-        shared.append({"@id": YUAN, "@type": "Concept", "skos:prefLabel": [zh("人民币")]})
-    shared += [
-        {"@id": iri, "@type": "Concept", "skos:prefLabel": [zh(label)]}
-        for iri, label in sorted(concepts.items())
-    ]
-    own = [service, *requirements, *evidence, rule, *costs, *channels, *hours, *contacts]
-    return {"nodes": [*own, *contact_hours, *outputs], "shared": shared}
 
 
 def _legal(iri: str, basis: dict[str, Any]) -> Node:
@@ -307,7 +349,7 @@ def _procedure_text(steps: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def _costs(g: dict[str, Any], iris: Iris, concept: Any) -> list[Node]:
+def _costs(g: dict[str, Any], iris: Iris, concept: _Concepts) -> list[Node]:
     fees = g["fees"]
     state = gaps.fees_state(g)
     if state == "unknown" or (state == "charged" and not fees["items"]):
@@ -347,7 +389,7 @@ def _costs(g: dict[str, Any], iris: Iris, concept: Any) -> list[Node]:
     return out
 
 
-def _channels(g: dict[str, Any], iris: Iris, concept: Any) -> tuple[list[Node], list[Node]]:
+def _channels(g: dict[str, Any], iris: Iris, concept: _Concepts) -> tuple[list[Node], list[Node]]:
     channels: list[Node] = []
     hours: list[Node] = []
     for p in g["places"]:

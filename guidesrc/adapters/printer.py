@@ -19,14 +19,14 @@ Settings (``library.yaml``)::
 
 Per delivery, the sheet the pdf channel wrote for the same delivery (``current/``, ``upcoming/``
 or ``withdrawn/<id>.pdf``, checked against the manifest's SHA-256 and the channel's signed
-manifest, :mod:`guidesrc.signed_files`: byte for byte what was published and signed) is printed once per window that serves the guide, on the queue mapped to that window
+manifest, :mod:`guidesrc.print.signed_sheets`: byte for byte what was published and signed) is printed once per window that serves the guide, on the queue mapped to that window
 (else to its office, else ``default_queue``): one job per queue, with that many copies.
 
 A delivery is done when every job **completed** (the receipt: queue, job id, copies, pages and
 final state). The publisher hands over every due delivery at once (``batch_size = None``): all jobs
 are submitted, then followed to their end. Posting the printed sheets is hall staff's work, which
 the pdf channel's handovers track (``guides print list/done``); this channel only answers "is it
-printed". Errors are the queue's own words for hall staff (:mod:`guidesrc.printing.queue`): a
+printed". Errors are the queue's own words for hall staff (:mod:`guidesrc.print.queue`): a
 paused or rejecting queue, CUPS out of reach, a job still printing are transient (retried on the
 outbox's backoff); a missing queue, an aborted or cancelled job are permanent (retried hourly).
 
@@ -53,8 +53,8 @@ from guidesrc.adapters.pdf import SLOT
 from guidesrc.adapters.registry import adapter_types
 from guidesrc.errors import ChannelError, PrintProblem, SheetProblem
 from guidesrc.i18n import _
-from guidesrc.printing.bundle import Bundle, Sheet
-from guidesrc.printing.queue import JobState, Queue
+from guidesrc.print.bundle import Bundle, Sheet
+from guidesrc.print.queue import JobState, Queue
 from guidesrc.statuses import PrintJobState
 
 #: A CUPS queue name as lpadmin accepts it, kept to plain characters.

@@ -66,6 +66,39 @@ def _missing(rel: str, parent: tuple[PathPart, ...], fields: list[str]) -> Diagn
     )
 
 
+#: Values of the wrong type: (message, hint) per pydantic error type.
+_EXPECTED: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(
+        ("int_type", "int_parsing", "int_from_float"),
+        (
+            N_("expected a whole number, found {found}"),
+            N_("write a whole number without quotation marks, e.g. 20"),
+        ),
+    ),
+    **dict.fromkeys(
+        ("bool_type", "bool_parsing"),
+        (
+            N_("expected true or false, found {found}"),
+            N_("write true or false (是/否 and yes/no are not accepted)"),
+        ),
+    ),
+    **dict.fromkeys(
+        ("list_type", "tuple_type"),
+        (
+            N_("expected a list, found {found}"),
+            N_('write each item on its own line, starting with "- "'),
+        ),
+    ),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"),
+        (
+            N_("expected fields (key: value), found {found}"),
+            N_('write "key: value" lines, indented under this field'),
+        ),
+    ),
+}
+
+
 def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
     loc: tuple[PathPart, ...] = tuple(item["loc"])
     kind: str = item["type"]
@@ -78,15 +111,7 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
     args: dict[str, Any] = {"field": field, "value": _show(value), "found": _kind_of(value)}
 
     if kind == "extra_forbidden":
-        allowed = _allowed_fields(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        if close:
-            args["suggestion"] = close[0]
-            hint = N_('did you mean "{suggestion}"?')
-        else:
-            args["allowed"] = ", ".join(f for f in allowed if f != "pending")  # 待补充: import
-            hint = N_("remove it, or use one of: {allowed}")
-        return _diag(rel, loc, N_('unknown field "{field}"'), hint, args, at_key=True)
+        return _unknown_field(rel, loc, model, args)
     if kind in {"string_type", "str_type"}:
         hint = (
             N_('put the value in quotation marks: "{value}"')
@@ -94,31 +119,50 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
             else N_("write text here")
         )
         return _diag(rel, loc, N_("expected text, found {found}"), hint, args, at_key)
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        hint = N_("write a whole number without quotation marks, e.g. 20")
-        return _diag(rel, loc, N_("expected a whole number, found {found}"), hint, args, at_key)
-    if kind in {"bool_type", "bool_parsing"}:
-        hint = N_("write true or false (是/否 and yes/no are not accepted)")
-        return _diag(rel, loc, N_("expected true or false, found {found}"), hint, args, at_key)
-    if kind in {"list_type", "tuple_type"}:
-        hint = N_('write each item on its own line, starting with "- "')
-        return _diag(rel, loc, N_("expected a list, found {found}"), hint, args, at_key)
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        hint = N_('write "key: value" lines, indented under this field')
+    if kind in _EXPECTED:
+        message, hint = _EXPECTED[kind]
+        return _diag(rel, loc, message, hint, args, at_key)
+    said = _constraint(kind, ctx, value, _pattern_topic(loc, at_key), args)
+    if said is not None:
+        return _diag(rel, loc, said[0], said[1], args, at_key)
+    if kind == "value_error" and field_is_date(ctx, item):
         return _diag(
-            rel, loc, N_("expected fields (key: value), found {found}"), hint, args, at_key
+            rel, loc, N_("{value} is not a valid date"), _PATTERN_HINTS["date"], args, at_key
         )
+    args["detail"] = item.get("msg", kind)
+    return _diag(rel, loc, N_("invalid value: {detail}"), N_("correct this value"), args, at_key)
+
+
+def _unknown_field(
+    rel: str, loc: tuple[PathPart, ...], model: type[BaseModel], args: dict[str, Any]
+) -> Diagnostic:
+    allowed = _allowed_fields(model, loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+    if close:
+        args["suggestion"] = close[0]
+        hint = N_('did you mean "{suggestion}"?')
+    else:
+        args["allowed"] = ", ".join(f for f in allowed if f != "pending")  # 待补充: import
+        hint = N_("remove it, or use one of: {allowed}")
+    return _diag(rel, loc, N_('unknown field "{field}"'), hint, args, at_key=True)
+
+
+def _constraint(
+    kind: str, ctx: dict[str, Any], value: Any, topic: str, args: dict[str, Any]
+) -> tuple[str, str] | None:
+    """(message, hint) for a value of the right type that breaks a constraint (an allowed value,
+    a format, a length, a limit, a time zone); None for other kinds. Fills ``args``."""
     if kind == "literal_error":
         args["expected"] = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         hint = N_("use one of: {expected}")
         if _is_number(value) and f"'{value:02d}'" in str(ctx.get("expected")):
             args["quoted"] = f"{value:02d}"
             hint = N_('codes are text: write "{quoted}" with quotation marks')
-        return _diag(rel, loc, N_("{value} is not an allowed value"), hint, args, at_key)
+        return N_("{value} is not an allowed value"), hint
     if kind == "string_pattern_mismatch":
-        hint = _PATTERN_HINTS.get(_pattern_topic(loc, at_key), N_("expected the format {pattern}"))
         args["pattern"] = ctx.get("pattern", "")
-        return _diag(rel, loc, N_("{value} is not in the expected format"), hint, args, at_key)
+        hint = _PATTERN_HINTS.get(topic, N_("expected the format {pattern}"))
+        return N_("{value} is not in the expected format"), hint
     if kind in {"string_too_short", "too_short"}:
         args["min"] = ctx.get("min_length", 1)
         message = (
@@ -126,10 +170,10 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
             if kind == "string_too_short"
             else N_("needs at least {min} item(s)")
         )
-        return _diag(rel, loc, message, N_("fill in this field or remove it"), args, at_key)
+        return message, N_("fill in this field or remove it")
     if kind in {"string_too_long", "too_long"}:
         args["max"] = ctx.get("max_length")
-        return _diag(rel, loc, N_("is too long (at most {max})"), N_("shorten it"), args, at_key)
+        return N_("is too long (at most {max})"), N_("shorten it")
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         args["limit"] = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
         message = (
@@ -137,16 +181,12 @@ def _one(item: Any, rel: str, model: type[BaseModel]) -> Diagnostic:
             if kind.startswith("greater")
             else N_("must be at most {limit}")
         )
-        return _diag(rel, loc, message, N_("correct the number"), args, at_key)
+        return message, N_("correct the number")
     if kind == "timezone":
-        hint = N_("write a time zone name such as Asia/Shanghai")
-        return _diag(rel, loc, N_('"{value}" is not a known time zone'), hint, args, at_key)
-    if kind == "value_error" and field_is_date(ctx, item):
-        return _diag(
-            rel, loc, N_("{value} is not a valid date"), _PATTERN_HINTS["date"], args, at_key
+        return N_('"{value}" is not a known time zone'), N_(
+            "write a time zone name such as Asia/Shanghai"
         )
-    args["detail"] = item.get("msg", kind)
-    return _diag(rel, loc, N_("invalid value: {detail}"), N_("correct this value"), args, at_key)
+    return None
 
 
 def field_is_date(ctx: dict[str, Any], item: Any) -> bool:

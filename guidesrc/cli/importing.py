@@ -14,7 +14,7 @@ import click
 from guidesrc.cli.options import flag, text_option
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
-from guidesrc.importer import Format
+from guidesrc.importer.pipeline import Format
 from guidesrc.importer.report import summary
 from guidesrc.services import importing as service
 

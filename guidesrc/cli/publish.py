@@ -10,9 +10,9 @@ from guidesrc.cli.common import ACTIONS
 from guidesrc.cli.options import flag, pass_library
 from guidesrc.i18n import N_, _
 from guidesrc.publisher import Outcome
-from guidesrc.recovery import findings_text
 from guidesrc.services import publish as service
 from guidesrc.services.library import Library, open_library
+from guidesrc.signing_alerts import findings_text
 
 
 @click.command(

@@ -11,7 +11,7 @@ import click
 from guidesrc.cli.common import ACTIONS, STATUSES, echo_json, local_time, with_cause
 from guidesrc.cli.options import color_option, format_option, pass_library, repeatable
 from guidesrc.i18n import N_, _
-from guidesrc.printing.stats import PrintSummary
+from guidesrc.print.stats import PrintSummary
 from guidesrc.services import status as service
 from guidesrc.services.library import Library, open_library
 from guidesrc.status import Row, error_cause

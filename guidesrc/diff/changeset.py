@@ -20,10 +20,12 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
+from deepdiff import DeepDiff  # imported only when something changed
 
 from guidesrc.check.engine import can_fork
 from guidesrc.compile import FIELDS_FED_BY, ORDERLESS
 from guidesrc.diff import similar
+from guidesrc.diff.redline import redline
 from guidesrc.parsecache import CacheEntries
 from guidesrc.state import LibraryState
 
@@ -376,7 +378,6 @@ def _moved(before: list[str], after: list[str]) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def _redline(old: str, new: str) -> tuple[tuple[str, str], ...]:
-    from guidesrc.diff.redline import redline
 
     return tuple((span.op, span.text) for span in redline(old, new))
 
@@ -391,7 +392,6 @@ def _field_diff(
 ) -> tuple[tuple[tuple[PathPart, ...], Action], ...]:
     """(path, action) of each difference in one top-level field; memoised, because a catalogue
     change makes the same difference in every guide that uses the entry."""
-    from deepdiff import DeepDiff  # imported only when something changed
 
     old, new = orjson.loads(before), orjson.loads(after)
     diff = DeepDiff(

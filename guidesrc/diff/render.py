@@ -11,7 +11,7 @@ import orjson
 from guidesrc.compile import ORDERLESS
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
 from guidesrc.diff.notice import ReleaseNotice, notice
-from guidesrc.diff.redline import redline, render_ansi, render_markdown
+from guidesrc.diff.redline import redline, render_ansi, render_markdown, render_text
 from guidesrc.i18n import _
 from guidesrc.markdown import md_escape
 from guidesrc.model.codes import field_title
@@ -123,7 +123,6 @@ _STALE = "注意：具体实施时间（effective_date）没有随本次变更�
 
 
 def _plain_redline(old: str, new: str) -> str:
-    from guidesrc.diff.redline import render_text
 
     return render_text(redline(old, new))
 

@@ -37,6 +37,7 @@ from guidesrc.importer.normalise import guide_id, short_hash
 from guidesrc.importer.records import Item
 from guidesrc.library import CONFIG_FILE, GUIDES_DIR, STATE_DIR, read_file, scan
 from guidesrc.model.guide import Guide
+from guidesrc.scaffold import create_library
 
 
 @dataclass(slots=True)
@@ -320,7 +321,6 @@ def write(existing: Existing, files: dict[str, str], settings: Settings) -> None
 
 
 def _write_new(root: Path, files: dict[str, str], settings: Settings) -> None:
-    from guidesrc.scaffold import create_library
 
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.import-", dir=root.parent))

@@ -3,8 +3,8 @@
 Entries are matched by a normalised key — materials by name (《》, brackets, full-width forms and
 white space do not count), legal bases by title and article, offices by address (or name) — first
 against the library's existing entries, which are kept as they are, then against the entries made
-in this import. New entries get readable ids (:func:`normalise.slug`), made unique by a hash of
-their key, so the same source always gives the same ids.
+in this import. New entries get readable ids (:func:`guidesrc.importer.slug.slug`), made unique
+by a hash of their key, so the same source always gives the same ids.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from guidesrc.importer import normalise as norm
 from guidesrc.importer.records import LegalRef, MaterialRef, PlaceRef
+from guidesrc.importer.slug import slug
 
 KINDS = ("materials", "legal-bases", "offices", "faq")
 
@@ -52,7 +53,7 @@ class CatalogueBuilder:
 
     def _new_id(self, kind: str, key: str, name: str, prefix: str) -> str:
         taken = set(self.entries[kind])
-        entry_id = norm.unique_id(norm.slug(name), key, taken, prefix)
+        entry_id = norm.unique_id(slug(name), key, taken, prefix)
         self._index[kind][key] = entry_id
         self.added[kind].add(entry_id)
         return entry_id

@@ -15,6 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils.exceptions import IllegalCharacterError
+
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
 from guidesrc.importer import apply
@@ -183,9 +187,6 @@ class _Writer:
                 self.rows[sheet.PLACES].append(row)
 
     def save(self, target: Path) -> None:
-        from openpyxl import load_workbook
-        from openpyxl.styles import Alignment
-        from openpyxl.utils.exceptions import IllegalCharacterError
 
         self._catalogue_rows()
         write_template(target)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import cache
 
 from guidesrc.model.common import ID_RE, PHONE_PATTERN
 
@@ -60,49 +59,6 @@ def display_name(name: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Ids
-
-
-@cache
-def _pinyin() -> tuple[object, object] | None:
-    try:
-        from pypinyin import lazy_pinyin
-        from pypinyin.seg.simpleseg import seg
-    except ImportError:  # pragma: no cover - a dependency; the hash ids still work
-        return None
-    return lazy_pinyin, seg
-
-
-def slug(text: str, limit: int = 40) -> str:
-    """A readable id from a Chinese name: 居民身份证 → jumin-shenfenzheng (pinyin of each word;
-    single characters in a row are joined), cut at a word boundary; "" when nothing is left."""
-    text = name_key(text)
-    words: list[str] = []
-    tools = _pinyin()
-    if tools is not None:
-        lazy_pinyin, seg = tools
-        run = ""
-        for segment in seg(text):  # type: ignore[operator]
-            syllables = "".join(lazy_pinyin(segment))  # type: ignore[operator]
-            word = re.sub(r"[^a-z0-9]", "", syllables.lower())
-            if len(segment) == 1 and word and not segment.isascii():
-                run += word
-                continue
-            if run:
-                words.append(run)
-                run = ""
-            if word:
-                words.append(word)
-        if run:
-            words.append(run)
-    else:  # pragma: no cover
-        words = re.findall(r"[a-z0-9]+", text.lower())
-    out = ""
-    for word in words:
-        candidate = f"{out}-{word}" if out else word
-        if len(candidate) > limit:
-            break
-        out = candidate
-    return out or (words[0][:limit] if words else "")
 
 
 def short_hash(text: str, length: int = 6) -> str:

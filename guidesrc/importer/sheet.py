@@ -263,18 +263,27 @@ def _rows(table: tuple[str, bool, list[Row]] | None) -> Iterator[tuple[str, int,
         yield source, line, values
 
 
+def _named_rows(
+    table: tuple[str, bool, list[Row]] | None, problems: list[Problem], columns: list[Column]
+) -> Iterator[tuple[str, int, str, dict[str, Any], Cells]]:
+    """The rows with a name in their first column: where each is, its name, its other columns
+    read, and its cells."""
+    for source, line, values in _rows(table):
+        cells = Cells(source, line, values, problems)
+        name = norm.clean(cell_text(values.get(columns[0].header)))
+        if not name:
+            continue
+        details: dict[str, Any] = {}
+        for column in columns[1:]:
+            _put(details, column.key, cells.get(column))
+        yield source, line, name, details, cells
+
+
 def _legal_rows(
     table: tuple[str, bool, list[Row]] | None, problems: list[Problem]
 ) -> dict[str, LegalRef]:
     out: dict[str, LegalRef] = {}
-    for source, line, values in _rows(table):
-        cells = Cells(source, line, values, problems)
-        title = norm.clean(cell_text(values.get("依据名称")))
-        if not title:
-            continue
-        details: dict[str, Any] = {}
-        for column in LEGAL_COLUMNS[1:]:
-            _put(details, column.key, cells.get(column))
+    for _source, _line, title, details, _cells in _named_rows(table, problems, LEGAL_COLUMNS):
         article = details.pop("article", None)
         ref = out.setdefault(legal_key(title, article), LegalRef(title, article, details))
         out.setdefault(_whole_key(title, article), ref)
@@ -295,14 +304,7 @@ def _place_rows(
     """The offices of the 办理地点 sheet by the key of their name and of their address. Several rows
     of one name are one office with the hours of each row (seasonal hours, a Saturday row)."""
     out: dict[str, _PlaceRow] = {}
-    for source, line, values in _rows(table):
-        cells = Cells(source, line, values, problems)
-        name = norm.clean(cell_text(values.get("地点名称")))
-        if not name:
-            continue
-        details: dict[str, Any] = {}
-        for column in PLACE_COLUMNS[1:]:
-            _put(details, column.key, cells.get(column))
+    for source, line, name, details, cells in _named_rows(table, problems, PLACE_COLUMNS):
         address = details.get("address")
         known = out.get(norm.name_key(name))
         details.pop("address", None)

@@ -199,34 +199,35 @@ def _phones(raw: Any, text: str, column: Column) -> Any:
     return [{"phone": phone, **({"note": note} if note else {})} for phone, note in found]
 
 
-def _code(raw: Any, text: str, column: Column) -> Any:
-    value = norm.clean(text)
-    if re.fullmatch(CODE_PATTERN, value):
-        return value
-    raise _Unreadable(
-        N_('"{value}" is not a code (6–64 letters, digits or hyphens)'),
-        N_("copy the code from the catalogue"),
-    )
+def _matching(
+    test: Callable[[str], object], message: str, hint: str
+) -> Callable[[Any, str, Column], Any]:
+    """A reader of text that must have a form (a code, an id, a web address)."""
+
+    def read(raw: Any, text: str, column: Column) -> Any:
+        value = norm.clean(text)
+        if test(value):
+            return value
+        raise _Unreadable(message, hint)
+
+    return read
 
 
-def _id(raw: Any, text: str, column: Column) -> Any:
-    value = norm.clean(text)
-    if ID_RE.match(value):
-        return value
-    raise _Unreadable(
-        N_('"{value}" is not a valid id; the id is made from the implementation code'),
-        N_('use lower-case letters, digits and "-", e.g. hukou-qianru'),
-    )
-
-
-def _url(raw: Any, text: str, column: Column) -> Any:
-    value = norm.clean(text)
-    if re.fullmatch(r"https?://[^\s]+", value):
-        return value
-    raise _Unreadable(
-        N_('"{value}" is not a web address; left out'),
-        N_("write a full address starting with https://"),
-    )
+_code = _matching(
+    re.compile(CODE_PATTERN).fullmatch,
+    N_('"{value}" is not a code (6–64 letters, digits or hyphens)'),
+    N_("copy the code from the catalogue"),
+)
+_id = _matching(
+    ID_RE.match,
+    N_('"{value}" is not a valid id; the id is made from the implementation code'),
+    N_('use lower-case letters, digits and "-", e.g. hukou-qianru'),
+)
+_url = _matching(
+    re.compile(r"https?://[^\s]+").fullmatch,
+    N_('"{value}" is not a web address; left out'),
+    N_("write a full address starting with https://"),
+)
 
 
 #: a numbered step written on in the same line: “（一）申请。……（二）受理。……”, “1、申请；2、受理”

@@ -8,6 +8,8 @@ import difflib
 import io
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import N_, _
 from guidesrc.importer import normalise as norm
@@ -16,7 +18,6 @@ from guidesrc.importer.sheet_columns import COLUMNS, IDENTITY, ITEMS, SHEETS, Ro
 
 
 def xlsx_sheets(path: Path, problems: list[Problem]) -> dict[str, tuple[str, list[Row]]]:
-    from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)

@@ -7,6 +7,11 @@ import csv
 import io
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
 from guidesrc.importer.sheet_columns import COLUMNS, ITEMS, SHEET_NOTES
@@ -52,10 +57,6 @@ def _template(path: Path) -> list[Path]:
 
 
 def _xlsx_template(path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     notes = book.active

@@ -19,8 +19,8 @@ from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import GuideVersion
+from guidesrc.print.bundle import Bundle, Sheet
 from guidesrc.print.sheet import cn_date, guide_sections
-from guidesrc.printing.bundle import Bundle, Sheet
 from guidesrc.site.search import normalize, terms
 
 MAX_QUERY = 40  # characters of a search (a service name is rarely longer than 30)

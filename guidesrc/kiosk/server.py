@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import segno
+from starlette.types import ASGIApp
 
 from guidesrc.errors import KioskBusy, PrintProblem
 from guidesrc.kiosk.app import kiosk_app
@@ -49,13 +50,13 @@ from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
 from guidesrc.kiosk.jobs import Job
 from guidesrc.kiosk.taps import Taps
 from guidesrc.ledger import Ledger
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import Queue
-from guidesrc.printing.stats import record_print
-from guidesrc.signed_files import read_signed
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.queue import Queue
+from guidesrc.print.signed_read import read_signed
+from guidesrc.print.stats import record_print
 from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 from guidesrc.urls import guide_url
-from guidesrc.web.server import LOOPBACK, Limits, WebServer, allowed_hosts, bind
+from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, allowed_hosts, bind
 
 BUSY_LIMIT = 180.0  # seconds a job keeps the kiosk busy at most (a stuck job does not block it)
 SUBMIT_WAIT = 60.0  # seconds a print request waits for another one being sent to the printer
@@ -68,7 +69,7 @@ log = logging.getLogger("guidesrc.kiosk")
 
 
 @dataclass
-class Kiosk:
+class Kiosk(Served):
     """One kiosk: its bundle, the queue it prints on, the ledger it counts prints in."""
 
     bundle: Bundle
@@ -196,33 +197,16 @@ class Kiosk:
 
     # --- serving -------------------------------------------------------------------------------
 
-    @property
-    def port(self) -> int:
-        return int(self.sockets[0].getsockname()[1])
-
-    @property
-    def urls(self) -> list[str]:
-        hosts = [str(s.getsockname()[0]) for s in self.sockets]
-        return [
-            f"http://[{h}]:{self.port}/" if ":" in h else f"http://{h}:{self.port}/" for h in hosts
-        ]
-
     def hosts(self) -> list[str]:
         """The host names (``Host`` headers, without the port) this kiosk answers to."""
         return allowed_hosts([*self.extra_hosts, *(str(s.getsockname()[0]) for s in self.sockets)])
 
-    def serve(self) -> None:
-        """Answer requests (returns at once)."""
-        self._server = WebServer(kiosk_app(self), self.sockets, self.limits)
-        self._server.start()
+    def app(self) -> ASGIApp:
+        return kiosk_app(self)
 
     def close(self) -> None:
         """Stop answering (within a bound, whatever the clients keep open)."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        for sock in self.sockets:
-            sock.close()
+        self.stop_serving()
         if self.ledger is not None:
             self.ledger.close()
 

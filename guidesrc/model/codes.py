@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from guidesrc.model.guide import Guide
+
 ITEM_TYPES = {
     "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收", "05": "行政给付",
     "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决", "10": "其他行政权力",
@@ -34,7 +36,6 @@ ONLINE_DEPTHS = {1: "信息公开", 2: "在线预审", 3: "在线受理", 4: "�
 @cache
 def field_title(name: str) -> str:
     """The Chinese title of a top-level guide field, e.g. ``materials`` → 申请材料."""
-    from guidesrc.model.guide import Guide
 
     info = Guide.model_fields.get(name)
     return (info.title if info and info.title else None) or name

@@ -74,7 +74,7 @@ class Batch:
         return f"{self.place} 换页（{len(self.items)} 项）"
 
     def handover(self) -> dict[str, Any]:
-        """What a delivery's receipt says of this batch (see :mod:`guidesrc.handover`)."""
+        """What a delivery's receipt says of this batch (see :mod:`guidesrc.print.handover`)."""
         return {
             "token": self.token,
             "title": self.title,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from guidesrc.report import Report
+from guidesrc.report.figures import Report
 from guidesrc.statuses import Action
 
 ACTIONS: dict[str, str] = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
-from guidesrc.importer import Format, run_import
+from guidesrc.importer.pipeline import Format, run_import
 from guidesrc.importer.report import ImportReport, write_files
 from guidesrc.importer.sheet_template import write_template
 from guidesrc.library import STATE_DIR

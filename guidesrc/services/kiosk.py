@@ -10,8 +10,8 @@ from guidesrc.adapters.printer import QUEUE_PATTERN
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.kiosk.server import Kiosk
-from guidesrc.printing.bundle import Bundle
-from guidesrc.printing.queue import Queue
+from guidesrc.print.bundle import Bundle
+from guidesrc.print.queue import Queue
 from guidesrc.services.library import Library
 
 

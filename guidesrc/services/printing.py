@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guidesrc.errors import ApprovalError
-from guidesrc.handover import OpenHandover, confirm, open_handovers
 from guidesrc.i18n import _
 from guidesrc.identity import display_name, identity_key
+from guidesrc.print.handover import OpenHandover, confirm, open_handovers
 from guidesrc.services.library import Library
 
 

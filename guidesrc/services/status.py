@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from guidesrc.ledger.models import Event
-from guidesrc.printing.stats import PrintSummary, print_summary
-from guidesrc.recovery import alerts
+from guidesrc.print.stats import PrintSummary, print_summary
 from guidesrc.services.library import Library
+from guidesrc.signing_alerts import alerts
 from guidesrc.status import Row, event_detail, events, status_rows
 from guidesrc.statuses import PublicationStatus
 

@@ -20,6 +20,7 @@ them (``file:line: field: message``, as ``guides check`` prints them).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import socket
 import tempfile
@@ -32,8 +33,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+from sqlmodel import col, select
+from starlette.types import ASGIApp
+
 from guidesrc.adapters import Action, Delivery
+from guidesrc.ledger import open_ledger
+from guidesrc.ledger.models import Approval, GuideVersion
+from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
+from guidesrc.library import STATE_DIR
 from guidesrc.model.codes import field_title
+from guidesrc.model.guide import Guide
 from guidesrc.services.approve import pending_in
 from guidesrc.site.builder import Site
 from guidesrc.site.data import (
@@ -49,7 +59,8 @@ from guidesrc.site.data import (
 from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
 from guidesrc.site.render import SiteConfig
-from guidesrc.web.server import LOOPBACK, Limits, WebServer, bind
+from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, bind
+from guidesrc.workdays import read_config
 
 if TYPE_CHECKING:
     from guidesrc.approve import Pending
@@ -60,8 +71,6 @@ CHECK_INTERVAL = 1.0  # seconds between checks for changed library files
 def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     """Build the preview of the library at ``root`` into the empty folder ``out``; returns the
     ids of withdrawn guides (their pages answer 410)."""
-    from guidesrc.ledger import open_ledger
-    from guidesrc.workdays import read_config
 
     config = read_config(root)
     site = Site(
@@ -151,9 +160,6 @@ def _shown_change(change: Mapping[str, Any]) -> dict[str, Any]:
 def _sub_title(field: str, part: str) -> str:
     """A path part's Chinese title where it names a field of the guide's models (``reason`` →
     必须到现场原因); anything else (an item's identity) as it is."""
-    from pydantic import BaseModel
-
-    from guidesrc.model.guide import Guide
 
     info = Guide.model_fields.get(field)
     todo = [info.annotation] if info else []
@@ -171,10 +177,6 @@ def _sub_title(field: str, part: str) -> str:
 def _ledger_for(root: Path) -> Iterator[str | None]:
     """None: the library's own ledger; else the URL of an empty temporary one (a library that
     has no ledger yet gets none made by a preview)."""
-    import os
-
-    from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
-    from guidesrc.library import STATE_DIR
 
     if os.environ.get(DATABASE_URL_ENV, "").strip() or (root / STATE_DIR / LEDGER_FILE).exists():
         yield None
@@ -187,9 +189,6 @@ def approved_docs(
     ledger: Any, today: dt.date, base_url: str
 ) -> tuple[dict[str, Doc], dict[str, Doc]]:
     """Every guide's document and every notice as the site shows them today."""
-    from sqlmodel import col, select
-
-    from guidesrc.ledger.models import Approval, GuideVersion
 
     docs: dict[str, Doc] = {}
     notices: dict[str, Doc] = {}
@@ -219,8 +218,6 @@ def approved_docs(
 
 def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """What a rebuild depends on: the library's files and the ledger file, by time and size."""
-    from guidesrc.ledger.store import LEDGER_FILE
-    from guidesrc.library import STATE_DIR
 
     paths: list[Path] = []
     for top in ("library.yaml", "calendar.yaml", "guides", "catalogues"):
@@ -240,7 +237,7 @@ def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 @dataclass
-class Preview:
+class Preview(Served):
     """A preview server: its sockets are bound when made; :meth:`serve` starts answering."""
 
     root: Path
@@ -257,17 +254,6 @@ class Preview:
     _checked: float = 0.0
     _builds: int = 0
     _server: WebServer | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self.sockets[0].getsockname()[1])
-
-    @property
-    def urls(self) -> list[str]:
-        hosts = [str(s.getsockname()[0]) for s in self.sockets]
-        return [
-            f"http://[{h}]:{self.port}/" if ":" in h else f"http://{h}:{self.port}/" for h in hosts
-        ]
 
     def build(self) -> None:
         """Build the site afresh into a new folder, then serve that one; while the library does
@@ -296,18 +282,12 @@ class Preview:
             if _signature(self.root) != self._signature:
                 self.build()
 
-    def serve(self) -> None:
-        """Answer requests (returns at once)."""
-        self._server = WebServer(preview_app(self), self.sockets, self.limits)
-        self._server.start()
+    def app(self) -> ASGIApp:
+        return preview_app(self)
 
     def close(self) -> None:
         """Stop answering (within a bound, whatever the browsers keep open) and clean up."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-        for sock in self.sockets:
-            sock.close()
+        self.stop_serving()
         shutil.rmtree(self._temp, ignore_errors=True)
 
 

@@ -22,6 +22,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
+from guidesrc.check.engine import check_library
+from guidesrc.diagnostic_lines import format_line
+from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
 from guidesrc.web.server import make_app, problem_page
 
@@ -46,9 +49,6 @@ class Problem:
 def library_problem(root: Path, error: Exception) -> Problem:
     """The problem of a library that does not build: ``error`` and the errors ``guides check``
     reports, one ``file:line`` line each (at most :data:`MAX_SHOWN`)."""
-    from guidesrc.check.engine import check_library
-    from guidesrc.diagnostic_lines import format_line
-    from guidesrc.errors import GuidesError
 
     if not isinstance(error, GuidesError):
         log.error("the preview could not be built", exc_info=error)

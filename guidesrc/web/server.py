@@ -250,10 +250,7 @@ class WebServer:
 
     @property
     def urls(self) -> list[str]:
-        return [
-            f"http://[{h}]:{self.port}/" if ":" in h else f"http://{h}:{self.port}/"
-            for h in self.hosts
-        ]
+        return http_urls(self.hosts, self.port)
 
     def start(self) -> None:
         """Answer from now on (returns once the server is listening)."""
@@ -285,6 +282,44 @@ class WebServer:
         for sock in self.sockets:
             sock.close()
         self._thread = None
+
+
+def http_urls(hosts: Iterable[str], port: int) -> list[str]:
+    """``http://host:port/`` for each host (an IPv6 address in brackets)."""
+    return [f"http://[{h}]:{port}/" if ":" in h else f"http://{h}:{port}/" for h in hosts]
+
+
+class Served:
+    """A local server (``guides serve``, ``guides kiosk``): its bound sockets, and the web server
+    answering on them with the app a subclass gives (:meth:`app`)."""
+
+    sockets: list[socket.socket]
+    limits: Limits
+    _server: WebServer | None
+
+    def app(self) -> ASGIApp:
+        raise NotImplementedError
+
+    @property
+    def port(self) -> int:
+        return int(self.sockets[0].getsockname()[1])
+
+    @property
+    def urls(self) -> list[str]:
+        return http_urls((str(s.getsockname()[0]) for s in self.sockets), self.port)
+
+    def serve(self) -> None:
+        """Answer requests (returns at once)."""
+        self._server = WebServer(self.app(), self.sockets, self.limits)
+        self._server.start()
+
+    def stop_serving(self) -> None:
+        """Stop answering (within a bound, whatever the clients keep open); close the sockets."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        for sock in self.sockets:
+            sock.close()
 
 
 def wait_for_stop() -> None:

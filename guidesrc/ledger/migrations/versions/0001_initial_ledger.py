@@ -19,6 +19,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _approval()
+    _event()
+    _guide_version()
+    _publication()
+
+
+def _approval() -> None:
     op.create_table(
         "approval",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -35,6 +42,9 @@ def upgrade() -> None:
         sa.Column("release_notice", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+
+
+def _event() -> None:
     op.create_table(
         "event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,6 +61,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_event_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_guide_id"), ["guide_id"], unique=False)
 
+
+def _guide_version() -> None:
     op.create_table(
         "guide_version",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -80,6 +92,8 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_guide_version_guide_id"), ["guide_id"], unique=False)
 
+
+def _publication() -> None:
     op.create_table(
         "publication",
         sa.Column("id", sa.Integer(), nullable=False),

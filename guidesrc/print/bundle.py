@@ -3,7 +3,7 @@ the printer channel and the kiosk, never written by them.
 
 A sheet is read only through :meth:`Bundle.read`, which checks the bytes against the SHA-256 the
 manifest recorded and, when the bundle knows its library, against the channel's signed manifest
-(:mod:`guidesrc.signed_files`): what goes to a printer is byte for byte what was published.
+(:mod:`guidesrc.print.signed_sheets`): what goes to a printer is byte for byte what was published.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import orjson
 from guidesrc.adapters.pdf import MANIFEST
 from guidesrc.errors import SheetProblem
 from guidesrc.i18n import _
-from guidesrc.signed_files import check_signed
+from guidesrc.print.signed_sheets import check_signed
 from guidesrc.urls import is_guide_id
 
 SLOTS = ("current", "upcoming", "withdrawn")

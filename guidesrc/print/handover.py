@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import _
 from guidesrc.ledger import Ledger
-from guidesrc.ledger.models import Handover, Publication
+from guidesrc.ledger.models import Event, Handover, Publication
 from guidesrc.statuses import PublicationStatus
 
 
@@ -123,7 +123,6 @@ def confirm(ledger: Ledger, token: str, by: str, now: dt.datetime) -> tuple[str,
                 pub.status, pub.delivered_at, pub.updated_at = PublicationStatus.DELIVERED, now, now
                 session.add(pub)
                 closed += 1
-        from guidesrc.ledger.models import Event
 
         session.add(
             Event(

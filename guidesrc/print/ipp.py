@@ -8,7 +8,7 @@ owner to authenticate), so no password or certificate is ever involved.
 
 The server is ``host:port`` (TCP), ``[::1]:631``, or the path of CUPS' local socket
 (``/run/cups/cups.sock``). Errors are :class:`IppError` (the server answered with an IPP status)
-or :class:`OSError` (it could not be reached); :mod:`guidesrc.printing.cups` turns them into
+or :class:`OSError` (it could not be reached); :mod:`guidesrc.print.queue` turns them into
 messages for hall staff.
 """
 

@@ -27,7 +27,7 @@ from guidesrc.errors import (
     ServerUnreachable,
 )
 from guidesrc.i18n import _
-from guidesrc.printing import ipp
+from guidesrc.print import ipp
 from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 
 T = TypeVar("T")
