@@ -60,14 +60,19 @@ class LibraryFiles:
         self._path = root / STATE_DIR / CACHE_FILE
         self._known = _known(root, self._path)
         self._data: dict[str, bytes] = {}
+        self._hashed: dict[str, Hashes] = {}  # asked for before: as then (one pass, one view)
         self._added = False
         self._started = time.time_ns()
 
     def hashes(self, rel: str, *, folders_checked: bool = False) -> Hashes | None:
         """The file's hashes (None: no such file), from its identity when it is as recorded.
+        Asked again of the same instance, the same answer (a check and the state loaded after
+        it see the files alike).
 
         Links and non-plain files are refused as :func:`guidesrc.library.read_sized` refuses them.
         """
+        if rel in self._hashed:
+            return self._hashed[rel]
         path = os.path.join(self.root, rel)
         if not folders_checked:
             parts = rel.split("/")
@@ -80,6 +85,7 @@ class LibraryFiles:
         known = self._known.get(rel)
         regular = before is not None and stat.S_ISREG(before.st_mode)
         if regular and known is not None and before is not None and known[0] == _identity(before):
+            self._hashed[rel] = known[1]
             return known[1]
         data = self.read(rel, folders_checked=True)
         if data is None:
@@ -89,6 +95,7 @@ class LibraryFiles:
         if before is not None and within and self._settled(before, path):
             self._known[rel] = (_identity(before), found)
             self._added = True
+        self._hashed[rel] = found
         return found
 
     def read(self, rel: str, *, folders_checked: bool = False) -> bytes | None:

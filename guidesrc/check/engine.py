@@ -80,6 +80,7 @@ class Checked:
     report: CheckReport
     layout: LibraryLayout
     files: LibraryFiles
+    fingerprint: str  # of the checking code (:func:`code_fingerprint`)
 
 
 def check_library(
@@ -118,14 +119,16 @@ def check_pass(
     try:
         if last is not None and last.sources == sources:
             files.save()
-            return Checked(_report(last, 0), layout, files)  # nothing changed since the last check
+            return Checked(
+                _report(last, 0), layout, files, fingerprint
+            )  # nothing changed since the last check
         if last is not None and cache is not None:
             now = incremental.Change(layout, sources, files.checked_bytes, _analyser(files, jobs))
             if (found := incremental.update(last, now, cache)) is not None:
                 kept, fresh = found
                 _save(cache, files, sources, fresh)
                 incremental.save(path, kept)
-                return Checked(_report(kept, len(fresh)), layout, files)
+                return Checked(_report(kept, len(fresh)), layout, files, fingerprint)
         kept, analysed = _whole(
             layout, files, sources, cache, (fingerprint, attachments, jobs, today)
         )
@@ -134,7 +137,7 @@ def check_pass(
             cache.close()
     if use_cache and today is None:
         incremental.save(path, kept)
-    return Checked(_report(kept, analysed), layout, files)
+    return Checked(_report(kept, analysed), layout, files, fingerprint)
 
 
 def _report(kept: incremental.LastCheck, analysed: int) -> CheckReport:
