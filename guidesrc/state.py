@@ -19,6 +19,7 @@ import yaml_rs
 from pydantic import BaseModel
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
+from guidesrc.check.loader import load_bytes
 from guidesrc.compile import COMPILED_FORMAT, Catalogues, compiler_fingerprint, content_hash
 from guidesrc.errors import GitError, StateInvalidError
 from guidesrc.i18n import _
@@ -29,7 +30,6 @@ from guidesrc.library import (
     YAML_SUFFIXES,
     LibraryLayout,
     scan,
-    size_limit,
     symlink_error,
 )
 from guidesrc.model.catalogues import (
@@ -310,14 +310,16 @@ class LibraryState:
                     self._unresolved(CATALOGUE_FILES["materials"], basis)
 
     def _parse(self, rel: str, data: bytes, model: type[BaseModel]) -> BaseModel:
+        if rel == CONFIG_FILE:  # as the command and the calendar read it (once per process)
+            return self._loaded(rel, load_bytes(data, rel, model)[1])
         try:  # the fast path: a checked library parses and validates
             return model.model_validate(parse_bytes(data))
         except (ValueError, yaml_rs.YAMLDecodeError):
             pass  # ValidationError and UnicodeDecodeError are ValueErrors
-        from guidesrc.check.loader import load  # as `guides check` reads it: only when it fails
-        from guidesrc.yamlio import decode
+        # as `guides check` reads it: only when it fails
+        return self._loaded(rel, load_bytes(data, rel, model)[1])
 
-        loaded, _problems = load(decode(data, rel, size_limit(rel)), model)
+    def _loaded(self, rel: str, loaded: BaseModel | None) -> BaseModel:
         if loaded is None:
             raise StateInvalidError(
                 _(
