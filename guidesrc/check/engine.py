@@ -29,7 +29,7 @@ from pathlib import Path
 
 import guidesrc
 from guidesrc.check import incremental
-from guidesrc.check.facts import CatalogueFacts, ConfigFacts, FileResult, GuideFacts
+from guidesrc.check.facts import ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.findings import Locator, apply_levels, library_own, today_in
 from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts
 from guidesrc.check.resultcache import CACHE_FILE, ResultCache
@@ -314,14 +314,7 @@ def _library_facts(
     layout: LibraryLayout, results: dict[str, FileResult], today: dt.date
 ) -> LibraryFacts:
     guides = {rel: r.facts for rel, r in results.items() if isinstance(r.facts, GuideFacts)}
-    catalogues = {
-        kind: facts
-        for kind, rel in CATALOGUE_FILES.items()
-        if rel in results and isinstance(facts := results[rel].facts, CatalogueFacts)
-    }
-    complete = len(guides) == len(layout.guides) and len(catalogues) == len(CATALOGUE_FILES)
-    unreadable = frozenset(Path(rel).stem for rel in layout.guides if rel not in guides)
-    return LibraryFacts(guides, catalogues, layout.files, complete, today, unreadable)
+    return incremental.library_facts(layout, results, guides, today, guides)
 
 
 def code_fingerprint() -> str:

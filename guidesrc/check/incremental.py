@@ -159,7 +159,7 @@ def update(
             index.add(rel, new)
             guides[rel] = guide_key(new)
             touched |= {(0, new.id), (1, new.implementation_code)}
-    facts = _facts(now.layout, rows, guides, dt.date.fromisoformat(last.made_on))
+    facts = library_facts(now.layout, rows, guides, dt.date.fromisoformat(last.made_on))
     config = rows[CONFIG_FILE].facts if CONFIG_FILE in rows else None
     config = config if isinstance(config, ConfigFacts) else None
     levels = config.rules if config else {}
@@ -221,17 +221,23 @@ def _used(index: GuideIndex) -> dict[str, set[str]]:
     return {kind: set(index.used.get(kind, ())) for kind in CATALOGUE_FILES}
 
 
-def _facts(
-    layout: LibraryLayout, rows: Mapping[str, FileResult], guides: Collection[str], today: dt.date
+def library_facts(
+    layout: LibraryLayout,
+    results: Mapping[str, FileResult],
+    readable: Collection[str],
+    today: dt.date,
+    guides: dict[str, GuideFacts] | None = None,
 ) -> LibraryFacts:
+    """The facts of the library-wide rules: the catalogues' from ``results``, the guides
+    ``readable`` (and their facts, ``guides``, when the rules look at every guide)."""
     catalogues = {
         kind: facts
         for kind, rel in CATALOGUE_FILES.items()
-        if rel in rows and isinstance(facts := rows[rel].facts, CatalogueFacts)
+        if rel in results and isinstance(facts := results[rel].facts, CatalogueFacts)
     }
-    complete = len(guides) == len(layout.guides) and len(catalogues) == len(CATALOGUE_FILES)
-    unreadable = frozenset(Path(rel).stem for rel in layout.guides if rel not in guides)
-    return LibraryFacts({}, catalogues, layout.files, complete, today, unreadable)
+    complete = len(readable) == len(layout.guides) and len(catalogues) == len(CATALOGUE_FILES)
+    unreadable = frozenset(Path(rel).stem for rel in layout.guides if rel not in readable)
+    return LibraryFacts(guides or {}, catalogues, layout.files, complete, today, unreadable)
 
 
 # --- kept between runs ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import orjson
 from guidesrc import cachekey
 from guidesrc.check import cachecodec
 from guidesrc.check.facts import FileResult
+from guidesrc.parsecache import of_code
 
 CACHE_FILE = "cache/check.sqlite"
 _CHUNK = 500  # rows asked for in one query
@@ -125,19 +126,9 @@ def _open(path: Path, fingerprint: str) -> sqlite3.Connection:
 
 
 def _prepare(db: sqlite3.Connection, fingerprint: str) -> sqlite3.Connection:
+    columns = "rel TEXT PRIMARY KEY, digest TEXT NOT NULL, data BLOB NOT NULL, mac BLOB NOT NULL"
     try:
-        db.execute("CREATE TABLE IF NOT EXISTS meta (fingerprint TEXT NOT NULL)")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS results (rel TEXT PRIMARY KEY, digest TEXT NOT NULL,"
-            " data BLOB NOT NULL, mac BLOB NOT NULL)"
-        )
-        row = db.execute("SELECT fingerprint FROM meta").fetchone()
-        if row is None or row[0] != fingerprint:
-            with db:
-                db.execute("DELETE FROM results")
-                db.execute("DELETE FROM meta")
-                db.execute("INSERT INTO meta VALUES (?)", (fingerprint,))
+        return of_code(db, fingerprint, {"results": columns})
     except sqlite3.Error:
         db.close()
         raise
-    return db
