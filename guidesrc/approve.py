@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,12 +86,17 @@ class Pending:
         return bool(self.changes) or (self.config is not None and self.config.to_approve)
 
 
-def latest_versions(ledger: Ledger) -> dict[str, Latest]:
-    newest = (
-        select(GuideVersion.guide_id, sa.func.max(GuideVersion.version).label("version"))
-        .group_by(col(GuideVersion.guide_id))
-        .subquery()
-    )
+#: Up to this many guides, their latest versions are asked for by id (more: all are read).
+_FEW = 500
+
+
+def latest_versions(ledger: Ledger, ids: Collection[str] | None = None) -> dict[str, Latest]:
+    """Each guide's latest version (``ids``: of these guides only, the work of an approval of
+    a few named guides in a large ledger)."""
+    newest_query = select(GuideVersion.guide_id, sa.func.max(GuideVersion.version).label("version"))
+    if ids is not None and len(ids) <= _FEW:
+        newest_query = newest_query.where(col(GuideVersion.guide_id).in_(sorted(ids)))
+    newest = newest_query.group_by(col(GuideVersion.guide_id)).subquery()
     v = GuideVersion.__table__.c  # type: ignore[attr-defined]
     query = sa.select(v.id, v.guide_id, v.version, v.content_hash, v.withdrawn).join(
         newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version)
@@ -118,8 +123,8 @@ def pending_changes(
 ) -> Pending:
     """Every guide whose public content differs from its latest approved version."""
     rules = tuple({**DEFAULT_POLICY, **(policy or {})}.items())
-    latest = latest_versions(ledger)
     named = set(only)
+    latest = latest_versions(ledger, named or None)
     unknown = named - state.guide_files.keys() - latest.keys()
     if unknown:
         raise ApprovalError(
@@ -501,7 +506,7 @@ def config_base(ledger: Ledger) -> Base:
 
 def approval_bases(ledger: Ledger, guide_ids: list[str]) -> dict[str, Base]:
     """Each guide's base: the source commit and time of the approval of its latest version."""
-    latest = latest_versions(ledger)
+    latest = latest_versions(ledger, guide_ids)
     ids = [latest[g].id for g in guide_ids if g in latest]
     if not ids:
         return {}

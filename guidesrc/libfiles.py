@@ -41,8 +41,10 @@ class Hashes(NamedTuple):
 #: (size, mtime_ns, ctime_ns, inode, device)
 Identity = tuple[int, int, int, int, int]
 
-#: Library folder → file → (identity, hashes): what this process knows, loaded from disk once.
-_KNOWN: dict[str, dict[str, tuple[Identity, Hashes]]] = {}
+#: Library folder → file → [size, mtime_ns, ctime_ns, inode, device, sha256, blob id], as the
+#: cache file holds them: what this process knows, loaded from disk once. An entry is taken as
+#: stored and its values checked when used (a value of another type matches no file).
+_KNOWN: dict[str, dict[str, list[Any]]] = {}
 
 
 def blob_id(data: bytes) -> str:
@@ -60,14 +62,19 @@ class LibraryFiles:
         self._path = root / STATE_DIR / CACHE_FILE
         self._known = _known(root, self._path)
         self._data: dict[str, bytes] = {}
+        self._hashed: dict[str, Hashes] = {}  # asked for before: as then (one pass, one view)
         self._added = False
         self._started = time.time_ns()
 
     def hashes(self, rel: str, *, folders_checked: bool = False) -> Hashes | None:
         """The file's hashes (None: no such file), from its identity when it is as recorded.
+        Asked again of the same instance, the same answer (a check and the state loaded after
+        it see the files alike).
 
         Links and non-plain files are refused as :func:`guidesrc.library.read_sized` refuses them.
         """
+        if rel in self._hashed:
+            return self._hashed[rel]
         path = os.path.join(self.root, rel)
         if not folders_checked:
             parts = rel.split("/")
@@ -79,16 +86,18 @@ class LibraryFiles:
             before = None
         known = self._known.get(rel)
         regular = before is not None and stat.S_ISREG(before.st_mode)
-        if regular and known is not None and before is not None and known[0] == _identity(before):
-            return known[1]
+        if regular and known is not None and before is not None and _matches(known, before):
+            self._hashed[rel] = found = Hashes(known[5], known[6])
+            return found
         data = self.read(rel, folders_checked=True)
         if data is None:
             return None
         found = Hashes(hashlib.sha256(self.checked_bytes(rel)).hexdigest(), blob_id(data))
         within = len(data) <= size_limit(rel)
         if before is not None and within and self._settled(before, path):
-            self._known[rel] = (_identity(before), found)
+            self._known[rel] = [*_identity(before), *found]
             self._added = True
+        self._hashed[rel] = found
         return found
 
     def read(self, rel: str, *, folders_checked: bool = False) -> bytes | None:
@@ -122,8 +131,7 @@ class LibraryFiles:
         """Record the hashes learnt in this process (only when there are new ones)."""
         if not self._added:
             return
-        entries = {rel: [*ident, *found] for rel, (ident, found) in self._known.items()}
-        cachekey.write_sealed(self._path, {"root": str(self.root), "entries": entries})
+        cachekey.write_sealed(self._path, {"root": str(self.root), "entries": self._known})
         self._added = False
 
 
@@ -138,7 +146,7 @@ def _size(root: Path, rel: str) -> int:
         return 0
 
 
-def _known(root: Path, path: Path) -> dict[str, tuple[Identity, Hashes]]:
+def _known(root: Path, path: Path) -> dict[str, list[Any]]:
     """This process's entries for the library at ``root``, loaded from its cache file once."""
     key = str(root)
     if key not in _KNOWN:
@@ -146,28 +154,21 @@ def _known(root: Path, path: Path) -> dict[str, tuple[Identity, Hashes]]:
     return _KNOWN[key]
 
 
-def _load(root: Path, stored: Any) -> dict[str, tuple[Identity, Hashes]]:
-    """Entries of the right shape, recorded for this very folder (a copied library is re-read)."""
+def _load(root: Path, stored: Any) -> dict[str, list[Any]]:
+    """The entries recorded for this very folder (a copied library is re-read)."""
     if not isinstance(stored, dict) or stored.get("root") != str(root):
         return {}
     entries = stored.get("entries")
-    if not isinstance(entries, dict):
-        return {}
-    out = {}
-    for rel, entry in entries.items():
-        if _entry_shape(entry):
-            out[rel] = (
-                (entry[0], entry[1], entry[2], entry[3], entry[4]),
-                Hashes(entry[5], entry[6]),
-            )
-    return out
+    return entries if type(entries) is dict else {}
 
 
-def _entry_shape(entry: Any) -> bool:
+def _matches(entry: Any, info: os.stat_result) -> bool:
+    """The entry is well formed and records the file with this identity."""
     return (
         type(entry) is list
         and len(entry) == 7
-        and all(type(v) is int for v in entry[:5])
+        and entry[:5]
+        == [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
         and type(entry[5]) is str
         and type(entry[6]) is str
     )

@@ -154,20 +154,24 @@ def _open(path: Path, fingerprint: str) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=1)
     db.execute("DROP TABLE IF EXISTS guides")  # unsigned rows an older guidesrc wrote
     db.execute("DROP TABLE IF EXISTS hashes")
+    tables = {
+        "parsed": "id TEXT PRIMARY KEY, data BLOB NOT NULL, mac BLOB NOT NULL",
+        "hashed": "id TEXT NOT NULL, compiled_from TEXT NOT NULL, hash TEXT NOT NULL,"
+        " mac BLOB NOT NULL, PRIMARY KEY (compiled_from, id)",
+    }
+    return of_code(db, fingerprint, tables)
+
+
+def of_code(db: sqlite3.Connection, fingerprint: str, tables: dict[str, str]) -> sqlite3.Connection:
+    """``db`` with ``tables`` (name → columns), emptied when they were filled by other code (a
+    ``meta`` table holds the code fingerprint they were filled by)."""
     db.execute("CREATE TABLE IF NOT EXISTS meta (fingerprint TEXT NOT NULL)")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS parsed (id TEXT PRIMARY KEY, data BLOB NOT NULL,"
-        " mac BLOB NOT NULL)"
-    )
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS hashed (id TEXT NOT NULL, compiled_from TEXT NOT NULL,"
-        " hash TEXT NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (compiled_from, id))"
-    )
+    for name, columns in tables.items():
+        db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
     row = db.execute("SELECT fingerprint FROM meta").fetchone()
     if row is None or row[0] != fingerprint:
         with db:
-            db.execute("DELETE FROM parsed")
-            db.execute("DELETE FROM hashed")
-            db.execute("DELETE FROM meta")
+            for name in (*tables, "meta"):
+                db.execute(f"DELETE FROM {name}")
             db.execute("INSERT INTO meta VALUES (?)", (fingerprint,))
     return db

@@ -19,6 +19,7 @@ import yaml_rs
 from pydantic import BaseModel
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
+from guidesrc.check.loader import load_bytes
 from guidesrc.compile import COMPILED_FORMAT, Catalogues, compiler_fingerprint, content_hash
 from guidesrc.errors import GitError, StateInvalidError
 from guidesrc.i18n import _
@@ -27,9 +28,8 @@ from guidesrc.library import (
     CONFIG_FILE,
     GUIDES_DIR,
     YAML_SUFFIXES,
-    read_file,
+    LibraryLayout,
     scan,
-    size_limit,
     symlink_error,
 )
 from guidesrc.model.catalogues import (
@@ -67,17 +67,28 @@ class Tree(Protocol):
 
 
 class WorkingTree:
-    """The library's folder as it is now. Files are read once and kept."""
+    """The library's folder as it is now. Files are read once and kept.
 
-    def __init__(self, root: Path, label: str = "working tree") -> None:
+    ``layout`` and ``files``: what a check just scanned and hashed
+    (:func:`guidesrc.worktree.checked_state`), taken instead of scanning and hashing again: the
+    state is then made of the very files the check saw."""
+
+    def __init__(
+        self,
+        root: Path,
+        label: str = "working tree",
+        *,
+        layout: LibraryLayout | None = None,
+        files: LibraryFiles | None = None,
+    ) -> None:
         self.root = root
         self.label = label
-        self._bytes: dict[str, bytes] = {}
-        self._files = LibraryFiles(root)
+        self._files = files if files is not None else LibraryFiles(root)
+        self._layout = layout
         self._scanned: set[str] = set()
 
     def guide_files(self) -> list[str]:
-        found = scan(self.root).guides
+        found = (self._layout or scan(self.root)).guides
         self._scanned.update(found)
         return found
 
@@ -103,12 +114,9 @@ class WorkingTree:
         """Links are refused, and a file is read only up to one byte past its size limit."""
         out = {}
         for rel in rels:
-            if rel not in self._bytes:
-                try:
-                    self._bytes[rel] = read_file(self.root, rel)
-                except FileNotFoundError:
-                    continue
-            out[rel] = self._bytes[rel]
+            data = self._files.read(rel, folders_checked=rel in self._scanned)
+            if data is not None:
+                out[rel] = data
         return out
 
 
@@ -302,14 +310,16 @@ class LibraryState:
                     self._unresolved(CATALOGUE_FILES["materials"], basis)
 
     def _parse(self, rel: str, data: bytes, model: type[BaseModel]) -> BaseModel:
+        if rel == CONFIG_FILE:  # as the command and the calendar read it (once per process)
+            return self._loaded(rel, load_bytes(data, rel, model)[1])
         try:  # the fast path: a checked library parses and validates
             return model.model_validate(parse_bytes(data))
         except (ValueError, yaml_rs.YAMLDecodeError):
             pass  # ValidationError and UnicodeDecodeError are ValueErrors
-        from guidesrc.check.loader import load  # as `guides check` reads it: only when it fails
-        from guidesrc.yamlio import decode
+        # as `guides check` reads it: only when it fails
+        return self._loaded(rel, load_bytes(data, rel, model)[1])
 
-        loaded, _problems = load(decode(data, rel, size_limit(rel)), model)
+    def _loaded(self, rel: str, loaded: BaseModel | None) -> BaseModel:
         if loaded is None:
             raise StateInvalidError(
                 _(

@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
+from guidesrc.check.loader import load_bytes
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.errors import CalendarError, LibraryConfigError, LibraryIOError
 from guidesrc.i18n import N_, _
-from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_sized, size_limit
+from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_sized
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -430,11 +431,7 @@ def _model_from(
     error: type[CalendarError | LibraryConfigError],
     size: int | None = None,
 ) -> tuple[_M, Source]:
-    from guidesrc.check.loader import load
-    from guidesrc.yamlio import decode
-
-    source = decode(data, rel, size_limit(rel), size)
-    loaded, problems = load(source, model)
+    source, loaded, problems = load_bytes(data, rel, model, size)
     if problems or not isinstance(loaded, model):
         raise error(_report(source, problems))
     return loaded, source

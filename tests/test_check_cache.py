@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
-from guidesrc.check.engine import CACHE_FILE, LAST_FILE, check_library
+import orjson
+
+from guidesrc import cachekey
+from guidesrc.check.engine import LAST_FILE, check_library, code_fingerprint
+from guidesrc.check.resultcache import CACHE_FILE
 from tests.conftest import GUIDE, Library
 
 
@@ -126,10 +131,11 @@ def test_last_report_from_yesterday_is_not_trusted(library: Library) -> None:
     assert key is not None
     context = path.name.encode()
     stored = orjson.loads(cachekey.unseal(key, context, path.read_bytes()) or b"")
-    stored[5] = []  # a doctored report: if it were reused, no error would show
+    stored["own"] = {}  # a doctored report: if it were reused, no error would show
     path.write_bytes(cachekey.seal(key, context, orjson.dumps(stored)))
     assert check_library(library.root).errors == 0
-    stored[2] = (dt.date.fromisoformat(stored[2]) - dt.timedelta(days=1)).isoformat()
+    day = dt.date.fromisoformat(stored["made_on"]) - dt.timedelta(days=1)
+    stored["made_on"] = day.isoformat()
     path.write_bytes(cachekey.seal(key, context, orjson.dumps(stored)))
     assert check_library(library.root).errors == 1
 
@@ -169,46 +175,71 @@ def test_a_planted_pickle_is_never_loaded(library: Library, tmp_path: os.PathLik
     assert report.analysed == report.files and not marker.exists()
 
 
-def test_a_cache_sealed_on_another_machine_is_not_believed(
-    library: Library, monkeypatch: object, tmp_path: os.PathLike[str]
-) -> None:
-    import pytest
+def _rows(library: Library) -> list[tuple[str, str, bytes]]:
+    with sqlite3.connect(library.root / ".guides" / CACHE_FILE) as db:
+        return db.execute("SELECT rel, digest, data FROM results").fetchall()
 
-    from guidesrc import cachekey
 
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+def _reseal(library: Library, key: bytes, rows: list[tuple[str, str, bytes]]) -> None:
+    """Write the rows back, each with a MAC under ``key``."""
+    fingerprint = code_fingerprint().encode()
+    with sqlite3.connect(library.root / ".guides" / CACHE_FILE) as db:
+        for rel, digest, data in rows:
+            tag = cachekey.mac(key, fingerprint, rel.encode(), digest.encode(), data)
+            db.execute("UPDATE results SET data = ?, mac = ? WHERE rel = ?", (data, tag, rel))
+
+
+def test_a_cache_sealed_on_another_machine_is_not_believed(library: Library) -> None:
     library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
     assert check_library(library.root).errors == 1
     # The same files, with the findings removed, sealed under another machine's key.
     other = b"k" * 32
-    for name in (CACHE_FILE, LAST_FILE):
-        path = library.root / ".guides" / name
-        key = cachekey.machine_key()
-        assert key is not None
-        payload = cachekey.unseal(key, path.name.encode(), path.read_bytes())
-        assert payload is not None
-        forged = payload.replace(b'"immediate-case"', b'"unknown-rule"')
-        path.write_bytes(cachekey.seal(other, path.name.encode(), forged))
+    forged = [
+        (rel, d, data.replace(b'"immediate-case"', b'"to-complete"'))
+        for rel, d, data in _rows(library)
+    ]
+    _reseal(library, other, forged)
+    path = library.root / ".guides" / LAST_FILE
+    key = cachekey.machine_key()
+    assert key is not None
+    payload = cachekey.unseal(key, path.name.encode(), path.read_bytes())
+    assert payload is not None
+    path.write_bytes(
+        cachekey.seal(other, path.name.encode(), payload.replace(b"immediate-case", b"to-complete"))
+    )
     report = check_library(library.root)
     assert report.analysed == report.files
     assert [d.rule for d in report.diagnostics] == ["immediate-case"]
 
 
 def test_a_sealed_cache_of_the_wrong_shape_is_rebuilt(library: Library) -> None:
-    import orjson
-
-    from guidesrc import cachekey
-    from guidesrc.check.engine import code_fingerprint
-
     check_library(library.root)
     key = cachekey.machine_key()
     assert key is not None
-    path = library.root / ".guides" / CACHE_FILE
-    stored = orjson.loads(cachekey.unseal(key, path.name.encode(), path.read_bytes()) or b"")
-    assert stored["fingerprint"] == code_fingerprint()
-    for entry in stored["entries"].values():
-        entry[1] = [[["a rule", "fatal", 1]], ["guide", None]]  # wrong shapes throughout
-    path.write_bytes(cachekey.seal(key, path.name.encode(), orjson.dumps(stored)))
+    wrong = orjson.dumps([[["a rule", "fatal", 1]], ["guide", None]])  # wrong shapes throughout
+    _reseal(library, key, [(rel, digest, wrong) for rel, digest, _data in _rows(library)])
     (library.root / ".guides" / LAST_FILE).unlink()
     report = check_library(library.root)
     assert report.analysed == report.files and report.diagnostics == []
+
+
+def test_a_check_after_one_changed_guide_reads_its_row_only(library: Library) -> None:
+    text = library.read(GUIDE).replace("id: jumin-shenfenzheng-huanling", "id: other")
+    library.write("guides/other.yaml", text.replace("7000107001000", "7000107001999"))
+    check_library(library.root)
+    library.edit(GUIDE, "case_type: 承诺件", "case_type: 即办件")
+    # every other row unreadable: the check after one change must not need them
+    key = cachekey.machine_key()
+    assert key is not None
+    _reseal(
+        library,
+        key,
+        [
+            (rel, d, b"[]")
+            for rel, d, _ in _rows(library)
+            if rel.startswith("guides/") and rel != GUIDE
+        ],
+    )
+    report = check_library(library.root)
+    assert report.analysed == 1
+    assert [d.rule for d in report.diagnostics] == ["immediate-case"]

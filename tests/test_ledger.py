@@ -539,6 +539,42 @@ def test_a_damaged_sqlite_ledger_is_refused_at_open(library: Library, database: 
         assert "请暂停发布，用最近一次的备份恢复这个文件后再运行本命令" in run.stderr
 
 
+def test_a_ledger_changed_by_a_command_is_not_checked_whole_again_until_the_day_is_over(
+    library: Library, database: str
+) -> None:
+    if database != "sqlite":
+        return
+    first_approval(library)
+    ledger = library.root / ".guides" / "ledger.sqlite"
+    stamp = library.root / ".guides" / "ledger.sqlite.checked"
+    assert invoke("status", str(library.root)).exit_code == 0  # checks it whole (new stamp)
+    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
+    run = approve(library, "--effective", "today", "--note", "缩短时限")
+    assert run.exit_code == 0, run.stderr
+    recorded = json.loads(stamp.read_bytes())
+    info, wal = ledger.stat(), ledger.with_name("ledger.sqlite-wal")
+    assert recorded[:4] == [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+    assert len(recorded) == 9 and wal.exists() == (recorded[4] != -1)
+    # Damage that left the stamp as recorded is found once the last whole check is a day old.
+    with ledger.open("r+b") as handle:
+        handle.seek(info.st_size // 2)
+        handle.write(b"\xff" * 4096)
+    stamp.write_bytes(json.dumps([*_stamp_of(ledger), recorded[8] - 86_401]).encode())
+    run = invoke("log", str(library.root))
+    assert run.exit_code == 2 and "台账数据库已损坏" in run.stderr
+
+
+def _stamp_of(ledger: Path) -> list[int]:
+    out = []
+    for path in (ledger, ledger.with_name(ledger.name + "-wal")):
+        if path.exists():
+            info = path.stat()
+            out += [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        else:
+            out += [-1, -1, -1, -1]
+    return out
+
+
 def test_a_database_error_during_a_command_is_one_clean_error(library: Library) -> None:
     first_approval(library)
     ledger = open_ledger(library.root)

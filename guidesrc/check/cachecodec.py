@@ -102,7 +102,9 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
 
 
 def _strs(value: Any) -> tuple[str, ...]:
-    return tuple(_str(v) for v in _list(value))
+    if type(value) is not list or not all(type(v) is str for v in value):
+        raise _fail("list of text expected")
+    return tuple(value)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -221,7 +223,9 @@ def _entries(kind: str, value: Any) -> dict[str, Any]:
     if kind == "offices":
         return {k: {w: _strs(g) for w, g in _dict(v).items()} for k, v in entries.items()}
     if kind == "faq":
-        return {k: _str(v) for k, v in entries.items()}
+        if not all(type(v) is str for v in entries.values()):
+            raise _fail("text expected")
+        return entries
     raise _fail("catalogue expected")
 
 

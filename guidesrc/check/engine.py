@@ -3,13 +3,15 @@
     scan → read + hash → analyse each file (cached by content hash) → library rules
          → apply rule levels → locate (line, column) → sorted diagnostics
 
-The cache (``.guides/cache/check.json``) maps each file to the SHA-256 of its bytes and the
-result of analysing it; a file whose bytes changed is analysed again, whatever its mtime says.
-It is JSON data signed with this machine's cache key (:mod:`guidesrc.cachekey`), read back
-through :mod:`guidesrc.check.cachecodec`: a planted or damaged cache file is ignored, never run
-and never believed.
-A run where nothing changed reads and hashes every file but never imports the models or a YAML
-parser, which is what makes it fast.
+Each file's result is kept by its SHA-256 in ``.guides/cache/check.sqlite``, one row per file
+(:mod:`guidesrc.check.resultcache`); a file whose bytes changed is analysed again, whatever its
+mtime says. The last report is kept with what it was made from
+(:mod:`guidesrc.check.incremental`): a check after a change of guide files re-derives what those
+files touch and reads the rows of those files only. Both are sealed with this machine's cache
+key (:mod:`guidesrc.cachekey`) and read back through :mod:`guidesrc.check.cachecodec`: a planted
+or damaged cache is ignored, never run and never believed.
+A run where nothing changed reads and hashes every file but never imports the models, which is
+what makes it fast.
 """
 
 from __future__ import annotations
@@ -19,25 +21,19 @@ import hashlib
 import multiprocessing as mp
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import guidesrc
-from guidesrc import cachekey
-from guidesrc.check import cachecodec
-from guidesrc.check.facts import CatalogueFacts, ConfigFacts, FileResult, GuideFacts
-from guidesrc.check.library_rules import (
-    CATALOGUE_FILES,
-    LibraryFacts,
-    library_rules,
-    template_placeholders,
-)
-from guidesrc.check.rules import RULES
-from guidesrc.diagnostics import Diagnostic, RuleId
-from guidesrc.i18n import N_
+from guidesrc.check import incremental
+from guidesrc.check.facts import ConfigFacts, FileResult, GuideFacts
+from guidesrc.check.findings import Locator, apply_levels, library_own, today_in
+from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts
+from guidesrc.check.resultcache import CACHE_FILE, ResultCache
+from guidesrc.diagnostics import Diagnostic
 from guidesrc.libfiles import OVERSIZE, LibraryFiles
 from guidesrc.library import (
     APPROVERS_FILE,
@@ -47,7 +43,6 @@ from guidesrc.library import (
     size_limit,
 )
 
-CACHE_FILE = "cache/check.json"
 LAST_FILE = "cache/check-last.json"
 _CODE_DIRS = ("model", "check", "adapters")
 _CODE_FILES = (
@@ -77,6 +72,17 @@ class CheckReport:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
+@dataclass(slots=True)
+class Checked:
+    """A check and what it read: the layout scanned and the files hashed (a working-tree state
+    loaded after it takes them instead of scanning and hashing again)."""
+
+    report: CheckReport
+    layout: LibraryLayout
+    files: LibraryFiles
+    fingerprint: str  # of the checking code (:func:`code_fingerprint`)
+
+
 def check_library(
     root: Path,
     *,
@@ -86,91 +92,96 @@ def check_library(
     jobs: int | None = None,
 ) -> CheckReport:
     """Check the library at ``root``; ``jobs`` processes analyse changed files (default: one per CPU)."""
+    report = check_pass(root, use_cache=use_cache, today=today, jobs=jobs).report
+    if not strict:
+        return report
+    return replace(report, diagnostics=apply_levels(report.diagnostics, {}, strict=True))
+
+
+def check_pass(
+    root: Path, *, use_cache: bool = True, today: dt.date | None = None, jobs: int | None = None
+) -> Checked:
+    """The check of the library at ``root`` (levels applied, not ``--strict``), with what it read."""
     layout = scan(root)
     files = LibraryFiles(root)
     sources = _read_all(layout, files)
     fingerprint = code_fingerprint()
-    key = _state_key(fingerprint, sources, layout.files, today)
-    last = _LastReport(layout.state_dir / LAST_FILE) if use_cache else None
-    if last is not None and (report := last.get(key)) is not None:
-        files.save()
-        return _strict(report, strict)  # nothing changed since the last check
+    attachments = incremental.attachments_digest(layout.files)
+    path = layout.state_dir / LAST_FILE
+    last = incremental.load(path) if use_cache and today is None else None
+    if last is not None and (
+        last.fingerprint != fingerprint
+        or last.attachments != attachments
+        or last.made_on != today_in(last.timezone).isoformat()
+    ):
+        last = None
+    cache = ResultCache(layout.state_dir / CACHE_FILE, fingerprint) if use_cache else None
+    try:
+        if last is not None and last.sources == sources:
+            files.save()
+            return Checked(
+                _report(last, 0), layout, files, fingerprint
+            )  # nothing changed since the last check
+        if last is not None and cache is not None:
+            now = incremental.Change(layout, sources, files.checked_bytes, _analyser(files, jobs))
+            if (found := incremental.update(last, now, cache)) is not None:
+                kept, fresh = found
+                _save(cache, files, sources, fresh)
+                incremental.save(path, kept)
+                return Checked(_report(kept, len(fresh)), layout, files, fingerprint)
+        kept, analysed = _whole(
+            layout, files, sources, cache, (fingerprint, attachments, jobs, today)
+        )
+    finally:
+        if cache is not None:
+            cache.close()
+    if use_cache and today is None:
+        incremental.save(path, kept)
+    return Checked(_report(kept, analysed), layout, files, fingerprint)
 
-    cache = _Cache(layout.state_dir / CACHE_FILE, fingerprint) if use_cache else None
-    results, analysed = _results(sources, files, cache, jobs)
-    report = CheckReport(guides=len(layout.guides), files=len(sources), analysed=analysed)
-    saving = _in_background(lambda: _save(cache, files, sources, results, analysed))
 
-    diagnostics = [d for result in results.values() for d in result.diagnostics]
+def _report(kept: incremental.LastCheck, analysed: int) -> CheckReport:
+    guides, count = kept.counts
+    return CheckReport(kept.diagnostics(), guides, count, analysed)
+
+
+def _whole(
+    layout: LibraryLayout,
+    files: LibraryFiles,
+    sources: dict[str, str],
+    cache: ResultCache | None,
+    how: tuple[str, str, int | None, dt.date | None],
+) -> tuple[incremental.LastCheck, int]:
+    """The whole check: every file's result (from the cache where it can), every rule."""
+    fingerprint, attachments, jobs, today = how
+    results, fresh = _results(sources, files, cache, jobs)
+    if cache is not None:
+        cache.close()  # the writer below opens its own
+    saving = _in_background(lambda: _save(cache, files, sources, fresh))
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
     config = config if isinstance(config, ConfigFacts) else None
-    diagnostics += _missing_catalogues(sources)
-    if not layout.guides:
-        diagnostics.append(_empty_library())
     timezone = config.timezone if config else None
-    facts = _library_facts(layout, results, today or _today(timezone))
-    diagnostics += library_rules(facts)
-    if config is not None:
-        diagnostics += template_placeholders(facts, config.placeholders)
-
+    day = today or today_in(timezone)
+    facts = _library_facts(layout, results, day)
+    own, library, index = incremental.whole(facts, results, config)
+    library += library_own(sources, len(layout.guides))
     levels = config.rules if config else {}
-    report.diagnostics = _locate(files, sources, _apply_levels(diagnostics, levels, strict=False))
-    if last is not None:
-        last.save(key, timezone, today, report)
+    locate = Locator(files.checked_bytes)
+    located = {rel: locate(apply_levels(found, levels, strict=False)) for rel, found in own.items()}
+    kept = incremental.LastCheck(
+        fingerprint,
+        day.isoformat(),
+        timezone,
+        attachments,
+        dict(sources),
+        {rel: incremental.guide_key(guide) for rel, guide in facts.guides.items()},
+        index.used,
+        {rel: found for rel, found in located.items() if found},
+        locate(apply_levels(library, levels, strict=False)),
+        (len(layout.guides), len(sources)),
+    )
     saving()
-    return _strict(report, strict)
-
-
-def _strict(report: CheckReport, strict: bool) -> CheckReport:
-    if not strict:
-        return report
-    return replace(report, diagnostics=_apply_levels(report.diagnostics, {}, strict=True))
-
-
-def _state_key(
-    fingerprint: str,
-    sources: dict[str, str],
-    files: frozenset[str],
-    today: dt.date | None,
-) -> str:
-    """What a check's result depends on: the code, every source file, the attachments."""
-    digest = hashlib.sha256(fingerprint.encode())
-    for rel in sorted(sources):
-        digest.update(f"{rel}\0{sources[rel]}\n".encode())
-    for rel in sorted(files):
-        digest.update(f"{rel}\n".encode())
-    digest.update(str(today).encode())
-    return digest.hexdigest()
-
-
-class _LastReport:
-    """The last report, with the state it was made from: a re-check of an unchanged library
-    needs neither the per-file cache nor the library rules. The date it was made on is part of
-    it (rules about laws in force depend on the date)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def get(self, key: str) -> CheckReport | None:
-        try:
-            stored = cachecodec.last_report(cachekey.read_sealed(self.path))
-        except (cachecodec.BadShape, ValueError, TypeError):
-            return None
-        stored_key, timezone, made_on, guides, files, found = stored
-        if stored_key != key or made_on != _today(timezone).isoformat():
-            return None
-        return CheckReport(found, guides, files, 0)
-
-    def save(
-        self, key: str, timezone: str | None, today: dt.date | None, report: CheckReport
-    ) -> None:
-        made_on = _today(timezone)
-        if today is not None:
-            return  # a report for another day is not kept
-        found = [cachecodec.diagnostic_data(d) for d in report.diagnostics]
-        cachekey.write_sealed(
-            self.path, [key, timezone, made_on, report.guides, report.files, found], _plain
-        )
+    return kept, len(fresh)
 
 
 def library_facts(root: Path) -> LibraryFacts:
@@ -178,39 +189,45 @@ def library_facts(root: Path) -> LibraryFacts:
     layout = scan(root)
     files = LibraryFiles(root)
     sources = _read_all(layout, files)
-    cache = _Cache(layout.state_dir / CACHE_FILE, code_fingerprint())
-    results, analysed = _results(sources, files, cache, None)
-    _save(cache, files, sources, results, analysed)
+    cache = ResultCache(layout.state_dir / CACHE_FILE, code_fingerprint())
+    try:
+        results, fresh = _results(sources, files, cache, None)
+        _save(cache, files, sources, fresh)
+    finally:
+        cache.close()
     config = results[CONFIG_FILE].facts if CONFIG_FILE in results else None
     timezone = config.timezone if isinstance(config, ConfigFacts) else None
-    return _library_facts(layout, results, _today(timezone))
+    return _library_facts(layout, results, today_in(timezone))
 
 
 def _results(
-    sources: dict[str, str], files: LibraryFiles, cache: _Cache | None, jobs: int | None
-) -> tuple[dict[str, FileResult], int]:
-    """Stage one for every file: from the cache by content hash, else analysed now (counted)."""
-    cached = {
-        rel: hit
-        for rel, digest in sources.items()
-        if cache is not None and (hit := cache.get(rel, digest)) is not None
-    }
-    fresh = _analyse_all(
-        [(rel, files.checked_bytes(rel)) for rel in sources if rel not in cached], jobs
-    )
-    return {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}, len(fresh)
+    sources: dict[str, str], files: LibraryFiles, cache: ResultCache | None, jobs: int | None
+) -> tuple[dict[str, FileResult], dict[str, FileResult]]:
+    """Stage one for every file: from the cache by content hash, else analysed now (the second
+    mapping)."""
+    cached = cache.get_many(sources) if cache is not None else {}
+    fresh = _analyser(files, jobs)([rel for rel in sources if rel not in cached])
+    return {rel: cached[rel] if rel in cached else fresh[rel] for rel in sources}, fresh
+
+
+def _analyser(
+    files: LibraryFiles, jobs: int | None
+) -> Callable[[list[str]], dict[str, FileResult]]:
+    def analyse(rels: list[str]) -> dict[str, FileResult]:
+        return _analyse_all([(rel, files.checked_bytes(rel)) for rel in rels], jobs)
+
+    return analyse
 
 
 def _save(
-    cache: _Cache | None,
+    cache: ResultCache | None,
     files: LibraryFiles,
     sources: dict[str, str],
-    results: dict[str, FileResult],
-    analysed: int,
+    fresh: dict[str, FileResult],
 ) -> None:
     files.save()
-    if cache is not None and analysed:
-        cache.save({rel: (digest, results[rel]) for rel, digest in sources.items()})
+    if cache is not None and fresh:
+        cache.put_many({rel: (sources[rel], result) for rel, result in fresh.items()})
 
 
 def _read_all(layout: LibraryLayout, files: LibraryFiles) -> dict[str, str]:
@@ -297,97 +314,14 @@ def _library_facts(
     layout: LibraryLayout, results: dict[str, FileResult], today: dt.date
 ) -> LibraryFacts:
     guides = {rel: r.facts for rel, r in results.items() if isinstance(r.facts, GuideFacts)}
-    catalogues = {
-        kind: facts
-        for kind, rel in CATALOGUE_FILES.items()
-        if rel in results and isinstance(facts := results[rel].facts, CatalogueFacts)
-    }
-    complete = len(guides) == len(layout.guides) and len(catalogues) == len(CATALOGUE_FILES)
-    unreadable = frozenset(Path(rel).stem for rel in layout.guides if rel not in guides)
-    return LibraryFacts(guides, catalogues, layout.files, complete, today, unreadable)
-
-
-def _today(timezone: str | None) -> dt.date:
-    try:
-        zone = ZoneInfo(timezone or "Asia/Shanghai")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Asia/Shanghai")
-    return dt.datetime.now(zone).date()
-
-
-def _missing_catalogues(sources: dict[str, Any]) -> list[Diagnostic]:
-    return [
-        Diagnostic(
-            RuleId.MISSING_CATALOGUE,
-            "error",
-            rel,
-            message=N_("the catalogue file is missing"),
-            hint=N_('create it with "entries: {{}}" (guides init creates all catalogues)'),
-            line=1,
-            column=1,
-        )
-        for rel in CATALOGUE_FILES.values()
-        if rel not in sources
-    ]
-
-
-def _empty_library() -> Diagnostic:
-    return Diagnostic(
-        RuleId.EMPTY_LIBRARY,
-        "error",
-        "guides/",
-        message=N_("the library holds no guides"),
-        hint=N_("add one YAML file per service item under guides/, e.g. guides/hukou-qianru.yaml"),
-        line=1,
-        column=1,
-    )
-
-
-def _apply_levels(
-    diagnostics: Iterable[Diagnostic], levels: dict[str, str], strict: bool
-) -> list[Diagnostic]:
-    out = []
-    for d in diagnostics:
-        level = levels.get(d.rule, RULES[d.rule].severity)
-        if level == "off":
-            continue
-        if strict and level == "warning":
-            level = "error"
-        out.append(d if d.severity == level else replace(d, severity=level))  # type: ignore[arg-type]
-    return out
-
-
-def _locate(
-    files: LibraryFiles, sources: dict[str, str], diagnostics: list[Diagnostic]
-) -> list[Diagnostic]:
-    """Give every diagnostic a line and column; files are composed once, and only if needed."""
-    from guidesrc import yamlio
-
-    trees: dict[str, Any] = {}
-    out = []
-    for d in diagnostics:
-        if d.line is None:
-            if d.file not in trees:
-                data = files.checked_bytes(d.file) if d.file in sources else b""
-                trees[d.file] = yamlio.compose(data.decode("utf-8", "replace").lstrip("\ufeff"))
-            d = d.located(*yamlio.locate(trees[d.file], d.path, d.at_key))
-        out.append(d)
-    return sorted(out, key=Diagnostic.sort_key)
+    return incremental.library_facts(layout, results, guides, today, guides)
 
 
 def code_fingerprint() -> str:
     """Cached results are only valid for the code that produced them."""
-    package = Path(guidesrc.__file__).resolve().parent
-    digest = hashlib.sha256(guidesrc.__version__.encode())
-    paths = [package / f for f in _CODE_FILES]
-    for folder in _CODE_DIRS:
-        paths.extend(sorted((package / folder).glob("*.py")))
-    for path in paths:
-        digest.update(path.read_bytes())
+    digest = hashlib.sha256(_code_digest())
     # library.yaml's channels are checked against the adapters installed (third-party ones too).
     # (guidesrc.adapters.ENTRY_POINT_GROUP, named here so that a check never imports pydantic.)
-    from importlib.metadata import entry_points
-
     for ep in sorted(entry_points(group="guidesrc.adapters"), key=lambda ep: (ep.name, ep.value)):
         digest.update(f"{ep.name}={ep.value}\n".encode())
     # The rule unprintable depends on the print fonts installed (their files' identity).
@@ -401,35 +335,18 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-class _Cache:
-    """Analysis results by file and content hash, in one sealed JSON file written atomically.
-
-    Entries are decoded when asked for: one of the wrong shape is analysed again."""
-
-    def __init__(self, path: Path, fingerprint: str) -> None:
-        self.path = path
-        self.fingerprint = fingerprint
-        self.entries: dict[str, Any] = self._load()
-
-    def _load(self) -> dict[str, Any]:
-        stored = cachekey.read_sealed(self.path)
-        if not isinstance(stored, dict) or stored.get("fingerprint") != self.fingerprint:
-            return {}
-        entries = stored.get("entries")
-        return entries if isinstance(entries, dict) else {}
-
-    def get(self, rel: str, digest: str) -> FileResult | None:
-        hit = self.entries.get(rel)
-        if type(hit) is not list or len(hit) != 2 or hit[0] != digest:
-            return None
-        try:
-            return cachecodec.result(hit[1])
-        except (cachecodec.BadShape, ValueError, TypeError):
-            return None
-
-    def save(self, entries: dict[str, tuple[str, FileResult]]) -> None:
-        data = {rel: [digest, cachecodec.result_data(r)] for rel, (digest, r) in entries.items()}
-        cachekey.write_sealed(self.path, {"fingerprint": self.fingerprint, "entries": data}, _plain)
+@cache
+def _code_digest() -> bytes:
+    """The checking code's own files, read once per process (the code a process runs does not
+    change under it; the adapters installed, the fonts and the deployment file may)."""
+    package = Path(guidesrc.__file__).resolve().parent
+    digest = hashlib.sha256(guidesrc.__version__.encode())
+    paths = [package / f for f in _CODE_FILES]
+    for folder in _CODE_DIRS:
+        paths.extend(sorted((package / folder).glob("*.py")))
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.digest()
 
 
 def can_fork() -> bool:
@@ -459,10 +376,3 @@ def _in_background(work: Callable[[], None]) -> Callable[[], None]:
         os.waitpid(pid, 0)
 
     return wait
-
-
-def _plain(value: Any) -> Any:
-    """Named tuples (facts) as JSON lists."""
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError

@@ -92,16 +92,7 @@ class GuideIndex:
         return index
 
 
-def library_rules(facts: LibraryFacts) -> Iterator[Diagnostic]:
-    index = GuideIndex.of(facts.guides, refs=False)
-    used: dict[str, set[str]] = {kind: set() for kind in CATALOGUE_FILES}
-    known = _known(facts, index)
-    for rel, guide in facts.guides.items():
-        yield from guide_library_rules(facts, index, rel, guide, (known, used))
-    yield from catalogue_rules(facts, index, used)
-
-
-#: The ids each kind of reference may name (:func:`_known`), and the catalogue ids used so far.
+#: The ids each kind of reference may name (:func:`known_ids`), and the catalogue ids used so far.
 _Seen = tuple[dict[str, tuple[Container[str], str] | None], dict[str, set[str]]]
 
 
@@ -109,7 +100,7 @@ def guide_library_rules(
     facts: LibraryFacts, index: GuideIndex, rel: str, guide: GuideFacts, seen: _Seen
 ) -> Iterator[Diagnostic]:
     """The library-wide rules' findings in one guide (its catalogues, files and duplicates)."""
-    yield from duplicates(index, rel, guide)
+    yield from duplicates(index, rel, guide.id, guide.implementation_code)
     when = max(facts.today, guide.effective_date or facts.today)
     yield from _references(facts, rel, guide.refs, when, seen)
     yield from _materials(facts, rel, guide)
@@ -120,7 +111,7 @@ def catalogue_rules(
 ) -> Iterator[Diagnostic]:
     """The library-wide rules' findings in the catalogues (they depend on every guide only
     through ``index`` and ``used``, the catalogue ids the guides use)."""
-    seen = (_known(facts, index), used)
+    seen = (known_ids(facts, index), used)
     for kind, catalogue in facts.catalogues.items():
         rel = CATALOGUE_FILES[kind]
         yield from _references(facts, rel, catalogue.refs, facts.today, seen)
@@ -132,23 +123,23 @@ def catalogue_rules(
         yield from _unused(facts, used)
 
 
-def duplicates(index: GuideIndex, rel: str, guide: GuideFacts) -> Iterator[Diagnostic]:
+def duplicates(index: GuideIndex, rel: str, id_: str, code: str) -> Iterator[Diagnostic]:
     """duplicate-id and duplicate-code: every guide but the first (by file) with an id or code."""
-    first = index.ids[guide.id][0]
+    first = index.ids[id_][0]
     if first != rel:
         yield _diag(
             RuleId.DUPLICATE_ID, rel, ("id",),
             N_('the id "{id}" is also used by {other}'),
             N_("give each guide its own id; the id is part of its web address"),
-            id=guide.id, other=first,
+            id=id_, other=first,
         )  # fmt: skip
-    first = index.codes[guide.implementation_code][0]
+    first = index.codes[code][0]
     if first != rel:
         yield _diag(
             RuleId.DUPLICATE_CODE, rel, ("implementation_code",),
             N_("the implementation code {code} is also used by {other}"),
             N_("each service item has its own implementation code; check the catalogue"),
-            code=guide.implementation_code, other=first,
+            code=code, other=first,
         )  # fmt: skip
 
 
@@ -183,7 +174,9 @@ def _references(
                 yield problem
 
 
-def _known(facts: LibraryFacts, index: GuideIndex) -> dict[str, tuple[Container[str], str] | None]:
+def known_ids(
+    facts: LibraryFacts, index: GuideIndex
+) -> dict[str, tuple[Container[str], str] | None]:
     """The ids a reference of each kind may name, and where they are kept."""
     known: dict[str, tuple[Container[str], str] | None] = {
         "guide": (_Either(index.ids, facts.unreadable), "guides/")
@@ -390,11 +383,8 @@ def where_used(facts: LibraryFacts, entry: str) -> tuple[list[str], list[tuple[s
 TEMPLATE_REGION = "990100"
 
 
-def template_placeholders(
-    facts: LibraryFacts, placeholders: tuple[Diagnostic, ...]
-) -> list[Diagnostic]:
-    """library.yaml's template values, once the library holds a guide of a real region: its
-    implementation code does not carry the template's division code (the unified social credit
-    code in front of it does, at characters 3–8)."""
-    real = any(g.implementation_code[2:8] != TEMPLATE_REGION for g in facts.guides.values())
+def template_placeholders(real: bool, placeholders: tuple[Diagnostic, ...]) -> list[Diagnostic]:
+    """library.yaml's template values, once the library holds a guide of a real region
+    (``real``, :attr:`GuideIndex.real`): its implementation code does not carry the template's
+    division code (the unified social credit code in front of it does, at characters 3–8)."""
     return list(placeholders) if real else []

@@ -1,9 +1,16 @@
 """Read one decoded YAML file into its model: the one way ``guides check``, the configuration, the
 calendar and the working-tree state load a file (a bottom module: it knows no rule beyond the
-file's own text and schema)."""
+file's own text and schema).
+
+:func:`load_bytes` keeps what it loaded by the file's bytes for the rest of the process: the
+configuration and the calendar, asked for by the command, the working-tree state and the
+working-day calendar in turn, are parsed and validated once.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,8 +19,33 @@ from guidesrc.check import text_rules
 from guidesrc.check.schema_errors import diagnostics_from
 from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
+from guidesrc.library import size_limit
 from guidesrc.model.library import LibraryConfig
-from guidesrc.yamlio import Source, parse
+from guidesrc.yamlio import Source, decode, parse
+
+#: How many loaded files a process keeps (the configuration, the calendar, their approved forms).
+_KEEP = 16
+_LOADED: OrderedDict[tuple[Any, ...], tuple[Source, BaseModel | None, list[Diagnostic]]] = (
+    OrderedDict()
+)
+
+
+def load_bytes(
+    data: bytes, rel: str, model: type[BaseModel], size: int | None = None
+) -> tuple[Source, BaseModel | None, list[Diagnostic]]:
+    """:func:`load` of a file given as its bytes (``size``: the file's, when only part of it was
+    read), done once per process for the same bytes; each caller gets its own copy of the model."""
+    size = len(data) if size is None else size
+    key = (model, rel, size, hashlib.sha256(data).digest())
+    if key in _LOADED:
+        _LOADED.move_to_end(key)
+    else:
+        source = decode(data, rel, size_limit(rel), size)
+        _LOADED[key] = (source, *load(source, model))
+        if len(_LOADED) > _KEEP:
+            _LOADED.popitem(last=False)
+    source, loaded, problems = _LOADED[key]
+    return source, None if loaded is None else loaded.model_copy(deep=True), list(problems)
 
 
 def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from guidesrc.errors import LedgerError
 from guidesrc.i18n import _
-from guidesrc.ledger.integrity import check_sqlite, ledger_failed
+from guidesrc.ledger.integrity import check_sqlite, ledger_failed, restamp
 from guidesrc.ledger.models import Event
 from guidesrc.library import STATE_DIR
 
@@ -54,6 +54,7 @@ class Ledger:
         self.engine = engine
         self.root = root
         self.url = url
+        self.intact_at_open: Path | None = None  # a SQLite ledger found intact (integrity.py)
 
     @property
     def dialect(self) -> str:
@@ -127,8 +128,14 @@ class Ledger:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def database_error(self, _context: object) -> None:
+        """After any database error the next command checks the ledger whole."""
+        self.intact_at_open = None
+
     def close(self) -> None:
         self.engine.dispose()
+        if self.intact_at_open is not None:
+            restamp(self.intact_at_open)  # its own writes: not checked whole again next time
 
 
 def _sqlite_path(url: str) -> Path:
@@ -152,9 +159,10 @@ def open_ledger(root: Path, url: str | None = None) -> Ledger:
                 env=DATABASE_URL_ENV, backend=parsed.get_backend_name()
             )
         )
+    intact = False
     if parsed.get_backend_name() == "sqlite":
         _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
-        check_sqlite(_sqlite_path(url))
+        intact = check_sqlite(_sqlite_path(url))
         engine = sa.create_engine(url)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -162,6 +170,9 @@ def open_ledger(root: Path, url: str | None = None) -> Ledger:
             parsed = parsed.set(drivername="postgresql+psycopg")
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     ledger = Ledger(engine, root, url)
+    if intact:
+        ledger.intact_at_open = _sqlite_path(url)
+        sa.event.listen(engine, "handle_error", ledger.database_error)
     OPENED.append(_shown(url))
     try:
         _migrate(ledger)
