@@ -12,7 +12,7 @@ from guidesrc import approve as approval
 from guidesrc import worktree
 from guidesrc.approve import Approved, Decision, Pending
 from guidesrc.approvers import current_approver
-from guidesrc.check import engine
+from guidesrc.check.engine import CheckReport
 from guidesrc.config_in_force import after_approval
 from guidesrc.errors import StateInvalidError
 from guidesrc.i18n import _
@@ -66,9 +66,12 @@ def approve(
     when = now.astimezone(zone).date() if effective == "today" else effective
     # Before any work: a key not on the approved approvers list is refused at once.
     approver = current_approver(root, now, ledger)
-    require_no_errors(root)
+    tree = worktree.checked_tree(root)  # one scan and one hash of each file for both
+    require_no_errors(tree.report)
     load_calendar(root, config).deadline(now)  # the working calendar must know the year too
-    state, pending = _working_pending(root, ledger, config.change_policy, guides)
+    state, cache = tree.state()
+    pending = approval.pending_changes(state, ledger, guides, config.change_policy)
+    cache.flush()
     if not pending:
         return ApproveResult(pending, None, approver.name, when, None, zone)
     settings = after_approval(root, ledger, pending.config)  # channels and calendar to apply
@@ -89,9 +92,8 @@ def approve(
     return ApproveResult(pending, done, approver.name, when, deadline, zone)
 
 
-def require_no_errors(root: Path) -> None:
+def require_no_errors(report: CheckReport) -> None:
     """An approval needs a library that `guides check` passes."""
-    report = engine.check_library(root)
     if report.errors:
         raise StateInvalidError(
             _(
