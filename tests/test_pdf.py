@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -27,6 +28,16 @@ from guidesrc.adapters import Delivery
 from guidesrc.adapters.pdf import PdfAdapter, PdfSettings
 from guidesrc.compile import canonical_bytes
 from guidesrc.errors import ChannelError
+from guidesrc.print.batch import (
+    PARALLEL_MIN,
+    Batch,
+    BatchJob,
+    Item,
+    checklist_data,
+    deadline_text,
+    print_batches,
+)
+from guidesrc.print.batch import token as batch_token
 from guidesrc.print.fonts import find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
 from guidesrc.print.sheet import SheetJob
@@ -268,6 +279,33 @@ def test_workers_print_the_same_bytes_as_this_process(
     options = RenderOptions(find_fonts())
     pooled = list(render_many(jobs, options, workers=2))
     assert pooled == [renderer.render(j) for j in jobs]
+
+
+@pytest.mark.slow
+def test_workers_print_the_same_batches_as_this_process(
+    compiled: dict[str, dict[str, Any]], renderer: Renderer, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "sheet.pdf"
+    sheet.write_bytes(renderer.render(job(compiled[GID])))
+    zone = ZoneInfo("Asia/Shanghai")
+    at = dt.datetime(2026, 12, 4, tzinfo=zone)
+    post = {"kind": "current", "version": 1, "effective_date": "2026-12-01", "pages": 2}
+    jobs = []
+    for n in range(PARALLEL_MIN):
+        window = f"a-{n:02d}"
+        batch = Batch(
+            batch_token(at.date(), 1, "zhongxin", window), "zhongxin", "中心", window, window
+        )
+        batch.items.append(Item(GID, "名称", [], {**post, "file": "-", "hash": HASH}, 0))
+        data = checklist_data(batch, deadline_text(at, zone), "示例库")
+        jobs.append(BatchJob(data, at, (sheet,), tmp_path / "pooled" / batch.file))
+    here = [dataclasses.replace(j, target=tmp_path / "here" / j.target.name) for j in jobs]
+    assert list(print_batches(jobs, find_fonts(), workers=2)) == [None] * len(jobs)
+    assert list(print_batches(here, find_fonts(), workers=1)) == [None] * len(jobs)
+    for pooled, local in zip(jobs, here, strict=True):
+        assert pooled.target.read_bytes() == local.target.read_bytes()
+        text = squeeze(text_of(pooled.target.read_bytes()))
+        assert f"换页清单{pooled.target.stem}" in text and "户口迁入" in text
 
 
 def test_no_printed_line_starts_with_closing_punctuation(

@@ -26,7 +26,8 @@ Settings (``library.yaml``)::
 Every file is replaced atomically (written beside, then renamed) and a sheet is a function of its
 delivery, so delivering again writes the same bytes: deliveries are idempotent. The publisher hands
 over every due delivery at once (``batch_size = None``): a large batch (the first publish of a
-library, a catalogue change reaching many guides) is printed by a pool of processes. The manifest
+library, a catalogue change reaching many guides) is printed by a pool of processes
+(:func:`guidesrc.parallel.parallel_map`), its sheets first, then its reprint batches. The manifest
 keeps, per publish, which sheets were posted and removed where.
 
 **Reprint batches** (``batches: true``, the default): after each publish, one batch per window
@@ -56,10 +57,21 @@ from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receip
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
 from guidesrc.gaps import UNKNOWN_PLACE
+from guidesrc.parallel import default_workers
+from guidesrc.print.batch import (
+    FOLDER,
+    Batch,
+    BatchJob,
+    checklist_data,
+    deadline_text,
+    plan,
+    print_batches,
+)
 from guidesrc.print.fonts import FontSet, find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
 from guidesrc.print.sheet import Kind, SheetJob
 from guidesrc.statuses import Action
+from guidesrc.urls import guide_url
 
 if TYPE_CHECKING:
     from guidesrc.model.library import LibraryConfig
@@ -171,7 +183,6 @@ class PdfAdapter(FileAdapter[PdfSettings]):
         """Render the sheets (in parallel when many), then put each in place in order."""
         assert isinstance(self.fonts, FontSet)
         options = RenderOptions(self.fonts, pdf_a=self.options.pdf_a)
-        workers = self.options.workers or min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
         jobs = []
         for i, delivery in list(todo):
             try:
@@ -180,7 +191,7 @@ class PdfAdapter(FileAdapter[PdfSettings]):
                 results[i] = exc
                 todo.remove((i, delivery))
         changes = []
-        rendered = render_many(jobs, options, workers, local=self._local)
+        rendered = render_many(jobs, options, self._workers, local=self._local)
         for (i, delivery), pdf in zip(todo, rendered, strict=True):
             if isinstance(pdf, Exception):
                 results[i] = pdf
@@ -210,55 +221,85 @@ class PdfAdapter(FileAdapter[PdfSettings]):
         posted somewhere wait for its batches (the handovers in its receipt). A batch that cannot
         be printed fails the deliveries in it: their guides' sheets are put back as they were
         (``kept``), so a retry prints them and their batches again. The changes that stand."""
-        from guidesrc.print.batch import BatchPrinter, checklist_data, deadline_text, plan
-
-        assert isinstance(self.fonts, FontSet)
         config = self.config
         zone = ZoneInfo(config.timezone)
         day = dt.datetime.now(dt.UTC).astimezone(zone).date()
         seq = manifest.next_seq
-        printer = BatchPrinter(self.fonts)
         failed: dict[int, Exception] = {}
         for number, change in enumerate(changes):
             try:  # the places of this change make valid batch names
                 plan([change], day, seq)
             except Exception as exc:
                 failed[number] = exc
+        # Dated by the publish's day, not its second: a batch written again (a run retried after
+        # a crash) has the same bytes.
+        dating = (dt.datetime.combine(day, dt.time(), zone), zone, config.name)
         while True:  # again without the changes of a batch that failed (they are in no batch)
             guides = {changes[n]["guide"]: error for n, error in failed.items()}
             for number, change in enumerate(changes):  # a guide fails with all its changes
                 if change["guide"] in guides:
                     failed.setdefault(number, guides[change["guide"]])
             standing = [n for n in range(len(changes)) if n not in failed]
-            printed = []
-            for batch in plan([changes[n] for n in standing], day, seq):
-                try:
-                    items = [changes[standing[item.change]] for item in batch.items]
-                    due = [change["deadline"] for change in items]
-                    deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
-                    data = checklist_data(batch, deadline_text(deadline, zone), config.name)
-                    # Dated by the publish's day, not its second: a batch written again (a run
-                    # retried after a crash) has the same bytes.
-                    at = dt.datetime.combine(day, dt.time(), zone)
-                    checklist = printer.checklist(data, at)
-                    sheets = [
-                        (self.out / item.post["file"]).read_bytes()
-                        for item in batch.items
-                        if item.post
-                    ]
-                    printed.append((batch, printer.batch(checklist, sheets, data["title"])))
-                except Exception as exc:  # this place's deliveries fail; other places go on
-                    for item in batch.items:
-                        failed.setdefault(standing[item.change], exc)
+            batches = plan([changes[n] for n in standing], day, seq)
+            printed = self._print_batches(batches, changes, standing, failed, kept, dating)
             if len(standing) + len(failed) == len(changes):
                 break
-        for batch, whole in printed:
-            write_atomic(self.out / batch.file, whole)
+        for batch in printed:  # staged by the workers: put in place, with the run's receipts
+            kept.post(batch.file)
             for number in {standing[item.change] for item in batch.items}:
                 changes[number].setdefault("batches", []).append(batch.token)
                 receipt = results[changes[number]["index"]]
                 assert isinstance(receipt, dict)
                 receipt.setdefault("handover", []).append(batch.handover())
+        return self._settle(manifest, changes, results, kept, failed, standing)
+
+    def _print_batches(
+        self,
+        batches: list[Batch],
+        changes: list[dict[str, Any]],
+        standing: list[int],
+        failed: dict[int, Exception],
+        kept: _Kept,
+        dating: tuple[dt.datetime, ZoneInfo, str],
+    ) -> list[Batch]:
+        """Print ``batches`` into ``kept``'s staging folder (in parallel when many): the
+        checklist dated ``at``, deadlines in ``zone``, headed by the library's name. A batch that
+        cannot be printed fails its changes (in ``failed``). The batches printed."""
+        assert isinstance(self.fonts, FontSet)
+        at, zone, library = dating
+        jobs: list[tuple[Batch, BatchJob]] = []
+        for batch in batches:
+            try:
+                items = [changes[standing[item.change]] for item in batch.items]
+                due = [change["deadline"] for change in items]
+                deadline = min((dt.datetime.fromisoformat(d) for d in due if d), default=None)
+                data = checklist_data(batch, deadline_text(deadline, zone), library)
+                sheets = tuple(self.out / item.post["file"] for item in batch.items if item.post)
+                jobs.append((batch, BatchJob(data, at, sheets, kept.stage(batch.file))))
+            except Exception as exc:  # this place's deliveries fail; other places go on
+                for item in batch.items:
+                    failed.setdefault(standing[item.change], exc)
+        printed = []
+        outcomes = print_batches([job for _batch, job in jobs], self.fonts, self._workers)
+        for (batch, _job), error in zip(jobs, outcomes, strict=True):
+            if error is None:
+                printed.append(batch)
+                continue
+            for item in batch.items:
+                failed.setdefault(standing[item.change], error)
+        return printed
+
+    def _settle(
+        self,
+        manifest: Manifest,
+        changes: list[dict[str, Any]],
+        results: list[dict[str, Any] | Exception | None],
+        kept: _Kept,
+        failed: dict[int, Exception],
+        standing: list[int],
+    ) -> list[dict[str, Any]]:
+        """Put back the guides whose batch failed, note each standing sheet's handovers; the
+        changes that stand."""
         for number, error in failed.items():
             change = changes[number]
             kept.restore(manifest, change["guide"])
@@ -272,6 +313,11 @@ class PdfAdapter(FileAdapter[PdfSettings]):
                 sheet["handover"] = receipt["handover"]
         return [changes[n] for n in standing]
 
+    @property
+    def _workers(self) -> int:
+        """Processes for a large batch of sheets or reprint batches."""
+        return self.options.workers or default_workers(MAX_DEFAULT_WORKERS)
+
     def _local(self, options: RenderOptions) -> Renderer:
         """This process's compiler, kept for the run (a small batch is printed here)."""
         if self._renderer is None:
@@ -279,8 +325,6 @@ class PdfAdapter(FileAdapter[PdfSettings]):
         return self._renderer
 
     def _job(self, delivery: Delivery) -> SheetJob:
-        from guidesrc.urls import guide_url
-
         return SheetJob(
             kind=SLOT[delivery.action],
             url=guide_url(self.config.base_url, delivery.guide_id),
@@ -291,7 +335,8 @@ class PdfAdapter(FileAdapter[PdfSettings]):
 
 class _Kept:
     """What a guide's sheets were before this run changed them (its manifest entry, and its
-    files as hard links in a hidden folder): put back when its reprint batch fails."""
+    files as hard links in a hidden folder): put back when its reprint batch fails. The same
+    folder stages the run's reprint batches until every one is printed (:meth:`stage`)."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -326,6 +371,16 @@ class _Kept:
             manifest.guides.pop(gid, None)
         else:
             manifest.guides[gid] = entry
+
+    def stage(self, rel: str) -> Path:
+        """Where the file ``rel`` of the channel is written before it is put in place."""
+        return self.folder / "staged" / rel
+
+    def post(self, rel: str) -> None:
+        """Put the staged file ``rel`` in place (an atomic rename: the file was written whole)."""
+        target = self.out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.stage(rel), target)
 
     def discard(self) -> None:
         if self.folder.exists():
@@ -454,8 +509,6 @@ class Manifest:
         runs.append({"seq": seq, "at": at, "changes": changes})
         dropped = runs[:-RUNS_KEPT]
         del runs[:-RUNS_KEPT]
-        from guidesrc.print.batch import FOLDER
-
         return sorted(
             {
                 f"{FOLDER}/{token}.pdf"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,17 @@ import typst
 from pypdf import PdfReader, PdfWriter
 
 from guidesrc.errors import ChannelError
+from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
+from guidesrc.parallel import parallel_map
 from guidesrc.print.fonts import FontSet
 from guidesrc.print.sheet import cn_date, short_hash
 
 CHECKLIST = Path(__file__).resolve().with_name("checklist.typ")
 FOLDER = "batches"
+#: Fewer batches than this are printed in the publishing process (a worker's start costs about
+#: as much as printing this many).
+PARALLEL_MIN = 8
 _TOKEN = re.compile(r"^[0-9]{8}-[0-9]{1,9}-[a-z0-9_-]+(\.[a-z0-9_-]+)?$")
 
 #: What each kind of sheet is called on the checklist.
@@ -226,3 +232,31 @@ class BatchPrinter:
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchJob:
+    """One batch to print: the checklist's data and date, the sheets after it, where it goes."""
+
+    data: dict[str, Any]  # :func:`checklist_data`
+    at: dt.datetime  # the checklist's creation date
+    sheets: tuple[Path, ...]  # the posted sheets, in the checklist's order
+    target: Path  # written atomically
+
+
+def print_batch(printer: BatchPrinter, job: BatchJob) -> Exception | None:
+    """Print and write one batch; the exception that stopped it, if any (other batches go on)."""
+    try:
+        checklist = printer.checklist(job.data, job.at)
+        sheets = [path.read_bytes() for path in job.sheets]
+        write_atomic(job.target, printer.batch(checklist, sheets, job.data["title"]))
+    except Exception as exc:
+        return exc
+    return None
+
+
+def print_batches(
+    jobs: Sequence[BatchJob], fonts: FontSet, workers: int
+) -> Iterator[Exception | None]:
+    """Print the batches, by ``workers`` processes when there are many; each one's outcome."""
+    return parallel_map(print_batch, jobs, workers, BatchPrinter, (fonts,), min_items=PARALLEL_MIN)

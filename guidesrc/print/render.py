@@ -2,8 +2,8 @@
 
 A compiler keeps the template parsed and the fonts loaded, so the second sheet of a process costs a
 fraction of the first (NOTES: ~45 ms warm against ~0.25 s for a new process). Typst's compiler is
-not shared between processes: each worker builds its own (``_start_worker``), and workers are
-started afresh (forkserver), never forked from a process that has already run Typst's threads.
+not shared between processes: each worker builds its own, and workers are new interpreters
+(:func:`guidesrc.parallel.parallel_map`), never forks of a process that has run Typst's threads.
 
 The output is a function of the job alone: the creation date is the approval time, the fonts are
 the ones found at start-up and no others, and the PDF/A metadata is derived from the document, so
@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import multiprocessing as mp
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -28,6 +26,7 @@ import typst
 
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
+from guidesrc.parallel import parallel_map
 from guidesrc.print.fonts import FontSet
 from guidesrc.print.sheet import SheetJob, sheet_data
 
@@ -107,19 +106,12 @@ def page_count(pdf: bytes) -> int:
 
 # --- many sheets ----------------------------------------------------------------------------------
 
-_worker: Renderer | None = None  # the compiler of this worker process
 
-
-def _start_worker(options: RenderOptions) -> None:
-    global _worker
-    _worker = Renderer(options)
-
-
-def _render_in_worker(job: SheetJob) -> bytes | Exception:
-    assert _worker is not None
+def render_job(renderer: Renderer, job: SheetJob) -> bytes | Exception:
+    """The PDF of ``job``, or the exception that stopped it (the other jobs go on)."""
     try:
-        return _worker.render(job)
-    except Exception as exc:  # sent back as the result of this job; the others go on
+        return renderer.render(job)
+    except Exception as exc:
         return exc
 
 
@@ -135,20 +127,12 @@ def render_many(
     ``local`` gives, so a caller can keep one); more go to ``workers`` processes, each with its
     own compiler.
     """
-    if workers < 2 or len(jobs) < PARALLEL_MIN:
-        renderer = local(options)
-        for job in jobs:
-            try:
-                yield renderer.render(job)
-            except Exception as exc:
-                yield exc
-        return
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    chunk = max(1, min(32, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context(method),
-        initializer=_start_worker,
-        initargs=(options,),
-    ) as pool:
-        yield from pool.map(_render_in_worker, jobs, chunksize=chunk)
+    return parallel_map(
+        render_job,
+        jobs,
+        workers,
+        Renderer,
+        (options,),
+        min_items=PARALLEL_MIN,
+        here=lambda: local(options),
+    )

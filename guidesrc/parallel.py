@@ -1,0 +1,80 @@
+"""One way to spread work over processes: :func:`parallel_map` on :mod:`concurrent.futures`.
+
+Workers are new interpreters (``spawn``), never forks of the calling process: a fork copies
+whatever threads and native state the caller holds (Typst's compiler threads, an open database
+connection) into a child that cannot use them safely. A worker keeps its own state for the whole
+map (a compiler, say): ``setup`` makes it once per worker. Being children of the caller,
+the workers are waited for when the map ends, so their CPU time counts as the caller's children's
+(``getrusage(RUSAGE_CHILDREN)``, what ``time`` and the benchmarks report).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+S = TypeVar("S")
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Chunks a worker is sent at most, counted per worker: small enough that the workers finish
+#: together, large enough that sending them costs little.
+CHUNKS_PER_WORKER = 8
+MAX_CHUNK = 32
+
+_state: Any = None  # in a worker: what ``setup`` made, for every item of the map
+
+
+def default_workers(limit: int | None = None) -> int:
+    """One worker per CPU (at most ``limit``)."""
+    count = os.cpu_count() or 1
+    return count if limit is None else max(1, min(count, limit))
+
+
+def parallel_map(
+    fn: Callable[[S, T], R],
+    items: Sequence[T],
+    workers: int,
+    setup: Callable[..., S],
+    args: tuple[Any, ...] = (),
+    *,
+    min_items: int = 2,
+    here: Callable[[], S] | None = None,
+) -> Iterator[R]:
+    """``fn(state, item)`` for each item, in order; ``state`` is ``setup(*args)``, made once per
+    process (a compiler, say).
+
+    With fewer than ``min_items`` items or fewer than two ``workers``, the items are computed in
+    this process (with the state ``here()`` gives, when the caller keeps one, else a new one):
+    starting a worker costs an interpreter and ``setup``. Otherwise ``workers`` new processes
+    compute them. ``fn`` and ``setup`` must be module-level functions (they are sent by name).
+    An exception raised by ``fn`` ends the map (it is raised here): a caller whose items may fail
+    one by one returns the exception as the item's result instead. Results are yielded as they
+    come, so the caller works on the first while the workers compute the next.
+    """
+    if workers < 2 or len(items) < min_items:
+        state = here() if here is not None else setup(*args)
+        for item in items:
+            yield fn(state, item)
+        return
+    chunk = max(1, min(MAX_CHUNK, len(items) // (workers * CHUNKS_PER_WORKER)))
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_start,
+        initargs=(setup, args),
+    ) as pool:
+        yield from pool.map(partial(_call, fn), items, chunksize=chunk)
+
+
+def _start(setup: Callable[..., object], args: tuple[Any, ...]) -> None:
+    global _state
+    _state = setup(*args)
+
+
+def _call(fn: Callable[[Any, T], R], item: T) -> R:
+    return fn(_state, item)
