@@ -43,14 +43,20 @@ import orjson
 import sqlalchemy as sa
 
 from guidesrc.channel_audit import (
+    AsSigned,
     Audit,
     Baseline,
     Finding,
     Snapshot,
     audit,
+    audit_changes,
     baseline,
     entries,
+    folder_stats,
+    incremental_snapshot,
     signed_sha256,
+    snapshot,
+    state_against,
 )
 from guidesrc.fsio import write_atomic
 from guidesrc.library import STATE_DIR
@@ -65,7 +71,8 @@ SIGNATURE = "guides-manifest.json.sig"
 PUBLIC_KEY = "guides-public-key.pem"
 OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
-CACHE_FORMAT = 3  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it
+CACHE_FORMAT = 4  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
+# 4: the folders' (inode, ctime)
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 SHOWN_STATUSES = ("delivered", "awaiting")  # awaiting: the file is written, staff post it
 _RANK = {"announce": 0, "publish": 1, "activate": 1, "withdraw": 2}
@@ -199,6 +206,14 @@ class Cache:
     #: The SHA-256 of the manifest signed when the cache was written (its files are then that
     #: manifest's files, as the cache lists them); None if the cache was not written with one.
     signed: str | None = None
+    #: Each folder's (inode, ctime) when the cache was written ("" the top, "a/b/" below).
+    dirs: dict[str, tuple[int, int]] | None = None
+
+    def as_signed(self) -> AsSigned | None:
+        """The folder as the cache's signature left it; None if the cache cannot say."""
+        if self.signed is None or self.dirs is None:
+            return None
+        return AsSigned(self.files, self.dirs)
 
 
 def _cache_secret(key: SigningKey) -> bytes:
@@ -234,7 +249,15 @@ def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey) -> Cache
     except ValueError:
         return Cache({}, None)
     signed = data.get("signed")
-    return Cache(data.get("files") or {}, written, signed if isinstance(signed, str) else None)
+    dirs = data.get("dirs")
+    return Cache(
+        data.get("files") or {},
+        written,
+        signed if isinstance(signed, str) else None,
+        {str(k): (int(v[0]), int(v[1])) for k, v in dirs.items()}
+        if isinstance(dirs, dict)
+        else None,
+    )
 
 
 def _save_cache(
@@ -245,6 +268,7 @@ def _save_cache(
     now: dt.datetime,
     key: SigningKey,
     signed: str | None,
+    dirs: list[str] | None = None,
 ) -> None:
     body = {
         "format": CACHE_FORMAT,
@@ -253,6 +277,7 @@ def _save_cache(
         "written_at": now.astimezone(dt.UTC).isoformat(),
         "signed": signed,
         "files": stats,
+        "dirs": None if dirs is None else folder_stats(out, dirs),
     }
     data = orjson.dumps(body)
     write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600)
@@ -301,6 +326,7 @@ def sign_channels(
     delivered: Iterable[str],
     now: dt.datetime,
     before: Mapping[str, Snapshot | None] | None = None,
+    written: set[str] | None = None,
 ) -> list[Signed]:
     """The publisher's hook, at the end of a run (holding the publishing lock): check every file
     channel's folder (:mod:`guidesrc.channel_audit`, against ``before``, the snapshots taken
@@ -330,26 +356,60 @@ def sign_channels(
         try:
             shown = shown_guides(ledger, name)
             snap = (before or {}).get(name)
-            written = write_manifest(
-                ledger, name, root, folder, shown, key, now, before=snap, force=name in changed
+            made = write_manifest(
+                ledger,
+                name,
+                root,
+                folder,
+                shown,
+                key,
+                now,
+                before=snap,
+                force=name in changed,
+                written=written,
             )
-            if written is not None:
-                done.append(written)
+            if made is not None:
+                done.append(made)
         except Exception as exc:  # the deliveries stand; verify reports the manifest
             cache_path(root, name).unlink(missing_ok=True)  # next time: hash every file
             _log_failure(ledger, name, exc, now)
     return done
 
 
-def snapshot_channels(adapters: dict[str, Adapter]) -> dict[str, Snapshot | None]:
-    """Every file channel's folder before a run delivers anything (see :func:`sign_channels`)."""
-    from guidesrc.channel_audit import snapshot
+def snapshot_channels(
+    adapters: dict[str, Adapter], ledger: Ledger | None = None
+) -> dict[str, Snapshot | None]:
+    """Every file channel's folder before a run delivers anything (see :func:`sign_channels`):
+    with the ledger and a signing key, and a stat cache written with the channel's newest
+    signature, only its folders' status and its state files (:func:`incremental_snapshot`); else
+    every entry, and the state files hashed and judged against the last signed manifest."""
+    from guidesrc.signing import signing_key
 
+    folders = {n: f for n, a in adapters.items() if (f := channel_folder(a)) is not None}
+    if not folders:
+        return {}
+    root = next(iter(adapters.values())).library
+    try:
+        key = signing_key(root) if ledger is not None else None
+    except Exception:  # said by sign_channels, per channel
+        key = None
     found: dict[str, Snapshot | None] = {}
-    for name, adapter in adapters.items():
-        folder = channel_folder(adapter)
-        if folder is not None:
+    for name, folder in folders.items():
+        if ledger is None or key is None or not folder.is_dir():
             found[name] = snapshot(folder, OWN_FILES)
+            continue
+        out = folder.resolve()
+        cache = _load_cache(cache_path(root, name), out, _ledger_id(ledger), key)
+        last = cache.as_signed()
+        if last is not None and cache.signed == signed_sha256(ledger, name):
+            found[name] = incremental_snapshot(folder, OWN_FILES, last)
+            continue
+        full = snapshot(folder, OWN_FILES)
+        signed = _baseline(ledger, name, out, cache)
+        if full is not None and signed is not None:
+            held = tuple(state_against(out, OWN_FILES, signed))
+            full = Snapshot(full.root, full.entries, held=held)
+        found[name] = full
     return found
 
 
@@ -381,6 +441,7 @@ def write_manifest(
     *,
     before: Snapshot | None = None,
     force: bool = True,
+    written: set[str] | None = None,
 ) -> Signed | None:
     """Check the folder against ``before`` and the last signed manifest; unless something was
     found, write the public key, the signature and the manifest (when ``force``, or when the one
@@ -393,8 +454,13 @@ def write_manifest(
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
     ledger_id = _ledger_id(ledger)
-    cache = _load_cache(cache_file, out, ledger_id, key)
-    found = audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files)
+    if before is not None and before.signed is not None and before.root == out:
+        # only what changed since the last signature: the run's journal, the changed folders
+        found = audit_changes(out, OWN_FILES, before, written or set())
+        cache = Cache(before.signed.files, None, signed_sha256(ledger, channel))
+    else:
+        cache = _load_cache(cache_file, out, ledger_id, key)
+        found = audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files)
     record_outcome(ledger, channel, found.findings, str(folder), now)
     if found.findings:  # nothing tampered is signed: the previous signature stays
         files, hashed = len(found.files), len(found.new)
@@ -403,7 +469,7 @@ def write_manifest(
         # the signed manifest stays: the cache still names it if the files are its files
         same = cache.signed is not None and _digests(found.stats) == _digests(cache.files)
         signed = cache.signed if same else None
-        _save_cache(cache_file, out, ledger_id, found.stats, now, key, signed)
+        _save_cache(cache_file, out, ledger_id, found.stats, now, key, signed, found.dirs)
         return None
     header = {
         "format": FORMAT,
@@ -423,7 +489,7 @@ def write_manifest(
     recorded = record_pairs(ledger, channel, pairs, now)
     store_signed(ledger, channel, data, now)
     log_signed(ledger, channel, digest, len(found.files), now)
-    _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest)
+    _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest, found.dirs)
     return Signed(channel, out, key.id, len(found.files), len(found.new), recorded)
 
 
