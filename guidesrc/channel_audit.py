@@ -63,6 +63,7 @@ class Snapshot:
     signed: AsSigned | None = None
     #: state files (top level, ``_state/``) not as last signed: the run does not deliver there
     held: tuple[Finding, ...] = ()
+    kept: Any = None  # what the publisher kept of the last signature (its stat cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,16 @@ class AsSigned:
 
     files: dict[str, list[Any]]
     dirs: dict[str, tuple[int, int]]
+    index: dict[str, list[str]]  # per folder, the names of its files
+
+
+def folder_index(files: Iterable[str]) -> dict[str, list[str]]:
+    """Per folder ("" the top, "a/b/" below), the names of the files in it."""
+    index: dict[str, list[str]] = {}
+    for rel in files:
+        at = rel.rfind("/") + 1
+        index.setdefault(rel[:at], []).append(rel[at:])
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +101,7 @@ class Audit:
     new: list[str] = field(default_factory=list)  # hashed now
     findings: list[Finding] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)  # the folders ("" the top, "a/b/" below)
+    changed: bool = True  # False: the folder is as signed (audit_changes found nothing)
 
 
 def entries(
@@ -213,7 +225,9 @@ def _judge(rel: str, digest: str, baseline: Baseline) -> str | None:
 STATE_FOLDERS = ("", "_state/")
 
 
-def incremental_snapshot(folder: Path, own: frozenset[str], last: AsSigned) -> Snapshot | None:
+def incremental_snapshot(
+    folder: Path, own: frozenset[str], last: AsSigned, kept: Any = None
+) -> Snapshot | None:
     """The folder before the run, when its state at the last signature is known: its folders'
     (inode, ctime) now, and the state files that are not as signed (``held``)."""
     if not folder.is_dir():
@@ -221,7 +235,7 @@ def incremental_snapshot(folder: Path, own: frozenset[str], last: AsSigned) -> S
     root = folder.resolve()
     dirs = folder_stats(root, last.dirs)
     held, _stats = _check_state(root, own, last, dirs, frozenset())
-    return Snapshot(root, {}, dirs, last, tuple(held))
+    return Snapshot(root, {}, dirs, last, tuple(held), kept)
 
 
 def _entry_stats(
@@ -270,9 +284,10 @@ def _check_state(
                 elif kept is not None:
                     stats[rel] = kept
     judged = {f.path for f in findings} | set(stats) | written
-    for rel in last.files:
-        if rel[: rel.rfind("/") + 1] in STATE_FOLDERS and rel not in judged:
-            findings.append(Finding("removed", rel))
+    for folder in STATE_FOLDERS:
+        for name in last.index.get(folder, ()):
+            if folder + name not in judged:
+                findings.append(Finding("removed", folder + name))
     return findings, stats
 
 
@@ -339,11 +354,12 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
                     stats[rel] = kept
                 else:
                     stats.pop(rel, None)
-    for rel in [r for r in stats if r[: r.rfind("/") + 1] in changed]:
-        if rel not in present and rel not in ours:
-            del stats[rel]
-            if rel[: rel.rfind("/") + 1] in earlier:
-                result.findings.append(Finding("removed", rel))
+    for folder in sorted(changed):
+        for rel in (folder + name for name in last.index.get(folder, ())):
+            if rel not in present and rel not in ours:
+                stats.pop(rel, None)
+                if folder in earlier:
+                    result.findings.append(Finding("removed", rel))
     state, kept_state = _check_state(out, own, last, now_dirs, ours)
     known_paths = {f.path for f in result.findings}
     result.findings += [f for f in state if f.path not in known_paths]
@@ -351,9 +367,15 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     for rel in sorted(ours):
         _own_file(out, rel, stats, result)
     result.stats = stats
-    result.files = {rel: {"sha256": e[3], "size": e[0]} for rel, e in sorted(stats.items())}
-    result.dirs = sorted(now_dirs)
+    moved = any(last.files.get(rel) != entry for rel, entry in kept_state.items())
+    result.changed = bool(changed or ours or result.findings or moved)
+    result.dirs = sorted(now_dirs)  # the files are listed when needed (:func:`listed`)
     return result
+
+
+def listed(stats: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """The files as a manifest lists them, from the stat entries."""
+    return {rel: {"sha256": e[3], "size": e[0]} for rel, e in sorted(stats.items())}
 
 
 def _new_folder(
