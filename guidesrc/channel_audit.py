@@ -234,7 +234,7 @@ def incremental_snapshot(
         return None
     root = folder.resolve()
     dirs = folder_stats(root, last.dirs)
-    held, _stats = _check_state(root, own, last, dirs, frozenset())
+    held, _stats = _check_state(root, own, last, dirs, frozenset(), set(STATE_FOLDERS))
     return Snapshot(root, {}, dirs, last, tuple(held), kept)
 
 
@@ -263,9 +263,11 @@ def _check_state(
     last: AsSigned,
     dirs: dict[str, tuple[int, int]],
     written: frozenset[str],
+    removals: set[str],
 ) -> tuple[list[Finding], dict[str, list[Any]]]:
-    """Every file of the state folders (by its status: an edit in place changes its ctime) and
-    every one the last signature listed there, but those the run wrote."""
+    """Every file of the state folders (by its status: an edit in place changes its ctime) but
+    those the run wrote; a file the last signature listed there is missing: a finding if its
+    folder is one of ``removals`` (changed before the run)."""
     findings: list[Finding] = []
     stats: dict[str, list[Any]] = {}
     for folder in STATE_FOLDERS:
@@ -284,7 +286,7 @@ def _check_state(
                 elif kept is not None:
                     stats[rel] = kept
     judged = {f.path for f in findings} | set(stats) | written
-    for folder in STATE_FOLDERS:
+    for folder in removals & set(STATE_FOLDERS):
         for name in last.index.get(folder, ()):
             if folder + name not in judged:
                 findings.append(Finding("removed", folder + name))
@@ -360,7 +362,7 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
                 stats.pop(rel, None)
                 if folder in earlier:
                     result.findings.append(Finding("removed", rel))
-    state, kept_state = _check_state(out, own, last, now_dirs, ours)
+    state, kept_state = _check_state(out, own, last, now_dirs, ours, earlier)
     known_paths = {f.path for f in result.findings}
     result.findings += [f for f in state if f.path not in known_paths]
     stats.update(kept_state)
