@@ -1,9 +1,16 @@
 """What a publish may sign: the files it wrote, and files exactly as the last signed manifest.
 
-A publishing run takes a :func:`snapshot` of every file channel's folder before it delivers
-anything (inode and change time of every entry: no hashing). At the end of the run, before a
-channel's manifest is signed, :func:`audit` walks the folder again, every entry (dot-files and
-files in dot-folders included):
+Two ways to the same judgement. **Incremental** (the usual one): the folder's state at its last
+signature is known (the MAC'd stat cache, :mod:`guidesrc.manifest`: per file size, mtime, inode,
+SHA-256 and ctime, per folder inode and ctime). Before delivering, :func:`incremental_snapshot`
+records each folder's (inode, ctime) and checks the state files (top level and ``_state/``) by
+their status: one that is not as signed *holds* the channel (no delivery builds on it). Before
+signing, :func:`audit_changes` lists the files the run's journal (:func:`guidesrc.fsio.journal`)
+names, lists again every folder whose (inode, ctime) changed, and checks the state files again;
+every other file keeps the entry it was signed with — an edit in place elsewhere is never signed,
+and ``guides verify`` finds it. **Whole** (no usable cache): :func:`snapshot` records every entry
+before the run (inode and change time: no hashing) and :func:`audit` walks the folder again, every
+entry (dot-files and files in dot-folders included):
 
 - a file whose inode or change time (``ctime``, which no user can set back) differs from the
   snapshot, or that was not there before, was written by this run: it is listed as it is;

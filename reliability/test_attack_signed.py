@@ -175,9 +175,7 @@ def test_an_idle_publish_does_not_sign_an_edited_hotline_csv_after_the_manifest_
 
 
 @pytest.mark.parametrize("how", ["in place", "by a rename"])
-def test_an_edited_export_state_file_is_not_built_on(
-    hall: Library, figures: Any, how: str
-) -> None:
+def test_an_edited_export_state_file_is_not_built_on(hall: Library, figures: Any, how: str) -> None:
     # The hotline export's own state, in its folder: what the next run would build hotline.json
     # from. Edited, it holds the channel (no delivery builds on it) and stops its signing.
     folder = hall.path(".guides/hotline")
