@@ -335,6 +335,7 @@ def sign_channels(
                 before=snap,
                 force=name in changed,
                 written=written,
+                library=_handed_name(adapters[name]),
             )
             if made is not None:
                 done.append(made)
@@ -410,6 +411,7 @@ def write_manifest(
     before: Snapshot | None = None,
     force: bool = True,
     written: set[str] | None = None,
+    library: str | None = None,
 ) -> Signed | None:
     """Check the folder against ``before`` and the last signed manifest; unless something was
     found, write the public key, the signature and the manifest (when ``force``, or when the one
@@ -447,7 +449,7 @@ def write_manifest(
     header = {
         "format": FORMAT,
         "channel": channel,
-        "library": _library_name(root, ledger),
+        "library": library or _library_name(root, ledger),
         "created_at": utc_text(now),
         "key": key.id,
         "algorithm": "Ed25519",
@@ -473,6 +475,13 @@ def _still_signed(ledger: Ledger, channel: str, out: Path, cache: Cache, guides:
     if cache.shown is None or cache.own is None or cache.shown.guides != guides:
         return False
     return _manifest_stat(out) == cache.own and cache.signed == signed_sha256(ledger, channel)
+
+
+def _handed_name(adapter: Adapter) -> str | None:
+    """The library's name in the configuration the publisher handed the adapter (the approved
+    one); None when it was handed none."""
+    config = adapter.library_settings
+    return None if config is None else str(config.name)
 
 
 def _library_name(root: Path, ledger: Ledger) -> str:
