@@ -424,18 +424,10 @@ def write_manifest(
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
     ledger_id = _ledger_id(ledger)
-    state = shown if isinstance(shown, Shown) else None
-    guides = shown.guides if isinstance(shown, Shown) else shown
-    kept = before.kept if before is not None else None
-    if before is not None and isinstance(kept, Cache) and before.root == out:
-        # only what changed since the last signature: the run's journal, the changed folders
-        found = audit_changes(out, OWN_FILES, before, written or set())
-        cache = kept
-        if not force and not found.changed and _still_signed(ledger, channel, out, cache, guides):
-            return None  # nothing changed since the signature: the manifest stands
-    else:
-        cache = _load_cache(cache_file, out, ledger_id, key)
-        found = audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files)
+    state, guides = (shown, shown.guides) if isinstance(shown, Shown) else (None, shown)
+    found, cache = _check(ledger, channel, out, before, written, key, cache_file)
+    if not force and not found.changed and _still_signed(ledger, channel, out, cache, guides):
+        return None  # nothing changed since the signature: the manifest stands
     record_outcome(ledger, channel, found.findings, str(folder), now)
     if found.findings:  # nothing tampered is signed: the previous signature stays
         files, hashed = len(found.stats), len(found.new)
@@ -467,6 +459,25 @@ def write_manifest(
     log_signed(ledger, channel, digest, len(listing), now)
     _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest, found.dirs, state)
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
+
+
+def _check(
+    ledger: Ledger,
+    channel: str,
+    out: Path,
+    before: Snapshot | None,
+    written: set[str] | None,
+    key: SigningKey,
+    cache_file: Path,
+) -> tuple[Audit, Cache]:
+    """The folder judged (:mod:`guidesrc.channel_audit`): only what changed since the last
+    signature when the snapshot kept its cache (the run's journal, the changed folders), else
+    every entry; and the cache it was judged with."""
+    kept = before.kept if before is not None else None
+    if before is not None and isinstance(kept, Cache) and before.root == out:
+        return audit_changes(out, OWN_FILES, before, written or set()), kept
+    cache = _load_cache(cache_file, out, _ledger_id(ledger), key)
+    return audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files), cache
 
 
 def _still_signed(ledger: Ledger, channel: str, out: Path, cache: Cache, guides: Guides) -> bool:
