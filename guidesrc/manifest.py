@@ -66,6 +66,7 @@ from guidesrc.shown import SHOWN_STATUSES as SHOWN_STATUSES
 from guidesrc.shown import Guides as Guides
 from guidesrc.shown import Shown, shown_since
 from guidesrc.shown import shown_guides as shown_guides
+from guidesrc.signing import signing_key
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -303,8 +304,6 @@ def sign_channels(
     Without a signing key nothing is written. A failure (a key that cannot be read, a full disk)
     is recorded in the log (``manifest.failed``) and never undoes the deliveries: ``guides
     verify`` reports the manifest that is missing or out of date."""
-    from guidesrc.signing import signing_key
-
     folders = {n: f for n, a in adapters.items() if (f := channel_folder(a)) is not None}
     if not folders:
         return []
@@ -352,8 +351,6 @@ def snapshot_channels(
     with the ledger and a signing key, and a stat cache written with the channel's newest
     signature, only its folders' status and its state files (:func:`incremental_snapshot`); else
     every entry, and the state files hashed and judged against the last signed manifest."""
-    from guidesrc.signing import signing_key
-
     folders = {n: f for n, a in adapters.items() if (f := channel_folder(a)) is not None}
     if not folders:
         return {}
