@@ -1,9 +1,16 @@
 """What a publish may sign: the files it wrote, and files exactly as the last signed manifest.
 
-A publishing run takes a :func:`snapshot` of every file channel's folder before it delivers
-anything (inode and change time of every entry: no hashing). At the end of the run, before a
-channel's manifest is signed, :func:`audit` walks the folder again, every entry (dot-files and
-files in dot-folders included):
+Two ways to the same judgement. **Incremental** (the usual one): the folder's state at its last
+signature is known (the MAC'd stat cache, :mod:`guidesrc.manifest`: per file size, mtime, inode,
+SHA-256 and ctime, per folder inode and ctime). Before delivering, :func:`incremental_snapshot`
+records each folder's (inode, ctime) and checks the state files (top level and ``_state/``) by
+their status: one that is not as signed *holds* the channel (no delivery builds on it). Before
+signing, :func:`audit_changes` lists the files the run's journal (:func:`guidesrc.fsio.journal`)
+names, lists again every folder whose (inode, ctime) changed, and checks the state files again;
+every other file keeps the entry it was signed with — an edit in place elsewhere is never signed,
+and ``guides verify`` finds it. **Whole** (no usable cache): :func:`snapshot` records every entry
+before the run (inode and change time: no hashing) and :func:`audit` walks the folder again, every
+entry (dot-files and files in dot-folders included):
 
 - a file whose inode or change time (``ctime``, which no user can set back) differs from the
   snapshot, or that was not there before, was written by this run: it is listed as it is;
@@ -30,6 +37,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,10 +60,36 @@ _LEGACY_STATE = re.compile(r"^(_state/.*|\.[a-z]+-manifest\.json)$")
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A folder before the run: its real path and, per entry, (inode, ctime in ns)."""
+    """A folder before the run: its real path and, per entry, (inode, ctime in ns) — or, when
+    the folder's state at its last signature is known (``signed``), only its folders' (inode,
+    ctime) now (``dirs``), and what its state files showed (``held``)."""
 
     root: Path
     entries: dict[str, tuple[int, int]]
+    dirs: dict[str, tuple[int, int]] | None = None
+    signed: AsSigned | None = None
+    #: state files (top level, ``_state/``) not as last signed: the run does not deliver there
+    held: tuple[Finding, ...] = ()
+    kept: Any = None  # what the publisher kept of the last signature (its stat cache)
+
+
+@dataclass(frozen=True, slots=True)
+class AsSigned:
+    """A folder as its last signature left it (from the MAC'd stat cache): per file [size, mtime,
+    inode, SHA-256, ctime], per folder (inode, ctime)."""
+
+    files: dict[str, list[Any]]
+    dirs: dict[str, tuple[int, int]]
+    index: dict[str, list[str]]  # per folder, the names of its files
+
+
+def folder_index(files: Iterable[str]) -> dict[str, list[str]]:
+    """Per folder ("" the top, "a/b/" below), the names of the files in it."""
+    index: dict[str, list[str]] = {}
+    for rel in files:
+        at = rel.rfind("/") + 1
+        index.setdefault(rel[:at], []).append(rel[at:])
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +107,22 @@ class Audit:
     stats: dict[str, list[Any]] = field(default_factory=dict)  # the cache's entries
     new: list[str] = field(default_factory=list)  # hashed now
     findings: list[Finding] = field(default_factory=list)
+    dirs: list[str] = field(default_factory=list)  # the folders ("" the top, "a/b/" below)
+    changed: bool = True  # False: the folder is as signed (audit_changes found nothing)
 
 
-def entries(root: Path, own: frozenset[str]) -> list[tuple[str, os.DirEntry[str]]]:
-    """Every entry under ``root`` that is not a folder (links to folders included, never
-    followed), except the manifest's own files (``own``) at the top."""
+def entries(
+    root: Path, own: frozenset[str], start: str = "", dirs: list[str] | None = None
+) -> list[tuple[str, os.DirEntry[str]]]:
+    """Every entry under ``root`` (from its folder ``start`` down) that is not a folder (links
+    to folders included, never followed), except the manifest's own files (``own``) at the top;
+    the folders walked go into ``dirs``."""
     found: list[tuple[str, os.DirEntry[str]]] = []
-    stack = [""]
+    stack = [start]
     while stack:
         prefix = stack.pop()
+        if dirs is not None:
+            dirs.append(prefix)
         with os.scandir(root / prefix if prefix else root) as listing:
             for entry in listing:
                 if not prefix and entry.name in own:
@@ -90,6 +131,19 @@ def entries(root: Path, own: frozenset[str]) -> list[tuple[str, os.DirEntry[str]
                     stack.append(prefix + entry.name + "/")
                 else:
                     found.append((prefix + entry.name, entry))
+    return found
+
+
+def folder_stats(root: Path, rels: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """(inode, ctime) of each of the folders ``rels`` that is a folder now."""
+    found: dict[str, tuple[int, int]] = {}
+    for rel in rels:
+        try:
+            st = os.lstat(root / rel if rel else root)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            found[rel] = (st.st_ino, st.st_ctime_ns)
     return found
 
 
@@ -134,7 +188,7 @@ def audit(
     and judge every entry against the snapshot and the last signed manifest."""
     result = Audit()
     earlier = before.entries if before is not None and before.root == out else {}
-    for rel, entry in sorted(entries(out, own)):
+    for rel, entry in sorted(entries(out, own, dirs=result.dirs)):
         st = entry.stat(follow_symlinks=False)
         if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
             result.findings.append(Finding("link" if stat.S_ISLNK(st.st_mode) else "special", rel))
@@ -169,6 +223,203 @@ def _judge(rel: str, digest: str, baseline: Baseline) -> str | None:
     if expected is None:
         return None if baseline.legacy and _LEGACY_STATE.match(rel) else "planted"
     return None if digest in expected else "modified"
+
+
+# --- the incremental audit: what changed since the last signature ----------------------------
+
+#: The folders whose files are the channels' own state (an export's manifest and pieces, the
+#: site's manifest): every file there is checked by its status at the start and at the end.
+STATE_FOLDERS = ("", "_state/")
+
+
+def incremental_snapshot(
+    folder: Path, own: frozenset[str], last: AsSigned, kept: Any = None
+) -> Snapshot | None:
+    """The folder before the run, when its state at the last signature is known: its folders'
+    (inode, ctime) now, and the state files that are not as signed (``held``)."""
+    if not folder.is_dir():
+        return None
+    root = folder.resolve()
+    dirs = folder_stats(root, last.dirs)
+    held, _stats = _check_state(root, own, last, dirs, frozenset(), set(STATE_FOLDERS))
+    return Snapshot(root, {}, dirs, last, tuple(held), kept)
+
+
+def _entry_stats(
+    out: Path, rel: str, entry: os.DirEntry[str], last: AsSigned
+) -> tuple[Finding | None, list[Any] | None]:
+    """An entry not written by the run, against the last signature: (finding, its stats)."""
+    st = entry.stat(follow_symlinks=False)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        return Finding("link" if stat.S_ISLNK(st.st_mode) else "special", rel), None
+    now = [st.st_size, st.st_mtime_ns, st.st_ino]
+    known = last.files.get(rel)
+    if known is not None and known[:3] == now and known[4] == st.st_ctime_ns:
+        return None, known
+    digest = sha256_file(out / rel)
+    if known is None:
+        return Finding("planted", rel), None
+    if digest != known[3]:
+        return Finding("modified", rel), None
+    return None, [*now, digest, st.st_ctime_ns]
+
+
+def _check_state(
+    out: Path,
+    own: frozenset[str],
+    last: AsSigned,
+    dirs: dict[str, tuple[int, int]],
+    written: frozenset[str],
+    removals: set[str],
+) -> tuple[list[Finding], dict[str, list[Any]]]:
+    """Every file of the state folders (by its status: an edit in place changes its ctime) but
+    those the run wrote; a file the last signature listed there is missing: a finding if its
+    folder is one of ``removals`` (changed before the run)."""
+    findings: list[Finding] = []
+    stats: dict[str, list[Any]] = {}
+    for folder in STATE_FOLDERS:
+        if folder not in dirs:
+            continue
+        with os.scandir(out / folder if folder else out) as listing:
+            for entry in listing:
+                rel = folder + entry.name
+                if (not folder and entry.name in own) or rel in written:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    continue  # a folder: judged by the walk of changed folders
+                problem, kept = _entry_stats(out, rel, entry, last)
+                if problem is not None:
+                    findings.append(problem)
+                elif kept is not None:
+                    stats[rel] = kept
+    judged = {f.path for f in findings} | set(stats) | written
+    for folder in removals & set(STATE_FOLDERS):
+        for name in last.index.get(folder, ()):
+            if folder + name not in judged:
+                findings.append(Finding("removed", folder + name))
+    return findings, stats
+
+
+def state_against(root: Path, own: frozenset[str], signed: Baseline) -> list[Finding]:
+    """The state folders' files hashed and judged against the last signed manifest (when the
+    folder's state at its last signature is not known: slower than :func:`incremental_snapshot`)."""
+    findings: list[Finding] = []
+    listed: set[str] = set()
+    for folder in STATE_FOLDERS:
+        if not (root / folder).is_dir():
+            continue
+        with os.scandir(root / folder if folder else root) as listing:
+            for entry in listing:
+                rel = folder + entry.name
+                if (not folder and entry.name in own) or entry.is_dir(follow_symlinks=False):
+                    continue
+                listed.add(rel)
+                if not entry.is_file(follow_symlinks=False):
+                    findings.append(Finding("link" if entry.is_symlink() else "special", rel))
+                elif problem := _judge(rel, sha256_file(root / rel), signed):
+                    findings.append(Finding(problem, rel))
+    for rel in signed.files:
+        if rel[: rel.rfind("/") + 1] in STATE_FOLDERS and rel not in listed:
+            findings.append(Finding("removed", rel))
+    return findings
+
+
+def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set[str]) -> Audit:
+    """The folder as signed last time, but for the files this run wrote (``written``: real
+    paths, from the run's journal) and the folders whose (inode, ctime) changed: there every
+    entry is listed again, and an entry that is new, has another inode or is gone without the
+    run writing it is judged against the last signature. A file edited in place in a folder
+    that did not change keeps the SHA-256 it was signed with (so it is never signed as it is
+    now: ``guides verify`` finds it), but in the state folders, checked file by file."""
+    last = before.signed
+    assert last is not None and before.dirs is not None
+    prefix = str(out) + os.sep
+    ours = frozenset(p[len(prefix) :] for p in written if p.startswith(prefix))
+    ours = frozenset(rel for rel in ours if "/" in rel or rel not in own)
+    result = Audit()
+    stats = dict(last.files)
+    now_dirs = folder_stats(out, last.dirs)
+    changed = {d for d, st in last.dirs.items() if now_dirs.get(d) != st}
+    earlier = {d for d, st in last.dirs.items() if before.dirs.get(d) != st}
+    present: set[str] = set()
+    for folder in sorted(changed & set(now_dirs)):
+        with os.scandir(out / folder if folder else out) as listing:
+            for entry in listing:
+                rel = folder + entry.name
+                if not folder and entry.name in own:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if rel + "/" not in last.dirs:
+                        _new_folder(out, own, rel + "/", ours, result, now_dirs)
+                    continue
+                present.add(rel)
+                known = stats.get(rel)
+                if rel in ours or (known is not None and entry.inode() == known[2]):
+                    continue
+                problem, kept = _entry_stats(out, rel, entry, last)
+                if problem is not None:
+                    result.findings.append(problem)
+                if kept is not None:
+                    stats[rel] = kept
+                else:
+                    stats.pop(rel, None)
+    for folder in sorted(changed):
+        for rel in (folder + name for name in last.index.get(folder, ())):
+            if rel not in present and rel not in ours:
+                stats.pop(rel, None)
+                if folder in earlier:
+                    result.findings.append(Finding("removed", rel))
+    state, kept_state = _check_state(out, own, last, now_dirs, ours, earlier)
+    known_paths = {f.path for f in result.findings}
+    result.findings += [f for f in state if f.path not in known_paths]
+    stats.update(kept_state)
+    for rel in sorted(ours):
+        _own_file(out, rel, stats, result)
+    result.stats = stats
+    moved = any(last.files.get(rel) != entry for rel, entry in kept_state.items())
+    result.changed = bool(changed or ours or result.findings or moved)
+    result.dirs = sorted(now_dirs)  # the files are listed when needed (:func:`listed`)
+    return result
+
+
+def listed(stats: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """The files as a manifest lists them, from the stat entries."""
+    return {rel: {"sha256": e[3], "size": e[0]} for rel, e in sorted(stats.items())}
+
+
+def _new_folder(
+    out: Path,
+    own: frozenset[str],
+    start: str,
+    ours: frozenset[str],
+    result: Audit,
+    now_dirs: dict[str, tuple[int, int]],
+) -> None:
+    """A folder that was not there at the last signature: each file is the run's or planted."""
+    found: list[str] = []
+    for rel, _entry in entries(out, own, start, found):
+        if rel not in ours:
+            result.findings.append(Finding("planted", rel))
+    now_dirs.update(folder_stats(out, found))
+
+
+def _own_file(out: Path, rel: str, stats: dict[str, list[Any]], result: Audit) -> None:
+    """A file the run wrote, listed as it is now (hashed unless its status is the cached one)."""
+    try:
+        st = os.lstat(out / rel)
+    except FileNotFoundError:
+        stats.pop(rel, None)  # written, then removed by the run
+        return
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        result.findings.append(Finding("link" if stat.S_ISLNK(st.st_mode) else "special", rel))
+        stats.pop(rel, None)
+        return
+    now = [st.st_size, st.st_mtime_ns, st.st_ino]
+    known = stats.get(rel)
+    if known is not None and known[:3] == now and known[4] == st.st_ctime_ns:
+        return
+    stats[rel] = [*now, sha256_file(out / rel), st.st_ctime_ns]
+    result.new.append(rel)
 
 
 # --- the ledger: the last signed manifest, findings ----------------------------------------

@@ -43,28 +43,38 @@ import orjson
 import sqlalchemy as sa
 
 from guidesrc.channel_audit import (
+    AsSigned,
     Audit,
     Baseline,
     Finding,
     Snapshot,
     audit,
+    audit_changes,
     baseline,
     entries,
+    folder_index,
+    folder_stats,
+    incremental_snapshot,
+    listed,
     log_signed,
     record_outcome,
     signed_sha256,
     snapshot,
+    state_against,
     store_signed,
 )
 from guidesrc.config_in_force import in_force
 from guidesrc.fsio import write_atomic
-from guidesrc.ledger.models import GuideVersion, ManifestFile, Publication
+from guidesrc.ledger.models import ManifestFile
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
 from guidesrc.manifest_names import SIGNATURE as SIGNATURE
+from guidesrc.shown import SHOWN_STATUSES as SHOWN_STATUSES
+from guidesrc.shown import Guides as Guides
+from guidesrc.shown import Shown, shown_since
+from guidesrc.shown import shown_guides as shown_guides
 from guidesrc.signing import signing_key
-from guidesrc.statuses import Action, PublicationStatus
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -73,16 +83,11 @@ if TYPE_CHECKING:
 
 OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
 FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
-CACHE_FORMAT = 3  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it
+CACHE_FORMAT = 4  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
+# 4: the folders' (inode, ctime)
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
-SHOWN_STATUSES = (
-    PublicationStatus.DELIVERED,
-    PublicationStatus.AWAITING,
-)  # awaiting: the file is written, staff post it
-_RANK = {Action.ANNOUNCE: 0, Action.PUBLISH: 1, Action.ACTIVATE: 1, Action.WITHDRAW: 2}
 ACTOR = "publisher"
 
-Guides = dict[str, dict[str, Any]]
 Files = dict[str, dict[str, Any]]
 
 
@@ -90,63 +95,6 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """Every entry under ``root`` but folders (dot-files, files in dot-folders and symbolic links
     included; links are never followed), except the manifest's own three files at the top."""
     yield from entries(root, OWN_FILES)
-
-
-# --- what the ledger says a channel shows ---------------------------------------------------
-
-
-def shown_guides(ledger: Ledger, channel: str) -> Guides:
-    """Per guide, what the channel shows after its delivered publications, as the adapters apply
-    them: the version in force, the one announced, or the withdrawal; newer versions win."""
-
-    p = Publication.__table__.c  # type: ignore[attr-defined]
-    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
-    query = (
-        sa.select(p.guide_id, p.action, v.version, v.content_hash)
-        .join(GuideVersion.__table__, v.id == p.version_id)  # type: ignore[attr-defined]
-        .where(p.channel == channel, p.status.in_(SHOWN_STATUSES))
-    )
-    with ledger.engine.connect() as conn:
-        rows = sorted(conn.execute(query), key=lambda r: (r[0], r[2], _RANK.get(r[1], 1)))
-    states: dict[str, dict[str, Any]] = {}
-    for guide_id, action, version, digest in rows:
-        _apply(states.setdefault(guide_id, {}), action, version, digest)
-    return {gid: entry for gid, state in states.items() if (entry := _entry(state))}
-
-
-def _apply(state: dict[str, Any], action: str, version: int, digest: str | None) -> None:
-    floor = max((state[s]["version"] for s in ("current", "withdrawn") if state.get(s)), default=0)
-    if action == Action.ANNOUNCE:
-        upcoming = state.get("upcoming")
-        if version > floor and (upcoming is None or version >= upcoming["version"]):
-            state["upcoming"] = {"version": version, "content_hash": digest}
-        return
-    if version < floor:
-        return  # an older version delivered late: the channel keeps the newer one
-    if action == Action.WITHDRAW:
-        state.clear()
-        state["withdrawn"] = {"version": version}
-        return
-    state["current"] = {"version": version, "content_hash": digest}
-    state.pop("withdrawn", None)
-    upcoming = state.get("upcoming")
-    if upcoming is not None and upcoming["version"] <= version:
-        del state["upcoming"]
-
-
-def _entry(state: dict[str, Any]) -> dict[str, Any] | None:
-    """``{"state", "version", "content_hash"[, "upcoming"]}`` as the manifest lists a guide."""
-    if state.get("withdrawn"):
-        return {"state": "withdrawn", "version": state["withdrawn"]["version"]}
-    current, upcoming = state.get("current"), state.get("upcoming")
-    if current is not None:
-        entry = {"state": "current", **current}
-        if upcoming is not None:
-            entry["upcoming"] = upcoming
-        return entry
-    if upcoming is not None:
-        return {"state": "upcoming", **upcoming}
-    return None
 
 
 # --- the manifest's bytes --------------------------------------------------------------------
@@ -194,6 +142,17 @@ class Cache:
     #: The SHA-256 of the manifest signed when the cache was written (its files are then that
     #: manifest's files, as the cache lists them); None if the cache was not written with one.
     signed: str | None = None
+    #: Each folder's (inode, ctime) when the cache was written ("" the top, "a/b/" below).
+    dirs: dict[str, tuple[int, int]] | None = None
+    index: dict[str, list[str]] | None = None  # per folder, its files' names
+    shown: Shown | None = None  # what the manifest signed with it lists of the guides
+    own: list[int] | None = None  # the manifest file's [size, mtime, inode, ctime] then
+
+    def as_signed(self) -> AsSigned | None:
+        """The folder as the cache's signature left it; None if the cache cannot say."""
+        if self.signed is None or self.dirs is None or self.index is None:
+            return None
+        return AsSigned(self.files, self.dirs, self.index)
 
 
 def _cache_secret(key: SigningKey) -> bytes:
@@ -229,7 +188,30 @@ def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey) -> Cache
     except ValueError:
         return Cache({}, None)
     signed = data.get("signed")
-    return Cache(data.get("files") or {}, written, signed if isinstance(signed, str) else None)
+    dirs = data.get("dirs")
+    return Cache(
+        data.get("files") or {},
+        written,
+        signed if isinstance(signed, str) else None,
+        {str(k): (int(v[0]), int(v[1])) for k, v in dirs.items()}
+        if isinstance(dirs, dict)
+        else None,
+        data["index"] if isinstance(data.get("index"), dict) else None,
+        Shown.from_dict(data["shown"]) if isinstance(data.get("shown"), dict) else None,
+        _own_stat(data.get("own")),
+    )
+
+
+def _own_stat(value: Any) -> list[int] | None:
+    return [int(n) for n in value] if isinstance(value, list) and len(value) == 4 else None
+
+
+def _manifest_stat(out: Path) -> list[int] | None:
+    try:
+        st = os.lstat(out / MANIFEST)
+    except FileNotFoundError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
 def _save_cache(
@@ -240,6 +222,8 @@ def _save_cache(
     now: dt.datetime,
     key: SigningKey,
     signed: str | None,
+    dirs: list[str] | None = None,
+    shown: Shown | None = None,
 ) -> None:
     body = {
         "format": CACHE_FORMAT,
@@ -248,6 +232,10 @@ def _save_cache(
         "written_at": now.astimezone(dt.UTC).isoformat(),
         "signed": signed,
         "files": stats,
+        "dirs": None if dirs is None else folder_stats(out, dirs),
+        "index": folder_index(stats),
+        "shown": None if shown is None or signed is None else shown.as_dict(),
+        "own": _manifest_stat(out),
     }
     data = orjson.dumps(body)
     write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600)
@@ -296,6 +284,7 @@ def sign_channels(
     delivered: Iterable[str],
     now: dt.datetime,
     before: Mapping[str, Snapshot | None] | None = None,
+    written: set[str] | None = None,
 ) -> list[Signed]:
     """The publisher's hook, at the end of a run (holding the publishing lock): check every file
     channel's folder (:mod:`guidesrc.channel_audit`, against ``before``, the snapshots taken
@@ -305,7 +294,6 @@ def sign_channels(
     Without a signing key nothing is written. A failure (a key that cannot be read, a full disk)
     is recorded in the log (``manifest.failed``) and never undoes the deliveries: ``guides
     verify`` reports the manifest that is missing or out of date."""
-
     folders = {n: f for n, a in adapters.items() if (f := a.folder) is not None}
     if not folders:
         return []
@@ -322,27 +310,62 @@ def sign_channels(
     done: list[Signed] = []
     for name, folder in folders.items():
         try:
-            shown = shown_guides(ledger, name)
             snap = (before or {}).get(name)
-            written = write_manifest(
-                ledger, name, root, folder, shown, key, now, before=snap, force=name in changed
+            kept = snap.kept if snap is not None else None
+            shown = shown_since(ledger, name, kept.shown if isinstance(kept, Cache) else None)
+            made = write_manifest(
+                ledger,
+                name,
+                root,
+                folder,
+                shown,
+                key,
+                now,
+                before=snap,
+                force=name in changed,
+                written=written,
+                library=_handed_name(adapters[name]),
             )
-            if written is not None:
-                done.append(written)
+            if made is not None:
+                done.append(made)
         except Exception as exc:  # the deliveries stand; verify reports the manifest
             cache_path(root, name).unlink(missing_ok=True)  # next time: hash every file
             _log_failure(ledger, name, exc, now)
     return done
 
 
-def snapshot_channels(adapters: dict[str, Adapter[Any]]) -> dict[str, Snapshot | None]:
-    """Every file channel's folder before a run delivers anything (see :func:`sign_channels`)."""
-
+def snapshot_channels(
+    adapters: dict[str, Adapter[Any]], ledger: Ledger | None = None
+) -> dict[str, Snapshot | None]:
+    """Every file channel's folder before a run delivers anything (see :func:`sign_channels`):
+    with the ledger and a signing key, and a stat cache written with the channel's newest
+    signature, only its folders' status and its state files (:func:`incremental_snapshot`); else
+    every entry, and the state files hashed and judged against the last signed manifest."""
+    folders = {n: f for n, a in adapters.items() if (f := a.folder) is not None}
+    if not folders:
+        return {}
+    root = next(iter(adapters.values())).library
+    try:
+        key = signing_key(root) if ledger is not None else None
+    except Exception:  # said by sign_channels, per channel
+        key = None
     found: dict[str, Snapshot | None] = {}
-    for name, adapter in adapters.items():
-        folder = adapter.folder
-        if folder is not None:
+    for name, folder in folders.items():
+        if ledger is None or key is None or not folder.is_dir():
             found[name] = snapshot(folder, OWN_FILES)
+            continue
+        out = folder.resolve()
+        cache = _load_cache(cache_path(root, name), out, _ledger_id(ledger), key)
+        last = cache.as_signed()
+        if last is not None and cache.signed == signed_sha256(ledger, name):
+            found[name] = incremental_snapshot(folder, OWN_FILES, last, cache)
+            continue
+        full = snapshot(folder, OWN_FILES)
+        signed = _baseline(ledger, name, out, cache)
+        if full is not None and signed is not None:
+            held = tuple(state_against(out, OWN_FILES, signed))
+            full = Snapshot(full.root, full.entries, held=held)
+        found[name] = full
     return found
 
 
@@ -368,12 +391,14 @@ def write_manifest(
     channel: str,
     root: Path,
     folder: Path,
-    shown: Guides,
+    shown: Guides | Shown,
     key: SigningKey,
     now: dt.datetime,
     *,
     before: Snapshot | None = None,
     force: bool = True,
+    written: set[str] | None = None,
+    library: str | None = None,
 ) -> Signed | None:
     """Check the folder against ``before`` and the last signed manifest; unless something was
     found, write the public key, the signature and the manifest (when ``force``, or when the one
@@ -385,38 +410,75 @@ def write_manifest(
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
     ledger_id = _ledger_id(ledger)
-    cache = _load_cache(cache_file, out, ledger_id, key)
-    found = audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files)
+    state, guides = (shown, shown.guides) if isinstance(shown, Shown) else (None, shown)
+    found, cache = _check(ledger, channel, out, before, written, key, cache_file)
+    if not force and not found.changed and _still_signed(ledger, channel, out, cache, guides):
+        return None  # nothing changed since the signature: the manifest stands
     record_outcome(ledger, channel, found.findings, str(folder), now)
     if found.findings:  # nothing tampered is signed: the previous signature stays
-        files, hashed = len(found.files), len(found.new)
+        files, hashed = len(found.stats), len(found.new)
         return Signed(channel, out, key.id, files, hashed, 0, tuple(found.findings))
-    if not force and up_to_date(ledger, channel, out, shown, key):
+    if not force and up_to_date(ledger, channel, out, guides, key):
         # the signed manifest stays: the cache still names it if the files are its files
         same = cache.signed is not None and _digests(found.stats) == _digests(cache.files)
         signed = cache.signed if same else None
-        _save_cache(cache_file, out, ledger_id, found.stats, now, key, signed)
+        _save_cache(cache_file, out, ledger_id, found.stats, now, key, signed, found.dirs, state)
         return None
     header = {
         "format": FORMAT,
         "channel": channel,
-        "library": _library_name(root, ledger),
+        "library": library or _library_name(root, ledger),
         "created_at": utc_text(now),
         "key": key.id,
         "algorithm": "Ed25519",
     }
-    data = manifest_bytes(header, shown, found.files)
+    listing = found.files or listed(found.stats)
+    data = manifest_bytes(header, guides, listing)
     write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
     write_atomic(out / SIGNATURE, key.sign(data), 0o644)
     write_atomic(out / MANIFEST, data, 0o644)
     digest = hashlib.sha256(data).hexdigest()
-    pairs = [(rel, found.files[rel]["sha256"]) for rel in found.new]
+    pairs = [(rel, listing[rel]["sha256"]) for rel in found.new]
     pairs.append((MANIFEST, digest))
     recorded = record_pairs(ledger, channel, pairs, now)
     store_signed(ledger, channel, data, now)
-    log_signed(ledger, channel, digest, len(found.files), now)
-    _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest)
-    return Signed(channel, out, key.id, len(found.files), len(found.new), recorded)
+    log_signed(ledger, channel, digest, len(listing), now)
+    _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest, found.dirs, state)
+    return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
+
+
+def _check(
+    ledger: Ledger,
+    channel: str,
+    out: Path,
+    before: Snapshot | None,
+    written: set[str] | None,
+    key: SigningKey,
+    cache_file: Path,
+) -> tuple[Audit, Cache]:
+    """The folder judged (:mod:`guidesrc.channel_audit`): only what changed since the last
+    signature when the snapshot kept its cache (the run's journal, the changed folders), else
+    every entry; and the cache it was judged with."""
+    kept = before.kept if before is not None else None
+    if before is not None and isinstance(kept, Cache) and before.root == out:
+        return audit_changes(out, OWN_FILES, before, written or set()), kept
+    cache = _load_cache(cache_file, out, _ledger_id(ledger), key)
+    return audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files), cache
+
+
+def _still_signed(ledger: Ledger, channel: str, out: Path, cache: Cache, guides: Guides) -> bool:
+    """Whether the manifest signed with the cache is the ledger's newest, untouched in the
+    folder (its status as written), and lists the guides the channel shows now."""
+    if cache.shown is None or cache.own is None or cache.shown.guides != guides:
+        return False
+    return _manifest_stat(out) == cache.own and cache.signed == signed_sha256(ledger, channel)
+
+
+def _handed_name(adapter: Adapter[Any]) -> str | None:
+    """The library's name in the configuration the publisher handed the adapter (the approved
+    one); None when it was handed none."""
+    config = adapter.config
+    return None if config is None else str(config.name)
 
 
 def _library_name(root: Path, ledger: Ledger) -> str:

@@ -43,6 +43,7 @@ from guidesrc.adapters import (
 )
 from guidesrc.channel_audit import Finding
 from guidesrc.errors import ChannelError, FailedElsewhere, GuidesError
+from guidesrc.fsio import journal
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
@@ -122,32 +123,49 @@ def publish(
             return report
         faults.point("publish.locked")
         _queue_new_channels(ledger, adapters, clock(), deadline_for, timezone)
-        before = snapshot_channels(adapters)  # what the run did not write must be as signed
-        signed: list[Signed] = []
-        handled: set[str] = set()
-        try:
-            for channel, pub_ids in _due(ledger, clock(), retry_now).items():
-                adapter = adapters.get(channel)
-                if adapter is None:
-                    continue  # removed from library.yaml: left open, shown by `guides status`
-                size = adapter.batch_size or len(pub_ids)
-                for start in range(0, len(pub_ids), size):
-                    batch = pub_ids[start : start + size]
-                    report.outcomes += _deliver_batch(ledger, adapter, batch, clock)
-                # Signed at once: the printer channel prints the pdf channel's sheets only as
-                # signed, and may come next in this run.
-                delivered = {o.channel for o in report.delivered}
-                signed += sign_channels(ledger, {channel: adapter}, delivered, clock(), before)
-                handled.add(channel)
-        finally:
-            for adapter in adapters.values():
-                adapter.close()
-        report.later = _still_open(ledger)
-        rest = {n: a for n, a in adapters.items() if n not in handled}
-        delivered = {o.channel for o in report.delivered}
-        signed += sign_channels(ledger, rest, delivered, clock(), before)
-        report.refused = {s.channel: list(s.findings) for s in signed if s.refused}
+        with journal() as written:  # every file the run writes: what it may sign as its own
+            _run(ledger, adapters, clock, retry_now, report, written)
     return report
+
+
+def _run(
+    ledger: Ledger,
+    adapters: dict[str, Adapter[Any]],
+    clock: Callable[[], dt.datetime],
+    retry_now: bool,
+    report: RunReport,
+    written: set[str],
+) -> None:
+    """Deliver what is due, channel by channel, and sign each file channel's manifest."""
+    # What the run did not write must be as signed; a channel whose state files are not (an
+    # export's manifest edited in its folder) gets no delivery: nothing is built on them.
+    before = snapshot_channels(adapters, ledger)
+    signed: list[Signed] = []
+    handled: set[str] = set()
+    try:
+        for channel, pub_ids in _due(ledger, clock(), retry_now).items():
+            adapter = adapters.get(channel)
+            snap = before.get(channel)
+            if adapter is None or (snap is not None and snap.held):
+                continue  # removed from library.yaml, or held: left open, shown by status
+            size = adapter.batch_size or len(pub_ids)
+            for start in range(0, len(pub_ids), size):
+                batch = pub_ids[start : start + size]
+                report.outcomes += _deliver_batch(ledger, adapter, batch, clock)
+            # Signed at once: the printer channel prints the pdf channel's sheets only as
+            # signed, and may come next in this run.
+            delivered = {o.channel for o in report.delivered}
+            one = {channel: adapter}
+            signed += sign_channels(ledger, one, delivered, clock(), before, written)
+            handled.add(channel)
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+    report.later = _still_open(ledger)
+    rest = {n: a for n, a in adapters.items() if n not in handled}
+    delivered = {o.channel for o in report.delivered}
+    signed += sign_channels(ledger, rest, delivered, clock(), before, written)
+    report.refused = {s.channel: list(s.findings) for s in signed if s.refused}
 
 
 def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[int]]:

@@ -110,6 +110,8 @@ def test_a_planted_page_is_not_signed_by_the_next_publish(hall: Library, figures
 
 
 def test_a_replaced_page_is_not_signed_by_the_next_publish(hall: Library, figures: Any) -> None:
+    # An edit in place (same inode) in a folder that did not change: the next publish keeps
+    # the signed SHA-256 of the file (it is never signed as it is now); `guides verify` finds it.
     site = hall.path(".guides/site").resolve()
     page = site / "guides" / f"{VICTIM}.html"
     page.write_bytes(page.read_bytes().replace("出生".encode(), "死亡".encode()))
@@ -117,17 +119,36 @@ def test_a_replaced_page_is_not_signed_by_the_next_publish(hall: Library, figure
     record.write_bytes(record.read_bytes().replace("出生".encode(), "死亡".encode()))
     tampered = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (page, record)}
     change_a_guide(hall)
-    run = invoke("publish", str(hall.root))
-    assert refused(run, "archive"), run.stderr
-    assert f"guides/{VICTIM}.json（被改动）" in run.stderr
+    invoke("publish", str(hall.root))
     listed = [
         entry["sha256"]
         for folder in (".guides/site", ".guides/published")
         for entry in signed_files(hall.path(folder).resolve()).values()
     ]
     signed = sum(digest in tampered for digest in listed)
-    assert invoke("verify", str(hall.root)).exit_code == 1
+    verify = invoke("verify", str(hall.root))
+    assert verify.exit_code == 1
+    assert f"guides/{VICTIM}.html" in verify.stdout and f"guides/{VICTIM}.json" in verify.stdout
     figures.add("replaced page signed by the next publish", signed, "0")
+    assert signed == 0
+
+
+def test_a_page_replaced_by_a_rename_is_found_by_the_next_publish(
+    hall: Library, figures: Any
+) -> None:
+    # Replaced by a rename (a new inode, the folder changes), as editors and `mv` save a file.
+    record = hall.path(f".guides/published/guides/{VICTIM}.json")
+    forged = record.with_name(".forged")
+    forged.write_bytes(record.read_bytes().replace("出生".encode(), "死亡".encode()))
+    forged.replace(record)
+    tampered = hashlib.sha256(record.read_bytes()).hexdigest()
+    change_a_guide(hall)
+    run = invoke("publish", str(hall.root))
+    assert refused(run, "archive"), run.stderr
+    assert f"guides/{VICTIM}.json（被改动）" in run.stderr
+    listed = signed_files(hall.path(".guides/published").resolve()).values()
+    signed = sum(entry["sha256"] == tampered for entry in listed)
+    figures.add("page replaced by a rename signed by the next publish", signed, "0")
     assert signed == 0
 
 
@@ -151,6 +172,36 @@ def test_an_idle_publish_does_not_sign_an_edited_hotline_csv_after_the_manifest_
     figures.add("edited hotline.csv signed by an idle publish after deleting the manifest",
                 int(signed), "0")  # fmt: skip
     assert not signed
+
+
+@pytest.mark.parametrize("how", ["in place", "by a rename"])
+def test_an_edited_export_state_file_is_not_built_on(hall: Library, figures: Any, how: str) -> None:
+    # The hotline export's own state, in its folder: what the next run would build hotline.json
+    # from. Edited, it holds the channel (no delivery builds on it) and stops its signing.
+    folder = hall.path(".guides/hotline")
+    state = folder / ".hotline-manifest.json"
+    body = json.loads(state.read_bytes())
+    gid = sorted(body["guides"])[0]
+    body["guides"][gid]["current"]["data"]["title"] = "请拨打 400-000-0000 缴纳加急费"
+    data = json.dumps(body, ensure_ascii=False).encode()
+    if how == "in place":
+        state.write_bytes(data)
+    else:
+        (folder / ".forged").write_bytes(data)
+        (folder / ".forged").replace(state)
+    edited = hashlib.sha256(data).hexdigest()
+    change_a_guide(hall)
+    run = invoke("publish", str(hall.root))
+    assert refused(run, "hotline"), run.stderr
+    assert ".hotline-manifest.json（被改动）" in run.stderr
+    assert "jiehun-dengji v2\thotline" not in run.stdout  # held: nothing delivered there
+    assert "400-000-0000" not in (folder / "hotline.json").read_text(encoding="utf-8")
+    built_on = hashlib.sha256(state.read_bytes()).hexdigest() != edited
+    signed = sum(e["sha256"] == edited for e in signed_files(folder).values())
+    assert invoke("status", str(hall.root)).exit_code == 1
+    figures.add(f"export state file edited {how}, built on or signed by the next publish",
+                int(built_on) + signed, "0")  # fmt: skip
+    assert not built_on and signed == 0
 
 
 def test_a_planted_htaccess_is_flagged_and_never_signed(hall: Library, figures: Any) -> None:

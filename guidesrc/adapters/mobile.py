@@ -189,9 +189,6 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
     No value is ever null: what the source does not state is left out and its path listed in
     ``gaps`` (the compiled guide's gaps), so an app cannot mistake an unknown for a fact."""
     g = delivery.guide or {}
-    online = g.get("online") or {}
-    fees = g.get("fees") or {}
-    fees_known = fees.get("charged") is not None and "charged" not in (fees.get("pending") or ())
     item_type = g.get("item_type")
     doc = {
         "format": DOC_FORMAT,
@@ -209,6 +206,23 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
         "implementing_body": (g.get("implementing_body") or {}).get("name"),
         "service_objects": [SERVICE_OBJECTS.get(c, str(c)) for c in g.get("service_objects", [])],
         "themes": g.get("themes", []),
+        **_handling(g),
+        "legal_basis": [f"{b['title']}{b.get('article') or ''}" for b in g.get("legal_basis", [])],
+        "faq": [
+            {"id": q["id"], "question": q["question"], "answer": q["answer"]}
+            for q in g.get("faq", [])
+        ],
+        "gaps": list(g.get("gaps") or []),
+    }
+    return null_free(doc)
+
+
+def _handling(g: dict[str, Any]) -> dict[str, Any]:
+    """How the guide is handled: conditions, materials, steps, time limits, fees, places."""
+    online = g.get("online") or {}
+    fees = g.get("fees") or {}
+    fees_known = fees.get("charged") is not None and "charged" not in (fees.get("pending") or ())
+    return {
         "conditions": g.get("conditions", []),
         "materials": [_material(m) for m in g.get("materials") or []],
         "procedure": [
@@ -235,14 +249,7 @@ def document(delivery: Delivery, page: str) -> dict[str, Any]:
         "appointment": g.get("appointment"),
         "express_delivery": g.get("express_delivery"),
         "online_payment": g.get("online_payment"),
-        "legal_basis": [f"{b['title']}{b.get('article') or ''}" for b in g.get("legal_basis", [])],
-        "faq": [
-            {"id": q["id"], "question": q["question"], "answer": q["answer"]}
-            for q in g.get("faq", [])
-        ],
-        "gaps": list(g.get("gaps") or []),
     }
-    return null_free(doc)
 
 
 def _material(m: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ import orjson
 
 from guidesrc.adapters.batchfiles import write_if_changed
 from guidesrc.cachekey import mac, machine_key
+from guidesrc.fsio import note
 
 PARTS_FORMAT = 2  # 2: each guide's pieces sealed with the machine's cache key
 _INDENT = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
@@ -163,6 +164,7 @@ def _append(path: Path, data: bytes, *, at: int) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+    note(path)  # written in place: the publish lists it as its own
 
 
 # --- joining pieces into the bytes a full rebuild writes -----------------------------------------

@@ -34,6 +34,7 @@ import orjson
 
 from guidesrc import faults
 from guidesrc.errors import ChannelError
+from guidesrc.fsio import note
 from guidesrc.i18n import _
 
 PENDING = "_state/pending.json"
@@ -177,6 +178,7 @@ class Update:
         for stage in self.staged:
             for temporary, target in stage:
                 os.replace(temporary, target)
+                note(target)
                 folders.add(target.parent)
             faults.point("site.renamed")
         for target in self.removed:
@@ -185,6 +187,7 @@ class Update:
         for folder in folders:
             _fsync_dir(folder)
         os.replace(manifest_tmp, self.root / "_state/manifest.json")
+        note(self.root / "_state/manifest.json")
         (self.root / PENDING).unlink(missing_ok=True)
         _fsync_dir(self.root / "_state")
 

@@ -1,0 +1,185 @@
+"""What the ledger says a channel shows, and what changed since the channel was last signed.
+
+:func:`shown_guides` reads every delivered publication of a channel (``guides verify`` uses it).
+A publish signs after every run, so :func:`shown_since` starts from what the last signature
+listed (kept in the MAC'd stat cache, :mod:`guidesrc.manifest`) and reads again only the guides
+the ledger logged an event for since then. A tally of the channel's shown publications (count,
+sum of ids, a mixed sum of ids) is kept per guide: the database's tally of the whole channel must
+equal the kept tally with those guides' rows replaced, else every publication is read again. So a
+change the events do not name (a row changed by another process between the two reads, say) is
+never missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from guidesrc.ledger.models import Event, GuideVersion, Publication
+from guidesrc.statuses import Action, PublicationStatus
+
+if TYPE_CHECKING:
+    from guidesrc.ledger import Ledger
+
+SHOWN_STATUSES = (
+    PublicationStatus.DELIVERED,
+    PublicationStatus.AWAITING,
+)  # awaiting: the file is written, staff post it
+_RANK = {Action.ANNOUNCE: 0, Action.PUBLISH: 1, Action.ACTIVATE: 1, Action.WITHDRAW: 2}
+_MIX = (2654435761, 4294967291)  # a multiplier and a prime: the mixed sum of ids
+
+Guides = dict[str, dict[str, Any]]
+Tally = list[int]  # [count, sum of ids, mixed sum of ids]
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a channel shows (``guides``, as the manifest lists them), the newest event id read
+    before it was computed (``mark``), and the tallies of its shown publications."""
+
+    guides: Guides
+    mark: int
+    tallies: dict[str, Tally]
+    total: Tally
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "guides": self.guides,
+            "mark": self.mark,
+            "tallies": self.tallies,
+            "total": self.total,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Shown | None:
+        """The kept state (from the MAC'd cache, which only this machine's signer writes);
+        None if it is not one."""
+        try:
+            guides, tallies, total = data["guides"], data["tallies"], data["total"]
+            if not (isinstance(guides, dict) and isinstance(tallies, dict)):
+                return None
+            return cls(guides, int(data["mark"]), tallies, [int(n) for n in total])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def shown_guides(ledger: Ledger, channel: str) -> Guides:
+    """Per guide, what the channel shows after its delivered publications, as the adapters apply
+    them: the version in force, the one announced, or the withdrawal; newer versions win."""
+    return _read(ledger, channel, None)[0]
+
+
+def shown_since(ledger: Ledger, channel: str, last: Shown | None) -> Shown:
+    """What the channel shows now: from ``last`` (the state at its last signature) and the
+    guides with events since, when the channel's tally agrees; else read whole."""
+    with ledger.engine.connect() as conn:
+        mark = int(conn.execute(sa.select(sa.func.max(_E.id))).scalar() or 0)
+        if last is not None and mark >= last.mark:
+            query = sa.select(_E.guide_id).where(_E.id > last.mark, _E.guide_id.is_not(None))
+            changed = {str(g) for (g,) in conn.execute(query.distinct())}
+            total = _total(conn, channel)
+        else:
+            changed, total = set(), None
+    if last is not None and total is not None:
+        if not changed:
+            return last if last.total == total else _whole(ledger, channel, mark)
+        guides, tallies = _read(ledger, channel, changed)
+        before = _sum(last.tallies[g] for g in changed if g in last.tallies)
+        after = _sum(tallies.values())
+        if [t - b + a for t, b, a in zip(last.total, before, after, strict=True)] == total:
+            kept = {g: t for g, t in last.tallies.items() if g not in changed} | tallies
+            merged = {g: e for g, e in last.guides.items() if g not in changed} | guides
+            return Shown(dict(sorted(merged.items())), mark, kept, total)
+    return _whole(ledger, channel, mark)
+
+
+def _whole(ledger: Ledger, channel: str, mark: int) -> Shown:
+    guides, tallies = _read(ledger, channel, None)
+    return Shown(guides, mark, tallies, _sum(tallies.values()))
+
+
+_P = Publication.__table__.c  # type: ignore[attr-defined]
+_V = GuideVersion.__table__.c  # type: ignore[attr-defined]
+_E = Event.__table__.c  # type: ignore[attr-defined]
+
+
+def _mixed(column: Any) -> Any:
+    return (column * _MIX[0]) % _MIX[1]
+
+
+def _total(conn: sa.Connection, channel: str) -> Tally:
+    query = sa.select(sa.func.count(), sa.func.sum(_P.id), sa.func.sum(_mixed(_P.id))).where(
+        _P.channel == channel, _P.status.in_(SHOWN_STATUSES)
+    )
+    row = conn.execute(query).one()
+    return [int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)]
+
+
+def _sum(tallies: Iterable[Tally]) -> Tally:
+    total = [0, 0, 0]
+    for tally in tallies:
+        total = [total[0] + tally[0], total[1] + tally[1], total[2] + tally[2]]
+    return total
+
+
+def _read(
+    ledger: Ledger, channel: str, guides: Collection[str] | None
+) -> tuple[Guides, dict[str, Tally]]:
+    """What the channel shows of ``guides`` (None: of every guide), and their tallies."""
+    query = (
+        sa.select(_P.guide_id, _P.action, _V.version, _V.content_hash, _P.id)
+        .join(GuideVersion.__table__, _V.id == _P.version_id)  # type: ignore[attr-defined]
+        .where(_P.channel == channel, _P.status.in_(SHOWN_STATUSES))
+    )
+    if guides is not None:
+        query = query.where(_P.guide_id.in_(sorted(guides)))
+    with ledger.engine.connect() as conn:
+        rows = sorted(conn.execute(query), key=lambda r: (r[0], r[2], _RANK.get(r[1], 1)))
+    states: dict[str, dict[str, Any]] = {}
+    tallies: dict[str, Tally] = {}
+    for guide_id, action, version, digest, pub_id in rows:
+        _apply(states.setdefault(guide_id, {}), action, version, digest)
+        tally = tallies.setdefault(guide_id, [0, 0, 0])
+        tally[0] += 1
+        tally[1] += pub_id
+        tally[2] += (pub_id * _MIX[0]) % _MIX[1]
+    shown = {gid: entry for gid, state in states.items() if (entry := _entry(state))}
+    return shown, tallies
+
+
+def _apply(state: dict[str, Any], action: str, version: int, digest: str | None) -> None:
+    floor = max((state[s]["version"] for s in ("current", "withdrawn") if state.get(s)), default=0)
+    if action == Action.ANNOUNCE:
+        upcoming = state.get("upcoming")
+        if version > floor and (upcoming is None or version >= upcoming["version"]):
+            state["upcoming"] = {"version": version, "content_hash": digest}
+        return
+    if version < floor:
+        return  # an older version delivered late: the channel keeps the newer one
+    if action == Action.WITHDRAW:
+        state.clear()
+        state["withdrawn"] = {"version": version}
+        return
+    state["current"] = {"version": version, "content_hash": digest}
+    state.pop("withdrawn", None)
+    upcoming = state.get("upcoming")
+    if upcoming is not None and upcoming["version"] <= version:
+        del state["upcoming"]
+
+
+def _entry(state: dict[str, Any]) -> dict[str, Any] | None:
+    """``{"state", "version", "content_hash"[, "upcoming"]}`` as the manifest lists a guide."""
+    if state.get("withdrawn"):
+        return {"state": "withdrawn", "version": state["withdrawn"]["version"]}
+    current, upcoming = state.get("current"), state.get("upcoming")
+    if current is not None:
+        entry = {"state": "current", **current}
+        if upcoming is not None:
+            entry["upcoming"] = upcoming
+        return entry
+    if upcoming is not None:
+        return {"state": "upcoming", **upcoming}
+    return None
