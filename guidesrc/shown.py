@@ -107,7 +107,9 @@ _E = Event.__table__.c  # type: ignore[attr-defined]
 
 
 def _mixed(column: Any) -> Any:
-    return (column * _MIX[0]) % _MIX[1]
+    # 64-bit arithmetic on every database: PostgreSQL's INTEGER would overflow
+    wide = sa.cast(column, sa.BigInteger)
+    return (wide * sa.literal(_MIX[0], sa.BigInteger)) % sa.literal(_MIX[1], sa.BigInteger)
 
 
 def _total(conn: sa.Connection, channel: str) -> Tally:

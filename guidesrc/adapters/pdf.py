@@ -55,7 +55,7 @@ from pydantic import Field
 
 from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
 from guidesrc.errors import ChannelError
-from guidesrc.fsio import write_atomic
+from guidesrc.fsio import note, write_atomic
 from guidesrc.gaps import UNKNOWN_PLACE
 from guidesrc.parallel import default_workers
 from guidesrc.print.batch import (
@@ -366,6 +366,7 @@ class _Kept:
             (self.out / f"{slot}/{gid}.pdf").unlink(missing_ok=True)
         for rel in self.files.get(gid, []):
             os.replace(self.folder / rel, self.out / rel)
+            note(self.out / rel)  # put back by this run: the journal names it (channel_audit)
         entry = self.entries.get(gid)
         if entry is None:
             manifest.guides.pop(gid, None)
@@ -381,6 +382,7 @@ class _Kept:
         target = self.out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.stage(rel), target)
+        note(target)  # written by this run (in a worker): the journal names it (channel_audit)
 
     def discard(self) -> None:
         if self.folder.exists():
