@@ -64,7 +64,7 @@ from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
 from guidesrc.manifest_names import SIGNATURE as SIGNATURE
 from guidesrc.signing import signing_key
-from guidesrc.statuses import Action, PublicationStatus
+from guidesrc.statuses import Action, EventKind, PublicationStatus
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -479,7 +479,7 @@ def _log_failure(ledger: Ledger, channel: str, exc: Exception, now: dt.datetime)
         with ledger.session() as session:
             ledger.log(
                 session,
-                "manifest.failed",
+                EventKind.MANIFEST_FAILED,
                 ACTOR,
                 at=now,
                 channel=channel,
