@@ -43,7 +43,7 @@ from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, ConfigVersion, GuideVersion, Publication
 from guidesrc.model.library import Completeness
 from guidesrc.state import LibraryState
-from guidesrc.statuses import Action, PublicationStatus
+from guidesrc.statuses import Action, ApprovalKind, ChangeStatus, EventKind, PublicationStatus
 from guidesrc.yamlio import compose, locate
 
 PUBLIC = "主动公开"
@@ -157,7 +157,7 @@ def pending_changes(
         change = GuideChange(
             id=guide_id,
             name=current["name"],
-            status="added" if before is None else "removed" if after is None else "changed",
+            status=ChangeStatus.between(before, after),
             file=state.guide_files.get(guide_id, f"guides/{guide_id}.yaml"),
             old_hash=old_hash,
             new_hash=new_hash,
@@ -233,7 +233,7 @@ def record_approval(
             )
             ledger.log(
                 session,
-                "approval.forced" if decision.force_reason else "approval",
+                EventKind.APPROVAL_FORCED if decision.force_reason else EventKind.APPROVAL,
                 approver.name,
                 at=decision.now,
                 approval=approval.id,
@@ -304,17 +304,17 @@ def _approval_row(
     """The approval as the ledger records it, signed by the approver."""
     approver = decision.who
     approval = Approval(
-        kind="approve",
+        kind=ApprovalKind.APPROVE,
         approved_by=approver.name,
         approved_at=decision.now,
         note=decision.note.strip(),
         effective_date=decision.effective_date,
         deadline=decision.deadline,
         forced_reason=decision.force_reason,
-        editors=orjson.dumps(labels).decode(),
+        editors=labels,
         source=source,
         change_set_id=pending.id,
-        release_notice=orjson.dumps(release_notice(pending.changes).as_dict()).decode(),
+        release_notice=release_notice(pending.changes).as_dict(),
         key_id=approver.key_id,
     )
     approval.signature = approver.sign(approval_fields(approval))
@@ -344,7 +344,7 @@ def _record_versions(
         count += schedule(session, version, channels, decision.now, decision.deadline, today, zone)
         ledger.log(
             session,
-            "approved",
+            EventKind.APPROVED,
             decision.who.name,
             at=decision.now,
             guide_id=g.id,
@@ -378,8 +378,8 @@ def _version_row(
         compiled=orjson.dumps(compiled, option=orjson.OPT_SORT_KEYS).decode()
         if compiled is not None
         else None,
-        change=orjson.dumps(g.as_dict()).decode(),
-        notice=orjson.dumps(notice(g).as_dict()).decode(),
+        change=g.as_dict(),
+        notice=notice(g).as_dict(),
         major=g.major,
     )
 

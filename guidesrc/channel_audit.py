@@ -45,14 +45,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
+from guidesrc.statuses import EventKind
+
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
 
 ACTOR = "publisher"
-REFUSED = "manifest.refused"
-CLEAN = "manifest.clean"
-SIGNED = "manifest.signed"
-PRINT_REFUSED = "print.refused"
+REFUSED = EventKind.MANIFEST_REFUSED
+CLEAN = EventKind.MANIFEST_CLEAN
+SIGNED = EventKind.MANIFEST_SIGNED
+PRINT_REFUSED = EventKind.PRINT_REFUSED
 KINDS = ("planted", "modified", "removed", "link", "special")
 #: What a manifest of format 1 did not list but a channel wrote itself (its own state).
 _LEGACY_STATE = re.compile(r"^(_state/.*|\.[a-z]+-manifest\.json)$")
@@ -535,4 +537,4 @@ def last_outcome(ledger: Ledger, channel: str) -> tuple[str, dict[str, Any]] | N
     )
     with ledger.engine.connect() as conn:
         row = conn.execute(query).first()
-    return None if row is None else (str(row[0]), dict(orjson.loads(row[1] or "{}")))
+    return None if row is None else (str(row[0]), dict(row[1] or {}))

@@ -149,7 +149,7 @@ def latest_config(ledger: Ledger) -> ApprovedConfig | None:
         row = session.exec(query).first()
     if row is None:
         return None
-    files = orjson.loads(row.files)
+    files = row.files
     return ApprovedConfig(
         row.version, row.content_hash, {rel: files.get(rel) for rel in CONFIG_FILES}
     )
@@ -160,7 +160,7 @@ def approved_files(ledger: Ledger) -> list[Snapshot]:
     query = select(ConfigVersion.files).order_by(col(ConfigVersion.version))
     with ledger.session() as session:
         rows = session.exec(query).all()
-    return [{rel: orjson.loads(files).get(rel) for rel in CONFIG_FILES} for files in rows]
+    return [{rel: files.get(rel) for rel in CONFIG_FILES} for files in rows]
 
 
 def pending_config(tree: Files, ledger: Ledger, *, included: bool = True) -> ConfigPending:
@@ -184,8 +184,8 @@ def record_config(session: Session, approval_id: int, pending: ConfigPending) ->
             version=number,
             approval_id=approval_id,
             content_hash=pending.content_hash,
-            files=orjson.dumps(pending.files).decode(),
-            changes=orjson.dumps([c.as_dict() for c in pending.changes]).decode(),
+            files=dict(pending.files),
+            changes=[c.as_dict() for c in pending.changes],
         )
     )
     return number

@@ -75,6 +75,7 @@ from guidesrc.shown import Guides as Guides
 from guidesrc.shown import Shown, shown_since
 from guidesrc.shown import shown_guides as shown_guides
 from guidesrc.signing import signing_key
+from guidesrc.statuses import EventKind
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -541,7 +542,7 @@ def _log_failure(ledger: Ledger, channel: str, exc: Exception, now: dt.datetime)
         with ledger.session() as session:
             ledger.log(
                 session,
-                "manifest.failed",
+                EventKind.MANIFEST_FAILED,
                 ACTOR,
                 at=now,
                 channel=channel,

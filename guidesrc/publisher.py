@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -51,7 +50,7 @@ from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.print.handover import open_handover
 from guidesrc.status import error_cause
-from guidesrc.statuses import PublicationStatus
+from guidesrc.statuses import EventKind, PublicationStatus
 
 ACTOR = "publisher"
 OPEN = (PublicationStatus.QUEUED, PublicationStatus.SENDING, PublicationStatus.FAILED)
@@ -266,7 +265,7 @@ def _delivered(
 ) -> Outcome:
     handovers = receipt.get("handover") or []
     pub.status = PublicationStatus.AWAITING if handovers else PublicationStatus.DELIVERED
-    pub.receipt = orjson.dumps(receipt).decode()
+    pub.receipt = receipt
     pub.delivered_at = None if handovers else now
     pub.last_error = None
     pub.error_detail = None
@@ -277,7 +276,7 @@ def _delivered(
         open_handover(session, pub.channel, item, now)
     ledger.log(
         session,
-        "awaiting" if handovers else "delivered",
+        EventKind.AWAITING if handovers else EventKind.DELIVERED,
         ACTOR,
         at=now,
         guide_id=delivery.guide_id,
@@ -316,7 +315,7 @@ def _failed(
     session.add(pub)
     ledger.log(
         session,
-        "delivery.failed",
+        EventKind.DELIVERY_FAILED,
         ACTOR,
         at=now,
         guide_id=delivery.guide_id,
@@ -435,7 +434,7 @@ def _queue_new_channels(
             schedule(session, version, names, now, deadline, now.astimezone(zone).date(), zone)
             ledger.log(
                 session,
-                "queued.new-channel",
+                EventKind.QUEUED_NEW_CHANNEL,
                 ACTOR,
                 at=now,
                 guide_id=version.guide_id,

@@ -30,6 +30,7 @@ from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest import SHOWN_STATUSES, sign_channels
 from guidesrc.publisher import describe_error
+from guidesrc.statuses import EventKind
 
 if TYPE_CHECKING:
     from guidesrc.adapters import Adapter
@@ -77,7 +78,7 @@ def rebuild_channel(
         with ledger.session() as session:
             ledger.log(
                 session,
-                "channel.rebuilt",
+                EventKind.CHANNEL_REBUILT,
                 "publisher",
                 at=now,
                 channel=channel,

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
@@ -131,7 +130,7 @@ def events(ledger: Ledger, guide_id: str | None = None, limit: int | None = None
 
 
 def event_detail(event: Event) -> dict[str, Any]:
-    return dict(orjson.loads(event.detail or "{}"))
+    return dict(event.detail or {})
 
 
 def error_cause(detail: str | None) -> str:

@@ -59,8 +59,53 @@ FINAL_JOB_STATES = frozenset(
 
 
 class ChangeStatus(StrEnum):
-    """What happened to a setting of a configuration file (``config_version.changes``)."""
+    """What happened to a guide between two versions (``guides diff``, ``guide_version.change``)
+    or to a setting of a configuration file (``config_version.changes``)."""
 
     ADDED = "added"
     REMOVED = "removed"
     CHANGED = "changed"
+
+    @classmethod
+    def between(cls, before: object, after: object) -> ChangeStatus:
+        """Added when there was nothing before, removed when there is nothing after."""
+        return cls.ADDED if before is None else cls.REMOVED if after is None else cls.CHANGED
+
+
+class FieldAction(StrEnum):
+    """What happened to one field of a guide (a :class:`guidesrc.diff.changeset.FieldChange`)."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+    MOVED = "moved"  # an item of an ordered list changed place
+
+
+class ApprovalKind(StrEnum):
+    """What an approval recorded (``approval.kind``)."""
+
+    APPROVE = "approve"  # `guides approve`
+    WITHDRAW = "withdraw"  # `guides withdraw`, approved by a second person
+
+
+class EventKind(StrEnum):
+    """What an event of the ledger's log records (``event.kind``). The column stays text, read
+    as it is: a kind written by a later guidesrc is shown, not refused."""
+
+    APPROVAL = "approval"
+    APPROVAL_FORCED = "approval.forced"  # four eyes overridden with --force --reason
+    APPROVED = "approved"  # one guide's version
+    WITHDRAWAL_REQUESTED = "withdrawal.requested"
+    WITHDRAWAL_CANCELLED = "withdrawal.cancelled"
+    WITHDRAWN = "withdrawn"
+    QUEUED_NEW_CHANNEL = "queued.new-channel"
+    DELIVERED = "delivered"
+    AWAITING = "awaiting"  # delivered, handed over to staff
+    DELIVERY_FAILED = "delivery.failed"
+    HANDOVER_DONE = "handover.done"
+    CHANNEL_REBUILT = "channel.rebuilt"
+    MANIFEST_SIGNED = "manifest.signed"
+    MANIFEST_CLEAN = "manifest.clean"
+    MANIFEST_REFUSED = "manifest.refused"
+    MANIFEST_FAILED = "manifest.failed"
+    PRINT_REFUSED = "print.refused"

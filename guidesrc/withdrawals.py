@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -23,7 +22,7 @@ from guidesrc.i18n import _
 from guidesrc.identity import Editor, conflicts
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, WithdrawalRequest
-from guidesrc.statuses import WithdrawalStatus
+from guidesrc.statuses import ApprovalKind, ChangeStatus, EventKind, WithdrawalStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +91,7 @@ def request_withdrawal(
         version=previous.version,
         reason=reason.strip(),
         requested_by=requester.name,
-        requester=orjson.dumps(identities).decode(),
+        requester=identities,
         key_id=requester.key_id,
         requested_at=now,
     )
@@ -100,7 +99,7 @@ def request_withdrawal(
         session.add(row)
         ledger.log(
             session,
-            "withdrawal.requested",
+            EventKind.WITHDRAWAL_REQUESTED,
             requester.name,
             at=now,
             guide_id=guide_id,
@@ -120,7 +119,7 @@ def cancel_withdrawal(ledger: Ledger, guide_id: str, by: Approver, now: dt.datet
         assert row is not None
         row.status = WithdrawalStatus.CANCELLED
         session.add(row)
-        ledger.log(session, "withdrawal.cancelled", by.name, at=now, guide_id=guide_id)
+        ledger.log(session, EventKind.WITHDRAWAL_CANCELLED, by.name, at=now, guide_id=guide_id)
         session.commit()
     return request
 
@@ -156,7 +155,7 @@ def approve_withdrawal(
     with ledger.session() as session:
         row = session.get(WithdrawalRequest, request.id)
         assert row is not None
-        requester = [Editor(str(i), "", "request") for i in orjson.loads(row.requester)]
+        requester = [Editor(str(i), "", "request") for i in row.requester]
     if conflicts(approver.person, requester):
         raise ApprovalError(
             _(
@@ -208,7 +207,7 @@ def record_withdrawal(
         session.add(row)
         ledger.log(
             session,
-            "withdrawn",
+            EventKind.WITHDRAWN,
             approver.name,
             at=now,
             guide_id=guide_id,
@@ -233,13 +232,13 @@ def _approval(
 ) -> Approval:
     """The withdrawal's approval, signed by its approver."""
     approval = Approval(
-        kind="withdraw",
+        kind=ApprovalKind.WITHDRAW,
         approved_by=approver.name,
         approved_at=now,
         note=request.reason,
         effective_date=today,
         deadline=deadline,
-        editors=orjson.dumps([request.requested_by]).decode(),
+        editors=[request.requested_by],
         change_set_id=f"withdraw:{request.guide_id}@{request.version}#{request.id}",
         key_id=approver.key_id,
     )
@@ -261,14 +260,12 @@ def _withdrawn_version(
         effective_date=today,
         withdrawn=True,
         reason=reason,
-        notice=orjson.dumps(
-            {
-                "guide": guide_id,
-                "name": last.name,
-                "status": "removed",
-                "effective_date": None,
-                "items": [],
-                "text": f"“{last.name}”事项办事指南已撤回：{reason}",
-            }
-        ).decode(),
+        notice={
+            "guide": guide_id,
+            "name": last.name,
+            "status": ChangeStatus.REMOVED,
+            "effective_date": None,
+            "items": [],
+            "text": f"“{last.name}”事项办事指南已撤回：{reason}",
+        },
     )

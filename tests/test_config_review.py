@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from guidesrc.ledger import open_ledger
+from guidesrc.ledger.models import ConfigVersion
 from tests.conftest import GUIDE, Library, invoke
 from tests.test_identity import Keys, commit, first_approval, keys  # noqa: F401 (a fixture)
 
@@ -45,10 +46,10 @@ def test_diff_published_before_the_first_approval_says_the_configuration_is_reco
 def test_the_first_approval_records_the_configuration(approved: Library) -> None:
     ledger = open_ledger(approved.root)
     with ledger.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT version, files FROM config_version")).all()
+        rows = conn.execute(sa.select(ConfigVersion.version, ConfigVersion.files)).all()
     ledger.close()
     assert [r[0] for r in rows] == [1]
-    assert json.loads(rows[0][1])["library.yaml"] == approved.read("library.yaml")
+    assert rows[0][1]["library.yaml"] == approved.read("library.yaml")
     run = invoke("diff", str(approved.root), "--published", "--exit-code")
     assert (run.exit_code, run.stdout) == (0, "已审核版本（台账） 与 工作区 之间没有变更\n")
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from guidesrc.compile import content_hash
 from guidesrc.ledger import open_ledger
+from guidesrc.ledger.models import Publication
 from guidesrc.state import WorkingTree, load_state
 from tests.conftest import EXPORTS, REPO, Library, channel_entries, invoke, withdraw
 
@@ -490,8 +491,8 @@ def test_a_publisher_killed_mid_export_resumes_to_the_same_files(
             sa.text("SELECT channel, status, count(*) FROM publication GROUP BY channel, status")
         ).all()
         found: dict[str, set[bool]] = {}
-        for channel, receipt in conn.execute(sa.text("SELECT channel, receipt FROM publication")):
-            found.setdefault(channel, set()).add(bool(json.loads(receipt).get("found")))
+        for channel, receipt in conn.execute(sa.select(Publication.channel, Publication.receipt)):
+            found.setdefault(channel, set()).add(bool(receipt.get("found")))
     ledger.close()
     assert sorted(tuple(r) for r in counts) == [
         ("cpsv", "delivered", 18),

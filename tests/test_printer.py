@@ -73,7 +73,7 @@ def receipts(lib: Library) -> list[dict[str, Any]]:
     try:
         with ledger.session() as session:
             pubs = session.exec(select(Publication).where(Publication.channel == "printers"))
-            return [json.loads(p.receipt) for p in pubs if p.receipt]
+            return [p.receipt for p in pubs if p.receipt]
     finally:
         ledger.close()
 

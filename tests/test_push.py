@@ -50,6 +50,7 @@ from guidesrc.compile import content_hash
 from guidesrc.errors import ChannelError
 from guidesrc.gaps import has_null, null_free
 from guidesrc.ledger import open_ledger
+from guidesrc.ledger.models import JSONData
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.workdays import read_config
 from tests.conftest import EXAMPLE, REPO, Library, Run, invoke, withdraw
@@ -993,7 +994,7 @@ def _publication(lib: Library) -> dict[str, Any]:
                     "SELECT p.status, p.attempts, p.last_error, p.receipt, p.action, v.content_hash"
                     " FROM publication p JOIN guide_version v ON v.id = p.version_id"
                     " WHERE p.channel = 'hall' ORDER BY p.id DESC"
-                )
+                ).columns(receipt=JSONData())
             ).first()
     finally:
         ledger.close()
@@ -1003,7 +1004,7 @@ def _publication(lib: Library) -> dict[str, Any]:
         "status": status,
         "attempts": attempts,
         "last_error": error,
-        "receipt": json.loads(receipt) if receipt else None,
+        "receipt": receipt,
         "action": action,
         "content_hash": hashed,
     }

@@ -67,7 +67,7 @@ class ApprovedVersion(Protocol):
     @property
     def compiled(self) -> str | None: ...
     @property
-    def notice(self) -> str: ...
+    def notice(self) -> dict[str, Any]: ...
     @property
     def reason(self) -> str | None: ...
 
@@ -106,7 +106,7 @@ class Delivery:
             approved_at=approved_at,
             content_hash=version.content_hash,
             guide=orjson.loads(version.compiled) if version.compiled else None,
-            notice=orjson.loads(version.notice),
+            notice=version.notice,
             reason=version.reason,
             deadline=deadline,
         )

@@ -11,7 +11,7 @@ import click
 import orjson
 
 from guidesrc.i18n import N_, _
-from guidesrc.statuses import Action, PublicationStatus
+from guidesrc.statuses import Action, EventKind, PublicationStatus
 
 DAY = dt.timedelta(days=1)
 
@@ -34,19 +34,19 @@ STATUSES: dict[str, str] = {
 }
 
 
-EVENTS = {
-    "approval": N_("approval"),
-    "approval.forced": N_("approval (four eyes overridden)"),
-    "approved": N_("approved"),
-    "withdrawn": N_("withdrawn"),
-    "withdrawal.requested": N_("withdrawal requested"),
-    "withdrawal.cancelled": N_("withdrawal request cancelled"),
-    "delivered": N_("delivered"),
-    "delivery.failed": N_("delivery failed"),
-    "queued.new-channel": N_("queued for a new channel"),
-    "awaiting": N_("handed over, awaiting confirmation"),
-    "handover.done": N_("handover confirmed"),
-    "manifest.failed": N_("signed manifest not written"),
+EVENTS: dict[str, str] = {
+    EventKind.APPROVAL: N_("approval"),
+    EventKind.APPROVAL_FORCED: N_("approval (four eyes overridden)"),
+    EventKind.APPROVED: N_("approved"),
+    EventKind.WITHDRAWN: N_("withdrawn"),
+    EventKind.WITHDRAWAL_REQUESTED: N_("withdrawal requested"),
+    EventKind.WITHDRAWAL_CANCELLED: N_("withdrawal request cancelled"),
+    EventKind.DELIVERED: N_("delivered"),
+    EventKind.DELIVERY_FAILED: N_("delivery failed"),
+    EventKind.QUEUED_NEW_CHANNEL: N_("queued for a new channel"),
+    EventKind.AWAITING: N_("handed over, awaiting confirmation"),
+    EventKind.HANDOVER_DONE: N_("handover confirmed"),
+    EventKind.MANIFEST_FAILED: N_("signed manifest not written"),
 }
 
 

@@ -11,6 +11,7 @@ from guidesrc.cli.options import format_option, pass_library
 from guidesrc.i18n import N_, _
 from guidesrc.services.library import Library, open_library
 from guidesrc.services.status import history
+from guidesrc.statuses import EventKind
 
 
 @click.command(name="log", help=N_("The history of a guide, or of the whole library."))
@@ -33,7 +34,7 @@ def log(library: Library, guide: str | None, limit: int | None, fmt: str) -> Non
 
 
 def _event_extra(kind: str, detail: dict[str, Any]) -> str:
-    if kind.startswith("approval"):
+    if kind in (EventKind.APPROVAL, EventKind.APPROVAL_FORCED):
         text = _("{guides} guide(s), change set {id}").format(
             guides=detail.get("guides"), id=detail.get("change_set")
         )
@@ -44,17 +45,17 @@ def _event_extra(kind: str, detail: dict[str, Any]) -> str:
         if detail.get("reason"):
             text += _(", forced because: {reason}").format(reason=detail["reason"])
         return text
-    if kind == "delivered":
+    if kind == EventKind.DELIVERED:
         return _(ACTIONS.get(str(detail.get("action")), ""))
-    if kind == "delivery.failed":
+    if kind == EventKind.DELIVERY_FAILED:
         error = with_cause(str(detail.get("error")), str(detail.get("cause") or ""))
         return f"{_(ACTIONS.get(str(detail.get('action')), ''))}: {error}"
-    if kind == "withdrawn" and detail.get("requested_by"):
+    if kind == EventKind.WITHDRAWN and detail.get("requested_by"):
         return _("{reason} (requested by {by})").format(
             reason=detail.get("reason", ""), by=detail["requested_by"]
         )
-    if kind in ("withdrawn", "withdrawal.requested"):
+    if kind in (EventKind.WITHDRAWN, EventKind.WITHDRAWAL_REQUESTED):
         return str(detail.get("reason", ""))
-    if kind == "approved":
+    if kind == EventKind.APPROVED:
         return _("effective {date}").format(date=detail.get("effective_date"))
     return ""

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 from deepdiff import DeepDiff  # imported only when something changed
@@ -28,9 +28,8 @@ from guidesrc.diff import similar
 from guidesrc.diff.redline import redline
 from guidesrc.parsecache import CacheEntries
 from guidesrc.state import LibraryState
+from guidesrc.statuses import ChangeStatus, FieldAction
 
-Action = Literal["added", "removed", "changed", "moved"]
-Status = Literal["added", "removed", "changed"]
 PathPart = str | int
 
 #: Field path pattern → class; the most specific (longest) matching pattern wins. ``*`` matches
@@ -69,7 +68,7 @@ _ORDERED_KEYED = {"procedure": "name"}
 @dataclass(frozen=True, slots=True)
 class FieldChange:
     path: tuple[PathPart, ...]  # identity path, e.g. ("materials", "hukou-bu", "copy_count")
-    action: Action
+    action: FieldAction
     old: Any = None
     new: Any = None
     major: bool = True
@@ -95,7 +94,7 @@ class FieldChange:
 class GuideChange:
     id: str
     name: str
-    status: Status
+    status: ChangeStatus
     file: str
     old_hash: str | None
     new_hash: str | None
@@ -106,12 +105,14 @@ class GuideChange:
 
     @property
     def major(self) -> bool:
-        return self.status != "changed" or any(c.major for c in self.changes)
+        return self.status != ChangeStatus.CHANGED or any(c.major for c in self.changes)
 
     @property
     def stale_effective_date(self) -> bool:
         """A changed guide whose 具体实施时间 was not updated with the change."""
-        return self.status == "changed" and all(c.field != "effective_date" for c in self.changes)
+        return self.status == ChangeStatus.CHANGED and all(
+            c.field != "effective_date" for c in self.changes
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -138,9 +139,7 @@ class ChangeSet:
         return bool(self.guides)
 
     def as_dict(self) -> dict[str, Any]:
-        counts = {
-            s: sum(g.status == s for g in self.guides) for s in ("added", "removed", "changed")
-        }
+        counts = {s.value: sum(g.status == s for g in self.guides) for s in ChangeStatus}
         return {
             "base": self.base,
             "head": self.head,
@@ -250,11 +249,10 @@ def _compare(
         return None
     current = after or before
     assert current is not None
-    status: Status = "added" if before is None else "removed" if after is None else "changed"
     change = GuideChange(
         id=guide_id,
         name=current["name"],
-        status=status,
+        status=ChangeStatus.between(before, after),
         file=new.guide_files.get(guide_id) or old.guide_files[guide_id],
         old_hash=old_hash,
         new_hash=new_hash,
@@ -293,7 +291,7 @@ def _compare_same_file(
     change = GuideChange(
         id=guide_id,
         name=after["name"],
-        status="changed",
+        status=ChangeStatus.CHANGED,
         file=new.guide_files[guide_id],
         old_hash=old_hash,
         new_hash=new_hash,
@@ -329,8 +327,8 @@ def field_changes(
         if name in ("format", "gaps") or before.get(name) == after.get(name):
             continue
         for path, action in _differences(name, before.get(name), after.get(name)):
-            old = None if action == "added" else lookup(before, path)
-            new = None if action == "removed" else lookup(after, path)
+            old = None if action == FieldAction.ADDED else lookup(before, path)
+            new = None if action == FieldAction.REMOVED else lookup(after, path)
             raw.append(FieldChange(path, action, old, new, _is_major(path, policy)))
     yield from sorted(
         _pair_rewordings(raw, policy), key=lambda c: (_field_rank(c.field), _path_key(c.path))
@@ -339,7 +337,7 @@ def field_changes(
 
 def _differences(
     name: str, before: Any, after: Any
-) -> Iterator[tuple[tuple[PathPart, ...], Action]]:
+) -> Iterator[tuple[tuple[PathPart, ...], FieldAction]]:
     """The differences in one top-level field. A list of identified items (materials, places …)
     is compared item by item, so that one changed catalogue entry is diffed once, not once per
     combination of entries that guides happen to list."""
@@ -352,12 +350,12 @@ def _differences(
     moved = _moved(list(old), list(new)) if name in _ORDERED_KEYED else set()
     for key in old.keys() | new.keys():
         if key not in new:
-            yield (name, key), "removed"
+            yield (name, key), FieldAction.REMOVED
         elif key not in old:
-            yield (name, key), "added"
+            yield (name, key), FieldAction.ADDED
         else:
             if key in moved:
-                yield (name, key), "moved"
+                yield (name, key), FieldAction.MOVED
             if old[key] != new[key]:
                 yield from _field_diff(name, _frozen([old[key]]), _frozen([new[key]]))
 
@@ -389,7 +387,7 @@ def _frozen(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def _field_diff(
     name: str, before: str, after: str
-) -> tuple[tuple[tuple[PathPart, ...], Action], ...]:
+) -> tuple[tuple[tuple[PathPart, ...], FieldAction], ...]:
     """(path, action) of each difference in one top-level field; memoised, because a catalogue
     change makes the same difference in every guide that uses the entry."""
 
@@ -400,24 +398,24 @@ def _field_diff(
         view="tree",
         threshold_to_diff_deeper=0,
     )
-    out: list[tuple[tuple[PathPart, ...], Action]] = []
+    out: list[tuple[tuple[PathPart, ...], FieldAction]] = []
     for report, levels in diff.items():
         for level in levels:
             path = tuple(level.path(output_format="list"))
-            action: Action = _ACTIONS.get(report, "changed")
+            action = _ACTIONS.get(report, FieldAction.CHANGED)
             if path[-1] == "order":
                 continue  # moves are found by comparing positions (_differences)
             out.append((path, action))
     return tuple(out)
 
 
-_ACTIONS: dict[str, Action] = {
-    "dictionary_item_added": "added",
-    "iterable_item_added": "added",
-    "dictionary_item_removed": "removed",
-    "iterable_item_removed": "removed",
-    "values_changed": "changed",
-    "type_changes": "changed",
+_ACTIONS: dict[str, FieldAction] = {
+    "dictionary_item_added": FieldAction.ADDED,
+    "iterable_item_added": FieldAction.ADDED,
+    "dictionary_item_removed": FieldAction.REMOVED,
+    "iterable_item_removed": FieldAction.REMOVED,
+    "values_changed": FieldAction.CHANGED,
+    "type_changes": FieldAction.CHANGED,
 }
 
 
@@ -491,10 +489,14 @@ def _pair_rewordings(changes: list[FieldChange], policy: Rules) -> list[FieldCha
     """A text item removed and a similar one added in the same list is one item reworded."""
     out: list[FieldChange] = []
     removed = [
-        c for c in changes if c.action == "removed" and isinstance(c.old, str) and len(c.path) == 2
+        c
+        for c in changes
+        if c.action == FieldAction.REMOVED and isinstance(c.old, str) and len(c.path) == 2
     ]
     added = [
-        c for c in changes if c.action == "added" and isinstance(c.new, str) and len(c.path) == 2
+        c
+        for c in changes
+        if c.action == FieldAction.ADDED and isinstance(c.new, str) and len(c.path) == 2
     ]
     paired: set[int] = set()
     budget = similar.Budget()
@@ -513,7 +515,10 @@ def _pair_rewordings(changes: list[FieldChange], policy: Rules) -> list[FieldCha
         if best is not None:
             paired |= {id(gone), id(best)}
             path = (gone.path[0], gone.path[1])
-            out.append(FieldChange(path, "changed", gone.old, best.new, _is_major(path, policy)))
+            change = FieldChange(
+                path, FieldAction.CHANGED, gone.old, best.new, _is_major(path, policy)
+            )
+            out.append(change)
     out.extend(c for c in changes if id(c) not in paired)
     return out
 

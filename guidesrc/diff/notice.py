@@ -22,6 +22,7 @@ from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange, lookup
 from guidesrc.gaps import GAP
 from guidesrc.markdown import md_escape
 from guidesrc.model.codes import HANDLING_FORMS, SERVICE_OBJECTS, field_title
+from guidesrc.statuses import ChangeStatus, FieldAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class NoticeItem:
 class Notice:
     guide: str
     name: str
-    status: str
+    status: ChangeStatus
     effective_date: str | None
     items: tuple[NoticeItem, ...] = field(default_factory=tuple)
 
@@ -49,17 +50,19 @@ class Notice:
         ] + f"：{self.name}"
 
     def text(self) -> str:
-        if self.status == "added":
+        if self.status == ChangeStatus.ADDED:
             body = f"新增“{self.name}”事项办事指南。"
-        elif self.status == "removed":
+        elif self.status == ChangeStatus.REMOVED:
             body = f"“{self.name}”事项办事指南不再有效。"
         else:
             body = "".join(item.text() for item in self.items)
-        return body + (_effective(self.effective_date) if self.status != "removed" else "")
+        return body + (
+            _effective(self.effective_date) if self.status != ChangeStatus.REMOVED else ""
+        )
 
     def markdown(self) -> str:
         lines = [f"**{md_escape(self.headline)}**", ""]
-        if self.status != "changed":
+        if self.status != ChangeStatus.CHANGED:
             lines.append(md_escape(self.text()))
         else:
             lines += [
@@ -74,7 +77,7 @@ class Notice:
         parts = [
             f'<section class="change-notice" lang="zh-CN"><h3>{html.escape(self.headline)}</h3>'
         ]
-        if self.status != "changed":
+        if self.status != ChangeStatus.CHANGED:
             parts.append(f"<p>{html.escape(self.text())}</p>")
         else:
             parts.append("<ul>")
@@ -222,9 +225,9 @@ def _clauses(name: str, changes: list[FieldChange], old: Old, new: Old) -> list[
 def _conditions(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     out = []
     for c in changes:
-        if c.action == "added":
+        if c.action == FieldAction.ADDED:
             out.append(f"新增{_q(c.new)}")
-        elif c.action == "removed":
+        elif c.action == FieldAction.REMOVED:
             out.append(f"删除{_q(c.old)}")
         else:
             out.append(f"{_q(c.old)}修改为{_q(c.new)}")
@@ -243,7 +246,7 @@ def _materials(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         material = str(c.path[1]) if len(c.path) > 1 else ""
         label = _book((after.get(material) or before.get(material) or {}).get("name", material))
         if len(c.path) == 2:
-            out.append(f"新增{label}" if c.action == "added" else f"删除{label}")
+            out.append(f"新增{label}" if c.action == FieldAction.ADDED else f"删除{label}")
             continue
         sub = str(c.path[2])
         if sub == "name":
@@ -253,9 +256,9 @@ def _materials(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
             out.append(f"{label}的依据{_legal_clause(c, basis)}")
         elif sub in ("original_count", "copy_count"):
             out.append(f"{label}{_MATERIAL_FIELDS[sub]}由{_copies(c.old)}调整为{_copies(c.new)}")
-        elif c.action == "added":
+        elif c.action == FieldAction.ADDED:
             out.append(f"{label}新增{_MATERIAL_FIELDS.get(sub, sub)}{_q(c.new)}")
-        elif c.action == "removed":
+        elif c.action == FieldAction.REMOVED:
             out.append(f"{label}删除{_MATERIAL_FIELDS.get(sub, sub)}")
         else:
             out.append(f"{label}{_MATERIAL_FIELDS.get(sub, sub)}由{_q(c.old)}调整为{_q(c.new)}")
@@ -284,8 +287,8 @@ def _legal_clause(c: FieldChange, basis: dict[str, Any]) -> str:
     title = (
         f"{basis.get('title', c.path[3] if len(c.path) > 3 else '')}{basis.get('article') or ''}"
     )
-    if len(c.path) == 4 and c.action in ("added", "removed"):
-        return f"{'新增' if c.action == 'added' else '删除'}{title}"
+    if len(c.path) == 4 and c.action in (FieldAction.ADDED, FieldAction.REMOVED):
+        return f"{'新增' if c.action == FieldAction.ADDED else '删除'}{title}"
     if c.path[-1] == "repealed_on" and c.new:
         return f"{title}已于 {c.new} 废止"
     return f"{title}内容更新"
@@ -298,7 +301,7 @@ def _legal_basis(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         basis = everything.get(str(c.path[1]), {})
         title = f"{basis.get('title', c.path[1])}{basis.get('article') or ''}"
         if len(c.path) == 2:
-            out.append(f"{'新增' if c.action == 'added' else '删除'}{title}")
+            out.append(f"{'新增' if c.action == FieldAction.ADDED else '删除'}{title}")
         elif c.path[2] == "repealed_on" and c.new:
             out.append(f"{title}已于 {c.new} 废止")
         else:
@@ -342,7 +345,7 @@ def _fees(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         elif c.path[1:2] == ("pending",):
             continue  # said by the charged clause
         elif len(c.path) == 3 and c.path[1] == "items":
-            if c.action == "added":
+            if c.action == FieldAction.ADDED:
                 out.append(f"新增收费项目{_q(c.new['name'])}（{c.new['standard']}）")
             else:
                 out.append(f"取消收费项目{_q(c.path[2])}")
@@ -367,7 +370,7 @@ def _places(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         if len(c.path) == 2:
             out.append(
                 f"新增{_q(name)}（{office.get('address') or '地址' + GAP}）"
-                if c.action == "added"
+                if c.action == FieldAction.ADDED
                 else f"不再在{_q(name)}办理"
             )
             continue
@@ -400,9 +403,9 @@ def _procedure(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     out = []
     for c in changes:
         step = str(c.path[1])
-        if len(c.path) == 2 and c.action in ("added", "removed"):
-            out.append(f"{'新增' if c.action == 'added' else '取消'}{_q(step)}环节")
-        elif c.action == "moved":
+        if len(c.path) == 2 and c.action in (FieldAction.ADDED, FieldAction.REMOVED):
+            out.append(f"{'新增' if c.action == FieldAction.ADDED else '取消'}{_q(step)}环节")
+        elif c.action == FieldAction.MOVED:
             out.append(f"调整{_q(step)}环节的顺序")
         elif c.path[2] == "description":
             out.append(f"{_q(step)}环节内容修改为{_q(c.new)}")
@@ -417,7 +420,7 @@ def _code_list(labels: dict[int, str]) -> Clauses:
         for c in changes:
             code = int(str(c.path[1])) if len(c.path) > 1 and str(c.path[1]).isdigit() else None
             label = labels.get(code, str(code)) if code is not None else ""
-            out.append(f"{'新增' if c.action == 'added' else '取消'}{label}")
+            out.append(f"{'新增' if c.action == FieldAction.ADDED else '取消'}{label}")
         return out
 
     return clauses
@@ -427,11 +430,11 @@ def _text_list(noun: str) -> Clauses:
     def clauses(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         out = []
         for c in changes:
-            value = c.new if c.action == "added" else c.old
+            value = c.new if c.action == FieldAction.ADDED else c.old
             shown = value.get(noun, "") if isinstance(value, dict) else value
-            if c.action == "added":
+            if c.action == FieldAction.ADDED:
                 out.append(f"新增{_q(shown or c.path[1])}")
-            elif c.action == "removed":
+            elif c.action == FieldAction.REMOVED:
                 out.append(f"删除{_q(shown or c.path[1])}")
             else:
                 out.append(f"{_q(c.path[1])}有更新")
@@ -446,7 +449,7 @@ def _faq(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
     for c in changes:
         question = questions.get(str(c.path[1]), str(c.path[1]))
         if len(c.path) == 2:
-            out.append(f"{'新增' if c.action == 'added' else '删除'}{_q(question)}")
+            out.append(f"{'新增' if c.action == FieldAction.ADDED else '删除'}{_q(question)}")
         else:
             out.append(f"{_q(question)}的解答已更新")
     return out
@@ -461,10 +464,10 @@ def _generic(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
         if isinstance(c.old, bool) or isinstance(c.new, bool):
             out.append(f"由{_FLAGS.get(c.old, GAP)}调整为{_FLAGS.get(c.new, GAP)}")
         elif (
-            c.action in ("changed", "added", "removed")
+            c.action in (FieldAction.CHANGED, FieldAction.ADDED, FieldAction.REMOVED)
             and not isinstance(c.old, dict | list)
             and not isinstance(c.new, dict | list)
-            and (c.action == "changed" or len(c.path) == 1)
+            and (c.action == FieldAction.CHANGED or len(c.path) == 1)
         ):  # a fact left out is not known (待补充): said so, not "已更新"
             out.append(f"由{_q(c.old)}调整为{_q(c.new)}")
         else:

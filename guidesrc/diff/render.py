@@ -15,6 +15,7 @@ from guidesrc.diff.redline import redline, render_ansi, render_markdown, render_
 from guidesrc.i18n import _
 from guidesrc.markdown import md_escape
 from guidesrc.model.codes import field_title
+from guidesrc.statuses import FieldAction
 
 _STATUS = {"added": "新增", "removed": "删除", "changed": "变更"}
 _ACTION = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "顺序调整"}
@@ -99,16 +100,16 @@ def _terminal_guide(guide: GuideChange, color: bool) -> list[str]:
     lines = [style(head, bold=True, fg="red" if guide.major else "yellow")]
     for c in guide.changes:
         label = f"  {_ACTION[c.action]} {describe(c, guide)}"
-        if c.action == "changed" and isinstance(c.old, str) and isinstance(c.new, str):
+        if c.action == FieldAction.CHANGED and isinstance(c.old, str) and isinstance(c.new, str):
             shown = render_ansi(redline(c.old, c.new)) if color else _plain_redline(c.old, c.new)
             lines.append(f"{label}：{shown}")
-        elif c.action == "changed":
+        elif c.action == FieldAction.CHANGED:
             lines.append(
                 f"{label}：{style(_value(c.old), fg='red')} → {style(_value(c.new), fg='green')}"
             )
-        elif c.action == "added":
+        elif c.action == FieldAction.ADDED:
             lines.append(f"{label}：{style(_value(c.new), fg='green')}")
-        elif c.action == "removed":
+        elif c.action == FieldAction.REMOVED:
             lines.append(f"{label}：{style(_value(c.old), fg='red')}")
         else:
             lines.append(label)
@@ -159,12 +160,12 @@ def markdown(changes: ChangeSet) -> str:
 
 def _markdown_change(c: FieldChange, guide: GuideChange) -> str:
     label = f"- {_ACTION[c.action]} **{md_escape(describe(c, guide))}**（{_CLASS[c.major]}）"
-    if c.action == "changed" and isinstance(c.old, str) and isinstance(c.new, str):
+    if c.action == FieldAction.CHANGED and isinstance(c.old, str) and isinstance(c.new, str):
         return f"{label}：{render_markdown(redline(c.old, c.new))}"
-    if c.action == "changed":
+    if c.action == FieldAction.CHANGED:
         return f"{label}：~~{md_escape(_value(c.old))}~~ → **{md_escape(_value(c.new))}**"
-    if c.action in ("added", "removed"):
-        return f"{label}：{md_escape(_value(c.new if c.action == 'added' else c.old))}"
+    if c.action in (FieldAction.ADDED, FieldAction.REMOVED):
+        return f"{label}：{md_escape(_value(c.new if c.action == FieldAction.ADDED else c.old))}"
     return label
 
 

@@ -27,11 +27,13 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from guidesrc.statuses import Action, PublicationStatus, WithdrawalStatus
+from guidesrc.statuses import Action, ApprovalKind, PublicationStatus, WithdrawalStatus
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -68,25 +70,66 @@ class Values(TypeDecorator[StrEnum]):
         return None if value is None else self.enum(value)
 
 
+def json_text(value: Any) -> str:
+    """How the ledger writes a JSON value: compact, keys in the order given (orjson)."""
+    return orjson.dumps(value).decode()
+
+
+class JSONData(TypeDecorator[Any]):
+    """A JSON value (dict, list) in Python. PostgreSQL keeps it in a ``json`` column (the text as
+    written: keys stay in their order, any string is allowed, unlike ``jsonb``); SQLite has no
+    JSON type, so there it stays text in the column it always was (``stored``: VARCHAR or TEXT;
+    ledgers written before need no copy of their tables). Python's None is SQL NULL.
+
+    Like every JSON column it does not see a change made in place: assign a new value."""
+
+    impl = sa.JSON
+    cache_ok = True
+    hashable = False  # dicts and lists
+
+    def __init__(self, stored: type[sa.String] = sa.Text) -> None:
+        super().__init__()
+        self.stored = stored
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSON(none_as_null=True))
+        return dialect.type_descriptor(self.stored())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value  # PostgreSQL's driver writes it with json_text (guidesrc.ledger.store)
+        return json_text(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return orjson.loads(value)
+
+
 def _utc(nullable: bool = False) -> Any:
     return Field(sa_type=UTCDateTime, nullable=nullable)
+
+
+def _json(stored: type[sa.String] = sa.Text, *, nullable: bool = False, **default: Any) -> Any:
+    return Field(sa_type=JSONData(stored), nullable=nullable, **default)
 
 
 class Approval(SQLModel, table=True):
     __tablename__ = "approval"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # "approve" | "withdraw"
+    kind: ApprovalKind = Field(sa_type=Values(ApprovalKind), nullable=False)
     approved_by: str
     approved_at: dt.datetime = _utc()
     note: str = ""
     effective_date: dt.date
     deadline: dt.datetime = _utc()
     forced_reason: str | None = None  # four eyes overridden with --force --reason
-    editors: str = "[]"  # JSON list of every editor (name <e-mail>) of what was approved
+    editors: list[str] = _json(sa.String, default_factory=list)  # every editor (name <e-mail>)
     source: str | None = None  # the library's git commit, with "+dirty" for uncommitted changes
     change_set_id: str
-    release_notice: str = "{}"  # JSON: ReleaseNotice.as_dict()
+    release_notice: dict[str, Any] = _json(sa.String, default_factory=dict)  # ReleaseNotice
     key_id: str | None = None  # the approver's key (approvers.yaml); None: by OS account
     signature: str | None = None  # base64 Ed25519 over guidesrc.approvers.signed_bytes
 
@@ -105,9 +148,10 @@ class GuideVersion(SQLModel, table=True):
     withdrawn: bool = False
     reason: str | None = None  # why it was withdrawn
     content_hash: str | None = None  # None for a withdrawal
-    compiled: str | None = Field(default=None, sa_type=sa.Text)  # canonical JSON
-    change: str = Field(default="{}", sa_type=sa.Text)  # JSON: GuideChange.as_dict()
-    notice: str = Field(default="{}", sa_type=sa.Text)  # JSON: Notice.as_dict()
+    # Canonical JSON, kept as text: its exact bytes are what content_hash hashed.
+    compiled: str | None = Field(default=None, sa_type=sa.Text)
+    change: dict[str, Any] = _json(default_factory=dict)  # GuideChange.as_dict()
+    notice: dict[str, Any] = _json(default_factory=dict)  # Notice.as_dict()
     major: bool = True
 
 
@@ -132,7 +176,7 @@ class Publication(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)  # the reason, for staff
     error_detail: str | None = Field(default=None, sa_type=sa.Text)  # the full cause, for IT
     next_attempt_at: dt.datetime | None = _utc(nullable=True)
-    receipt: str | None = Field(default=None, sa_type=sa.Text)  # JSON from the adapter
+    receipt: dict[str, Any] | None = _json(default=None, nullable=True)  # from the adapter
     delivered_at: dt.datetime | None = _utc(nullable=True)
     updated_at: dt.datetime = _utc()
 
@@ -147,7 +191,7 @@ class Event(SQLModel, table=True):
     guide_id: str | None = Field(default=None, index=True)
     version: int | None = None
     channel: str | None = None
-    detail: str = Field(default="{}", sa_type=sa.Text)  # JSON
+    detail: dict[str, Any] = _json(default_factory=dict)
 
 
 class Handover(SQLModel, table=True):
@@ -166,7 +210,7 @@ class Handover(SQLModel, table=True):
     created_at: dt.datetime = _utc()
     done_at: dt.datetime | None = _utc(nullable=True)
     done_by: str | None = None
-    detail: str = Field(default="{}", sa_type=sa.Text)  # JSON from the adapter: files, place …
+    detail: dict[str, Any] = _json(default_factory=dict)  # from the adapter: files, place …
 
 
 class PrintTally(SQLModel, table=True):
@@ -210,7 +254,7 @@ class SignedManifest(SQLModel, table=True):
     channel: str = Field(primary_key=True)
     sha256: str  # hex, of ``body`` as UTF-8
     signed_at: dt.datetime = _utc()
-    body: str = Field(sa_type=sa.Text)  # the manifest's exact text
+    body: str = Field(sa_type=sa.Text)  # the manifest's exact text (signed: never a JSON column)
 
 
 class WithdrawalRequest(SQLModel, table=True):
@@ -224,7 +268,7 @@ class WithdrawalRequest(SQLModel, table=True):
     version: int  # the approved version it takes down
     reason: str
     requested_by: str
-    requester: str = "[]"  # JSON: every identity of the requester, for four eyes
+    requester: list[str] = _json(sa.String, default_factory=list)  # every identity, for four eyes
     key_id: str | None = None  # the requester's key (approvers.yaml); None: by OS account
     requested_at: dt.datetime = _utc()
     status: WithdrawalStatus = Field(
@@ -245,5 +289,5 @@ class ConfigVersion(SQLModel, table=True):
     version: int
     approval_id: int = Field(foreign_key="approval.id", index=True)
     content_hash: str  # SHA-256 of the files (guidesrc.config_changes.snapshot_hash)
-    files: str  # JSON: file name → its text, null for a file the library does not have
-    changes: str = "[]"  # JSON: the field changes approved (ConfigChange.as_dict())
+    files: dict[str, str | None] = _json(sa.String)  # file name → its text, None: no such file
+    changes: list[dict[str, Any]] = _json(sa.String, default_factory=list)  # ConfigChange.as_dict()

@@ -20,13 +20,14 @@ from sqlmodel import Session
 from guidesrc.errors import LedgerError
 from guidesrc.i18n import _
 from guidesrc.ledger.integrity import check_sqlite, ledger_failed, restamp
-from guidesrc.ledger.models import Event
+from guidesrc.ledger.models import Event, json_text
 from guidesrc.library import STATE_DIR
+from guidesrc.statuses import EventKind
 
 DATABASE_URL_ENV = "GUIDES_DATABASE_URL"
 LEDGER_FILE = "ledger.sqlite"
 #: The newest migration (``migrations/versions``); a test keeps it equal to Alembic's head.
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -66,7 +67,7 @@ class Ledger:
     def log(
         self,
         session: Session,
-        kind: str,
+        kind: EventKind,
         actor: str,
         *,
         at: dt.datetime,
@@ -84,7 +85,7 @@ class Ledger:
                 guide_id=guide_id,
                 version=version,
                 channel=channel,
-                detail=orjson.dumps(detail).decode(),
+                detail=detail,
             )
         )
 
@@ -168,7 +169,9 @@ def open_ledger(root: Path, url: str | None = None) -> Ledger:
     else:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(
+            parsed, pool_pre_ping=True, json_serializer=json_text, json_deserializer=orjson.loads
+        )
     ledger = Ledger(engine, root, url)
     if intact:
         ledger.intact_at_open = _sqlite_path(url)

@@ -12,14 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlmodel import Session, col, select
 
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Event, Handover, Publication
-from guidesrc.statuses import PublicationStatus
+from guidesrc.statuses import EventKind, PublicationStatus
 
 
 def open_handover(session: Session, channel: str, item: dict[str, Any], now: dt.datetime) -> None:
@@ -40,7 +39,7 @@ def open_handover(session: Session, channel: str, item: dict[str, Any], now: dt.
             token=token,
             title=str(item.get("title") or token),
             created_at=now,
-            detail=orjson.dumps(detail).decode(),
+            detail=detail,
         )
     )
     session.flush()
@@ -73,7 +72,7 @@ def open_handovers(ledger: Ledger, channel: str | None = None) -> list[OpenHando
                 h.token,
                 h.title,
                 h.created_at,
-                dict(orjson.loads(h.detail)),
+                dict(h.detail),
                 len(pubs),
                 min((p.deadline for p in pubs), default=None),
             )
@@ -84,8 +83,7 @@ def open_handovers(ledger: Ledger, channel: str | None = None) -> list[OpenHando
 def _awaiting(session: Session) -> list[tuple[Publication, set[str]]]:
     pubs = session.exec(select(Publication).where(Publication.status == PublicationStatus.AWAITING))
     return [
-        (p, {str(item["token"]) for item in orjson.loads(p.receipt or "{}").get("handover", [])})
-        for p in pubs
+        (p, {str(item["token"]) for item in (p.receipt or {}).get("handover", [])}) for p in pubs
     ]
 
 
@@ -128,9 +126,9 @@ def confirm(ledger: Ledger, token: str, by: str, now: dt.datetime) -> tuple[str,
             Event(
                 at=now,
                 actor=by,
-                kind="handover.done",
+                kind=EventKind.HANDOVER_DONE,
                 channel=handover.channel,
-                detail=orjson.dumps({"token": token, "closed": closed}).decode(),
+                detail={"token": token, "closed": closed},
             )
         )
         session.commit()

@@ -11,7 +11,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-import orjson
 import sqlalchemy as sa
 from sqlmodel import col, select
 
@@ -87,10 +86,10 @@ def print_summary(ledger: Ledger, printer_channels: set[str], since: dt.date) ->
                 )
             )
             for channel, receipt in delivered:
-                body = orjson.loads(receipt or "{}")
+                body = receipt or {}
                 channel_pages[channel] += int(body.get("pages_printed", 0) or 0)
         for handover in session.exec(select(Handover).where(col(Handover.done_at).is_(None))):
-            detail = orjson.loads(handover.detail or "{}")
+            detail = handover.detail
             hall = detail.get("hall") or detail.get("office") or handover.title
             outstanding[str(hall)] += 1
     return PrintSummary(since, int(prints), int(pages), channel_pages, outstanding)

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from sqlmodel import col, select
 
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, Event, GuideVersion, Publication
-from guidesrc.statuses import PublicationStatus
+from guidesrc.statuses import ApprovalKind, EventKind, PublicationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +98,7 @@ def build_report(
     stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
     report = Report(start, end, zone, now)
     rows = _read(ledger, begin, stop)
-    report.approvals = sum(a.kind == "approve" for a in rows.approvals.values())
+    report.approvals = sum(a.kind == ApprovalKind.APPROVE for a in rows.approvals.values())
     _count_changes(report, rows)
     report.guides = len({v.guide_id for v in rows.versions})
     report.deliveries.extend(_delivery_rows(rows, now))
@@ -160,7 +159,7 @@ def _count_changes(report: Report, rows: _Rows) -> None:
     """Added / changed / removed, major / minor, and the withdrawals with their reasons."""
     for v in rows.versions:
         approval = rows.approvals[v.approval_id]
-        change = orjson.loads(v.change)
+        change = v.change
         status = "removed" if v.withdrawn else change.get("status", "changed")
         report.changes[status] += 1
         if v.major:
@@ -204,20 +203,18 @@ def _failures(
 ) -> dict[tuple[str, int, str], list[str]]:
     found: dict[tuple[str, int, str], list[str]] = defaultdict(list)
     events = session.exec(
-        select(Event).where(Event.kind == "delivery.failed").order_by(col(Event.id))
+        select(Event).where(Event.kind == EventKind.DELIVERY_FAILED).order_by(col(Event.id))
     )
     for e in events:
         if (e.guide_id, e.version) in versions and e.channel:
-            found[(e.guide_id, e.version, e.channel)].append(
-                str(orjson.loads(e.detail).get("error", ""))
-            )
+            found[(e.guide_id, e.version, e.channel)].append(str(e.detail.get("error", "")))
     return found
 
 
 def _with_reason(row: DeliveryRow, pub: Publication, errors: list[str]) -> DeliveryRow:
     """The ledger's account of why a delivery is late: its failures, a handover confirmed late,
     or no publishing run before the deadline."""
-    handed_over = bool(pub.receipt and orjson.loads(pub.receipt).get("handover"))
+    handed_over = bool(pub.receipt and pub.receipt.get("handover"))
     if errors:
         reason = f"送达失败 {len(errors)} 次，最后一次：{errors[-1]}"
     elif handed_over:
