@@ -111,12 +111,14 @@ def full_build(root: Path, work: list[Any], workers: int) -> tuple[float, float,
     more, the publishing process's share: receiving, writing, the manifest); and CPU seconds of
     this process and its workers (new interpreters, waited for when the build ends)."""
     from guidesrc.adapters.pdf import PdfAdapter, PdfSettings
+    from guidesrc.workdays import read_config
 
     shutil.rmtree(root / "print", ignore_errors=True)
     cpu = time.process_time()
     children = _children_cpu()
     started = time.perf_counter()
-    adapter = PdfAdapter("print", PdfSettings(path="print", workers=workers), root)
+    settings = PdfSettings(path="print", workers=workers)
+    adapter = PdfAdapter("print", settings, root, read_config(root))
     results = adapter.deliver_many([(d, False) for d in work])
     adapter.close()
     elapsed = time.perf_counter() - started
@@ -141,12 +143,13 @@ def change_worker(root: Path, payload: Path) -> None:
     """Run in a new process: deliver the pickled deliveries one after another, print timings."""
     started = time.perf_counter()
     from guidesrc.adapters.pdf import PdfAdapter, PdfSettings
+    from guidesrc.workdays import read_config
 
     imported = time.perf_counter()
     changes = pickle.loads(payload.read_bytes())
     times = []
     adapter_start = time.perf_counter()
-    adapter = PdfAdapter("print", PdfSettings(path="print"), root)
+    adapter = PdfAdapter("print", PdfSettings(path="print"), root, read_config(root))
     for i, delivery in enumerate(changes):
         begin = adapter_start if i == 0 else time.perf_counter()
         [result] = adapter.deliver_many([(delivery, False)])

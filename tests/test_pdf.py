@@ -32,6 +32,7 @@ from guidesrc.print.batch import (
     PARALLEL_MIN,
     Batch,
     BatchJob,
+    BatchPrinter,
     Item,
     checklist_data,
     deadline_text,
@@ -306,6 +307,52 @@ def test_workers_print_the_same_batches_as_this_process(
         assert pooled.target.read_bytes() == local.target.read_bytes()
         text = squeeze(text_of(pooled.target.read_bytes()))
         assert f"换页清单{pooled.target.stem}" in text and "户口迁入" in text
+
+
+def test_a_batch_is_the_checklist_then_each_sheet_whole_with_its_bookmarks(
+    compiled: dict[str, dict[str, Any]], renderer: Renderer, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    sheets = [renderer.render(job(compiled[gid])) for gid in (GID, "jiehun-dengji")]
+    printer = BatchPrinter(find_fonts())
+    zone = ZoneInfo("Asia/Shanghai")
+    at = dt.datetime(2026, 12, 4, tzinfo=zone)
+    batch = Batch(batch_token(at.date(), 1, "zhongxin", "a-03"), "zhongxin", "中心", "a-03", "A03")
+    data = checklist_data(batch, deadline_text(at, zone), "示例库")
+    checklist = printer.checklist(data, at)
+    pdf = printer.batch(checklist, sheets, data["title"])
+    assert printer.batch(checklist, sheets, data["title"]) == pdf  # the same bytes again
+
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.metadata is not None and reader.metadata.title == data["title"]
+    parts = [checklist, *sheets]
+    assert len(reader.pages) == sum(page_count(p) for p in parts)
+    first = page_count(checklist)
+    assert qr_codes(pdf, tmp_path, page=first + 1) == [f"{BASE_URL}/guides/{GID}.html"]
+    # Page for page the sheets as posted singly, each sheet's bookmarks pointing into its pages.
+    offset = 0
+    outline: list[Any] = []
+    for part in parts:
+        single = PdfReader(io.BytesIO(part))
+        for number, page in enumerate(single.pages):
+            assert reader.pages[offset + number].extract_text() == page.extract_text()
+        outline += _bookmarks(single, single.outline, offset)
+        offset += len(single.pages)
+    assert outline and outline == _bookmarks(reader, reader.outline, 0)
+    titles = [title for title, _page, depth in outline if depth == 0]
+    assert titles == [compiled[GID]["name"], compiled["jiehun-dengji"]["name"]]
+
+
+def _bookmarks(reader: Any, items: list[Any], offset: int, depth: int = 0) -> list[Any]:
+    """(title, page number + ``offset``, depth) of each bookmark, in order."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, list):
+            out += _bookmarks(reader, item, offset, depth + 1)
+        else:
+            out.append((item.title, offset + reader.get_destination_page_number(item), depth))
+    return out
 
 
 def test_no_printed_line_starts_with_closing_punctuation(

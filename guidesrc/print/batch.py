@@ -22,8 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
+import pikepdf
 import typst
-from pypdf import PdfReader, PdfWriter
 
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
@@ -223,15 +223,55 @@ class BatchPrinter:
         return pdf
 
     def batch(self, checklist: bytes, sheets: list[bytes], title: str) -> bytes:
-        """One PDF: the checklist, then each sheet whole (the same pages as posted singly).
-        No clock and no random file identifier: the same batch is the same bytes."""
-        writer = PdfWriter()
+        """One PDF: the checklist, then each sheet whole (the same pages as posted singly, each
+        sheet's bookmarks under its title). No clock and no random file identifier: the same batch
+        is the same bytes."""
+        out = pikepdf.new()
+        bookmarks: list[pikepdf.Object] = []
         for part in [checklist, *sheets]:
-            writer.append(PdfReader(io.BytesIO(part)))
-        writer.add_metadata({"/Title": title, "/Producer": "guidesrc"})
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
+            source = pikepdf.open(io.BytesIO(part))
+            out.pages.extend(source.pages)
+            bookmarks += _top_bookmarks(out, source)
+        for page in out.pages:  # the sheets' tags stay behind (their structure tree is not copied)
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
+        if bookmarks:
+            out.Root.Outlines = _outline(out, bookmarks)
+        out.docinfo["/Title"] = title
+        out.docinfo["/Producer"] = "guidesrc"
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
+
+
+def _top_bookmarks(out: pikepdf.Pdf, source: pikepdf.Pdf) -> list[pikepdf.Object]:
+    """The top-level bookmarks of ``source``, copied into ``out`` with their children (after its
+    pages, so that their destinations are the copied pages)."""
+    outlines = source.Root.get("/Outlines")
+    if not isinstance(outlines, pikepdf.Dictionary) or "/First" not in outlines:
+        return []
+    item = out.copy_foreign(outlines).First
+    items = [item]
+    while "/Next" in item:
+        item = item.Next
+        items.append(item)
+    return items
+
+
+def _outline(out: pikepdf.Pdf, items: list[pikepdf.Object]) -> pikepdf.Object:
+    """An outline of ``items`` (top-level bookmarks, in order), each kept as its sheet had it."""
+    root = out.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=items[0], Last=items[-1])
+    )
+    root.Count = len(items)
+    for number, item in enumerate(items):
+        item.Parent = root
+        for key, neighbour in (("/Prev", number - 1), ("/Next", number + 1)):
+            if 0 <= neighbour < len(items):
+                item[key] = items[neighbour]
+            elif key in item:
+                del item[key]
+    return root
 
 
 @dataclass(frozen=True, slots=True)
