@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
+from guidesrc.ledger.models import Event, ManifestFile, SignedManifest
 from guidesrc.statuses import EventKind
 
 if TYPE_CHECKING:
@@ -429,8 +430,6 @@ def _own_file(out: Path, rel: str, stats: dict[str, list[Any]], result: Audit) -
 
 def store_signed(ledger: Ledger, channel: str, data: bytes, now: dt.datetime) -> None:
     """Keep ``data`` as the channel's newest signed manifest."""
-    from guidesrc.ledger.models import SignedManifest
-
     table = SignedManifest.__table__  # type: ignore[attr-defined]
     row = {
         "channel": channel,
@@ -445,8 +444,6 @@ def store_signed(ledger: Ledger, channel: str, data: bytes, now: dt.datetime) ->
 
 def signed_sha256(ledger: Ledger, channel: str) -> str | None:
     """The SHA-256 of the channel's newest signed manifest as the ledger keeps it."""
-    from guidesrc.ledger.models import SignedManifest
-
     kept = SignedManifest.__table__.c  # type: ignore[attr-defined]
     with ledger.engine.connect() as conn:
         found = conn.execute(sa.select(kept.sha256).where(kept.channel == channel)).scalar()
@@ -457,8 +454,6 @@ def baseline(ledger: Ledger, channel: str, out: Path, own_manifest: str) -> Base
     """The files of the channel's last signed manifest: as the ledger keeps it; for a manifest
     signed before the ledger kept them, the folder's manifest if its hash is the one the ledger
     recorded last, else every (path, hash) the ledger ever recorded. None: never signed."""
-    from guidesrc.ledger.models import ManifestFile, SignedManifest
-
     kept = SignedManifest.__table__.c  # type: ignore[attr-defined]
     pairs = ManifestFile.__table__.c  # type: ignore[attr-defined]
     with ledger.engine.connect() as conn:
@@ -526,8 +521,6 @@ def log_signed(ledger: Ledger, channel: str, digest: str, files: int, now: dt.da
 
 def last_outcome(ledger: Ledger, channel: str) -> tuple[str, dict[str, Any]] | None:
     """The channel's newest of manifest.refused / manifest.clean / manifest.signed."""
-    from guidesrc.ledger.models import Event
-
     e = Event.__table__.c  # type: ignore[attr-defined]
     query = (
         sa.select(e.kind, e.detail)

@@ -26,17 +26,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
+import chinese_calendar  # type: ignore[import-untyped]
+
 from guidesrc.check.loader import load_bytes
+from guidesrc.diagnostic_lines import located_lines
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.errors import CalendarError, LibraryConfigError, LibraryIOError
 from guidesrc.i18n import N_, _
 from guidesrc.library import CALENDAR_FILE, CONFIG_FILE, read_sized
+from guidesrc.model.calendar import CalendarFile
+from guidesrc.model.library import LibraryConfig
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from guidesrc.model.calendar import CalendarFile, Holiday, Notice
-    from guidesrc.model.library import LibraryConfig
+    from guidesrc.model.calendar import Holiday, Notice
     from guidesrc.yamlio import Source
 
 #: From this day of December on, a date also depends on the next year's notice (元旦).
@@ -263,8 +267,6 @@ def calendar_from(
 @cache
 def package_data() -> HolidayData:
     """Every notice the ``chinese-calendar`` package ships (2004 to its last release's year)."""
-    import chinese_calendar  # type: ignore[import-untyped]
-
     chinese = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
     days = {d: Day(False, chinese.get(v, v)) for d, v in chinese_calendar.holidays.items()}
     days |= {d: Day(True, chinese.get(v, v)) for d, v in chinese_calendar.workdays.items()}
@@ -277,24 +279,18 @@ def package_data() -> HolidayData:
 
 
 def read_config(root: Path) -> LibraryConfig:
-    from guidesrc.model.library import LibraryConfig
-
     config, _source = _read_model(root, CONFIG_FILE, LibraryConfig, LibraryConfigError)
     return config
 
 
 def config_from(data: bytes) -> LibraryConfig:
     """``library.yaml`` given as bytes (the approved one in the ledger), validated."""
-    from guidesrc.model.library import LibraryConfig
-
     config, _source = _model_from(data, CONFIG_FILE, LibraryConfig, LibraryConfigError)
     return config
 
 
 def read_calendar_file(root: Path) -> list[HolidayData]:
     """One layer per notice in ``calendar.yaml``, in file order; none without the file."""
-    from guidesrc.model.calendar import CalendarFile
-
     if not os.path.lexists(root / CALENDAR_FILE):  # a link is refused when read
         return []
     calendar, source = _read_model(root, CALENDAR_FILE, CalendarFile, CalendarError)
@@ -303,8 +299,6 @@ def read_calendar_file(root: Path) -> list[HolidayData]:
 
 def calendar_layers(data: bytes) -> list[HolidayData]:
     """One layer per notice of a ``calendar.yaml`` given as bytes."""
-    from guidesrc.model.calendar import CalendarFile
-
     calendar, source = _model_from(data, CALENDAR_FILE, CalendarFile, CalendarError)
     return _notice_layers(calendar, source)
 
@@ -439,6 +433,4 @@ def _model_from(
 
 def _report(source: Source, problems: list[Diagnostic]) -> str:
     """One line per problem, as `guides check` prints them: ``file:line:col: field: message``."""
-    from guidesrc.diagnostic_lines import located_lines
-
     return located_lines(source, problems)

@@ -21,25 +21,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import mmap
+import json
 import os
+import re
 import struct
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import orjson
 
 from guidesrc.check import hidden
 from guidesrc.fsio import write_atomic
-
-if TYPE_CHECKING:
-    import re
+from guidesrc.print.fontdirs import DEBIAN_DIR, fontconfig_folders
 
 FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
-
-
-#: Debian's fonts-noto-cjk folder (``guidesrc.print.fonts.DEBIAN_DIR``, a test keeps them equal):
-#: named here so that a check whose files are all cached imports nothing more than this module.
-DEBIAN_DIR = "/usr/share/fonts/opentype/noto"
 
 
 def font_files() -> tuple[str, ...]:
@@ -51,8 +47,6 @@ def font_files() -> tuple[str, ...]:
     found = _fonts_in([DEBIAN_DIR])
     if found:
         return found
-    from guidesrc.print.fonts import fontconfig_folders
-
     return _fonts_in(fontconfig_folders())
 
 
@@ -139,8 +133,6 @@ def _printable_run() -> re.Pattern[str] | None:
     negated class: sre tries a match at every position), and the class is written with the
     characters themselves rather than ``\\U`` escapes, which the parser takes five times faster
     (5 ms instead of 26 for the 2,000 ranges of Debian's Noto CJK)."""
-    import re
-
     ranges = _ranges()
     if ranges is None:
         return None
@@ -182,8 +174,6 @@ def _cache_file(key: str) -> Path:
 
 def _cached(key: str) -> list[tuple[int, int]] | None:
     """The code point ranges stored for these font files, as JSON (never pickle)."""
-    import orjson
-
     try:
         stored = orjson.loads(_cache_file(key).read_bytes())
         if stored.get("identity") != key:
@@ -205,8 +195,6 @@ def _sane(ranges: list[tuple[int, int]]) -> bool:
 
 
 def _store(key: str, ranges: list[tuple[int, int]]) -> None:
-    import json
-
     path = _cache_file(key)
     body = json.dumps({"identity": key, "ranges": ranges}).encode()
     with contextlib.suppress(OSError):  # a read-only home: computed again next time

@@ -8,7 +8,8 @@ import bisect
 from collections.abc import Iterator
 from typing import Any
 
-from guidesrc.check import hidden, personal
+from guidesrc import yamlio
+from guidesrc.check import hidden, personal, printable
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.i18n import N_
 from guidesrc.yamlio import Source
@@ -104,8 +105,6 @@ def hidden_characters(source: Source, data: Any) -> list[Diagnostic]:
 
 def unprintable(source: Source, data: Any) -> list[Diagnostic]:
     """Each character of the published text that no print font can show, where it stands."""
-    from guidesrc.check import printable
-
     text = source.text or ""
     if "\\" not in text and (text.isascii() or not printable.unprintable(text)):
         return []  # the common case: one set difference over the file (escapes are in values)
@@ -140,8 +139,6 @@ def at_text(text: str, found: list[tuple[Diagnostic, str, int]]) -> list[Diagnos
     with escapes), at the field."""
     if not found:
         return []
-    from guidesrc import yamlio
-
     tree = yamlio.compose(text)
     starts = [0, *(n + 1 for n, c in enumerate(text) if c == "\n")]
     cursor: dict[Path_, int] = {}

@@ -10,19 +10,18 @@ package to install — never a fallback.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import typst
+
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
+from guidesrc.print.fontdirs import DEBIAN_DIR, FAMILY, fontconfig_folders
 
-FAMILY = "Noto Sans CJK SC"
 WEIGHTS = (400, 700)  # regular (body) and bold (headings, labels)
 PACKAGE = "fonts-noto-cjk"
-DEBIAN_DIR = "/usr/share/fonts/opentype/noto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +57,6 @@ def find_fonts(font_dir: Path | None = None) -> FontSet:
 @cache
 def _complete(folder: str) -> bool:
     """Whether ``folder`` holds every weight of the family (as Typst itself reads fonts)."""
-    import typst
-
     if not Path(folder).is_dir():
         return False
     fonts = typst.Fonts(
@@ -67,22 +64,3 @@ def _complete(folder: str) -> bool:
     )
     found = {info.weight for info in fonts.fonts() if info.family == FAMILY}
     return all(weight in found for weight in WEIGHTS)
-
-
-def fontconfig_folders() -> list[str]:
-    """Folders of the font files fontconfig lists for the family (none without fontconfig)."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return []
-    try:
-        out = subprocess.run(
-            [fc_list, f":family={FAMILY}", "file"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    files = (line.rstrip().rstrip(":") for line in out.splitlines() if line.strip())
-    return sorted({str(Path(f).parent) for f in files} - {DEBIAN_DIR})
