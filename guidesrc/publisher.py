@@ -29,8 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from guidesrc import faults
@@ -49,6 +51,7 @@ from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.print.handover import open_handover
+from guidesrc.scheduling import schedule
 from guidesrc.status import error_cause
 from guidesrc.statuses import EventKind, PublicationStatus
 
@@ -191,8 +194,6 @@ def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[in
 
 def _still_open(ledger: Ledger) -> int:
     """Deliveries left after a run: not due yet (future effective dates), or failed."""
-    from sqlalchemy import func
-
     query = select(func.count()).where(col(Publication.status).in_(OPEN))
     with ledger.session() as session:
         return int(session.exec(query).one())
@@ -422,10 +423,6 @@ def _queue_new_channels(
                     missing.setdefault(vid, []).append(channel)
         if not missing:
             return
-        from zoneinfo import ZoneInfo
-
-        from guidesrc.approve import schedule
-
         zone = ZoneInfo(timezone)
         deadline = deadline_for(now)
         for vid, names in sorted(missing.items()):

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from guidesrc.approve import latest_versions, schedule
+from guidesrc.approve import latest_versions
 from guidesrc.approvers import Approver, approval_fields
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import _
 from guidesrc.identity import Editor, conflicts
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, WithdrawalRequest
+from guidesrc.scheduling import schedule
 from guidesrc.statuses import ApprovalKind, ChangeStatus, EventKind, WithdrawalStatus
 
 

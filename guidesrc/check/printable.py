@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mmap
 import json
+import mmap
 import os
 import re
 import struct

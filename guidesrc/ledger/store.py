@@ -223,32 +223,9 @@ def _migrate(ledger: Ledger) -> None:
         if _revision(conn) == SCHEMA_REVISION:
             return
     # Alembic is imported only when the schema must change: most runs skip it.
-    from alembic import command
-    from alembic.config import Config
+    from guidesrc.ledger import migrate
 
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with ledger.engine.begin() as conn:
-        if ledger.dialect == "postgresql":  # two processes may open a new ledger at once
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x6775696465})
-        config.attributes["connection"] = conn
-        current = _revision(conn)
-        if current is not None and current != SCHEMA_REVISION and not _known(config, current):
-            raise LedgerError(
-                _(
-                    "the ledger was written by a newer guidesrc (schema {found}); upgrade guidesrc"
-                ).format(found=current)
-            )
-        command.upgrade(config, "head")
-
-
-def _known(config: Any, revision: str) -> bool:
-    from alembic.script import ScriptDirectory
-
-    try:
-        return ScriptDirectory.from_config(config).get_revision(revision) is not None
-    except Exception:  # alembic raises its own errors for unknown revisions
-        return False
+    migrate.upgrade(ledger.engine, ledger.dialect, _MIGRATIONS)
 
 
 def _revision(conn: sa.Connection) -> str | None:
