@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from guidesrc.approvers import (
-    ApproverEntry,
     approval_fields,
     approvers_ever_approved,
     signature_matches,
 )
+from guidesrc.approvers_file import ApproverEntry
 from guidesrc.i18n import _
 from guidesrc.identity import identity_key
 from guidesrc.ledger.models import Approval

@@ -13,7 +13,6 @@ Two modes (docs/security.md):
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -23,19 +22,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import ValidationError
 
-from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.approvers_file import ApproverEntry, parse_approvers
 from guidesrc.config_changes import approved_files, latest_config
 from guidesrc.diagnostic_lines import located_lines
-from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.errors import ApprovalError, LibraryConfigError
-from guidesrc.i18n import N_, _
-from guidesrc.identity import Person, display_name, identity_key, os_account
+from guidesrc.i18n import _
+from guidesrc.identity import Person, os_account
 from guidesrc.library import APPROVERS_FILE, read_file
-from guidesrc.model.approvers import ApproversFile
 from guidesrc.signing import NotEd25519, ed25519_private, key_id, signature_valid
-from guidesrc.yamlio import decode, parse
+from guidesrc.yamlio import decode
 
 if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
@@ -44,20 +40,6 @@ KEY_ENV = "GUIDES_APPROVER_KEY"
 DEFAULT_KEY = Path("~/.config/guidesrc/approver-key.pem")
 MAX_BYTES = 1024 * 1024
 SIGNATURE_PURPOSE = "guidesrc-approval/1"
-
-
-@dataclass(frozen=True, slots=True)
-class ApproverEntry:
-    name: str
-    key: Ed25519PublicKey
-    key_id: str
-    identities: tuple[str, ...]
-    since: dt.datetime | None
-    retired: dt.datetime | None
-
-    @property
-    def person(self) -> Person:
-        return Person(self.name, self.identities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,103 +150,6 @@ def approvers_ever_approved(root: Path, ledger: Ledger) -> list[ApproverEntry]:
         for entry in approvers_from(text.encode("utf-8")) if text is not None else []:
             by_key[entry.key_id] = entry
     return list(by_key.values())
-
-
-def parse_approvers(source: Any) -> tuple[list[ApproverEntry] | None, list[Diagnostic]]:
-    """The entries of a decoded ``approvers.yaml`` and its problems (schema, then rules)."""
-
-    if source.problem is not None:
-        return None, [source.problem]
-    data, problem = parse(source)
-    if problem is not None:
-        return None, [problem]
-    try:
-        model = ApproversFile.model_validate(data)
-    except ValidationError as exc:
-        return None, diagnostics_from(exc, source.rel, ApproversFile)
-    entries: list[ApproverEntry] = []
-    problems: list[Diagnostic] = []
-    for n, a in enumerate(model.approvers):
-        public = _public_key(a.key)
-        if public is None:
-            problems.append(_problem(n, "key", N_("not an Ed25519 public key")))
-            continue
-        since, retired = _utc(a.since), _utc(a.retired)
-        ids = tuple(a.identities)
-        entries.append(ApproverEntry(a.name, public, key_id(public), ids, since, retired))
-    problems += approvers_rules(model.approvers)
-    return entries, problems
-
-
-def approvers_rules(approvers: list[Any]) -> list[Diagnostic]:
-    """What the schema cannot say: one key and one identity belong to one approver only; names
-    and identities are visible text."""
-    problems: list[Diagnostic] = []
-    keys: dict[str, int] = {}
-    owners: dict[str, int] = {}
-    for n, a in enumerate(approvers):
-        if a.key in keys:
-            problems.append(
-                _problem(n, "key", N_("the same key as approvers[{other}]"), other=keys[a.key])
-            )
-        keys.setdefault(a.key, n)
-        named: list[tuple[tuple[str | int, ...], str]] = [(("name",), a.name)]
-        named += [(("identities", i), v) for i, v in enumerate(a.identities)]
-        for path, value in named:
-            problems += _identity_problems(n, path, value, owners)
-    return problems
-
-
-def _identity_problems(
-    n: int, path: tuple[str | int, ...], value: str, owners: dict[str, int]
-) -> list[Diagnostic]:
-    key = identity_key(value)
-    if not key:
-        return [_problem(n, path, N_("holds no visible character"))]
-    out = []
-    if display_name(value) != value.strip() or value != value.strip():
-        out.append(
-            _problem(
-                n,
-                path,
-                N_("contains invisible or unusual characters; write it as {clean}"),
-                clean=display_name(value),
-            )
-        )
-    other = owners.setdefault(key, n)
-    if other != n:
-        out.append(
-            _problem(
-                n,
-                path,
-                N_("{value} is also an identity of approvers[{other}]: one identity is one person"),
-                value=display_name(value),
-                other=other,
-            )
-        )
-    return out
-
-
-def _problem(n: int, field: Any, message: str, **args: Any) -> Diagnostic:
-    path = field if isinstance(field, tuple) else (field,)
-    hint = N_("each approver has a name, a key and their git identities (guides approvers key)")
-    return Diagnostic(
-        RuleId.APPROVERS, "error", APPROVERS_FILE, ("approvers", n, *path), message, hint, args
-    )
-
-
-def _public_key(text: str) -> Ed25519PublicKey | None:
-    try:
-        raw = base64.b64decode(text.removeprefix("ed25519:"), validate=True)
-        return Ed25519PublicKey.from_public_bytes(raw)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _utc(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def public_key_text(public: Ed25519PublicKey) -> str:

@@ -20,7 +20,14 @@ from pydantic import BaseModel
 
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.check.loader import load_bytes
-from guidesrc.compile import COMPILED_FORMAT, Catalogues, compiler_fingerprint, content_hash
+from guidesrc.compile import (
+    COMPILED_FORMAT,
+    Catalogues,
+    compile_data,
+    compile_fields,
+    compiler_fingerprint,
+    content_hash,
+)
 from guidesrc.errors import GitError, StateInvalidError
 from guidesrc.i18n import _
 from guidesrc.libfiles import LibraryFiles
@@ -411,8 +418,6 @@ class LibraryState:
 
     def compiled(self, guide_id: str, fields: Iterable[str] | None = None) -> dict[str, Any]:
         """The compiled guide; with ``fields``, only those fields of it."""
-        from guidesrc.compile import compile_data, compile_fields
-
         data = self.data(guide_id)
         try:
             if fields is None:

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import httpx
+
 from guidesrc.adapters import Adapter, DeliveryError
 from guidesrc.i18n import _
 from guidesrc.manifest import (
@@ -27,16 +29,12 @@ from guidesrc.verify_checks import (
 )
 
 if TYPE_CHECKING:
-    import httpx
-
     from guidesrc.ledger import Ledger
 
 
 def verify_url(check: ChannelCheck, url: str, ledger: Ledger, keys: dict[str, PublicKey]) -> None:
     """The files at a public address: the manifest, its signature and every file it lists.
     Files it does not list cannot be found without a listing: a note says so."""
-    import httpx
-
     base = url.rstrip("/")
     shown = shown_guides(ledger, check.channel)
     check.guides = len(shown)

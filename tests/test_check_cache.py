@@ -75,7 +75,7 @@ def test_read_only_library_still_checks(library: Library) -> None:
 
 
 def test_worker_processes_find_exactly_what_one_process_finds(library: Library) -> None:
-    from guidesrc.check.engine import PARALLEL_MIN_FILES
+    from guidesrc.check.analysing import PARALLEL_MIN_FILES
 
     text = library.read(GUIDE)
     for n in range(PARALLEL_MIN_FILES + 10):
@@ -143,7 +143,7 @@ def test_last_report_from_yesterday_is_not_trusted(library: Library) -> None:
 def test_no_fork_while_other_threads_run(library: Library) -> None:
     import threading
 
-    from guidesrc.check.engine import can_fork
+    from guidesrc.forksafe import can_fork
 
     assert can_fork()
     stop = threading.Event()

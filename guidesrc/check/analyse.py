@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from guidesrc.adapters import channel_problems
 from guidesrc.check import identifiers
 from guidesrc.check.facts import (
     CatalogueFacts,
@@ -23,6 +24,7 @@ from guidesrc.check.facts import (
     Ref,
 )
 from guidesrc.check.loader import load
+from guidesrc.config_policy import allowed_levels, rule_level_problems
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
@@ -383,11 +385,7 @@ def analyse_config(source: Source) -> FileResult:
     if not isinstance(config, LibraryConfig):
         return FileResult(problems, None)
     if config.channels:
-        from guidesrc.adapters import channel_problems
-
         problems += channel_problems(dict(config.channels), source.rel)
-    from guidesrc.config_policy import allowed_levels, rule_level_problems
-
     problems += rule_level_problems(config.rules, source.rel)  # personal-data: off and the like
     placeholders = tuple(_placeholders(config, source.rel))
     levels = allowed_levels(config.rules)

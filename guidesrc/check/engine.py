@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing as mp
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -28,19 +26,20 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import guidesrc
-from guidesrc.check import incremental
+from guidesrc import deployment
+from guidesrc.check import incremental, printable
 from guidesrc.check.facts import ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.findings import Locator, apply_levels, library_own, today_in
 from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts
 from guidesrc.check.resultcache import CACHE_FILE, ResultCache
 from guidesrc.diagnostics import Diagnostic
-from guidesrc.libfiles import OVERSIZE, LibraryFiles
+from guidesrc.forksafe import can_fork
+from guidesrc.libfiles import LibraryFiles
 from guidesrc.library import (
     APPROVERS_FILE,
     CONFIG_FILE,
     LibraryLayout,
     scan,
-    size_limit,
 )
 
 LAST_FILE = "cache/check-last.json"
@@ -50,6 +49,7 @@ _CODE_FILES = (
     "diagnostics.py",
     "gaps.py",
     "approvers.py",
+    "approvers_file.py",
     "identity.py",
     "config_policy.py",
     "deployment.py",
@@ -246,68 +246,15 @@ def _read_all(layout: LibraryLayout, files: LibraryFiles) -> dict[str, str]:
     return out
 
 
-#: Below this many changed files, starting worker processes costs more than it saves.
-PARALLEL_MIN_FILES = 400
-_pending: list[tuple[str, bytes]] = []  # read by forked workers (inherited, not pickled)
-
-
 def _analyse_all(pending: list[tuple[str, bytes]], jobs: int | None) -> dict[str, FileResult]:
-    """Analyse the files not in the cache, in worker processes when there are many."""
+    """Analyse the files not in the cache (:mod:`guidesrc.check.analysing`)."""
     if not pending:
         return {}  # and the models are never imported
-    from guidesrc.check import (
-        analyse,  # noqa: F401 - imported once here, inherited by workers
-        printable,
-    )
+    # The models (check.analyse, 0.1 s to import) only when a file must be analysed: a check
+    # where nothing changed never imports them.
+    from guidesrc.check import analysing
 
-    workers = min(jobs or os.cpu_count() or 1, 8)
-    if workers < 2 or len(pending) < PARALLEL_MIN_FILES or not can_fork():
-        return {rel: _analyse_one(rel, data) for rel, data in pending}
-    printable.unprintable("\u4e00")  # the print fonts' character class, made once for all workers
-    global _pending
-    _pending = pending
-    step = -(-len(pending) // (workers * 4))  # a few slices per worker balance uneven files
-    slices = [(start, min(start + step, len(pending))) for start in range(0, len(pending), step)]
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_analyse_slice, slices)
-    finally:
-        _pending = []
-    return {rel: result for part in parts for rel, result in part}
-
-
-def _analyse_slice(bounds: tuple[int, int]) -> list[tuple[str, FileResult]]:
-    return [(rel, _analyse_one(rel, data)) for rel, data in _pending[bounds[0] : bounds[1]]]
-
-
-def _analyse_one(rel: str, data: bytes) -> FileResult:
-    from guidesrc.check import analyse
-    from guidesrc.yamlio import decode
-
-    kind = _kind_of(rel)
-    limit = size_limit(rel)
-    size = int(data[len(OVERSIZE) :]) if data.startswith(OVERSIZE) else len(data)
-    source = decode(data, rel, limit, size)
-    if kind == "guide":
-        return analyse.analyse_guide(source)
-    if kind == "config":
-        return analyse.analyse_config(source)
-    if kind == "approvers":
-        from guidesrc.approvers import parse_approvers
-
-        return FileResult(parse_approvers(source)[1], None)
-    return analyse.analyse_catalogue(source, kind)
-
-
-def _kind_of(rel: str) -> str:
-    if rel == CONFIG_FILE:
-        return "config"
-    if rel == APPROVERS_FILE:
-        return "approvers"
-    for kind, path in CATALOGUE_FILES.items():
-        if rel == path:
-            return kind
-    return "guide"
+    return analysing.analyse_all(pending, jobs)
 
 
 def _library_facts(
@@ -325,12 +272,8 @@ def code_fingerprint() -> str:
     for ep in sorted(entry_points(group="guidesrc.adapters"), key=lambda ep: (ep.name, ep.value)):
         digest.update(f"{ep.name}={ep.value}\n".encode())
     # The rule unprintable depends on the print fonts installed (their files' identity).
-    from guidesrc.check.printable import identity
-
-    digest.update(identity().encode())
+    digest.update(printable.identity().encode())
     # ... and against the deployment file (which secrets, addresses, folders channels may use).
-    from guidesrc import deployment
-
     digest.update(deployment.identity().encode())
     return digest.hexdigest()
 
@@ -347,12 +290,6 @@ def _code_digest() -> bytes:
     for path in paths:
         digest.update(path.read_bytes())
     return digest.digest()
-
-
-def can_fork() -> bool:
-    """Forking is safe here: the platform has it and this process runs no other thread (a
-    forked child of a threaded process can deadlock on a lock another thread held)."""
-    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
 
 
 def _in_background(work: Callable[[], None]) -> Callable[[], None]:

@@ -22,10 +22,10 @@ from typing import Any
 import orjson
 from deepdiff import DeepDiff  # imported only when something changed
 
-from guidesrc.check.engine import can_fork
 from guidesrc.compile import FIELDS_FED_BY, ORDERLESS
 from guidesrc.diff import similar
 from guidesrc.diff.redline import redline
+from guidesrc.forksafe import can_fork
 from guidesrc.parsecache import CacheEntries
 from guidesrc.state import LibraryState
 from guidesrc.statuses import ChangeStatus, FieldAction

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import orjson
 
 from guidesrc.errors import ChannelError, FailedElsewhere
+from guidesrc.forksafe import can_fork
 from guidesrc.i18n import _
 
 PARALLEL_MIN = 400  # guides: below this a full build runs in one process
@@ -29,8 +30,6 @@ def shared_work(
     process does ``alone`` and then takes chunks too (a shared counter hands them out), so both
     cores stay busy to the end. The worker sends its failures back through a pipe (the
     message and the traceback: :class:`FailedElsewhere`)."""
-    from guidesrc.check.engine import can_fork
-
     if len(ids) < PARALLEL_MIN or (os.cpu_count() or 1) < 2 or not can_fork():
         alone()
         return work(ids)
