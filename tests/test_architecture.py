@@ -76,6 +76,21 @@ def test_only_front_ends_call_the_services(modules: dict[str, object]) -> None:
     assert upward == []
 
 
+#: The bottom layer: small modules that know nothing of the others (docs/architecture.md).
+BOTTOM = frozenset(
+    f"guidesrc.{name}"
+    for name in (
+        "errors", "statuses", "diagnostics", "i18n", "library", "libfiles", "fsio", "cachekey",
+        "yamlio", "urls", "markdown",
+    )
+)  # fmt: skip
+
+
+def test_the_bottom_layer_imports_only_the_bottom_layer(modules: dict[str, object]) -> None:
+    upward = [(src, dst) for src, dst in _arrows(modules) if src in BOTTOM and dst not in BOTTOM]
+    assert upward == []
+
+
 def test_no_module_over_600_lines(modules: dict[str, object]) -> None:
     large = {name: m.lines for name, m in modules.items() if m.lines > 600}  # type: ignore[attr-defined]
     assert large == {}
