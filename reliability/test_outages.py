@@ -21,7 +21,7 @@ from guidesrc.ledger import open_ledger
 from guidesrc.publisher import publish
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.status import status_rows
-from guidesrc.workdays import load_calendar
+from guidesrc.workdays import load_calendar, read_config
 from tests.conftest import Library
 from tests.test_push import SECRET_ENV, Receiver, _serve
 
@@ -45,7 +45,7 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _adapters(root: Path, base: str) -> dict[str, Adapter]:
+def _adapters(root: Path, base: str) -> dict[str, Adapter[Any]]:
     settings = HttpSettings.model_validate(
         {
             "base": base,
@@ -56,9 +56,10 @@ def _adapters(root: Path, base: str) -> dict[str, Adapter]:
             "backoff": 0.5,
         }
     )
+    config = read_config(root)  # the configuration in force, handed to each adapter
     return {
-        "archive": DirectoryAdapter("archive", DirectorySettings(path="out"), root),
-        "hall": HttpAdapter("hall", settings, root, sleep=lambda _s: None),
+        "archive": DirectoryAdapter("archive", DirectorySettings(path="out"), root, config),
+        "hall": HttpAdapter("hall", settings, root, config, sleep=lambda _s: None),
     }
 
 
