@@ -221,19 +221,16 @@ def _hook(m: Any, ledger: Any, root: Path, folder: Path, key: Any) -> dict[str, 
     s = clock()
     out = folder.resolve()
     cache_file = m.cache_path(root, "site")
-    ledger_id = m._ledger_id(ledger)
-    cache = m._load_cache(cache_file, out, ledger_id)
-    t["load the hash cache"] = clock() - s
-    s = clock()
-    hashed = m.hash_folder(out, cache.files)
-    t["walk and stat the folder, hash the files that changed"] = clock() - s
+    found, _cache = m._check(ledger, "site", out, None, None, key, cache_file)
+    t["check the folder against the last signature (walk, stat, hash what changed)"] = clock() - s
     s = clock()
     shown = m.shown_guides(ledger, "site")
     t["the ledger's view of the channel"] = clock() - s
     s = clock()
-    header = {"format": 1, "channel": "site", "library": "x", "created_at": m.utc_text(
+    header = {"format": m.FORMAT, "channel": "site", "library": "x", "created_at": m.utc_text(
         dt.datetime.now(dt.UTC)), "key": key.id, "algorithm": "Ed25519"}  # fmt: skip
-    data = m.manifest_bytes(header, shown, hashed.files)
+    listing = found.files or m.listed(found.stats)
+    data = m.manifest_bytes(header, shown, listing)
     t["the manifest's bytes"] = clock() - s
     s = clock()
     signature = key.sign(data)
@@ -244,14 +241,17 @@ def _hook(m: Any, ledger: Any, root: Path, folder: Path, key: Any) -> dict[str, 
     m.write_atomic(out / m.MANIFEST, data, 0o644)
     t["write 3 files (fsync each)"] = clock() - s
     s = clock()
-    pairs = [(rel, hashed.files[rel]["sha256"]) for rel in hashed.new]
-    pairs.append((m.MANIFEST, hashlib.sha256(data).hexdigest()))
-    m.record_pairs(ledger, "site", pairs, dt.datetime.now(dt.UTC))
-    t["record the new pairs in the ledger"] = clock() - s
+    pairs = [(rel, listing[rel]["sha256"]) for rel in found.new]
+    digest = hashlib.sha256(data).hexdigest()
+    pairs.append((m.MANIFEST, digest))
+    now = dt.datetime.now(dt.UTC)
+    m.record_pairs(ledger, "site", pairs, now)
+    m.store_signed(ledger, "site", data, now)
+    t["record the new pairs and the manifest in the ledger"] = clock() - s
     s = clock()
-    m._save_cache(cache_file, out, ledger_id, hashed.stats, dt.datetime.now(dt.UTC))
+    m._save_cache(cache_file, out, m._ledger_id(ledger), found.stats, now, key, digest, found.dirs)
     t["save the hash cache"] = clock() - s
-    t["(files re-hashed)"] = float(len(hashed.new))
+    t["(files re-hashed)"] = float(len(found.new))
     t["(manifest size, MB)"] = len(data) / 1e6
     return t
 
