@@ -45,6 +45,8 @@ STEPS = ["import", "check, no cache", "check, first (writes the cache)", "check,
          "approve (all guides)", "publish: full site build"]  # fmt: skip
 RULE_LEVELS = "rules:\n  time-limit-units: warning\n  credit-code: warning\n"
 SITE = "channels:\n  site:\n    type: site\n    settings:\n      path: .guides/site\n"
+# The export leaves 收费 pending in every guide (docs/import.md): publish them as incomplete.
+COMPLETENESS = "completeness:\n  allow_incomplete: true\n"
 
 
 def git(root: Path, *args: str) -> None:
@@ -56,7 +58,7 @@ def prepare_for_publishing(lib: Path) -> None:
     config = lib / "library.yaml"
     text = config.read_text(encoding="utf-8")
     head, _channels, _rest = text.partition("channels:")
-    config.write_text(head + SITE + RULE_LEVELS, encoding="utf-8")
+    config.write_text(head + SITE + COMPLETENESS + RULE_LEVELS, encoding="utf-8")
     git(lib, "init", "-q")
     git(lib, "add", "-A")
     git(lib, "commit", "-qm", "import")
