@@ -25,7 +25,12 @@ from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
 from guidesrc.config_changes import ConfigPending, pending_config, record_config
 from guidesrc.diagnostics import format_path
-from guidesrc.diff.changeset import DEFAULT_POLICY, ChangeSet, GuideChange, field_changes
+from guidesrc.diff.changeset import (
+    DEFAULT_POLICY,
+    ChangeSet,
+    GuideChange,
+    guide_change,
+)
 from guidesrc.diff.notice import notice, release_notice
 from guidesrc.errors import ApprovalError
 from guidesrc.gaps import ELEMENT_TITLES, missing_elements
@@ -44,7 +49,7 @@ from guidesrc.ledger.models import Approval, ConfigVersion, GuideVersion
 from guidesrc.model.library import Completeness
 from guidesrc.scheduling import schedule
 from guidesrc.state import LibraryState
-from guidesrc.statuses import ApprovalKind, ChangeStatus, EventKind
+from guidesrc.statuses import ApprovalKind, EventKind
 from guidesrc.yamlio import compose, locate
 
 PUBLIC = "主动公开"
@@ -153,21 +158,9 @@ def pending_changes(
             continue
         after = state.compiled(guide_id) if public else None
         before = compiled_version(ledger, before_meta.id) if before_meta is not None else None
-        current = after or before
-        assert current is not None
-        change = GuideChange(
-            id=guide_id,
-            name=current["name"],
-            status=ChangeStatus.between(before, after),
-            file=state.guide_files.get(guide_id, f"guides/{guide_id}.yaml"),
-            old_hash=old_hash,
-            new_hash=new_hash,
-            effective_date=current["effective_date"],
-            old=before,
-            new=after,
-        )
-        if before is not None and after is not None:
-            change.changes = list(field_changes(before, after, rules))
+        file = state.guide_files.get(guide_id, f"guides/{guide_id}.yaml")
+        change = guide_change(guide_id, file, before, after, (old_hash, new_hash), rules)
+        change.old, change.new = before, after
         pending.changes.guides.append(change)
         if after is not None:
             pending.compiled[guide_id] = after

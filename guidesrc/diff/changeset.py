@@ -247,22 +247,38 @@ def _compare(
     new_hash = new.content_hash(guide_id, after) if after is not None else None
     if old_hash == new_hash:
         return None
+    file = new.guide_files.get(guide_id) or old.guide_files[guide_id]
+    change = guide_change(guide_id, file, before, after, (old_hash, new_hash), rules)
+    if before is not None and after is not None:
+        _keep_for_notice(change, before, after)
+    else:
+        change.old, change.new = before, after
+    return change
+
+
+def guide_change(
+    guide_id: str,
+    file: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    hashes: tuple[str | None, str | None],
+    rules: Rules,
+) -> GuideChange:
+    """The change of one guide between two compiled versions (None: it does not exist there),
+    with its field changes when it exists on both sides; named and dated by the newer side."""
     current = after or before
     assert current is not None
     change = GuideChange(
         id=guide_id,
         name=current["name"],
         status=ChangeStatus.between(before, after),
-        file=new.guide_files.get(guide_id) or old.guide_files[guide_id],
-        old_hash=old_hash,
-        new_hash=new_hash,
+        file=file,
+        old_hash=hashes[0],
+        new_hash=hashes[1],
         effective_date=current["effective_date"],
     )
     if before is not None and after is not None:
         change.changes = list(field_changes(before, after, rules))
-        _keep_for_notice(change, before, after)
-    else:
-        change.old, change.new = before, after
     return change
 
 
