@@ -13,18 +13,21 @@ catalogue entry changes the hash of every guide that uses it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from pydantic import BaseModel
 
 from guidesrc.gaps import gap_paths
 from guidesrc.model.catalogues import FaqEntry, LegalBasis, Material, Office
 from guidesrc.model.guide import Guide
+
+M = TypeVar("M", bound=BaseModel)
 
 #: Bumped when the compiled form changes shape, so that stored hashes are not compared across forms.
 COMPILED_FORMAT = 2  # 2: the ``gaps`` list; materials and results never null
@@ -69,39 +72,37 @@ class Catalogues:
     uses it: treat compiled guides as read-only.
     """
 
-    materials: dict[str, Material] = field(default_factory=dict)
-    legal_bases: dict[str, LegalBasis] = field(default_factory=dict)
-    offices: dict[str, Office] = field(default_factory=dict)
-    faq: dict[str, FaqEntry] = field(default_factory=dict)
+    materials: Mapping[str, Material] = field(default_factory=dict)
+    legal_bases: Mapping[str, LegalBasis] = field(default_factory=dict)
+    offices: Mapping[str, Office] = field(default_factory=dict)
+    faq: Mapping[str, FaqEntry] = field(default_factory=dict)
 
     @cached_property
-    def _legal_data(self) -> dict[str, dict[str, Any]]:
-        return {
-            i: {"id": i, **entry.model_dump(mode="json")} for i, entry in self.legal_bases.items()
-        }
+    def _legal_data(self) -> Dumped:
+        return Dumped(self.legal_bases)
 
     @cached_property
-    def _faq_data(self) -> dict[str, dict[str, Any]]:
-        return {i: {"id": i, **entry.model_dump(mode="json")} for i, entry in self.faq.items()}
+    def _faq_data(self) -> Dumped:
+        return Dumped(self.faq)
 
     @cached_property
-    def _office_data(self) -> dict[str, dict[str, Any]]:
-        return {
-            i: {"id": i, **entry.model_dump(mode="json", exclude={"windows"})}
-            for i, entry in self.offices.items()
-        }
+    def _office_data(self) -> Dumped:
+        return Dumped(self.offices, exclude={"windows"})
 
     @cached_property
-    def _windows(self) -> dict[tuple[str, str], list[dict[str, str]]]:
-        """(office id, guide id) → the windows of that office serving that guide."""
-        out: dict[tuple[str, str], list[dict[str, str]]] = {}
-        for office_id, office in self.offices.items():
-            for window_id, window in office.windows.items():
+    def _windows(self) -> dict[str, dict[str, list[dict[str, str]]]]:
+        """Office id → guide id → the windows of that office serving that guide, for the
+        offices asked about so far (one changed guide needs its own offices only)."""
+        return {}
+
+    def _serving(self, office_id: str) -> dict[str, list[dict[str, str]]]:
+        if office_id not in self._windows:
+            out: dict[str, list[dict[str, str]]] = {}
+            for window_id, window in self.offices[office_id].windows.items():
                 for guide_id in window.items:
-                    out.setdefault((office_id, guide_id), []).append(
-                        {"id": window_id, "name": window.name}
-                    )
-        return out
+                    out.setdefault(guide_id, []).append({"id": window_id, "name": window.name})
+            self._windows[office_id] = out
+        return self._windows[office_id]
 
     def legal(self, basis_id: str) -> dict[str, Any]:
         return self._legal_data[basis_id]
@@ -109,12 +110,66 @@ class Catalogues:
     def faq_entry(self, faq_id: str) -> dict[str, Any]:
         return self._faq_data[faq_id]
 
-    def offices_data(self) -> dict[str, dict[str, Any]]:
+    def offices_data(self) -> Mapping[str, dict[str, Any]]:
         return self._office_data
 
     def office(self, office_id: str, guide_id: str) -> dict[str, Any]:
         base = self._office_data[office_id]
-        return {**base, "windows": self._windows.get((office_id, guide_id), [])}
+        return {**base, "windows": self._serving(office_id).get(guide_id, [])}
+
+
+class Validated(Mapping[str, M]):
+    """A catalogue's entries, each validated when first asked for, from the catalogue's data
+    (``entries`` as parsed): for data the whole catalogue model validated before (the same bytes,
+    the same code: :class:`guidesrc.parsecache.ParseCache`), so that a state that compiles one
+    guide validates the few entries it names, not thousands."""
+
+    def __init__(self, raw: dict[str, Any], model: type[M]) -> None:
+        self.raw = raw
+        self._model = model
+        self._entries: dict[str, M] = {}
+
+    def __getitem__(self, key: str) -> M:
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = self._model.model_validate(self.raw[key])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Validated) and other.raw == self.raw:
+            return True  # the same data: the same entries (validated alike)
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Dumped(Mapping[str, dict[str, Any]]):
+    """Catalogue entries as JSON data (``{"id": …, **entry}``), each dumped when first asked
+    for: a compile touches the few entries its guides name, not the whole catalogue."""
+
+    def __init__(self, entries: Mapping[str, BaseModel], exclude: set[str] | None = None) -> None:
+        self._entries = entries
+        self._exclude = exclude
+        self._data: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        found = self._data.get(key)
+        if found is None:  # KeyError for an unknown id, as a dict raises it
+            entry = self._entries[key].model_dump(mode="json", exclude=self._exclude)
+            found = self._data[key] = {"id": key, **entry}
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def compile_guide(guide: Guide, catalogues: Catalogues) -> dict[str, Any]:

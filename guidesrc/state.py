@@ -8,10 +8,11 @@ the listing, ``git cat-file --batch`` for the contents.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +24,7 @@ from guidesrc.check.loader import load_bytes
 from guidesrc.compile import (
     COMPILED_FORMAT,
     Catalogues,
+    Validated,
     compile_data,
     compile_fields,
     compiler_fingerprint,
@@ -41,8 +43,12 @@ from guidesrc.library import (
 )
 from guidesrc.model.catalogues import (
     FaqCatalogue,
+    FaqEntry,
+    LegalBasis,
     LegalBasisCatalogue,
+    Material,
     MaterialCatalogue,
+    Office,
     OfficeCatalogue,
 )
 from guidesrc.model.guide import Guide
@@ -288,33 +294,64 @@ class LibraryState:
         #: What a compiled guide depends on besides its own file: the catalogues and the compiler.
         self.compiled_from = _compiled_from(self.shared_ids)
         models: dict[str, BaseModel] = {}
+        entries: dict[str, Mapping[str, BaseModel]] = {}  # catalogue file → its entries
         if like is not None:
-            models = {
-                rel: like._models[rel]
-                for rel in shared
-                if rel in like._models and like.shared_ids.get(rel) == self.shared_ids.get(rel)
-            }
-        contents = tree.read_many(rel for rel in shared if rel not in models)
-        models |= {rel: self._parse(rel, data, _MODELS[rel]) for rel, data in contents.items()}
+            same = [rel for rel in shared if like.shared_ids.get(rel) == self.shared_ids.get(rel)]
+            models = {rel: like._models[rel] for rel in same if rel in like._models}
+            entries = {rel: like._entries[rel] for rel in same if rel in like._entries}
+        entries |= self._cached([rel for rel in CATALOGUE_FILES.values() if rel not in entries])
+        contents = tree.read_many(rel for rel in shared if rel not in models | entries)
+        for rel, data in contents.items():
+            if rel == CONFIG_FILE:
+                models[rel] = self._parse(rel, data, LibraryConfig)
+            else:
+                entries[rel] = self._catalogue(rel, data)
         self._models: dict[str, BaseModel] = models
+        self._entries: dict[str, Mapping[str, BaseModel]] = entries
         config = models.get(CONFIG_FILE)
         self.config = config if isinstance(config, LibraryConfig) else None
         if like is not None and all(
-            rel in models and models[rel] is like._models.get(rel)
+            rel in entries and entries[rel] is like._entries.get(rel)
             for rel in CATALOGUE_FILES.values()
         ):
             self.catalogues: Catalogues = like.catalogues  # with what it has resolved already
         else:
             self.catalogues = Catalogues(
-                materials=_entries(models.get(CATALOGUE_FILES["materials"])),
-                legal_bases=_entries(models.get(CATALOGUE_FILES["legal-bases"])),
-                offices=_entries(models.get(CATALOGUE_FILES["offices"])),
-                faq=_entries(models.get(CATALOGUE_FILES["faq"])),
+                materials=entries.get(CATALOGUE_FILES["materials"], {}),  # type: ignore[arg-type]
+                legal_bases=entries.get(CATALOGUE_FILES["legal-bases"], {}),  # type: ignore[arg-type]
+                offices=entries.get(CATALOGUE_FILES["offices"], {}),  # type: ignore[arg-type]
+                faq=entries.get(CATALOGUE_FILES["faq"], {}),  # type: ignore[arg-type]
             )
-        for material in self.catalogues.materials.values():
-            for basis in material.legal_basis:
-                if basis not in self.catalogues.legal_bases:
-                    self._unresolved(CATALOGUE_FILES["materials"], basis)
+        for basis in _legal_refs(self.catalogues.materials):
+            if basis not in self.catalogues.legal_bases:
+                self._unresolved(CATALOGUE_FILES["materials"], basis)
+
+    def _cached(self, rels: list[str]) -> dict[str, Mapping[str, BaseModel]]:
+        """The entries of those catalogues the parse cache has the data of (as parsed from the
+        same bytes and validated whole by the same code), each entry validated when used."""
+        keys = {_RAW + self.shared_ids[rel]: rel for rel in rels if rel in self.shared_ids}
+        if self._cache is None or not keys:
+            return {}
+        found: dict[str, Mapping[str, BaseModel]] = {}
+        for key, data in self._cache.get_many(keys).items():
+            raw = data.get("entries")
+            if isinstance(raw, dict):
+                found[keys[key]] = Validated(raw, _ENTRY_MODELS[keys[key]])
+        return found
+
+    def _catalogue(self, rel: str, data: bytes) -> Mapping[str, BaseModel]:
+        """A catalogue's entries, validated whole; its parsed data kept in the parse cache."""
+        try:  # the fast path: a checked library parses and validates
+            raw = parse_bytes(data)
+            model = _MODELS[rel].model_validate(raw)
+        except (ValueError, yaml_rs.YAMLDecodeError):  # as `guides check` reads it
+            model = self._loaded(rel, load_bytes(data, rel, _MODELS[rel])[1])
+        else:
+            if self._cache is not None and rel in self.shared_ids:
+                # not JSON data (a key that is not text): parsed again next time
+                with contextlib.suppress(TypeError):
+                    self._cache.put(_RAW + self.shared_ids[rel], raw)
+        return _entries(model)
 
     def _parse(self, rel: str, data: bytes, model: type[BaseModel]) -> BaseModel:
         if rel == CONFIG_FILE:  # as the command and the calendar read it (once per process)
@@ -480,5 +517,26 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+#: The model of each catalogue's entries.
+_ENTRY_MODELS: dict[str, type[BaseModel]] = {
+    CATALOGUE_FILES["materials"]: Material,
+    CATALOGUE_FILES["legal-bases"]: LegalBasis,
+    CATALOGUE_FILES["offices"]: Office,
+    CATALOGUE_FILES["faq"]: FaqEntry,
+}
+#: The parse cache's key of a catalogue's parsed data: this, then the file's content id.
+_RAW = "catalogue "
+
+
 def _entries(catalogue: BaseModel | None) -> dict[str, Any]:
     return dict(getattr(catalogue, "entries", {}))
+
+
+def _legal_refs(materials: Mapping[str, Material]) -> Iterator[str]:
+    """The legal bases the materials cite (read from the data, not validating every entry)."""
+    if isinstance(materials, Validated):
+        for entry in materials.raw.values():
+            yield from (entry.get("legal_basis") or ()) if isinstance(entry, dict) else ()
+        return
+    for material in materials.values():
+        yield from material.legal_basis

@@ -29,7 +29,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -93,7 +92,9 @@ class JSONData(TypeDecorator[Any]):
 
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.JSON(none_as_null=True))
+            # adapted to the dialect's own JSON type (postgresql.JSON): the PostgreSQL dialect
+            # is not imported where only SQLite is used (it costs a SQLite process ~25 ms)
+            return dialect.type_descriptor(sa.JSON(none_as_null=True))
         return dialect.type_descriptor(self.stored())
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
