@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,6 +49,24 @@ class ApproveResult:
         return config.changed_files
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block (on again after it, if it was on).
+
+    An approval reads tens of thousands of small containers (the check's last results, the file
+    cache's entries, the catalogues), none of them in a cycle: the collector would scan them
+    again and again while they are made, ~15 % of the CPU of approving one guide of a 10,000-guide
+    library. What the block leaves in cycles is collected after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@collector_paused()
 def approve(
     library: Library,
     *,
@@ -114,6 +134,7 @@ def pending_in(root: Path, ledger: Ledger) -> Pending:
     return _working_pending(root, ledger)[1]
 
 
+@collector_paused()
 def _working_pending(
     root: Path, ledger: Ledger, policy: Mapping[str, str] | None = None, guides: Sequence[str] = ()
 ) -> tuple[LibraryState, Pending]:
