@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -349,6 +350,29 @@ def test_parse_cache_is_only_an_optimisation(repo: Library) -> None:
         assert diff_json(repo) == first
     finally:
         cache.parent.chmod(0o700)
+
+
+def test_catalogues_from_the_parse_cache_give_the_same_changes(repo: Library) -> None:
+    repo.edit("catalogues/offices.yaml", "        hours: 8:30–12:00，14:00–17:30\n      - days: 周六",
+              "        hours: 8:30–12:00，13:30–17:30\n      - days: 周六")  # fmt: skip
+    first = diff_json(repo)  # parses both states' catalogues and keeps their data
+    assert [g["id"] for g in first["guides"]] == [
+        "chusheng-dengji",
+        HUKOU,
+        "jumin-shenfenzheng-huanling",
+        "linshi-jumin-shenfenzheng",
+    ]
+    db = sqlite3.connect(repo.root / ".guides" / "cache" / "guides.sqlite")
+    try:
+        kept = db.execute("SELECT count(*) FROM parsed WHERE id LIKE 'catalogue %'").fetchone()
+        assert kept == (5,)  # four catalogues at HEAD, and the changed offices file
+        assert diff_json(repo) == first  # each entry validated from the kept data when used
+        # Rows not written by this machine (their MAC fails) are not believed: parsed again.
+        db.execute("UPDATE parsed SET data = ? WHERE id LIKE 'catalogue %'", (b'{"entries": {}}',))
+        db.commit()
+        assert diff_json(repo) == first
+    finally:
+        db.close()
 
 
 def test_where_used_follows_legal_bases_through_materials(example: Library) -> None:
