@@ -10,6 +10,8 @@ transformation, so the text's position is the current transformation applied to 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
+from typing import Any
 
 import pikepdf
 
@@ -43,8 +45,10 @@ def _text_heights(page: pikepdf.Page) -> list[float]:
     stack: list[_Matrix] = []
     ctm = _IDENTITY
     heights = []
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
+    for instruction in pikepdf.parse_content_stream(page):
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            continue
+        operands, op = instruction.operands, str(instruction.operator)
         if op == "q":
             stack.append(ctm)
         elif op == "Q" and stack:
@@ -56,8 +60,8 @@ def _text_heights(page: pikepdf.Page) -> list[float]:
     return heights
 
 
-def _matrix(operands: list[object]) -> _Matrix:
-    a, b, c, d, e, f = (float(x) for x in operands)  # type: ignore[arg-type]
+def _matrix(operands: Iterable[Any]) -> _Matrix:
+    a, b, c, d, e, f = (float(x) for x in operands)
     return (a, b, c, d, e, f)
 
 
