@@ -344,6 +344,23 @@ def test_a_batch_is_the_checklist_then_each_sheet_whole_with_its_bookmarks(
     assert titles == [compiled[GID]["name"], compiled["jiehun-dengji"]["name"]]
 
 
+def test_the_checklist_is_for_hall_staff_a_tick_box_a_signature_and_no_command() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    at = dt.datetime(2026, 12, 4, tzinfo=zone)
+    batch = Batch(batch_token(at.date(), 1, "zhongxin", "a-03"), "zhongxin", "中心", "a-03", "A03")
+    data = checklist_data(batch, deadline_text(at, zone), "示例库")
+    pdf = BatchPrinter(find_fonts()).checklist(data, at)
+    lines = printed_lines(pdf)
+    text = squeeze(text_of(pdf))
+    assert "完成" in lines and "打勾" in lines  # the column of tick boxes, headed 完成 / 打勾
+    signing = ["张贴人（签名）：", "完成时间：", "年", "月", "日", "时"]
+    checking = ["核对人（签名）：", "核对时间：", "年", "月", "日", "时"]
+    at_sign = lines.index("张贴人（签名）：")
+    assert lines[at_sign : at_sign + 13] == [*signing, *checking, "备注："]
+    assert f"负责人凭批次编号{batch.token}登记完成" in text
+    assert "guides" not in text and "printdone" not in text
+
+
 def _bookmarks(reader: Any, items: list[Any], offset: int, depth: int = 0) -> list[Any]:
     """(title, page number + ``offset``, depth) of each bookmark, in order."""
     out: list[Any] = []
