@@ -10,7 +10,8 @@ when present, checks that each first page's QR code reads back as the guide's ad
 - ``print-3pages-p1.png`` … ``-p3.png``: the next version of 食品经营许可（新办）, marked 即将实施
   with its change notice; its materials table runs onto the second page under its repeated
   header;
-- ``print-large-p2.png``: the large-print variant (its materials table);
+- ``print-large-p2.png``: the large-print variant of the upcoming sheet (its materials table, and
+  the footer that breaks between its parts: 即将实施 whole on a second line);
 - ``print-withdrawn.png``: a withdrawal sheet.
 """
 
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     sheets = [
         ("print-1page", job(short_guide()), None),
         ("print-3pages", job(food, kind="upcoming", version=4), None),
-        ("print-large", job(food, large=True), [2]),
+        ("print-large", job(food, kind="upcoming", version=4, large=True), [2]),
         (
             "print-withdrawn",
             job(

@@ -325,7 +325,7 @@ def _failed(
         action=pub.action,
         attempts=pub.attempts,
         error=error,
-        cause=error_cause(detail),
+        cause=error_cause(detail, error),
         trace=detail,
     )
     return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, False, error)

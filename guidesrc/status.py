@@ -133,9 +133,10 @@ def event_detail(event: Event) -> dict[str, Any]:
     return dict(event.detail or {})
 
 
-def error_cause(detail: str | None) -> str:
+def error_cause(detail: str | None, error: str = "") -> str:
     """The exception lines of a traceback text (type: message), outermost first: the cause in
-    one line, for `guides status` and `guides log`."""
+    one line, for `guides status` and `guides log`. Lines that only repeat ``error`` (the reason
+    already shown to staff, e.g. a printer's message wrapped as a delivery error) are left out."""
     if not detail:
         return ""
     lines = [
@@ -144,5 +145,6 @@ def error_cause(detail: str | None) -> str:
         if line
         and not line[0].isspace()
         and not line.startswith(("Traceback ", "The above exception", "During handling"))
+        and not (error and line.partition(": ")[2] == error)
     ]
     return " ← ".join(reversed(lines))

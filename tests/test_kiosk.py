@@ -290,6 +290,92 @@ def test_kiosk_paused_printer_is_said_plainly_and_nothing_is_sent(hall: Hall) ->
         hall.cups.admin("cupsenable", QUEUE)
 
 
+def test_kiosk_paused_printer_page_shows_the_qr_code_and_the_way_back(hall: Hall) -> None:
+    hall.cups.admin("cupsdisable", QUEUE)
+    try:
+        answer = print_form(hall, GID)
+    finally:
+        hall.cups.admin("cupsenable", QUEUE)
+    assert answer.status == 503
+    assert "<svg" in answer.body and f"用手机扫码查看“{NAME}”办事指南" in text(answer.body)
+    assert (
+        f'<a class="button primary" id="back" href="/guide/{GID}">返回事项页面</a>' in answer.body
+    )
+
+
+# --- starting it: what hall staff are told ----------------------------------------------------
+
+
+def test_kiosk_without_a_pdf_channel_says_the_library_has_none_and_how_to_add_one(
+    library: Library,
+) -> None:
+    assert "type: pdf" not in library.read("library.yaml")  # guides init: a directory channel
+    run = invoke("kiosk", str(library.root), "--queue", QUEUE)
+    assert run.exit_code == 2 and "之一" not in run.stderr
+    assert run.stderr == (
+        "错误：资料库没有 PDF 渠道，自助终端没有可显示和打印的办事指南：请在 library.yaml 中添加一个"
+        "（channels: print: type: pdf, settings: path: .guides/print），运行 guides approve 和 "
+        "guides publish 后再启动自助终端（见 docs/kiosk.md）\n"
+    )
+
+
+PDF_CHANNEL = "  print:\n    type: pdf\n    settings:\n      path: .guides/print\nrules: {}"
+
+
+def with_pdf_channel(library: Library) -> None:
+    library.edit("library.yaml", "rules: {}", PDF_CHANNEL)
+    cli("approve", str(library.root), "--effective", "today", "--note", "首次发布")
+
+
+def test_kiosk_refuses_a_queue_that_does_not_exist(
+    library: Library,
+    cups: Cups,  # noqa: F811
+) -> None:
+    with_pdf_channel(library)
+    run = invoke("kiosk", str(library.root), "--queue", "no-such", "--server", cups.server)
+    assert run.exit_code == 2
+    assert run.stderr == (
+        f"错误：--queue no-such：打印服务器（{cups.server}）上没有这个打印队列：请在打印服务器上添加"
+        "（lpadmin -p no-such …），或用已有队列的名称启动自助终端（lpstat -p 可列出）\n"
+    )
+
+
+def test_kiosk_with_no_guides_and_a_paused_printer_says_both_at_start(
+    library: Library,
+    cups: Cups,  # noqa: F811
+) -> None:
+    """Approved, not yet published: nothing to show. It starts (sheets appear once published)
+    and says so, and that its printer is paused, before the address."""
+    import signal
+    import subprocess
+    import sys
+
+    with_pdf_channel(library)
+    cups.add_queue("paused-kiosk")
+    cups.admin("cupsdisable", "paused-kiosk")
+    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
+    env["PYTHONPATH"] = str(REPO)
+    args = ["kiosk", str(library.root), "--queue", "paused-kiosk", "--server", cups.server]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guidesrc", *args, "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stderr is not None
+        lines = [process.stderr.readline() for _ in range(3)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    assert lines[0].startswith("自助终端已启动：0 项指南")
+    assert lines[1] == (
+        "警告：自助终端没有可显示的办事指南：PDF 渠道 print 尚未发布任何打印稿；"
+        "请运行 guides approve 和 guides publish（发布后自助终端即会显示）\n"
+    )
+    assert lines[2].startswith("警告：自助终端暂时无法打印：打印机 paused-kiosk 已暂停")
+
+
 # --- the print tally, on both ledgers -------------------------------------------------------------
 
 
@@ -348,3 +434,51 @@ def test_browser_kiosk_search_open_print_and_see_it_done(hall: Hall, tmp_path: P
         page.screenshot(path=str(shots / "kiosk-printed.png"))
     assert hall.output.stat().st_mtime_ns >= before
     assert hall.output.read_bytes() == hall.published()
+
+
+@pytest.mark.slow
+def test_browser_kiosk_paused_printer_shows_the_qr_code_and_goes_back(
+    hall: Hall, tmp_path: Path
+) -> None:
+    """打印 on a paused printer: the page says so, shows the guide's QR code (the page the
+    message tells to scan) and leads back to the guide."""
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect
+
+    from tests.test_browser import CHROMIUM, Watch, assert_accessible, chromium
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    shots = REPO / "docs" if os.environ.get("GUIDES_SCREENSHOTS") else tmp_path
+    watch = Watch(hall.base)
+    hall.cups.admin("cupsdisable", QUEUE)
+    try:
+        with chromium() as browser:
+            context = browser.new_context(locale="zh-CN", viewport=KIOSK_SIZE)
+            watch.attach(context)
+            page = context.new_page()
+            page.goto(f"{hall.base}guide/{GID}")
+            before = jobs(hall)
+            page.get_by_role("button", name=re.compile("^打印")).click()
+            expect(page.locator("h1")).to_have_text("打印机暂不可用")
+            expect(page.locator("#message")).to_contain_text("扫描页面上的二维码")
+            qr = page.locator("figure.qr svg")
+            expect(qr).to_be_visible()
+            box = qr.bounding_box()
+            assert box is not None and box["width"] >= 200 and box["height"] >= 200
+            expect(page.locator("figure.qr figcaption")).to_have_text(
+                f"用手机扫码查看“{NAME}”办事指南"
+            )
+            assert_accessible(page)
+            page.screenshot(path=str(shots / "kiosk-paused.png"))
+            assert jobs(hall) == before
+            page.get_by_role("link", name="返回事项页面").click()
+            expect(page.locator("h1")).to_have_text(NAME)
+            expect(page.get_by_role("button", name=re.compile("^打印"))).to_be_visible()
+            context.close()
+    finally:
+        hall.cups.admin("cupsenable", QUEUE)
+    # The browser logs the page's own status (503: the printer is unavailable); nothing else.
+    refused = f"status of 503 (Service Unavailable) at {hall.base}guide/{GID}/print"
+    watch.errors = [e for e in watch.errors if not e.endswith(refused)]
+    watch.check()

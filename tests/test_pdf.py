@@ -344,6 +344,23 @@ def test_a_batch_is_the_checklist_then_each_sheet_whole_with_its_bookmarks(
     assert titles == [compiled[GID]["name"], compiled["jiehun-dengji"]["name"]]
 
 
+def test_the_checklist_is_for_hall_staff_a_tick_box_a_signature_and_no_command() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    at = dt.datetime(2026, 12, 4, tzinfo=zone)
+    batch = Batch(batch_token(at.date(), 1, "zhongxin", "a-03"), "zhongxin", "中心", "a-03", "A03")
+    data = checklist_data(batch, deadline_text(at, zone), "示例库")
+    pdf = BatchPrinter(find_fonts()).checklist(data, at)
+    lines = printed_lines(pdf)
+    text = squeeze(text_of(pdf))
+    assert "完成" in lines and "打勾" in lines  # the column of tick boxes, headed 完成 / 打勾
+    signing = ["张贴人（签名）：", "完成时间：", "年", "月", "日", "时"]
+    checking = ["核对人（签名）：", "核对时间：", "年", "月", "日", "时"]
+    at_sign = lines.index("张贴人（签名）：")
+    assert lines[at_sign : at_sign + 13] == [*signing, *checking, "备注："]
+    assert f"负责人凭批次编号{batch.token}登记完成" in text
+    assert "guides" not in text and "printdone" not in text
+
+
 def _bookmarks(reader: Any, items: list[Any], offset: int, depth: int = 0) -> list[Any]:
     """(title, page number + ``offset``, depth) of each bookmark, in order."""
     out: list[Any] = []
@@ -380,7 +397,7 @@ def test_the_materials_header_repeats_on_every_page_the_table_spans(
     pages = [squeeze(p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
     spanned = [p for p in pages if "（第" in p and "份）" in p]
     assert len(spanned) >= 2
-    assert all("材料名称形式及份数载体来源必要性填报要求及说明" in p for p in spanned)
+    assert all("材料名称形式及份数载体及来源填报要求及说明" in p for p in spanned)
 
 
 # --- other sheets ---------------------------------------------------------------------------------
@@ -419,10 +436,141 @@ def test_a_withdrawn_guide_prints_a_withdrawal_sheet_with_the_reason(renderer: R
     assert squeeze(text_of(pdf)) == squeeze(
         "夫妻投靠户口迁入 停止办理 "
         "“夫妻投靠户口迁入”事项自 2026 年 12 月 1 日起停止办理，原办事指南不再使用。"
-        "原因：该事项已划转至市公安局出入境管理支队办理 "
+        "原因：该事项已划转至市公安局出入境管理支队办理。"
         "请勿再按原办事指南准备材料。如有疑问，请拨打 12345 政务服务便民热线咨询。"
         "夫妻投靠户口迁入 · 第 4 版 · 自 2026 年 12 月 1 日起停止办理 第 1 页/共 1 页"
     )
+
+
+def test_a_new_items_upcoming_sheet_says_when_it_starts_not_that_a_current_guide_holds(
+    compiled: dict[str, dict[str, Any]], renderer: Renderer
+) -> None:
+    """A brand-new item has no guide in force: its upcoming sheet must not send people to one."""
+    added = {"status": "added", "effective_date": "2026-12-01", "items": [], "text": ""}
+    text = squeeze(text_of(renderer.render(job(compiled[GID], "upcoming", notice=added))))
+    assert text.startswith(
+        "即将实施自2026年12月1日起实施新增事项：“夫妻投靠户口迁入”为新增事项，此前没有现行办事指南。"
+        "本事项自2026年12月1日起开始受理。"
+    )
+    assert "现行办事指南办理" not in text and "变更内容" not in text
+
+
+@pytest.mark.parametrize(
+    ("reason", "printed"),
+    [
+        ("该事项已划转至市公安局办理", "原因：该事项已划转至市公安局办理。"),
+        ("该事项已划转至市公安局办理。", "原因：该事项已划转至市公安局办理。"),
+        ("为什么停办？", "原因：为什么停办？"),
+        ("依法取消！", "原因：依法取消！"),
+        ("职责调整；", "原因：职责调整。"),
+        ("见《关于调整的通知》", "原因：见《关于调整的通知》。"),
+        ("见通知（已公布。）", "原因：见通知（已公布。）"),
+    ],
+)
+def test_a_withdrawal_reason_ends_its_sentence_once(
+    renderer: Renderer, reason: str, printed: str
+) -> None:
+    sheet = dataclasses.replace(
+        job({"id": GID, "name": "夫妻投靠户口迁入"}, "withdrawn"),
+        guide=None,
+        content_hash=None,
+        reason=reason,
+    )
+    lines = printed_lines(renderer.render(sheet))
+    assert printed in lines  # a line of its own, ending its sentence once
+    after = lines[lines.index(printed) + 1]
+    assert after.startswith("请勿再按原办事指南准备材料。")
+
+
+def footer_parts(pdf: bytes) -> list[str]:
+    """The sheet's footer as printed: the lines at the foot of each page, page number apart."""
+    return [line for line in printed_lines(pdf) if "·" in line or line == "即将实施"]
+
+
+def test_a_long_footer_breaks_between_its_parts_never_inside_one(
+    compiled: dict[str, dict[str, Any]], renderer: Renderer
+) -> None:
+    """Large print: 名称 · 第 N 版 · 自…起实施 · hash · 即将实施 does not fit one line."""
+    guide = compiled["shipin-jingying-xuke"]
+    pdf = renderer.render(job(guide, "upcoming", large=True))
+    pages = page_count(pdf)
+    lines = printed_lines(pdf)
+    first = f"{guide['name']}·第3版·自2026年12月1日起实施·{HASH[:12]}·"
+    assert lines.count(first) == pages and lines.count("即将实施") == pages
+    assert not [line for line in lines if line in ("施", "将实施", "实施") or line.endswith("·即")]
+    for n in range(1, pages + 1):
+        assert f"第{n}页/共{pages}页" in lines
+
+
+def _sizes(pdf: bytes) -> list[tuple[float, str]]:
+    """(size in points, text) of every run of text, on every page."""
+    from pypdf import PdfReader
+
+    runs: list[tuple[float, str]] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+
+        def visit(text: str, _cm: Any, tm: Any, _font: Any, size: float) -> None:
+            if text.strip():
+                runs.append((round(size * tm[0], 1), text))
+
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_table_text_is_at_least_10_pt_only_the_footer_and_the_qr_caption_are_smaller(
+    compiled: dict[str, dict[str, Any]], renderer: Renderer
+) -> None:
+    guide = compiled["shipin-jingying-xuke"]
+    runs = _sizes(renderer.render(job(guide)))
+    table = ("形式及份数", "载体及来源", "填报要求及说明", "纸质或电子", "申请人自备")
+    assert {size for size, text in runs if any(t in text for t in table)} == {10.0}
+    small = {squeeze(text) for size, text in runs if size < 10}
+    allowed = (
+        "食品经营许可",
+        "第3版",
+        "自2026年12月1日",
+        HASH[:12],
+        "页/共",
+        "扫码查看网上办事指南",
+    )
+    assert small and all(any(a in text for a in allowed) for text in small), small
+
+
+def lines_on_last_page(pdf: bytes) -> int:
+    """Printed lines on the last page, its footer apart (pdftotext's layout)."""
+    n = page_count(pdf)
+    page = tool("pdftotext", "-f", str(n), "-l", str(n), "-layout", "-", "-", data=pdf)
+    return len([line for line in page.splitlines() if line.strip()]) - 1
+
+
+@pytest.mark.parametrize(
+    ("gid", "kind", "large", "pages"),
+    [
+        ("shipin-jingying-xuke", "current", False, 2),  # 3 pages, 5 lines on the 3rd, before
+        ("yiliao-jigou-zhiye-dengji", "upcoming", False, 2),
+        ("jiehun-dengji", "current", True, 3),
+        ("shiye-baoxianjin-shenling", "current", True, 3),
+    ],
+)
+def test_no_sheet_leaves_a_few_lines_on_a_page_of_their_own(
+    compiled: dict[str, dict[str, Any]],
+    renderer: Renderer,
+    gid: str,
+    kind: str,
+    large: bool,
+    pages: int,
+) -> None:
+    """Sheets that would leave a few lines on a last page are fitted onto one page fewer, with
+    the same type sizes and the same text."""
+    pdf = renderer.render(job(compiled[gid], kind, large=large))
+    assert page_count(pdf) == pages
+    assert lines_on_last_page(pdf) >= 10
+    text = squeeze(text_of(pdf))
+    guide = compiled[gid]
+    for part in [*SECTIONS[:-2], *guide["conditions"], *(b["title"] for b in guide["legal_basis"])]:
+        assert squeeze(part) in text
+    sizes = {size for size, _text in _sizes(pdf)}
+    assert (15.0 if large else 10.5) in sizes and (13.5 if large else 10.0) in sizes
 
 
 def test_large_print_has_bigger_type_and_the_same_text(
@@ -735,7 +883,10 @@ def test_guides_publish_announces_then_withdraws_on_print(library: Library) -> N
     batch = squeeze(text_of(announced.read_bytes()))
     assert "换页清单张贴地点示例市政务服务中心A03窗口（户政业务）" in batch
     assert f"即将实施告知页第2版（自{later.year}年{later.month}月{later.day}日起实施）" in batch
-    assert f"guidesprintdone{announced.stem}" in batch
+    # Hall staff sign and date it and hand it in: no command on paper.
+    assert f"负责人凭批次编号{announced.stem}登记完成" in batch
+    assert "张贴人（签名）：完成时间：年月日时核对人（签名）：核对时间：年月日时备注：" in batch
+    assert "guides" not in batch.split("备注：")[0]
     assert "承诺办结时限：由20个自然日调整为10个自然日。" in batch  # the sheet itself follows
     text = squeeze(text_of((out / f"upcoming/{gid}.pdf").read_bytes()))
     assert f"即将实施自{later.year}年{later.month}月{later.day}日起实施" in text

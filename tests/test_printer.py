@@ -144,6 +144,53 @@ def test_a_missing_queue_is_a_permanent_error_naming_it(
     )
 
 
+@pytest.mark.usefixtures("database")
+def test_the_missing_queues_cause_for_it_is_the_print_servers_answer_not_our_wrapper(
+    library: Library,
+    cups: Cups,  # noqa: F811
+) -> None:
+    library.edit("library.yaml", "rules: {}", channels(cups.server, "no-such-queue") + "rules: {}")
+    approve(library)
+    assert publish(library).exit_code == 1
+    [line] = [x for x in invoke("status", str(library.root)).stdout.splitlines() if "printers" in x]
+    assert "打印队列“no-such-queue”在打印服务器" in line
+    assert "PermanentDeliveryError" not in line and "QueueMissing" not in line
+    assert line.endswith(
+        "（技术原因：guidesrc.errors.IppError: IPP status 0x0406: 打印机或类不存在。）"
+    )
+    log = invoke("log", str(library.root)).stdout
+    assert "送达失败" in log and "PermanentDeliveryError" not in log
+
+
+@pytest.mark.usefixtures("database")
+def test_a_guide_served_where_no_queue_is_mapped_is_reported_not_printed_not_delivered(
+    library: Library,
+    cups: Cups,  # noqa: F811
+) -> None:
+    """The guide is served at 示例市政务服务中心 A03 only; the queues map another office."""
+    cups.add_queue("branch-laser")
+    text = channels(cups.server, "branch-laser").replace("zhongxin-dating/a-03", "fenzhongxin")
+    library.edit("library.yaml", "rules: {}", text + "rules: {}")
+    approve(library)
+    run = publish(library)
+    assert run.exit_code == 1
+    [line] = [x for x in run.stdout.splitlines() if "\tprinters\t" in x]
+    assert line.startswith(
+        f"失败\t{GID} v1\tprinters\t发布\t未打印：办理“居民身份证换领”的地点"
+        "（示例市政务服务中心 A03 窗口（户政业务））没有配置打印队列；"
+    )
+    assert "default_queue" in line and "PermanentDeliveryError" not in line
+    assert "已送达 2 次，失败 1 次" in run.stderr  # archive and print delivered; printers not
+    [row] = printer_rows(library)
+    assert row["status"] == "failed" and row["error"].startswith("未打印：")
+    status = invoke("status", str(library.root)).stdout
+    [shown] = [x for x in status.splitlines() if "\tprinters\t" in x]
+    assert "\t失败\t" in shown and "未打印：" in shown and "已送达" not in shown
+    assert "PermanentDeliveryError" not in shown
+    assert Client(cups.server).jobs("branch-laser") == []
+    assert receipts(library) == []
+
+
 # --- the adapter itself -----------------------------------------------------------------------
 
 

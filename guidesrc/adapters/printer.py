@@ -13,7 +13,8 @@ Settings (``library.yaml``)::
           queues:                       # office id, or office id/window id → CUPS queue
             zhongxin-dating: hall-a-laser
             zhongxin-dating/a-03: a03-window
-          default_queue: null           # guides served in no mapped place (null: not printed)
+          default_queue: null           # guides served in no mapped place (null: not printed:
+                                        # such a delivery fails as 未打印, retried hourly)
           server: null                  # CUPS: host:port or a socket path (default: as lp finds it)
           wait: 300                     # seconds to wait for each job to finish
 
@@ -161,8 +162,11 @@ class PrinterAdapter(Adapter[PrinterSettings]):
             return None
         if not isinstance(found, Sheet):
             return found
+        targets = route(found.places, self.options)
+        if not targets:  # nothing was printed: never a receipt
+            return None
         jobs = {}
-        for queue, _copies in route(found.places, self.options).items():
+        for queue, _copies in targets.items():
             job = self.queue(queue).find(self.document(delivery))
             if job is None or job.state != PrintJobState.COMPLETED:
                 return None
@@ -190,7 +194,9 @@ class PrinterAdapter(Adapter[PrinterSettings]):
         if not isinstance(found, Sheet):
             return found
         targets = route(found.places, self.options)
-        pdf = self.bundle.read(found) if targets else b""
+        if not targets:
+            raise self._unmapped(found)
+        pdf = self.bundle.read(found)
         title = f"{found.name} 第{found.version}版"
         jobs: dict[str, int | JobState] = {}
         for queue, copies in targets.items():
@@ -206,6 +212,16 @@ class PrinterAdapter(Adapter[PrinterSettings]):
                 pdf, title=title, document=self.document(delivery), copies=copies
             )
         return _Print(found, targets, jobs)
+
+    def _unmapped(self, sheet: Sheet) -> PermanentDeliveryError:
+        """Nothing to print on: no queue for any place serving the guide, and no default queue.
+        A failure, not a delivery (nothing was printed), retried hourly until a queue is set."""
+        places = "、".join(_place_names(sheet.places)) or _("it is served nowhere")
+        return PermanentDeliveryError(
+            _(
+                "not printed: no print queue is set for the places that serve {guide} ({places}); in library.yaml, map them under queues of channel {channel} (office id, or office id/window id) or set default_queue, and the sheet is printed on the next attempt"
+            ).format(guide=sheet.name, places=places, channel=self.channel)
+        )
 
     def _finish(self, item: _Print) -> dict[str, Any]:
         done: dict[str, JobState] = {}
@@ -244,6 +260,16 @@ class _Print:
         self, sheet: Sheet, targets: dict[str, int], jobs: dict[str, int | JobState]
     ) -> None:
         self.sheet, self.targets, self.jobs = sheet, targets, jobs
+
+
+def _place_names(places: list[dict[str, Any]]) -> list[str]:
+    """示例市政务服务中心 A03窗口, for each window serving the guide (else for the office)."""
+    names = []
+    for place in places:
+        office = str(place.get("name") or place.get("id", ""))
+        windows = place.get("windows") or []
+        names += [f"{office} {w.get('name') or w.get('id')}" for w in windows] or [office]
+    return names
 
 
 def _mapped(exc: Exception) -> Exception:

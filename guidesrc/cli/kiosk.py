@@ -7,7 +7,7 @@ import click
 from guidesrc.cli.options import pass_library, port_option, repeatable
 from guidesrc.cli.serving import serving, start_listening
 from guidesrc.i18n import N_, _
-from guidesrc.kiosk.server import start_kiosk
+from guidesrc.kiosk.server import Kiosk, start_kiosk
 from guidesrc.services.kiosk import kiosk as kiosk_app
 from guidesrc.services.library import Library, open_library
 from guidesrc.web.server import LOOPBACK
@@ -60,3 +60,18 @@ def kiosk(
             ),
             err=True,
         )
+        for note in _start_notes(app, len(running.catalog.entries)):
+            click.echo(_("warning: {message}").format(message=note), err=True)
+
+
+def _start_notes(app: Kiosk, guides: int) -> list[str]:
+    """What hall staff must know before citizens use it: nothing to show, a printer not ready."""
+    notes = list(app.notes)
+    if guides == 0:
+        notes.insert(
+            0,
+            _(
+                "the kiosk has no guides to show: the pdf channel {channel} has published no sheets yet; run guides approve and guides publish (the kiosk shows them as soon as they are published)"
+            ).format(channel=app.bundle.channel),
+        )
+    return notes

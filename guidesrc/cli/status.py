@@ -128,7 +128,7 @@ def _when(row: Row, now: dt.datetime, zone: ZoneInfo) -> str:
     else:
         text = _("deadline {deadline}, {span} left").format(deadline=deadline, span=_span(left))
     if row.error:
-        text += " — " + with_cause(row.error, error_cause(row.error_detail))
+        text += " — " + with_cause(row.error, error_cause(row.error_detail, row.error))
     return text
 
 

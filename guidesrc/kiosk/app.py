@@ -110,7 +110,7 @@ def kiosk_app(kiosk: Kiosk) -> Starlette:
             if not m:
                 raise KioskRefusal(404, "没有找到这个页面。")
             form = await _form(request)
-            return await run_in_threadpool(_post, kiosk, m[1], form)
+            return await run_in_threadpool(_post, kiosk, page, m[1], form)
         except KioskRefusal as exc:
             return refused(exc)
         except ValueError:
@@ -193,7 +193,8 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
                     tap=secrets.token_urlsafe(16))  # fmt: skip
     if m := re.fullmatch(r"/print/([^/]*)", path):
         job_id, job = _job(kiosk, m[1])
-        return page(200, "printing.html", job_id=job_id, job=job, query="")
+        return page(200, "printing.html", job_id=job_id, job=job, query="",
+                    qr=kiosk.qr_svg(job.guide_id))  # fmt: skip
     if m := re.fullmatch(r"/api/print/([^/]*)", path):
         return _job_json(kiosk, m[1])
     if m := re.fullmatch(r"/static/([a-z.]+)", path):
@@ -205,7 +206,7 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
     raise KioskRefusal(404, "没有找到这个页面。")
 
 
-def _post(kiosk: Kiosk, segment: str, form: dict[str, list[str]]) -> Response:
+def _post(kiosk: Kiosk, page: Page, segment: str, form: dict[str, list[str]]) -> Response:
     token = (form.get("token") or [""])[0]
     if not hmac.compare_digest(token.encode(), kiosk.token.encode()):
         raise KioskRefusal(403, "页面已过期，请返回首页重新操作。")
@@ -217,13 +218,19 @@ def _post(kiosk: Kiosk, segment: str, form: dict[str, list[str]]) -> Response:
         raise KioskRefusal(410, "该事项已停止办理，不能打印办事指南。")
     if not entry.printable:
         raise KioskRefusal(404, "该事项暂无现行办事指南可以打印。")
+
+    # Not printed: the guide stays at hand, by its QR code and a way back to its page.
+    def not_printed(status: int, message: str) -> Response:
+        return page(status, "message.html", heading=_HEADINGS[status], message=message,
+                    entry=entry, qr=kiosk.qr_svg(entry.id))  # fmt: skip
+
     try:
         job_id = kiosk.print_once(tap, entry)
     except (KioskBusy, TapPending):
-        raise KioskRefusal(409, _BUSY) from None
+        return not_printed(409, _BUSY)
     except (PrintProblem, SheetProblem) as exc:
         log.error("kiosk print of %s refused: %s", entry.id, exc)
-        raise KioskRefusal(503, _UNAVAILABLE) from exc
+        return not_printed(503, _UNAVAILABLE)
     return Response(status_code=303, headers={"Location": f"/print/{job_id}", **HEADERS})
 
 

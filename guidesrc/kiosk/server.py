@@ -80,7 +80,8 @@ class Kiosk(Served):
     title: str = "办事指南自助查询打印"
     sockets: list[socket.socket] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # addresses it could not listen on
+    notes: list[str] = field(default_factory=list)  # said at start-up: e.g. the printer paused
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     jobs: dict[int, Job] = field(default_factory=dict)
     extra_hosts: tuple[str, ...] = ()

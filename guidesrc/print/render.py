@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import orjson
 import segno
@@ -27,6 +27,7 @@ import typst
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.parallel import parallel_map
+from guidesrc.print.fit import worth_fitting
 from guidesrc.print.fonts import FontSet
 from guidesrc.print.sheet import SheetJob, sheet_data
 
@@ -56,8 +57,22 @@ class Renderer:
         )
 
     def render(self, job: SheetJob) -> bytes:
-        """The PDF of ``job``; ChannelError naming the guide if Typst refuses or warns."""
-        inputs = {"data": orjson.dumps(sheet_data(job)).decode(), "qr": qr_svg(job.url)}
+        """The PDF of ``job``; ChannelError naming the guide if Typst refuses or warns.
+
+        A sheet that would leave a few lines on a last page of their own is printed again fitted
+        (:mod:`guidesrc.print.fit`), and the fitted one kept when it has fewer pages."""
+        data = sheet_data(job)
+        qr = qr_svg(job.url)
+        pdf = self._compile(job, data, qr)
+        pages = page_count(pdf)
+        if worth_fitting(pdf, pages, job.large):
+            fitted = self._compile(job, data | {"fit": True}, qr)
+            if page_count(fitted) < pages:
+                return fitted
+        return pdf
+
+    def _compile(self, job: SheetJob, data: dict[str, Any], qr: str) -> bytes:
+        inputs = {"data": orjson.dumps(data).decode(), "qr": qr}
         try:
             pdf, warnings = self._compiler.compile_with_warnings(
                 format="pdf",

@@ -17,7 +17,7 @@ from guidesrc import gaps
 
 Kind = Literal["current", "upcoming", "withdrawn"]
 SHORT_HASH = 12  # hex digits of the content hash printed in the footer (as change set ids)
-FORMAT = 2  # the shape of the data the template reads
+FORMAT = 3  # the shape of the data the template reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,7 @@ def sheet_data(job: SheetJob) -> dict[str, Any]:
         "since": since,
         "url": job.url,
         "footer": " · ".join(footer),
+        "footer_parts": footer,  # the template breaks a long footer between parts only
         "meta": _meta(job, since),
     }
     if job.kind == "withdrawn":
@@ -75,7 +76,7 @@ def sheet_data(job: SheetJob) -> dict[str, Any]:
         return data
     assert job.guide is not None, "a guide sheet needs the compiled guide"
     if job.kind == "upcoming":
-        data["notice"] = _notice(job.notice)
+        data["notice"] = _notice(job.notice, job.name, effective)
     return data | guide_sections(job.guide)
 
 
@@ -93,15 +94,48 @@ def _meta(job: SheetJob, since: str) -> dict[str, Any]:
 
 def _withdrawal(job: SheetJob, since: str) -> dict[str, Any]:
     lines = [f"“{job.name}”事项{since}，原办事指南不再使用。"]
-    if job.reason:
-        lines.append(f"原因：{job.reason}")
+    if job.reason and job.reason.strip():
+        lines.append(f"原因：{sentence(job.reason)}")
     lines.append("请勿再按原办事指南准备材料。如有疑问，请拨打 12345 政务服务便民热线咨询。")
     return {"lines": lines}
 
 
-def _notice(notice: dict[str, Any]) -> dict[str, Any]:
+#: What a sentence may end with; anything else gets a 。 (a closing quote or bracket after one of
+#: these ends the sentence too: 办理。” or （见附件。）).
+_ENDS = "。！？…!?"
+_CLOSING = "”’」』）)》"
+#: Final marks that only pause a sentence: replaced by 。 at its end.
+_PAUSES = "；，、：;,:"
+
+
+def sentence(text: str) -> str:
+    """``text`` as a finished sentence: one 。 added only if it does not already end one."""
+    text = text.strip()
+    core = text.rstrip(_CLOSING)
+    if core.endswith(tuple(_ENDS)):
+        return text
+    if core == text and text.endswith(tuple(_PAUSES)):
+        return text.rstrip(_PAUSES) + "。"
+    if text.endswith("."):
+        return text[:-1] + "。"
+    return text + "。"
+
+
+def _notice(notice: dict[str, Any], name: str, effective: str) -> dict[str, Any]:
+    """The upcoming box: what changes and what holds until then; for a new item (no guide in
+    force before it) that the item is handled from that day on."""
+    if notice.get("status") == "added":
+        return {
+            "label": "新增事项：",
+            "lines": [f"“{name}”为新增事项，此前没有现行办事指南。"],
+            "before": f"本事项自 {effective}起开始受理。",
+        }
     items = [f"{i['label']}：{'；'.join(i['clauses'])}。" for i in notice.get("items", [])]
-    return {"lines": items or [notice.get("text", "")]}
+    return {
+        "label": "变更内容：",
+        "lines": items or [notice.get("text", "")],
+        "before": "在此之前，仍按现行办事指南办理。",
+    }
 
 
 # --- the guide's sections ------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""How full a sheet's last page is: a sheet that would leave a few lines on a page of their own is
+printed again "fitted" (the same type, with less leading, spacing and margin) and the fitted one
+is kept when it has fewer pages (:meth:`guidesrc.print.render.Renderer.render`).
+
+The measure reads the last page's content stream (its bytes, through pikepdf): the lowest line of
+text above the footer, as a share of the page's text area. Typst places every run of text with a ``cm``
+transformation, so the text's position is the current transformation applied to the text matrix.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pikepdf
+
+MM = 72 / 25.4
+#: The text area of an A4 sheet not yet fitted (guide.typ's page margins), in points.
+TOP = 14 * MM
+BOTTOM = {False: 18 * MM, True: 22 * MM}  # regular, large print
+#: A last page whose text fills less than this share of the text area is worth fitting.
+SHORT = 0.25
+
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _times(m: _Matrix, n: _Matrix) -> _Matrix:
+    """``m`` then ``n`` (PDF order: the new cm's matrix multiplies the current one from the left)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+#: The operators that place text, read straight from the content stream's bytes (a full parse
+#: took ~3 ms a page, this well under 1): save and restore the graphics state, ``cm`` and ``Tm``
+#: with their six numbers. Typst writes text as hex strings, in which none of these can occur.
+_OPERATORS = re.compile(
+    rb"(?<![^\s])(?:((?:-?[0-9.]+\s+){6})(cm|Tm)|(q|Q))(?![A-Za-z0-9*'\"])",
+)
+
+
+def _text_heights(content: bytes) -> list[float]:
+    """The height above the page's bottom edge of every text matrix set in ``content``."""
+    stack: list[_Matrix] = []
+    ctm = _IDENTITY
+    heights = []
+    for numbers, operator, state in _OPERATORS.findall(content):
+        if state == b"q":
+            stack.append(ctm)
+        elif state == b"Q":
+            ctm = stack.pop() if stack else _IDENTITY
+        elif operator == b"cm":
+            ctm = _times(_matrix(numbers.split()), ctm)
+        else:
+            heights.append(_times(_matrix(numbers.split()), ctm)[5])
+    return heights
+
+
+def _matrix(operands: Iterable[Any]) -> _Matrix:
+    a, b, c, d, e, f = (float(x) for x in operands)
+    return (a, b, c, d, e, f)
+
+
+def _content(page: pikepdf.Page) -> bytes:
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Array):
+        return b"\n".join(part.read_bytes() for part in contents)
+    return contents.read_bytes() if isinstance(contents, pikepdf.Stream) else b""
+
+
+def last_page_fill(pdf: bytes, large: bool) -> float:
+    """The share of the text area that the last page's text takes (1.0 when unknown)."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[-1]
+        height = float(page.mediabox[3]) - float(page.mediabox[1])
+        bottom = BOTTOM[large]
+        body = [y for y in _text_heights(_content(page)) if y > bottom]
+    if not body:
+        return 1.0
+    area = height - TOP - bottom
+    return max(0.0, min(1.0, (height - TOP - min(body)) / area))
+
+
+def worth_fitting(pdf: bytes, pages: int, large: bool) -> bool:
+    """A sheet of more than one page whose last page holds only a few lines."""
+    return pages > 1 and last_page_fill(pdf, large) < SHORT
