@@ -4,11 +4,13 @@ theme, service object, item type), list entries, releases, the notices' API, sit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from html import escape as html_escape
 from operator import itemgetter
 from typing import Any
 
 import orjson
+from pypinyin import Style, lazy_pinyin
 
 from guidesrc.gaps import UNKNOWN_TYPE
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
@@ -82,7 +84,20 @@ def facet_groups(
     return groups
 
 
-def index_facets(groups: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+@lru_cache(maxsize=65536)
+def pinyin_key(text: str) -> tuple[str, str]:
+    """Sorts Chinese text by its pinyin (with tones: 民政 before 敏感), then by the text itself:
+    the order of a printed catalogue, not of code points (婚 before 户 before 居)."""
+    return (" ".join(lazy_pinyin(text, style=Style.TONE3)), text)
+
+
+def index_facets(
+    groups: Mapping[tuple[str, str], dict[str, Any]],
+    order: Mapping[str, Sequence[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The catalogue's facets: departments and themes in the library's ``order`` (a value listed
+    there, by label or by file name, comes first, in that order), then by pinyin; service
+    objects and item types in their official code order."""
     out = []
     for kind, title in FACETS:
         entries: list[dict[str, Any]] = [
@@ -90,10 +105,25 @@ def index_facets(groups: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict[
             for (k, key), g in groups.items()
             if k == kind
         ]
-        by_label = kind in ("department", "theme")  # the others by code
-        entries.sort(key=lambda e: (e["label"] if by_label else "", e["slug"]))
+        if kind in ("department", "theme"):
+            rank = {value: n for n, value in enumerate((order or {}).get(kind, ()))}
+            last = len(rank)
+            entries.sort(
+                key=lambda e: (
+                    min(rank.get(e["label"], last), rank.get(e["slug"], last)),
+                    pinyin_key(e["label"]),
+                    e["slug"],
+                )
+            )
+        else:
+            entries.sort(key=lambda e: e["slug"])
         out.append({"kind": kind, "title": title, "entries": entries})
     return out
+
+
+def by_name(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """List entries (:func:`list_entry`) by the pinyin of their names, then by id."""
+    return sorted(entries, key=lambda e: (pinyin_key(e["name"]), e["id"]))
 
 
 def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from jinja2 import (
+    ChoiceLoader,
+    DictLoader,
     Environment,
     FileSystemBytecodeCache,
     FileSystemLoader,
@@ -40,12 +42,14 @@ from guidesrc.model.codes import (
     ONLINE_DEPTHS,
     SERVICE_OBJECTS,
 )
+from guidesrc.site.marks import footer_marks
+from guidesrc.site.theme import Theme
 from guidesrc.urls import guide_url
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ASSETS = ("site.css", "print.css", "search.js")
+ASSETS = ("site.css", "print.css", "search.js", "elder.js")
 
 _HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][^\s\"'<>`\\]*)?$")
 _PHONE = re.compile(r"^[0-9][0-9-]{2,20}$")
@@ -62,13 +66,22 @@ class SiteConfig:
     library: str  # the library's name, in the footer and as the feed's author
     base_url: str  # the public root of the site, without a trailing slash
     timezone: str = "Asia/Shanghai"
+    #: the government-website marks as set (guidesrc.site.marks); None: not declared
+    government: Mapping[str, str] | None = None
+    theme: Theme | None = None  # the library's templates and static files (guidesrc.site.theme)
+    #: kind ("department", "theme") → values listed first on the catalogue, in this order
+    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as the pages see them (``site``), and the site's fingerprint."""
         return {
             "title": self.title,
             "library": self.library,
             "base_url": self.base_url,
             "timezone": self.timezone,
+            "government": footer_marks(self.government),
+            "theme": None if self.theme is None else self.theme.digest(),
+            "order": {kind: list(values) for kind, values in sorted(self.order.items())},
         }
 
 
@@ -186,8 +199,13 @@ class Renderer:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
+        builtin = FileSystemLoader(str(TEMPLATES))
+        theme = config.theme
         env = _Environment(
-            loader=FileSystemLoader(str(TEMPLATES)),
+            # A theme's template of the same name comes first (guidesrc.site.theme).
+            loader=builtin
+            if theme is None
+            else ChoiceLoader([DictLoader(theme.templates), builtin]),
             # Compiled templates kept between processes (a per-user folder in the temporary
             # directory, made private by Jinja): a publish does not compile them again.
             bytecode_cache=FileSystemBytecodeCache(),
@@ -227,11 +245,17 @@ class Renderer:
         self._templates: dict[str, Template] = {}
 
     @cached_property
+    def static(self) -> dict[str, bytes]:
+        """The static files: the built-in ones, a theme's over them (same name) and beside them."""
+        files = {name: (STATIC / name).read_bytes() for name in ASSETS}
+        if self.config.theme is not None:
+            files.update(self.config.theme.static)
+        return files
+
+    @cached_property
     def assets(self) -> dict[str, str]:
         """Each static file's content hash (8 hex digits), appended to its address."""
-        return {
-            name: hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:8] for name in ASSETS
-        }
+        return {name: hashlib.sha256(data).hexdigest()[:8] for name, data in self.static.items()}
 
     def local_date(self, value: Any) -> str:
         """An ISO time → its date in the library's time zone, ``2026 年 9 月 30 日``."""
@@ -310,7 +334,10 @@ class Renderer:
         total: int,
         latest: Sequence[Mapping[str, Any]],
         upcoming: Sequence[Mapping[str, Any]],
+        upcoming_count: int,
     ) -> bytes:
+        """The home page: the catalogue first, then the first few upcoming changes and notices
+        (``upcoming_count``: all of them, on ``upcoming.html``)."""
         return self._render(
             "index.html",
             0,
@@ -318,7 +345,14 @@ class Renderer:
             total=total,
             latest=latest,
             upcoming=upcoming,
+            upcoming_count=upcoming_count,
             canonical=self.url("index.html"),
+        )
+
+    def upcoming_index(self, entries: Sequence[Mapping[str, Any]]) -> bytes:
+        """``upcoming.html``: every approved change not yet in force, by effective date."""
+        return self._render(
+            "upcoming.html", 0, entries=entries, canonical=self.url("upcoming.html")
         )
 
     def facet_page(
@@ -376,7 +410,7 @@ class Renderer:
         return self._render("sitemap_index.xml", 0, parts=list(parts))
 
     def static_files(self) -> dict[str, bytes]:
-        return {f"static/{name}": (STATIC / name).read_bytes() for name in ASSETS}
+        return {f"static/{name}": data for name, data in sorted(self.static.items())}
 
 
 def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
