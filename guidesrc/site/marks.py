@@ -29,7 +29,9 @@ from typing import Any
 from pydantic import Field
 
 from guidesrc.adapters.base import AdapterSettings
+from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.gaps import GAP
+from guidesrc.i18n import N_
 
 #: 网站标识码: the region code and a serial (10 digits), or ``bm`` and 8 digits (a ministry's).
 SITE_CODE = r"^(?:[0-9]{10}|bm[0-9]{8})$"
@@ -68,6 +70,34 @@ REQUIRED = {
 def missing_marks(marks: Mapping[str, Any] | None) -> list[str]:
     """The required marks a site's ``government`` settings do not give (all without them)."""
     return [key for key in REQUIRED if not (marks or {}).get(key)]
+
+
+def marks_warnings(channel: str, settings: Mapping[str, Any], rel: str) -> list[Diagnostic]:
+    """``guides check``: a site channel that does not give every required mark (rule
+    ``government-site``, a warning; ``off`` for a site that is not a government website).
+    ``settings``: the channel's settings as written (refused ones are the channel rule's)."""
+    marks = settings.get("government")
+    if marks is not None and not isinstance(marks, Mapping):
+        return []
+    missing = missing_marks(marks)
+    if not missing:
+        return []
+    here = ("channels", channel, "settings", *(("government",) if marks is not None else ()))
+    return [
+        Diagnostic(
+            RuleId.GOVERNMENT_SITE,
+            "warning",
+            rel,
+            path=here,
+            message=N_(
+                "the site does not state {marks}, which a government website shows in its footer (政府网站发展指引, 国办发〔2017〕47号)"
+            ),
+            hint=N_(
+                "add them under channels.{channel}.settings.government (docs/site.md); for a site that is not a government website, set government-site: off under rules: in library.yaml"
+            ),
+            args={"marks": "、".join(REQUIRED[key] for key in missing), "channel": channel},
+        )
+    ]
 
 
 def footer_marks(marks: Mapping[str, Any] | None) -> list[dict[str, str | None]]:
