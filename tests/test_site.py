@@ -433,7 +433,7 @@ def test_site_upcoming_change_shows_a_banner_then_switches(lib: Library) -> None
     assert "第 2 版（现行有效）" in "".join(page.text)
     assert not (site(lib) / f"upcoming/{GID}.html").exists()
     assert 'id="h-upcoming"' not in read(lib, "index.html")
-    assert "即将实施的调整 " not in read(lib, "index.html")  # nor in the summary at the top
+    assert "即将实施的调整（" not in read(lib, "index.html")  # nor in the summary at the top
     notices = json.loads(read(lib, "api/notices.json"))["notices"]
     assert [n["key"] for n in notices].count(f"{GID}-v2") == 1
 

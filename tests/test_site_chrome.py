@@ -393,8 +393,7 @@ def test_home_page_shows_the_catalogue_on_the_first_phone_screen(
         first = page.locator("#h-department + .facet-list li").first.bounding_box()
         assert first is not None and first["y"] + first["height"] < PHONE["height"]
         updates = page.locator("#home-updates")
-        expect(updates).to_contain_text("即将实施的调整 1 项")
-        updates.get_by_role("link", name="查看全部").click()
+        updates.get_by_role("link", name="即将实施的调整（1 项）").click()
         expect(page.locator("h1")).to_have_text("即将实施的调整")
         assert page.locator(".guide-list li > a").all_inner_texts() == ["内地居民结婚登记"]
 
@@ -446,3 +445,37 @@ def test_the_library_sets_the_order_of_departments_and_themes(
         themes = page.locator("#h-theme + .facet-list li > a").all_inner_texts()
         assert themes[0] == "社会救助"
         assert themes[1:4] == ["户籍办理", "婚姻登记", "就业创业"]  # hù, hūn, jiù …
+
+
+# --- screenshots for docs/site.md -----------------------------------------------------------------
+
+#: file name, viewport, device scale factor, address, full page
+HOME_SHOTS = [
+    ("site-home-desktop.png", DESKTOP, 1, "index.html?elder=0", True),
+    ("site-home-phone.png", PHONE, 2, "index.html?elder=0", False),
+    ("site-elder.png", PHONE, 2, "index.html?elder=1", False),
+]
+
+
+def shoot_home(browser: Browser, base: str, out: Path) -> list[Path]:
+    """The home page at desktop width (whole page, down to the footer's marks), at phone width,
+    and in the 长辈版 at phone width."""
+    paths = []
+    for name, viewport, scale, rel, full in HOME_SHOTS:
+        with watched_page(browser, base, viewport=viewport, device_scale_factor=scale) as page:
+            page.goto(base + rel)
+            expect(page.locator("#h-department")).to_be_visible()
+            path = out / name
+            page.screenshot(path=path, full_page=full)
+            paths.append(path)
+    return paths
+
+
+def test_home_screenshots_have_the_sizes_docs_show(
+    browser: Browser, hall: Hall, tmp_path: Path
+) -> None:
+    desktop, phone, elder = shoot_home(browser, hall.base, tmp_path)
+    for path in (desktop, phone, elder):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    size = [int.from_bytes(desktop.read_bytes()[16:20]), int.from_bytes(elder.read_bytes()[16:20])]
+    assert size == [1280, 780]
