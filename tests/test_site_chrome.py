@@ -259,6 +259,13 @@ def test_a_changed_theme_is_on_every_page_after_the_next_publish(tmp_path: Path)
     (site / "static/theme.css").write_text("body { display: none; }\n", encoding="utf-8")
     run = invoke("verify", str(lib.root))
     assert run.exit_code != 0 and "static/theme.css" in run.stdout + run.stderr
+    # A theme change without a delivery: applied at once by a rebuild, signed again.
+    write_theme(lib, "示例市政务服务网")
+    cli("publish", str(lib.root), "--rebuild", "site")
+    pages = sorted(site.resolve().rglob("*.html"))
+    assert all("示例市政务服务网" in p.read_text(encoding="utf-8") for p in pages)
+    run = invoke("verify", str(lib.root))
+    assert run.exit_code == 0, run.stdout + run.stderr
 
 
 @pytest.mark.parametrize(
