@@ -486,3 +486,11 @@ def test_home_screenshots_have_the_sizes_docs_show(
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     size = [int.from_bytes(desktop.read_bytes()[16:20]), int.from_bytes(elder.read_bytes()[16:20])]
     assert size == [1280, 780]
+
+
+def test_printing_leaves_the_switch_out_and_the_elder_sizes_behind(page: Page, hall: Hall) -> None:
+    page.goto(hall.base + f"guides/{GID}.html?elder=1")
+    assert font_px(page) == 22
+    page.emulate_media(media="print")
+    expect(page.locator(".elder-switch")).to_be_hidden()
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
