@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -494,3 +495,24 @@ def test_printing_leaves_the_switch_out_and_the_elder_sizes_behind(page: Page, h
     page.emulate_media(media="print")
     expect(page.locator(".elder-switch")).to_be_hidden()
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
+
+
+def test_theme_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    (root / "theme/templates").mkdir(parents=True)
+    (root / "theme/templates/_footer.html").write_text(
+        "{{ site.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8"
+    )
+    base = (
+        "示例市网上办事大厅",
+        "示例市政务服务中心办事指南库",
+        "https://zwfw.example.gov.cn/guides",
+    )
+    renderer = Renderer(SiteConfig(*base, theme=load_theme(root, "theme")))
+    with pytest.raises(jinja2.TemplateError):  # the sandbox refuses it: the build fails
+        renderer.not_found()
+    (root / "theme/templates/_footer.html").write_text(
+        "<footer>{{ site.library }}</footer>", encoding="utf-8"
+    )
+    renderer = Renderer(SiteConfig(*base, theme=load_theme(root, "theme")))
+    assert "<footer>示例市政务服务中心办事指南库</footer>" in renderer.not_found().decode()

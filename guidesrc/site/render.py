@@ -30,6 +30,7 @@ from jinja2 import (
     StrictUndefined,
     Template,
 )
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 import guidesrc.gaps as gaps
@@ -176,6 +177,20 @@ OPTIONAL_FIELDS = frozenset(
 )  # fmt: skip
 
 
+_MISSING = object()
+
+
+def _json_field(obj: Any, attribute: str) -> Any:
+    """``obj[attribute]`` for a dictionary (None for a left-out optional field), else _MISSING."""
+    if type(obj) is dict:
+        try:
+            return obj[attribute]
+        except KeyError:
+            if attribute in OPTIONAL_FIELDS:
+                return None
+    return _MISSING
+
+
 class _Environment(Environment):
     """Looks ``a.b`` up as ``a["b"]`` first: the site's data is JSON (dicts), and Jinja's default
     (attribute first, then item) costs a failed ``getattr`` per lookup, a third of a page's time.
@@ -184,13 +199,18 @@ class _Environment(Environment):
     it, so a misspelt name still fails the build."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                if attribute in OPTIONAL_FIELDS:
-                    return None
-        return super().getattr(obj, attribute)
+        found = _json_field(obj, attribute)
+        return super().getattr(obj, attribute) if found is _MISSING else found
+
+
+class _ThemeEnvironment(SandboxedEnvironment):
+    """The same lookups in Jinja2's sandbox, for a site with a theme: a theme's templates come
+    from the library, and may show the pages' data but not reach Python's internals
+    (``''.__class__``…) on the machine that publishes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        found = _json_field(obj, attribute)
+        return super().getattr(obj, attribute) if found is _MISSING else found
 
 
 class Renderer:
@@ -201,7 +221,7 @@ class Renderer:
         self.zone = ZoneInfo(config.timezone)
         builtin = FileSystemLoader(str(TEMPLATES))
         theme = config.theme
-        env = _Environment(
+        env = (_Environment if theme is None else _ThemeEnvironment)(
             # A theme's template of the same name comes first (guidesrc.site.theme).
             loader=builtin
             if theme is None
