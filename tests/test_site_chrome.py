@@ -35,6 +35,7 @@ from tests.test_browser import (
     chromium,
     clean_environment,
     cli,
+    guides_serve,
     serve_folder,
     watched_page,
 )
@@ -516,3 +517,13 @@ def test_theme_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
     )
     renderer = Renderer(SiteConfig(*base, theme=load_theme(root, "theme")))
     assert "<footer>示例市政务服务中心办事指南库</footer>" in renderer.not_found().decode()
+
+
+def test_serve_previews_the_theme(browser: Browser, themed: Hall, tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(themed.lib.root, root, symlinks=True)
+    write_theme(Library(root), "新的页头")  # not published: the preview shows it
+    with guides_serve(root) as base, watched_page(browser, base) as page:
+        for rel in ("index.html", f"guides/{GID}.html"):
+            page.goto(base + rel)
+            expect(page.locator("header.themed-header")).to_contain_text("新的页头")
