@@ -227,8 +227,10 @@ class Renderer:
             if theme is None
             else ChoiceLoader([DictLoader(theme.templates), builtin]),
             # Compiled templates kept between processes (a per-user folder in the temporary
-            # directory, made private by Jinja): a publish does not compile them again.
-            bytecode_cache=FileSystemBytecodeCache(),
+            # directory, made private by Jinja): a publish does not compile them again. Not
+            # with a theme: the sandbox compiles calls differently, and a cached template is
+            # known by its name and source only.
+            bytecode_cache=FileSystemBytecodeCache() if theme is None else None,
             autoescape=True,  # every template, .html and .xml alike
             undefined=StrictUndefined,
             trim_blocks=True,
