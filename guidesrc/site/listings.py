@@ -4,16 +4,15 @@ theme, service object, item type), list entries, releases, the notices' API, sit
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from html import escape as html_escape
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from pypinyin import Style, lazy_pinyin
 
 from guidesrc.gaps import UNKNOWN_TYPE
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
+from guidesrc.site.collate import pinyin, pinyin_key
 from guidesrc.site.data import (
     release_key,
 )
@@ -84,13 +83,6 @@ def facet_groups(
     return groups
 
 
-@lru_cache(maxsize=65536)
-def pinyin_key(text: str) -> tuple[str, str]:
-    """Sorts Chinese text by its pinyin (with tones: 民政 before 敏感), then by the text itself:
-    the order of a printed catalogue, not of code points (婚 before 户 before 居)."""
-    return (" ".join(lazy_pinyin(text, style=Style.TONE3)), text)
-
-
 def index_facets(
     groups: Mapping[tuple[str, str], dict[str, Any]],
     order: Mapping[str, Sequence[str]] | None = None,
@@ -122,8 +114,9 @@ def index_facets(
 
 
 def by_name(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """List entries (:func:`list_entry`) by the pinyin of their names, then by id."""
-    return sorted(entries, key=lambda e: (pinyin_key(e["name"]), e["id"]))
+    """List entries (:func:`list_entry`) by the pinyin of their names (kept in the listing; a
+    manifest written before lists were in pinyin order has none), then by name and id."""
+    return sorted(entries, key=lambda e: (e["sort"] or pinyin(e["name"]), e["name"], e["id"]))
 
 
 def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,6 +128,7 @@ def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "state": entry["state"],
         "effective_date": entry["effective_date"],
         "upcoming": entry["upcoming"],
+        "sort": entry.get("sort"),
     }
 
 

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 import orjson
 
+from guidesrc.site.collate import pinyin_key
 from guidesrc.site.data import (
     Doc,
     Manifest,
@@ -131,7 +132,7 @@ class SitePages:
                 for gid, rec in manifest.guides.items()
                 if rec["withdrawn"]
             ),
-            key=lambda e: (e["name"], e["id"]),
+            key=lambda e: (pinyin_key(e["name"]), e["id"]),
         )
         sink.write("withdrawn/index.html", self.render.withdrawn_index(withdrawn), 2)
         sink.write(
