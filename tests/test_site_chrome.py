@@ -159,6 +159,7 @@ def test_footer_carries_the_government_website_marks_with_their_links(
     for rel in ("index.html", f"guides/{GID}.html", "notices/index.html", "upcoming.html"):
         page.goto(hall.base + rel)
         assert page.locator("footer .gov-mark").all_inner_texts() == FOOTER
+        assert_accessible(page)
     links = {
         a.inner_text(): a.get_attribute("href") for a in page.locator("footer .gov-mark a").all()
     }
