@@ -59,6 +59,7 @@ class RuleId(StrEnum):
     MISSING_CATALOGUE = "missing-catalogue"
     EMPTY_LIBRARY = "empty-library"
     TEMPLATE_PLACEHOLDER = "template-placeholder"
+    GOVERNMENT_SITE = "government-site"
     CALENDAR = "calendar"
 
 

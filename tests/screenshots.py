@@ -1,6 +1,8 @@
-"""The README's screenshots of the online hall: a guide page at desktop and phone width.
+"""The README's screenshots of the online hall: a guide page at desktop and phone width; the home
+page at desktop and phone width and in the 长辈版 (with the government-website marks set).
 
-    .venv/bin/python -m tests.screenshots [OUT]     # default docs/: site-guide-{desktop,phone}.png
+    .venv/bin/python -m tests.screenshots [OUT]     # default docs/: site-guide-{desktop,phone}.png,
+                                                    # site-home-{desktop,phone}.png, site-elder.png
 
 Builds the example library's site the way tests/test_browser.py does (a change to 内地居民结婚登记
 announced, so the page shows the upcoming-change banner), serves it on 127.0.0.1 and photographs
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 from tests.test_browser import ENVIRONMENT, build_hall, chromium, serve_folder, shoot
+from tests.test_site_chrome import MARKS, build, shoot_home
 
 
 def main(argv: list[str]) -> None:
@@ -27,6 +30,10 @@ def main(argv: list[str]) -> None:
         lib = build_hall(Path(tmp) / "lib")
         with serve_folder(lib.root / ".guides/site") as base, chromium() as browser:
             for path in shoot(browser, base, out):
+                print(path)
+        home = build(Path(tmp) / "home", MARKS, theme=False)
+        with serve_folder(home.root / ".guides/site") as base, chromium() as browser:
+            for path in shoot_home(browser, base, out):
                 print(path)
 
 

@@ -419,12 +419,13 @@ def test_browser_keyboard_reaches_skip_link_and_search_with_a_visible_focus(
 
     page.goto(hall.base + f"guides/{GID}.html")
     order = []
-    for _ in range(6):
+    for _ in range(7):
         page.keyboard.press("Tab")
         order.append(focused(page))
     assert order == [
         "跳到主要内容",
         "示例市网上办事大厅",
+        "#elder-on",  # 长辈版
         "事项目录",
         "变更公告",
         "搜索",
@@ -435,7 +436,7 @@ def test_browser_keyboard_reaches_skip_link_and_search_with_a_visible_focus(
     page.keyboard.type("结婚")
     page.keyboard.press("Enter")
     expect(page.locator("#results li")).to_have_count(1)
-    for _ in range(8):
+    for _ in range(9):
         page.keyboard.press("Tab")
     assert_focus_ring(page, "#results li:first-child > a")
     page.keyboard.press("Enter")
@@ -539,7 +540,7 @@ def build_hostile_site(folder: Path) -> None:
 LIVE_MARKUP = """() => ({
   images: document.images.length,
   scripts: Array.from(document.scripts)
-    .filter(s => s.type !== "application/ld+json" && !/static\\/search\\.js/.test(s.src)).length,
+    .filter(s => s.type !== "application/ld+json" && !/static\\/(search|elder)\\.js/.test(s.src)).length,
   handlers: Array.from(document.querySelectorAll("*"))
     .flatMap(e => e.getAttributeNames().filter(n => n.startsWith("on"))),
   scriptLinks: Array.from(document.querySelectorAll("a[href]"))

@@ -383,6 +383,19 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "library.yaml:13:22: rules.hidden-characters: 规则 hidden-characters 保护群众权益，library.yaml 不能把它设为 warning（修改建议：请删除这一行；无论资料库如何设置，hidden-characters 始终是错误级别） [protected-rule]",
         ],
     ),
+    "government-site": (
+        # a site channel that gives two of the five marks of a government website
+        replace(
+            "library.yaml",
+            "      path: .guides/published\n",
+            "      path: .guides/published\n  site:\n    type: site\n    settings:\n"
+            "      path: .guides/site\n      government:\n        sponsor: 示例市人民政府办公室\n"
+            "        icp: 示ICP备12345678号\n",
+        ),
+        [
+            "library.yaml:16:7: channels.site.settings.government: 警告：网上办事大厅未写明网站标识码、公安机关备案号、党政机关网站标识；政府网站应在页脚展示这些信息（《政府网站发展指引》，国办发〔2017〕47号）（修改建议：请在 channels.site.settings.government 下补充（见 docs/site.md）；如该网站不是政府网站，请在 library.yaml 的 rules: 下设置 government-site: off） [government-site]",
+        ],
+    ),
     "template-placeholder": (
         # a guide of a real region (Jilin, 220100) in a library that kept the template's values
         replace(GUIDE, '"11990100MB1A00010Q7000107001000"', '"11220100MB1A00010Q7000107001000"'),

@@ -8,6 +8,11 @@ Settings (``library.yaml``)::
         settings:
           path: .guides/site         # the site: a link to the build being served
           title: 示例市政务服务网办事指南   # optional; default: the library's name
+          government: {sponsor: …, site_code: …, icp: …, police: …, conac_id: …}
+          theme: theme                 # optional: the library's templates and static files
+          order: {departments: […], themes: […]}   # optional: the catalogue's order
+
+(:mod:`guidesrc.site.settings` describes each.)
 
 The adapter takes every due delivery at once (``batch_size = None``) and writes one consistent
 site from them: see :mod:`guidesrc.site.builder` for the pipeline, :mod:`guidesrc.site.store`
@@ -17,19 +22,14 @@ for the atomicity guarantee, and ``docs/site.md`` for the files it makes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import ClassVar
 
-from pydantic import Field
-
-from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt
+from guidesrc.adapters.base import Delivery, FileAdapter, Receipt
 from guidesrc.site.builder import Site
-from guidesrc.site.render import SiteConfig
+from guidesrc.site.settings import SiteSettings, site_config
 
-
-class SiteSettings(FolderSettings):
-    # path: the site (a link to its current build); relative paths are taken from the library
-    title: str | None = Field(default=None, min_length=1, max_length=100)
-    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")  # else library.yaml's
+__all__ = ["SiteAdapter", "SiteSettings"]
 
 
 class SiteAdapter(FileAdapter[SiteSettings]):
@@ -37,16 +37,10 @@ class SiteAdapter(FileAdapter[SiteSettings]):
     batch_size: ClassVar[int | None] = None  # one build from every due delivery
     incremental = True  # renders the changed guides' pages and the lists that show them
 
-    @property
+    @cached_property
     def site(self) -> Site:
-        config = self.config
-        site_config = SiteConfig(
-            title=self.settings.title or config.name,
-            library=config.name,
-            base_url=(self.settings.base_url or config.base_url).rstrip("/"),
-            timezone=config.timezone,
-        )
-        return Site(self.folder, site_config)
+        """The site, set up once per run (its theme read and checked here)."""
+        return Site(self.folder, site_config(self.library, self.config, self.settings))
 
     def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         # The manifest says which deliveries the site already has (after a crash), whether or

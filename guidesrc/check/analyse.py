@@ -32,6 +32,7 @@ from guidesrc.model import catalogues as cat
 from guidesrc.model.common import ID_RE, Completable
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
+from guidesrc.site.marks import marks_warnings
 from guidesrc.yamlio import Source
 
 Path_ = tuple[PathPart, ...]
@@ -386,6 +387,9 @@ def analyse_config(source: Source) -> FileResult:
         return FileResult(problems, None)
     if config.channels:
         problems += channel_problems(dict(config.channels), source.rel)
+        for name, channel in config.channels.items():
+            if channel.type == "site":
+                problems += marks_warnings(name, channel.settings, source.rel)
     problems += rule_level_problems(config.rules, source.rel)  # personal-data: off and the like
     placeholders = tuple(_placeholders(config, source.rel))
     levels = allowed_levels(config.rules)

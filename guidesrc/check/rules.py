@@ -134,5 +134,12 @@ RULES: dict[RuleId, Rule] = {
             "warning",
             N_("library.yaml names the centre, not the template's 示例市, 990100, example.gov.cn"),
         ),
+        Rule(
+            RuleId.GOVERNMENT_SITE,
+            "warning",
+            N_(
+                "a site channel states the government website's marks for its footer: 主办单位, 网站标识码, ICP 备案号, 公安机关备案号, 党政机关网站标识"
+            ),
+        ),
     ]
 }

@@ -34,6 +34,16 @@ _PATTERN_HINTS: dict[str, str] = {
     "region_code": N_('write the 6-digit administrative division code in quotes, e.g. "440300"'),
     "file": N_("write a path inside the library's files/ folder, e.g. files/apply-form.pdf"),
     "date": N_("write the date as YYYY-MM-DD, e.g. 2026-12-01"),
+    "site_code": N_(
+        'write the 网站标识码 from the government website register in quotes: 10 digits, e.g. "4403000001", or bm and 8 digits'
+    ),
+    "icp": N_("write the ICP 备案号 as registered, e.g. 粤ICP备12345678号 or 粤ICP备12345678号-1"),
+    "police": N_(
+        "write the 公安机关备案号 as registered, e.g. 粤公网安备 44030002000001号 (14 digits)"
+    ),
+    "conac_id": N_(
+        "write the 32-character id of the site's 开办网站标识 (党政机关网站标识), from its address on bszs.conac.cn"
+    ),
 }
 _FILE_FIELDS = {"blank_form", "sample_form", "sample"}
 _ID_FIELDS = {

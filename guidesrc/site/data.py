@@ -30,6 +30,7 @@ import orjson
 
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.gaps import UNKNOWN_BODY, null_free
+from guidesrc.site.collate import pinyin
 from guidesrc.site.render import slug
 from guidesrc.statuses import Action
 
@@ -278,6 +279,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
     changed = max(v["approved_at"] for v in (doc["current"], doc["upcoming"]) if v)
     return {
         "name": guide["name"],
+        "sort": pinyin(guide["name"]),  # the lists' order (guidesrc.site.collate)
         **department(body),
         "themes": sorted(set(guide.get("themes", []))),
         "objects": sorted(set(guide.get("service_objects", []))),

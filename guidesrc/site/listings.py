@@ -12,6 +12,7 @@ import orjson
 
 from guidesrc.gaps import UNKNOWN_TYPE
 from guidesrc.model.codes import ITEM_TYPES, SERVICE_OBJECTS
+from guidesrc.site.collate import pinyin, pinyin_key
 from guidesrc.site.data import (
     release_key,
 )
@@ -82,7 +83,13 @@ def facet_groups(
     return groups
 
 
-def index_facets(groups: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+def index_facets(
+    groups: Mapping[tuple[str, str], dict[str, Any]],
+    order: Mapping[str, Sequence[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The catalogue's facets: departments and themes in the library's ``order`` (a value listed
+    there, by label or by file name, comes first, in that order), then by pinyin; service
+    objects and item types in their official code order."""
     out = []
     for kind, title in FACETS:
         entries: list[dict[str, Any]] = [
@@ -90,10 +97,26 @@ def index_facets(groups: Mapping[tuple[str, str], dict[str, Any]]) -> list[dict[
             for (k, key), g in groups.items()
             if k == kind
         ]
-        by_label = kind in ("department", "theme")  # the others by code
-        entries.sort(key=lambda e: (e["label"] if by_label else "", e["slug"]))
+        if kind in ("department", "theme"):
+            rank = {value: n for n, value in enumerate((order or {}).get(kind, ()))}
+            last = len(rank)
+            entries.sort(
+                key=lambda e: (
+                    min(rank.get(e["label"], last), rank.get(e["slug"], last)),
+                    pinyin_key(e["label"]),
+                    e["slug"],
+                )
+            )
+        else:
+            entries.sort(key=lambda e: e["slug"])
         out.append({"kind": kind, "title": title, "entries": entries})
     return out
+
+
+def by_name(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """List entries (:func:`list_entry`) by the pinyin of their names (kept in the listing; a
+    manifest written before lists were in pinyin order has none), then by name and id."""
+    return sorted(entries, key=lambda e: (e["sort"] or pinyin(e["name"]), e["name"], e["id"]))
 
 
 def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,6 +128,7 @@ def list_entry(gid: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         "state": entry["state"],
         "effective_date": entry["effective_date"],
         "upcoming": entry["upcoming"],
+        "sort": entry.get("sort"),
     }
 
 

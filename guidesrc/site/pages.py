@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 import orjson
 
+from guidesrc.site.collate import pinyin_key
 from guidesrc.site.data import (
     Doc,
     Manifest,
@@ -19,6 +20,7 @@ from guidesrc.site.data import (
 )
 from guidesrc.site.files import Sink, put_files
 from guidesrc.site.listings import (
+    by_name,
     index_facets,
     list_entry,
     newest_first,
@@ -30,7 +32,8 @@ from guidesrc.site.listings import (
 )
 from guidesrc.site.render import JSON_OPTIONS, Renderer, SiteConfig
 
-LATEST_NOTICES = 20  # on the home page and the notices page
+LATEST_NOTICES = 20  # on the notices page
+HOME_ITEMS = 5  # notices and upcoming changes on the home page, below the catalogue
 FEED_ENTRIES = 50
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the protocol's limit)
 
@@ -97,10 +100,7 @@ class SitePages:
         key: str,
     ) -> None:
         group = groups[(kind, key)]
-        entries = sorted(
-            (list_entry(gid, listings[gid]) for gid in group["ids"]),
-            key=lambda e: (e["name"], e["id"]),
-        )
+        entries = by_name(list_entry(gid, listings[gid]) for gid in group["ids"])
         page = self.render.facet_page(kind, group["title"], group["label"], entries)
         sink.write(f"by/{kind}/{key}.html", page, 1)
 
@@ -112,21 +112,18 @@ class SitePages:
         groups: Mapping[tuple[str, str], dict[str, Any]],
     ) -> None:
         latest = newest_first(manifest.notices.values())
-        upcoming = sorted(
-            (
-                list_entry(gid, e)
-                for gid, e in listings.items()
-                if e["upcoming"] or e["state"] == "upcoming"
-            ),
-            key=lambda e: (e["upcoming"] or e["effective_date"], e["name"], e["id"]),
+        upcoming = by_name(
+            list_entry(gid, e)
+            for gid, e in listings.items()
+            if e["upcoming"] or e["state"] == "upcoming"
         )
-        sink.write(
-            "index.html",
-            self.render.index(
-                index_facets(groups), len(listings), latest[:LATEST_NOTICES], upcoming[:50]
-            ),
-            2,
+        upcoming.sort(key=lambda e: e["upcoming"] or e["effective_date"])  # stable: by name within
+        facets = index_facets(groups, self.config.order)
+        home = self.render.index(
+            facets, len(listings), latest[:HOME_ITEMS], upcoming[:HOME_ITEMS], len(upcoming)
         )
+        sink.write("index.html", home, 2)
+        sink.write("upcoming.html", self.render.upcoming_index(upcoming), 2)
         sink.write("search.html", self.render.search_page(), 2)
         sink.write("404.html", self.render.not_found(), 2)
         withdrawn = sorted(
@@ -135,7 +132,7 @@ class SitePages:
                 for gid, rec in manifest.guides.items()
                 if rec["withdrawn"]
             ),
-            key=lambda e: (e["name"], e["id"]),
+            key=lambda e: (pinyin_key(e["name"]), e["id"]),
         )
         sink.write("withdrawn/index.html", self.render.withdrawn_index(withdrawn), 2)
         sink.write(

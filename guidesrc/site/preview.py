@@ -58,7 +58,7 @@ from guidesrc.site.data import (
 )
 from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
-from guidesrc.site.render import SiteConfig
+from guidesrc.site.settings import site_config, site_settings
 from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, bind
 from guidesrc.workdays import read_config
 
@@ -73,10 +73,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     ids of withdrawn guides (their pages answer 410)."""
 
     config = read_config(root)
-    site = Site(
-        out / "unused",
-        SiteConfig(config.name, config.name, base_url.rstrip("/"), config.timezone),
-    )
+    site = Site(out / "unused", site_config(root, config, site_settings(config), base_url))
     today = dt.datetime.now(ZoneInfo(config.timezone)).date()
     with _ledger_for(root) as url:
         ledger = open_ledger(root, url)

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,15 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from jinja2 import (
+    ChoiceLoader,
+    DictLoader,
     Environment,
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     Template,
 )
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 import guidesrc.gaps as gaps
@@ -40,12 +43,14 @@ from guidesrc.model.codes import (
     ONLINE_DEPTHS,
     SERVICE_OBJECTS,
 )
+from guidesrc.site.marks import footer_marks
+from guidesrc.site.theme import Theme
 from guidesrc.urls import guide_url
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ASSETS = ("site.css", "print.css", "search.js")
+ASSETS = ("site.css", "print.css", "search.js", "elder.js")
 
 _HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][^\s\"'<>`\\]*)?$")
 _PHONE = re.compile(r"^[0-9][0-9-]{2,20}$")
@@ -62,13 +67,22 @@ class SiteConfig:
     library: str  # the library's name, in the footer and as the feed's author
     base_url: str  # the public root of the site, without a trailing slash
     timezone: str = "Asia/Shanghai"
+    #: the government-website marks as set (guidesrc.site.marks); None: not declared
+    government: Mapping[str, str] | None = None
+    theme: Theme | None = None  # the library's templates and static files (guidesrc.site.theme)
+    #: kind ("department", "theme") → values listed first on the catalogue, in this order
+    order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as the pages see them (``site``), and the site's fingerprint."""
         return {
             "title": self.title,
             "library": self.library,
             "base_url": self.base_url,
             "timezone": self.timezone,
+            "government": footer_marks(self.government),
+            "theme": None if self.theme is None else self.theme.digest(),
+            "order": {kind: list(values) for kind, values in sorted(self.order.items())},
         }
 
 
@@ -163,6 +177,20 @@ OPTIONAL_FIELDS = frozenset(
 )  # fmt: skip
 
 
+_MISSING = object()
+
+
+def _json_field(obj: Any, attribute: str) -> Any:
+    """``obj[attribute]`` for a dictionary (None for a left-out optional field), else _MISSING."""
+    if type(obj) is dict:
+        try:
+            return obj[attribute]
+        except KeyError:
+            if attribute in OPTIONAL_FIELDS:
+                return None
+    return _MISSING
+
+
 class _Environment(Environment):
     """Looks ``a.b`` up as ``a["b"]`` first: the site's data is JSON (dicts), and Jinja's default
     (attribute first, then item) costs a failed ``getattr`` per lookup, a third of a page's time.
@@ -171,13 +199,18 @@ class _Environment(Environment):
     it, so a misspelt name still fails the build."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                if attribute in OPTIONAL_FIELDS:
-                    return None
-        return super().getattr(obj, attribute)
+        found = _json_field(obj, attribute)
+        return super().getattr(obj, attribute) if found is _MISSING else found
+
+
+class _ThemeEnvironment(SandboxedEnvironment):
+    """The same lookups in Jinja2's sandbox, for a site with a theme: a theme's templates come
+    from the library, and may show the pages' data but not reach Python's internals
+    (``''.__class__``…) on the machine that publishes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        found = _json_field(obj, attribute)
+        return super().getattr(obj, attribute) if found is _MISSING else found
 
 
 class Renderer:
@@ -186,11 +219,18 @@ class Renderer:
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
         self.zone = ZoneInfo(config.timezone)
-        env = _Environment(
-            loader=FileSystemLoader(str(TEMPLATES)),
+        builtin = FileSystemLoader(str(TEMPLATES))
+        theme = config.theme
+        env = (_Environment if theme is None else _ThemeEnvironment)(
+            # A theme's template of the same name comes first (guidesrc.site.theme).
+            loader=builtin
+            if theme is None
+            else ChoiceLoader([DictLoader(theme.templates), builtin]),
             # Compiled templates kept between processes (a per-user folder in the temporary
-            # directory, made private by Jinja): a publish does not compile them again.
-            bytecode_cache=FileSystemBytecodeCache(),
+            # directory, made private by Jinja): a publish does not compile them again. Not
+            # with a theme: the sandbox compiles calls differently, and a cached template is
+            # known by its name and source only.
+            bytecode_cache=FileSystemBytecodeCache() if theme is None else None,
             autoescape=True,  # every template, .html and .xml alike
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -227,11 +267,17 @@ class Renderer:
         self._templates: dict[str, Template] = {}
 
     @cached_property
+    def static(self) -> dict[str, bytes]:
+        """The static files: the built-in ones, a theme's over them (same name) and beside them."""
+        files = {name: (STATIC / name).read_bytes() for name in ASSETS}
+        if self.config.theme is not None:
+            files.update(self.config.theme.static)
+        return files
+
+    @cached_property
     def assets(self) -> dict[str, str]:
         """Each static file's content hash (8 hex digits), appended to its address."""
-        return {
-            name: hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:8] for name in ASSETS
-        }
+        return {name: hashlib.sha256(data).hexdigest()[:8] for name, data in self.static.items()}
 
     def local_date(self, value: Any) -> str:
         """An ISO time → its date in the library's time zone, ``2026 年 9 月 30 日``."""
@@ -310,7 +356,10 @@ class Renderer:
         total: int,
         latest: Sequence[Mapping[str, Any]],
         upcoming: Sequence[Mapping[str, Any]],
+        upcoming_count: int,
     ) -> bytes:
+        """The home page: the catalogue first, then the first few upcoming changes and notices
+        (``upcoming_count``: all of them, on ``upcoming.html``)."""
         return self._render(
             "index.html",
             0,
@@ -318,7 +367,14 @@ class Renderer:
             total=total,
             latest=latest,
             upcoming=upcoming,
+            upcoming_count=upcoming_count,
             canonical=self.url("index.html"),
+        )
+
+    def upcoming_index(self, entries: Sequence[Mapping[str, Any]]) -> bytes:
+        """``upcoming.html``: every approved change not yet in force, by effective date."""
+        return self._render(
+            "upcoming.html", 0, entries=entries, canonical=self.url("upcoming.html")
         )
 
     def facet_page(
@@ -376,7 +432,7 @@ class Renderer:
         return self._render("sitemap_index.xml", 0, parts=list(parts))
 
     def static_files(self) -> dict[str, bytes]:
-        return {f"static/{name}": (STATIC / name).read_bytes() for name in ASSETS}
+        return {f"static/{name}": data for name, data in sorted(self.static.items())}
 
 
 def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
