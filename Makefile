@@ -56,6 +56,7 @@ bench: $(STAMP)  ## time `guides check` and `guides diff` on a generated 10,000-
 	$(BIN)/python bench/bench_pdf.py --runs 5
 	$(BIN)/python bench/bench_import.py --runs 5
 	$(BIN)/python bench/bench_site.py --runs 5  # needs Debian's hugo; installs mkdocs in bench/out
+	$(BIN)/python bench/search/bench_relevance.py  # issue 19: recall@5 and MRR on the real guides
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out

@@ -29,6 +29,7 @@ class RuleId(StrEnum):
     CHANNEL = "channel"
     FILE_NAME = "file-name"
     APPROVERS = "approvers"
+    SYNONYMS = "synonyms"
     ID_MISMATCH = "id-mismatch"
     DUPLICATE_ID = "duplicate-id"
     DUPLICATE_CODE = "duplicate-code"

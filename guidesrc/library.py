@@ -30,6 +30,7 @@ from guidesrc.i18n import _
 CONFIG_FILE = "library.yaml"
 APPROVERS_FILE = "approvers.yaml"  # who may approve (guidesrc.approvers); optional
 CALENDAR_FILE = "calendar.yaml"
+SYNONYMS_FILE = "catalogues/synonyms.yaml"  # the library's own search synonyms; optional
 GUIDES_DIR = "guides"
 CATALOGUE_DIR = "catalogues"
 FILES_DIR = "files"

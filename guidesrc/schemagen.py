@@ -24,6 +24,7 @@ from guidesrc.model.catalogues import (
 )
 from guidesrc.model.guide import Guide
 from guidesrc.model.library import LibraryConfig
+from guidesrc.model.synonyms import SynonymsFile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -34,6 +35,11 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str, str]] = {
     "legal-bases.schema.json": (LegalBasisCatalogue, "法律法规库", "catalogues/legal-bases.yaml"),
     "offices.schema.json": (OfficeCatalogue, "办理地点目录", "catalogues/offices.yaml"),
     "faq.schema.json": (FaqCatalogue, "咨询问答知识库", "catalogues/faq.yaml"),
+    "synonyms.schema.json": (
+        SynonymsFile,
+        "同义词词典",
+        "catalogues/synonyms.yaml（可选）：资料库自己的搜索同义词，补充内置词典（docs/search.md）。",
+    ),
     "library.schema.json": (LibraryConfig, "资料库配置", "资料库根目录下的 library.yaml。"),
     "calendar.schema.json": (
         CalendarFile,

@@ -377,6 +377,22 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
             "approvers.yaml:7:18: approvers[1].identities[0]: YI@example.invalid 也是 approvers[0] 的身份：一个身份只能属于一个人（修改建议：每名审核人须有姓名、公钥和其 git 身份（用 guides approvers key 生成）） [approvers]",
         ],
     ),
+    "synonyms": (
+        write(
+            "catalogues/synonyms.yaml",
+            "synonyms:\n"
+            "  - words: [社会保险, 社保]\n"
+            "  - words: [低保]\n"
+            "  - words: [医保, 基本医疗保险, 医保]\n"
+            "  - words: [社保, 社保卡]\n",
+        ),
+        [
+            "catalogues/synonyms.yaml:3:5: synonyms[1].words: 这一组只有一个词（低保）：请补上它的同义词，或删除这一组（修改建议：每组列出两个或更多意思相同的词，规范名称在前，如 words: [社会保险, 社保]） [synonyms]",
+            "catalogues/synonyms.yaml:4:25: synonyms[2].words[2]: “医保”在本组中重复出现，请删除重复的词（修改建议：每组列出两个或更多意思相同的词，规范名称在前，如 words: [社会保险, 社保]） [synonyms]",
+            "catalogues/synonyms.yaml:5:5: synonyms[3].words: 这一组只有一个词（社保卡）：请补上它的同义词，或删除这一组（修改建议：每组列出两个或更多意思相同的词，规范名称在前，如 words: [社会保险, 社保]） [synonyms]",
+            "catalogues/synonyms.yaml:5:13: synonyms[3].words[0]: “社保”也在 synonyms[0] 中：一个词只能属于一组，请把这两组合并为一组（修改建议：每组列出两个或更多意思相同的词，规范名称在前，如 words: [社会保险, 社保]） [synonyms]",
+        ],
+    ),
     "protected-rule": (
         replace("library.yaml", "rules: {}", "rules:\n  hidden-characters: warning"),
         [

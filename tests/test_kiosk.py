@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import importlib
 import json
 import os
 import re
@@ -482,3 +483,76 @@ def test_browser_kiosk_paused_printer_shows_the_qr_code_and_goes_back(
     refused = f"status of 503 (Service Unavailable) at {hall.base}guide/{GID}/print"
     watch.errors = [e for e in watch.errors if not e.endswith(refused)]
     watch.check()
+
+
+# --- the on-screen keyboard and theme tiles (issue 19) -----------------------------------------
+
+
+def test_kiosk_no_result_page_offers_the_theme_tiles_and_the_keyboard(hall: Hall) -> None:
+    page = request(hall, "GET", "/search?q=" + urllib.parse.quote("火星移民"))
+    assert "没有找到与“火星移民”相关的事项。" in text(page.body)
+    themes = re.findall(r'<a class="tile" href="/theme/(\d+)">([^<]+)<', page.body)
+    assert [name for _n, name in themes] == [name for name, _c in hall.kiosk.catalog.themes]
+    assert 'id="keyboard"' in page.body and 'data-key="backspace"' in page.body
+    theme = request(hall, "GET", "/theme/0")
+    assert 'id="keyboard"' not in theme.body, "a theme's list is not a search page"
+
+
+def _engine_present() -> bool:
+    """Issue 19's search engine (guidesrc.search, built apart from the keyboard) is installed:
+    guidesrc/search/ alone (the synonyms file) is not enough."""
+    try:
+        module = importlib.import_module("guidesrc.search")
+    except ImportError:
+        return False
+    return hasattr(module, "SearchIndex")
+
+
+@pytest.mark.slow
+def test_browser_kiosk_keyboard_types_by_touch_and_tiles_open_themes(
+    hall: Hall, tmp_path: Path
+) -> None:
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect
+
+    from tests.test_browser import CHROMIUM, assert_accessible, chromium, watched_page
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    # GUIDES_SCREENSHOTS=1 writes the committed screenshot docs/kiosk-keyboard.png.
+    shots = REPO / "docs" if os.environ.get("GUIDES_SCREENSHOTS") else tmp_path
+    options = {"viewport": KIOSK_SIZE, "has_touch": True, "is_mobile": True}
+    with chromium() as browser, watched_page(browser, hall.base, **options) as page:
+        page.goto(hall.base)
+        pad, box = page.locator("#keyboard"), page.locator("#search")
+        expect(pad).to_be_visible()
+        expect(box).to_have_attribute("inputmode", "none")
+
+        def tap(*keys: str) -> None:
+            for key in keys:
+                pad.locator(f'button[data-key="{key}"]').tap()
+
+        tap(*"shebaoo", "backspace")
+        expect(box).to_have_value("shebao")
+        tap("clear")
+        expect(box).to_have_value("")
+        tap("search")  # nothing typed: nothing is searched
+        expect(page.locator("h1")).to_have_text("查询和打印办事指南")
+        tap(*"shebao")
+        for key in pad.locator("button").all():  # every key is big enough for a finger
+            size = key.bounding_box()
+            assert size and size["width"] >= 80 and size["height"] >= 90, key.text_content()
+        assert_accessible(page)
+        page.screenshot(path=str(shots / "kiosk-keyboard.png"), full_page=False)
+        tap("search")
+        page.wait_for_url(re.compile(r"/search\?q=shebao$"))
+        expect(page.locator("h1")).to_have_text("搜索结果")
+        expect(box).to_have_value("shebao")
+        expect(page.locator("#keyboard")).to_be_visible()
+        if _engine_present():  # issue 19's engine (guidesrc.search) understands pinyin
+            expect(page.locator("#results")).to_contain_text("用人单位社会保险登记")
+        assert_accessible(page)
+        first, count = hall.kiosk.catalog.themes[0]
+        page.locator("#theme-tiles a.tile").first.tap()
+        expect(page.locator("h1")).to_have_text(first)
+        expect(page.locator("#results li")).to_have_count(count)

@@ -16,7 +16,8 @@ from guidesrc.check.facts import FileResult
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.forksafe import can_fork
 from guidesrc.libfiles import OVERSIZE
-from guidesrc.library import APPROVERS_FILE, CONFIG_FILE, size_limit
+from guidesrc.library import APPROVERS_FILE, CONFIG_FILE, SYNONYMS_FILE, size_limit
+from guidesrc.synonyms_file import parse_synonyms
 from guidesrc.yamlio import decode
 
 #: Below this many changed files, starting worker processes costs more than it saves.
@@ -57,6 +58,8 @@ def _analyse_one(rel: str, data: bytes) -> FileResult:
         return analyse.analyse_config(source)
     if kind == "approvers":
         return FileResult(parse_approvers(source)[1], None)
+    if kind == "synonyms":
+        return FileResult(parse_synonyms(source)[1], None)
     return analyse.analyse_catalogue(source, kind)
 
 
@@ -65,6 +68,8 @@ def _kind_of(rel: str) -> str:
         return "config"
     if rel == APPROVERS_FILE:
         return "approvers"
+    if rel == SYNONYMS_FILE:
+        return "synonyms"
     for kind, path in CATALOGUE_FILES.items():
         if rel == path:
             return kind

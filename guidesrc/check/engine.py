@@ -38,6 +38,7 @@ from guidesrc.libfiles import LibraryFiles
 from guidesrc.library import (
     APPROVERS_FILE,
     CONFIG_FILE,
+    SYNONYMS_FILE,
     LibraryLayout,
     scan,
 )
@@ -50,6 +51,7 @@ _CODE_FILES = (
     "gaps.py",
     "approvers.py",
     "approvers_file.py",
+    "synonyms_file.py",
     "identity.py",
     "config_policy.py",
     "deployment.py",
@@ -237,7 +239,7 @@ def _read_all(layout: LibraryLayout, files: LibraryFiles) -> dict[str, str]:
     A symbolic link, a device or a pipe among them stops the check (:func:`library.read_file`).
     """
     out: dict[str, str] = {}
-    for rel in (CONFIG_FILE, APPROVERS_FILE, *CATALOGUE_FILES.values()):
+    for rel in (CONFIG_FILE, APPROVERS_FILE, SYNONYMS_FILE, *CATALOGUE_FILES.values()):
         if (found := files.hashes(rel)) is not None:
             out[rel] = found.sha256
     for rel in layout.guides:  # found by scan, which refused links among the folders

@@ -46,6 +46,13 @@ RULES: dict[RuleId, Rule] = {
             "error",
             N_("approvers.yaml: each approver has a valid key, and keys and identities are unique"),
         ),
+        Rule(
+            RuleId.SYNONYMS,
+            "error",
+            N_(
+                "catalogues/synonyms.yaml: each group has two or more words, and a word is in one group only"
+            ),
+        ),
         Rule(RuleId.ID_MISMATCH, "error", N_("a guide's id equals its file name")),
         Rule(RuleId.DUPLICATE_ID, "error", N_("guide ids are unique")),
         Rule(

@@ -176,7 +176,7 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
             raise KioskRefusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
         hits = kiosk.catalog.search(text) if text else []
         return page(200, "results.html", heading="搜索结果", query=text, entries=hits,
-                    searched=bool(text))  # fmt: skip
+                    searched=bool(text), catalog=kiosk.catalog)  # fmt: skip
     if m := re.fullmatch(r"/(theme|department)/([^/]*)", path):
         if not _INDEX.match(m[2]):
             raise KioskRefusal(404, "没有找到这个页面。")

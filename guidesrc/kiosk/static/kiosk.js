@@ -1,4 +1,5 @@
-// guides kiosk: follow a print job, guard the 打印 button, go home after a while unused.
+// guides kiosk: follow a print job, guard the 打印 button, go home after a while unused,
+// and type a search with the on-screen pinyin keyboard (touch alone).
 (function () {
   "use strict";
   var IDLE_MS = 180000; // back to the home page after three minutes without a touch
@@ -33,8 +34,35 @@
     ask();
   }
 
+  // The on-screen keyboard (templates/keyboard.html): each key types into the search box.
+  function keyboard(pad, input) {
+    var max = Number(input.getAttribute("maxlength")) || 40;
+    pad.hidden = false;
+    input.setAttribute("inputmode", "none"); // no system keyboard over ours on a touch screen
+    pad.addEventListener("click", function (event) {
+      var key = event.target.closest("button[data-key]");
+      if (!key) { return; }
+      var what = key.getAttribute("data-key");
+      var chars = Array.from(input.value);
+      if (what === "backspace") {
+        input.value = chars.slice(0, -1).join("");
+      } else if (what === "clear") {
+        input.value = "";
+      } else if (what === "search") {
+        if (input.value.trim()) { input.form.submit(); }
+        return;
+      } else if (chars.length < max) {
+        input.value += what;
+      }
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     restartIdle();
+    var pad = document.getElementById("keyboard");
+    var input = document.getElementById("search");
+    if (pad && input) { keyboard(pad, input); }
     var status = document.getElementById("print-status");
     if (status && status.getAttribute("data-job")) { follow(status); }
     var form = document.querySelector("form.print-form");
