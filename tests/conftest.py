@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -119,17 +120,42 @@ class Library:
         return invoke("check", str(self.root), *args)
 
 
+#: The site and pdf channels `guides init` and the example configure (``make demo`` shows the
+#: halls); the ``library`` and ``example`` fixtures leave them out, so that each test adds the
+#: channels it is about (tests/test_example.py and tests/test_cli_library.py publish with them).
+HALL_CHANNELS = re.compile(r"  # 网站渠道：.*?\n  print:\n    type: pdf\n    settings:\n      path: \.guides/print\n", re.S)
+
+
+def directory_only(root: Path) -> None:
+    """Leave only the directory channel in ``root``'s library.yaml."""
+    config = root / "library.yaml"
+    text, count = HALL_CHANNELS.subn("", config.read_text(encoding="utf-8"))
+    assert count == 1, "the site and pdf channels of library.yaml changed: update HALL_CHANNELS"
+    config.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    """The library `guides init` creates: one guide and its catalogues, all valid."""
+    """The library `guides init` creates (one guide and its catalogues, all valid), with its
+    directory channel only."""
     root = tmp_path / "lib"
     create_library(root)
+    directory_only(root)
     return Library(root)
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Library:
-    """A private copy of the bundled example library."""
+    """A private copy of the bundled example library, with its directory channel only."""
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
+    return Library(root)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Library:
+    """A private copy of the bundled example library as ``make demo`` publishes it."""
     root = tmp_path / "example"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
     return Library(root)

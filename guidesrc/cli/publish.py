@@ -51,22 +51,33 @@ def publish(library: Library, wait: bool, retry_now: bool, rebuild: str | None) 
             ),
             err=True,
         )
+    _echo_counts(done)
+    _echo_refusals(done.refusals)
+    if not done.ok:
+        sys.exit(1)
+
+
+def _echo_counts(done: service.Published) -> None:
+    """This run's deliveries, each counted once: made, printed for hall staff to post, failed;
+    then those left for later runs."""
     click.echo(
-        _("{delivered} delivered, {failed} failed, {later} still open").format(
-            delivered=len(done.run.delivered), failed=len(done.run.failed), later=done.run.later
+        _(
+            "this run: {delivered} delivered, {posted} printed in reprint batches for hall staff to post, {failed} failed; {later} left for later runs (not due yet, or to retry)"
+        ).format(
+            delivered=len(done.run.delivered) - done.handed_over,
+            posted=done.handed_over,
+            failed=len(done.run.failed),
+            later=done.run.later,
         ),
         err=True,
     )
     if done.handed_over:
         click.echo(
             _(
-                "{count} of them printed in reprint batches for hall staff to post: see guides print list, then guides print done BATCH"
-            ).format(count=done.handed_over),
+                "the reprint batches: see guides print list, then guides print done BATCH once posted"
+            ),
             err=True,
         )
-    _echo_refusals(done.refusals)
-    if not done.ok:
-        sys.exit(1)
 
 
 def _echo_locked_out() -> None:

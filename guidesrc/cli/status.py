@@ -74,8 +74,15 @@ def _echo_rows(found: service.Status, zone: ZoneInfo, use_color: bool) -> None:
 
 def _echo_totals(found: service.Status, warn_within: float) -> None:
     click.echo(
-        _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
-            count=len(found.rows), pending=found.pending, overdue=len(found.overdue)
+        _(
+            "{count} deliveries: {delivered} delivered, {awaiting} printed and awaiting posting by hall staff, {scheduled} scheduled for a later effective date, {pending} due and not delivered ({overdue} overdue)"
+        ).format(
+            count=len(found.rows),
+            delivered=found.count(PublicationStatus.DELIVERED),
+            awaiting=found.count(PublicationStatus.AWAITING),
+            scheduled=found.count(PublicationStatus.SCHEDULED),
+            pending=found.pending,
+            overdue=len(found.overdue),
         ),
         err=True,
     )

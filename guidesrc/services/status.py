@@ -14,6 +14,11 @@ from guidesrc.signing_alerts import alerts
 from guidesrc.status import Row, event_detail, events, status_rows
 from guidesrc.statuses import PublicationStatus
 
+#: What :attr:`Status.pending` does not count: made, handed over, or not due yet.
+_NOT_PENDING = frozenset(
+    (PublicationStatus.DELIVERED, PublicationStatus.AWAITING, PublicationStatus.SCHEDULED)
+)
+
 #: Pages printed are counted over this many days up to today.
 PRINT_DAYS = 30
 
@@ -39,7 +44,12 @@ class Status:
 
     @property
     def pending(self) -> int:
-        return sum(r.status != PublicationStatus.DELIVERED for r in self.rows)
+        """Deliveries due and not made: neither delivered, nor handed over to hall staff, nor
+        scheduled for a later effective date."""
+        return sum(r.status not in _NOT_PENDING for r in self.rows)
+
+    def count(self, status: PublicationStatus) -> int:
+        return sum(r.status == status for r in self.rows)
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
