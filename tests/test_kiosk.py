@@ -22,7 +22,7 @@ from guidesrc.kiosk.server import Kiosk, start_kiosk
 from guidesrc.print.bundle import Bundle
 from guidesrc.print.ipp import Client
 from guidesrc.print.queue import Queue
-from tests.conftest import EXAMPLE, Library, REPO, directory_only, invoke, withdraw
+from tests.conftest import EXAMPLE, REPO, Library, directory_only, invoke, withdraw
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 GID = "jiehun-dengji"

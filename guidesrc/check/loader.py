@@ -74,6 +74,8 @@ def repaired(source: Source, model: type[BaseModel]) -> BaseModel | None:
     ``handling_forms``) when that field is absent, other unknown fields left out. The rules then
     still report the file's other problems ("all problems at once"); None when the file needs
     more than that."""
+    if source.problem is not None or source.text is None:
+        return None
     data, problem = parse(source)
     if problem is not None or not isinstance(data, dict):
         return None

@@ -150,7 +150,9 @@ def _unknown_field(
 
 def closest_field(model: type[BaseModel], loc: tuple[PathPart, ...]) -> str | None:
     """The field an unknown field at ``loc`` most likely means (None: none is close)."""
-    close = difflib.get_close_matches(str(loc[-1]), _allowed_fields(model, loc[:-1]), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(
+        str(loc[-1]), _allowed_fields(model, loc[:-1]), n=1, cutoff=0.6
+    )
     return close[0] if close else None
 
 

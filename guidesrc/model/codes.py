@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from guidesrc.model.guide import Guide
 from guidesrc.model.code_labels import (
     BODY_NATURES,
     EXERCISE_LEVELS,
@@ -13,6 +12,7 @@ from guidesrc.model.code_labels import (
     ONLINE_DEPTHS,
     SERVICE_OBJECTS,
 )
+from guidesrc.model.guide import Guide
 
 __all__ = [
     "BODY_NATURES",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from guidesrc.errors import CalendarError
 from guidesrc.ledger.models import Event
 from guidesrc.print.stats import PrintSummary, print_summary
 from guidesrc.services.library import Library
@@ -36,11 +37,13 @@ class Status:
     at_risk: list[Row]
     signing: list[str]
     printed: PrintSummary
+    #: why the deadline of an approval made now cannot be counted (None: it can)
+    uncountable: str | None = None
 
     @property
     def alarm(self) -> bool:
         """Anything for monitoring to alert on."""
-        return bool(self.overdue or self.at_risk or self.signing)
+        return bool(self.overdue or self.at_risk or self.signing or self.uncountable)
 
     @property
     def pending(self) -> int:
@@ -57,6 +60,7 @@ class Status:
             "overdue": len(self.overdue),
             "at_risk": len(self.at_risk),
             "signing": self.signing,
+            "uncountable": self.uncountable,
             "deliveries": [
                 {**r.as_dict(self.now), "at_risk": r.at_risk(self.now, self.margin)}
                 for r in self.rows
@@ -88,7 +92,17 @@ def status(
         at_risk=[r for r in rows if r.at_risk(now, warn_within)],
         signing=alerts(ledger, sorted(config.channels)),
         printed=print_summary(ledger, printers, since),
+        uncountable=_uncountable(library),
     )
+
+
+def _uncountable(library: Library) -> str | None:
+    """Why the deadline of an approval made now cannot be counted (the holiday data ends)."""
+    try:
+        library.deadline(library.now)
+    except CalendarError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
