@@ -212,7 +212,7 @@ _INDENTATION_WORDS = (
     "did not find expected '-' indicator",
     "block sequence entries are not allowed",
     "block mapping entries are not allowed",
-    "expected '<document start>'",
+    "<document start>",
 )
 
 
