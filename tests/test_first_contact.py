@@ -20,7 +20,7 @@ def _demo_recipe() -> list[str]:
     text = (REPO / "Makefile").read_text(encoding="utf-8")
     recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", text, re.M)
     assert recipe is not None
-    return [line.strip() for line in recipe.group(1).splitlines()]
+    return [line.strip().lstrip("-") for line in recipe.group(1).splitlines()]
 
 
 def test_make_demo_publishes_the_halls_and_says_where_to_look(demo: Library) -> None:
@@ -28,7 +28,8 @@ def test_make_demo_publishes_the_halls_and_says_where_to_look(demo: Library) -> 
     commands = [line for line in recipe if line.startswith(BIN)]
     runs = []
     for command in commands:
-        args = [str(demo.root) if a == "example" else a for a in shlex.split(command)[1:]]
+        words = shlex.split(command, comments=True)[1:]
+        args = [str(demo.root) if a == "example" else a for a in words]
         runs.append(invoke(*args))
         assert runs[-1].exit_code == 0, (command, runs[-1].stderr)
     _check, approve, publish, status = runs
