@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from guidesrc.errors import CalendarError
+from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
 from guidesrc.workdays import how_to_add
 from guidesrc.year_check import YearCheck, year_check
@@ -35,11 +35,11 @@ def year_end_warning(found: YearCheck) -> str | None:
 
 
 def warn_year_end(root: Path, today: dt.date | None = None) -> YearCheck | None:
-    """Echo the warning (stderr) when it applies, once; None when the calendar cannot be read
-    (the command itself then says why)."""
+    """Echo the warning (stderr) when it applies, once; None when library.yaml or the calendar
+    cannot be read (the command itself then says why)."""
     try:
         found = year_check(root, today)
-    except CalendarError:
+    except GuidesError:  # the command itself says what is wrong with the files
         return None
     if (warning := year_end_warning(found)) is not None:
         click.echo(warning, err=True)
