@@ -5,9 +5,11 @@ once per library."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shlex
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from guidesrc.scaffold import create_library
 from tests.conftest import GUIDE, NO_KEY, REPO, Library, invoke
@@ -89,3 +91,19 @@ def test_guides_init_makes_a_library_with_the_site_and_the_sheets(tmp_path: Path
     again = invoke("publish", str(root))
     assert again.exit_code == 0 and "签名密钥" not in again.stderr
     assert "本次：已送达 2 次，1 次已印入换页批次" in again.stderr
+
+
+def test_status_counts_a_scheduled_switch_apart_from_what_is_late(library: Library) -> None:
+    root = str(library.root)
+    assert invoke("approve", root, "--effective", "today", "--note", "首次发布").exit_code == 0
+    assert invoke("publish", root).exit_code == 0
+    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
+    later = (dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=5)).isoformat()
+    assert invoke("approve", root, "--effective", later, "--note", "压缩时限").exit_code == 0
+    assert invoke("publish", root).exit_code == 0
+    run = invoke("status", root)
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr.splitlines()[0] == (
+        "共 2 次送达：已送达 1 次，0 次已打印、待大厅工作人员张贴确认，"
+        "1 次按实施日期排期，0 次已到期未送达（其中超期 0 次）"
+    )
