@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine (see README):
 #   make demo   install into .venv, then check, approve and publish the bundled example library
+#               (the site, the printed sheets, the directory) and say where to look
 #   make test   install into .venv and run every check CI runs
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,11 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## check, approve and publish the bundled example library (to example/.guides/published)
+demo: $(STAMP)  ## check, approve and publish the bundled example library: the site, the sheets, the directory
 	$(BIN)/guides check example
 	$(BIN)/guides approve example --effective today --note "示例资料库首次发布"
 	$(BIN)/guides publish example
-	$(BIN)/guides status example
+	-$(BIN)/guides status example  # exit 1 (ignored here) once the sheets wait past their deadline
+	@echo
+	@echo "网上办事大厅（网站）：example/.guides/site/index.html"
+	@echo "办事指南样张（打印）：example/.guides/print/current/jiehun-dengji.pdf"
+	@echo "换页批次（大厅张贴）：example/.guides/print/batches/（$(BIN)/guides print list example）"
+	@echo "目录渠道（JSON）：example/.guides/published/index.json"
+	@echo "在浏览器中预览网站：$(BIN)/guides serve example"
 
 test: lint typecheck  ## everything CI runs
 	$(BIN)/pytest

@@ -188,6 +188,10 @@ def _explain(detail: str) -> tuple[str, str]:
         return N_("a colon is out of place"), N_(
             'write "key: value" with a space after the colon; quote text that contains ": "'
         )
+    if any(words in text for words in _INDENTATION_WORDS):
+        return N_("the indentation of this line does not match the lines above"), N_(
+            'indent fields of the same level by the same number of spaces (2 per level), and each list item "- " under its field'
+        )
     if "alias" in text and ("limit" in text or "exceeded" in text):
         return N_("aliases (*name) expand to too much content"), N_(
             "write the content out instead of nesting anchors (&) and aliases (*)"
@@ -196,9 +200,20 @@ def _explain(detail: str) -> tuple[str, str]:
         return N_("the content is nested too deeply"), N_(
             "a guide needs only a few levels of indentation; check the brackets and indentation"
         )
-    return N_("YAML syntax error: {detail}"), N_(
+    return N_("this line cannot be read as YAML"), N_(
         "check indentation, colons and quotation marks on this line and the one above"
     )
+
+
+#: What PyYAML says when a line is indented more or less than its neighbours.
+_INDENTATION_WORDS = (
+    "did not find expected key",
+    "expected <block end>",
+    "did not find expected '-' indicator",
+    "block sequence entries are not allowed",
+    "block mapping entries are not allowed",
+    "<document start>",
+)
 
 
 def _duplicate_key_problem(source: Source, detail: str) -> Diagnostic:

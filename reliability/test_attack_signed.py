@@ -163,7 +163,7 @@ def test_an_idle_publish_does_not_sign_an_edited_hotline_csv_after_the_manifest_
     for name in ("guides-manifest.json", "guides-manifest.json.sig"):
         (folder / name).unlink()
     run = invoke("publish", str(hall.root))  # a cron run: nothing due
-    assert "已送达 0 次" in run.stderr, run.stderr
+    assert "本次：已送达 0 次" in run.stderr, run.stderr
     assert refused(run, "hotline"), run.stderr
     manifest = folder / "guides-manifest.json"
     signed = manifest.exists() and any(e["sha256"] == edited for e in signed_files(folder).values())

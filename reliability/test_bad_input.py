@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from guidesrc.cli import cli
 from guidesrc.ledger import open_ledger
-from tests.conftest import GUIDE, Library
+from tests.conftest import GUIDE, Library, directory_only
 
 pytestmark = pytest.mark.section("Bad input at volume")
 
@@ -320,6 +320,7 @@ def test_hostile_text_in_valid_guides_is_published_inert(
 
     root = tmp_path_factory.mktemp("hostile") / "lib"
     create_library(root)
+    directory_only(root)
     lib = Library(root)
     lib.edit("library.yaml", "rules: {}", SITE + "rules: {}")
     quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from guidesrc.ledger import open_ledger
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, directory_only
 
 pytestmark = pytest.mark.section("Concurrency")
 
@@ -32,6 +32,7 @@ def _checkouts(tmp_path: Path, journal: Path) -> list[Path]:
     for n in range(EDITORS):
         root = tmp_path / f"editor{n}"
         shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+        directory_only(root)
         config = root / "library.yaml"
         text = config.read_text(encoding="utf-8").replace(
             "      path: .guides/published\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -20,8 +21,21 @@ from guidesrc.scaffold import create_library
 #: What `guides publish` says while the library has no signing key (`guides keys init`).
 NO_KEY = (
     "没有签名密钥：各渠道文件夹不会写入签名清单，guides verify 无法证明其内容；"
-    "请用 guides keys init 创建密钥\n"
+    "请用 guides keys init 创建密钥（每个资料库只提示一次，记录在 .guides/no-signing-key-noted）\n"
 )
+#: The year-end warning (guidesrc/cli/year_end.py): shown or not by the real date, so tests
+#: about other output take it out (tests/test_calendar.py shows it on dates of its own).
+YEAR_END = re.compile(
+    r"警告：(?:还)?没有 \d+ 年的放假调休数据.*?      # … 通知中的每个节日各写一项，连同它的调休上班日\n",
+    re.S,
+)
+
+
+def said(stderr: str) -> str:
+    """``stderr`` without the year-end warning."""
+    return YEAR_END.sub("", stderr)
+
+
 REPO = Path(__file__).resolve().parent.parent
 #: git's identity in every test's checkout (below ``git -c``, above the developer's files).
 EDITOR_GIT_CONFIG = {
@@ -88,6 +102,14 @@ class Run:
 
 
 def invoke(*args: str) -> Run:
+    """Run a command in this process; its stderr without the year-end warning, which the real
+    date decides (tests/test_year_end.py shows it)."""
+    run = invoke_raw(*args)
+    return Run(run.exit_code, run.stdout, said(run.stderr))
+
+
+def invoke_raw(*args: str) -> Run:
+    """:func:`invoke` with stderr as the command wrote it."""
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
 
@@ -119,17 +141,44 @@ class Library:
         return invoke("check", str(self.root), *args)
 
 
+#: The site and pdf channels `guides init` and the example configure (``make demo`` shows the
+#: halls); the ``library`` and ``example`` fixtures leave them out, so that each test adds the
+#: channels it is about (tests/test_example.py and tests/test_cli_library.py publish with them).
+HALL_CHANNELS = re.compile(
+    r"  # 网站渠道：.*?\n  print:\n    type: pdf\n    settings:\n      path: \.guides/print\n", re.S
+)
+
+
+def directory_only(root: Path) -> None:
+    """Leave only the directory channel in ``root``'s library.yaml."""
+    config = root / "library.yaml"
+    text, count = HALL_CHANNELS.subn("", config.read_text(encoding="utf-8"))
+    assert count == 1, "the site and pdf channels of library.yaml changed: update HALL_CHANNELS"
+    config.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    """The library `guides init` creates: one guide and its catalogues, all valid."""
+    """The library `guides init` creates (one guide and its catalogues, all valid), with its
+    directory channel only."""
     root = tmp_path / "lib"
     create_library(root)
+    directory_only(root)
     return Library(root)
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Library:
-    """A private copy of the bundled example library."""
+    """A private copy of the bundled example library, with its directory channel only."""
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
+    return Library(root)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Library:
+    """A private copy of the bundled example library as ``make demo`` publishes it."""
     root = tmp_path / "example"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
     return Library(root)

@@ -30,6 +30,7 @@ from guidesrc.model.library import LibraryConfig
 from guidesrc.publisher import publish
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.workdays import WorkCalendar, load_calendar, read_config
+from tests.conftest import directory_only
 
 ZONE = ZoneInfo("Asia/Shanghai")
 EXAMPLE = Path(__file__).resolve().parent.parent / "example"
@@ -87,6 +88,7 @@ def _edit(root: Path, rng: random.Random, n: int) -> tuple[str, bool]:
 def simulate(root: Path, seed: int = 2026, per_month: tuple[int, int] = (3, 7)) -> Expected:
     """Twelve months, 2025-12 to 2026-11, on a copy of the example library at ``root``."""
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
     for path in (root / "guides").glob("*.yaml"):  # in force before the simulated year begins
         text = path.read_text(encoding="utf-8")
         path.write_text(

@@ -42,7 +42,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.conftest import EXAMPLE, Library, invoke
+from tests.conftest import EXAMPLE, Library, directory_only, invoke
 
 CHROMIUM = shutil.which("chromium")
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -85,6 +85,7 @@ def build_hall(root: Path, upcoming: dt.date = UPCOMING) -> Library:
     """The example library with a site channel, published, then a change to 内地居民结婚登记
     approved to take effect on ``upcoming`` and published (announced: the banner)."""
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
     lib = Library(root)
     lib.edit(
         "library.yaml",

@@ -16,7 +16,7 @@ import pytest
 from guidesrc import workdays
 from guidesrc.errors import CalendarError, LibraryConfigError
 from guidesrc.workdays import HolidayData, WorkCalendar, load_calendar, package_data
-from tests.conftest import REPO, Library, invoke
+from tests.conftest import REPO, Library, invoke, invoke_raw
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 VERSION = chinese_calendar.__version__
@@ -477,7 +477,7 @@ def test_cli_deadline_refuses_a_bad_time(library: Library) -> None:
 
 @pytest.mark.usefixtures("pinned_package")
 def test_cli_check_near_year_end_without_next_years_data(library: Library) -> None:
-    run = invoke("calendar", "check", "--library", str(library.root), "--today", "2026-11-26")
+    run = invoke_raw("calendar", "check", "--library", str(library.root), "--today", "2026-11-26")
     assert run.exit_code == 1
     assert run.stdout == f"放假调休数据：2004–2026 年：chinese-calendar {VERSION}\n"
     assert run.stderr.splitlines()[:2] == [
@@ -510,7 +510,7 @@ def test_cli_check_is_quiet_until_60_days_before_year_end(library: Library) -> N
 
 @pytest.mark.usefixtures("pinned_package")
 def test_cli_check_in_a_year_nobody_knows(library: Library) -> None:
-    run = invoke("calendar", "check", "--library", str(library.root), "--today", "2027-03-01")
+    run = invoke_raw("calendar", "check", "--library", str(library.root), "--today", "2027-03-01")
     assert run.exit_code == 1
     assert run.stderr.splitlines()[0] == "警告：没有 2027 年的放假调休数据，无法计算任何期限"
 

@@ -13,7 +13,7 @@ import pytest
 
 from guidesrc.compile import content_hash
 from guidesrc.state import WorkingTree, load_state
-from tests.conftest import EXAMPLE, Library, invoke
+from tests.conftest import EXAMPLE, Library, directory_only, invoke
 
 H = "guides/hukou-qianru-fuqi-toukao.yaml"
 HUKOU = "hukou-qianru-fuqi-toukao"
@@ -32,6 +32,7 @@ def repo(tmp_path: Path) -> Library:
     """The example library as a git repository with one commit."""
     root = tmp_path / "library"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")

@@ -483,7 +483,7 @@ def test_a_publisher_killed_mid_export_resumes_to_the_same_files(
     assert crashed.returncode == -9, crashed.stderr
     resumed = run_publish(example)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert resumed.stderr.endswith("失败 0 次，尚余 0 次\n")
+    assert resumed.stderr.endswith("失败 0 次；留待以后运行 0 次（尚未到期或待重试）\n")
     assert len(load(example, "mobile/changes.json")["changes"]) == 18  # no duplicate
     ledger = open_ledger(example.root)
     with ledger.engine.connect() as conn:

@@ -86,7 +86,10 @@ def test_a_handed_over_delivery_closes_when_staff_confirm(sheets: Library) -> No
     assert invoke("publish", str(sheets.root)).stdout == ""
     run = invoke("print", "done", "A1-v1", "--by", "窗口人员丙", "--library", str(sheets.root))
     assert run.exit_code == 0
-    assert run.stderr == "A1-v1 已由 窗口人员丙 确认；渠道 hall 的 1 次送达已完成\n"
+    assert run.stderr == (
+        "A1-v1 已由 窗口人员丙 确认；渠道 hall 的 1 次送达已完成"
+        "（一项指南的送达，要等张贴其样张的每个批次都确认后才完成）\n"
+    )
     status = json.loads(invoke("status", str(sheets.root), "--format", "json").stdout)
     assert {d["status"] for d in status["deliveries"]} == {"delivered"}
     assert invoke("print", "list", "--library", str(sheets.root)).stdout == ""
@@ -120,7 +123,11 @@ def test_a_newer_version_retires_sheets_not_yet_posted(sheets: Library) -> None:
     assert [line.split("\t")[0] for line in run.stdout.splitlines()] == ["A1-v1", "A1-v2"]
     assert "\t0 项指南\t" in run.stdout.splitlines()[0]  # nothing waits for v1's sheet any more
     run = invoke("print", "done", "A1-v2", "--by", "窗口人员丙", "--library", str(sheets.root))
-    assert run.stderr.endswith("渠道 hall 的 1 次送达已完成\n")
+    assert run.stderr.splitlines() == [
+        "A1-v2 已由 窗口人员丙 确认；渠道 hall 的 1 次送达已完成"
+        "（一项指南的送达，要等张贴其样张的每个批次都确认后才完成）",
+        "渠道 hall 尚待张贴：A1-v1（A1 窗口换页）",  # the open batch, named
+    ]
 
 
 def test_an_unknown_batch_is_refused(sheets: Library) -> None:

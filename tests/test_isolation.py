@@ -232,7 +232,7 @@ def test_one_poisoned_guide_of_100_fails_alone_in_every_channel(published: Libra
         [failed] = kinds["失败"]
         assert failed == f"{POISON}\t{STAFF_REASON.format(version=1)}", channel
         assert "Error" not in failed and "Fault" not in failed
-    assert "已送达 594 次，失败 6 次，尚余 6 次\n" in stderr
+    assert "失败 6 次；留待以后运行 6 次" in stderr
     assert channel_guides(lib) == {channel: others for channel in CHANNELS}
     assert marked_files(lib) == {}
 
@@ -264,7 +264,7 @@ def test_one_poisoned_guide_of_100_fails_alone_in_every_channel(published: Libra
     assert {channel: set(kinds) for channel, kinds in lines.items()} == {
         channel: {"失败"} for channel in CHANNELS
     }
-    assert "已送达 0 次，失败 6 次，尚余 6 次\n" in stderr
+    assert "失败 6 次；留待以后运行 6 次" in stderr
     assert [r["attempts"] for r in status_rows(lib)] == [2] * 6
 
     # The guide fixed: the next publish delivers it everywhere, and nothing else.
@@ -471,7 +471,7 @@ def test_the_printer_channel_prints_99_sheets_when_one_is_damaged(
     assert lines["printers"]["失败"] == [
         f"{POISON}\t{PRINTER_REASON.format(file=f'current/{POISON}.pdf')}"
     ]
-    assert "已送达 99 次，失败 1 次，尚余 1 次\n" in stderr
+    assert "失败 1 次；留待以后运行 1 次" in stderr
     assert len(Client(cups.server).jobs(queue)) == 99
 
     sheet.write_bytes(published)

@@ -23,7 +23,7 @@ from guidesrc.kiosk.server import Kiosk, start_kiosk
 from guidesrc.print.bundle import Bundle
 from guidesrc.print.ipp import Client
 from guidesrc.print.queue import Queue
-from tests.conftest import EXAMPLE, REPO, Library, invoke, withdraw
+from tests.conftest import EXAMPLE, REPO, Library, directory_only, invoke, withdraw
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
 GID = "jiehun-dengji"
@@ -67,6 +67,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory, cups: Cups) -> Iterator[Hall]
             patch.delenv(name, raising=False)
         root = tmp_path_factory.mktemp("kiosk") / "lib"
         shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+        directory_only(root)
         lib = Library(root)
         lib.edit(
             "library.yaml",

@@ -21,7 +21,7 @@ from guidesrc.ledger import open_ledger
 from guidesrc.ledger.store import SCHEMA_REVISION
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.workdays import read_config
-from tests.conftest import GUIDE, NO_KEY, Library, invoke, withdraw
+from tests.conftest import GUIDE, NO_KEY, Library, invoke, said, withdraw
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -117,7 +117,11 @@ def test_approve_then_publish_puts_the_compiled_guide_in_the_directory(library: 
     run = publish(library)
     assert run.exit_code == 0, run.stderr
     assert run.stdout == f"已送达\t{GID} v1\tarchive\t发布\n"
-    assert run.stderr == NO_KEY + "已送达 1 次，失败 0 次，尚余 0 次\n"
+    assert (
+        said(run.stderr)
+        == NO_KEY
+        + "本次：已送达 1 次，0 次已印入换页批次、待大厅工作人员张贴，失败 0 次；留待以后运行 0 次（尚未到期或待重试）\n"
+    )
     doc = published(library, f"guides/{GID}.json")
     state = load_state(WorkingTree(library.root))
     assert doc["content_hash"] == content_hash(state.compiled(GID))
@@ -249,7 +253,10 @@ def test_a_future_effective_date_is_announced_then_switched(library: Library) ->
     assert run.exit_code == 0, run.stderr
     run = publish(library)
     assert run.stdout == f"已送达\t{GID} v2\tarchive\t预告\n"
-    assert run.stderr == NO_KEY + "已送达 1 次，失败 0 次，尚余 1 次\n"
+    assert (
+        said(run.stderr)
+        == "本次：已送达 1 次，0 次已印入换页批次、待大厅工作人员张贴，失败 0 次；留待以后运行 1 次（尚未到期或待重试）\n"
+    )  # the key: said once
     assert published(library, f"guides/{GID}.json")["version"] == 1  # still in force
     upcoming = published(library, f"upcoming/{GID}.json")
     assert upcoming["version"] == 2 and upcoming["state"] == "upcoming"
@@ -299,7 +306,11 @@ def test_a_failing_channel_does_not_stop_the_others(library: Library) -> None:
     out = library.root / ".guides/blocker/out"
     assert f"失败\t{GID} v1\tbroken\t发布\t输出路径中有一段是文件而不是文件夹：{out}" in run.stdout
     assert "NotADirectoryError" not in run.stdout
-    assert run.stderr == NO_KEY + "已送达 1 次，失败 1 次，尚余 1 次\n"
+    assert (
+        said(run.stderr)
+        == NO_KEY
+        + "本次：已送达 1 次，0 次已印入换页批次、待大厅工作人员张贴，失败 1 次；留待以后运行 1 次（尚未到期或待重试）\n"
+    )
     status = invoke("status", str(library.root), "--format", "json")
     body = json.loads(status.stdout)
     failed = [d for d in body["deliveries"] if d["status"] == "failed"]

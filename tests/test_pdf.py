@@ -45,7 +45,7 @@ from guidesrc.print.sheet import SheetJob
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.urls import guide_url
 from guidesrc.workdays import read_config
-from tests.conftest import EXAMPLE, NO_KEY, Library, invoke, withdraw
+from tests.conftest import EXAMPLE, NO_KEY, Library, invoke, said, withdraw
 
 BASE_URL = "https://zwfw.example.gov.cn/guides"  # example/ and `guides init`
 GID = "hukou-qianru-fuqi-toukao"
@@ -825,9 +825,9 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
     assert run.exit_code == 0, run.stderr
     run = publish(example)
     assert run.exit_code == 0, run.stdout + run.stderr
-    assert run.stderr == NO_KEY + "已送达 36 次，失败 0 次，尚余 0 次\n" + (
-        "其中 18 次已印入换页批次，待大厅工作人员张贴：见 guides print list，"
-        "张贴后执行 guides print done 批次编号\n"
+    assert said(run.stderr) == NO_KEY + (
+        "本次：已送达 18 次，18 次已印入换页批次、待大厅工作人员张贴，失败 0 次；留待以后运行 0 次（尚未到期或待重试）\n"
+        "换页批次：见 guides print list，张贴后执行 guides print done 批次编号\n"
     )
     out = example.root / ".guides/print"
     # One batch per window serving a guide; each lists what it posts, and its sheets follow.

@@ -23,7 +23,7 @@ from guidesrc.check.facts import (
     LegalFacts,
     Ref,
 )
-from guidesrc.check.loader import load
+from guidesrc.check.loader import load, repaired
 from guidesrc.config_policy import allowed_levels, rule_level_problems
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
@@ -66,6 +66,9 @@ def analyse_guide(source: Source) -> FileResult:
             )
         )
     if not isinstance(guide, Guide):
+        meant = repaired(source, Guide)  # the rules still see a guide with misspelt fields
+        if isinstance(meant, Guide):
+            result.diagnostics.extend(guide_rules(meant, source.rel))
         return result
     if guide.id != stem:
         result.diagnostics.append(

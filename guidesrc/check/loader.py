@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from guidesrc.check import text_rules
-from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.check.schema_errors import closest_field, diagnostics_from
 from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 from guidesrc.library import size_limit
@@ -66,6 +66,42 @@ def load(source: Source, model: type[BaseModel]) -> tuple[BaseModel | None, list
         return model.model_validate(data), text_problems
     except ValidationError as exc:
         return None, diagnostics_from(exc, source.rel, model) + text_problems
+
+
+def repaired(source: Source, model: type[BaseModel]) -> BaseModel | None:
+    """The model of a file whose only schema errors are unknown fields, read as the editor most
+    likely meant it: a misspelt field under the name it is closest to (``handling_form`` →
+    ``handling_forms``) when that field is absent, other unknown fields left out. The rules then
+    still report the file's other problems ("all problems at once"); None when the file needs
+    more than that."""
+    if source.problem is not None or source.text is None:
+        return None
+    data, problem = parse(source)
+    if problem is not None or not isinstance(data, dict):
+        return None
+    for _attempt in range(2):  # renaming may leave nothing but the fields it fills in
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            unknown = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden"]
+            others = [e for e in exc.errors() if e["type"] not in {"extra_forbidden", "missing"}]
+            if not unknown or others:
+                return None
+            for loc in unknown:
+                _rename_or_drop(data, tuple(loc), model)
+    return None
+
+
+def _rename_or_drop(data: dict[str, Any], loc: tuple[Any, ...], model: type[BaseModel]) -> None:
+    holder: Any = data
+    for part in loc[:-1]:
+        holder = holder[part]
+    if not isinstance(holder, dict):
+        return
+    value = holder.pop(loc[-1])
+    close = closest_field(model, loc)
+    if close is not None and close not in holder:
+        holder[close] = value
 
 
 def _structure_problem(rel: str, data: Any) -> Diagnostic:

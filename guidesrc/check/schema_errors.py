@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.i18n import N_
+from guidesrc.model.code_labels import BY_FIELD
 
 # Format hints for pattern errors, by the name of the field (or of the mapping holding ids).
 _PATTERN_HINTS: dict[str, str] = {
@@ -147,14 +148,22 @@ def _unknown_field(
     rel: str, loc: tuple[PathPart, ...], model: type[BaseModel], args: dict[str, Any]
 ) -> Diagnostic:
     allowed = _allowed_fields(model, loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+    close = closest_field(model, loc)
     if close:
-        args["suggestion"] = close[0]
+        args["suggestion"] = close
         hint = N_('did you mean "{suggestion}"?')
     else:
         args["allowed"] = ", ".join(f for f in allowed if f != "pending")  # 待补充: import
         hint = N_("remove it, or use one of: {allowed}")
     return _diag(rel, loc, N_('unknown field "{field}"'), hint, args, at_key=True)
+
+
+def closest_field(model: type[BaseModel], loc: tuple[PathPart, ...]) -> str | None:
+    """The field an unknown field at ``loc`` most likely means (None: none is close)."""
+    close = difflib.get_close_matches(
+        str(loc[-1]), _allowed_fields(model, loc[:-1]), n=1, cutoff=0.6
+    )
+    return close[0] if close else None
 
 
 def _constraint(
@@ -163,12 +172,7 @@ def _constraint(
     """(message, hint) for a value of the right type that breaks a constraint (an allowed value,
     a format, a length, a limit, a time zone); None for other kinds. Fills ``args``."""
     if kind == "literal_error":
-        args["expected"] = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-        hint = N_("use one of: {expected}")
-        if _is_number(value) and f"'{value:02d}'" in str(ctx.get("expected")):
-            args["quoted"] = f"{value:02d}"
-            hint = N_('codes are text: write "{quoted}" with quotation marks')
-        return N_("{value} is not an allowed value"), hint
+        return _not_allowed(ctx, value, topic, args)
     if kind == "string_pattern_mismatch":
         args["pattern"] = ctx.get("pattern", "")
         hint = _PATTERN_HINTS.get(topic, N_("expected the format {pattern}"))
@@ -197,6 +201,35 @@ def _constraint(
             "write a time zone name such as Asia/Shanghai"
         )
     return None
+
+
+def _not_allowed(
+    ctx: dict[str, Any], value: Any, field: str, args: dict[str, Any]
+) -> tuple[str, str]:
+    """A value outside the allowed ones: the codes with their meanings (``01 行政许可``), and the
+    code to write when the value is one of their names."""
+    expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+    labels = _code_labels(field, expected)
+    args["expected"] = (
+        ", ".join(f"{code} {label}" for code, label in labels.items()) if labels else expected
+    )
+    hint = N_("use one of: {expected}")
+    named = [code for code, label in labels.items() if label == str(value).strip()]
+    if named:
+        text_codes = any(isinstance(code, str) for code in BY_FIELD[field])
+        args["quoted"] = f'"{named[0]}"' if text_codes else named[0]
+        hint = N_('"{value}" is the name of code {quoted}: write the code, {quoted}')
+    elif _is_number(value) and f"'{value:02d}'" in str(ctx.get("expected")):
+        args["quoted"] = f"{value:02d}"
+        hint = N_('codes are text: write "{quoted}" with quotation marks')
+    return N_("{value} is not an allowed value"), hint
+
+
+def _code_labels(field: str, expected: str) -> dict[str, str]:
+    """The meanings of the codes of ``field``, when its allowed values are those codes."""
+    table = BY_FIELD.get(field, {})
+    shown = {str(code): label for code, label in table.items()}
+    return shown if set(shown) == set(expected.split(", ")) else {}
 
 
 def field_is_date(ctx: dict[str, Any], item: Any) -> bool:

@@ -12,6 +12,7 @@ from guidesrc.cli.options import (
     repeatable,
     text_option,
 )
+from guidesrc.cli.year_end import warn_year_end
 from guidesrc.errors import ApprovalError
 from guidesrc.i18n import N_, _
 from guidesrc.services import approve as service
@@ -50,6 +51,7 @@ def approve(
     reason: str | None,
 ) -> None:
     _check_force(force, reason)
+    warn_year_end(library.root, library.today)
     result = service.approve(
         library,
         effective=effective,
@@ -87,7 +89,7 @@ def _echo_approved(result: service.ApproveResult) -> None:
         click.echo(f"{guide_id}\tv{number}")
     click.echo(
         _(
-            "approved {count} guide(s) as approval #{id} by {by}, in effect from {date}; {deliveries} deliveries queued, to be public by {deadline}: run guides publish"
+            "approved {count} guide(s) as approval #{id} by {by}, in effect from {date}; {deliveries} deliveries queued (one per guide and channel; two when a guide takes effect later: the notice now, the switch on its day), to be public by {deadline}: run guides publish"
         ).format(
             count=len(done.versions),
             id=done.approval_id,

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from guidesrc.cli.options import MOMENT, date_option, pass_library
+from guidesrc.cli.year_end import year_end_warning
 from guidesrc.i18n import N_, _
 from guidesrc.services import calendar as service
 from guidesrc.services.library import Day
-from guidesrc.workdays import describe_sources, how_to_add, weekday
+from guidesrc.workdays import describe_sources, weekday
 
 
 @click.group(
@@ -72,23 +73,10 @@ def _range(first: dt.date, last: dt.date) -> str:
 def check(library: Path, today: Day | None) -> None:
     found = service.year_check(library, None if today == "today" else today)
     click.echo(_("holiday data: {sources}").format(sources=describe_sources(found.calendar) or "-"))
-    if found.until is None:
-        message = _("warning: no holiday data for {year}: no deadline can be counted")
-        click.echo(message.format(year=found.today.year) + "\n" + how_to_add(found.today.year),
-                   err=True)  # fmt: skip
+    if (warning := year_end_warning(found)) is not None:
+        click.echo(warning, err=True)
         sys.exit(1)
-    if found.missing is not None:
-        message = _(
-            "warning: no holiday data for {year} yet, and {this_year} ends in {days} day(s): "
-            "deadlines cannot be counted after {until}"
-        ).format(
-            year=found.missing,
-            this_year=found.today.year,
-            days=found.days_left,
-            until=found.until.isoformat(),
-        )
-        click.echo(message + "\n" + how_to_add(found.missing), err=True)
-        sys.exit(1)
+    assert found.until is not None
     click.echo(_("working days can be counted until {day}").format(day=found.until.isoformat()))
 
 

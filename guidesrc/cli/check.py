@@ -14,6 +14,7 @@ import click
 from guidesrc.check.engine import check_library
 from guidesrc.check.rules import RULES, SEVERITY_NAMES
 from guidesrc.cli.options import format_option, pass_library
+from guidesrc.cli.year_end import warn_year_end
 from guidesrc.diagnostic_lines import format_line
 from guidesrc.i18n import N_, _
 from guidesrc.output import as_json, summary
@@ -39,6 +40,7 @@ def check(library: Path, fmt: str, strict: bool, no_cache: bool, jobs: int | Non
         for d in report.diagnostics:
             out.write(format_line(d) + "\n")
         click.echo(summary(report), err=True)
+        warn_year_end(library)
     sys.exit(1 if report.errors else 0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 import orjson
 
 from guidesrc import config_changes
+from guidesrc.check.findings import today_in
 from guidesrc.cli.options import color_option, flag, format_option, pass_library
 from guidesrc.config_changes import ConfigPending
 from guidesrc.diff import render
@@ -19,6 +21,8 @@ from guidesrc.i18n import N_, _
 from guidesrc.scaffold import create_library
 from guidesrc.services import approve, tree
 from guidesrc.services.library import open_library
+from guidesrc.statuses import ChangeStatus
+from guidesrc.workdays import read_config
 
 
 @click.command(help=N_("Show what changed in the guides, field by field, with the change notices."))
@@ -58,9 +62,11 @@ def diff(
             )
         changes, config = _published_changes(library)
         _show_changes(changes, fmt, color, config)
+        _echo_past_dates(changes, library)
         sys.exit(1 if exit_code and (changes or config.changed) else 0)
     changes = tree.changes(library, base=base, head=head)
     _show_changes(changes, fmt, color)
+    _echo_past_dates(changes, library)
     sys.exit(1 if exit_code and changes else 0)
 
 
@@ -88,6 +94,25 @@ def _show_changes(
         if changes or not lines:
             click.echo(render.terminal(changes, use_color), nl=False, color=use_color)
         click.echo("".join(f"{line}\n" for line in lines), nl=False)
+
+
+def _echo_past_dates(changes: ChangeSet, library: Path) -> None:
+    """Say (stderr) which were previewed with a guide file's effective_date that has
+    passed: the notice will carry the date given to ``guides approve --effective``."""
+    if not changes:
+        return
+    try:
+        today = today_in(read_config(library).timezone)
+    except GuidesError:
+        today = today_in(None)
+    for g in changes.guides:
+        if g.status == ChangeStatus.REMOVED or not g.effective_date:
+            continue
+        if dt.date.fromisoformat(g.effective_date) < today:
+            line = _(
+                "{name} ({id}): its notice above shows the file's effective_date {date}, which has passed; the notice published will carry the date given to guides approve --effective (today or later)"
+            ).format(name=g.name, id=g.id, date=g.effective_date)
+            click.echo(line, err=True)
 
 
 def _published_changes(start: Path) -> tuple[ChangeSet, ConfigPending]:

@@ -50,8 +50,17 @@ def list_batches(library: Library, channel: str | None) -> None:
 def done(token: str, library: Library, by: str | None) -> None:
     posted = service.posted(library, token, by=by or "")
     click.echo(
-        _("{token} confirmed by {by}; {count} delivery(ies) on {channel} closed").format(
-            token=token, by=posted.by, count=posted.closed, channel=posted.channel
-        ),
+        _(
+            "{token} confirmed by {by}; {count} delivery(ies) on {channel} closed (a guide's delivery closes once every batch that posts its sheet is confirmed)"
+        ).format(token=token, by=posted.by, count=posted.closed, channel=posted.channel),
         err=True,
     )
+    still = service.batches(library, channel=posted.channel)
+    if still:
+        click.echo(
+            _("still to post on {channel}: {batches}").format(
+                channel=posted.channel,
+                batches="、".join(f"{h.token}（{h.title}）" for h in still),
+            ),
+            err=True,
+        )

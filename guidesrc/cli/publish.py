@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 
 from guidesrc.cli.common import ACTIONS
 from guidesrc.cli.options import flag, pass_library
+from guidesrc.cli.year_end import warn_year_end
 from guidesrc.i18n import N_, _
 from guidesrc.publisher import Outcome
 from guidesrc.services import publish as service
@@ -38,35 +40,65 @@ def publish(library: Library, wait: bool, retry_now: bool, rebuild: str | None) 
             ),
             err=True,
         )
+    warn_year_end(library.root, library.today)
     if rebuild is not None:
         return _rebuild(service.rebuild(library, rebuild, wait=wait))
     done = service.publish(library, wait=wait, retry_now=retry_now)
     if done.locked_out:
         return _echo_locked_out()
     _echo_outcomes(done.run.outcomes)
-    if done.unsigned:
+    if done.unsigned and _first_unsigned(library):
         click.echo(
             _(
-                "no signing key: the channels' folders get no signed manifest, so `guides verify` cannot prove them; create one with guides keys init"
-            ),
+                "no signing key: the channels' folders get no signed manifest, so `guides verify` cannot prove them; create one with guides keys init (said once per library: {marker} records it)"
+            ).format(marker=UNSIGNED_NOTED),
             err=True,
         )
+    _echo_counts(done)
+    _echo_refusals(done.refusals)
+    if not done.ok:
+        sys.exit(1)
+
+
+#: Written when ``guides publish`` first said that it publishes without a signing key: it says
+#: so once per library, not on every run (delete the file to hear it again).
+UNSIGNED_NOTED = ".guides/no-signing-key-noted"
+
+
+def _first_unsigned(library: Library) -> bool:
+    """True the first time this library publishes without a signing key (then noted)."""
+    marker = library.root / UNSIGNED_NOTED
+    if marker.exists():
+        return False
+    with contextlib.suppress(OSError):  # a read-only .guides: say it every time, not never
+        marker.write_text(
+            "guides publish said once that there is no signing key (guides keys init)\n",
+            encoding="utf-8",
+        )
+    return True
+
+
+def _echo_counts(done: service.Published) -> None:
+    """This run's deliveries, each counted once: made, printed for hall staff to post, failed;
+    then those left for later runs."""
     click.echo(
-        _("{delivered} delivered, {failed} failed, {later} still open").format(
-            delivered=len(done.run.delivered), failed=len(done.run.failed), later=done.run.later
+        _(
+            "this run: {delivered} delivered, {posted} printed in reprint batches for hall staff to post, {failed} failed; {later} left for later runs (not due yet, or to retry)"
+        ).format(
+            delivered=len(done.run.delivered) - done.handed_over,
+            posted=done.handed_over,
+            failed=len(done.run.failed),
+            later=done.run.later,
         ),
         err=True,
     )
     if done.handed_over:
         click.echo(
             _(
-                "{count} of them printed in reprint batches for hall staff to post: see guides print list, then guides print done BATCH"
-            ).format(count=done.handed_over),
+                "the reprint batches: see guides print list, then guides print done BATCH once posted"
+            ),
             err=True,
         )
-    _echo_refusals(done.refusals)
-    if not done.ok:
-        sys.exit(1)
 
 
 def _echo_locked_out() -> None:

@@ -10,6 +10,7 @@ import click
 
 from guidesrc.cli.common import ACTIONS, STATUSES, echo_json, local_time, with_cause
 from guidesrc.cli.options import color_option, format_option, pass_library, repeatable
+from guidesrc.cli.year_end import warn_year_end
 from guidesrc.i18n import N_, _
 from guidesrc.print.stats import PrintSummary
 from guidesrc.services import status as service
@@ -40,6 +41,7 @@ def status(
     color: bool | None,
     warn_within: float,
 ) -> None:
+    warn_year_end(library.root, library.today)
     margin = dt.timedelta(hours=warn_within)
     found = service.status(library, guides=guides, everything=everything, warn_within=margin)
     if fmt == "json":
@@ -50,6 +52,8 @@ def status(
         _echo_totals(found, warn_within)
         for line in [*_print_lines(found.printed), *found.signing]:
             click.echo(line, err=True)
+    if found.uncountable is not None:
+        click.echo(_("error: {message}").format(message=found.uncountable), err=True)
     if found.alarm:
         sys.exit(1)
 
@@ -74,8 +78,15 @@ def _echo_rows(found: service.Status, zone: ZoneInfo, use_color: bool) -> None:
 
 def _echo_totals(found: service.Status, warn_within: float) -> None:
     click.echo(
-        _("{count} deliveries, {pending} not delivered, {overdue} overdue").format(
-            count=len(found.rows), pending=found.pending, overdue=len(found.overdue)
+        _(
+            "{count} deliveries: {delivered} delivered, {awaiting} printed and awaiting posting by hall staff, {scheduled} scheduled for a later effective date, {pending} due and not delivered ({overdue} overdue)"
+        ).format(
+            count=len(found.rows),
+            delivered=found.count(PublicationStatus.DELIVERED),
+            awaiting=found.count(PublicationStatus.AWAITING),
+            scheduled=found.count(PublicationStatus.SCHEDULED),
+            pending=found.pending,
+            overdue=len(found.overdue),
         ),
         err=True,
     )

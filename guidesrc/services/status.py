@@ -7,12 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from guidesrc.errors import CalendarError
 from guidesrc.ledger.models import Event
 from guidesrc.print.stats import PrintSummary, print_summary
 from guidesrc.services.library import Library
 from guidesrc.signing_alerts import alerts
 from guidesrc.status import Row, event_detail, events, status_rows
 from guidesrc.statuses import PublicationStatus
+
+#: What :attr:`Status.pending` does not count: made, handed over, or not due yet.
+_NOT_PENDING = frozenset(
+    (PublicationStatus.DELIVERED, PublicationStatus.AWAITING, PublicationStatus.SCHEDULED)
+)
 
 #: Pages printed are counted over this many days up to today.
 PRINT_DAYS = 30
@@ -31,15 +37,22 @@ class Status:
     at_risk: list[Row]
     signing: list[str]
     printed: PrintSummary
+    #: why the deadline of an approval made now cannot be counted (None: it can)
+    uncountable: str | None = None
 
     @property
     def alarm(self) -> bool:
         """Anything for monitoring to alert on."""
-        return bool(self.overdue or self.at_risk or self.signing)
+        return bool(self.overdue or self.at_risk or self.signing or self.uncountable)
 
     @property
     def pending(self) -> int:
-        return sum(r.status != PublicationStatus.DELIVERED for r in self.rows)
+        """Deliveries due and not made: neither delivered, nor handed over to hall staff, nor
+        scheduled for a later effective date."""
+        return sum(r.status not in _NOT_PENDING for r in self.rows)
+
+    def count(self, status: PublicationStatus) -> int:
+        return sum(r.status == status for r in self.rows)
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -47,6 +60,7 @@ class Status:
             "overdue": len(self.overdue),
             "at_risk": len(self.at_risk),
             "signing": self.signing,
+            "uncountable": self.uncountable,
             "deliveries": [
                 {**r.as_dict(self.now), "at_risk": r.at_risk(self.now, self.margin)}
                 for r in self.rows
@@ -78,7 +92,17 @@ def status(
         at_risk=[r for r in rows if r.at_risk(now, warn_within)],
         signing=alerts(ledger, sorted(config.channels)),
         printed=print_summary(ledger, printers, since),
+        uncountable=_uncountable(library),
     )
+
+
+def _uncountable(library: Library) -> str | None:
+    """Why the deadline of an approval made now cannot be counted (the holiday data ends)."""
+    try:
+        library.deadline(library.now)
+    except CalendarError as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
