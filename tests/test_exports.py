@@ -237,7 +237,7 @@ def test_hotline_csv_has_the_documented_columns_and_one_row_per_item(lib: Librar
         "链接",
     ]
     state = load_state(WorkingTree(lib.root))
-    page = f"https://zwfw.example.gov.cn/guides/guides/{GID}.html"
+    page = f"https://zwfw.example.gov.cn/guides/{GID}.html"
     (row,) = [r for r in rows if r[0] == f"guide:{GID}"]
     assert row == [
         f"guide:{GID}",

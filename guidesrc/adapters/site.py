@@ -8,6 +8,10 @@ Settings (``library.yaml``)::
         settings:
           path: .guides/site         # the site: a link to the build being served
           title: 示例市政务服务网办事指南   # optional; default: the library's name
+          pdf_channel: print         # optional; default: the library's (first) pdf channel
+          pdf_url: ../print/         # optional; where that channel's folder is served, from the
+                                     # site's root (relative or absolute); default: the path
+                                     # from the site's folder to the pdf channel's on disk
 
 The adapter takes every due delivery at once (``batch_size = None``) and writes one consistent
 site from them: see :mod:`guidesrc.site.builder` for the pipeline, :mod:`guidesrc.site.store`
@@ -16,6 +20,7 @@ for the atomicity guarantee, and ``docs/site.md`` for the files it makes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -30,6 +35,8 @@ class SiteSettings(FolderSettings):
     # path: the site (a link to its current build); relative paths are taken from the library
     title: str | None = Field(default=None, min_length=1, max_length=100)
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")  # else library.yaml's
+    pdf_channel: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    pdf_url: str | None = Field(default=None, pattern=r"^(https?://[^\s\"'<>]+|[A-Za-z0-9_./-]+)$")
 
 
 class SiteAdapter(FileAdapter[SiteSettings]):
@@ -45,8 +52,27 @@ class SiteAdapter(FileAdapter[SiteSettings]):
             library=config.name,
             base_url=(self.settings.base_url or config.base_url).rstrip("/"),
             timezone=config.timezone,
+            pdf_url=self.pdf_url(),
         )
-        return Site(self.folder, site_config)
+        return Site(self.folder, site_config, self.library)
+
+    def pdf_url(self) -> str | None:
+        """Where the pages link the guides' printable sheets: the pdf channel's folder, from the
+        site's root (``pdf_url``, else the path between the two folders on disk); None when the
+        library has no pdf channel."""
+        channels = self.config.channels
+        name = self.settings.pdf_channel or next(
+            (n for n, c in channels.items() if c.type == "pdf"), None
+        )
+        channel = channels.get(name) if name else None
+        if channel is None or channel.type != "pdf":
+            return None
+        if self.settings.pdf_url:
+            return self.settings.pdf_url
+        path = channel.settings.get("path")
+        if not isinstance(path, str):
+            return None
+        return os.path.relpath(self.library / path, self.folder.parent / self.folder.name) + "/"
 
     def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         # The manifest says which deliveries the site already has (after a crash), whether or

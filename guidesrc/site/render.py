@@ -11,6 +11,7 @@ links: ``http(s)://`` for the online hall, digits for ``tel:``; anything else sh
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
+import segno
 from jinja2 import (
     Environment,
     FileSystemBytecodeCache,
@@ -45,7 +47,7 @@ from guidesrc.urls import guide_url
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ASSETS = ("site.css", "print.css", "search.js")
+ASSETS = ("site.css", "print.css", "guide.css", "search.js")
 
 _HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][^\s\"'<>`\\]*)?$")
 _PHONE = re.compile(r"^[0-9][0-9-]{2,20}$")
@@ -62,6 +64,9 @@ class SiteConfig:
     library: str  # the library's name, in the footer and as the feed's author
     base_url: str  # the public root of the site, without a trailing slash
     timezone: str = "Asia/Shanghai"
+    #: Where the pdf channel's folder is, from the site's root: a relative address (``../print/``)
+    #: or an absolute one; None: no pdf channel (the pages say no printable version is published).
+    pdf_url: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -69,6 +74,7 @@ class SiteConfig:
             "library": self.library,
             "base_url": self.base_url,
             "timezone": self.timezone,
+            "pdf_url": self.pdf_url or "",
         }
 
 
@@ -136,6 +142,35 @@ def phone_link(phone: Any) -> Markup:
     href = tel(phone)
     text = escape(str(phone))
     return Markup(f'<a href="{escape(href)}">{text}</a>') if href else Markup(text)
+
+
+def near_duplicate(first: str, second: str) -> bool:
+    """Two texts that say nearly the same (one holds the other, or 80 % of them match): a
+    material's description is not shown under its notes when it only repeats them."""
+    if first in second or second in first:
+        return True
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio() >= 0.8
+
+
+_CSS_PLAIN = re.compile(r"[0-9A-Za-z .·:/\u00a0-\uffff-]")
+
+
+def css_string(value: Any) -> Markup:
+    """A CSS string literal of ``value`` (for a ``<style>`` element, where HTML escaping does not
+    apply): every character but letters, digits, CJK and a few marks escaped as ``\\hex``, so no
+    text can end the string or the element."""
+    text = "".join(
+        c if _CSS_PLAIN.match(c) and c not in "\u2028\u2029" else f"\\{ord(c):06x}"
+        for c in str(value)
+    )
+    return Markup(f'"{text}"')  # escaped above for the CSS string context
+
+
+def qr_svg(url: str) -> Markup:
+    """The page's address as a QR code, an inline SVG (shown when the page is printed). Mask 0:
+    any mask is a valid code, and choosing the best costs eight encodings per page."""
+    code = segno.make(url, error="m", mask=0, micro=False)
+    return Markup(code.svg_inline(scale=3, omitsize=True, title="本页地址二维码"))  # segno's SVG
 
 
 def shown_value(value: Any) -> str:
@@ -208,6 +243,8 @@ class Renderer:
             basis_title=basis_title,
             phone_link=phone_link,
             basename=lambda path: str(path).rsplit("/", 1)[-1],
+            near_duplicate=near_duplicate,
+            css_string=css_string,
             labels=lambda codes, table: [str(table.get(c, c)) for c in codes],
         )
         env.globals.update(
@@ -225,6 +262,8 @@ class Renderer:
         )
         self.env = env
         self._templates: dict[str, Template] = {}
+        #: The library's forms (``files/…``) the site publishes: path → SHA-256 and size.
+        self.forms: Mapping[str, Mapping[str, Any]] = {}
 
     @cached_property
     def assets(self) -> dict[str, str]:
@@ -274,9 +313,13 @@ class Renderer:
     ) -> bytes:
         guide = shown["guide"]
         canonical = guide_url(self.config.base_url, doc["id"])
+        upcoming = page == "upcoming" or doc["current"] is None
         return self._render(
             "guide.html",
             1,
+            forms=self.forms,
+            pdf_href=self.pdf_href(doc["id"], "upcoming" if upcoming else "current", 1),
+            qr_svg=qr_svg(canonical),
             doc=doc,
             shown=shown,
             g=guide,
@@ -287,6 +330,17 @@ class Renderer:
             noindex=page == "upcoming" or draft is not None,
             jsonld=json_for_script(government_service(guide, canonical)),
         )
+
+    def pdf_href(self, guide_id: str, slot: str, depth: int) -> str | None:
+        """The link to a guide's sheet in the pdf channel (``<slot>/<id>.pdf`` in its folder,
+        :mod:`guidesrc.adapters.pdf`) from a page ``depth`` folders down; None without one."""
+        base = self.config.pdf_url
+        if not base:
+            return None
+        base = base if base.endswith("/") else base + "/"
+        if not (http_url(base) or base.startswith("/")):  # relative to the site's root
+            base = "../" * depth + base
+        return f"{base}{slot}/{guide_id}.pdf"
 
     def withdrawn_page(self, doc: Mapping[str, Any]) -> bytes:
         return self._render(
