@@ -145,11 +145,11 @@ def phone_link(phone: Any) -> Markup:
 
 
 def near_duplicate(first: str, second: str) -> bool:
-    """Two texts that say nearly the same (one holds the other, or 80 % of them match): a
+    """Two texts that say nearly the same (one holds the other, or three quarters of them match): a
     material's description is not shown under its notes when it only repeats them."""
     if first in second or second in first:
         return True
-    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio() >= 0.8
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio() >= 0.75
 
 
 _CSS_PLAIN = re.compile(r"[0-9A-Za-z .·:/\u00a0-\uffff-]")
