@@ -38,9 +38,9 @@ from tests.test_browser import (
     serve_folder,
     watched_page,
 )
-from tests.test_browser import browser as browser  # noqa: F401  (the module's Chromium)
-from tests.test_browser import page as page  # noqa: F401  (a watched desktop page)
-from tests.test_browser import pytestmark as pytestmark  # noqa: F401  (slow; skip without it)
+from tests.test_browser import browser as browser
+from tests.test_browser import page as page
+from tests.test_browser import pytestmark as pytestmark
 from tests.test_pdf import qr_codes
 
 FORM = "files/jiehun-dengji-shengmingshu-yangbiao.txt"
@@ -85,7 +85,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
 
 
 @pytest.fixture
-def phone(browser: Browser, hall: Hall) -> Iterator[Page]:  # noqa: F811
+def phone(browser: Browser, hall: Hall) -> Iterator[Page]:
     with watched_page(browser, hall.base, viewport=PHONE, device_scale_factor=2) as page:
         page.goto(hall.base + f"guides/{GID}.html")
         yield page
@@ -133,7 +133,7 @@ def test_a_phone_shows_each_material_as_a_card_with_its_notes_in_view(phone: Pag
 
 
 def test_the_form_and_the_printable_sheet_download_from_the_page(
-    page: Page,  # noqa: F811
+    page: Page,
     hall: Hall,
 ) -> None:
     page.goto(hall.base + f"guides/{GID}.html")
@@ -167,7 +167,7 @@ def lines_of(pdf: bytes) -> list[str]:
 
 
 def test_printing_the_page_gives_the_sheets_look(
-    page: Page,  # noqa: F811
+    page: Page,
     hall: Hall,
     tmp_path: Path,
 ) -> None:
@@ -189,4 +189,3 @@ def test_printing_the_page_gives_the_sheets_look(
     assert "扫码查看网上办事指南" in "".join(lines)
     assert qr_codes(printed, tmp_path) == [ADDRESS]
     assert page.locator(".page-address .url").inner_text() == ADDRESS
-

@@ -35,7 +35,9 @@ def compiled(gid: str = GID) -> dict[str, Any]:
     return load_state(WorkingTree(EXAMPLE)).compiled(gid)
 
 
-def guide_page(tmp_path: Path, guide: dict[str, Any], action: str = "publish", **config: Any) -> Any:
+def guide_page(
+    tmp_path: Path, guide: dict[str, Any], action: str = "publish", **config: Any
+) -> Any:
     """The guide's page on a site of that one guide, parsed."""
     settings = {"title": "示例", "library": "示例", "base_url": SITE_ROOT, **config}
     notice = {"status": "added", "effective_date": DAY.isoformat(), "items": [], "text": "新增"}
@@ -84,9 +86,13 @@ def test_forms_are_published_with_their_hashes_and_linked(tmp_path: Path) -> Non
     site = tmp_path / "site"
     assert (site / FORM).read_bytes() == data
     manifest = json.loads((site / "_state/manifest.json").read_bytes())
-    assert manifest["files"] == {FORM: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+    assert manifest["files"] == {
+        FORM: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    }
     assert manifest["guides"][GID]["forms"] == [FORM]
-    assert "示例样表：jiehun-dengji-shengmingshu-yangbiao.txt（点击下载）" in text(page, "#sec-materials")
+    assert "示例样表：jiehun-dengji-shengmingshu-yangbiao.txt（点击下载）" in text(
+        page, "#sec-materials"
+    )
 
 
 def test_a_form_the_library_lacks_is_named_and_sent_to_the_window(tmp_path: Path) -> None:
@@ -101,7 +107,10 @@ def test_a_form_the_library_lacks_is_named_and_sent_to_the_window(tmp_path: Path
 def test_verify_finds_a_tampered_published_form(example: Library, database: str) -> None:
     _channels(example)
     assert invoke("keys", "init", "--library", str(example.root)).exit_code == 0
-    assert invoke("approve", str(example.root), "--effective", "today", "--note", "首次发布").exit_code == 0
+    assert (
+        invoke("approve", str(example.root), "--effective", "today", "--note", "首次发布").exit_code
+        == 0
+    )
     publish(example)
     published = example.path(f".guides/site/{FORM}")
     signed = json.loads(example.path(".guides/site/guides-manifest.json").read_bytes())

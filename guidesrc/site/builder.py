@@ -190,7 +190,12 @@ class Site(SitePages):
     def read_forms(self, manifest: Manifest, docs: Mapping[str, Doc]) -> None:
         """The forms the guides on the site name, read from the library for this publish; the
         pages link those found (:mod:`guidesrc.site.forms`)."""
-        paths = {p for gid, rec in manifest.guides.items() if gid not in docs for p in rec.get("forms", ())}
+        paths = {
+            p
+            for gid, rec in manifest.guides.items()
+            if gid not in docs
+            for p in rec.get("forms", ())
+        }
         paths.update(p for doc in docs.values() for p in guide_forms(doc))
         self.form_files = {} if self.library is None else read_forms(self.library, sorted(paths))
         self.render.forms = form_index(self.form_files)
@@ -199,7 +204,7 @@ class Site(SitePages):
         """An incremental publish: the forms whose bytes changed written, those no guide names
         any more removed; one the library no longer has stays as published (pages link it)."""
         named = {p for rec in manifest.guides.values() for p in rec.get("forms", ())}
-        old, new = manifest.files, dict(self.render.forms)
+        old, new = manifest.files, dict[str, Any](self.render.forms)
         for rel, data in self.form_files.items():
             if old.get(rel) != new[rel]:
                 update.write(rel, data, 0)
@@ -350,11 +355,7 @@ class Site(SitePages):
         sink = FolderSink(out)
         lists_sink = FolderSink(out)
         if redo is None:
-            for rel, data in self.render.static_files().items():
-                sink.write(rel, data, 0)
-            for rel, data in self.form_files.items():
-                sink.write(rel, data, 0)
-            manifest.files = form_index(self.form_files)
+            self._fixed_files(sink, manifest)
         by_guide: dict[str, list[str]] = {}
         for key, summary in manifest.notices.items():
             by_guide.setdefault(summary["guide"], []).append(key)
@@ -390,6 +391,14 @@ class Site(SitePages):
         if shared is not None:
             shared += lists_sink.written
         return sink.written + lists_sink.written
+
+    def _fixed_files(self, sink: Sink, manifest: Manifest) -> None:
+        """A new build's static files and the library's forms (listed in the manifest)."""
+        for rel, data in self.render.static_files().items():
+            sink.write(rel, data, 0)
+        for rel, data in self.form_files.items():
+            sink.write(rel, data, 0)
+        manifest.files = form_index(self.form_files)
 
     def _library_files(
         self,
