@@ -76,6 +76,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     site = Site(
         out / "unused",
         SiteConfig(config.name, config.name, base_url.rstrip("/"), config.timezone),
+        root,  # the forms (files/…), linked from the pages as on the site
     )
     today = dt.datetime.now(ZoneInfo(config.timezone)).date()
     with _ledger_for(root) as url:
@@ -90,6 +91,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
         guides={gid: record(doc) for gid, doc in docs.items()},
         notices={key: notice_summary(n) for key, n in notices.items()},
     )
+    site.read_forms(manifest, docs)
     site.write_all(out, manifest, docs.__getitem__, notices, Loader(None), drafts)
     return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
 
