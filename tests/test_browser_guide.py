@@ -189,3 +189,17 @@ def test_printing_the_page_gives_the_sheets_look(
     assert "扫码查看网上办事指南" in "".join(lines)
     assert qr_codes(printed, tmp_path) == [ADDRESS]
     assert page.locator(".page-address .url").inner_text() == ADDRESS
+
+
+def test_every_guide_prints_on_no_more_pages_than_its_sheet(
+    page: Page,
+    hall: Hall,
+) -> None:
+    sheets = sorted(hall.lib.path(".guides/print/current").glob("*.pdf"))
+    assert len(sheets) == 18
+    page.emulate_media(media="print")
+    printed = {}
+    for sheet in sheets:
+        page.goto(hall.base + f"guides/{sheet.stem}.html")
+        printed[sheet.stem] = (pages_of(page.pdf(format="A4")), pages_of(sheet.read_bytes()))
+    assert [gid for gid, (ours, theirs) in printed.items() if ours > theirs] == [], printed
