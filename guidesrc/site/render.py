@@ -22,7 +22,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-import segno
 from jinja2 import (
     Environment,
     FileSystemBytecodeCache,
@@ -42,6 +41,7 @@ from guidesrc.model.codes import (
     ONLINE_DEPTHS,
     SERVICE_OBJECTS,
 )
+from guidesrc.site import qr
 from guidesrc.urls import guide_url
 
 HERE = Path(__file__).resolve().parent
@@ -167,10 +167,10 @@ def css_string(value: Any) -> Markup:
 
 
 def qr_svg(url: str) -> Markup:
-    """The page's address as a QR code, an inline SVG (shown when the page is printed). Mask 0:
-    any mask is a valid code, and choosing the best costs eight encodings per page."""
-    code = segno.make(url, error="m", mask=0, micro=False)
-    return Markup(code.svg_inline(scale=3, omitsize=True, title="本页地址二维码"))  # segno's SVG
+    """The page's address as a QR code, an inline SVG (shown when the page is printed); nothing
+    for an address too long for a code (the page prints its address in words too)."""
+    code = qr.svg(url, "本页地址二维码")
+    return Markup(code or "")  # made of numbers and a fixed title: nothing of the page's text
 
 
 def shown_value(value: Any) -> str:
