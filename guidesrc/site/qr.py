@@ -1,7 +1,7 @@
 """QR codes for the site's pages, fast enough to draw one on every page of a full build.
 
 A guide page prints with the QR code of its address (as the PDF sheet does). segno, which the
-kiosk uses, spends about 2 ms on a code (it is general: every mode, level and mask); 10,000 pages
+kiosk uses, spends about 2.4 ms on a code (it is general: every mode, level and mask); 10,000 pages
 would add 20 s of work to a full build. This encoder does the one case the pages need — byte mode,
 error correction level M, versions 1–10 (up to 213 bytes; longer addresses get no code), mask
 pattern 0 (any mask is a valid code: choosing the best is an optimisation for scanners of damaged
@@ -13,6 +13,7 @@ code back with zbarimg.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -35,6 +36,9 @@ _ALIGNMENT: dict[int, tuple[int, ...]] = {
 }  # fmt: skip
 _FORMAT_M_MASK0 = 0x5412  # level M (00), mask 0 (000): BCH remainder 0, XOR the format mask
 QUIET = 4  # modules of light margin around the code
+_RUNS = re.compile("0+|1+")
+#: A run of light modules moves the pen; a run of dark ones draws (a horizontal line).
+_STEP = {bit * n: (f"h{n}" if bit == "1" else f"m{n} 0") for bit in "01" for n in range(1, 58)}
 
 _EXP = [0] * 512
 _LOG = [0] * 256
@@ -67,17 +71,23 @@ def _divisor(degree: int) -> tuple[int, ...]:
     return tuple(result)
 
 
+@cache
+def _products(degree: int) -> tuple[int, ...]:
+    """The generator polynomial times each byte value, as ``degree``-byte integers: dividing by
+    it is then one shift and one XOR per data byte."""
+    divisor = _divisor(degree)
+    return tuple(
+        int.from_bytes(bytes(_multiply(c, factor) for c in divisor), "big") for factor in range(256)
+    )
+
+
 def _remainder(data: list[int], degree: int) -> list[int]:
-    divisor_logs = [_LOG[c] for c in _divisor(degree)]
-    result = [0] * degree
+    products = _products(degree)
+    top, mask = 8 * (degree - 1), (1 << 8 * degree) - 1
+    result = 0
     for byte in data:
-        factor = byte ^ result.pop(0)
-        result.append(0)
-        if factor:
-            log = _LOG[factor]
-            for i, coefficient in enumerate(divisor_logs):
-                result[i] ^= _EXP[log + coefficient]
-    return result
+        result = (result << 8 & mask) ^ products[byte ^ result >> top]
+    return list(result.to_bytes(degree, "big"))
 
 
 def _data_capacity(version: int) -> int:
@@ -197,46 +207,67 @@ def _place(
     return tuple(tuple(row) for row in dark), tuple(order[: words * 8])
 
 
-def matrix(text: str) -> list[list[bool]] | None:
-    """The code's modules (rows of dark = True), without the quiet zone; None when the text is
-    longer than version 10 holds."""
+@cache
+def _template(version: int) -> tuple[list[str], tuple[int, ...], int]:
+    """A version's modules in raster order as "0"/"1" (data modules "0"), the raster index of
+    each data bit in placement order, and the mask over the data bits as one integer."""
+    base, order = _layout(version)
+    size = len(base)
+    cells = ["1" if dark else "0" for row in base for dark in row]
+    mask = 0
+    for x, y, flip in order:
+        cells[y * size + x] = "0"
+        mask = mask << 1 | flip
+    return cells, tuple(y * size + x for x, y, _flip in order), mask
+
+
+def _version(length: int) -> int | None:
+    """The smallest version (1–10) whose level-M data holds ``length`` bytes."""
+    for version in _BLOCKS:
+        if 4 + (8 if version < 10 else 16) + 8 * length <= _data_capacity(version) * 8:
+            return version
+    return None
+
+
+def rows(text: str) -> list[str] | None:
+    """The code's modules, a string of "0" and "1" (dark) per row, without the quiet zone; None
+    when the text is longer than version 10 holds."""
     data = text.encode("utf-8")
-    count_bits = (8, 16)
-    version = next(
-        (v for v in _BLOCKS if 4 + count_bits[v >= 10] + 8 * len(data) <= _data_capacity(v) * 8),
-        None,
-    )
+    version = _version(len(data))
     if version is None:
         return None
-    base, order = _layout(version)
-    rows = [list(row) for row in base]
-    words = _codewords(data, version)
-    for k, (x, y, flip) in enumerate(order):
-        rows[y][x] = bool(words[k >> 3] >> (7 - (k & 7)) & 1) != flip
-    return rows
+    cells, where, mask = _template(version)
+    cells = list(cells)
+    bits = format(int.from_bytes(bytes(_codewords(data, version)), "big") ^ mask, "b")
+    bits = bits.rjust(len(where), "0")
+    for index, bit in zip(where, bits, strict=True):
+        cells[index] = bit
+    size = 17 + 4 * version
+    joined = "".join(cells)
+    return [joined[y * size : (y + 1) * size] for y in range(size)]
+
+
+def matrix(text: str) -> list[list[bool]] | None:
+    """:func:`rows` as booleans (dark = True)."""
+    found = rows(text)
+    return None if found is None else [[c == "1" for c in row] for row in found]
 
 
 def svg(text: str, title: str) -> str | None:
-    """The code as an SVG element (one path, a module per unit, with the quiet zone), for a
-    page to size with CSS; None when the text is too long for a code."""
-    rows = matrix(text)
-    if rows is None:
+    """The code as an SVG element, for a page to size with CSS (a module per unit, the quiet
+    zone included; one path: per row, a move to each dark run and a 1-unit-wide stroke along it);
+    None when the text is too long for a code."""
+    found = rows(text)
+    if found is None:
         return None
-    parts = []
-    for y, row in enumerate(rows):
-        x = 0
-        while x < len(row):
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                parts.append(f"M{start + QUIET} {y + QUIET}h{x - start}v1h{start - x}z")
-            else:
-                x += 1
-    side = len(rows) + 2 * QUIET
+    path = "".join(
+        f"M{QUIET} {y + QUIET}.5" + "".join(_STEP[run] for run in _RUNS.findall(row))
+        for y, row in enumerate(found)
+    )
+    side = len(found) + 2 * QUIET
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" role="img" '
         f'shape-rendering="crispEdges"><title>{title}</title>'
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(parts)}"/></svg>'
+        f'<path stroke="#000" d="{path}"/></svg>'
     )
