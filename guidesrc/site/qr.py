@@ -7,8 +7,7 @@ error correction level M, versions 1–10 (up to 213 bytes; longer addresses get
 pattern 0 (any mask is a valid code: choosing the best is an optimisation for scanners of damaged
 prints) — with each version's layout (function patterns, the order of the data modules and their
 mask bits) worked out once per process. The module layout follows ISO/IEC 18004:2015; a test
-compares every module with segno's for many addresses, and the browser tests read the printed
-code back with zbarimg.
+reads a code of every version back with zbarimg, and the browser tests read the printed page's.
 """
 
 from __future__ import annotations
