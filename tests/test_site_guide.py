@@ -97,6 +97,17 @@ def test_forms_are_published_with_their_hashes_and_linked(tmp_path: Path) -> Non
     )
 
 
+def test_a_results_sample_is_published_and_linked_too(tmp_path: Path) -> None:
+    guide = compiled()
+    guide["results"][0]["sample"] = "files/jumin-shenfenzheng-shenling-dengjibiao.txt"
+    page = guide_page(tmp_path, guide)
+    (link,) = find(page, "section#sec-results a.form-link")
+    assert link.get("href") == "../files/jumin-shenfenzheng-shenling-dengjibiao.txt"
+    assert "结果样本：" in text(page, "#sec-results")
+    manifest = json.loads((tmp_path / "site/_state/manifest.json").read_bytes())
+    assert sorted(manifest["files"]) == [FORM, "files/jumin-shenfenzheng-shenling-dengjibiao.txt"]
+
+
 def test_a_form_the_library_lacks_is_named_and_sent_to_the_window(tmp_path: Path) -> None:
     guide = compiled()
     guide["materials"][1]["sample_form"] = "files/no-such-form.txt"

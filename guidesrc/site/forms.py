@@ -1,5 +1,5 @@
 """The library's forms on the site: the blank forms and sample sheets (``files/…``) the guides'
-materials name, published beside the pages so that a citizen downloads them (the page links each
+materials name, and the samples of their results, published beside the pages so that a citizen downloads them (the page links each
 one). Each is published as the library holds it when the site is written; its SHA-256 and size
 go into the site's manifest (``_state/manifest.json``, ``files``), and the signed channel
 manifest lists it like every file of the site, so ``guides verify`` proves it."""
@@ -19,16 +19,19 @@ MAX_FORM_BYTES = 20 * 1024 * 1024  # a form larger than this is not published (t
 
 
 def guide_forms(doc: Mapping[str, Any]) -> list[str]:
-    """The forms the guide's versions on the site name (in force and announced), sorted."""
+    """The files the guide's versions on the site name (in force and announced): its materials'
+    blank forms and sample sheets, its results' samples; sorted."""
     paths: set[str] = set()
     for slot in ("current", "upcoming"):
         version = doc.get(slot)
-        guide = version.get("guide") if version else None
-        for material in (guide or {}).get("materials", []):
-            for key in ("blank_form", "sample_form"):
-                path = material.get(key)
-                if isinstance(path, str) and path.startswith(FOLDER) and ".." not in path:
-                    paths.add(path)
+        guide = (version.get("guide") if version else None) or {}
+        named = [
+            m.get(k) for m in guide.get("materials", []) for k in ("blank_form", "sample_form")
+        ]
+        named += [r.get("sample") for r in guide.get("results", [])]
+        paths.update(
+            p for p in named if isinstance(p, str) and p.startswith(FOLDER) and ".." not in p
+        )
     return sorted(paths)
 
 
