@@ -359,8 +359,15 @@ def count_parts(m: Mapping[str, Any]) -> list[str]:
 
 
 def copies(m: Mapping[str, Any]) -> str:
-    """A material's form and counts: ``原件，原件 1 份``; what is unknown says 待补充."""
-    return "，".join([m.get("form") or f"形式{GAP}", *count_parts(m)])
+    """A material's form and counts: ``原件 1 份``, ``原件 1 份，复印件 2 份``; the form is said
+    on its own only when no count names it (``复印件，复印件份数待补充`` never repeats
+    a known count); what is unknown says 待补充."""
+    form = m.get("form")
+    parts = count_parts(m)
+    known = [p for p in parts if GAP not in p]
+    if form and known:
+        return "，".join(parts)
+    return "，".join([form or f"形式{GAP}", *parts])
 
 
 def materials_gap(guide: Mapping[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """Where a guide lives on the online hall: one rule for the site, QR codes on print, and feeds.
 
-The library's ``base_url`` is the root of the site the static-site adapter writes; a guide's page
-is ``{base_url}/guides/{id}.html`` — a plain file name, so that any web server or object store
+The library's ``base_url`` is the root of the site the static-site adapter writes (the online
+hall's own address, e.g. ``https://zwfw.example.gov.cn``: not a ``…/guides`` folder, which would
+make every address ``…/guides/guides/<id>.html``); a guide's page is ``{base_url}/guides/{id}.html`` — a plain file name, so that any web server or object store
 serves it, and stable for as long as the guide's id is (QR codes on printed sheets point to it).
 """
 
@@ -27,5 +28,5 @@ def guide_path(guide_id: str) -> str:
 
 
 def guide_url(base_url: str, guide_id: str) -> str:
-    """The guide page's public address, e.g. ``https://zwfw.example.gov.cn/guides/guides/x.html``."""
+    """The guide page's public address, e.g. ``https://zwfw.example.gov.cn/guides/x.html``."""
     return f"{base_url.rstrip('/')}/{guide_path(guide_id)}"

@@ -173,7 +173,7 @@ def test_cpsv_export_is_json_ld_that_conforms_to_the_cpsv_ap_shapes(lib: Library
 
 def test_cpsv_export_maps_a_guide(lib: Library) -> None:
     nodes = {n["@id"]: n for n in load(lib, "cpsv/cpsv-ap.jsonld")["@graph"]}
-    base = "https://zwfw.example.gov.cn/guides/cpsv/"
+    base = "https://zwfw.example.gov.cn/cpsv/"
     service = nodes[f"{base}service/{GID}"]
     assert service["PublicService.identifier"] == "11990100MB1A00010Q7000107002000"
     assert service["PublicService.name"] == [{"@value": "临时居民身份证申领", "@language": "zh-CN"}]
@@ -237,7 +237,7 @@ def test_hotline_csv_has_the_documented_columns_and_one_row_per_item(lib: Librar
         "链接",
     ]
     state = load_state(WorkingTree(lib.root))
-    page = f"https://zwfw.example.gov.cn/guides/guides/{GID}.html"
+    page = f"https://zwfw.example.gov.cn/guides/{GID}.html"
     (row,) = [r for r in rows if r[0] == f"guide:{GID}"]
     assert row == [
         f"guide:{GID}",

@@ -172,7 +172,7 @@ def test_every_channel_shows_gaps_as_gaps(library: Library) -> None:
     assert f"<dt>承诺办结时限</dt><dd>待补充，请咨询 {PHONE}</dd>" in page
     assert "<dt>法定办结时限</dt><dd>法律法规未规定</dd>" in page  # left out: the law sets none
     assert "支持网上办理，<a href" in page
-    assert "<td>形式待补充，原件份数待补充，复印件份数待补充</td>" in page
+    assert '<td data-label="形式和份数">形式待补充，原件份数待补充，复印件份数待补充</td>' in page
     assert f"待补充：收费情况尚未确认，请咨询 {PHONE}" in page
     bare = (root / f".guides/site/guides/{BARE_ID}.html").read_text(encoding="utf-8")
     assert "待补充：申请材料尚未确认，请向办理窗口咨询" in bare

@@ -38,18 +38,18 @@ GID = "jiehun-dengji"
 GUIDE_FILE = f"guides/{GID}.yaml"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 TODAY = dt.datetime.now(SHANGHAI).date()
-SECTIONS = [
-    "基本信息",
+SECTIONS = [  # what a citizen needs first; the codes and the content hash last
     "受理条件",
     "申请材料",
+    "办理地点和时间",
     "办理流程",
     "办理时限",
     "收费标准",
-    "办理地点和时间",
     "咨询和投诉",
     "常见问题",
-    "设定依据",
     "办理结果",
+    "设定依据",
+    "事项信息和编码",
 ]
 SCHEMAS = REPO / "schemas" / "site-api"
 CONDITION = "  - 男女双方均无配偶。"
@@ -217,7 +217,7 @@ def example_config() -> SiteConfig:
     return SiteConfig(
         "示例市网上办事大厅",
         "示例市政务服务中心办事指南库（示例资料库）",
-        "https://zwfw.example.gov.cn/guides",
+        "https://zwfw.example.gov.cn",  # example/library.yaml's base_url
     )
 
 
@@ -247,13 +247,13 @@ def test_site_guide_page_has_every_section_and_its_version(lib: Library) -> None
     (body,) = [s for a, s in page.scripts if a.get("type") == "application/ld+json"]
     service = json.loads(body)
     assert service["@type"] == "GovernmentService" and service["name"] == "内地居民结婚登记"
-    assert service["url"] == "https://zwfw.example.gov.cn/guides/guides/jiehun-dengji.html"
+    assert service["url"] == "https://zwfw.example.gov.cn/guides/jiehun-dengji.html"
     for tag, a in page.elements:
         for name in ("src", "href"):
             value = a.get(name) or ""
             if tag in ("link", "script", "img") and value and a.get("rel") != "canonical":
                 assert not re.match(r"^(https?:)?//", value), (tag, value)
-    for css in ("site.css", "print.css"):
+    for css in ("site.css", "print.css", "guide.css"):
         style = read(lib, f"static/{css}")
         assert "@import" not in style and "url(" not in style
 
@@ -336,14 +336,14 @@ def test_site_api_feed_and_sitemap_are_valid(lib: Library) -> None:
     root = site(lib)
     assert_api_valid(root)
     locs = assert_sitemap_valid(root)
-    assert f"https://zwfw.example.gov.cn/guides/guides/{GID}.html" in locs
+    assert f"https://zwfw.example.gov.cn/guides/{GID}.html" in locs
     assert len(locs) == 2 + 18
     feed = feedparser.parse((root / "feed.xml").read_bytes())
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.feed.title == "示例市网上办事大厅：变更公告"
     assert len(feed.entries) == 18
     entry = next(e for e in feed.entries if e.title == "新增事项：内地居民结婚登记")
-    assert entry.link == f"https://zwfw.example.gov.cn/guides/notices/{GID}-v1.html"
+    assert entry.link == f"https://zwfw.example.gov.cn/notices/{GID}-v1.html"
     assert entry.summary.startswith("新增“内地居民结婚登记”事项办事指南。")
 
 
@@ -380,7 +380,7 @@ def test_site_incremental_publish_rewrites_only_what_changed(lib: Library, tmp_p
     assert "以婚姻登记信息系统的查询结果为准" in read(lib, f"guides/{GID}.html")
     assert_api_valid(site(lib))
     # Exactly what a full build of the same approvals writes.
-    fresh = Site(tmp_path / "fresh", example_config())
+    fresh = Site(tmp_path / "fresh", example_config(), lib.root)  # with the forms
     result = fresh.publish(ledger_deliveries(lib))
     assert result.mode == "full"
     assert files_of(tmp_path / "fresh") == files_of(site(lib))
@@ -450,10 +450,10 @@ def test_site_withdrawn_guide_shows_its_reason_and_answers_410(lib: Library) -> 
     assert page.all("meta", name="robots", content="noindex")
     assert (site(lib) / f"withdrawn/{GID}.html").is_file()
     assert read(lib, "_redirects").splitlines()[1:] == [
-        f"/guides/guides/{GID}.html /guides/withdrawn/{GID}.html 410"
+        f"/guides/{GID}.html /withdrawn/{GID}.html 410"
     ]
     assert (
-        f"location = /guides/guides/{GID}.html {{ error_page 410 /guides/withdrawn/{GID}.html; return 410; }}"
+        f"location = /guides/{GID}.html {{ error_page 410 /withdrawn/{GID}.html; return 410; }}"
         in read(lib, "_server/nginx-410.conf")
     )
     assert f"{GID}.html" not in read(lib, "sitemap.xml")
@@ -574,10 +574,12 @@ def test_site_injection_payloads_stay_inert_everywhere(tmp_path: Path) -> None:
     root = tmp_path / "site"
     pages = sorted(root.rglob("*.html"))
     assert len(pages) > 10
+    # svg, rect, path: the QR code a guide page prints; style: its print footer (@page).
     allowed = {"html", "head", "meta", "title", "link", "script", "body", "a", "header", "div",
                "p", "nav", "ul", "li", "form", "label", "input", "button", "main", "footer", "h1",
                "h2", "h3", "dl", "dt", "dd", "code", "section", "ol", "strong", "table", "caption",
-               "thead", "tbody", "tr", "th", "td", "blockquote", "span", "article", "noscript"}  # fmt: skip
+               "thead", "tbody", "tr", "th", "td", "blockquote", "span", "article", "noscript",
+               "style", "svg", "rect", "path"}  # fmt: skip
     seen_payload = 0
     for path in pages:
         page = Page(path.read_text(encoding="utf-8"))

@@ -11,6 +11,10 @@ Settings (``library.yaml``)::
           government: {sponsor: …, site_code: …, icp: …, police: …, conac_id: …}
           theme: theme                 # optional: the library's templates and static files
           order: {departments: […], themes: […]}   # optional: the catalogue's order
+          pdf_channel: print         # optional; default: the library's (first) pdf channel
+          pdf_url: ../print/         # optional; where that channel's folder is served, from the
+                                     # site's root (relative or absolute); default: the path
+                                     # from the site's folder to the pdf channel's on disk
 
 (:mod:`guidesrc.site.settings` describes each.)
 
@@ -40,7 +44,11 @@ class SiteAdapter(FileAdapter[SiteSettings]):
     @cached_property
     def site(self) -> Site:
         """The site, set up once per run (its theme read and checked here)."""
-        return Site(self.folder, site_config(self.library, self.config, self.settings))
+        return Site(
+            self.folder,
+            site_config(self.library, self.config, self.settings, folder=self.folder),
+            self.library,
+        )
 
     def deliver_many(self, work: Sequence[tuple[Delivery, bool]]) -> list[Receipt | Exception]:
         # The manifest says which deliveries the site already has (after a crash), whether or

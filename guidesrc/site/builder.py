@@ -41,6 +41,7 @@ from guidesrc.site.data import (
     release_key,
 )
 from guidesrc.site.files import FolderSink, Loader, Sink, put_files
+from guidesrc.site.forms import form_index, guide_forms, read_forms
 from guidesrc.site.listings import (
     facet_groups,
     facets_of,
@@ -114,11 +115,13 @@ def _refuse_unchanged(broken: Mapping[str, Exception], docs: Mapping[str, Doc]) 
 class Site(SitePages):
     """The static site at ``link`` (a symbolic link to the build being served)."""
 
-    def __init__(self, link: Path, config: SiteConfig) -> None:
+    def __init__(self, link: Path, config: SiteConfig, library: Path | None = None) -> None:
         self.link = link
         self.config = config
+        self.library = library  # where the forms (files/…) are read; None: none published
         self.render = Renderer(config)
         self.fingerprint = fingerprint(config)
+        self.form_files: dict[str, bytes] = {}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -154,6 +157,7 @@ class Site(SitePages):
         self._apply_all(deliveries, batch)
         if not batch.new_keys:
             return batch.result
+        self.read_forms(manifest, batch.docs)
         full = (
             root is None
             or manifest.fingerprint != self.fingerprint
@@ -172,6 +176,7 @@ class Site(SitePages):
             assert root is not None
             batch.result.mode = "incremental"
             update = Update(root)
+            self._form_changes(update, manifest)
             self.write_changes(
                 update, manifest, batch.before, batch.docs, batch.notices, batch.known, batch.own
             )
@@ -181,6 +186,35 @@ class Site(SitePages):
             if gid not in batch.failed:
                 batch.result.receipts[index] = manifest.applied[key]
         return _failures(batch.result, batch.new_keys, batch.failed)
+
+    def read_forms(self, manifest: Manifest, docs: Mapping[str, Doc]) -> None:
+        """The forms the guides on the site name, read from the library for this publish; the
+        pages link those found (:mod:`guidesrc.site.forms`)."""
+        paths = {
+            p
+            for gid, rec in manifest.guides.items()
+            if gid not in docs
+            for p in rec.get("forms", ())
+        }
+        paths.update(p for doc in docs.values() for p in guide_forms(doc))
+        self.form_files = {} if self.library is None else read_forms(self.library, sorted(paths))
+        self.render.forms = form_index(self.form_files)
+
+    def _form_changes(self, update: Update, manifest: Manifest) -> None:
+        """An incremental publish: the forms whose bytes changed written, those no guide names
+        any more removed; one the library no longer has stays as published (pages link it)."""
+        named = {p for rec in manifest.guides.values() for p in rec.get("forms", ())}
+        old, new = manifest.files, dict[str, Any](self.render.forms)
+        for rel, data in self.form_files.items():
+            if old.get(rel) != new[rel]:
+                update.write(rel, data, 0)
+        for rel in sorted(set(old) - set(new)):
+            if rel in named:
+                new[rel] = old[rel]
+            else:
+                update.remove(rel)
+        manifest.files = dict(sorted(new.items()))
+        self.render.forms = manifest.files
 
     def _apply_all(self, deliveries: Sequence[Delivery], batch: _Batch) -> None:
         """Each delivery applied to its guide's document; one that fails is its own failure."""
@@ -321,8 +355,7 @@ class Site(SitePages):
         sink = FolderSink(out)
         lists_sink = FolderSink(out)
         if redo is None:
-            for rel, data in self.render.static_files().items():
-                sink.write(rel, data, 0)
+            self._fixed_files(sink, manifest)
         by_guide: dict[str, list[str]] = {}
         for key, summary in manifest.notices.items():
             by_guide.setdefault(summary["guide"], []).append(key)
@@ -358,6 +391,14 @@ class Site(SitePages):
         if shared is not None:
             shared += lists_sink.written
         return sink.written + lists_sink.written
+
+    def _fixed_files(self, sink: Sink, manifest: Manifest) -> None:
+        """A new build's static files and the library's forms (listed in the manifest)."""
+        for rel, data in self.render.static_files().items():
+            sink.write(rel, data, 0)
+        for rel, data in self.form_files.items():
+            sink.write(rel, data, 0)
+        manifest.files = form_index(self.form_files)
 
     def _library_files(
         self,

@@ -31,6 +31,7 @@ import orjson
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.gaps import UNKNOWN_BODY, null_free
 from guidesrc.site.collate import pinyin
+from guidesrc.site.forms import guide_forms
 from guidesrc.site.render import slug
 from guidesrc.statuses import Action
 
@@ -51,6 +52,8 @@ class Manifest:
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)
     build: int = 0
     fingerprint: str = ""
+    #: The forms published with the pages (:mod:`guidesrc.site.forms`): path → SHA-256, size.
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def dumps(self) -> bytes:
         return orjson.dumps(
@@ -61,6 +64,7 @@ class Manifest:
                 "guides": self.guides,
                 "notices": self.notices,
                 "applied": self.applied,
+                "files": self.files,
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -76,6 +80,7 @@ class Manifest:
             applied=body["applied"],
             build=body["build"],
             fingerprint=body["fingerprint"],
+            files=body.get("files", {}),  # none before the forms were published
         )
 
     def listings(self) -> dict[str, dict[str, Any]]:
@@ -263,6 +268,7 @@ def record(doc: Doc) -> dict[str, Any]:
         "upcoming": bare(doc["upcoming"]),
         "withdrawn": doc["withdrawn"],
         "listing": listing(doc),
+        "forms": guide_forms(doc),
     }
 
 

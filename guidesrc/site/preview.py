@@ -73,7 +73,11 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     ids of withdrawn guides (their pages answer 410)."""
 
     config = read_config(root)
-    site = Site(out / "unused", site_config(root, config, site_settings(config), base_url))
+    site = Site(
+        out / "unused",
+        site_config(root, config, site_settings(config), base_url),
+        root,  # the forms (files/…), linked from the pages as on the site
+    )
     today = dt.datetime.now(ZoneInfo(config.timezone)).date()
     with _ledger_for(root) as url:
         ledger = open_ledger(root, url)
@@ -87,6 +91,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
         guides={gid: record(doc) for gid, doc in docs.items()},
         notices={key: notice_summary(n) for key, n in notices.items()},
     )
+    site.read_forms(manifest, docs)
     site.write_all(out, manifest, docs.__getitem__, notices, Loader(None), drafts)
     return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
 

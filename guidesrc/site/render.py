@@ -11,6 +11,7 @@ links: ``http(s)://`` for the online hall, digits for ``tel:``; anything else sh
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +44,7 @@ from guidesrc.model.codes import (
     ONLINE_DEPTHS,
     SERVICE_OBJECTS,
 )
+from guidesrc.site import qr
 from guidesrc.site.marks import footer_marks
 from guidesrc.site.theme import Theme
 from guidesrc.urls import guide_url
@@ -50,7 +52,7 @@ from guidesrc.urls import guide_url
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-ASSETS = ("site.css", "print.css", "search.js", "elder.js")
+ASSETS = ("site.css", "print.css", "guide.css", "search.js", "elder.js")
 
 _HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#][^\s\"'<>`\\]*)?$")
 _PHONE = re.compile(r"^[0-9][0-9-]{2,20}$")
@@ -72,6 +74,9 @@ class SiteConfig:
     theme: Theme | None = None  # the library's templates and static files (guidesrc.site.theme)
     #: kind ("department", "theme") → values listed first on the catalogue, in this order
     order: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Where the pdf channel's folder is, from the site's root: a relative address (``../print/``)
+    #: or an absolute one; None: no pdf channel (the pages say no printable version is published).
+    pdf_url: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as the pages see them (``site``), and the site's fingerprint."""
@@ -83,6 +88,7 @@ class SiteConfig:
             "government": footer_marks(self.government),
             "theme": None if self.theme is None else self.theme.digest(),
             "order": {kind: list(values) for kind, values in sorted(self.order.items())},
+            "pdf_url": self.pdf_url or "",
         }
 
 
@@ -150,6 +156,41 @@ def phone_link(phone: Any) -> Markup:
     href = tel(phone)
     text = escape(str(phone))
     return Markup(f'<a href="{escape(href)}">{text}</a>') if href else Markup(text)
+
+
+def near_duplicate(first: str, second: str) -> bool:
+    """Two texts that say nearly the same (one holds the other, or three quarters of them match): a
+    material's description is not shown under its notes when it only repeats them."""
+    if first in second or second in first:
+        return True
+    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
+    # The quick ratios are upper bounds of the ratio: most pairs are told apart without it.
+    return (
+        matcher.real_quick_ratio() >= 0.75
+        and matcher.quick_ratio() >= 0.75
+        and (matcher.ratio() >= 0.75)
+    )
+
+
+_CSS_PLAIN = re.compile(r"[0-9A-Za-z .·:/\u00a0-\uffff-]")
+
+
+def css_string(value: Any) -> Markup:
+    """A CSS string literal of ``value`` (for a ``<style>`` element, where HTML escaping does not
+    apply): every character but letters, digits, CJK and a few marks escaped as ``\\hex``, so no
+    text can end the string or the element."""
+    text = "".join(
+        c if _CSS_PLAIN.match(c) and c not in "\u2028\u2029" else f"\\{ord(c):06x}"
+        for c in str(value)
+    )
+    return Markup(f'"{text}"')  # escaped above for the CSS string context
+
+
+def qr_svg(url: str) -> Markup:
+    """The page's address as a QR code, an inline SVG (shown when the page is printed); nothing
+    for an address too long for a code (the page prints its address in words too)."""
+    code = qr.svg(url, "本页地址二维码")
+    return Markup(code or "")  # made of numbers and a fixed title: nothing of the page's text
 
 
 def shown_value(value: Any) -> str:
@@ -248,6 +289,8 @@ class Renderer:
             basis_title=basis_title,
             phone_link=phone_link,
             basename=lambda path: str(path).rsplit("/", 1)[-1],
+            near_duplicate=near_duplicate,
+            css_string=css_string,
             labels=lambda codes, table: [str(table.get(c, c)) for c in codes],
         )
         env.globals.update(
@@ -265,6 +308,8 @@ class Renderer:
         )
         self.env = env
         self._templates: dict[str, Template] = {}
+        #: The library's forms (``files/…``) the site publishes: path → SHA-256 and size.
+        self.forms: Mapping[str, Mapping[str, Any]] = {}
 
     @cached_property
     def static(self) -> dict[str, bytes]:
@@ -320,9 +365,13 @@ class Renderer:
     ) -> bytes:
         guide = shown["guide"]
         canonical = guide_url(self.config.base_url, doc["id"])
+        upcoming = page == "upcoming" or doc["current"] is None
         return self._render(
             "guide.html",
             1,
+            forms=self.forms,
+            pdf_href=self.pdf_href(doc["id"], "upcoming" if upcoming else "current", 1),
+            qr_svg=qr_svg(canonical),
             doc=doc,
             shown=shown,
             g=guide,
@@ -333,6 +382,17 @@ class Renderer:
             noindex=page == "upcoming" or draft is not None,
             jsonld=json_for_script(government_service(guide, canonical)),
         )
+
+    def pdf_href(self, guide_id: str, slot: str, depth: int) -> str | None:
+        """The link to a guide's sheet in the pdf channel (``<slot>/<id>.pdf`` in its folder,
+        :mod:`guidesrc.adapters.pdf`) from a page ``depth`` folders down; None without one."""
+        base = self.config.pdf_url
+        if not base:
+            return None
+        base = base if base.endswith("/") else base + "/"
+        if not (http_url(base) or base.startswith("/")):  # relative to the site's root
+            base = "../" * depth + base
+        return f"{base}{slot}/{guide_id}.pdf"
 
     def withdrawn_page(self, doc: Mapping[str, Any]) -> bytes:
         return self._render(

@@ -12,10 +12,15 @@ channels:
       order:                     # optional: the catalogue's order, before pinyin order
         departments: [示例市民政局, 11990100MB0000000X]   # names or credit codes
         themes: [婚姻登记, 户籍办理]
+      pdf_channel: print         # optional; default: the library's (first) pdf channel
+      pdf_url: ../print/         # optional; where that channel's folder is served, from the site's
+                                 # root (relative or absolute); default: the path between the
+                                 # site's folder and the pdf channel's on disk
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -44,14 +49,21 @@ class SiteSettings(FolderSettings):
     government: GovernmentMarks | None = None
     theme: str | None = Field(default=None, min_length=1, max_length=200)
     order: SiteOrder = SiteOrder()
+    pdf_channel: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    pdf_url: str | None = Field(default=None, pattern=r"^(https?://[^\s\"'<>]+|[A-Za-z0-9_./-]+)$")
 
 
 def site_config(
-    library: Path, config: LibraryConfig, settings: SiteSettings | None, base_url: str | None = None
+    library: Path,
+    config: LibraryConfig,
+    settings: SiteSettings | None,
+    base_url: str | None = None,
+    folder: Path | None = None,
 ) -> SiteConfig:
     """What the pages need to know, from the library's configuration and the site's settings
     (None: a library without a site channel, as ``guides serve`` shows it). The theme is read
-    (and checked) here: ChannelError when it is refused."""
+    (and checked) here: ChannelError when it is refused. ``folder``: the site's folder, from
+    which the pdf channel's is linked (None: no printable version linked)."""
     settings = settings or SiteSettings(path=".guides/site")
     marks = settings.government
     return SiteConfig(
@@ -65,7 +77,27 @@ def site_config(
             "department": tuple(settings.order.departments),
             "theme": tuple(settings.order.themes),
         },
+        pdf_url=None if folder is None else pdf_url(library, config, settings, folder),
     )
+
+
+def pdf_url(
+    library: Path, config: LibraryConfig, settings: SiteSettings, folder: Path
+) -> str | None:
+    """Where the pages link the guides' printable sheets: the pdf channel's folder, from the
+    site's root (``pdf_url``, else the path between the two folders on disk); None when the
+    library has no pdf channel."""
+    channels = config.channels
+    name = settings.pdf_channel or next((n for n, c in channels.items() if c.type == "pdf"), None)
+    channel = channels.get(name) if name else None
+    if channel is None or channel.type != "pdf":
+        return None
+    if settings.pdf_url:
+        return settings.pdf_url
+    path = channel.settings.get("path")
+    if not isinstance(path, str):
+        return None
+    return os.path.relpath(library / path, folder.parent / folder.name) + "/"
 
 
 def site_settings(config: LibraryConfig) -> SiteSettings | None:
