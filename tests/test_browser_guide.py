@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import EXAMPLE, Library
+from tests.conftest import EXAMPLE, Library, directory_only
 from tests.test_browser import (
     CHANGED_CONDITION,
     CONDITION,
@@ -66,6 +66,7 @@ ORDER = [
 def build_printed_hall(root: Path) -> Library:
     """The example with a site and a pdf channel, published; then a change announced."""
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
     lib = Library(root)
     lib.edit("library.yaml", "rules: {}", CHANNELS + "rules: {}")
     cli("approve", str(root), "--effective", "today", "--note", "首次发布")

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 from guidesrc.errors import ChannelError
 from guidesrc.site.render import Renderer, SiteConfig
 from guidesrc.site.theme import load_theme
-from tests.conftest import EXAMPLE, Library, invoke
+from tests.conftest import EXAMPLE, Library, directory_only, invoke
 from tests.test_browser import (
     CHANGED_CONDITION,
     CONDITION,
@@ -97,6 +97,7 @@ def build(root: Path, extra: str, *, theme: bool, signed: bool = False) -> Libra
     """The example library with a site channel (``extra``: more settings), published, and a
     change to 内地居民结婚登记 announced (an upcoming change and two notices on the home page)."""
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
     lib = Library(root)
     lib.edit("library.yaml", "      path: .guides/published\n", site_block(extra))
     if theme:
