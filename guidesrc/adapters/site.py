@@ -22,6 +22,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt
+from guidesrc.search import synonyms
 from guidesrc.site.builder import Site
 from guidesrc.site.render import SiteConfig
 
@@ -45,6 +46,7 @@ class SiteAdapter(FileAdapter[SiteSettings]):
             library=config.name,
             base_url=(self.settings.base_url or config.base_url).rstrip("/"),
             timezone=config.timezone,
+            synonyms=tuple(tuple(group) for group in synonyms.load(self.library)),
         )
         return Site(self.folder, site_config)
 

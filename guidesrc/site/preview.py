@@ -45,6 +45,7 @@ from guidesrc.library import STATE_DIR
 from guidesrc.model.codes import field_title
 from guidesrc.model.guide import Guide
 from guidesrc.services.approve import pending_in
+from guidesrc.search import synonyms
 from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
@@ -75,7 +76,13 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
     config = read_config(root)
     site = Site(
         out / "unused",
-        SiteConfig(config.name, config.name, base_url.rstrip("/"), config.timezone),
+        SiteConfig(
+            config.name,
+            config.name,
+            base_url.rstrip("/"),
+            config.timezone,
+            tuple(tuple(group) for group in synonyms.load(root)),
+        ),
     )
     today = dt.datetime.now(ZoneInfo(config.timezone)).date()
     with _ledger_for(root) as url:

@@ -62,6 +62,11 @@ class SiteConfig:
     library: str  # the library's name, in the footer and as the feed's author
     base_url: str  # the public root of the site, without a trailing slash
     timezone: str = "Asia/Shanghai"
+    #: the synonym groups search expands queries with (built-in and the library's)
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+    def synonyms_list(self) -> list[list[str]]:
+        return [list(group) for group in self.synonyms]
 
     def as_dict(self) -> dict[str, str]:
         return {

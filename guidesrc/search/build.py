@@ -1,0 +1,149 @@
+"""The search index of a set of guides, as plain data (what Python searches in memory and what the
+site writes as shards for ``static/search.js``).
+
+A guide is searched by **fields**, each with its weight and its bit in a posting's mask::
+
+    name 16 · themes 8 · results 6 · FAQ (questions, tags) 4 · materials 3 · conditions 2 ·
+    body 1 (departments, procedure, codes)
+
+The data (:class:`IndexData`): ``docs`` — the guides sorted by id, each
+``[id, name, department, themes, results, faq, materials, conditions]`` (texts for snippets,
+each cut to :data:`SNIPPET_FIELD`); ``postings`` — term → ``[doc, mask, doc, mask, …]``;
+``pinyin`` — full pinyin and initials of the names, themes and synonyms → those words;
+``synonyms``; ``trad`` — traditional → simplified for the characters of the index; ``themes`` —
+[theme, guides] most first; ``lengths`` — each name's length (ranking ties).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from opencc_purepy import OpenCC
+from pypinyin import lazy_pinyin
+
+from guidesrc.search.synonyms import Groups
+from guidesrc.search.text import LETTERS, cjk_chars, index_terms, normalize
+
+FORMAT = 2
+#: field → (mask bit, weight); the order is the order of a doc record's snippet texts
+FIELDS: dict[str, tuple[int, int]] = {
+    "name": (1, 16),
+    "themes": (2, 8),
+    "results": (4, 6),
+    "faq": (8, 4),
+    "materials": (16, 3),
+    "conditions": (32, 2),
+    "body": (64, 1),
+}
+SNIPPET_FIELDS = ("themes", "results", "faq", "materials", "conditions")
+SNIPPET_FIELD = 160  # characters of a field kept for snippets
+HOTLINE = "12345"
+
+Document = Mapping[str, Any]  # id, name, department, and a list of texts per field
+
+
+@dataclass
+class IndexData:
+    docs: list[list[str]] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    pinyin: dict[str, list[str]] = field(default_factory=dict)
+    synonyms: Groups = field(default_factory=list)
+    trad: dict[str, str] = field(default_factory=dict)
+    themes: list[tuple[str, int]] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    hotline: str = HOTLINE
+
+
+def field_texts(doc: Document, name: str) -> list[str]:
+    if name == "name":
+        return [doc["name"]]
+    return [t for t in doc.get(name, ()) if t]
+
+
+def record(doc: Document) -> list[str]:
+    """A guide's entry in ``docs``: id, name, department, then its snippet texts."""
+    texts = ["、".join(field_texts(doc, f))[:SNIPPET_FIELD] for f in SNIPPET_FIELDS]
+    return [doc["id"], doc["name"], doc.get("department") or "", *texts]
+
+
+def doc_masks(doc: Document) -> dict[str, int]:
+    """term → the mask of the fields holding it."""
+    masks: dict[str, int] = {}
+    for name, (bit, _weight) in FIELDS.items():
+        for text in field_texts(doc, name):
+            for term in index_terms(text):
+                masks[term] = masks.get(term, 0) | bit
+    return masks
+
+
+def pinyin_keys(word: str) -> tuple[str, str]:
+    """A word's full pinyin and its initials (letters only), e.g. 社保 → shebao, sb."""
+    syllables = [s for s in lazy_pinyin(word) if LETTERS.fullmatch(s)]
+    return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
+    table: dict[str, set[str]] = {}
+    for word in words:
+        for key in pinyin_keys(word):
+            if key:
+                table.setdefault(key, set()).add(word)
+    return {key: sorted(found) for key, found in sorted(table.items())}
+
+
+_TO_TRAD = OpenCC("s2t")
+
+
+def trad_table(chars: Iterable[str]) -> dict[str, str]:
+    """Traditional → simplified for these (simplified) characters: what OpenCC writes them as."""
+    out: dict[str, str] = {}
+    for char in sorted(chars):
+        trad = _TO_TRAD.convert(char)
+        if len(trad) == 1 and trad != char:
+            out.setdefault(trad, char)
+    return out
+
+
+def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
+    docs = sorted(documents, key=lambda d: d["id"])
+    data = IndexData(synonyms=[list(g) for g in synonyms])
+    themes: Counter[str] = Counter()
+    for number, doc in enumerate(docs):
+        data.docs.append(record(doc))
+        data.lengths.append(len(normalize(doc["name"])))
+        themes.update(set(field_texts(doc, "themes")))
+        for term, mask in sorted(doc_masks(doc).items()):
+            data.postings.setdefault(term, []).extend((number, mask))
+    data.themes = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
+    words = vocabulary(data)
+    data.pinyin = pinyin_table(words)
+    data.trad = trad_table(cjk_chars([*data.postings, *words]))
+    return data
+
+
+def vocabulary(data: IndexData) -> list[str]:
+    """The words pinyin finds and corrections are taken from: names, themes, synonyms."""
+    words = {normalize(d[1]) for d in data.docs} | {normalize(t) for t, _n in data.themes}
+    words |= {w for group in data.synonyms for w in group}
+    return sorted(words)
+
+
+def dictionary(data: IndexData) -> list[str]:
+    """The words a query is corrected to and suggested from: themes and synonyms."""
+    words = {normalize(t) for t, _n in data.themes} | {w for g in data.synonyms for w in g}
+    return sorted(words)
+
+
+def weight(mask: int) -> int:
+    """The weight of the best field in a mask."""
+    for bit, value in FIELDS.values():
+        if mask & bit:
+            return value
+    return 0
+
+
+def doc_number(docs: Sequence[Sequence[str]], guide_id: str) -> int:
+    return next(i for i, d in enumerate(docs) if d[0] == guide_id)
