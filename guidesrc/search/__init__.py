@@ -65,7 +65,9 @@ class SearchIndex:
         for number in rank.ranked(self.data, found)[:limit]:
             record = self.data.docs[number]
             score, variant = found[number]
-            hits.append(Hit(record[0], record[1], record[2], float(score), snippet(record, variant)))
+            hits.append(
+                Hit(record[0], record[1], record[2], float(score), snippet(record, variant))
+            )
         return hits
 
     def suggestions(self, query: str) -> list[str]:

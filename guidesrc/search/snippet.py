@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from markupsafe import Markup, escape
+
 from guidesrc.search.rank import marked
 from guidesrc.search.text import query_terms
 
@@ -19,3 +21,8 @@ def snippet(record: Sequence[str], variant: str) -> str:
         if shown is not None:
             return f"{label}：{shown}"
     return marked(record[1], terms) or ""
+
+
+def html(shown: str) -> Markup:
+    """A snippet as HTML: escaped, its 【marked】 characters in ``<mark>``."""
+    return Markup(str(escape(shown)).replace("【", "<mark>").replace("】", "</mark>"))

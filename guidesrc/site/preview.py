@@ -44,8 +44,8 @@ from guidesrc.ledger.store import DATABASE_URL_ENV, LEDGER_FILE
 from guidesrc.library import STATE_DIR
 from guidesrc.model.codes import field_title
 from guidesrc.model.guide import Guide
-from guidesrc.services.approve import pending_in
 from guidesrc.search import synonyms
+from guidesrc.services.approve import pending_in
 from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
