@@ -3,8 +3,8 @@ site writes as shards for ``static/search.js``).
 
 A guide is searched by **fields**, each with its weight and its bit in a posting's mask::
 
-    name 16 · themes 8 · results 6 · FAQ (questions, tags) 4 · materials 3 · conditions 2 ·
-    body 1 (departments, procedure, codes)
+    name 16 · themes 8 · results 6 · department (implementing body) 5 · FAQ (questions, tags) 4 ·
+    materials 3 · conditions 2 · body 1 (handling bodies, procedure, codes)
 
 The data (:class:`IndexData`): ``docs`` — the guides sorted by id, each
 ``[id, name, department, themes, results, faq, materials, conditions]`` (texts for snippets,
@@ -24,6 +24,7 @@ from typing import Any
 from opencc_purepy import OpenCC
 from pypinyin import lazy_pinyin
 
+from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.search.synonyms import Groups
 from guidesrc.search.text import LETTERS, cjk_chars, index_terms, normalize
 
@@ -33,6 +34,7 @@ FIELDS: dict[str, tuple[int, int]] = {
     "name": (1, 16),
     "themes": (2, 8),
     "results": (4, 6),
+    "department": (128, 5),
     "faq": (8, 4),
     "materials": (16, 3),
     "conditions": (32, 2),
@@ -58,8 +60,8 @@ class IndexData:
 
 
 def field_texts(doc: Document, name: str) -> list[str]:
-    if name == "name":
-        return [doc["name"]]
+    if name in ("name", "department"):  # a department not known (待补充) is not searched
+        return [doc[name]] if doc.get(name) and doc[name] != UNKNOWN_BODY else []
     return [t for t in doc.get(name, ()) if t]
 
 

@@ -12,7 +12,7 @@ def document(guide: Mapping[str, Any]) -> dict[str, Any]:
     """The search document of a compiled guide (or of its validated data: materials are then
     catalogue ids, FAQ entries ids — searched as such)."""
     body = guide.get("implementing_body") or {}
-    department = body.get("name") or UNKNOWN_BODY
+    department = body.get("name") or UNKNOWN_BODY  # shown; searched only when known
     faq = [e for e in guide.get("faq", []) if isinstance(e, dict)]
     materials = [m.get("name") or "" for m in guide.get("materials", []) if isinstance(m, dict)]
     return {
@@ -25,7 +25,6 @@ def document(guide: Mapping[str, Any]) -> dict[str, Any]:
         "materials": materials,
         "conditions": list(guide.get("conditions", [])),
         "body": [
-            department if body.get("name") else "",
             *guide.get("handling_bodies", []),
             *(p.get("description") or "" for p in guide.get("procedure", [])),
             guide.get("basic_code") or "",

@@ -12,7 +12,8 @@
    term's rarity (1 + bit length of guides ÷ guides with the term), plus 100 when the name holds
    every term of the variant, 200 when the name is the variant. A guide's score is its best.
 4. Nothing found: the query is corrected — to the themes and synonyms one edit away, and with a
-   character taken as wrong (each in turn) or as missing (each gap) — at half the score.
+   character taken as wrong (each in turn) or as missing (each gap): the text on each side of
+   it, when two characters or more, must be in the guide — at half the score.
 5. Ties: shorter name, then id.
 """
 
@@ -110,11 +111,17 @@ def fuzzy(data: IndexData, query: str) -> Found:
     texts = [v for w in corrections(data, query) for v in expand(w, data.synonyms)]
     compact = query.replace(" ", "")
     if len(compact) >= 3 and not compact.isascii():
-        texts += [compact[:i] + " " + compact[i + 1 :] for i in range(len(compact))]
-        texts += [compact[:i] + " " + compact[i:] for i in range(1, len(compact))]
+        texts += [_sides(compact[:i], compact[i + 1 :]) for i in range(len(compact))]
+        texts += [_sides(compact[:i], compact[i:]) for i in range(1, len(compact))]
     for text in texts:
-        score_variant(data, text.strip(), found, halve=True)
+        if text:
+            score_variant(data, text, found, halve=True)
     return found
+
+
+def _sides(left: str, right: str) -> str:
+    """The two sides of a wrong or missing character, each kept when two characters or more."""
+    return " ".join(side for side in (left, right) if len(side) >= 2)
 
 
 def search(data: IndexData, query: str) -> tuple[str, Found]:

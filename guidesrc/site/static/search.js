@@ -7,7 +7,7 @@
   var CJK = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3ffff}";
   var RUN = new RegExp("[" + CJK + "]+|[0-9a-z]+", "gu");
   var LETTERS = /^[a-z]+$/;
-  var WEIGHTS = [[1, 16], [2, 8], [4, 6], [8, 4], [16, 3], [32, 2], [64, 1]];
+  var WEIGHTS = [[1, 16], [2, 8], [4, 6], [128, 5], [8, 4], [16, 3], [32, 2], [64, 1]];
   var MAX_VARIANTS = 16, PINYIN_WORDS = 8, EXACT_BONUS = 200, NAME_BONUS = 100;
   var LABELS = ["主题", "结果", "问答", "材料", "条件"];
 
@@ -186,11 +186,16 @@
     function fuzzy(meta, query) {
       var found = new Map(), texts = [], compact = query.replace(/ /g, ""), cs = chars(compact), i;
       corrections(meta, query).forEach(function (w) { texts = texts.concat(expand(w, meta.synonyms)); });
-      if (cs.length >= 3 && !isAscii(compact)) {
-        for (i = 0; i < cs.length; i++) { texts.push(cs.slice(0, i).join("") + " " + cs.slice(i + 1).join("")); }
-        for (i = 1; i < cs.length; i++) { texts.push(cs.slice(0, i).join("") + " " + cs.slice(i).join("")); }
+      function sides(left, right) {
+        return [left, right].filter(function (s) { return s.length >= 2; })
+          .map(function (s) { return s.join(""); }).join(" ");
       }
-      return serially(texts, function (t) { return scoreVariant(meta, t.trim(), found, true); })
+      if (cs.length >= 3 && !isAscii(compact)) {
+        for (i = 0; i < cs.length; i++) { texts.push(sides(cs.slice(0, i), cs.slice(i + 1))); }
+        for (i = 1; i < cs.length; i++) { texts.push(sides(cs.slice(0, i), cs.slice(i))); }
+      }
+      texts = texts.filter(function (t) { return t; });
+      return serially(texts, function (t) { return scoreVariant(meta, t, found, true); })
         .then(function () { return found; });
     }
     function records(meta, numbers) {
