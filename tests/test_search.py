@@ -1,6 +1,7 @@
 """Search as citizens and hotline operators ask (guidesrc.search, `guides search`): the example
 library, with the test dictionary tests/data/search/synonyms.yaml as the library's synonyms file
-(the built-in dictionary is another helper's data: these tests do not depend on its words), and
+(the built-in dictionary is another helper's data: these tests do not depend on its words) and
+the guide it lacks for 离婚 (tests/data/search/lihun-dengji.yaml), and
 static/search.js run by node on the very index files the site publishes, query for query."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.conftest import EXAMPLE, invoke
 
 HERE = Path(__file__).parent
 DICTIONARY = HERE / "data/search/synonyms.yaml"
+DIVORCE = HERE / "data/search/lihun-dengji.yaml"  # a guide the example lacks
 SEARCH_JS = HERE.parent / "guidesrc/site/static/search.js"
 
 #: What citizens type (issue 19), and the guide that must come first.
@@ -51,6 +53,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("search") / "lib"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
     shutil.copy(DICTIONARY, root / synonyms.LIBRARY_FILE)
+    shutil.copy(DIVORCE, root / "guides")
     return root
 
 
