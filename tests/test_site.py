@@ -375,6 +375,9 @@ def test_site_incremental_publish_rewrites_only_what_changed(lib: Library, tmp_p
         "api/notices.json",
         "api/index.json",
         "_state/manifest.json",
+        # conditions are searched: the guide's document shard and the (one) postings shard
+        "search/d0.json",
+        "search/t0.json",
     }
     assert not [p for p in site(lib).resolve().rglob(".*~*")]  # no temporary file left
     assert "以婚姻登记信息系统的查询结果为准" in read(lib, f"guides/{GID}.html")
