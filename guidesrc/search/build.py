@@ -9,7 +9,8 @@ A guide is searched by **fields**, each with its weight and its bit in a posting
 The data (:class:`IndexData`): ``docs`` — the guides sorted by id, each
 ``[id, name, department, themes, results, faq, materials, conditions]`` (texts for snippets,
 each cut to :data:`SNIPPET_FIELD`); ``postings`` — term → ``[doc, mask, doc, mask, …]``;
-``pinyin`` — full pinyin and initials of the names, themes and synonyms → those words;
+``pinyin`` — full pinyin and initials of the names, of their words of two to four characters,
+of the themes and synonyms → those words;
 ``synonyms``; ``trad`` — traditional → simplified for the characters of the index; ``themes`` —
 [theme, guides] most first; ``lengths`` — each name's length (ranking ties).
 """
@@ -26,7 +27,7 @@ from pypinyin import lazy_pinyin
 
 from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.search.synonyms import Groups
-from guidesrc.search.text import LETTERS, cjk_chars, index_terms, normalize
+from guidesrc.search.text import LETTERS, RUN, cjk_chars, index_terms, normalize
 
 FORMAT = 2
 #: field → (mask bit, weight); the order is the order of a doc record's snippet texts
@@ -127,10 +128,18 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
 
 
 def vocabulary(data: IndexData) -> list[str]:
-    """The words pinyin finds and corrections are taken from: names, themes, synonyms."""
-    words = {normalize(d[1]) for d in data.docs} | {normalize(t) for t, _n in data.themes}
+    """The words pinyin finds: names and their words of two to four characters (结婚 in
+    内地居民结婚登记), themes, synonyms."""
+    names = {normalize(d[1]) for d in data.docs}
+    words = names | {normalize(t) for t, _n in data.themes}
     words |= {w for group in data.synonyms for w in group}
-    return sorted(words)
+    words |= {g for name in names for run in RUN.findall(name) for g in grams(run)}
+    return sorted(w for w in words if len(w) >= 2 and not w.isascii())
+
+
+def grams(run: str, most: int = 4) -> set[str]:
+    """The words of two to ``most`` characters in a run of ideographs."""
+    return {run[i : i + k] for k in range(2, most + 1) for i in range(len(run) - k + 1)}
 
 
 def dictionary(data: IndexData) -> list[str]:
