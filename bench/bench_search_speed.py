@@ -112,7 +112,9 @@ def main() -> None:
     changed_doc = dict(docs[len(docs) // 2])
     changed_doc["conditions"] = [*changed_doc["conditions"][:-1], "申请人应当如实提交有关材料。"]
     started = time.perf_counter()
-    again = files(build([*docs[: len(docs) // 2], changed_doc, *docs[len(docs) // 2 + 1 :]], groups))
+    again = files(
+        build([*docs[: len(docs) // 2], changed_doc, *docs[len(docs) // 2 + 1 :]], groups)
+    )
     changed = {rel for rel, data in again.items() if written.get(rel) != data}
     incremental_s = time.perf_counter() - started
 

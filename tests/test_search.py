@@ -139,7 +139,20 @@ def test_the_javascript_ranks_as_python_does(index: SearchIndex, tmp_path: Path)
     for rel, data in files(index.data).items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(data)
-    queries = [*CITIZENS, "火星移民", "婚介所", "户口本丢了", "社保卡", "证", "登记", "12345", "yibao", "hs", "身份 证", "ＳＨＥＢＡＯ"]
+    queries = [
+        *CITIZENS,
+        "火星移民",
+        "婚介所",
+        "户口本丢了",
+        "社保卡",
+        "证",
+        "登记",
+        "12345",
+        "yibao",
+        "hs",
+        "身份 证",
+        "ＳＨＥＢＡＯ",
+    ]
     answers = run_node(tmp_path, queries)
     for query, answer in zip(queries, answers, strict=True):
         python = [(h.id, h.score, h.snippet) for h in index.search(query)]
@@ -149,19 +162,30 @@ def test_the_javascript_ranks_as_python_does(index: SearchIndex, tmp_path: Path)
             assert answer["suggestions"] == index.suggestions(query), query
 
 
-def test_an_incremental_update_writes_only_the_files_that_change() -> None:
-    def listing(name: str, themes: list[str]) -> dict[str, object]:
-        return {"name": name, "department": "示例市公安局", "search": {"themes": themes}}
+def test_an_incremental_update_writes_what_a_full_build_writes() -> None:
+    def listing(name: str, themes: list[str], conditions: list[str]) -> dict[str, object]:
+        fields = {"themes": themes, "conditions": conditions}
+        return {"name": name, "department": "示例市公安局", "search": fields}
 
-    before = {f"g{i:04d}": listing(f"居民身份证换领{i}", ["户籍办理"]) for i in range(300)}
-    after = {**before, "g0007": listing("临时居民身份证申领", ["证件办理"])}
+    before = {
+        f"g{i:04d}": listing(f"居民身份证换领{i}", ["户籍办理"], ["本市户籍居民。"])
+        for i in range(300)
+    }
     full = site_search.build_index(before, [])
-    changed, gone = site_search.update_index(full.get, full, after, [])
-    assert gone == [] and "search/meta.json" in changed  # new words: pinyin, name lengths
-    assert {rel for rel in changed if rel.startswith("search/d")} == {"search/d0.json"}
-    assert {**full, **changed} == site_search.build_index(after, [])
-    fewer = {k: v for k, v in after.items() if k != "g0299"}
-    changed, gone = site_search.update_index(full.get, full, fewer, [])
+    for gid, entry in [
+        ("g0007", listing("临时居民身份证申领", ["证件办理"], ["本市户籍居民。"])),
+        ("g0123", listing("居民身份证换领123", ["户籍办理"], ["有效期满。"])),  # a condition
+        ("g0299", listing("婚姻登记", ["户籍办理"], [])),
+    ]:
+        after = {**before, gid: entry}
+        changed, gone = site_search.update_index(full.get, full, {gid: before[gid]}, after, [])
+        expected = site_search.build_index(after, [])
+        assert {**{k: v for k, v in full.items() if k not in gone}, **changed} == expected, gid
+        number = int(gid[1:])  # the guides' ids are in number order
+        assert {r for r in changed if r.startswith("search/d")} == {f"search/d{number // 20}.json"}
+    # a guide taken away renumbers the guides: the index is built again
+    fewer = {k: v for k, v in before.items() if k != "g0100"}
+    changed, gone = site_search.update_index(full.get, full, {"g0100": None}, fewer, [])
     assert {**{k: v for k, v in full.items() if k not in gone}, **changed} == (
         site_search.build_index(fewer, [])
     )

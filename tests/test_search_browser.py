@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from guidesrc.search import synonyms
 from tests.conftest import EXAMPLE, Library
-from tests.test_browser import CHROMIUM, chromium, clean_environment, cli, serve_folder, watched_page
+from tests.test_browser import (
+    CHROMIUM,
+    chromium,
+    clean_environment,
+    cli,
+    serve_folder,
+    watched_page,
+)
 from tests.test_search import CITIZENS, DICTIONARY, DIVORCE
 
 pytestmark = [
@@ -55,7 +61,18 @@ def page(browser: Browser, base: str) -> Iterator[Page]:
         yield page
 
 
-ISSUE = ["社保", "医保", "低保", "失业金", "出生证", "身份证补办", "离婚", "shebao", "醫保", "失业保验金"]
+ISSUE = [
+    "社保",
+    "医保",
+    "低保",
+    "失业金",
+    "出生证",
+    "身份证补办",
+    "离婚",
+    "shebao",
+    "醫保",
+    "失业保验金",
+]
 
 
 @pytest.mark.parametrize("query", ISSUE)

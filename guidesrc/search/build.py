@@ -4,7 +4,7 @@ site writes as shards for ``static/search.js``).
 A guide is searched by **fields**, each with its weight and its bit in a posting's mask::
 
     name 16 · themes 8 · results 6 · department (implementing body) 5 · FAQ (questions, tags) 4 ·
-    materials 3 · conditions 2 · body 1 (handling bodies, procedure, codes)
+    materials 3 · conditions 2 · body 1 (handling bodies, the procedure's steps, codes)
 
 The data (:class:`IndexData`): ``docs`` — the guides sorted by id, each
 ``[id, name, department, themes, results, faq, materials, conditions]`` (texts for snippets,
@@ -18,16 +18,18 @@ of the themes and synonyms → those words;
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from opencc_purepy import OpenCC
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 
 from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.search.synonyms import Groups
-from guidesrc.search.text import LETTERS, RUN, cjk_chars, index_terms, normalize
+from guidesrc.search.text import LETTERS, RUN, index_terms, normalize
 
 FORMAT = 2
 #: field → (mask bit, weight); the order is the order of a doc record's snippet texts
@@ -76,16 +78,24 @@ def doc_masks(doc: Document) -> dict[str, int]:
     """term → the mask of the fields holding it."""
     masks: dict[str, int] = {}
     for name, (bit, _weight) in FIELDS.items():
+        chars = name in ("name", "themes")  # one-character queries: the name and the themes
         for text in field_texts(doc, name):
-            for term in index_terms(text):
+            for term in index_terms(text, chars):
                 masks[term] = masks.get(term, 0) | bit
     return masks
 
 
+@cache
+def _syllable(char: str) -> str:
+    return lazy_pinyin(char)[0]
+
+
 def pinyin_keys(word: str) -> tuple[str, str]:
-    """A word's full pinyin and its initials (letters only), e.g. 社保 → shebao, sb."""
-    syllables = [s for s in lazy_pinyin(word) if LETTERS.fullmatch(s)]
-    return "".join(syllables), "".join(s[0] for s in syllables)
+    """A word's full pinyin and its initials (letters only), e.g. 社保 → shebao, sb: a word of
+    pypinyin's phrase dictionary as it reads it (银行 yinhang), else character by character."""
+    syllables = lazy_pinyin(word) if word in PHRASES_DICT else [_syllable(c) for c in word]
+    letters = [s for s in syllables if LETTERS.fullmatch(s)]
+    return "".join(letters), "".join(s[0] for s in letters)
 
 
 def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
@@ -97,44 +107,55 @@ def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
     return {key: sorted(found) for key, found in sorted(table.items())}
 
 
-_TO_TRAD = OpenCC("s2t")
-
-
-def trad_table(chars: Iterable[str]) -> dict[str, str]:
-    """Traditional → simplified for these (simplified) characters: what OpenCC writes them as."""
+@cache
+def trad_table() -> dict[str, str]:
+    """Traditional → simplified for the common characters (GB 2312), as OpenCC writes them: a
+    fixed table, the same for every index."""
+    to_traditional = OpenCC("s2t")
     out: dict[str, str] = {}
-    for char in sorted(chars):
-        trad = _TO_TRAD.convert(char)
+    for code in range(0x4E00, 0xA000):
+        char = chr(code)
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        trad = to_traditional.convert(char)
         if len(trad) == 1 and trad != char:
             out.setdefault(trad, char)
-    return out
+    return dict(sorted(out.items()))
 
 
 def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
     docs = sorted(documents, key=lambda d: d["id"])
-    data = IndexData(synonyms=[list(g) for g in synonyms])
-    themes: Counter[str] = Counter()
+    data = IndexData(synonyms=[list(g) for g in synonyms], trad=trad_table())
     for number, doc in enumerate(docs):
         data.docs.append(record(doc))
         data.lengths.append(len(normalize(doc["name"])))
-        themes.update(set(field_texts(doc, "themes")))
         for term, mask in sorted(doc_masks(doc).items()):
             data.postings.setdefault(term, []).extend((number, mask))
-    data.themes = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
-    words = vocabulary(data)
-    data.pinyin = pinyin_table(words)
-    data.trad = trad_table(cjk_chars([*data.postings, *words]))
+    data.themes = theme_counts(docs)
+    data.pinyin = pinyin_table(vocabulary([d[1] for d in data.docs], data.themes, data.synonyms))
     return data
 
 
-def vocabulary(data: IndexData) -> list[str]:
-    """The words pinyin finds: names and their words of two to four characters (结婚 in
-    内地居民结婚登记), themes, synonyms."""
-    names = {normalize(d[1]) for d in data.docs}
-    words = names | {normalize(t) for t, _n in data.themes}
-    words |= {w for group in data.synonyms for w in group}
-    words |= {g for name in names for run in RUN.findall(name) for g in grams(run)}
-    return sorted(w for w in words if len(w) >= 2 and not w.isascii())
+def theme_counts(docs: Iterable[Document]) -> list[tuple[str, int]]:
+    themes: Counter[str] = Counter()
+    for doc in docs:
+        themes.update(set(field_texts(doc, "themes")))
+    return sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def name_words(name: str) -> set[str]:
+    """A name and its words of two to four characters (结婚 in 内地居民结婚登记)."""
+    name = normalize(name)
+    return {name} | {g for run in RUN.findall(name) if not run.isascii() for g in grams(run)}
+
+
+def vocabulary(names: Iterable[str], themes: Iterable[tuple[str, int]], groups: Groups) -> set[str]:
+    """The words pinyin finds: the names and their words, the themes, the synonyms."""
+    words = {w for name in names for w in name_words(name)}
+    words |= {normalize(t) for t, _n in themes} | {w for group in groups for w in group}
+    return {w for w in words if len(w) >= 2 and not w.isascii()}
 
 
 def grams(run: str, most: int = 4) -> set[str]:
@@ -154,7 +175,3 @@ def weight(mask: int) -> int:
         if mask & bit:
             return value
     return 0
-
-
-def doc_number(docs: Sequence[Sequence[str]], guide_id: str) -> int:
-    return next(i for i, d in enumerate(docs) if d[0] == guide_id)

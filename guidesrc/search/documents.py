@@ -26,7 +26,7 @@ def document(guide: Mapping[str, Any]) -> dict[str, Any]:
         "conditions": list(guide.get("conditions", [])),
         "body": [
             *guide.get("handling_bodies", []),
-            *(p.get("description") or "" for p in guide.get("procedure", [])),
+            *(p.get("name") or "" for p in guide.get("procedure", [])),
             guide.get("basic_code") or "",
             guide.get("implementation_code") or "",
         ],

@@ -6,14 +6,16 @@
 2. Each searched text is expanded with the synonym groups: a word of a group in it is replaced
    by each other word of the group (at most :data:`MAX_VARIANTS` texts).
 3. A variant's terms are looked up; the terms no guide has (a wrong character makes such
-   bigrams) are dropped, at most half of them (a correction: none); a guide must have all the
-   others, or from four on three in five. Its
+   bigrams) are dropped: of up to four terms at most half, of more all but two (a question's
+   own words are in no guide); of a correction none. A guide must have all the
+   others, or from four on three fifths of them weighed by rarity (below). Its
    score is the sum over its terms of the weight of the best field holding the term times the
    term's rarity (1 + bit length of guides ÷ guides with the term), plus 100 when the name holds
    every term of the variant, 200 when the name is the variant. A guide's score is its best.
-4. Nothing found: the query is corrected — to the themes and synonyms one edit away, and with a
-   character taken as wrong (each in turn) or as missing (each gap): the text on each side of
-   it, when two characters or more, must be in the guide — at half the score.
+4. Nothing found: the query is corrected — to the themes and synonyms one edit away, and (up
+   to ten characters) with a character taken as wrong (each in turn) or as missing (each gap):
+   the text on each side of it, when two characters or more, must be in the guide — at half
+   the score.
 5. Ties: shorter name, then id.
 """
 
@@ -25,6 +27,7 @@ from guidesrc.search.build import IndexData, dictionary, weight
 from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms
 
 MAX_VARIANTS = 16
+MAX_SPLIT = 10  # longer queries: a wrong character only drops bigrams (step 3)
 PINYIN_WORDS = 8
 EXACT_BONUS, NAME_BONUS = 200, 100
 
@@ -61,17 +64,18 @@ def score_variant(data: IndexData, variant: str, found: Found, halve: bool) -> N
     terms = query_terms(variant)
     present = [(t, data.postings[t]) for t in terms if t in data.postings]
     m = len(present)
-    if m == 0 or 2 * m < len(terms) or (halve and m < len(terms)):
-        return  # a variant must have half its terms in the index, a correction all
-    need = m if m <= 3 else (3 * m + 4) // 5
+    few = 2 * m < len(terms) if len(terms) <= 4 else m < 2
+    if m == 0 or few or (halve and m < len(terms)):
+        return  # a short variant must have half its terms in the index, a correction all
     total = len(data.docs)
+    rarities = [1 + (total // (len(p) // 2)).bit_length() for _t, p in present]
+    need = sum(rarities) if m <= 3 else (3 * sum(rarities) + 4) // 5
     acc: dict[int, list[int]] = {}
-    for _term, postings in present:
-        rarity = 1 + (total // (len(postings) // 2)).bit_length()
+    for (_term, postings), rarity in zip(present, rarities, strict=True):
         for i in range(0, len(postings), 2):
             number, mask = postings[i], postings[i + 1]
             a = acc.setdefault(number, [0, 0, 0])
-            a[0] += 1
+            a[0] += rarity
             a[1] += weight(mask) * rarity
             a[2] += mask & 1
     length = len(variant.replace(" ", ""))
@@ -110,7 +114,7 @@ def fuzzy(data: IndexData, query: str) -> Found:
     found: Found = {}
     texts = [v for w in corrections(data, query) for v in expand(w, data.synonyms)]
     compact = query.replace(" ", "")
-    if len(compact) >= 3 and not compact.isascii():
+    if 3 <= len(compact) <= MAX_SPLIT and not compact.isascii():
         texts += [_sides(compact[:i], compact[i + 1 :]) for i in range(len(compact))]
         texts += [_sides(compact[:i], compact[i:]) for i in range(1, len(compact))]
     for text in texts:

@@ -24,7 +24,7 @@ import orjson
 from guidesrc.search.build import FORMAT, IndexData
 
 DOC_SHARD_SIZE = 20
-POSTINGS_PER_SHARD = 12_000  # (doc, mask) pairs: a shard is about 20 KB gzip
+GUIDES_PER_TERM_SHARD = 25  # about 4,000 postings, 8 KB gzip a file
 MAX_TERM_SHARDS = 4096
 
 
@@ -35,16 +35,17 @@ def term_hash(term: str) -> int:
     return h
 
 
-def term_shards(data: IndexData) -> int:
-    pairs = sum(len(p) for p in data.postings.values()) // 2
-    return max(1, min(MAX_TERM_SHARDS, math.ceil(pairs / POSTINGS_PER_SHARD)))
+def term_shards(docs: int) -> int:
+    """How many postings files: a function of the number of guides alone, so that an
+    incremental update keeps the shard of every term."""
+    return max(1, min(MAX_TERM_SHARDS, math.ceil(docs / GUIDES_PER_TERM_SHARD)))
 
 
-def _dump(body: Any) -> bytes:
+def dump(body: Any) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
-def _deltas(postings: list[int]) -> list[int]:
+def deltas(postings: list[int]) -> list[int]:
     out, previous = [], 0
     for i in range(0, len(postings), 2):
         out += [postings[i] - previous, postings[i + 1]]
@@ -52,32 +53,47 @@ def _deltas(postings: list[int]) -> list[int]:
     return out
 
 
+def undelta(encoded: list[int]) -> dict[int, int]:
+    """doc → mask."""
+    out, number = {}, 0
+    for i in range(0, len(encoded), 2):
+        number += encoded[i]
+        out[number] = encoded[i + 1]
+    return out
+
+
+def pinyin_shards(table: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    out: dict[str, dict[str, list[str]]] = {}
+    for key, words in table.items():
+        if len(key) >= 2:
+            out.setdefault(key[:2], {})[key] = words
+    return out
+
+
+def meta(data: IndexData) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "docs": len(data.docs),
+        "term_shards": term_shards(len(data.docs)),
+        "doc_shard_size": DOC_SHARD_SIZE,
+        "pinyin_shards": sorted(pinyin_shards(data.pinyin)),
+        "synonyms": data.synonyms,
+        "trad": data.trad,
+        "themes": data.themes,
+        "lengths": data.lengths,
+        "hotline": data.hotline,
+    }
+
+
 def files(data: IndexData) -> dict[str, bytes]:
     """Every file of ``search/``, by its path in the site."""
-    shards = term_shards(data)
+    shards = term_shards(len(data.docs))
     by_shard: list[dict[str, list[int]]] = [{} for _ in range(shards)]
     for term, postings in data.postings.items():
-        by_shard[term_hash(term) % shards][term] = _deltas(postings)
-    out = {f"search/t{k}.json": _dump(body) for k, body in enumerate(by_shard)}
-    pinyin: dict[str, dict[str, list[str]]] = {}
-    for key, words in data.pinyin.items():
-        if len(key) >= 2:
-            pinyin.setdefault(key[:2], {})[key] = words
-    out |= {f"search/p{prefix}.json": _dump(body) for prefix, body in pinyin.items()}
+        by_shard[term_hash(term) % shards][term] = deltas(postings)
+    out = {f"search/t{k}.json": dump(body) for k, body in enumerate(by_shard)}
+    out |= {f"search/p{xy}.json": dump(b) for xy, b in pinyin_shards(data.pinyin).items()}
     for k in range(max(1, math.ceil(len(data.docs) / DOC_SHARD_SIZE))):
-        out[f"search/d{k}.json"] = _dump(data.docs[k * DOC_SHARD_SIZE : (k + 1) * DOC_SHARD_SIZE])
-    out["search/meta.json"] = _dump(
-        {
-            "format": FORMAT,
-            "docs": len(data.docs),
-            "term_shards": shards,
-            "doc_shard_size": DOC_SHARD_SIZE,
-            "pinyin_shards": sorted(pinyin),
-            "synonyms": data.synonyms,
-            "trad": data.trad,
-            "themes": data.themes,
-            "lengths": data.lengths,
-            "hotline": data.hotline,
-        }
-    )
+        out[f"search/d{k}.json"] = dump(data.docs[k * DOC_SHARD_SIZE : (k + 1) * DOC_SHARD_SIZE])
+    out["search/meta.json"] = dump(meta(data))
     return out

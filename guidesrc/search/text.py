@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 RUN = re.compile(f"[{_CJK}]+|[0-9a-z]+")
@@ -37,25 +38,30 @@ def run_terms(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+MAX_TERMS = 12  # a long question is searched by its first twelve terms
+
+
 def query_terms(text: str) -> list[str]:
-    """The terms of a cleaned query, first occurrence order, no repeats."""
+    """The terms of a cleaned query, first occurrence order, no repeats, at most
+    :data:`MAX_TERMS`."""
     out: list[str] = []
     for run in text.split(" "):
         for term in run_terms(run) if run else []:
-            if term not in out:
+            if term not in out and len(out) < MAX_TERMS:
                 out.append(term)
     return out
 
 
-def index_terms(text: str) -> set[str]:
-    """The terms a text is found by: every character and bigram of its ideograph runs (one
-    character queries look characters up), every ASCII word."""
+@lru_cache(maxsize=65536)  # materials, conditions and bodies repeat from guide to guide
+def index_terms(text: str, chars: bool = True) -> frozenset[str]:
+    """The terms a text is found by: every bigram of its ideograph runs and, with ``chars``,
+    every character (one-character queries look characters up), every ASCII word."""
     out: set[str] = set()
     for run in RUN.findall(normalize(text)):
         out.update(run_terms(run))
-        if not run.isascii():
+        if chars and not run.isascii():
             out.update(run)
-    return out
+    return frozenset(out)
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -414,7 +414,7 @@ class Site(SitePages):
         listings = manifest.listings()
         groups = facet_groups(listings)
         self._facet_changes(update, before, docs, listings, groups)
-        self._search_changes(update, listings)
+        self._search_changes(update, before, docs, listings)
         self._global_files(update, manifest, listings, groups)
 
     def _facet_changes(
@@ -447,13 +447,21 @@ class Site(SitePages):
             elif (kind, key) in old_groups:
                 update.remove(f"by/{kind}/{key}.html")
 
-    def _search_changes(self, update: Update, listings: Mapping[str, dict[str, Any]]) -> None:
-        """The search files whose bytes change (and those no longer made, removed)."""
+    def _search_changes(
+        self,
+        update: Update,
+        before: Mapping[str, dict[str, Any] | None],
+        docs: Mapping[str, Doc],
+        listings: Mapping[str, dict[str, Any]],
+    ) -> None:
+        """The search files the changed guides touch (written again when guides came or went)."""
         folder = update.root / "search"
         present = [f"search/{p.name}" for p in folder.glob("*.json")] if folder.is_dir() else []
+        old = {gid: before.get(gid) for gid in docs}
         changed, gone = search.update_index(
             lambda rel: _read_or_none(update.root / rel),
             present,
+            old,
             listings,
             self.config.synonyms_list(),
         )

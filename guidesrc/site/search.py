@@ -2,8 +2,9 @@
 as the static shards of :mod:`guidesrc.search.shards` for ``static/search.js``.
 
 A guide's listing (``site/data.py``) keeps its search document (texts by field), so a publish
-builds the index of every listed guide from the manifest alone, and an incremental publish writes
-only the files whose bytes change (and removes the shards no longer made). See docs/search.md.
+builds the index of every listed guide from the manifest alone, and an incremental publish edits
+the changed guides into the files present (:mod:`guidesrc.search.patch`), writing only the files
+whose bytes change. See docs/search.md.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from guidesrc.search.build import build
+from guidesrc.search.patch import update
 from guidesrc.search.shards import files
 from guidesrc.search.synonyms import Groups
 
@@ -39,11 +41,19 @@ def build_index(listings: Mapping[str, Mapping[str, Any]], groups: Groups) -> di
 def update_index(
     read: Callable[[str], bytes | None],
     present: Iterable[str],
+    before: Mapping[str, Mapping[str, Any] | None],
     listings: Mapping[str, Mapping[str, Any]],
     groups: Groups,
 ) -> tuple[dict[str, bytes], list[str]]:
-    """The files of ``search/`` to write (their bytes changed) and those to remove, given the
-    files ``present`` now and ``read`` to read one (None: missing)."""
-    wanted = build_index(listings, groups)
+    """The files of ``search/`` to write and those to remove when the guides of ``before``
+    (their listings before the publish; None: not listed) change to ``listings`` (every listed
+    guide now), given the files ``present`` and ``read`` to read one (None: missing)."""
+    every = [document(gid, listings[gid]) for gid in sorted(listings)]
+    if all(entry is not None and gid in listings for gid, entry in before.items()):
+        old = {gid: document(gid, entry) for gid, entry in before.items() if entry is not None}
+        patched = update(read, every, old, groups)
+        if patched is not None:
+            return patched
+    wanted = files(build(every, groups))  # guides came or went: the numbers change
     changed = {rel: data for rel, data in wanted.items() if read(rel) != data}
     return changed, sorted(set(present) - set(wanted))

@@ -8,7 +8,7 @@
   var RUN = new RegExp("[" + CJK + "]+|[0-9a-z]+", "gu");
   var LETTERS = /^[a-z]+$/;
   var WEIGHTS = [[1, 16], [2, 8], [4, 6], [128, 5], [8, 4], [16, 3], [32, 2], [64, 1]];
-  var MAX_VARIANTS = 16, PINYIN_WORDS = 8, EXACT_BONUS = 200, NAME_BONUS = 100;
+  var MAX_TERMS = 12, MAX_SPLIT = 10, MAX_VARIANTS = 16, PINYIN_WORDS = 8, EXACT_BONUS = 200, NAME_BONUS = 100;
   var LABELS = ["主题", "结果", "问答", "材料", "条件"];
 
   function chars(text) { return Array.from(text); }
@@ -31,7 +31,9 @@
     var out = [];
     text.split(" ").forEach(function (run) {
       if (!run) { return; }
-      runTerms(run).forEach(function (t) { if (out.indexOf(t) < 0) { out.push(t); } });
+      runTerms(run).forEach(function (t) {
+        if (out.indexOf(t) < 0 && out.length < MAX_TERMS) { out.push(t); }
+      });
     });
     return out;
   }
@@ -144,15 +146,18 @@
       return postings(meta, terms).then(function (lists) {
         var present = lists.filter(function (p) { return p.length > 0; });
         var m = present.length;
-        if (m === 0 || 2 * m < terms.length || (halve && m < terms.length)) { return; }
-        var need = m <= 3 ? m : Math.floor((3 * m + 4) / 5);
+        var few = terms.length <= 4 ? 2 * m < terms.length : m < 2;
+        if (m === 0 || few || (halve && m < terms.length)) { return; }
+        var rarities = present.map(function (p) { return 1 + bitLength(Math.floor(meta.docs / (p.length / 2))); });
+        var sum = rarities.reduce(function (x, y) { return x + y; }, 0);
+        var need = m <= 3 ? sum : Math.floor((3 * sum + 4) / 5);
         var acc = new Map();
-        present.forEach(function (p) {
-          var rarity = 1 + bitLength(Math.floor(meta.docs / (p.length / 2)));
+        present.forEach(function (p, k) {
+          var rarity = rarities[k];
           for (var i = 0; i < p.length; i += 2) {
             var a = acc.get(p[i]);
             if (!a) { a = [0, 0, 0]; acc.set(p[i], a); }
-            a[0] += 1; a[1] += weight(p[i + 1]) * rarity; a[2] += p[i + 1] & 1;
+            a[0] += rarity; a[1] += weight(p[i + 1]) * rarity; a[2] += p[i + 1] & 1;
           }
         });
         var length = chars(variant.replace(/ /g, "")).length;
@@ -190,7 +195,7 @@
         return [left, right].filter(function (s) { return s.length >= 2; })
           .map(function (s) { return s.join(""); }).join(" ");
       }
-      if (cs.length >= 3 && !isAscii(compact)) {
+      if (cs.length >= 3 && cs.length <= MAX_SPLIT && !isAscii(compact)) {
         for (i = 0; i < cs.length; i++) { texts.push(sides(cs.slice(0, i), cs.slice(i + 1))); }
         for (i = 1; i < cs.length; i++) { texts.push(sides(cs.slice(0, i), cs.slice(i))); }
       }
