@@ -10,7 +10,9 @@ pinyin files get the words that came and lose those no guide, theme or synonym h
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -29,12 +31,10 @@ from guidesrc.search.build import (
 )
 from guidesrc.search.shards import (
     DOC_SHARD_SIZE,
-    deltas,
     dump,
     meta,
     term_hash,
     term_shards,
-    undelta,
 )
 from guidesrc.search.synonyms import Groups
 from guidesrc.search.text import normalize
@@ -93,14 +93,38 @@ def _postings(
         rel = f"search/t{k}.json"
         body: dict[str, list[int]] = orjson.loads(read(rel) or b"{}")
         for term, masks in terms.items():
-            pairs = undelta(body.get(term, [])) | masks
-            flat = [x for n in sorted(pairs) if pairs[n] for x in (n, pairs[n])]
-            if flat:
-                body[term] = deltas(flat)
+            encoded = body.get(term, [])
+            for n, mask in masks.items():
+                encoded = edit(encoded, n, mask)
+            if encoded:
+                body[term] = encoded
             else:
                 body.pop(term, None)
         files[rel] = dump(body)
     return files
+
+
+def edit(encoded: list[int], number: int, mask: int) -> list[int]:
+    """A delta-encoded posting list with document ``number``'s mask set (0: taken out); only
+    the neighbouring deltas change."""
+    numbers = list(accumulate(encoded[0::2]))
+    i = bisect_left(numbers, number)
+    out = list(encoded)
+    if i < len(numbers) and numbers[i] == number:
+        if mask:
+            out[2 * i + 1] = mask
+            return out
+        if i + 1 < len(numbers):
+            out[2 * i + 2] += out[2 * i]
+        del out[2 * i : 2 * i + 2]
+        return out
+    if not mask:
+        return out
+    previous = numbers[i - 1] if i > 0 else 0
+    if i < len(numbers):
+        out[2 * i] = numbers[i] - number
+    out[2 * i : 2 * i] = [number - previous, mask]
+    return out
 
 
 def _pinyin(
