@@ -13,6 +13,8 @@
   that find nothing), the files ``static/search.js`` fetches for it alone, as a new visitor:
   their gzip bytes. Then its **answer time** once they are loaded: node (V8, the engine of
   Chromium) runs the same query ``--runs`` times; the median and the slowest are reported.
+  Then **in Chromium** (Debian's, headless), the files served on 127.0.0.1: each query the
+  first time (fetching and parsing its files) and once more.
 
 Written to ``bench/out/search-results.md`` (raw figures in ``search-results.json``).
 """
@@ -20,15 +22,20 @@ Written to ``bench/out/search-results.md`` (raw figures in ``search-results.json
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -87,6 +94,46 @@ def run_node(folder: Path, wanted: list[str], runs: int) -> list[dict[str, Any]]
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
+CHROMIUM_RUN = """async (queries) => {
+  const engine = new GuideSearch((name) => fetch("search/" + name).then((r) => r.json()));
+  const out = [];
+  for (const q of queries) {
+    let started = performance.now();
+    await engine.search(q, 10);
+    const first = performance.now() - started;
+    started = performance.now();
+    await engine.search(q, 10);
+    out.push([first, performance.now() - started]);
+  }
+  return out;
+}"""
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def run_chromium(folder: Path, wanted: list[str]) -> list[list[float]]:
+    """The queries in Chromium, against the files served on 127.0.0.1: each the first time
+    (fetching what it needs, the files of earlier queries cached) and again."""
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (folder / "index.html").write_text("<!doctype html><title>search</title>", encoding="utf-8")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.add_script_tag(path=str(SEARCH_JS))
+            times: list[list[float]] = page.evaluate(CHROMIUM_RUN, wanted)
+            browser.close()
+    finally:
+        server.shutdown()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--guides", type=int, default=10_000)
@@ -121,7 +168,9 @@ def main() -> None:
     changed = set(patched[0])
     again = patched[0]
 
-    answers = run_node(folder, queries(docs, args.queries, args.seed), args.runs)
+    wanted = queries(docs, args.queries, args.seed)
+    answers = run_node(folder, wanted, args.runs)
+    browser = run_chromium(folder, wanted)
     first = [sum(sizes[f][1] for f in a["files"]) for a in answers]
     ms = [a["ms"] for a in answers]
     results = {
@@ -143,6 +192,11 @@ def main() -> None:
         "ms_p95": sorted(ms)[int(len(ms) * 0.95) - 1],
         "ms_max": max(a["max_ms"] for a in answers),
         "ms_max_query": max(answers, key=lambda a: a["max_ms"])["query"],
+        "chromium_first_median": statistics.median(t[0] for t in browser),
+        "chromium_first_max": max(t[0] for t in browser),
+        "chromium_again_median": statistics.median(t[1] for t in browser),
+        "chromium_again_p95": sorted(t[1] for t in browser)[int(len(browser) * 0.95) - 1],
+        "chromium_again_max": max(t[1] for t in browser),
         "found": sum(1 for a in answers if a["hits"]),
         "queries": len(answers),
     }
@@ -167,6 +221,10 @@ def markdown(r: dict[str, Any]) -> str:
             f"(max: “{r['first_gzip_max_query']}”) |",
             f"| answer once loaded (median / p95 / max) | {r['ms_median']:.1f} / "
             f"{r['ms_p95']:.1f} / {r['ms_max']:.1f} ms (max: “{r['ms_max_query']}”) |",
+            f"| Chromium: a query again (median / p95 / max) | {r['chromium_again_median']:.1f} / "
+            f"{r['chromium_again_p95']:.1f} / {r['chromium_again_max']:.1f} ms |",
+            f"| Chromium: a query the first time, fetching from 127.0.0.1 (median / max) | "
+            f"{r['chromium_first_median']:.1f} / {r['chromium_first_max']:.1f} ms |",
             f"| queries with hits | {r['found']} of {r['queries']} |",
             f"| reading the compiled guides | {r['read_s']:.1f} s |",
             f"| building the index and its files | {r['build_s']:.1f} s |",
