@@ -22,8 +22,10 @@ from guidesrc.kiosk.server import Kiosk, start_kiosk
 from guidesrc.print.bundle import Bundle
 from guidesrc.print.ipp import Client
 from guidesrc.print.queue import Queue
+from guidesrc.search import synonyms
 from tests.conftest import EXAMPLE, REPO, Library, invoke, withdraw
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
+from tests.test_search import CITIZENS, DICTIONARY
 
 GID = "jiehun-dengji"
 NAME = "内地居民结婚登记"
@@ -356,3 +358,36 @@ def test_browser_kiosk_search_open_print_and_see_it_done(hall: Hall, tmp_path: P
         page.screenshot(path=str(shots / "kiosk-printed.png"))
     assert hall.output.stat().st_mtime_ns >= before
     assert hall.output.read_bytes() == hall.published()
+
+
+def test_kiosk_finds_what_citizens_type_with_the_library_synonyms(hall: Hall) -> None:
+    """The kiosk of `guides kiosk` reads the library's synonyms file (here the test dictionary
+    of tests/test_search.py) beside the built-in one: the issue's queries find their guide."""
+    from guidesrc.ledger import open_ledger
+
+    root = hall.lib.root
+    shutil.copy(DICTIONARY, root / synonyms.LIBRARY_FILE)
+    kiosk = Kiosk(
+        bundle=Bundle(root / ".guides/print", root, "print"),
+        queue=Queue(QUEUE, hall.cups.server),
+        ledger=open_ledger(root),
+        base_url="https://zwfw.example.gov.cn/guides",
+        timezone="Asia/Shanghai",
+    )
+    try:
+        for query in [
+            "社保",
+            "医保",
+            "低保",
+            "失业金",
+            "出生证",
+            "身份证补办",
+            "shebao",
+            "sb",
+            "醫保",
+        ]:
+            hits = kiosk.catalog.hits(query)
+            assert hits and hits[0][0].id == CITIZENS[query], query
+        assert WITHDRAWN not in [e.id for e, _h in kiosk.catalog.hits("出生登记")]
+    finally:
+        (root / synonyms.LIBRARY_FILE).unlink()
