@@ -391,3 +391,4 @@ def test_kiosk_finds_what_citizens_type_with_the_library_synonyms(hall: Hall) ->
         assert WITHDRAWN not in [e.id for e, _h in kiosk.catalog.hits("出生登记")]
     finally:
         (root / synonyms.LIBRARY_FILE).unlink()
+        kiosk.ledger.close()
