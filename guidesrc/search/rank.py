@@ -12,10 +12,11 @@
    score is the sum over its terms of the weight of the best field holding the term times the
    term's rarity (1 + bit length of guides ÷ guides with the term), plus 100 when the name holds
    every term of the variant, 200 when the name is the variant. A guide's score is its best.
-4. Nothing found: the query is corrected — to the themes and synonyms one edit away, and (up
-   to ten characters) with a character taken as wrong (each in turn) or as missing (each gap):
-   the text on each side of it, when two characters or more, must be in the guide — at half
-   the score.
+4. No name holds the query (nor a variant): the query is also corrected — when nothing at all
+   was found, to the themes and synonyms one edit away; and (up to ten characters) with a
+   character taken as wrong (each in turn) or as missing (each gap): the text on each side of
+   it, when two characters or more, must be in the guide — at half the score; a guide keeps
+   its better score.
 5. Ties: shorter name, then id.
 """
 
@@ -60,7 +61,11 @@ def expand(text: str, groups: list[list[str]]) -> list[str]:
     return out
 
 
-def score_variant(data: IndexData, variant: str, found: Found, halve: bool) -> None:
+def score_variant(
+    data: IndexData, variant: str, found: Found, halve: bool, named: set[int] | None = None
+) -> None:
+    """Score the guides holding ``variant`` into ``found``; ``named`` gets those whose name
+    holds all of it."""
     terms = query_terms(variant)
     present = [(t, data.postings[t]) for t in terms if t in data.postings]
     m = len(present)
@@ -84,6 +89,8 @@ def score_variant(data: IndexData, variant: str, found: Found, halve: bool) -> N
             continue
         if in_name == len(terms):
             score += EXACT_BONUS if data.lengths[number] == length else NAME_BONUS
+            if named is not None:
+                named.add(number)
         if halve:
             score //= 2
         if score > found.get(number, (0, ""))[0]:
@@ -96,12 +103,14 @@ def searched_texts(data: IndexData, query: str) -> list[str]:
     return [*words, query]
 
 
-def match(data: IndexData, query: str) -> Found:
+def match(data: IndexData, query: str) -> tuple[Found, bool]:
+    """The guides found, and whether a name holds the query (or a variant of it)."""
     found: Found = {}
+    named: set[int] = set()
     for text in searched_texts(data, query):
         for variant in expand(text, data.synonyms):
-            score_variant(data, variant, found, halve=False)
-    return found
+            score_variant(data, variant, found, False, named)
+    return found, bool(named)
 
 
 def corrections(data: IndexData, query: str) -> list[str]:
@@ -110,9 +119,12 @@ def corrections(data: IndexData, query: str) -> list[str]:
     return [w for w in dictionary(data) if edit_distance(w, compact) == 1]
 
 
-def fuzzy(data: IndexData, query: str) -> Found:
+def fuzzy(data: IndexData, query: str, correct: bool) -> Found:
+    """With ``correct``, also the dictionary words one edit away (only when nothing at all was
+    found: 医保 must not become 低保)."""
     found: Found = {}
-    texts = [v for w in corrections(data, query) for v in expand(w, data.synonyms)]
+    words = corrections(data, query) if correct else []
+    texts = [v for w in words for v in expand(w, data.synonyms)]
     compact = query.replace(" ", "")
     if 3 <= len(compact) <= MAX_SPLIT and not compact.isascii():
         texts += [_sides(compact[:i], compact[i + 1 :]) for i in range(len(compact))]
@@ -133,7 +145,12 @@ def search(data: IndexData, query: str) -> tuple[str, Found]:
     cleaned = clean(query, data.trad)
     if not cleaned:
         return cleaned, {}
-    return cleaned, match(data, cleaned) or fuzzy(data, cleaned)
+    found, named = match(data, cleaned)
+    if not named:  # no name holds it: maybe a character is wrong or missing (残疾证, 户口迁移)
+        for number, best in fuzzy(data, cleaned, correct=not found).items():
+            if best[0] > found.get(number, (0, ""))[0]:
+                found[number] = best
+    return cleaned, found
 
 
 def ranked(data: IndexData, found: Found) -> list[int]:

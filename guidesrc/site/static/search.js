@@ -141,7 +141,7 @@
         return out.slice(0, PINYIN_WORDS);
       });
     }
-    function scoreVariant(meta, variant, found, halve) {
+    function scoreVariant(meta, variant, found, halve, named) {
       var terms = queryTerms(variant);
       return postings(meta, terms).then(function (lists) {
         var present = lists.filter(function (p) { return p.length > 0; });
@@ -164,7 +164,10 @@
         acc.forEach(function (a, number) {
           if (a[0] < need) { return; }
           var score = a[1];
-          if (a[2] === terms.length) { score += meta.lengths[number] === length ? EXACT_BONUS : NAME_BONUS; }
+          if (a[2] === terms.length) {
+            score += meta.lengths[number] === length ? EXACT_BONUS : NAME_BONUS;
+            if (named) { named.add(number); }
+          }
           if (halve) { score = Math.floor(score / 2); }
           var before = found.get(number);
           if (score > (before ? before[0] : 0)) { found.set(number, [score, variant]); }
@@ -175,22 +178,22 @@
       return texts.reduce(function (p, text) { return p.then(function () { return step(text); }); },
         Promise.resolve());
     }
-    function match(meta, query) {
-      var found = new Map(), compact = query.replace(/ /g, "");
+    function match(meta, query) {  /* → [found, whether a name holds the query] */
+      var found = new Map(), named = new Set(), compact = query.replace(/ /g, "");
       var words = LETTERS.test(compact) ? pinyinWords(meta, compact) : Promise.resolve([]);
       return words.then(function (ws) {
         var texts = [];
         ws.concat([query]).forEach(function (t) { texts = texts.concat(expand(t, meta.synonyms)); });
-        return serially(texts, function (v) { return scoreVariant(meta, v, found, false); });
-      }).then(function () { return found; });
+        return serially(texts, function (v) { return scoreVariant(meta, v, found, false, named); });
+      }).then(function () { return [found, named.size > 0]; });
     }
     function corrections(meta, query) {
       var compact = query.replace(/ /g, "");
       return dictionary(meta).filter(function (w) { return editDistance(w, compact) === 1; });
     }
-    function fuzzy(meta, query) {
+    function fuzzy(meta, query, correct) {
       var found = new Map(), texts = [], compact = query.replace(/ /g, ""), cs = chars(compact), i;
-      corrections(meta, query).forEach(function (w) { texts = texts.concat(expand(w, meta.synonyms)); });
+      (correct ? corrections(meta, query) : []).forEach(function (w) { texts = texts.concat(expand(w, meta.synonyms)); });
       function sides(left, right) {
         return [left, right].filter(function (s) { return s.length >= 2; })
           .map(function (s) { return s.join(""); }).join(" ");
@@ -214,8 +217,15 @@
       limit = limit || 10;
       return self.meta().then(function (meta) {
         var cleaned = clean(query, meta.trad);
-        var found = cleaned ? match(meta, cleaned).then(function (f) {
-          return f.size ? f : fuzzy(meta, cleaned);
+        var found = cleaned ? match(meta, cleaned).then(function (m) {
+          if (m[1]) { return m[0]; }
+          return fuzzy(meta, cleaned, m[0].size === 0).then(function (more) {
+            more.forEach(function (best, number) {
+              var had = m[0].get(number);
+              if (best[0] > (had ? had[0] : 0)) { m[0].set(number, best); }
+            });
+            return m[0];
+          });
         }) : Promise.resolve(new Map());
         return found.then(function (f) {
           var numbers = Array.from(f.keys()).sort(function (a, b) {
