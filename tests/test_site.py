@@ -29,7 +29,7 @@ import pytest
 import referencing
 
 from guidesrc.adapters import Action, Delivery
-from guidesrc.site import search
+from guidesrc.search.text import index_terms
 from guidesrc.site.builder import Site
 from guidesrc.site.render import SiteConfig
 from tests.conftest import REPO, Library, invoke, withdraw
@@ -375,6 +375,9 @@ def test_site_incremental_publish_rewrites_only_what_changed(lib: Library, tmp_p
         "api/notices.json",
         "api/index.json",
         "_state/manifest.json",
+        # conditions are searched: the guide's document shard and the (one) postings shard
+        "search/d0.json",
+        "search/t0.json",
     }
     assert not [p for p in site(lib).resolve().rglob(".*~*")]  # no temporary file left
     assert "以婚姻登记信息系统的查询结果为准" in read(lib, f"guides/{GID}.html")
@@ -613,25 +616,7 @@ def test_site_injection_payloads_stay_inert_everywhere(tmp_path: Path) -> None:
 
 
 def test_search_terms_are_characters_bigrams_and_ascii_words() -> None:
-    assert search.terms("身份证 ＡＢ12") == {"身", "份", "证", "身份", "份证", "ab12"}
-
-
-def test_search_incremental_update_equals_a_full_index() -> None:
-    def entry(name: str, dept: str = "示例市公安局") -> dict[str, Any]:
-        return {"name": name, "department": dept, "search": ["户籍办理"]}
-
-    before = {f"g{i:03d}": entry(f"居民身份证换领{i}") for i in range(600)}
-    after = dict(before)
-    after["g007"] = entry("临时居民身份证", "示例市民政局")
-    after["g512"] = entry("结婚登记")
-    files = search.build_index(before)
-    update = search.update_index(files.__getitem__, before, after, ["g007", "g512"])
-    assert update is not None
-    assert {**files, **update} == search.build_index(after)
-    assert (
-        search.update_index(files.__getitem__, before, {**after, "new": entry("x")}, ["new"])
-        is None
-    )
+    assert index_terms("身份证 ＡＢ12") == {"身", "份", "证", "身份", "份证", "ab12"}
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -645,10 +630,13 @@ const root = process.argv[2];
 const results = {children: [], textContent: "", appendChild(c) { this.children.push(c); }};
 const status = {textContent: ""};
 const input = {value: "", form: null, addEventListener() {}};
+const element = () => ({children: [], appendChild(c) { this.children.push(c); }, textContent: "",
+  href: "", className: ""});
 global.document = {
   currentScript: {getAttribute: () => ""},
   getElementById: (id) => ({search: input, results, "search-status": status})[id],
-  createElement: () => ({appendChild() {}, textContent: "", href: "", className: ""}),
+  createElement: element,
+  createTextNode: (text) => ({textContent: text}),
 };
 global.window = {location: {search: "?q=" + encodeURIComponent(process.argv[3]), href: "http://x/"}};
 global.fetch = (url) => Promise.resolve({ok: true,
@@ -656,7 +644,8 @@ global.fetch = (url) => Promise.resolve({ok: true,
 Object.defineProperty(results, "textContent", {set() { results.children = []; }, get() { return ""; }});
 require(path.join(root, "static/search.js"));
 setTimeout(() => console.log(JSON.stringify({
-  status: status.textContent, found: results.children.map((li) => li.textContent)})), 200);
+  status: status.textContent, found: results.children.map((li) => li.children[0].textContent)})),
+  200);
 """
     script = Path(site(lib)) / "harness.js"
     script.write_text(harness, encoding="utf-8")
@@ -665,7 +654,7 @@ setTimeout(() => console.log(JSON.stringify({
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     body = json.loads(out.stdout)
-    assert body["status"].startswith("找到 1 项")
+    assert body["status"].startswith("找到 ") and body["found"][0] == "内地居民结婚登记"
     script.unlink()
 
 

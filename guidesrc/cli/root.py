@@ -39,6 +39,7 @@ COMMANDS = {
     "publish": "guidesrc.cli.publish:publish",
     "report": "guidesrc.cli.report:report",
     "rules": "guidesrc.cli.check:list_rules",
+    "search": "guidesrc.cli.search:search",
     "serve": "guidesrc.cli.site:serve",
     "status": "guidesrc.cli.status:status",
     "verify": "guidesrc.cli.verify:verify",

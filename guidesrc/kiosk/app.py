@@ -174,9 +174,11 @@ def _get(kiosk: Kiosk, page: Page, path: str, query: dict[str, list[str]]) -> Re
         text = (query.get("q") or [""])[0].strip()
         if len(text) > MAX_QUERY:
             raise KioskRefusal(400, f"搜索内容过长：请输入不超过 {MAX_QUERY} 个字。")
-        hits = kiosk.catalog.search(text) if text else []
-        return page(200, "results.html", heading="搜索结果", query=text, entries=hits,
-                    searched=bool(text), catalog=kiosk.catalog)  # fmt: skip
+        hits = kiosk.catalog.hits(text) if text else []
+        return page(200, "results.html", heading="搜索结果", query=text,
+                    entries=[e for e, _h in hits], snippets={e.id: h.snippet for e, h in hits},
+                    suggestions=kiosk.catalog.suggestions(text) if text and not hits else [],
+                    catalog=kiosk.catalog, searched=bool(text))  # fmt: skip
     if m := re.fullmatch(r"/(theme|department)/([^/]*)", path):
         if not _INDEX.match(m[2]):
             raise KioskRefusal(404, "没有找到这个页面。")

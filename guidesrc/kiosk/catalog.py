@@ -9,7 +9,6 @@ was printed from, so the screen and the paper say the same.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,8 @@ from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import GuideVersion
 from guidesrc.print.bundle import Bundle, Sheet
 from guidesrc.print.sheet import cn_date, guide_sections
-from guidesrc.site.search import normalize, terms
+from guidesrc.search import Hit, SearchIndex, synonyms
+from guidesrc.search.documents import document
 
 MAX_QUERY = 40  # characters of a search (a service name is rarely longer than 30)
 
@@ -36,7 +36,6 @@ class Entry:
     upcoming: Sheet | None
     withdrawn: Sheet | None
     sections: dict[str, Any] | None  # guide_sections() of the version shown; None if unknown
-    terms: frozenset[str] = frozenset()
 
     @property
     def shown(self) -> Sheet:
@@ -57,6 +56,7 @@ class Catalog:
     entries: dict[str, Entry]
     themes: list[tuple[str, int]] = field(default_factory=list)  # name, guides; most first
     departments: list[tuple[str, int]] = field(default_factory=list)
+    index: SearchIndex | None = None  # of the listed guides (guidesrc.search: as the site's)
 
     def listed(self) -> list[Entry]:
         """The guides a citizen can find (withdrawn ones only by their address)."""
@@ -65,13 +65,18 @@ class Catalog:
         )
 
     def search(self, query: str) -> list[Entry]:
-        """Guides having every term of ``query`` (characters, bigrams), best matches first."""
-        wanted = _query_terms(query)
-        if not wanted:
+        """The listed guides answering ``query``, best first (the site's ranking)."""
+        return [entry for entry, _hit in self.hits(query)]
+
+    def hits(self, query: str, limit: int = 50) -> list[tuple[Entry, Hit]]:
+        if self.index is None:
             return []
-        found = [e for e in self.listed() if wanted <= e.terms]
-        q = normalize(query).strip()
-        return sorted(found, key=lambda e: (_rank(normalize(e.name), q), len(e.name), e.name))
+        found = self.index.search(query, limit)
+        return [(self.entries[h.id], h) for h in found if h.id in self.entries]
+
+    def suggestions(self, query: str) -> list[str]:
+        """The nearest spellings of a query that found nothing."""
+        return self.index.suggestions(query) if self.index is not None else []
 
     def in_theme(self, index: int) -> tuple[str, list[Entry]] | None:
         if not 0 <= index < len(self.themes):
@@ -86,26 +91,12 @@ class Catalog:
         return name, [e for e in self.listed() if e.department == name]
 
 
-def _query_terms(query: str) -> frozenset[str]:
-    found = terms(query)
-    if any(len(t) == 2 and not t.isascii() for t in found):  # several characters: bigrams only
-        found = {t for t in found if t.isascii() or len(t) == 2}
-    return frozenset(found)
-
-
-def _rank(name: str, query: str) -> int:
-    if name == query:
-        return 0
-    if name.startswith(query):
-        return 1
-    return 2 if query in name else 3
-
-
 def load_catalog(bundle: Bundle, ledger: Ledger | None) -> Catalog:
     """The bundle's guides, with their text from the ledger when it has the printed version."""
     sheets = bundle.sheets()
     compiled = _compiled(ledger, sheets) if ledger is not None else {}
     entries: dict[str, Entry] = {}
+    documents: list[dict[str, Any]] = []
     for gid, slots in sheets.items():
         current, upcoming, withdrawn = (slots.get(s) for s in ("current", "upcoming", "withdrawn"))
         shown = withdrawn or current or upcoming
@@ -114,7 +105,6 @@ def load_catalog(bundle: Bundle, ledger: Ledger | None) -> Catalog:
         guide = None if withdrawn else compiled.get((gid, (current or shown).content_hash))
         department = (guide["implementing_body"].get("name") or "") if guide else ""
         themes = tuple(guide.get("themes", [])) if guide else ()
-        text = " ".join([shown.name, department, *themes])
         entries[gid] = Entry(
             id=gid,
             name=shown.name,
@@ -124,8 +114,9 @@ def load_catalog(bundle: Bundle, ledger: Ledger | None) -> Catalog:
             upcoming=upcoming,
             withdrawn=withdrawn,
             sections=guide_sections(guide) if guide else None,
-            terms=frozenset(terms(unicodedata.normalize("NFKC", text))),
         )
+        if withdrawn is None:
+            documents.append(document(guide or {"id": gid, "name": shown.name}))
     listed = [e for e in entries.values() if e.withdrawn is None]
     by_theme = Counter(t for e in listed for t in e.themes)
     by_department = Counter(e.department for e in listed if e.department)
@@ -133,6 +124,7 @@ def load_catalog(bundle: Bundle, ledger: Ledger | None) -> Catalog:
         entries,
         sorted(by_theme.items(), key=lambda kv: (-kv[1], kv[0])),
         sorted(by_department.items(), key=lambda kv: (-kv[1], kv[0])),
+        SearchIndex.from_documents(documents, synonyms.load(bundle.library)),
     )
 
 

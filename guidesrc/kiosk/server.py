@@ -54,6 +54,7 @@ from guidesrc.print.bundle import Bundle
 from guidesrc.print.queue import Queue
 from guidesrc.print.signed_read import read_signed
 from guidesrc.print.stats import record_print
+from guidesrc.search.snippet import html as snippet_html
 from guidesrc.statuses import FINAL_JOB_STATES, PrintJobState
 from guidesrc.urls import guide_url
 from guidesrc.web.server import LOOPBACK, Limits, Served, WebServer, allowed_hosts, bind
@@ -66,6 +67,16 @@ ACTIVE = (
     PrintJobState.HELD,
 )  # job states that keep the kiosk busy
 log = logging.getLogger("guidesrc.kiosk")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("guidesrc.kiosk", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["marked"] = snippet_html  # 【…】 of a search snippet → <mark>…</mark>
+    return env
 
 
 @dataclass
@@ -91,13 +102,7 @@ class Kiosk(Served):
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _submitting: threading.Lock = field(default_factory=threading.Lock)
     _server: WebServer | None = None
-    _templates: jinja2.Environment = field(
-        default_factory=lambda: jinja2.Environment(
-            loader=jinja2.PackageLoader("guidesrc.kiosk", "templates"),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
-    )
+    _templates: jinja2.Environment = field(default_factory=lambda: _environment())
 
     # --- content -------------------------------------------------------------------------------
 

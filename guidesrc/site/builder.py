@@ -65,6 +65,7 @@ def fingerprint(config: SiteConfig) -> str:
     """Changes with the site's code, templates, static files and settings: a site made by other
     ones is built afresh."""
     digest = hashlib.sha256(orjson.dumps(config.as_dict(), option=orjson.OPT_SORT_KEYS))
+    digest.update(orjson.dumps(config.synonyms))  # they make the search index
     for path in sorted(HERE.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".html", ".xml", ".css", ".js"):
             digest.update(path.relative_to(HERE).as_posix().encode())
@@ -418,7 +419,7 @@ class Site(SitePages):
             self._facet_page(out, groups, listings, kind, key)
         for rkey, members in releases(manifest.notices).items():
             self._release_files(out, rkey, [notice_of(n["key"]) for n in members])
-        for rel, data in search.build_index(listings).items():
+        for rel, data in search.build_index(listings, self.config.synonyms_list()).items():
             out.write(rel, data, 2)
         self._global_files(out, manifest, listings, groups)
 
@@ -494,18 +495,28 @@ class Site(SitePages):
         docs: Mapping[str, Doc],
         listings: Mapping[str, dict[str, Any]],
     ) -> None:
-        """The search shards the changed guides are in; all of them when they cannot be updated."""
-        old_listings = {gid: entry for gid, entry in before.items() if entry is not None}
-        changed_search = search.update_index(
-            lambda rel: (update.root / rel).read_bytes(), old_listings, listings, docs
+        """The search files the changed guides touch (written again when guides came or went)."""
+        folder = update.root / "search"
+        present = [f"search/{p.name}" for p in folder.glob("*.json")] if folder.is_dir() else []
+        old = {gid: before.get(gid) for gid in docs}
+        changed, gone = search.update_index(
+            lambda rel: _read_or_none(update.root / rel),
+            present,
+            old,
+            listings,
+            self.config.synonyms_list(),
         )
-        if changed_search is None:
-            changed_search = search.build_index(listings)
-            for old in (update.root / "search").glob("*.json"):
-                if f"search/{old.name}" not in changed_search:
-                    update.remove(f"search/{old.name}")
-        for rel, data in changed_search.items():
+        for rel in gone:
+            update.remove(rel)
+        for rel, data in changed.items():
             update.write(rel, data, 2)
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _check_listing(gid: str, listing: Mapping[str, Any] | None) -> None:

@@ -30,6 +30,7 @@ import orjson
 
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.gaps import UNKNOWN_BODY, null_free
+from guidesrc.search.documents import search_fields
 from guidesrc.site.collate import pinyin
 from guidesrc.site.forms import guide_forms
 from guidesrc.site.render import slug
@@ -296,13 +297,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
         "effective_date": shown["effective_date"],
         "upcoming": upcoming["effective_date"] if upcoming else None,
         "changed": changed,
-        "search": [
-            *guide.get("handling_bodies", []),
-            *guide.get("themes", []),
-            *(r["name"] for r in guide.get("results", [])),
-            *([guide["basic_code"]] if guide.get("basic_code") else []),
-            guide["implementation_code"],
-        ],
+        "search": search_fields(guide),
     }
 
 

@@ -77,6 +77,11 @@ class SiteConfig:
     #: Where the pdf channel's folder is, from the site's root: a relative address (``../print/``)
     #: or an absolute one; None: no pdf channel (the pages say no printable version is published).
     pdf_url: str | None = None
+    #: the synonym groups search expands queries with (built-in and the library's)
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+    def synonyms_list(self) -> list[list[str]]:
+        return [list(group) for group in self.synonyms]
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as the pages see them (``site``), and the site's fingerprint."""

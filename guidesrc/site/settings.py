@@ -28,6 +28,7 @@ from pydantic import Field
 
 from guidesrc.adapters.base import AdapterSettings, FolderSettings
 from guidesrc.model.library import LibraryConfig
+from guidesrc.search import synonyms
 from guidesrc.site.marks import GovernmentMarks
 from guidesrc.site.render import SiteConfig
 from guidesrc.site.theme import load_theme
@@ -78,6 +79,7 @@ def site_config(
             "theme": tuple(settings.order.themes),
         },
         pdf_url=None if folder is None else pdf_url(library, config, settings, folder),
+        synonyms=tuple(tuple(group) for group in synonyms.load(library)),
     )
 
 

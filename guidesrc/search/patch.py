@@ -1,0 +1,162 @@
+"""An incremental update of the site's search files: the guides that changed, edited into the
+files present, with exactly the bytes a full build would write (tests/test_search.py).
+
+The documents keep their numbers while the set of guides is the same (a guide added or taken
+away renumbers them: the caller builds the index again). A changed guide's terms whose field
+mask changed are edited into their postings files; its document file is written again; the
+pinyin files get the words that came and lose those no guide, theme or synonym has any more;
+``meta.json`` is made again from every guide's document (lengths and themes: cheap).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
+from itertools import accumulate
+from typing import Any
+
+import orjson
+
+from guidesrc.search.build import (
+    FORMAT,
+    Document,
+    IndexData,
+    doc_masks,
+    name_words,
+    pinyin_keys,
+    record,
+    theme_counts,
+    trad_table,
+    vocabulary,
+)
+from guidesrc.search.shards import (
+    DOC_SHARD_SIZE,
+    dump,
+    meta,
+    term_hash,
+    term_shards,
+)
+from guidesrc.search.synonyms import Groups
+from guidesrc.search.text import normalize
+
+Read = Callable[[str], bytes | None]
+
+
+def update(
+    read: Read,
+    every: Sequence[Document],
+    old: Mapping[str, Document],
+    groups: Groups,
+) -> tuple[dict[str, bytes], list[str]] | None:
+    """The files that change (and those left empty, to remove) when the guides of ``old`` (their documents before) become what
+    ``every`` (every guide's document now, sorted by id) says; None when the index must be built
+    again (no index, another format, other synonyms, another number of guides)."""
+    present = read("search/meta.json")
+    before: dict[str, Any] = orjson.loads(present) if present else {}
+    if before.get("format") != FORMAT or before.get("synonyms") != groups:
+        return None
+    if before.get("docs") != len(every) or before.get("term_shards") != term_shards(len(every)):
+        return None
+    number = {doc["id"]: n for n, doc in enumerate(every)}
+    if not set(old) <= set(number):
+        return None
+    new = {gid: every[number[gid]] for gid in old if every[number[gid]] != old[gid]}
+    files = _postings(read, {number[g]: (old[g], new[g]) for g in new}, len(every))
+    for k in sorted({number[g] // DOC_SHARD_SIZE for g in new}):
+        chunk = every[k * DOC_SHARD_SIZE : (k + 1) * DOC_SHARD_SIZE]
+        files[f"search/d{k}.json"] = dump([record(d) for d in chunk])
+    data = IndexData(synonyms=groups, trad=trad_table(), themes=theme_counts(every))
+    data.lengths = [len(normalize(d["name"])) for d in every]
+    data.docs = [[]] * len(every)  # counted by meta(); the records are in the d files
+    files |= _pinyin(read, every, [old[g] for g in new], [new[g] for g in new], data)
+    emptied = [rel for rel, body in files.items() if rel.startswith("search/p") and body == b"{}"]
+    shards = set(before.get("pinyin_shards", [])) | {r[8:10] for r in files if r[7] == "p"}
+    shards -= {rel[8:10] for rel in emptied}
+    files["search/meta.json"] = dump(meta(data) | {"pinyin_shards": sorted(shards)})
+    changed = {rel: body for rel, body in files.items() if rel not in emptied and read(rel) != body}
+    return changed, emptied
+
+
+def _postings(
+    read: Read, changes: Mapping[int, tuple[Document, Document]], docs: int
+) -> dict[str, bytes]:
+    shards = term_shards(docs)
+    edits: dict[int, dict[str, dict[int, int]]] = {}
+    for n, (before, after) in changes.items():
+        old_masks, new_masks = doc_masks(before), doc_masks(after)
+        for term in old_masks.keys() | new_masks.keys():
+            if old_masks.get(term) != new_masks.get(term):
+                shard = edits.setdefault(term_hash(term) % shards, {})
+                shard.setdefault(term, {})[n] = new_masks.get(term, 0)
+    files: dict[str, bytes] = {}
+    for k, terms in edits.items():
+        rel = f"search/t{k}.json"
+        body: dict[str, list[int]] = orjson.loads(read(rel) or b"{}")
+        for term, masks in terms.items():
+            encoded = body.get(term, [])
+            for n, mask in masks.items():
+                encoded = edit(encoded, n, mask)
+            if encoded:
+                body[term] = encoded
+            else:
+                body.pop(term, None)
+        files[rel] = dump(body)
+    return files
+
+
+def edit(encoded: list[int], number: int, mask: int) -> list[int]:
+    """A delta-encoded posting list with document ``number``'s mask set (0: taken out); only
+    the neighbouring deltas change."""
+    numbers = list(accumulate(encoded[0::2]))
+    i = bisect_left(numbers, number)
+    out = list(encoded)
+    if i < len(numbers) and numbers[i] == number:
+        if mask:
+            out[2 * i + 1] = mask
+            return out
+        if i + 1 < len(numbers):
+            out[2 * i + 2] += out[2 * i]
+        del out[2 * i : 2 * i + 2]
+        return out
+    if not mask:
+        return out
+    previous = numbers[i - 1] if i > 0 else 0
+    if i < len(numbers):
+        out[2 * i] = numbers[i] - number
+    out[2 * i : 2 * i] = [number - previous, mask]
+    return out
+
+
+def _pinyin(
+    read: Read,
+    every: Sequence[Document],
+    before: Sequence[Document],
+    after: Sequence[Document],
+    data: IndexData,
+) -> dict[str, bytes]:
+    """The pinyin files that gain or lose words."""
+    came = vocabulary([d["name"] for d in after], theme_counts(after), [])
+    went = vocabulary([d["name"] for d in before], theme_counts(before), [])
+    came, went = came - went, went - came
+    if not came and not went:
+        return {}
+    names = [normalize(d["name"]) for d in every]
+    kept = vocabulary([], data.themes, data.synonyms)
+    gone = {w for w in went if w not in kept and not any(_has(n, w) for n in names)}
+    tables: dict[str, dict[str, list[str]]] = {}
+    for word, add in [(w, True) for w in sorted(came)] + [(w, False) for w in sorted(gone)]:
+        for key in {k for k in pinyin_keys(word) if len(k) >= 2}:
+            rel = f"search/p{key[:2]}.json"
+            if rel not in tables:
+                tables[rel] = orjson.loads(read(rel) or b"{}")
+            current = set(tables[rel].get(key, []))
+            current = current | {word} if add else current - {word}
+            if current:
+                tables[rel][key] = sorted(current)
+            else:
+                tables[rel].pop(key, None)
+    return {rel: dump(dict(sorted(body.items()))) for rel, body in tables.items()}
+
+
+def _has(name: str, word: str) -> bool:
+    return word in name and word in name_words(name)
