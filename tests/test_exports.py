@@ -7,9 +7,7 @@ is fetched from the network.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -26,6 +24,7 @@ from guidesrc.compile import content_hash
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.models import Publication
 from guidesrc.state import WorkingTree, load_state
+from tests import exports_read
 from tests.conftest import EXPORTS, REPO, Library, channel_entries, invoke, withdraw
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -75,9 +74,7 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def csv_rows(lib: Library, rel: str) -> list[list[str]]:
-    data = out(lib, rel).read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for Excel"
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    return exports_read.csv_file(out(lib, rel))
 
 
 def snapshot(lib: Library) -> dict[str, bytes]:
@@ -97,37 +94,15 @@ def parts(lib: Library, pattern: str) -> list[Path]:
 
 
 def hotline_body(lib: Library) -> dict[str, list[Any]]:
-    """The cards, FAQ and withdrawals of every file of ``hotline/json/``, in file order."""
-    body: dict[str, list[Any]] = {"cards": [], "faq": [], "withdrawn": []}
-    for path in parts(lib, "hotline/json/*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for key in body:
-            body[key] += data.get(key, [])
-    return body
+    return exports_read.hotline_body(out(lib, "hotline"))
 
 
 def hotline_items(lib: Library, folder: str = "items") -> list[list[str]]:
-    """The header and the rows of every CSV of ``hotline/<folder>/`` (each file has the header)."""
-    rows: list[list[str]] = []
-    for path in parts(lib, f"hotline/{folder}/*.csv"):
-        found = csv_rows(lib, str(path.relative_to(lib.root / "out")))
-        rows += found if not rows else found[1:]
-    return rows
+    return exports_read.hotline_rows(out(lib, "hotline"), folder)
 
 
 def mobile_index(lib: Library) -> list[dict[str, Any]]:
-    """Every guide's entry in the mobile index (its parts, as index.json names them), by id."""
-    top = load(lib, "mobile/index.json")
-    entries = []
-    for rel, meta in top["files"].items():
-        data = out(lib, f"mobile/{rel}").read_bytes()
-        import hashlib
-
-        assert hashlib.sha256(data).hexdigest() == meta["sha256"]
-        part = json.loads(data)
-        assert len(part["guides"]) == meta["items"]
-        entries += part["guides"]
-    return sorted(entries, key=lambda g: g["id"])
+    return exports_read.mobile_index(out(lib, "mobile"))
 
 
 def validate_all(lib: Library) -> None:
@@ -680,3 +655,23 @@ def test_channel_settings_are_checked(example: Library) -> None:
     assert run.exit_code == 1
     assert "channels.hotline.settings.path" in run.stdout
     assert "channels.hotline.settings.colour" in run.stdout
+
+
+def test_a_manifest_part_of_a_run_stopped_before_its_commit_is_never_read(tmp_path: Path) -> None:
+    """The top file names each shard's generation: a shard written by a run that stopped before
+    replacing the top file is not read (the guide is as the last commit left it), and the next
+    commit removes it."""
+    from guidesrc.adapters.shards import GuideStates, shard_of
+
+    first = GuideStates(tmp_path, "x", {})
+    first["g1"] = {"keys": ["k1"]}
+    committed = first.save()
+    assert committed == {shard_of("g1"): 1}
+    run = GuideStates(tmp_path, "x", committed)
+    assert run["g1"] == {"keys": ["k1"]} and "g2" not in run
+    run["g1"] = {"keys": ["k1", "k2"]}
+    run.save()  # written, but the run stops before the top file names it
+    resumed = GuideStates(tmp_path, "x", committed)
+    assert resumed["g1"] == {"keys": ["k1"]}
+    resumed.clean()
+    assert [p.name for p in (tmp_path / "_state").iterdir()] == [f"x-{shard_of('g1')}.1.json"]
