@@ -675,3 +675,40 @@ def test_a_manifest_part_of_a_run_stopped_before_its_commit_is_never_read(tmp_pa
     assert resumed["g1"] == {"keys": ["k1"]}
     resumed.clean()
     assert [p.name for p in (tmp_path / "_state").iterdir()] == [f"x-{shard_of('g1')}.1.json"]
+
+
+def test_an_export_in_the_one_file_layout_is_taken_over_by_the_next_publish(lib: Library) -> None:
+    """A hotline or mobile export written before shards (manifest format 1, one file, with
+    hotline.csv and the parts caches beside it): the next publish takes the manifest over,
+    writes every shard and removes the old files; nothing is delivered twice."""
+    import shutil as sh
+
+    from guidesrc.adapters import make_adapters
+    from guidesrc.workdays import read_config
+
+    adapters = make_adapters(lib.root, read_config(lib.root))
+    for name in ("hotline", "mobile"):
+        kept = adapters[name].load()  # type: ignore[attr-defined]
+        mine = ("guides", "shards", "files", "faq_state", "made_with")
+        top = {k: v for k, v in kept.items() if k not in mine}
+        old = {**top, "format": 1, "guides": dict(kept["guides"].items())}
+        folder = out(lib, name)
+        for rel in ("_state", "index", "items", "json", "withdrawn", "index.json"):
+            path = folder / rel
+            sh.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        (folder / f".{name}-manifest.json").write_text(json.dumps(old), encoding="utf-8")
+        (folder / f".{name}-parts.json").write_text("{}", encoding="utf-8")
+    out(lib, "hotline/hotline.csv").write_text("old", encoding="utf-8")
+    seq = load(lib, "mobile/changes.json")["last_seq"]
+    text = lib.read(f"guides/{GID}.yaml")
+    lib.write(f"guides/{GID}.yaml", text.replace("每证 10 元", "每证 5 元"))
+    approve(lib, "--effective", "today", "--note", "降低工本费")
+    publish(lib)
+    assert written(lib, "hotline", "mobile") == full_rebuild(lib)
+    assert len(hotline_body(lib)["cards"]) == 18 and len(mobile_index(lib)) == 18
+    assert not out(lib, "hotline/hotline.csv").exists()
+    assert not list(out(lib, "").glob("*/.*-parts.json"))
+    changes = load(lib, "mobile/changes.json")
+    assert (changes["last_seq"], changes["changes"][-1]["id"]) == (seq + 1, GID)
+    assert load(lib, "mobile/.mobile-manifest.json")["format"] == 2
+    validate_all(lib)

@@ -149,7 +149,7 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
         files = Files(self.out, {} if everything else manifest.get("files") or {})
         for shard in shards:
             files.put_all(shard_files(guides.in_shard(shard), root, library, shard))
-        faq = FaqState.load(self.out, manifest.get("faq_state"))
+        faq = FaqState.load(self.out, None if everything else manifest.get("faq_state"))
         if everything or faq.generation is None:
             faq.replace({gid: contributions(s) for gid, s in guides.items()})
         else:
