@@ -239,7 +239,8 @@ def _save_cache(
         "own": _manifest_stat(out),
     }
     data = orjson.dumps(body)
-    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600)
+    # a cache: lost or torn in a crash it fails its MAC and every file is hashed (never synced)
+    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600, durable=False)
 
 
 def _digests(files: dict[str, list[Any]]) -> dict[str, str]:
