@@ -34,6 +34,7 @@ from guidesrc.adapters.batchfiles import (
     ExportSettings,
     Files,
     Manifest,
+    digest,
     index_bytes,
     json_bytes,
     shown,
@@ -154,8 +155,12 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
             faq.replace({gid: contributions(s) for gid, s in guides.items()})
         else:
             faq.update({gid: contributions(guides[gid]) for gid in changed})
-        if everything or faq.changed:
-            files.put_all(faq_files(faq_entries(faq.by, root), library))
+        if everything or faq.changed:  # the entries, then the files only if they changed
+            entries = faq_entries(faq.by, root)
+            mark = digest(json_bytes(entries, compact=True))
+            if everything or mark != manifest.get("faq_digest"):
+                files.put_all(faq_files(entries, library))
+            manifest["faq_digest"] = mark
         manifest["faq_state"] = faq.save(guides)
         write_if_changed(self.out / "index.json", index_bytes(files.meta, library))
         manifest["files"], manifest["made_with"] = files.meta, made
