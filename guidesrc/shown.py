@@ -134,10 +134,14 @@ def _read(
     query = (
         sa.select(_P.guide_id, _P.action, _V.version, _V.content_hash, _P.id)
         .join(GuideVersion.__table__, _V.id == _P.version_id)  # type: ignore[attr-defined]
-        .where(_P.channel == channel, _P.status.in_(SHOWN_STATUSES))
+        .where(_P.channel == channel)
     )
-    if guides is not None:
+    if guides is None:
+        query = query.where(_P.status.in_(SHOWN_STATUSES))
+    else:  # by the guides' index, never the status index (every shown publication is in
+        # that one): the status is compared as an expression, which no index serves
         query = query.where(_P.guide_id.in_(sorted(guides)))
+        query = query.where(_P.status.concat("").in_([str(s) for s in SHOWN_STATUSES]))
     with ledger.engine.connect() as conn:
         rows = sorted(conn.execute(query), key=lambda r: (r[0], r[2], _RANK.get(r[1], 1)))
     states: dict[str, dict[str, Any]] = {}
