@@ -303,14 +303,15 @@ def test_one_changed_guide_rewrites_only_its_documents_and_the_library_wide_file
     from guidesrc.adapters.shards import shard_of
 
     hh = shard_of(GID)
+    # the FAQ state is new when the guide's FAQ entries come with a new approval time (not
+    # when both approvals fell in the same second: the time is kept to the second)
+    faq_state = {"hotline/_state/hotline-faq.1.json", "hotline/_state/hotline-faq.2.json"}
+    assert changed(before, after) & faq_state in (set(), faq_state)
     # its shard's files and manifest part (a new generation replaces the old one), the index
-    assert changed(before, after) == {
+    assert changed(before, after) - faq_state == {
         "hotline/.hotline-manifest.json",
         "hotline/_state/hotline-" + hh + ".1.json",
         "hotline/_state/hotline-" + hh + ".2.json",
-        # the FAQ state: the guide's FAQ entries now come with its new approval time
-        "hotline/_state/hotline-faq.1.json",
-        "hotline/_state/hotline-faq.2.json",
         f"hotline/items/{hh}.csv",
         f"hotline/json/{hh}.json",
         "hotline/index.json",
@@ -689,7 +690,7 @@ def test_an_export_in_the_one_file_layout_is_taken_over_by_the_next_publish(lib:
     adapters = make_adapters(lib.root, read_config(lib.root))
     for name in ("hotline", "mobile"):
         kept = adapters[name].load()  # type: ignore[attr-defined]
-        mine = ("guides", "shards", "files", "faq_state", "faq_digest", "made_with")
+        mine = ("guides", "shards", "files", "faq_state", "made_with")
         top = {k: v for k, v in kept.items() if k not in mine}
         old = {**top, "format": 1, "guides": dict(kept["guides"].items())}
         folder = out(lib, name)

@@ -34,7 +34,6 @@ from guidesrc.adapters.batchfiles import (
     ExportSettings,
     Files,
     Manifest,
-    digest,
     index_bytes,
     json_bytes,
     shown,
@@ -155,12 +154,9 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
             faq.replace({gid: contributions(s) for gid, s in guides.items()})
         else:
             faq.update({gid: contributions(guides[gid]) for gid in changed})
-        if everything or faq.changed:  # the entries, then the files only if they changed
-            entries = faq_entries(faq.by, root)
-            mark = digest(json_bytes(entries, compact=True))
-            if everything or mark != manifest.get("faq_digest"):
-                files.put_all(faq_files(entries, library))
-            manifest["faq_digest"] = mark
+        # the entries the changed contributions touch, made again; the files only if one changed
+        if faq.refresh(lambda fid, used: faq_entry(fid, used, root)) or everything:
+            files.put_all(faq_files(faq.listed(), library))
         manifest["faq_state"] = faq.save(guides)
         write_if_changed(self.out / "index.json", index_bytes(files.meta, library))
         manifest["files"], manifest["made_with"] = files.meta, made
@@ -402,31 +398,30 @@ def contributions(state: dict[str, Any]) -> Contributions:
 
 
 def faq_entries(by: dict[str, dict[str, list[Any]]], root: str) -> list[dict[str, Any]]:
-    """The FAQ entries of the shown cards (``by``: per entry, per guide, its contribution); an
-    entry two guides carry in different approved versions is taken from the guide approved
-    last (of two approved at once, the first by id)."""
-    out = []
-    for fid in sorted(by):
-        used = by[fid]
-        best: list[Any] | None = None
-        for gid in sorted(used):
-            if best is None or best[0] < used[gid][0]:
-                best = used[gid]
-        assert best is not None
-        q = best[2]
-        out.append(
-            {
-                "id": f"faq:{fid}",
-                "category": f"{root}/热点问答",
-                "title": q["question"],
-                "text": q["answer"],
-                "keywords": _keywords(q["tags"], q["question"]),
-                "kind": "热点问答",
-                "issuer": "、".join(sorted({c[1] for c in used.values()})),
-                "guides": sorted(used),
-            }
-        )
-    return out
+    """The FAQ entries of the shown cards (``by``: per entry, per guide, its contribution)."""
+    return [faq_entry(fid, by[fid], root) for fid in sorted(by)]
+
+
+def faq_entry(fid: str, used: dict[str, list[Any]], root: str) -> dict[str, Any]:
+    """One FAQ entry, from the contributions of the guides that use it: an entry two guides
+    carry in different approved versions is taken from the guide approved last (of two approved
+    at once, the first by id)."""
+    best: list[Any] | None = None
+    for gid in sorted(used):
+        if best is None or best[0] < used[gid][0]:
+            best = used[gid]
+    assert best is not None
+    q = best[2]
+    return {
+        "id": f"faq:{fid}",
+        "category": f"{root}/热点问答",
+        "title": q["question"],
+        "text": q["answer"],
+        "keywords": _keywords(q["tags"], q["question"]),
+        "kind": "热点问答",
+        "issuer": "、".join(sorted({c[1] for c in used.values()})),
+        "guides": sorted(used),
+    }
 
 
 def _withdrawn(gid: str, state: dict[str, Any]) -> dict[str, Any] | None:

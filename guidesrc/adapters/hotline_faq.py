@@ -30,16 +30,24 @@ def _path(folder: Path, generation: int) -> Path:
 
 
 class FaqState:
-    def __init__(self, folder: Path, generation: int | None, by: By) -> None:
+    """Per FAQ entry, per guide, its contribution (``by``), and each entry as the files list it
+    (``entries``, made from its contributions: kept, so that a run makes again only the entries
+    whose contributions it changed)."""
+
+    def __init__(
+        self, folder: Path, generation: int | None, by: By, entries: dict[str, Any]
+    ) -> None:
         self.folder = folder
         self.generation = generation  # None: no state yet (every guide is read)
         self.by = by
+        self.entries = entries
         self.changed = False
+        self.touched: set[str] | None = set()  # None: every entry
 
     @classmethod
     def load(cls, folder: Path, generation: Any) -> FaqState:
         if not isinstance(generation, int):
-            return cls(folder, None, {})
+            return cls(folder, None, {}, {})
         path = _path(folder, generation)
         try:
             body = orjson.loads(path.read_bytes())
@@ -49,13 +57,17 @@ class FaqState:
                     kind="hotline", path=path, reason=exc
                 )
             ) from exc
-        if not isinstance(body, dict) or not isinstance(body.get("by"), dict):
+        if not (
+            isinstance(body, dict)
+            and isinstance(body.get("by"), dict)
+            and isinstance(body.get("entries"), dict)
+        ):
             raise ChannelError(
                 _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
                     path=path, kind="hotline"
                 )
             )
-        return cls(folder, generation, body["by"])
+        return cls(folder, generation, body["by"], body["entries"])
 
     @staticmethod
     def gather(given: dict[str, Contributions]) -> By:
@@ -70,6 +82,7 @@ class FaqState:
         """Every guide's contributions (the state made anew)."""
         self.by = self.gather(given)
         self.changed = True
+        self.touched = None
 
     def update(self, given: dict[str, Contributions]) -> None:
         """The contributions of the guides ``given`` (the others' stay)."""
@@ -78,19 +91,46 @@ class FaqState:
                 del self.by[fid][gid]
                 if not self.by[fid]:
                     del self.by[fid]
-                self.changed = True
+                self._touch(fid)
             for fid, contribution in found.items():
                 used = self.by.setdefault(fid, {})
                 if used.get(gid) != contribution:
                     used[gid] = contribution
-                    self.changed = True
+                    self._touch(fid)
+
+    def _touch(self, fid: str) -> None:
+        self.changed = True
+        if self.touched is not None:
+            self.touched.add(fid)
+
+    def refresh(self, make: Any) -> bool:
+        """Make the touched entries again (``make(fid, contributions)``); whether any of them
+        is not what it was (the FAQ files must then be written)."""
+        fids = sorted(self.by) if self.touched is None else sorted(self.touched)
+        if self.touched is None:
+            self.entries = {}
+        moved = False
+        for fid in fids:
+            entry = make(fid, self.by[fid]) if fid in self.by else None
+            if entry != self.entries.get(fid):
+                moved = True
+                if entry is None:
+                    del self.entries[fid]
+                else:
+                    self.entries[fid] = entry
+        return moved
+
+    def listed(self) -> list[dict[str, Any]]:
+        """The FAQ entries, by id."""
+        return [self.entries[fid] for fid in sorted(self.entries)]
 
     def save(self, guides: GuideStates) -> int | None:
         """Write the state as a new generation when it changed; the generation the manifest
         names (kept by the manifest's clean-up through ``guides.extra``)."""
         if self.changed or self.generation is None:
             self.generation = (self.generation or 0) + 1
-            data = orjson.dumps({"by": self.by}, option=orjson.OPT_SORT_KEYS)
+            body = {"by": self.by, "entries": self.entries}
+            data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
             write_atomic(_path(self.folder, self.generation), data, 0o644)
         guides.extra.add(_path(self.folder, self.generation).name)
         return self.generation
