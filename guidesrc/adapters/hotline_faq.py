@@ -4,7 +4,8 @@ The FAQ entries of the knowledge base are library-wide (an entry is taken from t
 carries it approved last, with every guide and issuer that uses it), so a run that changes one
 guide must know every other guide's entries without reading every shard of the manifest. This
 state keeps, per FAQ entry, per guide, the guide's contribution ``[approval time, issuer,
-entry]``; a run replaces the contributions of the guides it changed. It is written as a new file
+entry]``, and each entry as the FAQ files list it; a run replaces the contributions of the
+guides it changed and makes again only the entries those touch. It is written as a new file
 ``_state/hotline-faq.<n>.json`` before the manifest's commit, which names its generation ``n``
 (the state and the manifest are committed together; :mod:`guidesrc.adapters.shards`).
 """
