@@ -33,6 +33,7 @@ import datetime as dt
 import hashlib
 import hmac
 import os
+import stat
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -239,7 +240,8 @@ def _save_cache(
         "own": _manifest_stat(out),
     }
     data = orjson.dumps(body)
-    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600)
+    # a cache: lost or torn in a crash it fails its MAC and every file is hashed (never synced)
+    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600, durable=False)
 
 
 def _digests(files: dict[str, list[Any]]) -> dict[str, str]:
@@ -435,7 +437,8 @@ def write_manifest(
     }
     listing = found.files or listed(found.stats)
     data = manifest_bytes(header, guides, listing)
-    write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
+    if _read(out / PUBLIC_KEY) != key.public_pem:  # the same key as the last run: left as it is
+        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
     write_atomic(out / SIGNATURE, key.sign(data), 0o644)
     write_atomic(out / MANIFEST, data, 0o644)
     digest = hashlib.sha256(data).hexdigest()
@@ -446,6 +449,16 @@ def write_manifest(
     log_signed(ledger, channel, digest, len(listing), now)
     _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest, found.dirs, state)
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
+
+
+def _read(path: Path) -> bytes | None:
+    """The bytes of a regular file (never through a symbolic link); None if there is none."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
 
 
 def _check(

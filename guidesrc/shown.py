@@ -112,9 +112,17 @@ def _mixed(column: Any) -> Any:
     return (wide * sa.literal(_MIX[0], sa.BigInteger)) % sa.literal(_MIX[1], sa.BigInteger)
 
 
+def _shown_unindexed() -> Any:
+    """The status is one of :data:`SHOWN_STATUSES`, compared as an expression that no index
+    serves (so that the database does not walk the status index)."""
+    return _P.status.concat("").in_([str(s) for s in SHOWN_STATUSES])
+
+
 def _total(conn: sa.Connection, channel: str) -> Tally:
+    # one pass over the table: through the status index, every shown row of every channel is
+    # looked up one by one (2-3 times slower at 50,000 rows)
     query = sa.select(sa.func.count(), sa.func.sum(_P.id), sa.func.sum(_mixed(_P.id))).where(
-        _P.channel == channel, _P.status.in_(SHOWN_STATUSES)
+        _P.channel == channel, _shown_unindexed()
     )
     row = conn.execute(query).one()
     return [int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)]
@@ -134,10 +142,12 @@ def _read(
     query = (
         sa.select(_P.guide_id, _P.action, _V.version, _V.content_hash, _P.id)
         .join(GuideVersion.__table__, _V.id == _P.version_id)  # type: ignore[attr-defined]
-        .where(_P.channel == channel, _P.status.in_(SHOWN_STATUSES))
+        .where(_P.channel == channel)
     )
-    if guides is not None:
-        query = query.where(_P.guide_id.in_(sorted(guides)))
+    if guides is None:
+        query = query.where(_P.status.in_(SHOWN_STATUSES))
+    else:  # by the guides' index, never the status index (every shown publication is in it)
+        query = query.where(_P.guide_id.in_(sorted(guides)), _shown_unindexed())
     with ledger.engine.connect() as conn:
         rows = sorted(conn.execute(query), key=lambda r: (r[0], r[2], _RANK.get(r[1], 1)))
     states: dict[str, dict[str, Any]] = {}

@@ -152,34 +152,49 @@ def test_a_page_replaced_by_a_rename_is_found_by_the_next_publish(
     assert signed == 0
 
 
+@pytest.mark.parametrize("which", ["a shard's csv", "the index"])
 def test_an_idle_publish_does_not_sign_an_edited_hotline_csv_after_the_manifest_is_deleted(
-    hall: Library, figures: Any
+    hall: Library, figures: Any, which: str
 ) -> None:
+    # The knowledge items are in one CSV per shard (items/<hh>.csv), the index that names their
+    # hashes at the top. An edit in place of a shard's CSV, in a folder that did not change, is
+    # never signed as it is (the signed SHA-256 stays) and `guides verify` finds it; the index is
+    # a file of the top folder, checked by its status: the channel is refused, nothing signed.
     folder = hall.path(".guides/hotline")
-    csv = folder / "hotline.csv"
-    fake = "guide:pay,缴费,加急办理,请拨打 400-000-0000 缴纳加急费,,,,,1,2026-12-01,现行,,\n"
-    csv.write_bytes(csv.read_bytes() + fake.encode())
-    edited = hashlib.sha256(csv.read_bytes()).hexdigest()
+    if which == "the index":
+        edited_file = folder / "index.json"
+        fake = b" "
+    else:
+        edited_file = sorted(folder.glob("items/*.csv"))[0]
+        fake = "guide:pay,缴费,加急办理,请拨打 400-000-0000 缴纳加急费,,,,,1,2026-12-01,现行,,\n".encode()
+    edited_file.write_bytes(edited_file.read_bytes() + fake)
+    edited = hashlib.sha256(edited_file.read_bytes()).hexdigest()
     for name in ("guides-manifest.json", "guides-manifest.json.sig"):
         (folder / name).unlink()
     run = invoke("publish", str(hall.root))  # a cron run: nothing due
     assert "本次：已送达 0 次" in run.stderr, run.stderr
-    assert refused(run, "hotline"), run.stderr
     manifest = folder / "guides-manifest.json"
     signed = manifest.exists() and any(e["sha256"] == edited for e in signed_files(folder).values())
-    assert not manifest.exists()  # the previous signature stays missing: nothing is signed
-    assert invoke("status", str(hall.root)).exit_code == 1
-    figures.add("edited hotline.csv signed by an idle publish after deleting the manifest",
+    if which == "the index":
+        assert refused(run, "hotline"), run.stderr
+        assert not manifest.exists()  # the previous signature stays missing: nothing is signed
+        assert invoke("status", str(hall.root)).exit_code == 1
+    else:
+        verify = invoke("verify", str(hall.root))
+        assert verify.exit_code == 1
+        assert f"items/{edited_file.name}" in verify.stdout, verify.stdout
+    figures.add(f"edited hotline {which} signed by an idle publish after deleting the manifest",
                 int(signed), "0")  # fmt: skip
     assert not signed
 
 
 @pytest.mark.parametrize("how", ["in place", "by a rename"])
 def test_an_edited_export_state_file_is_not_built_on(hall: Library, figures: Any, how: str) -> None:
-    # The hotline export's own state, in its folder: what the next run would build hotline.json
-    # from. Edited, it holds the channel (no delivery builds on it) and stops its signing.
+    # The hotline export's own state, in its folder: a part of its manifest, what the next run
+    # would build a shard's cards from. Edited, it holds the channel (no delivery builds on it)
+    # and stops its signing.
     folder = hall.path(".guides/hotline")
-    state = folder / ".hotline-manifest.json"
+    state = sorted(folder.glob("_state/hotline-??.*.json"))[0]
     body = json.loads(state.read_bytes())
     gid = sorted(body["guides"])[0]
     body["guides"][gid]["current"]["data"]["title"] = "请拨打 400-000-0000 缴纳加急费"
@@ -193,9 +208,9 @@ def test_an_edited_export_state_file_is_not_built_on(hall: Library, figures: Any
     change_a_guide(hall)
     run = invoke("publish", str(hall.root))
     assert refused(run, "hotline"), run.stderr
-    assert ".hotline-manifest.json（被改动）" in run.stderr
+    assert f"_state/{state.name}（被改动）" in run.stderr
     assert "jiehun-dengji v2\thotline" not in run.stdout  # held: nothing delivered there
-    assert "400-000-0000" not in (folder / "hotline.json").read_text(encoding="utf-8")
+    assert all("400-000-0000" not in p.read_text("utf-8") for p in folder.glob("json/*.json"))
     built_on = hashlib.sha256(state.read_bytes()).hexdigest() != edited
     signed = sum(e["sha256"] == edited for e in signed_files(folder).values())
     assert invoke("status", str(hall.root)).exit_code == 1

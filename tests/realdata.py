@@ -306,16 +306,16 @@ def _json_nulls(value: Any) -> int:
 
 def output_texts(root: Path) -> Iterator[tuple[str, str, str]]:
     """(path, kind, text) of every file a channel publishes under ``root`` (each channel's
-    folder, the site's current build through its link; hidden files are the adapters' own
-    state, not published); PDFs through pdftotext."""
+    folder, the site's current build through its link; hidden files and ``_state/`` are the
+    adapters' own state, not published); PDFs through pdftotext."""
     for channel in CHANNELS:
         folder = (root / channel).resolve()
         if not folder.is_dir():
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             inner = path.relative_to(folder)
-            if any(part.startswith(".") for part in inner.parts):
-                continue
+            if any(part.startswith(".") or part == "_state" for part in inner.parts):
+                continue  # the adapters' own state (an export's manifest in _state/)
             rel = f"{channel}/{inner}"
             suffix = path.suffix.lower()
             if suffix == ".pdf":

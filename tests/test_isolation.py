@@ -26,6 +26,7 @@ import orjson
 import pytest
 
 from guidesrc.print.ipp import Client
+from tests import exports_read
 from tests.conftest import EXPORTS, Library, channel_entries, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
 
@@ -150,16 +151,14 @@ def channel_guides(lib: Library) -> dict[str, set[str]]:
     files = {p.stem for p in (archive / "guides").glob("*.json")}
     assert set(json.loads((archive / "index.json").read_bytes())["guides"]) == files
     mobile = {p.stem for p in (out / "mobile/guides").glob("*.json")}
-    assert {g["id"] for g in json.loads((out / "mobile/index.json").read_bytes())["guides"]} == (
-        mobile
-    )
+    assert {g["id"] for g in exports_read.mobile_index(out / "mobile")} == mobile
     graph = json.loads((out / "cpsv/cpsv-ap.jsonld").read_bytes())["@graph"]
     services = {
         node["@id"].rsplit("/", 1)[1]
         for node in graph
         if node["@id"].rsplit("/", 2)[-2] == "service"
     }
-    cards = json.loads((out / "hotline/hotline.json").read_bytes())["cards"]
+    cards = exports_read.hotline_body(out / "hotline")["cards"]
     return {
         "site": pages,
         "print": sheets,
@@ -181,7 +180,7 @@ def poison_files(lib: Library) -> dict[str, bytes]:
     site = (out / "site").resolve()
     for rel in (f"guides/{POISON}.html", f"api/guides/{POISON}.json"):
         found[f"site:{rel}"] = (site / rel).read_bytes()
-    cards = json.loads((out / "hotline/hotline.json").read_bytes())["cards"]
+    cards = exports_read.hotline_body(out / "hotline")["cards"]
     found["hotline card"] = orjson.dumps([c for c in cards if c["guide_id"] == POISON])
     graph = json.loads((out / "cpsv/cpsv-ap.jsonld").read_bytes())["@graph"]
     found["cpsv nodes"] = orjson.dumps([n for n in graph if f"/{POISON}" in n["@id"]])

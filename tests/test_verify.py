@@ -26,7 +26,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from guidesrc.ledger import open_ledger
-from guidesrc.manifest import cache_path, hash_folder, write_manifest
+from guidesrc.manifest import MANIFEST, cache_path, hash_folder, write_manifest
 from guidesrc.signing import SigningKey, public_keys, signing_key
 from tests.conftest import REPO, Library, Run, invoke
 from tests.test_push import SECRET, SECRET_ENV, Receiver, _serve, allow_hall
@@ -655,3 +655,28 @@ def test_a_publish_hashes_only_the_files_it_changed(signed: Library) -> None:
         assert again is not None and again.hashed == 0 and again.files == len(after)
     finally:
         ledger.close()
+
+
+def test_the_guides_a_publish_signs_after_a_change_are_what_the_ledger_shows(
+    signed: Library,
+) -> None:
+    """The manifest lists the guides from the last signature plus those changed since (read by
+    the guides' index): after a change they equal a whole read of the channel's publications."""
+    from guidesrc.manifest import shown_guides
+
+    change_guide(signed)
+    publish(signed)
+    channels = (
+        ("site", ".guides/site"),
+        ("archive", ".guides/published"),
+        ("app", ".guides/mobile"),
+    )
+    for channel, folder in channels:
+        listed = json.loads(signed.path(folder).resolve().joinpath(MANIFEST).read_bytes())
+        ledger = open_ledger(signed.root)
+        try:
+            whole = shown_guides(ledger, channel)
+        finally:
+            ledger.close()
+        assert listed["guides"] == whole
+        assert listed["guides"][GID]["version"] == 2

@@ -1,13 +1,15 @@
 """What the batch file exports (hotline, mobile, cpsv) share: a manifest, a run's deliveries
 applied to it at once, and atomic writes of only the files whose bytes change.
 
-Each export keeps a **manifest** beside its files (``.<type>-manifest.json``): per guide, the
-version shown now, the one announced, or the withdrawal, plus every delivery key applied. A run
-applies its deliveries to the manifest in order, renders the library-wide files from it, writes
-those whose bytes changed (temp file + rename, so a reader never sees half a file), and saves the
-manifest last. A run killed before the manifest is saved leaves the delivery unrecorded, and the
-next attempt renders the same bytes again; :meth:`BatchExport.lookup` answers from the manifest,
-so a delivery is applied once however often it is attempted.
+Each export keeps a **manifest** in its folder (``.<type>-manifest.json`` and its shards in
+``_state/``, :mod:`guidesrc.adapters.shards`): per guide, the version shown now, the one
+announced, or the withdrawal, plus every delivery key applied. A run applies its deliveries to
+the manifest in order (reading only the shards of the guides it touches), renders the files of
+the shards it changed, writes those whose bytes changed (temp file + rename, so a reader never
+sees half a file), and commits the manifest last. A run killed before the commit leaves the
+delivery unrecorded, and the next attempt renders the same bytes again;
+:meth:`BatchExport.lookup` answers from the manifest, so a delivery is applied once however often
+it is attempted.
 
 Output depends only on what was delivered (versions, hashes, approval times), never on the clock,
 so delivering the same versions always writes the same bytes.
@@ -26,12 +28,13 @@ from pydantic import Field
 
 from guidesrc import faults
 from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
+from guidesrc.adapters.shards import GuideStates, shard_of
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
 from guidesrc.statuses import Action
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: the guides in shards (guidesrc/adapters/shards.py)
 
 Manifest = dict[str, Any]
 Entry = dict[str, Any]
@@ -85,6 +88,8 @@ class BatchExport(FileAdapter[E], abstract=True):
     Settings = ExportSettings
     batch_size: ClassVar[int | None] = None
     kind: ClassVar[str] = "export"
+    #: Files of the one-file layout (manifest format 1) removed when it is taken over.
+    legacy: ClassVar[tuple[str, ...]] = ()
 
     @property
     def out(self) -> Path:
@@ -135,7 +140,7 @@ class BatchExport(FileAdapter[E], abstract=True):
         return results
 
     def lookup(self, delivery: Delivery) -> dict[str, Any] | None:
-        guide = self.load()["guides"].get(delivery.guide_id)
+        guide = self.load()["guides"].get(safe_id(delivery.guide_id))
         if guide is None or delivery.key not in guide["keys"]:
             return None
         return {"channel": self.channel, "key": delivery.key, "found": True}
@@ -143,26 +148,56 @@ class BatchExport(FileAdapter[E], abstract=True):
     # --- the manifest -------------------------------------------------------------------------
 
     def load(self) -> Manifest:
+        """The top of the manifest (seq, the export's own state) with its guides read shard by
+        shard as they are asked for (:mod:`guidesrc.adapters.shards`). A manifest of format 1
+        (one file) is taken over: its guides go to the shards, and every file is rendered again
+        (``rebuild``)."""
         try:
             manifest: Manifest = orjson.loads(self.manifest_path.read_bytes())
         except FileNotFoundError:
-            return {"format": MANIFEST_FORMAT, "kind": self.kind, "guides": {}, "seq": 0}
+            manifest = {"format": MANIFEST_FORMAT, "kind": self.kind, "seq": 0, "shards": {}}
         except (OSError, orjson.JSONDecodeError) as exc:
             raise ChannelError(
                 _("the {kind} manifest {path} cannot be read: {reason}").format(
                     kind=self.kind, path=self.manifest_path, reason=exc
                 )
             ) from exc
-        if manifest.get("format") != MANIFEST_FORMAT or manifest.get("kind") != self.kind:
+        if (
+            not isinstance(manifest, dict)
+            or manifest.get("format") not in (1, MANIFEST_FORMAT)
+            or manifest.get("kind") != self.kind
+        ):
             raise ChannelError(
                 _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
                     path=self.manifest_path, kind=self.kind
                 )
             )
+        if manifest["format"] == 1:  # one file: taken over into shards
+            guides = GuideStates(self.out, self.kind, {})
+            for gid, state in sorted(dict(manifest.pop("guides", {})).items()):
+                guides[gid] = state
+            manifest |= {"format": MANIFEST_FORMAT, "shards": {}, "rebuild": True}
+        else:
+            guides = GuideStates(self.out, self.kind, dict(manifest.get("shards") or {}))
+        manifest["guides"] = guides
         return manifest
 
     def save(self, manifest: Manifest) -> None:
-        write_if_changed(self.manifest_path, json_bytes(manifest, compact=True))
+        """Commit the manifest: the changed shards as new files, then the top file naming them
+        (the commit point), then the superseded shard files removed."""
+        guides: GuideStates = manifest["guides"]
+        top = {k: v for k, v in manifest.items() if k not in ("guides", "rebuild")}
+        top["shards"] = guides.save(self.stored)
+        write_if_changed(self.manifest_path, json_bytes(top, compact=True))
+        guides.clean()
+        if manifest.get("rebuild"):
+            for pattern in self.legacy:
+                for path in self.out.glob(pattern):
+                    remove(path)
+
+    def stored(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A guide's state as its shard keeps it (the mobile feed leaves its documents out)."""
+        return state
 
     def _apply(self, manifest: Manifest, delivery: Delivery, changed: set[str]) -> dict[str, Any]:
         gid = safe_id(delivery.guide_id)
@@ -238,9 +273,53 @@ def _transition(guide: dict[str, Any], delivery: Delivery, entry: Entry | None) 
 
 
 def shown(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
-    """Every guide of the manifest, by id."""
+    """Every guide of the manifest, by id (reads every shard)."""
     return sorted(manifest["guides"].items())
+
+
+def touched(manifest: Manifest, changed: set[str]) -> list[str]:
+    """The shards a run must render again: those of the guides it changed, or every shard when
+    the manifest was taken over from the one-file layout."""
+    guides: GuideStates = manifest["guides"]
+    if manifest.get("rebuild"):
+        return guides.shards()
+    return sorted({shard_of(gid) for gid in changed})
 
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class Files:
+    """The files of an export written by a run, and per file its SHA-256 and number of items
+    (``meta``, kept in the manifest for the export's ``index.json``). With ``out`` None the
+    bytes are collected in ``data`` instead (a full rebuild, for comparison)."""
+
+    def __init__(self, out: Path | None, meta: dict[str, list[Any]]) -> None:
+        self.out = out
+        self.meta = dict(meta)
+        self.data: dict[str, bytes] = {}
+
+    def put(self, rel: str, made: tuple[bytes, int] | None) -> None:
+        """Write ``rel`` (bytes, number of items), or remove it (None)."""
+        if made is None:
+            self.meta.pop(rel, None)
+            if self.out is not None:
+                remove(self.out / rel)
+            return
+        data, items = made
+        self.meta[rel] = [digest(data), items]
+        if self.out is None:
+            self.data[rel] = data
+        else:
+            write_if_changed(self.out / rel, data)
+
+    def put_all(self, files: dict[str, tuple[bytes, int] | None]) -> None:
+        for rel, made in files.items():
+            self.put(rel, made)
+
+
+def index_bytes(meta: dict[str, list[Any]], library: str, **fields: Any) -> bytes:
+    """An export's ``index.json``: per file (by path), its SHA-256 and number of items."""
+    listed = {rel: {"sha256": m[0], "items": m[1]} for rel, m in sorted(meta.items())}
+    return json_bytes({"format": 2, "library": library, **fields, "files": listed})

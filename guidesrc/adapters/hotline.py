@@ -2,15 +2,20 @@
 
 ::
 
-    <path>/hotline.csv            every card and FAQ entry, one knowledge item (知识点) a row:
-                                  UTF-8 with BOM (Excel), the columns of ``CSV_COLUMNS``
-    <path>/hotline-withdrawn.csv  knowledge items to take offline (下架), with the reason
-    <path>/hotline.json           the same as data (schemas/hotline.schema.json)
+    <path>/items/<hh>.csv       the cards of the guides of shard hh, one knowledge item (知识点) a
+                                row: UTF-8 with BOM (Excel), the columns of ``CSV_COLUMNS``
+    <path>/items/faq.csv        the FAQ entries, the same columns
+    <path>/withdrawn/<hh>.csv   knowledge items to take offline (下架), with the reason
+    <path>/json/<hh>.json       the shard's cards and withdrawals as data, ``json/faq.json`` the
+                                FAQ (schemas/hotline.schema.json)
+    <path>/index.json           every file above: its SHA-256 and number of items
 
-A card is short plain text a call-taker reads aloud: conditions, materials, time limit, fees,
-place, hours, phone, the online link. A version announced for later leaves the card as it is and
-adds 【即将调整】 with the change notice (自 X 起实施). FAQ entries reach the hotline through the
-guides that use them, as approved. The layout and why are in docs/exports.md.
+The guides are spread over 256 shards by a digest of their id (:mod:`guidesrc.adapters.shards`),
+so that one changed guide rewrites its shard's files, the FAQ when its entries changed, and the
+index. A card is short plain text a call-taker reads aloud: conditions, materials, time limit,
+fees, place, hours, phone, the online link. A version announced for later leaves the card as it
+is and adds 【即将调整】 with the change notice (自 X 起实施). FAQ entries reach the hotline
+through the guides that use them, as approved. The layout and why are in docs/exports.md.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -28,16 +32,22 @@ from guidesrc.adapters.base import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
     ExportSettings,
+    Files,
     Manifest,
+    index_bytes,
+    json_bytes,
     shown,
+    touched,
     write_if_changed,
 )
-from guidesrc.adapters.parts import Parts, code_fingerprint, csv_row, json_object, record
+from guidesrc.adapters.hotline_faq import Contributions, FaqState
+from guidesrc.adapters.shards import code_fingerprint
 from guidesrc.model.codes import ITEM_TYPES
 from guidesrc.urls import guide_url
 
-FORMAT = 1
-BOM = "\ufeff".encode()  # UTF-8 with BOM: Excel
+FORMAT = 2  # 2: the files of each shard of the guides, the FAQ, an index (format 1: one file)
+#: The source files the rendered files depend on besides the manifest.
+_CODE = ("adapters/hotline.py", "adapters/hotline_faq.py", "gaps.py", "urls.py")
 
 #: The CSV header, in order (docs/exports.md describes each column).
 CSV_COLUMNS = (
@@ -85,6 +95,13 @@ def _end(text: str) -> str:
 class HotlineAdapter(BatchExport[HotlineSettings]):
     Settings = HotlineSettings
     kind: ClassVar[str] = "hotline"
+    legacy = (
+        "hotline.csv",
+        "hotline.json",
+        "hotline-withdrawn.csv",
+        ".hotline-parts.json",
+        ".hotline-parts.*.bin",
+    )
     incremental = True  # each guide's pieces are kept between runs; only changed ones are made
 
     def extract(self, delivery: Delivery) -> dict[str, Any]:
@@ -116,45 +133,86 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
         """The guide's card and CSV row, as :meth:`render` will make them."""
         super().check(gid, guide)
         card = _card(gid, guide, "")
-        items_csv({"cards": [card] if card else [], "faq": []})
+        _csv(CSV_COLUMNS, [_card_row(card)] if card else [])
 
     def render(self, manifest: Manifest, changed: set[str]) -> None:
-        """Write the three files, joined from each guide's pieces: those of guides this run did
-        not touch are kept from earlier runs (``.hotline-parts.json``), the bytes are a full
-        rebuild's (:func:`knowledge_base`, :func:`items_csv`, :func:`withdrawn_csv`)."""
+        """Write the files of the shards this run changed (:func:`shard_files`), the FAQ when a
+        changed guide's FAQ entries changed (:mod:`guidesrc.adapters.hotline_files`), and the
+        index; every file is rendered again when the settings or the code that shape it
+        changed. The bytes are a full rebuild's (:func:`knowledge_base`)."""
         root = plain(self.settings.category_root or self.config.name)
-        code = code_fingerprint("adapters/hotline.py", "gaps.py", "urls.py")
-        parts = Parts(self.out / ".hotline-parts", {"root": root, "code": code})
-        pieces = [
-            parts.pieces(gid, s, partial(_pieces, gid, s, root)) for gid, s in shown(manifest)
-        ]
-        faq = _faq(manifest, root)
-        lists: dict[str, list[Any]] = {
-            "cards": [p[0] for p in pieces if p[0]],
-            "faq": [record(q) for q in faq],
-            "withdrawn": [p[2] for p in pieces if p[2]],
-        }
-        fields: dict[str, Any] = {"format": FORMAT, "library": plain(self.config.name)}
-        write_if_changed(self.out / "hotline.json", json_object(fields, lists))
-        faq_rows = [csv_row(_cells(_faq_row(q))) for q in faq]
-        items = [csv_row(list(CSV_COLUMNS)), *(p[1] for p in pieces if p[1]), *faq_rows]
-        write_if_changed(self.out / "hotline.csv", BOM + b"".join(items))
-        gone = [csv_row(list(WITHDRAWN_COLUMNS)), *(p[3] for p in pieces if p[3])]
-        write_if_changed(self.out / "hotline-withdrawn.csv", BOM + b"".join(gone))
-        parts.save(manifest["guides"])
+        library = plain(self.config.name)
+        made = {"root": root, "library": library, "code": code_fingerprint(*_CODE)}
+        guides = manifest["guides"]
+        everything = bool(manifest.get("rebuild")) or manifest.get("made_with") != made
+        shards = guides.shards() if everything else touched(manifest, changed)
+        files = Files(self.out, {} if everything else manifest.get("files") or {})
+        for shard in shards:
+            files.put_all(shard_files(guides.in_shard(shard), root, library, shard))
+        faq = FaqState.load(self.out, None if everything else manifest.get("faq_state"))
+        if everything or faq.generation is None:
+            faq.replace({gid: contributions(s) for gid, s in guides.items()})
+        else:
+            faq.update({gid: contributions(guides[gid]) for gid in changed})
+        # the entries the changed contributions touch, made again; the files only if one changed
+        if faq.refresh(lambda fid, used: faq_entry(fid, used, root)) or everything:
+            files.put_all(faq_files(faq.listed(), library))
+        manifest["faq_state"] = faq.save(guides)
+        write_if_changed(self.out / "index.json", index_bytes(files.meta, library))
+        manifest["files"], manifest["made_with"] = files.meta, made
 
 
-def _pieces(gid: str, state: dict[str, Any], root: str) -> list[bytes]:
-    """A guide's card and withdrawal as they sit in hotline.json and in the two CSV files
-    ("" where it has none)."""
-    card = _card(gid, state, root)
-    gone = _withdrawn(gid, state)
-    return [
-        record(card) if card else b"",
-        csv_row(_cells(_card_row(card))) if card else b"",
-        record(gone) if gone else b"",
-        csv_row(_cells(_withdrawn_row(gone))) if gone else b"",
-    ]
+def _pieces(gid: str, state: dict[str, Any], root: str) -> tuple[Any, Any]:
+    """A guide's card and withdrawal (None where it has none)."""
+    return _card(gid, state, root), _withdrawn(gid, state)
+
+
+def shard_files(
+    states: list[tuple[str, dict[str, Any]]], root: str, library: str, shard: str
+) -> dict[str, tuple[bytes, int] | None]:
+    """The files of one shard: ``items/<hh>.csv`` (its cards), ``withdrawn/<hh>.csv`` and
+    ``json/<hh>.json`` (both as data), each with its number of items; None for a file the
+    shard has nothing for (it is removed)."""
+    pieces = [_pieces(gid, state, root) for gid, state in states]
+    cards = [c for c, _w in pieces if c]
+    gone = [w for _c, w in pieces if w]
+    body = {"format": FORMAT, "library": library, "shard": shard, "cards": cards, "withdrawn": gone}
+    return {
+        f"items/{shard}.csv": (_csv(CSV_COLUMNS, [_card_row(c) for c in cards]), len(cards))
+        if cards
+        else None,
+        f"withdrawn/{shard}.csv": (
+            _csv(WITHDRAWN_COLUMNS, [_withdrawn_row(w) for w in gone]),
+            len(gone),
+        )
+        if gone
+        else None,
+        f"json/{shard}.json": (json_bytes(body), len(cards) + len(gone)) if cards or gone else None,
+    }
+
+
+def faq_files(faq: list[dict[str, Any]], library: str) -> dict[str, tuple[bytes, int] | None]:
+    """``items/faq.csv`` and ``json/faq.json``: the FAQ entries (None: there are none)."""
+    if not faq:
+        return {"items/faq.csv": None, "json/faq.json": None}
+    body = {"format": FORMAT, "library": library, "faq": faq}
+    return {
+        "items/faq.csv": (_csv(CSV_COLUMNS, [_faq_row(q) for q in faq]), len(faq)),
+        "json/faq.json": (json_bytes(body), len(faq)),
+    }
+
+
+def knowledge_base(manifest: Manifest, root: str, library: str) -> dict[str, bytes]:
+    """Every file of the export, built whole from the manifest (what :meth:`HotlineAdapter.render`
+    writes shard by shard): path → bytes."""
+    guides = manifest["guides"]
+    files = Files(None, {})
+    for shard in guides.shards():
+        files.put_all(shard_files(guides.in_shard(shard), root, library, shard))
+    by = FaqState.gather({gid: contributions(state) for gid, state in shown(manifest)})
+    files.put_all(faq_files(faq_entries(by, root), library))
+    files.data["index.json"] = index_bytes(files.meta, library)
+    return files.data
 
 
 # --- the card -----------------------------------------------------------------------------------
@@ -328,34 +386,42 @@ def _starts(date: str) -> str:
     return f"本事项自 {year} 年 {month} 月 {day} 日起实施。"
 
 
-def _faq(manifest: Manifest, root: str) -> list[dict[str, Any]]:
-    """The FAQ entries of the shown cards; an entry two guides carry in different approved
-    versions is taken from the guide approved last."""
-    found: dict[str, tuple[str, dict[str, Any]]] = {}
-    used_by: dict[str, set[str]] = {}
-    issuers: dict[str, set[str]] = {}
-    for gid, state in shown(manifest):
-        entry = state["current"] or state["upcoming"]
-        if entry is None:
-            continue
+def contributions(state: dict[str, Any]) -> Contributions:
+    """What a guide gives the FAQ: per entry it shows, [its approval time, its issuer, the
+    entry] (the first of an id it lists twice)."""
+    entry = state["current"] or state["upcoming"]
+    found: Contributions = {}
+    if entry is not None:
         for q in entry["data"]["faq"]:
-            used_by.setdefault(q["id"], set()).add(gid)
-            issuers.setdefault(q["id"], set()).add(entry["data"]["issuer"])
-            if q["id"] not in found or found[q["id"]][0] < entry["approved_at"]:
-                found[q["id"]] = (entry["approved_at"], q)
-    return [
-        {
-            "id": f"faq:{fid}",
-            "category": f"{root}/热点问答",
-            "title": q["question"],
-            "text": q["answer"],
-            "keywords": _keywords(q["tags"], q["question"]),
-            "kind": "热点问答",
-            "issuer": "、".join(sorted(issuers[fid])),
-            "guides": sorted(used_by[fid]),
-        }
-        for fid, (_at, q) in sorted(found.items())
-    ]
+            found.setdefault(q["id"], [entry["approved_at"], entry["data"]["issuer"], q])
+    return found
+
+
+def faq_entries(by: dict[str, dict[str, list[Any]]], root: str) -> list[dict[str, Any]]:
+    """The FAQ entries of the shown cards (``by``: per entry, per guide, its contribution)."""
+    return [faq_entry(fid, by[fid], root) for fid in sorted(by)]
+
+
+def faq_entry(fid: str, used: dict[str, list[Any]], root: str) -> dict[str, Any]:
+    """One FAQ entry, from the contributions of the guides that use it: an entry two guides
+    carry in different approved versions is taken from the guide approved last (of two approved
+    at once, the first by id)."""
+    best: list[Any] | None = None
+    for gid in sorted(used):
+        if best is None or best[0] < used[gid][0]:
+            best = used[gid]
+    assert best is not None
+    q = best[2]
+    return {
+        "id": f"faq:{fid}",
+        "category": f"{root}/热点问答",
+        "title": q["question"],
+        "text": q["answer"],
+        "keywords": _keywords(q["tags"], q["question"]),
+        "kind": "热点问答",
+        "issuer": "、".join(sorted({c[1] for c in used.values()})),
+        "guides": sorted(used),
+    }
 
 
 def _withdrawn(gid: str, state: dict[str, Any]) -> dict[str, Any] | None:
@@ -371,24 +437,12 @@ def _withdrawn(gid: str, state: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def knowledge_base(manifest: Manifest, root: str, library: str) -> dict[str, Any]:
-    """hotline.json's body, built whole (what :meth:`HotlineAdapter.render` joins from pieces)."""
-    cards = [c for gid, state in shown(manifest) if (c := _card(gid, state, root))]
-    withdrawn = [w for gid, state in shown(manifest) if (w := _withdrawn(gid, state))]
-    return {
-        "format": FORMAT,
-        "library": plain(library),
-        "cards": cards,
-        "faq": _faq(manifest, root),
-        "withdrawn": withdrawn,
-    }
-
-
 def _cells(row: list[Any]) -> list[str]:
     return [csv_cell(plain("" if cell is None else cell)) for cell in row]
 
 
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
+    """UTF-8 with a BOM (Excel), a header row, ``\r\n`` line ends."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -435,12 +489,3 @@ def _faq_row(q: dict[str, Any]) -> list[Any]:
 
 def _withdrawn_row(w: dict[str, Any]) -> list[Any]:
     return [w["id"], w["title"], w["reason"], w["version"], w["effective_date"]]
-
-
-def items_csv(body: dict[str, Any]) -> bytes:
-    rows = [_card_row(c) for c in body["cards"]] + [_faq_row(q) for q in body["faq"]]
-    return _csv(CSV_COLUMNS, rows)
-
-
-def withdrawn_csv(body: dict[str, Any]) -> bytes:
-    return _csv(WITHDRAWN_COLUMNS, [_withdrawn_row(w) for w in body["withdrawn"]])

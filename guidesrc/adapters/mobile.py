@@ -16,7 +16,6 @@ changes exactly when the document does. The sync protocol is in docs/exports.md.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -25,19 +24,22 @@ from guidesrc.adapters.base import Delivery
 from guidesrc.adapters.batchfiles import (
     BatchExport,
     ExportSettings,
+    Files,
     Manifest,
     digest,
+    index_bytes,
     json_bytes,
     remove,
-    shown,
+    touched,
     write_if_changed,
 )
-from guidesrc.adapters.parts import Parts, code_fingerprint, json_object, record
+from guidesrc.adapters.shards import code_fingerprint
 from guidesrc.gaps import null_free
 from guidesrc.model.codes import HANDLING_FORMS, ITEM_TYPES, ONLINE_DEPTHS, SERVICE_OBJECTS
 from guidesrc.urls import guide_url
 
-FORMAT = 1
+FORMAT = 2  # 2: the index in parts, one per shard of the guides (format 1: one file)
+CHANGES_FORMAT = 1  # changes.json
 _SHOWN = ("current", "upcoming")
 #: The guide document's format. 2: no nulls; unknown facts left out and named in "gaps".
 DOC_FORMAT = 2
@@ -51,6 +53,7 @@ class MobileSettings(ExportSettings):
 class MobileAdapter(BatchExport[MobileSettings]):
     Settings = MobileSettings
     kind: ClassVar[str] = "mobile"
+    legacy = (".mobile-parts.json", ".mobile-parts.*.bin")
     incremental = True  # a document per changed guide; the index joined from kept entries
 
     def extract(self, delivery: Delivery) -> dict[str, Any]:
@@ -87,7 +90,7 @@ class MobileAdapter(BatchExport[MobileSettings]):
     def check(self, gid: str, guide: dict[str, Any]) -> None:
         """The guide's entry in the index, as :meth:`render` will make it."""
         super().check(gid, guide)
-        json_bytes(index({"seq": 0, "guides": {gid: guide}}))
+        json_bytes(_index_item(gid, guide))
 
     def render(self, manifest: Manifest, changed: set[str]) -> None:
         for gid in sorted(changed):
@@ -98,22 +101,23 @@ class MobileAdapter(BatchExport[MobileSettings]):
                     remove(path)
                 elif "document" in entry["data"]:  # delivered in this run (else unchanged)
                     write_if_changed(path, json_bytes(entry["data"]["document"], compact=True))
-        # index.json joined from each guide's entry, kept between runs: a full rebuild's bytes
-        code = code_fingerprint("adapters/mobile.py")
-        parts = Parts(self.out / ".mobile-parts", {"code": code})
-        entries = [
-            parts.pieces(gid, state, partial(_index_piece, gid, state))[0]
-            for gid, state in shown(manifest)
-        ]
-        body = json_object({"format": FORMAT, "seq": manifest["seq"]}, {"guides": entries})
-        write_if_changed(self.out / "index.json", body)
+        # the index: the part of each shard this run changed, and the top naming every part
+        library = self.config.name
+        made = {"library": library, "code": code_fingerprint("adapters/mobile.py")}
+        guides = manifest["guides"]
+        everything = bool(manifest.get("rebuild")) or manifest.get("made_with") != made
+        shards = guides.shards() if everything else touched(manifest, changed)
+        files = Files(self.out, {} if everything else manifest.get("files") or {})
+        for shard in shards:
+            files.put(f"index/{shard}.json", index_part(guides.in_shard(shard), shard))
+        top = index_bytes(files.meta, library, seq=manifest["seq"])
+        write_if_changed(self.out / "index.json", top)
         write_if_changed(self.out / "changes.json", json_bytes(changes(manifest)))
-        parts.save(manifest["guides"])
+        manifest["files"], manifest["made_with"] = files.meta, made
 
-    def save(self, manifest: Manifest) -> None:
+    def stored(self, state: dict[str, Any]) -> dict[str, Any]:
         # The documents are files of their own: the manifest keeps their etags, not their text.
-        slim = {**manifest, "guides": {gid: _slim(s) for gid, s in manifest["guides"].items()}}
-        super().save(slim)
+        return _slim(state)
 
 
 def _slim(state: dict[str, Any]) -> dict[str, Any]:
@@ -137,14 +141,21 @@ def _summary(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def index(manifest: Manifest) -> dict[str, Any]:
-    """index.json's body, built whole (what :meth:`MobileAdapter.render` joins from pieces)."""
-    guides = [_index_item(gid, state) for gid, state in shown(manifest)]
-    return {"format": FORMAT, "seq": manifest["seq"], "guides": guides}
+def index_part(states: list[tuple[str, dict[str, Any]]], shard: str) -> tuple[bytes, int]:
+    """``index/<hh>.json``: the entries of the guides of one shard, and their number."""
+    guides = [_index_item(gid, state) for gid, state in states]
+    return json_bytes({"format": FORMAT, "shard": shard, "guides": guides}), len(guides)
 
 
-def _index_piece(gid: str, state: dict[str, Any]) -> list[bytes]:
-    return [record(_index_item(gid, state))]
+def index(manifest: Manifest, library: str) -> dict[str, bytes]:
+    """The index's files, built whole from the manifest (what :meth:`MobileAdapter.render`
+    writes shard by shard): path → bytes."""
+    guides = manifest["guides"]
+    files = Files(None, {})
+    for shard in guides.shards():
+        files.put(f"index/{shard}.json", index_part(guides.in_shard(shard), shard))
+    files.data["index.json"] = index_bytes(files.meta, library, seq=manifest["seq"])
+    return files.data
 
 
 def _index_item(gid: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +183,7 @@ def _index_item(gid: str, state: dict[str, Any]) -> dict[str, Any]:
 def changes(manifest: Manifest) -> dict[str, Any]:
     kept = manifest.get("changes", [])
     return {
-        "format": FORMAT,
+        "format": CHANGES_FORMAT,
         "first_seq": kept[0]["seq"] if kept else manifest["seq"] + 1,
         "last_seq": manifest["seq"],
         "changes": kept,
