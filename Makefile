@@ -51,7 +51,7 @@ docs: $(STAMP)  ## regenerate docs/rules.md from the rule table
 
 i18n: $(STAMP)  ## extract messages, merge them into the zh_CN catalog, compile
 	$(BIN)/pybabel -q extract --no-location --omit-header -k N_ -o $(LOCALE)/guidesrc.pot guidesrc
-	$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALE)/guidesrc.pot -d $(LOCALE) -D guidesrc -l zh_CN
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i $(LOCALE)/guidesrc.pot -d $(LOCALE) -D guidesrc -l zh_CN
 	$(BIN)/pybabel -q compile -d $(LOCALE) -D guidesrc -l zh_CN
 	$(BIN)/pybabel -q compile -d $(LOCALE) -D click -l zh_CN
 

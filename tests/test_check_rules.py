@@ -418,7 +418,7 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         [
             "library.yaml:2:7: name: 警告：资料库名称仍是模板中的“示例市政务服务中心办事指南库”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
             "library.yaml:3:14: region_code: 警告：行政区划代码仍是模板中的“990100”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
-            "library.yaml:4:11: base_url: 警告：网站地址仍是模板中的“https://zwfw.example.gov.cn/guides”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
+            "library.yaml:4:11: base_url: 警告：网站地址仍是模板中的“https://zwfw.example.gov.cn”；页面、打印件和二维码都会带上它（修改建议：请在 library.yaml 中填写本中心自己的值（新建资料库时可用 guides import 的 --name、--region-code、--base-url 设置）） [template-placeholder]",
         ],
     ),
 }

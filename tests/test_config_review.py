@@ -62,7 +62,7 @@ def test_diff_published_shows_each_changed_setting(approved: Library) -> None:
     assert run.exit_code == 1
     assert run.stdout == (
         "配置变更（审核通过后才用于发布）：\n"
-        "  library.yaml: 修改 网站地址 base_url：https://zwfw.example.gov.cn/guides → https://zwfw.examp1e.gov.cn/guides\n"
+        "  library.yaml: 修改 网站地址 base_url：https://zwfw.example.gov.cn → https://zwfw.examp1e.gov.cn\n"
         "  library.yaml: 新增 发布时限 publish_deadline.working_days：2\n"
         "  library.yaml: 删除 时区 timezone：Asia/Shanghai\n"
     )
@@ -73,8 +73,8 @@ def test_diff_published_shows_each_changed_setting(approved: Library) -> None:
         "file": "library.yaml",
         "path": "base_url",
         "status": "changed",
-        "old": "https://zwfw.example.gov.cn/guides",
-        "new": "https://zwfw.examp1e.gov.cn/guides",
+        "old": "https://zwfw.example.gov.cn",
+        "new": "https://zwfw.examp1e.gov.cn",
     }
     # The change-set id covers the configuration: approving it records version 2.
     run = approve(approved, "--change-set", change_set)

@@ -140,7 +140,9 @@ def channel_guides(lib: Library) -> dict[str, set[str]]:
     out = lib.root / "out"
     site = out / "site"
     index = json.loads((site / "api/index.json").read_bytes())
-    search_docs = json.loads((site / "search/d0.json").read_bytes())
+    search_docs = [
+        doc for part in (site / "search").glob("d*.json") for doc in json.loads(part.read_bytes())
+    ]
     pages = {p.stem for p in (site / "guides").glob("*.html")}
     sitemap = (site / "sitemap.xml").read_text()
     assert {g["id"] for g in index["guides"]} == pages == {d[0] for d in search_docs}

@@ -47,7 +47,7 @@ from guidesrc.urls import guide_url
 from guidesrc.workdays import read_config
 from tests.conftest import EXAMPLE, NO_KEY, Library, invoke, said, withdraw
 
-BASE_URL = "https://zwfw.example.gov.cn/guides"  # example/ and `guides init`
+BASE_URL = "https://zwfw.example.gov.cn"  # example/ and `guides init`
 GID = "hukou-qianru-fuqi-toukao"
 HASH = hashlib.sha256(b"guide").hexdigest()
 APPROVED = dt.datetime(2026, 11, 20, 8, 30, tzinfo=dt.UTC)

@@ -180,7 +180,8 @@ def test_a_guide_served_where_no_queue_is_mapped_is_reported_not_printed_not_del
         "（示例市政务服务中心 A03 窗口（户政业务））没有配置打印队列；"
     )
     assert "default_queue" in line and "PermanentDeliveryError" not in line
-    assert "已送达 2 次，失败 1 次" in run.stderr  # archive and print delivered; printers not
+    # archive delivered, print handed over to the hall (its sheet in a batch); printers not
+    assert "本次：已送达 1 次，1 次已印入换页批次、待大厅工作人员张贴，失败 1 次" in run.stderr
     [row] = printer_rows(library)
     assert row["status"] == "failed" and row["error"].startswith("未打印：")
     status = invoke("status", str(library.root)).stdout

@@ -27,19 +27,19 @@ EXPECTED = {
         "guides_in": SAMPLE,
         "imported": SAMPLE,
         "import_problems": {"warning": 13},
-        "findings": {"to-complete": 208, "incomplete-guide": SAMPLE},
+        "findings": {"to-complete": 208, "incomplete-guide": SAMPLE, "government-site": 1},
     },
     "gdzwfw-2021-template": {
         "guides_in": SAMPLE,
         "imported": SAMPLE,
         "import_problems": {"warning": 11},
-        "findings": {"to-complete": 208, "incomplete-guide": SAMPLE},
+        "findings": {"to-complete": 208, "incomplete-guide": SAMPLE, "government-site": 1},
     },
     "shanghai-zwdt-2026": {
         "guides_in": 20,
         "imported": 20,
         "import_problems": {"warning": 36},
-        "findings": {"to-complete": 80, "incomplete-guide": 20},
+        "findings": {"to-complete": 80, "incomplete-guide": 20, "government-site": 1},
     },
 }
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from guidesrc.search import synonyms
-from tests.conftest import EXAMPLE, Library
+from tests.conftest import EXAMPLE, Library, directory_only
 from tests.test_browser import (
     CHROMIUM,
     chromium,
@@ -34,6 +34,7 @@ pytestmark = [
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("search-site") / "lib"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".guides"))
+    directory_only(root)
     shutil.copy(DICTIONARY, root / synonyms.LIBRARY_FILE)
     shutil.copy(DIVORCE, root / "guides")
     Library(root).edit(

@@ -403,7 +403,7 @@ def analyse_config(source: Source) -> FileResult:
 TEMPLATE_PLACEHOLDERS = {
     "name": "示例市政务服务中心办事指南库",
     "region_code": "990100",
-    "base_url": "https://zwfw.example.gov.cn/guides",
+    "base_url": "https://zwfw.example.gov.cn",
 }
 
 

@@ -133,7 +133,7 @@ def _addresses(urls: tuple[str, ...]) -> dict[str, str]:
         if not sep or not name or not url.startswith(("https://", "http://")):
             raise GuidesError(
                 _(
-                    "--url {value}: write CHANNEL=URL, e.g. site=https://zwfw.example.gov.cn/guides"
+                    "--url {value}: write CHANNEL=URL, e.g. site=https://zwfw.example.gov.cn"
                 ).format(value=item)
             )
         found[name] = url
