@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import ValidationError
 
-from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.check.schema_errors import validated_file
 from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 from guidesrc.identity import Person, display_name, identity_key
 from guidesrc.library import APPROVERS_FILE
 from guidesrc.model.approvers import ApproversFile
 from guidesrc.signing import key_id
-from guidesrc.yamlio import parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +38,9 @@ class ApproverEntry:
 def parse_approvers(source: Any) -> tuple[list[ApproverEntry] | None, list[Diagnostic]]:
     """The entries of a decoded ``approvers.yaml`` and its problems (schema, then rules)."""
 
-    if source.problem is not None:
-        return None, [source.problem]
-    data, problem = parse(source)
-    if problem is not None:
-        return None, [problem]
-    try:
-        model = ApproversFile.model_validate(data)
-    except ValidationError as exc:
-        return None, diagnostics_from(exc, source.rel, ApproversFile)
+    model, refused = validated_file(source, ApproversFile)
+    if model is None:
+        return None, refused
     entries: list[ApproverEntry] = []
     problems: list[Diagnostic] = []
     for n, a in enumerate(model.approvers):

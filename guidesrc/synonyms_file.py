@@ -13,13 +13,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from pydantic import ValidationError
-
-from guidesrc.check.schema_errors import diagnostics_from
+from guidesrc.check.schema_errors import validated_file
 from guidesrc.diagnostics import Diagnostic, RuleId
 from guidesrc.i18n import N_
 from guidesrc.model.synonyms import SynonymsFile
-from guidesrc.yamlio import Source, parse
+from guidesrc.yamlio import Source
 
 _HINT = N_(
     "each group lists two or more words that mean the same, canonical name first, "
@@ -34,15 +32,9 @@ def word_key(word: str) -> str:
 
 def parse_synonyms(source: Source) -> tuple[list[list[str]] | None, list[Diagnostic]]:
     """The groups of a decoded synonyms file (each: its words, as written) and its problems."""
-    if source.problem is not None:
-        return None, [source.problem]
-    data, problem = parse(source)
-    if problem is not None:
-        return None, [problem]
-    try:
-        model = SynonymsFile.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        return None, diagnostics_from(exc, source.rel, SynonymsFile)
+    model, problems = validated_file(source, SynonymsFile, empty={})
+    if model is None:
+        return None, problems
     groups = [list(group.words) for group in model.synonyms]
     return groups, synonyms_rules(groups, source.rel)
 

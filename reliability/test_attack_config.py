@@ -129,8 +129,7 @@ def test_an_unapproved_base_url_reaches_no_published_file(
     figures.add("files carrying an unapproved look-alike base_url", before, "0")
     assert before == 0
     assert (
-        f"修改 网站地址 base_url：https://zwfw.example.gov.cn → https://{LOOKALIKE}"
-        in shown.stdout
+        f"修改 网站地址 base_url：https://zwfw.example.gov.cn → https://{LOOKALIKE}" in shown.stdout
     )
     # Once another person approves it, the next publish uses it.
     assert _approve(library).exit_code == 0

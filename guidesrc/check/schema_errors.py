@@ -9,13 +9,16 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
 from guidesrc.i18n import N_
 from guidesrc.model.code_labels import BY_FIELD
+from guidesrc.yamlio import Source, parse
+
+M = TypeVar("M", bound=BaseModel)
 
 # Format hints for pattern errors, by the name of the field (or of the mapping holding ids).
 _PATTERN_HINTS: dict[str, str] = {
@@ -51,6 +54,22 @@ _ID_FIELDS = {
     "id", "material", "legal_basis", "places", "faq", "replaced_by", "items", "entries",
     "windows", "channels", "type",
 }  # fmt: skip
+
+
+def validated_file(
+    source: Source, model: type[M], empty: Any = None
+) -> tuple[M | None, list[Diagnostic]]:
+    """A decoded catalogue file parsed and validated against ``model`` (an empty file read as
+    ``empty``), or None and its problems (the file's own, YAML, then the schema's)."""
+    if source.problem is not None:
+        return None, [source.problem]
+    data, problem = parse(source)
+    if problem is not None:
+        return None, [problem]
+    try:
+        return model.model_validate(empty if data is None else data), []
+    except ValidationError as exc:
+        return None, diagnostics_from(exc, source.rel, model)
 
 
 def diagnostics_from(error: ValidationError, rel: str, model: type[BaseModel]) -> list[Diagnostic]:

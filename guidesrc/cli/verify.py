@@ -132,9 +132,9 @@ def _addresses(urls: tuple[str, ...]) -> dict[str, str]:
         name, sep, url = item.partition("=")
         if not sep or not name or not url.startswith(("https://", "http://")):
             raise GuidesError(
-                _(
-                    "--url {value}: write CHANNEL=URL, e.g. site=https://zwfw.example.gov.cn"
-                ).format(value=item)
+                _("--url {value}: write CHANNEL=URL, e.g. site=https://zwfw.example.gov.cn").format(
+                    value=item
+                )
             )
         found[name] = url
     return found
