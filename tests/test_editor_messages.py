@@ -144,22 +144,3 @@ def test_a_line_pyyaml_cannot_place_gets_no_english_words(library: Library) -> N
     (line,) = _lines(library)
     assert line.startswith(f"{GUIDE}:3:1: 本行的缩进与上面的行对不齐")
     assert not any("a" <= c.lower() <= "z" for c in line.split("[")[0].split(":", 3)[3])
-
-
-def test_diff_says_which_date_a_notice_will_carry(library: Library) -> None:
-    """A notice previewed with the file's effective_date that has passed says that the approval's
-    date applies; one with a date still ahead does not."""
-    subprocess.run(["git", "init", "-q"], cwd=library.root, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=library.root, check=True)
-    subprocess.run(["git", "commit", "-qm", "base"], cwd=library.root, check=True)
-    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
-    library.edit(GUIDE, "effective_date: 2026-01-01", "effective_date: 2020-01-01")
-    run = invoke("diff", str(library.root))
-    assert "自 2020 年 1 月 1 日起实施" in run.stdout
-    assert run.stderr == (
-        "居民身份证换领（jumin-shenfenzheng-huanling）：上面的公告按文件中的具体实施时间 "
-        "2020-01-01 预览，该日期已过；实际公布的公告以 guides approve --effective 给出的日期"
-        "（今天或以后）为准\n"
-    )
-    library.edit(GUIDE, "effective_date: 2020-01-01", "effective_date: 2999-01-01")
-    assert invoke("diff", str(library.root)).stderr == ""
