@@ -144,3 +144,26 @@ def test_diff_published_previews_what_approve_will_record(library: Library) -> N
     assert f"| 居民身份证换领 | `{GUIDE}` | 变更 | 实质性变更 | {TODAY} |" in run.stdout
     approve(library, "--note", "压缩时限")
     assert _approved(library)[1][1] == str(TODAY)
+
+
+def test_check_warns_of_a_changed_guide_whose_date_has_passed(library: Library) -> None:
+    """Against the last commit: the guide as committed says nothing (its past date is the one in
+    force); changed with its date left in the past, or set to another past day, it warns; with
+    a date ahead, nothing; rules: effective-date-past: off silences it."""
+    _committed(library)
+    assert library.check().stdout == ""
+    library.edit(GUIDE, *SHORTER)
+    run = library.check()
+    assert (run.exit_code, run.stdout) == (
+        0,
+        f"{GUIDE}:59:1: effective_date: 警告：指南已修改，但其具体实施时间 2026-01-01 已过（今天是 {TODAY}）："
+        "guides approve 对与现行版本相同的日期按今天实施，对新写的过去日期拒绝审核"
+        "（修改建议：请写上变更实施的日期，今天或以后） [effective-date-past]\n",
+    )
+    assert library.check("--strict").exit_code == 1
+    library.edit(GUIDE, "effective_date: 2026-01-01", f"effective_date: {LATER}")
+    assert library.check().stdout == ""
+    library.edit(GUIDE, f"effective_date: {LATER}", "effective_date: 2025-06-01")
+    assert "[effective-date-past]" in library.check().stdout
+    library.edit("library.yaml", "rules: {}", "rules: {effective-date-past: off}")
+    assert library.check().stdout == ""
