@@ -47,9 +47,8 @@ def test_approve_without_effective_takes_the_date_in_the_file(library: Library) 
         (1, str(LATER), {"effective_date": str(LATER), "effective_from": "file",
                          "file_effective_date": str(LATER)}),
     ]  # fmt: skip
-    assert rows(library, "SELECT effective_date FROM approval") == [(LATER,)] or rows(
-        library, "SELECT effective_date FROM approval"
-    ) == [(str(LATER),)]
+    (approval_date,) = rows(library, "SELECT effective_date FROM approval")
+    assert str(approval_date[0]) == str(LATER)  # the approval's own: the earliest of its guides
 
 
 def test_a_past_date_new_in_the_file_is_refused(library: Library) -> None:
@@ -167,3 +166,29 @@ def test_check_warns_of_a_changed_guide_whose_date_has_passed(library: Library) 
     assert "[effective-date-past]" in library.check().stdout
     library.edit("library.yaml", "rules: {}", "rules: {effective-date-past: off}")
     assert library.check().stdout == ""
+
+
+def test_guides_approved_together_each_take_their_own_date(library: Library) -> None:
+    text = library.read(GUIDE).replace("effective_date: 2026-01-01", f"effective_date: {LATER}")
+    library.write(GUIDE, text)
+    later_still = LATER + dt.timedelta(days=10)
+    library.write(
+        "guides/jumin-shenfenzheng-buling.yaml",
+        text.replace(f"id: {GID}", "id: jumin-shenfenzheng-buling")
+        .replace("name: 居民身份证换领", "name: 居民身份证补领")
+        .replace("7000107001000", "7000107002000")
+        .replace(f"effective_date: {LATER}", f"effective_date: {later_still}"),
+    )
+    run = approve(library, "--note", "首次发布")
+    assert run.exit_code == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert "，自 下列日期 起实施；" in lines[0]
+    assert lines[1] == (
+        "2 项指南按其文件中的具体实施时间（effective_date）实施："
+        f"jumin-shenfenzheng-buling {later_still}、{GID} {LATER}"
+    )
+    found = rows(library, "SELECT guide_id, effective_date FROM guide_version ORDER BY guide_id")
+    assert [(g, str(d)) for g, d in found] == [
+        ("jumin-shenfenzheng-buling", str(later_still)),
+        (GID, str(LATER)),
+    ]
