@@ -75,6 +75,8 @@ def test_names_of_codes_check_clean_and_compile_to_the_codes(library: Library) -
     """`item_type: 公共服务` means "20": check passes, the compiled guide (and its hash) is the one
     the codes give, and `guides diff` sees no change between the two."""
     subprocess.run(["git", "init", "-q"], cwd=library.root, check=True)
+    # a date ahead: a changed file with a past one is warned of (effective-date-past)
+    library.edit(GUIDE, "effective_date: 2026-01-01", "effective_date: 2999-01-01")
     for old, new in _AS_NAMES:
         library.edit(GUIDE, old, new.split(": ", 1)[0] + ": " + _codes(new.split(": ", 1)[1]))
     subprocess.run(["git", "add", "-A"], cwd=library.root, check=True)
