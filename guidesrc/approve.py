@@ -25,6 +25,7 @@ from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.compile import FIELDS_FED_BY
 from guidesrc.config_changes import ConfigPending, pending_config, record_config
 from guidesrc.diagnostics import format_path
+from guidesrc.diff import effective
 from guidesrc.diff.changeset import (
     DEFAULT_POLICY,
     ChangeSet,
@@ -174,7 +175,7 @@ class Decision:
 
     by: str
     note: str
-    effective_date: dt.date
+    effective_date: dt.date | None  # --effective; None: each guide's own (guidesrc.diff.effective)
     now: dt.datetime  # aware
     deadline: dt.datetime  # aware; from the working-day calendar
     force_reason: str | None = None
@@ -213,8 +214,6 @@ def record_approval(
     _four_eyes(approver, editors, decision.force_reason)
     labels = sorted({e.label for e in editors})
     source = head_source(root)
-    for g in changes.guides:  # the notice carries the approved effective date
-        g.effective_date = decision.effective_date.isoformat()
     try:
         with ledger.session() as session:
             approval = _approval_row(pending, decision, labels, source)
@@ -261,26 +260,19 @@ def _check_decision(state: LibraryState, pending: Pending, decision: Decision) -
             ).format(expected=decision.expect, actual=pending.id)
         )
     today = decision.now.astimezone(ZoneInfo(pending.config_timezone)).date()
-    if decision.effective_date < today:
+    if decision.effective_date is not None and decision.effective_date < today:
         raise ApprovalError(
             _(
                 "the effective date {date} is in the past; give today ({today}) or a later date"
             ).format(date=decision.effective_date, today=today)
         )
+    _assign_dates(pending, decision.effective_date, today)
     if any(g.major for g in pending.changes.guides) and not decision.note.strip():
         raise ApprovalError(
             _(
                 "these changes include 实质性变更 (major changes): a change note is required; give it with --note"
             )
         )
-    for g in pending.changes.guides:
-        own = g.new["effective_date"] if g.new else None
-        if own and dt.date.fromisoformat(own) > decision.effective_date:
-            raise ApprovalError(
-                _(
-                    "{file}: effective_date: the guide takes effect on {own}, after the approved date {date}; approve it with --effective {own} or change the guide"
-                ).format(file=g.file, own=own, date=decision.effective_date)
-            )
     refused = incomplete_guides(state, pending)
     if refused:
         raise ApprovalError(
@@ -290,6 +282,29 @@ def _check_decision(state: LibraryState, pending: Pending, decision: Decision) -
                 "{count} guide(s) lack what the library's completeness policy (library.yaml: completeness.required) requires before approval; nothing was approved. Complete them, or approve the other guides with --guide ID"
             ).format(count=len({gid for gid, _line in refused}))
         )
+
+
+def _assign_dates(pending: Pending, option: dt.date | None, today: dt.date) -> None:
+    """Give each guide the date it takes effect (the notices carry it); refuse a file's date
+    that has passed and is not the one in force (guidesrc.diff.effective)."""
+    refused = effective.assign(pending.changes, today, option)
+    if not refused:
+        return
+    lines = [
+        _(
+            "{file}: effective_date: the file proposes {date}, which has passed (today is {today}); write the day the change takes effect, today or later, in effective_date, or give it with guides approve --effective DATE"
+        ).format(file=g.file, date=g.file_effective_date, today=today)
+        for g in refused[:_SHOWN]
+    ]
+    if len(refused) > _SHOWN:
+        lines.append(
+            _("… and {count} more guide(s) like these").format(count=len(refused) - _SHOWN)
+        )
+    raise ApprovalError("\n".join(lines) + "\n" + _("nothing was approved"))
+
+
+#: Refused guides named one by one (more: counted).
+_SHOWN = 10
 
 
 def _approval_row(
@@ -302,7 +317,11 @@ def _approval_row(
         approved_by=approver.name,
         approved_at=decision.now,
         note=decision.note.strip(),
-        effective_date=decision.effective_date,
+        effective_date=effective.approval_date(
+            pending.changes,
+            decision.now.astimezone(ZoneInfo(pending.config_timezone)).date(),
+            decision.effective_date,
+        ),
         deadline=decision.deadline,
         forced_reason=decision.force_reason,
         editors=labels,
@@ -346,7 +365,9 @@ def _record_versions(
             status=g.status,
             major=g.major,
             hash=g.new_hash,
-            effective_date=decision.effective_date.isoformat(),
+            effective_date=g.effective_date,
+            effective_from=g.effective_from,
+            file_effective_date=g.file_effective_date,
         )
     return versions, count
 
@@ -362,7 +383,7 @@ def _version_row(
         approval_id=approval_id,
         name=g.name,
         file=g.file,
-        effective_date=decision.effective_date,
+        effective_date=dt.date.fromisoformat(g.effective_date or ""),
         withdrawn=compiled is None,
         reason=_("no longer published: removed from the library or not 主动公开")
         if compiled is None

@@ -37,6 +37,7 @@ class RuleId(StrEnum):
     MATERIAL_LEGAL_BASIS = "material-legal-basis"
     LEGAL_BASIS_REPEALED = "legal-basis-repealed"
     LEGAL_BASIS_NOT_IN_FORCE = "legal-basis-not-in-force"
+    EFFECTIVE_DATE_PAST = "effective-date-past"
     REFERENCE_CYCLE = "reference-cycle"
     UNKNOWN_REFERENCE = "unknown-reference"
     MISSING_FILE = "missing-file"

@@ -27,6 +27,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from guidesrc.check.identifiers import credit_code_check_char
+from guidesrc.model.code_labels import BY_FIELD
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -165,7 +166,8 @@ class Walker:
         if strategy.is_empty:  # a reference to a catalogue with no entries
             return st.just([])
         return (
-            st.lists(strategy, min_size=low, max_size=max(low, 3), unique=unique)
+            # a code and its name are one value (1 and 自然人): never both in a list
+            st.lists(strategy, min_size=low, max_size=max(low, 3), unique_by=code_of(name))
             if unique
             else st.lists(strategy, min_size=low, max_size=max(low, 3))
         )
@@ -227,6 +229,13 @@ class Walker:
         return st.sampled_from(pool) if pool else st.nothing()
 
 
+def code_of(name: str) -> Callable[[Any], Any]:
+    """The code a value of the field ``name`` stands for: the code of a name (公共服务 → "20"),
+    any other value itself."""
+    by_label = {label: code for code, label in BY_FIELD.get(name, {}).items()}
+    return lambda value: by_label.get(value, value) if isinstance(value, str) else value
+
+
 # An array property → the name its items are generated under (references by kind).
 _ITEM_NAMES = {
     "legal_basis": "legal_ref",
@@ -285,7 +294,9 @@ def _consistent(data: dict[str, Any], gid: str, code: str) -> dict[str, Any]:
     if visits.get("count") and not visits.get("reason"):
         visits["reason"] = "核验原件"
     online = data.get("online") or {}
-    if 2 in data.get("handling_forms", []) and not online.get("url"):
+    if 2 in map(code_of("handling_forms"), data.get("handling_forms", [])) and not online.get(
+        "url"
+    ):
         online["url"] = "https://zwfw.example.gov.cn/item"
         data["online"] = online
     for material in data.get("materials", []):

@@ -36,7 +36,7 @@ def test_unclosed_bracket_points_at_the_opening(library: Library) -> None:
         (
             "exercise_level: 4",
             'exercise_level: "4"',
-            "7:17: exercise_level: “4”不是允许的取值（修改建议：请使用以下取值之一：1 国家级, 2 省级, 3 市级, 4 县级, 5 镇（乡、街道）级, 6 村（社区）级, 7 其他）",
+            "7:17: exercise_level: “4”不是允许的取值（修改建议：请填写以下代码之一或其名称：1 国家级, 2 省级, 3 市级, 4 县级, 5 镇（乡、街道）级, 6 村（社区）级, 7 其他）",
         ),
         (
             'basic_code: "000107001000"',

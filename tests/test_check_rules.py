@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,11 @@ def replace(rel: str, old: str, new: str) -> Edit:
 
 def write(rel: str, text: str | bytes) -> Edit:
     return lambda lib: lib.write(rel, text)
+
+
+def _committed(lib: Library) -> None:
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=lib.root, check=True)
 
 
 def both(*edits: Edit) -> Edit:
@@ -410,6 +416,16 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         ),
         [
             "library.yaml:16:7: channels.site.settings.government: 警告：网上办事大厅未写明网站标识码、公安机关备案号、党政机关网站标识；政府网站应在页脚展示这些信息（《政府网站发展指引》，国办发〔2017〕47号）（修改建议：请在 channels.site.settings.government 下补充（见 docs/site.md）；如该网站不是政府网站，请在 library.yaml 的 rules: 下设置 government-site: off） [government-site]",
+        ],
+    ),
+    "effective-date-past": (
+        # committed as it is, then changed with its effective_date (2026-01-01) left in the past
+        both(
+            _committed,
+            replace(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10"),
+        ),
+        [
+            "{GUIDE}:59:1: effective_date: 警告：指南已修改，但其具体实施时间 2026-01-01 已过（今天是 {today}）：guides approve 对与现行版本相同的日期按今天实施，对新写的过去日期拒绝审核（修改建议：请写上变更实施的日期，今天或以后） [effective-date-past]",
         ],
     ),
     "template-placeholder": (

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,7 +19,12 @@ from tests.conftest import EXAMPLE, Library, directory_only, invoke
 
 H = "guides/hukou-qianru-fuqi-toukao.yaml"
 HUKOU = "hukou-qianru-fuqi-toukao"
-TAIL = "自 2026 年 3 月 1 日起实施。"
+# The guide's effective_date (2026-03-01) has passed and is not changed with these changes: the
+# notices are dated today, as approving them today would (a new guide's past date stays: see
+# tests/test_effective_date.py for the refusal).
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+TAIL = f"自 {TODAY.year} 年 {TODAY.month} 月 {TODAY.day} 日起实施。"
+FILE_TAIL = "自 2026 年 3 月 1 日起实施。"
 
 
 def git(root: Path, *args: str) -> str:
@@ -196,7 +203,7 @@ def test_guide_added_and_removed(repo: Library) -> None:
     ]
     assert [n["text"] for n in body["notices"]] == [
         "“夫妻投靠户口迁入”事项办事指南不再有效。",
-        "新增“夫妻投靠户口迁入”事项办事指南。" + TAIL,
+        "新增“夫妻投靠户口迁入”事项办事指南。" + FILE_TAIL,
     ]
     assert body["summary"] == {"added": 1, "removed": 1, "changed": 0, "major": 2}
 
@@ -276,7 +283,7 @@ def test_terminal_and_markdown_output(repo: Library) -> None:
     assert lines[-1] == "变更 1 项，新增 0 项，删除 0 项；其中实质性变更 1 项"
     markdown = invoke("diff", str(repo.root), "--format", "markdown").stdout
     assert markdown.startswith("### 办事指南变更：1 项（实质性变更 1 项）\n")
-    assert f"| 夫妻投靠户口迁入 | `{H}` | 变更 | 实质性变更 | 2026-03-01 |" in markdown
+    assert f"| 夫妻投靠户口迁入 | `{H}` | 变更 | 实质性变更 | {TODAY} |" in markdown
     assert "申请人未在其他城市办理过~~同类~~投靠落户且未被注销户口。" in markdown
 
 

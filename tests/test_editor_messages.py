@@ -5,8 +5,22 @@ and indentation errors in Chinese with their line."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
+from typing import Any
 
+from guidesrc.compile import content_hash
+from guidesrc.model.code_labels import (
+    BODY_NATURES,
+    EXERCISE_LEVELS,
+    HANDLING_FORMS,
+    ITEM_TYPES,
+    ONLINE_DEPTHS,
+    SERVICE_OBJECTS,
+)
+from guidesrc.state import WorkingTree, load_state
 from tests.conftest import GUIDE, Library, invoke
+
+GUIDE_ID = "jumin-shenfenzheng-huanling"
 
 
 def _lines(library: Library) -> list[str]:
@@ -36,20 +50,82 @@ def test_an_unknown_field_left_out_still_lets_the_rules_run(library: Library) ->
 def test_an_enum_error_lists_the_codes_with_their_meanings(library: Library) -> None:
     library.edit(GUIDE, 'item_type: "20"', 'item_type: "30"')
     assert _lines(library) == [
-        f"{GUIDE}:6:12: item_type: “30”不是允许的取值（修改建议：请使用以下取值之一："
+        f"{GUIDE}:6:12: item_type: “30”不是允许的取值（修改建议：请填写以下代码之一或其名称："
         "01 行政许可, 02 行政处罚, 03 行政强制, 04 行政征收, 05 行政给付, 06 行政检查, "
         "07 行政确认, 08 行政奖励, 09 行政裁决, 10 其他行政权力, 20 公共服务） [schema]"
     ]
 
 
-def test_a_name_written_for_a_code_is_answered_with_the_code(library: Library) -> None:
-    library.edit(GUIDE, 'item_type: "20"', "item_type: 公共服务")
-    library.edit(GUIDE, "exercise_level: 4", "exercise_level: 县级")
-    library.edit(GUIDE, "service_objects: [1]", "service_objects: [自然人]")
+_AS_NAMES = [  # the skeleton guide's codes → their names, as the import sheets take them
+    ('item_type: "20"', "item_type: 公共服务"),
+    ("exercise_level: 4", "exercise_level: 县级"),
+    ("  nature: 1", "  nature: 法定机关"),
+    ("service_objects: [1]", "service_objects: [自然人, 2]"),
+    ("handling_forms: [1]", "handling_forms: [窗口办理, 网上办理]\nonline: {url: https://x.gov.cn/a, depth: 全程网办}"),
+]  # fmt: skip
+
+
+def _compiled(root: Path) -> tuple[dict[str, Any], str]:
+    state = load_state(WorkingTree(root))
+    compiled = state.compiled(GUIDE_ID)
+    return compiled, content_hash(compiled)
+
+
+def test_names_of_codes_check_clean_and_compile_to_the_codes(library: Library) -> None:
+    """`item_type: 公共服务` means "20": check passes, the compiled guide (and its hash) is the one
+    the codes give, and `guides diff` sees no change between the two."""
+    subprocess.run(["git", "init", "-q"], cwd=library.root, check=True)
+    # a date ahead: a changed file with a past one is warned of (effective-date-past)
+    library.edit(GUIDE, "effective_date: 2026-01-01", "effective_date: 2999-01-01")
+    for old, new in _AS_NAMES:
+        library.edit(GUIDE, old, new.split(": ", 1)[0] + ": " + _codes(new.split(": ", 1)[1]))
+    subprocess.run(["git", "add", "-A"], cwd=library.root, check=True)
+    subprocess.run(["git", "commit", "-qm", "codes"], cwd=library.root, check=True)
+    with_codes = _compiled(library.root)
+    for _old, new in _AS_NAMES:
+        library.edit(GUIDE, new.split(": ", 1)[0] + ": " + _codes(new.split(": ", 1)[1]), new)
+    run = library.check("--no-cache")
+    assert (run.exit_code, run.stdout) == (0, ""), run.stdout
+    with_names = _compiled(library.root)
+    assert with_names == with_codes
+    assert with_names[0]["item_type"] == "20" and with_names[0]["service_objects"] == [1, 2]
+    assert with_names[0]["online"]["depth"] == 4 and with_names[0]["handling_forms"] == [1, 2]
+    diff = invoke("diff", str(library.root), "--exit-code")
+    assert (diff.exit_code, diff.stdout) == (
+        0,
+        "HEAD (" + _head(library.root) + ") 与 工作区 之间没有变更\n",
+    )
+
+
+def _head(root: Path) -> str:
+    run = subprocess.run(
+        ["git", "rev-parse", "--short=10", "HEAD"], cwd=root, check=True, capture_output=True
+    )
+    return run.stdout.decode().strip()
+
+
+def _codes(text: str) -> str:
+    """The YAML of ``text`` with every name of a code written as the code."""
+    for table in (ITEM_TYPES, EXERCISE_LEVELS, BODY_NATURES, SERVICE_OBJECTS, HANDLING_FORMS):
+        for code, label in table.items():
+            text = text.replace(label, f'"{code}"' if isinstance(code, str) else str(code))
+    for code, label in ONLINE_DEPTHS.items():
+        text = text.replace(f"depth: {label}", f"depth: {code}")
+    return text
+
+
+def test_a_misspelt_name_is_refused_with_the_codes_and_their_meanings(library: Library) -> None:
+    library.edit(GUIDE, 'item_type: "20"', "item_type: 公共服务类")
+    library.edit(GUIDE, "service_objects: [1]", "service_objects: [自然]")
+    library.edit(GUIDE, "exercise_level: 4", "exercise_level: 乡级")
     assert _lines(library) == [
-        f"{GUIDE}:6:12: item_type: “公共服务”不是允许的取值（修改建议：“公共服务”是代码 \"20\" 的名称：请填写代码 \"20\"） [schema]",
-        f"{GUIDE}:7:17: exercise_level: “县级”不是允许的取值（修改建议：“县级”是代码 4 的名称：请填写代码 4） [schema]",
-        f"{GUIDE}:13:19: service_objects[0]: “自然人”不是允许的取值（修改建议：“自然人”是代码 1 的名称：请填写代码 1） [schema]",
+        f"{GUIDE}:6:12: item_type: “公共服务类”不是允许的取值（修改建议：是不是要写“公共服务”？请填写以下代码之一或其名称："
+        "01 行政许可, 02 行政处罚, 03 行政强制, 04 行政征收, 05 行政给付, 06 行政检查, "
+        "07 行政确认, 08 行政奖励, 09 行政裁决, 10 其他行政权力, 20 公共服务） [schema]",
+        f"{GUIDE}:7:17: exercise_level: “乡级”不是允许的取值（修改建议：是不是要写“镇（乡、街道）级”？请填写以下代码之一或其名称："
+        "1 国家级, 2 省级, 3 市级, 4 县级, 5 镇（乡、街道）级, 6 村（社区）级, 7 其他） [schema]",
+        f"{GUIDE}:13:19: service_objects[0]: “自然”不是允许的取值（修改建议：是不是要写“自然人”？"
+        "请填写以下代码之一或其名称：1 自然人, 2 企业法人, 3 事业法人, 4 社会组织法人, 5 非法人企业, 6 行政机关） [schema]",
     ]  # fmt: skip
 
 
@@ -70,22 +146,3 @@ def test_a_line_pyyaml_cannot_place_gets_no_english_words(library: Library) -> N
     (line,) = _lines(library)
     assert line.startswith(f"{GUIDE}:3:1: 本行的缩进与上面的行对不齐")
     assert not any("a" <= c.lower() <= "z" for c in line.split("[")[0].split(":", 3)[3])
-
-
-def test_diff_says_which_date_a_notice_will_carry(library: Library) -> None:
-    """A notice previewed with the file's effective_date that has passed says that the approval's
-    date applies; one with a date still ahead does not."""
-    subprocess.run(["git", "init", "-q"], cwd=library.root, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=library.root, check=True)
-    subprocess.run(["git", "commit", "-qm", "base"], cwd=library.root, check=True)
-    library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 10")
-    library.edit(GUIDE, "effective_date: 2026-01-01", "effective_date: 2020-01-01")
-    run = invoke("diff", str(library.root))
-    assert "自 2020 年 1 月 1 日起实施" in run.stdout
-    assert run.stderr == (
-        "居民身份证换领（jumin-shenfenzheng-huanling）：上面的公告按文件中的具体实施时间 "
-        "2020-01-01 预览，该日期已过；实际公布的公告以 guides approve --effective 给出的日期"
-        "（今天或以后）为准\n"
-    )
-    library.edit(GUIDE, "effective_date: 2020-01-01", "effective_date: 2999-01-01")
-    assert invoke("diff", str(library.root)).stderr == ""

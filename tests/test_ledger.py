@@ -179,17 +179,6 @@ def test_the_effective_date_cannot_be_in_the_past(library: Library) -> None:
     assert run.stderr == "错误：--effective：12/01 不是日期，应写成 2026-12-01 这样（或 today）\n"
 
 
-def test_a_guide_cannot_take_effect_before_its_own_date(library: Library) -> None:
-    later = (TODAY + dt.timedelta(days=30)).isoformat()
-    library.edit(GUIDE, "effective_date: 2026-01-01", f"effective_date: {later}")
-    run = approve(library, "--effective", "today", "--note", "x")
-    assert run.exit_code == 2
-    assert run.stderr == (
-        f"错误：{GUIDE}：effective_date：指南自 {later} 起实施，晚于审核的实施日期 {TODAY.isoformat()}；"
-        f"请用 --effective {later} 审核，或修改指南\n"
-    )
-
-
 def test_a_library_with_errors_cannot_be_approved(library: Library) -> None:
     library.edit(GUIDE, "promised_time_limit: {value: 20", "promised_time_limit: {value: 900")
     run = approve(library, "--effective", "today", "--note", "x")

@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from guidesrc.model.code_labels import BY_FIELD
+from guidesrc.model.guide import Guide
 from guidesrc.schemagen import SCHEMAS, render
+from tests import schema_strategies as gen
 from tests.conftest import EXAMPLE, REPO
 
 SCHEMA_DIR = REPO / "schemas"
@@ -89,8 +92,10 @@ _VALUES = st.one_of(
     st.integers(min_value=-3, max_value=4000),
     st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()),
     st.sampled_from(["", "01", "20", "x", "工作日", "必要", "承诺件", "2026-12-01", "2026-02-30",
-                     "a/b", "../x", "0990-12345678", "https://example.org/x", "11990100MB1A00010Q"]),
-    st.lists(st.sampled_from([1, "x", "jumin-shenfenzheng"]), max_size=2),
+                     "a/b", "../x", "0990-12345678", "https://example.org/x", "11990100MB1A00010Q",
+                     "公共服务", "县级", "法定机关", "自然人", "窗口办理", "全程网办", "其他",
+                     "公共服务类", " 公共服务", "乡级"]),
+    st.lists(st.sampled_from([1, "x", "jumin-shenfenzheng", "自然人", "网上办理"]), max_size=2),
     st.dictionaries(st.sampled_from(["value", "unit", "name", "zzz"]), st.sampled_from([1, "工作日"]), max_size=2),
 )  # fmt: skip
 
@@ -165,3 +170,47 @@ notices:
 def test_models_and_schema_agree_on_mutated_calendars(data: Any) -> None:
     model = SCHEMAS["calendar.schema.json"][0]
     assert _valid(model, data) == _validator("calendar.schema.json").is_valid(data)
+
+
+# Where the guide holds codes: (path to the holder, field); a list field's items are codes.
+_CODED = [((), "item_type"), ((), "exercise_level"), (("implementing_body",), "nature"),
+          ((), "service_objects"), ((), "handling_forms"), (("online",), "depth")]  # fmt: skip
+_REFS = gen.Refs(materials=["m1"], legal=["l1"], offices=["o1"], faq=["q1"], files=["a.pdf"])
+
+
+def _written(data: dict[str, Any], as_name: Any) -> dict[str, Any]:
+    """``data`` with each code written as its name where ``as_name(field)`` says so, else as
+    the code (whatever the generated guide had)."""
+    data = copy.deepcopy(data)
+    for path, name in _CODED:
+        holder = data
+        for part in path:
+            holder = holder.get(part) or {}
+        if holder.get(name) is None:
+            continue
+        table = BY_FIELD[name]
+        code_of = gen.code_of(name)
+
+        def write(value: Any, field: str = name, table: Any = table, code_of: Any = code_of) -> Any:
+            code = code_of(value)
+            return table[code] if as_name(field) else code
+
+        value = holder[name]
+        holder[name] = [write(v) for v in value] if isinstance(value, list) else write(value)
+    return data
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gen.guide(_REFS, "g1", "code-0001"), st.data())
+def test_a_code_and_its_name_give_the_same_guide(data: dict[str, Any], draw: st.DataObject) -> None:
+    """Any guide: its codes written as codes, as names, or mixed, validate to the same data (all
+    the compiler reads from the file: the compiled guide and its hash follow), with the codes in
+    it, and the schema accepts all three."""
+    mixed = draw.draw(st.sets(st.sampled_from([name for _p, name in _CODED])))
+    forms = [_written(data, lambda _f: False), _written(data, lambda _f: True)]
+    forms.append(_written(data, lambda field: field in mixed))
+    validated = [Guide.model_validate(form).model_dump(mode="json") for form in forms]
+    assert validated[0] == validated[1] == validated[2]
+    assert validated[0]["item_type"] in (None, *BY_FIELD["item_type"])
+    for form in forms:
+        _validator("guide.schema.json").validate(form)

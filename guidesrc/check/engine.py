@@ -25,9 +25,11 @@ from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import yaml_rs
+
 import guidesrc
 from guidesrc import deployment
-from guidesrc.check import incremental, printable
+from guidesrc.check import dates, incremental, printable
 from guidesrc.check.facts import ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.findings import Locator, apply_levels, library_own, today_in
 from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts
@@ -42,6 +44,7 @@ from guidesrc.library import (
     LibraryLayout,
     scan,
 )
+from guidesrc.yamlio import parse_bytes
 
 LAST_FILE = "cache/check-last.json"
 _CODE_DIRS = ("model", "check", "adapters")
@@ -83,6 +86,7 @@ class Checked:
     layout: LibraryLayout
     files: LibraryFiles
     fingerprint: str  # of the checking code (:func:`code_fingerprint`)
+    timezone: str | None = None  # library.yaml's, as the check read it
 
 
 def check_library(
@@ -94,7 +98,16 @@ def check_library(
     jobs: int | None = None,
 ) -> CheckReport:
     """Check the library at ``root``; ``jobs`` processes analyse changed files (default: one per CPU)."""
-    report = check_pass(root, use_cache=use_cache, today=today, jobs=jobs).report
+    checked = check_pass(root, use_cache=use_cache, today=today, jobs=jobs)
+    report = checked.report
+    past = dates.past_dates(
+        root, checked.files, checked.layout.guides, today or today_in(checked.timezone)
+    )
+    if past:  # not cached: whether a file changed since HEAD changes with every commit
+        levels = _rule_levels(checked.files)
+        report = replace(
+            report, diagnostics=[*report.diagnostics, *apply_levels(past, levels, strict=False)]
+        )
     if not strict:
         return report
     return replace(report, diagnostics=apply_levels(report.diagnostics, {}, strict=True))
@@ -122,7 +135,7 @@ def check_pass(
         if last is not None and last.sources == sources:
             files.save()
             return Checked(
-                _report(last, 0), layout, files, fingerprint
+                _report(last, 0), layout, files, fingerprint, last.timezone
             )  # nothing changed since the last check
         if last is not None and cache is not None:
             now = incremental.Change(layout, sources, files.checked_bytes, _analyser(files, jobs))
@@ -130,7 +143,7 @@ def check_pass(
                 kept, fresh = found
                 _save(cache, files, sources, fresh)
                 incremental.save(path, kept)
-                return Checked(_report(kept, len(fresh)), layout, files, fingerprint)
+                return Checked(_report(kept, len(fresh)), layout, files, fingerprint, kept.timezone)
         kept, analysed = _whole(
             layout, files, sources, cache, (fingerprint, attachments, jobs, today)
         )
@@ -139,7 +152,19 @@ def check_pass(
             cache.close()
     if use_cache and today is None:
         incremental.save(path, kept)
-    return Checked(_report(kept, analysed), layout, files, fingerprint)
+    return Checked(_report(kept, analysed), layout, files, fingerprint, kept.timezone)
+
+
+def _rule_levels(files: LibraryFiles) -> dict[str, str]:
+    """library.yaml's ``rules:`` levels, read from its text (the check has validated it)."""
+    try:
+        data = parse_bytes(files.read(CONFIG_FILE) or b"")
+    except (ValueError, yaml_rs.YAMLDecodeError):
+        return {}
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if not isinstance(rules, dict):
+        return {}
+    return {str(k): str(v) for k, v in rules.items()}
 
 
 def _report(kept: incremental.LastCheck, analysed: int) -> CheckReport:

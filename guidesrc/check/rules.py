@@ -70,6 +70,11 @@ RULES: dict[RuleId, Rule] = {
             "error",
             N_("no legal basis is cited before it takes effect"),
         ),
+        Rule(
+            RuleId.EFFECTIVE_DATE_PAST,
+            "warning",
+            N_("a guide changed since the last commit proposes an effective_date today or later"),
+        ),
         Rule(RuleId.REFERENCE_CYCLE, "error", N_("replaced_by chains of legal bases do not loop")),
         Rule(RuleId.UNKNOWN_REFERENCE, "error", N_("every reference names an existing entry")),
         Rule(RuleId.MISSING_FILE, "error", N_("referenced files exist in the library")),

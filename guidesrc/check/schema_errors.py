@@ -225,23 +225,40 @@ def _constraint(
 def _not_allowed(
     ctx: dict[str, Any], value: Any, field: str, args: dict[str, Any]
 ) -> tuple[str, str]:
-    """A value outside the allowed ones: the codes with their meanings (``01 行政许可``), and the
-    code to write when the value is one of their names."""
+    """A value outside the allowed ones: the codes with their meanings (``01 行政许可``), either
+    of which may be written; the name it is closest to when it looks like a misspelt name."""
     expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     labels = _code_labels(field, expected)
     args["expected"] = (
         ", ".join(f"{code} {label}" for code, label in labels.items()) if labels else expected
     )
-    hint = N_("use one of: {expected}")
-    named = [code for code, label in labels.items() if label == str(value).strip()]
-    if named:
-        text_codes = any(isinstance(code, str) for code in BY_FIELD[field])
-        args["quoted"] = f'"{named[0]}"' if text_codes else named[0]
-        hint = N_('"{value}" is the name of code {quoted}: write the code, {quoted}')
+    if not labels:
+        return N_("{value} is not an allowed value"), N_("use one of: {expected}")
+    hint = N_("write one of these codes or its name: {expected}")
+    close = _closest_label(value, list(labels.values()))
+    if close is not None:
+        args["label"] = close
+        hint = N_("did you mean {label}? write one of these codes or its name: {expected}")
     elif _is_number(value) and f"'{value:02d}'" in str(ctx.get("expected")):
         args["quoted"] = f"{value:02d}"
         hint = N_('codes are text: write "{quoted}" with quotation marks')
     return N_("{value} is not an allowed value"), hint
+
+
+def _closest_label(value: Any, labels: list[str]) -> str | None:
+    """The name ``value`` most likely misspells: the one holding (nearly) all of its characters
+    (``乡级`` → ``镇（乡、街道）级``, ``公共服务类`` → ``公共服务``), the closer spelling first."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    chars = set(value.strip())
+    need = 1.0 if len(chars) <= 2 else 0.75
+
+    def score(label: str) -> tuple[float, float]:
+        held = len(chars & set(label)) / len(chars)
+        return held, difflib.SequenceMatcher(None, value, label).ratio()
+
+    best = max(labels, key=score)
+    return best if score(best)[0] >= need else None
 
 
 def _code_labels(field: str, expected: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from guidesrc import config_changes
 from guidesrc.check.findings import today_in
 from guidesrc.cli.options import color_option, flag, format_option, pass_library
 from guidesrc.config_changes import ConfigPending
-from guidesrc.diff import render
+from guidesrc.diff import effective, render
 from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.diff.changeset import ChangeSet
 from guidesrc.errors import GuidesError
@@ -21,7 +20,6 @@ from guidesrc.i18n import N_, _
 from guidesrc.scaffold import create_library
 from guidesrc.services import approve, tree
 from guidesrc.services.library import open_library
-from guidesrc.statuses import ChangeStatus
 from guidesrc.workdays import read_config
 
 
@@ -61,12 +59,12 @@ def diff(
                 )
             )
         changes, config = _published_changes(library)
+        _preview_dates(changes, library)
         _show_changes(changes, fmt, color, config)
-        _echo_past_dates(changes, library)
         sys.exit(1 if exit_code and (changes or config.changed) else 0)
     changes = tree.changes(library, base=base, head=head)
+    _preview_dates(changes, library)
     _show_changes(changes, fmt, color)
-    _echo_past_dates(changes, library)
     sys.exit(1 if exit_code and changes else 0)
 
 
@@ -96,23 +94,15 @@ def _show_changes(
         click.echo("".join(f"{line}\n" for line in lines), nl=False)
 
 
-def _echo_past_dates(changes: ChangeSet, library: Path) -> None:
-    """Say (stderr) which were previewed with a guide file's effective_date that has
-    passed: the notice will carry the date given to ``guides approve --effective``."""
-    if not changes:
-        return
+def _preview_dates(changes: ChangeSet, library: Path) -> None:
+    """Date each notice as ``guides approve`` without --effective would, approving today
+    (guidesrc.diff.effective): the file's date, today for a past date kept from the version in
+    force; a new past date stays, marked as one approval refuses."""
     try:
         today = today_in(read_config(library).timezone)
     except GuidesError:
         today = today_in(None)
-    for g in changes.guides:
-        if g.status == ChangeStatus.REMOVED or not g.effective_date:
-            continue
-        if dt.date.fromisoformat(g.effective_date) < today:
-            line = _(
-                "{name} ({id}): its notice above shows the file's effective_date {date}, which has passed; the notice published will carry the date given to guides approve --effective (today or later)"
-            ).format(name=g.name, id=g.id, date=g.effective_date)
-            click.echo(line, err=True)
+    effective.assign(changes, today)
 
 
 def _published_changes(start: Path) -> tuple[ChangeSet, ConfigPending]:

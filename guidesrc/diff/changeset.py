@@ -102,6 +102,9 @@ class GuideChange:
     changes: list[FieldChange] = field(default_factory=list)
     old: dict[str, Any] | None = None  # compiled guides, for the notice
     new: dict[str, Any] | None = None
+    # The date an approval gives it and why (guidesrc.diff.effective; None: not assigned)
+    effective_from: str | None = None
+    file_effective_date: str | None = None
 
     @property
     def major(self) -> bool:
@@ -125,6 +128,14 @@ class GuideChange:
             "new_hash": self.new_hash,
             "effective_date": self.effective_date,
             "effective_date_updated": not self.stale_effective_date,
+            **(
+                {
+                    "effective_from": self.effective_from,
+                    "file_effective_date": self.file_effective_date,
+                }
+                if self.effective_from is not None
+                else {}
+            ),
             "changes": [c.as_dict() for c in self.changes],
         }
 

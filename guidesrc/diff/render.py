@@ -10,12 +10,13 @@ import orjson
 
 from guidesrc.compile import ORDERLESS
 from guidesrc.diff.changeset import ChangeSet, FieldChange, GuideChange
+from guidesrc.diff.effective import FILE, OPTION, PAST, TODAY
 from guidesrc.diff.notice import ReleaseNotice, notice
 from guidesrc.diff.redline import redline, render_ansi, render_markdown, render_text
 from guidesrc.i18n import _
 from guidesrc.markdown import md_escape
 from guidesrc.model.codes import field_title
-from guidesrc.statuses import FieldAction
+from guidesrc.statuses import ChangeStatus, FieldAction
 
 _STATUS = {"added": "新增", "removed": "删除", "changed": "变更"}
 _ACTION = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "顺序调整"}
@@ -113,14 +114,36 @@ def _terminal_guide(guide: GuideChange, color: bool) -> list[str]:
             lines.append(f"{label}：{style(_value(c.old), fg='red')}")
         else:
             lines.append(label)
-    if guide.stale_effective_date:
-        lines.append(style("  " + _STALE.format(date=guide.effective_date), fg="yellow"))
+    note = date_note(guide)
+    if note:
+        lines.append(style("  " + note, fg="yellow" if guide.effective_from != FILE else None))
     lines += [f"  {style('公告', bold=True)}：{notice(guide).text()}", ""]
     return lines
 
 
 # Public wording, as in the notices: Chinese whatever the terminal's language.
 _STALE = "注意：具体实施时间（effective_date）没有随本次变更更新，仍为 {date}"
+_DATE_NOTES = {
+    FILE: "实施日期 {date}：文件中的具体实施时间（effective_date），审核时不加 --effective 即按此日期",
+    TODAY: "实施日期：审核当天（公告按今天 {date} 预览）——文件中的具体实施时间 {file} 已过，"
+    "且没有随本次变更更新",
+    "undated": "实施日期：审核当天（公告按今天 {date} 预览）——文件没有填写具体实施时间（effective_date）",
+    PAST: "注意：文件中的具体实施时间 {file} 已过，且不是现行版本的日期：不加 --effective 时 "
+    "guides approve 会拒绝；请把 effective_date 改为今天或以后的日期，或审核时用 --effective 指定",
+}
+
+
+def date_note(guide: GuideChange) -> str:
+    """Which date the guide's notice carries and why (guidesrc.diff.effective); before the dates
+    are assigned, only that the date was not updated."""
+    if guide.effective_from is None:
+        return _STALE.format(date=guide.effective_date) if guide.stale_effective_date else ""
+    if guide.status == ChangeStatus.REMOVED or guide.effective_from == OPTION:
+        return ""
+    key = "undated" if guide.effective_from == TODAY and not guide.file_effective_date else None
+    return _DATE_NOTES[key or guide.effective_from].format(
+        date=guide.effective_date, file=guide.file_effective_date
+    )
 
 
 def _plain_redline(old: str, new: str) -> str:
@@ -149,8 +172,9 @@ def markdown(changes: ChangeSet) -> str:
         )
     for g in changes.guides:
         lines += ["", notice(g).markdown().rstrip("\n")]
-        if g.stale_effective_date:
-            lines += ["", f"> ⚠️ {md_escape(_STALE.format(date=g.effective_date))}"]
+        note = date_note(g)
+        if note:
+            lines += ["", f"> {'' if g.effective_from == FILE else '⚠️ '}{md_escape(note)}"]
         if g.changes:
             lines += ["", "<details><summary>逐项变更</summary>", ""]
             lines += [_markdown_change(c, g) for c in g.changes]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -62,6 +62,22 @@ def not_bool(value: Any) -> Any:
 
 
 NotBool = BeforeValidator(not_bool)
+
+
+def coded(table: Mapping[Any, str]) -> tuple[BeforeValidator, WithJsonSchema]:
+    """A code field that also takes the code's name (``公共服务`` for ``"20"``), as the import
+    sheets do: the name is read as its code, so check, compile and diff only ever see the code.
+    The JSON Schema lists the codes and the names alike (exact text only, as the model reads it)."""
+    by_label = {label: code for code, label in table.items()}
+
+    def to_code(value: Any) -> Any:
+        return by_label.get(value, value) if type(value) is str else value
+
+    values: list[Any] = [*table, *by_label]
+    schema: dict[str, Any] = {"enum": values}
+    if all(isinstance(code, str) for code in table):
+        schema["type"] = "string"
+    return BeforeValidator(to_code), WithJsonSchema(schema)
 
 
 class Model(BaseModel):

@@ -2,7 +2,8 @@
 
 Field names are English; values that editors choose from are the Chinese terms of the standard
 (``必要``, ``工作日``, ``主动公开``) or its numeric codes (事项类型 ``"01"``), so the YAML reads the way a
-service centre speaks. Labels for the codes live in :mod:`guidesrc.model.codes`.
+service centre speaks. A code field also takes the code's name (``item_type: 行政许可``), read as the
+code: compiled guides always carry the code. Labels for the codes live in :mod:`guidesrc.model.codes`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from guidesrc.model.code_labels import (
+    BODY_NATURES,
+    EXERCISE_LEVELS,
+    HANDLING_FORMS,
+    ITEM_TYPES,
+    ONLINE_DEPTHS,
+    SERVICE_OBJECTS,
+)
 from guidesrc.model.common import (
     PHONE_PATTERN,
     Completable,
@@ -20,15 +29,22 @@ from guidesrc.model.common import (
     NonEmptyText,
     NotBool,
     TimeLimit,
+    coded,
     pending_field,
 )
 
-ItemType = Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"]
-ExerciseLevel = Annotated[Literal[1, 2, 3, 4, 5, 6, 7], NotBool]
-BodyNature = Annotated[Literal[1, 2, 3, 9], NotBool]
-ServiceObject = Annotated[Literal[1, 2, 3, 4, 5, 6], NotBool]
-HandlingForm = Annotated[Literal[1, 2, 3, 4, 9], NotBool]
-OnlineDepth = Annotated[Literal[1, 2, 3, 4], NotBool]
+# Each code field also takes the code's name (行政许可 for "01"): see common.coded.
+_ITEM = coded(ITEM_TYPES)
+ItemType = Annotated[
+    Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"], _ITEM[0], _ITEM[1]
+]
+_LEVEL, _NATURE, _OBJECT = coded(EXERCISE_LEVELS), coded(BODY_NATURES), coded(SERVICE_OBJECTS)
+_FORM, _DEPTH = coded(HANDLING_FORMS), coded(ONLINE_DEPTHS)
+ExerciseLevel = Annotated[Literal[1, 2, 3, 4, 5, 6, 7], NotBool, _LEVEL[0], _LEVEL[1]]
+BodyNature = Annotated[Literal[1, 2, 3, 9], NotBool, _NATURE[0], _NATURE[1]]
+ServiceObject = Annotated[Literal[1, 2, 3, 4, 5, 6], NotBool, _OBJECT[0], _OBJECT[1]]
+HandlingForm = Annotated[Literal[1, 2, 3, 4, 9], NotBool, _FORM[0], _FORM[1]]
+OnlineDepth = Annotated[Literal[1, 2, 3, 4], NotBool, _DEPTH[0], _DEPTH[1]]
 MaterialForm = Literal["原件", "复印件", "原件和复印件"]
 MaterialMedium = Literal["纸质", "电子", "纸质或电子"]
 MaterialSource = Literal["申请人自备", "政府部门核发", "其他"]
@@ -59,7 +75,7 @@ class ImplementingBody(Completable, title="实施主体"):
     )
     nature: BodyNature | None = Field(
         title="实施主体性质",
-        description="1 法定机关；2 授权组织；3 受委托组织；9 其他。",
+        description="1 法定机关；2 授权组织；3 受委托组织；9 其他。填代码或名称均可。",
     )
 
 
@@ -172,7 +188,7 @@ class Online(Model, title="网上办理"):
     depth: OnlineDepth | None = Field(
         default=None,
         title="网上办理深度",
-        description="1 信息公开；2 在线预审；3 在线受理；4 全程网办。",
+        description="1 信息公开；2 在线预审；3 在线受理；4 全程网办。填代码或名称均可。",
     )
 
 
@@ -208,12 +224,15 @@ class Guide(Completable, title="办事指南"):
         title="事项类型",
         description=(
             "01 行政许可；02 行政处罚；03 行政强制；04 行政征收；05 行政给付；06 行政检查；"
-            '07 行政确认；08 行政奖励；09 行政裁决；10 其他行政权力；20 公共服务。请加引号，如 "01"。'
+            '07 行政确认；08 行政奖励；09 行政裁决；10 其他行政权力；20 公共服务。填代码（请加引号，如 "01"）或名称（如 行政许可）。'
         ),
     )
     exercise_level: ExerciseLevel | None = Field(
         title="行使层级",
-        description="1 国家级；2 省级；3 市级；4 县级；5 镇（乡、街道）级；6 村（社区）级；7 其他。",
+        description=(
+            "1 国家级；2 省级；3 市级；4 县级；5 镇（乡、街道）级；6 村（社区）级；7 其他。"
+            "填代码或名称均可。"
+        ),
     )
     implementing_body: ImplementingBody = Field(
         title="实施主体", description="实施该事项的机关或组织。"
@@ -226,7 +245,10 @@ class Guide(Completable, title="办事指南"):
     )
     service_objects: list[ServiceObject] = Field(
         title="服务对象",
-        description="1 自然人；2 企业法人；3 事业法人；4 社会组织法人；5 非法人企业；6 行政机关。",
+        description=(
+            "1 自然人；2 企业法人；3 事业法人；4 社会组织法人；5 非法人企业；6 行政机关。"
+            "填代码或名称均可，如 [1, 企业法人]。"
+        ),
     )
     themes: list[NonEmptyText] = Field(
         default_factory=list, title="服务主题", description="如 户籍办理、社会保障。"
@@ -271,7 +293,7 @@ class Guide(Completable, title="办事指南"):
     )
     handling_forms: list[HandlingForm] = Field(
         title="办理形式",
-        description="1 窗口办理；2 网上办理；3 快递申请；4 自助终端；9 其他。",
+        description="1 窗口办理；2 网上办理；3 快递申请；4 自助终端；9 其他。填代码或名称均可。",
     )
     online: Online = Field(
         default_factory=Online, title="网上办理", description="网上办理地址和深度。"

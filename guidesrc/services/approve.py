@@ -31,7 +31,7 @@ class ApproveResult:
     pending: Pending
     approved: Approved | None
     by: str
-    effective: dt.date
+    effective: dt.date | None  # --effective; None: each guide's own date (pending.changes)
     deadline: dt.datetime | None  # when the deliveries must be public
     zone: ZoneInfo
 
@@ -70,13 +70,14 @@ def collector_paused() -> Iterator[None]:
 def approve(
     library: Library,
     *,
-    effective: Day,
+    effective: Day | None = None,
     guides: Sequence[str] = (),
     note: str = "",
     change_set: str | None = None,
     force_reason: str | None = None,
 ) -> ApproveResult:
-    """Approve the pending changes (all, or the guides named), in effect from ``effective``.
+    """Approve the pending changes (all, or the guides named), in effect from ``effective``
+    (None: each guide from its file's effective_date, see :mod:`guidesrc.diff.effective`).
 
     ``change_set``: the change-set id the approver reviewed (anything else is refused);
     ``force_reason``: why the approver approves their own edits (four eyes overridden)."""
@@ -84,6 +85,7 @@ def approve(
     config = read_config(root)  # the working tree's: what is approved now
     zone = ZoneInfo(config.timezone)
     when = now.astimezone(zone).date() if effective == "today" else effective
+    assert when is None or isinstance(when, dt.date)
     # Before any work: a key not on the approved approvers list is refused at once.
     approver = current_approver(root, now, ledger)
     tree = worktree.checked_tree(root)  # one scan and one hash of each file for both
