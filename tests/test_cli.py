@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from guidesrc.check.findings import today_in
 from guidesrc.check.rules import RULES
 from tests.conftest import GUIDE, Library, invoke
 
@@ -70,6 +71,11 @@ def test_init_creates_a_library_that_passes(tmp_path: Path) -> None:
     assert check.exit_code == 0, check.stdout
     # Its site lacks what only the centre can fill in: the government-website marks (warned).
     assert [line.rsplit(" ", 1)[-1] for line in check.stdout.splitlines()] == ["[government-site]"]
+    # The sample guide is dated the day init ran: a first approval takes that date as proposed.
+    sample = (tmp_path / "new" / GUIDE).read_text(encoding="utf-8")
+    assert f"effective_date: {today_in('Asia/Shanghai').isoformat()}\n" in sample
+    approval = invoke("approve", str(tmp_path / "new"), "--note", "首次发布")
+    assert approval.exit_code == 0, approval.stderr
 
 
 def test_init_refuses_a_folder_with_content(library: Library) -> None:

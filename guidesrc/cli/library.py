@@ -134,7 +134,7 @@ def where_used(entry: str, library: Path) -> None:
 @click.command(help=N_("Create a new library with a sample guide and its catalogues."))
 @click.argument("directory", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
-    created = create_library(directory)
+    created = create_library(directory, today_in("Asia/Shanghai"))  # the skeleton's time zone
     click.echo(
         _("created library {path} ({count} files); check it with: guides check {path}").format(
             path=directory, count=len(created)
