@@ -17,19 +17,22 @@
    character taken as wrong (each in turn) or as missing (each gap): the text on each side of
    it, when two characters or more, must be in the guide — at half the score; a guide keeps
    its better score.
-5. Ties: shorter name, then id.
+5. Ties: a first application (:data:`~guidesrc.search.build.FIRST_WORDS`), then the shorter
+   name, then id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import product
 
 from guidesrc.search.build import IndexData, dictionary, weight
-from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms
+from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms, strip_stop
 
 MAX_VARIANTS = 16
 MAX_SPLIT = 10  # longer queries: a wrong character only drops bigrams (step 3)
 PINYIN_WORDS = 8
+SYLLABLE_WORDS = 3  # words kept for each space-separated piece of a pinyin query
 EXACT_BONUS, NAME_BONUS = 200, 100
 
 Found = dict[int, tuple[int, str]]  # doc number → score, the variant that gave it
@@ -98,8 +101,19 @@ def score_variant(
 
 
 def searched_texts(data: IndexData, query: str) -> list[str]:
+    """The query and, in letters, the words its pinyin reads as: all its letters as one word;
+    typed with spaces (gongshang beian), each piece as a word too, the pieces' words combined
+    (工伤 备案; the first :data:`SYLLABLE_WORDS` of each, at most :data:`PINYIN_WORDS`)."""
     compact = query.replace(" ", "")
-    words = pinyin_words(data, compact) if LETTERS.fullmatch(compact) else []
+    if not LETTERS.fullmatch(compact):
+        return [query]
+    words = pinyin_words(data, compact)
+    pieces = [pinyin_words(data, piece)[:SYLLABLE_WORDS] for piece in query.split(" ")]
+    if len(pieces) > 1 and all(pieces):
+        for combined in product(*pieces):
+            text = " ".join(combined)
+            if text not in words and len(words) < 2 * PINYIN_WORDS:
+                words.append(text)
     return [*words, query]
 
 
@@ -119,11 +133,11 @@ def corrections(data: IndexData, query: str) -> list[str]:
     return [w for w in dictionary(data) if edit_distance(w, compact) == 1]
 
 
-def fuzzy(data: IndexData, query: str, correct: bool) -> Found:
-    """With ``correct``, also the dictionary words one edit away (only when nothing at all was
-    found: 医保 must not become 低保)."""
+def fuzzy(data: IndexData, query: str) -> Found:
+    """The query with a character wrong or missing, and the dictionary words one edit away (only
+    when no name holds the query nor a variant: 医保 finds its names, it never becomes 低保)."""
     found: Found = {}
-    words = corrections(data, query) if correct else []
+    words = corrections(data, query)
     texts = [v for w in words for v in expand(w, data.synonyms)]
     compact = query.replace(" ", "")
     if 3 <= len(compact) <= MAX_SPLIT and not compact.isascii():
@@ -142,26 +156,32 @@ def _sides(left: str, right: str) -> str:
 
 def search(data: IndexData, query: str) -> tuple[str, Found]:
     """The cleaned query and the guides found, unranked."""
-    cleaned = clean(query, data.trad)
+    cleaned = strip_stop(clean(query, data.trad))
     if not cleaned:
         return cleaned, {}
     found, named = match(data, cleaned)
     if not named:  # no name holds it: maybe a character is wrong or missing (残疾证, 户口迁移)
-        for number, best in fuzzy(data, cleaned, correct=not found).items():
+        for number, best in fuzzy(data, cleaned).items():
             if best[0] > found.get(number, (0, ""))[0]:
                 found[number] = best
     return cleaned, found
 
 
 def ranked(data: IndexData, found: Found) -> list[int]:
-    return sorted(found, key=lambda n: (-found[n][0], data.lengths[n], n))
+    firsts = set(data.firsts)
+    return sorted(found, key=lambda n: (-found[n][0], n not in firsts, data.lengths[n], n))
 
 
 def suggestions(data: IndexData, query: str, most: int = 5) -> list[str]:
-    """The nearest spellings in the dictionary: sharing a character, fewest edits first."""
-    compact = clean(query, data.trad).replace(" ", "")
+    """The nearest spellings in the dictionary that find a guide: sharing a character, fewest
+    edits first (a word of the dictionary no guide answers to is not offered)."""
+    compact = strip_stop(clean(query, data.trad)).replace(" ", "")
     near = [(edit_distance(w, compact), w) for w in dictionary(data) if set(w) & set(compact)]
-    return [w for _d, w in sorted(near)[:most]]
+    out: list[str] = []
+    for _d, word in sorted(near):
+        if len(out) < most and match(data, word)[0]:
+            out.append(word)
+    return out
 
 
 def marked(text: str, terms: Iterable[str]) -> str | None:
