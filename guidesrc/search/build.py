@@ -14,7 +14,8 @@ and synonyms (every reading of a polyphonic character: 重名 chongming and zhon
 as u: lvshi, lushi), and initials of the whole names, themes and synonyms → those words;
 ``synonyms``; ``trad`` — traditional → simplified for the characters of the index; ``themes`` —
 [theme, guides] most first; ``lengths`` — each name's length, ``firsts`` — the guides whose name
-says it is a first application (:data:`FIRST_WORDS`; both for ranking ties).
+says it is a first application (:data:`FIRST_WORDS`; both for ranking ties); ``unfound`` — the
+synonym groups none of whose words is in a guide's name, themes or results (not suggested).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class IndexData:
     themes: list[tuple[str, int]] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     firsts: list[int] = field(default_factory=list)
+    unfound: list[int] = field(default_factory=list)
     hotline: str = HOTLINE
 
 
@@ -173,12 +175,25 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
         for term, mask in sorted(doc_masks(doc).items()):
             data.postings.setdefault(term, []).extend((number, mask))
     data.themes = theme_counts(docs)
+    data.unfound = unfound_groups(docs, data.synonyms)
     names = [d[1] for d in data.docs]
     data.pinyin = pinyin_table(
         vocabulary(names, data.themes, data.synonyms),
         initial_words(names, data.themes, data.synonyms),
     )
     return data
+
+
+def unfound_groups(docs: Iterable[Document], groups: Groups) -> list[int]:
+    """The groups none of whose words is in a guide's name, themes or results: a word of the
+    others is in a name, themes or results, so it finds that guide when searched."""
+    texts = "\n".join(
+        normalize(text)
+        for doc in docs
+        for f in ("name", "themes", "results")
+        for text in field_texts(doc, f)
+    )
+    return [i for i, group in enumerate(groups) if not any(word in texts for word in group)]
 
 
 def is_first(name: str) -> bool:
@@ -223,6 +238,15 @@ def grams(run: str, most: int = 4) -> set[str]:
 def dictionary(data: IndexData) -> list[str]:
     """The words a query is corrected to and suggested from: themes and synonyms."""
     words = {normalize(t) for t, _n in data.themes} | {w for g in data.synonyms for w in g}
+    return sorted(words)
+
+
+def offered(data: IndexData) -> list[str]:
+    """The words suggested when nothing is found: the themes, the words of the groups that find
+    a guide (not :attr:`IndexData.unfound`)."""
+    unfound = set(data.unfound)
+    words = {normalize(t) for t, _n in data.themes}
+    words |= {w for i, g in enumerate(data.synonyms) if i not in unfound for w in g}
     return sorted(words)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import product
 
-from guidesrc.search.build import IndexData, dictionary, weight
+from guidesrc.search.build import IndexData, dictionary, offered, weight
 from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms, strip_stop
 
 MAX_VARIANTS = 16
@@ -52,15 +52,18 @@ def pinyin_words(data: IndexData, letters: str) -> list[str]:
 
 
 def expand(text: str, groups: list[list[str]]) -> list[str]:
+    """``text`` and its variants: a word of a group replaced by each other word of the group; a
+    variant's words of the next groups replaced in turn (残疾证到期换证 → 残疾人证换领)."""
     out = [text]
     for group in groups:
-        for word in group:
-            if word not in text:
-                continue
-            for other in group:
-                variant = text.replace(word, other)
-                if variant not in out and len(out) < MAX_VARIANTS:
-                    out.append(variant)
+        for base in list(out):
+            for word in group:
+                if word not in base:
+                    continue
+                for other in group:
+                    variant = base.replace(word, other)
+                    if variant not in out and len(out) < MAX_VARIANTS:
+                        out.append(variant)
     return out
 
 
@@ -173,15 +176,11 @@ def ranked(data: IndexData, found: Found) -> list[int]:
 
 
 def suggestions(data: IndexData, query: str, most: int = 5) -> list[str]:
-    """The nearest spellings in the dictionary that find a guide: sharing a character, fewest
-    edits first (a word of the dictionary no guide answers to is not offered)."""
+    """The nearest spellings among the words that find a guide (:func:`offered`): sharing a
+    character, fewest edits first."""
     compact = strip_stop(clean(query, data.trad)).replace(" ", "")
-    near = [(edit_distance(w, compact), w) for w in dictionary(data) if set(w) & set(compact)]
-    out: list[str] = []
-    for _d, word in sorted(near):
-        if len(out) < most and match(data, word)[0]:
-            out.append(word)
-    return out
+    near = [(edit_distance(w, compact), w) for w in offered(data) if set(w) & set(compact)]
+    return [w for _d, w in sorted(near)[:most]]
 
 
 def marked(text: str, terms: Iterable[str]) -> str | None:

@@ -83,6 +83,7 @@ def meta(data: IndexData) -> dict[str, Any]:
         "themes": data.themes,
         "lengths": data.lengths,
         "firsts": data.firsts,
+        "unfound": data.unfound,
         "hotline": data.hotline,
         "stop": list(STOP_PHRASES),
     }

@@ -69,14 +69,16 @@
   }
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
   function replaceAll(text, word, other) { return text.split(word).join(other); }
-  function expand(text, groups) {
+  function expand(text, groups) {  /* a variant's words of the next groups replaced in turn */
     var out = [text];
     groups.forEach(function (group) {
-      group.forEach(function (word) {
-        if (text.indexOf(word) < 0) { return; }
-        group.forEach(function (other) {
-          var variant = replaceAll(text, word, other);
-          if (out.indexOf(variant) < 0 && out.length < MAX_VARIANTS) { out.push(variant); }
+      out.slice().forEach(function (base) {
+        group.forEach(function (word) {
+          if (base.indexOf(word) < 0) { return; }
+          group.forEach(function (other) {
+            var variant = replaceAll(base, word, other);
+            if (out.indexOf(variant) < 0 && out.length < MAX_VARIANTS) { out.push(variant); }
+          });
         });
       });
     });
@@ -262,34 +264,35 @@
             return f.get(b)[0] - f.get(a)[0] || (firsts.has(b) ? 1 : 0) - (firsts.has(a) ? 1 : 0) ||
               meta.lengths[a] - meta.lengths[b] || a - b;
           }).slice(0, limit);
-          var near = f.size ? Promise.resolve([]) : suggestions(meta, query);
-          return Promise.all([records(meta, numbers), near]).then(function (got) {
-            var recs = got[0];
+          return records(meta, numbers).then(function (recs) {
             return {
               total: f.size,
               hits: recs.map(function (r, i) {
                 var best = f.get(numbers[i]);
                 return {id: r[0], name: r[1], department: r[2], score: best[0], snippet: snippet(r, best[1])};
               }),
-              suggestions: got[1],
+              suggestions: f.size ? [] : suggestions(meta, query),
               themes: meta.themes, hotline: meta.hotline,
             };
           });
         });
       });
     };
-    /* the nearest spellings in the dictionary that find a guide */
+    function offered(meta) {  /* the themes and the words of the groups that find a guide */
+      var words = new Set(), unfound = new Set(meta.unfound);
+      meta.themes.forEach(function (t) { words.add(normalize(t[0])); });
+      meta.synonyms.forEach(function (g, i) { if (!unfound.has(i)) { g.forEach(function (w) { words.add(w); }); } });
+      return Array.from(words).sort(cmp);
+    }
+    /* the nearest spellings among the words that find a guide */
     function suggestions(meta, query) {
       var compact = stripStop(clean(query, meta.trad), meta.stop).replace(/ /g, "");
-      var mine = new Set(chars(compact)), out = [];
-      var near = dictionary(meta).filter(function (w) {
+      var mine = new Set(chars(compact));
+      var near = offered(meta).filter(function (w) {
         return chars(w).some(function (c) { return mine.has(c); });
       }).map(function (w) { return [editDistance(w, compact), w]; });
       near.sort(function (a, b) { return a[0] - b[0] || cmp(a[1], b[1]); });
-      return serially(near.map(function (x) { return x[1]; }), function (w) {
-        if (out.length >= 5) { return null; }
-        return match(meta, w).then(function (m) { if (m[0].size) { out.push(w); } });
-      }).then(function () { return out; });
+      return near.slice(0, 5).map(function (x) { return x[1]; });
     }
   }
   global.GuideSearch = GuideSearch;
