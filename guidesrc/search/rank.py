@@ -39,10 +39,12 @@ Found = dict[int, tuple[int, str]]  # doc number → score, the variant that gav
 
 
 def pinyin_words(data: IndexData, letters: str) -> list[str]:
+    """The words whose pinyin or initials are ``letters``; else, from three letters on, those
+    whose pinyin or initials begin with them (shortest first)."""
     if len(letters) < 2:
         return []
     exact = data.pinyin.get(letters, [])
-    if exact:
+    if exact or len(letters) < 3:
         return exact[:PINYIN_WORDS]
     keys = sorted((k for k in data.pinyin if k.startswith(letters)), key=lambda k: (len(k), k))
     out: list[str] = []
@@ -52,11 +54,13 @@ def pinyin_words(data: IndexData, letters: str) -> list[str]:
 
 
 def expand(text: str, groups: list[list[str]]) -> list[str]:
-    """``text`` and its variants: a word of a group replaced by each other word of the group; a
-    variant's words of the next groups replaced in turn (残疾证到期换证 → 残疾人证换领)."""
+    """``text`` and its variants: a word of a group replaced by each other word of the group; in
+    a text of up to :data:`MAX_SPLIT` characters, a variant's words of the next groups replaced
+    in turn (残疾证到期换证 → 残疾人证换领)."""
     out = [text]
+    combine = len(text) <= MAX_SPLIT
     for group in groups:
-        for base in list(out):
+        for base in list(out) if combine else [text]:
             for word in group:
                 if word not in base:
                     continue
@@ -133,7 +137,8 @@ def match(data: IndexData, query: str) -> tuple[Found, bool]:
 def corrections(data: IndexData, query: str) -> list[str]:
     """The dictionary words one edit away from the query."""
     compact = query.replace(" ", "")
-    return [w for w in dictionary(data) if edit_distance(w, compact) == 1]
+    near = [w for w in dictionary(data) if abs(len(w) - len(compact)) <= 1]
+    return [w for w in near if edit_distance(w, compact) == 1]
 
 
 def fuzzy(data: IndexData, query: str) -> Found:

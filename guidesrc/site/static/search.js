@@ -70,9 +70,9 @@
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
   function replaceAll(text, word, other) { return text.split(word).join(other); }
   function expand(text, groups) {  /* a variant's words of the next groups replaced in turn */
-    var out = [text];
+    var out = [text], combine = chars(text).length <= MAX_SPLIT;
     groups.forEach(function (group) {
-      out.slice().forEach(function (base) {
+      (combine ? out.slice() : [text]).forEach(function (base) {
         group.forEach(function (word) {
           if (base.indexOf(word) < 0) { return; }
           group.forEach(function (other) {
@@ -142,7 +142,7 @@
         return Promise.resolve([]);
       }
       return file("p" + letters.slice(0, 2) + ".json").then(function (table) {
-        if (table[letters]) { return table[letters].slice(0, PINYIN_WORDS); }
+        if (table[letters] || letters.length < 3) { return (table[letters] || []).slice(0, PINYIN_WORDS); }
         var keys = Object.keys(table).filter(function (k) { return k.indexOf(letters) === 0; });
         keys.sort(function (a, b) { return a.length - b.length || cmp(a, b); });
         var out = [];
@@ -220,7 +220,10 @@
     }
     function corrections(meta, query) {
       var compact = query.replace(/ /g, "");
-      return dictionary(meta).filter(function (w) { return editDistance(w, compact) === 1; });
+      var n = chars(compact).length;
+      return dictionary(meta).filter(function (w) {
+        return Math.abs(chars(w).length - n) <= 1 && editDistance(w, compact) === 1;
+      });
     }
     function fuzzy(meta, query) {
       var found = new Map(), texts = [], compact = query.replace(/ /g, ""), cs = chars(compact), i;
