@@ -9,9 +9,9 @@ A guide is searched by **fields**, each with its weight and its bit in a posting
 The data (:class:`IndexData`): ``docs`` — the guides sorted by id, each
 ``[id, name, department, themes, results, faq, materials, conditions]`` (texts for snippets,
 each cut to :data:`SNIPPET_FIELD`); ``postings`` — term → ``[doc, mask, doc, mask, …]``;
-``pinyin`` — full pinyin of the names, of their words of two to four characters, of the themes
-and synonyms (every reading of a polyphonic character: 重名 chongming and zhongming; ü as v and
-as u: lvshi, lushi), and initials of the whole names, themes and synonyms → those words;
+``pinyin`` — full pinyin and initials of the names, of their words of two to four characters,
+of the themes and synonyms (every reading of a polyphonic character: 重名 chongming and
+zhongming; ü as v and as u: lvshi, lushi) → those words;
 ``synonyms``; ``trad`` — traditional → simplified for the characters of the index; ``themes`` —
 [theme, guides] most first; ``lengths`` — each name's length, ``firsts`` — the guides whose name
 says it is a first application (:data:`FIRST_WORDS`; both for ranking ties); ``unfound`` — the
@@ -124,24 +124,21 @@ def pinyin_keys(word: str) -> tuple[str, str]:
     return "".join(letters), "".join(s[0] for s in letters)
 
 
-def word_keys(word: str, initials: bool) -> set[str]:
-    """Every key a word is found by: its full pinyin (:func:`pinyin_keys`), its other readings
-    (the first :data:`MAX_READINGS` combinations of its characters' readings), each with ü
-    written v and u; with ``initials``, its initials."""
+def word_keys(word: str) -> set[str]:
+    """Every key a word is found by: its full pinyin and initials (:func:`pinyin_keys`), its
+    other readings (the first :data:`MAX_READINGS` combinations of its characters' readings),
+    each with ü written v and u."""
     full, first = pinyin_keys(word)
-    readings = {full} | {
-        "".join(_letters(r)) for r in islice(product(*map(_readings, word)), MAX_READINGS)
-    }
-    keys = readings | {r.replace("v", "u") for r in readings}
-    if initials:
-        keys.add(first)
+    combos = islice(product(*map(_readings, word)), MAX_READINGS)
+    readings = {full} | {"".join(_letters(r)) for r in combos}
+    keys = readings | {r.replace("v", "u") for r in readings} | {first}
     return {k for k in keys if len(k) >= 2}
 
 
-def pinyin_table(words: Iterable[str], initial_words: set[str]) -> dict[str, list[str]]:
+def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
     table: dict[str, set[str]] = {}
     for word in words:
-        for key in word_keys(word, word in initial_words):
+        for key in word_keys(word):
             table.setdefault(key, set()).add(word)
     return {key: sorted(found) for key, found in sorted(table.items())}
 
@@ -176,11 +173,7 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
             data.postings.setdefault(term, []).extend((number, mask))
     data.themes = theme_counts(docs)
     data.unfound = unfound_groups(docs, data.synonyms)
-    names = [d[1] for d in data.docs]
-    data.pinyin = pinyin_table(
-        vocabulary(names, data.themes, data.synonyms),
-        initial_words(names, data.themes, data.synonyms),
-    )
+    data.pinyin = pinyin_table(vocabulary([d[1] for d in data.docs], data.themes, data.synonyms))
     return data
 
 
@@ -218,16 +211,6 @@ def vocabulary(names: Iterable[str], themes: Iterable[tuple[str, int]], groups: 
     words = {w for name in names for w in name_words(name)}
     words |= {normalize(t) for t, _n in themes} | {w for group in groups for w in group}
     return {w for w in words if len(w) >= 2 and not w.isascii()}
-
-
-def initial_words(
-    names: Iterable[str], themes: Iterable[tuple[str, int]], groups: Groups
-) -> set[str]:
-    """The words initials find: whole names, themes and synonyms — not any two to four characters
-    of a name (sfz is 身份证, not the 示范镇 inside a name)."""
-    return vocabulary(names, themes, groups) & (
-        {normalize(n) for n in names} | set(vocabulary([], themes, groups))
-    )
 
 
 def grams(run: str, most: int = 4) -> set[str]:

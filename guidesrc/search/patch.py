@@ -22,7 +22,6 @@ from guidesrc.search.build import (
     Document,
     IndexData,
     doc_masks,
-    initial_words,
     is_first,
     name_words,
     record,
@@ -139,21 +138,19 @@ def _pinyin(
     after: Sequence[Document],
     data: IndexData,
 ) -> dict[str, bytes]:
-    """The pinyin files that gain or lose words (or a word's initials: whole names change)."""
+    """The pinyin files that gain or lose words."""
     came = vocabulary([d["name"] for d in after], theme_counts(after), [])
     went = vocabulary([d["name"] for d in before], theme_counts(before), [])
-    whole = {normalize(d["name"]) for d in [*before, *after]}
-    touched = (came ^ went) | (whole & (came | went))
+    touched = came ^ went
     if not touched:
         return {}
     names = [normalize(d["name"]) for d in every]
     kept = vocabulary([], data.themes, data.synonyms)
-    initials = initial_words(names, data.themes, data.synonyms)
     tables: dict[str, dict[str, list[str]]] = {}
     for word in sorted(touched):
         present = word in kept or any(_has(n, word) for n in names)
-        wanted = word_keys(word, word in initials) if present else set()
-        for key in sorted(word_keys(word, True)):
+        wanted = word_keys(word) if present else set()
+        for key in sorted(word_keys(word)):
             rel = f"search/p{key[:2]}.json"
             if rel not in tables:
                 tables[rel] = orjson.loads(read(rel) or b"{}")

@@ -1,10 +1,13 @@
 """The ranking, step for step the same as ``site/static/search.js`` (a test compares them).
 
-1. The query is cleaned (:func:`~guidesrc.search.text.clean`). Letters alone are also read as
-   pinyin: the names, themes and synonyms whose full pinyin or initials are the letters (else
-   start with them, at most :data:`PINYIN_WORDS`) are searched for.
+1. The query is cleaned (:func:`~guidesrc.search.text.clean`) and its stop phrases taken out
+   (:func:`~guidesrc.search.text.strip_stop`). Letters alone are also read as pinyin: the
+   names, themes and synonyms whose full pinyin or initials are the letters (else, from three
+   letters on, start with them; at most :data:`PINYIN_WORDS`) are searched for; letters in
+   pieces also each piece as a word (:func:`searched_texts`).
 2. Each searched text is expanded with the synonym groups: a word of a group in it is replaced
-   by each other word of the group (at most :data:`MAX_VARIANTS` texts).
+   by each other word of the group, in a short text also in the variants already made (at
+   most :data:`MAX_VARIANTS` texts).
 3. A variant's terms are looked up; the terms no guide has (a wrong character makes such
    bigrams) are dropped: of up to four terms at most half, of more all but two (a question's
    own words are in no guide); of a correction none. A guide must have all the
@@ -12,8 +15,8 @@
    score is the sum over its terms of the weight of the best field holding the term times the
    term's rarity (1 + bit length of guides ÷ guides with the term), plus 100 when the name holds
    every term of the variant, 200 when the name is the variant. A guide's score is its best.
-4. No name holds the query (nor a variant): the query is also corrected — when nothing at all
-   was found, to the themes and synonyms one edit away; and (up to ten characters) with a
+4. No name holds the query (nor a variant): the query is also corrected — to the themes and
+   synonyms one edit away; and (up to ten characters) with a
    character taken as wrong (each in turn) or as missing (each gap): the text on each side of
    it, when two characters or more, must be in the guide — at half the score; a guide keeps
    its better score.
@@ -39,13 +42,16 @@ Found = dict[int, tuple[int, str]]  # doc number → score, the variant that gav
 
 
 def pinyin_words(data: IndexData, letters: str) -> list[str]:
-    """The words whose pinyin or initials are ``letters``; else, from three letters on, those
-    whose pinyin or initials begin with them (shortest first)."""
+    """The words whose pinyin or initials are ``letters`` — only the dictionary's (themes and
+    synonyms) when it has some: sfz is 身份证, not the 示范镇 inside a name; else, from three
+    letters on, those whose pinyin or initials begin with them (shortest first)."""
     if len(letters) < 2:
         return []
     exact = data.pinyin.get(letters, [])
-    if exact or len(letters) < 3:
-        return exact[:PINYIN_WORDS]
+    known = set(dictionary(data))
+    words = [w for w in exact if w in known] or exact
+    if words or len(letters) < 3:
+        return words[:PINYIN_WORDS]
     keys = sorted((k for k in data.pinyin if k.startswith(letters)), key=lambda k: (len(k), k))
     out: list[str] = []
     for key in keys:

@@ -142,7 +142,10 @@
         return Promise.resolve([]);
       }
       return file("p" + letters.slice(0, 2) + ".json").then(function (table) {
-        if (table[letters] || letters.length < 3) { return (table[letters] || []).slice(0, PINYIN_WORDS); }
+        var exact = table[letters] || [], known = new Set(dictionary(meta));
+        var words = exact.filter(function (w) { return known.has(w); });
+        if (!words.length) { words = exact; }
+        if (words.length || letters.length < 3) { return words.slice(0, PINYIN_WORDS); }
         var keys = Object.keys(table).filter(function (k) { return k.indexOf(letters) === 0; });
         keys.sort(function (a, b) { return a.length - b.length || cmp(a, b); });
         var out = [];
