@@ -109,6 +109,42 @@ def test_without_the_built_in_dictionary_search_still_works(
     assert [h.id for h in bare.search("失业金")] == ["a"]  # 业金: in no guide, left out
 
 
+def test_questions_pinyin_and_near_identical_names_as_people_type_them() -> None:
+    def guide(gid: str, name: str) -> dict[str, object]:
+        return {"id": gid, "name": name, "department": "示例市政务服务中心"}
+
+    names = {
+        "a": "居民身份证办理进度查询",
+        "b": "乡村旅游示范镇名录查询",
+        "c": "工伤事故备案",
+        "d": "重名查询",
+        "e": "专职律师执业许可",
+        "f": "残疾人证迁出",
+        "g": "残疾人证换领",
+        "h": "残疾人证新办证申请",
+        "i": "首次办理残疾人证进度查询",
+    }
+    groups = [["居民身份证", "身份证"], ["残疾人证", "残疾证"], ["换领", "到期换证"]]
+    index = SearchIndex.from_documents([guide(g, n) for g, n in names.items()], groups)
+
+    def first(query: str) -> str | None:
+        hits = index.search(query)
+        return hits[0].id if hits else None
+
+    # a question's own words are left out
+    assert first("身份证办好了没") == first("身份证在哪里办") == "a"
+    assert first("我想办理工伤事故备案需要什么材料") == "c"
+    # initials find the dictionary's 身份证, not the 示范镇 inside a name
+    assert [h.id for h in index.search("sfz")] == ["a"]
+    assert first("gongshang beian") == "c"  # pinyin typed in pieces
+    assert first("chongming") == first("zhongming") == "d"  # 重 read chong (and zhong)
+    assert first("lvshi") == first("lushi") == "e"  # ü typed v or u
+    # nine 残疾人证 guides tie: the first application (not the lookup of one) comes first
+    assert [h.id for h in index.search("残疾证")][:2] == ["h", "f"]
+    assert first("残疾证到期换证") == "g"  # synonyms of two groups in one query
+    assert first("身分证") == "a"  # a wrong character, corrected to the dictionary's word
+
+
 def test_the_library_synonyms_join_the_built_in_ones(tmp_path: Path) -> None:
     (tmp_path / "catalogues").mkdir()
     (tmp_path / synonyms.LIBRARY_FILE).write_text(
@@ -168,6 +204,10 @@ def test_the_javascript_ranks_as_python_does(index: SearchIndex, tmp_path: Path)
         "hs",
         "身份 证",
         "ＳＨＥＢＡＯ",
+        "shiye jin",
+        "lushi",
+        "低保在哪里办",
+        "补办出生证明需要什么材料",
     ]
     answers = run_node(tmp_path, queries)
     for query, answer in zip(queries, answers, strict=True):

@@ -8,7 +8,7 @@
   var RUN = new RegExp("[" + CJK + "]+|[0-9a-z]+", "gu");
   var LETTERS = /^[a-z]+$/;
   var WEIGHTS = [[1, 16], [2, 8], [4, 6], [128, 5], [8, 4], [16, 3], [32, 2], [64, 1]];
-  var MAX_TERMS = 12, MAX_SPLIT = 10, MAX_VARIANTS = 16, PINYIN_WORDS = 8, SYLLABLE_WORDS = 3;
+  var MAX_TERMS = 12, MAX_SPLIT = 10, MAX_VARIANTS = 16, MAX_VARIANT_TERMS = 20, PINYIN_WORDS = 8, SYLLABLE_WORDS = 3;
   var EXACT_BONUS = 200, NAME_BONUS = 100;
   var LABELS = ["主题", "结果", "问答", "材料", "条件"];
 
@@ -70,14 +70,17 @@
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
   function replaceAll(text, word, other) { return text.split(word).join(other); }
   function expand(text, groups) {  /* a variant's words of the next groups replaced in turn */
-    var out = [text], combine = chars(text).length <= MAX_SPLIT;
+    var out = [text], combine = chars(text).length <= MAX_SPLIT, terms = new Set(queryTerms(text));
     groups.forEach(function (group) {
       (combine ? out.slice() : [text]).forEach(function (base) {
         group.forEach(function (word) {
           if (base.indexOf(word) < 0) { return; }
-          group.forEach(function (other) {
+          (combine ? group : group.slice(0, 1)).forEach(function (other) {
             var variant = replaceAll(base, word, other);
-            if (out.indexOf(variant) < 0 && out.length < MAX_VARIANTS) { out.push(variant); }
+            if (out.indexOf(variant) >= 0 || out.length >= MAX_VARIANTS) { return; }
+            var more = new Set(terms);
+            queryTerms(variant).forEach(function (t) { more.add(t); });
+            if (combine || more.size <= Math.max(terms.size, MAX_VARIANT_TERMS)) { out.push(variant); terms = more; }
           });
         });
       });
