@@ -33,7 +33,7 @@ from guidesrc.search.build import IndexData, dictionary, offered, weight
 from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms, strip_stop
 
 MAX_VARIANTS = 16
-MAX_VARIANT_TERMS = 20  # a long text's variants' terms together (the postings files fetched)
+MAX_VARIANT_TERMS = 20  # a text's variants' terms together (the postings files fetched)
 MAX_SPLIT = 10  # longer queries: a wrong character only drops bigrams (step 3)
 PINYIN_WORDS = 8
 SYLLABLE_WORDS = 3  # words kept for each space-separated piece of a pinyin query
@@ -63,8 +63,9 @@ def pinyin_words(data: IndexData, letters: str) -> list[str]:
 def expand(text: str, groups: list[list[str]]) -> list[str]:
     """``text`` and its variants: a word of a group replaced by each other word of the group; in
     a text of up to :data:`MAX_SPLIT` characters, a variant's words of the next groups replaced
-    in turn (残疾证到期换证 → 残疾人证换领); a longer one gets each group's canonical word only,
-    while its variants hold :data:`MAX_VARIANT_TERMS` terms at most (the files to fetch)."""
+    in turn (残疾证到期换证 → 残疾人证换领), in a longer one by the group's canonical word only;
+    a variant is kept while the variants hold :data:`MAX_VARIANT_TERMS` terms at most (the
+    postings files to fetch)."""
     out = [text]
     terms = set(query_terms(text))
     combine = len(text) <= MAX_SPLIT
@@ -78,7 +79,7 @@ def expand(text: str, groups: list[list[str]]) -> list[str]:
                     more = terms.union(query_terms(variant))
                     if variant in out or len(out) >= MAX_VARIANTS:
                         continue
-                    if combine or len(more) <= max(len(terms), MAX_VARIANT_TERMS):
+                    if len(more) <= max(len(terms), MAX_VARIANT_TERMS):
                         out.append(variant)
                         terms = more
     return out

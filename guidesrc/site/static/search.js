@@ -80,7 +80,7 @@
             if (out.indexOf(variant) >= 0 || out.length >= MAX_VARIANTS) { return; }
             var more = new Set(terms);
             queryTerms(variant).forEach(function (t) { more.add(t); });
-            if (combine || more.size <= Math.max(terms.size, MAX_VARIANT_TERMS)) { out.push(variant); terms = more; }
+            if (more.size <= Math.max(terms.size, MAX_VARIANT_TERMS)) { out.push(variant); terms = more; }
           });
         });
       });
