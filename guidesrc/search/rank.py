@@ -61,28 +61,36 @@ def pinyin_words(data: IndexData, letters: str) -> list[str]:
 
 
 def expand(text: str, groups: list[list[str]]) -> list[str]:
-    """``text`` and its variants: a word of a group replaced by each other word of the group; in
-    a text of up to :data:`MAX_SPLIT` characters, a variant's words of the next groups replaced
-    in turn (残疾证到期换证 → 残疾人证换领), in a longer one by the group's canonical word only;
-    a variant is kept while the variants hold :data:`MAX_VARIANT_TERMS` terms at most (the
-    postings files to fetch)."""
+    """``text`` and its variants: a word of a group replaced by the group's canonical (first)
+    word, then — in a text of up to :data:`MAX_SPLIT` characters — by each other word; in a
+    short text also in the variants already made (残疾证到期换证 → 残疾人证换领). Those, and the
+    variants of a longer text, are kept while the variants hold :data:`MAX_VARIANT_TERMS` terms
+    at most (the postings files to fetch), the canonical words first."""
     out = [text]
     terms = set(query_terms(text))
     combine = len(text) <= MAX_SPLIT
-    for group in groups:
-        for base in list(out) if combine else [text]:
-            for word in group:
-                if word not in base:
-                    continue
-                for other in group if combine else group[:1]:
-                    variant = base.replace(word, other)
-                    more = terms.union(query_terms(variant))
-                    if variant in out or len(out) >= MAX_VARIANTS:
+    for canonical in (True, False) if combine else (True,):
+        for group in groups:
+            for base in list(out) if combine else [text]:
+                for word in group:
+                    if word not in base or _inside(word, group, base):
                         continue
-                    if len(more) <= max(len(terms), MAX_VARIANT_TERMS):
-                        out.append(variant)
-                        terms = more
+                    for other in group[:1] if canonical else group[1:]:
+                        variant = base.replace(word, other)
+                        more = terms.union(query_terms(variant))
+                        if variant in out or len(out) >= MAX_VARIANTS:
+                            continue
+                        free = combine and base == text  # a short text's own variants
+                        if free or len(more) <= max(len(terms), MAX_VARIANT_TERMS):
+                            out.append(variant)
+                            terms = more
     return out
+
+
+def _inside(word: str, group: list[str], text: str) -> bool:
+    """Whether a longer word of the group holding ``word`` is in the text (身份证 in 居民身份证:
+    the longer word is the one replaced)."""
+    return any(len(w) > len(word) and word in w and w in text for w in group)
 
 
 def score_variant(

@@ -69,23 +69,31 @@
   }
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
   function replaceAll(text, word, other) { return text.split(word).join(other); }
-  function expand(text, groups) {  /* a variant's words of the next groups replaced in turn */
+  function expand(text, groups) {  /* as rank.expand: canonical words first, within the budget */
     var out = [text], combine = chars(text).length <= MAX_SPLIT, terms = new Set(queryTerms(text));
-    groups.forEach(function (group) {
-      (combine ? out.slice() : [text]).forEach(function (base) {
-        group.forEach(function (word) {
-          if (base.indexOf(word) < 0) { return; }
-          (combine ? group : group.slice(0, 1)).forEach(function (other) {
-            var variant = replaceAll(base, word, other);
-            if (out.indexOf(variant) >= 0 || out.length >= MAX_VARIANTS) { return; }
-            var more = new Set(terms);
-            queryTerms(variant).forEach(function (t) { more.add(t); });
-            if (more.size <= Math.max(terms.size, MAX_VARIANT_TERMS)) { out.push(variant); terms = more; }
+    (combine ? [true, false] : [true]).forEach(function (canonical) {
+      groups.forEach(function (group) {
+        (combine ? out.slice() : [text]).forEach(function (base) {
+          group.forEach(function (word) {
+            if (base.indexOf(word) < 0 || inside(word, group, base)) { return; }
+            (canonical ? group.slice(0, 1) : group.slice(1)).forEach(function (other) {
+              var variant = replaceAll(base, word, other);
+              if (out.indexOf(variant) >= 0 || out.length >= MAX_VARIANTS) { return; }
+              var more = new Set(terms);
+              queryTerms(variant).forEach(function (t) { more.add(t); });
+              var free = combine && base === text;  /* a short text's own variants */
+              if (free || more.size <= Math.max(terms.size, MAX_VARIANT_TERMS)) { out.push(variant); terms = more; }
+            });
           });
         });
       });
     });
     return out;
+  }
+  function inside(word, group, text) {  /* a longer word of the group holding it is in the text */
+    return group.some(function (w) {
+      return chars(w).length > chars(word).length && w.indexOf(word) >= 0 && text.indexOf(w) >= 0;
+    });
   }
   function marked(text, terms) {
     var cs = chars(text), lower = cs.map(function (c) { return isAscii(c) ? c.toLowerCase() : c; });
