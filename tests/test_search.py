@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from guidesrc.search import SearchIndex, synonyms
+from guidesrc.search import SearchIndex, build, synonyms
 from guidesrc.search.build import dictionary
 from guidesrc.search.shards import files
 from guidesrc.site import search as site_search
@@ -94,6 +94,7 @@ def test_nothing_found_gives_the_nearest_spellings_themes_and_hotline(
     assert {"车管所", "律所"} <= set(dictionary(index.data))
     assert "车管所" not in offered and "律所" not in offered
     assert all(index.search(word) for word in offered)
+    assert all(index.search(word, 1) for word in build.offered(index.data))  # any word offered
     run = invoke("search", "火星移民", str(library))
     assert run.exit_code == 1
     assert "社会保障" in run.stdout and "12345" in run.stdout
