@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from guidesrc.search import SearchIndex, build, synonyms
-from guidesrc.search.build import dictionary
+from guidesrc.search import SearchIndex, synonyms
+from guidesrc.search.build import dictionary, offered
 from guidesrc.search.shards import files
 from guidesrc.site import search as site_search
 from tests.conftest import EXAMPLE, invoke
@@ -88,13 +88,12 @@ def test_nothing_found_gives_the_nearest_spellings_themes_and_hotline(
     assert index.search("火星移民") == []
     assert index.search("医疗保障局长") != []  # a department with a stray character
     assert index.search("婚介所") == []
-    offered = index.suggestions("婚介所")
-    assert "婚姻登记" in offered and len(offered) <= 5
+    near = index.suggestions("婚介所")
+    assert "婚姻登记" in near and len(near) <= 5
     # 车管所 and 律所 are as near in the dictionary, but no guide of this library answers to them
     assert {"车管所", "律所"} <= set(dictionary(index.data))
-    assert "车管所" not in offered and "律所" not in offered
-    assert all(index.search(word) for word in offered)
-    assert all(index.search(word, 1) for word in build.offered(index.data))  # any word offered
+    assert "车管所" not in near and "律所" not in near
+    assert all(index.search(word, 1) for word in offered(index.data))  # any word it may offer
     run = invoke("search", "火星移民", str(library))
     assert run.exit_code == 1
     assert "社会保障" in run.stdout and "12345" in run.stdout
