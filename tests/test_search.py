@@ -16,6 +16,7 @@ import pytest
 from guidesrc.search import SearchIndex, synonyms
 from guidesrc.search.build import dictionary, offered
 from guidesrc.search.shards import files
+from guidesrc.search.text import STOP_PHRASES
 from guidesrc.site import search as site_search
 from tests.conftest import EXAMPLE, invoke
 
@@ -245,3 +246,10 @@ def test_an_incremental_update_writes_what_a_full_build_writes() -> None:
     assert {**{k: v for k, v in full.items() if k not in gone}, **changed} == (
         site_search.build_index(fewer, [])
     )
+
+
+def test_the_stop_phrases_are_the_documented_ones() -> None:
+    docs = (HERE.parent / "docs/search.md").read_text(encoding="utf-8")
+    block = docs[docs.index("### Stop phrases") : docs.index("## The synonym dictionaries")]
+    quoted = " ".join(line for line in block.splitlines() if line.startswith(">"))
+    assert set(quoted.replace(">", " ").replace("·", " ").split()) == set(STOP_PHRASES)
