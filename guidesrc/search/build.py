@@ -10,9 +10,12 @@ The data (:class:`IndexData`): ``docs`` — the guides sorted by id, each
 ``[id, name, department, themes, results, faq, materials, conditions]`` (texts for snippets,
 each cut to :data:`SNIPPET_FIELD`); ``postings`` — term → ``[doc, mask, doc, mask, …]``;
 ``pinyin`` — full pinyin and initials of the names, of their words of two to four characters,
-of the themes and synonyms → those words;
+of the themes and synonyms (every reading of a polyphonic character: 重名 chongming and
+zhongming; ü as v and as u: lvshi, lushi) → those words;
 ``synonyms``; ``trad`` — traditional → simplified for the characters of the index; ``themes`` —
-[theme, guides] most first; ``lengths`` — each name's length (ranking ties).
+[theme, guides] most first; ``lengths`` — each name's length, ``firsts`` — the guides whose name
+says it is a first application (:data:`FIRST_WORDS`; both for ranking ties); ``unfound`` — the
+synonym groups none of whose words is in a guide's name, themes or results (not suggested).
 """
 
 from __future__ import annotations
@@ -21,17 +24,18 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice, product
 from typing import Any
 
 from opencc_purepy import OpenCC
-from pypinyin import lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.constants import PHRASES_DICT
 
 from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.search.synonyms import Groups
 from guidesrc.search.text import LETTERS, RUN, index_terms, normalize
 
-FORMAT = 2
+FORMAT = 3
 #: field → (mask bit, weight); the order is the order of a doc record's snippet texts
 FIELDS: dict[str, tuple[int, int]] = {
     "name": (1, 16),
@@ -46,6 +50,12 @@ FIELDS: dict[str, tuple[int, int]] = {
 SNIPPET_FIELDS = ("themes", "results", "faq", "materials", "conditions")
 SNIPPET_FIELD = 160  # characters of a field kept for snippets
 HOTLINE = "12345"
+#: A name holding one of these is a first application (残疾人证新办证申请, 驾驶证初次申领, 首次办理):
+#: among guides of the same score it comes before the renewal, the replacement, the change …
+#: — unless the name also holds a word of :data:`LOOKUP_WORDS` (首次办理普通护照办证进度查询 is
+#: a lookup, not the application).
+FIRST_WORDS = ("初次", "首次", "新办")
+LOOKUP_WORDS = ("查询",)
 
 Document = Mapping[str, Any]  # id, name, department, and a list of texts per field
 
@@ -59,6 +69,8 @@ class IndexData:
     trad: dict[str, str] = field(default_factory=dict)
     themes: list[tuple[str, int]] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
+    firsts: list[int] = field(default_factory=list)
+    unfound: list[int] = field(default_factory=list)
     hotline: str = HOTLINE
 
 
@@ -90,20 +102,44 @@ def _syllable(char: str) -> str:
     return lazy_pinyin(char)[0]
 
 
+@cache
+def _readings(char: str) -> tuple[str, ...]:
+    """A character's usual reading first, then its other readings (polyphones: 重 zhong, chong)."""
+    others = pinyin(char, heteronym=True, style=Style.NORMAL)[0]
+    return tuple(dict.fromkeys([_syllable(char), *others]))
+
+
+MAX_READINGS = 4  # readings of a word with polyphonic characters kept as keys
+
+
+def _letters(syllables: Iterable[str]) -> list[str]:
+    return [s for s in syllables if LETTERS.fullmatch(s)]
+
+
 def pinyin_keys(word: str) -> tuple[str, str]:
     """A word's full pinyin and its initials (letters only), e.g. 社保 → shebao, sb: a word of
     pypinyin's phrase dictionary as it reads it (银行 yinhang), else character by character."""
     syllables = lazy_pinyin(word) if word in PHRASES_DICT else [_syllable(c) for c in word]
-    letters = [s for s in syllables if LETTERS.fullmatch(s)]
+    letters = _letters(syllables)
     return "".join(letters), "".join(s[0] for s in letters)
+
+
+def word_keys(word: str) -> set[str]:
+    """Every key a word is found by: its full pinyin and initials (:func:`pinyin_keys`), its
+    other readings (the first :data:`MAX_READINGS` combinations of its characters' readings),
+    each with ü written v and u."""
+    full, first = pinyin_keys(word)
+    combos = islice(product(*map(_readings, word)), MAX_READINGS)
+    readings = {full} | {"".join(_letters(r)) for r in combos}
+    keys = readings | {r.replace("v", "u") for r in readings} | {first}
+    return {k for k in keys if len(k) >= 2}
 
 
 def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
     table: dict[str, set[str]] = {}
     for word in words:
-        for key in pinyin_keys(word):
-            if key:
-                table.setdefault(key, set()).add(word)
+        for key in word_keys(word):
+            table.setdefault(key, set()).add(word)
     return {key: sorted(found) for key, found in sorted(table.items())}
 
 
@@ -131,11 +167,30 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
     for number, doc in enumerate(docs):
         data.docs.append(record(doc))
         data.lengths.append(len(normalize(doc["name"])))
+        if is_first(doc["name"]):
+            data.firsts.append(number)
         for term, mask in sorted(doc_masks(doc).items()):
             data.postings.setdefault(term, []).extend((number, mask))
     data.themes = theme_counts(docs)
+    data.unfound = unfound_groups(docs, data.synonyms)
     data.pinyin = pinyin_table(vocabulary([d[1] for d in data.docs], data.themes, data.synonyms))
     return data
+
+
+def unfound_groups(docs: Iterable[Document], groups: Groups) -> list[int]:
+    """The groups none of whose words is in a guide's name, themes or results: a word of the
+    others is in a name, themes or results, so it finds that guide when searched."""
+    texts = "\n".join(
+        normalize(text)
+        for doc in docs
+        for f in ("name", "themes", "results")
+        for text in field_texts(doc, f)
+    )
+    return [i for i, group in enumerate(groups) if not any(word in texts for word in group)]
+
+
+def is_first(name: str) -> bool:
+    return any(w in name for w in FIRST_WORDS) and not any(w in name for w in LOOKUP_WORDS)
 
 
 def theme_counts(docs: Iterable[Document]) -> list[tuple[str, int]]:
@@ -166,6 +221,15 @@ def grams(run: str, most: int = 4) -> set[str]:
 def dictionary(data: IndexData) -> list[str]:
     """The words a query is corrected to and suggested from: themes and synonyms."""
     words = {normalize(t) for t, _n in data.themes} | {w for g in data.synonyms for w in g}
+    return sorted(words)
+
+
+def offered(data: IndexData) -> list[str]:
+    """The words suggested when nothing is found: the themes, the words of the groups that find
+    a guide (not :attr:`IndexData.unfound`)."""
+    unfound = set(data.unfound)
+    words = {normalize(t) for t, _n in data.themes}
+    words |= {w for i, g in enumerate(data.synonyms) if i not in unfound for w in g}
     return sorted(words)
 
 

@@ -22,12 +22,14 @@ from guidesrc.search.build import (
     Document,
     IndexData,
     doc_masks,
+    is_first,
     name_words,
-    pinyin_keys,
     record,
     theme_counts,
     trad_table,
+    unfound_groups,
     vocabulary,
+    word_keys,
 )
 from guidesrc.search.shards import (
     DOC_SHARD_SIZE,
@@ -67,6 +69,8 @@ def update(
         files[f"search/d{k}.json"] = dump([record(d) for d in chunk])
     data = IndexData(synonyms=groups, trad=trad_table(), themes=theme_counts(every))
     data.lengths = [len(normalize(d["name"])) for d in every]
+    data.firsts = [n for n, d in enumerate(every) if is_first(d["name"])]
+    data.unfound = unfound_groups(every, groups)
     data.docs = [[]] * len(every)  # counted by meta(); the records are in the d files
     files |= _pinyin(read, every, [old[g] for g in new], [new[g] for g in new], data)
     emptied = [rel for rel, body in files.items() if rel.startswith("search/p") and body == b"{}"]
@@ -137,20 +141,21 @@ def _pinyin(
     """The pinyin files that gain or lose words."""
     came = vocabulary([d["name"] for d in after], theme_counts(after), [])
     went = vocabulary([d["name"] for d in before], theme_counts(before), [])
-    came, went = came - went, went - came
-    if not came and not went:
+    touched = came ^ went
+    if not touched:
         return {}
     names = [normalize(d["name"]) for d in every]
     kept = vocabulary([], data.themes, data.synonyms)
-    gone = {w for w in went if w not in kept and not any(_has(n, w) for n in names)}
     tables: dict[str, dict[str, list[str]]] = {}
-    for word, add in [(w, True) for w in sorted(came)] + [(w, False) for w in sorted(gone)]:
-        for key in {k for k in pinyin_keys(word) if len(k) >= 2}:
+    for word in sorted(touched):
+        present = word in kept or any(_has(n, word) for n in names)
+        wanted = word_keys(word) if present else set()
+        for key in sorted(word_keys(word)):
             rel = f"search/p{key[:2]}.json"
             if rel not in tables:
                 tables[rel] = orjson.loads(read(rel) or b"{}")
             current = set(tables[rel].get(key, []))
-            current = current | {word} if add else current - {word}
+            current = current | {word} if key in wanted else current - {word}
             if current:
                 tables[rel][key] = sorted(current)
             else:

@@ -1,10 +1,13 @@
 """The ranking, step for step the same as ``site/static/search.js`` (a test compares them).
 
-1. The query is cleaned (:func:`~guidesrc.search.text.clean`). Letters alone are also read as
-   pinyin: the names, themes and synonyms whose full pinyin or initials are the letters (else
-   start with them, at most :data:`PINYIN_WORDS`) are searched for.
+1. The query is cleaned (:func:`~guidesrc.search.text.clean`) and its stop phrases taken out
+   (:func:`~guidesrc.search.text.strip_stop`). Letters alone are also read as pinyin: the
+   names, themes and synonyms whose full pinyin or initials are the letters (else, from three
+   letters on, start with them; at most :data:`PINYIN_WORDS`) are searched for; letters in
+   pieces also each piece as a word (:func:`searched_texts`).
 2. Each searched text is expanded with the synonym groups: a word of a group in it is replaced
-   by each other word of the group (at most :data:`MAX_VARIANTS` texts).
+   by each other word of the group, in a short text also in the variants already made (at
+   most :data:`MAX_VARIANTS` texts).
 3. A variant's terms are looked up; the terms no guide has (a wrong character makes such
    bigrams) are dropped: of up to four terms at most half, of more all but two (a question's
    own words are in no guide); of a correction none. A guide must have all the
@@ -12,35 +15,44 @@
    score is the sum over its terms of the weight of the best field holding the term times the
    term's rarity (1 + bit length of guides ÷ guides with the term), plus 100 when the name holds
    every term of the variant, 200 when the name is the variant. A guide's score is its best.
-4. No name holds the query (nor a variant): the query is also corrected — when nothing at all
-   was found, to the themes and synonyms one edit away; and (up to ten characters) with a
+4. No name holds the query (nor a variant): the query is also corrected — to the themes and
+   synonyms one edit away; and (up to ten characters) with a
    character taken as wrong (each in turn) or as missing (each gap): the text on each side of
    it, when two characters or more, must be in the guide — at half the score; a guide keeps
    its better score.
-5. Ties: shorter name, then id.
+5. Ties: a first application (:data:`~guidesrc.search.build.FIRST_WORDS`), then the shorter
+   name, then id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import product
 
-from guidesrc.search.build import IndexData, dictionary, weight
-from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms
+from guidesrc.search.build import IndexData, dictionary, offered, weight
+from guidesrc.search.text import LETTERS, clean, edit_distance, query_terms, strip_stop
 
 MAX_VARIANTS = 16
+MAX_VARIANT_TERMS = 20  # a text's variants' terms together (the postings files fetched)
 MAX_SPLIT = 10  # longer queries: a wrong character only drops bigrams (step 3)
 PINYIN_WORDS = 8
+SYLLABLE_WORDS = 3  # words kept for each space-separated piece of a pinyin query
 EXACT_BONUS, NAME_BONUS = 200, 100
 
 Found = dict[int, tuple[int, str]]  # doc number → score, the variant that gave it
 
 
 def pinyin_words(data: IndexData, letters: str) -> list[str]:
+    """The words whose pinyin or initials are ``letters`` — only the dictionary's (themes and
+    synonyms) when it has some: sfz is 身份证, not the 示范镇 inside a name; else, from three
+    letters on, those whose pinyin or initials begin with them (shortest first)."""
     if len(letters) < 2:
         return []
     exact = data.pinyin.get(letters, [])
-    if exact:
-        return exact[:PINYIN_WORDS]
+    known = set(dictionary(data))
+    words = [w for w in exact if w in known] or exact
+    if words or len(letters) < 3:
+        return words[:PINYIN_WORDS]
     keys = sorted((k for k in data.pinyin if k.startswith(letters)), key=lambda k: (len(k), k))
     out: list[str] = []
     for key in keys:
@@ -49,16 +61,36 @@ def pinyin_words(data: IndexData, letters: str) -> list[str]:
 
 
 def expand(text: str, groups: list[list[str]]) -> list[str]:
+    """``text`` and its variants: a word of a group replaced by the group's canonical (first)
+    word, then — in a text of up to :data:`MAX_SPLIT` characters — by each other word; in a
+    short text also in the variants already made (残疾证到期换证 → 残疾人证换领). Those, and the
+    variants of a longer text, are kept while the variants hold :data:`MAX_VARIANT_TERMS` terms
+    at most (the postings files to fetch), the canonical words first."""
     out = [text]
-    for group in groups:
-        for word in group:
-            if word not in text:
-                continue
-            for other in group:
-                variant = text.replace(word, other)
-                if variant not in out and len(out) < MAX_VARIANTS:
-                    out.append(variant)
+    terms = set(query_terms(text))
+    combine = len(text) <= MAX_SPLIT
+    for canonical in (True, False) if combine else (True,):
+        for group in groups:
+            for base in list(out) if combine else [text]:
+                for word in group:
+                    if word not in base or _inside(word, group, base):
+                        continue
+                    for other in group[:1] if canonical else group[1:]:
+                        variant = base.replace(word, other)
+                        more = terms.union(query_terms(variant))
+                        if variant in out or len(out) >= MAX_VARIANTS:
+                            continue
+                        free = combine and base == text  # a short text's own variants
+                        if free or len(more) <= max(len(terms), MAX_VARIANT_TERMS):
+                            out.append(variant)
+                            terms = more
     return out
+
+
+def _inside(word: str, group: list[str], text: str) -> bool:
+    """Whether a longer word of the group holding ``word`` is in the text (身份证 in 居民身份证:
+    the longer word is the one replaced)."""
+    return any(len(w) > len(word) and word in w and w in text for w in group)
 
 
 def score_variant(
@@ -98,8 +130,19 @@ def score_variant(
 
 
 def searched_texts(data: IndexData, query: str) -> list[str]:
+    """The query and, in letters, the words its pinyin reads as: all its letters as one word;
+    typed with spaces (gongshang beian), each piece as a word too, the pieces' words combined
+    (工伤 备案; the first :data:`SYLLABLE_WORDS` of each, at most :data:`PINYIN_WORDS`)."""
     compact = query.replace(" ", "")
-    words = pinyin_words(data, compact) if LETTERS.fullmatch(compact) else []
+    if not LETTERS.fullmatch(compact):
+        return [query]
+    words = pinyin_words(data, compact)
+    pieces = [pinyin_words(data, piece)[:SYLLABLE_WORDS] for piece in query.split(" ")]
+    if len(pieces) > 1 and all(pieces):
+        for combined in product(*pieces):
+            text = " ".join(combined)
+            if text not in words and len(words) < 2 * PINYIN_WORDS:
+                words.append(text)
     return [*words, query]
 
 
@@ -116,14 +159,15 @@ def match(data: IndexData, query: str) -> tuple[Found, bool]:
 def corrections(data: IndexData, query: str) -> list[str]:
     """The dictionary words one edit away from the query."""
     compact = query.replace(" ", "")
-    return [w for w in dictionary(data) if edit_distance(w, compact) == 1]
+    near = [w for w in dictionary(data) if abs(len(w) - len(compact)) <= 1]
+    return [w for w in near if edit_distance(w, compact) == 1]
 
 
-def fuzzy(data: IndexData, query: str, correct: bool) -> Found:
-    """With ``correct``, also the dictionary words one edit away (only when nothing at all was
-    found: 医保 must not become 低保)."""
+def fuzzy(data: IndexData, query: str) -> Found:
+    """The query with a character wrong or missing, and the dictionary words one edit away (only
+    when no name holds the query nor a variant: 医保 finds its names, it never becomes 低保)."""
     found: Found = {}
-    words = corrections(data, query) if correct else []
+    words = corrections(data, query)
     texts = [v for w in words for v in expand(w, data.synonyms)]
     compact = query.replace(" ", "")
     if 3 <= len(compact) <= MAX_SPLIT and not compact.isascii():
@@ -142,25 +186,27 @@ def _sides(left: str, right: str) -> str:
 
 def search(data: IndexData, query: str) -> tuple[str, Found]:
     """The cleaned query and the guides found, unranked."""
-    cleaned = clean(query, data.trad)
+    cleaned = strip_stop(clean(query, data.trad))
     if not cleaned:
         return cleaned, {}
     found, named = match(data, cleaned)
     if not named:  # no name holds it: maybe a character is wrong or missing (残疾证, 户口迁移)
-        for number, best in fuzzy(data, cleaned, correct=not found).items():
+        for number, best in fuzzy(data, cleaned).items():
             if best[0] > found.get(number, (0, ""))[0]:
                 found[number] = best
     return cleaned, found
 
 
 def ranked(data: IndexData, found: Found) -> list[int]:
-    return sorted(found, key=lambda n: (-found[n][0], data.lengths[n], n))
+    firsts = set(data.firsts)
+    return sorted(found, key=lambda n: (-found[n][0], n not in firsts, data.lengths[n], n))
 
 
 def suggestions(data: IndexData, query: str, most: int = 5) -> list[str]:
-    """The nearest spellings in the dictionary: sharing a character, fewest edits first."""
-    compact = clean(query, data.trad).replace(" ", "")
-    near = [(edit_distance(w, compact), w) for w in dictionary(data) if set(w) & set(compact)]
+    """The nearest spellings among the words that find a guide (:func:`offered`): sharing a
+    character, fewest edits first."""
+    compact = strip_stop(clean(query, data.trad)).replace(" ", "")
+    near = [(edit_distance(w, compact), w) for w in offered(data) if set(w) & set(compact)]
     return [w for _d, w in sorted(near)[:most]]
 
 

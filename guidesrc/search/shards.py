@@ -1,10 +1,10 @@
 """The index as the site's static files (``search/`` in the site), read by ``static/search.js``.
 
 The first query downloads ``meta.json`` (counts, synonyms, the traditional→simplified table,
-themes, name lengths, the hotline) and the posting shards of its terms; letters also fetch the
+themes, name lengths, first applications, the hotline, the stop phrases) and the posting shards of its terms; letters also fetch the
 pinyin shard of their first two letters; the hits then fetch the document shards holding them::
 
-    meta.json    {"format", "docs", "term_shards", "doc_shard_size", "pinyin_shards", …}
+    meta.json    {"format", "docs", "term_shards", "doc_shard_size", "pinyin_shards", "stop", …}
     t<k>.json    term → [doc delta, mask, doc delta, mask, …] for the terms hashed to k
     p<xy>.json   pinyin key starting with xy → words
     d<k>.json    documents k·size … (k+1)·size−1 (see guidesrc.search.build)
@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from guidesrc.search.build import FORMAT, IndexData
+from guidesrc.search.text import STOP_PHRASES
 
 DOC_SHARD_SIZE = 20
 GUIDES_PER_TERM_SHARD = 25  # about 4,000 postings, 8 KB gzip a file
@@ -81,7 +82,10 @@ def meta(data: IndexData) -> dict[str, Any]:
         "trad": data.trad,
         "themes": data.themes,
         "lengths": data.lengths,
+        "firsts": data.firsts,
+        "unfound": data.unfound,
         "hotline": data.hotline,
+        "stop": list(STOP_PHRASES),
     }
 
 

@@ -32,6 +32,33 @@ def clean(query: str, trad: Mapping[str, str]) -> str:
     return " ".join(RUN.findall(simplify(normalize(query), trad)))
 
 
+#: The words of a question that say nothing about the service asked for (我想, 需要什么材料, 怎么,
+#: 在哪里办, 多少钱 …): taken out of a query before it is searched, longest first. The list is
+#: written into the index (``meta.json``) so that ``static/search.js`` takes out the same.
+STOP_PHRASES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "我想", "我要", "我们", "请问", "想问", "想去", "想要",
+            "需要什么材料", "需要哪些材料", "需要什么手续", "要什么材料", "要带什么", "带什么",
+            "需要什么", "要什么", "什么材料", "什么手续", "什么条件", "要办什么证",
+            "怎么办理", "怎么办", "怎么样", "怎么", "如何", "怎样", "咋办",
+            "在哪里办", "在哪里", "在哪儿", "在哪", "去哪里", "去哪", "哪里", "到哪了", "哪一步",
+            "的地方", "多少钱", "能不能", "可不可以", "可以吗", "吗", "呢", "了没", "好了没",
+        },
+        key=lambda p: (-len(p), p),
+    )
+)  # fmt: skip
+
+
+def strip_stop(cleaned: str, phrases: Iterable[str] = STOP_PHRASES) -> str:
+    """A cleaned query without its stop phrases (the query itself when nothing else is left)."""
+    text = cleaned
+    for phrase in phrases:
+        text = text.replace(phrase, " ")
+    stripped = " ".join(RUN.findall(text))
+    return stripped or cleaned
+
+
 def run_terms(run: str) -> list[str]:
     if run.isascii() or len(run) == 1:
         return [run]

@@ -8,7 +8,8 @@
   var RUN = new RegExp("[" + CJK + "]+|[0-9a-z]+", "gu");
   var LETTERS = /^[a-z]+$/;
   var WEIGHTS = [[1, 16], [2, 8], [4, 6], [128, 5], [8, 4], [16, 3], [32, 2], [64, 1]];
-  var MAX_TERMS = 12, MAX_SPLIT = 10, MAX_VARIANTS = 16, PINYIN_WORDS = 8, EXACT_BONUS = 200, NAME_BONUS = 100;
+  var MAX_TERMS = 12, MAX_SPLIT = 10, MAX_VARIANTS = 16, MAX_VARIANT_TERMS = 20, PINYIN_WORDS = 8, SYLLABLE_WORDS = 3;
+  var EXACT_BONUS = 200, NAME_BONUS = 100;
   var LABELS = ["主题", "结果", "问答", "材料", "条件"];
 
   function chars(text) { return Array.from(text); }
@@ -19,6 +20,12 @@
       return Object.prototype.hasOwnProperty.call(trad, c) ? trad[c] : c;
     }).join("");
     return (simple.match(RUN) || []).join(" ");
+  }
+  function stripStop(cleaned, phrases) {  /* the stop phrases of meta.json, longest first */
+    var text = cleaned;
+    phrases.forEach(function (p) { text = replaceAll(text, p, " "); });
+    var stripped = (text.match(RUN) || []).join(" ");
+    return stripped || cleaned;
   }
   function runTerms(run) {
     var cs = chars(run);
@@ -62,18 +69,31 @@
   }
   function cmp(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
   function replaceAll(text, word, other) { return text.split(word).join(other); }
-  function expand(text, groups) {
-    var out = [text];
-    groups.forEach(function (group) {
-      group.forEach(function (word) {
-        if (text.indexOf(word) < 0) { return; }
-        group.forEach(function (other) {
-          var variant = replaceAll(text, word, other);
-          if (out.indexOf(variant) < 0 && out.length < MAX_VARIANTS) { out.push(variant); }
+  function expand(text, groups) {  /* as rank.expand: canonical words first, within the budget */
+    var out = [text], combine = chars(text).length <= MAX_SPLIT, terms = new Set(queryTerms(text));
+    (combine ? [true, false] : [true]).forEach(function (canonical) {
+      groups.forEach(function (group) {
+        (combine ? out.slice() : [text]).forEach(function (base) {
+          group.forEach(function (word) {
+            if (base.indexOf(word) < 0 || inside(word, group, base)) { return; }
+            (canonical ? group.slice(0, 1) : group.slice(1)).forEach(function (other) {
+              var variant = replaceAll(base, word, other);
+              if (out.indexOf(variant) >= 0 || out.length >= MAX_VARIANTS) { return; }
+              var more = new Set(terms);
+              queryTerms(variant).forEach(function (t) { more.add(t); });
+              var free = combine && base === text;  /* a short text's own variants */
+              if (free || more.size <= Math.max(terms.size, MAX_VARIANT_TERMS)) { out.push(variant); terms = more; }
+            });
+          });
         });
       });
     });
     return out;
+  }
+  function inside(word, group, text) {  /* a longer word of the group holding it is in the text */
+    return group.some(function (w) {
+      return chars(w).length > chars(word).length && w.indexOf(word) >= 0 && text.indexOf(w) >= 0;
+    });
   }
   function marked(text, terms) {
     var cs = chars(text), lower = cs.map(function (c) { return isAscii(c) ? c.toLowerCase() : c; });
@@ -133,7 +153,10 @@
         return Promise.resolve([]);
       }
       return file("p" + letters.slice(0, 2) + ".json").then(function (table) {
-        if (table[letters]) { return table[letters].slice(0, PINYIN_WORDS); }
+        var exact = table[letters] || [], known = new Set(dictionary(meta));
+        var words = exact.filter(function (w) { return known.has(w); });
+        if (!words.length) { words = exact; }
+        if (words.length || letters.length < 3) { return words.slice(0, PINYIN_WORDS); }
         var keys = Object.keys(table).filter(function (k) { return k.indexOf(letters) === 0; });
         keys.sort(function (a, b) { return a.length - b.length || cmp(a, b); });
         var out = [];
@@ -178,22 +201,47 @@
       return texts.reduce(function (p, text) { return p.then(function () { return step(text); }); },
         Promise.resolve());
     }
+    function searchedTexts(meta, query) {  /* the query and the words its pinyin reads as */
+      var compact = query.replace(/ /g, "");
+      if (!LETTERS.test(compact)) { return Promise.resolve([query]); }
+      var pieces = query.split(" ");
+      return Promise.all([pinyinWords(meta, compact)].concat(pieces.map(function (p) {
+        return pinyinWords(meta, p).then(function (ws) { return ws.slice(0, SYLLABLE_WORDS); });
+      }))).then(function (lists) {
+        var words = lists[0], per = lists.slice(1);
+        if (per.length > 1 && per.every(function (l) { return l.length > 0; })) {
+          var combos = [[]];
+          per.forEach(function (l) {
+            var next = [];
+            combos.forEach(function (c) { l.forEach(function (w) { next.push(c.concat([w])); }); });
+            combos = next;
+          });
+          combos.forEach(function (c) {
+            var text = c.join(" ");
+            if (words.indexOf(text) < 0 && words.length < 2 * PINYIN_WORDS) { words.push(text); }
+          });
+        }
+        return words.concat([query]);
+      });
+    }
     function match(meta, query) {  /* → [found, whether a name holds the query] */
-      var found = new Map(), named = new Set(), compact = query.replace(/ /g, "");
-      var words = LETTERS.test(compact) ? pinyinWords(meta, compact) : Promise.resolve([]);
-      return words.then(function (ws) {
+      var found = new Map(), named = new Set();
+      return searchedTexts(meta, query).then(function (ws) {
         var texts = [];
-        ws.concat([query]).forEach(function (t) { texts = texts.concat(expand(t, meta.synonyms)); });
+        ws.forEach(function (t) { texts = texts.concat(expand(t, meta.synonyms)); });
         return serially(texts, function (v) { return scoreVariant(meta, v, found, false, named); });
       }).then(function () { return [found, named.size > 0]; });
     }
     function corrections(meta, query) {
       var compact = query.replace(/ /g, "");
-      return dictionary(meta).filter(function (w) { return editDistance(w, compact) === 1; });
+      var n = chars(compact).length;
+      return dictionary(meta).filter(function (w) {
+        return Math.abs(chars(w).length - n) <= 1 && editDistance(w, compact) === 1;
+      });
     }
-    function fuzzy(meta, query, correct) {
+    function fuzzy(meta, query) {
       var found = new Map(), texts = [], compact = query.replace(/ /g, ""), cs = chars(compact), i;
-      (correct ? corrections(meta, query) : []).forEach(function (w) { texts = texts.concat(expand(w, meta.synonyms)); });
+      corrections(meta, query).forEach(function (w) { texts = texts.concat(expand(w, meta.synonyms)); });
       function sides(left, right) {
         return [left, right].filter(function (s) { return s.length >= 2; })
           .map(function (s) { return s.join(""); }).join(" ");
@@ -216,10 +264,10 @@
     self.search = function (query, limit) {
       limit = limit || 10;
       return self.meta().then(function (meta) {
-        var cleaned = clean(query, meta.trad);
+        var cleaned = stripStop(clean(query, meta.trad), meta.stop);
         var found = cleaned ? match(meta, cleaned).then(function (m) {
           if (m[1]) { return m[0]; }
-          return fuzzy(meta, cleaned, m[0].size === 0).then(function (more) {
+          return fuzzy(meta, cleaned).then(function (more) {
             more.forEach(function (best, number) {
               var had = m[0].get(number);
               if (best[0] > (had ? had[0] : 0)) { m[0].set(number, best); }
@@ -227,9 +275,11 @@
             return m[0];
           });
         }) : Promise.resolve(new Map());
+        var firsts = new Set(meta.firsts);
         return found.then(function (f) {
           var numbers = Array.from(f.keys()).sort(function (a, b) {
-            return f.get(b)[0] - f.get(a)[0] || meta.lengths[a] - meta.lengths[b] || a - b;
+            return f.get(b)[0] - f.get(a)[0] || (firsts.has(b) ? 1 : 0) - (firsts.has(a) ? 1 : 0) ||
+              meta.lengths[a] - meta.lengths[b] || a - b;
           }).slice(0, limit);
           return records(meta, numbers).then(function (recs) {
             return {
@@ -238,22 +288,29 @@
                 var best = f.get(numbers[i]);
                 return {id: r[0], name: r[1], department: r[2], score: best[0], snippet: snippet(r, best[1])};
               }),
-              suggestions: f.size ? [] : self.suggestions(meta, query),
+              suggestions: f.size ? [] : suggestions(meta, query),
               themes: meta.themes, hotline: meta.hotline,
             };
           });
         });
       });
     };
-    self.suggestions = function (meta, query) {
-      var compact = clean(query, meta.trad).replace(/ /g, "");
+    function offered(meta) {  /* the themes and the words of the groups that find a guide */
+      var words = new Set(), unfound = new Set(meta.unfound);
+      meta.themes.forEach(function (t) { words.add(normalize(t[0])); });
+      meta.synonyms.forEach(function (g, i) { if (!unfound.has(i)) { g.forEach(function (w) { words.add(w); }); } });
+      return Array.from(words).sort(cmp);
+    }
+    /* the nearest spellings among the words that find a guide */
+    function suggestions(meta, query) {
+      var compact = stripStop(clean(query, meta.trad), meta.stop).replace(/ /g, "");
       var mine = new Set(chars(compact));
-      var near = dictionary(meta).filter(function (w) {
+      var near = offered(meta).filter(function (w) {
         return chars(w).some(function (c) { return mine.has(c); });
       }).map(function (w) { return [editDistance(w, compact), w]; });
       near.sort(function (a, b) { return a[0] - b[0] || cmp(a[1], b[1]); });
       return near.slice(0, 5).map(function (x) { return x[1]; });
-    };
+    }
   }
   global.GuideSearch = GuideSearch;
   if (typeof module !== "undefined" && module.exports) { module.exports = GuideSearch; }
