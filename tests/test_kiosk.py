@@ -174,7 +174,8 @@ def test_kiosk_search_by_name_or_department_in_chinese(hall: Hall) -> None:
     help_ = text(page.body[page.body.index('id="search-help"') :])
     assert "按主题查找" in help_ and "社会保障" in help_ and "12345" in help_
     page = request(hall, "GET", "/search?q=" + urllib.parse.quote("婚介所"))
-    assert "您是不是要找： 婚姻登记" in text(page.body)  # a link to its search
+    offered = re.findall(r'<a href="/search\?q=[^"]+">([^<]+)</a>', page.body)
+    assert "婚姻登记" in offered, offered  # the nearest spellings, each a link to its search
     # A withdrawn guide is not found.
     assert WITHDRAWN not in request(hall, "GET", "/search?q=" + urllib.parse.quote("出生")).body
 
@@ -567,6 +568,37 @@ def test_browser_kiosk_keyboard_types_by_touch_and_tiles_open_themes(
         page.locator("#theme-tiles a.tile").first.tap()
         expect(page.locator("h1")).to_have_text(first)
         expect(page.locator("#results li")).to_have_count(count)
+
+
+@pytest.mark.slow
+def test_browser_kiosk_finds_what_citizens_type_and_tap(hall: Hall) -> None:
+    """Issue 19's queries at the kiosk in Chromium, with the built-in dictionary alone: typed (a
+    physical keyboard or the system's input method) and tapped on the on-screen keyboard.
+    (身份证补办 is left to the tests with the library's synonyms: the example has no 补领 guide,
+    and only a library can say that its 换领 serves a lost card.)"""
+    pytest.importorskip("playwright")
+    from playwright.sync_api import expect
+
+    from tests.test_browser import CHROMIUM, chromium, watched_page
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    typed = ["社保", "医保", "低保", "失业金", "出生证", "醫保", "最低生活保證"]
+    tapped = ["shebao", "sb", "dibao", "shiye"]
+    options = {"viewport": KIOSK_SIZE, "has_touch": True, "is_mobile": True}
+    with chromium() as browser, watched_page(browser, hall.base, **options) as page:
+        pad, box = page.locator("#keyboard"), page.locator("#search")
+        for query in typed + tapped:
+            page.goto(hall.base)
+            if query in typed:
+                box.fill(query)
+                box.press("Enter")
+            else:
+                for key in [*query, "search"]:
+                    pad.locator(f'button[data-key="{key}"]').tap()
+            expect(page.locator("h1")).to_have_text("搜索结果")
+            first = page.locator("#results li a").first
+            expect(first).to_have_attribute("href", f"/guide/{CITIZENS[query]}")
 
 
 def test_kiosk_finds_what_citizens_type_with_the_library_synonyms(hall: Hall) -> None:
