@@ -10,8 +10,11 @@ the workers are waited for when the map ends, so their CPU time counts as the ca
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -73,7 +76,23 @@ def parallel_map(
 
 def _start(setup: Callable[..., object], args: tuple[Any, ...]) -> None:
     global _state
+    _die_with_parent()
     _state = setup(*args)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """A worker ends with the process that started it: a publisher killed while its workers
+    print (SIGKILL, the OOM killer) leaves no worker behind, holding its memory and its pipes.
+    Linux only (elsewhere a worker ends when its parent closes the pool)."""
+    if not sys.platform.startswith("linux"):
+        return
+    starter = mp.parent_process()
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if starter is not None and os.getppid() != starter.pid:  # it died before we asked
+        os._exit(1)
 
 
 def _call(fn: Callable[[Any, T], R], item: T) -> R:

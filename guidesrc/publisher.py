@@ -26,6 +26,7 @@ import errno
 import re
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,28 +139,48 @@ def _run(
     report: RunReport,
     written: set[str],
 ) -> None:
-    """Deliver what is due, channel by channel, and sign each file channel's manifest."""
+    """Deliver what is due, channel by channel, and sign each file channel's manifest.
+
+    Both cores busy: a printable channel (the pdf sheets, rendered by worker processes) is
+    delivered in a thread of its own while this one delivers the other file channels, each
+    writing its own folder; the channels that are not file channels (a printer printing the
+    pdf channel's sheets as signed, a server) come after it, in order."""
     # What the run did not write must be as signed; a channel whose state files are not (an
     # export's manifest edited in its folder) gets no delivery: nothing is built on them.
     before = snapshot_channels(adapters, ledger)
     signed: list[Signed] = []
     handled: set[str] = set()
+    due = {
+        channel: pub_ids
+        for channel, pub_ids in _due(ledger, clock(), retry_now).items()
+        # removed from library.yaml, or held: left open, shown by status
+        if channel in adapters and not ((snap := before.get(channel)) is not None and snap.held)
+    }
+    apart = [c for c in due if adapters[c].printable]
+    beside = [c for c in due if c not in apart and adapters[c].files]
+    later = [c for c in due if c not in apart and c not in beside]
+
+    def deliver(channel: str, alone: bool = True) -> list[Outcome]:
+        adapter = adapters[channel]
+        outcomes = _deliver_channel(ledger, adapter, due[channel], clock)
+        # Signed at once: the printer channel prints the pdf channel's sheets only as signed.
+        # While two threads write, each signs with the journal as it stands (a copy).
+        journal_now = written if alone else set(written)
+        delivered = {o.channel for o in outcomes if o.ok}
+        one = {channel: adapter}
+        signed.extend(sign_channels(ledger, one, delivered, clock(), before, journal_now))
+        handled.add(channel)
+        return outcomes
+
     try:
-        for channel, pub_ids in _due(ledger, clock(), retry_now).items():
-            adapter = adapters.get(channel)
-            snap = before.get(channel)
-            if adapter is None or (snap is not None and snap.held):
-                continue  # removed from library.yaml, or held: left open, shown by status
-            size = adapter.batch_size or len(pub_ids)
-            for start in range(0, len(pub_ids), size):
-                batch = pub_ids[start : start + size]
-                report.outcomes += _deliver_batch(ledger, adapter, batch, clock)
-            # Signed at once: the printer channel prints the pdf channel's sheets only as
-            # signed, and may come next in this run.
-            delivered = {o.channel for o in report.delivered}
-            one = {channel: adapter}
-            signed += sign_channels(ledger, one, delivered, clock(), before, written)
-            handled.add(channel)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="printable") as pool:
+            running = [pool.submit(deliver, channel, not beside) for channel in apart]
+            for channel in beside:
+                report.outcomes += deliver(channel, not apart)
+            for future in running:
+                report.outcomes += future.result()
+        for channel in later:
+            report.outcomes += deliver(channel)
     finally:
         for adapter in adapters.values():
             adapter.close()
@@ -168,6 +189,17 @@ def _run(
     delivered = {o.channel for o in report.delivered}
     signed += sign_channels(ledger, rest, delivered, clock(), before, written)
     report.refused = {s.channel: list(s.findings) for s in signed if s.refused}
+
+
+def _deliver_channel(
+    ledger: Ledger, adapter: Adapter[Any], pub_ids: list[int], clock: Callable[[], dt.datetime]
+) -> list[Outcome]:
+    """One channel's due deliveries, in batches of its adapter's size."""
+    size = adapter.batch_size or len(pub_ids)
+    outcomes: list[Outcome] = []
+    for start in range(0, len(pub_ids), size):
+        outcomes += _deliver_batch(ledger, adapter, pub_ids[start : start + size], clock)
+    return outcomes
 
 
 def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[int]]:

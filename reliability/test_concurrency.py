@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from guidesrc.ledger import open_ledger
 from tests.conftest import EXAMPLE, directory_only
+from tests.test_publish_crash import with_plugin
 
 pytestmark = pytest.mark.section("Concurrency")
 
@@ -88,7 +89,7 @@ def test_editors_approve_and_publish_at_once(
     env = {
         **os.environ,
         "GUIDES_DEPLOYMENT": str(deployment),
-        "PYTHONPATH": str(plugin),
+        "PYTHONPATH": with_plugin(plugin),
         "GUIDES_DATABASE_URL": url,
         "GIT_AUTHOR_NAME": "编辑",
         "GIT_COMMITTER_NAME": "编辑",

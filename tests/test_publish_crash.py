@@ -109,8 +109,13 @@ def approved(example: Library, plugin: Path, monkeypatch: pytest.MonkeyPatch) ->
     return example
 
 
+def with_plugin(plugin: Path) -> str:
+    """PYTHONPATH for a run with the plugin installed (and the checkout under test, if set)."""
+    return os.pathsep.join(p for p in (str(plugin), os.environ.get("PYTHONPATH")) if p)
+
+
 def publish(lib: Library, plugin: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "PYTHONPATH": str(plugin), **env}
+    environ = {**os.environ, "PYTHONPATH": with_plugin(plugin), **env}
     return subprocess.run(
         [sys.executable, "-m", "guidesrc", "publish", str(lib.root), *args],
         capture_output=True,
@@ -169,7 +174,7 @@ def test_a_failure_at_any_step_is_recorded_and_retried(
         [sys.executable, "-m", "guidesrc", "status", str(approved.root), "--format", "json"],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(plugin)},
+        env={**os.environ, "PYTHONPATH": with_plugin(plugin)},
         check=False,
     )
     details = [d["error_detail"] for d in json.loads(status.stdout)["deliveries"]]
@@ -187,7 +192,7 @@ def test_two_publishers_at_once_deliver_each_thing_once(
     os.mkfifo(resume)
     environ = {
         **os.environ,
-        "PYTHONPATH": str(plugin),
+        "PYTHONPATH": with_plugin(plugin),
         "GUIDES_FAULT": "publish.locked:pause",
         "GUIDES_FAULT_READY": str(ready),
         "GUIDES_FAULT_RESUME": str(resume),
@@ -213,7 +218,7 @@ def test_two_publishers_at_once_deliver_each_thing_once(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(plugin)},
+        env={**os.environ, "PYTHONPATH": with_plugin(plugin)},
     )
     with resume.open("w") as handle:
         handle.write("go\n")
@@ -228,3 +233,39 @@ def test_two_publishers_at_once_deliver_each_thing_once(
         == "本次：已送达 0 次，0 次已印入换页批次、待大厅工作人员张贴，失败 0 次；留待以后运行 0 次（尚未到期或待重试）\n"
     )  # the key: said once, by the first
     assert_exactly_once(approved)
+
+
+@pytest.mark.parametrize("point", ["publish.recorded@2", "publish.delivered@2:raise"])
+def test_the_pdf_channel_beside_the_others_crashes_and_fails_safely(
+    demo: Library, plugin: Path, point: str
+) -> None:
+    """The pdf channel is delivered in a thread beside the site and the directory: a run
+    killed, or failing, at the second channel to get there leaves each channel to the next run,
+    which delivers every guide once to each."""
+    run = invoke("approve", str(demo.root), "--effective", "today", "--note", "首次发布")
+    assert run.exit_code == 0, run.stderr
+    first = publish(demo, plugin, GUIDES_FAULT=point)
+    assert first.returncode == (1 if point.endswith(":raise") else -9), first.stderr
+    again = publish(demo, plugin, "--retry-now")
+    assert again.returncode == 0, again.stdout + again.stderr
+    ledger = open_ledger(demo.root)
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT channel, status, count(*) FROM publication GROUP BY channel, status")
+        ).all()
+    ledger.close()
+    done = {(channel, status): count for channel, status, count in rows}
+    assert done[("archive", "delivered")] == done[("site", "delivered")] == 18
+    # Every sheet is posted; the ones served at a window wait for hall staff's confirmation.
+    assert done.get(("print", "delivered"), 0) + done.get(("print", "awaiting"), 0) == 18
+    assert set(done) <= {(c, "delivered") for c in ("archive", "site", "print")} | {
+        ("print", "awaiting")
+    }
+    manifest = json.loads((demo.root / ".guides/print/manifest.json").read_text("utf-8"))
+    assert len(manifest["guides"]) == 18
+    assert all(
+        (demo.root / ".guides/print" / sheet["file"]).is_file()
+        for entry in manifest["guides"].values()
+        for slot, sheet in entry.items()
+        if slot in ("current", "upcoming", "withdrawn")
+    )
