@@ -33,7 +33,6 @@ import datetime as dt
 import hashlib
 import hmac
 import os
-import stat
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,7 +69,17 @@ from guidesrc.ledger.models import ManifestFile
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
+from guidesrc.manifest_names import SHARD_DIR as SHARD_DIR
 from guidesrc.manifest_names import SIGNATURE as SIGNATURE
+from guidesrc.manifest_shards import (
+    expand,
+    folder_reader,
+    manifest_bytes,
+    read_regular,
+    remove_unnamed,
+    shard_folder_names,
+    write_shards,
+)
 from guidesrc.shown import SHOWN_STATUSES as SHOWN_STATUSES
 from guidesrc.shown import Guides as Guides
 from guidesrc.shown import Shown, shown_since
@@ -83,10 +92,11 @@ if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
     from guidesrc.signing import SigningKey
 
-OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
-FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
-CACHE_FORMAT = 4  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
-# 4: the folders' (inode, ctime)
+OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY, SHARD_DIR})
+FORMAT = 3  # 3: in shards (guidesrc.manifest_shards); 2: every file listed (dot-files,
+# _state/) in one file; format 1 left those out
+CACHE_FORMAT = 5  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
+# 4: the folders' (inode, ctime); 5: the manifest's own stat covers its shards
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 ACTOR = "publisher"
 
@@ -100,22 +110,6 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
 
 
 # --- the manifest's bytes --------------------------------------------------------------------
-
-
-def manifest_bytes(header: dict[str, Any], guides: Guides, files: Files) -> bytes:
-    """JSON with one guide and one file per line (sorted): ``grep HASH guides-manifest.json``
-    shows the name with the hash. The same input always gives the same bytes."""
-    opt = orjson.OPT_SORT_KEYS
-    lines = [b"{"]
-    lines += [orjson.dumps(k) + b":" + orjson.dumps(header[k], option=opt) + b"," for k in header]
-    for name, items, end in ((b"guides", guides, b"},"), (b"files", files, b"}")):
-        lines.append(b'"' + name + b'":{')
-        body = [orjson.dumps(k) + b":" + orjson.dumps(items[k], option=opt) for k in sorted(items)]
-        if body:
-            lines.append(b",\n".join(body))
-        lines.append(end)
-    lines.append(b"}")
-    return b"\n".join(lines) + b"\n"
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -205,15 +199,22 @@ def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey) -> Cache
 
 
 def _own_stat(value: Any) -> list[int] | None:
-    return [int(n) for n in value] if isinstance(value, list) and len(value) == 4 else None
+    return [int(n) for n in value] if isinstance(value, list) else None
 
 
 def _manifest_stat(out: Path) -> list[int] | None:
-    try:
-        st = os.lstat(out / MANIFEST)
-    except FileNotFoundError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    """The top file's and every shard's [size, mtime, inode, ctime], in one list: any of them
+    touched since the signature and the publish signs again."""
+    found: list[int] = []
+    for rel in (MANIFEST, *shard_folder_names(out)):
+        try:
+            st = os.lstat(out / rel)
+        except FileNotFoundError:
+            if rel == MANIFEST:
+                return None
+            continue
+        found += [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    return found
 
 
 def _save_cache(
@@ -382,9 +383,13 @@ def up_to_date(ledger: Ledger, channel: str, folder: Path, shown: Guides, key: S
         return not folder.exists()  # nothing published there yet
     except (OSError, orjson.JSONDecodeError):
         return False
-    if not isinstance(body, dict) or body.get("guides") != shown:
+    if not isinstance(body, dict) or body.get("key") != key.id or body.get("format") != FORMAT:
         return False
-    if body.get("key") != key.id or body.get("format") != FORMAT:
+    try:
+        read = expand(body, folder_reader(folder))
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    if read.problems or read.guides != shown or shard_folder_names(folder) != sorted(read.names):
         return False
     return latest_manifest(ledger, channel) == hashlib.sha256(data).hexdigest()
 
@@ -436,11 +441,7 @@ def write_manifest(
         "algorithm": "Ed25519",
     }
     listing = found.files or listed(found.stats)
-    data = manifest_bytes(header, guides, listing)
-    if _read(out / PUBLIC_KEY) != key.public_pem:  # the same key as the last run: left as it is
-        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
-    write_atomic(out / SIGNATURE, key.sign(data), 0o644)
-    write_atomic(out / MANIFEST, data, 0o644)
+    data = _write_signed(out, key, header, guides, listing)
     digest = hashlib.sha256(data).hexdigest()
     pairs = [(rel, listing[rel]["sha256"]) for rel in found.new]
     pairs.append((MANIFEST, digest))
@@ -451,14 +452,20 @@ def write_manifest(
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
 
 
-def _read(path: Path) -> bytes | None:
-    """The bytes of a regular file (never through a symbolic link); None if there is none."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+def _write_signed(
+    out: Path, key: SigningKey, header: dict[str, Any], guides: Guides, listing: Files
+) -> bytes:
+    """Write the shards that changed (new files: the old manifest stays whole), the public key,
+    the signature and the top file (the commit), then remove the shards it no longer names;
+    the top file's bytes."""
+    shards = write_shards(out, guides, listing)
+    data = manifest_bytes(header, {"shards": shards})
+    if read_regular(out / PUBLIC_KEY) != key.public_pem:  # the same key as the last run: kept
+        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
+    write_atomic(out / SIGNATURE, key.sign(data), 0o644)
+    write_atomic(out / MANIFEST, data, 0o644)
+    remove_unnamed(out, shards)
+    return data
 
 
 def _check(
