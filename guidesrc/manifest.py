@@ -72,6 +72,7 @@ from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
 from guidesrc.manifest_names import SHARD_DIR as SHARD_DIR
 from guidesrc.manifest_names import SIGNATURE as SIGNATURE
 from guidesrc.manifest_shards import (
+    Previous,
     expand,
     folder_reader,
     manifest_bytes,
@@ -441,7 +442,7 @@ def write_manifest(
         "algorithm": "Ed25519",
     }
     listing = found.files or listed(found.stats)
-    data = _write_signed(out, key, header, guides, listing)
+    data = _write_signed(out, key, header, guides, listing, _previous(out, cache, found, guides))
     digest = hashlib.sha256(data).hexdigest()
     pairs = [(rel, listing[rel]["sha256"]) for rel in found.new]
     pairs.append((MANIFEST, digest))
@@ -452,13 +453,36 @@ def write_manifest(
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
 
 
+def _previous(out: Path, cache: Cache, found: Audit, guides: Guides) -> Previous | None:
+    """What the new manifest can build on: the signed one the cache was written with, when its
+    top file and every shard are as signed (their status as the cache kept it); else None."""
+    if cache.signed is None or cache.shown is None or cache.own != _manifest_stat(out):
+        return None
+    data = read_regular(out / MANIFEST)
+    if data is None or hashlib.sha256(data).hexdigest() != cache.signed:
+        return None
+    top = orjson.loads(data)
+    shards = top.get("shards")
+    if top.get("format") != FORMAT or not isinstance(shards, dict):
+        return None
+    old = cache.shown.guides
+    changed = set(found.new) | (found.stats.keys() ^ cache.files.keys())  # hashed, came, went
+    changed |= {gid for gid in old.keys() | guides.keys() if old.get(gid) != guides.get(gid)}
+    return Previous(shards, changed)
+
+
 def _write_signed(
-    out: Path, key: SigningKey, header: dict[str, Any], guides: Guides, listing: Files
+    out: Path,
+    key: SigningKey,
+    header: dict[str, Any],
+    guides: Guides,
+    listing: Files,
+    previous: Previous | None,
 ) -> bytes:
     """Write the shards that changed (new files: the old manifest stays whole), the public key,
     the signature and the top file (the commit), then remove the shards it no longer names;
     the top file's bytes."""
-    shards = write_shards(out, guides, listing)
+    shards = write_shards(out, guides, listing, previous)
     data = manifest_bytes(header, {"shards": shards})
     if read_regular(out / PUBLIC_KEY) != key.public_pem:  # the same key as the last run: kept
         write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)

@@ -73,13 +73,16 @@ def manifest_bytes(header: Mapping[str, Any], parts: Mapping[str, Mapping[str, A
     return b"\n".join(lines) + b"\n"
 
 
-def shard_bodies(guides: Mapping[str, Any], files: Mapping[str, Any]) -> dict[str, bytes]:
-    """Each shard's file content (only shards that list something)."""
+def shard_bodies(
+    guides: Mapping[str, Any], files: Mapping[str, Any], only: set[str] | None = None
+) -> dict[str, bytes]:
+    """Each shard's file content (only shards that list something; with ``only``, those)."""
     split: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    for gid, entry in guides.items():
-        split.setdefault(shard_of(gid), ({}, {}))[0][gid] = entry
-    for rel, entry in files.items():
-        split.setdefault(shard_of(rel), ({}, {}))[1][rel] = entry
+    for at, items in enumerate((guides, files)):
+        for key, entry in items.items():
+            shard = shard_of(key)
+            if only is None or shard in only:
+                split.setdefault(shard, ({}, {}))[at][key] = entry
     return {shard: manifest_bytes({}, {"guides": g, "files": f}) for shard, (g, f) in split.items()}
 
 
@@ -191,15 +194,33 @@ def shard_folder_names(out: Path) -> list[str]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_shards(out: Path, guides: Mapping[str, Any], files: Mapping[str, Any]) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """The signed manifest a publish builds on: its shards (shard → SHA-256), untouched in the
+    folder since it was signed, and the guide ids and file paths whose entries may differ now."""
+
+    shards: Mapping[str, str]
+    changed: set[str]
+
+
+def write_shards(
+    out: Path,
+    guides: Mapping[str, Any],
+    files: Mapping[str, Any],
+    previous: Previous | None = None,
+) -> dict[str, str]:
     """Write the shard files that are not there as they should be; shard → SHA-256, for the
-    top file. Shards are named by their content: a file there already with the same bytes stays."""
+    top file. Shards are named by their content: a file there already with the same bytes stays.
+    With ``previous``, only the shards of what changed are built again, the others kept."""
     folder = out / SHARD_DIR
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()  # never written through a link
     folder.mkdir(exist_ok=True)
+    touched = None if previous is None else {shard_of(key) for key in previous.changed}
     digests: dict[str, str] = {}
-    for shard, data in shard_bodies(guides, files).items():
+    if previous is not None and touched is not None:
+        digests = {s: d for s, d in previous.shards.items() if s not in touched}
+    for shard, data in shard_bodies(guides, files, touched).items():
         digest = hashlib.sha256(data).hexdigest()
         digests[shard] = digest
         rel = shard_file(shard, digest)
