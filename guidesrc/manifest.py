@@ -4,16 +4,17 @@ After a publishing run, for every channel whose settings have a ``path`` (direct
 hotline, mobile, cpsv …) the publisher calls :func:`sign_channels`, which writes into that folder
 (for the site: the build its link points to)::
 
-    guides-manifest.json       format, channel, library, created_at (UTC), key id; the guides the
-                               ledger says the channel shows (id → state, version, content hash,
-                               the upcoming version); every file → SHA-256 and size
-    guides-manifest.json.sig   the base64 Ed25519 signature of the manifest's exact bytes
+    guides-manifest.json       format, channel, library, created_at (UTC), key id; each shard
+                               file's SHA-256 (guidesrc.manifest_shards)
+    guides-manifest.json.sig   the base64 Ed25519 signature of the top file's exact bytes
     guides-public-key.pem      the public key that checks it (also in the library's keys/)
+    guides-manifest.d/         the shards: the guides the ledger says the channel shows (id →
+                               state, version, content hash, the upcoming version); every file →
+                               SHA-256 and size; one change rewrites O(1) shards
 
-The manifest is JSON with one guide or file per line, so that ``grep`` finds a file's hash or a
-printout's short content hash with its name. Every file of the folder is listed (dot-files,
-the site's ``_state/`` and the exports' own state included) except these three; a symbolic link
-never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
+JSON with one guide or file per line, so that ``grep`` finds a file's hash or a printout's short
+content hash with its name. Every file of the folder is listed (dot-files, the site's
+``_state/`` and the exports' own state included) except these; a symbolic link never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
 run wrote, and files exactly as the channel's last signed manifest; anything else stops signing.
 
 Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
