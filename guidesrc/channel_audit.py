@@ -46,6 +46,7 @@ import orjson
 import sqlalchemy as sa
 
 from guidesrc.ledger.models import Event, ManifestFile, SignedManifest
+from guidesrc.manifest_shards import expand, folder_reader
 from guidesrc.statuses import EventKind
 
 if TYPE_CHECKING:
@@ -458,8 +459,9 @@ def baseline(ledger: Ledger, channel: str, out: Path, own_manifest: str) -> Base
     pairs = ManifestFile.__table__.c  # type: ignore[attr-defined]
     with ledger.engine.connect() as conn:
         body = conn.execute(sa.select(kept.body).where(kept.channel == channel)).scalar()
-        if body is not None:
-            return _from_manifest(str(body).encode("utf-8"))
+        found = None if body is None else _from_manifest(str(body).encode("utf-8"), out)
+        if found is not None:
+            return found
         last = conn.execute(
             sa.select(pairs.sha256)
             .where(pairs.channel == channel, pairs.path == own_manifest)
@@ -473,7 +475,9 @@ def baseline(ledger: Ledger, channel: str, out: Path, own_manifest: str) -> Base
         except OSError:
             data = b""
         if hashlib.sha256(data).hexdigest() == last:
-            return _from_manifest(data)
+            found = _from_manifest(data, out)
+            if found is not None:
+                return found
         rows = conn.execute(
             sa.select(pairs.path, pairs.sha256).where(
                 pairs.channel == channel, pairs.path != own_manifest
@@ -485,10 +489,14 @@ def baseline(ledger: Ledger, channel: str, out: Path, own_manifest: str) -> Base
         return Baseline(files, legacy=True)
 
 
-def _from_manifest(data: bytes) -> Baseline:
+def _from_manifest(data: bytes, out: Path) -> Baseline | None:
+    """The files a signed manifest lists (a sharded one's from the folder's shards, each proven
+    by its hash in ``data``); None when a shard cannot be proven."""
     body = orjson.loads(data)
-    files = body.get("files") or {}
-    listed = {str(rel): {str(entry.get("sha256"))} for rel, entry in files.items()}
+    read = expand(body, folder_reader(out))
+    if read.problems:
+        return None
+    listed = {str(rel): {str(entry.get("sha256"))} for rel, entry in read.files.items()}
     return Baseline(listed, legacy=body.get("format") == 1)
 
 

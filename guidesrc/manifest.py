@@ -4,16 +4,17 @@ After a publishing run, for every channel whose settings have a ``path`` (direct
 hotline, mobile, cpsv …) the publisher calls :func:`sign_channels`, which writes into that folder
 (for the site: the build its link points to)::
 
-    guides-manifest.json       format, channel, library, created_at (UTC), key id; the guides the
-                               ledger says the channel shows (id → state, version, content hash,
-                               the upcoming version); every file → SHA-256 and size
-    guides-manifest.json.sig   the base64 Ed25519 signature of the manifest's exact bytes
+    guides-manifest.json       format, channel, library, created_at (UTC), key id; each shard
+                               file's SHA-256 (guidesrc.manifest_shards)
+    guides-manifest.json.sig   the base64 Ed25519 signature of the top file's exact bytes
     guides-public-key.pem      the public key that checks it (also in the library's keys/)
+    guides-manifest.d/         the shards: the guides the ledger says the channel shows (id →
+                               state, version, content hash, the upcoming version); every file →
+                               SHA-256 and size; one change rewrites O(1) shards
 
-The manifest is JSON with one guide or file per line, so that ``grep`` finds a file's hash or a
-printout's short content hash with its name. Every file of the folder is listed (dot-files,
-the site's ``_state/`` and the exports' own state included) except these three; a symbolic link
-never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
+JSON with one guide or file per line, so that ``grep`` finds a file's hash or a printout's short
+content hash with its name. Every file of the folder is listed (dot-files, the site's
+``_state/`` and the exports' own state included) except these; a symbolic link never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
 run wrote, and files exactly as the channel's last signed manifest; anything else stops signing.
 
 Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
@@ -33,7 +34,6 @@ import datetime as dt
 import hashlib
 import hmac
 import os
-import stat
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,7 +70,18 @@ from guidesrc.ledger.models import ManifestFile
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
+from guidesrc.manifest_names import SHARD_DIR as SHARD_DIR
 from guidesrc.manifest_names import SIGNATURE as SIGNATURE
+from guidesrc.manifest_shards import (
+    Previous,
+    expand,
+    folder_reader,
+    manifest_bytes,
+    read_regular,
+    remove_unnamed,
+    shard_folder_names,
+    write_shards,
+)
 from guidesrc.shown import SHOWN_STATUSES as SHOWN_STATUSES
 from guidesrc.shown import Guides as Guides
 from guidesrc.shown import Shown, shown_since
@@ -83,10 +94,11 @@ if TYPE_CHECKING:
     from guidesrc.ledger import Ledger
     from guidesrc.signing import SigningKey
 
-OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
-FORMAT = 2  # 2: every file listed (dot-files, _state/); format 1 left those out
-CACHE_FORMAT = 4  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
-# 4: the folders' (inode, ctime)
+OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY, SHARD_DIR})
+FORMAT = 3  # 3: in shards (guidesrc.manifest_shards); 2: every file listed (dot-files,
+# _state/) in one file; format 1 left those out
+CACHE_FORMAT = 5  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
+# 4: the folders' (inode, ctime); 5: the manifest's own stat covers its shards
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 ACTOR = "publisher"
 
@@ -100,22 +112,6 @@ def walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
 
 
 # --- the manifest's bytes --------------------------------------------------------------------
-
-
-def manifest_bytes(header: dict[str, Any], guides: Guides, files: Files) -> bytes:
-    """JSON with one guide and one file per line (sorted): ``grep HASH guides-manifest.json``
-    shows the name with the hash. The same input always gives the same bytes."""
-    opt = orjson.OPT_SORT_KEYS
-    lines = [b"{"]
-    lines += [orjson.dumps(k) + b":" + orjson.dumps(header[k], option=opt) + b"," for k in header]
-    for name, items, end in ((b"guides", guides, b"},"), (b"files", files, b"}")):
-        lines.append(b'"' + name + b'":{')
-        body = [orjson.dumps(k) + b":" + orjson.dumps(items[k], option=opt) for k in sorted(items)]
-        if body:
-            lines.append(b",\n".join(body))
-        lines.append(end)
-    lines.append(b"}")
-    return b"\n".join(lines) + b"\n"
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -205,15 +201,22 @@ def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey) -> Cache
 
 
 def _own_stat(value: Any) -> list[int] | None:
-    return [int(n) for n in value] if isinstance(value, list) and len(value) == 4 else None
+    return [int(n) for n in value] if isinstance(value, list) else None
 
 
 def _manifest_stat(out: Path) -> list[int] | None:
-    try:
-        st = os.lstat(out / MANIFEST)
-    except FileNotFoundError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    """The top file's and every shard's [size, mtime, inode, ctime], in one list: any of them
+    touched since the signature and the publish signs again."""
+    found: list[int] = []
+    for rel in (MANIFEST, *shard_folder_names(out)):
+        try:
+            st = os.lstat(out / rel)
+        except FileNotFoundError:
+            if rel == MANIFEST:
+                return None
+            continue
+        found += [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    return found
 
 
 def _save_cache(
@@ -382,9 +385,13 @@ def up_to_date(ledger: Ledger, channel: str, folder: Path, shown: Guides, key: S
         return not folder.exists()  # nothing published there yet
     except (OSError, orjson.JSONDecodeError):
         return False
-    if not isinstance(body, dict) or body.get("guides") != shown:
+    if not isinstance(body, dict) or body.get("key") != key.id or body.get("format") != FORMAT:
         return False
-    if body.get("key") != key.id or body.get("format") != FORMAT:
+    try:
+        read = expand(body, folder_reader(folder))
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    if read.problems or read.guides != shown or shard_folder_names(folder) != sorted(read.names):
         return False
     return latest_manifest(ledger, channel) == hashlib.sha256(data).hexdigest()
 
@@ -436,11 +443,7 @@ def write_manifest(
         "algorithm": "Ed25519",
     }
     listing = found.files or listed(found.stats)
-    data = manifest_bytes(header, guides, listing)
-    if _read(out / PUBLIC_KEY) != key.public_pem:  # the same key as the last run: left as it is
-        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
-    write_atomic(out / SIGNATURE, key.sign(data), 0o644)
-    write_atomic(out / MANIFEST, data, 0o644)
+    data = _write_signed(out, key, header, guides, listing, _previous(out, cache, found, guides))
     digest = hashlib.sha256(data).hexdigest()
     pairs = [(rel, listing[rel]["sha256"]) for rel in found.new]
     pairs.append((MANIFEST, digest))
@@ -451,14 +454,43 @@ def write_manifest(
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
 
 
-def _read(path: Path) -> bytes | None:
-    """The bytes of a regular file (never through a symbolic link); None if there is none."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+def _previous(out: Path, cache: Cache, found: Audit, guides: Guides) -> Previous | None:
+    """What the new manifest can build on: the signed one the cache was written with, when its
+    top file and every shard are as signed (their status as the cache kept it); else None."""
+    if cache.signed is None or cache.shown is None or cache.own != _manifest_stat(out):
         return None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    data = read_regular(out / MANIFEST)
+    if data is None or hashlib.sha256(data).hexdigest() != cache.signed:
+        return None
+    top = orjson.loads(data)
+    shards = top.get("shards")
+    if top.get("format") != FORMAT or not isinstance(shards, dict):
+        return None
+    old = cache.shown.guides
+    changed = set(found.new) | (found.stats.keys() ^ cache.files.keys())  # hashed, came, went
+    changed |= {gid for gid in old.keys() | guides.keys() if old.get(gid) != guides.get(gid)}
+    return Previous(shards, changed)
+
+
+def _write_signed(
+    out: Path,
+    key: SigningKey,
+    header: dict[str, Any],
+    guides: Guides,
+    listing: Files,
+    previous: Previous | None,
+) -> bytes:
+    """Write the shards that changed (new files: the old manifest stays whole), the public key,
+    the signature and the top file (the commit), then remove the shards it no longer names;
+    the top file's bytes."""
+    shards = write_shards(out, guides, listing, previous)
+    data = manifest_bytes(header, {"shards": shards})
+    if read_regular(out / PUBLIC_KEY) != key.public_pem:  # the same key as the last run: kept
+        write_atomic(out / PUBLIC_KEY, key.public_pem, 0o644)
+    write_atomic(out / SIGNATURE, key.sign(data), 0o644)
+    write_atomic(out / MANIFEST, data, 0o644)
+    remove_unnamed(out, shards)
+    return data
 
 
 def _check(

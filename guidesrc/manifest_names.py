@@ -4,3 +4,4 @@ manifest writer and the signed-sheet check both read them, and the check must st
 MANIFEST = "guides-manifest.json"
 SIGNATURE = "guides-manifest.json.sig"
 PUBLIC_KEY = "guides-public-key.pem"
+SHARD_DIR = "guides-manifest.d"  # the shards of a sharded manifest (guidesrc.manifest_shards)

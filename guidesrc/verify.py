@@ -40,6 +40,7 @@ from guidesrc.channel_audit import sha256_file
 from guidesrc.errors import GuidesError
 from guidesrc.i18n import _
 from guidesrc.manifest import shown_guides, walk
+from guidesrc.manifest_shards import expand, folder_reader, shard_folder_names
 from guidesrc.signing import PublicKey, key_id, signature_valid
 from guidesrc.verify_checks import ChannelCheck, check_manifest, compare_file
 from guidesrc.verify_remote import verify_push, verify_url
@@ -157,6 +158,10 @@ def verify_folder(
         compare_file(check, where, rel, sha256_file(out / rel), listed, ledger)
     for rel in sorted(set(files) - seen):
         check.add("missing", f"{display}/{rel}", _("listed in the manifest, not there"), path=rel)
+    for rel in shard_folder_names(out):
+        if rel not in manifest["shards"]:
+            message = _("a file in the manifest's shard folder that the manifest does not name")
+            check.add("unexpected", f"{display}/{rel}", message, path=rel)
     check.files = len(files)
 
 
@@ -169,13 +174,18 @@ class FileCheck:
     sha256: str
 
 
-def verify_file(path: Path, manifest: bytes, signature: bytes, public: Any) -> FileCheck:
+def verify_file(
+    path: Path, manifest: bytes, signature: bytes, public: Any, shards: Path | None = None
+) -> FileCheck:
     """Whether ``signature`` signs ``manifest`` under ``public``, and where the manifest lists a
-    file with ``path``'s content."""
+    file with ``path``'s content (a sharded manifest's shards read from the folder ``shards``,
+    each proven by its hash in the manifest; a shard that is not is as good as none)."""
     ok = signature_valid(public, manifest, signature)
     body = orjson.loads(manifest)
     digest = sha256_file(path)
-    files: dict[str, dict[str, Any]] = body.get("files") or {}
+    files: dict[str, dict[str, Any]] = (
+        expand(body, folder_reader(shards)).files if shards is not None else body.get("files") or {}
+    )
     matches = sorted(rel for rel, entry in files.items() if entry.get("sha256") == digest)
     listed_key = body.get("key")
     return FileCheck(

@@ -16,11 +16,13 @@ from guidesrc.i18n import N_, _
 from guidesrc.manifest import (
     MANIFEST,
     PUBLIC_KEY,
+    SHARD_DIR,
     SIGNATURE,
     Guides,
     known_hash,
     latest_manifest,
 )
+from guidesrc.manifest_shards import Expanded, expand
 from guidesrc.signing import PublicKey, signature_valid
 
 if TYPE_CHECKING:
@@ -132,7 +134,6 @@ def check_manifest(
     except (orjson.JSONDecodeError, ValueError):
         check.add("modified", where, _("the manifest is not valid JSON"))
         return None
-    check.guide_ids = set(shown) | set(manifest.get("guides") or {})
     check.key = manifest.get("key") if isinstance(manifest.get("key"), str) else None
     check.created_at = str(manifest.get("created_at"))
     trusted = _check_signature(check, display, data, manifest, read(SIGNATURE), keys)
@@ -155,8 +156,28 @@ def check_manifest(
         )
     if trusted:
         _check_recorded(check, where, data, ledger)
-    _compare_guides(check, where, manifest.get("guides") or {}, shown)
+    manifest = _expanded(check, display, manifest, read)
+    check.guide_ids = set(shown) | set(manifest["guides"])
+    _compare_guides(check, where, manifest["guides"], shown)
     return manifest
+
+
+def _expanded(
+    check: ChannelCheck, display: str, manifest: dict[str, Any], read: Callable[[str], bytes | None]
+) -> dict[str, Any]:
+    """The manifest with its guides and files (a sharded one's read from the shards its top
+    file names, each proven by its hash there: a shard changed, put back or missing is found);
+    ``shards``: the shard files it names."""
+    try:
+        found = expand(manifest, read)
+    except (orjson.JSONDecodeError, AttributeError):
+        check.add(
+            "modified", f"{display}/{SHARD_DIR}", _("a shard of the manifest is not valid JSON")
+        )
+        found = Expanded()
+    for kind, rel, message in found.problems:
+        check.add(kind, f"{display}/{rel}", message, path=rel)
+    return {**manifest, "guides": found.guides, "files": found.files, "shards": found.names}
 
 
 def _check_signature(

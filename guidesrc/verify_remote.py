@@ -47,7 +47,17 @@ def verify_url(check: ChannelCheck, url: str, ledger: Ledger, keys: dict[str, Pu
                 "error", base, _("cannot be read: {error}").format(error=str(exc) or repr(exc))
             )
             return
-        manifest = check_manifest(check, base, fetched.get, ledger, keys, shown)
+
+        def read(name: str) -> bytes | None:  # the shards fetched when the manifest names them
+            return fetched[name] if name in fetched else _get(client, f"{base}/{quote(name)}")
+
+        try:
+            manifest = check_manifest(check, base, read, ledger, keys, shown)
+        except httpx.HTTPError as exc:
+            check.add(
+                "error", base, _("cannot be read: {error}").format(error=str(exc) or repr(exc))
+            )
+            return
         if manifest is None:
             return
         files: dict[str, dict[str, Any]] = manifest.get("files") or {}

@@ -17,6 +17,7 @@ import pytest
 from guidesrc.errors import SheetProblem
 from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
+from guidesrc.manifest_shards import read_manifest
 from guidesrc.print.bundle import Bundle
 from guidesrc.print.queue import Queue
 from tests.conftest import GUIDE, Library, Run, invoke
@@ -72,7 +73,7 @@ def hall(example: Library, database: str) -> Library:
 
 
 def signed_files(folder: Path) -> dict[str, Any]:
-    files: dict[str, Any] = json.loads((folder / "guides-manifest.json").read_bytes())["files"]
+    files: dict[str, Any] = read_manifest(folder.resolve())["files"]  # the top file and its shards
     return files
 
 
@@ -354,7 +355,12 @@ def test_the_kiosk_does_not_print_an_older_signed_sheet_put_back(
     saved = {
         p.relative_to(folder): p.read_bytes()
         for p in folder.rglob("*")
-        if p.is_file() and (p.name.startswith(("guides-manifest", "manifest")) or GID in p.name)
+        if p.is_file()
+        and (
+            p.name.startswith(("guides-manifest", "manifest"))
+            or GID in p.name
+            or p.parent.name == "guides-manifest.d"  # the old manifest's shards too
+        )
     }
     printed.edit(GUIDE, "name: 居民身份证换领", "name: 居民身份证换领（新版）")
     cli("approve", str(printed.root), "--effective", "today", "--note", "第二版")

@@ -94,7 +94,8 @@ def test_a_third_party_channel_is_installed_configured_and_published_through(
     digest = content_hash(compiled)
     board = library.path(".guides/board")
     assert sorted(p.name for p in board.iterdir()) == [
-        "guides-manifest.json",  # a file channel: guides publish signs its folder
+        "guides-manifest.d",  # a file channel: guides publish signs its folder (the shards)
+        "guides-manifest.json",
         "guides-manifest.json.sig",
         "guides-public-key.pem",
         f"{GID}.txt",

@@ -25,8 +25,16 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from guidesrc.channel_audit import store_signed
 from guidesrc.ledger import open_ledger
-from guidesrc.manifest import MANIFEST, cache_path, hash_folder, write_manifest
+from guidesrc.manifest import MANIFEST, cache_path, hash_folder, record_pairs, write_manifest
+from guidesrc.manifest_shards import (
+    manifest_bytes,
+    read_manifest,
+    shard_bodies,
+    shard_file,
+    shard_of,
+)
 from guidesrc.signing import SigningKey, public_keys, signing_key
 from tests.conftest import REPO, Library, Run, invoke
 from tests.test_push import SECRET, SECRET_ENV, Receiver, _serve, allow_hall
@@ -139,7 +147,8 @@ def test_verify_a_clean_publish_is_exit_0_and_every_manifest_is_signed(signed: L
     (kid,) = public_keys(signed.root)
     for folder in (".guides/published", ".guides/site", ".guides/mobile"):
         out = signed.path(folder)
-        body = json.loads((out / "guides-manifest.json").read_bytes())
+        body = read_manifest(out.resolve())
+        assert body["format"] == 3 and body["shards"]  # a signed top file and its shards
         assert body["key"] == kid
         assert body["channel"] in ("archive", "site", "app")
         assert body["guides"][GID]["state"] == "current"
@@ -147,7 +156,7 @@ def test_verify_a_clean_publish_is_exit_0_and_every_manifest_is_signed(signed: L
         assert (out / "guides-public-key.pem").read_bytes() == signed.path(
             f"keys/{kid}.pub.pem"
         ).read_bytes()
-    site = json.loads(signed.path(".guides/site/guides-manifest.json").read_bytes())
+    site = read_manifest(signed.path(".guides/site").resolve())
     assert f"guides/{GID}.html" in site["files"]
     # Every file is listed, the site's own state too (a file nobody signed is a finding).
     assert "_state/manifest.json" in site["files"]
@@ -232,14 +241,95 @@ def test_one_character_changed_in_a_json_document_is_modified(signed: Library, r
 
 
 def test_one_character_changed_in_the_manifest_is_a_signature_finding(signed: Library) -> None:
-    flip(signed.path(".guides/site/guides-manifest.json"), b'"version":1', b'"version":2')
+    flip(signed.path(".guides/site/guides-manifest.json"), b'"Ed25519"', b'"Ed25518"')
     run = verify(signed)
     assert run.exit_code == 1
     found = findings(run)
     assert found[0] == "signature .guides/site/guides-manifest.json.sig"
     assert "签名与清单不符：清单在签名后被改动，或者不是用密钥" in run.stdout
-    # What the changed manifest now claims differs from the ledger, too.
-    assert found[1:] == ["unexpected .guides/site/guides-manifest.json"]
+    assert found[1:] == []  # its shards are still the ones it named
+
+
+# --- the manifest's shards ----------------------------------------------------------------------
+
+
+def _shard(out: Path, key: str) -> Path:
+    """The shard file that lists the guide id or path ``key``, as the folder's top file names it."""
+    top = json.loads((out / "guides-manifest.json").read_bytes())
+    return out / shard_file(shard_of(key), top["shards"][shard_of(key)])
+
+
+def test_a_changed_missing_or_added_manifest_shard_is_found(signed: Library) -> None:
+    out = signed.path(".guides/site").resolve()
+    shard = _shard(out, f"guides/{GID}.html")
+    rel = shard.relative_to(out).as_posix()
+    flip(shard, b'"size":', b'"size": ')  # one space: still valid JSON, another hash
+    run = verify(signed, "--channel", "site")
+    assert run.exit_code == 1
+    assert findings(run)[0] == f"modified .guides/site/{rel}"
+    assert "分片的 SHA-256 与签名清单给出的不同" in run.stdout
+    shard.unlink()
+    planted = out / "guides-manifest.d/00.0000000000000000.json"
+    planted.write_bytes(b'{"files":{}}')
+    found = findings(verify(signed, "--channel", "site"))
+    assert f"missing .guides/site/{rel}" in found
+    assert f"unexpected .guides/site/guides/{GID}.html" in found  # no signed shard lists it
+    assert "unexpected .guides/site/guides-manifest.d/00.0000000000000000.json" in found
+    publish(signed)  # the next publish signs the folder again: every shard written, the plant gone
+    assert verify(signed, "--channel", "site").exit_code == 0
+    assert not planted.exists()
+
+
+def test_an_older_shard_put_back_is_found(signed: Library) -> None:
+    """A shard from an earlier publish (genuinely signed once) is not the one the newest top
+    file names: under the new name it is modified, under its own an extra file."""
+    out = signed.path(".guides/published").resolve()
+    old = _shard(out, GID)
+    old_rel, old_data = old.relative_to(out).as_posix(), old.read_bytes()
+    change_guide(signed)
+    publish(signed)
+    new = _shard(out, GID)
+    assert new != old and not old.exists()  # named by its content; the old one removed
+    new.write_bytes(old_data)
+    found = findings(verify(signed, "--channel", "archive"))
+    assert f"modified .guides/published/{new.relative_to(out).as_posix()}" in found
+    publish(signed)
+    assert verify(signed, "--channel", "archive").exit_code == 0
+    old.write_bytes(old_data)
+    found = findings(verify(signed, "--channel", "archive"))
+    assert found == [f"unexpected .guides/published/{old_rel}"]
+
+
+def test_a_manifest_in_one_file_is_taken_over_by_the_next_publish(signed: Library) -> None:
+    """A folder signed before manifests were sharded (format 2: one file listing everything)
+    still verifies, and the next publish, even with nothing to deliver, replaces it by a
+    sharded one."""
+    out = signed.path(".guides/published").resolve()
+    body = read_manifest(out)
+    header = {k: body[k] for k in ("channel", "library", "created_at", "key", "algorithm")}
+    data = manifest_bytes(
+        {"format": 2, **header}, {"guides": body["guides"], "files": body["files"]}
+    )
+    key = signing_key(signed.root)
+    assert key is not None
+    shutil.rmtree(out / "guides-manifest.d")
+    (out / "guides-manifest.json").write_bytes(data)
+    (out / "guides-manifest.json.sig").write_bytes(key.sign(data))
+    ledger = open_ledger(signed.root)
+    try:  # what a publish of format 2 recorded
+        now = dt.datetime.now(dt.UTC)
+        record_pairs(ledger, "archive", [("guides-manifest.json", hashlib_sha256(data))], now)
+        store_signed(ledger, "archive", data, now)
+    finally:
+        ledger.close()
+    cache_path(signed.root, "archive").unlink()
+    assert verify(signed, "--channel", "archive").exit_code == 0
+    run = publish(signed)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    top = json.loads((out / "guides-manifest.json").read_bytes())
+    assert top["format"] == 3 and "files" not in top and "guides" not in top
+    assert read_manifest(out)["files"] == body["files"]
+    assert verify(signed, "--channel", "archive").exit_code == 0
 
 
 def test_a_deleted_page_is_missing_and_an_added_page_is_unexpected(signed: Library) -> None:
@@ -275,13 +365,15 @@ def test_an_older_page_put_back_is_stale(signed: Library) -> None:
 
 def test_an_older_manifest_put_back_is_stale(signed: Library) -> None:
     out = signed.path(".guides/published")
-    saved = {
-        n: (out / n).read_bytes() for n in ("guides-manifest.json", "guides-manifest.json.sig")
-    }
+    names = ["guides-manifest.json", "guides-manifest.json.sig"]
+    names += [p.relative_to(out).as_posix() for p in (out / "guides-manifest.d").iterdir()]
+    saved = {n: (out / n).read_bytes() for n in names}
     saved[f"guides/{GID}.json"] = (out / f"guides/{GID}.json").read_bytes()
     saved["index.json"] = (out / "index.json").read_bytes()
     change_guide(signed)
     publish(signed)
+    shutil.rmtree(out / "guides-manifest.d")
+    (out / "guides-manifest.d").mkdir()
     for name, data in saved.items():  # the whole folder as it was: a valid, signed, old state
         (out / name).write_bytes(data)
     run = verify(signed, "--channel", "archive")
@@ -310,10 +402,13 @@ def test_a_forged_manifest_signed_with_another_key_is_named(signed: Library) -> 
     out = signed.path(".guides/site")
     page = out / f"guides/{GID}.html"
     flip(page, "受理条件".encode(), "受理条伴".encode())
-    body = json.loads((out / "guides-manifest.json").read_bytes())
+    body = read_manifest(out.resolve())  # rewritten as one file (format 2), no shards
     body["files"][f"guides/{GID}.html"]["sha256"] = hashlib_sha256(page.read_bytes())
     forger = SigningKey(Ed25519PrivateKey.generate(), "forger")
     body["key"] = forger.id
+    body["format"] = 2
+    del body["shards"]
+    shutil.rmtree(out / "guides-manifest.d")
     data = json.dumps(body, ensure_ascii=False).encode()
     (out / "guides-manifest.json").write_bytes(data)
     (out / "guides-manifest.json.sig").write_bytes(forger.sign(data))
@@ -344,11 +439,12 @@ def test_one_byte_changed_in_a_pdf_is_modified_and_the_footer_hash_is_in_the_man
     from pypdf import PdfReader
 
     text = "".join(p.extract_text() for p in PdfReader(out / f"current/{GID}.pdf").pages)
-    signed_hash = json.loads((out / "guides-manifest.json").read_bytes())["guides"][GID]
+    signed_hash = read_manifest(out.resolve())["guides"][GID]
     short = signed_hash["content_hash"][:12]
     assert short in re.findall(r"[0-9a-f]{12}", text)  # printed in the footer
-    grep = subprocess.run(
-        ["grep", f'"content_hash":"{short}', str(out / "guides-manifest.json")],
+    grep = subprocess.run(  # as docs/verify.md says: in the shard files the top file names
+        ["bash", "-c", f'grep -h \'"content_hash":"{short}\' guides-manifest.d/*.json'],
+        cwd=out,
         capture_output=True,
         text=True,
         check=True,
@@ -580,6 +676,11 @@ def test_the_documented_openssl_commands_verify_a_page(signed: Library, tmp_path
     for name in ("guides-manifest.json", "guides-manifest.json.sig", "guides-public-key.pem"):
         shutil.copy(out / name, work / name)
     shutil.copy(out / f"guides/{GID}.html", work / "page.html")
+    shard = _documented("cut -c1-2").replace("guides/ID.html", f"guides/{GID}.html")
+    found = subprocess.run(["bash", "-c", shard], cwd=work, capture_output=True, text=True)
+    (line,) = found.stdout.splitlines()  # the top file's line for the page's shard
+    hh, digest = re.fullmatch(r'"([0-9a-f]{2})":"([0-9a-f]{64})",?', line).groups()  # type: ignore[union-attr]
+    shutil.copy(out / shard_file(hh, digest), work / "shard.json")
     script = _documented("openssl pkeyutl")
     run = subprocess.run(
         ["bash", "-c", script], cwd=work, capture_output=True, text=True, check=False
@@ -587,12 +688,15 @@ def test_the_documented_openssl_commands_verify_a_page(signed: Library, tmp_path
     assert run.returncode == 0, run.stderr
     assert "Signature Verified Successfully" in run.stdout
     assert f'"guides/{GID}.html":{{"sha256":"' in run.stdout
+    flip(work / "shard.json", b'"size":', b'"size": ')  # a shard changed: its hash is not signed
+    run = subprocess.run(["bash", "-c", script], cwd=work, capture_output=True, text=True)
+    assert run.returncode != 0 and f'"guides/{GID}.html"' not in run.stdout
     (kid,) = public_keys(signed.root)
     run = subprocess.run(
         ["bash", "-c", _documented("outform DER")], cwd=work, capture_output=True, text=True
     )
     assert run.stdout.split() == [kid]  # the key id, as keys/ and the manifest name it
-    flip(work / "guides-manifest.json", b'"version":1', b'"version":2')
+    flip(work / "guides-manifest.json", b'"Ed25519"', b'"Ed25518"')
     run = subprocess.run(
         ["bash", "-c", script], cwd=work, capture_output=True, text=True, check=False
     )
@@ -664,15 +768,22 @@ def test_the_guides_a_publish_signs_after_a_change_are_what_the_ledger_shows(
     the guides' index): after a change they equal a whole read of the channel's publications."""
     from guidesrc.manifest import shown_guides
 
-    change_guide(signed)
-    publish(signed)
     channels = (
         ("site", ".guides/site"),
         ("archive", ".guides/published"),
         ("app", ".guides/mobile"),
     )
+    tops = {c: json.loads(signed.path(f).joinpath(MANIFEST).read_bytes()) for c, f in channels}
+    change_guide(signed)
+    publish(signed)
     for channel, folder in channels:
-        listed = json.loads(signed.path(folder).resolve().joinpath(MANIFEST).read_bytes())
+        listed = read_manifest(signed.path(folder).resolve())
+        # Built again only where something changed, the top file names what a whole build makes.
+        whole_build = shard_bodies(listed["guides"], listed["files"])
+        shards = {s: hashlib_sha256(data) for s, data in whole_build.items()}
+        assert listed["shards"] == shards
+        kept = {s for s, d in shards.items() if tops[channel]["shards"].get(s) == d}
+        assert kept or channel != "site"  # the site's many files: most shards stay as they were
         ledger = open_ledger(signed.root)
         try:
             whole = shown_guides(ledger, channel)

@@ -7,7 +7,8 @@ channel sends a sheet to a printer, :func:`check_signed` also requires:
 - ``guides-manifest.json`` in the same folder, signed (``guides-manifest.json.sig``) by one of the
   library's public keys in ``keys/`` (never the copy in the folder, which the folder's writer
   could replace), not by a key after it was retired;
-- that manifest lists the sheet's path with the SHA-256 of the bytes about to be printed;
+- that manifest lists the sheet's path with the SHA-256 of the bytes about to be printed (a
+  sharded manifest: in the sheet's shard, whose own SHA-256 the signed top file gives);
 - for the kiosk, which has the ledger: that manifest is the channel's newest signed one, as the
   ledger keeps it (an older signed manifest put back with its sheet is refused;
   :mod:`guidesrc.print.signed_read`).
@@ -33,6 +34,7 @@ import orjson
 from guidesrc.errors import UnsignedSheet
 from guidesrc.i18n import _
 from guidesrc.manifest_names import MANIFEST, SIGNATURE
+from guidesrc.manifest_shards import folder_reader, lookup_file
 from guidesrc.signing import public_keys, signature_valid
 
 
@@ -61,7 +63,7 @@ def check_signed(folder: Path, rel: str, data: bytes, library: Path | None) -> N
         raise UnsignedSheet(unsigned_message(rel, _("the manifest's signature is not valid")))
     if key.retired is not None and _created(body) >= key.retired:
         raise UnsignedSheet(unsigned_message(rel, _("the manifest's signature is not valid")))
-    listed = (body.get("files") or {}).get(rel)
+    listed = lookup_file(body, rel, folder_reader(folder))  # only the sheet's shard is read
     digest = hashlib.sha256(data).hexdigest()
     if not isinstance(listed, dict) or listed.get("sha256") != digest:
         raise UnsignedSheet(

@@ -82,7 +82,7 @@ def check_file(file: Path, manifest: Path, key: Path, signature: Path | None = N
     try:
         sig = sig_path.read_bytes()
         public = load_public_pem(key.read_bytes(), str(key))
-        return verify_file(file, manifest.read_bytes(), sig, public)
+        return verify_file(file, manifest.read_bytes(), sig, public, manifest.parent)
     except FileNotFoundError as exc:
         raise GuidesError(_("{path}: no such file").format(path=exc.filename)) from exc
     except orjson.JSONDecodeError as exc:
