@@ -17,14 +17,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Literal
 
-from guidesrc.model.codes import (
-    BODY_NATURES,
-    EXERCISE_LEVELS,
-    HANDLING_FORMS,
-    ITEM_TYPES,
-    ONLINE_DEPTHS,
-    SERVICE_OBJECTS,
-)
+from guidesrc.model import code_labels as labels
 
 GAP = "待补充"
 #: The list (and label) of guides whose implementing body, or item type, is not known.
@@ -395,21 +388,23 @@ def facts(guide: Mapping[str, Any]) -> dict[str, str]:
     return {
         "gap": gap_,
         "incomplete": INCOMPLETE_NOTICE if incomplete(guide) else "",
-        "item_type": gap_ if item_type is None else ITEM_TYPES.get(item_type, str(item_type)),
+        "item_type": gap_
+        if item_type is None
+        else labels.ITEM_TYPES.get(item_type, str(item_type)),
         "basic_code": guide.get("basic_code") or gap_,
-        "exercise_level": gap_ if level is None else EXERCISE_LEVELS.get(level, str(level)),
+        "exercise_level": gap_ if level is None else labels.EXERCISE_LEVELS.get(level, str(level)),
         "body": body.get("name") or gap_,
-        "nature": "" if nature is None else BODY_NATURES.get(nature, "其他"),
+        "nature": "" if nature is None else labels.BODY_NATURES.get(nature, "其他"),
         "credit_code": body.get("credit_code") or gap_,
-        "service_objects": "、".join(SERVICE_OBJECTS.get(o, str(o)) for o in objects)
+        "service_objects": "、".join(labels.SERVICE_OBJECTS.get(o, str(o)) for o in objects)
         if objects
         else gap_,
         "case_type": guide.get("case_type") or gap_,
-        "handling_forms": "、".join(HANDLING_FORMS.get(f, str(f)) for f in forms)
+        "handling_forms": "、".join(labels.HANDLING_FORMS.get(f, str(f)) for f in forms)
         if forms
         else gap_,
         "visits": visits(guide),
-        "online": online_text(guide, ONLINE_DEPTHS),
+        "online": online_text(guide, labels.ONLINE_DEPTHS),
         "online_url": online.get("url") or "",
         "scope": guide.get("scope") or gap_,
         **{name: gap_ if v is None else ("支持" if v else "不支持") for name, v in said.items()},

@@ -12,14 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from guidesrc.model.code_labels import (
-    BODY_NATURES,
-    EXERCISE_LEVELS,
-    HANDLING_FORMS,
-    ITEM_TYPES,
-    ONLINE_DEPTHS,
-    SERVICE_OBJECTS,
-)
+from guidesrc.model import code_labels as labels
 from guidesrc.model.common import (
     PHONE_PATTERN,
     Completable,
@@ -34,12 +27,16 @@ from guidesrc.model.common import (
 )
 
 # Each code field also takes the code's name (行政许可 for "01"): see common.coded.
-_ITEM = coded(ITEM_TYPES)
+_ITEM = coded(labels.ITEM_TYPES)
 ItemType = Annotated[
     Literal["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"], _ITEM[0], _ITEM[1]
 ]
-_LEVEL, _NATURE, _OBJECT = coded(EXERCISE_LEVELS), coded(BODY_NATURES), coded(SERVICE_OBJECTS)
-_FORM, _DEPTH = coded(HANDLING_FORMS), coded(ONLINE_DEPTHS)
+_LEVEL, _NATURE, _OBJECT = (
+    coded(labels.EXERCISE_LEVELS),
+    coded(labels.BODY_NATURES),
+    coded(labels.SERVICE_OBJECTS),
+)
+_FORM, _DEPTH = coded(labels.HANDLING_FORMS), coded(labels.ONLINE_DEPTHS)
 ExerciseLevel = Annotated[Literal[1, 2, 3, 4, 5, 6, 7], NotBool, _LEVEL[0], _LEVEL[1]]
 BodyNature = Annotated[Literal[1, 2, 3, 9], NotBool, _NATURE[0], _NATURE[1]]
 ServiceObject = Annotated[Literal[1, 2, 3, 4, 5, 6], NotBool, _OBJECT[0], _OBJECT[1]]

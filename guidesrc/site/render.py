@@ -36,14 +36,7 @@ from markupsafe import Markup, escape
 
 import guidesrc.gaps as gaps
 from guidesrc.gaps import GAP, null_free
-from guidesrc.model.codes import (
-    BODY_NATURES,
-    EXERCISE_LEVELS,
-    HANDLING_FORMS,
-    ITEM_TYPES,
-    ONLINE_DEPTHS,
-    SERVICE_OBJECTS,
-)
+from guidesrc.model import code_labels as labels
 from guidesrc.site import qr
 from guidesrc.site.marks import footer_marks
 from guidesrc.site.theme import Theme
@@ -301,12 +294,12 @@ class Renderer:
         env.globals.update(
             site=config.as_dict(),
             assets=self.assets,
-            item_types=ITEM_TYPES,
-            exercise_levels=EXERCISE_LEVELS,
-            body_natures=BODY_NATURES,
-            service_objects=SERVICE_OBJECTS,
-            handling_forms=HANDLING_FORMS,
-            online_depths=ONLINE_DEPTHS,
+            item_types=labels.ITEM_TYPES,
+            exercise_levels=labels.EXERCISE_LEVELS,
+            body_natures=labels.BODY_NATURES,
+            service_objects=labels.SERVICE_OBJECTS,
+            handling_forms=labels.HANDLING_FORMS,
+            online_depths=labels.ONLINE_DEPTHS,
             canonical=None,
             noindex=False,
             gaps=gaps,
@@ -529,7 +522,9 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
         "name": guide["name"],
         "identifier": guide["implementation_code"],
         "url": url,
-        "serviceType": ITEM_TYPES.get(guide["item_type"]) if guide.get("item_type") else None,
+        "serviceType": labels.ITEM_TYPES.get(guide["item_type"])
+        if guide.get("item_type")
+        else None,
         "description": "".join(guide.get("conditions", [])),
         "provider": {
             "@type": "GovernmentOrganization",
@@ -537,7 +532,7 @@ def government_service(guide: Mapping[str, Any], url: str) -> dict[str, Any]:
             "identifier": body.get("credit_code"),
         },
         "audience": [
-            {"@type": "Audience", "audienceType": SERVICE_OBJECTS.get(code, str(code))}
+            {"@type": "Audience", "audienceType": labels.SERVICE_OBJECTS.get(code, str(code))}
             for code in guide.get("service_objects", [])
         ],
         "availableChannel": channels,
