@@ -54,15 +54,6 @@ def deltas(postings: list[int]) -> list[int]:
     return out
 
 
-def undelta(encoded: list[int]) -> dict[int, int]:
-    """doc → mask."""
-    out, number = {}, 0
-    for i in range(0, len(encoded), 2):
-        number += encoded[i]
-        out[number] = encoded[i + 1]
-    return out
-
-
 def pinyin_shards(table: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
     out: dict[str, dict[str, list[str]]] = {}
     for key, words in table.items():

@@ -15,7 +15,6 @@ from functools import lru_cache
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 RUN = re.compile(f"[{_CJK}]+|[0-9a-z]+")
-CJK_CHAR = re.compile(f"[{_CJK}]")
 LETTERS = re.compile(r"[a-z]+")
 
 
@@ -100,7 +99,3 @@ def edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
-
-
-def cjk_chars(texts: Iterable[str]) -> set[str]:
-    return {c for text in texts for c in CJK_CHAR.findall(text)}
