@@ -8,6 +8,7 @@ be shown in any language; :func:`format_line` renders the one-line form editors 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
@@ -106,3 +107,26 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line or 0, self.column or 0, self.field_path, self.rule)
+
+
+def file_error(rule: RuleId, rel: str, message: str, hint: str, **args: Any) -> Diagnostic:
+    """An error about a file as a whole (or the library's folder), placed at its first line."""
+    return Diagnostic(rule, "error", rel, message=message, hint=hint, args=args, line=1, column=1)
+
+
+class LevelCounts:
+    """A report's ``errors`` and ``warnings``: how many of its :meth:`levels` are each."""
+
+    __slots__ = ()
+
+    def levels(self) -> Iterable[str]:
+        """The level (``error``, ``warning``) of each problem the report holds."""
+        raise NotImplementedError
+
+    @property
+    def errors(self) -> int:
+        return sum(level == "error" for level in self.levels())
+
+    @property
+    def warnings(self) -> int:
+        return sum(level == "warning" for level in self.levels())

@@ -252,18 +252,22 @@ def _check_recorded(check: ChannelCheck, where: str, data: bytes, ledger: Ledger
     latest = latest_manifest(ledger, check.channel)
     if latest is None or latest == digest:
         return
-    first = known_hash(ledger, check.channel, MANIFEST, digest)
-    if first is not None:
-        check.add(
-            "stale",
-            where,
-            _("an earlier manifest (written {time}) was put back; the newest is another").format(
-                time=first.strftime("%Y-%m-%dT%H:%M:%SZ")
-            ),
-            path=MANIFEST,
-        )
-    else:
+    earlier = N_("an earlier manifest (written {time}) was put back; the newest is another")
+    if not _stale(check, where, MANIFEST, digest, ledger, earlier):
         check.add("unexpected", where, _("a manifest the ledger never recorded"), path=MANIFEST)
+
+
+def _stale(
+    check: ChannelCheck, where: str, rel: str, digest: str, ledger: Ledger, message: str
+) -> bool:
+    """Whether the ledger recorded ``digest`` for ``rel`` earlier: then a stale finding, its
+    ``message`` (an ``N_`` id with ``{time}``) saying when."""
+    first = known_hash(ledger, check.channel, rel, digest)
+    if first is None:
+        return False
+    time = first.strftime("%Y-%m-%dT%H:%M:%SZ")
+    check.add("stale", where, _(message).format(time=time), path=rel)
+    return True
 
 
 def compare_file(
@@ -276,16 +280,8 @@ def compare_file(
 ) -> None:
     if digest == listed.get("sha256"):
         return
-    first = known_hash(ledger, check.channel, rel, digest)
-    if first is not None:
-        check.add(
-            "stale",
-            where,
-            _("an earlier version of the file (published {time}) is back").format(
-                time=first.strftime("%Y-%m-%dT%H:%M:%SZ")
-            ),
-            path=rel,
-        )
+    earlier = N_("an earlier version of the file (published {time}) is back")
+    if _stale(check, where, rel, digest, ledger, earlier):
         return
     check.add(
         "modified",

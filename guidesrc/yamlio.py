@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId, file_error
 from guidesrc.i18n import N_
 
 MiB = 1024 * 1024
@@ -50,15 +50,13 @@ def decode(data: bytes, rel: str, limit: int, size: int | None = None) -> Source
         return Source(
             rel,
             None,
-            Diagnostic(
+            file_error(
                 RuleId.FILE_TOO_LARGE,
-                "error",
                 rel,
-                message=N_("file is {size}, more than the {limit} one file may hold"),
-                hint=N_("split the content; put attachments under files/ and refer to them"),
-                args={"size": _size(size), "limit": _size(limit)},
-                line=1,
-                column=1,
+                N_("file is {size}, more than the {limit} one file may hold"),
+                N_("split the content; put attachments under files/ and refer to them"),
+                size=_size(size),
+                limit=_size(limit),
             ),
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -116,14 +114,11 @@ def parse(source: Source) -> tuple[Any, Diagnostic | None]:
     except RecursionError:
         return None, _syntax_problem(source, "nesting too deep")
     if isinstance(data, list) and _is_multi_document(source.text):
-        return None, Diagnostic(
+        return None, file_error(
             RuleId.YAML_STRUCTURE,
-            "error",
             source.rel,
-            message=N_("the file holds more than one YAML document"),
-            hint=N_('remove the "---" separator lines: one file holds one document'),
-            line=1,
-            column=1,
+            N_("the file holds more than one YAML document"),
+            N_('remove the "---" separator lines: one file holds one document'),
         )
     return data, None
 

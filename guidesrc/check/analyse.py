@@ -25,7 +25,7 @@ from guidesrc.check.facts import (
 )
 from guidesrc.check.loader import load, repaired
 from guidesrc.config_policy import allowed_levels, rule_level_problems
-from guidesrc.diagnostics import Diagnostic, PathPart, RuleId
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId, file_error
 from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
@@ -52,17 +52,12 @@ def analyse_guide(source: Source) -> FileResult:
     stem = PurePosixPath(source.rel).stem
     if not ID_RE.match(stem):
         result.diagnostics.append(
-            Diagnostic(
+            file_error(
                 RuleId.FILE_NAME,
-                "error",
                 source.rel,
-                message=N_('the file name "{name}" is not a valid id'),
-                hint=N_(
-                    'rename the file: 1–64 lower-case letters, digits, "-" or "_", ending in .yaml'
-                ),
-                args={"name": stem},
-                line=1,
-                column=1,
+                N_('the file name "{name}" is not a valid id'),
+                N_('rename the file: 1–64 lower-case letters, digits, "-" or "_", ending in .yaml'),
+                name=stem,
             )
         )
     if not isinstance(guide, Guide):
@@ -287,28 +282,29 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             )
 
 
+#: The counts a material's form requires: the forms that need one, its field, what to say.
+_COUNTS = (
+    (
+        ("原件", "原件和复印件"),
+        "original_count",
+        N_("the form is {form} but original_count is 0"),
+        N_("enter how many originals are needed, or correct the form"),
+    ),
+    (
+        ("复印件", "原件和复印件"),
+        "copy_count",
+        N_("the form is {form} but copy_count is 0"),
+        N_("enter how many copies are needed, or correct the form"),
+    ),
+)
+
+
 def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     for n, req in enumerate(guide.materials or ()):
-        needs_original = req.form in ("原件", "原件和复印件")
-        needs_copy = req.form in ("复印件", "原件和复印件")
-        if needs_original and req.original_count == 0:
-            yield _rule(
-                RuleId.MATERIAL_COUNT,
-                rel,
-                ("materials", n, "original_count"),
-                N_("the form is {form} but original_count is 0"),
-                N_("enter how many originals are needed, or correct the form"),
-                form=req.form,
-            )
-        if needs_copy and req.copy_count == 0:
-            yield _rule(
-                RuleId.MATERIAL_COUNT,
-                rel,
-                ("materials", n, "copy_count"),
-                N_("the form is {form} but copy_count is 0"),
-                N_("enter how many copies are needed, or correct the form"),
-                form=req.form,
-            )
+        for forms, count, message, hint in _COUNTS:
+            if req.form in forms and getattr(req, count) == 0:
+                path = ("materials", n, count)
+                yield _rule(RuleId.MATERIAL_COUNT, rel, path, message, hint, form=req.form)
 
 
 def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnostic]:

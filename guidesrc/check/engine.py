@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import entry_points
@@ -34,7 +34,7 @@ from guidesrc.check.facts import ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.findings import Locator, apply_levels, library_own, today_in
 from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts
 from guidesrc.check.resultcache import CACHE_FILE, ResultCache
-from guidesrc.diagnostics import Diagnostic
+from guidesrc.diagnostics import Diagnostic, LevelCounts
 from guidesrc.forksafe import can_fork
 from guidesrc.libfiles import LibraryFiles
 from guidesrc.library import (
@@ -62,19 +62,14 @@ _CODE_FILES = (
 
 
 @dataclass(slots=True)
-class CheckReport:
+class CheckReport(LevelCounts):
     diagnostics: list[Diagnostic] = field(default_factory=list)
     guides: int = 0
     files: int = 0
     analysed: int = 0  # files analysed in this run (the rest came from the cache)
 
-    @property
-    def errors(self) -> int:
-        return sum(d.severity == "error" for d in self.diagnostics)
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity == "warning" for d in self.diagnostics)
+    def levels(self) -> Iterator[str]:
+        return (d.severity for d in self.diagnostics)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from guidesrc import yamlio
 from guidesrc.check.library_rules import CATALOGUE_FILES
 from guidesrc.check.rules import RULES
-from guidesrc.diagnostics import Diagnostic, RuleId
+from guidesrc.diagnostics import Diagnostic, RuleId, file_error
 from guidesrc.i18n import N_
 
 #: A diagnostic without its line and column (where it is located depends on nothing else but
@@ -31,30 +31,24 @@ def today_in(timezone: str | None) -> dt.date:
 def library_own(sources: Collection[str], guides: int) -> list[Diagnostic]:
     """What the library as a whole lacks: a catalogue file, any guide."""
     found = [
-        Diagnostic(
+        file_error(
             RuleId.MISSING_CATALOGUE,
-            "error",
             rel,
-            message=N_("the catalogue file is missing"),
-            hint=N_('create it with "entries: {{}}" (guides init creates all catalogues)'),
-            line=1,
-            column=1,
+            N_("the catalogue file is missing"),
+            N_('create it with "entries: {{}}" (guides init creates all catalogues)'),
         )
         for rel in CATALOGUE_FILES.values()
         if rel not in sources
     ]
     if not guides:
         found.append(
-            Diagnostic(
+            file_error(
                 RuleId.EMPTY_LIBRARY,
-                "error",
                 "guides/",
-                message=N_("the library holds no guides"),
-                hint=N_(
+                N_("the library holds no guides"),
+                N_(
                     "add one YAML file per service item under guides/, e.g. guides/hukou-qianru.yaml"
                 ),
-                line=1,
-                column=1,
             )
         )
     return found

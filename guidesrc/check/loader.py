@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from guidesrc.check import text_rules
 from guidesrc.check.schema_errors import closest_field, diagnostics_from
-from guidesrc.diagnostics import Diagnostic, RuleId
+from guidesrc.diagnostics import Diagnostic, RuleId, file_error
 from guidesrc.i18n import N_
 from guidesrc.library import size_limit
 from guidesrc.model.library import LibraryConfig
@@ -106,22 +106,16 @@ def _rename_or_drop(data: dict[str, Any], loc: tuple[Any, ...], model: type[Base
 
 def _structure_problem(rel: str, data: Any) -> Diagnostic:
     if data is None:
-        return Diagnostic(
+        return file_error(
             RuleId.YAML_STRUCTURE,
-            "error",
             rel,
-            message=N_("the file is empty"),
-            hint=N_("fill in the fields, or delete the file"),
-            line=1,
-            column=1,
+            N_("the file is empty"),
+            N_("fill in the fields, or delete the file"),
         )
-    return Diagnostic(
+    return file_error(
         RuleId.YAML_STRUCTURE,
-        "error",
         rel,
-        message=N_('the file must hold fields ("key: value" lines), not {found}'),
-        hint=N_('start each top-level line with a field name and a colon, e.g. "name: 户口迁移"'),
-        args={"found": N_("a list") if isinstance(data, list) else N_("a single value")},
-        line=1,
-        column=1,
+        N_('the file must hold fields ("key: value" lines), not {found}'),
+        N_('start each top-level line with a field name and a colon, e.g. "name: 户口迁移"'),
+        found=N_("a list") if isinstance(data, list) else N_("a single value"),
     )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from guidesrc.diagnostics import LevelCounts
 from guidesrc.i18n import _
 from guidesrc.importer.records import Problem
 from guidesrc.model.codes import field_title
@@ -23,7 +25,7 @@ TOP_GAPS = 20
 
 
 @dataclass(slots=True)
-class ImportReport:
+class ImportReport(LevelCounts):
     source: str
     library: str
     rows: int = 0
@@ -36,13 +38,8 @@ class ImportReport:
     catalogue_gaps: dict[str, int] = field(default_factory=dict)  # catalogue → entries pending
     written: bool = False
 
-    @property
-    def errors(self) -> int:
-        return sum(p.level == "error" for p in self.problems)
-
-    @property
-    def warnings(self) -> int:
-        return sum(p.level == "warning" for p in self.problems)
+    def levels(self) -> Iterator[str]:
+        return (p.level for p in self.problems)
 
     def coverage(self) -> list[tuple[str, str, int, int, int]]:
         """(field, title, filled, pending, empty) for each element, over the imported guides."""
