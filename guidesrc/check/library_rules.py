@@ -125,22 +125,21 @@ def catalogue_rules(
 
 def duplicates(index: GuideIndex, rel: str, id_: str, code: str) -> Iterator[Diagnostic]:
     """duplicate-id and duplicate-code: every guide but the first (by file) with an id or code."""
-    first = index.ids[id_][0]
-    if first != rel:
-        yield _diag(
-            RuleId.DUPLICATE_ID, rel, ("id",),
+    for rule, key, arg, value, files, message, hint in (
+        (
+            RuleId.DUPLICATE_ID, "id", "id", id_, index.ids,
             N_('the id "{id}" is also used by {other}'),
             N_("give each guide its own id; the id is part of its web address"),
-            id=id_, other=first,
-        )  # fmt: skip
-    first = index.codes[code][0]
-    if first != rel:
-        yield _diag(
-            RuleId.DUPLICATE_CODE, rel, ("implementation_code",),
+        ),
+        (
+            RuleId.DUPLICATE_CODE, "implementation_code", "code", code, index.codes,
             N_("the implementation code {code} is also used by {other}"),
             N_("each service item has its own implementation code; check the catalogue"),
-            code=code, other=first,
-        )  # fmt: skip
+        ),
+    ):  # fmt: skip
+        first = files[value][0]
+        if first != rel:
+            yield _diag(rule, rel, (key,), message, hint, **{arg: value}, other=first)
 
 
 def _references(

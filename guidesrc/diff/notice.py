@@ -222,16 +222,18 @@ def _clauses(name: str, changes: list[FieldChange], old: Old, new: Old) -> list[
     return _BY_FIELD.get(name, _generic)(changes, old, new)
 
 
+def _by_action(c: FieldChange, added: str, removed: str, changed: str) -> str:
+    """The clause that fits what happened to ``c``: added, removed, or anything else."""
+    if c.action == FieldAction.ADDED:
+        return added
+    return removed if c.action == FieldAction.REMOVED else changed
+
+
 def _conditions(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
-    out = []
-    for c in changes:
-        if c.action == FieldAction.ADDED:
-            out.append(f"新增{_q(c.new)}")
-        elif c.action == FieldAction.REMOVED:
-            out.append(f"删除{_q(c.old)}")
-        else:
-            out.append(f"{_q(c.old)}修改为{_q(c.new)}")
-    return out
+    return [
+        _by_action(c, f"新增{_q(c.new)}", f"删除{_q(c.old)}", f"{_q(c.old)}修改为{_q(c.new)}")
+        for c in changes
+    ]
 
 
 def _book(name: str) -> str:
@@ -256,12 +258,11 @@ def _materials(changes: list[FieldChange], old: Old, new: Old) -> list[str]:
             out.append(f"{label}的依据{_legal_clause(c, basis)}")
         elif sub in ("original_count", "copy_count"):
             out.append(f"{label}{_MATERIAL_FIELDS[sub]}由{_copies(c.old)}调整为{_copies(c.new)}")
-        elif c.action == FieldAction.ADDED:
-            out.append(f"{label}新增{_MATERIAL_FIELDS.get(sub, sub)}{_q(c.new)}")
-        elif c.action == FieldAction.REMOVED:
-            out.append(f"{label}删除{_MATERIAL_FIELDS.get(sub, sub)}")
         else:
-            out.append(f"{label}{_MATERIAL_FIELDS.get(sub, sub)}由{_q(c.old)}调整为{_q(c.new)}")
+            name = _MATERIAL_FIELDS.get(sub, sub)
+            added, removed = f"{label}新增{name}{_q(c.new)}", f"{label}删除{name}"
+            changed = f"{label}{name}由{_q(c.old)}调整为{_q(c.new)}"
+            out.append(_by_action(c, added, removed, changed))
     return out
 
 
@@ -431,13 +432,8 @@ def _text_list(noun: str) -> Clauses:
         out = []
         for c in changes:
             value = c.new if c.action == FieldAction.ADDED else c.old
-            shown = value.get(noun, "") if isinstance(value, dict) else value
-            if c.action == FieldAction.ADDED:
-                out.append(f"新增{_q(shown or c.path[1])}")
-            elif c.action == FieldAction.REMOVED:
-                out.append(f"删除{_q(shown or c.path[1])}")
-            else:
-                out.append(f"{_q(c.path[1])}有更新")
+            shown = _q((value.get(noun, "") if isinstance(value, dict) else value) or c.path[1])
+            out.append(_by_action(c, f"新增{shown}", f"删除{shown}", f"{_q(c.path[1])}有更新"))
         return out
 
     return clauses
