@@ -307,9 +307,13 @@ CASES: dict[str, tuple[Edit, list[str]]] = {
         ],
     ),
     "material-count": (
-        replace(GUIDE, "    original_count: 1\n", "    original_count: 0\n"),
+        both(
+            replace(GUIDE, "    form: 原件\n", "    form: 原件和复印件\n"),
+            replace(GUIDE, "    original_count: 1\n", "    original_count: 0\n"),
+        ),
         [
-            "{GUIDE}:22:21: materials[0].original_count: 材料形式为原件，但原件份数为 0（修改建议：请填写所需原件份数，或更正材料形式） [material-count]",
+            "{GUIDE}:22:21: materials[0].original_count: 材料形式为原件和复印件，但原件份数为 0（修改建议：请填写所需原件份数，或更正材料形式） [material-count]",
+            "{GUIDE}:23:17: materials[0].copy_count: 材料形式为原件和复印件，但复印件份数为 0（修改建议：请填写所需复印件份数，或更正材料形式） [material-count]",
         ],
     ),
     "onsite-reason": (

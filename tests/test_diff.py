@@ -95,6 +95,23 @@ def test_material_count_changed(repo: Library) -> None:
     )
 
 
+def test_material_details_and_listed_values_say_what_happened(repo: Library) -> None:
+    repo.edit(H, "    condition: 委托他人代为办理的。\n", "")
+    repo.edit(H, "    form: 原件\n    medium: 纸质\n    original_count: 1\n",
+              "    form: 原件\n    medium: 纸质或电子\n    original_count: 1\n")  # fmt: skip
+    repo.edit(H, "    necessity: 必要\n    notes: 夫妻双方的居民身份证",
+              "    necessity: 必要\n    condition: 本人办理的。\n    notes: 夫妻双方的居民身份证")  # fmt: skip
+    repo.edit(H, "themes: [户籍办理]", "themes: [户籍办理, 婚育收养]")
+    repo.edit(H, '  - phone: "12345"\n', "")
+    texts = [n["text"] for n in diff_json(repo)["notices"]]
+    assert texts == [
+        "申请材料：《结婚证》材料载体由“纸质”调整为“纸质或电子”；"
+        "《居民身份证》适用情形由待补充调整为“本人办理的”；"
+        "《授权委托书》适用情形由“委托他人代为办理的”调整为待补充。"
+        "监督投诉电话：删除“12345”。服务主题：新增“婚育收养”。" + TAIL
+    ]
+
+
 def test_condition_reworded_is_one_change(repo: Library) -> None:
     old = "被投靠方在示例市有合法稳定住所，申请迁入该住所落户。"
     new = "被投靠方在示例市有合法稳定住所（含租赁），申请迁入该住所落户。"
