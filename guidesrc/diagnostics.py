@@ -109,6 +109,16 @@ class Diagnostic:
         return (self.file, self.line or 0, self.column or 0, self.field_path, self.rule)
 
 
+def error_at(
+    rule: RuleId, rel: str, path: tuple[PathPart, ...], message: str, hint: str, **args: Any
+) -> Diagnostic:
+    """An error at ``path`` in file ``rel``; ``at_key=True`` among ``args`` places it on the key."""
+    at_key = bool(args.pop("at_key", False))
+    return Diagnostic(
+        rule, "error", rel, path=path, message=message, hint=hint, args=args, at_key=at_key
+    )
+
+
 def file_error(rule: RuleId, rel: str, message: str, hint: str, **args: Any) -> Diagnostic:
     """An error about a file as a whole (or the library's folder), placed at its first line."""
     return Diagnostic(rule, "error", rel, message=message, hint=hint, args=args, line=1, column=1)

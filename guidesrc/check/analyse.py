@@ -25,7 +25,7 @@ from guidesrc.check.facts import (
 )
 from guidesrc.check.loader import load, repaired
 from guidesrc.config_policy import allowed_levels, rule_level_problems
-from guidesrc.diagnostics import Diagnostic, PathPart, RuleId, file_error
+from guidesrc.diagnostics import Diagnostic, PathPart, RuleId, error_at, file_error
 from guidesrc.gaps import CORE, ELEMENT_TITLES, missing_elements
 from guidesrc.i18n import N_
 from guidesrc.model import catalogues as cat
@@ -67,7 +67,7 @@ def analyse_guide(source: Source) -> FileResult:
         return result
     if guide.id != stem:
         result.diagnostics.append(
-            _rule(
+            error_at(
                 RuleId.ID_MISMATCH,
                 source.rel,
                 ("id",),
@@ -128,7 +128,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     yield from _completeness_rule(guide, rel)
     visits = guide.onsite_visits
     if visits.count and not (visits.reason or "").strip() and "reason" not in visits.pending:
-        yield _rule(
+        yield error_at(
             RuleId.ONSITE_REASON,
             rel,
             ("onsite_visits", "count"),
@@ -137,7 +137,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             count=visits.count,
         )
     if 2 in guide.handling_forms and not guide.online.url:
-        yield _rule(
+        yield error_at(
             RuleId.ONLINE_URL,
             rel,
             ("handling_forms",),
@@ -148,7 +148,7 @@ def guide_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         )
     body = guide.implementing_body
     if body.credit_code is not None and not identifiers.is_credit_code(body.credit_code):
-        yield _rule(
+        yield error_at(
             RuleId.CREDIT_CODE,
             rel,
             ("implementing_body", "credit_code"),
@@ -182,7 +182,7 @@ def _completeness_rule(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         if fees.pending
         else ("id",)
     )
-    yield _rule(
+    yield error_at(
         RuleId.INCOMPLETE_GUIDE,
         rel,
         path,
@@ -202,7 +202,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     if promised is None:
         return
     if guide.case_type == "即办件" and promised.value != 0:
-        yield _rule(
+        yield error_at(
             RuleId.IMMEDIATE_CASE,
             rel,
             ("promised_time_limit", "value"),
@@ -214,7 +214,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             unit=promised.unit,
         )
     if guide.case_type == "承诺件" and promised.value == 0:
-        yield _rule(
+        yield error_at(
             RuleId.PROMISED_CASE,
             rel,
             ("promised_time_limit", "value"),
@@ -224,7 +224,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     if statutory is None:
         return
     if statutory.unit != promised.unit:
-        yield _rule(
+        yield error_at(
             RuleId.TIME_LIMIT_UNITS,
             rel,
             ("promised_time_limit", "unit"),
@@ -236,7 +236,7 @@ def _time_limit_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             promised_unit=promised.unit,
         )
     elif promised.value > statutory.value:
-        yield _rule(
+        yield error_at(
             RuleId.TIME_LIMIT_EXCEEDS,
             rel,
             ("promised_time_limit", "value"),
@@ -255,7 +255,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
     if fees.charged is None:
         return
     if fees.charged and not fees.items and "items" not in fees.pending:
-        yield _rule(
+        yield error_at(
             RuleId.FEE_ITEMS,
             rel,
             ("fees", "items"),
@@ -263,7 +263,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
             N_("list each fee with its standard and legal basis, or set charged: false (不收费)"),
         )
     if not fees.charged and fees.items:
-        yield _rule(
+        yield error_at(
             RuleId.FEE_ITEMS,
             rel,
             ("fees", "charged"),
@@ -272,7 +272,7 @@ def _fee_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         )
     for n, item in enumerate(fees.items):
         if not item.legal_basis:
-            yield _rule(
+            yield error_at(
                 RuleId.FEE_BASIS,
                 rel,
                 ("fees", "items", n),
@@ -304,7 +304,7 @@ def _material_count_rules(guide: Guide, rel: str) -> Iterator[Diagnostic]:
         for forms, count, message, hint in _COUNTS:
             if req.form in forms and getattr(req, count) == 0:
                 path = ("materials", n, count)
-                yield _rule(RuleId.MATERIAL_COUNT, rel, path, message, hint, form=req.form)
+                yield error_at(RuleId.MATERIAL_COUNT, rel, path, message, hint, form=req.form)
 
 
 def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnostic]:
@@ -312,7 +312,7 @@ def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnosti
     if isinstance(model, Completable) and model.pending:
         fields = type(model).model_fields
         names = list(dict.fromkeys(model.pending))
-        yield _rule(
+        yield error_at(
             RuleId.TO_COMPLETE,
             rel,
             (*path, "pending"),
@@ -324,7 +324,7 @@ def pending_rules(model: BaseModel, path: Path_, rel: str) -> Iterator[Diagnosti
         )
         for n, name in enumerate(model.pending):
             if getattr(model, name) not in (None, []):
-                yield _rule(
+                yield error_at(
                     RuleId.TO_COMPLETE,
                     rel,
                     (*path, "pending", n),
@@ -407,7 +407,7 @@ def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
     """The template's name, region code and address would reach pages, sheets and QR codes
     (reported by :func:`guidesrc.check.library_rules.template_placeholders`)."""
     return [
-        _rule(
+        error_at(
             RuleId.TEMPLATE_PLACEHOLDER,
             rel,
             (key,),
@@ -423,10 +423,3 @@ def _placeholders(config: LibraryConfig, rel: str) -> list[Diagnostic]:
         for key, value in TEMPLATE_PLACEHOLDERS.items()
         if getattr(config, key) == value
     ]
-
-
-def _rule(rule: RuleId, rel: str, path: Path_, message: str, hint: str, **args: Any) -> Diagnostic:
-    at_key = bool(args.pop("at_key", False))
-    return Diagnostic(
-        rule, "error", rel, path=path, message=message, hint=hint, args=args, at_key=at_key
-    )

@@ -13,7 +13,7 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 
 from guidesrc.check.facts import CatalogueFacts, GuideFacts, LegalFacts, Path_, Ref
-from guidesrc.diagnostics import Diagnostic, RuleId
+from guidesrc.diagnostics import Diagnostic, RuleId, error_at
 from guidesrc.i18n import N_
 
 CATALOGUE_FILES = {
@@ -139,7 +139,7 @@ def duplicates(index: GuideIndex, rel: str, id_: str, code: str) -> Iterator[Dia
     ):  # fmt: skip
         first = files[value][0]
         if first != rel:
-            yield _diag(rule, rel, (key,), message, hint, **{arg: value}, other=first)
+            yield error_at(rule, rel, (key,), message, hint, **{arg: value}, other=first)
 
 
 def _references(
@@ -201,7 +201,7 @@ class _Either:
 
 
 def _missing_file(rel: str, path: Path_, target: str) -> Diagnostic:
-    return _diag(
+    return error_at(
         RuleId.MISSING_FILE, rel, path,
         N_("the file {file} does not exist in the library"),
         N_("put the file under files/, or correct the path"),
@@ -213,7 +213,7 @@ def _unknown(
     rel: str, path: Path_, kind: str, target: str, ids: Container[str], where: str
 ) -> Diagnostic:
     close = difflib.get_close_matches(target, list(ids), n=1, cutoff=0.7)  # type: ignore[call-overload]
-    return _diag(
+    return error_at(
         RuleId.UNKNOWN_REFERENCE, rel, path,
         N_('unknown {kind} "{id}"'),
         N_('did you mean "{suggestion}"?') if close else N_("add it to {where}, or correct the id"),
@@ -228,7 +228,7 @@ def _legal_status(
     if basis.repealed_on is not None and basis.repealed_on <= when:
         return _repealed(rel, path, target, legal)
     if basis.in_force_from is not None and basis.in_force_from > when:
-        return _diag(
+        return error_at(
             RuleId.LEGAL_BASIS_NOT_IN_FORCE, rel, path,
             N_('"{title}" only takes effect on {start}, after {when}'),
             N_("cite the basis in force now, or set the guide's effective_date to {start} or later"),
@@ -252,7 +252,7 @@ def _materials(facts: LibraryFacts, rel: str, guide: GuideFacts) -> Iterator[Dia
         if basis_ids is None:
             continue  # to be completed (待补充): reported once, in the catalogue
         if not any(_in_force(legal.get(i), when) for i in (*basis_ids, *extra)):
-            yield _diag(
+            yield error_at(
                 RuleId.MATERIAL_LEGAL_BASIS, rel, path,
                 N_('the material "{material}" has no legal basis in force (证明材料没有法律法规依据的一律取消)'),
                 N_("add its legal basis to {material_id} in catalogues/materials.yaml, or remove the material"),
@@ -277,7 +277,7 @@ def _repealed(rel: str, path: Path_, target: str, legal: dict[str, LegalFacts]) 
         args |= {"replacement": legal[successor].title, "replacement_id": successor}
     else:
         hint = N_("remove it, or cite the basis that is in force now")
-    return _diag(
+    return error_at(
         RuleId.LEGAL_BASIS_REPEALED, rel, path, N_('"{title}" was repealed on {date}'), hint, **args
     )
 
@@ -305,7 +305,7 @@ def _cycles(legal: dict[str, LegalFacts]) -> Iterator[Diagnostic]:
         if current is not None and current in chain and current not in reported:
             loop = chain[chain.index(current) :]
             reported.update(loop)
-            yield _diag(
+            yield error_at(
                 RuleId.REFERENCE_CYCLE, CATALOGUE_FILES["legal-bases"], ("entries", loop[-1], "replaced_by"),
                 N_("replaced_by forms a loop: {cycle}"),
                 N_("a basis cannot be replaced by itself, directly or through others; correct replaced_by"),
@@ -323,7 +323,7 @@ def _windows(facts: LibraryFacts, index: GuideIndex) -> Iterator[Diagnostic]:
                 rels = index.ids.get(guide_id)
                 # with a duplicate id, the last file's guide (as the library is read)
                 if rels and office_id not in index.places[rels[-1]]:
-                    yield _diag(
+                    yield error_at(
                         RuleId.WINDOW_PLACE, CATALOGUE_FILES["offices"],
                         ("entries", office_id, "windows", window_id, "items", n),
                         N_('window "{window}" serves "{guide}", but that guide does not list {office} among its places'),
@@ -338,21 +338,12 @@ def _unused(facts: LibraryFacts, used: dict[str, set[str]]) -> Iterator[Diagnost
             entry = catalogue.entries[entry_id]
             if isinstance(entry, LegalFacts) and entry.repealed_on is not None:
                 continue  # a repealed basis is kept on record, for its successor and history
-            yield _diag(
+            yield error_at(
                 RuleId.UNUSED_ENTRY, CATALOGUE_FILES[kind], ("entries", entry_id),
                 N_('"{id}" is not used by any guide'),
                 N_("remove the entry, or refer to it from the guides that need it"),
                 id=entry_id, at_key=True,
             )  # fmt: skip
-
-
-def _diag(
-    rule: RuleId, rel: str, path: tuple[str | int, ...], message: str, hint: str, **args: object
-) -> Diagnostic:
-    at_key = bool(args.pop("at_key", False))
-    return Diagnostic(
-        rule, "error", rel, path=path, message=message, hint=hint, args=args, at_key=at_key
-    )
 
 
 def where_used(facts: LibraryFacts, entry: str) -> tuple[list[str], list[tuple[str, str]]]:
