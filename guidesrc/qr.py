@@ -1,14 +1,14 @@
 """QR codes of guides' addresses: the site's pages, the printed sheets and the kiosk draw them.
 
 One encoder for the three (issue 17), fast enough to draw a code on every page and every sheet of
-a full build (about 0.15 ms a code, where segno, general — every mode, level and mask — took 1.4 ms
-even with its mask fixed). It does the one case the guides need: byte mode, error correction level
-M, any version 1–40 (up to 2,331 bytes; longer text gets no code), mask pattern 0 (any mask is a
-valid code: choosing the best is an optimisation for scanners of damaged prints), with each
-version's layout (function patterns, the order of the data modules and their mask bits) worked
-out once per process. The module layout follows ISO/IEC 18004:2015; a test reads a code of
-versions across 1–40 back with zbarimg, others the printed sheet's, the kiosk page's and (in the
-browser tests) the site page's.
+a full build (a sheet's code in about 0.2 ms of CPU, where segno, general — every mode, level
+and mask — took 1.4 ms even with its mask fixed). It does the one case the guides need: byte
+mode, error correction level M, any version 1–40 (up to 2,331 bytes; longer text gets no code),
+mask pattern 0 (any mask is a valid code: choosing the best is an optimisation for scanners of
+damaged prints), with each version's layout (function patterns, the order of the data modules
+and their mask bits) worked out once per process. The module layout follows ISO/IEC
+18004:2015; a test reads codes of versions across 1–40 back with zbarimg, others the printed
+sheet's, the kiosk page's and (in the browser tests) the site page's.
 
 Outputs: :func:`svg` for the site (sized by CSS), :func:`sheet_svg` for the Typst sheet (a unit
 per module, the 4-module quiet zone, in the form segno wrote it) and :func:`inline_svg` for the
