@@ -208,8 +208,9 @@ def typst_times(delivery: Any, runs: int) -> dict[str, Any]:
 
     from guidesrc.adapters.pdf import SLOT
     from guidesrc.print.fonts import find_fonts
-    from guidesrc.print.render import Renderer, RenderOptions, page_count, qr_svg
+    from guidesrc.print.render import Renderer, RenderOptions, page_count
     from guidesrc.print.sheet import SheetJob, sheet_data
+    from guidesrc.qr import sheet_svg as qr_svg
     from guidesrc.urls import guide_url
 
     job = SheetJob(
@@ -272,8 +273,8 @@ def typst_times(delivery: Any, runs: int) -> dict[str, Any]:
 
 def weasyprint_html(job: Any) -> str:
     """The sheet of ``job`` as an HTML page with the layout of guide.typ (for WeasyPrint)."""
-    from guidesrc.print.render import qr_svg
     from guidesrc.print.sheet import sheet_data
+    from guidesrc.qr import sheet_svg as qr_svg
 
     d = sheet_data(job)
     e = html.escape

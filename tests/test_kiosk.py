@@ -24,8 +24,10 @@ from guidesrc.print.bundle import Bundle
 from guidesrc.print.ipp import Client
 from guidesrc.print.queue import Queue
 from guidesrc.search import synonyms
+from guidesrc.urls import guide_url
 from tests.conftest import EXAMPLE, REPO, Library, directory_only, invoke, withdraw
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
+from tests.test_qr import read_svg
 from tests.test_search import CITIZENS, DICTIONARY
 
 GID = "jiehun-dengji"
@@ -180,12 +182,17 @@ def test_kiosk_search_by_name_or_department_in_chinese(hall: Hall) -> None:
     assert WITHDRAWN not in request(hall, "GET", "/search?q=" + urllib.parse.quote("出生")).body
 
 
-def test_kiosk_guide_page_shows_version_date_qr_and_the_print_button(hall: Hall) -> None:
+def test_kiosk_guide_page_shows_version_date_qr_and_the_print_button(
+    hall: Hall, tmp_path: Path
+) -> None:
     page = request(hall, "GET", f"/guide/{GID}")
     assert page.status == 200
     today = dt.datetime.now(SHANGHAI).date()
     assert f"第 1 版 · 自 {today.year} 年 {today.month} 月 {today.day} 日起实施" in text(page.body)
-    assert "<svg" in page.body and "用手机扫码查看本指南" in page.body
+    assert "用手机扫码查看本指南" in page.body
+    code = re.search(r"<svg viewBox=.*?</svg>", page.body)
+    assert code is not None  # the page's QR code reads as the guide's online page
+    assert read_svg(code[0], tmp_path, "kiosk") == guide_url(hall.kiosk.base_url, GID)
     assert 'id="print"' in page.body and hall.kiosk.token in page.body
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert not re.search(r'(src|href)="(https?:)?//', page.body)  # nothing from elsewhere

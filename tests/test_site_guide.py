@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from lxml import html as lxml_html
 from guidesrc import gaps
 from guidesrc.adapters import Delivery
 from guidesrc.manifest_shards import read_manifest
-from guidesrc.site import qr
 from guidesrc.site.builder import Site
 from guidesrc.site.render import SiteConfig, css_string, near_duplicate
 from guidesrc.state import WorkingTree, load_state
@@ -225,38 +223,3 @@ def test_the_guides_address_has_one_guides_folder(tmp_path: Path) -> None:
 
 def test_the_print_footer_is_a_css_string_no_text_can_end() -> None:
     assert css_string('名"</style>\\') == '"名\\000022\\00003c/style\\00003e\\00005c"'
-
-
-# --- the page's QR code -----------------------------------------------------------------------
-
-#: Byte counts that fill versions 1 to 10 at level M (the longest text of each), and some between.
-QR_LENGTHS = [1, 14, 15, 26, 42, 62, 84, 106, 122, 152, 180, 181, 213]
-
-
-def test_the_pages_qr_codes_read_back_as_their_text(tmp_path: Path) -> None:
-    """Every version the encoder makes (1–10), read by zbarimg from a bitmap of the code."""
-    for n in QR_LENGTHS:
-        text = (f"{SITE_ROOT}/guides/" + "jiehun-dengji-" * 20)[:n]
-        rows = qr.matrix(text)
-        assert rows is not None and len(rows) == 17 + 4 * qr_version(n)
-        scale, margin = 4, qr.QUIET
-        side = (len(rows) + 2 * margin) * scale
-        lines = [
-            " ".join(
-                "1" if 0 <= y // scale - margin < len(rows) and 0 <= x // scale - margin < len(rows)
-                and rows[y // scale - margin][x // scale - margin] else "0"
-                for x in range(side)
-            )
-            for y in range(side)
-        ]  # fmt: skip
-        image = tmp_path / f"qr{n}.pbm"
-        image.write_text(f"P1\n{side} {side}\n" + "\n".join(lines) + "\n", encoding="ascii")
-        read = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True)
-        assert read.stdout.decode().rstrip("\n") == text, n
-    assert qr.matrix("x" * 214) is None  # beyond version 10: the page shows no code
-
-
-def qr_version(length: int) -> int:
-    """The smallest version that holds ``length`` bytes at level M (ISO/IEC 18004, table 7)."""
-    capacity = [14, 26, 42, 62, 84, 106, 122, 152, 180, 213]
-    return next(v for v, c in enumerate(capacity, 1) if length <= c)

@@ -41,9 +41,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-import segno
 from starlette.types import ASGIApp
 
+from guidesrc import qr
 from guidesrc.errors import KioskBusy, PrintProblem
 from guidesrc.kiosk.app import kiosk_app
 from guidesrc.kiosk.catalog import MAX_QUERY, Catalog, Entry, load_catalog
@@ -128,8 +128,7 @@ class Kiosk(Served):
         return page.encode("utf-8")
 
     def qr_svg(self, guide_id: str) -> str:
-        qr = segno.make(guide_url(self.base_url, guide_id), error="m")
-        return str(qr.svg_inline(scale=6, border=2, title="", omitsize=True))
+        return qr.inline_svg(guide_url(self.base_url, guide_id), scale=6, border=2)
 
     # --- printing ------------------------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 printed again "fitted" (the same type, with less leading, spacing and margin) and the fitted one
 is kept when it has fewer pages (:meth:`guidesrc.print.render.Renderer.render`).
 
-The measure reads the last page's content stream (its bytes, through pikepdf): the lowest line of
-text above the footer, as a share of the page's text area. Typst places every run of text with a ``cm``
+The measure reads the last page's content stream: the lowest line of text above the footer, as a
+share of the page's text area. The stream is found in the PDF's bytes as Typst writes them (one
+page tree, each page's dictionary and its one Flate-compressed content stream as plain objects),
+which costs a fraction of parsing the document; a PDF laid out otherwise is read through pikepdf. Typst places every run of text with a ``cm``
 transformation, so the text's position is the current transformation applied to the text matrix.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,7 +56,7 @@ def _times(m: _Matrix, n: _Matrix) -> _Matrix:
 #: took ~3 ms a page, this well under 1): save and restore the graphics state, ``cm`` and ``Tm``
 #: with their six numbers. Typst writes text as hex strings, in which none of these can occur.
 _OPERATORS = re.compile(
-    rb"(?<![^\s])(?:((?:-?[0-9.]+\s+){6})(cm|Tm)|(q|Q))(?![A-Za-z0-9*'\"])",
+    rb"(?<![^\s])(?=[-0-9.qQ])(?:((?:-?[0-9.]+\s+){6})(cm|Tm)|(q|Q))(?![A-Za-z0-9*'\"])",
 )
 
 
@@ -86,13 +89,60 @@ def _content(page: pikepdf.Page) -> bytes:
     return contents.read_bytes() if isinstance(contents, pikepdf.Stream) else b""
 
 
-def last_page_fill(pdf: bytes, large: bool) -> float:
-    """The share of the text area that the last page's text takes (1.0 when unknown)."""
+#: Typst's page tree (one node), a page's media box and single content stream, and a Flate
+#: stream with a direct length.
+_KIDS = re.compile(rb"<</Type/Pages/Count [0-9]+/Kids\[(?:[0-9]+ 0 R )*([0-9]+) 0 R\]>>")
+_PAGE = re.compile(
+    rb"<</Type/Page/[^>]*?/MediaBox\[(-?[0-9.]+) (-?[0-9.]+) (-?[0-9.]+) (-?[0-9.]+)\]"
+    rb"[^>]*?/Contents ([0-9]+) 0 R[/>]"
+)
+_STREAM = re.compile(rb"<</Length ([0-9]+)/Filter/FlateDecode>>\nstream\n")
+
+
+def _object(pdf: bytes, number: bytes) -> int:
+    """Where object ``number``'s body starts (-1 when it is not written plainly)."""
+    head = b"\n" + number + b" 0 obj\n"
+    start = pdf.find(head)
+    return -1 if start < 0 else start + len(head)
+
+
+def _last_page_fast(pdf: bytes) -> tuple[float, bytes] | None:
+    """The last page's height and decompressed content, straight from Typst's bytes; None when
+    the PDF is not laid out as Typst writes it."""
+    kids = _KIDS.search(pdf)
+    if kids is None:
+        return None
+    start = _object(pdf, kids[1])
+    page = _PAGE.match(pdf, start) if start >= 0 else None
+    if page is None:
+        return None
+    start = _object(pdf, page[5])
+    stream = _STREAM.match(pdf, start) if start >= 0 else None
+    if stream is None:
+        return None
+    data = pdf[stream.end() : stream.end() + int(stream[1])]
+    try:
+        content = zlib.decompress(data)
+    except zlib.error:
+        return None
+    return float(page[4]) - float(page[2]), content
+
+
+def _last_page(pdf: bytes) -> tuple[float, bytes]:
+    """The last page's height and content stream."""
+    found = _last_page_fast(pdf)
+    if found is not None:
+        return found
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         page = doc.pages[-1]
-        height = float(page.mediabox[3]) - float(page.mediabox[1])
-        bottom = BOTTOM[large]
-        body = [y for y in _text_heights(_content(page)) if y > bottom]
+        return float(page.mediabox[3]) - float(page.mediabox[1]), _content(page)
+
+
+def last_page_fill(pdf: bytes, large: bool) -> float:
+    """The share of the text area that the last page's text takes (1.0 when unknown)."""
+    height, content = _last_page(pdf)
+    bottom = BOTTOM[large]
+    body = [y for y in _text_heights(content) if y > bottom]
     if not body:
         return 1.0
     area = height - TOP - bottom

@@ -13,7 +13,6 @@ printing the same version again writes the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
-import segno
 import typst
 
 from guidesrc.errors import ChannelError
@@ -30,6 +28,7 @@ from guidesrc.parallel import parallel_map
 from guidesrc.print.fit import worth_fitting
 from guidesrc.print.fonts import FontSet
 from guidesrc.print.sheet import SheetJob, sheet_data
+from guidesrc.qr import sheet_svg
 
 TEMPLATE = Path(__file__).resolve().with_name("guide.typ")
 #: Fewer sheets than this are printed in this process: starting workers (each loads Typst and the
@@ -62,7 +61,7 @@ class Renderer:
         A sheet that would leave a few lines on a last page of their own is printed again fitted
         (:mod:`guidesrc.print.fit`), and the fitted one kept when it has fewer pages."""
         data = sheet_data(job)
-        qr = qr_svg(job.url)
+        qr = sheet_svg(job.url)
         pdf = self._compile(job, data, qr)
         pages = page_count(pdf)
         if worth_fitting(pdf, pages, job.large):
@@ -102,21 +101,6 @@ def _seconds(moment: dt.datetime) -> int:
     if moment.tzinfo is None:  # the ledger stores UTC
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
-
-
-#: The QR code's data mask, fixed. segno would otherwise score all eight masks and keep the one
-#: with the fewest reader-unfriendly patterns (ISO/IEC 18004 7.8.3): about 2.6 of the 3.4 ms a
-#: code took, in pure Python. A reader decodes any mask (the symbol's format information names it); mask 4 is
-#: the one that scoring picks most often for the guides' URLs (60 % of them) and costs the
-#: fewest penalty points on the others.
-QR_MASK = 4
-
-
-def qr_svg(url: str) -> str:
-    """A QR code (error correction M or better, the standard 4-module quiet zone) as SVG text."""
-    out = io.BytesIO()
-    segno.make_qr(url, error="m", mask=QR_MASK).save(out, kind="svg", xmldecl=False, border=4)
-    return out.getvalue().decode()
 
 
 _PAGE = re.compile(rb"/Type\s*/Page[^s]")

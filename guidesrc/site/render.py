@@ -35,9 +35,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 import guidesrc.gaps as gaps
+from guidesrc import qr
 from guidesrc.gaps import GAP, null_free
 from guidesrc.model import code_labels as labels
-from guidesrc.site import qr
 from guidesrc.site.marks import footer_marks
 from guidesrc.site.theme import Theme
 from guidesrc.urls import guide_url

@@ -1,13 +1,18 @@
-"""QR codes for the site's pages, fast enough to draw one on every page of a full build.
+"""QR codes of guides' addresses: the site's pages, the printed sheets and the kiosk draw them.
 
-A guide page prints with the QR code of its address (as the PDF sheet does). segno, which the
-kiosk uses, spends about 2.4 ms on a code (it is general: every mode, level and mask); 10,000 pages
-would add 20 s of work to a full build. This encoder does the one case the pages need — byte mode,
-error correction level M, versions 1–10 (up to 213 bytes; longer addresses get no code), mask
-pattern 0 (any mask is a valid code: choosing the best is an optimisation for scanners of damaged
-prints) — with each version's layout (function patterns, the order of the data modules and their
-mask bits) worked out once per process. The module layout follows ISO/IEC 18004:2015; a test
-reads a code of every version back with zbarimg, and the browser tests read the printed page's.
+One encoder for the three (issue 17), fast enough to draw a code on every page and every sheet of
+a full build (a sheet's code in about 0.2 ms of CPU, where segno, general — every mode, level
+and mask — took 1.4 ms even with its mask fixed). It does the one case the guides need: byte
+mode, error correction level M, any version 1–40 (up to 2,331 bytes; longer text gets no code),
+mask pattern 0 (any mask is a valid code: choosing the best is an optimisation for scanners of
+damaged prints), with each version's layout (function patterns, the order of the data modules
+and their mask bits) worked out once per process. The module layout follows ISO/IEC
+18004:2015; a test reads codes of versions across 1–40 back with zbarimg, others the printed
+sheet's, the kiosk page's and (in the browser tests) the site page's.
+
+Outputs: :func:`svg` for the site (sized by CSS), :func:`sheet_svg` for the Typst sheet (a unit
+per module, the 4-module quiet zone, in the form segno wrote it) and :func:`inline_svg` for the
+kiosk's pages (scaled, inline in HTML).
 """
 
 from __future__ import annotations
@@ -16,28 +21,43 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-#: Level M, per version: error correction codewords per block, and (blocks, data codewords) groups.
+#: Level M, per version: error correction codewords per block, and (blocks, data codewords) groups
+#: (ISO/IEC 18004:2015, table 9).
 _BLOCKS: dict[int, tuple[int, tuple[tuple[int, int], ...]]] = {
-    1: (10, ((1, 16),)),
-    2: (16, ((1, 28),)),
-    3: (26, ((1, 44),)),
-    4: (18, ((2, 32),)),
-    5: (24, ((2, 43),)),
-    6: (16, ((4, 27),)),
-    7: (18, ((4, 31),)),
-    8: (22, ((2, 38), (2, 39))),
-    9: (22, ((3, 36), (2, 37))),
-    10: (26, ((4, 43), (1, 44))),
-}
-_ALIGNMENT: dict[int, tuple[int, ...]] = {
-    1: (), 2: (6, 18), 3: (6, 22), 4: (6, 26), 5: (6, 30), 6: (6, 34),
-    7: (6, 22, 38), 8: (6, 24, 42), 9: (6, 26, 46), 10: (6, 28, 50),
+    1: (10, ((1, 16),)), 2: (16, ((1, 28),)), 3: (26, ((1, 44),)), 4: (18, ((2, 32),)),
+    5: (24, ((2, 43),)), 6: (16, ((4, 27),)), 7: (18, ((4, 31),)),
+    8: (22, ((2, 38), (2, 39))), 9: (22, ((3, 36), (2, 37))), 10: (26, ((4, 43), (1, 44))),
+    11: (30, ((1, 50), (4, 51))), 12: (22, ((6, 36), (2, 37))), 13: (22, ((8, 37), (1, 38))),
+    14: (24, ((4, 40), (5, 41))), 15: (24, ((5, 41), (5, 42))), 16: (28, ((7, 45), (3, 46))),
+    17: (28, ((10, 46), (1, 47))), 18: (26, ((9, 43), (4, 44))), 19: (26, ((3, 44), (11, 45))),
+    20: (26, ((3, 41), (13, 42))), 21: (26, ((17, 42),)), 22: (28, ((17, 46),)),
+    23: (28, ((4, 47), (14, 48))), 24: (28, ((6, 45), (14, 46))), 25: (28, ((8, 47), (13, 48))),
+    26: (28, ((19, 46), (4, 47))), 27: (28, ((22, 45), (3, 46))), 28: (28, ((3, 45), (23, 46))),
+    29: (28, ((21, 45), (7, 46))), 30: (28, ((19, 47), (10, 48))), 31: (28, ((2, 46), (29, 47))),
+    32: (28, ((10, 46), (23, 47))), 33: (28, ((14, 46), (21, 47))), 34: (28, ((14, 46), (23, 47))),
+    35: (28, ((12, 47), (26, 48))), 36: (28, ((6, 47), (34, 48))), 37: (28, ((29, 46), (14, 47))),
+    38: (28, ((13, 46), (32, 47))), 39: (28, ((40, 47), (7, 48))), 40: (28, ((18, 47), (31, 48))),
 }  # fmt: skip
+VERSIONS = range(1, 41)
+
+
+@cache
+def _alignment(version: int) -> tuple[int, ...]:
+    """The rows (and columns) of a version's alignment pattern centres (ISO/IEC 18004, annex E):
+    6, then evenly spaced (an even step) up to 7 modules from the far edge."""
+    if version == 1:
+        return ()
+    count = version // 7 + 2
+    step = (version * 8 + count * 3 + 5) // (count * 4 - 4) * 2
+    last = 17 + 4 * version - 7
+    return (6, *(last - step * i for i in range(count - 2, -1, -1)))
+
+
 _FORMAT_M_MASK0 = 0x5412  # level M (00), mask 0 (000): BCH remainder 0, XOR the format mask
 QUIET = 4  # modules of light margin around the code
 _RUNS = re.compile("0+|1+")
 #: A run of light modules moves the pen; a run of dark ones draws (a horizontal line).
-_STEP = {bit * n: (f"h{n}" if bit == "1" else f"m{n} 0") for bit in "01" for n in range(1, 58)}
+_STEP = {bit * n: (f"h{n}" if bit == "1" else f"m{n} 0") for bit in "01" for n in range(1, 178)}
 
 _EXP = [0] * 512
 _LOG = [0] * 256
@@ -142,7 +162,7 @@ def _layout(version: int) -> tuple[tuple[tuple[bool, ...], ...], tuple[tuple[int
             for dx in range(-4, 5):
                 if 0 <= cx + dx < size and 0 <= cy + dy < size:
                     put(cx + dx, cy + dy, max(abs(dx), abs(dy)) not in (2, 4))
-    positions = _ALIGNMENT[version]
+    positions = _alignment(version)
     last = len(positions) - 1
     for i, ay in enumerate(positions):
         for j, ax in enumerate(positions):
@@ -221,7 +241,7 @@ def _template(version: int) -> tuple[list[str], tuple[int, ...], int]:
 
 
 def _version(length: int) -> int | None:
-    """The smallest version (1–10) whose level-M data holds ``length`` bytes."""
+    """The smallest version (1–40) whose level-M data holds ``length`` bytes."""
     for version in _BLOCKS:
         if 4 + (8 if version < 10 else 16) + 8 * length <= _data_capacity(version) * 8:
             return version
@@ -230,7 +250,7 @@ def _version(length: int) -> int | None:
 
 def rows(text: str) -> list[str] | None:
     """The code's modules, a string of "0" and "1" (dark) per row, without the quiet zone; None
-    when the text is longer than version 10 holds."""
+    when the text is longer than version 40 holds."""
     data = text.encode("utf-8")
     version = _version(len(data))
     if version is None:
@@ -269,4 +289,55 @@ def svg(text: str, title: str) -> str | None:
         f'shape-rendering="crispEdges"><title>{title}</title>'
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
         f'<path stroke="#000" d="{path}"/></svg>'
+    )
+
+
+def _relative_path(found: list[str], border: int) -> str:
+    """A path of the dark runs, row by row: a move relative to the last run's end, then a
+    1-unit-wide horizontal stroke (the first move absolute, at the quiet zone's corner)."""
+    parts = []
+    pen: tuple[int, int] | None = None
+    for y, row in enumerate(found):
+        body = row.strip("0")
+        if not body:
+            continue
+        start = row.index("1")
+        if pen is None:
+            parts.append(f"M{start + border} {y + border}.5")
+        else:
+            parts.append(f"m{start - pen[0]} {y - pen[1]}")
+        parts.extend(_STEP[run] for run in _RUNS.findall(body))
+        pen = (start + len(body), y)
+    return "".join(parts)
+
+
+def _rows_or_fail(text: str) -> list[str]:
+    found = rows(text)
+    if found is None:
+        raise ValueError(f"{len(text.encode())} bytes do not fit in a QR code of level M")
+    return found
+
+
+def sheet_svg(text: str) -> str:
+    """The code as a standalone SVG file for a printed sheet: a unit per module, the standard
+    4-module quiet zone included in its width and height (the template scales it); ValueError
+    when the text is too long for a code."""
+    found = _rows_or_fail(text)
+    side = len(found) + 2 * QUIET
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{side}" class="segno">'
+        f'<path class="qrline" stroke="#000" d="{_relative_path(found, QUIET)}"/></svg>\n'
+    )
+
+
+def inline_svg(text: str, scale: int, border: int) -> str:
+    """The code as an SVG element inline in HTML: ``scale`` units a module, ``border`` modules
+    of quiet zone, no size of its own (the page's CSS gives it); ValueError when the text is too
+    long for a code."""
+    found = _rows_or_fail(text)
+    side = (len(found) + 2 * border) * scale
+    return (
+        f'<svg viewBox="0 0 {side} {side}" class="segno"><title></title>'
+        f'<path transform="scale({scale})" class="qrline" stroke="#000" '
+        f'd="{_relative_path(found, border)}"/></svg>'
     )
