@@ -24,16 +24,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice, product
 from typing import Any
 
 from opencc_purepy import OpenCC
-from pypinyin import Style, lazy_pinyin, pinyin
-from pypinyin.constants import PHRASES_DICT
 
 from guidesrc.gaps import UNKNOWN_BODY
+from guidesrc.search.readings import pinyin_table
 from guidesrc.search.synonyms import Groups
-from guidesrc.search.text import LETTERS, RUN, index_terms, normalize
+from guidesrc.search.text import RUN, index_terms, normalize
 
 FORMAT = 3
 #: field → (mask bit, weight); the order is the order of a doc record's snippet texts
@@ -95,52 +93,6 @@ def doc_masks(doc: Document) -> dict[str, int]:
             for term in index_terms(text, chars):
                 masks[term] = masks.get(term, 0) | bit
     return masks
-
-
-@cache
-def _syllable(char: str) -> str:
-    return lazy_pinyin(char)[0]
-
-
-@cache
-def _readings(char: str) -> tuple[str, ...]:
-    """A character's usual reading first, then its other readings (polyphones: 重 zhong, chong)."""
-    others = pinyin(char, heteronym=True, style=Style.NORMAL)[0]
-    return tuple(dict.fromkeys([_syllable(char), *others]))
-
-
-MAX_READINGS = 4  # readings of a word with polyphonic characters kept as keys
-
-
-def _letters(syllables: Iterable[str]) -> list[str]:
-    return [s for s in syllables if LETTERS.fullmatch(s)]
-
-
-def pinyin_keys(word: str) -> tuple[str, str]:
-    """A word's full pinyin and its initials (letters only), e.g. 社保 → shebao, sb: a word of
-    pypinyin's phrase dictionary as it reads it (银行 yinhang), else character by character."""
-    syllables = lazy_pinyin(word) if word in PHRASES_DICT else [_syllable(c) for c in word]
-    letters = _letters(syllables)
-    return "".join(letters), "".join(s[0] for s in letters)
-
-
-def word_keys(word: str) -> set[str]:
-    """Every key a word is found by: its full pinyin and initials (:func:`pinyin_keys`), its
-    other readings (the first :data:`MAX_READINGS` combinations of its characters' readings),
-    each with ü written v and u."""
-    full, first = pinyin_keys(word)
-    combos = islice(product(*map(_readings, word)), MAX_READINGS)
-    readings = {full} | {"".join(_letters(r)) for r in combos}
-    keys = readings | {r.replace("v", "u") for r in readings} | {first}
-    return {k for k in keys if len(k) >= 2}
-
-
-def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
-    table: dict[str, set[str]] = {}
-    for word in words:
-        for key in word_keys(word):
-            table.setdefault(key, set()).add(word)
-    return {key: sorted(found) for key, found in sorted(table.items())}
 
 
 @cache

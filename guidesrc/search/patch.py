@@ -29,8 +29,8 @@ from guidesrc.search.build import (
     trad_table,
     unfound_groups,
     vocabulary,
-    word_keys,
 )
+from guidesrc.search.readings import word_keys
 from guidesrc.search.shards import (
     DOC_SHARD_SIZE,
     dump,

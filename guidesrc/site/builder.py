@@ -28,6 +28,7 @@ from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.site import search
+from guidesrc.site.collate import remember
 from guidesrc.site.data import (
     MANIFEST,
     Doc,
@@ -154,6 +155,7 @@ class Site(SitePages):
     def _publish(self, deliveries: Sequence[Delivery]) -> Result:
         root = self.root()
         manifest = self.manifest() or Manifest()
+        remember(manifest.guides, manifest.pinyin)
         batch = _Batch(manifest, Loader(root))
         self._apply_all(deliveries, batch)
         if not batch.new_keys:

@@ -55,6 +55,9 @@ class Manifest:
     fingerprint: str = ""
     #: The forms published with the pages (:mod:`guidesrc.site.forms`): path → SHA-256, size.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The pinyin of the catalogue's labels and the withdrawn guides' names (text → pinyin;
+    #: :mod:`guidesrc.site.collate`): a publish that shows no new one needs no pypinyin.
+    pinyin: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> bytes:
         return orjson.dumps(
@@ -66,6 +69,7 @@ class Manifest:
                 "notices": self.notices,
                 "applied": self.applied,
                 "files": self.files,
+                "pinyin": self.pinyin,
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -82,6 +86,7 @@ class Manifest:
             build=body["build"],
             fingerprint=body["fingerprint"],
             files=body.get("files", {}),  # none before the forms were published
+            pinyin=body.get("pinyin", {}),  # none before the pinyin was kept
         )
 
     def listings(self) -> dict[str, dict[str, Any]]:
