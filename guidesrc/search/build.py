@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from opencc_purepy import OpenCC
-
 from guidesrc.gaps import UNKNOWN_BODY
 from guidesrc.search.readings import pinyin_table
 from guidesrc.search.synonyms import Groups
 from guidesrc.search.text import RUN, index_terms, normalize
+from guidesrc.search.trad import PAIRS
 
 FORMAT = 3
 #: field → (mask bit, weight); the order is the order of a doc record's snippet texts
@@ -98,19 +97,8 @@ def doc_masks(doc: Document) -> dict[str, int]:
 @cache
 def trad_table() -> dict[str, str]:
     """Traditional → simplified for the common characters (GB 2312), as OpenCC writes them: a
-    fixed table, the same for every index."""
-    to_traditional = OpenCC("s2t")
-    out: dict[str, str] = {}
-    for code in range(0x4E00, 0xA000):
-        char = chr(code)
-        try:
-            char.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        trad = to_traditional.convert(char)
-        if len(trad) == 1 and trad != char:
-            out.setdefault(trad, char)
-    return dict(sorted(out.items()))
+    fixed table, the same for every index (:mod:`guidesrc.search.trad`, generated)."""
+    return dict(zip(PAIRS[0::2], PAIRS[1::2], strict=True))
 
 
 def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
@@ -132,13 +120,13 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
 def unfound_groups(docs: Iterable[Document], groups: Groups) -> list[int]:
     """The groups none of whose words is in a guide's name, themes or results: a word of the
     others is in a name, themes or results, so it finds that guide when searched."""
-    texts = "\n".join(
-        normalize(text)
-        for doc in docs
-        for f in ("name", "themes", "results")
-        for text in field_texts(doc, f)
-    )
+    texts = "\n".join(text for doc in docs for text in found_texts(doc))
     return [i for i, group in enumerate(groups) if not any(word in texts for word in group)]
+
+
+def found_texts(doc: Document) -> list[str]:
+    """The texts a synonym group's word must be in to find the guide (:func:`unfound_groups`)."""
+    return [normalize(t) for f in ("name", "themes", "results") for t in field_texts(doc, f)]
 
 
 def is_first(name: str) -> bool:
