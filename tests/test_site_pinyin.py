@@ -83,7 +83,14 @@ def test_a_change_loads_pypinyin_only_for_a_new_name(tmp_path: Path, renamed: bo
 
 
 def test_the_kept_pinyin_is_pypinyins() -> None:
-    names = [d.name for d in example_deliveries()] + ["重庆市银行业务", "长江", "行长"]
+    names = [d.name for d in example_deliveries()] + [
+        "重庆市银行业务",
+        "长江",
+        "行长",
+        "内地居民结婚登记（预约制）",
+        "ICP备案2026年度 变更",
+        "〇号楼·长者服务",
+    ]
     readings.learn({})
     for name in names:
         assert collate.pinyin(name) == " ".join(lazy_pinyin(name, style=Style.TONE3))

@@ -10,6 +10,7 @@ from itertools import islice, product
 
 from pypinyin import Style, lazy_pinyin, pinyin
 from pypinyin.constants import PHRASES_DICT
+from pypinyin.seg.simpleseg import seg
 
 from guidesrc.search.text import LETTERS
 
@@ -19,7 +20,14 @@ MAX_READINGS = 4  # readings of a word with polyphonic characters kept as keys
 def collation(text: str) -> str:
     """``民政局`` → ``min2 zheng4 ju2``: sorts in dictionary order (hu before hun before ju),
     the tone after the syllable, with the readings of words (重庆 chóng, 银行 háng)."""
-    return " ".join(lazy_pinyin(text, style=Style.TONE3))
+    return " ".join(syllable for word in seg(text) for syllable in _word_collation(word))
+
+
+@cache
+def _word_collation(word: str) -> tuple[str, ...]:
+    """``lazy_pinyin(text)`` is the pinyin of each word pypinyin cuts the text into (``seg``), and
+    a word is cut into itself again: names share their words, each is converted once."""
+    return tuple(lazy_pinyin(word, style=Style.TONE3))
 
 
 @cache

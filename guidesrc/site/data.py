@@ -21,7 +21,7 @@ they came, so an incremental publish and a full build give the same files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -128,6 +128,27 @@ def _newest(doc: Doc) -> int:
     return max(
         (doc[k]["version"] for k in ("current", "upcoming", "withdrawn") if doc[k]), default=0
     )
+
+
+def take(
+    delivery: Delivery,
+    docs: dict[str, Doc],
+    notices: dict[str, Doc],
+    base_url: str,
+    earlier: Callable[[str], Doc | None] = lambda _gid: None,
+    published: Container[str] = (),
+) -> None:
+    """Apply ``delivery`` to a copy of its guide's document (the one in ``docs``, else the one
+    ``earlier`` gives, else a new one), put in ``docs``; its change notice goes to ``notices``
+    unless it is there already or ``published``."""
+    gid = delivery.guide_id
+    found = docs.get(gid) or earlier(gid)
+    doc = dict(found) if found is not None else empty_doc(gid, delivery.name, base_url)
+    apply(doc, delivery)
+    docs[gid] = doc
+    key = notice_key(gid, delivery.version)
+    if key not in published and key not in notices:
+        notices[key] = notice_document(delivery, base_url)
 
 
 def apply(doc: Doc, delivery: Delivery) -> bool:
