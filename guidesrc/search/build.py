@@ -88,9 +88,9 @@ def doc_masks(doc: Document) -> dict[str, int]:
     masks: dict[str, int] = {}
     for name, (bit, _weight) in FIELDS.items():
         chars = name in ("name", "themes")  # one-character queries: the name and the themes
-        for text in field_texts(doc, name):
-            for term in index_terms(text, chars):
-                masks[term] = masks.get(term, 0) | bit
+        terms = frozenset[str]().union(*(index_terms(t, chars) for t in field_texts(doc, name)))
+        for term in terms:  # each term of the field once, however many of its texts hold it
+            masks[term] = masks.get(term, 0) | bit
     return masks
 
 
@@ -109,7 +109,7 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
         data.lengths.append(len(normalize(doc["name"])))
         if is_first(doc["name"]):
             data.firsts.append(number)
-        for term, mask in sorted(doc_masks(doc).items()):
+        for term, mask in doc_masks(doc).items():  # the files sort the terms (shards.dump)
             data.postings.setdefault(term, []).extend((number, mask))
     data.themes = theme_counts(docs)
     data.unfound = unfound_groups(docs, data.synonyms)
