@@ -42,9 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import OUT, REPO, ensure_library
 
 from guidesrc.search import synonyms
-from guidesrc.search.build import build, pinyin_keys
+from guidesrc.search.build import build
 from guidesrc.search.documents import document
 from guidesrc.search.patch import update
+from guidesrc.search.readings import pinyin_keys
 from guidesrc.search.shards import files
 from guidesrc.state import WorkingTree, load_state
 

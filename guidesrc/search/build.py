@@ -24,16 +24,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice, product
 from typing import Any
 
-from opencc_purepy import OpenCC
-from pypinyin import Style, lazy_pinyin, pinyin
-from pypinyin.constants import PHRASES_DICT
-
 from guidesrc.gaps import UNKNOWN_BODY
+from guidesrc.search.readings import pinyin_table
 from guidesrc.search.synonyms import Groups
-from guidesrc.search.text import LETTERS, RUN, index_terms, normalize
+from guidesrc.search.text import RUN, index_terms, normalize
+from guidesrc.search.trad import PAIRS
 
 FORMAT = 3
 #: field → (mask bit, weight); the order is the order of a doc record's snippet texts
@@ -91,74 +88,17 @@ def doc_masks(doc: Document) -> dict[str, int]:
     masks: dict[str, int] = {}
     for name, (bit, _weight) in FIELDS.items():
         chars = name in ("name", "themes")  # one-character queries: the name and the themes
-        for text in field_texts(doc, name):
-            for term in index_terms(text, chars):
-                masks[term] = masks.get(term, 0) | bit
+        terms = frozenset[str]().union(*(index_terms(t, chars) for t in field_texts(doc, name)))
+        for term in terms:  # each term of the field once, however many of its texts hold it
+            masks[term] = masks.get(term, 0) | bit
     return masks
-
-
-@cache
-def _syllable(char: str) -> str:
-    return lazy_pinyin(char)[0]
-
-
-@cache
-def _readings(char: str) -> tuple[str, ...]:
-    """A character's usual reading first, then its other readings (polyphones: 重 zhong, chong)."""
-    others = pinyin(char, heteronym=True, style=Style.NORMAL)[0]
-    return tuple(dict.fromkeys([_syllable(char), *others]))
-
-
-MAX_READINGS = 4  # readings of a word with polyphonic characters kept as keys
-
-
-def _letters(syllables: Iterable[str]) -> list[str]:
-    return [s for s in syllables if LETTERS.fullmatch(s)]
-
-
-def pinyin_keys(word: str) -> tuple[str, str]:
-    """A word's full pinyin and its initials (letters only), e.g. 社保 → shebao, sb: a word of
-    pypinyin's phrase dictionary as it reads it (银行 yinhang), else character by character."""
-    syllables = lazy_pinyin(word) if word in PHRASES_DICT else [_syllable(c) for c in word]
-    letters = _letters(syllables)
-    return "".join(letters), "".join(s[0] for s in letters)
-
-
-def word_keys(word: str) -> set[str]:
-    """Every key a word is found by: its full pinyin and initials (:func:`pinyin_keys`), its
-    other readings (the first :data:`MAX_READINGS` combinations of its characters' readings),
-    each with ü written v and u."""
-    full, first = pinyin_keys(word)
-    combos = islice(product(*map(_readings, word)), MAX_READINGS)
-    readings = {full} | {"".join(_letters(r)) for r in combos}
-    keys = readings | {r.replace("v", "u") for r in readings} | {first}
-    return {k for k in keys if len(k) >= 2}
-
-
-def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
-    table: dict[str, set[str]] = {}
-    for word in words:
-        for key in word_keys(word):
-            table.setdefault(key, set()).add(word)
-    return {key: sorted(found) for key, found in sorted(table.items())}
 
 
 @cache
 def trad_table() -> dict[str, str]:
     """Traditional → simplified for the common characters (GB 2312), as OpenCC writes them: a
-    fixed table, the same for every index."""
-    to_traditional = OpenCC("s2t")
-    out: dict[str, str] = {}
-    for code in range(0x4E00, 0xA000):
-        char = chr(code)
-        try:
-            char.encode("gb2312")
-        except UnicodeEncodeError:
-            continue
-        trad = to_traditional.convert(char)
-        if len(trad) == 1 and trad != char:
-            out.setdefault(trad, char)
-    return dict(sorted(out.items()))
+    fixed table, the same for every index (:mod:`guidesrc.search.trad`, generated)."""
+    return dict(zip(PAIRS[0::2], PAIRS[1::2], strict=True))
 
 
 def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
@@ -169,7 +109,7 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
         data.lengths.append(len(normalize(doc["name"])))
         if is_first(doc["name"]):
             data.firsts.append(number)
-        for term, mask in sorted(doc_masks(doc).items()):
+        for term, mask in doc_masks(doc).items():  # the files sort the terms (shards.dump)
             data.postings.setdefault(term, []).extend((number, mask))
     data.themes = theme_counts(docs)
     data.unfound = unfound_groups(docs, data.synonyms)
@@ -180,13 +120,13 @@ def build(documents: Iterable[Document], synonyms: Groups) -> IndexData:
 def unfound_groups(docs: Iterable[Document], groups: Groups) -> list[int]:
     """The groups none of whose words is in a guide's name, themes or results: a word of the
     others is in a name, themes or results, so it finds that guide when searched."""
-    texts = "\n".join(
-        normalize(text)
-        for doc in docs
-        for f in ("name", "themes", "results")
-        for text in field_texts(doc, f)
-    )
+    texts = "\n".join(text for doc in docs for text in found_texts(doc))
     return [i for i, group in enumerate(groups) if not any(word in texts for word in group)]
+
+
+def found_texts(doc: Document) -> list[str]:
+    """The texts a synonym group's word must be in to find the guide (:func:`unfound_groups`)."""
+    return [normalize(t) for f in ("name", "themes", "results") for t in field_texts(doc, f)]
 
 
 def is_first(name: str) -> bool:

@@ -22,6 +22,7 @@ from guidesrc.search.build import (
     Document,
     IndexData,
     doc_masks,
+    found_texts,
     is_first,
     name_words,
     record,
@@ -29,8 +30,8 @@ from guidesrc.search.build import (
     trad_table,
     unfound_groups,
     vocabulary,
-    word_keys,
 )
+from guidesrc.search.readings import word_keys
 from guidesrc.search.shards import (
     DOC_SHARD_SIZE,
     dump,
@@ -70,7 +71,10 @@ def update(
     data = IndexData(synonyms=groups, trad=trad_table(), themes=theme_counts(every))
     data.lengths = [len(normalize(d["name"])) for d in every]
     data.firsts = [n for n, d in enumerate(every) if is_first(d["name"])]
-    data.unfound = unfound_groups(every, groups)
+    same = all(found_texts(old[g]) == found_texts(new[g]) for g in new)
+    data.unfound = (
+        before["unfound"] if same and "unfound" in before else unfound_groups(every, groups)
+    )
     data.docs = [[]] * len(every)  # counted by meta(); the records are in the d files
     files |= _pinyin(read, every, [old[g] for g in new], [new[g] for g in new], data)
     emptied = [rel for rel, body in files.items() if rel.startswith("search/p") and body == b"{}"]

@@ -28,17 +28,15 @@ from guidesrc.diff.batch import without_cycle_collection
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 from guidesrc.site import search
+from guidesrc.site.collate import remember
 from guidesrc.site.data import (
     MANIFEST,
     Doc,
     Manifest,
-    apply,
-    empty_doc,
-    notice_document,
-    notice_key,
     notice_summary,
     record,
     release_key,
+    take,
 )
 from guidesrc.site.files import FolderSink, Loader, Sink, put_files
 from guidesrc.site.forms import form_index, guide_forms, read_forms
@@ -154,6 +152,7 @@ class Site(SitePages):
     def _publish(self, deliveries: Sequence[Delivery]) -> Result:
         root = self.root()
         manifest = self.manifest() or Manifest()
+        remember(manifest.guides, manifest.pinyin)
         batch = _Batch(manifest, Loader(root))
         self._apply_all(deliveries, batch)
         if not batch.new_keys:
@@ -319,18 +318,15 @@ class Site(SitePages):
         docs: dict[str, Doc],
         notices: dict[str, Doc],
     ) -> None:
-        gid = safe_id(delivery.guide_id)
-        if gid in docs:
-            doc = dict(docs[gid])
-        elif gid in manifest.guides:
-            doc = dict(known.doc(gid))
-        else:
-            doc = empty_doc(gid, delivery.name, self.config.base_url)
-        apply(doc, delivery)
-        docs[gid] = doc
-        key = notice_key(gid, delivery.version)
-        if key not in manifest.notices and key not in notices:
-            notices[key] = notice_document(delivery, self.config.base_url)
+        safe_id(delivery.guide_id)  # refused before anything of it is made
+        take(
+            delivery,
+            docs,
+            notices,
+            self.config.base_url,
+            lambda g: known.doc(g) if g in manifest.guides else None,
+            manifest.notices,
+        )
 
     # --- a full build -------------------------------------------------------------------------
 

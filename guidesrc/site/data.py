@@ -21,7 +21,7 @@ they came, so an incremental publish and a full build give the same files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -55,6 +55,9 @@ class Manifest:
     fingerprint: str = ""
     #: The forms published with the pages (:mod:`guidesrc.site.forms`): path → SHA-256, size.
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The pinyin of the catalogue's labels and the withdrawn guides' names (text → pinyin;
+    #: :mod:`guidesrc.site.collate`): a publish that shows no new one needs no pypinyin.
+    pinyin: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> bytes:
         return orjson.dumps(
@@ -66,6 +69,7 @@ class Manifest:
                 "notices": self.notices,
                 "applied": self.applied,
                 "files": self.files,
+                "pinyin": self.pinyin,
             },
             option=orjson.OPT_SORT_KEYS,
         )
@@ -82,6 +86,7 @@ class Manifest:
             build=body["build"],
             fingerprint=body["fingerprint"],
             files=body.get("files", {}),  # none before the forms were published
+            pinyin=body.get("pinyin", {}),  # none before the pinyin was kept
         )
 
     def listings(self) -> dict[str, dict[str, Any]]:
@@ -123,6 +128,27 @@ def _newest(doc: Doc) -> int:
     return max(
         (doc[k]["version"] for k in ("current", "upcoming", "withdrawn") if doc[k]), default=0
     )
+
+
+def take(
+    delivery: Delivery,
+    docs: dict[str, Doc],
+    notices: dict[str, Doc],
+    base_url: str,
+    earlier: Callable[[str], Doc | None] = lambda _gid: None,
+    published: Container[str] = (),
+) -> None:
+    """Apply ``delivery`` to a copy of its guide's document (the one in ``docs``, else the one
+    ``earlier`` gives, else a new one), put in ``docs``; its change notice goes to ``notices``
+    unless it is there already or ``published``."""
+    gid = delivery.guide_id
+    found = docs.get(gid) or earlier(gid)
+    doc = dict(found) if found is not None else empty_doc(gid, delivery.name, base_url)
+    apply(doc, delivery)
+    docs[gid] = doc
+    key = notice_key(gid, delivery.version)
+    if key not in published and key not in notices:
+        notices[key] = notice_document(delivery, base_url)
 
 
 def apply(doc: Doc, delivery: Delivery) -> bool:

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 
 import orjson
 
-from guidesrc.site.collate import pinyin_key
+from guidesrc.site.collate import pinyin_key, stored
 from guidesrc.site.data import (
     Doc,
     Manifest,
@@ -135,6 +135,10 @@ class SitePages:
             key=lambda e: (pinyin_key(e["name"]), e["id"]),
         )
         sink.write("withdrawn/index.html", self.render.withdrawn_index(withdrawn), 2)
+        labels = [
+            e["label"] for f in facets if f["kind"] in ("department", "theme") for e in f["entries"]
+        ]
+        manifest.pinyin = stored([*labels, *(e["name"] for e in withdrawn)])
         sink.write(
             "notices/index.html",
             self.render.notices_index(latest[:LATEST_NOTICES], release_list(manifest.notices)),

@@ -49,12 +49,10 @@ from guidesrc.site.builder import Site
 from guidesrc.site.data import (
     Doc,
     Manifest,
-    apply,
     empty_doc,
-    notice_document,
-    notice_key,
     notice_summary,
     record,
+    take,
 )
 from guidesrc.site.files import Loader
 from guidesrc.site.preview_app import Problem, library_problem, preview_app
@@ -209,12 +207,7 @@ def approved_docs(
                 else Action.ANNOUNCE
             )
             delivery = Delivery.of(action, version, approval.approved_at)
-            doc = docs.get(version.guide_id) or empty_doc(version.guide_id, version.name, base_url)
-            apply(doc, delivery)
-            docs[version.guide_id] = doc
-            notices[notice_key(version.guide_id, version.version)] = notice_document(
-                delivery, base_url
-            )
+            take(delivery, docs, notices, base_url)
     return docs, notices
 
 

@@ -252,6 +252,35 @@ class _ThemeEnvironment(SandboxedEnvironment):
         return super().getattr(obj, attribute) if found is _MISSING else found
 
 
+#: The templates' filters (and ``local_date``, in the site's time zone: :class:`Renderer`).
+FILTERS: dict[str, Any] = {
+    "date_cn": date_cn,
+    "limit_text": limit_text,
+    "tel": tel,
+    "http_url": http_url,
+    "shown_value": shown_value,
+    "time_limit": time_limit,
+    "basis_title": basis_title,
+    "phone_link": phone_link,
+    "basename": lambda path: str(path).rsplit("/", 1)[-1],
+    "near_duplicate": near_duplicate,
+    "css_string": css_string,
+    "labels": lambda codes, table: [str(table.get(c, c)) for c in codes],
+}
+#: The templates' globals (and ``site`` and ``assets``, the configuration's: :class:`Renderer`).
+GLOBALS: dict[str, Any] = {
+    "item_types": labels.ITEM_TYPES,
+    "exercise_levels": labels.EXERCISE_LEVELS,
+    "body_natures": labels.BODY_NATURES,
+    "service_objects": labels.SERVICE_OBJECTS,
+    "handling_forms": labels.HANDLING_FORMS,
+    "online_depths": labels.ONLINE_DEPTHS,
+    "canonical": None,
+    "noindex": False,
+    "gaps": gaps,
+}
+
+
 class Renderer:
     """Renders every kind of file of the site for one configuration."""
 
@@ -276,34 +305,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        env.filters.update(
-            date_cn=date_cn,
-            local_date=self.local_date,
-            limit_text=limit_text,
-            tel=tel,
-            http_url=http_url,
-            shown_value=shown_value,
-            time_limit=time_limit,
-            basis_title=basis_title,
-            phone_link=phone_link,
-            basename=lambda path: str(path).rsplit("/", 1)[-1],
-            near_duplicate=near_duplicate,
-            css_string=css_string,
-            labels=lambda codes, table: [str(table.get(c, c)) for c in codes],
-        )
-        env.globals.update(
-            site=config.as_dict(),
-            assets=self.assets,
-            item_types=labels.ITEM_TYPES,
-            exercise_levels=labels.EXERCISE_LEVELS,
-            body_natures=labels.BODY_NATURES,
-            service_objects=labels.SERVICE_OBJECTS,
-            handling_forms=labels.HANDLING_FORMS,
-            online_depths=labels.ONLINE_DEPTHS,
-            canonical=None,
-            noindex=False,
-            gaps=gaps,
-        )
+        env.filters.update(FILTERS, local_date=self.local_date)
+        env.globals.update(GLOBALS, site=config.as_dict(), assets=self.assets)
         self.env = env
         self._templates: dict[str, Template] = {}
         #: The library's forms (``files/…``) the site publishes: path → SHA-256 and size.
