@@ -6,7 +6,9 @@ Prints (issue 17):
   counted separately (an arrow is one importing module -> one imported module);
 - import cycles: strongly connected components of the graph of ALL imports, in-function ones
   included (an import hidden in a function is still an arrow), each named by its modules;
-- imports inside functions: how many, and where;
+- imports inside functions: how many, and where (``importlib.import_module`` called in a function
+  counts as one: an import by name is still an import, and its arrow is drawn when the name is a
+  string constant, written in the call or assigned at module level);
 - the largest modules, in lines;
 - functions over 60 lines (outside tests), how many and which.
 
@@ -89,13 +91,43 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """The module-level names bound to a string constant (``SOURCE = "guidesrc.x"``)."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            names = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found.update({n.id: value.value for n in names if isinstance(n, ast.Name)})
+    return found
+
+
+def _by_name(call: ast.Call, constants: dict[str, str], known: set[str]) -> set[str] | None:
+    """The guidesrc module an ``import_module(...)`` call loads (empty when not a constant), or
+    None when the call is not ``import_module``."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if name != "import_module":
+        return None
+    arg = call.args[0] if call.args else None
+    text = arg.value if isinstance(arg, ast.Constant) else None
+    if isinstance(arg, ast.Name):
+        text = constants.get(arg.id)
+    return set(_known_prefix(text, known)) if isinstance(text, str) else set()
+
+
 def scan(module: Module, tree: ast.Module, known: set[str]) -> None:
     """Fill in a module's imports and long functions."""
+    constants = _constants(tree)
 
     def visit(node: ast.AST, function: str | None) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and function is None and _is_type_checking(child):
                 continue  # typing-only imports are not run: no arrow
+            loaded = _by_name(child, constants, known) if isinstance(child, ast.Call) else None
+            if loaded is not None and function is not None:
+                module.inner_sites.append((child.lineno, function))
+                module.inner_imports |= loaded - {module.name}
             if isinstance(child, ast.Import | ast.ImportFrom):
                 found = set(targets(module, child, known)) - {module.name}
                 if function is None:
