@@ -204,24 +204,23 @@ def _deliver_channel(
 
 
 def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[int]]:
-    """The deliveries to make now, by channel, in order (due time, then version)."""
-    query = (
-        select(
-            col(Publication.id),
-            Publication.channel,
-            Publication.status,
-            Publication.next_attempt_at,
+    """The deliveries to make now, by channel, in order (due time, then version); a failed one
+    once its backoff is over (or at once: ``retry_now``)."""
+    p = _PUB.c
+    query = sa.select(p.id, p.channel).where(p.status.in_(OPEN), p.due_at <= now)
+    if not retry_now:
+        query = query.where(
+            sa.or_(
+                p.status != PublicationStatus.FAILED,
+                p.next_attempt_at.is_(None),
+                p.next_attempt_at <= now,
+            )
         )
-        .where(col(Publication.status).in_(OPEN), Publication.due_at <= now)
-        .order_by(col(Publication.due_at), col(Publication.version_id), col(Publication.id))
-    )
     due: dict[str, list[int]] = {}
     with ledger.session() as session:
-        for pid, channel, status, next_at in session.exec(query):
-            if pid is not None and (
-                retry_now or status != PublicationStatus.FAILED or next_at is None or next_at <= now
-            ):
-                due.setdefault(channel, []).append(pid)
+        rows = session.connection().execute(query.order_by(p.due_at, p.version_id, p.id))
+        for pid, channel in rows:
+            due.setdefault(channel, []).append(pid)
     return due
 
 
@@ -496,36 +495,44 @@ def _queue_new_channels(
 ) -> None:
     """A channel added to library.yaml after approvals gets the latest version of every guide.
 
-    Every run asks this, so the database answers it: the latest versions that have no
-    publication on a channel, found through indexes alone (none, but for a new channel)."""
+    Every run asks this, so the database answers it in one pass over the latest versions,
+    through indexes alone: those not served on every channel (none, but for a new channel)."""
     channels = list(adapters)
     if not channels:
         return
-    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
-    p = Publication.__table__.c  # type: ignore[attr-defined]
+    v = _VERSION.c
+    p = _PUB.c
     newest = (
         sa.select(v.guide_id, sa.func.max(v.version).label("version"))
         .group_by(v.guide_id)
         .subquery()
     )
-    missing: dict[int, list[str]] = {}
+    served = (
+        sa.select(sa.func.count(sa.distinct(p.channel)))
+        .where(p.version_id == v.id, p.channel.in_(channels))
+        .scalar_subquery()
+    )
+    unserved = (
+        sa.select(v.id)
+        .join(newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version))
+        # a withdrawn one: nothing to show there, and nothing to take down
+        .where(v.withdrawn == sa.false(), served < len(channels))
+    )
     with ledger.session() as session:
-        for channel in channels:
-            unserved = (
-                sa.select(v.id, v.withdrawn)
-                .join(
-                    newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version)
-                )
-                .where(~sa.exists().where(p.version_id == v.id, p.channel == channel))
-            )
-            for vid, withdrawn in session.connection().execute(unserved):
-                if not withdrawn:  # nothing to show there, and nothing to take down
-                    missing.setdefault(vid, []).append(channel)
-        if not missing:
+        conn = session.connection()
+        vids = sorted(conn.execute(unserved).scalars())
+        if not vids:
             return
+        have: set[tuple[int, str]] = set()
+        for start in range(0, len(vids), CHUNK):
+            pairs = sa.select(p.version_id, p.channel).where(
+                p.version_id.in_(vids[start : start + CHUNK]), p.channel.in_(channels)
+            )
+            have.update((vid, channel) for vid, channel in conn.execute(pairs))
+        missing = {vid: [c for c in channels if (vid, c) not in have] for vid in vids}
         zone = ZoneInfo(timezone)
         deadline = deadline_for(now)
-        for vid, names in sorted(missing.items()):
+        for vid, names in missing.items():
             version = session.get(GuideVersion, vid)
             assert version is not None
             schedule(session, version, names, now, deadline, now.astimezone(zone).date(), zone)
