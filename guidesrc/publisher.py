@@ -49,12 +49,13 @@ from guidesrc.fsio import journal
 from guidesrc.i18n import N_, _
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
+from guidesrc.ledger.store import event_row
 from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.print.handover import open_handover
 from guidesrc.scheduling import schedule
 from guidesrc.status import error_cause
-from guidesrc.statuses import EventKind, PublicationStatus
+from guidesrc.statuses import Action, EventKind, PublicationStatus
 
 ACTOR = "publisher"
 OPEN = (PublicationStatus.QUEUED, PublicationStatus.SENDING, PublicationStatus.FAILED)
@@ -203,24 +204,23 @@ def _deliver_channel(
 
 
 def _due(ledger: Ledger, now: dt.datetime, retry_now: bool) -> dict[str, list[int]]:
-    """The deliveries to make now, by channel, in order (due time, then version)."""
-    query = (
-        select(
-            col(Publication.id),
-            Publication.channel,
-            Publication.status,
-            Publication.next_attempt_at,
+    """The deliveries to make now, by channel, in order (due time, then version); a failed one
+    once its backoff is over (or at once: ``retry_now``)."""
+    p = _PUB.c
+    query = sa.select(p.id, p.channel).where(p.status.in_(OPEN), p.due_at <= now)
+    if not retry_now:
+        query = query.where(
+            sa.or_(
+                p.status != PublicationStatus.FAILED,
+                p.next_attempt_at.is_(None),
+                p.next_attempt_at <= now,
+            )
         )
-        .where(col(Publication.status).in_(OPEN), Publication.due_at <= now)
-        .order_by(col(Publication.due_at), col(Publication.version_id), col(Publication.id))
-    )
     due: dict[str, list[int]] = {}
     with ledger.session() as session:
-        for pid, channel, status, next_at in session.exec(query):
-            if pid is not None and (
-                retry_now or status != PublicationStatus.FAILED or next_at is None or next_at <= now
-            ):
-                due.setdefault(channel, []).append(pid)
+        rows = session.connection().execute(query.order_by(p.due_at, p.version_id, p.id))
+        for pid, channel in rows:
+            due.setdefault(channel, []).append(pid)
     return due
 
 
@@ -231,36 +231,37 @@ def _still_open(ledger: Ledger) -> int:
         return int(session.exec(query).one())
 
 
+#: Deliveries claimed, read and recorded per statement: well within the bound parameters
+#: SQLite and PostgreSQL take.
+CHUNK = 500
+_PUB = Publication.__table__  # type: ignore[attr-defined]
+_VERSION = GuideVersion.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A delivery claimed for this attempt, with what recording its outcome needs."""
+
+    pub_id: int
+    channel: str
+    action: Action
+    attempts: int  # this attempt's number
+    delivery: Delivery
+
+
 def _deliver_batch(
     ledger: Ledger, adapter: Adapter[Any], pub_ids: list[int], clock: Callable[[], dt.datetime]
 ) -> list[Outcome]:
     """Claim a batch of one channel's deliveries, hand them to the adapter, record the results."""
     with ledger.session() as session:
-        claimed: list[tuple[Publication, Delivery]] = []
-        for pub_id in pub_ids:
-            # Claimed by a conditional UPDATE: an approval may supersede the row at this moment.
-            taken = session.connection().execute(
-                sa.update(Publication)
-                .where(col(Publication.id) == pub_id, col(Publication.status).in_(OPEN))
-                .values(
-                    status=PublicationStatus.SENDING,
-                    attempts=Publication.attempts + 1,
-                    updated_at=clock(),
-                )
-            )
-            if taken.rowcount != 1:
-                continue  # superseded or done meanwhile
-            pub = session.get(Publication, pub_id, populate_existing=True)
-            assert pub is not None
-            version = session.get(GuideVersion, pub.version_id)
-            approval = session.get(Approval, version.approval_id) if version else None
-            assert version is not None and approval is not None
-            claimed.append((pub, _delivery(pub, version, approval)))
+        claimed: list[_Claimed] = []
+        for start in range(0, len(pub_ids), CHUNK):
+            claimed += _claim(session.connection(), pub_ids[start : start + CHUNK], clock())
         session.commit()
         if not claimed:
             return []
         # An attempt after a crash or a failure may find the channel already has the delivery.
-        work = [(delivery, pub.attempts > 1) for pub, delivery in claimed]
+        work = [(c.delivery, c.attempts > 1) for c in claimed]
         try:
             faults.point("publish.claimed")
             results = adapter.deliver_many(work)
@@ -276,91 +277,161 @@ def _deliver_batch(
             whole = True
         else:
             whole = False
-        now = clock()
-        outcomes = []
-        for (pub, delivery), result in zip(claimed, results, strict=True):
-            if isinstance(result, Exception):
-                outcomes.append(_failed(ledger, session, pub, delivery, result, now, whole))
-            else:
-                outcomes.append(_delivered(ledger, session, pub, delivery, result, now))
+        outcomes = _record(ledger, session, claimed, results, clock(), whole)
         session.commit()
         faults.point("publish.recorded")
         return outcomes
 
 
-def _delivered(
+def _claim(conn: sa.Connection, pub_ids: list[int], now: dt.datetime) -> list[_Claimed]:
+    """Mark the deliveries still open ``sending`` (one conditional UPDATE: an approval may
+    supersede a row at this moment, and the database re-checks the condition), and read what
+    delivering the claimed ones needs; in the order given."""
+
+    def claim(ids: list[int]) -> sa.Update:
+        return (
+            sa.update(_PUB)
+            .where(_PUB.c.id.in_(ids), _PUB.c.status.in_(OPEN))
+            .values(status=PublicationStatus.SENDING, attempts=_PUB.c.attempts + 1, updated_at=now)
+        )
+
+    if conn.dialect.update_returning:
+        taken = set(conn.execute(claim(pub_ids).returning(_PUB.c.id)).scalars())
+    else:  # SQLite before 3.35: a row at a time, its row count tells
+        taken = {pid for pid in pub_ids if conn.execute(claim([pid])).rowcount == 1}
+    if not taken:
+        return []
+    p, v = _PUB.c, _VERSION.c
+    a = Approval.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(p.id, p.channel, p.action, p.attempts, p.deadline, a.approved_at)
+        .add_columns(v.guide_id, v.version, v.name, v.effective_date, v.content_hash)
+        .add_columns(v.compiled, v.notice, v.reason)
+        .join_from(_PUB, _VERSION, p.version_id == v.id)
+        .join(Approval.__table__, v.approval_id == a.id)  # type: ignore[attr-defined]
+        .where(p.id.in_(taken))
+    )
+    rows = {row.id: row for row in conn.execute(query)}
+    assert len(rows) == len(taken)
+    return [
+        _Claimed(
+            r.id,
+            r.channel,
+            r.action,
+            r.attempts,
+            Delivery.of(r.action, r, r.approved_at, r.deadline),
+        )
+        for r in (rows[pid] for pid in pub_ids if pid in rows)
+    ]
+
+
+def _record(
     ledger: Ledger,
     session: Session,
-    pub: Publication,
-    delivery: Delivery,
-    receipt: dict[str, Any],
+    claimed: list[_Claimed],
+    results: list[dict[str, Any] | Exception],
     now: dt.datetime,
-) -> Outcome:
-    handovers = receipt.get("handover") or []
-    pub.status = PublicationStatus.AWAITING if handovers else PublicationStatus.DELIVERED
-    pub.receipt = receipt
-    pub.delivered_at = None if handovers else now
-    pub.last_error = None
-    pub.error_detail = None
-    pub.next_attempt_at = None
-    pub.updated_at = now
-    session.add(pub)
-    for item in handovers:
-        open_handover(session, pub.channel, item, now)
-    ledger.log(
-        session,
-        EventKind.AWAITING if handovers else EventKind.DELIVERED,
+    whole: bool,
+) -> list[Outcome]:
+    """Record each claimed delivery's result: its row, its event, handovers opened; a few
+    statements for the whole batch (the same rows as one delivery at a time)."""
+    done: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    handovers: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
+    for c, result in zip(claimed, results, strict=True):
+        if isinstance(result, Exception):
+            row, event, outcome = _failed(c, result, now, whole)
+            failed.append(row)
+        else:
+            row, event, outcome = _delivered(c, result, now)
+            done.append(row)
+            handovers += result.get("handover") or []
+        events.append(event)
+        outcomes.append(outcome)
+    if handovers:
+        open_handover(session, claimed[0].channel, handovers, now)
+    conn = session.connection()
+    for rows in (done, failed):
+        for start in range(0, len(rows), CHUNK):
+            conn.execute(
+                sa.update(_PUB).where(_PUB.c.id == sa.bindparam("pub_id")),
+                rows[start : start + CHUNK],
+            )
+    for start in range(0, len(events), CHUNK):
+        ledger.log_many(session, events[start : start + CHUNK])
+    return outcomes
+
+
+def _event(kind: EventKind, c: _Claimed, now: dt.datetime, **detail: Any) -> dict[str, Any]:
+    """The event of a delivery's outcome."""
+    d = c.delivery
+    return event_row(
+        kind,
         ACTOR,
         at=now,
-        guide_id=delivery.guide_id,
-        version=delivery.version,
-        channel=pub.channel,
-        action=pub.action,
-        attempts=pub.attempts,
-        receipt=receipt,
+        guide_id=d.guide_id,
+        version=d.version,
+        channel=c.channel,
+        action=c.action,
+        attempts=c.attempts,
+        **detail,
+    )
+
+
+Recorded = tuple[dict[str, Any], dict[str, Any], Outcome]  # the row's new values, event, outcome
+
+
+def _delivered(c: _Claimed, receipt: dict[str, Any], now: dt.datetime) -> Recorded:
+    handovers = receipt.get("handover") or []
+    row = {
+        "pub_id": c.pub_id,
+        "status": PublicationStatus.AWAITING if handovers else PublicationStatus.DELIVERED,
+        "receipt": receipt,
+        "delivered_at": None if handovers else now,
+        "last_error": None,
+        "error_detail": None,
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
+    event = _event(
+        EventKind.AWAITING if handovers else EventKind.DELIVERED, c, now, receipt=receipt
     )
     detail = "、".join(str(item["token"]) for item in handovers)
-    return Outcome(
-        delivery.guide_id, delivery.version, pub.channel, pub.action, True, detail, bool(handovers)
+    d = c.delivery
+    return (
+        row,
+        event,
+        Outcome(d.guide_id, d.version, c.channel, c.action, True, detail, bool(handovers)),
     )
 
 
-def _failed(
-    ledger: Ledger,
-    session: Session,
-    pub: Publication,
-    delivery: Delivery,
-    exc: Exception,
-    now: dt.datetime,
-    whole: bool = False,
-) -> Outcome:
+def _failed(c: _Claimed, exc: Exception, now: dt.datetime, whole: bool = False) -> Recorded:
     """``whole``: the batch failed as a whole (not this guide's own failure)."""
-    error = describe_error(exc, None if whole else delivery)
+    d = c.delivery
+    error = describe_error(exc, None if whole else d)
     detail = error_detail(exc)
-    pub.status = PublicationStatus.FAILED
-    pub.last_error = error
-    pub.error_detail = detail
     # A failure that will not fix itself (a refused token, a wrong address) is retried hourly:
     # it goes through once the receiving side is fixed, without hammering it meanwhile.
-    wait = MAX_BACKOFF if isinstance(exc, PermanentDeliveryError) else backoff(pub.attempts)
-    pub.next_attempt_at = now + wait
-    pub.updated_at = now
-    session.add(pub)
-    ledger.log(
-        session,
+    wait = MAX_BACKOFF if isinstance(exc, PermanentDeliveryError) else backoff(c.attempts)
+    row = {
+        "pub_id": c.pub_id,
+        "status": PublicationStatus.FAILED,
+        "last_error": error,
+        "error_detail": detail,
+        "next_attempt_at": now + wait,
+        "updated_at": now,
+    }
+    event = _event(
         EventKind.DELIVERY_FAILED,
-        ACTOR,
-        at=now,
-        guide_id=delivery.guide_id,
-        version=delivery.version,
-        channel=pub.channel,
-        action=pub.action,
-        attempts=pub.attempts,
+        c,
+        now,
         error=error,
         cause=error_cause(detail, error),
         trace=detail,
     )
-    return Outcome(delivery.guide_id, delivery.version, pub.channel, pub.action, False, error)
+    return row, event, Outcome(d.guide_id, d.version, c.channel, c.action, False, error)
 
 
 _OS_ERRORS = {
@@ -416,6 +487,7 @@ def error_detail(exc: BaseException) -> str:
 
 
 def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
+    """The delivery a publication row makes (as :func:`_claim` reads it in bulk)."""
     return Delivery.of(pub.action, version, approval.approved_at, pub.deadline)
 
 
@@ -428,36 +500,44 @@ def _queue_new_channels(
 ) -> None:
     """A channel added to library.yaml after approvals gets the latest version of every guide.
 
-    Every run asks this, so the database answers it: the latest versions that have no
-    publication on a channel, found through indexes alone (none, but for a new channel)."""
+    Every run asks this, so the database answers it in one pass over the latest versions,
+    through indexes alone: those not served on every channel (none, but for a new channel)."""
     channels = list(adapters)
     if not channels:
         return
-    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
-    p = Publication.__table__.c  # type: ignore[attr-defined]
+    v = _VERSION.c
+    p = _PUB.c
     newest = (
         sa.select(v.guide_id, sa.func.max(v.version).label("version"))
         .group_by(v.guide_id)
         .subquery()
     )
-    missing: dict[int, list[str]] = {}
+    served = (
+        sa.select(sa.func.count(sa.distinct(p.channel)))
+        .where(p.version_id == v.id, p.channel.in_(channels))
+        .scalar_subquery()
+    )
+    unserved = (
+        sa.select(v.id)
+        .join(newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version))
+        # a withdrawn one: nothing to show there, and nothing to take down
+        .where(v.withdrawn == sa.false(), served < len(channels))
+    )
     with ledger.session() as session:
-        for channel in channels:
-            unserved = (
-                sa.select(v.id, v.withdrawn)
-                .join(
-                    newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version)
-                )
-                .where(~sa.exists().where(p.version_id == v.id, p.channel == channel))
-            )
-            for vid, withdrawn in session.connection().execute(unserved):
-                if not withdrawn:  # nothing to show there, and nothing to take down
-                    missing.setdefault(vid, []).append(channel)
-        if not missing:
+        conn = session.connection()
+        vids = sorted(conn.execute(unserved).scalars())
+        if not vids:
             return
+        have: set[tuple[int, str]] = set()
+        for start in range(0, len(vids), CHUNK):
+            pairs = sa.select(p.version_id, p.channel).where(
+                p.version_id.in_(vids[start : start + CHUNK]), p.channel.in_(channels)
+            )
+            have.update((vid, channel) for vid, channel in conn.execute(pairs))
+        missing = {vid: [c for c in channels if (vid, c) not in have] for vid in vids}
         zone = ZoneInfo(timezone)
         deadline = deadline_for(now)
-        for vid, names in sorted(missing.items()):
+        for vid, names in missing.items():
             version = session.get(GuideVersion, vid)
             assert version is not None
             schedule(session, version, names, now, deadline, now.astimezone(zone).date(), zone)

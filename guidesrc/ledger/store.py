@@ -65,29 +65,17 @@ class Ledger:
         return Session(self.engine, expire_on_commit=False)
 
     def log(
-        self,
-        session: Session,
-        kind: EventKind,
-        actor: str,
-        *,
-        at: dt.datetime,
-        guide_id: str | None = None,
-        version: int | None = None,
-        channel: str | None = None,
-        **detail: Any,
+        self, session: Session, kind: EventKind, actor: str, *, at: dt.datetime, **fields: Any
     ) -> None:
-        """Append an event (committed with the session's transaction)."""
-        session.add(
-            Event(
-                at=at,
-                actor=actor,
-                kind=kind,
-                guide_id=guide_id,
-                version=version,
-                channel=channel,
-                detail=detail,
-            )
-        )
+        """Append an event (committed with the session's transaction); ``fields``: the event's
+        ``guide_id``, ``version`` and ``channel``, if any, and its detail."""
+        session.add(Event(**event_row(kind, actor, at=at, **fields)))
+
+    def log_many(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """Append the events of :func:`event_row` in one statement (committed with the session's
+        transaction): the same rows as :meth:`log` writes one at a time."""
+        if rows:
+            session.connection().execute(sa.insert(Event), rows)
 
     @contextlib.contextmanager
     def publish_lock(self, wait: bool) -> Iterator[bool]:
@@ -137,6 +125,28 @@ class Ledger:
         self.engine.dispose()
         if self.intact_at_open is not None:
             restamp(self.intact_at_open)  # its own writes: not checked whole again next time
+
+
+def event_row(
+    kind: EventKind,
+    actor: str,
+    *,
+    at: dt.datetime,
+    guide_id: str | None = None,
+    version: int | None = None,
+    channel: str | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """An event's columns (:meth:`Ledger.log`, :meth:`Ledger.log_many`)."""
+    return {
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "guide_id": guide_id,
+        "version": version,
+        "channel": channel,
+        "detail": detail,
+    }
 
 
 def _sqlite_path(url: str) -> Path:

@@ -9,6 +9,7 @@ of (``{"handover": [{"token": "2026-11-26-hall1-w3", "title": "…", …}]}``). 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,27 +22,35 @@ from guidesrc.ledger.models import Event, Handover, Publication
 from guidesrc.statuses import EventKind, PublicationStatus
 
 
-def open_handover(session: Session, channel: str, item: dict[str, Any], now: dt.datetime) -> None:
-    """Record a handover an adapter reported (once: the same token again is the same handover)."""
-    token = str(item["token"])
-    found = session.exec(
-        select(Handover).where(Handover.channel == channel, Handover.token == token)
-    ).first()
-    if found is not None:
+def open_handover(
+    session: Session, channel: str, items: Iterable[dict[str, Any]], now: dt.datetime
+) -> None:
+    """Record the handovers an adapter reported, in one query (once each: the same token again
+    is the same handover; the first item of a token names it)."""
+    first: dict[str, dict[str, Any]] = {}
+    for item in items:
+        first.setdefault(str(item["token"]), item)
+    if not first:
+        return
+    known = session.exec(
+        select(Handover).where(Handover.channel == channel, col(Handover.token).in_(first))
+    )
+    for found in known:
+        del first[found.token]
         if found.done_at is not None:  # new work under a confirmed token: it is open again
             found.done_at, found.done_by = None, None
             session.add(found)
-        return
-    detail = {k: v for k, v in item.items() if k not in ("token", "title")}
-    session.add(
-        Handover(
-            channel=channel,
-            token=token,
-            title=str(item.get("title") or token),
-            created_at=now,
-            detail=detail,
+    for token, item in first.items():
+        detail = {k: v for k, v in item.items() if k not in ("token", "title")}
+        session.add(
+            Handover(
+                channel=channel,
+                token=token,
+                title=str(item.get("title") or token),
+                created_at=now,
+                detail=detail,
+            )
         )
-    )
     session.flush()
 
 
