@@ -116,8 +116,9 @@ class BatchExport(FileAdapter[E], abstract=True):
     def check(self, gid: str, guide: dict[str, Any]) -> None:
         """Render what the library-wide files will hold of this guide in its new state, and
         raise if it cannot be: the delivery then fails alone, before the manifest is changed.
-        The default serialises the guide's state; exports that derive more override it."""
-        json_bytes(guide, compact=True)
+        The default serialises the guide's state as its shard keeps it; exports that derive
+        more override it."""
+        json_bytes(self.stored(guide), compact=True)
 
     # --- the adapter interface ---------------------------------------------------------------
 
