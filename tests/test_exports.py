@@ -532,8 +532,9 @@ def test_a_publisher_killed_mid_export_resumes_to_the_same_files(
     assert snapshot(example) == resumed_files
 
 
-def redeliver_all(lib: Library) -> None:
-    """Every delivery of the ledger, in order, to fresh adapters in one batch per channel."""
+def redeliver_all(lib: Library, size: int | None = None) -> None:
+    """Every delivery of the ledger, in order, to fresh adapters in one batch per channel (or
+    in batches of ``size``: runs of their own)."""
     from sqlmodel import select
 
     from guidesrc.adapters import make_adapters
@@ -553,8 +554,44 @@ def redeliver_all(lib: Library) -> None:
             work.setdefault(pub.channel, []).append((_delivery(pub, version, approval), False))
     ledger.close()
     for channel, items in work.items():
-        results = adapters[channel].deliver_many(items)
-        assert not [r for r in results if isinstance(r, Exception)]
+        step = size or len(items)
+        for start in range(0, len(items), step):
+            results = adapters[channel].deliver_many(items[start : start + step])
+            assert not [r for r in results if isinstance(r, Exception)]
+
+
+def channel_files(lib: Library) -> dict[str, bytes]:
+    """The files the exports and the directory channel publish (not their signatures, nor
+    their bookkeeping: manifests, ``_state/``, whose generations count the runs)."""
+    found = {}
+    for folder in ("out", ".guides/published"):
+        root = lib.root / folder
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            own = any(
+                p.startswith((".", "_state", "guides-manifest", "guides-public")) for p in rel.parts
+            )
+            if path.is_file() and not own:
+                found[f"{folder}/{rel}"] = path.read_bytes()
+    return found
+
+
+def test_a_first_publish_and_runs_of_one_delivery_write_the_same_bytes(lib: Library) -> None:
+    """The directory channel and the exports written by a first publish and an incremental one
+    hold the bytes of the same deliveries made again into empty folders, one run per delivery
+    (each file synced by itself) or all in one run (written aside and flushed together)."""
+    text = lib.read(f"guides/{GID}.yaml")
+    lib.write(f"guides/{GID}.yaml", text.replace("每证 10 元", "每证 5 元"))
+    approve(lib, "--effective", "today", "--note", "降低工本费")
+    publish(lib)
+    published = channel_files(lib)
+    assert f"out/mobile/guides/{GID}.json" in published
+    assert f".guides/published/guides/{GID}.json" in published
+    for size in (1, None):
+        shutil.rmtree(lib.root / "out")
+        shutil.rmtree(lib.root / ".guides/published")
+        redeliver_all(lib, size)
+        assert channel_files(lib) == published
 
 
 def test_lookup_and_redelivery_are_idempotent(lib: Library) -> None:

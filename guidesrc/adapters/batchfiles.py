@@ -5,8 +5,9 @@ Each export keeps a **manifest** in its folder (``.<type>-manifest.json`` and it
 ``_state/``, :mod:`guidesrc.adapters.shards`): per guide, the version shown now, the one
 announced, or the withdrawal, plus every delivery key applied. A run applies its deliveries to
 the manifest in order (reading only the shards of the guides it touches), renders the files of
-the shards it changed, writes those whose bytes changed (temp file + rename, so a reader never
-sees half a file), and commits the manifest last. A run killed before the commit leaves the
+the shards it changed, writes those whose bytes changed with the manifest's changed shards (temp
+files flushed to disk together, then renamed: a reader never sees half a file,
+:func:`guidesrc.fsio.staged`), and commits the manifest last. A run killed before the commit leaves the
 delivery unrecorded, and the next attempt renders the same bytes again;
 :meth:`BatchExport.lookup` answers from the manifest, so a delivery is applied once however often
 it is attempted.
@@ -30,7 +31,7 @@ from guidesrc import faults
 from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
 from guidesrc.adapters.shards import GuideStates, shard_of
 from guidesrc.errors import ChannelError
-from guidesrc.fsio import write_atomic
+from guidesrc.fsio import staged, write_atomic
 from guidesrc.i18n import _
 from guidesrc.statuses import Action
 
@@ -115,8 +116,9 @@ class BatchExport(FileAdapter[E], abstract=True):
     def check(self, gid: str, guide: dict[str, Any]) -> None:
         """Render what the library-wide files will hold of this guide in its new state, and
         raise if it cannot be: the delivery then fails alone, before the manifest is changed.
-        The default serialises the guide's state; exports that derive more override it."""
-        json_bytes(guide, compact=True)
+        The default serialises the guide's state as its shard keeps it; exports that derive
+        more override it."""
+        json_bytes(self.stored(guide), compact=True)
 
     # --- the adapter interface ---------------------------------------------------------------
 
@@ -132,9 +134,13 @@ class BatchExport(FileAdapter[E], abstract=True):
         if not changed:
             return results
         try:
-            self.render(manifest, changed)
+            # The files, and the manifest's changed shards, reach the disk together (one flush
+            # for a batch, not one per file), before the top file that commits them.
+            with staged():
+                self.render(manifest, changed)
+                shards = manifest["guides"].save(self.stored)
             faults.point(f"{self.kind}.written")
-            self.save(manifest)
+            self.commit(manifest, shards)
         except Exception as exc:  # nothing recorded: every delivery of the run is retried
             return [exc] * len(work)
         return results
@@ -182,12 +188,13 @@ class BatchExport(FileAdapter[E], abstract=True):
         manifest["guides"] = guides
         return manifest
 
-    def save(self, manifest: Manifest) -> None:
-        """Commit the manifest: the changed shards as new files, then the top file naming them
-        (the commit point), then the superseded shard files removed."""
+    def commit(self, manifest: Manifest, shards: dict[str, int]) -> None:
+        """Commit the manifest, its changed shards written (``shards``: the generations, from
+        :meth:`GuideStates.save`): the top file naming them (the commit point), then the
+        superseded shard files removed."""
         guides: GuideStates = manifest["guides"]
         top = {k: v for k, v in manifest.items() if k not in ("guides", "rebuild")}
-        top["shards"] = guides.save(self.stored)
+        top["shards"] = shards
         write_if_changed(self.manifest_path, json_bytes(top, compact=True))
         guides.clean()
         if manifest.get("rebuild"):

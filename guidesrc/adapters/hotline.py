@@ -104,6 +104,16 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
     )
     incremental = True  # each guide's pieces are kept between runs; only changed ones are made
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The cards and CSV rows :meth:`check` made this run, by guide: rendered as they are.
+        self._made: Made = {}
+
+    @property
+    def root(self) -> str:
+        """The category path's root (类目), as every card carries it."""
+        return plain(self.settings.category_root or self.config.name)
+
     def extract(self, delivery: Delivery) -> dict[str, Any]:
         guide = delivery.guide or {}
         body = guide.get("implementing_body", {})
@@ -130,17 +140,19 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
         }
 
     def check(self, gid: str, guide: dict[str, Any]) -> None:
-        """The guide's card and CSV row, as :meth:`render` will make them."""
+        """The guide's card and CSV row, as :meth:`render` will make them (and kept for it)."""
         super().check(gid, guide)
-        card = _card(gid, guide, "")
-        _csv(CSV_COLUMNS, [_card_row(card)] if card else [])
+        card = _card(gid, guide, self.root)
+        row = _cells(_card_row(card)) if card else None
+        _csv_of(CSV_COLUMNS, [row] if row else [])
+        self._made[gid] = (guide, card, row)
 
     def render(self, manifest: Manifest, changed: set[str]) -> None:
         """Write the files of the shards this run changed (:func:`shard_files`), the FAQ when a
         changed guide's FAQ entries changed (:mod:`guidesrc.adapters.hotline_files`), and the
         index; every file is rendered again when the settings or the code that shape it
         changed. The bytes are a full rebuild's (:func:`knowledge_base`)."""
-        root = plain(self.settings.category_root or self.config.name)
+        root = self.root
         library = plain(self.config.name)
         made = {"root": root, "library": library, "code": code_fingerprint(*_CODE)}
         guides = manifest["guides"]
@@ -148,7 +160,8 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
         shards = guides.shards() if everything else touched(manifest, changed)
         files = Files(self.out, {} if everything else manifest.get("files") or {})
         for shard in shards:
-            files.put_all(shard_files(guides.in_shard(shard), root, library, shard))
+            files.put_all(shard_files(guides.in_shard(shard), root, library, shard, self._made))
+        self._made.clear()
         faq = FaqState.load(self.out, None if everything else manifest.get("faq_state"))
         if everything or faq.generation is None:
             faq.replace({gid: contributions(s) for gid, s in guides.items()})
@@ -162,25 +175,39 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
         manifest["files"], manifest["made_with"] = files.meta, made
 
 
-def _pieces(gid: str, state: dict[str, Any], root: str) -> tuple[Any, Any]:
-    """A guide's card and withdrawal (None where it has none)."""
-    return _card(gid, state, root), _withdrawn(gid, state)
+#: Per guide, the state :meth:`HotlineAdapter.check` saw, its card and the card's CSV cells.
+Made = dict[str, tuple[dict[str, Any], dict[str, Any] | None, list[str] | None]]
+
+
+def _pieces(gid: str, state: dict[str, Any], root: str, made: Made) -> tuple[Any, Any, Any]:
+    """A guide's card, its CSV cells and its withdrawal (None where it has none); the card as
+    ``made`` holds it when made from this very state."""
+    kept = made.get(gid)
+    if kept is not None and kept[0] is state:
+        card, row = kept[1], kept[2]
+    else:
+        card = _card(gid, state, root)
+        row = _cells(_card_row(card)) if card else None
+    return card, row, _withdrawn(gid, state)
 
 
 def shard_files(
-    states: list[tuple[str, dict[str, Any]]], root: str, library: str, shard: str
+    states: list[tuple[str, dict[str, Any]]],
+    root: str,
+    library: str,
+    shard: str,
+    made: Made | None = None,
 ) -> dict[str, tuple[bytes, int] | None]:
     """The files of one shard: ``items/<hh>.csv`` (its cards), ``withdrawn/<hh>.csv`` and
     ``json/<hh>.json`` (both as data), each with its number of items; None for a file the
-    shard has nothing for (it is removed)."""
-    pieces = [_pieces(gid, state, root) for gid, state in states]
-    cards = [c for c, _w in pieces if c]
-    gone = [w for _c, w in pieces if w]
+    shard has nothing for (it is removed). ``made``: cards already made, by guide."""
+    pieces = [_pieces(gid, state, root, made or {}) for gid, state in states]
+    cards = [c for c, _r, _w in pieces if c]
+    rows = [r for _c, r, _w in pieces if r]
+    gone = [w for _c, _r, w in pieces if w]
     body = {"format": FORMAT, "library": library, "shard": shard, "cards": cards, "withdrawn": gone}
     return {
-        f"items/{shard}.csv": (_csv(CSV_COLUMNS, [_card_row(c) for c in cards]), len(cards))
-        if cards
-        else None,
+        f"items/{shard}.csv": (_csv_of(CSV_COLUMNS, rows), len(cards)) if cards else None,
         f"withdrawn/{shard}.csv": (
             _csv(WITHDRAWN_COLUMNS, [_withdrawn_row(w) for w in gone]),
             len(gone),
@@ -443,11 +470,15 @@ def _cells(row: list[Any]) -> list[str]:
 
 def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
     """UTF-8 with a BOM (Excel), a header row, ``\r\n`` line ends."""
+    return _csv_of(header, [_cells(row) for row in rows])
+
+
+def _csv_of(header: tuple[str, ...], cells: list[list[str]]) -> bytes:
+    """:func:`_csv` of rows already made cells (:func:`_cells`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow(_cells(row))
+    writer.writerows(cells)
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -56,10 +56,17 @@ class MobileAdapter(BatchExport[MobileSettings]):
     legacy = (".mobile-parts.json", ".mobile-parts.*.bin")
     incremental = True  # a document per changed guide; the index joined from kept entries
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The documents serialised by :meth:`extract` this run, by etag: written as they are.
+        self._documents: dict[str, bytes] = {}
+
     def extract(self, delivery: Delivery) -> dict[str, Any]:
         doc = document(delivery, guide_url(self.config.base_url, delivery.guide_id))
         data = json_bytes(doc, compact=True)
-        return {"etag": f'"{digest(data)}"', "bytes": len(data), "document": doc}
+        etag = f'"{digest(data)}"'
+        self._documents[etag] = data
+        return {"etag": etag, "bytes": len(data), "document": doc}
 
     def applied(self, manifest: Manifest, delivery: Delivery, result: str) -> None:
         state = manifest["guides"][delivery.guide_id]
@@ -93,14 +100,19 @@ class MobileAdapter(BatchExport[MobileSettings]):
         json_bytes(_index_item(gid, guide))
 
     def render(self, manifest: Manifest, changed: set[str]) -> None:
+        out = self.out
         for gid in sorted(changed):
             state = manifest["guides"][gid]
             for folder, entry in (("guides", state["current"]), ("upcoming", state["upcoming"])):
-                path = self.out / folder / f"{gid}.json"
+                path = out / folder / f"{gid}.json"
                 if entry is None:
                     remove(path)
                 elif "document" in entry["data"]:  # delivered in this run (else unchanged)
-                    write_if_changed(path, json_bytes(entry["data"]["document"], compact=True))
+                    data = self._documents.get(entry["data"]["etag"])
+                    write_if_changed(
+                        path, data or json_bytes(entry["data"]["document"], compact=True)
+                    )
+        self._documents.clear()
         # the index: the part of each shard this run changed, and the top naming every part
         library = self.config.name
         made = {"library": library, "code": code_fingerprint("adapters/mobile.py")}
