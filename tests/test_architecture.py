@@ -101,7 +101,6 @@ INNER_IMPORTS_ALLOWED = {
     "guidesrc.check.engine": "the models (check.analysing) only when a file must be analysed: a "
     "check where nothing changed never imports them",
     "guidesrc.ledger.store": "Alembic (ledger.migrate) only when the schema must change",
-    "guidesrc.manifest": "the INSERT ... ON CONFLICT of the ledger's dialect, chosen at run time",
 }
 
 
