@@ -17,11 +17,13 @@ content hash with its name. Every file of the folder is listed (dot-files, the s
 ``_state/`` and the exports' own state included) except these; a symbolic link never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
 run wrote, and files exactly as the channel's last signed manifest; anything else stops signing.
 
-Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
-mtime, inode, SHA-256 and ctime, so a publish re-hashes only the files that changed
-(:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every file. The cache
-carries a MAC keyed by a secret derived from the signing key (a cache nobody who cannot sign
-could have written is ignored) and the hash of the manifest signed with it: while that is the
+Hashing is incremental: the stat cache (:mod:`guidesrc.manifest_cache`, a head and parts in
+``.guides/cache/``) keeps each file's size, mtime, inode, SHA-256 and ctime, so a publish
+re-hashes only the files that changed (:func:`hash_folder`) and reads and writes only the parts
+of the shards and folders it touched; ``guides verify`` never trusts that cache: it hashes every
+file. The cache's head carries a MAC keyed by a secret derived from the signing key (a cache
+nobody who cannot sign could have written is ignored), binds each part by its SHA-256 and
+status, and holds the hash of the manifest signed with it: while that is the
 ledger's newest, the cache's files are that manifest's, and a publish judges the folder against
 them without reading the manifest back from the ledger. Each new (path, SHA-256) pair is recorded in the
 ledger (``manifest_file``), the manifest's own hash too: ``guides verify`` tells an earlier file
