@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from guidesrc.errors import LibraryIOError
 from guidesrc.fsio import write_atomic
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest_shards import shard_of
@@ -44,11 +45,6 @@ CACHE_FORMAT = 6  # 2: each entry also holds the ctime; 3: MAC, the manifest sig
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 
 Entry = list[Any]  # [size, mtime, inode, SHA-256, ctime]
-
-
-class CacheLost(Exception):
-    """A part of the cache is not the one its head names (never raised for a cache written by
-    the publisher and left alone: its status was checked when the head was read)."""
 
 
 def cache_path(root: Path, channel: str) -> Path:
@@ -89,12 +85,15 @@ class Parts:
         entry = self.table.get(name)
         if entry is None:
             return None
+        # A part not as its head names it: never for a cache the publisher wrote and nobody
+        # touched (its status was checked with the head); signing stops, the cache is removed.
+        path = self.folder / f"{name}.json"
         try:
-            data = (self.folder / f"{name}.json").read_bytes()
+            data = path.read_bytes()
         except OSError as exc:
-            raise CacheLost(name) from exc
+            raise LibraryIOError(str(path)) from exc
         if hashlib.sha256(data).hexdigest() != entry[0]:
-            raise CacheLost(name)
+            raise LibraryIOError(str(path))
         self._read[name] = found = orjson.loads(data)
         return found
 
