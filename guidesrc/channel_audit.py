@@ -46,7 +46,7 @@ import orjson
 import sqlalchemy as sa
 
 from guidesrc.ledger.models import Event, ManifestFile, SignedManifest
-from guidesrc.manifest_cache import FileStats, ShardedFiles
+from guidesrc.manifest_cache import STATE_FOLDERS, FileStats, ShardedFiles
 from guidesrc.manifest_shards import expand, folder_reader
 from guidesrc.statuses import EventKind
 
@@ -222,10 +222,6 @@ def _judge(rel: str, digest: str, baseline: Baseline) -> str | None:
 
 
 # --- the incremental audit: what changed since the last signature ----------------------------
-
-#: The folders whose files are the channels' own state (an export's manifest and pieces, the
-#: site's manifest): every file there is checked by its status at the start and at the end.
-STATE_FOLDERS = ("", "_state/")
 
 
 def incremental_snapshot(

@@ -11,6 +11,8 @@ the signing key's holder can compute. The parts:
              ids of the guides in that shard (the shard's key index)
 ``i-<h16>``  one folder's files: name → inode (``h16``: the first 16 hex digits of the SHA-256
              of the folder's path)
+``state``    the entries of the files in the state folders (the top, ``_state/``), which every
+             publish checks by their status (also in their ``f-<hh>``)
 ``shown``    what the manifest signed with the cache lists of the guides (:class:`Shown`)
 
 A part is read only when needed, and then its SHA-256 must be the head's. Every part's status
@@ -45,6 +47,9 @@ CACHE_FORMAT = 6  # 2: each entry also holds the ctime; 3: MAC, the manifest sig
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 
 Entry = list[Any]  # [size, mtime, inode, SHA-256, ctime]
+#: The folders whose files are the channels' own state (an export's manifest and pieces, the
+#: site's manifest): every file there is checked by its status at the start and at the end.
+STATE_FOLDERS = ("", "_state/")
 
 
 def cache_path(root: Path, channel: str) -> Path:
@@ -101,10 +106,16 @@ class Parts:
 class ShardedFiles(Mapping[str, Entry]):
     """The files' stat entries, by manifest shard; a shard's read when first asked for."""
 
-    def __init__(self, load: Callable[[str], dict[str, Entry]], count: int) -> None:
+    def __init__(
+        self,
+        load: Callable[[str], dict[str, Entry]],
+        count: int,
+        state: Callable[[], dict[str, Entry]] | None = None,
+    ) -> None:
         self._load = load
         self._shards: dict[str, dict[str, Entry]] = {}
         self._count = count
+        self._state = state  # the state folders' entries, read apart (no shard read for them)
 
     @classmethod
     def of(cls, files: Mapping[str, Entry]) -> ShardedFiles:
@@ -120,6 +131,8 @@ class ShardedFiles(Mapping[str, Entry]):
         return found
 
     def __getitem__(self, rel: str) -> Entry:
+        if self._state is not None and folder_of(rel) in STATE_FOLDERS:
+            return self._state()[rel]
         return self.shard(shard_of(rel))[rel]
 
     def __iter__(self) -> Iterator[str]:
@@ -226,7 +239,8 @@ class Cache:
         self.own: list[int] | None = [int(n) for n in own] if isinstance(own, list) else None
         self.files: Mapping[str, Entry] = files if files is not None else {}
         if parts is not None:
-            self.files = ShardedFiles(self._files_of, sum(self.counts.values()))
+            count = sum(self.counts.values())
+            self.files = ShardedFiles(self._files_of, count, self.state_files)
         self.index: Mapping[str, Mapping[str, int]] | None = (
             FolderIndex(parts, self.dirs) if parts is not None and self.dirs is not None else None
         )
@@ -235,6 +249,11 @@ class Cache:
     def _files_of(self, hh: str) -> dict[str, Entry]:
         part = self.parts.get(f"f-{hh}") if self.parts is not None else None
         return dict(part["files"]) if isinstance(part, dict) else {}
+
+    def state_files(self) -> dict[str, Entry]:
+        """The entries of the files in the state folders when the cache was written."""
+        part = self.parts.get("state") if self.parts is not None else None
+        return part if isinstance(part, dict) else {}
 
     def guide_ids(self, hh: str) -> list[str]:
         """The ids of the guides in manifest shard ``hh`` when the cache was written."""
@@ -350,6 +369,10 @@ def save_cache(
             _put_shard(writer, counts, hh, stats.shard(hh), {g for g in ids if shard_of(g) == hh})
         for folder, names in _folder_changes(stats, old).items():
             writer.put(index_part(folder), names)
+        state = [rel for rel in stats.delta if folder_of(rel) in STATE_FOLDERS]
+        if state:
+            rels = [*old.state_files(), *state]
+            writer.put("state", {rel: stats[rel] for rel in rels if rel in stats})
     else:
         _put_everything(writer, counts, stats, guides)
     if shown is None or head.get("signed") is None:
@@ -386,6 +409,7 @@ def _put_everything(
         index.setdefault(folder, {})[rel[len(folder) :]] = int(entry[2])
     for gid in guides:
         ids.setdefault(shard_of(gid), set()).add(gid)
+    writer.put("state", {r: e for r, e in stats.items() if folder_of(r) in STATE_FOLDERS})
     for hh in files.keys() | ids.keys():
         _put_shard(writer, counts, hh, files.get(hh, {}), ids.get(hh, set()))
     for folder, names in index.items():
