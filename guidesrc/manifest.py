@@ -156,9 +156,10 @@ def _manifest_stat(out: Path) -> list[int] | None:
     """The top file's and every shard's [size, mtime, inode, ctime], in one list: any of them
     touched since the signature and the publish signs again."""
     found: list[int] = []
+    at = f"{out}{os.sep}"
     for rel in (MANIFEST, *shard_folder_names(out)):
         try:
-            st = os.lstat(out / rel)
+            st = os.lstat(at + rel)
         except FileNotFoundError:
             if rel == MANIFEST:
                 return None

@@ -64,7 +64,7 @@ def index_part(folder: str) -> str:
     return "i-" + hashlib.sha256(folder.encode()).hexdigest()[:16]
 
 
-def _status(path: Path) -> list[int] | None:
+def _status(path: Path | str) -> list[int] | None:
     try:
         st = os.lstat(path)
     except OSError:
@@ -81,7 +81,8 @@ class Parts:
         self._read: dict[str, Any] = {}
 
     def intact(self) -> bool:
-        return all(_status(self.folder / f"{n}.json") == e[1:] for n, e in self.table.items())
+        at = f"{self.folder}{os.sep}"
+        return all(_status(f"{at}{n}.json") == e[1:] for n, e in self.table.items())
 
     def get(self, name: str) -> Any:
         """The part's content; None when the head lists no such part."""
@@ -323,6 +324,10 @@ def load_cache(path: Path, binding: Mapping[str, str], key: SigningKey) -> Cache
     return Cache(None, written, head, parts)
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def folder_of(rel: str) -> str:
     return rel[: rel.rfind("/") + 1]
 
@@ -334,16 +339,20 @@ class _Writer:
         self.folder = folder
         self.table = table
         folder.mkdir(parents=True, exist_ok=True)
+        self.dropped: set[str] = set()
 
     def put(self, name: str, content: Any) -> None:
         if not content:
-            self.table.pop(name, None)
+            if self.table.pop(name, None) is not None:
+                self.dropped.add(name)
             return
         data = orjson.dumps(content)
+        if (known := self.table.get(name)) is not None and known[0] == _sha256(data):
+            return  # the same bytes: the part stays as it is
         path = self.folder / f"{name}.json"
         # a cache: torn in a crash, its status is not the head's and every file is hashed
         write_atomic(path, data, 0o600, durable=False)
-        self.table[name] = [hashlib.sha256(data).hexdigest(), *(_status(path) or [])]
+        self.table[name] = [_sha256(data), *(_status(path) or [])]
 
 
 def save_cache(
@@ -376,13 +385,17 @@ def save_cache(
     else:
         _put_everything(writer, counts, stats, guides)
     if shown is None or head.get("signed") is None:
-        writer.table.pop("shown", None)
+        writer.put("shown", None)
     elif not (reuse and shown is old.shown and "shown" in writer.table):
         writer.put("shown", shown.as_dict())
     head = {**head, "counts": dict(sorted(counts.items())), "parts": writer.table}
     data = orjson.dumps(head)
     write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600, durable=False)
-    for entry in os.scandir(writer.folder):
+    if reuse:
+        for name in writer.dropped - writer.table.keys():
+            (writer.folder / f"{name}.json").unlink(missing_ok=True)
+        return
+    for entry in os.scandir(writer.folder):  # written whole: nothing else stays
         if entry.name.removesuffix(".json") not in writer.table:
             os.unlink(entry.path)
 
