@@ -37,7 +37,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,7 @@ import orjson
 import sqlalchemy as sa
 
 from guidesrc.ledger.models import Event, ManifestFile, SignedManifest
+from guidesrc.manifest_cache import STATE_FOLDERS, FileStats, ShardedFiles
 from guidesrc.manifest_shards import expand, folder_reader
 from guidesrc.statuses import EventKind
 
@@ -82,18 +83,9 @@ class AsSigned:
     """A folder as its last signature left it (from the MAC'd stat cache): per file [size, mtime,
     inode, SHA-256, ctime], per folder (inode, ctime)."""
 
-    files: dict[str, list[Any]]
+    files: Mapping[str, list[Any]]
     dirs: dict[str, tuple[int, int]]
-    index: dict[str, list[str]]  # per folder, the names of its files
-
-
-def folder_index(files: Iterable[str]) -> dict[str, list[str]]:
-    """Per folder ("" the top, "a/b/" below), the names of the files in it."""
-    index: dict[str, list[str]] = {}
-    for rel in files:
-        at = rel.rfind("/") + 1
-        index.setdefault(rel[:at], []).append(rel[at:])
-    return index
+    index: Mapping[str, Mapping[str, int]]  # per folder, its files' names → inodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +100,7 @@ class Finding:
 @dataclass(slots=True)
 class Audit:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # path → sha256, size
-    stats: dict[str, list[Any]] = field(default_factory=dict)  # the cache's entries
+    stats: MutableMapping[str, list[Any]] = field(default_factory=dict)  # the cache's entries
     new: list[str] = field(default_factory=list)  # hashed now
     findings: list[Finding] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)  # the folders ("" the top, "a/b/" below)
@@ -186,7 +178,7 @@ def audit(
     own: frozenset[str],
     before: Snapshot | None,
     baseline: Baseline | None,
-    cached: dict[str, list[Any]],
+    cached: Mapping[str, list[Any]],
 ) -> Audit:
     """Hash ``out`` (reusing ``cached`` entries whose size, mtime, inode and ctime are the same)
     and judge every entry against the snapshot and the last signed manifest."""
@@ -230,10 +222,6 @@ def _judge(rel: str, digest: str, baseline: Baseline) -> str | None:
 
 
 # --- the incremental audit: what changed since the last signature ----------------------------
-
-#: The folders whose files are the channels' own state (an export's manifest and pieces, the
-#: site's manifest): every file there is checked by its status at the start and at the end.
-STATE_FOLDERS = ("", "_state/")
 
 
 def incremental_snapshot(
@@ -298,7 +286,7 @@ def _check_state(
                     stats[rel] = kept
     judged = {f.path for f in findings} | set(stats) | written
     for folder in removals & set(STATE_FOLDERS):
-        for name in last.index.get(folder, ()):
+        for name in last.index.get(folder) or {}:
             if folder + name not in judged:
                 findings.append(Finding("removed", folder + name))
     return findings, stats
@@ -341,12 +329,14 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     ours = frozenset(p[len(prefix) :] for p in written if p.startswith(prefix))
     ours = frozenset(rel for rel in ours if "/" in rel or rel not in own)
     result = Audit()
-    stats = dict(last.files)
+    base = last.files
+    stats = FileStats(base if isinstance(base, ShardedFiles) else ShardedFiles.of(base))
     now_dirs = folder_stats(out, last.dirs)
     changed = {d for d, st in last.dirs.items() if now_dirs.get(d) != st}
     earlier = {d for d, st in last.dirs.items() if before.dirs.get(d) != st}
     present: set[str] = set()
     for folder in sorted(changed & set(now_dirs)):
+        names = last.index.get(folder) or {}
         with os.scandir(out / folder if folder else out) as listing:
             for entry in listing:
                 rel = folder + entry.name
@@ -357,18 +347,14 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
                         _new_folder(out, own, rel + "/", ours, result, now_dirs)
                     continue
                 present.add(rel)
-                known = stats.get(rel)
-                if rel in ours or (known is not None and entry.inode() == known[2]):
+                if rel in ours or names.get(entry.name) == entry.inode():
                     continue
                 problem, kept = _entry_stats(out, rel, entry, last)
                 if problem is not None:
                     result.findings.append(problem)
-                if kept is not None:
-                    stats[rel] = kept
-                else:
-                    stats.pop(rel, None)
+                _keep(stats, rel, kept)
     for folder in sorted(changed):
-        for rel in (folder + name for name in last.index.get(folder, ())):
+        for rel in (folder + name for name in last.index.get(folder) or {}):
             if rel not in present and rel not in ours:
                 stats.pop(rel, None)
                 if folder in earlier:
@@ -376,7 +362,8 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     state, kept_state = _check_state(out, own, last, now_dirs, ours, earlier)
     known_paths = {f.path for f in result.findings}
     result.findings += [f for f in state if f.path not in known_paths]
-    stats.update(kept_state)
+    for rel, kept in kept_state.items():
+        _keep(stats, rel, kept)
     for rel in sorted(ours):
         _own_file(out, rel, stats, result)
     result.stats = stats
@@ -386,7 +373,15 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     return result
 
 
-def listed(stats: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+def _keep(stats: MutableMapping[str, list[Any]], rel: str, entry: list[Any] | None) -> None:
+    """Record a file's entry now (None: not listed), unless it is the one kept."""
+    if entry is None:
+        stats.pop(rel, None)
+    elif stats.get(rel) != entry:
+        stats[rel] = entry
+
+
+def listed(stats: Mapping[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """The files as a manifest lists them, from the stat entries."""
     return {rel: {"sha256": e[3], "size": e[0]} for rel, e in sorted(stats.items())}
 
@@ -407,7 +402,7 @@ def _new_folder(
     now_dirs.update(folder_stats(out, found))
 
 
-def _own_file(out: Path, rel: str, stats: dict[str, list[Any]], result: Audit) -> None:
+def _own_file(out: Path, rel: str, stats: MutableMapping[str, list[Any]], result: Audit) -> None:
     """A file the run wrote, listed as it is now (hashed unless its status is the cached one)."""
     try:
         st = os.lstat(out / rel)

@@ -17,11 +17,13 @@ content hash with its name. Every file of the folder is listed (dot-files, the s
 ``_state/`` and the exports' own state included) except these; a symbolic link never is. What may be listed at all is decided by :mod:`guidesrc.channel_audit`: the files this
 run wrote, and files exactly as the channel's last signed manifest; anything else stops signing.
 
-Hashing is incremental: ``.guides/cache/manifest-<channel>.json`` keeps each file's size,
-mtime, inode, SHA-256 and ctime, so a publish re-hashes only the files that changed
-(:func:`hash_folder`); ``guides verify`` never trusts that cache: it hashes every file. The cache
-carries a MAC keyed by a secret derived from the signing key (a cache nobody who cannot sign
-could have written is ignored) and the hash of the manifest signed with it: while that is the
+Hashing is incremental: the stat cache (:mod:`guidesrc.manifest_cache`, a head and parts in
+``.guides/cache/``) keeps each file's size, mtime, inode, SHA-256 and ctime, so a publish
+re-hashes only the files that changed (:func:`hash_folder`) and reads and writes only the parts
+of the shards and folders it touched; ``guides verify`` never trusts that cache: it hashes every
+file. The cache's head carries a MAC keyed by a secret derived from the signing key (a cache
+nobody who cannot sign could have written is ignored), binds each part by its SHA-256 and
+status, and holds the hash of the manifest signed with it: while that is the
 ledger's newest, the cache's files are that manifest's, and a publish judges the folder against
 them without reading the manifest back from the ledger. Each new (path, SHA-256) pair is recorded in the
 ledger (``manifest_file``), the manifest's own hash too: ``guides verify`` tells an earlier file
@@ -32,16 +34,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import os
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from guidesrc.channel_audit import (
     AsSigned,
@@ -53,10 +57,8 @@ from guidesrc.channel_audit import (
     audit_changes,
     baseline,
     entries,
-    folder_index,
     folder_stats,
     incremental_snapshot,
-    listed,
     log_signed,
     record_outcome,
     signed_sha256,
@@ -67,7 +69,15 @@ from guidesrc.channel_audit import (
 from guidesrc.config_in_force import in_force
 from guidesrc.fsio import write_atomic
 from guidesrc.ledger.models import ManifestFile
-from guidesrc.library import STATE_DIR
+from guidesrc.manifest_cache import (
+    CACHE_FORMAT,
+    Cache,
+    FileStats,
+    Listing,
+    load_cache,
+    save_cache,
+)
+from guidesrc.manifest_cache import cache_path as cache_path
 from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
 from guidesrc.manifest_names import SHARD_DIR as SHARD_DIR
@@ -80,6 +90,7 @@ from guidesrc.manifest_shards import (
     read_regular,
     remove_unnamed,
     shard_folder_names,
+    shard_of,
     write_shards,
 )
 from guidesrc.shown import SHOWN_STATUSES as SHOWN_STATUSES
@@ -97,9 +108,6 @@ if TYPE_CHECKING:
 OWN_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY, SHARD_DIR})
 FORMAT = 3  # 3: in shards (guidesrc.manifest_shards); 2: every file listed (dot-files,
 # _state/) in one file; format 1 left those out
-CACHE_FORMAT = 5  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
-# 4: the folders' (inode, ctime); 5: the manifest's own stat covers its shards
-CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 ACTOR = "publisher"
 
 Files = dict[str, dict[str, Any]]
@@ -123,94 +131,35 @@ def utc_text(moment: dt.datetime) -> str:
 # --- the stat cache --------------------------------------------------------------------------
 
 
-def cache_path(root: Path, channel: str) -> Path:
-    return root / STATE_DIR / "cache" / f"manifest-{channel}.json"
-
-
-def hash_folder(out: Path, cached: dict[str, list[Any]]) -> Audit:
+def hash_folder(out: Path, cached: Mapping[str, list[Any]]) -> Audit:
     """Every file's SHA-256, reusing ``cached`` for files whose size, mtime, inode and ctime are
     the same (a file changed in place has a new ctime, which no user can set back)."""
     return audit(out, OWN_FILES, None, None, cached)
 
 
-@dataclass(frozen=True, slots=True)
-class Cache:
-    files: dict[str, list[Any]]
-    written_at: dt.datetime | None  # None: no usable cache
-    #: The SHA-256 of the manifest signed when the cache was written (its files are then that
-    #: manifest's files, as the cache lists them); None if the cache was not written with one.
-    signed: str | None = None
-    #: Each folder's (inode, ctime) when the cache was written ("" the top, "a/b/" below).
-    dirs: dict[str, tuple[int, int]] | None = None
-    index: dict[str, list[str]] | None = None  # per folder, its files' names
-    shown: Shown | None = None  # what the manifest signed with it lists of the guides
-    own: list[int] | None = None  # the manifest file's [size, mtime, inode, ctime] then
-
-    def as_signed(self) -> AsSigned | None:
-        """The folder as the cache's signature left it; None if the cache cannot say."""
-        if self.signed is None or self.dirs is None or self.index is None:
-            return None
-        return AsSigned(self.files, self.dirs, self.index)
+def _as_signed(cache: Cache) -> AsSigned | None:
+    """The folder as the cache's signature left it; None if the cache cannot say."""
+    if cache.signed is None or cache.dirs is None or cache.index is None:
+        return None
+    return AsSigned(cache.files, cache.dirs, cache.index)
 
 
-def _cache_secret(key: SigningKey) -> bytes:
-    """A secret only the signing key's holder can compute (Ed25519 signs deterministically):
-    the cache's MAC key, so that nobody who cannot sign can make the publisher trust a cache."""
-    return hashlib.sha256(b"guidesrc manifest cache\n" + key.sign(CACHE_CONTEXT)).digest()
+def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey, channel: str) -> Cache:
+    return load_cache(path, _binding(out, ledger_id, channel), key)
 
 
-def _mac(key: SigningKey, data: bytes) -> bytes:
-    return hmac.new(_cache_secret(key), data, hashlib.sha256).hexdigest().encode()
-
-
-def _load_cache(path: Path, out: Path, ledger_id: str, key: SigningKey) -> Cache:
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return Cache({}, None)
-    at = raw.rfind(b',"mac":"')
-    if at < 0 or not hmac.compare_digest(raw[at + 8 : -2], _mac(key, raw[:at] + b"}")):
-        return Cache({}, None)  # not written by this key's holder: hash everything
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return Cache({}, None)
-    if not isinstance(data, dict) or (data.get("format"), data.get("root"), data.get("ledger")) != (
-        CACHE_FORMAT,
-        str(out),
-        ledger_id,
-    ):
-        return Cache({}, None)  # another build of the site, another ledger: hash everything
-    try:
-        written = dt.datetime.fromisoformat(str(data.get("written_at")))
-    except ValueError:
-        return Cache({}, None)
-    signed = data.get("signed")
-    dirs = data.get("dirs")
-    return Cache(
-        data.get("files") or {},
-        written,
-        signed if isinstance(signed, str) else None,
-        {str(k): (int(v[0]), int(v[1])) for k, v in dirs.items()}
-        if isinstance(dirs, dict)
-        else None,
-        data["index"] if isinstance(data.get("index"), dict) else None,
-        Shown.from_dict(data["shown"]) if isinstance(data.get("shown"), dict) else None,
-        _own_stat(data.get("own")),
-    )
-
-
-def _own_stat(value: Any) -> list[int] | None:
-    return [int(n) for n in value] if isinstance(value, list) else None
+def _binding(out: Path, ledger_id: str, channel: str) -> dict[str, str]:
+    return {"channel": channel, "root": str(out), "ledger": ledger_id}
 
 
 def _manifest_stat(out: Path) -> list[int] | None:
     """The top file's and every shard's [size, mtime, inode, ctime], in one list: any of them
     touched since the signature and the publish signs again."""
     found: list[int] = []
+    at = f"{out}{os.sep}"
     for rel in (MANIFEST, *shard_folder_names(out)):
         try:
-            st = os.lstat(out / rel)
+            st = os.lstat(at + rel)
         except FileNotFoundError:
             if rel == MANIFEST:
                 return None
@@ -223,31 +172,32 @@ def _save_cache(
     path: Path,
     out: Path,
     ledger_id: str,
-    stats: dict[str, list[Any]],
+    channel: str,
+    found: Audit,
     now: dt.datetime,
     key: SigningKey,
     signed: str | None,
-    dirs: list[str] | None = None,
-    shown: Shown | None = None,
+    shown: Shown | None,
+    guides: Guides,
+    old: Cache,
+    moved: set[str],
 ) -> None:
-    body = {
+    head = {
         "format": CACHE_FORMAT,
-        "root": str(out),
-        "ledger": ledger_id,
+        **_binding(out, ledger_id, channel),
         "written_at": now.astimezone(dt.UTC).isoformat(),
         "signed": signed,
-        "files": stats,
-        "dirs": None if dirs is None else folder_stats(out, dirs),
-        "index": folder_index(stats),
-        "shown": None if shown is None or signed is None else shown.as_dict(),
+        "dirs": folder_stats(out, found.dirs),
         "own": _manifest_stat(out),
     }
-    data = orjson.dumps(body)
-    # a cache: lost or torn in a crash it fails its MAC and every file is hashed (never synced)
-    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600, durable=False)
+    save_cache(path, head, key, found.stats, guides, shown, old, moved)
 
 
-def _digests(files: dict[str, list[Any]]) -> dict[str, str]:
+def _changed_guides(old: Guides, new: Guides) -> set[str]:
+    return {gid for gid in old.keys() | new.keys() if old.get(gid) != new.get(gid)}
+
+
+def _digests(files: Mapping[str, list[Any]]) -> dict[str, str]:
     return {rel: str(entry[3]) for rel, entry in files.items() if len(entry) == 5}
 
 
@@ -361,8 +311,8 @@ def snapshot_channels(
             found[name] = snapshot(folder, OWN_FILES)
             continue
         out = folder.resolve()
-        cache = _load_cache(cache_path(root, name), out, _ledger_id(ledger), key)
-        last = cache.as_signed()
+        cache = _load_cache(cache_path(root, name), out, _ledger_id(ledger), key, name)
+        last = _as_signed(cache)
         if last is not None and cache.signed == signed_sha256(ledger, name):
             found[name] = incremental_snapshot(folder, OWN_FILES, last, cache)
             continue
@@ -419,7 +369,6 @@ def write_manifest(
         return None
     out = folder.resolve()  # the site: the build its link points to now
     cache_file = cache_path(root, channel)
-    ledger_id = _ledger_id(ledger)
     state, guides = (shown, shown.guides) if isinstance(shown, Shown) else (None, shown)
     found, cache = _check(ledger, channel, out, before, written, key, cache_file)
     if not force and not found.changed and _still_signed(ledger, channel, out, cache, guides):
@@ -428,11 +377,13 @@ def write_manifest(
     if found.findings:  # nothing tampered is signed: the previous signature stays
         files, hashed = len(found.stats), len(found.new)
         return Signed(channel, out, key.id, files, hashed, 0, tuple(found.findings))
+    old = cache.shown.guides if cache.shown is not None else {}
+    moved = set() if guides is old else _changed_guides(old, guides)
+    save = partial(_save_cache, cache_file, out, _ledger_id(ledger), channel, found, now, key)
     if not force and up_to_date(ledger, channel, out, guides, key):
         # the signed manifest stays: the cache still names it if the files are its files
-        same = cache.signed is not None and _digests(found.stats) == _digests(cache.files)
-        signed = cache.signed if same else None
-        _save_cache(cache_file, out, ledger_id, found.stats, now, key, signed, found.dirs, state)
+        same = cache.signed is not None and _same_files(found.stats, cache)
+        save(cache.signed if same else None, state, guides, cache, moved)
         return None
     header = {
         "format": FORMAT,
@@ -442,19 +393,32 @@ def write_manifest(
         "key": key.id,
         "algorithm": "Ed25519",
     }
-    listing = found.files or listed(found.stats)
-    data = _write_signed(out, key, header, guides, listing, _previous(out, cache, found, guides))
+    listing = found.files or Listing(found.stats)
+    previous = _previous(out, cache, found, guides, moved)
+    data = _write_signed(out, key, header, guides, listing, previous)
     digest = hashlib.sha256(data).hexdigest()
-    pairs = [(rel, listing[rel]["sha256"]) for rel in found.new]
+    pairs = [(rel, str(found.stats[rel][3])) for rel in found.new]
     pairs.append((MANIFEST, digest))
     recorded = record_pairs(ledger, channel, pairs, now)
     store_signed(ledger, channel, data, now)
     log_signed(ledger, channel, digest, len(listing), now)
-    _save_cache(cache_file, out, ledger_id, found.stats, now, key, digest, found.dirs, state)
+    save(digest, state, guides, cache, moved)
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
 
 
-def _previous(out: Path, cache: Cache, found: Audit, guides: Guides) -> Previous | None:
+def _same_files(stats: Mapping[str, list[Any]], cache: Cache) -> bool:
+    """Whether the files' SHA-256 are those the cache lists."""
+    if isinstance(stats, FileStats) and stats.base is cache.files:
+        base = cache.files
+        return all(
+            e is not None and base.get(r, [None] * 4)[3] == e[3] for r, e in stats.delta.items()
+        )
+    return _digests(stats) == _digests(cache.files)
+
+
+def _previous(
+    out: Path, cache: Cache, found: Audit, guides: Guides, moved: set[str]
+) -> Previous | None:
     """What the new manifest can build on: the signed one the cache was written with, when its
     top file and every shard are as signed (their status as the cache kept it); else None."""
     if cache.signed is None or cache.shown is None or cache.own != _manifest_stat(out):
@@ -466,10 +430,17 @@ def _previous(out: Path, cache: Cache, found: Audit, guides: Guides) -> Previous
     shards = top.get("shards")
     if top.get("format") != FORMAT or not isinstance(shards, dict):
         return None
-    old = cache.shown.guides
-    changed = set(found.new) | (found.stats.keys() ^ cache.files.keys())  # hashed, came, went
-    changed |= {gid for gid in old.keys() | guides.keys() if old.get(gid) != guides.get(gid)}
-    return Previous(shards, changed)
+    changed = set(found.new) | moved
+    stats = found.stats
+    if not (isinstance(stats, FileStats) and stats.base is cache.files):
+        return Previous(shards, changed | (stats.keys() ^ cache.files.keys()))  # came, went
+    changed |= stats.delta.keys()
+
+    def keys(hh: str) -> tuple[list[str], list[str]]:
+        ids = {g for g in [*cache.guide_ids(hh), *moved] if g in guides and shard_of(g) == hh}
+        return sorted(ids), sorted(stats.shard(hh))
+
+    return Previous(shards, changed, keys)
 
 
 def _write_signed(
@@ -477,7 +448,7 @@ def _write_signed(
     key: SigningKey,
     header: dict[str, Any],
     guides: Guides,
-    listing: Files,
+    listing: Mapping[str, dict[str, Any]],
     previous: Previous | None,
 ) -> bytes:
     """Write the shards that changed (new files: the old manifest stays whole), the public key,
@@ -508,7 +479,7 @@ def _check(
     kept = before.kept if before is not None else None
     if before is not None and isinstance(kept, Cache) and before.root == out:
         return audit_changes(out, OWN_FILES, before, written or set()), kept
-    cache = _load_cache(cache_file, out, _ledger_id(ledger), key)
+    cache = _load_cache(cache_file, out, _ledger_id(ledger), key, channel)
     return audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files), cache
 
 
@@ -541,12 +512,8 @@ def record_pairs(
     if not pairs:
         return 0
     table = ManifestFile.__table__  # type: ignore[attr-defined]
-    # The dialect's own INSERT … ON CONFLICT DO NOTHING, imported for the ledger's dialect only:
-    # importing the other one costs every publish 20-80 ms for nothing.
-    if ledger.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    # the dialect's own INSERT … ON CONFLICT DO NOTHING
+    insert = postgresql_insert if ledger.dialect == "postgresql" else sqlite_insert
     rows = [{"channel": channel, "path": p, "sha256": h, "first_seen": now} for p, h in pairs]
     statement = insert(table).on_conflict_do_nothing(index_elements=["channel", "path", "sha256"])
     count = 0

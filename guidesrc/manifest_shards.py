@@ -44,6 +44,8 @@ _SHARD = re.compile(r"^[0-9a-f]{2}$")
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 Reader = Callable[[str], bytes | None]
+#: A manifest shard's keys: the ids of its guides and the paths of its files.
+KeyIndex = Callable[[str], tuple[list[str], list[str]]]
 
 
 def shard_of(key: str) -> str:
@@ -74,16 +76,35 @@ def manifest_bytes(header: Mapping[str, Any], parts: Mapping[str, Mapping[str, A
 
 
 def shard_bodies(
-    guides: Mapping[str, Any], files: Mapping[str, Any], only: set[str] | None = None
+    guides: Mapping[str, Any],
+    files: Mapping[str, Any],
+    only: set[str] | None = None,
+    keys: KeyIndex | None = None,
 ) -> dict[str, bytes]:
-    """Each shard's file content (only shards that list something; with ``only``, those)."""
+    """Each shard's file content (only shards that list something; with ``only``, those). With
+    ``keys`` (and ``only``), only the entries the key index gives for those shards are read."""
     split: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    if only is not None and keys is not None:
+        for shard in only:
+            ids, rels = keys(shard)
+            if ids or rels:
+                split[shard] = ({k: guides[k] for k in ids}, {k: files[k] for k in rels})
+    else:
+        _split(split, guides, files, only)
+    return {shard: manifest_bytes({}, {"guides": g, "files": f}) for shard, (g, f) in split.items()}
+
+
+def _split(
+    split: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    guides: Mapping[str, Any],
+    files: Mapping[str, Any],
+    only: set[str] | None,
+) -> None:
     for at, items in enumerate((guides, files)):
         for key, entry in items.items():
             shard = shard_of(key)
             if only is None or shard in only:
                 split.setdefault(shard, ({}, {}))[at][key] = entry
-    return {shard: manifest_bytes({}, {"guides": g, "files": f}) for shard, (g, f) in split.items()}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -201,6 +222,7 @@ class Previous:
 
     shards: Mapping[str, str]
     changed: set[str]
+    keys: KeyIndex | None = None  # per shard, its keys now (else every entry is walked)
 
 
 def write_shards(
@@ -220,7 +242,8 @@ def write_shards(
     digests: dict[str, str] = {}
     if previous is not None and touched is not None:
         digests = {s: d for s, d in previous.shards.items() if s not in touched}
-    for shard, data in shard_bodies(guides, files, touched).items():
+    keys = None if previous is None else previous.keys
+    for shard, data in shard_bodies(guides, files, touched, keys).items():
         digest = hashlib.sha256(data).hexdigest()
         digests[shard] = digest
         rel = shard_file(shard, digest)

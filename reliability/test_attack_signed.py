@@ -388,14 +388,17 @@ def test_the_kiosk_does_not_print_an_older_signed_sheet_put_back(
 
 
 def test_a_forged_hash_cache_does_not_hide_a_replaced_record(hall: Library, figures: Any) -> None:
-    """The attacker replaces a record and edits the publisher's hash cache (.guides/cache) so
-    that it gives the new file's size, times and inode with the old hash: a publish that trusted
-    the cache would take the record for the signed one and sign without a word."""
+    """The attacker replaces a record and edits the publisher's hash cache (.guides/cache, the
+    part that holds the record's entry) so that it gives the new file's size, times and inode
+    with the old hash: a publish that trusted the cache would take the record for the signed one
+    and sign without a word."""
     record = hall.path(f".guides/published/guides/{VICTIM}.json")
     record.write_bytes(record.read_bytes().replace("出生".encode(), "死亡".encode()))
-    cache_file = hall.path(".guides/cache/manifest-archive.json")
+    rel = f"guides/{VICTIM}.json"
+    parts = hall.path(".guides/cache/manifest-archive.d")
+    cache_file = next(p for p in parts.glob("f-*.json") if rel in p.read_text(encoding="utf-8"))
     cache = json.loads(cache_file.read_bytes())
-    entry = cache["files"][f"guides/{VICTIM}.json"]
+    entry = cache["files"][rel]
     st = record.stat()
     entry[:3], entry[4] = [st.st_size, st.st_mtime_ns, st.st_ino], st.st_ctime_ns
     cache_file.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")

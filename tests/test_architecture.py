@@ -101,7 +101,6 @@ INNER_IMPORTS_ALLOWED = {
     "guidesrc.check.engine": "the models (check.analysing) only when a file must be analysed: a "
     "check where nothing changed never imports them",
     "guidesrc.ledger.store": "Alembic (ledger.migrate) only when the schema must change",
-    "guidesrc.manifest": "the INSERT ... ON CONFLICT of the ledger's dialect, chosen at run time",
     "guidesrc.search.readings": "pypinyin's dictionaries (search.pinyin_source, ≈ 0.4 s) only "
     "when a text's pinyin is not already kept by the site: a one-change publish never loads them",
 }

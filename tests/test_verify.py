@@ -728,22 +728,37 @@ def test_verify_file_checks_a_page_with_only_the_manifest_and_the_key(
 # --- incremental hashing ------------------------------------------------------------------------
 
 
+def cached(root: Path, channel: str) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """The stat cache's head and every file's entry, from its parts."""
+    head = json.loads(cache_path(root, channel).read_bytes())
+    files: dict[str, list[Any]] = {}
+    for name in head["parts"]:
+        if name.startswith("f-"):
+            part = cache_path(root, channel).with_suffix(".d") / f"{name}.json"
+            files.update(json.loads(part.read_bytes())["files"])
+    return head, files
+
+
 def test_a_publish_hashes_only_the_files_it_changed(signed: Library) -> None:
     site = signed.path(".guides/site").resolve()
-    cache = json.loads(cache_path(signed.root, "site").read_bytes())
-    assert cache["root"] == str(site)
-    assert set(cache["files"]) == set(hash_folder(site, {}).files)
+    head, files = cached(signed.root, "site")
+    assert head["root"] == str(site)
+    assert set(files) == set(hash_folder(site, {}).files)
     change_guide(signed)
     ledger = open_ledger(signed.root)
     key = signing_key(signed.root)
     assert key is not None
     try:
-        before = {rel: entry[3] for rel, entry in cache["files"].items()}
+        before = {rel: entry[3] for rel, entry in files.items()}
         publish(signed)
-        after = json.loads(cache_path(signed.root, "site").read_bytes())["files"]
+        head_after, after = cached(signed.root, "site")
         changed = {rel for rel, entry in after.items() if before.get(rel) != entry[3]}
         assert f"guides/{GID}.html" in changed
         assert len(changed) < len(after) / 2
+        # Only the cache parts of what changed were written again: the others kept as they were.
+        kept = {n for n, e in head_after["parts"].items() if head["parts"].get(n) == e}
+        rewritten = head_after["parts"].keys() - kept
+        assert kept and len(rewritten) < len(head_after["parts"]) / 2
         # Written again with nothing changed: nothing is hashed.
         from guidesrc.manifest import shown_guides
 
@@ -791,3 +806,41 @@ def test_the_guides_a_publish_signs_after_a_change_are_what_the_ledger_shows(
             ledger.close()
         assert listed["guides"] == whole
         assert listed["guides"][GID]["version"] == 2
+
+
+@pytest.mark.parametrize("tamper", ["forged", "removed", "another part's bytes"])
+def test_a_tampered_cache_part_never_lets_a_changed_file_be_signed_unhashed(
+    signed: Library, tamper: str
+) -> None:
+    """A page edited in place keeps its inode and its folder's ctime: only its cache entry could
+    vouch for it. A cache part forged to give the edited file's status with the signed hash,
+    removed, or holding another part's bytes makes the whole cache lost: the next publish (a
+    cron run, nothing to deliver) hashes every file and refuses to sign the edited page."""
+    rel = f"guides/{GID}.json"
+    record = signed.path(f".guides/published/{rel}")
+    flip(record, "受理".encode(), "受难".encode())
+    head, _files = cached(signed.root, "archive")
+    parts = cache_path(signed.root, "archive").with_suffix(".d")
+    name = next(n for n in head["parts"] if n.startswith("f-") and rel in read_part(parts, n))
+    part = parts / f"{name}.json"
+    if tamper == "forged":
+        body = json.loads(part.read_bytes())
+        st = record.stat()
+        body["files"][rel][:3], body["files"][rel][4] = (
+            [st.st_size, st.st_mtime_ns, st.st_ino],
+            (st.st_ctime_ns),
+        )
+        part.write_bytes(json.dumps(body).encode())
+    elif tamper == "removed":
+        part.unlink()
+    else:
+        other = next(n for n in head["parts"] if n.startswith("f-") and n != name)
+        part.write_bytes((parts / f"{other}.json").read_bytes())
+    run = invoke("publish", str(signed.root))
+    assert run.exit_code == 1
+    assert f"{rel}（被改动）" in run.stderr, run.stderr
+    assert findings(verify(signed, "--channel", "archive")) == [f"modified .guides/published/{rel}"]
+
+
+def read_part(parts: Path, name: str) -> dict[str, Any]:
+    return dict(json.loads((parts / f"{name}.json").read_bytes())["files"])
