@@ -174,3 +174,45 @@ def test_a_channel_class_must_deliver_and_a_printable_one_has_a_folder() -> None
         type("Mute", (Adapter,), {})
     with pytest.raises(TypeError, match="printable but not a file channel"):
         type("Paper", (Adapter,), {"printable": True, "deliver": lambda self, d: {}})
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """An installed package whose adapter module fails on import."""
+    site = tmp_path / "broken-site"
+    dist = site / "guidesrc_broken-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (site / "guidesrc_broken.py").write_text("raise ImportError('no module named hall_sdk')\n")
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: guidesrc-broken\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[guidesrc.adapters]\nbroken = guidesrc_broken:HallAdapter\n"
+    )
+    return site
+
+
+def test_a_broken_adapter_no_channel_uses_stops_nothing(library: Library, broken: Path) -> None:
+    root = library.root
+    run = guides(broken, "check", root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = guides(broken, "approve", root, "--effective", "today", "--note", "首次发布")
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = guides(broken, "publish", root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{GID} v1\t" in run.stdout
+
+
+def test_a_broken_adapter_a_channel_uses_is_named_without_a_traceback(
+    library: Library, broken: Path
+) -> None:
+    library.edit(
+        "library.yaml",
+        "      path: .guides/published\n",
+        "      path: .guides/published\n  hall:\n    type: broken\n    settings: {}\n",
+    )
+    run = guides(broken, "check", library.root)
+    assert run.returncode != 0
+    assert (
+        "library.yaml:13:11: channels.hall.type: 已安装的适配器“broken”无法加载：no module "
+        "named hall_sdk（修改建议：请重新安装或升级提供它的软件包，或删除这个渠道） [channel]"
+    ) in (run.stdout + run.stderr)
+    assert "Traceback" not in run.stderr

@@ -5,6 +5,7 @@ per channel, each handed the configuration in force."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -29,13 +30,38 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "guidesrc.adapters"
 
 
+class Installed(Mapping[str, type[Adapter[Any]]]):
+    """The installed adapters by type name (entry point name); each adapter's module is imported
+    the first time its type is asked for, so a run imports the adapters its channels use (a
+    publish to files never imports the HTTP client), and a broken package that no channel names
+    stops nothing."""
+
+    def __init__(self) -> None:
+        self._points: dict[str, EntryPoint] = {}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            self._points.setdefault(ep.name, ep)  # the first installed of a name, as before
+        self._loaded: dict[str, type[Adapter[Any]]] = {}
+
+    def __getitem__(self, name: str) -> type[Adapter[Any]]:
+        found = self._loaded.get(name)
+        if found is None:
+            found = self._loaded[name] = _load(self._points[name])
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._points
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._points)
+
+    def __len__(self) -> int:
+        return len(self._points)
+
+
 @cache
-def adapter_types() -> dict[str, type[Adapter[Any]]]:
-    """Every installed adapter by its type name (entry point name)."""
-    found: dict[str, type[Adapter[Any]]] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, _load(ep))
-    return found
+def adapter_types() -> Installed:
+    """Every installed adapter by its type name (entry point name), loaded when asked for."""
+    return Installed()
 
 
 def _load(ep: EntryPoint) -> type[Adapter[Any]]:
@@ -81,9 +107,26 @@ def channel_problems(
             )
             continue
         try:
-            settings = types[channel.type].Settings.model_validate(channel.settings)
+            kind = types[channel.type]
+        except ChannelError as exc:  # installed, but its package is broken
+            problems.append(
+                Diagnostic(
+                    RuleId.CHANNEL,
+                    "error",
+                    rel,
+                    path=(*here, "type"),
+                    message=N_('the adapter "{kind}" is installed but cannot be loaded: {reason}'),
+                    hint=N_(
+                        "reinstall or upgrade the package that provides it, or remove the channel"
+                    ),
+                    args={"kind": channel.type, "reason": str(exc.__cause__ or exc)},
+                )
+            )
+            continue
+        try:
+            settings = kind.Settings.model_validate(channel.settings)
         except ValidationError as exc:
-            for d in diagnostics_from(exc, rel, types[channel.type].Settings):
+            for d in diagnostics_from(exc, rel, kind.Settings):
                 problems.append(
                     dataclasses.replace(d, rule=RuleId.CHANNEL, path=(*here, "settings", *d.path))
                 )
