@@ -32,6 +32,9 @@ def test_one_change_writes_one_part_and_keeps_the_others(tmp_path: Path) -> None
     assert parts_of(link) == {f"{digest}.json" for digest in after.parts.values()}
     assert after.guides[new.guide_id]["current"]["version"] == 2
     assert new.key in after.applied
+    # The adapter's lookup reads the top file and one part.
+    assert Site(link, example_config()).receipt(new.key) == after.applied[new.key]
+    assert Site(link, example_config()).receipt(f"{new.guide_id}@9:publish") is None
     assert {k: v for k, v in after.guides.items() if k != new.guide_id} == {
         k: v for k, v in before.guides.items() if k != new.guide_id
     }
@@ -63,6 +66,8 @@ def test_a_manifest_in_one_file_is_taken_over_by_the_next_publish(tmp_path: Path
     }
     (state / "manifest.json").write_bytes(orjson.dumps(single, option=orjson.OPT_SORT_KEYS))
     assert Manifest.read(link).applied == whole.applied  # read as it is
+    key = deliveries[0].key
+    assert Site(link, example_config()).receipt(key) == whole.applied[key]
     new = changed(deliveries[0])
     assert Site(link, example_config()).publish([new]).mode == "incremental"
     after = Manifest.read(link)

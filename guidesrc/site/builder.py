@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -33,6 +33,7 @@ from guidesrc.site.data import (
     MANIFEST,
     Doc,
     Manifest,
+    applied_receipt,
     notice_summary,
     record,
     release_key,
@@ -57,6 +58,8 @@ from guidesrc.site.store import NewBuild, Update, current_build
 #: written as a new build: cheaper than thousands of renames, and one switch for readers.
 FULL_SHARE = 0.1
 FULL_MIN = 200
+
+T = TypeVar("T")
 
 
 def fingerprint(config: SiteConfig) -> str:
@@ -128,11 +131,18 @@ class Site(SitePages):
         return current_build(self.link)
 
     def manifest(self) -> Manifest | None:
+        return self._state(Manifest.read)
+
+    def receipt(self, key: str) -> dict[str, Any] | None:
+        """The receipt of the delivery ``key`` if the site has it (one part of the manifest read)."""
+        return self._state(lambda root: applied_receipt(root, key))
+
+    def _state(self, read: Callable[[Path], T]) -> T | None:
         root = self.root()
         if root is None:
             return None
         try:
-            return Manifest.read(root)
+            return read(root)
         except (OSError, ValueError, KeyError) as exc:
             raise ChannelError(
                 _("the site's manifest {path} cannot be read: {reason}").format(

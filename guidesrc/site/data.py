@@ -39,6 +39,7 @@ from guidesrc.site.state import FORMAT as STATE_FORMAT
 from guidesrc.site.state import (
     SECTIONS,
     SINGLE_FORMAT,
+    applied_guide,
     part_body,
     part_name,
     read_parts,
@@ -171,6 +172,21 @@ class Manifest:
     def listings(self) -> dict[str, dict[str, Any]]:
         """Every listed guide (not withdrawn): id → listing entry."""
         return {i: g["listing"] for i, g in self.guides.items() if g["listing"] is not None}
+
+
+def applied_receipt(root: Path, key: str) -> dict[str, Any] | None:
+    """The receipt of the delivery ``key`` in the manifest of the build ``root`` (the top file
+    and one part read), or None."""
+    body = orjson.loads((root / MANIFEST).read_bytes())
+    if body.get("format") != STATE_FORMAT:
+        return Manifest.read(root).applied.get(key)
+    digest = body["parts"].get(shard_of(applied_guide(key)))
+    if digest is None:
+        return None
+    receipt: dict[str, Any] | None = orjson.loads((root / part_name(digest)).read_bytes())[
+        "applied"
+    ].get(key)
+    return receipt
 
 
 def iso(moment: dt.datetime) -> str:
