@@ -202,6 +202,7 @@ class Update:
             folders.add(target.parent)
         for temporary, target in parts_tmp:
             os.replace(temporary, target)
+            note(target)
             folders.add(target.parent)
         for folder in folders:
             _fsync_dir(folder)
