@@ -75,7 +75,9 @@ class Manifest:
     parts: dict[str, str] = field(default_factory=dict)
     #: The shards changed since the manifest was read; None: all (new, or read from one file).
     dirty: set[str] | None = None
-    #: Per shard, the keys of its guides, notices and applied deliveries (read or put since).
+    #: Per shard, its part as read (section → entries): the keys it held.
+    as_read: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Per shard, the keys of its guides, notices and applied deliveries put since.
     members: dict[str, tuple[set[str], ...]] = field(default_factory=dict)
 
     def put(self, section: str, key: str, value: dict[str, Any] | None, guide_id: str) -> None:
@@ -122,11 +124,13 @@ class Manifest:
         return orjson.dumps(top, option=orjson.OPT_SORT_KEYS), new
 
     def _sections(self, shard: str) -> dict[str, dict[str, dict[str, Any]]]:
-        keys = self.members.get(shard, tuple(set() for _ in SECTIONS))
+        added = self.members.get(shard, tuple(set() for _ in SECTIONS))
+        read = self.as_read.get(shard, {})
         out: dict[str, dict[str, dict[str, Any]]] = {}
-        for section, names in zip(SECTIONS, keys, strict=True):
+        for section, names in zip(SECTIONS, added, strict=True):
             entries: dict[str, dict[str, Any]] = getattr(self, section)
-            out[section] = {k: entries[k] for k in names if k in entries}
+            keys = names.union(read.get(section, ()))
+            out[section] = {k: entries[k] for k in keys if k in entries}
         return out
 
     def _all_parts(self) -> dict[str, bytes]:
@@ -160,10 +164,11 @@ class Manifest:
             parts=body["parts"],
             dirty=set(),
         )
-        for shard, sections in read_parts(root, body["parts"]).items():
-            for section in SECTIONS:
-                getattr(manifest, section).update(sections[section])
-            manifest.members[shard] = tuple(set(sections[k]) for k in SECTIONS)
+        manifest.as_read = read_parts(root, body["parts"])
+        for sections in manifest.as_read.values():
+            manifest.guides.update(sections["guides"])
+            manifest.notices.update(sections["notices"])
+            manifest.applied.update(sections["applied"])
         # In id order, as the one file had them (the order the lists are made in).
         manifest.guides = dict(sorted(manifest.guides.items()))
         manifest.notices = dict(sorted(manifest.notices.items()))
