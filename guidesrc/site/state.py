@@ -70,11 +70,13 @@ def split(guides: Section, notices: Section, applied: Section) -> dict[str, dict
 
 
 def read_parts(root: Path, parts: Mapping[str, str]) -> dict[str, dict[str, Section]]:
-    """The shards a top file names, read from their parts."""
-    return {
-        shard: orjson.loads((root / part_name(digest)).read_bytes())
-        for shard, digest in parts.items()
-    }
+    """The shards a top file names, read from their parts (plain names: no path objects)."""
+    folder = f"{root}/{PARTS}"
+    out = {}
+    for shard, digest in parts.items():
+        with open(f"{folder}/{digest}.json", "rb") as handle:
+            out[shard] = orjson.loads(handle.read())
+    return out
 
 
 def unused_parts(root: Path, keep: Iterable[str]) -> list[Path]:
