@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from guidesrc import gaps
 from guidesrc.adapters import Delivery
 from guidesrc.manifest_shards import read_manifest
 from guidesrc.site.builder import Site
+from guidesrc.site.data import Manifest
 from guidesrc.site.render import SiteConfig, css_string, near_duplicate
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.urls import guide_url
@@ -86,11 +86,9 @@ def test_forms_are_published_with_their_hashes_and_linked(tmp_path: Path) -> Non
     data = (EXAMPLE / FORM).read_bytes()
     site = tmp_path / "site"
     assert (site / FORM).read_bytes() == data
-    manifest = json.loads((site / "_state/manifest.json").read_bytes())
-    assert manifest["files"] == {
-        FORM: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    }
-    assert manifest["guides"][GID]["forms"] == [FORM]
+    manifest = Manifest.read(site)
+    assert manifest.files == {FORM: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}
+    assert manifest.guides[GID]["forms"] == [FORM]
     assert "示例样表：jiehun-dengji-shengmingshu-yangbiao.txt（点击下载）" in text(
         page, "#sec-materials"
     )
@@ -103,8 +101,8 @@ def test_a_results_sample_is_published_and_linked_too(tmp_path: Path) -> None:
     (link,) = find(page, "section#sec-results a.form-link")
     assert link.get("href") == "../files/jumin-shenfenzheng-shenling-dengjibiao.txt"
     assert "结果样本：" in text(page, "#sec-results")
-    manifest = json.loads((tmp_path / "site/_state/manifest.json").read_bytes())
-    assert sorted(manifest["files"]) == [FORM, "files/jumin-shenfenzheng-shenling-dengjibiao.txt"]
+    manifest = Manifest.read(tmp_path / "site")
+    assert sorted(manifest.files) == [FORM, "files/jumin-shenfenzheng-shenling-dengjibiao.txt"]
 
 
 def test_a_form_the_library_lacks_is_named_and_sent_to_the_window(tmp_path: Path) -> None:

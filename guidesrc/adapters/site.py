@@ -56,5 +56,4 @@ class SiteAdapter(FileAdapter[SiteSettings]):
         return self.site.publish([delivery for delivery, _retry in work]).receipts
 
     def lookup(self, delivery: Delivery) -> Receipt | None:
-        manifest = self.site.manifest()
-        return None if manifest is None else manifest.applied.get(delivery.key)
+        return self.site.receipt(delivery.key)

@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -33,6 +33,7 @@ from guidesrc.site.data import (
     MANIFEST,
     Doc,
     Manifest,
+    applied_receipt,
     notice_summary,
     record,
     release_key,
@@ -57,6 +58,8 @@ from guidesrc.site.store import NewBuild, Update, current_build
 #: written as a new build: cheaper than thousands of renames, and one switch for readers.
 FULL_SHARE = 0.1
 FULL_MIN = 200
+
+T = TypeVar("T")
 
 
 def fingerprint(config: SiteConfig) -> str:
@@ -128,11 +131,18 @@ class Site(SitePages):
         return current_build(self.link)
 
     def manifest(self) -> Manifest | None:
+        return self._state(Manifest.read)
+
+    def receipt(self, key: str) -> dict[str, Any] | None:
+        """The receipt of the delivery ``key`` if the site has it (one part of the manifest read)."""
+        return self._state(lambda root: applied_receipt(root, key))
+
+    def _state(self, read: Callable[[Path], T]) -> T | None:
         root = self.root()
         if root is None:
             return None
         try:
-            return Manifest.loads((root / MANIFEST).read_bytes())
+            return read(root)
         except (OSError, ValueError, KeyError) as exc:
             raise ChannelError(
                 _("the site's manifest {path} cannot be read: {reason}").format(
@@ -180,7 +190,8 @@ class Site(SitePages):
             self.write_changes(
                 update, manifest, batch.before, batch.docs, batch.notices, batch.known, batch.own
             )
-            update.commit(manifest.dumps())
+            top, parts = manifest.dump()
+            update.commit(top, parts, manifest.parts.values())
             batch.result.written = update.written
         for index, key, gid in batch.new_keys:
             if gid not in batch.failed:
@@ -257,16 +268,16 @@ class Site(SitePages):
         """The changed guides and notices in the manifest, and a receipt per new delivery."""
         manifest = batch.manifest
         for gid in batch.docs:
-            manifest.guides[gid] = batch.records[gid]
+            manifest.put("guides", gid, batch.records[gid], gid)
         for key, notice in batch.notices.items():
-            manifest.notices[key] = notice_summary(notice)
+            manifest.put("notices", key, notice_summary(notice), notice["guide"])
         manifest.fingerprint = self.fingerprint
         if full:
             manifest.build += 1
         receipt = {"site": str(self.link), "build": f"b{manifest.build:06d}"}
         for _index, key, gid in batch.new_keys:
             if gid not in batch.failed:
-                manifest.applied[key] = {**receipt, "key": key}
+                manifest.put("applied", key, {**receipt, "key": key}, gid)
 
     def _full_build(self, batch: _Batch) -> bool:
         """A new build, switched to at once; False when every changed guide failed (nothing
@@ -307,7 +318,7 @@ class Site(SitePages):
         for rel in ever_shared - set(shared):  # a list only a failed guide was on, say
             (build.root / rel).unlink(missing_ok=True)
             result.written.remove(rel)
-        build.switch(manifest.dumps())
+        build.switch(*manifest.dump(every=True))
         return True
 
     def _apply(
@@ -544,16 +555,13 @@ def _revert(
 ) -> None:
     """Put the failed guides back in the manifest as they were before this publish."""
     for gid in failed:
-        if old.get(gid) is None:
-            manifest.guides.pop(gid, None)
-        else:
-            manifest.guides[gid] = old[gid]  # type: ignore[assignment]
+        manifest.put("guides", gid, old.get(gid), gid)
     for key, notice in notices.items():
         if notice["guide"] in failed:
-            manifest.notices.pop(key, None)
+            manifest.put("notices", key, None, notice["guide"])
     for _index, key, gid in new_keys:
         if gid in failed:
-            manifest.applied.pop(key, None)
+            manifest.put("applied", key, None, gid)
 
 
 def _failures(

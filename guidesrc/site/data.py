@@ -24,6 +24,7 @@ import datetime as dt
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -34,9 +35,20 @@ from guidesrc.search.documents import search_fields
 from guidesrc.site.collate import pinyin
 from guidesrc.site.forms import guide_forms
 from guidesrc.site.render import slug
+from guidesrc.site.state import FORMAT as STATE_FORMAT
+from guidesrc.site.state import (
+    SECTIONS,
+    SINGLE_FORMAT,
+    applied_guide,
+    part_body,
+    part_name,
+    read_parts,
+    shard_of,
+    split,
+)
 from guidesrc.statuses import Action
 
-FORMAT = 1  # the manifest and the notices
+FORMAT = 1  # the notices (the manifest's: guidesrc.site.state)
 #: ``api/guides/<id>.json``. 2: the compiled guides null-free (unknowns left out, named in gaps).
 DOC_FORMAT = 2
 MANIFEST = "_state/manifest.json"
@@ -59,39 +71,127 @@ class Manifest:
     #: :mod:`guidesrc.site.collate`): a publish that shows no new one needs no pypinyin.
     pinyin: dict[str, str] = field(default_factory=dict)
 
-    def dumps(self) -> bytes:
-        return orjson.dumps(
-            {
-                "format": FORMAT,
-                "build": self.build,
-                "fingerprint": self.fingerprint,
-                "guides": self.guides,
-                "notices": self.notices,
-                "applied": self.applied,
-                "files": self.files,
-                "pinyin": self.pinyin,
-            },
-            option=orjson.OPT_SORT_KEYS,
-        )
+    #: Shard → SHA-256 of its part as on disk (:mod:`guidesrc.site.state`).
+    parts: dict[str, str] = field(default_factory=dict)
+    #: The shards changed since the manifest was read; None: all (new, or read from one file).
+    dirty: set[str] | None = None
+    #: Per shard, its part as read (section → entries): the keys it held.
+    as_read: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: Per shard, the keys of its guides, notices and applied deliveries put since.
+    members: dict[str, tuple[set[str], ...]] = field(default_factory=dict)
+
+    def put(self, section: str, key: str, value: dict[str, Any] | None, guide_id: str) -> None:
+        """Set one entry of ``guides``, ``notices`` or ``applied`` (None: remove it), for the
+        guide ``guide_id``: its shard is written again by :meth:`dump`."""
+        entries: dict[str, dict[str, Any]] = getattr(self, section)
+        if value is None:
+            entries.pop(key, None)
+        else:
+            entries[key] = value
+        shard = shard_of(guide_id)
+        members = self.members.setdefault(shard, tuple(set() for _ in SECTIONS))
+        members[SECTIONS.index(section)].add(key)
+        if self.dirty is not None:
+            self.dirty.add(shard)
+
+    def dump(self, every: bool = False) -> tuple[bytes, dict[str, bytes]]:
+        """The top file and the parts to write (path → bytes): the changed shards' or, with
+        ``every`` (a new build), all of them."""
+        if self.dirty is None:
+            shards = split(self.guides, self.notices, self.applied)
+            self.parts = {}
+        else:
+            shards = {s: self._sections(s) for s in sorted(self.dirty)}
+        new: dict[str, bytes] = {}
+        for shard, sections in shards.items():
+            if not any(sections.values()):
+                self.parts.pop(shard, None)
+                continue
+            digest, data = part_body(sections)
+            if self.parts.get(shard) != digest:
+                new[part_name(digest)] = data
+            self.parts[shard] = digest
+        if every and self.dirty is not None:
+            new = self._all_parts()
+        top = {
+            "format": STATE_FORMAT,
+            "build": self.build,
+            "fingerprint": self.fingerprint,
+            "files": self.files,
+            "pinyin": self.pinyin,
+            "parts": dict(sorted(self.parts.items())),
+        }
+        return orjson.dumps(top, option=orjson.OPT_SORT_KEYS), new
+
+    def _sections(self, shard: str) -> dict[str, dict[str, dict[str, Any]]]:
+        added = self.members.get(shard, tuple(set() for _ in SECTIONS))
+        read = self.as_read.get(shard, {})
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for section, names in zip(SECTIONS, added, strict=True):
+            entries: dict[str, dict[str, Any]] = getattr(self, section)
+            keys = names.union(read.get(section, ()))
+            out[section] = {k: entries[k] for k in keys if k in entries}
+        return out
+
+    def _all_parts(self) -> dict[str, bytes]:
+        out = {}
+        for shard, digest in self.parts.items():
+            out[part_name(digest)] = part_body(self._sections(shard))[1]
+        return out
 
     @classmethod
-    def loads(cls, data: bytes) -> Manifest:
-        body = orjson.loads(data)
-        if body.get("format") != FORMAT:
-            raise ValueError(f"manifest format {body.get('format')} is not {FORMAT}")
-        return cls(
-            guides=body["guides"],
-            notices=body["notices"],
-            applied=body["applied"],
+    def read(cls, root: Path) -> Manifest:
+        """The manifest of the build ``root``: its top file and the parts it names, or the one
+        file of an older guidesrc (its next publish writes every part)."""
+        body = orjson.loads((root / MANIFEST).read_bytes())
+        if body.get("format") == SINGLE_FORMAT:
+            return cls(
+                guides=body["guides"],
+                notices=body["notices"],
+                applied=body["applied"],
+                build=body["build"],
+                fingerprint=body["fingerprint"],
+                files=body.get("files", {}),  # none before the forms were published
+                pinyin=body.get("pinyin", {}),  # none before the pinyin was kept
+            )
+        if body.get("format") != STATE_FORMAT:
+            raise ValueError(f"manifest format {body.get('format')} is not {STATE_FORMAT}")
+        manifest = cls(
             build=body["build"],
             fingerprint=body["fingerprint"],
-            files=body.get("files", {}),  # none before the forms were published
-            pinyin=body.get("pinyin", {}),  # none before the pinyin was kept
+            files=body["files"],
+            pinyin=body["pinyin"],
+            parts=body["parts"],
+            dirty=set(),
         )
+        manifest.as_read = read_parts(root, body["parts"])
+        for sections in manifest.as_read.values():
+            manifest.guides.update(sections["guides"])
+            manifest.notices.update(sections["notices"])
+            manifest.applied.update(sections["applied"])
+        # In id order, as the one file had them (the order the lists are made in).
+        manifest.guides = dict(sorted(manifest.guides.items()))
+        manifest.notices = dict(sorted(manifest.notices.items()))
+        return manifest
 
     def listings(self) -> dict[str, dict[str, Any]]:
         """Every listed guide (not withdrawn): id → listing entry."""
         return {i: g["listing"] for i, g in self.guides.items() if g["listing"] is not None}
+
+
+def applied_receipt(root: Path, key: str) -> dict[str, Any] | None:
+    """The receipt of the delivery ``key`` in the manifest of the build ``root`` (the top file
+    and one part read), or None."""
+    body = orjson.loads((root / MANIFEST).read_bytes())
+    if body.get("format") != STATE_FORMAT:
+        return Manifest.read(root).applied.get(key)
+    digest = body["parts"].get(shard_of(applied_guide(key)))
+    if digest is None:
+        return None
+    receipt: dict[str, Any] | None = orjson.loads((root / part_name(digest)).read_bytes())[
+        "applied"
+    ].get(key)
+    return receipt
 
 
 def iso(moment: dt.datetime) -> str:

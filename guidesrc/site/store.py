@@ -3,7 +3,8 @@
 ::
 
     <path>                 a symbolic link to the build being served: point the web server here
-    <path>.builds/b000007  one complete build (the site's files and its _state/manifest.json)
+    <path>.builds/b000007  one complete build (the site's files and its _state/manifest.json,
+                           with the parts it names: :mod:`guidesrc.site.state`)
     <path>.builds/b000006  the build before it, kept until the next full build
 
 **Full build** (the first publish, a new guidesrc version or new settings, or a batch that
@@ -15,7 +16,9 @@ old one. Readers see the old build or the new one, never a mix.
 temporary names (``.<name>.~<token>``, fsync'd), listed beforehand in ``_state/pending.json``;
 then renamed into place in three stages — the guides' own pages and documents, then the lists
 that link to them, then the indexes, feeds, search files and sitemap — then files that are gone
-are removed, and the manifest is renamed last. Each file is always whole (old or new); a page is
+are removed, the manifest's new parts are renamed into place (the parts a publish did not
+change stay as they are), and the manifest is renamed last; the parts it no longer names are
+removed after it. Each file is always whole (old or new); a page is
 in place before any page that links to it; the manifest names a delivery as applied only once
 every file of it is in place. A crash leaves the old manifest, so the deliveries are made again;
 temporary files a crash left behind are removed by the next publish (``pending.json``).
@@ -27,7 +30,7 @@ import ctypes
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import orjson
@@ -36,6 +39,7 @@ from guidesrc import faults
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import note
 from guidesrc.i18n import _
+from guidesrc.site.state import PARTS, unused_parts
 
 PENDING = "_state/pending.json"
 STAGES = 3  # 0: a guide's own files; 1: lists linking to them; 2: indexes, feeds, search, sitemap
@@ -106,7 +110,11 @@ class NewBuild:
     def write(self, rel: str, data: bytes) -> None:
         write_file(self.root / rel, data)
 
-    def switch(self, manifest: bytes) -> None:
+    def switch(self, manifest: bytes, parts: Mapping[str, bytes]) -> None:
+        """Make the build the one served: its manifest's parts and every file synced, then the
+        manifest renamed into place, then the link switched."""
+        for rel, data in parts.items():
+            self.write(rel, data)
         _syncfs(self.root)
         self.write("_state/manifest.json.tmp", manifest)
         os.replace(self.root / "_state/manifest.json.tmp", self.root / "_state/manifest.json")
@@ -151,7 +159,7 @@ class Update:
                 return
         except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.~{self.token}")
+        temporary = self._aside(target)
         self._pending.append(str(temporary.relative_to(self.root)))
         self.staged[stage].append((temporary, target))
         self.written.append(rel)
@@ -163,15 +171,23 @@ class Update:
             self.removed.append(target)
             self.written.append(rel)
 
-    def commit(self, manifest: bytes) -> None:
+    def commit(self, manifest: bytes, parts: Mapping[str, bytes], keep: Iterable[str]) -> None:
         """Write every staged file aside (fsync), rename them stage by stage, remove what is
-        gone, then put the manifest in place."""
+        gone, then the manifest's new ``parts``, then put the manifest in place; last remove
+        the parts it does not name (it names ``keep``)."""
         manifest_tmp = self.root / f"_state/.manifest.json.~{self.token}"
-        self._pending.append(str(manifest_tmp.relative_to(self.root)))
+        parts_tmp = [(self._aside(self.root / rel), self.root / rel) for rel in parts]
+        self._pending += [
+            str(t.relative_to(self.root)) for t in (manifest_tmp, *(t for t, _ in parts_tmp))
+        ]
         _write_synced(self.root / PENDING, orjson.dumps(sorted(self._pending)))
         for stage in self.staged:
             for temporary, _target in stage:
                 _write_synced(temporary, self._data[temporary])
+        if parts:
+            (self.root / PARTS).mkdir(exist_ok=True)
+        for (temporary, _target), data in zip(parts_tmp, parts.values(), strict=True):
+            _write_synced(temporary, data)
         _write_synced(manifest_tmp, manifest)
         faults.point("site.staged")
         folders: set[Path] = set()
@@ -184,12 +200,21 @@ class Update:
         for target in self.removed:
             target.unlink(missing_ok=True)
             folders.add(target.parent)
+        for temporary, target in parts_tmp:
+            os.replace(temporary, target)
+            note(target)
+            folders.add(target.parent)
         for folder in folders:
             _fsync_dir(folder)
         os.replace(manifest_tmp, self.root / "_state/manifest.json")
         note(self.root / "_state/manifest.json")
         (self.root / PENDING).unlink(missing_ok=True)
         _fsync_dir(self.root / "_state")
+        for old in unused_parts(self.root, keep):
+            old.unlink(missing_ok=True)
+
+    def _aside(self, target: Path) -> Path:
+        return target.with_name(f".{target.name}.~{self.token}")
 
 
 def _write_synced(path: Path, data: bytes) -> None:
