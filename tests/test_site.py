@@ -400,6 +400,42 @@ def test_site_incremental_publish_rewrites_only_what_changed(lib: Library, tmp_p
 
 
 @pytest.mark.usefixtures("database")
+def test_site_incremental_publish_reads_only_the_forms_that_changed(
+    lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guidesrc.site import builder
+
+    first_publish(lib)
+    edited = "files/jiehun-dengji-shengmingshu-yangbiao.txt"
+    lib.path(edited).write_text("新的声明书样表\n", encoding="utf-8")  # same guide, new form
+    read: list[list[str]] = []
+
+    def spy(library: Path, paths: Any) -> dict[str, bytes]:
+        read.append(list(paths))
+        return builder.read_forms.__wrapped__(library, paths)  # type: ignore[attr-defined]
+
+    spy.__wrapped__ = builder.read_forms  # type: ignore[attr-defined]
+    monkeypatch.setattr(builder, "read_forms", spy)
+    lib.edit(GUIDE_FILE, CONDITION, CHANGED_CONDITION)
+    approve(lib, "--effective", "today")
+    publish(lib)
+    assert read == [[edited]]  # the 11 other forms were not read again: their files are as read
+    assert read_bytes(lib, edited) == "新的声明书样表\n".encode()
+    assert Manifest.read(site(lib).resolve()).files[edited]["size"] == len(
+        "新的声明书样表\n".encode()
+    )
+    # Exactly what a full build of the same approvals and forms writes.
+    monkeypatch.undo()
+    fresh = Site(tmp_path / "fresh", example_config(), lib.root)
+    assert fresh.publish(ledger_deliveries(lib)).mode == "full"
+    assert files_of(tmp_path / "fresh") == files_of(site(lib))
+
+
+def read_bytes(lib: Library, rel: str) -> bytes:
+    return (site(lib) / rel).read_bytes()
+
+
+@pytest.mark.usefixtures("database")
 def test_site_upcoming_change_shows_a_banner_then_switches(lib: Library) -> None:
     from guidesrc.ledger import open_ledger
     from guidesrc.publisher import channel_adapters

@@ -40,7 +40,7 @@ from guidesrc.site.data import (
     take,
 )
 from guidesrc.site.files import FolderSink, Loader, Sink, put_files
-from guidesrc.site.forms import form_index, guide_forms, read_forms
+from guidesrc.site.forms import form_index, guide_forms, read_forms, unchanged_forms
 from guidesrc.site.listings import (
     facet_groups,
     facets_of,
@@ -167,12 +167,12 @@ class Site(SitePages):
         self._apply_all(deliveries, batch)
         if not batch.new_keys:
             return batch.result
-        self.read_forms(manifest, batch.docs)
         full = (
             root is None
             or manifest.fingerprint != self.fingerprint
             or len(batch.docs) > max(FULL_MIN, FULL_SHARE * len(manifest.guides))
         )
+        self.read_forms(manifest, batch.docs, full)
         self._prepare_guides(batch, full)
         batch.old = {gid: manifest.guides.get(gid) for gid in batch.docs}
         _drop(batch.failed, batch.docs, batch.notices)
@@ -198,9 +198,10 @@ class Site(SitePages):
                 batch.result.receipts[index] = manifest.applied[key]
         return _failures(batch.result, batch.new_keys, batch.failed)
 
-    def read_forms(self, manifest: Manifest, docs: Mapping[str, Doc]) -> None:
+    def read_forms(self, manifest: Manifest, docs: Mapping[str, Doc], full: bool) -> None:
         """The forms the guides on the site name, read from the library for this publish; the
-        pages link those found (:mod:`guidesrc.site.forms`)."""
+        pages link those found (:mod:`guidesrc.site.forms`). An incremental publish reads only
+        the forms whose file changed since it was read (or that are new to the site)."""
         paths = {
             p
             for gid, rec in manifest.guides.items()
@@ -208,8 +209,15 @@ class Site(SitePages):
             for p in rec.get("forms", ())
         }
         paths.update(p for doc in docs.values() for p in guide_forms(doc))
-        self.form_files = {} if self.library is None else read_forms(self.library, sorted(paths))
-        self.render.forms = form_index(self.form_files)
+        if self.library is None:
+            self.form_files, self.render.forms = {}, {}
+            return
+        kept: dict[str, dict[str, Any]] = {}
+        kept, manifest.form_status = unchanged_forms(
+            self.library, sorted(paths), {} if full else manifest.form_status, manifest.files
+        )
+        self.form_files = read_forms(self.library, sorted(paths - set(kept)))
+        self.render.forms = dict(sorted((kept | form_index(self.form_files)).items()))
 
     def _form_changes(self, update: Update, manifest: Manifest) -> None:
         """An incremental publish: the forms whose bytes changed written, those no guide names

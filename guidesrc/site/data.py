@@ -70,6 +70,9 @@ class Manifest:
     #: The pinyin of the catalogue's labels and the withdrawn guides' names (text → pinyin;
     #: :mod:`guidesrc.site.collate`): a publish that shows no new one needs no pypinyin.
     pinyin: dict[str, str] = field(default_factory=dict)
+    #: Each form's file status when it was last read (:func:`guidesrc.site.forms.file_status`):
+    #: an incremental publish reads again only the forms whose status changed.
+    form_status: dict[str, list[int]] = field(default_factory=dict)
 
     #: Shard → SHA-256 of its part as on disk (:mod:`guidesrc.site.state`).
     parts: dict[str, str] = field(default_factory=dict)
@@ -119,6 +122,7 @@ class Manifest:
             "fingerprint": self.fingerprint,
             "files": self.files,
             "pinyin": self.pinyin,
+            "form_status": self.form_status,
             "parts": dict(sorted(self.parts.items())),
         }
         return orjson.dumps(top, option=orjson.OPT_SORT_KEYS), new
@@ -161,6 +165,7 @@ class Manifest:
             fingerprint=body["fingerprint"],
             files=body["files"],
             pinyin=body["pinyin"],
+            form_status=body.get("form_status", {}),  # none before it was kept
             parts=body["parts"],
             dirty=set(),
         )

@@ -7,6 +7,8 @@ manifest lists it like every file of the site, so ``guides verify`` proves it.""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,36 @@ def read_forms(library: Path, paths: Iterable[str]) -> dict[str, bytes]:
         if size <= MAX_FORM_BYTES:
             found[rel] = data
     return found
+
+
+def file_status(library: Path, rel: str) -> list[int] | None:
+    """What changes when a form's file is written, replaced or renamed over (device, inode,
+    size, modification and status-change times in nanoseconds); None when it is not a plain
+    file. The status-change time cannot be set back by the file's owner."""
+    try:
+        info = os.lstat(os.path.join(library, rel))
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def unchanged_forms(
+    library: Path,
+    paths: Iterable[str],
+    status: Mapping[str, list[int]],
+    published: Mapping[str, dict[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[int]]]:
+    """Of ``paths``, the forms published before whose file has the status it had when read
+    (their index entries, reused without reading them), and the status of every path."""
+    now = {rel: found for rel in paths if (found := file_status(library, rel)) is not None}
+    kept = {
+        rel: published[rel]
+        for rel, found in now.items()
+        if rel in published and status.get(rel) == found
+    }
+    return kept, now
 
 
 def form_index(forms: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:

@@ -89,7 +89,7 @@ def build_preview(root: Path, out: Path, base_url: str) -> set[str]:
         guides={gid: record(doc) for gid, doc in docs.items()},
         notices={key: notice_summary(n) for key, n in notices.items()},
     )
-    site.read_forms(manifest, docs)
+    site.read_forms(manifest, docs, full=True)
     site.write_all(out, manifest, docs.__getitem__, notices, Loader(None), drafts)
     return {gid for gid, doc in docs.items() if doc["state"] == "withdrawn"}
 

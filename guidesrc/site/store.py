@@ -26,7 +26,6 @@ temporary files a crash left behind are removed by the next publish (``pending.j
 
 from __future__ import annotations
 
-import ctypes
 import os
 import secrets
 import shutil
@@ -37,7 +36,7 @@ import orjson
 
 from guidesrc import faults
 from guidesrc.errors import ChannelError
-from guidesrc.fsio import note
+from guidesrc.fsio import fsync_path, note, syncfs
 from guidesrc.i18n import _
 from guidesrc.site.state import PARTS, unused_parts
 
@@ -63,29 +62,6 @@ def current_build(link: Path) -> Path | None:
             ).format(path=link)
         )
     return None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _syncfs(path: Path) -> None:
-    """Flush the file system holding ``path`` (Linux ``syncfs``; ``sync`` elsewhere)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
-    os.sync()
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -115,10 +91,10 @@ class NewBuild:
         manifest renamed into place, then the link switched."""
         for rel, data in parts.items():
             self.write(rel, data)
-        _syncfs(self.root)
+        syncfs(self.root)
         self.write("_state/manifest.json.tmp", manifest)
         os.replace(self.root / "_state/manifest.json.tmp", self.root / "_state/manifest.json")
-        _fsync_dir(self.root / "_state")
+        fsync_path(self.root / "_state")
         faults.point("site.built")
         previous = current_build(self.link)
         if self.link.exists() and not self.link.is_symlink():
@@ -126,7 +102,7 @@ class NewBuild:
         temporary = self.link.with_name(f".{self.link.name}.~{secrets.token_hex(4)}")
         os.symlink(os.path.relpath(self.root, self.link.parent), temporary)
         os.replace(temporary, self.link)
-        _fsync_dir(self.link.parent)
+        fsync_path(self.link.parent)
         faults.point("site.switched")
         self._prune(previous)
 
@@ -205,11 +181,11 @@ class Update:
             note(target)
             folders.add(target.parent)
         for folder in folders:
-            _fsync_dir(folder)
+            fsync_path(folder)
         os.replace(manifest_tmp, self.root / "_state/manifest.json")
         note(self.root / "_state/manifest.json")
         (self.root / PENDING).unlink(missing_ok=True)
-        _fsync_dir(self.root / "_state")
+        fsync_path(self.root / "_state")
         for old in unused_parts(self.root, keep):
             old.unlink(missing_ok=True)
 
