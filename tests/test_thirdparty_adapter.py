@@ -192,13 +192,11 @@ def broken(tmp_path: Path) -> Path:
 
 def test_a_broken_adapter_no_channel_uses_stops_nothing(library: Library, broken: Path) -> None:
     root = library.root
-    run = guides(broken, "check", root)
-    assert run.returncode == 0, run.stdout + run.stderr
-    run = guides(broken, "approve", root, "--effective", "today", "--note", "首次发布")
-    assert run.returncode == 0, run.stdout + run.stderr
-    run = guides(broken, "publish", root)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert f"{GID} v1\t" in run.stdout
+    approval = ("--effective", "today", "--note", "首次发布")
+    for command in (("check", root), ("approve", root, *approval), ("publish", root)):
+        run = guides(broken, *command)
+        assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{GID} v1\t" in run.stdout  # the publish delivered
 
 
 def test_a_broken_adapter_a_channel_uses_is_named_without_a_traceback(

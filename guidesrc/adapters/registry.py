@@ -95,14 +95,12 @@ def channel_problems(
         here: tuple[str | int, ...] = ("channels", name)
         if channel.type not in types:
             problems.append(
-                Diagnostic(
-                    RuleId.CHANNEL,
-                    "error",
+                _type_problem(
                     rel,
-                    path=(*here, "type"),
-                    message=N_('no adapter named "{kind}" is installed'),
-                    hint=N_("use one of: {known}; or install the package that provides it"),
-                    args={"kind": channel.type, "known": ", ".join(sorted(types)) or "-"},
+                    here,
+                    N_('no adapter named "{kind}" is installed'),
+                    N_("use one of: {known}; or install the package that provides it"),
+                    {"kind": channel.type, "known": ", ".join(sorted(types)) or "-"},
                 )
             )
             continue
@@ -110,16 +108,12 @@ def channel_problems(
             kind = types[channel.type]
         except ChannelError as exc:  # installed, but its package is broken
             problems.append(
-                Diagnostic(
-                    RuleId.CHANNEL,
-                    "error",
+                _type_problem(
                     rel,
-                    path=(*here, "type"),
-                    message=N_('the adapter "{kind}" is installed but cannot be loaded: {reason}'),
-                    hint=N_(
-                        "reinstall or upgrade the package that provides it, or remove the channel"
-                    ),
-                    args={"kind": channel.type, "reason": str(exc.__cause__ or exc)},
+                    here,
+                    N_('the adapter "{kind}" is installed but cannot be loaded: {reason}'),
+                    N_("reinstall or upgrade the package that provides it, or remove the channel"),
+                    {"kind": channel.type, "reason": str(exc.__cause__ or exc)},
                 )
             )
             continue
@@ -133,6 +127,15 @@ def channel_problems(
             continue
         problems += channel_policy(name, settings, rel, deployment)
     return problems
+
+
+def _type_problem(
+    rel: str, here: tuple[str | int, ...], message: str, hint: str, args: dict[str, str]
+) -> Diagnostic:
+    """A channel's ``type`` that names no adapter this installation can use."""
+    return Diagnostic(
+        RuleId.CHANNEL, "error", rel, path=(*here, "type"), message=message, hint=hint, args=args
+    )
 
 
 def make_adapter(root: Path, config: LibraryConfig, name: str) -> Adapter[Any]:
