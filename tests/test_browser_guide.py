@@ -11,7 +11,6 @@ serves both.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from guidesrc.site.data import Manifest
 from tests.conftest import EXAMPLE, Library, directory_only
 from tests.test_browser import (
     CHANGED_CONDITION,
@@ -181,8 +181,8 @@ def test_printing_the_page_gives_the_sheets_look(
     pages = pages_of(printed)
     assert pages <= pages_of(sheet)
     lines = lines_of(printed)
-    site = json.loads(hall.lib.path(".guides/site/_state/manifest.json").read_bytes())
-    digest = site["guides"][GID]["current"]["content_hash"][:12]
+    site = Manifest.read(hall.lib.path(".guides/site").resolve())
+    digest = site.guides[GID]["current"]["content_hash"][:12]
     today = date_cn(dt.datetime.now(SHANGHAI).date())  # the first version: effective today
     footer = f"{NAME}·第1版·自{today.replace(' ', '')}起实施·{digest}"
     for n in range(1, pages + 1):

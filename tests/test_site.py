@@ -414,7 +414,8 @@ def test_site_incremental_publish_reads_only_the_forms_that_changed(
         read.append(list(paths))
         return builder.read_forms.__wrapped__(library, paths)  # type: ignore[attr-defined]
 
-    spy.__wrapped__ = builder.read_forms  # type: ignore[attr-defined]
+    original = builder.read_forms
+    spy.__wrapped__ = original  # type: ignore[attr-defined]
     monkeypatch.setattr(builder, "read_forms", spy)
     lib.edit(GUIDE_FILE, CONDITION, CHANGED_CONDITION)
     approve(lib, "--effective", "today")
@@ -425,7 +426,7 @@ def test_site_incremental_publish_reads_only_the_forms_that_changed(
         "新的声明书样表\n".encode()
     )
     # Exactly what a full build of the same approvals and forms writes.
-    monkeypatch.undo()
+    monkeypatch.setattr(builder, "read_forms", original)  # (undo() would undo the database too)
     fresh = Site(tmp_path / "fresh", example_config(), lib.root)
     assert fresh.publish(ledger_deliveries(lib)).mode == "full"
     assert files_of(tmp_path / "fresh") == files_of(site(lib))
