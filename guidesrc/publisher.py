@@ -486,11 +486,6 @@ def error_detail(exc: BaseException) -> str:
     return text
 
 
-def _delivery(pub: Publication, version: GuideVersion, approval: Approval) -> Delivery:
-    """The delivery a publication row makes (as :func:`_claim` reads it in bulk)."""
-    return Delivery.of(pub.action, version, approval.approved_at, pub.deadline)
-
-
 def _queue_new_channels(
     ledger: Ledger,
     adapters: Iterable[str],

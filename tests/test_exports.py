@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 
+from guidesrc.adapters import Delivery
 from guidesrc.compile import content_hash
 from guidesrc.ledger import open_ledger
 from guidesrc.ledger.models import Publication
@@ -539,7 +540,6 @@ def redeliver_all(lib: Library, size: int | None = None) -> None:
 
     from guidesrc.adapters import make_adapters
     from guidesrc.ledger.models import Approval, GuideVersion, Publication
-    from guidesrc.publisher import _delivery
     from guidesrc.workdays import read_config
 
     adapters = make_adapters(lib.root, read_config(lib.root))
@@ -551,7 +551,9 @@ def redeliver_all(lib: Library, size: int | None = None) -> None:
             assert version is not None
             approval = session.get(Approval, version.approval_id)
             assert approval is not None
-            work.setdefault(pub.channel, []).append((_delivery(pub, version, approval), False))
+            work.setdefault(pub.channel, []).append(
+                (Delivery.of(pub.action, version, approval.approved_at, pub.deadline), False)
+            )
     ledger.close()
     for channel, items in work.items():
         step = size or len(items)
@@ -603,7 +605,6 @@ def test_lookup_and_redelivery_are_idempotent(lib: Library) -> None:
     from sqlmodel import select
 
     from guidesrc.ledger.models import Approval, GuideVersion, Publication
-    from guidesrc.publisher import _delivery
 
     with ledger.session() as session:
         pub = session.exec(select(Publication).where(Publication.channel == "mobile")).first()
@@ -612,7 +613,7 @@ def test_lookup_and_redelivery_are_idempotent(lib: Library) -> None:
         assert version is not None
         approval = session.get(Approval, version.approval_id)
         assert approval is not None
-        delivery = _delivery(pub, version, approval)
+        delivery = Delivery.of(pub.action, version, approval.approved_at, pub.deadline)
     ledger.close()
     before = snapshot(lib)
     for name in ("hotline", "mobile", "cpsv"):

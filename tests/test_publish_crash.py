@@ -136,13 +136,8 @@ def assert_exactly_once(lib: Library) -> None:
             (lib.root / f".guides/published/guides/{guide_id}.json").read_text(encoding="utf-8")
         )
         assert doc["content_hash"] == entry["content_hash"]
-    ledger = open_ledger(lib.root)
-    with ledger.engine.connect() as conn:
-        counts = conn.execute(
-            sa.text("SELECT channel, status, count(*) FROM publication GROUP BY channel, status")
-        ).all()
-    ledger.close()
-    assert sorted(tuple(r) for r in counts) == [
+    counts = publication_counts(lib)
+    assert sorted(counts) == [
         ("archive", "delivered", 18),
         ("journal", "delivered", 18),
     ]
@@ -248,13 +243,7 @@ def test_the_pdf_channel_beside_the_others_crashes_and_fails_safely(
     assert first.returncode == (1 if point.endswith(":raise") else -9), first.stderr
     again = publish(demo, plugin, "--retry-now")
     assert again.returncode == 0, again.stdout + again.stderr
-    ledger = open_ledger(demo.root)
-    with ledger.engine.connect() as conn:
-        rows = conn.execute(
-            sa.text("SELECT channel, status, count(*) FROM publication GROUP BY channel, status")
-        ).all()
-    ledger.close()
-    done = {(channel, status): count for channel, status, count in rows}
+    done = {(channel, status): count for channel, status, count in publication_counts(demo)}
     assert done[("archive", "delivered")] == done[("site", "delivered")] == 18
     # Every sheet is posted; the ones served at a window wait for hall staff's confirmation.
     assert done.get(("print", "delivered"), 0) + done.get(("print", "awaiting"), 0) == 18
@@ -269,3 +258,14 @@ def test_the_pdf_channel_beside_the_others_crashes_and_fails_safely(
         for slot, sheet in entry.items()
         if slot in ("current", "upcoming", "withdrawn")
     )
+
+
+def publication_counts(lib: Library) -> list[tuple[str, str, int]]:
+    """(channel, status, deliveries) rows of the library's ledger."""
+    ledger = open_ledger(lib.root)
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT channel, status, count(*) FROM publication GROUP BY channel, status")
+        ).all()
+    ledger.close()
+    return [(str(c), str(s), int(n)) for c, s, n in rows]

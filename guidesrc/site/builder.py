@@ -212,7 +212,6 @@ class Site(SitePages):
         if self.library is None:
             self.form_files, self.render.forms = {}, {}
             return
-        kept: dict[str, dict[str, Any]] = {}
         kept, manifest.form_status = unchanged_forms(
             self.library, sorted(paths), {} if full else manifest.form_status, manifest.files
         )
