@@ -10,6 +10,7 @@ it), so ``guides check`` does not load the ledger, the web server or the PDF ren
 
 from __future__ import annotations
 
+import gc
 import gettext
 import importlib
 import os
@@ -60,6 +61,7 @@ class _Group(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             module, _sep, attribute = COMMANDS[cmd_name].partition(":")
             command = getattr(importlib.import_module(module), attribute)
+            gc.freeze()  # the modules just loaded live as long as the process: never scan them
             if self.translate_help:
                 _translate_help(command)
             self.add_command(command, cmd_name)
@@ -100,8 +102,16 @@ def _print_version(ctx: click.Context) -> None:
     ctx.exit()
 
 
+#: Allocations between two collections of the youngest generation (CPython's default: 700).
+#: Loading a ledger's rows or a channel's state allocates millions of objects that stay alive
+#: to the end of the command: with the default, a one-change publish of 10,000 guides ran
+#: ~700 young and 5 full collections that freed almost nothing (≈ 0.3 s of 2.3 s).
+GC_YOUNG = 50_000
+
+
 def main() -> None:
     """Entry point: pick the language before click formats any help or error text."""
+    gc.set_threshold(GC_YOUNG)
     set_lang(resolve_lang(_lang_from_argv(sys.argv[1:])))
     _translate_click()
     _translate_help(cli)

@@ -87,7 +87,7 @@ class Model(BaseModel):
     1, no 1 for "01"); a test holds the two to the same verdicts.
     """
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 def pending_field(**kwargs: Any) -> Any:

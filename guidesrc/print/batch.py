@@ -204,7 +204,7 @@ class BatchPrinter:
         self._compiler = typst.Compiler(
             str(CHECKLIST),
             root=str(CHECKLIST.parent),
-            font_paths=list(fonts.folders),
+            font_paths=fonts.typst(),
             ignore_system_fonts=True,
         )
 

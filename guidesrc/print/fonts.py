@@ -30,6 +30,11 @@ class FontSet:
 
     folders: tuple[str, ...]
 
+    def typst(self) -> typst.Fonts:
+        """The fonts as Typst reads them, read once per process and shared by its compilers
+        (each compiler given the folders would read every font file's tables again)."""
+        return typst_fonts(self.folders)
+
 
 def find_fonts(font_dir: Path | None = None) -> FontSet:
     """The fonts in ``font_dir``, else in Debian's folder or where fontconfig has them.
@@ -55,12 +60,15 @@ def find_fonts(font_dir: Path | None = None) -> FontSet:
 
 
 @cache
+def typst_fonts(folders: tuple[str, ...]) -> typst.Fonts:
+    """The fonts in ``folders`` and Typst's own (as a compiler given the folders and
+    ``ignore_system_fonts`` has them), never the system's."""
+    return typst.Fonts(include_system_fonts=False, font_paths=list(folders))
+
+
 def _complete(folder: str) -> bool:
     """Whether ``folder`` holds every weight of the family (as Typst itself reads fonts)."""
     if not Path(folder).is_dir():
         return False
-    fonts = typst.Fonts(
-        include_system_fonts=False, include_embedded_fonts=False, font_paths=[folder]
-    )
-    found = {info.weight for info in fonts.fonts() if info.family == FAMILY}
+    found = {info.weight for info in typst_fonts((folder,)).fonts() if info.family == FAMILY}
     return all(weight in found for weight in WEIGHTS)

@@ -51,7 +51,7 @@ class Renderer:
         self._compiler = typst.Compiler(
             str(TEMPLATE),
             root=str(TEMPLATE.parent),
-            font_paths=list(options.fonts.folders),
+            font_paths=options.fonts.typst(),
             ignore_system_fonts=True,
         )
 
