@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from guidesrc.ledger import open_ledger
+from guidesrc.print.sheets_manifest import read_whole
 from tests.conftest import Library, invoke, said
 
 pytestmark = [pytest.mark.usefixtures("database"), pytest.mark.slow]
@@ -250,7 +251,7 @@ def test_the_pdf_channel_beside_the_others_crashes_and_fails_safely(
     assert set(done) <= {(c, "delivered") for c in ("archive", "site", "print")} | {
         ("print", "awaiting")
     }
-    manifest = json.loads((demo.root / ".guides/print/manifest.json").read_text("utf-8"))
+    manifest = read_whole(demo.root / ".guides/print")
     assert len(manifest["guides"]) == 18
     assert all(
         (demo.root / ".guides/print" / sheet["file"]).is_file()
