@@ -21,8 +21,19 @@ from guidesrc.print.bundle import Bundle
 from guidesrc.print.sheets_manifest import MANIFEST, STATE, read_whole, shard_of
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.workdays import read_config
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, Library, invoke
 from tests.test_pdf import delivery
+from tests.test_verify import (
+    GID,
+    PRINT_CHANNEL,
+    _channels,
+    _environment,  # noqa: F401  (autouse: the signing secret, no proxies)
+    approve,
+    change_guide,
+    findings,
+    publish,
+    verify,
+)
 
 #: Three guides in three shards, and one more in the first one's shard (b4).
 A, B, C, SAME_AS_A = (
@@ -155,3 +166,29 @@ def test_a_part_edited_by_hand_is_refused_by_the_readers(
         f"打印稿清单的分片 {STATE}/{part.name} 不是已发布的版本（其 SHA-256 与清单记录不符）"
     )
     assert bundle.sheet(B, "current") is not None  # the other parts are read as they are
+
+
+@pytest.mark.slow
+def test_the_parts_are_signed_an_edited_one_is_found_and_a_rebuild_rewrites_them(
+    library: Library,
+) -> None:
+    _channels(library, PRINT_CHANNEL)
+    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
+    approve(library)
+    publish(library)
+    out = library.path(".guides/print")
+    assert verify(library, "--channel", "print").exit_code == 0
+    change_guide(library)  # one guide: one part replaced, the others as they were
+    publish(library)
+    assert verify(library, "--channel", "print").exit_code == 0
+    top = orjson.loads((out / MANIFEST).read_bytes())
+    part = out / STATE / f"guides-{top['parts'][shard_of(GID)]}.json"
+    part.write_bytes(part.read_bytes().replace(b'"pages":', b'"pages": '))
+    run = verify(library, "--channel", "print")
+    assert run.exit_code == 1
+    assert findings(run) == [f"modified .guides/print/{STATE}/{part.name}"]
+    run = invoke("publish", str(library.root), "--rebuild", "print")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert verify(library, "--channel", "print").exit_code == 0
+    assert read_whole(out)["guides"][GID]["current"]["version"] == 2
+    assert set(os.listdir(out / STATE)) == named(out)
