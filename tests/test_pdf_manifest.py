@@ -187,6 +187,8 @@ def test_the_parts_are_signed_an_edited_one_is_found_and_a_rebuild_rewrites_them
     run = verify(library, "--channel", "print")
     assert run.exit_code == 1
     assert findings(run) == [f"modified .guides/print/{STATE}/{part.name}"]
+    run = invoke("publish", str(library.root))  # the channel is held, not signed as it is
+    assert run.exit_code == 1 and part.name in run.stdout + run.stderr, run.stdout + run.stderr
     run = invoke("publish", str(library.root), "--rebuild", "print")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert verify(library, "--channel", "print").exit_code == 0
