@@ -33,7 +33,7 @@ import orjson
 
 from guidesrc import faults
 from guidesrc.errors import SheetProblem
-from guidesrc.fsio import staged, write_atomic
+from guidesrc.fsio import fsync_path, staged, write_atomic
 from guidesrc.i18n import _
 
 MANIFEST = "manifest.json"
@@ -153,6 +153,8 @@ def write(
             write_atomic(folder / part_rel(digest), data)
         for rel, changes in runs.items():
             write_atomic(folder / rel, orjson.dumps(changes, option=orjson.OPT_SORT_KEYS))
+    if parts or runs:
+        fsync_path(folder / STATE)  # their names on disk before the top file names them
     faults.point("print.parts")
     write_atomic(folder / MANIFEST, orjson.dumps(top, option=_TOP_OPTIONS))
     faults.point("print.manifest")
