@@ -26,6 +26,7 @@ import orjson
 import pytest
 
 from guidesrc.print.ipp import Client
+from guidesrc.print.sheets_manifest import read_whole
 from tests import exports_read
 from tests.conftest import EXPORTS, Library, channel_entries, invoke
 from tests.cups_server import Cups, cups  # noqa: F401  (the fixture)
@@ -148,7 +149,7 @@ def channel_guides(lib: Library) -> dict[str, set[str]]:
     assert {g["id"] for g in index["guides"]} == pages == {d[0] for d in search_docs}
     assert {gid for gid in pages if f"/guides/{gid}.html<" in sitemap} == pages
     sheets = {p.stem for p in (out / "print/current").glob("*.pdf")}
-    assert set(json.loads((out / "print/manifest.json").read_bytes())["guides"]) == sheets
+    assert set(read_whole(out / "print")["guides"]) == sheets
     archive = lib.root / ".guides/published"
     files = {p.stem for p in (archive / "guides").glob("*.json")}
     assert set(json.loads((archive / "index.json").read_bytes())["guides"]) == files
@@ -404,7 +405,7 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     assert len(lines["print"]["待张贴"]) == 99
     assert lines["print"]["失败"] == [f"{POISON}\t{STAFF_REASON.format(version=1)}"]
     assert not (out / f"current/{POISON}.pdf").exists()
-    manifest = json.loads((out / "manifest.json").read_bytes())
+    manifest = read_whole(out)
     assert POISON not in manifest["guides"] and len(manifest["guides"]) == 99
     assert [p.name for p in (out / "batches").glob("*fenting*")] == []
     [main] = (out / "batches").glob("*-zhongxin-dating.pdf")
@@ -421,7 +422,7 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     assert lines["print"] == {"待张贴": [POISON]}
     [batch] = (out / "batches").glob("*fenting*")
     sheet = (out / f"current/{POISON}.pdf").read_bytes()
-    entry = json.loads((out / "manifest.json").read_bytes())["guides"][POISON]
+    entry = read_whole(out)["guides"][POISON]
 
     set_name(hundred, POISON, f"居民身份证换领（第 50 号）{POISON_MARK}")
     approve(hundred, "再次修改")
@@ -429,7 +430,7 @@ def test_a_reprint_batch_that_cannot_be_printed_fails_its_guides_and_puts_their_
     assert code == 1
     assert lines["print"] == {"失败": [f"{POISON}\t{STAFF_REASON.format(version=3)}"]}
     assert (out / f"current/{POISON}.pdf").read_bytes() == sheet
-    assert json.loads((out / "manifest.json").read_bytes())["guides"][POISON] == entry
+    assert read_whole(out)["guides"][POISON] == entry
     assert list((out / "batches").glob("*fenting*")) == [batch]
 
 

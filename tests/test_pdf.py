@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import html
 import io
-import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -42,6 +41,7 @@ from guidesrc.print.batch import token as batch_token
 from guidesrc.print.fonts import find_fonts
 from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
 from guidesrc.print.sheet import SheetJob
+from guidesrc.print.sheets_manifest import read_whole
 from guidesrc.state import WorkingTree, load_state
 from guidesrc.urls import guide_url
 from guidesrc.workdays import read_config
@@ -693,7 +693,7 @@ def channel(tmp_path: Path) -> Iterator[PdfAdapter]:
 
 
 def manifest(adapter: PdfAdapter) -> dict[str, Any]:
-    return dict(json.loads((adapter.out / "manifest.json").read_text("utf-8")))
+    return read_whole(adapter.out)
 
 
 def test_a_batch_written_again_after_a_crash_is_the_same_bytes(
@@ -835,7 +835,7 @@ def test_guides_publish_prints_the_example_library(example: Library, tmp_path: P
     assert len(batches) == 14 and any(b.endswith("-1-zhongxin-dating.a-03") for b in batches)
     sheets = sorted(p.name for p in (out / "current").iterdir())
     assert len(sheets) == 18 and f"{GID}.pdf" in sheets
-    entries = json.loads((out / "manifest.json").read_text("utf-8"))["guides"]
+    entries = read_whole(out)["guides"]
     pdf = (out / f"current/{GID}.pdf").read_bytes()
     assert entries[GID]["current"]["sha256"] == hashlib.sha256(pdf).hexdigest()
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from guidesrc.adapters import Delivery, PermanentDeliveryError, TransientDeliveryError
+from guidesrc.adapters.pdf_manifest import Manifest
 from guidesrc.adapters.printer import PrinterAdapter, PrinterSettings, route
 from guidesrc.print.ipp import Client
 from guidesrc.workdays import read_config
@@ -287,8 +288,9 @@ def test_a_sheet_the_pdf_channel_has_not_written_yet_is_transient(
     cups: Cups,  # noqa: F811
 ) -> None:
     delivery = sheet_only(hall)
-    manifest = hall.root / ".guides/print/manifest.json"
-    manifest.write_text(manifest.read_text().replace(f"{GID}@1:publish", f"{GID}@0:publish"))
+    manifest = Manifest.load(hall.root / ".guides/print")  # as if version 1 were not printed yet
+    manifest.guides[GID]["current"]["key"] = f"{GID}@0:publish"
+    manifest.save(hall.root / ".guides/print")
     printer = adapter(hall, cups.server, hall.queue)
     [result] = printer.deliver_many([(delivery, False)])
     assert isinstance(result, TransientDeliveryError)

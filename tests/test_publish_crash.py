@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from guidesrc.ledger import open_ledger
+from guidesrc.print.sheets_manifest import read_whole
 from tests.conftest import Library, invoke, said
 
 pytestmark = [pytest.mark.usefixtures("database"), pytest.mark.slow]
@@ -230,13 +231,17 @@ def test_two_publishers_at_once_deliver_each_thing_once(
     assert_exactly_once(approved)
 
 
-@pytest.mark.parametrize("point", ["publish.recorded@2", "publish.delivered@2:raise"])
+@pytest.mark.parametrize(
+    "point", ["publish.recorded@2", "publish.delivered@2:raise", "print.parts", "print.manifest"]
+)
 def test_the_pdf_channel_beside_the_others_crashes_and_fails_safely(
     demo: Library, plugin: Path, point: str
 ) -> None:
     """The pdf channel is delivered in a thread beside the site and the directory: a run
-    killed, or failing, at the second channel to get there leaves each channel to the next run,
-    which delivers every guide once to each."""
+    killed, or failing, at the second channel to get there (or killed between the pdf
+    manifest's parts and its top file, or just after the top file) leaves each channel to the
+    next run, which delivers every guide once to each; no part or run file of the manifest is
+    left that its top file does not name."""
     run = invoke("approve", str(demo.root), "--effective", "today", "--note", "首次发布")
     assert run.exit_code == 0, run.stderr
     first = publish(demo, plugin, GUIDES_FAULT=point)
@@ -250,8 +255,13 @@ def test_the_pdf_channel_beside_the_others_crashes_and_fails_safely(
     assert set(done) <= {(c, "delivered") for c in ("archive", "site", "print")} | {
         ("print", "awaiting")
     }
-    manifest = json.loads((demo.root / ".guides/print/manifest.json").read_text("utf-8"))
+    manifest = read_whole(demo.root / ".guides/print")
     assert len(manifest["guides"]) == 18
+    top = json.loads((demo.root / ".guides/print/manifest.json").read_text("utf-8"))
+    state = {p.name for p in (demo.root / ".guides/print/_state").iterdir()}
+    assert state == {f"guides-{d}.json" for d in top["parts"].values()} | {
+        Path(run["file"]).name for run in top["runs"]
+    }
     assert all(
         (demo.root / ".guides/print" / sheet["file"]).is_file()
         for entry in manifest["guides"].values()

@@ -8,7 +8,9 @@
     <path>/batches/<token>.pdf   a reprint batch: for one window (or office), the checklist of
                                  what to take down and put up by when, then the sheets to post
     <path>/manifest.json         every guide's sheets (version, hash, file, SHA-256, pages, the
-                                 halls and windows that post it) and what each publish changed
+                                 halls and windows that post it) and what each publish changed:
+                                 a top file, parts and a file per publish in <path>/_state/
+                                 (:mod:`guidesrc.print.sheets_manifest`)
 
 Settings (``library.yaml``)::
 
@@ -42,7 +44,6 @@ delivered when its sheet is written.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -50,16 +51,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import orjson
 from pydantic import Field
 
 from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
+from guidesrc.adapters.pdf_manifest import SLOT as SLOT  # the printer channel imports it here
+from guidesrc.adapters.pdf_manifest import Manifest
 from guidesrc.errors import ChannelError
-from guidesrc.fsio import note, write_atomic
-from guidesrc.gaps import UNKNOWN_PLACE
+from guidesrc.fsio import note
 from guidesrc.parallel import default_workers
 from guidesrc.print.batch import (
-    FOLDER,
     Batch,
     BatchJob,
     checklist_data,
@@ -68,27 +68,14 @@ from guidesrc.print.batch import (
     print_batches,
 )
 from guidesrc.print.fonts import FontSet, find_fonts
-from guidesrc.print.render import Renderer, RenderOptions, page_count, render_many
-from guidesrc.print.sheet import Kind, SheetJob
-from guidesrc.statuses import Action
+from guidesrc.print.render import Renderer, RenderOptions, render_many
+from guidesrc.print.sheet import SheetJob
 from guidesrc.urls import guide_url
 
 if TYPE_CHECKING:
     from guidesrc.model.library import LibraryConfig
 
-MANIFEST = "manifest.json"
-FORMAT = 1
-RUNS_KEPT = 100  # publishes whose changes the manifest keeps (newest last)
 MAX_DEFAULT_WORKERS = 8  # each holds a Typst compiler and the fonts (~170 MB)
-_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
-
-#: The folder (and the manifest's slot) of each action's sheet.
-SLOT: dict[str, Kind] = {
-    "publish": "current",
-    "activate": "current",
-    "announce": "upcoming",
-    "withdraw": "withdrawn",
-}
 
 
 class PdfSettings(FolderSettings):
@@ -389,185 +376,5 @@ class _Kept:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-# --- the manifest -------------------------------------------------------------------------------
-
-
-class Manifest:
-    """``manifest.json``: the sheets each guide has in the channel, and each publish's changes.
-
-    Per guide: ``current``, ``upcoming`` and ``withdrawn`` (each present when that sheet exists)
-    with the delivery key that wrote it, the version, content hash, effective date, file, its
-    SHA-256 and pages, and the places (halls, windows) that serve the guide. ``runs``: per
-    publish, which sheets were posted and removed, and where.
-    """
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    @classmethod
-    def load(cls, out: Path) -> Manifest:
-        try:
-            data = orjson.loads((out / MANIFEST).read_bytes())
-        except FileNotFoundError:
-            data = {"format": FORMAT, "guides": {}, "runs": []}
-        return cls(data)
-
-    @property
-    def guides(self) -> dict[str, dict[str, Any]]:
-        guides: dict[str, dict[str, Any]] = self.data["guides"]
-        return guides
-
-    def save(self, out: Path) -> None:
-        self.data["guides"] = dict(sorted(self.guides.items()))
-        write_atomic(out / MANIFEST, orjson.dumps(self.data, option=_OPTIONS))
-
-    def receipt(self, out: Path, delivery: Delivery) -> dict[str, Any] | None:
-        """The receipt of ``delivery`` if its sheet is in place, intact; else None."""
-        sheet = self.guides.get(delivery.guide_id, {}).get(SLOT[delivery.action])
-        if not sheet or sheet["key"] != delivery.key:
-            return None
-        try:
-            data = (out / sheet["file"]).read_bytes()
-        except FileNotFoundError:
-            return None
-        if hashlib.sha256(data).hexdigest() != sheet["sha256"]:
-            return None
-        return _receipt(sheet)
-
-    def apply(
-        self, out: Path, delivery: Delivery, pdf: bytes
-    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Put ``pdf`` in place for ``delivery``; the receipt, and the change (None if stale)."""
-        gid = delivery.guide_id
-        entry = self.guides.setdefault(gid, {"name": delivery.name})
-        newer = _newer_version(entry, delivery)
-        if newer is not None:
-            # A late retry of an older version never replaces what a newer one put in place.
-            return {"file": None, "superseded_by": newer}, None
-        slot = SLOT[delivery.action]
-        rel = f"{slot}/{gid}.pdf"
-        sheet = {
-            "key": delivery.key,
-            "version": delivery.version,
-            "content_hash": delivery.content_hash,
-            "effective_date": delivery.effective_date.isoformat(),
-            "file": rel,
-            "sha256": hashlib.sha256(pdf).hexdigest(),
-            "bytes": len(pdf),
-            "pages": page_count(pdf),
-            "places": _places(delivery.guide) if delivery.guide else _where(entry),
-        }
-        if delivery.reason is not None:
-            sheet["reason"] = delivery.reason
-        was = _where(entry)
-        old = entry.get(slot)
-        replaces = [_shown(slot, old)] if old else []
-        # What hangs now where the guide is served (for a place that no longer serves it).
-        hanging = [_shown(s, entry[s]) for s in ("current", "upcoming", "withdrawn") if s in entry]
-        write_atomic(out / rel, pdf)
-        removed: list[str] = []
-        if slot == "withdrawn":
-            removed = [s for s in ("current", "upcoming") if s in entry]
-        elif slot == "current":
-            removed = [s for s in ("withdrawn",) if s in entry]
-            upcoming = entry.get("upcoming")
-            if upcoming and upcoming["version"] <= delivery.version:
-                removed.append("upcoming")
-        replaces += [_shown(s, entry[s]) for s in removed]
-        files = [entry.pop(s)["file"] for s in removed]
-        for name in files:
-            (out / name).unlink(missing_ok=True)
-        entry[slot] = sheet
-        entry["name"] = delivery.name
-        change = {
-            "guide": gid,
-            "name": delivery.name,
-            "action": delivery.action,
-            "version": delivery.version,
-            "posted": rel,
-            "removed": files,
-            "places": sheet["places"],
-            "replaces": replaces,
-            "was": hanging,
-            "post": {**_shown(slot, sheet), "file": rel, "pages": sheet["pages"]},
-        }
-        if was != sheet["places"]:
-            change["previous_places"] = was
-        return _receipt(sheet), change
-
-    @property
-    def next_seq(self) -> int:
-        runs: list[dict[str, Any]] = self.data.get("runs") or []
-        return int(runs[-1]["seq"]) + 1 if runs else 1
-
-    def add_run(self, changes: list[dict[str, Any]]) -> list[str]:
-        """Record one publish's changes (kept for the newest :data:`RUNS_KEPT` publishes).
-        Returns the batch files of the publishes no longer kept, to delete."""
-        if not changes:
-            return []
-        runs: list[dict[str, Any]] = self.data.setdefault("runs", [])
-        seq = self.next_seq
-        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        runs.append({"seq": seq, "at": at, "changes": changes})
-        dropped = runs[:-RUNS_KEPT]
-        del runs[:-RUNS_KEPT]
-        return sorted(
-            {
-                f"{FOLDER}/{token}.pdf"
-                for run in dropped
-                for change in run["changes"]
-                for token in change.get("batches", [])
-            }
-        )
-
-
-def _receipt(sheet: dict[str, Any]) -> dict[str, Any]:
-    receipt = {k: sheet[k] for k in ("file", "sha256", "bytes", "pages")}
-    if sheet.get("handover"):
-        receipt["handover"] = sheet["handover"]
-    return receipt
-
-
-def _shown(slot: str, sheet: dict[str, Any]) -> dict[str, Any]:
-    """A sheet as the checklist names it: its kind, version, effective date and hash."""
-    return {
-        "kind": slot,
-        "version": sheet["version"],
-        "effective_date": sheet["effective_date"],
-        "hash": sheet.get("content_hash"),
-    }
-
-
 def _utc_text(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def _newer_version(entry: dict[str, Any], delivery: Delivery) -> int | None:
-    """The version already shown that makes ``delivery`` stale, if any."""
-    shown = [entry[s]["version"] for s in ("current", "withdrawn") if s in entry]
-    latest = max(shown, default=0)
-    if delivery.action == Action.ANNOUNCE:
-        return latest if latest >= delivery.version else None
-    return latest if latest > delivery.version else None
-
-
-def _places(guide: dict[str, Any]) -> list[dict[str, Any]]:
-    """Where the guide is served: each office and the windows there (for hall staff)."""
-    return [
-        {
-            "id": p["id"],
-            # hall staff find an office whose name is pending by its id in offices.yaml
-            "name": p.get("name") or f"{UNKNOWN_PLACE}（{p['id']}）",
-            "windows": [{"id": w["id"], "name": w["name"]} for w in p.get("windows", [])],
-        }
-        for p in guide.get("places", [])
-    ]
-
-
-def _where(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """Where the guide's posted sheet hangs now (the current one, else the upcoming one)."""
-    for slot in ("current", "upcoming", "withdrawn"):
-        if slot in entry:
-            places: list[dict[str, Any]] = entry[slot]["places"]
-            return places
-    return []

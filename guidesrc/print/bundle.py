@@ -1,5 +1,6 @@
-"""The print bundle: what the pdf channel published (its folder and ``manifest.json``), read by
-the printer channel and the kiosk, never written by them.
+"""The print bundle: what the pdf channel published (its folder and ``manifest.json``, in parts:
+:mod:`guidesrc.print.sheets_manifest`), read by the printer channel and the kiosk, never written
+by them. A sheet is found by reading only its guide's part of the manifest.
 
 A sheet is read only through :meth:`Bundle.read`, which checks the bytes against the SHA-256 the
 manifest recorded and, when the bundle knows its library, against the channel's signed manifest
@@ -13,11 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from guidesrc.adapters.pdf import MANIFEST
 from guidesrc.errors import SheetProblem
 from guidesrc.i18n import _
+from guidesrc.print.sheets_manifest import MANIFEST, read_guides, read_whole
 from guidesrc.print.signed_sheets import check_signed
 from guidesrc.urls import is_guide_id
 
@@ -49,11 +48,8 @@ class Bundle:
         self.channel = channel
 
     def manifest(self) -> dict[str, Any]:
-        try:
-            data: dict[str, Any] = orjson.loads((self.folder / MANIFEST).read_bytes())
-        except FileNotFoundError:
-            return {"guides": {}, "runs": []}
-        return data
+        """The whole manifest (every guide, every publish kept), as one dict."""
+        return read_whole(self.folder)
 
     def signature(self) -> tuple[int, int] | None:
         """Changes when the pdf channel publishes (the manifest is replaced last)."""
@@ -65,18 +61,14 @@ class Bundle:
 
     def sheets(self, manifest: dict[str, Any] | None = None) -> dict[str, dict[str, Sheet]]:
         """Every guide's sheets by slot."""
-        found: dict[str, dict[str, Sheet]] = {}
-        for gid, entry in (manifest or self.manifest()).get("guides", {}).items():
-            if not is_guide_id(gid):
-                continue  # never a path from an id that is not one
-            slots = {s: _sheet(gid, entry, s) for s in SLOTS if isinstance(entry.get(s), dict)}
-            found[gid] = slots
-        return found
+        guides = read_guides(self.folder) if manifest is None else manifest.get("guides", {})
+        return _sheets(guides)
 
     def sheet(self, guide_id: str, slot: str) -> Sheet | None:
+        """The guide's sheet in ``slot``: only the guide's part of the manifest is read."""
         if not is_guide_id(guide_id):
             return None
-        return self.sheets().get(guide_id, {}).get(slot)
+        return _sheets(read_guides(self.folder, guide_id)).get(guide_id, {}).get(slot)
 
     def read(self, sheet: Sheet) -> bytes:
         """The sheet's bytes, exactly as published; SheetProblem if they are not."""
@@ -99,6 +91,16 @@ class Bundle:
             )
         check_signed(self.folder, sheet.file, data, self.library)
         return data
+
+
+def _sheets(guides: dict[str, Any]) -> dict[str, dict[str, Sheet]]:
+    found: dict[str, dict[str, Sheet]] = {}
+    for gid, entry in guides.items():
+        if not is_guide_id(gid):
+            continue  # never a path from an id that is not one
+        slots = {s: _sheet(gid, entry, s) for s in SLOTS if isinstance(entry.get(s), dict)}
+        found[gid] = slots
+    return found
 
 
 def _sheet(gid: str, entry: dict[str, Any], slot: str) -> Sheet:
