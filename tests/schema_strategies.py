@@ -269,11 +269,11 @@ def _consistent(data: dict[str, Any], gid: str, code: str) -> dict[str, Any]:
     fees = data.get("fees") or {}
     if fees.get("charged") is True:
         items = fees.get("items") or [{"name": "工本费", "standard": "每证 10 元"}]
-        fees["items"] = [
-            {**i, "legal_basis": i.get("legal_basis") or data.get("legal_basis", [])[:1]}
-            for i in items
-        ]
-        if not fees["items"][0]["legal_basis"]:
+        # an item without a basis takes the guide's first, else another item's (check: fee-basis)
+        given = [i["legal_basis"][:1] for i in items if i.get("legal_basis")]
+        fallback = data.get("legal_basis", [])[:1] or (given[0] if given else [])
+        fees["items"] = [{**i, "legal_basis": i.get("legal_basis") or fallback} for i in items]
+        if not fallback:
             fees.pop("charged")
             fees["items"] = []
             fees["pending"] = ["charged"]
