@@ -12,6 +12,7 @@ never missed.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -112,8 +113,9 @@ def shown_since(ledger: Ledger, channel: str, last: Shown | None) -> Shown:
     with ledger.engine.connect() as conn:
         mark = int(conn.execute(sa.select(sa.func.max(_E.id))).scalar() or 0)
         if last is not None and mark >= last.mark:
+            # by the primary key (DISTINCT would walk the whole guide_id index)
             query = sa.select(_E.guide_id).where(_E.id > last.mark, _E.guide_id.is_not(None))
-            changed = {str(g) for (g,) in conn.execute(query.distinct())}
+            changed = {str(g) for (g,) in conn.execute(query)}
             total = _total(conn, channel)
         else:
             changed, total = set(), None
@@ -153,13 +155,27 @@ def _shown_unindexed() -> Any:
 
 
 def _total(conn: sa.Connection, channel: str) -> Tally:
-    # one pass over the table: through the status index, every shown row of every channel is
-    # looked up one by one (2-3 times slower at 50,000 rows)
-    query = sa.select(sa.func.count(), sa.func.sum(_P.id), sa.func.sum(_mixed(_P.id))).where(
-        _P.channel == channel, _shown_unindexed()
-    )
-    row = conn.execute(query).one()
+    """The tally of the channel's shown publications: that of all its rows (one pass over the
+    table that reads no status, 4 times faster than one that does) less that of the rows in any
+    other status (by the status index: the few queued, failed, superseded …)."""
+    every = _tally(conn, _P.channel == channel)
+    hidden = _tally(conn, _P.channel == channel, _not_shown())
+    return [a - b for a, b in zip(every, hidden, strict=True)]
+
+
+def _tally(conn: sa.Connection, *where: Any) -> Tally:
+    query = sa.select(sa.func.count(), sa.func.sum(_P.id), sa.func.sum(_mixed(_P.id)))
+    row = conn.execute(query.where(*where)).one()
     return [int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)]
+
+
+def _not_shown() -> Any:
+    """Any status but those of :data:`SHOWN_STATUSES` (even one no code writes), as ranges the
+    status index serves."""
+    shown = sorted(str(s) for s in SHOWN_STATUSES)
+    ranges = [_P.status < shown[0], _P.status > shown[-1]]
+    ranges += [sa.and_(_P.status > a, _P.status < b) for a, b in itertools.pairwise(shown)]
+    return sa.or_(*ranges)
 
 
 def _sum(tallies: Iterable[Tally]) -> Tally:
