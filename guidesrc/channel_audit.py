@@ -374,13 +374,14 @@ def _changed_folder(
     if folder not in now_dirs:
         return {folder + name for name in names} - ours
     with os.scandir(out / folder if folder else out) as listing:
-        found = [entry for entry in listing if folder or entry.name not in own]
-    folders = {e.name for e in found if e.is_dir(follow_symlinks=False)}
-    files = {e.name: e.inode() for e in found if e.name not in folders}
-    for name in sorted(folders):
+        found = list(listing) if folder else [e for e in listing if e.name not in own]
+    folders = sorted(e.name for e in found if e.is_dir(follow_symlinks=False))
+    files = {e.name: e.inode() for e in found}  # a pass each: no Python loop per entry
+    for name in folders:
+        del files[name]
         if f"{folder}{name}/" not in last.dirs:
             _new_folder(out, own, f"{folder}{name}/", ours, result, now_dirs)
-    for name in sorted(name for name, _inode in files.items() - names.items()):
+    for name in sorted(name for name, inode in files.items() if names.get(name) != inode):
         rel = folder + name
         if rel in ours:
             continue

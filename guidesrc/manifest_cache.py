@@ -383,8 +383,11 @@ def folder_of(rel: str) -> str:
     return rel[: rel.rfind("/") + 1]
 
 
-def merged(base: Mapping[str, Any], changes: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``base`` with ``changes`` put over it (None: the key is gone)."""
+def merged(base: dict[str, Any], changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``base`` with ``changes`` put over it (None: the key is gone); ``base`` itself when
+    there are none (never to be changed: a part as read)."""
+    if not changes:
+        return base
     found = dict(base)
     for key, entry in (changes or {}).items():
         if entry is None:
