@@ -19,9 +19,10 @@ run wrote, and files exactly as the channel's last signed manifest; anything els
 
 Hashing is incremental: the stat cache (:mod:`guidesrc.manifest_cache`, a head and parts in
 ``.guides/cache/``) keeps each file's size, mtime, inode, SHA-256 and ctime, so a publish
-re-hashes only the files that changed (:func:`hash_folder`) and reads and writes only the parts
-of the shards and folders it touched; ``guides verify`` never trusts that cache: it hashes every
-file. The cache's head carries a MAC keyed by a secret derived from the signing key (a cache
+re-hashes only the files that changed (:func:`hash_folder`), reads only the parts of the shards
+and folders it touched and writes its changes into the cache's small delta part; the guides
+whose entry changed come from what :func:`shown_since` read again. ``guides verify`` never
+trusts that cache: it hashes every file. The cache's head carries a MAC keyed by a secret derived from the signing key (a cache
 nobody who cannot sign could have written is ignored), binds each part by its SHA-256 and
 status, and holds the hash of the manifest signed with it: while that is the
 ledger's newest, the cache's files are that manifest's, and a publish judges the folder against
