@@ -4,6 +4,7 @@ it did not write: planted, or put in place of a signed one, beside the files it 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pytest
 
 import guidesrc.manifest_cache_save as cache_save
 from guidesrc.ledger import open_ledger
-from guidesrc.manifest import hash_folder
-from guidesrc.manifest_shards import read_manifest
+from guidesrc.manifest import cache_path, hash_folder
+from guidesrc.manifest_shards import read_manifest, shard_of
 from guidesrc.shown import shown_guides
 from tests.conftest import Library, invoke
 from tests.test_verify import (
@@ -23,6 +24,7 @@ from tests.test_verify import (
     cached,
     change_guide,
     findings,
+    flip,
     publish,
     signed,  # noqa: F401 (a fixture)
     verify,
@@ -87,3 +89,27 @@ def test_a_file_planted_or_put_in_place_beside_the_files_a_publish_writes_is_ref
     assert f"{GID}-v2.html" in {p.name for p in folder.iterdir()}  # delivered all the same
     found = findings(verify(signed, "--channel", "site"))
     assert f"modified .guides/site/notices/{old.name}" in found
+
+
+def test_a_forged_delta_part_never_lets_a_changed_file_be_signed_unhashed(
+    signed: Library,  # noqa: F811
+) -> None:
+    """The cache's delta part vouches for the files a publish changed: forged to give a record
+    edited in place (its folder untouched) its signed hash, it makes the whole cache lost, and
+    the next publish hashes every file and refuses to sign the edited record."""
+    change_guide(signed)
+    publish(signed)
+    head, files = cached(signed.root, "archive")
+    assert "delta" in head["parts"]
+    rel = f"guides/{GID}.json"
+    record = signed.path(f"{ARCHIVE}/{rel}")
+    flip(record, "受理".encode(), "受难".encode())
+    part = cache_path(signed.root, "archive").with_suffix(".d") / "delta.json"
+    delta = json.loads(part.read_bytes())
+    st = record.stat()
+    forged = [st.st_size, st.st_mtime_ns, st.st_ino, files[rel][3], st.st_ctime_ns]
+    delta["f"].setdefault(shard_of(rel), {}).setdefault("files", {})[rel] = forged
+    part.write_bytes(json.dumps(delta).encode())
+    run = invoke("publish", str(signed.root))
+    assert run.exit_code == 1
+    assert f"{rel}（被改动）" in run.stderr, run.stderr
