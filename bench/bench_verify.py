@@ -224,7 +224,7 @@ STEPS = {
     "guidesrc.manifest._write_signed": "the changed shards, the signed top file, written",
     "guidesrc.manifest.record_pairs": "record the new (path, hash) pairs in the ledger",
     "guidesrc.channel_audit.store_signed": "store the signed top file in the ledger",
-    "guidesrc.manifest_cache.save_cache": "save the stat cache's changed parts",
+    "guidesrc.manifest_cache_save.save_cache": "save the stat cache's changed parts",
 }
 
 

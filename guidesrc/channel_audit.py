@@ -238,10 +238,10 @@ def incremental_snapshot(
 
 
 def _entry_stats(
-    out: Path, rel: str, entry: os.DirEntry[str], last: AsSigned
+    out: Path, rel: str, st: os.stat_result, last: AsSigned
 ) -> tuple[Finding | None, list[Any] | None]:
-    """An entry not written by the run, against the last signature: (finding, its stats)."""
-    st = entry.stat(follow_symlinks=False)
+    """An entry not written by the run (its status ``st``), against the last signature:
+    (finding, its stats)."""
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
         return Finding("link" if stat.S_ISLNK(st.st_mode) else "special", rel), None
     now = [st.st_size, st.st_mtime_ns, st.st_ino]
@@ -279,7 +279,7 @@ def _check_state(
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     continue  # a folder: judged by the walk of changed folders
-                problem, kept = _entry_stats(out, rel, entry, last)
+                problem, kept = _entry_stats(out, rel, entry.stat(follow_symlinks=False), last)
                 if problem is not None:
                     findings.append(problem)
                 elif kept is not None:
@@ -334,31 +334,15 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     now_dirs = folder_stats(out, last.dirs)
     changed = {d for d, st in last.dirs.items() if now_dirs.get(d) != st}
     earlier = {d for d, st in last.dirs.items() if before.dirs.get(d) != st}
-    present: set[str] = set()
-    for folder in sorted(changed & set(now_dirs)):
-        names = last.index.get(folder) or {}
-        with os.scandir(out / folder if folder else out) as listing:
-            for entry in listing:
-                rel = folder + entry.name
-                if not folder and entry.name in own:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    if rel + "/" not in last.dirs:
-                        _new_folder(out, own, rel + "/", ours, result, now_dirs)
-                    continue
-                present.add(rel)
-                if rel in ours or names.get(entry.name) == entry.inode():
-                    continue
-                problem, kept = _entry_stats(out, rel, entry, last)
-                if problem is not None:
-                    result.findings.append(problem)
-                _keep(stats, rel, kept)
+    gone = {
+        f: _changed_folder(out, own, f, ours, result, stats, now_dirs, last)
+        for f in sorted(changed)
+    }
     for folder in sorted(changed):
-        for rel in (folder + name for name in last.index.get(folder) or {}):
-            if rel not in present and rel not in ours:
-                stats.pop(rel, None)
-                if folder in earlier:
-                    result.findings.append(Finding("removed", rel))
+        for rel in sorted(gone[folder]):
+            stats.pop(rel, None)
+            if folder in earlier:
+                result.findings.append(Finding("removed", rel))
     state, kept_state = _check_state(out, own, last, now_dirs, ours, earlier)
     known_paths = {f.path for f in result.findings}
     result.findings += [f for f in state if f.path not in known_paths]
@@ -371,6 +355,46 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     result.changed = bool(changed or ours or result.findings or moved)
     result.dirs = sorted(now_dirs)  # the files are listed when needed (:func:`listed`)
     return result
+
+
+def _changed_folder(
+    out: Path,
+    own: frozenset[str],
+    folder: str,
+    ours: frozenset[str],
+    result: Audit,
+    stats: MutableMapping[str, list[Any]],
+    now_dirs: dict[str, tuple[int, int]],
+    last: AsSigned,
+) -> set[str]:
+    """A folder whose (inode, ctime) changed, listed again: each entry that is not as the last
+    signature indexed it (a name it did not have, another inode, a folder) and that the run did
+    not write is judged; the files gone (not written by the run) are returned."""
+    names = last.index.get(folder) or {}
+    if folder not in now_dirs:
+        return {folder + name for name in names} - ours
+    with os.scandir(out / folder if folder else out) as listing:
+        found = list(listing) if folder else [e for e in listing if e.name not in own]
+    folders = sorted(e.name for e in found if e.is_dir(follow_symlinks=False))
+    files = {e.name: e.inode() for e in found}  # a pass each: no Python loop per entry
+    for name in folders:
+        del files[name]
+        if f"{folder}{name}/" not in last.dirs:
+            _new_folder(out, own, f"{folder}{name}/", ours, result, now_dirs)
+    for name in sorted(name for name, inode in files.items() if names.get(name) != inode):
+        rel = folder + name
+        if rel in ours:
+            continue
+        try:
+            st = os.lstat(out / rel)
+        except FileNotFoundError:  # gone since it was listed: as if not listed
+            del files[name]
+            continue
+        problem, kept = _entry_stats(out, rel, st, last)
+        if problem is not None:
+            result.findings.append(problem)
+        _keep(stats, rel, kept)
+    return {folder + name for name in names.keys() - files.keys()} - ours
 
 
 def _keep(stats: MutableMapping[str, list[Any]], rel: str, entry: list[Any] | None) -> None:

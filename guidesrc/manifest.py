@@ -19,9 +19,10 @@ run wrote, and files exactly as the channel's last signed manifest; anything els
 
 Hashing is incremental: the stat cache (:mod:`guidesrc.manifest_cache`, a head and parts in
 ``.guides/cache/``) keeps each file's size, mtime, inode, SHA-256 and ctime, so a publish
-re-hashes only the files that changed (:func:`hash_folder`) and reads and writes only the parts
-of the shards and folders it touched; ``guides verify`` never trusts that cache: it hashes every
-file. The cache's head carries a MAC keyed by a secret derived from the signing key (a cache
+re-hashes only the files that changed (:func:`hash_folder`), reads only the parts of the shards
+and folders it touched and writes its changes into the cache's small delta part; the guides
+whose entry changed come from what :func:`shown_since` read again. ``guides verify`` never
+trusts that cache: it hashes every file. The cache's head carries a MAC keyed by a secret derived from the signing key (a cache
 nobody who cannot sign could have written is ignored), binds each part by its SHA-256 and
 status, and holds the hash of the manifest signed with it: while that is the
 ledger's newest, the cache's files are that manifest's, and a publish judges the folder against
@@ -75,9 +76,9 @@ from guidesrc.manifest_cache import (
     FileStats,
     Listing,
     load_cache,
-    save_cache,
 )
 from guidesrc.manifest_cache import cache_path as cache_path
+from guidesrc.manifest_cache_save import save_cache
 from guidesrc.manifest_names import MANIFEST as MANIFEST
 from guidesrc.manifest_names import PUBLIC_KEY as PUBLIC_KEY
 from guidesrc.manifest_names import SHARD_DIR as SHARD_DIR
@@ -178,9 +179,9 @@ def _save_cache(
     key: SigningKey,
     signed: str | None,
     shown: Shown | None,
-    guides: Guides,
+    guides: Mapping[str, Any],
     old: Cache,
-    moved: set[str],
+    changes: set[str] | None,
 ) -> None:
     head = {
         "format": CACHE_FORMAT,
@@ -190,11 +191,23 @@ def _save_cache(
         "dirs": folder_stats(out, found.dirs),
         "own": _manifest_stat(out),
     }
-    save_cache(path, head, key, found.stats, guides, shown, old, moved)
+    save_cache(path, head, key, found.stats, guides, shown, old, changes)
 
 
-def _changed_guides(old: Guides, new: Guides) -> set[str]:
-    return {gid for gid in old.keys() | new.keys() if old.get(gid) != new.get(gid)}
+def _changed_guides(
+    cache: Cache, state: Shown | None, guides: Mapping[str, Any]
+) -> tuple[set[str], set[str] | None]:
+    """The guides whose manifest entry changed since the cache's signature, and those whose
+    entry or tally may have (None: not known, every one): from what :func:`shown_since` read
+    again when the state was built on the cache's, else compared one by one."""
+    last = cache.shown
+    old = last.guides if last is not None else {}
+    changes = state.changes(last) if state is not None else None
+    if changes is not None:
+        return {gid for gid in changes if old.get(gid) != guides.get(gid)}, changes
+    if guides is old:
+        return set(), None
+    return {gid for gid in old.keys() | guides.keys() if old.get(gid) != guides.get(gid)}, None
 
 
 def _digests(files: Mapping[str, list[Any]]) -> dict[str, str]:
@@ -325,7 +338,9 @@ def snapshot_channels(
     return found
 
 
-def up_to_date(ledger: Ledger, channel: str, folder: Path, shown: Guides, key: SigningKey) -> bool:
+def up_to_date(
+    ledger: Ledger, channel: str, folder: Path, shown: Mapping[str, Any], key: SigningKey
+) -> bool:
     """Whether the folder's manifest says what the ledger says, is signed by the key configured
     now, and is the one the ledger recorded last (a crash may come between the two)."""
     try:
@@ -371,19 +386,18 @@ def write_manifest(
     cache_file = cache_path(root, channel)
     state, guides = (shown, shown.guides) if isinstance(shown, Shown) else (None, shown)
     found, cache = _check(ledger, channel, out, before, written, key, cache_file)
-    if not force and not found.changed and _still_signed(ledger, channel, out, cache, guides):
+    moved, changes = _changed_guides(cache, state, guides)
+    if not force and not found.changed and _still_signed(ledger, channel, out, cache, moved):
         return None  # nothing changed since the signature: the manifest stands
     record_outcome(ledger, channel, found.findings, str(folder), now)
     if found.findings:  # nothing tampered is signed: the previous signature stays
         files, hashed = len(found.stats), len(found.new)
         return Signed(channel, out, key.id, files, hashed, 0, tuple(found.findings))
-    old = cache.shown.guides if cache.shown is not None else {}
-    moved = set() if guides is old else _changed_guides(old, guides)
     save = partial(_save_cache, cache_file, out, _ledger_id(ledger), channel, found, now, key)
     if not force and up_to_date(ledger, channel, out, guides, key):
         # the signed manifest stays: the cache still names it if the files are its files
         same = cache.signed is not None and _same_files(found.stats, cache)
-        save(cache.signed if same else None, state, guides, cache, moved)
+        save(cache.signed if same else None, state, guides, cache, changes)
         return None
     header = {
         "format": FORMAT,
@@ -402,7 +416,7 @@ def write_manifest(
     recorded = record_pairs(ledger, channel, pairs, now)
     store_signed(ledger, channel, data, now)
     log_signed(ledger, channel, digest, len(listing), now)
-    save(digest, state, guides, cache, moved)
+    save(digest, state, guides, cache, changes)
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
 
 
@@ -417,7 +431,7 @@ def _same_files(stats: Mapping[str, list[Any]], cache: Cache) -> bool:
 
 
 def _previous(
-    out: Path, cache: Cache, found: Audit, guides: Guides, moved: set[str]
+    out: Path, cache: Cache, found: Audit, guides: Mapping[str, Any], moved: set[str]
 ) -> Previous | None:
     """What the new manifest can build on: the signed one the cache was written with, when its
     top file and every shard are as signed (their status as the cache kept it); else None."""
@@ -447,7 +461,7 @@ def _write_signed(
     out: Path,
     key: SigningKey,
     header: dict[str, Any],
-    guides: Guides,
+    guides: Mapping[str, Any],
     listing: Mapping[str, dict[str, Any]],
     previous: Previous | None,
 ) -> bytes:
@@ -483,10 +497,11 @@ def _check(
     return audit(out, OWN_FILES, before, _baseline(ledger, channel, out, cache), cache.files), cache
 
 
-def _still_signed(ledger: Ledger, channel: str, out: Path, cache: Cache, guides: Guides) -> bool:
+def _still_signed(ledger: Ledger, channel: str, out: Path, cache: Cache, moved: set[str]) -> bool:
     """Whether the manifest signed with the cache is the ledger's newest, untouched in the
-    folder (its status as written), and lists the guides the channel shows now."""
-    if cache.shown is None or cache.own is None or cache.shown.guides != guides:
+    folder (its status as written), and lists the guides the channel shows now (none
+    ``moved``)."""
+    if cache.shown is None or cache.own is None or moved:
         return False
     return _manifest_stat(out) == cache.own and cache.signed == signed_sha256(ledger, channel)
 

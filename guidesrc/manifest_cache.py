@@ -7,13 +7,19 @@ and shards' status, and lists every part of ``manifest-<channel>.d/`` with its S
 status [size, mtime, inode, ctime] when written. The head carries a MAC keyed by a secret only
 the signing key's holder can compute. The parts:
 
-``f-<hh>``   the files of manifest shard ``hh`` ([size, mtime, inode, SHA-256, ctime] each) and the
-             ids of the guides in that shard (the shard's key index)
+``f-<hh>``   the files of manifest shard ``hh`` ([size, mtime, inode, SHA-256, ctime] each), the
+             guides in that shard as the manifest lists them (the shard's key index) and their
+             tallies (:class:`Shown`)
 ``i-<h16>``  one folder's files: name → inode (``h16``: the first 16 hex digits of the SHA-256
              of the folder's path)
 ``state``    the entries of the files in the state folders (the top, ``_state/``), which every
              publish checks by their status (also in their ``f-<hh>``)
-``shown``    what the manifest signed with the cache lists of the guides (:class:`Shown`)
+``delta``    what changed in the ``f-<hh>`` and ``i-<h16>`` parts since they were written (shard →
+             field → key → entry, folder → name → inode; null: gone), so that a publish writes
+             one small part for a few changes; folded into them when it grows
+             (:mod:`guidesrc.manifest_cache_save`)
+``shown``    the mark and the total of what the manifest signed with the cache lists of the guides
+             (:class:`Shown`: its guides and tallies are in the ``f-<hh>`` parts)
 
 A part is read only when needed, and then its SHA-256 must be the head's. Every part's status
 is checked when the cache is loaded (a stat each, no reading): a part written since the head
@@ -34,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from guidesrc.errors import LibraryIOError
-from guidesrc.fsio import write_atomic
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest_shards import shard_of
 from guidesrc.shown import Shown
@@ -42,14 +47,16 @@ from guidesrc.shown import Shown
 if TYPE_CHECKING:
     from guidesrc.signing import SigningKey
 
-CACHE_FORMAT = 6  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
-# 4: the folders' (inode, ctime); 5: the manifest's own stat covers its shards; 6: in parts
+CACHE_FORMAT = 7  # 2: each entry also holds the ctime; 3: MAC, the manifest signed with it;
+# 4: the folders' (inode, ctime); 5: the manifest's own stat covers its shards; 6: in parts;
+# 7: the guides shown and their tallies by shard, in the f-<hh> parts; the delta part
 CACHE_CONTEXT = b"guidesrc manifest cache key, format 3"
 
 Entry = list[Any]  # [size, mtime, inode, SHA-256, ctime]
 #: The folders whose files are the channels' own state (an export's manifest and pieces, the
 #: site's manifest): every file there is checked by its status at the start and at the end.
 STATE_FOLDERS = ("", "_state/")
+SHARDS = tuple(f"{n:02x}" for n in range(256))
 
 
 def cache_path(root: Path, channel: str) -> Path:
@@ -104,7 +111,32 @@ class Parts:
         return found
 
 
-class ShardedFiles(Mapping[str, Entry]):
+class ByShard(Mapping[str, Any]):
+    """Entries kept by manifest shard (a guide id's or a file path's); a shard's read when
+    first asked for."""
+
+    def __init__(self, load: Callable[[str], dict[str, Any]]) -> None:
+        self._load = load
+        self._shards: dict[str, dict[str, Any]] = {}
+
+    def shard(self, hh: str) -> dict[str, Any]:
+        found = self._shards.get(hh)
+        if found is None:
+            found = self._shards[hh] = self._load(hh)
+        return found
+
+    def __getitem__(self, key: str) -> Any:
+        return self.shard(shard_of(key))[key]
+
+    def __iter__(self) -> Iterator[str]:
+        for hh in SHARDS:
+            yield from self.shard(hh)
+
+    def __len__(self) -> int:
+        return sum(len(self.shard(hh)) for hh in SHARDS)
+
+
+class ShardedFiles(ByShard):
     """The files' stat entries, by manifest shard; a shard's read when first asked for."""
 
     def __init__(
@@ -113,8 +145,7 @@ class ShardedFiles(Mapping[str, Entry]):
         count: int,
         state: Callable[[], dict[str, Entry]] | None = None,
     ) -> None:
-        self._load = load
-        self._shards: dict[str, dict[str, Entry]] = {}
+        super().__init__(load)
         self._count = count
         self._state = state  # the state folders' entries, read apart (no shard read for them)
 
@@ -125,20 +156,11 @@ class ShardedFiles(Mapping[str, Entry]):
             split.setdefault(shard_of(rel), {})[rel] = entry
         return cls(lambda hh: split.get(hh, {}), len(files))
 
-    def shard(self, hh: str) -> dict[str, Entry]:
-        found = self._shards.get(hh)
-        if found is None:
-            found = self._shards[hh] = self._load(hh)
-        return found
-
     def __getitem__(self, rel: str) -> Entry:
         if self._state is not None and folder_of(rel) in STATE_FOLDERS:
             return self._state()[rel]
-        return self.shard(shard_of(rel))[rel]
-
-    def __iter__(self) -> Iterator[str]:
-        for hh in (f"{n:02x}" for n in range(256)):
-            yield from self.shard(hh)
+        found: Entry = self.shard(shard_of(rel))[rel]
+        return found
 
     def __len__(self) -> int:
         return self._count
@@ -243,13 +265,33 @@ class Cache:
             count = sum(self.counts.values())
             self.files = ShardedFiles(self._files_of, count, self.state_files)
         self.index: Mapping[str, Mapping[str, int]] | None = (
-            FolderIndex(parts, self.dirs) if parts is not None and self.dirs is not None else None
+            FolderIndex(self, self.dirs) if parts is not None and self.dirs is not None else None
         )
         self._shown: Shown | None = None
+        self._delta: dict[str, dict[str, Any]] | None = None
 
     def _files_of(self, hh: str) -> dict[str, Entry]:
-        part = self.parts.get(f"f-{hh}") if self.parts is not None else None
-        return dict(part["files"]) if isinstance(part, dict) else {}
+        return self._of(hh, "files")
+
+    def _of(self, hh: str, field: str) -> dict[str, Any]:
+        """One field ("files", "guides", "tallies") of manifest shard ``hh``: its part's, with
+        the delta's changes."""
+        changes = self.delta()["f"].get(hh)
+        return merged(self.written(f"f-{hh}", field), (changes or {}).get(field))
+
+    def written(self, name: str, field: str | None = None) -> dict[str, Any]:
+        """A part (or one field of it) as written, without the delta's changes."""
+        part = self.parts.get(name) if self.parts is not None else None
+        found = part.get(field) if field is not None and isinstance(part, dict) else part
+        return found if isinstance(found, dict) else {}
+
+    def delta(self) -> dict[str, dict[str, Any]]:
+        """The delta part: {"f": shard → field → changes, "i": folder → changes}."""
+        if self._delta is None:
+            part = self.parts.get("delta") if self.parts is not None else None
+            part = part if isinstance(part, dict) else {}
+            self._delta = {k: v if isinstance(v := part.get(k), dict) else {} for k in "fi"}
+        return self._delta
 
     def state_files(self) -> dict[str, Entry]:
         """The entries of the files in the state folders when the cache was written."""
@@ -258,33 +300,46 @@ class Cache:
 
     def guide_ids(self, hh: str) -> list[str]:
         """The ids of the guides in manifest shard ``hh`` when the cache was written."""
-        part = self.parts.get(f"f-{hh}") if self.parts is not None else None
-        return list(part["guides"]) if isinstance(part, dict) else []
+        return list(self._of(hh, "guides"))
+
+    def guides_of(self, hh: str) -> dict[str, Any]:
+        """The guides in manifest shard ``hh`` (id → entry) when the cache was written."""
+        return self._of(hh, "guides")
+
+    def tallies_of(self, hh: str) -> dict[str, Any]:
+        """The tallies of the guides in manifest shard ``hh`` when the cache was written."""
+        return self._of(hh, "tallies")
 
     @property
     def shown(self) -> Shown | None:
-        """What the manifest signed with the cache lists of the guides."""
+        """What the manifest signed with the cache lists of the guides (read by shard)."""
         if self._shown is None and self.parts is not None and self.signed is not None:
             data = self.parts.get("shown")
-            self._shown = Shown.from_dict(data) if isinstance(data, dict) else None
+            guides, tallies = ByShard(self.guides_of), ByShard(self.tallies_of)
+            self._shown = Shown.of(data, guides, tallies) if isinstance(data, dict) else None
         return self._shown
 
 
 class FolderIndex(Mapping[str, Mapping[str, int]]):
     """Per folder ("" the top, "a/b/" below), its files' names → inodes; read when asked for."""
 
-    def __init__(self, parts: Parts, dirs: Mapping[str, Any]) -> None:
-        self._parts = parts
+    def __init__(self, cache: Cache, dirs: Mapping[str, Any]) -> None:
+        self._cache = cache
         self._dirs = dirs
 
     def __getitem__(self, folder: str) -> Mapping[str, int]:
-        part = self._parts.get(index_part(folder))
-        if not isinstance(part, dict):
+        changes = self._cache.delta()["i"].get(folder)
+        if changes is None and not self._written(folder):
             raise KeyError(folder)
-        return part
+        return merged(self._cache.written(index_part(folder)), changes)
+
+    def _written(self, folder: str) -> bool:
+        parts = self._cache.parts
+        return parts is not None and index_part(folder) in parts.table
 
     def __iter__(self) -> Iterator[str]:
-        return (d for d in self._dirs if index_part(d) in self._parts.table)
+        changed = self._cache.delta()["i"]
+        return (d for d in self._dirs if self._written(d) or d in changed)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -296,7 +351,7 @@ def _cache_secret(key: SigningKey) -> bytes:
     return hashlib.sha256(b"guidesrc manifest cache\n" + key.sign(CACHE_CONTEXT)).digest()
 
 
-def _mac(key: SigningKey, data: bytes) -> bytes:
+def mac(key: SigningKey, data: bytes) -> bytes:
     return hmac.new(_cache_secret(key), data, hashlib.sha256).hexdigest().encode()
 
 
@@ -308,7 +363,7 @@ def load_cache(path: Path, binding: Mapping[str, str], key: SigningKey) -> Cache
     except OSError:
         return Cache()
     at = raw.rfind(b',"mac":"')
-    if at < 0 or not hmac.compare_digest(raw[at + 8 : -2], _mac(key, raw[:at] + b"}")):
+    if at < 0 or not hmac.compare_digest(raw[at + 8 : -2], mac(key, raw[:at] + b"}")):
         return Cache()  # not written by this key's holder: hash everything
     try:
         head = orjson.loads(raw)
@@ -324,122 +379,19 @@ def load_cache(path: Path, binding: Mapping[str, str], key: SigningKey) -> Cache
     return Cache(None, written, head, parts)
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def folder_of(rel: str) -> str:
     return rel[: rel.rfind("/") + 1]
 
 
-class _Writer:
-    """The parts of a cache being written: name → [SHA-256, status]."""
-
-    def __init__(self, folder: Path, table: dict[str, list[Any]]) -> None:
-        self.folder = folder
-        self.table = table
-        folder.mkdir(parents=True, exist_ok=True)
-        self.dropped: set[str] = set()
-
-    def put(self, name: str, content: Any) -> None:
-        if not content:
-            if self.table.pop(name, None) is not None:
-                self.dropped.add(name)
-            return
-        data = orjson.dumps(content)
-        if (known := self.table.get(name)) is not None and known[0] == _sha256(data):
-            return  # the same bytes: the part stays as it is
-        path = self.folder / f"{name}.json"
-        # a cache: torn in a crash, its status is not the head's and every file is hashed
-        write_atomic(path, data, 0o600, durable=False)
-        self.table[name] = [_sha256(data), *(_status(path) or [])]
-
-
-def save_cache(
-    path: Path,
-    head: dict[str, Any],
-    key: SigningKey,
-    stats: Mapping[str, Entry],
-    guides: Mapping[str, Any],
-    shown: Shown | None,
-    old: Cache,
-    changed_guides: set[str],
-) -> None:
-    """Write the parts that changed since ``old`` (every part when ``stats`` does not build on
-    it), then the head (``head``: binding, signed, dirs, own), MAC'd; then remove the parts it
-    no longer names."""
-    reuse = isinstance(stats, FileStats) and old.parts is not None and stats.base is old.files
-    writer = _Writer(parts_folder(path), dict(old.parts.table) if reuse and old.parts else {})
-    counts = dict(old.counts) if reuse else {}
-    if isinstance(stats, FileStats) and reuse:
-        shards = {shard_of(rel) for rel in stats.delta} | {shard_of(g) for g in changed_guides}
-        for hh in shards:
-            ids = {g for g in [*old.guide_ids(hh), *changed_guides] if g in guides}
-            _put_shard(writer, counts, hh, stats.shard(hh), {g for g in ids if shard_of(g) == hh})
-        for folder, names in _folder_changes(stats, old).items():
-            writer.put(index_part(folder), names)
-        state = [rel for rel in stats.delta if folder_of(rel) in STATE_FOLDERS]
-        if state:
-            rels = [*old.state_files(), *state]
-            writer.put("state", {rel: stats[rel] for rel in rels if rel in stats})
-    else:
-        _put_everything(writer, counts, stats, guides)
-    if shown is None or head.get("signed") is None:
-        writer.put("shown", None)
-    elif not (reuse and shown is old.shown and "shown" in writer.table):
-        writer.put("shown", shown.as_dict())
-    head = {**head, "counts": dict(sorted(counts.items())), "parts": writer.table}
-    data = orjson.dumps(head)
-    write_atomic(path, data[:-1] + b',"mac":"' + _mac(key, data) + b'"}', 0o600, durable=False)
-    if reuse:
-        for name in writer.dropped - writer.table.keys():
-            (writer.folder / f"{name}.json").unlink(missing_ok=True)
-        return
-    for entry in os.scandir(writer.folder):  # written whole: nothing else stays
-        if entry.name.removesuffix(".json") not in writer.table:
-            os.unlink(entry.path)
-
-
-def _put_shard(
-    writer: _Writer, counts: dict[str, int], hh: str, files: dict[str, Entry], ids: set[str]
-) -> None:
-    writer.put(f"f-{hh}", {"files": files, "guides": sorted(ids)} if files or ids else None)
-    if files:
-        counts[hh] = len(files)
-    else:
-        counts.pop(hh, None)
-
-
-def _put_everything(
-    writer: _Writer, counts: dict[str, int], stats: Mapping[str, Entry], guides: Mapping[str, Any]
-) -> None:
-    files: dict[str, dict[str, Entry]] = {}
-    ids: dict[str, set[str]] = {}
-    index: dict[str, dict[str, int]] = {}
-    for rel, entry in stats.items():
-        files.setdefault(shard_of(rel), {})[rel] = entry
-        folder = folder_of(rel)
-        index.setdefault(folder, {})[rel[len(folder) :]] = int(entry[2])
-    for gid in guides:
-        ids.setdefault(shard_of(gid), set()).add(gid)
-    writer.put("state", {r: e for r, e in stats.items() if folder_of(r) in STATE_FOLDERS})
-    for hh in files.keys() | ids.keys():
-        _put_shard(writer, counts, hh, files.get(hh, {}), ids.get(hh, set()))
-    for folder, names in index.items():
-        writer.put(index_part(folder), names)
-
-
-def _folder_changes(stats: FileStats, old: Cache) -> dict[str, dict[str, int]]:
-    """The index of each folder where ``stats`` changed something."""
-    found: dict[str, dict[str, int]] = {}
-    for rel, entry in stats.delta.items():
-        folder = folder_of(rel)
-        names = found.get(folder)
-        if names is None:
-            kept = old.index.get(folder) if old.index is not None else None
-            names = found[folder] = dict(kept or {})
+def merged(base: dict[str, Any], changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``base`` with ``changes`` put over it (None: the key is gone); ``base`` itself when
+    there are none (never to be changed: a part as read)."""
+    if not changes:
+        return base
+    found = dict(base)
+    for key, entry in (changes or {}).items():
         if entry is None:
-            names.pop(rel[len(folder) :], None)
+            found.pop(key, None)
         else:
-            names[rel[len(folder) :]] = int(entry[2])
+            found[key] = entry
     return found

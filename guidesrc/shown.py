@@ -12,7 +12,8 @@ never missed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import itertools
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,35 +36,69 @@ Guides = dict[str, dict[str, Any]]
 Tally = list[int]  # [count, sum of ids, mixed sum of ids]
 
 
+class Overlay(Mapping[str, Any]):
+    """``base`` with the entries of ``delta`` put over it (None: the key is gone): what changed
+    since the last signature, over what it listed (read only where asked)."""
+
+    def __init__(self, base: Mapping[str, Any], delta: dict[str, Any]) -> None:
+        self.base = base
+        self.delta = delta
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.delta:
+            found = self.delta[key]
+            if found is None:
+                raise KeyError(key)
+            return found
+        return self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (key for key in self.base if key not in self.delta)
+        yield from (key for key, entry in self.delta.items() if entry is not None)
+
+    def __len__(self) -> int:
+        count = len(self.base)
+        for key, entry in self.delta.items():
+            count += (entry is not None) - (key in self.base)
+        return count
+
+
 @dataclass(frozen=True, slots=True)
 class Shown:
     """What a channel shows (``guides``, as the manifest lists them), the newest event id read
     before it was computed (``mark``), and the tallies of its shown publications."""
 
-    guides: Guides
+    guides: Mapping[str, Any]
     mark: int
-    tallies: dict[str, Tally]
+    tallies: Mapping[str, Tally]
     total: Tally
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "guides": self.guides,
-            "mark": self.mark,
-            "tallies": self.tallies,
-            "total": self.total,
-        }
+    def head(self) -> dict[str, Any]:
+        """The mark and the total (the guides and tallies are kept by shard, apart)."""
+        return {"mark": self.mark, "total": self.total}
 
     @classmethod
-    def from_dict(cls, data: Any) -> Shown | None:
+    def of(cls, head: Any, guides: Mapping[str, Any], tallies: Mapping[str, Tally]) -> Shown | None:
         """The kept state (from the MAC'd cache, which only this machine's signer writes);
-        None if it is not one."""
+        None if ``head`` is not one."""
         try:
-            guides, tallies, total = data["guides"], data["tallies"], data["total"]
-            if not (isinstance(guides, dict) and isinstance(tallies, dict)):
-                return None
-            return cls(guides, int(data["mark"]), tallies, [int(n) for n in total])
+            return cls(guides, int(head["mark"]), tallies, [int(n) for n in head["total"]])
         except (KeyError, TypeError, ValueError):
             return None
+
+    def changes(self, base: Shown | None) -> set[str] | None:
+        """The guides whose entry or tally may differ from ``base``'s, when this state was built
+        on it (:func:`shown_since`); None when it was not (every guide may differ)."""
+        if base is None:
+            return None
+        if self is base:
+            return set()
+        guides, tallies = self.guides, self.tallies
+        if not (isinstance(guides, Overlay) and isinstance(tallies, Overlay)):
+            return None
+        if guides.base is not base.guides or tallies.base is not base.tallies:
+            return None
+        return guides.delta.keys() | tallies.delta.keys()
 
 
 def shown_guides(ledger: Ledger, channel: str) -> Guides:
@@ -78,8 +113,9 @@ def shown_since(ledger: Ledger, channel: str, last: Shown | None) -> Shown:
     with ledger.engine.connect() as conn:
         mark = int(conn.execute(sa.select(sa.func.max(_E.id))).scalar() or 0)
         if last is not None and mark >= last.mark:
+            # by the primary key (DISTINCT would walk the whole guide_id index)
             query = sa.select(_E.guide_id).where(_E.id > last.mark, _E.guide_id.is_not(None))
-            changed = {str(g) for (g,) in conn.execute(query.distinct())}
+            changed = {str(g) for (g,) in conn.execute(query)}
             total = _total(conn, channel)
         else:
             changed, total = set(), None
@@ -90,9 +126,9 @@ def shown_since(ledger: Ledger, channel: str, last: Shown | None) -> Shown:
         before = _sum(last.tallies[g] for g in changed if g in last.tallies)
         after = _sum(tallies.values())
         if [t - b + a for t, b, a in zip(last.total, before, after, strict=True)] == total:
-            kept = {g: t for g, t in last.tallies.items() if g not in changed} | tallies
-            merged = {g: e for g, e in last.guides.items() if g not in changed} | guides
-            return Shown(dict(sorted(merged.items())), mark, kept, total)
+            merged = Overlay(last.guides, {g: guides.get(g) for g in sorted(changed)})
+            kept = Overlay(last.tallies, {g: tallies.get(g) for g in sorted(changed)})
+            return Shown(merged, mark, kept, total)
     return _whole(ledger, channel, mark)
 
 
@@ -119,13 +155,27 @@ def _shown_unindexed() -> Any:
 
 
 def _total(conn: sa.Connection, channel: str) -> Tally:
-    # one pass over the table: through the status index, every shown row of every channel is
-    # looked up one by one (2-3 times slower at 50,000 rows)
-    query = sa.select(sa.func.count(), sa.func.sum(_P.id), sa.func.sum(_mixed(_P.id))).where(
-        _P.channel == channel, _shown_unindexed()
-    )
-    row = conn.execute(query).one()
+    """The tally of the channel's shown publications: that of all its rows (one pass over the
+    table that reads no status, 4 times faster than one that does) less that of the rows in any
+    other status (by the status index: the few queued, failed, superseded …)."""
+    every = _tally(conn, _P.channel == channel)
+    hidden = _tally(conn, _P.channel == channel, _not_shown())
+    return [a - b for a, b in zip(every, hidden, strict=True)]
+
+
+def _tally(conn: sa.Connection, *where: Any) -> Tally:
+    query = sa.select(sa.func.count(), sa.func.sum(_P.id), sa.func.sum(_mixed(_P.id)))
+    row = conn.execute(query.where(*where)).one()
     return [int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)]
+
+
+def _not_shown() -> Any:
+    """Any status but those of :data:`SHOWN_STATUSES` (even one no code writes), as ranges the
+    status index serves."""
+    shown = sorted(str(s) for s in SHOWN_STATUSES)
+    ranges = [_P.status < shown[0], _P.status > shown[-1]]
+    ranges += [sa.and_(_P.status > a, _P.status < b) for a, b in itertools.pairwise(shown)]
+    return sa.or_(*ranges)
 
 
 def _sum(tallies: Iterable[Tally]) -> Tally:

@@ -729,13 +729,17 @@ def test_verify_file_checks_a_page_with_only_the_manifest_and_the_key(
 
 
 def cached(root: Path, channel: str) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-    """The stat cache's head and every file's entry, from its parts."""
+    """The stat cache's head and every file's entry, from its parts (and its delta's changes)."""
     head = json.loads(cache_path(root, channel).read_bytes())
+    parts = cache_path(root, channel).with_suffix(".d")
     files: dict[str, list[Any]] = {}
     for name in head["parts"]:
         if name.startswith("f-"):
-            part = cache_path(root, channel).with_suffix(".d") / f"{name}.json"
-            files.update(json.loads(part.read_bytes())["files"])
+            files.update(json.loads((parts / f"{name}.json").read_bytes())["files"])
+    if "delta" in head["parts"]:
+        for shard in json.loads((parts / "delta.json").read_bytes())["f"].values():
+            files.update(shard.get("files", {}))
+    files = {rel: entry for rel, entry in files.items() if entry is not None}
     return head, files
 
 
