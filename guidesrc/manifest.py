@@ -45,8 +45,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from guidesrc.channel_audit import (
     AsSigned,
@@ -526,17 +524,24 @@ def record_pairs(
 
     if not pairs:
         return 0
-    table = ManifestFile.__table__  # type: ignore[attr-defined]
-    # the dialect's own INSERT … ON CONFLICT DO NOTHING
-    insert = postgresql_insert if ledger.dialect == "postgresql" else sqlite_insert
     rows = [{"channel": channel, "path": p, "sha256": h, "first_seen": now} for p, h in pairs]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["channel", "path", "sha256"])
     count = 0
     with ledger.engine.begin() as conn:
         for start in range(0, len(rows), 5000):
-            result = conn.execute(statement, rows[start : start + 5000])
+            result = conn.execute(_INSERT_PAIRS, rows[start : start + 5000])
             count += max(result.rowcount, 0)
     return count
+
+
+#: The pairs not there yet: ``INSERT … ON CONFLICT DO NOTHING`` is written alike in SQLite and
+#: PostgreSQL, so no dialect's own construct (and its import, ~25 ms a publish) is needed.
+_INSERT_PAIRS = sa.text(
+    "INSERT INTO manifest_file (channel, path, sha256, first_seen)"
+    " VALUES (:channel, :path, :sha256, :first_seen)"
+    " ON CONFLICT (channel, path, sha256) DO NOTHING"
+).bindparams(
+    sa.bindparam("first_seen", type_=ManifestFile.__table__.c.first_seen.type)  # type: ignore[attr-defined]
+)
 
 
 def latest_manifest(ledger: Ledger, channel: str) -> str | None:
