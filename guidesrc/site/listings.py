@@ -156,8 +156,8 @@ def releases(notices: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Mapping
     }
 
 
-def release_list(notices: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    groups = releases(notices)
+def release_list(groups: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The releases, newest first (``groups``: as :func:`releases` gives them)."""
     return [
         {"key": k, "approved_at": groups[k][0]["approved_at"], "count": len(groups[k])}
         for k in sorted(groups, reverse=True)
@@ -179,10 +179,14 @@ def release_summary(members: Sequence[Mapping[str, Any]]) -> str:
 
 
 def notices_api(latest: Sequence[Mapping[str, Any]]) -> bytes:
-    body = {
-        "format": 1,
-        "notices": [
-            {**n, "document": f"releases/{release_key(n['approved_at'])}.json"} for n in latest
-        ],
-    }
+    body = {"format": 1, "notices": [notice_entry(n) for n in latest]}
     return orjson.dumps(body, option=JSON_OPTIONS)
+
+
+#: How ``api/notices.json`` begins, up to its first notice.
+NOTICES_HEAD = orjson.dumps({"format": 1, "notices": []}, option=JSON_OPTIONS)[:-2]
+
+
+def notice_entry(notice: Mapping[str, Any]) -> dict[str, Any]:
+    """A notice as ``api/notices.json`` lists it."""
+    return {**notice, "document": f"releases/{release_key(notice['approved_at'])}.json"}

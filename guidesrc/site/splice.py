@@ -1,0 +1,120 @@
+"""The site's two largest API files edited in their bytes: an incremental publish replaces the
+entries of the guides it changes in ``api/index.json`` and puts its new notices into
+``api/notices.json``; the other entries are neither built nor dumped again.
+
+Both files are dumped without indentation, so an entry is the bytes ``orjson`` gives for it
+alone, and the entries are told apart by how each begins: ``{"id":"`` (an index entry's first
+key) and ``{"action":"`` (a notice's first key, the keys sorted). Inside a JSON string a quote is
+always escaped, so neither sequence can occur in a value. Whatever does not look as expected (no
+file, another shape, a count that does not add up — a publish that crashed after the file was
+renamed into place, say) gives None: the caller renders the file whole. Either way the bytes are
+those of a full build (``tests/test_site_splice.py``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+#: More changed entries than this: the file is rendered whole (each splice copies the file).
+MOST = 50
+
+_GUIDE = b'{"id":"'
+_NOTICE = b'{"action":"'
+_END = b"]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """What an incremental publish splices into: the files as served, and what changes."""
+
+    index: bytes | None
+    notices: bytes | None
+    guides: frozenset[str]  # the guides whose index entries are made again
+    new_notices: frozenset[str]  # the keys of the notices new to the site
+
+    @classmethod
+    def read(cls, root: Path, guides: Sequence[str], new_notices: Sequence[str]) -> Served:
+        return cls(
+            _read(root / "api/index.json"),
+            _read(root / "api/notices.json"),
+            frozenset(guides),
+            frozenset(new_notices),
+        )
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def index_head(title: str, base_url: str) -> bytes:
+    """How ``api/index.json`` begins, up to its first entry."""
+    empty = orjson.dumps({"format": 1, "title": title, "base_url": base_url, "guides": []})
+    return empty[: -len(_END)]
+
+
+def spliced_index(
+    data: bytes | None,
+    head: bytes,
+    entries: Mapping[str, bytes],
+    ids: Callable[[], list[str]],
+) -> bytes | None:
+    """``data`` (``api/index.json``) with the entries of the guides in ``entries`` (id → their
+    bytes) replaced, or inserted in id order (``ids``: every guide's id, sorted)."""
+    if (
+        data is None
+        or len(entries) > MOST
+        or not data.startswith(head + _GUIDE)
+        or not data.endswith(_END)
+    ):
+        return None
+    for gid in sorted(entries):
+        start = data.find(_GUIDE + gid.encode() + b'",', len(head))
+        if start < 0:
+            data = _inserted(data, gid, entries[gid], ids())
+            continue
+        end = data.find(b"," + _GUIDE, start)
+        if end < 0:
+            end = len(data) - len(_END)
+        data = data[:start] + entries[gid] + data[end:]
+    return data
+
+
+def _inserted(data: bytes, gid: str, entry: bytes, ids: list[str]) -> bytes:
+    """``data`` with the entry of a guide it does not have put before the next one it has."""
+    for later in ids[bisect_right(ids, gid) :]:
+        at = data.find(_GUIDE + later.encode() + b'",')
+        if at >= 0:
+            return data[:at] + entry + b"," + data[at:]
+    end = len(data) - len(_END)
+    return data[:end] + b"," + entry + data[end:]
+
+
+def spliced_notices(
+    data: bytes | None, head: bytes, latest: Sequence[Mapping[str, Any]], new: Mapping[str, bytes]
+) -> bytes | None:
+    """``data`` (``api/notices.json``) with the notices ``new`` (key → their bytes) put where
+    they fall in ``latest`` (every notice, in the file's order)."""
+    if (
+        data is None
+        or len(new) > MOST
+        or not data.startswith(head + _NOTICE)
+        or not data.endswith(_END)
+        or not all(body.startswith(_NOTICE) for body in new.values())
+    ):
+        return None
+    pieces = data[len(head) + len(_NOTICE) : -len(_END)].split(b"," + _NOTICE)
+    at = [n for n, notice in enumerate(latest) if notice["key"] in new]
+    if len(at) != len(new) or len(pieces) + len(new) != len(latest):
+        return None
+    for n in at:
+        pieces.insert(n, new[latest[n]["key"]][len(_NOTICE) :])
+    return head + _NOTICE + (b"," + _NOTICE).join(pieces) + _END
