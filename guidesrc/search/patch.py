@@ -69,8 +69,7 @@ def update(
         chunk = every[k * DOC_SHARD_SIZE : (k + 1) * DOC_SHARD_SIZE]
         files[f"search/d{k}.json"] = dump([record(d) for d in chunk])
     data = IndexData(synonyms=groups, trad=trad_table(), themes=theme_counts(every))
-    data.lengths = [len(normalize(d["name"])) for d in every]
-    data.firsts = [n for n, d in enumerate(every) if is_first(d["name"])]
+    data.lengths, data.firsts = _names(before, every, {number[g]: new[g] for g in new})
     same = all(found_texts(old[g]) == found_texts(new[g]) for g in new)
     data.unfound = (
         before["unfound"] if same and "unfound" in before else unfound_groups(every, groups)
@@ -83,6 +82,26 @@ def update(
     files["search/meta.json"] = dump(meta(data) | {"pinyin_shards": sorted(shards)})
     changed = {rel: body for rel, body in files.items() if rel not in emptied and read(rel) != body}
     return changed, emptied
+
+
+def _names(
+    before: Mapping[str, Any], every: Sequence[Document], changed: Mapping[int, Document]
+) -> tuple[list[int], list[int]]:
+    """The names' lengths and the first applications: those of the index present with the
+    changed documents' set again (by value: the same after a publish that was cut short and
+    is made again), or every document's when the index present has none for this many."""
+    lengths, firsts = before.get("lengths"), before.get("firsts")
+    if not isinstance(lengths, list) or len(lengths) != len(every) or not isinstance(firsts, list):
+        return [len(normalize(d["name"])) for d in every], [
+            n for n, d in enumerate(every) if is_first(d["name"])
+        ]
+    lengths, first = list(lengths), set(firsts)
+    for n, doc in changed.items():
+        lengths[n] = len(normalize(doc["name"]))
+        first.discard(n)
+        if is_first(doc["name"]):
+            first.add(n)
+    return lengths, sorted(first)
 
 
 def _postings(

@@ -111,10 +111,22 @@ def spliced_notices(
         or not all(body.startswith(_NOTICE) for body in new.values())
     ):
         return None
-    pieces = data[len(head) + len(_NOTICE) : -len(_END)].split(b"," + _NOTICE)
+    between = b"," + _NOTICE
+    count = data.count(between, len(head)) + 1  # the notices in the file
     at = [n for n, notice in enumerate(latest) if notice["key"] in new]
-    if len(at) != len(new) or len(pieces) + len(new) != len(latest):
+    if len(at) != len(new) or count + len(new) != len(latest):
         return None
-    for n in at:
-        pieces.insert(n, new[latest[n]["key"]][len(_NOTICE) :])
-    return head + _NOTICE + (b"," + _NOTICE).join(pieces) + _END
+    out, done, offset, entry = [], 0, len(head), 0  # the file's entry at ``offset``
+    for inserted, n in enumerate(at):
+        body = new[latest[n]["key"]]
+        if n - inserted == count:  # after the last one
+            offset, body = len(data) - len(_END), b"," + body
+        else:
+            while entry < n - inserted:  # the new notice goes before the old entry n - inserted
+                offset = data.index(between, offset + 1) + 1
+                entry += 1
+            body += b","
+        out += [data[done:offset], body]
+        done = offset
+    out.append(data[done:])
+    return b"".join(out)
