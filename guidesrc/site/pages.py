@@ -152,20 +152,22 @@ class SitePages:
             2,
         )
         sink.write("feed.xml", self.render.feed(latest[:FEED_ENTRIES]), 2)
-        sink.write("api/notices.json", self._notices_api(latest, served), 2)
+        sink.write("api/notices.json", self._notices_api(latest, manifest, served), 2)
         sink.write("api/index.json", self._index_api(manifest, served), 2)
         for rel, data in self.sitemaps(listings).items():
             sink.write(rel, data, 2)
         for rel, data in self.gone_files(withdrawn).items():
             sink.write(rel, data, 2)
 
-    def _notices_api(self, latest: Sequence[Mapping[str, Any]], served: Served | None) -> bytes:
+    def _notices_api(
+        self, latest: Sequence[Mapping[str, Any]], manifest: Manifest, served: Served | None
+    ) -> bytes:
         if served is not None:
-            new = {
-                n["key"]: orjson.dumps(notice_entry(n), option=JSON_OPTIONS)
-                for n in latest
-                if n["key"] in served.new_notices
-            }
+            new = [
+                (n, orjson.dumps(notice_entry(n), option=JSON_OPTIONS))
+                for n in map(manifest.notices.get, sorted(served.new_notices))
+                if n is not None
+            ]
             spliced = spliced_notices(served.notices, NOTICES_HEAD, latest, new)
             if spliced is not None:
                 return spliced

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from guidesrc.search.build import build
-from guidesrc.search.patch import update
+from guidesrc.search.patch import Documents, update
 from guidesrc.search.shards import files
 from guidesrc.search.synonyms import Groups
 
@@ -23,6 +23,17 @@ def document(guide_id: str, listing: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(fields, Mapping):  # a manifest of an older guidesrc: texts only
         fields = {"body": list(fields)}
     return {"id": guide_id, "name": listing["name"], "department": listing["department"], **fields}
+
+
+def themes(listings: Mapping[str, Mapping[str, Any]]) -> Callable[[str], Iterable[str]]:
+    """A listed guide's themes as its :func:`document` holds them (none in an older manifest's
+    listing, which kept the texts only)."""
+
+    def of(gid: str) -> Iterable[str]:
+        fields = listings[gid]["search"]
+        return fields.get("themes", ()) if isinstance(fields, Mapping) else ()
+
+    return of
 
 
 def searchable_text(listing: Mapping[str, Any]) -> str:
@@ -48,7 +59,7 @@ def update_index(
     """The files of ``search/`` to write and those to remove when the guides of ``before``
     (their listings before the publish; None: not listed) change to ``listings`` (every listed
     guide now), given the files ``present`` and ``read`` to read one (None: missing)."""
-    every = [document(gid, listings[gid]) for gid in sorted(listings)]
+    every = Documents(sorted(listings), lambda gid: document(gid, listings[gid]), themes(listings))
     if all(entry is not None and gid in listings for gid, entry in before.items()):
         old = {gid: document(gid, entry) for gid, entry in before.items() if entry is not None}
         patched = update(read, every, old, groups)

@@ -99,26 +99,32 @@ def _inserted(data: bytes, gid: str, entry: bytes, ids: list[str]) -> bytes:
 
 
 def spliced_notices(
-    data: bytes | None, head: bytes, latest: Sequence[Mapping[str, Any]], new: Mapping[str, bytes]
+    data: bytes | None,
+    head: bytes,
+    latest: Sequence[Mapping[str, Any]],
+    new: Sequence[tuple[Mapping[str, Any], bytes]],
 ) -> bytes | None:
-    """``data`` (``api/notices.json``) with the notices ``new`` (key → their bytes) put where
-    they fall in ``latest`` (every notice, in the file's order)."""
+    """``data`` (``api/notices.json``) with the notices ``new`` (each summary, as in
+    ``latest``, and its bytes) put where they fall in ``latest`` (every notice, in the file's
+    order)."""
     if (
         data is None
         or len(new) > MOST
         or not data.startswith(head + _NOTICE)
         or not data.endswith(_END)
-        or not all(body.startswith(_NOTICE) for body in new.values())
+        or not all(body.startswith(_NOTICE) for _summary, body in new)
     ):
         return None
     between = b"," + _NOTICE
     count = data.count(between, len(head)) + 1  # the notices in the file
-    at = [n for n, notice in enumerate(latest) if notice["key"] in new]
-    if len(at) != len(new) or count + len(new) != len(latest):
+    try:  # the same objects: found at once (a new notice is mostly the first)
+        at = sorted((latest.index(summary), body) for summary, body in new)
+    except ValueError:
+        return None
+    if count + len(new) != len(latest):
         return None
     out, done, offset, entry = [], 0, len(head), 0  # the file's entry at ``offset``
-    for inserted, n in enumerate(at):
-        body = new[latest[n]["key"]]
+    for inserted, (n, body) in enumerate(at):
         if n - inserted == count:  # after the last one
             offset, body = len(data) - len(_END), b"," + body
         else:
