@@ -31,10 +31,10 @@ import orjson
 
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.gaps import UNKNOWN_BODY, null_free
-from guidesrc.search.documents import search_fields
 from guidesrc.site.collate import pinyin
 from guidesrc.site.forms import guide_forms
 from guidesrc.site.render import slug
+from guidesrc.site.search import search_text
 from guidesrc.site.state import FORMAT as STATE_FORMAT
 from guidesrc.site.state import (
     SECTIONS,
@@ -428,7 +428,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
         "effective_date": shown["effective_date"],
         "upcoming": upcoming["effective_date"] if upcoming else None,
         "changed": changed,
-        "search": search_fields(guide),
+        "search": search_text(guide),
     }
 
 
