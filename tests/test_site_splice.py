@@ -14,6 +14,7 @@ import orjson
 
 from guidesrc.adapters import Action, Delivery
 from guidesrc.site.builder import Site
+from guidesrc.site.data import MANIFEST, Manifest
 from guidesrc.site.listings import NOTICES_HEAD, notice_entry
 from guidesrc.site.render import JSON_OPTIONS
 from guidesrc.site.splice import spliced_notices
@@ -85,3 +86,39 @@ def test_notices_a_file_already_holds_are_not_put_in_again(tmp_path: Path) -> No
     )
     assert spliced_notices(without, NOTICES_HEAD, latest, new) == whole
     assert spliced_notices(None, NOTICES_HEAD, latest, new) is None
+
+
+def test_listings_that_keep_their_search_texts_as_lists_are_read_and_taken_over(
+    tmp_path: Path,
+) -> None:
+    """A site whose manifest an older guidesrc wrote (each listing's search texts as lists, not
+    as one JSON text) publishes incrementally as before; its next full build keeps them as text."""
+    first, *rest = example_deliveries()
+    site = Site(tmp_path / "site", example_config())
+    site.publish(rest)
+    root = (tmp_path / "site").resolve()
+    older = Manifest.read(root)
+    for rec in older.guides.values():
+        rec["listing"]["search"] = json.loads(rec["listing"]["search"])
+    older.dirty = None
+    top, parts = older.dump()
+    for rel, data in parts.items():
+        (root / rel).write_bytes(data)
+    (root / MANIFEST).write_bytes(top)
+    batch = [first, changed(rest[0])]
+    assert site.publish(batch).mode == "incremental"
+    fresh = Site(tmp_path / "fresh", example_config())
+    fresh.publish([first, *rest, *batch[1:]])
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "fresh")
+    # Other settings: a full build, which keeps every listing's texts as JSON text.
+    renamed = dataclasses.replace(example_config(), title="示例市办事指南")
+    again = Site(tmp_path / "site", renamed).publish([withdrawn(rest[1])])
+    assert again.mode == "full"
+    kinds = {
+        type(r["listing"]["search"])
+        for r in Manifest.read((tmp_path / "site").resolve()).guides.values()
+        if r["listing"]
+    }
+    assert kinds == {str}
+    Site(tmp_path / "renamed", renamed).publish([first, *rest, *batch[1:], withdrawn(rest[1])])
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "renamed")

@@ -181,6 +181,7 @@ class Site(SitePages):
             return _failures(batch.result, batch.new_keys, batch.failed)
         self._record(batch, full)
         if full:
+            search.keep_as_text(manifest.listings().values())
             if not self._full_build(batch):
                 return _failures(batch.result, batch.new_keys, batch.failed)
         else:

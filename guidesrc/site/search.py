@@ -25,7 +25,17 @@ def search_text(guide: Mapping[str, Any]) -> str:
     """What a listing keeps of a guide for search (``search``): its texts by field, as JSON
     text. The manifest is read on every publish and search needs the texts of a few guides
     only: one string per guide parses much faster than its lists of texts."""
-    return orjson.dumps(search_fields(guide)).decode()
+    return orjson.dumps(search_fields(guide), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def keep_as_text(listings: Iterable[dict[str, Any]]) -> None:
+    """Listings of an older guidesrc that keep their search texts as lists, kept as JSON text
+    from now on (as :func:`search_text` writes it: a full build writes every part again)."""
+    for listing in listings:
+        if isinstance(listing["search"], Mapping):
+            listing["search"] = orjson.dumps(
+                listing["search"], option=orjson.OPT_SORT_KEYS
+            ).decode()
 
 
 def document(guide_id: str, listing: Mapping[str, Any]) -> dict[str, Any]:
