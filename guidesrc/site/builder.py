@@ -474,7 +474,7 @@ class Site(SitePages):
             if own is None or notices[key]["guide"] not in own:
                 self._notice_page(update, notices[key])
         rkeys = {release_key(n["approved_at"]) for n in notices.values()}
-        release_groups = releases(manifest.notices)
+        release_groups = releases(manifest.notices, rkeys)
         for rkey, members in release_groups.items():
             if rkey in rkeys:
                 full = [

@@ -4,7 +4,7 @@ theme, service object, item type), list entries, releases, the notices' API, sit
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from html import escape as html_escape
 from operator import itemgetter
 from typing import Any
@@ -188,13 +188,20 @@ def newest_first(notices: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]
     return ordered
 
 
-def releases(notices: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Notices grouped by approval (release key), each group in guide order."""
+def releases(
+    notices: Mapping[str, Mapping[str, Any]], only: Container[str] | None = None
+) -> dict[str, list[Mapping[str, Any]]]:
+    """Notices grouped by approval (release key), each group in guide order; with ``only``,
+    the groups of the other releases as they come (enough for :func:`release_list`: they are
+    sorted still if their notices' times differ)."""
     out: dict[str, list[Mapping[str, Any]]] = {}
     for summary in notices.values():
         out.setdefault(release_key(summary["approved_at"]), []).append(summary)
     return {
-        k: sorted(v, key=lambda n: (n["name"], n["guide"], n["version"])) for k, v in out.items()
+        k: sorted(v, key=lambda n: (n["name"], n["guide"], n["version"]))
+        if only is None or k in only or len({n["approved_at"] for n in v}) > 1
+        else v
+        for k, v in out.items()
     }
 
 

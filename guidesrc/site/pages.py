@@ -33,12 +33,13 @@ from guidesrc.site.listings import (
     xml_escape,
 )
 from guidesrc.site.render import JSON_OPTIONS, Renderer, SiteConfig
-from guidesrc.site.splice import Served, index_head, spliced_index, spliced_notices
+from guidesrc.site.splice import Entries, Served, index_entries, spliced, spliced_notices
 
 LATEST_NOTICES = 20  # on the notices page
 HOME_ITEMS = 5  # notices and upcoming changes on the home page, below the catalogue
 FEED_ENTRIES = 50
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the protocol's limit)
+_URLSET_END = b"\n</urlset>\n"
 
 
 class SitePages:
@@ -154,7 +155,7 @@ class SitePages:
         sink.write("feed.xml", self.render.feed(latest[:FEED_ENTRIES]), 2)
         sink.write("api/notices.json", self._notices_api(latest, manifest, served), 2)
         sink.write("api/index.json", self._index_api(manifest, served), 2)
-        for rel, data in self.sitemaps(listings).items():
+        for rel, data in self._sitemaps(listings, served).items():
             sink.write(rel, data, 2)
         for rel, data in self.gone_files(withdrawn).items():
             sink.write(rel, data, 2)
@@ -176,15 +177,15 @@ class SitePages:
     def _index_api(self, manifest: Manifest, served: Served | None) -> bytes:
         if served is not None:
             guides = manifest.guides
-            head = index_head(self.config.title, self.config.base_url)
-            entries = {
+            form = index_entries(self.config.title, self.config.base_url)
+            entries: dict[str, bytes | None] = {
                 gid: orjson.dumps(self.index_entry(gid, guides[gid]))
                 for gid in served.guides
                 if gid in guides
             }
-            spliced = spliced_index(served.index, head, entries, lambda: sorted(guides))
-            if spliced is not None:
-                return spliced
+            data = spliced(served.index, form, entries, lambda: sorted(guides))
+            if data is not None:
+                return data
         return self.index_api(manifest)
 
     def index_api(self, manifest: Manifest) -> bytes:
@@ -232,19 +233,48 @@ class SitePages:
             }
         return entry
 
+    def _sitemaps(
+        self, listings: Mapping[str, Mapping[str, Any]], served: Served | None
+    ) -> dict[str, bytes]:
+        if served is not None and len(listings) + len(self._site_urls()) <= SITEMAP_LIMIT:
+            base = xml_escape(self.config.base_url)
+            head = urlset(self._site_urls())[: -len(_URLSET_END)] + b"\n"
+            form = Entries(
+                head,
+                f"<url><loc>{base}/guides/".encode(),
+                b".html</loc>",
+                b"\n",
+                _URLSET_END,
+            )
+            lines = {
+                gid: self._sitemap_url(gid, listings[gid]).encode() if gid in listings else None
+                for gid in served.guides
+            }
+            data = spliced(served.sitemap, form, lines, lambda: sorted(listings))
+            if data is not None:
+                return {"sitemap.xml": data}
+        return self.sitemaps(listings)
+
+    def _site_urls(self) -> list[str]:
+        base = xml_escape(self.config.base_url)
+        return [
+            f"<url><loc>{base}/index.html</loc></url>",
+            f"<url><loc>{base}/notices/index.html</loc></url>",
+        ]
+
+    def _sitemap_url(self, gid: str, listing: Mapping[str, Any]) -> str:
+        base = xml_escape(self.config.base_url)
+        return (
+            f"<url><loc>{base}/guides/{gid}.html</loc>"
+            f"<lastmod>{xml_escape(listing['changed'])}</lastmod></url>"
+        )
+
     def sitemaps(self, listings: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
         """``sitemap.xml`` (and its parts beyond 50,000 addresses). Written without a template:
         it lists every guide on every publish. Ids are safe; ``lastmod`` is an ISO time."""
         base = xml_escape(self.config.base_url)
-        urls = [
-            f"<url><loc>{base}/index.html</loc></url>",
-            f"<url><loc>{base}/notices/index.html</loc></url>",
-        ]
-        urls += [
-            f"<url><loc>{base}/guides/{gid}.html</loc>"
-            f"<lastmod>{xml_escape(listings[gid]['changed'])}</lastmod></url>"
-            for gid in sorted(listings)
-        ]
+        urls = self._site_urls()
+        urls += [self._sitemap_url(gid, listings[gid]) for gid in sorted(listings)]
         if len(urls) <= SITEMAP_LIMIT:
             return {"sitemap.xml": urlset(urls)}
         parts = math.ceil(len(urls) / SITEMAP_LIMIT)

@@ -1,14 +1,15 @@
-"""The site's two largest API files edited in their bytes: an incremental publish replaces the
-entries of the guides it changes in ``api/index.json`` and puts its new notices into
-``api/notices.json``; the other entries are neither built nor dumped again.
+"""The site's largest library-wide files edited in their bytes: an incremental publish replaces,
+removes or inserts the entries of the guides it changes in ``api/index.json`` and
+``sitemap.xml`` and puts its new notices into ``api/notices.json``; the other entries are
+neither built nor dumped again.
 
-Both files are dumped without indentation, so an entry is the bytes ``orjson`` gives for it
+The JSON files are dumped without indentation, so an entry is the bytes ``orjson`` gives for it
 alone, and the entries are told apart by how each begins: ``{"id":"`` (an index entry's first
 key) and ``{"action":"`` (a notice's first key, the keys sorted). Inside a JSON string a quote is
-always escaped, so neither sequence can occur in a value. Whatever does not look as expected (no
-file, another shape, a count that does not add up — a publish that crashed after the file was
-renamed into place, say) gives None: the caller renders the file whole. Either way the bytes are
-those of a full build (``tests/test_site_splice.py``).
+always escaped, so neither sequence can occur in a value. The sitemap has a line per guide. Whatever
+does not look as expected (no file, another shape, a count that does not add up — a publish
+that crashed after the file was renamed into place, say) gives None: the caller renders the
+file whole. Either way the bytes are those of a full build (``tests/test_site_splice.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Served:
 
     index: bytes | None
     notices: bytes | None
-    guides: frozenset[str]  # the guides whose index entries are made again
+    sitemap: bytes | None
+    guides: frozenset[str]  # the guides whose entries are made again
     new_notices: frozenset[str]  # the keys of the notices new to the site
 
     @classmethod
@@ -43,6 +45,7 @@ class Served:
         return cls(
             _read(root / "api/index.json"),
             _read(root / "api/notices.json"),
+            _read(root / "sitemap.xml"),
             frozenset(guides),
             frozenset(new_notices),
         )
@@ -55,47 +58,71 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def index_head(title: str, base_url: str) -> bytes:
-    """How ``api/index.json`` begins, up to its first entry."""
+@dataclass(frozen=True, slots=True)
+class Entries:
+    """How a file lists one entry per guide, in id order: after ``head``, each entry begins
+    with ``marker``, the guide's id and ``close``; entries are joined by ``sep``; ``tail``
+    ends the file. ``sep`` + ``marker`` occurs nowhere else in the file."""
+
+    head: bytes
+    marker: bytes
+    close: bytes
+    sep: bytes
+    tail: bytes
+
+    def find(self, data: bytes, gid: str) -> int:
+        return data.find(self.marker + gid.encode() + self.close, len(self.head))
+
+
+def index_entries(title: str, base_url: str) -> Entries:
+    """``api/index.json``'s entries."""
     empty = orjson.dumps({"format": 1, "title": title, "base_url": base_url, "guides": []})
-    return empty[: -len(_END)]
+    return Entries(empty[: -len(_END)], _GUIDE, b'",', b",", _END)
 
 
-def spliced_index(
+def spliced(
     data: bytes | None,
-    head: bytes,
-    entries: Mapping[str, bytes],
+    form: Entries,
+    entries: Mapping[str, bytes | None],
     ids: Callable[[], list[str]],
 ) -> bytes | None:
-    """``data`` (``api/index.json``) with the entries of the guides in ``entries`` (id → their
-    bytes) replaced, or inserted in id order (``ids``: every guide's id, sorted)."""
+    """``data`` with the entries of the guides in ``entries`` (id → their bytes; None: the
+    guide has none any more) replaced, removed, or inserted in id order (``ids``: the id of
+    every guide with an entry, sorted)."""
     if (
         data is None
         or len(entries) > MOST
-        or not data.startswith(head + _GUIDE)
-        or not data.endswith(_END)
+        or not data.startswith(form.head + form.marker)
+        or not data.endswith(form.tail)
     ):
         return None
     for gid in sorted(entries):
-        start = data.find(_GUIDE + gid.encode() + b'",', len(head))
+        body, start = entries[gid], form.find(data, gid)
         if start < 0:
-            data = _inserted(data, gid, entries[gid], ids())
+            data = data if body is None else _inserted(data, form, gid, body, ids())
             continue
-        end = data.find(b"," + _GUIDE, start)
-        if end < 0:
-            end = len(data) - len(_END)
-        data = data[:start] + entries[gid] + data[end:]
+        last = len(data) - len(form.tail)  # where the last entry ends
+        end = data.find(form.sep + form.marker, start)
+        end = last if end < 0 else end
+        if body is not None:
+            data = data[:start] + body + data[end:]
+        elif end < last:  # the entry and the separator after it
+            data = data[:start] + data[end + len(form.sep) :]
+        elif start > len(form.head):  # the last entry and the separator before it
+            data = data[: start - len(form.sep)] + data[end:]
+        else:
+            return None  # the only entry: the file is made whole
     return data
 
 
-def _inserted(data: bytes, gid: str, entry: bytes, ids: list[str]) -> bytes:
+def _inserted(data: bytes, form: Entries, gid: str, entry: bytes, ids: list[str]) -> bytes:
     """``data`` with the entry of a guide it does not have put before the next one it has."""
     for later in ids[bisect_right(ids, gid) :]:
-        at = data.find(_GUIDE + later.encode() + b'",')
+        at = form.find(data, later)
         if at >= 0:
-            return data[:at] + entry + b"," + data[at:]
-    end = len(data) - len(_END)
-    return data[:end] + b"," + entry + data[end:]
+            return data[:at] + entry + form.sep + data[at:]
+    end = len(data) - len(form.tail)
+    return data[:end] + form.sep + entry + data[end:]
 
 
 def spliced_notices(
