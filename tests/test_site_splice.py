@@ -102,6 +102,7 @@ def test_listings_that_keep_their_search_texts_as_lists_are_read_and_taken_over(
         rec["listing"]["search"] = json.loads(rec["listing"]["search"])
     older.dirty = None
     top, parts = older.dump()
+    top = orjson.dumps({**orjson.loads(top), "format": 2}, option=orjson.OPT_SORT_KEYS)
     for rel, data in parts.items():
         (root / rel).write_bytes(data)
     (root / MANIFEST).write_bytes(top)
