@@ -175,8 +175,9 @@ class Manifest:
             manifest.guides.update(sections["guides"])
             manifest.notices.update(sections["notices"])
             manifest.applied.update(sections["applied"])
-        # In the parts' order, not sorted: whatever shows guides or notices in an order sorts
-        # them itself (a guide new to the site is added last, so none could count on it).
+        # In id order, as the one file had them (the order the lists are made in).
+        manifest.guides = dict(sorted(manifest.guides.items()))
+        manifest.notices = dict(sorted(manifest.notices.items()))
         return manifest
 
     def listings(self) -> dict[str, dict[str, Any]]:
