@@ -71,7 +71,9 @@ def test_a_manifest_in_one_file_is_taken_over_by_the_next_publish(tmp_path: Path
     new = changed(deliveries[0])
     assert Site(link, example_config()).publish([new]).mode == "incremental"
     after = Manifest.read(link)
-    assert orjson.loads((state / "manifest.json").read_bytes())["format"] == 2
+    assert (
+        orjson.loads((state / "manifest.json").read_bytes())["format"] == 3
+    )  # parts, the search texts as JSON text
     assert parts_of(link) == {f"{digest}.json" for digest in after.parts.values()}
     assert set(after.applied) == {*whole.applied, new.key}
     assert set(after.guides) == set(whole.guides)

@@ -11,9 +11,10 @@ pinyin files get the words that came and lose those no guide, theme or synonym h
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
-from itertools import accumulate
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import accumulate, chain
+from typing import Any, overload
 
 import orjson
 
@@ -45,32 +46,75 @@ from guidesrc.search.text import normalize
 Read = Callable[[str], bytes | None]
 
 
+class Documents(Sequence[Document]):
+    """Every guide's search document by number (the guides in id order), each made when it is
+    first asked for: a publish that changes a few guides makes a few. ``themes`` gives a guide's
+    themes as its document would hold them, without the document (for :meth:`theme_counts`)."""
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        make: Callable[[str], Document],
+        themes: Callable[[str], Iterable[str]],
+    ) -> None:
+        self.ids = ids
+        self.make = make
+        self.themes = themes
+        self.made: dict[int, Document] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, n: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, n: slice) -> list[Document]: ...
+
+    def __getitem__(self, n: int | slice) -> Document | list[Document]:
+        if isinstance(n, slice):
+            return [self[k] for k in range(*n.indices(len(self.ids)))]
+        if n not in self.made:
+            self.made[n] = self.make(self.ids[n])
+        return self.made[n]
+
+    def number(self, gid: str) -> int | None:
+        n = bisect_left(self.ids, gid)
+        return n if n < len(self.ids) and self.ids[n] == gid else None
+
+    def theme_counts(self) -> list[tuple[str, int]]:
+        """:func:`~guidesrc.search.build.theme_counts` of every document."""
+        themes = Counter(chain.from_iterable({t for t in self.themes(g) if t} for g in self.ids))
+        return sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def update(
     read: Read,
-    every: Sequence[Document],
+    every: Documents,
     old: Mapping[str, Document],
     groups: Groups,
 ) -> tuple[dict[str, bytes], list[str]] | None:
-    """The files that change (and those left empty, to remove) when the guides of ``old`` (their documents before) become what
-    ``every`` (every guide's document now, sorted by id) says; None when the index must be built
-    again (no index, another format, other synonyms, another number of guides)."""
+    """The files that change (and those left empty, to remove) when the guides of ``old`` (their
+    documents before) become what ``every`` (every guide's document now) says; None when the
+    index must be built again (no index, another format, other synonyms, another number of
+    guides)."""
     present = read("search/meta.json")
     before: dict[str, Any] = orjson.loads(present) if present else {}
     if before.get("format") != FORMAT or before.get("synonyms") != groups:
         return None
     if before.get("docs") != len(every) or before.get("term_shards") != term_shards(len(every)):
         return None
-    number = {doc["id"]: n for n, doc in enumerate(every)}
-    if not set(old) <= set(number):
+    number = {gid: every.number(gid) for gid in old}
+    if None in number.values():
         return None
-    new = {gid: every[number[gid]] for gid in old if every[number[gid]] != old[gid]}
-    files = _postings(read, {number[g]: (old[g], new[g]) for g in new}, len(every))
-    for k in sorted({number[g] // DOC_SHARD_SIZE for g in new}):
+    at = {gid: n for gid, n in number.items() if n is not None}
+    new = {gid: every[at[gid]] for gid in old if every[at[gid]] != old[gid]}
+    files = _postings(read, {at[g]: (old[g], new[g]) for g in new}, len(every))
+    for k in sorted({at[g] // DOC_SHARD_SIZE for g in new}):
         chunk = every[k * DOC_SHARD_SIZE : (k + 1) * DOC_SHARD_SIZE]
         files[f"search/d{k}.json"] = dump([record(d) for d in chunk])
-    data = IndexData(synonyms=groups, trad=trad_table(), themes=theme_counts(every))
-    data.lengths = [len(normalize(d["name"])) for d in every]
-    data.firsts = [n for n, d in enumerate(every) if is_first(d["name"])]
+    data = IndexData(synonyms=groups, trad=trad_table(), themes=every.theme_counts())
+    data.lengths, data.firsts = _names(before, every, {at[g]: new[g] for g in new})
     same = all(found_texts(old[g]) == found_texts(new[g]) for g in new)
     data.unfound = (
         before["unfound"] if same and "unfound" in before else unfound_groups(every, groups)
@@ -83,6 +127,26 @@ def update(
     files["search/meta.json"] = dump(meta(data) | {"pinyin_shards": sorted(shards)})
     changed = {rel: body for rel, body in files.items() if rel not in emptied and read(rel) != body}
     return changed, emptied
+
+
+def _names(
+    before: Mapping[str, Any], every: Sequence[Document], changed: Mapping[int, Document]
+) -> tuple[list[int], list[int]]:
+    """The names' lengths and the first applications: those of the index present with the
+    changed documents' set again (by value: the same after a publish that was cut short and
+    is made again), or every document's when the index present has none for this many."""
+    lengths, firsts = before.get("lengths"), before.get("firsts")
+    if not isinstance(lengths, list) or len(lengths) != len(every) or not isinstance(firsts, list):
+        return [len(normalize(d["name"])) for d in every], [
+            n for n, d in enumerate(every) if is_first(d["name"])
+        ]
+    lengths, first = list(lengths), set(firsts)
+    for n, doc in changed.items():
+        lengths[n] = len(normalize(doc["name"]))
+        first.discard(n)
+        if is_first(doc["name"]):
+            first.add(n)
+    return lengths, sorted(first)
 
 
 def _postings(

@@ -52,7 +52,8 @@ from guidesrc.site.listings import (
 from guidesrc.site.pages import SitePages
 from guidesrc.site.parallel import shared_work
 from guidesrc.site.render import HERE, Renderer, SiteConfig
-from guidesrc.site.store import NewBuild, Update, current_build
+from guidesrc.site.splice import Served
+from guidesrc.site.store import PENDING, NewBuild, Update, current_build
 
 #: A batch that changes more guides than this share of the site (and at least FULL_MIN) is
 #: written as a new build: cheaper than thousands of renames, and one switch for readers.
@@ -180,15 +181,26 @@ class Site(SitePages):
             return _failures(batch.result, batch.new_keys, batch.failed)
         self._record(batch, full)
         if full:
+            search.keep_as_text(manifest.listings().values())
             if not self._full_build(batch):
                 return _failures(batch.result, batch.new_keys, batch.failed)
         else:
             assert root is not None
             batch.result.mode = "incremental"
+            # After a crash the files as served may hold what the manifest does not: the API
+            # indexes are then made whole, not spliced (Update removes the crash's pending list).
+            crashed = (root / PENDING).exists()
             update = Update(root)
             self._form_changes(update, manifest)
             self.write_changes(
-                update, manifest, batch.before, batch.docs, batch.notices, batch.known, batch.own
+                update,
+                manifest,
+                batch.before,
+                batch.docs,
+                batch.notices,
+                batch.known,
+                batch.own,
+                None if crashed else Served.read(root, list(batch.docs), list(batch.notices)),
             )
             top, parts = manifest.dump()
             update.commit(top, parts, manifest.parts.values())
@@ -431,11 +443,12 @@ class Site(SitePages):
         groups = facet_groups(listings)
         for kind, key in sorted(groups):
             self._facet_page(out, groups, listings, kind, key)
-        for rkey, members in releases(manifest.notices).items():
+        release_groups = releases(manifest.notices)
+        for rkey, members in release_groups.items():
             self._release_files(out, rkey, [notice_of(n["key"]) for n in members])
         for rel, data in search.build_index(listings, self.config.synonyms_list()).items():
             out.write(rel, data, 2)
-        self._global_files(out, manifest, listings, groups)
+        self._global_files(out, manifest, listings, groups, release_groups)
 
     # --- an incremental publish ---------------------------------------------------------------
 
@@ -448,8 +461,10 @@ class Site(SitePages):
         notices: Mapping[str, Doc],
         known: Loader,
         own: Mapping[str, list[tuple[str, bytes | None, int]]] | None = None,
+        served: Served | None = None,
     ) -> None:
-        """``own``: the changed guides' own files (pages, documents, notices), rendered already."""
+        """``own``: the changed guides' own files (pages, documents, notices), rendered already;
+        ``served``: the API indexes as served, to splice the changes into (:mod:`.splice`)."""
         for gid in sorted(docs):
             if own is not None and gid in own:
                 put_files(update, own[gid])
@@ -459,7 +474,8 @@ class Site(SitePages):
             if own is None or notices[key]["guide"] not in own:
                 self._notice_page(update, notices[key])
         rkeys = {release_key(n["approved_at"]) for n in notices.values()}
-        for rkey, members in releases(manifest.notices).items():
+        release_groups = releases(manifest.notices, rkeys)
+        for rkey, members in release_groups.items():
             if rkey in rkeys:
                 full = [
                     notices.get(n["key"]) or known.notice(n["key"], n["approved_at"])
@@ -470,7 +486,7 @@ class Site(SitePages):
         groups = facet_groups(listings)
         self._facet_changes(update, before, docs, listings, groups)
         self._search_changes(update, before, docs, listings)
-        self._global_files(update, manifest, listings, groups)
+        self._global_files(update, manifest, listings, groups, release_groups, served)
 
     def _facet_changes(
         self,

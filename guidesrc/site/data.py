@@ -31,12 +31,13 @@ import orjson
 
 from guidesrc.adapters import Delivery, safe_id
 from guidesrc.gaps import UNKNOWN_BODY, null_free
-from guidesrc.search.documents import search_fields
 from guidesrc.site.collate import pinyin
 from guidesrc.site.forms import guide_forms
 from guidesrc.site.render import slug
+from guidesrc.site.search import search_text
 from guidesrc.site.state import FORMAT as STATE_FORMAT
 from guidesrc.site.state import (
+    LIST_FORMAT,
     SECTIONS,
     SINGLE_FORMAT,
     applied_guide,
@@ -158,7 +159,7 @@ class Manifest:
                 files=body.get("files", {}),  # none before the forms were published
                 pinyin=body.get("pinyin", {}),  # none before the pinyin was kept
             )
-        if body.get("format") != STATE_FORMAT:
+        if body.get("format") not in (LIST_FORMAT, STATE_FORMAT):
             raise ValueError(f"manifest format {body.get('format')} is not {STATE_FORMAT}")
         manifest = cls(
             build=body["build"],
@@ -188,7 +189,7 @@ def applied_receipt(root: Path, key: str) -> dict[str, Any] | None:
     """The receipt of the delivery ``key`` in the manifest of the build ``root`` (the top file
     and one part read), or None."""
     body = orjson.loads((root / MANIFEST).read_bytes())
-    if body.get("format") != STATE_FORMAT:
+    if body.get("format") not in (LIST_FORMAT, STATE_FORMAT):
         return Manifest.read(root).applied.get(key)
     digest = body["parts"].get(shard_of(applied_guide(key)))
     if digest is None:
@@ -428,7 +429,7 @@ def listing(doc: Doc) -> dict[str, Any] | None:
         "effective_date": shown["effective_date"],
         "upcoming": upcoming["effective_date"] if upcoming else None,
         "changed": changed,
-        "search": search_fields(guide),
+        "search": search_text(guide),
     }
 
 

@@ -3,7 +3,8 @@ theme, service object, item type), list entries, releases, the notices' API, sit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Container, Iterable, Mapping, Sequence
 from html import escape as html_escape
 from operator import itemgetter
 from typing import Any
@@ -55,18 +56,59 @@ def facet_groups(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Every list page: (kind, file name) → its title, label and guides (in id order).
 
-    Runs on every publish over every guide: written for speed (one dictionary lookup per value).
+    Runs on every publish over every guide: written for speed. The guides are grouped by the
+    values themselves first (a tight loop per kind), each value named once after; values that
+    share a file name (not seen in practice) take the slower way of :func:`_facet_groups`,
+    which gives the same groups.
     """
+    ids = sorted(listings)
+    entries = [listings[gid] for gid in ids]
+    by_value: dict[str, defaultdict[Any, list[str]]] = {k: defaultdict(list) for k, _t in FACETS}
+    for gid, value in zip(ids, map(itemgetter("department_id"), entries), strict=True):
+        by_value["department"][value].append(gid)
+    for kind, field in (("theme", "themes"), ("object", "objects")):
+        grouped = by_value[kind]
+        for gid, values in zip(ids, map(itemgetter(field), entries), strict=True):
+            for value in values:
+                grouped[value].append(gid)
+    for gid, entry in zip(ids, entries, strict=True):
+        by_value["type"][entry.get("type") or None].append(gid)
     titles = dict(FACETS)
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    ids: dict[tuple[str, str], list[str]] = {}
+    for kind, values in by_value.items():
+        for value, members in values.items():
+            key = (
+                value if kind == "department" else "pending" if value is None else slug(str(value))
+            )
+            if (kind, key) in groups:
+                return _facet_groups(listings)
+            label = _label(kind, value, listings[members[0]])
+            groups[(kind, key)] = {"title": titles[kind], "label": label, "ids": members}
+    return groups
+
+
+def _label(kind: str, value: Any, first: Mapping[str, Any]) -> str:
+    """A list page's label: its value's name (a department's: the name of its first guide)."""
+    if kind == "department":
+        return first["department"]  # type: ignore[no-any-return]
+    if kind == "object":
+        return SERVICE_OBJECTS.get(value, str(value))
+    if kind == "type":
+        return UNKNOWN_TYPE if value is None else ITEM_TYPES.get(value, str(value))
+    return str(value)
+
+
+def _facet_groups(
+    listings: Mapping[str, Mapping[str, Any]],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """:func:`facet_groups` value by value: a page's label is its first guide's value."""
+    titles = dict(FACETS)
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(kind: str, key: str, label: str, gid: str) -> None:
-        members = ids.get((kind, key))
-        if members is None:
-            members = ids[(kind, key)] = []
-            groups[(kind, key)] = {"title": titles[kind], "label": label, "ids": members}
-        members.append(gid)
+        if (kind, key) not in groups:
+            groups[(kind, key)] = {"title": titles[kind], "label": label, "ids": []}
+        groups[(kind, key)]["ids"].append(gid)
 
     for gid in sorted(listings):
         entry = listings[gid]
@@ -146,18 +188,25 @@ def newest_first(notices: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]
     return ordered
 
 
-def releases(notices: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
-    """Notices grouped by approval (release key), each group in guide order."""
+def releases(
+    notices: Mapping[str, Mapping[str, Any]], only: Container[str] | None = None
+) -> dict[str, list[Mapping[str, Any]]]:
+    """Notices grouped by approval (release key), each group in guide order; with ``only``,
+    the groups of the other releases as they come (enough for :func:`release_list`: they are
+    sorted still if their notices' times differ)."""
     out: dict[str, list[Mapping[str, Any]]] = {}
     for summary in notices.values():
         out.setdefault(release_key(summary["approved_at"]), []).append(summary)
     return {
-        k: sorted(v, key=lambda n: (n["name"], n["guide"], n["version"])) for k, v in out.items()
+        k: sorted(v, key=lambda n: (n["name"], n["guide"], n["version"]))
+        if only is None or k in only or len({n["approved_at"] for n in v}) > 1
+        else v
+        for k, v in out.items()
     }
 
 
-def release_list(notices: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    groups = releases(notices)
+def release_list(groups: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The releases, newest first (``groups``: as :func:`releases` gives them)."""
     return [
         {"key": k, "approved_at": groups[k][0]["approved_at"], "count": len(groups[k])}
         for k in sorted(groups, reverse=True)
@@ -179,10 +228,14 @@ def release_summary(members: Sequence[Mapping[str, Any]]) -> str:
 
 
 def notices_api(latest: Sequence[Mapping[str, Any]]) -> bytes:
-    body = {
-        "format": 1,
-        "notices": [
-            {**n, "document": f"releases/{release_key(n['approved_at'])}.json"} for n in latest
-        ],
-    }
+    body = {"format": 1, "notices": [notice_entry(n) for n in latest]}
     return orjson.dumps(body, option=JSON_OPTIONS)
+
+
+#: How ``api/notices.json`` begins, up to its first notice.
+NOTICES_HEAD = orjson.dumps({"format": 1, "notices": []}, option=JSON_OPTIONS)[:-2]
+
+
+def notice_entry(notice: Mapping[str, Any]) -> dict[str, Any]:
+    """A notice as ``api/notices.json`` lists it."""
+    return {**notice, "document": f"releases/{release_key(notice['approved_at'])}.json"}

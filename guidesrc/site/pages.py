@@ -20,10 +20,12 @@ from guidesrc.site.data import (
 )
 from guidesrc.site.files import Sink, put_files
 from guidesrc.site.listings import (
+    NOTICES_HEAD,
     by_name,
     index_facets,
     list_entry,
     newest_first,
+    notice_entry,
     notices_api,
     release_list,
     release_summary,
@@ -31,11 +33,13 @@ from guidesrc.site.listings import (
     xml_escape,
 )
 from guidesrc.site.render import JSON_OPTIONS, Renderer, SiteConfig
+from guidesrc.site.splice import Entries, Served, index_entries, spliced, spliced_notices
 
 LATEST_NOTICES = 20  # on the notices page
 HOME_ITEMS = 5  # notices and upcoming changes on the home page, below the catalogue
 FEED_ENTRIES = 50
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the protocol's limit)
+_URLSET_END = b"\n</urlset>\n"
 
 
 class SitePages:
@@ -110,7 +114,11 @@ class SitePages:
         manifest: Manifest,
         listings: Mapping[str, dict[str, Any]],
         groups: Mapping[tuple[str, str], dict[str, Any]],
+        release_groups: Mapping[str, Sequence[Mapping[str, Any]]],
+        served: Served | None = None,
     ) -> None:
+        """The site-wide files; ``served``: an incremental publish's API files as served, their
+        entries of the changed guides and the new notices spliced in (:mod:`.splice`)."""
         latest = newest_first(manifest.notices.values())
         upcoming = by_name(
             list_entry(gid, e)
@@ -141,73 +149,132 @@ class SitePages:
         manifest.pinyin = stored([*labels, *(e["name"] for e in withdrawn)])
         sink.write(
             "notices/index.html",
-            self.render.notices_index(latest[:LATEST_NOTICES], release_list(manifest.notices)),
+            self.render.notices_index(latest[:LATEST_NOTICES], release_list(release_groups)),
             2,
         )
         sink.write("feed.xml", self.render.feed(latest[:FEED_ENTRIES]), 2)
-        sink.write("api/notices.json", notices_api(latest), 2)
-        sink.write("api/index.json", self.index_api(manifest), 2)
-        for rel, data in self.sitemaps(listings).items():
+        sink.write("api/notices.json", self._notices_api(latest, manifest, served), 2)
+        sink.write("api/index.json", self._index_api(manifest, served), 2)
+        for rel, data in self._sitemaps(listings, served).items():
             sink.write(rel, data, 2)
         for rel, data in self.gone_files(withdrawn).items():
             sink.write(rel, data, 2)
 
-    def index_api(self, manifest: Manifest) -> bytes:
-        """``api/index.json``: every guide. Built on every publish: dictionaries are made in a
-        fixed key order and dumped as they are (the same bytes every time, no sorting)."""
-        base = self.config.base_url
-        entries = []
-        guides = manifest.guides
-        for gid in sorted(guides):
-            rec = guides[gid]
-            current, upcoming, withdrawn = rec["current"], rec["upcoming"], rec["withdrawn"]
-            entry: dict[str, Any] = {
-                "id": gid,
-                "name": rec["name"],
-                "state": rec["state"],
-                "url": f"{base}/guides/{gid}.html",
-                "document": f"guides/{gid}.json",
+    def _notices_api(
+        self, latest: Sequence[Mapping[str, Any]], manifest: Manifest, served: Served | None
+    ) -> bytes:
+        if served is not None:
+            new = [
+                (n, orjson.dumps(notice_entry(n), option=JSON_OPTIONS))
+                for n in map(manifest.notices.get, sorted(served.new_notices))
+                if n is not None
+            ]
+            spliced = spliced_notices(served.notices, NOTICES_HEAD, latest, new)
+            if spliced is not None:
+                return spliced
+        return notices_api(latest)
+
+    def _index_api(self, manifest: Manifest, served: Served | None) -> bytes:
+        if served is not None:
+            guides = manifest.guides
+            form = index_entries(self.config.title, self.config.base_url)
+            entries: dict[str, bytes | None] = {
+                gid: orjson.dumps(self.index_entry(gid, guides[gid]))
+                for gid in served.guides
+                if gid in guides
             }
-            shown = current or upcoming
-            if shown:
-                listing = rec["listing"]
-                entry["version"] = shown["version"]
-                entry["effective_date"] = shown["effective_date"]
-                entry["content_hash"] = shown["content_hash"]
-                entry["department"] = listing["department"]
-                entry["themes"] = listing["themes"]
-                entry["service_objects"] = listing["objects"]
-                if listing.get("type"):  # unknown (待补充): left out, never null
-                    entry["item_type"] = listing["type"]
-            if current and upcoming:
-                entry["upcoming"] = {
-                    "version": upcoming["version"],
-                    "effective_date": upcoming["effective_date"],
-                    "content_hash": upcoming["content_hash"],
-                }
-            if withdrawn:
-                entry["withdrawn"] = {
-                    "version": withdrawn["version"],
-                    "approved_at": withdrawn["approved_at"],
-                    "reason": withdrawn["reason"],
-                }
-            entries.append(entry)
+            data = spliced(served.index, form, entries, lambda: sorted(guides))
+            if data is not None:
+                return data
+        return self.index_api(manifest)
+
+    def index_api(self, manifest: Manifest) -> bytes:
+        """``api/index.json``: every guide. Dictionaries are made in a fixed key order and
+        dumped as they are (the same bytes every time, no sorting)."""
+        guides = manifest.guides
+        entries = [self.index_entry(gid, guides[gid]) for gid in sorted(guides)]
+        base = self.config.base_url
         body = {"format": 1, "title": self.config.title, "base_url": base, "guides": entries}
         return orjson.dumps(body)
+
+    def index_entry(self, gid: str, rec: Mapping[str, Any]) -> dict[str, Any]:
+        """A guide's entry in ``api/index.json`` (from its manifest record)."""
+        base = self.config.base_url
+        current, upcoming, withdrawn = rec["current"], rec["upcoming"], rec["withdrawn"]
+        entry: dict[str, Any] = {
+            "id": gid,
+            "name": rec["name"],
+            "state": rec["state"],
+            "url": f"{base}/guides/{gid}.html",
+            "document": f"guides/{gid}.json",
+        }
+        shown = current or upcoming
+        if shown:
+            listing = rec["listing"]
+            entry["version"] = shown["version"]
+            entry["effective_date"] = shown["effective_date"]
+            entry["content_hash"] = shown["content_hash"]
+            entry["department"] = listing["department"]
+            entry["themes"] = listing["themes"]
+            entry["service_objects"] = listing["objects"]
+            if listing.get("type"):  # unknown (待补充): left out, never null
+                entry["item_type"] = listing["type"]
+        if current and upcoming:
+            entry["upcoming"] = {
+                "version": upcoming["version"],
+                "effective_date": upcoming["effective_date"],
+                "content_hash": upcoming["content_hash"],
+            }
+        if withdrawn:
+            entry["withdrawn"] = {
+                "version": withdrawn["version"],
+                "approved_at": withdrawn["approved_at"],
+                "reason": withdrawn["reason"],
+            }
+        return entry
+
+    def _sitemaps(
+        self, listings: Mapping[str, Mapping[str, Any]], served: Served | None
+    ) -> dict[str, bytes]:
+        if served is not None and len(listings) + len(self._site_urls()) <= SITEMAP_LIMIT:
+            base = xml_escape(self.config.base_url)
+            head = urlset(self._site_urls())[: -len(_URLSET_END)] + b"\n"
+            form = Entries(
+                head,
+                f"<url><loc>{base}/guides/".encode(),
+                b".html</loc>",
+                b"\n",
+                _URLSET_END,
+            )
+            lines = {
+                gid: self._sitemap_url(gid, listings[gid]).encode() if gid in listings else None
+                for gid in served.guides
+            }
+            data = spliced(served.sitemap, form, lines, lambda: sorted(listings))
+            if data is not None:
+                return {"sitemap.xml": data}
+        return self.sitemaps(listings)
+
+    def _site_urls(self) -> list[str]:
+        base = xml_escape(self.config.base_url)
+        return [
+            f"<url><loc>{base}/index.html</loc></url>",
+            f"<url><loc>{base}/notices/index.html</loc></url>",
+        ]
+
+    def _sitemap_url(self, gid: str, listing: Mapping[str, Any]) -> str:
+        base = xml_escape(self.config.base_url)
+        return (
+            f"<url><loc>{base}/guides/{gid}.html</loc>"
+            f"<lastmod>{xml_escape(listing['changed'])}</lastmod></url>"
+        )
 
     def sitemaps(self, listings: Mapping[str, Mapping[str, Any]]) -> dict[str, bytes]:
         """``sitemap.xml`` (and its parts beyond 50,000 addresses). Written without a template:
         it lists every guide on every publish. Ids are safe; ``lastmod`` is an ISO time."""
         base = xml_escape(self.config.base_url)
-        urls = [
-            f"<url><loc>{base}/index.html</loc></url>",
-            f"<url><loc>{base}/notices/index.html</loc></url>",
-        ]
-        urls += [
-            f"<url><loc>{base}/guides/{gid}.html</loc>"
-            f"<lastmod>{xml_escape(listings[gid]['changed'])}</lastmod></url>"
-            for gid in sorted(listings)
-        ]
+        urls = self._site_urls()
+        urls += [self._sitemap_url(gid, listings[gid]) for gid in sorted(listings)]
         if len(urls) <= SITEMAP_LIMIT:
             return {"sitemap.xml": urlset(urls)}
         parts = math.ceil(len(urls) / SITEMAP_LIMIT)

@@ -1,10 +1,10 @@
 """The site's search files: the index of :mod:`guidesrc.search` over the listed guides, written
 as the static shards of :mod:`guidesrc.search.shards` for ``static/search.js``.
 
-A guide's listing (``site/data.py``) keeps its search document (texts by field), so a publish
-builds the index of every listed guide from the manifest alone, and an incremental publish edits
-the changed guides into the files present (:mod:`guidesrc.search.patch`), writing only the files
-whose bytes change. See docs/search.md.
+A guide's listing (``site/data.py``) keeps its search document (texts by field, as JSON text),
+so a publish builds the index of every listed guide from the manifest alone, and an incremental
+publish edits the changed guides into the files present (:mod:`guidesrc.search.patch`), writing
+only the files whose bytes change. See docs/search.md.
 """
 
 from __future__ import annotations
@@ -12,17 +12,54 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from guidesrc.search.build import build
-from guidesrc.search.patch import update
+from guidesrc.search.documents import search_fields
+from guidesrc.search.patch import Documents, update
 from guidesrc.search.shards import files
 from guidesrc.search.synonyms import Groups
 
 
+def search_text(guide: Mapping[str, Any]) -> str:
+    """What a listing keeps of a guide for search (``search``): its texts by field, as JSON
+    text. The manifest is read on every publish and search needs the texts of a few guides
+    only: one string per guide parses much faster than its lists of texts."""
+    return orjson.dumps(search_fields(guide), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def keep_as_text(listings: Iterable[dict[str, Any]]) -> None:
+    """Listings of an older guidesrc that keep their search texts as lists, kept as JSON text
+    from now on (as :func:`search_text` writes it: a full build writes every part again)."""
+    for listing in listings:
+        if isinstance(listing["search"], Mapping):
+            listing["search"] = orjson.dumps(
+                listing["search"], option=orjson.OPT_SORT_KEYS
+            ).decode()
+
+
 def document(guide_id: str, listing: Mapping[str, Any]) -> dict[str, Any]:
     fields = listing["search"]
-    if not isinstance(fields, Mapping):  # a manifest of an older guidesrc: texts only
+    if isinstance(fields, str):  # JSON text (search_text)
+        fields = orjson.loads(fields)
+    elif not isinstance(fields, Mapping):  # a manifest of an older guidesrc: texts only
         fields = {"body": list(fields)}
     return {"id": guide_id, "name": listing["name"], "department": listing["department"], **fields}
+
+
+def themes(listings: Mapping[str, Mapping[str, Any]]) -> Callable[[str], Iterable[str]]:
+    """A listed guide's themes as its :func:`document` holds them, without parsing its texts:
+    the listing's ``themes`` are the guide's too (as a set, all :func:`theme_counts` counts);
+    none in an older manifest's listing that kept the texts only."""
+
+    def of(gid: str) -> Iterable[str]:
+        listing = listings[gid]
+        fields = listing["search"]
+        if isinstance(fields, str):
+            return listing["themes"]  # type: ignore[no-any-return]
+        return fields.get("themes", ()) if isinstance(fields, Mapping) else ()
+
+    return of
 
 
 def searchable_text(listing: Mapping[str, Any]) -> str:
@@ -48,7 +85,7 @@ def update_index(
     """The files of ``search/`` to write and those to remove when the guides of ``before``
     (their listings before the publish; None: not listed) change to ``listings`` (every listed
     guide now), given the files ``present`` and ``read`` to read one (None: missing)."""
-    every = [document(gid, listings[gid]) for gid in sorted(listings)]
+    every = Documents(sorted(listings), lambda gid: document(gid, listings[gid]), themes(listings))
     if all(entry is not None and gid in listings for gid, entry in before.items()):
         old = {gid: document(gid, entry) for gid, entry in before.items() if entry is not None}
         patched = update(read, every, old, groups)

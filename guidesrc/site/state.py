@@ -2,7 +2,7 @@
 
 ::
 
-    _state/manifest.json          format 2: build, fingerprint, forms, pinyin, and per shard
+    _state/manifest.json          format 3: build, fingerprint, forms, pinyin, and per shard
                                   the SHA-256 of its part
     _state/parts/<sha256>.json    one shard: the guides whose id falls in it (by the first byte
                                   of the id's SHA-256), their change notices and applied keys
@@ -25,7 +25,12 @@ from typing import Any
 
 import orjson
 
-FORMAT = 2
+#: 3: a listing keeps its search texts as one JSON text (:func:`guidesrc.site.search.search_text`;
+#: an older guidesrc, which would take that text for a list of texts, refuses it).
+FORMAT = 3
+#: Parts whose listings keep their search texts as lists (read as they are; a full build
+#: keeps them as JSON text, :func:`guidesrc.site.search.keep_as_text`).
+LIST_FORMAT = 2
 SINGLE_FORMAT = 1  # the whole manifest in one file
 PARTS = "_state/parts"
 
