@@ -1,6 +1,6 @@
 """Attacks from inside the service centre on the signed record (issue 16, reproductions 1 and 5):
 someone who can write to a channel's folder plants or replaces files and waits for the next
-publish to sign them, or swaps a printed sheet (and its line in the pdf channel's manifest.json)
+publish to sign them, or swaps a printed sheet (and its entry in the pdf channel's manifest)
 for the kiosk or the printer channel to print. Each attack must fail: nothing tampered is signed,
 nothing swapped is printed (a real CUPS scheduler, tests/cups_server.py, prints to files: nothing
 may appear there), and staff are told (`guides publish` and `guides status` exit 1)."""
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from guidesrc.adapters.pdf_manifest import Manifest
 from guidesrc.errors import SheetProblem
 from guidesrc.kiosk.server import Kiosk
 from guidesrc.ledger import open_ledger
@@ -252,19 +253,22 @@ def test_a_planted_htaccess_is_flagged_and_never_signed(hall: Library, figures: 
         ledger.close()
 
 
-# --- printing: a swapped PDF, its hash written into the pdf channel's manifest.json too ---
+# --- printing: a swapped PDF, its hash written into the pdf channel's manifest too ---
 
 
 def swap_sheet(lib: Library) -> bytes:
-    """Replace the published sheet by another PDF and write its hash into manifest.json, as an
-    attacker with write access to the pdf channel's folder would."""
+    """Replace the published sheet by another PDF and write its hash into the channel's manifest
+    (its part, and the top file naming the new part), as an attacker with write access to the pdf
+    channel's folder would."""
     folder = lib.path(".guides/print")
     sheet = folder / "current" / f"{GID}.pdf"
     forged = sheet.read_bytes().replace(b"%%EOF", b"% forged\n%%EOF")
     sheet.write_bytes(forged)
-    manifest = json.loads((folder / "manifest.json").read_bytes())
-    manifest["guides"][GID]["current"]["sha256"] = hashlib.sha256(forged).hexdigest()
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
+    manifest = Manifest.load(folder)  # the part that holds the guide, and the top naming it
+    entry = manifest.guides[GID]
+    entry["current"] = {**entry["current"], "sha256": hashlib.sha256(forged).hexdigest()}
+    manifest.guides[GID] = entry
+    manifest.save(folder)
     return forged
 
 
@@ -360,6 +364,7 @@ def test_the_kiosk_does_not_print_an_older_signed_sheet_put_back(
             p.name.startswith(("guides-manifest", "manifest"))
             or GID in p.name
             or p.parent.name == "guides-manifest.d"  # the old manifest's shards too
+            or p.parent.name == "_state"  # the pdf channel's own manifest's parts and runs
         )
     }
     printed.edit(GUIDE, "name: 居民身份证换领", "name: 居民身份证换领（新版）")
