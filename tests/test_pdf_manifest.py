@@ -168,6 +168,24 @@ def test_a_part_edited_by_hand_is_refused_by_the_readers(
     assert bundle.sheet(B, "current") is not None  # the other parts are read as they are
 
 
+def test_a_part_that_is_missing_is_refused_by_the_readers_with_the_fix(
+    channel: PdfAdapter, compiled: dict[str, dict[str, Any]]
+) -> None:
+    """An old top file put back without its parts (or a part deleted): the readers say which
+    part is missing and how to rewrite the bundle, instead of failing with a traceback."""
+    out = channel.out
+    channel.deliver_many([(delivery(compiled[g]), False) for g in (A, B)])
+    digest = orjson.loads((out / MANIFEST).read_bytes())["parts"][shard_of(A)]
+    (out / STATE / f"guides-{digest}.json").unlink()
+    with pytest.raises(SheetProblem) as caught:
+        Bundle(out).sheet(A, "current")
+    assert str(caught.value) == (
+        f"打印稿清单列出的分片 {STATE}/guides-{digest}.json 不在文件夹中：打印稿目录与发布时不一致；"
+        "请用 guides publish --rebuild 渠道名 重新生成"
+    )
+    assert Bundle(out).sheet(B, "current") is not None  # the other parts are read as they are
+
+
 @pytest.mark.slow
 def test_the_parts_are_signed_an_edited_one_is_found_and_a_rebuild_rewrites_them(
     library: Library,

@@ -115,9 +115,13 @@ def read_guides(folder: Path, guide_id: str | None = None) -> Entries:
                 if digest is not None:
                     found.update(read_part(folder, digest, check=True))
             return found
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             if attempt:
-                raise
+                raise SheetProblem(
+                    _(
+                        "the print manifest names the part {file}, which is not in the folder: the print bundle is not as published; rewrite it with guides publish --rebuild CHANNEL"
+                    ).format(file=Path(str(exc.filename)).relative_to(folder).as_posix())
+                ) from exc
     raise AssertionError("unreachable")
 
 
