@@ -42,7 +42,7 @@ import orjson
 from guidesrc.errors import LibraryIOError
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest_shards import shard_of
-from guidesrc.shown import Shown
+from guidesrc.shown import Overlay, Shown
 
 if TYPE_CHECKING:
     from guidesrc.signing import SigningKey
@@ -166,22 +166,15 @@ class ShardedFiles(ByShard):
         return self._count
 
 
-class FileStats(MutableMapping[str, Entry]):
+class FileStats(Overlay, MutableMapping[str, Entry]):
     """The files' stat entries now: those of the last signature (``base``) with this run's
-    changes (``delta``: None for a file that is gone)."""
+    changes (``delta``: None for a file that is gone), counted as they change."""
+
+    base: ShardedFiles
 
     def __init__(self, base: ShardedFiles) -> None:
-        self.base = base
-        self.delta: dict[str, Entry | None] = {}
+        super().__init__(base, {})
         self._count = len(base)
-
-    def __getitem__(self, rel: str) -> Entry:
-        if rel in self.delta:
-            entry = self.delta[rel]
-            if entry is None:
-                raise KeyError(rel)
-            return entry
-        return self.base[rel]
 
     def __setitem__(self, rel: str, entry: Entry) -> None:
         self._count += rel not in self
@@ -192,10 +185,6 @@ class FileStats(MutableMapping[str, Entry]):
             raise KeyError(rel)
         self._count -= 1
         self.delta[rel] = None
-
-    def __iter__(self) -> Iterator[str]:
-        yield from (rel for rel in self.base if rel not in self.delta)
-        yield from (rel for rel, entry in self.delta.items() if entry is not None)
 
     def __len__(self) -> int:
         return self._count

@@ -25,13 +25,11 @@ from tests.conftest import EXAMPLE, Library, invoke
 from tests.test_pdf import delivery
 from tests.test_verify import (
     GID,
-    PRINT_CHANNEL,
-    _channels,
     _environment,  # noqa: F401  (autouse: the signing secret, no proxies)
-    approve,
     change_guide,
     findings,
     publish,
+    signed_print,
     verify,
 )
 
@@ -190,12 +188,7 @@ def test_a_part_that_is_missing_is_refused_by_the_readers_with_the_fix(
 def test_the_parts_are_signed_an_edited_one_is_found_and_a_rebuild_rewrites_them(
     library: Library,
 ) -> None:
-    _channels(library, PRINT_CHANNEL)
-    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
-    approve(library)
-    publish(library)
-    out = library.path(".guides/print")
-    assert verify(library, "--channel", "print").exit_code == 0
+    out = signed_print(library)
     change_guide(library)  # one guide: one part replaced, the others as they were
     publish(library)
     assert verify(library, "--channel", "print").exit_code == 0

@@ -425,16 +425,21 @@ def hashlib_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.mark.slow
-def test_one_byte_changed_in_a_pdf_is_modified_and_the_footer_hash_is_in_the_manifest(
-    library: Library, database: str
-) -> None:
+def signed_print(library: Library) -> Path:
+    """The library on a signed pdf channel, approved, published and verified: its folder."""
     _channels(library, PRINT_CHANNEL)
     assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
     approve(library)
     publish(library)
-    out = library.path(".guides/print")
     assert verify(library, "--channel", "print").exit_code == 0
+    return library.path(".guides/print")
+
+
+@pytest.mark.slow
+def test_one_byte_changed_in_a_pdf_is_modified_and_the_footer_hash_is_in_the_manifest(
+    library: Library, database: str
+) -> None:
+    out = signed_print(library)
     # A printout: the footer's short content hash is the guide's content hash in the manifest.
     from pypdf import PdfReader
 
@@ -462,13 +467,8 @@ def test_one_byte_changed_in_a_pdf_is_modified_and_the_footer_hash_is_in_the_man
 
 @pytest.mark.slow
 def test_a_changed_removed_or_added_reprint_batch_is_named(library: Library, database: str) -> None:
-    _channels(library, PRINT_CHANNEL)
-    assert invoke("keys", "init", "--library", str(library.root)).exit_code == 0
-    approve(library)
-    publish(library)
-    out = library.path(".guides/print")
+    out = signed_print(library)
     [batch] = sorted((out / "batches").glob("*.pdf"))
-    assert verify(library, "--channel", "print").exit_code == 0
     data = bytearray(batch.read_bytes())
     data[len(data) // 2] ^= 0x01
     batch.write_bytes(bytes(data))
