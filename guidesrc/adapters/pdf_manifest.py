@@ -92,7 +92,7 @@ class Guides(MutableMapping[str, dict[str, Any]]):
             if not entries:
                 parts.pop(hh, None)
                 continue
-            digest, data = store.part_body(dict(sorted(entries.items())))
+            digest, data = store.part_body(entries)  # its keys sorted in the bytes
             if self.parts.get(hh) != digest:
                 parts[hh] = digest
                 new[digest] = data
