@@ -2,18 +2,27 @@
 
 ::
 
-    _state/manifest.json          format 3: build, fingerprint, forms, pinyin, and per shard
-                                  the SHA-256 of its part
-    _state/parts/<sha256>.json    one shard: the guides whose id falls in it (by the first byte
-                                  of the id's SHA-256), their change notices and applied keys
+    _state/manifest.json          format 4: build, fingerprint, forms, pinyin, and per shard
+                                  the SHA-256 of its two parts
+    _state/parts/<sha256>.json    one shard's listing part: its guides' records without their
+                                  search texts, and their change notices (what the lists,
+                                  facets, releases, feed, API index and sitemap need)
+    _state/parts/<sha256>.json    one shard's detail part: its guides' search texts and the
+                                  delivery keys applied
 
-A publish that changes one guide writes one new part and the top file, and keeps the other
-parts as they are (the signed manifests keep their shards so too,
+A shard is the guides whose id falls in it (by the first byte of the id's SHA-256). A publish
+reads every listing part (about 40 % of the state's bytes) and the detail parts of the shards it
+changes only; the search of a few other guides' texts reads theirs when it needs them
+(:meth:`guidesrc.site.data.Manifest.complete`). A part is read only if its bytes have the SHA-256
+the top file names (a part edited by hand is refused: ``guides publish --rebuild``).
+
+A publish that changes one guide writes its shard's two new parts and the top file, and keeps
+the other parts as they are (the signed manifests keep their shards so too,
 :mod:`guidesrc.manifest_shards`). New parts are written aside and renamed into place before the
 top file is renamed over the old one (:mod:`guidesrc.site.store`), so a crash leaves the old top
 file and every part it names; the parts no top file names any more are removed after it.
-A site whose manifest is one file (format 1, before the parts) is read as it is; the next publish
-writes it in parts.
+A manifest of format 3 or 2 (one part per shard) or 1 (one file, before the parts) is read as it
+is, whole; the next publish writes every shard in two parts.
 """
 
 from __future__ import annotations
@@ -25,11 +34,14 @@ from typing import Any
 
 import orjson
 
-#: 3: a listing keeps its search texts as one JSON text (:func:`guidesrc.site.search.search_text`;
-#: an older guidesrc, which would take that text for a list of texts, refuses it).
-FORMAT = 3
-#: Parts whose listings keep their search texts as lists (read as they are; a full build
-#: keeps them as JSON text, :func:`guidesrc.site.search.keep_as_text`).
+#: 4: each shard in two parts, its listings and notices apart from its search texts and applied
+#: delivery keys (an older guidesrc refuses it).
+FORMAT = 4
+#: One part per shard, listings keeping their search texts as one JSON text
+#: (:func:`guidesrc.site.search.search_text`).
+TEXT_FORMAT = 3
+#: One part per shard, listings keeping their search texts as lists (a full build keeps them as
+#: JSON text, :func:`guidesrc.site.search.keep_as_text`).
 LIST_FORMAT = 2
 SINGLE_FORMAT = 1  # the whole manifest in one file
 PARTS = "_state/parts"
@@ -52,10 +64,25 @@ def part_name(digest: str) -> str:
     return f"{PARTS}/{digest}.json"
 
 
-def part_body(sections: Mapping[str, Section]) -> tuple[str, bytes]:
-    """A part's bytes and their SHA-256."""
-    data = orjson.dumps({k: sections[k] for k in SECTIONS}, option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(data).hexdigest(), data
+def _body(data: Mapping[str, Any]) -> tuple[str, bytes]:
+    out = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(out).hexdigest(), out
+
+
+def part_bodies(sections: Mapping[str, Section]) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
+    """A shard's two parts, each as (SHA-256, bytes): its listing part (the guides' records
+    without their search texts, the notices) and its detail part (search texts, applied keys)."""
+    guides: Section = {}
+    search: dict[str, Any] = {}
+    for gid, rec in sections["guides"].items():
+        listing = rec["listing"]
+        if listing is not None and "search" in listing:
+            search[gid] = listing["search"]
+            rec = {**rec, "listing": {k: v for k, v in listing.items() if k != "search"}}
+        guides[gid] = rec
+    listed = _body({"guides": guides, "notices": sections["notices"]})
+    detail = _body({"search": search, "applied": sections["applied"]})
+    return listed, detail
 
 
 def split(guides: Section, notices: Section, applied: Section) -> dict[str, dict[str, Section]]:
@@ -74,14 +101,19 @@ def split(guides: Section, notices: Section, applied: Section) -> dict[str, dict
     return shards
 
 
-def read_parts(root: Path, parts: Mapping[str, str]) -> dict[str, dict[str, Section]]:
-    """The shards a top file names, read from their parts (plain names: no path objects)."""
+def read_part(folder: str, digest: str) -> Any:
+    """A part's content, if its bytes have the SHA-256 they are named by (else ValueError)."""
+    with open(f"{folder}/{digest}.json", "rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ValueError(f"{PARTS}/{digest}.json does not match its SHA-256 (edited?)")
+    return orjson.loads(data)
+
+
+def read_parts(root: Path, parts: Mapping[str, str]) -> dict[str, Any]:
+    """The parts a top file names (shard → digest), read (plain names: no path objects)."""
     folder = f"{root}/{PARTS}"
-    out = {}
-    for shard, digest in parts.items():
-        with open(f"{folder}/{digest}.json", "rb") as handle:
-            out[shard] = orjson.loads(handle.read())
-    return out
+    return {shard: read_part(folder, digest) for shard, digest in parts.items()}
 
 
 def unused_parts(root: Path, keep: Iterable[str]) -> list[Path]:
