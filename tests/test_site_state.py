@@ -182,3 +182,22 @@ def test_a_part_edited_by_hand_is_refused(tmp_path: Path) -> None:
             Site(link, example_config()).publish([new])
         part.write_bytes(kept)
     assert Site(link, example_config()).publish([new]).mode == "incremental"
+
+
+def test_texts_of_unchanged_shards_read_when_a_whole_file_needs_them(tmp_path: Path) -> None:
+    """A new guide renumbers the search index (every guide's search texts), a missing
+    ``api/notices.json`` is written whole (every notice's text): the texts are read from the
+    detail parts then, and the files are those of a full build."""
+    first, *rest = example_deliveries()
+    link = tmp_path / "site"
+    Site(link, example_config()).publish(rest)
+    manifest = Site(link, example_config()).manifest([first.guide_id])
+    assert manifest is not None
+    recent = set(orjson.loads((link / MANIFEST).read_bytes())["recent"])
+    assert recent and recent <= set(manifest.notices)
+    assert all("text" in manifest.notices[key] for key in recent)  # the top file's
+    (link / "api/notices.json").unlink()
+    assert Site(link, example_config()).publish([first]).mode == "incremental"
+    fresh = tmp_path / "fresh"
+    Site(fresh, example_config()).publish([first, *rest])
+    assert files_of(fresh) == files_of(link)

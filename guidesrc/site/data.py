@@ -93,6 +93,8 @@ class Manifest:
     members: dict[str, tuple[set[str], ...]] = field(default_factory=dict)
     #: The build the manifest was read from (where :meth:`complete` reads detail parts).
     root: Path | None = None
+    #: The keys of the newest notices, whose texts the top file keeps (:meth:`newest`).
+    recent: list[str] = field(default_factory=list)
 
     def put(self, section: str, key: str, value: dict[str, Any] | None, guide_id: str) -> None:
         """Set one entry of ``guides``, ``notices`` or ``applied`` (None: remove it), for the
@@ -119,16 +121,24 @@ class Manifest:
         if not todo:
             return
         folder = f"{self.root}/{PARTS}"
-        guides = self.guides
+        guides, notices = self.guides, self.notices
         for shard in todo:
             detail = read_part(folder, self.details[shard])
             for gid, text in detail["search"].items():
                 guides[gid]["listing"]["search"] = text
+            for key, text in detail["texts"].items():
+                notices[key]["text"] = text
             self.applied.update(detail["applied"])
             self.as_read[shard]["applied"] = detail["applied"]
             self.loaded.add(shard)
         if shards is None:
             self.loaded = None
+
+    def newest(self, notices: Iterable[Mapping[str, Any]]) -> None:
+        """``notices`` (summaries of this manifest, the newest) with their texts: read from the
+        detail parts those of the top file do not give; the top file keeps them from now on."""
+        self.recent = [n["key"] for n in notices]
+        self.complete({shard_of(n["guide"]) for n in notices if "text" not in n})
 
     def search_of(self, guide_id: str) -> None:
         """The guide's search texts read (its shard's detail part), if they are not yet."""
@@ -167,6 +177,11 @@ class Manifest:
             "form_status": self.form_status,
             "parts": dict(sorted(self.parts.items())),
             "details": dict(sorted(self.details.items())),
+            "recent": {
+                k: self.notices[k]["text"]
+                for k in self.recent
+                if k in self.notices and "text" in self.notices[k]
+            },
         }
         return orjson.dumps(top, option=orjson.OPT_SORT_KEYS), new
 
@@ -232,6 +247,9 @@ class Manifest:
         if body["format"] == STATE_FORMAT:  # older ones: one part a shard, written anew
             manifest.parts, manifest.details = body["parts"], body["details"]
             manifest.dirty, manifest.loaded = set(), set()
+            for key, text in body["recent"].items():
+                if key in manifest.notices:
+                    manifest.notices[key]["text"] = text
             manifest.complete(shards)
         return manifest
 

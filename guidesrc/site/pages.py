@@ -120,6 +120,7 @@ class SitePages:
         """The site-wide files; ``served``: an incremental publish's API files as served, their
         entries of the changed guides and the new notices spliced in (:mod:`.splice`)."""
         latest = newest_first(manifest.notices.values())
+        manifest.newest(latest[:FEED_ENTRIES])  # their texts (the others' are not read)
         upcoming = by_name(
             list_entry(gid, e)
             for gid, e in listings.items()
@@ -172,6 +173,7 @@ class SitePages:
             spliced = spliced_notices(served.notices, NOTICES_HEAD, latest, new)
             if spliced is not None:
                 return spliced
+        manifest.complete()  # every notice's text (put into the summaries of ``latest``)
         return notices_api(latest)
 
     def _index_api(self, manifest: Manifest, served: Served | None) -> bytes:

@@ -5,14 +5,15 @@
     _state/manifest.json          format 4: build, fingerprint, forms, pinyin, and per shard
                                   the SHA-256 of its two parts
     _state/parts/<sha256>.json    one shard's listing part: its guides' records without their
-                                  search texts, and their change notices (what the lists,
-                                  facets, releases, feed, API index and sitemap need)
-    _state/parts/<sha256>.json    one shard's detail part: its guides' search texts and the
-                                  delivery keys applied
+                                  search texts, and their change notices without their texts
+                                  (what the lists, facets, releases, API index and sitemap need)
+    _state/parts/<sha256>.json    one shard's detail part: those search texts and notice texts,
+                                  and the delivery keys applied
 
 A shard is the guides whose id falls in it (by the first byte of the id's SHA-256). A publish
-reads every listing part (about 40 % of the state's bytes) and the detail parts of the shards it
-changes only; the search of a few other guides' texts reads theirs when it needs them
+reads every listing part and the detail parts of the shards it changes only; the top file keeps
+the texts of the newest notices (the feed's, the home and notices pages'); a few other guides'
+texts are read when search or a whole ``api/notices.json`` needs them
 (:meth:`guidesrc.site.data.Manifest.complete`). A part is read only if its bytes have the SHA-256
 the top file names (a part edited by hand is refused: ``guides publish --rebuild``).
 
@@ -34,8 +35,8 @@ from typing import Any
 
 import orjson
 
-#: 4: each shard in two parts, its listings and notices apart from its search texts and applied
-#: delivery keys (an older guidesrc refuses it).
+#: 4: each shard in two parts, its listings and notices apart from its search texts, notice
+#: texts and applied delivery keys (an older guidesrc refuses it).
 FORMAT = 4
 #: One part per shard, listings keeping their search texts as one JSON text
 #: (:func:`guidesrc.site.search.search_text`).
@@ -71,7 +72,8 @@ def _body(data: Mapping[str, Any]) -> tuple[str, bytes]:
 
 def part_bodies(sections: Mapping[str, Section]) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
     """A shard's two parts, each as (SHA-256, bytes): its listing part (the guides' records
-    without their search texts, the notices) and its detail part (search texts, applied keys)."""
+    without their search texts, the notices without their texts) and its detail part (those
+    texts, the applied delivery keys)."""
     guides: Section = {}
     search: dict[str, Any] = {}
     for gid, rec in sections["guides"].items():
@@ -80,8 +82,15 @@ def part_bodies(sections: Mapping[str, Section]) -> tuple[tuple[str, bytes], tup
             search[gid] = listing["search"]
             rec = {**rec, "listing": {k: v for k, v in listing.items() if k != "search"}}
         guides[gid] = rec
-    listed = _body({"guides": guides, "notices": sections["notices"]})
-    detail = _body({"search": search, "applied": sections["applied"]})
+    notices: Section = {}
+    texts: dict[str, str] = {}
+    for key, summary in sections["notices"].items():
+        if "text" in summary:
+            texts[key] = summary["text"]
+            summary = {k: v for k, v in summary.items() if k != "text"}
+        notices[key] = summary
+    listed = _body({"guides": guides, "notices": notices})
+    detail = _body({"search": search, "texts": texts, "applied": sections["applied"]})
     return listed, detail
 
 
