@@ -155,6 +155,7 @@ def test_a_publish_reads_the_search_texts_of_the_shards_it_changes_only(tmp_path
     assert others
     assert "search" in manifest.guides[gid]["listing"]
     assert all("search" not in manifest.guides[g]["listing"] for g in others)
+    assert all("current" not in manifest.guides[g] for g in others)
     assert set(manifest.applied) == {
         d.key for d in deliveries if shard_of(d.guide_id) == shard_of(gid)
     }
@@ -186,8 +187,9 @@ def test_a_part_edited_by_hand_is_refused(tmp_path: Path) -> None:
 
 def test_texts_of_unchanged_shards_read_when_a_whole_file_needs_them(tmp_path: Path) -> None:
     """A new guide renumbers the search index (every guide's search texts), a missing
-    ``api/notices.json`` is written whole (every notice's text): the texts are read from the
-    detail parts then, and the files are those of a full build."""
+    ``api/notices.json``, ``api/index.json`` or ``sitemap.xml`` is written whole (every
+    notice's text, every guide's versions): the detail parts are read then, and the files are
+    those of a full build."""
     first, *rest = example_deliveries()
     link = tmp_path / "site"
     Site(link, example_config()).publish(rest)
@@ -196,7 +198,8 @@ def test_texts_of_unchanged_shards_read_when_a_whole_file_needs_them(tmp_path: P
     recent = set(orjson.loads((link / MANIFEST).read_bytes())["recent"])
     assert recent and recent <= set(manifest.notices)
     assert all("text" in manifest.notices[key] for key in recent)  # the top file's
-    (link / "api/notices.json").unlink()
+    for rel in ("api/notices.json", "api/index.json", "sitemap.xml"):
+        (link / rel).unlink()
     assert Site(link, example_config()).publish([first]).mode == "incremental"
     fresh = tmp_path / "fresh"
     Site(fresh, example_config()).publish([first, *rest])

@@ -39,7 +39,7 @@ from guidesrc.site.data import (
     release_key,
     take,
 )
-from guidesrc.site.files import FolderSink, Loader, Sink, put_files
+from guidesrc.site.files import FolderSink, Loader, Sink, put_files, read_or_none
 from guidesrc.site.forms import form_index, guide_forms, read_forms, unchanged_forms
 from guidesrc.site.listings import (
     facet_groups,
@@ -133,8 +133,7 @@ class Site(SitePages):
         return current_build(self.link)
 
     def manifest(self, guides: Iterable[str] | None = None) -> Manifest | None:
-        """The site's manifest; with ``guides``, only their shards' search texts and applied
-        keys are read (the others' when asked for: :meth:`Manifest.complete`)."""
+        """The site's manifest; with ``guides``, the detail parts of their shards only."""
         shards = None if guides is None else {shard_of(gid) for gid in guides}
         return self._state(lambda root: Manifest.read(root, shards))
 
@@ -538,7 +537,7 @@ class Site(SitePages):
         present = [f"search/{p.name}" for p in folder.glob("*.json")] if folder.is_dir() else []
         old = {gid: before.get(gid) for gid in docs}
         changed, gone = search.update_index(
-            lambda rel: _read_or_none(update.root / rel),
+            lambda rel: read_or_none(update.root / rel),
             present,
             old,
             listings,
@@ -549,13 +548,6 @@ class Site(SitePages):
             update.remove(rel)
         for rel, data in changed.items():
             update.write(rel, data, 2)
-
-
-def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
 
 
 def _check_listing(gid: str, listing: Mapping[str, Any] | None) -> None:

@@ -38,11 +38,14 @@ from guidesrc.site.search import search_text
 from guidesrc.site.state import FORMAT as STATE_FORMAT
 from guidesrc.site.state import (
     LIST_FORMAT,
+    NOTICE_DETAIL,
     PARTS,
     SECTIONS,
     SINGLE_FORMAT,
     TEXT_FORMAT,
+    apart,
     applied_guide,
+    merge_detail,
     part_bodies,
     part_name,
     read_part,
@@ -124,10 +127,7 @@ class Manifest:
         guides, notices = self.guides, self.notices
         for shard in todo:
             detail = read_part(folder, self.details[shard])
-            for gid, text in detail["search"].items():
-                guides[gid]["listing"]["search"] = text
-            for key, text in detail["texts"].items():
-                notices[key]["text"] = text
+            merge_detail(guides, notices, detail)
             self.applied.update(detail["applied"])
             self.as_read[shard]["applied"] = detail["applied"]
             self.loaded.add(shard)
@@ -135,8 +135,9 @@ class Manifest:
             self.loaded = None
 
     def newest(self, notices: Iterable[Mapping[str, Any]]) -> None:
-        """``notices`` (summaries of this manifest, the newest) with their texts: read from the
-        detail parts those of the top file do not give; the top file keeps them from now on."""
+        """``notices`` (summaries of this manifest, the newest) with their details (texts,
+        headlines …): read from the detail parts those of the top file do not give; the top
+        file keeps them from now on."""
         self.recent = [n["key"] for n in notices]
         self.complete({shard_of(n["guide"]) for n in notices if "text" not in n})
 
@@ -178,7 +179,7 @@ class Manifest:
             "parts": dict(sorted(self.parts.items())),
             "details": dict(sorted(self.details.items())),
             "recent": {
-                k: self.notices[k]["text"]
+                k: apart(self.notices[k], NOTICE_DETAIL)[1]
                 for k in self.recent
                 if k in self.notices and "text" in self.notices[k]
             },
@@ -247,9 +248,9 @@ class Manifest:
         if body["format"] == STATE_FORMAT:  # older ones: one part a shard, written anew
             manifest.parts, manifest.details = body["parts"], body["details"]
             manifest.dirty, manifest.loaded = set(), set()
-            for key, text in body["recent"].items():
+            for key, more in body["recent"].items():
                 if key in manifest.notices:
-                    manifest.notices[key]["text"] = text
+                    manifest.notices[key].update(more)
             manifest.complete(shards)
         return manifest
 

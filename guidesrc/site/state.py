@@ -4,16 +4,17 @@
 
     _state/manifest.json          format 4: build, fingerprint, forms, pinyin, and per shard
                                   the SHA-256 of its two parts
-    _state/parts/<sha256>.json    one shard's listing part: its guides' records without their
-                                  search texts, and their change notices without their texts
-                                  (what the lists, facets, releases, API index and sitemap need)
-    _state/parts/<sha256>.json    one shard's detail part: those search texts and notice texts,
-                                  and the delivery keys applied
+    _state/parts/<sha256>.json    one shard's listing part: of its guides' records and change
+                                  notices what the lists, facets, releases, upcoming changes and
+                                  forms need of every guide
+    _state/parts/<sha256>.json    one shard's detail part: the rest (search texts, versions,
+                                  notice texts …) and the delivery keys applied
 
 A shard is the guides whose id falls in it (by the first byte of the id's SHA-256). A publish
 reads every listing part and the detail parts of the shards it changes only; the top file keeps
-the texts of the newest notices (the feed's, the home and notices pages'); a few other guides'
-texts are read when search or a whole ``api/notices.json`` needs them
+the details of the newest notices (the feed's, the home and notices pages'); the detail parts of
+other shards are read when search needs a few guides' texts, or when a whole ``api/index.json``,
+``api/notices.json`` or ``sitemap.xml`` is written
 (:meth:`guidesrc.site.data.Manifest.complete`). A part is read only if its bytes have the SHA-256
 the top file names (a part edited by hand is refused: ``guides publish --rebuild``).
 
@@ -70,28 +71,53 @@ def _body(data: Mapping[str, Any]) -> tuple[str, bytes]:
     return hashlib.sha256(out).hexdigest(), out
 
 
+#: What a shard's listing part leaves to its detail part, of a guide's record, of its listing
+#: and of a notice: what no library-wide file needs of a guide a publish does not change (the
+#: feed's notices excepted: the top file keeps those of the newest notices).
+RECORD_DETAIL = ("current", "upcoming")
+LISTING_DETAIL = ("search", "version", "content_hash", "changed")
+NOTICE_DETAIL = ("text", "headline", "url", "effective_date", "action", "status")
+
+
+def apart(
+    entry: Mapping[str, Any], fields: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``entry`` without ``fields``, and those of them it has."""
+    return {k: v for k, v in entry.items() if k not in fields}, {
+        k: entry[k] for k in fields if k in entry
+    }
+
+
 def part_bodies(sections: Mapping[str, Section]) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
-    """A shard's two parts, each as (SHA-256, bytes): its listing part (the guides' records
-    without their search texts, the notices without their texts) and its detail part (those
-    texts, the applied delivery keys)."""
+    """A shard's two parts, each as (SHA-256, bytes): its listing part (its guides' records and
+    notices without their details) and its detail part (those details and the applied keys)."""
     guides: Section = {}
-    search: dict[str, Any] = {}
+    more_guides: Section = {}
     for gid, rec in sections["guides"].items():
-        listing = rec["listing"]
-        if listing is not None and "search" in listing:
-            search[gid] = listing["search"]
-            rec = {**rec, "listing": {k: v for k, v in listing.items() if k != "search"}}
-        guides[gid] = rec
+        kept, more = apart(rec, RECORD_DETAIL)
+        if rec["listing"] is not None:
+            kept["listing"], more["listing"] = apart(rec["listing"], LISTING_DETAIL)
+        guides[gid], more_guides[gid] = kept, more
     notices: Section = {}
-    texts: dict[str, str] = {}
+    more_notices: Section = {}
     for key, summary in sections["notices"].items():
-        if "text" in summary:
-            texts[key] = summary["text"]
-            summary = {k: v for k, v in summary.items() if k != "text"}
-        notices[key] = summary
+        notices[key], more_notices[key] = apart(summary, NOTICE_DETAIL)
     listed = _body({"guides": guides, "notices": notices})
-    detail = _body({"search": search, "texts": texts, "applied": sections["applied"]})
+    detail = _body({"guides": more_guides, "notices": more_notices, "applied": sections["applied"]})
     return listed, detail
+
+
+def merge_detail(guides: Section, notices: Section, detail: Mapping[str, Section]) -> None:
+    """A shard's detail part put back into its guides' records and notices (as read from its
+    listing part)."""
+    for gid, more in detail["guides"].items():
+        rec = guides[gid]
+        listing = more.pop("listing", None)
+        rec.update(more)
+        if listing is not None:
+            rec["listing"].update(listing)
+    for key, more in detail["notices"].items():
+        notices[key].update(more)
 
 
 def split(guides: Section, notices: Section, applied: Section) -> dict[str, dict[str, Section]]:
