@@ -88,7 +88,8 @@ class Manifest:
     #: The shards changed since the manifest was read; None: all (new, or read from an older
     #: format: every shard is written in the new one).
     dirty: set[str] | None = None
-    #: The shards whose detail part (search texts, applied keys) is read; None: all.
+    #: The shards whose detail part (:data:`guidesrc.site.state.LISTING_DETAIL` …, the applied
+    #: keys) is read; None: all. The records of the others lack those fields.
     loaded: set[str] | None = None
     #: Per shard, its parts as read (section → entries): the keys it held.
     as_read: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -96,7 +97,7 @@ class Manifest:
     members: dict[str, tuple[set[str], ...]] = field(default_factory=dict)
     #: The build the manifest was read from (where :meth:`complete` reads detail parts).
     root: Path | None = None
-    #: The keys of the newest notices, whose texts the top file keeps (:meth:`newest`).
+    #: The keys of the newest notices, whose details the top file keeps (:meth:`newest`).
     recent: list[str] = field(default_factory=list)
 
     def put(self, section: str, key: str, value: dict[str, Any] | None, guide_id: str) -> None:
@@ -116,7 +117,8 @@ class Manifest:
 
     def complete(self, shards: Iterable[str] | None = None) -> None:
         """Read the detail parts of ``shards`` (None: every shard) not read yet: their guides'
-        listings get their search texts, ``applied`` their delivery keys."""
+        records and notices get their details (search texts, versions, notice texts …), in
+        place, and ``applied`` their delivery keys."""
         if self.loaded is None:
             return
         wanted = self.details.keys() if shards is None else shards
