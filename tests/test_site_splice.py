@@ -14,11 +14,12 @@ import orjson
 
 from guidesrc.adapters import Action, Delivery
 from guidesrc.site.builder import Site
-from guidesrc.site.data import MANIFEST, Manifest
+from guidesrc.site.data import Manifest
 from guidesrc.site.listings import NOTICES_HEAD, notice_entry
 from guidesrc.site.render import JSON_OPTIONS
 from guidesrc.site.splice import spliced_notices
 from tests.test_site import example_config, example_deliveries, files_of
+from tests.test_site_state import write_older
 
 LATER = dt.datetime(2026, 10, 9, 8, tzinfo=dt.UTC)
 
@@ -100,12 +101,7 @@ def test_listings_that_keep_their_search_texts_as_lists_are_read_and_taken_over(
     older = Manifest.read(root)
     for rec in older.guides.values():
         rec["listing"]["search"] = json.loads(rec["listing"]["search"])
-    older.dirty = None
-    top, parts = older.dump()
-    top = orjson.dumps({**orjson.loads(top), "format": 2}, option=orjson.OPT_SORT_KEYS)
-    for rel, data in parts.items():
-        (root / rel).write_bytes(data)
-    (root / MANIFEST).write_bytes(top)
+    write_older(root, older, 2)
     batch = [first, changed(rest[0])]
     assert site.publish(batch).mode == "incremental"
     fresh = Site(tmp_path / "fresh", example_config())

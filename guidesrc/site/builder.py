@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +39,7 @@ from guidesrc.site.data import (
     release_key,
     take,
 )
-from guidesrc.site.files import FolderSink, Loader, Sink, put_files
+from guidesrc.site.files import FolderSink, Loader, Sink, put_files, read_or_none
 from guidesrc.site.forms import form_index, guide_forms, read_forms, unchanged_forms
 from guidesrc.site.listings import (
     facet_groups,
@@ -53,6 +53,7 @@ from guidesrc.site.pages import SitePages
 from guidesrc.site.parallel import shared_work
 from guidesrc.site.render import HERE, Renderer, SiteConfig
 from guidesrc.site.splice import Served
+from guidesrc.site.state import shard_of
 from guidesrc.site.store import PENDING, NewBuild, Update, current_build
 
 #: A batch that changes more guides than this share of the site (and at least FULL_MIN) is
@@ -131,8 +132,10 @@ class Site(SitePages):
     def root(self) -> Path | None:
         return current_build(self.link)
 
-    def manifest(self) -> Manifest | None:
-        return self._state(Manifest.read)
+    def manifest(self, guides: Iterable[str] | None = None) -> Manifest | None:
+        """The site's manifest; with ``guides``, the detail parts of their shards only."""
+        shards = None if guides is None else {shard_of(gid) for gid in guides}
+        return self._state(lambda root: Manifest.read(root, shards))
 
     def receipt(self, key: str) -> dict[str, Any] | None:
         """The receipt of the delivery ``key`` if the site has it (one part of the manifest read)."""
@@ -162,7 +165,7 @@ class Site(SitePages):
 
     def _publish(self, deliveries: Sequence[Delivery]) -> Result:
         root = self.root()
-        manifest = self.manifest() or Manifest()
+        manifest = self.manifest(d.guide_id for d in deliveries) or Manifest()
         remember(manifest.guides, manifest.pinyin)
         batch = _Batch(manifest, Loader(root))
         self._apply_all(deliveries, batch)
@@ -173,6 +176,8 @@ class Site(SitePages):
             or manifest.fingerprint != self.fingerprint
             or len(batch.docs) > max(FULL_MIN, FULL_SHARE * len(manifest.guides))
         )
+        if full:
+            manifest.complete()  # every part is written anew
         self.read_forms(manifest, batch.docs, full)
         self._prepare_guides(batch, full)
         batch.old = {gid: manifest.guides.get(gid) for gid in batch.docs}
@@ -203,7 +208,7 @@ class Site(SitePages):
                 None if crashed else Served.read(root, list(batch.docs), list(batch.notices)),
             )
             top, parts = manifest.dump()
-            update.commit(top, parts, manifest.parts.values())
+            update.commit(top, parts, manifest.digests())
             batch.result.written = update.written
         for index, key, gid in batch.new_keys:
             if gid not in batch.failed:
@@ -485,7 +490,7 @@ class Site(SitePages):
         listings = manifest.listings()
         groups = facet_groups(listings)
         self._facet_changes(update, before, docs, listings, groups)
-        self._search_changes(update, before, docs, listings)
+        self._search_changes(update, before, docs, listings, manifest.search_of)
         self._global_files(update, manifest, listings, groups, release_groups, served)
 
     def _facet_changes(
@@ -524,29 +529,25 @@ class Site(SitePages):
         before: Mapping[str, dict[str, Any] | None],
         docs: Mapping[str, Doc],
         listings: Mapping[str, dict[str, Any]],
+        texts: Callable[[str], None],
     ) -> None:
-        """The search files the changed guides touch (written again when guides came or went)."""
+        """The search files the changed guides touch (written again when guides came or went);
+        ``texts`` reads a guide's search texts into its listing, when search needs them."""
         folder = update.root / "search"
         present = [f"search/{p.name}" for p in folder.glob("*.json")] if folder.is_dir() else []
         old = {gid: before.get(gid) for gid in docs}
         changed, gone = search.update_index(
-            lambda rel: _read_or_none(update.root / rel),
+            lambda rel: read_or_none(update.root / rel),
             present,
             old,
             listings,
             self.config.synonyms_list(),
+            texts,
         )
         for rel in gone:
             update.remove(rel)
         for rel, data in changed.items():
             update.write(rel, data, 2)
-
-
-def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
 
 
 def _check_listing(gid: str, listing: Mapping[str, Any] | None) -> None:

@@ -21,7 +21,7 @@ they came, so an incremental publish and a full build give the same files.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -38,11 +38,17 @@ from guidesrc.site.search import search_text
 from guidesrc.site.state import FORMAT as STATE_FORMAT
 from guidesrc.site.state import (
     LIST_FORMAT,
+    NOTICE_DETAIL,
+    PARTS,
     SECTIONS,
     SINGLE_FORMAT,
+    TEXT_FORMAT,
+    apart,
     applied_guide,
-    part_body,
+    merge_detail,
+    part_bodies,
     part_name,
+    read_part,
     read_parts,
     shard_of,
     split,
@@ -75,46 +81,94 @@ class Manifest:
     #: an incremental publish reads again only the forms whose status changed.
     form_status: dict[str, list[int]] = field(default_factory=dict)
 
-    #: Shard → SHA-256 of its part as on disk (:mod:`guidesrc.site.state`).
+    #: Shard → SHA-256 of its listing part, and of its detail part, as on disk
+    #: (:mod:`guidesrc.site.state`).
     parts: dict[str, str] = field(default_factory=dict)
-    #: The shards changed since the manifest was read; None: all (new, or read from one file).
+    details: dict[str, str] = field(default_factory=dict)
+    #: The shards changed since the manifest was read; None: all (new, or read from an older
+    #: format: every shard is written in the new one).
     dirty: set[str] | None = None
-    #: Per shard, its part as read (section → entries): the keys it held.
+    #: The shards whose detail part (:data:`guidesrc.site.state.LISTING_DETAIL` …, the applied
+    #: keys) is read; None: all. The records of the others lack those fields.
+    loaded: set[str] | None = None
+    #: Per shard, its parts as read (section → entries): the keys it held.
     as_read: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     #: Per shard, the keys of its guides, notices and applied deliveries put since.
     members: dict[str, tuple[set[str], ...]] = field(default_factory=dict)
+    #: The build the manifest was read from (where :meth:`complete` reads detail parts).
+    root: Path | None = None
+    #: The keys of the newest notices, whose details the top file keeps (:meth:`newest`).
+    recent: list[str] = field(default_factory=list)
 
     def put(self, section: str, key: str, value: dict[str, Any] | None, guide_id: str) -> None:
         """Set one entry of ``guides``, ``notices`` or ``applied`` (None: remove it), for the
         guide ``guide_id``: its shard is written again by :meth:`dump`."""
+        shard = shard_of(guide_id)
+        self.complete((shard,))
         entries: dict[str, dict[str, Any]] = getattr(self, section)
         if value is None:
             entries.pop(key, None)
         else:
             entries[key] = value
-        shard = shard_of(guide_id)
         members = self.members.setdefault(shard, tuple(set() for _ in SECTIONS))
         members[SECTIONS.index(section)].add(key)
         if self.dirty is not None:
             self.dirty.add(shard)
+
+    def complete(self, shards: Iterable[str] | None = None) -> None:
+        """Read the detail parts of ``shards`` (None: every shard) not read yet: their guides'
+        records and notices get their details (search texts, versions, notice texts …), in
+        place, and ``applied`` their delivery keys."""
+        if self.loaded is None:
+            return
+        wanted = self.details.keys() if shards is None else shards
+        todo = [s for s in wanted if s not in self.loaded and s in self.details]
+        if not todo:
+            return
+        folder = f"{self.root}/{PARTS}"
+        guides, notices = self.guides, self.notices
+        for shard in todo:
+            detail = read_part(folder, self.details[shard])
+            merge_detail(guides, notices, detail)
+            self.applied.update(detail["applied"])
+            self.as_read[shard]["applied"] = detail["applied"]
+            self.loaded.add(shard)
+        if shards is None:
+            self.loaded = None
+
+    def newest(self, notices: Iterable[Mapping[str, Any]]) -> None:
+        """``notices`` (summaries of this manifest, the newest) with their details (texts,
+        headlines …): read from the detail parts those of the top file do not give; the top
+        file keeps them from now on."""
+        self.recent = [n["key"] for n in notices]
+        self.complete({shard_of(n["guide"]) for n in notices if "text" not in n})
+
+    def search_of(self, guide_id: str) -> None:
+        """The guide's search texts read (its shard's detail part), if they are not yet."""
+        if self.loaded is not None:
+            self.complete((shard_of(guide_id),))
 
     def dump(self, every: bool = False) -> tuple[bytes, dict[str, bytes]]:
         """The top file and the parts to write (path → bytes): the changed shards' or, with
         ``every`` (a new build), all of them."""
         if self.dirty is None:
             shards = split(self.guides, self.notices, self.applied)
-            self.parts = {}
+            self.parts, self.details = {}, {}
         else:
+            self.complete(self.dirty)
             shards = {s: self._sections(s) for s in sorted(self.dirty)}
         new: dict[str, bytes] = {}
         for shard, sections in shards.items():
             if not any(sections.values()):
                 self.parts.pop(shard, None)
+                self.details.pop(shard, None)
                 continue
-            digest, data = part_body(sections)
-            if self.parts.get(shard) != digest:
-                new[part_name(digest)] = data
-            self.parts[shard] = digest
+            (listed, data), (detail, more) = part_bodies(sections)
+            if self.parts.get(shard) != listed:
+                new[part_name(listed)] = data
+            if self.details.get(shard) != detail:
+                new[part_name(detail)] = more
+            self.parts[shard], self.details[shard] = listed, detail
         if every and self.dirty is not None:
             new = self._all_parts()
         top = {
@@ -125,8 +179,18 @@ class Manifest:
             "pinyin": self.pinyin,
             "form_status": self.form_status,
             "parts": dict(sorted(self.parts.items())),
+            "details": dict(sorted(self.details.items())),
+            "recent": {
+                k: apart(self.notices[k], NOTICE_DETAIL)[1]
+                for k in self.recent
+                if k in self.notices and "text" in self.notices[k]
+            },
         }
         return orjson.dumps(top, option=orjson.OPT_SORT_KEYS), new
+
+    def digests(self) -> list[str]:
+        """The SHA-256 of every part the manifest names (the parts to keep)."""
+        return [*self.parts.values(), *self.details.values()]
 
     def _sections(self, shard: str) -> dict[str, dict[str, dict[str, Any]]]:
         added = self.members.get(shard, tuple(set() for _ in SECTIONS))
@@ -139,15 +203,21 @@ class Manifest:
         return out
 
     def _all_parts(self) -> dict[str, bytes]:
+        """Every shard's parts (named by the SHA-256 of the bytes written: a full build may
+        write a shard it did not change in another form, :func:`search.keep_as_text`)."""
+        self.complete()
         out = {}
-        for shard, digest in self.parts.items():
-            out[part_name(digest)] = part_body(self._sections(shard))[1]
+        for shard in self.parts:
+            (listed, data), (detail, more) = part_bodies(self._sections(shard))
+            self.parts[shard], self.details[shard] = listed, detail
+            out[part_name(listed)], out[part_name(detail)] = data, more
         return out
 
     @classmethod
-    def read(cls, root: Path) -> Manifest:
-        """The manifest of the build ``root``: its top file and the parts it names, or the one
-        file of an older guidesrc (its next publish writes every part)."""
+    def read(cls, root: Path, shards: Iterable[str] | None = None) -> Manifest:
+        """The manifest of the build ``root``: its top file and the parts it names (of the
+        detail parts, those of ``shards`` only; None: all), or the one file of an older guidesrc
+        (its next publish writes every part)."""
         body = orjson.loads((root / MANIFEST).read_bytes())
         if body.get("format") == SINGLE_FORMAT:
             return cls(
@@ -159,7 +229,7 @@ class Manifest:
                 files=body.get("files", {}),  # none before the forms were published
                 pinyin=body.get("pinyin", {}),  # none before the pinyin was kept
             )
-        if body.get("format") not in (LIST_FORMAT, STATE_FORMAT):
+        if body.get("format") not in (LIST_FORMAT, TEXT_FORMAT, STATE_FORMAT):
             raise ValueError(f"manifest format {body.get('format')} is not {STATE_FORMAT}")
         manifest = cls(
             build=body["build"],
@@ -167,17 +237,23 @@ class Manifest:
             files=body["files"],
             pinyin=body["pinyin"],
             form_status=body.get("form_status", {}),  # none before it was kept
-            parts=body["parts"],
-            dirty=set(),
+            root=root,
         )
         manifest.as_read = read_parts(root, body["parts"])
         for sections in manifest.as_read.values():
             manifest.guides.update(sections["guides"])
             manifest.notices.update(sections["notices"])
-            manifest.applied.update(sections["applied"])
+            manifest.applied.update(sections.get("applied", {}))
         # In id order, as the one file had them (the order the lists are made in).
         manifest.guides = dict(sorted(manifest.guides.items()))
         manifest.notices = dict(sorted(manifest.notices.items()))
+        if body["format"] == STATE_FORMAT:  # older ones: one part a shard, written anew
+            manifest.parts, manifest.details = body["parts"], body["details"]
+            manifest.dirty, manifest.loaded = set(), set()
+            for key, more in body["recent"].items():
+                if key in manifest.notices:
+                    manifest.notices[key].update(more)
+            manifest.complete(shards)
         return manifest
 
     def listings(self) -> dict[str, dict[str, Any]]:
@@ -189,14 +265,13 @@ def applied_receipt(root: Path, key: str) -> dict[str, Any] | None:
     """The receipt of the delivery ``key`` in the manifest of the build ``root`` (the top file
     and one part read), or None."""
     body = orjson.loads((root / MANIFEST).read_bytes())
-    if body.get("format") not in (LIST_FORMAT, STATE_FORMAT):
+    form = body.get("format")
+    if form not in (LIST_FORMAT, TEXT_FORMAT, STATE_FORMAT):
         return Manifest.read(root).applied.get(key)
-    digest = body["parts"].get(shard_of(applied_guide(key)))
+    digest = body["details" if form == STATE_FORMAT else "parts"].get(shard_of(applied_guide(key)))
     if digest is None:
         return None
-    receipt: dict[str, Any] | None = orjson.loads((root / part_name(digest)).read_bytes())[
-        "applied"
-    ].get(key)
+    receipt: dict[str, Any] | None = read_part(f"{root}/{PARTS}", digest)["applied"].get(key)
     return receipt
 
 

@@ -91,3 +91,10 @@ class FolderSink:
 
     def remove(self, rel: str) -> None:
         (self.root / rel).unlink(missing_ok=True)
+
+
+def read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

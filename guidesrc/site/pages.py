@@ -120,6 +120,7 @@ class SitePages:
         """The site-wide files; ``served``: an incremental publish's API files as served, their
         entries of the changed guides and the new notices spliced in (:mod:`.splice`)."""
         latest = newest_first(manifest.notices.values())
+        manifest.newest(latest[:FEED_ENTRIES])  # their texts (the others' are not read)
         upcoming = by_name(
             list_entry(gid, e)
             for gid, e in listings.items()
@@ -155,7 +156,7 @@ class SitePages:
         sink.write("feed.xml", self.render.feed(latest[:FEED_ENTRIES]), 2)
         sink.write("api/notices.json", self._notices_api(latest, manifest, served), 2)
         sink.write("api/index.json", self._index_api(manifest, served), 2)
-        for rel, data in self._sitemaps(listings, served).items():
+        for rel, data in self._sitemaps(listings, served, manifest).items():
             sink.write(rel, data, 2)
         for rel, data in self.gone_files(withdrawn).items():
             sink.write(rel, data, 2)
@@ -172,6 +173,7 @@ class SitePages:
             spliced = spliced_notices(served.notices, NOTICES_HEAD, latest, new)
             if spliced is not None:
                 return spliced
+        manifest.complete()  # every notice's details (put into the summaries of ``latest``)
         return notices_api(latest)
 
     def _index_api(self, manifest: Manifest, served: Served | None) -> bytes:
@@ -186,6 +188,7 @@ class SitePages:
             data = spliced(served.index, form, entries, lambda: sorted(guides))
             if data is not None:
                 return data
+        manifest.complete()  # every guide's versions
         return self.index_api(manifest)
 
     def index_api(self, manifest: Manifest) -> bytes:
@@ -234,7 +237,7 @@ class SitePages:
         return entry
 
     def _sitemaps(
-        self, listings: Mapping[str, Mapping[str, Any]], served: Served | None
+        self, listings: Mapping[str, Mapping[str, Any]], served: Served | None, manifest: Manifest
     ) -> dict[str, bytes]:
         if served is not None and len(listings) + len(self._site_urls()) <= SITEMAP_LIMIT:
             base = xml_escape(self.config.base_url)
@@ -253,6 +256,7 @@ class SitePages:
             data = spliced(served.sitemap, form, lines, lambda: sorted(listings))
             if data is not None:
                 return {"sitemap.xml": data}
+        manifest.complete()  # every guide's last change (put into its listing)
         return self.sitemaps(listings)
 
     def _site_urls(self) -> list[str]:

@@ -48,14 +48,15 @@ def document(guide_id: str, listing: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def themes(listings: Mapping[str, Mapping[str, Any]]) -> Callable[[str], Iterable[str]]:
-    """A listed guide's themes as its :func:`document` holds them, without parsing its texts:
+    """A listed guide's themes as its :func:`document` holds them, without parsing its texts
+    (nor reading them: a listing without them as read is one of a JSON text):
     the listing's ``themes`` are the guide's too (as a set, all :func:`theme_counts` counts);
     none in an older manifest's listing that kept the texts only."""
 
     def of(gid: str) -> Iterable[str]:
         listing = listings[gid]
-        fields = listing["search"]
-        if isinstance(fields, str):
+        fields = listing.get("search")
+        if fields is None or isinstance(fields, str):
             return listing["themes"]  # type: ignore[no-any-return]
         return fields.get("themes", ()) if isinstance(fields, Mapping) else ()
 
@@ -81,11 +82,19 @@ def update_index(
     before: Mapping[str, Mapping[str, Any] | None],
     listings: Mapping[str, Mapping[str, Any]],
     groups: Groups,
+    texts: Callable[[str], None] = lambda _gid: None,
 ) -> tuple[dict[str, bytes], list[str]]:
     """The files of ``search/`` to write and those to remove when the guides of ``before``
     (their listings before the publish; None: not listed) change to ``listings`` (every listed
-    guide now), given the files ``present`` and ``read`` to read one (None: missing)."""
-    every = Documents(sorted(listings), lambda gid: document(gid, listings[gid]), themes(listings))
+    guide now), given the files ``present`` and ``read`` to read one (None: missing).
+    ``texts``: reads a guide's search texts into its listing (the manifest's parts read only
+    for the guides whose documents are made)."""
+
+    def make(gid: str) -> dict[str, Any]:
+        texts(gid)
+        return document(gid, listings[gid])
+
+    every = Documents(sorted(listings), make, themes(listings))
     if all(entry is not None and gid in listings for gid, entry in before.items()):
         old = {gid: document(gid, entry) for gid, entry in before.items() if entry is not None}
         patched = update(read, every, old, groups)
