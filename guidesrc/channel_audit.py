@@ -378,12 +378,8 @@ def _changed_folder(
     is compared with the index whole (in C), entry by entry only when they differ."""
     folder, mine = at
     names: Mapping[str, int] = last.index.get(folder) or {}
-    if mine:
-        names = {**names}
-        for name in mine:
-            names.pop(name, None)
     if folder not in now_dirs:
-        return {folder + name for name in names}
+        return {folder + name for name in names.keys() - mine}
     with os.scandir(out / folder if folder else out) as listing:
         found = list(listing) if folder else [e for e in listing if e.name not in own]
     files = {e.name: e.inode() for e in found}  # a pass each: no Python loop per entry
@@ -391,8 +387,11 @@ def _changed_folder(
         del files[name]
         if f"{folder}{name}/" not in last.dirs:
             _new_folder(out, own, f"{folder}{name}/", ours, result, now_dirs)
-    for name in mine:
-        files.pop(name, None)
+    for name in mine:  # the run's files: as indexed (never judged, never gone)
+        if name in names:
+            files[name] = names[name]
+        else:
+            files.pop(name, None)
     if files == names:  # the usual case: nothing but the run's files changed
         return set()
     for name in sorted(name for name, inode in files.items() if names.get(name) != inode):
