@@ -334,8 +334,12 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
     now_dirs = folder_stats(out, last.dirs)
     changed = {d for d, st in last.dirs.items() if now_dirs.get(d) != st}
     earlier = {d for d, st in last.dirs.items() if before.dirs.get(d) != st}
+    mine: dict[str, set[str]] = {}  # the run's files by folder: name
+    for rel in ours:
+        at = rel.rfind("/") + 1
+        mine.setdefault(rel[:at], set()).add(rel[at:])
     gone = {
-        f: _changed_folder(out, own, f, ours, result, stats, now_dirs, last)
+        f: _changed_folder(out, own, (f, mine.get(f, set())), ours, result, stats, now_dirs, last)
         for f in sorted(changed)
     }
     for folder in sorted(changed):
@@ -360,7 +364,7 @@ def audit_changes(out: Path, own: frozenset[str], before: Snapshot, written: set
 def _changed_folder(
     out: Path,
     own: frozenset[str],
-    folder: str,
+    at: tuple[str, set[str]],
     ours: frozenset[str],
     result: Audit,
     stats: MutableMapping[str, list[Any]],
@@ -369,22 +373,29 @@ def _changed_folder(
 ) -> set[str]:
     """A folder whose (inode, ctime) changed, listed again: each entry that is not as the last
     signature indexed it (a name it did not have, another inode, a folder) and that the run did
-    not write is judged; the files gone (not written by the run) are returned."""
-    names = last.index.get(folder) or {}
+    not write (``at``: the folder, the names of the files the run wrote there; ``ours``: every
+    file it wrote) is judged; the files gone (not written by the run) are returned. The listing
+    is compared with the index whole (in C), entry by entry only when they differ."""
+    folder, mine = at
+    names: Mapping[str, int] = last.index.get(folder) or {}
     if folder not in now_dirs:
-        return {folder + name for name in names} - ours
+        return {folder + name for name in names.keys() - mine}
     with os.scandir(out / folder if folder else out) as listing:
         found = list(listing) if folder else [e for e in listing if e.name not in own]
-    folders = sorted(e.name for e in found if e.is_dir(follow_symlinks=False))
     files = {e.name: e.inode() for e in found}  # a pass each: no Python loop per entry
-    for name in folders:
+    for name in sorted(e.name for e in found if e.is_dir(follow_symlinks=False)):
         del files[name]
         if f"{folder}{name}/" not in last.dirs:
             _new_folder(out, own, f"{folder}{name}/", ours, result, now_dirs)
+    for name in mine:  # the run's files: as indexed (never judged, never gone)
+        if name in names:
+            files[name] = names[name]
+        else:
+            files.pop(name, None)
+    if files == names:  # the usual case: nothing but the run's files changed
+        return set()
     for name in sorted(name for name, inode in files.items() if names.get(name) != inode):
         rel = folder + name
-        if rel in ours:
-            continue
         try:
             st = os.lstat(out / rel)
         except FileNotFoundError:  # gone since it was listed: as if not listed
@@ -394,7 +405,7 @@ def _changed_folder(
         if problem is not None:
             result.findings.append(problem)
         _keep(stats, rel, kept)
-    return {folder + name for name in names.keys() - files.keys()} - ours
+    return {folder + name for name in names.keys() - files.keys()}
 
 
 def _keep(stats: MutableMapping[str, list[Any]], rel: str, entry: list[Any] | None) -> None:

@@ -91,6 +91,38 @@ def test_a_file_planted_or_put_in_place_beside_the_files_a_publish_writes_is_ref
     assert f"modified .guides/site/notices/{old.name}" in found
 
 
+def test_a_file_removed_a_folder_planted_or_a_file_made_a_folder_beside_the_run_is_refused(
+    signed: Library,  # noqa: F811
+) -> None:
+    """The site's notices again, listed again because the publish writes there: a signed page
+    removed, a folder planted and a signed page put back as a folder (its files planted) are
+    each found, and nothing of them is signed."""
+    folder = signed.path(".guides/site").resolve() / "notices"
+    old = folder / f"{GID}-v1.html"
+    index = folder / "index.html"
+    others = sorted(p for p in folder.iterdir() if p not in (old, index))
+    assert others  # a signed page the run does not write
+    change_guide(signed)
+    others[0].unlink()
+    (folder / "extra").mkdir()
+    (folder / "extra" / "pay.html").write_text("<p>pay</p>")
+    old.unlink()
+    old.mkdir()
+    (old / "pay.html").write_text("<p>pay</p>")
+    run = invoke("publish", str(signed.root))
+    assert run.exit_code == 1
+    for path, kind in (
+        (f"notices/{others[0].name}", "被删除"),
+        (f"notices/{old.name}", "被删除"),
+        ("notices/extra/pay.html", "多出的文件"),
+        (f"notices/{old.name}/pay.html", "多出的文件"),
+    ):
+        assert f"{path}（{kind}）" in run.stderr, run.stderr
+    found = findings(verify(signed, "--channel", "site"))
+    assert f"missing .guides/site/notices/{others[0].name}" in found, found
+    assert "unexpected .guides/site/notices/extra/pay.html" in found, found
+
+
 def test_a_forged_delta_part_never_lets_a_changed_file_be_signed_unhashed(
     signed: Library,  # noqa: F811
 ) -> None:

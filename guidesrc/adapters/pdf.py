@@ -97,14 +97,21 @@ class PdfAdapter(FileAdapter[PdfSettings]):
     ) -> None:
         super().__init__(channel, settings, library, config)
         self.options = settings
-        # Found once, at start-up. Missing fonts fail this channel's deliveries (recorded, retried
-        # after the package is installed) and leave the other channels to publish.
-        self.fonts: FontSet | ChannelError
-        try:
-            self.fonts = find_fonts(self._folder(settings.font_dir))
-        except ChannelError as exc:
-            self.fonts = exc
+        self._fonts: FontSet | ChannelError | None = None
         self._renderer: Renderer | None = None
+
+    @property
+    def fonts(self) -> FontSet | ChannelError:
+        """The fonts, found once, when a sheet is first to be printed: in the channel's own
+        delivery thread (Typst reads every font file's tables, ~50 ms, holding the GIL), never
+        by a run that prints nothing. Missing fonts fail this channel's deliveries (recorded,
+        retried after the package is installed) and leave the other channels to publish."""
+        if self._fonts is None:
+            try:
+                self._fonts = find_fonts(self._folder(self.options.font_dir))
+            except ChannelError as exc:
+                self._fonts = exc
+        return self._fonts
 
     @property
     def out(self) -> Path:
