@@ -9,6 +9,9 @@ the file (a FIFO) named by ``GUIDES_FAULT_RESUME``: a test holds a process at a 
 ``<point>@N`` (with any mode) acts on the N-th time the process reaches the point, not the
 first: a crash in the middle of a batch.
 
+A process forked to deliver a channel (:mod:`guidesrc.lanes`) kills its parent first: a crash
+stops the whole publish, as a power cut would.
+
 Unset (always, outside tests), :func:`point` costs one dictionary lookup.
 """
 
@@ -19,6 +22,12 @@ import signal
 
 ENV = "GUIDES_FAULT"
 _hits: dict[str, int] = {}
+_parents: list[int] = []  # in a forked child: the processes a crash kills with it
+
+
+def forked(parent: int) -> None:
+    """This process is a child of ``parent`` doing part of its work: a crash kills both."""
+    _parents.append(parent)
 
 
 class InjectedFault(RuntimeError):
@@ -44,4 +53,6 @@ def point(name: str) -> None:
         with open(os.environ["GUIDES_FAULT_RESUME"]) as resume:
             resume.readline()
         return
+    for parent in _parents:
+        os.kill(parent, signal.SIGKILL)
     os.kill(os.getpid(), signal.SIGKILL)

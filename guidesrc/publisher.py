@@ -28,6 +28,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ from guidesrc.channel_audit import Finding
 from guidesrc.errors import ChannelError, FailedElsewhere, GuidesError
 from guidesrc.fsio import journal
 from guidesrc.i18n import N_, _
+from guidesrc.lanes import Lane, can_fork_lanes, fork_lane
 from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.ledger.store import event_row
@@ -142,10 +144,12 @@ def _run(
 ) -> None:
     """Deliver what is due, channel by channel, and sign each file channel's manifest.
 
-    Both cores busy: a printable channel (the pdf sheets, rendered by worker processes) is
-    delivered in a thread of its own while this one delivers the other file channels, each
-    writing its own folder; the channels that are not file channels (a printer printing the
-    pdf channel's sheets as signed, a server) come after it, in order."""
+    Both cores busy: a heavy file channel (the site) is delivered in a forked process of its
+    own (:mod:`guidesrc.lanes`, forked before any thread starts), a printable channel (the pdf
+    sheets, rendered by worker processes) in a thread of its own, while this one delivers the
+    other file channels, each writing its own folder; the channels that are not file channels
+    (a printer printing the pdf channel's sheets as signed, a server) come after them, in
+    order."""
     # What the run did not write must be as signed; a channel whose state files are not (an
     # export's manifest edited in its folder) gets no delivery: nothing is built on them.
     before = snapshot_channels(adapters, ledger)
@@ -161,7 +165,7 @@ def _run(
     beside = [c for c in due if c not in apart and adapters[c].files]
     later = [c for c in due if c not in apart and c not in beside]
 
-    def deliver(channel: str, alone: bool = True) -> list[Outcome]:
+    def delivered_and_signed(channel: str, alone: bool) -> tuple[list[Outcome], list[Signed]]:
         adapter = adapters[channel]
         outcomes = _deliver_channel(ledger, adapter, due[channel], clock)
         # Signed at once: the printer channel prints the pdf channel's sheets only as signed.
@@ -169,10 +173,16 @@ def _run(
         journal_now = written if alone else set(written)
         delivered = {o.channel for o in outcomes if o.ok}
         one = {channel: adapter}
-        signed.extend(sign_channels(ledger, one, delivered, clock(), before, journal_now))
+        return outcomes, sign_channels(ledger, one, delivered, clock(), before, journal_now)
+
+    def deliver(channel: str, alone: bool = True) -> list[Outcome]:
+        outcomes, now_signed = delivered_and_signed(channel, alone)
+        signed.extend(now_signed)
         handled.add(channel)
         return outcomes
 
+    lanes = _fork_heavy(ledger, adapters, beside, apart, delivered_and_signed)
+    beside = [c for c in beside if c not in lanes]
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="printable") as pool:
             running = [pool.submit(deliver, channel, not beside) for channel in apart]
@@ -180,9 +190,16 @@ def _run(
                 report.outcomes += deliver(channel, not apart)
             for future in running:
                 report.outcomes += future.result()
+        for channel, lane in lanes.items():
+            outcomes, now_signed = lane.result()
+            report.outcomes += outcomes
+            signed.extend(now_signed)
+            handled.add(channel)
         for channel in later:
             report.outcomes += deliver(channel)
     finally:
+        for lane in lanes.values():
+            lane.wait()
         for adapter in adapters.values():
             adapter.close()
     report.later = _still_open(ledger)
@@ -190,6 +207,25 @@ def _run(
     delivered = {o.channel for o in report.delivered}
     signed += sign_channels(ledger, rest, delivered, clock(), before, written)
     report.refused = {s.channel: list(s.findings) for s in signed if s.refused}
+
+
+def _fork_heavy(
+    ledger: Ledger,
+    adapters: dict[str, Adapter[Any]],
+    beside: list[str],
+    apart: list[str],
+    work: Callable[[str, bool], tuple[list[Outcome], list[Signed]]],
+) -> dict[str, Lane]:
+    """The heavy file channels, each delivered and signed in a forked child (only when this
+    process has other channels to deliver meanwhile, and can fork)."""
+    heavy = [c for c in beside if adapters[c].heavy]
+    if not heavy or len(beside) + len(apart) < 2 or not can_fork_lanes():
+        return {}
+
+    def start() -> None:  # in the child: its own connections, never the parent's
+        ledger.engine.dispose(close=False)
+
+    return {c: fork_lane(c, partial(work, c, True), start) for c in heavy}
 
 
 def _deliver_channel(

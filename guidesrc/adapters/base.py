@@ -178,6 +178,11 @@ class Adapter(Generic[S]):
     #: Its folder holds a sheet to print per guide (``current/``, ``upcoming/``, ``withdrawn/``
     #: with a manifest): the printer channel and the kiosk print from it.
     printable: ClassVar[bool] = False
+    #: Delivering it takes much of this process's CPU (a site's pages, lists and search index):
+    #: ``guides publish`` delivers and signs it in a process of its own, beside the other
+    #: channels, where it can fork (:mod:`guidesrc.lanes`). Its adapter must hold nothing a fork
+    #: cannot share (threads, open sockets) before :meth:`deliver_many`.
+    heavy: ClassVar[bool] = False
 
     def __init__(self, channel: str, settings: S, library: Path, config: LibraryConfig) -> None:
         """``channel``: its name in ``library.yaml``; ``settings``: checked by ``Settings``;

@@ -40,6 +40,7 @@ class SiteAdapter(FileAdapter[SiteSettings]):
     Settings = SiteSettings
     batch_size: ClassVar[int | None] = None  # one build from every due delivery
     incremental = True  # renders the changed guides' pages and the lists that show them
+    heavy = True  # delivered in a process of its own, beside the other channels
 
     @cached_property
     def site(self) -> Site:
