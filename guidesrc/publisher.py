@@ -44,7 +44,7 @@ from guidesrc.adapters import (
     PermanentDeliveryError,
     make_adapters,
 )
-from guidesrc.channel_audit import Finding
+from guidesrc.channel_audit import Finding, Snapshot
 from guidesrc.errors import ChannelError, FailedElsewhere, GuidesError
 from guidesrc.fsio import journal
 from guidesrc.i18n import N_, _
@@ -145,22 +145,15 @@ def _run(
     """Deliver what is due, channel by channel, and sign each file channel's manifest.
 
     Both cores busy: a heavy file channel (the site) is delivered in a forked process of its
-    own (:mod:`guidesrc.lanes`, forked before any thread starts), a printable channel (the pdf
-    sheets, rendered by worker processes) in a thread of its own, while this one delivers the
-    other file channels, each writing its own folder; the channels that are not file channels
-    (a printer printing the pdf channel's sheets as signed, a server) come after them, in
-    order."""
+    own (:mod:`guidesrc.lanes`), a printable channel (the pdf sheets, rendered by worker
+    processes) in a thread, while this one delivers the other file channels, each writing its
+    own folder; the others (a printer printing the pdf sheets as signed, a server) come last."""
     # What the run did not write must be as signed; a channel whose state files are not (an
     # export's manifest edited in its folder) gets no delivery: nothing is built on them.
     before = snapshot_channels(adapters, ledger)
     signed: list[Signed] = []
     handled: set[str] = set()
-    due = {
-        channel: pub_ids
-        for channel, pub_ids in _due(ledger, clock(), retry_now).items()
-        # removed from library.yaml, or held: left open, shown by status
-        if channel in adapters and not ((snap := before.get(channel)) is not None and snap.held)
-    }
+    due = _due_to(adapters, before, _due(ledger, clock(), retry_now))
     apart = [c for c in due if adapters[c].printable]
     beside = [c for c in due if c not in apart and adapters[c].files]
     later = [c for c in due if c not in apart and c not in beside]
@@ -170,19 +163,19 @@ def _run(
         outcomes = _deliver_channel(ledger, adapter, due[channel], clock)
         # Signed at once: the printer channel prints the pdf channel's sheets only as signed.
         # While two threads write, each signs with the journal as it stands (a copy).
-        journal_now = written if alone else set(written)
         delivered = {o.channel for o in outcomes if o.ok}
-        one = {channel: adapter}
-        return outcomes, sign_channels(ledger, one, delivered, clock(), before, journal_now)
+        now = written if alone else set(written)
+        return outcomes, sign_channels(ledger, {channel: adapter}, delivered, clock(), before, now)
+
+    def took(channel: str, done: tuple[list[Outcome], list[Signed]]) -> list[Outcome]:
+        signed.extend(done[1])
+        handled.add(channel)
+        return done[0]
 
     def deliver(channel: str, alone: bool = True) -> list[Outcome]:
-        outcomes, now_signed = delivered_and_signed(channel, alone)
-        signed.extend(now_signed)
-        handled.add(channel)
-        return outcomes
+        return took(channel, delivered_and_signed(channel, alone))
 
-    lanes = _fork_heavy(ledger, adapters, beside, apart, delivered_and_signed)
-    beside = [c for c in beside if c not in lanes]
+    lanes, beside = _fork_heavy(ledger, adapters, beside, apart, delivered_and_signed)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="printable") as pool:
             running = [pool.submit(deliver, channel, not beside) for channel in apart]
@@ -191,22 +184,38 @@ def _run(
             for future in running:
                 report.outcomes += future.result()
         for channel, lane in lanes.items():
-            outcomes, now_signed = lane.result()
-            report.outcomes += outcomes
-            signed.extend(now_signed)
-            handled.add(channel)
+            report.outcomes += took(channel, lane.result())
         for channel in later:
             report.outcomes += deliver(channel)
     finally:
-        for lane in lanes.values():
-            lane.wait()
-        for adapter in adapters.values():
-            adapter.close()
+        _close(lanes, adapters)
     report.later = _still_open(ledger)
     rest = {n: a for n, a in adapters.items() if n not in handled}
     delivered = {o.channel for o in report.delivered}
     signed += sign_channels(ledger, rest, delivered, clock(), before, written)
     report.refused = {s.channel: list(s.findings) for s in signed if s.refused}
+
+
+def _due_to(
+    adapters: dict[str, Adapter[Any]],
+    before: dict[str, Snapshot | None],
+    due: dict[str, list[int]],
+) -> dict[str, list[int]]:
+    """The due deliveries of the channels configured and not held (a channel removed from
+    library.yaml, or held, is left open: status shows it)."""
+    return {
+        channel: pub_ids
+        for channel, pub_ids in due.items()
+        if channel in adapters and not ((snap := before.get(channel)) is not None and snap.held)
+    }
+
+
+def _close(lanes: dict[str, Lane], adapters: dict[str, Adapter[Any]]) -> None:
+    """Wait for every lane (also when this process failed meanwhile), close every adapter."""
+    for lane in lanes.values():
+        lane.wait()
+    for adapter in adapters.values():
+        adapter.close()
 
 
 def _fork_heavy(
@@ -215,17 +224,19 @@ def _fork_heavy(
     beside: list[str],
     apart: list[str],
     work: Callable[[str, bool], tuple[list[Outcome], list[Signed]]],
-) -> dict[str, Lane]:
+) -> tuple[dict[str, Lane], list[str]]:
     """The heavy file channels, each delivered and signed in a forked child (only when this
-    process has other channels to deliver meanwhile, and can fork)."""
+    process has other channels to deliver meanwhile, and can fork); the file channels left to
+    this process."""
     heavy = [c for c in beside if adapters[c].heavy]
     if not heavy or len(beside) + len(apart) < 2 or not can_fork_lanes():
-        return {}
+        return {}, beside
 
     def start() -> None:  # in the child: its own connections, never the parent's
         ledger.engine.dispose(close=False)
 
-    return {c: fork_lane(c, partial(work, c, True), start) for c in heavy}
+    lanes = {c: fork_lane(c, partial(work, c, True), start) for c in heavy}
+    return lanes, [c for c in beside if c not in lanes]
 
 
 def _deliver_channel(
