@@ -13,7 +13,7 @@ its own that is dropped afterwards):
    first publish of them all (issue 17's target with ``--channels all``: ≤ 180 s), reported as a
    row of its own with its CPU time (workers included) and each channel's share, read from the
    ledger's delivery and signing times (an earlier run's work folder is set aside and removed
-   only after this publish: :func:`set_aside`);
+   at the end: :func:`set_aside`);
 2. timed, the median of ``--runs`` runs after one untimed warm-up, each run a fresh change (one
    guide's promised time limit), committed, then approved and published as separate processes:
    ``guides approve LIB --guide ID …``, ``guides publish LIB``; also ``guides approve`` without
@@ -349,8 +349,8 @@ TRASH = OUT / "trash"
 
 
 def set_aside(work: Path) -> None:
-    """Move an earlier run's ``work`` folder out of the way, to be removed once the first publish
-    has been timed (:func:`empty_trash`), not now.
+    """Move an earlier run's ``work`` folder out of the way, to be removed when every figure has
+    been taken (:func:`empty_trash`, at the end), not now.
 
     On a file system without a journal (this machine's ext4: ``/sys/fs/ext4/*/journal_task`` is
     ``<none>``), ext4 skips, when it gives out an inode, every inode freed in the last 60 s (360 s
@@ -359,7 +359,9 @@ def set_aside(work: Path) -> None:
     publish made its file creations pay for that: ``perf`` on a 1,000-guide first publish showed
     15 % of all CPU in the kernel (``find_get_block_common``, ``recently_deleted``) against 3.5 %
     in a folder with no deletions nearby, and 49.5 against 41.9 CPU-s. A service centre's first
-    publish follows no such deletion, so the benchmark does not make one either."""
+    publish follows no such deletion, so the benchmark does not make one either (nor before the
+    one-change runs, whose temporary files paid for it too). A run started within a few minutes
+    of the end of another still follows its removal."""
     if work.exists():
         TRASH.mkdir(parents=True, exist_ok=True)
         work.rename(TRASH / f"{work.name}-{time.time_ns()}")
@@ -667,7 +669,6 @@ def setup(result: Result, backend: Backend, work: Path, base: Path, channels: st
         "channels": channel_spans(backend, work, started),
     }
     print(f"  set-up: {first_text(result.first)}", flush=True)
-    print(f"  set-up: earlier work folders removed after it ({empty_trash():.1f} s)", flush=True)
 
 
 def profile(command: str, cmd: list[str], folder: Path) -> Path:
@@ -946,6 +947,7 @@ def main(argv: list[str] | None = None) -> int:
         text = write_results(results, stats, args.runs, load_at_start, digest, snapshot)
     print()
     print(text)
+    print(f"earlier work folders removed ({empty_trash():.1f} s)")
     return 0
 
 
