@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from guidesrc.adapters import Delivery
 from guidesrc.errors import ChannelError
 from guidesrc.site.builder import Site
 from guidesrc.site.data import MANIFEST, Manifest
@@ -45,6 +46,19 @@ def parts_of(link: Path) -> set[str]:
 
 def named(manifest: Manifest) -> set[str]:
     return {f"{digest}.json" for digest in manifest.digests()}
+
+
+def taken_over(
+    link: Path, whole: Manifest, deliveries: list[Delivery]
+) -> tuple[Delivery, Manifest]:
+    """An older manifest read as it is (a receipt found), then one change published
+    incrementally, which writes the state in format 4: the change, and the manifest after."""
+    key = deliveries[0].key
+    assert Site(link, example_config()).receipt(key) == whole.applied[key]
+    new = changed(deliveries[0])
+    assert Site(link, example_config()).publish([new]).mode == "incremental"
+    assert orjson.loads((link / MANIFEST).read_bytes())["format"] == 4  # in two parts a shard
+    return new, Manifest.read(link)
 
 
 def test_one_change_writes_its_shards_parts_and_keeps_the_others(tmp_path: Path) -> None:
@@ -97,12 +111,7 @@ def test_a_manifest_in_one_file_is_taken_over_by_the_next_publish(tmp_path: Path
     }
     (state / "manifest.json").write_bytes(orjson.dumps(single, option=orjson.OPT_SORT_KEYS))
     assert Manifest.read(link).applied == whole.applied  # read as it is
-    key = deliveries[0].key
-    assert Site(link, example_config()).receipt(key) == whole.applied[key]
-    new = changed(deliveries[0])
-    assert Site(link, example_config()).publish([new]).mode == "incremental"
-    after = Manifest.read(link)
-    assert orjson.loads((state / "manifest.json").read_bytes())["format"] == 4  # in two parts
+    new, after = taken_over(link, whole, deliveries)
     assert parts_of(link) == named(after)
     assert set(after.applied) == {*whole.applied, new.key}
     assert set(after.guides) == set(whole.guides)
@@ -123,12 +132,7 @@ def test_a_manifest_of_format_3_is_taken_over_by_the_next_publish(tmp_path: Path
     write_older(link.resolve(), whole, 3)
     old_parts = parts_of(link)
     assert Manifest.read(link).guides == whole.guides  # read as it is
-    key = deliveries[0].key
-    assert Site(link, example_config()).receipt(key) == whole.applied[key]
-    new = changed(deliveries[0])
-    assert Site(link, example_config()).publish([new]).mode == "incremental"
-    after = Manifest.read(link)
-    assert orjson.loads((link / MANIFEST).read_bytes())["format"] == 4
+    new, after = taken_over(link, whole, deliveries)
     assert parts_of(link) == named(after)
     assert not parts_of(link) & old_parts
     assert set(after.parts) == set(after.details) == set(whole.parts)
