@@ -50,8 +50,10 @@ class Lane:
         """Wait for the child; what its work returned. FailedElsewhere when it raised,
         ChannelError when it ended without an answer."""
         received, status = self._collect()
-        answer = pickle.loads(received) if received else None
-        if os.waitstatus_to_exitcode(status) != 0 or answer is None:
+        # A child killed while it wrote leaves part of an answer: read only a whole one.
+        whole = os.waitstatus_to_exitcode(status) == 0 and received
+        answer = pickle.loads(received) if whole else None
+        if answer is None:
             raise ChannelError(
                 _(
                     "channel {channel}: the process delivering it ended abnormally ({status}); the next guides publish completes its deliveries"
