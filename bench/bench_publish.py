@@ -129,7 +129,11 @@ PHASES = {
         ("guidesrc.services.library", "open_library", "open the ledger (configuration in force)"),
         ("guidesrc.config_in_force", "in_force", "  configuration in force"),
         ("guidesrc.publisher", "channel_adapters", "channel adapters"),
-        ("guidesrc.publisher", "_queue_new_channels", "queue for new channels"),
+        (
+            "guidesrc.publisher",
+            "queue_new_channels",
+            "queue for new channels (beside the adapters)",
+        ),
         ("guidesrc.publisher", "_due", "deliveries due"),
         ("guidesrc.publisher", "_deliver_batch", "deliver (adapter, ledger updates)"),
         ("guidesrc.publisher", "_still_open", "count deliveries still open"),

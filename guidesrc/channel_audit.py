@@ -46,6 +46,7 @@ import orjson
 import sqlalchemy as sa
 
 from guidesrc.ledger.models import Event, ManifestFile, SignedManifest
+from guidesrc.ledger.store import event_row
 from guidesrc.manifest_cache import STATE_FOLDERS, FileStats, ShardedFiles
 from guidesrc.manifest_shards import expand, folder_reader
 from guidesrc.statuses import EventKind
@@ -459,8 +460,8 @@ def _own_file(out: Path, rel: str, stats: MutableMapping[str, list[Any]], result
 # --- the ledger: the last signed manifest, findings ----------------------------------------
 
 
-def store_signed(ledger: Ledger, channel: str, data: bytes, now: dt.datetime) -> None:
-    """Keep ``data`` as the channel's newest signed manifest."""
+def store_signed(conn: sa.Connection, channel: str, data: bytes, now: dt.datetime) -> None:
+    """Keep ``data`` as the channel's newest signed manifest (in ``conn``'s transaction)."""
     table = SignedManifest.__table__  # type: ignore[attr-defined]
     row = {
         "channel": channel,
@@ -468,9 +469,8 @@ def store_signed(ledger: Ledger, channel: str, data: bytes, now: dt.datetime) ->
         "signed_at": now,
         "body": data.decode("utf-8"),
     }
-    with ledger.engine.begin() as conn:
-        conn.execute(sa.delete(table).where(table.c.channel == channel))
-        conn.execute(sa.insert(table), [row])
+    conn.execute(sa.delete(table).where(table.c.channel == channel))
+    conn.execute(sa.insert(table), [row])
 
 
 def signed_sha256(ledger: Ledger, channel: str) -> str | None:
@@ -551,10 +551,12 @@ def record_outcome(
         session.commit()
 
 
-def log_signed(ledger: Ledger, channel: str, digest: str, files: int, now: dt.datetime) -> None:
-    with ledger.session() as session:
-        ledger.log(session, SIGNED, ACTOR, at=now, channel=channel, sha256=digest, files=files)
-        session.commit()
+def log_signed(
+    conn: sa.Connection, channel: str, digest: str, files: int, now: dt.datetime
+) -> None:
+    """Log ``manifest.signed`` (in ``conn``'s transaction)."""
+    row = event_row(SIGNED, ACTOR, at=now, channel=channel, sha256=digest, files=files)
+    conn.execute(sa.insert(Event), [row])
 
 
 def last_outcome(ledger: Ledger, channel: str) -> tuple[str, dict[str, Any]] | None:

@@ -411,9 +411,10 @@ def write_manifest(
     digest = hashlib.sha256(data).hexdigest()
     pairs = [(rel, str(found.stats[rel][3])) for rel in found.new]
     pairs.append((MANIFEST, digest))
-    recorded = record_pairs(ledger, channel, pairs, now)
-    store_signed(ledger, channel, data, now)
-    log_signed(ledger, channel, digest, len(listing), now)
+    with ledger.engine.begin() as conn:  # one transaction: one turn at SQLite's write lock
+        recorded = record_pairs(conn, channel, pairs, now)
+        store_signed(conn, channel, data, now)
+        log_signed(conn, channel, digest, len(listing), now)
     save(digest, state, guides, cache, changes)
     return Signed(channel, out, key.id, len(listing), len(found.new), recorded)
 
@@ -518,18 +519,18 @@ def _library_name(root: Path, ledger: Ledger) -> str:
 
 
 def record_pairs(
-    ledger: Ledger, channel: str, pairs: list[tuple[str, str]], now: dt.datetime
+    conn: sa.Connection, channel: str, pairs: list[tuple[str, str]], now: dt.datetime
 ) -> int:
-    """Insert the (path, SHA-256) pairs the ledger does not have yet; how many were new."""
+    """Insert the (path, SHA-256) pairs the ledger does not have yet (in ``conn``'s
+    transaction); how many were new."""
 
     if not pairs:
         return 0
     rows = [{"channel": channel, "path": p, "sha256": h, "first_seen": now} for p, h in pairs]
     count = 0
-    with ledger.engine.begin() as conn:
-        for start in range(0, len(rows), 5000):
-            result = conn.execute(_INSERT_PAIRS, rows[start : start + 5000])
-            count += max(result.rowcount, 0)
+    for start in range(0, len(rows), 5000):
+        result = conn.execute(_INSERT_PAIRS, rows[start : start + 5000])
+        count += max(result.rowcount, 0)
     return count
 
 

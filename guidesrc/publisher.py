@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -55,7 +54,7 @@ from guidesrc.ledger.store import event_row
 from guidesrc.manifest import Signed, sign_channels, snapshot_channels
 from guidesrc.model.library import LibraryConfig
 from guidesrc.print.handover import open_handover
-from guidesrc.scheduling import schedule
+from guidesrc.scheduling import queue_new_channels
 from guidesrc.status import error_cause
 from guidesrc.statuses import Action, EventKind, PublicationStatus
 
@@ -110,28 +109,64 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: The adapters of a run, or how to make them (:func:`publish` makes them under the lock, while
+#: the ledger answers which versions a new channel lacks).
+Adapters = dict[str, Adapter[Any]] | Callable[[], dict[str, Adapter[Any]]]
+
+
 def publish(
     ledger: Ledger,
-    adapters: dict[str, Adapter[Any]],
+    adapters: Adapters,
     *,
     deadline_for: Callable[[dt.datetime], dt.datetime],
     timezone: str,
     clock: Callable[[], dt.datetime] = _utcnow,
     wait: bool = False,
     retry_now: bool = False,
+    channels: Iterable[str] = (),
 ) -> RunReport:
     """Deliver everything due. ``deadline_for(approved_at)`` gives a new delivery's deadline
-    (the working-day calendar); ``clock`` is the time (tests move it to an effective date)."""
+    (the working-day calendar); ``clock`` is the time (tests move it to an effective date).
+
+    ``adapters`` may be a function that makes them; ``channels`` then names them (the channels
+    of the configuration in force), so that the new-channel check runs in a thread meanwhile:
+    the database answers it without holding the interpreter, while making the adapters (their
+    modules imported) holds it."""
     report = RunReport()
     with ledger.publish_lock(wait) as held:
         if not held:
             report.locked_out = True
             return report
         faults.point("publish.locked")
-        _queue_new_channels(ledger, adapters, clock(), deadline_for, timezone)
+        if callable(adapters):
+            adapters = _made_while_queueing(
+                ledger, adapters, list(channels), clock(), deadline_for, timezone
+            )
+        else:
+            queue_new_channels(ledger, adapters, clock(), deadline_for, timezone)
         with journal() as written:  # every file the run writes: what it may sign as its own
             _run(ledger, adapters, clock, retry_now, report, written)
     return report
+
+
+def _made_while_queueing(
+    ledger: Ledger,
+    make: Callable[[], dict[str, Adapter[Any]]],
+    channels: list[str],
+    now: dt.datetime,
+    deadline_for: Callable[[dt.datetime], dt.datetime],
+    timezone: str,
+) -> dict[str, Adapter[Any]]:
+    """``make()``, while a thread queues the new channels' deliveries; both finish (or fail)
+    before the run goes on, the check's error first."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="queue") as pool:
+        queued = pool.submit(queue_new_channels, ledger, channels, now, deadline_for, timezone)
+        try:
+            made = make()
+        finally:
+            queued.result()
+    assert sorted(made) == sorted(channels), "the adapters are the channels named"
+    return made
 
 
 def _run(
@@ -531,65 +566,3 @@ def error_detail(exc: BaseException) -> str:
     if isinstance(remote, str) and remote.strip():
         text += "\n" + remote.rstrip()
     return text
-
-
-def _queue_new_channels(
-    ledger: Ledger,
-    adapters: Iterable[str],
-    now: dt.datetime,
-    deadline_for: Callable[[dt.datetime], dt.datetime],
-    timezone: str,
-) -> None:
-    """A channel added to library.yaml after approvals gets the latest version of every guide.
-
-    Every run asks this, so the database answers it in one pass over the latest versions,
-    through indexes alone: those not served on every channel (none, but for a new channel)."""
-    channels = list(adapters)
-    if not channels:
-        return
-    v = _VERSION.c
-    p = _PUB.c
-    newest = (
-        sa.select(v.guide_id, sa.func.max(v.version).label("version"))
-        .group_by(v.guide_id)
-        .subquery()
-    )
-    served = (
-        sa.select(sa.func.count(sa.distinct(p.channel)))
-        .where(p.version_id == v.id, p.channel.in_(channels))
-        .scalar_subquery()
-    )
-    unserved = (
-        sa.select(v.id)
-        .join(newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version))
-        # a withdrawn one: nothing to show there, and nothing to take down
-        .where(v.withdrawn == sa.false(), served < len(channels))
-    )
-    with ledger.session() as session:
-        conn = session.connection()
-        vids = sorted(conn.execute(unserved).scalars())
-        if not vids:
-            return
-        have: set[tuple[int, str]] = set()
-        for start in range(0, len(vids), CHUNK):
-            pairs = sa.select(p.version_id, p.channel).where(
-                p.version_id.in_(vids[start : start + CHUNK]), p.channel.in_(channels)
-            )
-            have.update((vid, channel) for vid, channel in conn.execute(pairs))
-        missing = {vid: [c for c in channels if (vid, c) not in have] for vid in vids}
-        zone = ZoneInfo(timezone)
-        deadline = deadline_for(now)
-        for vid, names in missing.items():
-            version = session.get(GuideVersion, vid)
-            assert version is not None
-            schedule(session, version, names, now, deadline, now.astimezone(zone).date(), zone)
-            ledger.log(
-                session,
-                EventKind.QUEUED_NEW_CHANNEL,
-                ACTOR,
-                at=now,
-                guide_id=version.guide_id,
-                version=version.version,
-                channels=names,
-            )
-        session.commit()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import col
 
+from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import GuideVersion, Publication
-from guidesrc.statuses import Action, PublicationStatus
+from guidesrc.statuses import Action, EventKind, PublicationStatus
 
 
 def schedule(
@@ -71,3 +72,76 @@ def schedule(
             )
             count += 1
     return count
+
+
+#: Guides per query of the publications a new channel may already have.
+CHUNK = 500
+
+
+def queue_new_channels(
+    ledger: Ledger,
+    configured: Iterable[str],
+    now: dt.datetime,
+    deadline_for: Callable[[dt.datetime], dt.datetime],
+    timezone: str,
+) -> None:
+    """A channel added to library.yaml after approvals gets the latest version of every guide
+    (``configured``: the channels of the configuration in force).
+
+    The publisher asks at the start of every run (holding its lock), so the database answers it
+    in one pass over the latest versions, through indexes alone: those not served on every
+    channel (none, but for a new channel)."""
+    channels = list(configured)
+    if not channels:
+        return
+    p = Publication.__table__.c  # type: ignore[attr-defined]
+    with ledger.session() as session:
+        conn = session.connection()
+        vids = sorted(conn.execute(_unserved(channels)).scalars())
+        if not vids:
+            return
+        have: set[tuple[int, str]] = set()
+        for start in range(0, len(vids), CHUNK):
+            pairs = sa.select(p.version_id, p.channel).where(
+                p.version_id.in_(vids[start : start + CHUNK]), p.channel.in_(channels)
+            )
+            have.update((vid, channel) for vid, channel in conn.execute(pairs))
+        missing = {vid: [c for c in channels if (vid, c) not in have] for vid in vids}
+        zone = ZoneInfo(timezone)
+        deadline = deadline_for(now)
+        for vid, names in missing.items():
+            version = session.get(GuideVersion, vid)
+            assert version is not None
+            schedule(session, version, names, now, deadline, now.astimezone(zone).date(), zone)
+            ledger.log(
+                session,
+                EventKind.QUEUED_NEW_CHANNEL,
+                "publisher",
+                at=now,
+                guide_id=version.guide_id,
+                version=version.version,
+                channels=names,
+            )
+        session.commit()
+
+
+def _unserved(channels: list[str]) -> sa.Select[Any]:
+    """The ids of the guides' latest versions not served on every one of ``channels``."""
+    v = GuideVersion.__table__.c  # type: ignore[attr-defined]
+    p = Publication.__table__.c  # type: ignore[attr-defined]
+    newest = (
+        sa.select(v.guide_id, sa.func.max(v.version).label("version"))
+        .group_by(v.guide_id)
+        .subquery()
+    )
+    served = (
+        sa.select(sa.func.count(sa.distinct(p.channel)))
+        .where(p.version_id == v.id, p.channel.in_(channels))
+        .scalar_subquery()
+    )
+    return (
+        sa.select(v.id)
+        .join(newest, sa.and_(v.guide_id == newest.c.guide_id, v.version == newest.c.version))
+        # a withdrawn one: nothing to show there, and nothing to take down
+        .where(v.withdrawn == sa.false(), served < len(channels))
+    )

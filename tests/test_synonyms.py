@@ -9,7 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from guidesrc.search.synonyms import merge
 from guidesrc.synonyms_file import parse_synonyms, word_key
 from guidesrc.yamlio import decode
 from tests.conftest import Library
@@ -116,3 +119,37 @@ def test_a_library_without_the_file_and_with_a_valid_one_checks_clean(library: L
         "synonyms:\n  - words: [社会保险, 社保]\n  - words: [社保, 社保卡]\n",
     )
     assert "[synonyms]" in library.check().stdout, "a changed file is checked again (cache)"
+
+
+def _merged_by_definition(*sources: list[list[str]]) -> list[list[str]]:
+    """Groups sharing a word joined, comparing every pair (the definition merge must keep)."""
+    merged: list[list[str]] = []
+    for groups in sources:
+        for group in groups:
+            joined = [g for g in merged if set(g) & set(group)]
+            target = joined[0] if joined else []
+            for other in joined[1:]:
+                target.extend(w for w in other if w not in target)
+                merged.remove(other)
+            target.extend(w for w in group if w not in target)
+            if not joined:
+                merged.append(target)
+    return merged
+
+
+_WORDS = st.sampled_from(
+    ["社保", "社会保险", "医保", "医疗保险", "低保", "最低生活保障", "公积金", "户口", "户籍"]
+)
+_GROUPS = st.lists(st.lists(_WORDS, min_size=2, max_size=4, unique=True), max_size=8)
+
+
+@settings(max_examples=300)  # pure and quick: many cases cost milliseconds
+@given(builtin=_GROUPS, own=_GROUPS)
+@example(builtin=[["社保", "社会保险"], ["医保", "医疗保险"]], own=[["医保", "社保"]])
+def test_merging_joins_every_group_sharing_a_word_in_the_order_first_seen(
+    builtin: list[list[str]], own: list[list[str]]
+) -> None:
+    expected = _merged_by_definition([list(g) for g in builtin], [list(g) for g in own])
+    assert merge([list(g) for g in builtin], [list(g) for g in own]) == expected
+    words = [w for g in expected for w in g]
+    assert len(words) == len(set(words))  # every word in one group only

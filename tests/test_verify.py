@@ -318,8 +318,10 @@ def test_a_manifest_in_one_file_is_taken_over_by_the_next_publish(signed: Librar
     ledger = open_ledger(signed.root)
     try:  # what a publish of format 2 recorded
         now = dt.datetime.now(dt.UTC)
-        record_pairs(ledger, "archive", [("guides-manifest.json", hashlib_sha256(data))], now)
-        store_signed(ledger, "archive", data, now)
+        with ledger.engine.begin() as conn:
+            pairs = [("guides-manifest.json", hashlib_sha256(data))]
+            record_pairs(conn, "archive", pairs, now)
+            store_signed(conn, "archive", data, now)
     finally:
         ledger.close()
     cache_path(signed.root, "archive").unlink()

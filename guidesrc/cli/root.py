@@ -115,7 +115,12 @@ def main() -> None:
     set_lang(resolve_lang(_lang_from_argv(sys.argv[1:])))
     _translate_click()
     _translate_help(cli)
-    cli(prog_name="guides")
+    try:
+        cli(prog_name="guides")
+    finally:
+        # The command is done: what it leaves is freed as the interpreter ends, without the
+        # last full collection walking it first (≈ 17 ms of a one-change publish's 41 ms exit).
+        gc.freeze()
 
 
 def _lang_from_argv(args: list[str]) -> str | None:

@@ -49,7 +49,9 @@ def find_fonts(font_dir: Path | None = None) -> FontSet:
                 "the print channel needs the font {family} (regular and bold), which is not in {folder}; install the Debian package {package} (apt-get install {package}) and set font_dir to its folder {default}, or to a folder that holds the font"
             ).format(family=FAMILY, folder=font_dir, package=PACKAGE, default=DEBIAN_DIR)
         )
-    for folder in (DEBIAN_DIR, *fontconfig_folders()):
+    if _complete(DEBIAN_DIR):
+        return FontSet((DEBIAN_DIR,))
+    for folder in fontconfig_folders():  # asked only when Debian's folder lacks them (a process)
         if _complete(folder):
             return FontSet((folder,))
     raise ChannelError(

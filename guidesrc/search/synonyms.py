@@ -51,9 +51,15 @@ def read_groups(path: Path) -> Groups:
 def merge(*sources: Groups) -> Groups:
     """The groups of all sources; groups sharing a word are joined (the first one's order)."""
     merged: Groups = []
+    where: dict[str, list[str]] = {}  # word → the merged group holding it
     for groups in sources:
         for group in groups:
-            joined = [g for g in merged if set(g) & set(group)]
+            joined: list[list[str]] = []
+            for word in group:
+                found = where.get(word)
+                if found is not None and all(found is not g for g in joined):
+                    joined.append(found)
+            joined.sort(key=lambda g: next(i for i, m in enumerate(merged) if m is g))
             target = joined[0] if joined else []
             for other in joined[1:]:
                 target.extend(w for w in other if w not in target)
@@ -61,6 +67,8 @@ def merge(*sources: Groups) -> Groups:
             target.extend(w for w in group if w not in target)
             if not joined:
                 merged.append(target)
+            for word in target:
+                where[word] = target
     return merged
 
 

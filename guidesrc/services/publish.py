@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import Any
 
 from guidesrc import publisher
@@ -65,17 +66,19 @@ def adapters(library: Library) -> dict[str, Adapter[Any]]:
 def publish(library: Library, *, wait: bool = False, retry_now: bool = False) -> Published:
     """Deliver every approved version not yet delivered to every channel. ``wait``: wait for
     another publisher instead of stopping; ``retry_now``: retry failures without backoff."""
-    channels = adapters(library)
+    made = cache(partial(adapters, library))  # under the publisher's lock (see there)
     run = publisher.publish(
         library.ledger,
-        channels,
+        made,
         deadline_for=library.deadline,
         timezone=library.config.timezone,
         wait=wait,
         retry_now=retry_now,
+        channels=list(library.config.channels),
     )
     if run.locked_out:
         return Published(run)
+    channels = made()
     return Published(run, refusals(run.refused, channels), _unsigned(library, channels))
 
 
