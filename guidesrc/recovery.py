@@ -29,7 +29,7 @@ from guidesrc.i18n import _
 from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.library import STATE_DIR
 from guidesrc.manifest import SHOWN_STATUSES, sign_channels
-from guidesrc.publisher import describe_error
+from guidesrc.outbox import describe_error
 from guidesrc.statuses import EventKind
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from guidesrc import publisher
+from guidesrc import outbox, publisher
 from guidesrc.adapters import Adapter, AdapterSettings, Delivery
 from guidesrc.ledger import Ledger, open_ledger
 from guidesrc.ledger.models import Approval, Event, GuideVersion, Publication
@@ -53,7 +53,7 @@ class Recorder(Adapter[AdapterSettings]):
 @pytest.fixture
 def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
     """A ledger with five approved guides, each queued on one channel; two rows a statement."""
-    monkeypatch.setattr(publisher, "CHUNK", 2)
+    monkeypatch.setattr(outbox, "CHUNK", 2)
     monkeypatch.setattr(Recorder, "failing", set())
     monkeypatch.setattr(Recorder, "broken", False)
     ledger = open_ledger(tmp_path)
@@ -167,7 +167,7 @@ def test_failures_are_recorded_per_delivery_and_retried_with_the_attempt_counted
     assert [o.guide_id for o in report.failed] == ["g-2"]
     failed = rows(ledger)["g-2"]
     assert failed.status == PublicationStatus.FAILED and failed.attempts == 1
-    assert failed.next_attempt_at == NOW + publisher.backoff(1)
+    assert failed.next_attempt_at == NOW + outbox.backoff(1)
     assert failed.last_error and "g-2" in failed.last_error
     assert failed.error_detail and "ValueError: no g-2" in failed.error_detail
     monkeypatch.setattr(Recorder, "broken", True)  # the retry: the channel as a whole is down
@@ -175,7 +175,7 @@ def test_failures_are_recorded_per_delivery_and_retried_with_the_attempt_counted
     report = run(ledger, adapter, retry_now=True)
     assert adapter.seen == [("g-2", True)]
     failed = rows(ledger)["g-2"]
-    assert failed.attempts == 2 and failed.next_attempt_at == NOW + publisher.backoff(2)
+    assert failed.attempts == 2 and failed.next_attempt_at == NOW + outbox.backoff(2)
     last = events(ledger)[-1]
     assert (last.kind, last.guide_id) == (EventKind.DELIVERY_FAILED, "g-2")
     assert list(last.detail) == ["action", "attempts", "error", "cause", "trace"]

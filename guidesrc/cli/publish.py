@@ -11,7 +11,7 @@ from guidesrc.cli.common import ACTIONS
 from guidesrc.cli.options import flag, pass_library
 from guidesrc.cli.year_end import warn_year_end
 from guidesrc.i18n import N_, _
-from guidesrc.publisher import Outcome
+from guidesrc.outbox import Outcome
 from guidesrc.services import publish as service
 from guidesrc.services.library import Library, open_library
 from guidesrc.signing_alerts import findings_text
