@@ -242,3 +242,18 @@ def test_every_code_point_is_judged_by_the_fonts_coverage() -> None:
     assert printable.unprintable("办理😀，😀\ue000交回") == ["😀"]  # U+E000: hidden-characters
     assert printable.unprintable("交回原居民身份证。\n\t①㐀") == []
     assert printable.unprintable("\x01") == []  # ASCII: hidden-characters' business
+
+
+def test_short_texts_are_judged_alike_character_by_character() -> None:
+    """A text of at most ``SHORT`` characters (a library.yaml, a name) is looked up character by
+    character in the coverage's ranges, not matched against the printable class: every code
+    point, in short texts, is judged as in a long one."""
+    from guidesrc.check import hidden
+
+    allowed = (printable.printable() or frozenset()) | printable.IGNORED
+    size = printable.SHORT - 1
+    for start in range(0, 0x110000, size):
+        text = "中" + "".join(map(chr, range(start, min(start + size, 0x110000))))
+        expected = [c for c in text if c not in allowed and not hidden.is_hidden(c)]
+        assert printable.unprintable(text) == expected, hex(start)
+    assert printable.unprintable("示例市😀政务😀服务中心") == ["😀"]
