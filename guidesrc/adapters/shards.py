@@ -13,7 +13,8 @@ A run reads the top file and only the shards of the guides it touches, writes ea
 as a new generation (a new file, synced), then replaces the top file, which names the new
 generations: a run killed before that leaves the top file naming the previous generations, still
 there, so the manifest is either wholly the old one or wholly the new one. The superseded files
-are removed after the commit (and any left by a killed run at the next commit).
+are removed after the commit (and any left by a killed run at the next commit). The hotline's
+FAQ state is kept in shards the same way, by FAQ id (:mod:`guidesrc.adapters.hotline_faq`).
 
 ``_state/`` is one of the state folders the signing step checks file by file
 (:mod:`guidesrc.channel_audit`): a shard edited in the channel's folder holds the channel before a
