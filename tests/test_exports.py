@@ -304,9 +304,11 @@ def test_one_changed_guide_rewrites_only_its_documents_and_the_library_wide_file
     from guidesrc.adapters.shards import shard_of
 
     hh = shard_of(GID)
-    # the FAQ state is new when the guide's FAQ entries come with a new approval time (not
-    # when both approvals fell in the same second: the time is kept to the second)
-    faq_state = {"hotline/_state/hotline-faq.1.json", "hotline/_state/hotline-faq.2.json"}
+    # the FAQ state's shard of the guide's FAQ entry is new when the entry comes with a new
+    # approval time (not when both approvals fell in the same second: the time is kept to the
+    # second)
+    fh = shard_of("shenfenzheng-yidi")
+    faq_state = {f"hotline/_state/hotline-faq-{fh}.{n}.json" for n in (1, 2)}
     assert changed(before, after) & faq_state in (set(), faq_state)
     # its shard's files and manifest part (a new generation replaces the old one), the index
     assert changed(before, after) - faq_state == {

@@ -149,7 +149,7 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
 
     def render(self, manifest: Manifest, changed: set[str]) -> None:
         """Write the files of the shards this run changed (:func:`shard_files`), the FAQ when a
-        changed guide's FAQ entries changed (:mod:`guidesrc.adapters.hotline_files`), and the
+        changed guide's FAQ entries changed (:mod:`guidesrc.adapters.hotline_faq`), and the
         index; every file is rendered again when the settings or the code that shape it
         changed. The bytes are a full rebuild's (:func:`knowledge_base`)."""
         root = self.root
@@ -162,13 +162,17 @@ class HotlineAdapter(BatchExport[HotlineSettings]):
         for shard in shards:
             files.put_all(shard_files(guides.in_shard(shard), root, library, shard, self._made))
         self._made.clear()
-        faq = FaqState.load(self.out, None if everything else manifest.get("faq_state"))
-        if everything or faq.generation is None:
+        faq = FaqState.load(self.out, manifest.get("faq_state"), everything=everything)
+        if faq.whole:
             faq.replace({gid: contributions(s) for gid, s in guides.items()})
-        else:
-            faq.update({gid: contributions(guides[gid]) for gid in changed})
+        else:  # the changed guides' contributions, as committed before and now
+            was = {gid: guides.before.get(gid) for gid in changed}
+            faq.update(
+                {gid: contributions(s) for gid, s in was.items() if s is not None},
+                {gid: contributions(guides[gid]) for gid in changed},
+            )
         # the entries the changed contributions touch, made again; the files only if one changed
-        if faq.refresh(lambda fid, used: faq_entry(fid, used, root)) or everything:
+        if faq.refresh(lambda fid, used: faq_entry(fid, used, root)):
             files.put_all(faq_files(faq.listed(), library))
         manifest["faq_state"] = faq.save(guides)
         write_if_changed(self.out / "index.json", index_bytes(files.meta, library))

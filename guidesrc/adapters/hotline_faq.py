@@ -1,13 +1,25 @@
-"""The hotline's FAQ state: which guides give which FAQ entry, kept between runs.
+"""The hotline's FAQ state: which guides give which FAQ entry, kept between runs, in shards.
 
 The FAQ entries of the knowledge base are library-wide (an entry is taken from the guide that
 carries it approved last, with every guide and issuer that uses it), so a run that changes one
-guide must know every other guide's entries without reading every shard of the manifest. This
-state keeps, per FAQ entry, per guide, the guide's contribution ``[approval time, issuer,
-entry]``, and each entry as the FAQ files list it; a run replaces the contributions of the
-guides it changed and makes again only the entries those touch. It is written as a new file
-``_state/hotline-faq.<n>.json`` before the manifest's commit, which names its generation ``n``
-(the state and the manifest are committed together; :mod:`guidesrc.adapters.shards`).
+guide must know every other guide's contributions to the entries it touches, without reading
+every shard of the manifest. This state keeps, per FAQ entry, per guide, the guide's
+contribution ``[approval time, issuer, entry]`` (``by``), and the entry as the FAQ files list it
+(``entry``). It is spread over the 256 shards of :func:`guidesrc.adapters.shards.shard_of`, by
+FAQ id::
+
+    <path>/_state/hotline-faq-<hh>.<n>.json   {kind, shard, entries: {FAQ id: {by, entry}}}
+
+A run that changes guides reads only the shards of the entries those guides gave before (their
+committed states: :attr:`GuideStates.before`) and give now, replaces their contributions, makes
+again only the entries touched, and writes the changed shards as new generations (synced with
+the run's other files) before the manifest's commit, which names them (``faq_state``: per shard
+its generation; the superseded files are removed after it, as the manifest's own shards). The
+whole FAQ (``items/faq.csv``, ``json/faq.json``) is made again, from every shard, only when a
+touched entry is not what it was.
+
+The one-file layout before (``_state/hotline-faq.<n>.json``, ``faq_state`` its generation ``n``)
+is read once, written into shards, and removed by the clean-up after the commit.
 """
 
 from __future__ import annotations
@@ -19,37 +31,57 @@ import orjson
 
 from guidesrc.adapters.shards import STATE, GuideStates
 from guidesrc.errors import ChannelError
-from guidesrc.fsio import write_atomic
 from guidesrc.i18n import _
 
 Contributions = dict[str, list[Any]]  # FAQ id → [approved_at, issuer, entry]
 By = dict[str, dict[str, list[Any]]]  # FAQ id → guide id → its contribution
 
+#: The shards' files are ``_state/hotline-faq-<hh>.<n>.json``.
+KIND = "hotline-faq"
 
-def _path(folder: Path, generation: int) -> Path:
-    return folder / STATE / f"hotline-faq.{generation}.json"
+
+class FaqShards(GuideStates):
+    """The FAQ state's shards: per FAQ id, ``{"by": {guide id: contribution}, "entry": …}``."""
+
+    field = "entries"
+
+
+def _not_ours(path: Path) -> ChannelError:
+    return ChannelError(
+        _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
+            path=path, kind="hotline"
+        )
+    )
 
 
 class FaqState:
-    """Per FAQ entry, per guide, its contribution (``by``), and each entry as the files list it
-    (``entries``, made from its contributions: kept, so that a run makes again only the entries
-    whose contributions it changed)."""
+    """The FAQ state of a run: its shards, read as they are asked for, and the entries whose
+    contributions the run changed (``touched``)."""
 
-    def __init__(
-        self, folder: Path, generation: int | None, by: By, entries: dict[str, Any]
-    ) -> None:
+    def __init__(self, folder: Path, generations: dict[str, int], whole: bool) -> None:
         self.folder = folder
-        self.generation = generation  # None: no state yet (every guide is read)
-        self.by = by
-        self.entries = entries
-        self.changed = False
-        self.touched: set[str] | None = set()  # None: every entry
+        self.shards = FaqShards(folder, KIND, generations)
+        #: made from every guide (no state yet, or everything rendered again): the files too
+        self.whole = whole
+        self.touched: set[str] = set()
 
     @classmethod
-    def load(cls, folder: Path, generation: Any) -> FaqState:
-        if not isinstance(generation, int):
-            return cls(folder, None, {}, {})
-        path = _path(folder, generation)
+    def load(cls, folder: Path, named: Any, *, everything: bool = False) -> FaqState:
+        """The state the manifest's ``faq_state`` names (per shard, its generation); a
+        generation of the one-file layout (an int) is taken over; None: no state yet.
+        ``everything``: the state is made anew (its generations numbered on)."""
+        if isinstance(named, dict):
+            if not all(isinstance(g, int) for g in named.values()):
+                raise _not_ours(folder / ".hotline-manifest.json")
+            return cls(folder, named, everything)
+        state = cls(folder, {}, everything or not isinstance(named, int))
+        if not state.whole:
+            state.take_over(folder / STATE / f"hotline-faq.{named}.json")
+        return state
+
+    def take_over(self, path: Path) -> None:
+        """Read the state of the one-file layout into the shards (each written at :meth:`save`;
+        the file itself, no longer named, is removed after the commit)."""
         try:
             body = orjson.loads(path.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
@@ -63,12 +95,9 @@ class FaqState:
             and isinstance(body.get("by"), dict)
             and isinstance(body.get("entries"), dict)
         ):
-            raise ChannelError(
-                _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
-                    path=path, kind="hotline"
-                )
-            )
-        return cls(folder, generation, body["by"], body["entries"])
+            raise _not_ours(path)
+        for fid, used in sorted(body["by"].items()):
+            self.shards[fid] = {"by": used, "entry": body["entries"].get(fid)}
 
     @staticmethod
     def gather(given: dict[str, Contributions]) -> By:
@@ -80,58 +109,58 @@ class FaqState:
         return by
 
     def replace(self, given: dict[str, Contributions]) -> None:
-        """Every guide's contributions (the state made anew)."""
-        self.by = self.gather(given)
-        self.changed = True
-        self.touched = None
+        """Every guide's contributions (the state made anew: every shard written again)."""
+        self.shards.reset()
+        by = self.gather(given)
+        for fid, used in by.items():
+            self.shards[fid] = {"by": used, "entry": None}
+        self.whole = True
+        self.touched = set(by)
 
-    def update(self, given: dict[str, Contributions]) -> None:
-        """The contributions of the guides ``given`` (the others' stay)."""
-        for gid, found in given.items():
-            for fid in [f for f, used in self.by.items() if gid in used and f not in found]:
-                del self.by[fid][gid]
-                if not self.by[fid]:
-                    del self.by[fid]
-                self._touch(fid)
+    def update(self, before: dict[str, Contributions], now: dict[str, Contributions]) -> None:
+        """The contributions of the guides ``now`` lists, which gave ``before`` (the others'
+        stay): only the shards of the entries these name are read."""
+        for gid, found in now.items():
+            for fid in sorted(before.get(gid, {}).keys() - found.keys()):
+                record = self.shards.get(fid)
+                if record is not None and gid in record["by"]:
+                    del record["by"][gid]
+                    self._touch(fid, record)
             for fid, contribution in found.items():
-                used = self.by.setdefault(fid, {})
-                if used.get(gid) != contribution:
-                    used[gid] = contribution
-                    self._touch(fid)
+                record = self.shards.get(fid) or {"by": {}, "entry": None}
+                if record["by"].get(gid) != contribution:
+                    record["by"][gid] = contribution
+                    self._touch(fid, record)
 
-    def _touch(self, fid: str) -> None:
-        self.changed = True
-        if self.touched is not None:
-            self.touched.add(fid)
+    def _touch(self, fid: str, record: dict[str, Any]) -> None:
+        self.shards[fid] = record  # its shard is written
+        self.touched.add(fid)
 
     def refresh(self, make: Any) -> bool:
-        """Make the touched entries again (``make(fid, contributions)``); whether any of them
-        is not what it was (the FAQ files must then be written)."""
-        fids = sorted(self.by) if self.touched is None else sorted(self.touched)
-        if self.touched is None:
-            self.entries = {}
-        moved = False
-        for fid in fids:
-            entry = make(fid, self.by[fid]) if fid in self.by else None
-            if entry != self.entries.get(fid):
+        """Make the touched entries again (``make(fid, contributions)``); whether the FAQ files
+        must be written (one of them is not what it was, or the state was made whole)."""
+        moved = self.whole
+        for fid in sorted(self.touched):
+            record = self.shards.get(fid)
+            if record is None:
+                continue
+            if not record["by"]:  # no guide gives it any more
+                del self.shards[fid]
+                moved = moved or record["entry"] is not None
+                continue
+            entry = make(fid, record["by"])
+            if entry != record["entry"]:
+                record["entry"] = entry
                 moved = True
-                if entry is None:
-                    del self.entries[fid]
-                else:
-                    self.entries[fid] = entry
         return moved
 
     def listed(self) -> list[dict[str, Any]]:
-        """The FAQ entries, by id."""
-        return [self.entries[fid] for fid in sorted(self.entries)]
+        """The FAQ entries, by id (reads every shard)."""
+        return [record["entry"] for _fid, record in self.shards.items()]
 
-    def save(self, guides: GuideStates) -> int | None:
-        """Write the state as a new generation when it changed; the generation the manifest
-        names (kept by the manifest's clean-up through ``guides.extra``)."""
-        if self.changed or self.generation is None:
-            self.generation = (self.generation or 0) + 1
-            body = {"by": self.by, "entries": self.entries}
-            data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-            write_atomic(_path(self.folder, self.generation), data, 0o644)
-        guides.extra.add(_path(self.folder, self.generation).name)
-        return self.generation
+    def save(self, guides: GuideStates) -> dict[str, int]:
+        """Write the changed shards as new generations; the generations the manifest names
+        (their files kept by the manifest's clean-up through ``guides.extra``)."""
+        generations = self.shards.save()
+        guides.extra |= self.shards.names()
+        return generations

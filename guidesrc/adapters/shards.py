@@ -13,7 +13,8 @@ A run reads the top file and only the shards of the guides it touches, writes ea
 as a new generation (a new file, synced), then replaces the top file, which names the new
 generations: a run killed before that leaves the top file naming the previous generations, still
 there, so the manifest is either wholly the old one or wholly the new one. The superseded files
-are removed after the commit (and any left by a killed run at the next commit).
+are removed after the commit (and any left by a killed run at the next commit). The hotline's
+FAQ state is kept in shards the same way, by FAQ id (:mod:`guidesrc.adapters.hotline_faq`).
 
 ``_state/`` is one of the state folders the signing step checks file by file
 (:mod:`guidesrc.channel_audit`): a shard edited in the channel's folder holds the channel before a
@@ -27,7 +28,7 @@ import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -57,7 +58,11 @@ def shard_of(gid: str) -> str:
 
 class GuideStates:
     """The guides of a sharded manifest, read shard by shard as they are asked for; a guide set
-    marks its shard to be written (:meth:`dirty`)."""
+    marks its shard to be written (:meth:`dirty`), and the state it had before the run is kept
+    (:attr:`before`)."""
+
+    #: The key of a shard file that holds its records (a subclass keeps other records by id).
+    field: ClassVar[str] = "guides"
 
     def __init__(self, folder: Path, kind: str, generations: dict[str, int]) -> None:
         self.folder = folder
@@ -65,6 +70,8 @@ class GuideStates:
         self.generations = dict(generations)
         self._shards: dict[str, dict[str, dict[str, Any]]] = {}
         self.dirty: set[str] = set()
+        #: Per guide set this run, its state as committed before (None: it had none)
+        self.before: dict[str, dict[str, Any] | None] = {}
         #: Other files of ``_state/`` named ``<kind>-…`` that the export keeps (see :meth:`clean`)
         self.extra: set[str] = set()
 
@@ -97,7 +104,7 @@ class GuideStates:
                         "{path} is not a manifest of a {kind} channel written by this guidesrc"
                     ).format(path=path, kind=self.kind)
                 )
-            guides = dict(body.get("guides") or {})
+            guides = dict(body.get(self.field) or {})
         self._shards[shard] = guides
         return guides
 
@@ -109,8 +116,29 @@ class GuideStates:
 
     def __setitem__(self, gid: str, state: dict[str, Any]) -> None:
         shard = shard_of(gid)
-        self.shard(shard)[gid] = state
+        guides = self.shard(shard)
+        if gid not in self.before:
+            self.before[gid] = guides.get(gid)
+        guides[gid] = state
         self.dirty.add(shard)
+
+    def __delitem__(self, gid: str) -> None:
+        shard = shard_of(gid)
+        guides = self.shard(shard)
+        if gid not in self.before:
+            self.before[gid] = guides.get(gid)
+        del guides[gid]
+        self.dirty.add(shard)
+
+    def reset(self) -> None:
+        """Empty every shard (each written anew, as a new generation, by :meth:`save`)."""
+        self._shards = {shard: {} for shard in self.generations}
+        self.dirty = set(self.generations)
+        self.before = {}
+
+    def names(self) -> set[str]:
+        """The files of the generations named now (after :meth:`save`: those to commit)."""
+        return {self.path(s, g).name for s, g in self.generations.items()}
 
     def __contains__(self, gid: object) -> bool:
         return isinstance(gid, str) and gid in self.shard(shard_of(gid))
@@ -141,7 +169,7 @@ class GuideStates:
             guides = self._shards[shard]
             if slim is not None:
                 guides = {gid: slim(state) for gid, state in guides.items()}
-            body = {"kind": self.kind, "shard": shard, "guides": guides}
+            body = {"kind": self.kind, "shard": shard, self.field: guides}
             data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
             write_atomic(self.path(shard, generation), data, 0o644)
             self.generations[shard] = generation
@@ -151,7 +179,7 @@ class GuideStates:
         """Remove the files ``_state/<kind>-….json`` that neither the committed generations nor
         :attr:`extra` name (superseded, or left by a run killed before its commit)."""
         folder = self.folder / STATE
-        named = {self.path(s, g).name for s, g in self.generations.items()} | self.extra
+        named = self.names() | self.extra
         prefix = f"{self.kind}-"
         try:
             listing = list(os.scandir(folder))
