@@ -247,6 +247,10 @@ def _fork_heavy(
     return lanes, [c for c in beside if c not in lanes]
 
 
+#: Deliveries claimed for the lanes before they start, at most (:func:`_claim_first`).
+FEW = 50
+
+
 def _kinds(
     adapters: dict[str, Adapter[Any]], due: dict[str, list[int]]
 ) -> tuple[list[str], list[str], list[str]]:
@@ -265,8 +269,9 @@ def _claim_first(
 ) -> dict[str, list[Claimed]]:
     """The first batch of each channel in ``due``, claimed in one transaction: the lanes about
     to run side by side would each wait its turn at SQLite's write lock (in sleeps of 1, 2, 5,
-    10 … ms) to claim its own."""
-    if not due:
+    10 … ms) to claim its own. Only a few (a change or two: what a publish every minute finds);
+    large batches are claimed by their own lanes, side by side, not one after another here."""
+    if not due or sum(len(_batches(adapters[c], ids)[0]) for c, ids in due.items()) > FEW:
         return {}
     with ledger.session() as session:
         first = {
