@@ -49,8 +49,7 @@ def publish(lib: Library) -> str:
     return run.stdout
 
 
-@pytest.fixture
-def lib(example: Library) -> Library:
+def with_exports(example: Library) -> Library:
     """The example library with the three export channels, all 18 guides approved and published."""
     example.edit(
         "library.yaml",
@@ -60,6 +59,11 @@ def lib(example: Library) -> Library:
     approve(example, "--effective", "today", "--note", NOTE)
     publish(example)
     return example
+
+
+@pytest.fixture
+def lib(example: Library) -> Library:
+    return with_exports(example)
 
 
 def out(lib: Library, rel: str) -> Path:

@@ -21,15 +21,14 @@ from guidesrc.ledger.models import Approval, GuideVersion, Publication
 from guidesrc.workdays import read_config
 from tests.conftest import Library, withdraw
 from tests.test_exports import (
-    CHANNELS,
     GID,
-    NOTE,
     approve,
     full_rebuild,
     out,
     publish,
     snapshot_of,
     validate_all,
+    with_exports,
     written,
 )
 
@@ -39,14 +38,7 @@ pytestmark = pytest.mark.usefixtures("database")
 @pytest.fixture
 def lib(example: Library) -> Library:
     """The example library with the export channels, all 18 guides approved and published."""
-    example.edit(
-        "library.yaml",
-        "      path: .guides/published\n",
-        "      path: .guides/published\n" + CHANNELS,
-    )
-    approve(example, "--effective", "today", "--note", NOTE)
-    publish(example)
-    return example
+    return with_exports(example)
 
 
 def state_files(lib: Library) -> dict[str, bytes]:

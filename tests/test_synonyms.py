@@ -122,18 +122,19 @@ def test_a_library_without_the_file_and_with_a_valid_one_checks_clean(library: L
 
 
 def _merged_by_definition(*sources: list[list[str]]) -> list[list[str]]:
-    """Groups sharing a word joined, comparing every pair (the definition merge must keep)."""
+    """Groups sharing a word joined, comparing every pair (the definition merge must keep): the
+    joined group stands where the first of them stood, with their words in that order and then
+    the new group's."""
     merged: list[list[str]] = []
-    for groups in sources:
-        for group in groups:
-            joined = [g for g in merged if set(g) & set(group)]
-            target = joined[0] if joined else []
-            for other in joined[1:]:
-                target.extend(w for w in other if w not in target)
-                merged.remove(other)
-            target.extend(w for w in group if w not in target)
-            if not joined:
-                merged.append(target)
+    for group in (g for groups in sources for g in groups):
+        hits = [i for i, old in enumerate(merged) if set(old) & set(group)]
+        words = [w for i in hits for w in merged[i]] + group
+        if not hits:
+            merged.append(list(dict.fromkeys(words)))
+            continue
+        merged[hits[0]] = list(dict.fromkeys(words))
+        for i in reversed(hits[1:]):
+            del merged[i]
     return merged
 
 
