@@ -414,7 +414,7 @@ def test_home_page_lists_at_most_five_notices_and_links_to_all(page: Page, hall:
     notices = page.locator("#h-latest + .notice-list li")
     assert notices.count() == 5  # of 19 (18 first versions and the announced change)
     page.locator("#h-latest ~ p.more a").click()
-    assert page.locator(".notice-list li").count() == 19
+    expect(page.locator(".notice-list li")).to_have_count(19)  # waits for the page to load
 
 
 def department_labels(page: Page) -> list[str]:
@@ -435,12 +435,15 @@ def test_departments_and_guides_are_in_pinyin_order(page: Page, hall: Hall) -> N
     page.goto(hall.base + "index.html")
     assert department_labels(page) == PINYIN_DEPARTMENTS  # code points: 人 公 医 卫 市 民
     page.get_by_role("link", name="示例市公安局").click()
-    assert page.locator(".guide-list li > a").all_inner_texts() == [
-        "出生登记",  # chū
-        "夫妻投靠户口迁入",  # fū
-        "居民身份证换领",  # jū
-        "临时居民身份证申领",  # lín (first by code point)
-    ]
+    # the department's page, once loaded (expect waits for it; reading at once may find none)
+    expect(page.locator(".guide-list li > a")).to_have_text(
+        [
+            "出生登记",  # chū
+            "夫妻投靠户口迁入",  # fū
+            "居民身份证换领",  # jū
+            "临时居民身份证申领",  # lín (first by code point)
+        ]
+    )
 
 
 def test_the_library_sets_the_order_of_departments_and_themes(
