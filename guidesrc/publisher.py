@@ -271,22 +271,13 @@ def _claim_first(
     to run side by side would each wait its turn at SQLite's write lock (in sleeps of 1, 2, 5,
     10 … ms) to claim its own. Only a few (a change or two: what a publish every minute finds);
     large batches are claimed by their own lanes, side by side, not one after another here."""
-    if not due or sum(len(_batches(adapters[c], ids)[0]) for c, ids in due.items()) > FEW:
+    batches = {c: ids[: adapters[c].batch_size or len(ids)] for c, ids in due.items()}
+    if not due or sum(map(len, batches.values())) > FEW:
         return {}
     with ledger.session() as session:
-        first = {
-            channel: claim(session.connection(), _batches(adapters[channel], ids)[0], now)
-            for channel, ids in due.items()
-            if ids
-        }
+        first = {c: claim(session.connection(), ids, now) for c, ids in batches.items()}
         session.commit()
     return first
-
-
-def _batches(adapter: Adapter[Any], pub_ids: list[int]) -> list[list[int]]:
-    """``pub_ids`` in batches of the adapter's size (one batch: all)."""
-    size = adapter.batch_size or len(pub_ids) or 1
-    return [pub_ids[start : start + size] for start in range(0, len(pub_ids), size)]
 
 
 def _deliver_channel(
@@ -298,9 +289,11 @@ def _deliver_channel(
 ) -> list[Outcome]:
     """One channel's due deliveries, in batches of its adapter's size (``first``: the first
     batch, claimed already)."""
+    size = adapter.batch_size or len(pub_ids)
     outcomes: list[Outcome] = []
-    for n, batch in enumerate(_batches(adapter, pub_ids)):
-        outcomes += _deliver_batch(ledger, adapter, batch, clock, first if n == 0 else None)
+    for start in range(0, len(pub_ids), size):
+        batch = pub_ids[start : start + size]
+        outcomes += _deliver_batch(ledger, adapter, batch, clock, first if start == 0 else None)
     return outcomes
 
 
