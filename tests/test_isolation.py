@@ -217,6 +217,7 @@ def published(hundred: Library, poisoning: None) -> Iterator[Library]:
     yield hundred
 
 
+@pytest.mark.slow  # 100 guides through five channels: ≈ 7 s (CI runs it; `make quick` does not)
 def test_one_poisoned_guide_of_100_fails_alone_in_every_channel(published: Library) -> None:
     lib = published
     others = {f"huanling-{n:03d}" for n in range(1, 100)} - {POISON} | {

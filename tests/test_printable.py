@@ -225,6 +225,7 @@ def test_the_cmap_reader_agrees_with_a_known_font_file() -> None:
     assert not {0x1F600, 0x0F56, 0xE000, 0x20000} & points
 
 
+@pytest.mark.slow  # all 1,114,112 code points: ≈ 9 s (CI runs it; `make quick` does not)
 def test_every_code_point_is_judged_by_the_fonts_coverage() -> None:
     """The fast path (one run of the printable class) decides exactly as the coverage says, for
     every code point, ASCII control characters and lone surrogates included, in a text that is
