@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from collections.abc import Sequence
 
 import pytest
 
@@ -60,3 +62,38 @@ def test_an_injected_crash_in_the_child_kills_its_parent_too(
             os._exit(3)
     _pid, status = os.waitpid(parent, 0)
     assert os.waitstatus_to_exitcode(status) == -signal.SIGKILL
+
+
+def test_a_shared_full_build_gets_the_workers_failures_and_reports_its_death(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The site's full build shares :func:`fork_child` with the lanes: a guide failed in the
+    forked worker comes back as FailedElsewhere; a worker killed fails the build."""
+    from guidesrc.site import parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    parent, ids = os.getpid(), [f"g{n}" for n in range(20)]
+
+    def work(chunk: Sequence[str]) -> dict[str, Exception]:
+        if os.getpid() == parent:
+            return {}
+        return {gid: ValueError(f"{gid} 无法生成") for gid in chunk if gid in ("g2", "g17")}
+
+    def slow() -> None:  # the worker takes the first chunks meanwhile
+        time.sleep(0.5)
+
+    broken = parallel.shared_work(ids, work, slow)
+    assert sorted(broken) == ["g17", "g2"]
+    for gid, exc in broken.items():
+        assert isinstance(exc, FailedElsewhere) and str(exc) == f"{gid} 无法生成"
+        assert f"ValueError: {gid} 无法生成" in exc.detail
+
+    def killed(chunk: Sequence[str]) -> dict[str, Exception]:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {}
+
+    with pytest.raises(ChannelError) as caught:
+        parallel.shared_work(ids, killed, slow)
+    assert str(caught.value) == "生成网站时工作进程出错（见上文）"

@@ -47,6 +47,7 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -97,21 +98,18 @@ class PdfAdapter(FileAdapter[PdfSettings]):
     ) -> None:
         super().__init__(channel, settings, library, config)
         self.options = settings
-        self._fonts: FontSet | ChannelError | None = None
         self._renderer: Renderer | None = None
 
-    @property
+    @cached_property
     def fonts(self) -> FontSet | ChannelError:
         """The fonts, found once, when a sheet is first to be printed: in the channel's own
         delivery thread (Typst reads every font file's tables, ~50 ms, holding the GIL), never
         by a run that prints nothing. Missing fonts fail this channel's deliveries (recorded,
         retried after the package is installed) and leave the other channels to publish."""
-        if self._fonts is None:
-            try:
-                self._fonts = find_fonts(self._folder(self.options.font_dir))
-            except ChannelError as exc:
-                self._fonts = exc
-        return self._fonts
+        try:
+            return find_fonts(self._folder(self.options.font_dir))
+        except ChannelError as exc:
+            return exc
 
     @property
     def out(self) -> Path:
