@@ -8,6 +8,7 @@ package is imported or run), which ``docs/benchmarks.md`` quotes.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -120,3 +121,25 @@ def test_no_function_over_60_lines(modules: dict[str, object]) -> None:
         for line, function, length in m.long_functions  # type: ignore[attr-defined]
     }
     assert long == {}
+
+
+def _logic(statement: ast.stmt) -> bool:
+    """Anything but a docstring, an import or a dunder (``__all__``, ``__version__``)."""
+    if isinstance(statement, ast.Import | ast.ImportFrom):
+        return False
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return False
+    targets = statement.targets if isinstance(statement, ast.Assign) else []
+    names = [getattr(t, "id", "") for t in targets]
+    return not (len(names) == 1 and names[0].startswith("__") and names[0].endswith("__"))
+
+
+def test_no_logic_in_a_package_init() -> None:
+    """A package's ``__init__.py`` says what the package is and may re-export names; the code
+    is in its modules (importing any module of a package runs its ``__init__`` first)."""
+    found = {
+        str(path.relative_to(ROOT)): [s.lineno for s in tree.body if _logic(s)]
+        for path in sorted((ROOT / "guidesrc").rglob("__init__.py"))
+        if (tree := ast.parse(path.read_text(encoding="utf-8")))
+    }
+    assert {path: lines for path, lines in found.items() if lines} == {}

@@ -521,7 +521,7 @@ def _engine_present() -> bool:
     """Issue 19's search engine (guidesrc.search, built apart from the keyboard) is installed:
     guidesrc/search/ alone (the synonyms file) is not enough."""
     try:
-        module = importlib.import_module("guidesrc.search")
+        module = importlib.import_module("guidesrc.search.index")
     except ImportError:
         return False
     return hasattr(module, "SearchIndex")

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from guidesrc.search import SearchIndex, synonyms
+from guidesrc.search import synonyms
 from guidesrc.search.build import dictionary, offered
+from guidesrc.search.index import SearchIndex
 from guidesrc.search.shards import files
 from guidesrc.search.text import STOP_PHRASES
 from guidesrc.site import search as site_search

@@ -16,7 +16,7 @@ expected id is verified against the imported library before anything is measured
   the query (a multi-character run gives its bigrams, an ASCII run or a single character itself);
   matches are ranked name == query, name starts with it, name contains it, the rest; then by
   shorter name, then id.
-- **after**: ``guidesrc.search.SearchIndex.from_library(lib).search(query, limit=10)``; skipped,
+- **after**: ``guidesrc.search.index.SearchIndex.from_library(lib).search(query, limit=10)``; skipped,
   with a message, where ``guidesrc.search`` cannot be imported.
 
 recall@5: the share of queries with one of their expected guides among the first five results.
@@ -155,7 +155,8 @@ def bigram_and(guides: dict[str, dict[str, Any]]) -> Search:
 def new_engine(lib: Path) -> Search | None:
     if importlib.util.find_spec("guidesrc.search") is None:
         return None
-    module = importlib.import_module("guidesrc.search")
+    found = "guidesrc.search.index" if importlib.util.find_spec("guidesrc.search.index") else None
+    module = importlib.import_module(found or "guidesrc.search")  # before the move: the package
     if not hasattr(module, "SearchIndex"):
         return None
     index = module.SearchIndex.from_library(lib)

@@ -20,8 +20,9 @@ from guidesrc.ledger import Ledger
 from guidesrc.ledger.models import GuideVersion
 from guidesrc.print.bundle import Bundle, Sheet
 from guidesrc.print.sheet import cn_date, guide_sections
-from guidesrc.search import Hit, SearchIndex, synonyms
+from guidesrc.search import synonyms
 from guidesrc.search.documents import document
+from guidesrc.search.index import Hit, SearchIndex
 
 MAX_QUERY = 40  # characters of a search (a service name is rarely longer than 30)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guidesrc.search import Hit, SearchIndex
+from guidesrc.search.index import Hit, SearchIndex
 
 
 @dataclass(frozen=True, slots=True)
