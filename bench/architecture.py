@@ -8,7 +8,9 @@ Prints (issue 17):
   included (an import hidden in a function is still an arrow), each named by its modules;
 - imports inside functions: how many, and where (``importlib.import_module`` called in a function
   counts as one: an import by name is still an import, and its arrow is drawn when the name is a
-  string constant, written in the call or assigned at module level);
+  string constant, written in the call or assigned at module level); a module declared at the
+  top with ``guidesrc.deferred.deferred("guidesrc.x")`` (imported when first used) is an arrow
+  at module level, like an import there;
 - the largest modules, in lines;
 - functions over 60 lines (outside tests), how many and which.
 
@@ -103,11 +105,11 @@ def _constants(tree: ast.Module) -> dict[str, str]:
 
 
 def _by_name(call: ast.Call, constants: dict[str, str], known: set[str]) -> set[str] | None:
-    """The guidesrc module an ``import_module(...)`` call loads (empty when not a constant), or
-    None when the call is not ``import_module``."""
+    """The guidesrc module an ``import_module(...)`` or ``deferred(...)`` call loads (empty when
+    not a constant), or None when the call is neither."""
     func = call.func
     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-    if name != "import_module":
+    if name not in ("import_module", "deferred"):
         return None
     arg = call.args[0] if call.args else None
     text = arg.value if isinstance(arg, ast.Constant) else None
@@ -123,9 +125,13 @@ def scan(module: Module, tree: ast.Module, known: set[str]) -> None:
     def visit(node: ast.AST, function: str | None) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and function is None and _is_type_checking(child):
-                continue  # typing-only imports are not run: no arrow
+                # typing-only imports are not run: no arrow; what the else branch runs is
+                visit(ast.Module(body=child.orelse, type_ignores=[]), function)
+                continue
             loaded = _by_name(child, constants, known) if isinstance(child, ast.Call) else None
-            if loaded is not None and function is not None:
+            if loaded is not None and function is None:
+                module.top_imports |= loaded - {module.name}
+            elif loaded is not None:
                 module.inner_sites.append((child.lineno, function))
                 module.inner_imports |= loaded - {module.name}
             if isinstance(child, ast.Import | ast.ImportFrom):

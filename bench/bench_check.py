@@ -318,7 +318,13 @@ def machine_facts(load_at_start: float | None = None) -> dict[str, str]:
                 key, value = (s.strip() for s in line.split(":", 1))
                 block[key] = value
             elif block:
-                cpu = block.get("model name", cpu)
+                # family and model tell two VMs both called "AMD EPYC" apart (their speed differs)
+                cpu = block.get("model name", cpu) + (
+                    f" (family {block['cpu family']}, model {block['model']}, "
+                    f"{float(block.get('cpu MHz', 0)):.0f} MHz)"
+                    if "cpu family" in block and "model" in block
+                    else ""
+                )
                 physical.add(
                     (block.get("physical id", "0"), block.get("core id", str(len(physical))))
                 )

@@ -99,11 +99,9 @@ def test_no_module_over_600_lines(modules: dict[str, object]) -> None:
 
 #: The imports a function may hold besides the CLI's lazy command table, and why.
 INNER_IMPORTS_ALLOWED = {
-    "guidesrc.check.engine": "the models (check.analysing) only when a file must be analysed: a "
-    "check where nothing changed never imports them",
-    "guidesrc.ledger.store": "Alembic (ledger.migrate) only when the schema must change",
-    "guidesrc.search.readings": "pypinyin's dictionaries (search.pinyin_source, ≈ 0.4 s) only "
-    "when a text's pinyin is not already kept by the site: a one-change publish never loads them",
+    "guidesrc.deferred": "the one way a module is imported when first used, declared at the top of "
+    "the module that needs it (pypinyin's dictionaries, Alembic, the check's content models), "
+    "where bench/architecture.py draws its arrow",
 }
 
 

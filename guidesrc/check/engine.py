@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml_rs
 
@@ -34,6 +35,7 @@ from guidesrc.check.facts import ConfigFacts, FileResult, GuideFacts
 from guidesrc.check.findings import Locator, apply_levels, library_own, today_in
 from guidesrc.check.library_rules import CATALOGUE_FILES, LibraryFacts
 from guidesrc.check.resultcache import CACHE_FILE, ResultCache
+from guidesrc.deferred import deferred
 from guidesrc.diagnostics import Diagnostic, LevelCounts
 from guidesrc.forksafe import can_fork
 from guidesrc.libfiles import LibraryFiles
@@ -45,6 +47,11 @@ from guidesrc.library import (
     scan,
 )
 from guidesrc.yamlio import parse_bytes
+
+if TYPE_CHECKING:
+    from guidesrc.check import analysing
+else:  # the content models (0.1 s to import), only when a file must be analysed
+    analysing = deferred("guidesrc.check.analysing")
 
 LAST_FILE = "cache/check-last.json"
 _CODE_DIRS = ("model", "check", "adapters")
@@ -272,10 +279,6 @@ def _analyse_all(pending: list[tuple[str, bytes]], jobs: int | None) -> dict[str
     """Analyse the files not in the cache (:mod:`guidesrc.check.analysing`)."""
     if not pending:
         return {}  # and the models are never imported
-    # The models (check.analyse, 0.1 s to import) only when a file must be analysed: a check
-    # where nothing changed never imports them.
-    from guidesrc.check import analysing
-
     return analysing.analyse_all(pending, jobs)
 
 

@@ -9,7 +9,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
@@ -17,12 +17,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
+from guidesrc.deferred import deferred
 from guidesrc.errors import LedgerError
 from guidesrc.i18n import _
 from guidesrc.ledger.integrity import check_sqlite, ledger_failed, restamp
 from guidesrc.ledger.models import Event, json_text
 from guidesrc.library import STATE_DIR
 from guidesrc.statuses import EventKind
+
+if TYPE_CHECKING:
+    from guidesrc.ledger import migrate
+else:  # Alembic, imported only when the schema must change: most runs skip it
+    migrate = deferred("guidesrc.ledger.migrate")
 
 DATABASE_URL_ENV = "GUIDES_DATABASE_URL"
 LEDGER_FILE = "ledger.sqlite"
@@ -232,9 +238,6 @@ def _migrate(ledger: Ledger) -> None:
     with ledger.engine.connect() as conn:
         if _revision(conn) == SCHEMA_REVISION:
             return
-    # Alembic is imported only when the schema must change: most runs skip it.
-    from guidesrc.ledger import migrate
-
     migrate.upgrade(ledger.engine, ledger.dialect, _MIGRATIONS)
 
 

@@ -4,34 +4,24 @@ pypinyin's dictionaries take ≈ 0.4 s to load, more than the rest of a one-chan
 site work. The site keeps the pinyin it has already worked out (the lists' order of every name
 and label: :attr:`guidesrc.site.data.Manifest.pinyin` and each listing's ``sort``); a publish
 hands them to :func:`learn`, and :func:`collation` asks :mod:`guidesrc.search.pinyin_source` (the
-only module importing pypinyin) only for a text it does not know. That module is loaded here by
-name, once, the first time it is needed: an ``import`` at the top of this module would load the
-dictionaries on every run, one inside a function is against the package's rule
-(tests/test_architecture.py).
+only module importing pypinyin) only for a text it does not know. That module is imported the
+first time one of its names is used (:mod:`guidesrc.deferred`): imported with this one, it would
+load the dictionaries on every run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
-from importlib import import_module
-from typing import Protocol, cast
+from typing import TYPE_CHECKING
 
-#: The module that imports pypinyin (loaded by :func:`source`).
-SOURCE = "guidesrc.search.pinyin_source"
+from guidesrc.deferred import deferred
+
+if TYPE_CHECKING:
+    from guidesrc.search import pinyin_source
+else:
+    pinyin_source = deferred("guidesrc.search.pinyin_source")
+
 KNOWN_LIMIT = 200_000  # texts whose collation pinyin is kept in memory (a long-running server)
-
-
-class Source(Protocol):
-    def collation(self, text: str) -> str: ...
-    def pinyin_keys(self, word: str) -> tuple[str, str]: ...
-    def word_keys(self, word: str) -> set[str]: ...
-
-
-@cache
-def source() -> Source:
-    """:mod:`guidesrc.search.pinyin_source`, loaded the first time (pypinyin with it)."""
-    return cast(Source, import_module(SOURCE))
 
 
 _known: dict[str, str] = {}
@@ -51,18 +41,18 @@ def collation(text: str) -> str:
     if found is None:
         if len(_known) >= KNOWN_LIMIT:
             _known.clear()
-        found = _known[text] = source().collation(text)
+        found = _known[text] = pinyin_source.collation(text)
     return found
 
 
 def word_keys(word: str) -> set[str]:
     """Every pinyin key a word is found by (:func:`guidesrc.search.pinyin_source.word_keys`)."""
-    return source().word_keys(word)
+    return pinyin_source.word_keys(word)
 
 
 def pinyin_keys(word: str) -> tuple[str, str]:
     """A word's full pinyin and initials (:func:`guidesrc.search.pinyin_source.pinyin_keys`)."""
-    return source().pinyin_keys(word)
+    return pinyin_source.pinyin_keys(word)
 
 
 def pinyin_table(words: Iterable[str]) -> dict[str, list[str]]:
