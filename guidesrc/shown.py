@@ -3,7 +3,8 @@
 :func:`shown_guides` reads every delivered publication of a channel (``guides verify`` uses it).
 A publish signs after every run, so :func:`shown_since` starts from what the last signature
 listed (kept in the MAC'd stat cache, :mod:`guidesrc.manifest`) and reads again only the guides
-the ledger logged an event for since then. A tally of the channel's shown publications (count,
+the ledger logged an event for since then: an event of this channel or of none (an approval, a
+withdrawal), not another channel's deliveries (after a first publish, every guide has those). A tally of the channel's shown publications (count,
 sum of ids, a mixed sum of ids) is kept per guide: the database's tally of the whole channel must
 equal the kept tally with those guides' rows replaced, else every publication is read again. So a
 change the events do not name (a row changed by another process between the two reads, say) is
@@ -113,8 +114,13 @@ def shown_since(ledger: Ledger, channel: str, last: Shown | None) -> Shown:
     with ledger.engine.connect() as conn:
         mark = int(conn.execute(sa.select(sa.func.max(_E.id))).scalar() or 0)
         if last is not None and mark >= last.mark:
-            # by the primary key (DISTINCT would walk the whole guide_id index)
-            query = sa.select(_E.guide_id).where(_E.id > last.mark, _E.guide_id.is_not(None))
+            # by the primary key (DISTINCT would walk the whole guide_id index); an event of
+            # another channel (its deliveries) changes nothing this channel shows
+            query = sa.select(_E.guide_id).where(
+                _E.id > last.mark,
+                _E.guide_id.is_not(None),
+                sa.or_(_E.channel.is_(None), _E.channel == channel),
+            )
             changed = {str(g) for (g,) in conn.execute(query)}
             total = _total(conn, channel)
         else:

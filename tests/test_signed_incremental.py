@@ -4,6 +4,7 @@ it did not write: planted, or put in place of a signed one, beside the files it 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,8 @@ import guidesrc.manifest_cache_save as cache_save
 from guidesrc.ledger import open_ledger
 from guidesrc.manifest import cache_path, hash_folder
 from guidesrc.manifest_shards import read_manifest, shard_of
-from guidesrc.shown import shown_guides
+from guidesrc.shown import shown_guides, shown_since
+from guidesrc.statuses import EventKind
 from tests.conftest import Library, invoke
 from tests.test_verify import (
     GID,
@@ -147,3 +149,28 @@ def test_a_forged_delta_part_never_lets_a_changed_file_be_signed_unhashed(
     run = invoke("publish", str(signed.root))
     assert run.exit_code == 1
     assert f"{rel}（被改动）" in run.stderr, run.stderr
+
+
+def test_another_channels_deliveries_are_not_read_again_where_a_channel_is_signed(
+    signed: Library,  # noqa: F811
+) -> None:
+    """What a channel shows is read again for the guides with events since its last signature:
+    events of that channel or of none (an approval). Another channel's deliveries (after a
+    first publish, every guide has some) change nothing it shows, so its state is kept as is;
+    a change approved since is read again, and a whole read gives the same."""
+    ledger = open_ledger(signed.root)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        last = shown_since(ledger, "archive", None)
+        with ledger.session() as session:
+            ledger.log(session, EventKind.DELIVERED, "test", at=now, guide_id=GID, channel="site")
+            session.commit()
+        assert shown_since(ledger, "archive", last) is last
+        with ledger.session() as session:
+            ledger.log(session, EventKind.APPROVED, "test", at=now, guide_id=GID, version=1)
+            session.commit()
+        again = shown_since(ledger, "archive", last)
+        assert again.changes(last) == {GID}
+        assert dict(again.guides) == shown_guides(ledger, "archive")
+    finally:
+        ledger.close()
