@@ -119,10 +119,6 @@ class Lane:
         """Wait for the child if :meth:`result` did not (this process failed meanwhile)."""
         self.child.wait()
 
-    @property
-    def pid(self) -> int:
-        return self.child.pid
-
 
 def fork_lane(channel: str, work: Callable[[], Any], start: Callable[[], None]) -> Lane:
     """Run ``work`` in a forked child (``start`` first, there: fresh database connections);

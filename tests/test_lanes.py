@@ -21,7 +21,7 @@ def test_the_childs_answer_comes_back() -> None:
     started = []
     lane = fork_lane("site", lambda: ("done", os.getpid(), started), lambda: started.append(1))
     answer, pid, seen = lane.result()
-    assert answer == "done" and pid == lane.pid != os.getpid()
+    assert answer == "done" and pid == lane.child.pid != os.getpid()
     assert seen == [1] and started == []  # ``start`` ran in the child only
 
 

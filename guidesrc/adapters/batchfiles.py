@@ -29,7 +29,7 @@ from pydantic import Field
 
 from guidesrc import faults
 from guidesrc.adapters.base import Delivery, FileAdapter, FolderSettings, Receipt, safe_id
-from guidesrc.adapters.shards import GuideStates, shard_of
+from guidesrc.adapters.shards import GuideStates, not_ours, shard_of
 from guidesrc.errors import ChannelError
 from guidesrc.fsio import staged, write_atomic
 from guidesrc.i18n import _
@@ -173,11 +173,7 @@ class BatchExport(FileAdapter[E], abstract=True):
             or manifest.get("format") not in (1, MANIFEST_FORMAT)
             or manifest.get("kind") != self.kind
         ):
-            raise ChannelError(
-                _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
-                    path=self.manifest_path, kind=self.kind
-                )
-            )
+            raise not_ours(self.manifest_path, self.kind)
         if manifest["format"] == 1:  # one file: taken over into shards
             guides = GuideStates(self.out, self.kind, {})
             for gid, state in sorted(dict(manifest.pop("guides", {})).items()):

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from guidesrc.adapters.shards import STATE, GuideStates
+from guidesrc.adapters.shards import STATE, GuideStates, not_ours
 from guidesrc.errors import ChannelError
 from guidesrc.i18n import _
 
@@ -44,14 +44,6 @@ class FaqShards(GuideStates):
     """The FAQ state's shards: per FAQ id, ``{"by": {guide id: contribution}, "entry": …}``."""
 
     field = "entries"
-
-
-def _not_ours(path: Path) -> ChannelError:
-    return ChannelError(
-        _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
-            path=path, kind="hotline"
-        )
-    )
 
 
 class FaqState:
@@ -72,7 +64,7 @@ class FaqState:
         ``everything``: the state is made anew (its generations numbered on)."""
         if isinstance(named, dict):
             if not all(isinstance(g, int) for g in named.values()):
-                raise _not_ours(folder / ".hotline-manifest.json")
+                raise not_ours(folder / ".hotline-manifest.json", "hotline")
             return cls(folder, named, everything)
         state = cls(folder, {}, everything or not isinstance(named, int))
         if not state.whole:
@@ -95,7 +87,7 @@ class FaqState:
             and isinstance(body.get("by"), dict)
             and isinstance(body.get("entries"), dict)
         ):
-            raise _not_ours(path)
+            raise not_ours(path, "hotline")
         for fid, used in sorted(body["by"].items()):
             self.shards[fid] = {"by": used, "entry": body["entries"].get(fid)}
 

@@ -56,6 +56,15 @@ def shard_of(gid: str) -> str:
     return hashlib.sha256(gid.encode()).hexdigest()[:2]
 
 
+def not_ours(path: Path, kind: str) -> ChannelError:
+    """A state or manifest file of an export channel that this guidesrc did not write."""
+    return ChannelError(
+        _("{path} is not a manifest of a {kind} channel written by this guidesrc").format(
+            path=path, kind=kind
+        )
+    )
+
+
 class GuideStates:
     """The guides of a sharded manifest, read shard by shard as they are asked for; a guide set
     marks its shard to be written (:meth:`dirty`), and the state it had before the run is kept
@@ -99,11 +108,7 @@ class GuideStates:
                 self.kind,
                 shard,
             ):
-                raise ChannelError(
-                    _(
-                        "{path} is not a manifest of a {kind} channel written by this guidesrc"
-                    ).format(path=path, kind=self.kind)
-                )
+                raise not_ours(path, self.kind)
             guides = dict(body.get(self.field) or {})
         self._shards[shard] = guides
         return guides
