@@ -757,3 +757,35 @@ def test_an_export_in_the_one_file_layout_is_taken_over_by_the_next_publish(lib:
     assert (changes["last_seq"], changes["changes"][-1]["id"]) == (seq + 1, GID)
     assert load(lib, "mobile/.mobile-manifest.json")["format"] == 2
     validate_all(lib)
+
+
+@pytest.mark.parametrize("edit", ["manifest", "shard", "faq state"])
+def test_an_export_state_file_not_written_by_guidesrc_fails_its_channel_alone(
+    lib: Library, edit: str
+) -> None:
+    """A manifest, a state shard or the FAQ state of an export that guidesrc did not write (here:
+    another channel's kind, a generation that is not a number) is never built on: the channel's
+    delivery fails with a message naming the file, the other channels are delivered."""
+    folder = out(lib, "hotline")
+    top_path = folder / ".hotline-manifest.json"
+    top = json.loads(top_path.read_text(encoding="utf-8"))
+    if edit == "manifest":
+        named, top["kind"] = top_path, "mobile"
+    elif edit == "faq state":
+        named, top["faq_state"] = folder, dict.fromkeys(top["faq_state"], "1")
+    else:
+        from guidesrc.adapters.shards import shard_of
+
+        generation = top["shards"][shard_of(GID)]  # the changed guide's shard: read by the run
+        named = folder / "_state" / f"hotline-{shard_of(GID)}.{generation}.json"
+        body = json.loads(named.read_text(encoding="utf-8"))
+        named.write_text(json.dumps({**body, "kind": "mobile"}), encoding="utf-8")
+    top_path.write_text(json.dumps(top), encoding="utf-8")
+    text = lib.read(f"guides/{GID}.yaml")
+    lib.write(f"guides/{GID}.yaml", text.replace("每证 10 元", "每证 5 元"))
+    approve(lib, "--effective", "today", "--note", "降低工本费")
+    run = invoke("publish", str(lib.root))
+    assert run.exit_code == 1
+    said = run.stdout + run.stderr
+    assert f"{named}" in said and "不是本版本 guidesrc 写出的 hotline 渠道清单文件" in said
+    assert load(lib, f"mobile/guides/{GID}.json")["fees"]["items"][0]["standard"] == "每证 5 元"
