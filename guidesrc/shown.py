@@ -4,11 +4,11 @@
 A publish signs after every run, so :func:`shown_since` starts from what the last signature
 listed (kept in the MAC'd stat cache, :mod:`guidesrc.manifest`) and reads again only the guides
 the ledger logged an event for since then: an event of this channel or of none (an approval, a
-withdrawal), not another channel's deliveries (after a first publish, every guide has those). A tally of the channel's shown publications (count,
-sum of ids, a mixed sum of ids) is kept per guide: the database's tally of the whole channel must
-equal the kept tally with those guides' rows replaced, else every publication is read again. So a
-change the events do not name (a row changed by another process between the two reads, say) is
-never missed.
+withdrawal), not another channel's deliveries (after a first publish, every guide has those). A
+tally of the channel's shown publications (count, sum of ids, a mixed sum of ids) is kept per
+guide: the database's tally of the whole channel must equal the kept tally with those guides'
+rows replaced, else every publication is read again. So a change the events do not name (a row
+changed by another process between the two reads, say) is never missed.
 """
 
 from __future__ import annotations
